@@ -1,0 +1,36 @@
+# Two commands for a fresh clone on a machine with Python 3.11: `make demo`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+
+.PHONY: install demo test lint typecheck format benchmark clean
+
+install: $(VENV)/.installed
+
+# uv is bootstrapped into the venv from the package index, so nothing but Python
+# is needed; `--inexact` keeps that bootstrapped uv, which the lock does not list.
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) || $(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --python $(VENV)/bin/python
+	touch $@
+
+demo: install
+	$(VENV)/bin/tahator demo
+
+test: install
+	$(VENV)/bin/pytest
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+benchmark: install
+	$(VENV)/bin/python benchmarks/bench_clear.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,254 @@
+"""Multilateral set-off of obligations (DESIGN §3.1).
+
+Obligations form a directed multigraph: arc debtor → creditor with an amount in
+integer minor units.  A set-off lowers each obligation to a remainder between 0
+and its amount while every firm's net position stays what it was; the largest
+set-off is the min-cost flow in which the flow on each arc is its remainder
+(supply = what a firm owes − what it is owed, unit cost 1), exact on
+integers.
+
+An arc whose ends lie in different strongly connected components is on no cycle
+and can never be reduced, so only arcs inside a component go to the solver.  The
+components are found here (trimming in NumPy, then Tarjan on what is left) rather
+than with ``scipy.sparse.csgraph``: importing SciPy's graph package alone takes
+about 0.45 s, more than the whole set-off of 285,000 obligations.  The tests check
+the result against SciPy's ``connected_components``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
+
+from tahator.domain.errors import AmountOverflowError, TahatorError
+from tahator.domain.money import MAX_MINOR
+
+Int64Array = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SetOff:
+    """The largest set-off of a set of obligations, per obligation in input order."""
+
+    setoff: Int64Array
+    """What is set off of each obligation (0 ≤ setoff ≤ amount)."""
+    remainder: Int64Array
+    """What remains of each obligation (amount − setoff)."""
+    total: int
+    """The sum of all amounts."""
+    cleared: int
+    """The sum of all set-offs."""
+    net_internal_debt: int
+    """Σ over firms of max(0, owed to − owed by): no set-off can go below this remainder."""
+    pairs: int
+    """Distinct debtor → creditor pairs."""
+    pairs_on_cycles: int
+    """Pairs inside a strongly connected component: the only ones that can be set off."""
+
+    @property
+    def remaining(self) -> int:
+        """The sum of all remainders."""
+        return self.total - self.cleared
+
+
+def checked_total(amounts: Int64Array) -> int:
+    """The exact sum of ``amounts``; ``AmountOverflowError`` if it exceeds 64 bits."""
+    if amounts.size == 0:
+        return 0
+    if int(amounts.max()) <= MAX_MINOR // amounts.size:
+        return int(amounts.sum())
+    total = sum(amounts.tolist())
+    if total > MAX_MINOR:
+        raise AmountOverflowError(
+            f"the obligations total {total} minor units, more than the 64-bit limit "
+            f"{MAX_MINOR}; clear them in smaller batches or a larger unit"
+        )
+    return total
+
+
+def max_setoff(
+    debtors: Int64Array,
+    creditors: Int64Array,
+    amounts: Int64Array,
+    *,
+    priority: Int64Array | None = None,
+) -> SetOff:
+    """The largest multilateral set-off of the obligations ``debtors[i] → creditors[i]``.
+
+    Firms are indices ``0 … n-1``.  Where several obligations join the same pair,
+    the pair's set-off goes first to the obligation with the lowest ``priority``
+    (default: input order), so the allocation is deterministic.
+    """
+    debtors = np.asarray(debtors, dtype=np.int64)
+    creditors = np.asarray(creditors, dtype=np.int64)
+    amounts = np.asarray(amounts, dtype=np.int64)
+    count = amounts.size
+    if not (debtors.shape == creditors.shape == amounts.shape == (count,)):
+        raise ValueError("debtors, creditors and amounts must be 1-D arrays of one length")
+    if count and (int(amounts.min()) < 0 or int(min(debtors.min(), creditors.min())) < 0):
+        raise ValueError("amounts and firm indices must be non-negative")
+    if np.any(debtors == creditors):
+        raise ValueError("an obligation's debtor and creditor must differ")
+    total = checked_total(amounts)
+    if count == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return SetOff(empty, empty, 0, 0, 0, 0, 0)
+    firms = int(max(debtors.max(), creditors.max())) + 1
+
+    # Group parallel obligations by pair, ordered within a pair by priority.
+    pair_key = debtors * firms + creditors
+    rank = np.arange(count, dtype=np.int64) if priority is None else np.asarray(priority)
+    order = np.lexsort((np.arange(count), rank, pair_key))
+    sorted_key = pair_key[order]
+    sorted_amount = amounts[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    pair_amount = np.add.reduceat(sorted_amount, starts)
+    tails = sorted_key[starts] // firms
+    heads = sorted_key[starts] % firms
+
+    on_cycle = arcs_on_cycles(tails, heads)
+    pair_setoff = np.zeros(starts.size, dtype=np.int64)
+    if on_cycle.any():
+        pair_setoff[on_cycle] = _solve(tails[on_cycle], heads[on_cycle], pair_amount[on_cycle])
+
+    # Allocate each pair's set-off to its obligations in order: each takes
+    # min(amount, what is left of the pair's set-off).
+    group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, count]))
+    running = np.cumsum(sorted_amount)
+    before = running - sorted_amount - (running[starts] - sorted_amount[starts])[group]
+    allocated = np.clip(pair_setoff[group] - before, 0, sorted_amount)
+    setoff = np.empty(count, dtype=np.int64)
+    setoff[order] = allocated
+
+    owed_to = np.zeros(firms, dtype=np.int64)
+    np.add.at(owed_to, creditors, amounts)
+    np.add.at(owed_to, debtors, -amounts)
+    return SetOff(
+        setoff=_frozen(setoff),
+        remainder=_frozen(amounts - setoff),
+        total=total,
+        cleared=int(pair_setoff.sum()),
+        net_internal_debt=int(owed_to[owed_to > 0].sum()),
+        pairs=int(starts.size),
+        pairs_on_cycles=int(on_cycle.sum()),
+    )
+
+
+def _solve(tails: Int64Array, heads: Int64Array, capacity: Int64Array) -> Int64Array:
+    """Set-off per arc of a graph whose arcs all lie on cycles.
+
+    A set-off keeps every net position, so the set-offs form a circulation; the
+    largest is the min-cost circulation with unit cost −1 and the amounts as
+    capacities.  It is the complement of DESIGN's remainder flow (flow =
+    amount − set-off) and measured a little faster with OR-Tools' cost scaling.
+    """
+    nodes, compact = np.unique(np.r_[tails, heads], return_inverse=True)
+    solver = min_cost_flow.SimpleMinCostFlow()
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(
+        compact[: tails.size],
+        compact[tails.size :],
+        capacity,
+        np.full(capacity.size, -1, dtype=np.int64),
+    )
+    status = solver.solve()
+    if status != solver.OPTIMAL:
+        raise TahatorError(f"the min-cost flow solver stopped with status {status!r}")
+    flow: Int64Array = np.asarray(solver.flows(arcs), dtype=np.int64)
+    return flow
+
+
+def arcs_on_cycles(tails: Int64Array, heads: Int64Array) -> BoolArray:
+    """Which arcs ``tails[i] → heads[i]`` lie inside a strongly connected component.
+
+    First trims, in NumPy, arcs into a node with no way out or out of a node with
+    no way in (the bulk of a trade-credit network); then labels the components of
+    what is left with Tarjan's algorithm.
+    """
+    alive = np.ones(tails.size, dtype=bool)
+    if tails.size == 0:
+        return alive
+    firms = int(max(tails.max(), heads.max())) + 1
+    for _ in range(32):  # long chains are left to Tarjan, which is linear
+        out_degree = np.bincount(tails[alive], minlength=firms)
+        in_degree = np.bincount(heads[alive], minlength=firms)
+        dead = alive & ((out_degree[heads] == 0) | (in_degree[tails] == 0))
+        removed = int(dead.sum())
+        alive &= ~dead
+        if removed * 100 < int(alive.sum()):
+            break
+    left = np.flatnonzero(alive)
+    if left.size:
+        labels = strong_components(tails[left], heads[left])
+        nodes, compact = np.unique(np.r_[tails[left], heads[left]], return_inverse=True)
+        del nodes
+        alive[left] = labels[compact[: left.size]] == labels[compact[left.size :]]
+    return alive
+
+
+def strong_components(tails: Int64Array, heads: Int64Array) -> Int64Array:
+    """Component label of each node (compacted in sorted order of node id), by Tarjan."""
+    nodes, compact = np.unique(np.r_[tails, heads], return_inverse=True)
+    n = nodes.size
+    tail, head = compact[: tails.size], compact[tails.size :]
+    order = np.argsort(tail, kind="stable")
+    starts: list[int] = np.searchsorted(tail[order], np.arange(n + 1)).tolist()
+    targets: list[int] = head[order].tolist()
+
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    label = [-1] * n
+    stack: list[int] = []
+    counter = 0
+    components = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [(root, starts[root])]
+        while work:
+            v, i = work[-1]
+            end = starts[v + 1]
+            descended = False
+            while i < end:
+                w = targets[i]
+                i += 1
+                if index[w] == -1:
+                    work[-1] = (v, i)
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, starts[w]))
+                    descended = True
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            if descended:
+                continue
+            work.pop()
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    label[w] = components
+                    if w == v:
+                        break
+                components += 1
+            if work:
+                parent = work[-1][0]
+                if low[v] < low[parent]:
+                    low[parent] = low[v]
+    return np.asarray(label, dtype=np.int64)
+
+
+def _frozen(array: Int64Array) -> Int64Array:
+    array.flags.writeable = False
+    return array

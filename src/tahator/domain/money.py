@@ -1,0 +1,74 @@
+"""Money as integer minor units; decimal strings only at the edges.
+
+Amounts are exact: a decimal string converts to an integer count of minor units
+(``10**-scale`` of the major unit) or is refused, never rounded.  Every total must
+fit a signed 64-bit integer, the width of OR-Tools' flows and of SQL BIGINT.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+MAX_MINOR = 2**63 - 1
+"""The largest amount, or total of amounts, that Tahator handles (signed 64-bit)."""
+
+_AMOUNT = re.compile(r"([0-9]+)(?:\.([0-9]*))?|\.([0-9]+)")
+
+
+def fraction_digits(text: str) -> int:
+    """Digits after the decimal point in ``text`` (0 when there is none)."""
+    point = text.find(".")
+    return 0 if point < 0 else len(text) - point - 1
+
+
+def parse_amount(text: str, scale: int) -> int:
+    """The non-negative decimal ``text`` as minor units at ``scale`` fraction digits.
+
+    Raises ``ValueError`` with a message for a user when ``text`` is not a plain
+    non-negative decimal, has more than ``scale`` fraction digits, or exceeds
+    ``MAX_MINOR``.
+    """
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
+        if text.strip().startswith("-"):
+            raise ValueError(f"amount {text!r} is negative")
+        raise ValueError(f"amount {text!r} is not a decimal number")
+    whole, fraction, bare_fraction = match.groups()
+    if bare_fraction is not None:
+        whole, fraction = "0", bare_fraction
+    fraction = fraction or ""
+    if len(fraction) > scale:
+        raise ValueError(f"amount {text!r} has more than {scale} fraction digits")
+    minor = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
+    if minor > MAX_MINOR:
+        raise ValueError(f"amount {text!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
+    return minor
+
+
+def format_amount(minor: int, scale: int) -> str:
+    """Minor units as a decimal string with exactly ``scale`` fraction digits."""
+    if scale == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**scale)
+    return f"{sign}{whole}.{fraction:0{scale}d}"
+
+
+def to_decimal(minor: int, scale: int) -> Decimal:
+    """Minor units as an exact ``Decimal``."""
+    return Decimal(minor).scaleb(-scale)
+
+
+def from_decimal(value: Decimal, scale: int) -> int:
+    """A ``Decimal`` as minor units, rounding half-even to ``scale`` digits."""
+    try:
+        quantized = value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as error:
+        raise ValueError(f"amount {value} cannot be expressed in minor units") from error
+    return int(quantized.scaleb(scale))
+
+
+def share(part: int, whole: int) -> float:
+    """``part / whole`` as a ratio for display (0 when ``whole`` is 0); not money."""
+    return part / whole if whole else 0.0

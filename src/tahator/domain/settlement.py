@@ -1,0 +1,210 @@
+"""Settlement of what remains after set-off, through clearing accounts (DESIGN §3.2).
+
+A remaining cross-border obligation settles without money crossing the border:
+the debtor pays its own country's clearing account (a collection) and the
+creditor's country's clearing account pays the creditor (a payout).  A clearing
+account pays out at most what it collected plus its credit line; when its
+creditors are owed more, they are paid pro rata (exact integers, largest
+remainder, ties by firm id) and the unpaid part stays open for the next period.
+What one country's account collected for another's creditors is the claim
+between the two accounts: the corridor imbalance.  An obligation between two
+firms of one country is not cross-border; the firms settle it directly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+
+
+class InstructionKind(StrEnum):
+    COLLECTION = "collection"
+    """The firm pays its country's clearing account."""
+    PAYOUT = "payout"
+    """The country's clearing account pays the firm."""
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """What remains of an obligation after set-off."""
+
+    debtor: str
+    creditor: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """A domestic payment between a firm and its country's clearing account."""
+
+    firm: str
+    country: str
+    kind: InstructionKind
+    owed: int
+    """What the firm owes (collection) or is owed (payout) across the border."""
+    amount: int
+    """What moves now: all of ``owed`` for a collection, possibly less for a payout."""
+
+    @property
+    def unpaid(self) -> int:
+        """What stays open and rolls into the next period."""
+        return self.owed - self.amount
+
+
+@dataclass(frozen=True)
+class ClearingAccount:
+    """One country's clearing account over one settlement."""
+
+    country: str
+    collected: int
+    """Paid in by the country's debtors."""
+    claims: int
+    """Owed to the country's creditors."""
+    paid_out: int
+    """Paid to the country's creditors: min(claims, collected + credit line)."""
+    credit_line: int
+
+    @property
+    def credit_drawn(self) -> int:
+        """Paid out beyond what was collected, lent by the credit line."""
+        return max(0, self.paid_out - self.collected)
+
+    @property
+    def retained(self) -> int:
+        """Collected and not paid out: held for other countries' accounts."""
+        return max(0, self.collected - self.paid_out)
+
+    @property
+    def unpaid(self) -> int:
+        """Owed to creditors and not paid: rolls into the next period."""
+        return self.claims - self.paid_out
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """The net claim of one country's clearing account on another's."""
+
+    debtor_country: str
+    creditor_country: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Settlement:
+    accounts: tuple[ClearingAccount, ...]
+    """One per country that collects or pays, by country code."""
+    instructions: tuple[Instruction, ...]
+    """Collections then payouts, each by firm id."""
+    imbalances: tuple[Imbalance, ...]
+    """Net claims between accounts, by debtor then creditor country."""
+    domestic: int
+    """Remaining between firms of one country, settled directly between them."""
+    domestic_obligations: int
+
+
+def settle(
+    remaining: Iterable[Remaining],
+    country_of: Mapping[str, str],
+    credit_lines: Mapping[str, int] | None = None,
+) -> Settlement:
+    """Settle the ``remaining`` obligations through each country's clearing account.
+
+    ``country_of`` maps every firm to its country; ``credit_lines`` each
+    country's credit line in the same minor units (absent means none).
+    Raises ``KeyError`` naming a firm with no country.
+    """
+    credit_lines = credit_lines or {}
+    owes: dict[str, int] = defaultdict(int)
+    owed: dict[str, int] = defaultdict(int)
+    between: dict[tuple[str, str], int] = defaultdict(int)
+    domestic = domestic_count = 0
+    for item in remaining:
+        if item.amount < 0:
+            raise ValueError(f"remaining amount {item.amount} of {item.debtor} is negative")
+        if item.amount == 0:
+            continue
+        debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
+        if debtor_country == creditor_country:
+            domestic += item.amount
+            domestic_count += 1
+            continue
+        owes[item.debtor] += item.amount
+        owed[item.creditor] += item.amount
+        between[debtor_country, creditor_country] += item.amount
+
+    collected: dict[str, int] = defaultdict(int)
+    claims_by_country: dict[str, dict[str, int]] = defaultdict(dict)
+    for firm, amount in owes.items():
+        collected[country_of[firm]] += amount
+    for firm, amount in owed.items():
+        claims_by_country[country_of[firm]][firm] = amount
+
+    accounts = []
+    payouts: dict[str, int] = {}
+    for country in sorted(set(collected) | set(claims_by_country)):
+        claims = claims_by_country.get(country, {})
+        claimed = sum(claims.values())
+        line = credit_lines.get(country, 0)
+        if line < 0:
+            raise ValueError(f"credit line of {country} is negative")
+        available = collected[country] + line
+        paid = claims if claimed <= available else allocate_pro_rata(available, claims)
+        payouts.update(paid)
+        accounts.append(
+            ClearingAccount(country, collected[country], claimed, min(claimed, available), line)
+        )
+
+    instructions = [
+        Instruction(firm, country_of[firm], InstructionKind.COLLECTION, amount, amount)
+        for firm, amount in sorted(owes.items())
+    ] + [
+        Instruction(firm, country_of[firm], InstructionKind.PAYOUT, amount, payouts[firm])
+        for firm, amount in sorted(owed.items())
+    ]
+    imbalances = []
+    for first, second in sorted({tuple(sorted(pair)) for pair in between}):
+        net = between.get((first, second), 0) - between.get((second, first), 0)
+        if net > 0:
+            imbalances.append(Imbalance(first, second, net))
+        elif net < 0:
+            imbalances.append(Imbalance(second, first, -net))
+    return Settlement(
+        tuple(accounts), tuple(instructions), tuple(imbalances), domestic, domestic_count
+    )
+
+
+def allocate_pro_rata(available: int, claims: Mapping[str, int]) -> dict[str, int]:
+    """Share ``available`` among ``claims`` in proportion, exactly, by largest remainder.
+
+    Each claimant gets the floor of its exact share; the units left over go one
+    each to the largest fractional remainders, ties to the lower claimant id.
+    Nobody gets more than its claim; all of ``available`` is given out unless the
+    claims total less.
+    """
+    total = sum(claims.values())
+    if available < 0 or any(amount < 0 for amount in claims.values()):
+        raise ValueError("amounts to allocate must be non-negative")
+    if total <= available:
+        return dict(claims)
+    shares = {firm: divmod(available * amount, total) for firm, amount in claims.items()}
+    allocation = {firm: whole for firm, (whole, _) in shares.items()}
+    left = available - sum(allocation.values())
+    by_remainder = sorted(shares, key=lambda firm: (-shares[firm][1], firm))
+    for firm in by_remainder[:left]:
+        allocation[firm] += 1
+    return allocation
+
+
+def credit_line_share(collected: int, share: Fraction) -> int:
+    """A credit line of ``share`` of an account's gross payments, rounded down.
+
+    The Asian Clearing Union lends a deficit member up to 20 % of its average
+    gross payments; here the gross payments are what the country's firms pay
+    across the border in the period.
+    """
+    if share < 0:
+        raise ValueError("a credit-line share must be non-negative")
+    return int(collected * share.numerator // share.denominator)

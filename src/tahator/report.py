@@ -1,0 +1,97 @@
+"""Readable summaries for the terminal (Rich)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from tahator.demo import DemoRun
+
+
+def grouped(amount: str) -> str:
+    """A decimal string with thousands separators: 1234567.50 → 1,234,567.50."""
+    whole, point, fraction = amount.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}{point}{fraction}"
+
+
+def print_clearing_summary(
+    summary: dict[str, Any],
+    output: Path | None = None,
+    settlement_output: Path | None = None,
+    console: Console | None = None,
+) -> None:
+    console = console or Console()
+    table = Table(title="Multilateral set-off", show_header=False, title_justify="left")
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    table.add_row("obligations", f"{summary['obligations']:,}")
+    table.add_row("firms", f"{summary['firms']:,}")
+    table.add_row("total debt", grouped(summary["total"]))
+    table.add_row("set off", grouped(summary["cleared"]))
+    table.add_row("share set off", f"{summary['cleared_share']:.4%}")
+    table.add_row("remaining", grouped(summary["remainder"]))
+    table.add_row("net internal debt (floor)", grouped(summary["net_internal_debt"]))
+    table.add_row(
+        "pairs on cycles", f"{summary['pairs_on_cycles']:,} of {summary['pairs']:,}"
+    )
+    table.add_row("seconds", f"{summary['seconds']:.3f}")
+    console.print(table)
+    if "settlement" in summary:
+        print_settlement(summary["settlement"], console)
+    for label, path in (("set-offs", output), ("settlement instructions", settlement_output)):
+        if path is not None:
+            console.print(f"{label} written to {path}")
+
+
+def print_settlement(settlement: dict[str, Any], console: Console) -> None:
+    accounts = settlement["accounts"]
+    table = Table(title="Settlement through clearing accounts", title_justify="left")
+    table.add_column("clearing account")
+    for account in accounts:
+        table.add_column(account["country"], justify="right")
+    for label, key in (
+        ("collected from debtors", "collected"),
+        ("owed to creditors", "claims"),
+        ("paid out", "paid_out"),
+        ("credit line", "credit_line"),
+        ("credit drawn", "credit_drawn"),
+        ("retained for other accounts", "retained"),
+        ("unpaid, rolls over", "unpaid"),
+    ):
+        table.add_row(label, *(grouped(account[key]) for account in accounts))
+    console.print(table)
+    for imbalance in settlement["imbalances"]:
+        console.print(
+            f"imbalance: {imbalance['debtor_country']}'s account owes "
+            f"{imbalance['creditor_country']}'s {grouped(imbalance['amount'])}"
+        )
+    console.print(
+        f"{settlement['collections']:,} collections, {settlement['payouts']:,} payouts; "
+        f"{grouped(settlement['domestic'])} owed between firms of one country "
+        f"({settlement['domestic_obligations']:,} obligations) settles directly"
+    )
+
+
+def print_demo(run: DemoRun, console: Console | None = None) -> None:
+    console = console or Console()
+    pk = sum(1 for f in run.firms if f.country == "PK")
+    console.print(
+        f"[bold]Pakistan–Iran demo corridor[/]: {pk} Pakistani and "
+        f"{len(run.firms) - pk} Iranian firms, {len(run.invoices):,} invoices in USD"
+    )
+    print_clearing_summary(
+        run.cleared.summary(),
+        run.folder / "setoffs.csv",
+        run.folder / "settlement.csv",
+        console,
+    )
+    console.print(
+        f"Input files are in {run.folder}/; rerun with: tahator clear "
+        f"{run.folder}/obligations.csv --participants {run.folder}/participants.csv "
+        "--credit-line PK=20% --credit-line IR=20%"
+    )

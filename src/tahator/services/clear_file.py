@@ -1,0 +1,366 @@
+"""Clearing a file of obligations, statelessly: ``tahator clear``.
+
+Reads ``debtor,creditor,amount`` (optionally ``id`` and ``due_date``), finds the
+largest multilateral set-off, and writes one row per obligation with what was set
+off and what remains.  Given each firm's country, it also settles the remainder
+through the countries' clearing accounts.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tahator.domain.clearing import Int64Array, SetOff, max_setoff
+from tahator.domain.errors import AmountOverflowError, InputError, Problem
+from tahator.domain.money import MAX_MINOR, format_amount, fraction_digits, parse_amount, share
+from tahator.domain.settlement import Remaining, Settlement, credit_line_share, settle
+from tahator.services.tables import Problems, Table, read_table, write_csv_atomically
+
+SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
+SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")
+_PLAIN_INTEGERS = re.compile(r"(?:[0-9]{1,18}\n)*[0-9]{1,18}")
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """A country's credit line: a fixed amount, or a share of its gross payments."""
+
+    country: str
+    amount: int | None = None
+    share: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class ObligationFile:
+    """Obligations read from a file, with firms numbered in order of appearance."""
+
+    table: Table
+    ids: list[str]
+    firms: list[str]
+    debtors: Int64Array
+    creditors: Int64Array
+    amounts: Int64Array
+    digits: int
+    """Fraction digits of the amounts: the precision the file is cleared and written in."""
+    priority: Int64Array | None
+
+
+@dataclass(frozen=True)
+class ClearedFile:
+    obligations: ObligationFile
+    setoff: SetOff
+    settlement: Settlement | None
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        """The result as JSON-ready data; amounts are decimal strings."""
+        digits = self.obligations.digits
+        result = self.setoff
+        summary: dict[str, Any] = {
+            "obligations": len(self.obligations.ids),
+            "firms": len(self.obligations.firms),
+            "total": format_amount(result.total, digits),
+            "cleared": format_amount(result.cleared, digits),
+            "remainder": format_amount(result.remaining, digits),
+            "cleared_share": round(share(result.cleared, result.total), 6),
+            "net_internal_debt": format_amount(result.net_internal_debt, digits),
+            "pairs": result.pairs,
+            "pairs_on_cycles": result.pairs_on_cycles,
+            "seconds": round(self.seconds, 3),
+        }
+        if self.settlement is not None:
+            summary["settlement"] = settlement_summary(self.settlement, digits)
+        return summary
+
+
+def settlement_summary(settlement: Settlement, digits: int) -> dict[str, Any]:
+    """Clearing accounts, imbalances and domestic remainder as JSON-ready data."""
+
+    def money(minor: int) -> str:
+        return format_amount(minor, digits)
+
+    return {
+        "accounts": [
+            {
+                "country": account.country,
+                "collected": money(account.collected),
+                "claims": money(account.claims),
+                "paid_out": money(account.paid_out),
+                "credit_line": money(account.credit_line),
+                "credit_drawn": money(account.credit_drawn),
+                "retained": money(account.retained),
+                "unpaid": money(account.unpaid),
+            }
+            for account in settlement.accounts
+        ],
+        "imbalances": [
+            {
+                "debtor_country": imbalance.debtor_country,
+                "creditor_country": imbalance.creditor_country,
+                "amount": money(imbalance.amount),
+            }
+            for imbalance in settlement.imbalances
+        ],
+        "collections": sum(1 for i in settlement.instructions if i.kind == "collection"),
+        "payouts": sum(1 for i in settlement.instructions if i.kind == "payout"),
+        "unpaid": money(sum(a.unpaid for a in settlement.accounts)),
+        "domestic": money(settlement.domestic),
+        "domestic_obligations": settlement.domestic_obligations,
+    }
+
+
+def read_obligations(path: Path, scale: int) -> ObligationFile:
+    """Read and validate an obligations file; ``InputError`` lists every bad row."""
+    if not 0 <= scale <= 18:
+        raise InputError([Problem(f"scale {scale} must be between 0 and 18", str(path))])
+    table = read_table(path, ("debtor", "creditor", "amount"), ("id", "due_date"))
+    columns = table.columns
+    debtors, creditors, texts = columns["debtor"], columns["creditor"], columns["amount"]
+    count = table.rows
+    problems = Problems()
+
+    ids = columns.get("id") or [str(i) for i in range(1, count + 1)]
+    if "id" in columns:
+        seen: set[str] = set()
+        for row, obligation_id in enumerate(ids):
+            if not obligation_id.strip():
+                problems.add(table.problem(row, "is empty", "id"))
+            elif obligation_id in seen:
+                problems.add(table.problem(row, f"{obligation_id!r} appears twice", "id"))
+            seen.add(obligation_id)
+    if "" in debtors or "" in creditors:
+        for row, (debtor, creditor) in enumerate(zip(debtors, creditors, strict=True)):
+            for field, value in (("debtor", debtor), ("creditor", creditor)):
+                if not value.strip():
+                    problems.add(table.problem(row, "is empty", field))
+
+    index: dict[str, int] = {}
+    debtor_index = np.fromiter(
+        [index.setdefault(firm, len(index)) for firm in debtors], np.int64, count
+    )
+    creditor_index = np.fromiter(
+        [index.setdefault(firm, len(index)) for firm in creditors], np.int64, count
+    )
+    for row in np.flatnonzero(debtor_index == creditor_index).tolist():
+        problems.add(table.problem(row, f"debtor and creditor are both {debtors[row]!r}"))
+
+    amounts, digits = _amounts(table, texts, scale, problems)
+    priority = _due_dates(table, columns["due_date"], problems) if "due_date" in columns else None
+    problems.raise_if_any()
+    firms = list(index)
+    return ObligationFile(
+        table, ids, firms, debtor_index, creditor_index, amounts, digits, priority
+    )
+
+
+def _amounts(
+    table: Table, texts: list[str], scale: int, problems: Problems
+) -> tuple[Int64Array, int]:
+    """Amounts as integers at the finest precision the file uses (≤ ``scale``)."""
+    if _PLAIN_INTEGERS.fullmatch("\n".join(texts)):
+        return np.array(texts, dtype=np.int64), 0
+    digits = 0
+    for text in texts:
+        if "." in text:
+            digits = max(digits, fraction_digits(text))
+    digits = min(digits, scale)
+    amounts = np.zeros(len(texts), dtype=np.int64)
+    for row, text in enumerate(texts):
+        try:
+            amounts[row] = parse_amount(text, digits)
+        except ValueError as error:
+            message = str(error)
+            if "fraction digits" in message:
+                message = f"amount {text!r} has more than --scale {scale} fraction digits"
+            problems.add(table.problem(row, message, "amount"))
+    return amounts, digits
+
+
+def _due_dates(table: Table, texts: list[str], problems: Problems) -> Int64Array:
+    ordinals = np.zeros(len(texts), dtype=np.int64)
+    for row, text in enumerate(texts):
+        try:
+            ordinals[row] = date.fromisoformat(text).toordinal()
+        except ValueError:
+            problems.add(table.problem(row, f"{text!r} is not a date (YYYY-MM-DD)", "due_date"))
+    return ordinals
+
+
+def read_participants(path: Path) -> dict[str, str]:
+    """Each firm's country (ISO 3166 alpha-2) from ``id,country``."""
+    table = read_table(path, ("id", "country"))
+    problems = Problems()
+    countries: dict[str, str] = {}
+    for row, (firm, country) in enumerate(
+        zip(table.columns["id"], table.columns["country"], strict=True)
+    ):
+        code = country.strip().upper()
+        if len(code) != 2 or not code.isalpha() or not code.isascii():
+            problems.add(table.problem(row, f"{country!r} is not a country code", "country"))
+        elif countries.get(firm, code) != code:
+            problems.add(table.problem(row, f"firm {firm!r} is given two countries", "id"))
+        countries[firm] = code
+    problems.raise_if_any()
+    return countries
+
+
+def parse_credit_line(text: str, scale: int) -> CreditLine:
+    """``CC=AMOUNT`` (a decimal) or ``CC=PERCENT%`` of the country's gross payments."""
+    country, _, value = text.partition("=")
+    country = country.strip().upper()
+    if len(country) != 2 or not country.isalpha() or not value:
+        raise ValueError(f"credit line {text!r} must look like PK=1000000 or IR=20%")
+    if value.endswith("%"):
+        try:
+            percent = Fraction(value[:-1])
+        except (ValueError, ZeroDivisionError) as error:
+            raise ValueError(f"credit line {text!r}: {value!r} is not a percentage") from error
+        if percent < 0:
+            raise ValueError(f"credit line {text!r} is negative")
+        return CreditLine(country, share=percent / 100)
+    return CreditLine(country, amount=parse_amount(value, scale))
+
+
+def clear_file(
+    path: Path,
+    *,
+    output: Path | None = None,
+    scale: int = 2,
+    participants: Path | None = None,
+    credit_lines: tuple[CreditLine, ...] = (),
+    settlement_output: Path | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> ClearedFile:
+    """Clear the obligations in ``path``; write set-offs to ``output`` if given.
+
+    Nothing is written unless the whole input is valid.  ``on_step`` hears the
+    name of each step as it starts, for a progress display.
+    """
+    step = on_step or (lambda _: None)
+    started = time.perf_counter()
+    # Parsing allocates millions of small objects and frees none: the cycle
+    # collector would walk them all repeatedly for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        step("reading obligations")
+        obligations = read_obligations(path, scale)
+        country_of = read_participants(participants) if participants else None
+        if settlement_output is not None and country_of is None:
+            raise InputError([Problem("--settlement needs --participants", str(settlement_output))])
+        if country_of is not None:
+            missing = [firm for firm in obligations.firms if firm not in country_of]
+            if missing:
+                shown = ", ".join(repr(f) for f in missing[:10])
+                raise InputError(
+                    [Problem(f"{len(missing)} firms have no country, e.g. {shown}", str(participants))]
+                )
+        step("setting off")
+        try:
+            result = max_setoff(
+                obligations.debtors,
+                obligations.creditors,
+                obligations.amounts,
+                priority=obligations.priority,
+            )
+        except AmountOverflowError as error:
+            raise InputError([Problem(str(error), str(path))]) from error
+        settlement = None
+        if country_of is not None:
+            step("settling")
+            settlement = _settle(obligations, result, country_of, credit_lines, scale)
+        step("writing")
+        if output is not None:
+            write_setoffs(output, obligations, result)
+        if settlement_output is not None and settlement is not None:
+            write_settlement(settlement_output, settlement, obligations.digits)
+    finally:
+        if collecting:
+            gc.enable()
+    return ClearedFile(obligations, result, settlement, time.perf_counter() - started)
+
+
+def _settle(
+    obligations: ObligationFile,
+    result: SetOff,
+    country_of: Mapping[str, str],
+    credit_lines: tuple[CreditLine, ...],
+    scale: int,
+) -> Settlement:
+    firms = obligations.firms
+    rows = np.flatnonzero(result.remainder > 0).tolist()
+    remainder = result.remainder.tolist()
+    debtors, creditors = obligations.debtors.tolist(), obligations.creditors.tolist()
+    remaining = [Remaining(firms[debtors[i]], firms[creditors[i]], remainder[i]) for i in rows]
+    lines: dict[str, int] = {}
+    fixed = [line for line in credit_lines if line.amount is not None]
+    shared = [line for line in credit_lines if line.share is not None]
+    # Fixed lines were parsed at --scale; the file is cleared at its own precision.
+    for line in fixed:
+        assert line.amount is not None
+        whole, rest = divmod(line.amount, 10 ** (scale - obligations.digits))
+        if rest:
+            raise InputError(
+                [Problem(f"credit line of {line.country} is finer than the amounts in the file")]
+            )
+        lines[line.country] = whole
+    if shared:
+        gross = settle(remaining, country_of)
+        collected = {account.country: account.collected for account in gross.accounts}
+        for line in shared:
+            assert line.share is not None
+            lines[line.country] = credit_line_share(collected.get(line.country, 0), line.share)
+    if any(amount > MAX_MINOR for amount in lines.values()):
+        raise InputError([Problem("a credit line exceeds the 64-bit limit")])
+    return settle(remaining, country_of, lines)
+
+
+def write_setoffs(path: Path, obligations: ObligationFile, result: SetOff) -> None:
+    """One row per obligation, in input order: what was set off and what remains."""
+    digits = obligations.digits
+    if digits == 0:
+        setoff = list(map(str, result.setoff.tolist()))
+        remainder = list(map(str, result.remainder.tolist()))
+    else:
+        setoff = [format_amount(x, digits) for x in result.setoff.tolist()]
+        remainder = [format_amount(x, digits) for x in result.remainder.tolist()]
+    columns = obligations.table.columns
+    write_csv_atomically(
+        path,
+        SETOFF_HEADER,
+        [
+            obligations.ids,
+            columns["debtor"],
+            columns["creditor"],
+            columns["amount"],
+            setoff,
+            remainder,
+        ],
+    )
+
+
+def write_settlement(path: Path, settlement: Settlement, digits: int) -> None:
+    """One row per settlement instruction."""
+    rows = settlement.instructions
+    write_csv_atomically(
+        path,
+        SETTLEMENT_HEADER,
+        [
+            [i.firm for i in rows],
+            [i.country for i in rows],
+            [str(i.kind) for i in rows],
+            [format_amount(i.owed, digits) for i in rows],
+            [format_amount(i.amount, digits) for i in rows],
+            [format_amount(i.unpaid, digits) for i in rows],
+        ],
+    )
