@@ -7,6 +7,7 @@ so ``tahator --help`` stays instant.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -133,7 +134,21 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """The console script: run the app, then leave without tearing the interpreter down.
+
+    Every file is closed by then; freeing the hundreds of thousands of objects of
+    a large clearing would add about 0.05 s (8 %) to ``tahator clear`` for nothing.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+        if isinstance(exit.code, str):
+            print(exit.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -101,8 +101,10 @@ def max_setoff(
 
     # Group parallel obligations by pair, ordered within a pair by priority.
     pair_key = debtors * firms + creditors
-    rank = np.arange(count, dtype=np.int64) if priority is None else np.asarray(priority)
-    order = np.lexsort((np.arange(count), rank, pair_key))
+    if priority is None:
+        order = np.argsort(pair_key, kind="stable")
+    else:
+        order = np.lexsort((np.arange(count), np.asarray(priority), pair_key))
     sorted_key = pair_key[order]
     sorted_amount = amounts[order]
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])

@@ -9,7 +9,6 @@ through the countries' clearing accounts.
 from __future__ import annotations
 
 import gc
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from tahator.services.tables import Problems, Table, read_table, write_csv_atomi
 
 SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
 SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")
-_PLAIN_INTEGERS = re.compile(r"(?:[0-9]{1,18}\n)*[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,14 @@ class CreditLine:
 
 @dataclass(frozen=True)
 class ObligationFile:
-    """Obligations read from a file, with firms numbered in order of appearance."""
+    """Obligations read from a file, as arrays, with the text needed to write them back."""
 
-    table: Table
-    ids: list[str]
+    label: str
+    header: tuple[str, ...]
+    columns: dict[str, list[str]]
+    """Columns as written; a file read by the numeric fast path has none."""
+    raw_rows: list[str] | None
+    """The rows as written, when no field needs CSV quoting."""
     firms: list[str]
     debtors: Int64Array
     creditors: Int64Array
@@ -53,6 +55,23 @@ class ObligationFile:
     digits: int
     """Fraction digits of the amounts: the precision the file is cleared and written in."""
     priority: Int64Array | None
+
+    @property
+    def count(self) -> int:
+        return int(self.amounts.size)
+
+    def ids(self) -> list[str]:
+        """Each obligation's id: as given, or its number from 1 in file order."""
+        return self.columns.get("id") or list(map(str, range(1, self.count + 1)))
+
+    def texts(self, column: str) -> list[str]:
+        """The ``debtor``, ``creditor`` or ``amount`` column as written."""
+        if column in self.columns:
+            return self.columns[column]
+        if column == "amount":  # the fast path reads only canonical integers
+            return list(map(str, self.amounts.tolist()))
+        index = self.debtors if column == "debtor" else self.creditors
+        return [self.firms[i] for i in index.tolist()]
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,7 @@ class ClearedFile:
         digits = self.obligations.digits
         result = self.setoff
         summary: dict[str, Any] = {
-            "obligations": len(self.obligations.ids),
+            "obligations": self.obligations.count,
             "firms": len(self.obligations.firms),
             "total": format_amount(result.total, digits),
             "cleared": format_amount(result.cleared, digits),
@@ -119,20 +138,82 @@ def settlement_summary(settlement: Settlement, digits: int) -> dict[str, Any]:
     }
 
 
+OBLIGATION_COLUMNS = ("debtor", "creditor", "amount")
+_NUMERIC_HEADERS = (OBLIGATION_COLUMNS, ("id", *OBLIGATION_COLUMNS))
+
+
 def read_obligations(path: Path, scale: int) -> ObligationFile:
     """Read and validate an obligations file; ``InputError`` lists every bad row."""
+    label = str(path)
     if not 0 <= scale <= 18:
-        raise InputError([Problem(f"scale {scale} must be between 0 and 18", str(path))])
-    table = read_table(path, ("debtor", "creditor", "amount"), ("id", "due_date"))
+        raise InputError([Problem(f"scale {scale} must be between 0 and 18", label)])
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError([Problem(f"cannot read the file: {error.strerror}", label)]) from error
+    return _read_numeric(label, data) or _read_general(label, data, scale)
+
+
+def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
+    """The fast path for files of canonical integers only (the ``mtcs`` format).
+
+    Takes a file whose rows hold nothing but non-negative integers without
+    leading zeros, up to 18 digits, one per column, and parses it in NumPy.
+    Returns ``None`` for anything else — including every file with a problem —
+    which the general path then reads and, if need be, reports on.
+    """
+    head, _, body = data.partition(b"\n")
+    header = tuple(field.strip().lower() for field in head.decode("utf-8-sig", "replace").split(","))
+    body = body.rstrip(b"\n")
+    if header not in _NUMERIC_HEADERS or not body or body.translate(None, b"0123456789,\n"):
+        return None
+    width = len(header)
+    text = np.frombuffer(body, dtype=np.uint8)
+    separators = np.flatnonzero((text == ord(",")) | (text == ord("\n")))
+    # Exactly width - 1 commas, then a line break, on every line.
+    is_newline = text[separators] == ord("\n")
+    if (separators.size + 1) % width or not np.array_equal(
+        is_newline, np.arange(1, separators.size + 1) % width == 0
+    ):
+        return None
+    starts = np.r_[0, separators + 1]
+    lengths = np.r_[separators, text.size] - starts
+    if lengths.min() < 1 or lengths.max() > 18 or np.any((text[starts] == ord("0")) & (lengths > 1)):
+        return None
+    values = np.fromstring(body.replace(b"\n", b",").decode(), dtype=np.int64, sep=",")
+    values = values.reshape(-1, width)
+    debtors, creditors, amounts = values[:, -3], values[:, -2], values[:, -1]
+    if np.any(debtors == creditors):
+        return None
+    if width == 4 and np.unique(values[:, 0]).size != values.shape[0]:
+        return None  # duplicate ids: the general path names them
+    numbers, index = np.unique(np.r_[debtors, creditors], return_inverse=True)
+    rows = body.decode().split("\n")
+    columns = {"id": [row.partition(",")[0] for row in rows]} if width == 4 else {}
+    return ObligationFile(
+        label,
+        header,
+        columns,
+        rows,
+        list(map(str, numbers.tolist())),
+        index[: debtors.size],
+        index[debtors.size :],
+        np.ascontiguousarray(amounts),
+        0,
+        None,
+    )
+
+
+def _read_general(label: str, data: bytes, scale: int) -> ObligationFile:
+    table = read_table(Path(label), OBLIGATION_COLUMNS, ("id", "due_date"), data=data)
     columns = table.columns
     debtors, creditors, texts = columns["debtor"], columns["creditor"], columns["amount"]
     count = table.rows
     problems = Problems()
 
-    ids = columns.get("id") or [str(i) for i in range(1, count + 1)]
     if "id" in columns:
         seen: set[str] = set()
-        for row, obligation_id in enumerate(ids):
+        for row, obligation_id in enumerate(columns["id"]):
             if not obligation_id.strip():
                 problems.add(table.problem(row, "is empty", "id"))
             elif obligation_id in seen:
@@ -144,22 +225,28 @@ def read_obligations(path: Path, scale: int) -> ObligationFile:
                 if not value.strip():
                     problems.add(table.problem(row, "is empty", field))
 
-    index: dict[str, int] = {}
-    debtor_index = np.fromiter(
-        [index.setdefault(firm, len(index)) for firm in debtors], np.int64, count
-    )
-    creditor_index = np.fromiter(
-        [index.setdefault(firm, len(index)) for firm in creditors], np.int64, count
-    )
+    # Firms numbered in order of first appearance, with C-level loops throughout.
+    firms = list(dict.fromkeys(debtors + creditors))
+    index = dict(zip(firms, range(len(firms)), strict=True))
+    debtor_index = np.fromiter(map(index.__getitem__, debtors), np.int64, count)
+    creditor_index = np.fromiter(map(index.__getitem__, creditors), np.int64, count)
     for row in np.flatnonzero(debtor_index == creditor_index).tolist():
         problems.add(table.problem(row, f"debtor and creditor are both {debtors[row]!r}"))
 
     amounts, digits = _amounts(table, texts, scale, problems)
     priority = _due_dates(table, columns["due_date"], problems) if "due_date" in columns else None
     problems.raise_if_any()
-    firms = list(index)
     return ObligationFile(
-        table, ids, firms, debtor_index, creditor_index, amounts, digits, priority
+        label,
+        table.header,
+        columns,
+        table.raw_rows,
+        firms,
+        debtor_index,
+        creditor_index,
+        amounts,
+        digits,
+        priority,
     )
 
 
@@ -167,8 +254,9 @@ def _amounts(
     table: Table, texts: list[str], scale: int, problems: Problems
 ) -> tuple[Int64Array, int]:
     """Amounts as integers at the finest precision the file uses (≤ ``scale``)."""
-    if _PLAIN_INTEGERS.fullmatch("\n".join(texts)):
-        return np.array(texts, dtype=np.int64), 0
+    joined = "".join(texts)
+    if joined.isascii() and joined.isdigit() and 0 < min(map(len, texts)) <= max(map(len, texts)) <= 18:
+        return np.array(texts, dtype=np.int64), 0  # plain integers that fit 64 bits
     digits = 0
     for text in texts:
         if "." in text:
@@ -328,25 +416,25 @@ def _settle(
 def write_setoffs(path: Path, obligations: ObligationFile, result: SetOff) -> None:
     """One row per obligation, in input order: what was set off and what remains."""
     digits = obligations.digits
-    if digits == 0:
-        setoff = list(map(str, result.setoff.tolist()))
-        remainder = list(map(str, result.remainder.tolist()))
+    # Most obligations are on no cycle: their set-off is zero and their remainder
+    # is the amount as written, so only the others are formatted.
+    setoff = [format_amount(0, digits)] * obligations.count
+    remainder = list(obligations.texts("amount"))
+    values = result.setoff.tolist()
+    left = result.remainder.tolist()
+    for row in np.flatnonzero(result.setoff).tolist():
+        setoff[row] = format_amount(values[row], digits)
+        remainder[row] = format_amount(left[row], digits)
+    if obligations.raw_rows is not None and obligations.header in _NUMERIC_HEADERS:
+        # The rows as written already read [id,]debtor,creditor,amount.
+        leading = [obligations.raw_rows]
+        if "id" not in obligations.header:
+            leading.insert(0, obligations.ids())
+        plain = True
     else:
-        setoff = [format_amount(x, digits) for x in result.setoff.tolist()]
-        remainder = [format_amount(x, digits) for x in result.remainder.tolist()]
-    columns = obligations.table.columns
-    write_csv_atomically(
-        path,
-        SETOFF_HEADER,
-        [
-            obligations.ids,
-            columns["debtor"],
-            columns["creditor"],
-            columns["amount"],
-            setoff,
-            remainder,
-        ],
-    )
+        leading = [obligations.ids(), *(obligations.texts(c) for c in OBLIGATION_COLUMNS)]
+        plain = False
+    write_csv_atomically(path, SETOFF_HEADER, [*leading, setoff, remainder], plain=plain)
 
 
 def write_settlement(path: Path, settlement: Settlement, digits: int) -> None:

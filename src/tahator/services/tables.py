@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from tahator.domain.errors import InputError, Problem
@@ -33,6 +34,12 @@ class Table:
     """Line of the first row when rows are contiguous (``lines`` is ``None``)."""
     lines: list[int] | None
     """Line of each row when blank lines or quoted newlines break contiguity."""
+    plain: bool = False
+    """No field holds a comma, quote or line break, so rows can be joined unquoted."""
+    header: tuple[str, ...] = ()
+    """Every column of the file, in order."""
+    raw_rows: list[str] | None = None
+    """The rows as written, when ``plain``: output can reuse them instead of rejoining."""
 
     @property
     def rows(self) -> int:
@@ -69,19 +76,25 @@ class Problems:
 
 
 def read_table(
-    path: Path, required: Sequence[str], optional: Sequence[str] = (), *, label: str | None = None
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    data: bytes | None = None,
 ) -> Table:
     """Read the CSV file at ``path``: its ``required`` columns and any ``optional`` ones.
 
-    Other columns are ignored.  Raises ``InputError`` for an unreadable, undecodable
-    or empty file, a header without a required column, a row with the wrong number
-    of fields, or no rows at all.
+    Other columns are ignored.  ``data``, if given, is the file's content already
+    read.  Raises ``InputError`` for an unreadable, undecodable or empty file, a
+    header without a required column, a row with the wrong number of fields, or
+    no rows at all.
     """
-    name = label or str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError([Problem(f"cannot read the file: {error.strerror}", name)]) from error
+    name = str(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError([Problem(f"cannot read the file: {error.strerror}", name)]) from error
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -114,10 +127,10 @@ def read_table(
     width = len(header)
     wanted = [c for c in (*required, *optional) if c in header]
     first_line = header_at + 2
-    if '"' not in text and all(line.count(",") == width - 1 for line in body):
+    if '"' not in text and set(map(str.count, body, repeat(","))) == {width - 1}:
         fields = ",".join(body).split(",")
         columns = {c: fields[header.index(c) :: width] for c in wanted}
-        return Table(name, columns, first_line, None)
+        return Table(name, columns, first_line, None, True, tuple(header), body)
 
     # The general path: quotes, blank lines, or rows of the wrong width.
     reader = csv.reader(io.StringIO("\n".join(body)))
@@ -138,16 +151,21 @@ def read_table(
         row_lines.append(line)
     problems.raise_if_any()
     columns = {c: [row[header.index(c)] for row in rows] for c in wanted}
-    return Table(name, columns, first_line, row_lines)
+    return Table(name, columns, first_line, row_lines, header=tuple(header))
 
 
 def needs_quoting(values: Iterable[str]) -> bool:
     """Whether any of ``values`` holds a character CSV must quote."""
-    return any(any(ch in value for ch in ',"\r\n') for value in values)
+    joined = "".join(values)
+    return any(ch in joined for ch in ',"\r\n')
 
 
-def write_csv_atomically(path: Path, header: Sequence[str], columns: Sequence[list[str]]) -> None:
+def write_csv_atomically(
+    path: Path, header: Sequence[str], columns: Sequence[list[str]], *, plain: bool = False
+) -> None:
     """Write rows (given as columns of strings) to ``path`` all at once or not at all.
+
+    ``plain`` promises that no value needs CSV quoting, which spares checking.
 
     The file is written beside ``path`` under a temporary name and renamed over it,
     so a reader never sees half a file and a failure leaves no file behind.
@@ -157,7 +175,7 @@ def write_csv_atomically(path: Path, header: Sequence[str], columns: Sequence[li
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(",".join(header) + "\n")
-            if any(needs_quoting(column) for column in columns):
+            if not plain and any(needs_quoting(column) for column in columns):
                 csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
             elif columns and columns[0]:
                 out.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
