@@ -116,7 +116,12 @@ def whole_process(work: Path, obligations: int, runs: int) -> dict[str, float]:
         f"NumPy + OR-Tools script {bare_s:.3f} s: ratio {ours_s / bare_s:.2f} (target <= 1.0); "
         f"peak memory {peak / 2**20:.0f} MiB (target < 1024)"
     )
-    return {"tahator_s": ours_s, "bare_s": bare_s, "ratio": ours_s / bare_s, "peak_mib": peak / 2**20}
+    return {
+        "tahator_s": ours_s,
+        "bare_s": bare_s,
+        "ratio": ours_s / bare_s,
+        "peak_mib": peak / 2**20,
+    }
 
 
 def main() -> None:

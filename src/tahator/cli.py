@@ -44,7 +44,8 @@ def print_json(data: Any) -> None:
 @app.command()
 def clear(
     obligations: Annotated[
-        Path, typer.Argument(help="CSV with header debtor,creditor,amount (optionally id, due_date)")
+        Path,
+        typer.Argument(help="CSV with header debtor,creditor,amount (optionally id, due_date)"),
     ],
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write set-offs here (CSV)")
@@ -70,7 +71,7 @@ def clear(
     except ValueError as error:
         fail(TahatorError(f"--credit-line: {error}"))
     try:
-        with _progress(obligations) as on_step:
+        with _Progress(obligations) as on_step:
             result = clear_file(
                 obligations,
                 output=output,
@@ -91,7 +92,7 @@ def clear(
         print_clearing_summary(summary, output, settlement)
 
 
-class _progress:
+class _Progress:
     """A spinner naming the current step, on stderr, for large files at a terminal."""
 
     def __init__(self, path: Path) -> None:

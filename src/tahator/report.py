@@ -36,9 +36,7 @@ def print_clearing_summary(
     table.add_row("share set off", f"{summary['cleared_share']:.4%}")
     table.add_row("remaining", grouped(summary["remainder"]))
     table.add_row("net internal debt (floor)", grouped(summary["net_internal_debt"]))
-    table.add_row(
-        "pairs on cycles", f"{summary['pairs_on_cycles']:,} of {summary['pairs']:,}"
-    )
+    table.add_row("pairs on cycles", f"{summary['pairs_on_cycles']:,} of {summary['pairs']:,}")
     table.add_row("seconds", f"{summary['seconds']:.3f}")
     console.print(table)
     if "settlement" in summary:

@@ -61,7 +61,7 @@ def checked_total(amounts: Int64Array) -> int:
         return 0
     if int(amounts.max()) <= MAX_MINOR // amounts.size:
         return int(amounts.sum())
-    total = sum(amounts.tolist())
+    total: int = sum(amounts.tolist())
     if total > MAX_MINOR:
         raise AmountOverflowError(
             f"the obligations total {total} minor units, more than the 64-bit limit "
@@ -148,7 +148,7 @@ def _solve(tails: Int64Array, heads: Int64Array, capacity: Int64Array) -> Int64A
     capacities.  It is the complement of DESIGN's remainder flow (flow =
     amount − set-off) and measured a little faster with OR-Tools' cost scaling.
     """
-    nodes, compact = np.unique(np.r_[tails, heads], return_inverse=True)
+    _, compact = np.unique(np.r_[tails, heads], return_inverse=True)
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
         compact[: tails.size],

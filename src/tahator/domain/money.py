@@ -32,17 +32,17 @@ def parse_amount(text: str, scale: int) -> int:
     match = _AMOUNT.fullmatch(text)
     if match is None:
         if text.strip().startswith("-"):
-            raise ValueError(f"amount {text!r} is negative")
-        raise ValueError(f"amount {text!r} is not a decimal number")
+            raise ValueError(f"{text!r} is negative")
+        raise ValueError(f"{text!r} is not a decimal number")
     whole, fraction, bare_fraction = match.groups()
     if bare_fraction is not None:
         whole, fraction = "0", bare_fraction
     fraction = fraction or ""
     if len(fraction) > scale:
-        raise ValueError(f"amount {text!r} has more than {scale} fraction digits")
-    minor = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
+        raise ValueError(f"{text!r} has more than {scale} fraction digits")
+    minor: int = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
     if minor > MAX_MINOR:
-        raise ValueError(f"amount {text!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
+        raise ValueError(f"{text!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
     return minor
 
 

@@ -163,7 +163,9 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
     which the general path then reads and, if need be, reports on.
     """
     head, _, body = data.partition(b"\n")
-    header = tuple(field.strip().lower() for field in head.decode("utf-8-sig", "replace").split(","))
+    header = tuple(
+        field.strip().lower() for field in head.decode("utf-8-sig", "replace").split(",")
+    )
     body = body.rstrip(b"\n")
     if header not in _NUMERIC_HEADERS or not body or body.translate(None, b"0123456789,\n"):
         return None
@@ -178,7 +180,11 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
         return None
     starts = np.r_[0, separators + 1]
     lengths = np.r_[separators, text.size] - starts
-    if lengths.min() < 1 or lengths.max() > 18 or np.any((text[starts] == ord("0")) & (lengths > 1)):
+    if (
+        lengths.min() < 1
+        or lengths.max() > 18
+        or np.any((text[starts] == ord("0")) & (lengths > 1))
+    ):
         return None
     values = np.fromstring(body.replace(b"\n", b",").decode(), dtype=np.int64, sep=",")
     values = values.reshape(-1, width)
@@ -255,7 +261,11 @@ def _amounts(
 ) -> tuple[Int64Array, int]:
     """Amounts as integers at the finest precision the file uses (≤ ``scale``)."""
     joined = "".join(texts)
-    if joined.isascii() and joined.isdigit() and 0 < min(map(len, texts)) <= max(map(len, texts)) <= 18:
+    if (
+        joined.isascii()
+        and joined.isdigit()
+        and 0 < min(map(len, texts)) <= max(map(len, texts)) <= 18
+    ):
         return np.array(texts, dtype=np.int64), 0  # plain integers that fit 64 bits
     digits = 0
     for text in texts:
@@ -269,7 +279,7 @@ def _amounts(
         except ValueError as error:
             message = str(error)
             if "fraction digits" in message:
-                message = f"amount {text!r} has more than --scale {scale} fraction digits"
+                message = f"{text!r} has more than --scale {scale} fraction digits"
             problems.add(table.problem(row, message, "amount"))
     return amounts, digits
 
@@ -351,7 +361,11 @@ def clear_file(
             if missing:
                 shown = ", ".join(repr(f) for f in missing[:10])
                 raise InputError(
-                    [Problem(f"{len(missing)} firms have no country, e.g. {shown}", str(participants))]
+                    [
+                        Problem(
+                            f"{len(missing)} firms have no country, e.g. {shown}", str(participants)
+                        )
+                    ]
                 )
         step("setting off")
         try:

@@ -54,24 +54,22 @@ class Table:
 
 
 class Problems:
-    """Collects problems up to ``MAX_PROBLEMS`` and counts the rest."""
+    """Collects problems; reports the first ``MAX_PROBLEMS`` by line and counts the rest."""
 
     def __init__(self) -> None:
         self.found: list[Problem] = []
-        self.more = 0
 
     def add(self, problem: Problem) -> None:
-        if len(self.found) < MAX_PROBLEMS:
-            self.found.append(problem)
-        else:
-            self.more += 1
+        self.found.append(problem)
 
     def raise_if_any(self) -> None:
         if not self.found:
             return
-        problems = list(self.found)
-        if self.more:
-            problems.append(Problem(f"… and {self.more} more problems", problems[-1].file))
+        ordered = sorted(self.found, key=lambda problem: problem.line or 0)
+        problems = ordered[:MAX_PROBLEMS]
+        if len(ordered) > MAX_PROBLEMS:
+            more = len(ordered) - MAX_PROBLEMS
+            problems.append(Problem(f"… and {more} more problems", problems[-1].file))
         raise InputError(problems)
 
 
@@ -113,7 +111,9 @@ def read_table(
     for column in required:
         if column not in header:
             problems.add(
-                Problem(f"missing column {column!r} (header: {','.join(header)})", name, header_at + 1)
+                Problem(
+                    f"missing column {column!r} (header: {','.join(header)})", name, header_at + 1
+                )
             )
     for column in {c for c in header if header.count(c) > 1}:
         problems.add(Problem(f"column {column!r} appears twice", name, header_at + 1))
@@ -143,9 +143,7 @@ def read_table(
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if len(row) != width:
-            problems.add(
-                Problem(f"expected {width} fields, found {len(row)}", name, line)
-            )
+            problems.add(Problem(f"expected {width} fields, found {len(row)}", name, line))
             continue
         rows.append(row)
         row_lines.append(line)
