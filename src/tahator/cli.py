@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from sqlalchemy.exc import ArgumentError
 
-from tahator.domain.errors import InputError, TahatorError
+from tahator.domain.errors import InputError, Problem, TahatorError
 
 app = typer.Typer(
     name="tahator",
@@ -25,6 +29,67 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN = 1
+
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+corridor_app = typer.Typer(
+    help="The corridor: countries, rates, credit lines.", no_args_is_help=True
+)
+firms_app = typer.Typer(help="Register and list firms.", no_args_is_help=True)
+consortia_app = typer.Typer(
+    help="Consortia of firms, jointly and severally liable.", no_args_is_help=True
+)
+obligations_app = typer.Typer(help="Register and list obligations.", no_args_is_help=True)
+clearing_app = typer.Typer(help="Clearing runs: set-off and settlement.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+settlement_app = typer.Typer(help="Settlement instructions for banks.", no_args_is_help=True)
+for sub_app, name in (
+    (db_app, "db"),
+    (corridor_app, "corridor"),
+    (firms_app, "firms"),
+    (consortia_app, "consortia"),
+    (obligations_app, "obligations"),
+    (clearing_app, "clearing"),
+    (ledger_app, "ledger"),
+    (settlement_app, "settlement"),
+):
+    app.add_typer(sub_app, name=name)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default $TAHATOR_DATABASE_URL or sqlite:///var/tahator.db)"
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+_database: dict[str, str | None] = {"url": None}
+
+
+@app.callback()
+def _options(db: DbOption = None) -> None:
+    """Tahator: a clearing house for cross-border trade without cross-border payments."""
+    _database["url"] = db
+
+
+@contextmanager
+def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
+    """One transaction on the chosen database; bad input ends the command with exit 2."""
+    from tahator.store import migrate as migrations
+    from tahator.store.database import database_url, make_engine, transaction
+
+    url = database_url(db or _database["url"])
+    try:
+        engine = make_engine(url)
+        if not migrate and migrations.revision_of(engine) != migrations.head():
+            raise InputError(
+                [Problem(f"the database {url} is not ready; run `tahator db upgrade`")]
+            )
+        with transaction(engine) as session:
+            yield session
+    except TahatorError as error:
+        fail(error)
+    except ArgumentError as error:
+        fail(TahatorError(f"bad database URL {url!r}: {error}"))
 
 
 def fail(error: TahatorError) -> NoReturn:
@@ -122,16 +187,342 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated corridor")] = 2025,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
-    """Generate the Pakistan–Iran demo corridor, set off and settle its obligations."""
+    """Build the Pakistan–Iran demo corridor in the database and run a clearing run."""
     from tahator.demo import run_demo
+    from tahator.store.database import database_url, make_engine
 
-    result = run_demo(seed)
+    try:
+        result = run_demo(make_engine(database_url(_database["url"])), seed)
+    except TahatorError as error:
+        fail(error)
     if as_json:
         print_json(result.summary())
     else:
         from tahator.report import print_demo
 
         print_demo(result)
+
+
+def _actor() -> str:
+    from tahator.services.common import cli_actor
+
+    return cli_actor()
+
+
+def _print_rows(
+    rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...], title: str
+) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{title} ({len(rows)})", title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row.get(column, "")) for column in columns))
+    Console().print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the database, or migrate it to this version's schema; seed the corridor."""
+    from tahator.services import corridor
+    from tahator.store import migrate
+
+    with use_case(db, migrate=True) as session:
+        migrate.upgrade(session.get_bind())
+        seeded = corridor.seed(session)
+    print(
+        f"database at revision {migrate.head()}"
+        + ("; Pakistan–Iran corridor created" if seeded else "")
+    )
+
+
+@corridor_app.command("show")
+def corridor_show(as_json: JsonOption = False) -> None:
+    """Countries, clearing accounts, credit lines and reference rates."""
+    from tahator.services import corridor
+
+    with use_case() as session:
+        view = corridor.describe(session)
+    if as_json:
+        print_json(view)
+    else:
+        _print_rows(
+            view["countries"],  # type: ignore[arg-type]
+            False,
+            ("code", "currency", "credit_line"),
+            f"{view['name']} corridor, unit of account {view['unit_of_account']}",
+        )
+        _print_rows(
+            view["rates"],  # type: ignore[arg-type]
+            False,
+            ("currency", "valid_from", "rate"),
+            "reference rates per unit of account",
+        )
+
+
+@corridor_app.command("rate")
+def corridor_rate(
+    currency: str,
+    rate: Annotated[str, typer.Argument(help="Units of CURRENCY per unit of account")],
+    valid_from: Annotated[str, typer.Option("--from", help="First day it applies (YYYY-MM-DD)")],
+) -> None:
+    """Set a reference rate."""
+    from tahator.services import corridor
+
+    day = _date(valid_from, "--from")
+    with use_case() as session:
+        corridor.set_rate(session, currency, rate, day)
+    print(f"{currency.upper()} {rate} per unit of account from {day.isoformat()}")
+
+
+@corridor_app.command("credit-line")
+def corridor_credit_line(
+    country: str, amount: Annotated[str, typer.Argument(help="In the unit of account")]
+) -> None:
+    """Set a clearing account's credit line."""
+    from tahator.services import corridor
+
+    with use_case() as session:
+        corridor.set_credit_line(session, country, amount)
+    print(f"credit line of {country.upper()}'s clearing account: {amount}")
+
+
+@firms_app.command("import")
+def firms_import(path: Path, as_json: JsonOption = False) -> None:
+    """Register firms from a CSV: id,name,country,tax_id (and aliases, active_taxpayer,
+    psw_subscribed)."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        result = firms.import_firms(session, path, _actor())
+    _print_import(result.as_dict(), as_json, "firms")
+
+
+@firms_app.command("list")
+def firms_list(
+    firm: Annotated[str | None, typer.Option(help="Only this firm")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List registered firms."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        rows = firms.list_firms(session, firm)
+    _print_rows(rows, as_json, ("id", "name", "country", "tax_id", "status"), "firms")
+
+
+@consortia_app.command("create")
+def consortia_create(
+    consortium_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="The consortium's name")],
+    lead: Annotated[str, typer.Option(help="The lead firm")],
+    member: Annotated[list[str], typer.Option(help="A member firm (repeat)")],
+) -> None:
+    """Form a consortium of firms of one country; all members are jointly and severally liable."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        firms.create_consortium(session, consortium_id, name, lead, member, _actor())
+    print(f"consortium {consortium_id} created")
+
+
+@consortia_app.command("list")
+def consortia_list(as_json: JsonOption = False) -> None:
+    """List consortia and their members."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        rows = firms.list_consortia(session)
+    _print_rows(rows, as_json, ("id", "name", "lead", "members", "liability"), "consortia")
+
+
+@obligations_app.command("import")
+def obligations_import(path: Path, as_json: JsonOption = False) -> None:
+    """Register obligations from a CSV (id,debtor,creditor,amount,currency,due_date)."""
+    from tahator.services import obligations
+
+    with use_case() as session:
+        result = obligations.import_obligations(session, path, _actor())
+    _print_import(result.as_dict(), as_json, "obligations")
+
+
+@obligations_app.command("list")
+def obligations_list(
+    firm: Annotated[str | None, typer.Option(help="Only those this firm owes or is owed")] = None,
+    status: Annotated[str | None, typer.Option(help="open, set_off or in_settlement")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List obligations with what remains of each."""
+    from tahator.services import obligations
+
+    with use_case() as session:
+        rows = obligations.list_obligations(session, firm, status)
+    _print_rows(
+        rows,
+        as_json,
+        ("id", "debtor", "creditor", "amount", "currency", "due_date", "status", "remaining"),
+        "obligations",
+    )
+
+
+@clearing_app.command("run")
+def clearing_run(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Business date of the run's rates (default today)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set off every open obligation and settle the rest, in one transaction."""
+    from tahator.services import clearing
+
+    day = _date(as_of, "--as-of") if as_of else None
+    with use_case() as session:
+        summary = clearing.run_clearing(session, _actor(), day)
+    if as_json:
+        print_json(summary)
+    else:
+        from tahator.report import print_run
+
+        print_run(summary)
+
+
+@clearing_app.command("list")
+def clearing_list(as_json: JsonOption = False) -> None:
+    """List clearing runs."""
+    from tahator.services import clearing
+
+    with use_case() as session:
+        rows = clearing.list_runs(session)
+    _print_rows(
+        rows,
+        as_json,
+        ("run_id", "status", "as_of", "obligations", "total", "cleared"),
+        "clearing runs",
+    )
+
+
+@clearing_app.command("show")
+def clearing_show(
+    run_id: int,
+    firm: Annotated[
+        str | None, typer.Option(help="Only this firm's positions and instructions")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A run's totals, per-firm positions and settlement instructions."""
+    from tahator.services import clearing
+
+    with use_case() as session:
+        view = clearing.show_run(session, run_id, firm)
+    if as_json:
+        print_json(view)
+    else:
+        from tahator.report import print_run
+
+        print_run(view)
+        _print_rows(
+            view["positions"],
+            False,
+            ("firm", "setoff_as_debtor", "setoff_as_creditor"),
+            "set-off per firm",
+        )
+        _print_rows(
+            view["instructions"],
+            False,
+            ("id", "firm", "kind", "owed", "amount", "local_currency", "local_amount", "status"),
+            "settlement instructions",
+        )
+
+
+@ledger_app.command("balances")
+def ledger_balances(as_json: JsonOption = False) -> None:
+    """Every account's balance, summed from the journal."""
+    from tahator.services import ledger
+
+    with use_case() as session:
+        rows = ledger.balance_rows(session)
+    _print_rows(rows, as_json, ("account", "currency", "balance"), "ledger balances")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check every ledger invariant; exit 1 naming each break."""
+    from tahator.services import ledger
+
+    with use_case() as session:
+        breaks = ledger.verify(session)
+    for line in breaks:
+        print(line, file=sys.stderr)
+    if breaks:
+        raise typer.Exit(EXIT_BROKEN)
+    print("ledger verified: every entry balances and every balance matches its source")
+
+
+@settlement_app.command("confirm")
+def settlement_confirm(instruction_id: int, as_json: JsonOption = False) -> None:
+    """A bank confirms a collection or payout."""
+    from tahator.services import settlement
+
+    with use_case() as session:
+        view = settlement.confirm(session, instruction_id, _actor())
+    if as_json:
+        print_json(view)
+    else:
+        print(
+            f"{view['kind']} {view['id']} of {view['firm']} confirmed: "
+            f"{view['local_amount']} {view['local_currency']} ({view['amount']} unit of account)"
+        )
+
+
+@settlement_app.command("list")
+def settlement_list(
+    status: Annotated[str | None, typer.Option(help="pending or confirmed")] = None,
+    firm: Annotated[str | None, typer.Option(help="Only this firm")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List settlement instructions."""
+    from tahator.services import settlement
+
+    with use_case() as session:
+        rows = settlement.list_instructions(session, status, firm)
+    _print_rows(
+        rows,
+        as_json,
+        (
+            "id",
+            "run_id",
+            "firm",
+            "kind",
+            "owed",
+            "amount",
+            "local_currency",
+            "local_amount",
+            "status",
+        ),
+        "settlement instructions",
+    )
+
+
+def _print_import(result: dict[str, int], as_json: bool, what: str) -> None:
+    if as_json:
+        print_json(result)
+    else:
+        print(
+            f"{result['rows']} rows: {result['created']} {what} registered, "
+            f"{result['unchanged']} already registered"
+        )
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(TahatorError(f"{option}: {text!r} is not a date (YYYY-MM-DD)"))
 
 
 def main() -> None:

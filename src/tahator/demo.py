@@ -1,12 +1,15 @@
-"""The Pakistan–Iran demo corridor: generated firms and invoices, cleared and settled.
+"""The Pakistan–Iran demo corridor: generated firms and invoices, registered, cleared, settled.
 
 Pakistan exports rice, maize, meat, fruit, textiles and medicines; Iran exports
 LPG, bitumen, petrochemicals, steel, cement and dates, about twice as much as it
-imports.  Importers owe exporters across the border; at home, exporters buy from
-importers and distributors (fuel, cement, steel, packaging), so debts run in
-rings that set-off can close.  What remains settles through each country's
-clearing account, whose credit line is 20 % of its gross payments (the Asian
-Clearing Union's rule).
+imports.  Importers owe exporters across the border (invoiced in US dollars); at
+home, exporters buy fuel, steel and services from importers (invoiced in rupees
+or rials), so debts run in rings that set-off can close.  What remains settles
+through each country's clearing account.
+
+The demo writes its files to ``var/demo/`` and loads them through the same
+services a user's imports go through, so running it twice changes nothing but
+adds a clearing run.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from tahator.services.clear_file import ClearedFile, CreditLine, clear_file
+from sqlalchemy import Engine
+
+from tahator.domain.corridor import iran_legal_id_check_digit
+from tahator.services import clearing, corridor, firms, ledger, obligations
 from tahator.services.tables import write_csv_atomically
+from tahator.store import migrate
+from tahator.store.database import transaction
 
 PAKISTAN_EXPORTS = ("Rice", "Maize", "Meat", "Fruit", "Textiles", "Medicines")
 IRAN_EXPORTS = ("LPG", "Bitumen", "Petrochemicals", "Steel", "Cement", "Dates")
@@ -27,7 +34,10 @@ PAKISTAN_CITIES = ("Karachi", "Lahore", "Quetta", "Gwadar", "Faisalabad", "Multa
 IRAN_CITIES = ("Tehran", "Isfahan", "Mashhad", "Zahedan", "Bandar Abbas", "Chabahar", "Shiraz")
 IRAN_EXPORT_RATIO = 2
 """Iran exports about twice what it imports from Pakistan (seed reports)."""
-CREDIT_LINE_SHARE = Fraction(20, 100)
+DOMESTIC_CURRENCY = {"PK": ("PKR", 281), "IR": ("IRR", 1_100_000)}
+"""Domestic invoices are in local currency, at about the seeded reference rates."""
+CREDIT_LINES = {"PK": "10000000.00", "IR": "10000000.00"}
+DEMO_ACTOR = "demo"
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class DemoFirm:
     id: str
     name: str
     country: str
+    tax_id: str
     role: str
     """``exporter`` or ``importer`` of ``goods``."""
     goods: str
@@ -45,7 +56,9 @@ class DemoInvoice:
     id: str
     debtor: str
     creditor: str
-    amount_cents: int
+    amount: str
+    """A decimal string in ``currency``."""
+    currency: str
     due_date: date
 
 
@@ -54,10 +67,27 @@ class DemoRun:
     folder: Path
     firms: tuple[DemoFirm, ...]
     invoices: tuple[DemoInvoice, ...]
-    cleared: ClearedFile
+    imported: dict[str, dict[str, int]]
+    run: dict[str, Any]
+    ledger_breaks: list[str]
 
     def summary(self) -> dict[str, Any]:
-        return {"folder": str(self.folder), **self.cleared.summary()}
+        return {
+            "folder": str(self.folder),
+            "firms": len(self.firms),
+            "invoices": len(self.invoices),
+            "imported": self.imported,
+            "run": self.run,
+            "ledger_verified": not self.ledger_breaks,
+        }
+
+
+def tax_id(country: str, number: int) -> str:
+    """A valid demo tax id: a Pakistani NTN or an Iranian legal-entity national ID."""
+    if country == "PK":
+        return f"{4_100_000 + number:07d}-{number % 10}"
+    first_ten = f"14{number:08d}"
+    return first_ten + str(iran_legal_id_check_digit(first_ten))
 
 
 def build_corridor(
@@ -65,7 +95,7 @@ def build_corridor(
 ) -> tuple[tuple[DemoFirm, ...], tuple[DemoInvoice, ...]]:
     """A seeded corridor: firms of both countries and the invoices between them."""
     rng = random.Random(seed)
-    firms: list[DemoFirm] = []
+    firms_: list[DemoFirm] = []
     for country, cities, exports, imports, suffix in (
         ("PK", PAKISTAN_CITIES, PAKISTAN_EXPORTS, IRAN_EXPORTS, "(Pvt) Ltd"),
         ("IR", IRAN_CITIES, IRAN_EXPORTS, PAKISTAN_EXPORTS, "Co."),
@@ -73,13 +103,14 @@ def build_corridor(
         for number in range(1, firms_per_country + 1):
             role = "exporter" if number % 2 else "importer"
             goods = rng.choice(exports if role == "exporter" else imports)
-            city = rng.choice(cities)
             kind = "Exports" if role == "exporter" else "Trading"
-            firms.append(
+            name = f"{rng.choice(cities)} {goods} {kind} {suffix}"
+            firms_.append(
                 DemoFirm(
                     f"{country}-{number:04d}",
-                    f"{city} {goods} {kind} {suffix}",
+                    name,
                     country,
+                    tax_id(country, number),
                     role,
                     goods,
                 )
@@ -88,7 +119,7 @@ def build_corridor(
     def pick(country: str, role: str, goods: str | None = None) -> DemoFirm:
         pool = [
             f
-            for f in firms
+            for f in firms_
             if f.country == country and f.role == role and (goods is None or f.goods == goods)
         ]
         return rng.choice(pool)
@@ -100,6 +131,8 @@ def build_corridor(
     kinds += ["pk_domestic"] * 8 + ["ir_domestic"] * 8
     for number in range(1, invoices + 1):
         kind = rng.choice(kinds)
+        cents = round(rng.lognormvariate(11.0, 1.0) * 100)  # median ≈ $60,000
+        currency = "USD"
         if kind == "pk_export":  # an Iranian importer owes a Pakistani exporter
             exporter = pick("PK", "exporter")
             debtor, creditor = pick("IR", "importer", exporter.goods), exporter
@@ -109,41 +142,61 @@ def build_corridor(
         else:  # at home, an exporter buys fuel, steel or services from an importer
             country = "PK" if kind == "pk_domestic" else "IR"
             debtor, creditor = pick(country, "exporter"), pick(country, "importer")
-        cents = round(rng.lognormvariate(11.0, 1.0) * 100)  # median ≈ $60,000
+            currency, rate = DOMESTIC_CURRENCY[country]
+            cents *= rate
         due = start + timedelta(days=rng.randrange(0, 330))
-        rows.append(DemoInvoice(f"INV-{number:05d}", debtor.id, creditor.id, cents, due))
-    return tuple(firms), tuple(rows)
+        amount = f"{cents // 100}.{cents % 100:02d}"
+        rows.append(DemoInvoice(f"INV-{number:05d}", debtor.id, creditor.id, amount, currency, due))
+    return tuple(firms_), tuple(rows)
 
 
-def run_demo(seed: int = 2025, folder: Path = Path("var/demo")) -> DemoRun:
-    """Build the corridor, write it as CSV files in ``folder``, clear and settle it."""
-    firms, invoices = build_corridor(seed)
-    obligations_path = folder / "obligations.csv"
-    participants_path = folder / "participants.csv"
+def write_files(
+    folder: Path, firms_: tuple[DemoFirm, ...], invoices: tuple[DemoInvoice, ...]
+) -> tuple[Path, Path]:
+    firms_path, obligations_path = folder / "firms.csv", folder / "obligations.csv"
     write_csv_atomically(
-        participants_path,
-        ("id", "country", "name"),
-        [[f.id for f in firms], [f.country for f in firms], [f.name for f in firms]],
+        firms_path,
+        ("id", "name", "country", "tax_id", "active_taxpayer", "psw_subscribed"),
+        [
+            [f.id for f in firms_],
+            [f.name for f in firms_],
+            [f.country for f in firms_],
+            [f.tax_id for f in firms_],
+            ["true" if f.country == "PK" else "false" for f in firms_],
+            ["true" if f.country == "PK" else "false" for f in firms_],
+        ],
     )
     write_csv_atomically(
         obligations_path,
-        ("id", "debtor", "creditor", "amount", "due_date"),
+        ("id", "debtor", "creditor", "amount", "currency", "due_date"),
         [
             [i.id for i in invoices],
             [i.debtor for i in invoices],
             [i.creditor for i in invoices],
-            [f"{i.amount_cents // 100}.{i.amount_cents % 100:02d}" for i in invoices],
+            [i.amount for i in invoices],
+            [i.currency for i in invoices],
             [i.due_date.isoformat() for i in invoices],
         ],
     )
-    cleared = clear_file(
-        obligations_path,
-        output=folder / "setoffs.csv",
-        participants=participants_path,
-        credit_lines=(
-            CreditLine("PK", share=CREDIT_LINE_SHARE),
-            CreditLine("IR", share=CREDIT_LINE_SHARE),
-        ),
-        settlement_output=folder / "settlement.csv",
-    )
-    return DemoRun(folder, firms, invoices, cleared)
+    return firms_path, obligations_path
+
+
+def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) -> DemoRun:
+    """Build the corridor in the database, run a clearing run, verify the ledger."""
+    firms_, invoices = build_corridor(seed)
+    firms_path, obligations_path = write_files(folder, firms_, invoices)
+    migrate.upgrade(engine)
+    with transaction(engine) as session:
+        corridor.seed(session)
+        for country, amount in CREDIT_LINES.items():
+            corridor.set_credit_line(session, country, amount)
+    with transaction(engine) as session:
+        imported_firms = firms.import_firms(session, firms_path, DEMO_ACTOR)
+    with transaction(engine) as session:
+        imported_obligations = obligations.import_obligations(session, obligations_path, DEMO_ACTOR)
+    with transaction(engine) as session:
+        run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
+    with transaction(engine) as session:
+        breaks = ledger.verify(session)
+    imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
+    return DemoRun(folder, firms_, invoices, imported, run, breaks)

@@ -80,16 +80,41 @@ def print_demo(run: DemoRun, console: Console | None = None) -> None:
     pk = sum(1 for f in run.firms if f.country == "PK")
     console.print(
         f"[bold]Pakistan–Iran demo corridor[/]: {pk} Pakistani and "
-        f"{len(run.firms) - pk} Iranian firms, {len(run.invoices):,} invoices in USD"
+        f"{len(run.firms) - pk} Iranian firms, {len(run.invoices):,} invoices "
+        f"(cross-border in USD, domestic in PKR and IRR); files in {run.folder}/"
     )
-    print_clearing_summary(
-        run.cleared.summary(),
-        run.folder / "setoffs.csv",
-        run.folder / "settlement.csv",
-        console,
-    )
+    for what, counts in run.imported.items():
+        console.print(
+            f"{what}: {counts['created']:,} registered, {counts['unchanged']:,} already there"
+        )
+    print_run(run.run, console)
+    if run.ledger_breaks:
+        console.print("[red]ledger verify found breaks:[/]")
+        for line in run.ledger_breaks:
+            console.print(f"  {line}")
+    else:
+        console.print("ledger verified: every entry balances and every balance matches")
     console.print(
-        f"Input files are in {run.folder}/; rerun with: tahator clear "
-        f"{run.folder}/obligations.csv --participants {run.folder}/participants.csv "
-        "--credit-line PK=20% --credit-line IR=20%"
+        "Explore: tahator obligations list, tahator clearing show "
+        f"{run.run['run_id']}, tahator ledger balances, tahator settlement list"
     )
+
+
+def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    unit = summary["unit_of_account"]
+    table = Table(
+        title=f"Clearing run {summary['run_id']} ({summary['status']}, as of {summary['as_of']})",
+        show_header=False,
+        title_justify="left",
+    )
+    table.add_column()
+    table.add_column(justify="right")
+    table.add_row("obligations", f"{summary['obligations']:,}")
+    table.add_row(f"total debt ({unit})", grouped(summary["total"]))
+    table.add_row(f"set off ({unit})", grouped(summary["cleared"]))
+    table.add_row("share set off", f"{summary['cleared_share']:.4%}")
+    table.add_row(f"remaining ({unit})", grouped(summary["remainder"]))
+    console.print(table)
+    if summary.get("settlement", {}).get("accounts"):
+        print_settlement(summary["settlement"], console)

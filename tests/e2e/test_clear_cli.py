@@ -228,9 +228,16 @@ def test_settlement_through_clearing_accounts(cli: Cli, tmp_path: Path) -> None:
     source = write(tmp_path / "o.csv", CORRIDOR)
     participants = write(tmp_path / "p.csv", PARTICIPANTS)
     code, out, err = cli(
-        "clear", source, "--participants", participants, "--credit-line", "IR=50",
-        "--settlement", tmp_path / "settle.csv", "--json",
-    )  # fmt: skip
+        "clear",
+        source,
+        "--participants",
+        participants,
+        "--credit-line",
+        "IR=50",
+        "--settlement",
+        tmp_path / "settle.csv",
+        "--json",
+    )
     assert code == 0, err
     settlement = json.loads(out)["settlement"]
     accounts = {a["country"]: a for a in settlement["accounts"]}

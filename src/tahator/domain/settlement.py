@@ -64,18 +64,25 @@ class ClearingAccount:
     claims: int
     """Owed to the country's creditors."""
     paid_out: int
-    """Paid to the country's creditors: min(claims, collected + credit line)."""
+    """Paid to the country's creditors: min(claims, opening + collected + credit line)."""
     credit_line: int
+    opening: int = 0
+    """What the account held from earlier periods (negative: credit already drawn)."""
+
+    @property
+    def closing(self) -> int:
+        """What the account holds afterwards: opening + collected − paid out."""
+        return self.opening + self.collected - self.paid_out
 
     @property
     def credit_drawn(self) -> int:
-        """Paid out beyond what was collected, lent by the credit line."""
-        return max(0, self.paid_out - self.collected)
+        """How far the account is overdrawn afterwards, lent by the credit line."""
+        return max(0, -self.closing)
 
     @property
     def retained(self) -> int:
-        """Collected and not paid out: held for other countries' accounts."""
-        return max(0, self.collected - self.paid_out)
+        """Held afterwards for other countries' accounts."""
+        return max(0, self.closing)
 
     @property
     def unpaid(self) -> int:
@@ -109,14 +116,21 @@ def settle(
     remaining: Iterable[Remaining],
     country_of: Mapping[str, str],
     credit_lines: Mapping[str, int] | None = None,
+    *,
+    opening: Mapping[str, int] | None = None,
+    carried: Mapping[str, int] | None = None,
 ) -> Settlement:
     """Settle the ``remaining`` obligations through each country's clearing account.
 
     ``country_of`` maps every firm to its country; ``credit_lines`` each
-    country's credit line in the same minor units (absent means none).
+    country's credit line in the same minor units (absent means none);
+    ``opening`` what each account holds from earlier periods (negative when its
+    credit line is already drawn); ``carried`` what each firm's account still
+    owes it from earlier periods, which joins this period's claims.
     Raises ``KeyError`` naming a firm with no country.
     """
     credit_lines = credit_lines or {}
+    opening = opening or {}
     owes: dict[str, int] = defaultdict(int)
     owed: dict[str, int] = defaultdict(int)
     between: dict[tuple[str, str], int] = defaultdict(int)
@@ -135,6 +149,13 @@ def settle(
         owed[item.creditor] += item.amount
         between[debtor_country, creditor_country] += item.amount
 
+    for firm, amount in (carried or {}).items():
+        if amount < 0:
+            raise ValueError(f"carried claim {amount} of {firm} is negative")
+        if amount:
+            country_of[firm]  # a KeyError names a firm without a country
+            owed[firm] += amount
+
     collected: dict[str, int] = defaultdict(int)
     claims_by_country: dict[str, dict[str, int]] = defaultdict(dict)
     for firm, amount in owes.items():
@@ -144,17 +165,24 @@ def settle(
 
     accounts = []
     payouts: dict[str, int] = {}
-    for country in sorted(set(collected) | set(claims_by_country)):
+    for country in sorted(set(collected) | set(claims_by_country) | set(opening)):
         claims = claims_by_country.get(country, {})
         claimed = sum(claims.values())
         line = credit_lines.get(country, 0)
         if line < 0:
             raise ValueError(f"credit line of {country} is negative")
-        available = collected[country] + line
+        available = max(0, opening.get(country, 0) + collected[country] + line)
         paid = claims if claimed <= available else allocate_pro_rata(available, claims)
         payouts.update(paid)
         accounts.append(
-            ClearingAccount(country, collected[country], claimed, min(claimed, available), line)
+            ClearingAccount(
+                country,
+                collected[country],
+                claimed,
+                min(claimed, available),
+                line,
+                opening.get(country, 0),
+            )
         )
 
     instructions = [

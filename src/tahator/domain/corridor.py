@@ -1,0 +1,86 @@
+"""Countries, currencies, tax ids and conversion to the corridor's unit of account."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+CURRENCY_DIGITS = {"USD": 2, "PKR": 2, "IRR": 2, "AFN": 2, "RUB": 2}
+"""Minor-unit digits of the corridor currencies (ISO 4217)."""
+
+COUNTRY_NAMES = {
+    "PK": "Pakistan",
+    "IR": "Iran",
+    "AF": "Afghanistan",
+    "RU": "Russia",
+}
+COUNTRY_CURRENCY = {"PK": "PKR", "IR": "IRR", "AF": "AFN", "RU": "RUB"}
+
+_NTN = re.compile(r"[0-9]{7}-[0-9]")
+_IRAN_WEIGHTS = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A reference rate: how many units of ``currency`` one unit of account buys."""
+
+    currency: str
+    per_unit_of_account: Decimal
+
+
+def tax_id_problem(country: str, tax_id: str) -> str | None:
+    """Why ``tax_id`` is not valid for a firm of ``country``, or ``None`` if it is.
+
+    Pakistan: the FBR's NTN, ``NNNNNNN-N``.  Iran: the 11-digit national ID of a
+    legal entity with its check digit.  Other countries: any non-empty id.
+    """
+    if country == "PK":
+        return None if _NTN.fullmatch(tax_id) else f"{tax_id!r} is not an NTN (NNNNNNN-N)"
+    if country == "IR":
+        if not (len(tax_id) == 11 and tax_id.isascii() and tax_id.isdigit()):
+            return f"{tax_id!r} is not an 11-digit Iranian national ID"
+        if iran_legal_id_check_digit(tax_id[:10]) != int(tax_id[10]):
+            return f"{tax_id!r} has a wrong check digit"
+        return None
+    return None if tax_id.strip() else "a tax id is required"
+
+
+def iran_legal_id_check_digit(first_ten: str) -> int:
+    """The 11th digit of an Iranian legal-entity national ID.
+
+    k = 10th digit + 2; Σ (digit + k) × weight over the first ten digits, with
+    weights 29, 27, 23, 19, 17, 29, 27, 23, 19, 17; the sum mod 11, 10 counting as 0.
+    """
+    digits = [int(ch) for ch in first_ten]
+    k = digits[9] + 2
+    remainder = sum((d + k) * w for d, w in zip(digits, _IRAN_WEIGHTS, strict=True)) % 11
+    return 0 if remainder == 10 else remainder
+
+
+def to_unit_of_account(amount: int, currency_digits: int, rate: Decimal, unit_digits: int) -> int:
+    """``amount`` minor units of a currency in minor units of the unit of account.
+
+    ``rate`` is units of the currency per unit of account; exact integer
+    arithmetic, rounding half-even.
+    """
+    numerator, denominator = rate.as_integer_ratio()
+    return _divide_half_even(
+        amount * denominator * 10**unit_digits, numerator * 10**currency_digits
+    )
+
+
+def from_unit_of_account(amount: int, currency_digits: int, rate: Decimal, unit_digits: int) -> int:
+    """Minor units of the unit of account in minor units of a currency, half-even."""
+    numerator, denominator = rate.as_integer_ratio()
+    return _divide_half_even(
+        amount * numerator * 10**currency_digits, denominator * 10**unit_digits
+    )
+
+
+def _divide_half_even(numerator: int, denominator: int) -> int:
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient % 2):
+        quotient += 1
+    return quotient

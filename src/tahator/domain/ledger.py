@@ -1,0 +1,110 @@
+"""Double-entry ledger: accounts, postings, balanced journal entries (DESIGN §2.4).
+
+Amounts are signed integer minor units: a debit is positive, a credit negative.
+An entry balances when its postings sum to zero in every currency.  Balances are
+always derived by summing postings; nothing stores them.
+
+The chart of accounts:
+
+``receivable:FIRM``   what FIRM is owed on open obligations (debit balance)
+``payable:FIRM``      what FIRM owes on open obligations (credit balance)
+``collection:FIRM``   what FIRM must pay its clearing account (debit balance)
+``payout:FIRM``       what FIRM's clearing account must pay it (credit balance)
+``clearing:CC``       money held by country CC's clearing account (negative: credit drawn)
+``interaccount:CC``   CC's account's net claim on the other countries' accounts
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EntryKind(StrEnum):
+    OBLIGATIONS = "obligations"
+    """Obligations registered: receivable against payable."""
+    SETOFF = "setoff"
+    """A clearing run's set-offs: payable against receivable."""
+    SETTLEMENT = "settlement"
+    """Cross-border remainders handed to the clearing accounts (novation)."""
+    COLLECTION = "collection"
+    """A bank confirmed a firm paid its clearing account."""
+    PAYOUT = "payout"
+    """A bank confirmed a clearing account paid a firm."""
+
+
+def receivable(firm: str) -> str:
+    return f"receivable:{firm}"
+
+
+def payable(firm: str) -> str:
+    return f"payable:{firm}"
+
+
+def collection(firm: str) -> str:
+    return f"collection:{firm}"
+
+
+def payout(firm: str) -> str:
+    return f"payout:{firm}"
+
+
+def clearing(country: str) -> str:
+    return f"clearing:{country}"
+
+
+def interaccount(country: str) -> str:
+    return f"interaccount:{country}"
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    currency: str
+    amount: int
+    """Debit positive, credit negative."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A journal entry: postings that sum to zero in every currency."""
+
+    kind: EntryKind
+    memo: str
+    postings: tuple[Posting, ...]
+
+    def imbalance(self) -> dict[str, int]:
+        """Currencies whose postings do not sum to zero, with the difference."""
+        return {c: total for c, total in currency_totals(self.postings).items() if total}
+
+
+def currency_totals(postings: Iterable[Posting]) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        totals[posting.currency] += posting.amount
+    return dict(totals)
+
+
+def entry(kind: EntryKind, memo: str, postings: Iterable[Posting]) -> Entry:
+    """A balanced entry with postings to one account and currency merged.
+
+    Raises ``ValueError`` if the postings do not balance in every currency.
+    """
+    merged: dict[tuple[str, str], int] = defaultdict(int)
+    for posting in postings:
+        merged[posting.account, posting.currency] += posting.amount
+    result = Entry(
+        kind,
+        memo,
+        tuple(Posting(a, c, amount) for (a, c), amount in sorted(merged.items()) if amount),
+    )
+    if result.imbalance():
+        raise ValueError(f"entry {memo!r} does not balance: {result.imbalance()}")
+    return result
+
+
+def transfer(debit: str, credit: str, currency: str, amount: int) -> tuple[Posting, Posting]:
+    """Two postings moving ``amount`` from ``credit`` to ``debit``."""
+    return Posting(debit, currency, amount), Posting(credit, currency, -amount)

@@ -1,0 +1,162 @@
+"""The corridor's set-up: countries, currencies, clearing accounts, reference rates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tahator.domain.corridor import COUNTRY_CURRENCY, COUNTRY_NAMES, CURRENCY_DIGITS, Rate
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
+from tahator.store.schema import ClearingAccount, Corridor, Country, Currency, FxRate
+
+DEFAULT_CORRIDOR = "PK-IR"
+DEFAULT_COUNTRIES = ("PK", "IR")
+UNIT_OF_ACCOUNT = "USD"
+SEED_RATES_FROM = date(2025, 11, 1)
+SEED_RATES = {"USD": "1", "PKR": "281.00", "IRR": "1100000.00"}
+"""Illustrative reference rates (units per US dollar) so that a new corridor runs;
+the operator replaces them with the official ones of each run date."""
+
+
+@dataclass(frozen=True)
+class CorridorView:
+    id: str
+    name: str
+    unit_of_account: str
+    unit_digits: int
+    countries: dict[str, str]
+    """Country code → its currency."""
+    digits: dict[str, int]
+    """Currency code → minor-unit digits."""
+    credit_lines: dict[str, int]
+
+
+def seed(session: Session) -> bool:
+    """Create the default Pakistan–Iran corridor if the database has none."""
+    if session.scalar(select(Corridor.id)) is not None:
+        return False
+    session.add(
+        Corridor(
+            id=DEFAULT_CORRIDOR,
+            name="Pakistan–Iran",
+            unit_of_account=UNIT_OF_ACCOUNT,
+            unit_digits=CURRENCY_DIGITS[UNIT_OF_ACCOUNT],
+        )
+    )
+    session.add_all(Currency(code=c, digits=d) for c, d in CURRENCY_DIGITS.items())
+    session.flush()
+    for code in DEFAULT_COUNTRIES:
+        session.add(Country(code=code, name=COUNTRY_NAMES[code], currency=COUNTRY_CURRENCY[code]))
+    session.flush()
+    session.add_all(ClearingAccount(country=code, credit_line=0) for code in DEFAULT_COUNTRIES)
+    session.add_all(
+        FxRate(currency=c, valid_from=SEED_RATES_FROM, rate=r) for c, r in SEED_RATES.items()
+    )
+    return True
+
+
+def load(session: Session) -> CorridorView:
+    corridor = session.scalar(select(Corridor))
+    if corridor is None:
+        raise InputError([Problem("the database has no corridor; run `tahator db upgrade`")])
+    return CorridorView(
+        corridor.id,
+        corridor.name,
+        corridor.unit_of_account,
+        corridor.unit_digits,
+        dict(session.execute(select(Country.code, Country.currency)).tuples().all()),
+        dict(session.execute(select(Currency.code, Currency.digits)).tuples().all()),
+        dict(
+            session.execute(select(ClearingAccount.country, ClearingAccount.credit_line))
+            .tuples()
+            .all()
+        ),
+    )
+
+
+def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rate]:
+    """The newest rate of each currency valid on ``day``; ``InputError`` if one lacks any."""
+    found: dict[str, Rate] = {}
+    for currency, _, rate in session.execute(
+        select(FxRate.currency, FxRate.valid_from, FxRate.rate)
+        .where(FxRate.valid_from <= day)
+        .order_by(FxRate.currency, FxRate.valid_from)
+    ):
+        found[currency] = Rate(currency, Decimal(rate))
+    missing = sorted(currencies - set(found))
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    f"no reference rate for {c} on or before {day.isoformat()}; "
+                    f"set one with `tahator corridor rate {c} RATE --from DATE`"
+                )
+                for c in missing
+            ]
+        )
+    return {c: found[c] for c in currencies}
+
+
+def set_rate(session: Session, currency: str, rate: str, valid_from: date) -> None:
+    """Record units of ``currency`` per unit of account from ``valid_from`` on."""
+    corridor = load(session)
+    currency = currency.upper()
+    if currency not in corridor.digits:
+        raise InputError([Problem(f"{currency!r} is not a currency of the corridor")])
+    try:
+        value = Decimal(rate)
+    except InvalidOperation as error:
+        raise InputError([Problem(f"rate {rate!r} is not a decimal number")]) from error
+    if not value.is_finite() or value <= 0:
+        raise InputError([Problem(f"rate {rate!r} must be a positive number")])
+    existing = session.get(FxRate, (currency, valid_from))
+    if existing is None:
+        session.add(FxRate(currency=currency, valid_from=valid_from, rate=str(value)))
+    else:
+        existing.rate = str(value)
+
+
+def set_credit_line(session: Session, country: str, amount: str) -> int:
+    """Set a clearing account's credit line (decimal, unit of account)."""
+    corridor = load(session)
+    account = session.get(ClearingAccount, country.upper())
+    if account is None:
+        raise InputError([Problem(f"{country!r} has no clearing account in this corridor")])
+    try:
+        minor = parse_amount(amount, corridor.unit_digits)
+    except ValueError as error:
+        raise InputError([Problem(str(error), field="credit line")]) from error
+    if minor > MAX_MINOR:
+        raise InputError([Problem("credit line too large")])
+    account.credit_line = minor
+    return minor
+
+
+def describe(session: Session) -> dict[str, object]:
+    """The corridor as JSON-ready data."""
+    corridor = load(session)
+    digits = corridor.unit_digits
+    rates = session.execute(
+        select(FxRate.currency, FxRate.valid_from, FxRate.rate).order_by(
+            FxRate.currency, FxRate.valid_from
+        )
+    ).all()
+    return {
+        "id": corridor.id,
+        "name": corridor.name,
+        "unit_of_account": corridor.unit_of_account,
+        "countries": [
+            {
+                "code": code,
+                "currency": currency,
+                "credit_line": format_amount(corridor.credit_lines.get(code, 0), digits),
+            }
+            for code, currency in sorted(corridor.countries.items())
+        ],
+        "rates": [{"currency": c, "valid_from": v.isoformat(), "rate": r} for c, v, r in rates],
+    }

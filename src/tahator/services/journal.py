@@ -1,0 +1,67 @@
+"""Writing journal entries and reading balances; the only code that touches the ledger tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from tahator.domain.ledger import Entry
+from tahator.services.common import now
+from tahator.store.schema import JournalEntry, JournalLine
+
+
+def post(
+    session: Session,
+    entry: Entry,
+    actor: str,
+    *,
+    run_id: int | None = None,
+    instruction_id: int | None = None,
+) -> int:
+    """Store a balanced entry and its lines; return the entry's id."""
+    if entry.imbalance():
+        raise ValueError(f"refusing an unbalanced entry: {entry.imbalance()}")
+    entry_id = session.scalar(
+        insert(JournalEntry)
+        .values(
+            kind=str(entry.kind),
+            memo=entry.memo,
+            run_id=run_id,
+            instruction_id=instruction_id,
+            created_at=now(),
+            actor=actor,
+        )
+        .returning(JournalEntry.id)
+    )
+    assert isinstance(entry_id, int)
+    if entry.postings:
+        session.execute(
+            insert(JournalLine),
+            [
+                {
+                    "entry_id": entry_id,
+                    "account": p.account,
+                    "currency": p.currency,
+                    "amount": p.amount,
+                }
+                for p in entry.postings
+            ],
+        )
+    return entry_id
+
+
+def post_all(session: Session, entries: Iterable[Entry], actor: str, **links: int | None) -> None:
+    for entry in entries:
+        post(session, entry, actor, **links)
+
+
+def balances(session: Session, prefix: str | None = None) -> dict[tuple[str, str], int]:
+    """Every account's balance per currency, summed from its lines (never stored)."""
+    query = select(
+        JournalLine.account, JournalLine.currency, func.sum(JournalLine.amount)
+    ).group_by(JournalLine.account, JournalLine.currency)
+    if prefix is not None:
+        query = query.where(JournalLine.account.startswith(prefix))
+    return {(a, c): int(total) for a, c, total in session.execute(query) if int(total)}

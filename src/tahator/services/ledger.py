@@ -1,0 +1,135 @@
+"""Ledger balances and the invariants that must always hold (``tahator ledger verify``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tahator.domain import ledger
+from tahator.domain.money import format_amount
+from tahator.domain.settlement import InstructionKind
+from tahator.services import corridor as corridors
+from tahator.services.clearing import InstructionStatus, RunStatus
+from tahator.services.journal import balances
+from tahator.services.obligations import Status
+from tahator.store.schema import (
+    ClearingAccount,
+    ClearingRun,
+    JournalLine,
+    Obligation,
+    Rollover,
+    SettlementInstruction,
+)
+
+
+def balance_rows(session: Session) -> list[dict[str, Any]]:
+    digits = corridors.load(session).digits
+    return [
+        {
+            "account": account,
+            "currency": currency,
+            "balance": format_amount(amount, digits[currency]),
+        }
+        for (account, currency), amount in sorted(balances(session).items())
+    ]
+
+
+def verify(session: Session) -> list[str]:
+    """Every broken invariant, described; an empty list when the ledger is sound."""
+    breaks: list[str] = []
+    corridor = corridors.load(session)
+    unit = corridor.unit_of_account
+
+    unbalanced = session.execute(
+        select(JournalLine.entry_id, JournalLine.currency, func.sum(JournalLine.amount))
+        .group_by(JournalLine.entry_id, JournalLine.currency)
+        .having(func.sum(JournalLine.amount) != 0)
+    ).all()
+    breaks += [f"journal entry {e} does not balance in {c}: off by {t}" for e, c, t in unbalanced]
+
+    booked = balances(session)
+    expected: dict[tuple[str, str], int] = defaultdict(int)
+    for debtor, creditor, currency, remaining in session.execute(
+        select(Obligation.debtor, Obligation.creditor, Obligation.currency, Obligation.remaining)
+    ):
+        expected[ledger.payable(debtor), currency] -= remaining
+        expected[ledger.receivable(creditor), currency] += remaining
+    breaks += _compare(
+        booked, expected, ("payable:", "receivable:"), "obligations' remaining amounts"
+    )
+
+    latest = session.scalar(
+        select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED)
+    )
+    expected = defaultdict(int)
+    cash: dict[str, int] = defaultdict(int)
+    for firm, country, kind, amount, status in session.execute(
+        select(
+            SettlementInstruction.firm_id,
+            SettlementInstruction.country,
+            SettlementInstruction.kind,
+            SettlementInstruction.amount,
+            SettlementInstruction.status,
+        )
+    ):
+        collecting = kind == InstructionKind.COLLECTION
+        if status == InstructionStatus.PENDING:
+            account = ledger.collection(firm) if collecting else ledger.payout(firm)
+            expected[account, unit] += amount if collecting else -amount
+        else:
+            cash[country] += amount if collecting else -amount
+    for firm, amount in session.execute(
+        select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
+    ):
+        expected[ledger.payout(firm), unit] -= amount
+    for country, amount in cash.items():
+        expected[ledger.clearing(country), unit] += amount
+    breaks += _compare(
+        booked, expected, ("collection:", "payout:", "clearing:"), "settlement instructions"
+    )
+
+    lines = dict(
+        session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).tuples().all()
+    )
+    for country, line in lines.items():
+        held = booked.get((ledger.clearing(country), unit), 0)
+        if held < -line:
+            breaks.append(
+                f"clearing account {country} is overdrawn by {-held}, beyond its credit line {line}"
+            )
+    claims = sum(
+        amount for (account, _), amount in booked.items() if account.startswith("interaccount:")
+    )
+    if claims:
+        breaks.append(f"claims between clearing accounts do not net to zero: off by {claims}")
+
+    for oid, amount, remaining, status in session.execute(
+        select(Obligation.id, Obligation.amount, Obligation.remaining, Obligation.status)
+    ):
+        if not 0 <= remaining <= amount:
+            breaks.append(f"obligation {oid} has remaining {remaining} outside 0..{amount}")
+        elif (remaining == 0) != (status in (Status.SET_OFF, Status.IN_SETTLEMENT)) and amount:
+            breaks.append(f"obligation {oid} is {status} with {remaining} remaining")
+    partial = session.scalars(
+        select(ClearingRun.id).where(ClearingRun.status != RunStatus.COMPLETED)
+    ).all()
+    breaks += [f"clearing run {run} was left unfinished" for run in partial]
+    return breaks
+
+
+def _compare(
+    booked: dict[tuple[str, str], int],
+    expected: dict[tuple[str, str], int],
+    prefixes: tuple[str, ...],
+    what: str,
+) -> list[str]:
+    keys = {k for k in booked if k[0].startswith(prefixes)} | {k for k, v in expected.items() if v}
+    return [
+        f"{account} in {currency}: the ledger says {booked.get((account, currency), 0)}, "
+        f"the {what} say {expected.get((account, currency), 0)}"
+        for account, currency in sorted(keys)
+        if booked.get((account, currency), 0) != expected.get((account, currency), 0)
+    ]

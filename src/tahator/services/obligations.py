@@ -1,0 +1,206 @@
+"""Registering obligations (invoices) and listing them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import Session
+
+from tahator.domain import ledger
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
+from tahator.services import corridor as corridors
+from tahator.services.common import ImportResult, now
+from tahator.services.journal import post
+from tahator.services.tables import Problems, read_table
+from tahator.store.schema import Firm, Obligation
+
+OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
+MAX_REFERENCE = 100
+
+
+class Status:
+    OPEN = "open"
+    """Something remains to be set off or settled."""
+    SET_OFF = "set_off"
+    """Set off in full by clearing runs."""
+    IN_SETTLEMENT = "in_settlement"
+    """Its cross-border remainder was handed to the clearing accounts."""
+
+
+def import_obligations(session: Session, path: Path, actor: str) -> ImportResult:
+    """Register the obligations in ``path``, all or none; a re-import changes nothing.
+
+    Each row's ``id`` is the submitter's reference, unique per debtor.  A row equal
+    to a stored obligation is skipped; one that differs from it is an error.
+    """
+    corridor = corridors.load(session)
+    table = read_table(path, OBLIGATION_COLUMNS)
+    c = table.columns
+    problems = Problems()
+    firms = dict(session.execute(select(Firm.id, Firm.status)).tuples().all())
+    rows: dict[tuple[str, str], tuple[str, int, str, date]] = {}
+    row_of: dict[tuple[str, str], int] = {}
+    for row, (reference, debtor, creditor, amount_text, currency_text, due_text) in enumerate(
+        zip(
+            c["id"],
+            c["debtor"],
+            c["creditor"],
+            c["amount"],
+            c["currency"],
+            c["due_date"],
+            strict=True,
+        )
+    ):
+        reference, debtor, creditor = reference.strip(), debtor.strip(), creditor.strip()
+        currency = currency_text.strip().upper()
+        bad = False
+        if not reference or len(reference) > MAX_REFERENCE:
+            problems.add(table.problem(row, f"must be 1 to {MAX_REFERENCE} characters", "id"))
+            bad = True
+        for field, firm in (("debtor", debtor), ("creditor", creditor)):
+            if firm not in firms:
+                problems.add(table.problem(row, f"unknown firm {firm!r}", field))
+                bad = True
+        if debtor == creditor:
+            problems.add(table.problem(row, f"debtor and creditor are both {debtor!r}"))
+            bad = True
+        amount = 0
+        if currency not in corridor.digits:
+            known = ", ".join(sorted(corridor.digits))
+            problems.add(
+                table.problem(
+                    row, f"{currency_text!r} is not a corridor currency ({known})", "currency"
+                )
+            )
+            bad = True
+        else:
+            try:
+                amount = parse_amount(amount_text.strip(), corridor.digits[currency])
+            except ValueError as error:
+                problems.add(table.problem(row, str(error), "amount"))
+                bad = True
+        try:
+            due = date.fromisoformat(due_text.strip())
+        except ValueError:
+            problems.add(table.problem(row, f"{due_text!r} is not a date (YYYY-MM-DD)", "due_date"))
+            bad = True
+        if bad:
+            continue
+        key = (debtor, reference)
+        content = (creditor, amount, currency, due)
+        if rows.get(key, content) != content:
+            problems.add(
+                table.problem(
+                    row, f"{reference!r} of {debtor!r} appears twice with different content", "id"
+                )
+            )
+        rows[key] = content
+        row_of.setdefault(key, row)
+    problems.raise_if_any()
+
+    stored = _stored(session, list(rows))
+    for key, content in rows.items():
+        if key in stored and stored[key] != content:
+            problems.add(
+                table.problem(
+                    row_of[key],
+                    f"{key[1]!r} of {key[0]!r} is already registered with different content",
+                    "id",
+                )
+            )
+    problems.raise_if_any()
+
+    new = [(key, content) for key, content in rows.items() if key not in stored]
+    totals: dict[str, int] = defaultdict(int)
+    for _, (_, amount, currency, _) in new:
+        totals[currency] += amount
+    if any(total > MAX_MINOR for total in totals.values()):
+        raise InputError(
+            [Problem("the file's amounts total more than the 64-bit limit", str(path))]
+        )
+    if new:
+        created_at = now()
+        session.execute(
+            insert(Obligation),
+            [
+                {
+                    "reference": reference,
+                    "debtor": debtor,
+                    "creditor": creditor,
+                    "amount": amount,
+                    "currency": currency,
+                    "due_date": due,
+                    "status": Status.OPEN,
+                    "remaining": amount,
+                    "created_at": created_at,
+                    "created_by": actor,
+                }
+                for (debtor, reference), (creditor, amount, currency, due) in new
+            ],
+        )
+        postings: list[ledger.Posting] = []
+        for (debtor, _), (creditor, amount, currency, _) in new:
+            postings += ledger.transfer(
+                ledger.receivable(creditor), ledger.payable(debtor), currency, amount
+            )
+        post(
+            session,
+            ledger.entry(
+                ledger.EntryKind.OBLIGATIONS, f"{len(new)} obligations from {path.name}", postings
+            ),
+            actor,
+        )
+    return ImportResult(table.rows, len(new), len(rows) - len(new))
+
+
+def _stored(
+    session: Session, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, int, str, date]]:
+    """Stored obligations among ``keys`` (debtor, reference), by key."""
+    found = {}
+    debtors = sorted({debtor for debtor, _ in keys})
+    wanted = set(keys)
+    for start in range(0, len(debtors), 900):
+        chunk = debtors[start : start + 900]
+        query = select(
+            Obligation.debtor,
+            Obligation.reference,
+            Obligation.creditor,
+            Obligation.amount,
+            Obligation.currency,
+            Obligation.due_date,
+        ).where(Obligation.debtor.in_(chunk))
+        for debtor, reference, creditor, amount, currency, due in session.execute(query):
+            if (debtor, reference) in wanted:
+                found[debtor, reference] = (creditor, amount, currency, due)
+    return found
+
+
+def list_obligations(
+    session: Session, firm: str | None = None, status: str | None = None
+) -> list[dict[str, object]]:
+    """Obligations, optionally of one firm (as debtor or creditor) or one status."""
+    corridor = corridors.load(session)
+    query = select(Obligation).order_by(Obligation.id)
+    if firm is not None:
+        query = query.where(or_(Obligation.debtor == firm, Obligation.creditor == firm))
+    if status is not None:
+        query = query.where(Obligation.status == status)
+    return [
+        {
+            "id": o.reference,
+            "number": o.id,
+            "debtor": o.debtor,
+            "creditor": o.creditor,
+            "amount": format_amount(o.amount, corridor.digits[o.currency]),
+            "currency": o.currency,
+            "due_date": o.due_date.isoformat(),
+            "status": o.status,
+            "remaining": format_amount(o.remaining, corridor.digits[o.currency]),
+        }
+        for o in session.execute(query).scalars()
+    ]

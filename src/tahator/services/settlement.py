@@ -1,0 +1,75 @@
+"""Banks confirming settlement instructions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tahator.domain import ledger
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.settlement import InstructionKind
+from tahator.services import corridor as corridors
+from tahator.services.clearing import InstructionStatus, instruction_view
+from tahator.services.common import now
+from tahator.services.journal import post
+from tahator.store.schema import SettlementInstruction
+
+
+def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]:
+    """A bank confirms that a collection or payout was made; posts it to the ledger."""
+    instruction = session.execute(
+        select(SettlementInstruction)
+        .where(SettlementInstruction.id == instruction_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if instruction is None:
+        raise InputError([Problem(f"no settlement instruction {instruction_id}")])
+    if instruction.status == InstructionStatus.CONFIRMED:
+        raise InputError(
+            [
+                Problem(
+                    f"instruction {instruction_id} was already confirmed by "
+                    f"{instruction.confirmed_by} at {instruction.confirmed_at:%Y-%m-%d %H:%M} UTC"
+                )
+            ]
+        )
+    corridor = corridors.load(session)
+    unit = corridor.unit_of_account
+    account = ledger.clearing(instruction.country)
+    if instruction.kind == InstructionKind.COLLECTION:
+        postings = ledger.transfer(
+            account, ledger.collection(instruction.firm_id), unit, instruction.amount
+        )
+        kind = ledger.EntryKind.COLLECTION
+    else:
+        postings = ledger.transfer(
+            ledger.payout(instruction.firm_id), account, unit, instruction.amount
+        )
+        kind = ledger.EntryKind.PAYOUT
+    instruction.status = InstructionStatus.CONFIRMED
+    instruction.confirmed_at = now()
+    instruction.confirmed_by = actor
+    post(
+        session,
+        ledger.entry(kind, f"{instruction.kind} {instruction_id} confirmed", postings),
+        actor,
+        instruction_id=instruction_id,
+    )
+    return instruction_view(instruction, corridor.digits, corridor.unit_digits)
+
+
+def list_instructions(
+    session: Session, status: str | None = None, firm: str | None = None
+) -> list[dict[str, Any]]:
+    corridor = corridors.load(session)
+    query = select(SettlementInstruction).order_by(SettlementInstruction.id)
+    if status is not None:
+        query = query.where(SettlementInstruction.status == status)
+    if firm is not None:
+        query = query.where(SettlementInstruction.firm_id == firm)
+    return [
+        instruction_view(i, corridor.digits, corridor.unit_digits)
+        for i in session.execute(query).scalars()
+    ]

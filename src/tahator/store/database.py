@@ -1,0 +1,81 @@
+"""The database connection: which database, how to open it, one transaction per use case.
+
+SQLite (``var/tahator.db``) by default; ``TAHATOR_DATABASE_URL`` or ``--db``
+selects another, e.g. ``postgresql+psycopg://user@host/db``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from tahator.domain.errors import TahatorError
+
+DEFAULT_URL = "sqlite:///var/tahator.db"
+URL_VARIABLE = "TAHATOR_DATABASE_URL"
+SQLITE_BUSY_MS = 30_000
+"""How long a SQLite writer waits for another (a second clearing run, say)."""
+
+
+class DatabaseBusyError(TahatorError):
+    """Another writer held the database longer than we would wait."""
+
+
+def database_url(explicit: str | None = None) -> str:
+    """``explicit``, else ``$TAHATOR_DATABASE_URL``, else the SQLite default."""
+    return explicit or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url``; SQLite files get their folder, WAL and foreign keys."""
+    url = database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _configure(connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        connection.isolation_level = None
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        # Take the write lock at the start: a transaction that reads, then writes
+        # cannot then fail half-way because another writer came first.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session whose work commits together at the end, or not at all."""
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    except OperationalError as error:
+        if "database is locked" in str(error):
+            raise DatabaseBusyError(
+                "the database is busy with another writer (a clearing run?); try again"
+            ) from error
+        raise

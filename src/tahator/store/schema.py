@@ -1,0 +1,232 @@
+"""The clearing house's tables (SQLAlchemy 2 declarative models).
+
+Money columns are BIGINT minor units: of the row's ``currency`` where it has one,
+otherwise of the corridor's unit of account.  Decimal rates are stored as text,
+so that no database turns them into floating point.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+FIRM_ID = String(64)
+CODE = String(3)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Corridor(Base):
+    """The corridor this database serves; one row."""
+
+    __tablename__ = "corridor"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_of_account: Mapped[str] = mapped_column(CODE)
+    unit_digits: Mapped[int] = mapped_column(Integer)
+
+
+class Currency(Base):
+    __tablename__ = "currencies"
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    digits: Mapped[int] = mapped_column(Integer)
+
+
+class Country(Base):
+    __tablename__ = "countries"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+
+
+class ClearingAccount(Base):
+    """One per country: collects from its debtors, pays its creditors."""
+
+    __tablename__ = "clearing_accounts"
+    country: Mapped[str] = mapped_column(ForeignKey("countries.code"), primary_key=True)
+    credit_line: Mapped[int] = mapped_column(BigInteger, default=0)
+    """In minor units of the unit of account."""
+
+
+class FxRate(Base):
+    """Units of ``currency`` per unit of account, from ``valid_from`` on."""
+
+    __tablename__ = "fx_rates"
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[str] = mapped_column(String(40))
+
+
+class Firm(Base):
+    __tablename__ = "firms"
+    id: Mapped[str] = mapped_column(FIRM_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    country: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    tax_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    active_taxpayer: Mapped[bool] = mapped_column(Boolean, default=False)
+    psw_subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class FirmAlias(Base):
+    __tablename__ = "firm_aliases"
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+
+class Consortium(Base):
+    """Private firms applying together; every member jointly and severally liable."""
+
+    __tablename__ = "consortia"
+    id: Mapped[str] = mapped_column(FIRM_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    lead_firm: Mapped[str] = mapped_column(ForeignKey("firms.id"))
+    liability: Mapped[str] = mapped_column(String(40), default="joint_and_several")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class ConsortiumMember(Base):
+    __tablename__ = "consortium_members"
+    consortium_id: Mapped[str] = mapped_column(ForeignKey("consortia.id"), primary_key=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+
+
+class Obligation(Base):
+    """A debtor owes a creditor ``amount`` of ``currency`` by ``due_date``."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        UniqueConstraint("debtor", "reference"),
+        Index("ix_obligations_open", "status", "remaining"),
+        Index("ix_obligations_creditor", "creditor"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    """The submitter's own id for it, unique per debtor."""
+    debtor: Mapped[str] = mapped_column(ForeignKey("firms.id"))
+    creditor: Mapped[str] = mapped_column(ForeignKey("firms.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class ClearingRun(Base):
+    __tablename__ = "clearing_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    unit_of_account: Mapped[str] = mapped_column(CODE)
+    obligations: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+    cleared: Mapped[int] = mapped_column(BigInteger)
+    remainder: Mapped[int] = mapped_column(BigInteger)
+    figures: Mapped[dict[str, object]] = mapped_column(JSON)
+    """Settlement figures and counts, as shown to users."""
+
+
+class RunRate(Base):
+    """The reference rates a run converted at."""
+
+    __tablename__ = "run_rates"
+    run_id: Mapped[int] = mapped_column(ForeignKey("clearing_runs.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"), primary_key=True)
+    rate: Mapped[str] = mapped_column(String(40))
+
+
+class SetoffNotice(Base):
+    """What a run set off of one obligation, in its currency and the unit of account."""
+
+    __tablename__ = "setoff_notices"
+    run_id: Mapped[int] = mapped_column(ForeignKey("clearing_runs.id"), primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), primary_key=True)
+    before: Mapped[int] = mapped_column(BigInteger)
+    setoff: Mapped[int] = mapped_column(BigInteger)
+    after: Mapped[int] = mapped_column(BigInteger)
+    setoff_unit: Mapped[int] = mapped_column(BigInteger)
+
+
+class SettlementInstruction(Base):
+    """A domestic payment between a firm and its country's clearing account."""
+
+    __tablename__ = "settlement_instructions"
+    __table_args__ = (Index("ix_settlement_instructions_run", "run_id", "firm_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("clearing_runs.id"))
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"))
+    country: Mapped[str] = mapped_column(ForeignKey("countries.code"))
+    kind: Mapped[str] = mapped_column(String(20))
+    owed: Mapped[int] = mapped_column(BigInteger)
+    """Unit of account: what the firm owes (collection) or is owed (payout)."""
+    amount: Mapped[int] = mapped_column(BigInteger)
+    """Unit of account: what moves now."""
+    local_currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    local_amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Rollover(Base):
+    """What a run's clearing account could not pay a firm: carried to the next run."""
+
+    __tablename__ = "rollovers"
+    run_id: Mapped[int] = mapped_column(ForeignKey("clearing_runs.id"), primary_key=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    memo: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("clearing_runs.id"))
+    instruction_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_instructions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+
+
+class JournalLine(Base):
+    __tablename__ = "journal_lines"
+    __table_args__ = (Index("ix_journal_lines_account", "account", "currency"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    account: Mapped[str] = mapped_column(String(100))
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    """Debit positive, credit negative."""
