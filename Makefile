@@ -23,6 +23,7 @@ demo: install
 	$(VENV)/bin/tahator demo
 
 test: install
+	scripts/ensure-postgres.sh
 	$(VENV)/bin/pytest
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -108,7 +108,7 @@ def run_clearing(
         if rows
         else _Open([], [], [], [], [], [])
     )
-    country_of = dict(session.execute(select(Firm.id, Firm.country)).tuples().all())
+    country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
     currencies = set(open_.currencies) | set(corridor.countries.values()) | {unit}
     rates = corridors.rates_on(session, as_of, currencies)
 
@@ -344,9 +344,7 @@ def _carried_over(
         carried = dict(
             session.execute(
                 select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     return {c: opening.get(c, 0) for c in countries}, carried
 

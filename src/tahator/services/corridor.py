@@ -69,13 +69,9 @@ def load(session: Session) -> CorridorView:
         corridor.name,
         corridor.unit_of_account,
         corridor.unit_digits,
-        dict(session.execute(select(Country.code, Country.currency)).tuples().all()),
-        dict(session.execute(select(Currency.code, Currency.digits)).tuples().all()),
-        dict(
-            session.execute(select(ClearingAccount.country, ClearingAccount.credit_line))
-            .tuples()
-            .all()
-        ),
+        dict(session.execute(select(Country.code, Country.currency)).all()),
+        dict(session.execute(select(Currency.code, Currency.digits)).all()),
+        dict(session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()),
     )
 
 

@@ -148,7 +148,7 @@ def _stored(session: Session, ids: list[str]) -> dict[str, FirmRecord]:
 
 def firm_countries(session: Session) -> dict[str, str]:
     """Every firm's country."""
-    return dict(session.execute(select(Firm.id, Firm.country)).tuples().all())
+    return dict(session.execute(select(Firm.id, Firm.country)).all())
 
 
 def list_firms(session: Session, firm: str | None = None) -> list[dict[str, object]]:

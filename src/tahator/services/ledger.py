@@ -92,7 +92,7 @@ def verify(session: Session) -> list[str]:
     )
 
     lines = dict(
-        session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).tuples().all()
+        session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()
     )
     for country, line in lines.items():
         held = booked.get((ledger.clearing(country), unit), 0)
