@@ -80,7 +80,7 @@ def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
     url = database_url(db or _database["url"])
     try:
         engine = make_engine(url)
-        if not migrate and migrations.revision_of(engine) != migrations.head():
+        if not migrate and not migrations.is_current(engine):
             raise InputError(
                 [Problem(f"the database {url} is not ready; run `tahator db upgrade`")]
             )

@@ -316,26 +316,3 @@ def test_the_installed_command_runs_as_a_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == f"{bad}:2: debtor and creditor are both 'A'"
-
-
-def test_demo_builds_clears_and_settles_the_corridor(cli: Cli, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    code, out, _ = cli("demo", "--json")
-    assert code == 0
-    summary = json.loads(out)
-    assert summary["firms"] == 300
-    assert 0 < float(summary["cleared"]) < float(summary["total"])
-    accounts = {a["country"]: a for a in summary["settlement"]["accounts"]}
-    # What remains of Pakistan's imports is more than what remains of its exports.
-    assert float(accounts["PK"]["collected"]) > float(accounts["IR"]["collected"])
-    folder = tmp_path / "var" / "demo"
-    for name in ("obligations.csv", "participants.csv", "setoffs.csv", "settlement.csv"):
-        assert (folder / name).exists()
-    country = {r["id"]: r["country"] for r in read_rows(folder / "participants.csv")}
-    flows = {("PK", "IR"): 0.0, ("IR", "PK"): 0.0}
-    for row in read_rows(folder / "obligations.csv"):
-        pair = (country[row["debtor"]], country[row["creditor"]])
-        if pair in flows:
-            flows[pair] += float(row["amount"])
-    # Iran exports about twice what it imports from Pakistan.
-    assert 1.6 < flows["PK", "IR"] / flows["IR", "PK"] < 2.4

@@ -257,3 +257,11 @@ def test_unknown_rate_is_refused_and_changes_nothing(registered: Engine, tmp_pat
     with transaction(registered) as session, pytest.raises(InputError, match="no reference rate"):
         clearing.run_clearing(session, "test", date(2020, 1, 1))
     assert count(registered, ClearingRun) == 0
+
+
+def test_the_schema_head_constant_matches_the_migrations(engine: Engine) -> None:
+    from tahator.store import migrate
+
+    assert migrate.head() == migrate.HEAD
+    assert migrate.revision_of(engine) == migrate.HEAD
+    assert migrate.is_current(engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from tahator.domain.clearing import arcs_on_cycles, max_setoff, strong_components
+from tahator.domain.clearing import SetOff, arcs_on_cycles, max_setoff, strong_components
 from tahator.domain.errors import AmountOverflowError
 from tahator.domain.money import MAX_MINOR
 from tests.conftest import SHARED_DATA
@@ -45,9 +46,7 @@ def networks(draw: st.DrawFn, min_amount: int = 0, max_amount: int = MAX_AMOUNT)
     fresh = _distinct_pair(firms)
     pool = draw(st.lists(fresh, min_size=1, max_size=6))
     pairs = st.one_of(st.sampled_from(pool), fresh)
-    obligations = draw(
-        st.lists(st.tuples(pairs, st.integers(min_amount, max_amount)), max_size=25)
-    )
+    obligations = draw(st.lists(st.tuples(pairs, st.integers(min_amount, max_amount)), max_size=25))
     return Network(
         firms,
         np.array([debtor for (debtor, _), _ in obligations], dtype=np.int64),
@@ -101,7 +100,7 @@ def lp_min_remainder(network: Network) -> int:
     return round(result.fun)
 
 
-def solve(network: Network):
+def solve(network: Network) -> SetOff:
     return max_setoff(network.debtors, network.creditors, network.amounts)
 
 
@@ -217,14 +216,14 @@ def graphs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
         length = draw(st.integers(2, nodes)) if nodes >= 2 else 1
         start = draw(st.integers(0, nodes - length))
         path = list(range(start, start + length))
-        arcs += list(zip(path, path[1:], strict=False))
+        arcs += list(pairwise(path))
         back = draw(st.sampled_from(["none", "ring", "partial", "reverse"]))
         if back == "ring":
             arcs.append((path[-1], path[0]))
         elif back == "partial" and length > 2:
             arcs.append((path[-1], path[draw(st.integers(1, length - 2))]))
         elif back == "reverse":
-            arcs += [(b, a) for a, b in zip(path, path[1:], strict=False)]
+            arcs += [(b, a) for a, b in pairwise(path)]
     permutation = draw(st.permutations(range(nodes)))
     order = draw(st.permutations(range(len(arcs))))
     tails = np.array([permutation[arcs[i][0]] for i in order], dtype=np.int64)
@@ -243,7 +242,7 @@ def test_arcs_on_cycles_agrees_with_scipy(graph: tuple[np.ndarray, np.ndarray]) 
 @pytest.mark.parametrize("shape", ["path", "ring", "ring_with_tails", "two_rings_joined"])
 def test_arcs_on_cycles_on_long_chains(length: int, shape: str) -> None:
     path = list(range(length))
-    arcs = list(zip(path, path[1:], strict=False))
+    arcs = list(pairwise(path))
     if shape != "path":
         arcs.append((length - 1, 0))
     if shape == "ring_with_tails":  # a long tail into the ring and a long one out of it
@@ -440,4 +439,3 @@ def test_the_reference_network() -> None:
         int64_net_positions(firms, debtors, creditors, result.remainder),
         int64_net_positions(firms, debtors, creditors, amounts),
     )
-

@@ -180,7 +180,6 @@ def test_settle_is_deterministic(case: Case) -> None:
     )
 
 
-
 @settings(max_examples=150, deadline=None)
 @given(cases(), st.data())
 def test_opening_balances_and_carried_claims_keep_accounts_balanced(
@@ -211,6 +210,7 @@ def test_opening_balances_and_carried_claims_keep_accounts_balanced(
     assert sum(i.owed for i in payouts) == total + sum(carried.values())
     for instruction in result.instructions:
         assert 0 <= instruction.amount <= instruction.owed
+
 
 # --- explicit examples -------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ from tahator.domain.errors import AmountOverflowError, TahatorError
 from tahator.domain.money import MAX_MINOR
 
 Int64Array = NDArray[np.int64]
+MAX_FIRMS = 2**31
+"""Pairs are keyed debtor × firms + creditor in 64 bits."""
 BoolArray = NDArray[np.bool_]
 
 
@@ -95,9 +97,11 @@ def max_setoff(
         raise ValueError("an obligation's debtor and creditor must differ")
     total = checked_total(amounts)
     if count == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return SetOff(empty, empty, 0, 0, 0, 0, 0)
+        nothing = _frozen(np.zeros(0, dtype=np.int64))
+        return SetOff(nothing, _frozen(np.zeros(0, dtype=np.int64)), 0, 0, 0, 0, 0)
     firms = int(max(debtors.max(), creditors.max())) + 1
+    if firms > MAX_FIRMS:
+        raise ValueError(f"firm indices must be below {MAX_FIRMS}; number firms from 0")
 
     # Group parallel obligations by pair, ordered within a pair by priority.
     pair_key = debtors * firms + creditors

@@ -108,3 +108,33 @@ def entry(kind: EntryKind, memo: str, postings: Iterable[Posting]) -> Entry:
 def transfer(debit: str, credit: str, currency: str, amount: int) -> tuple[Posting, Posting]:
     """Two postings moving ``amount`` from ``credit`` to ``debit``."""
     return Posting(debit, currency, amount), Posting(credit, currency, -amount)
+
+
+class EntryBuilder:
+    """Accumulates transfers, merged per account and currency, into one entry.
+
+    A clearing run moves money for tens of thousands of obligations; summing as
+    it goes keeps one posting per account instead of two per obligation.
+    """
+
+    def __init__(self) -> None:
+        self.totals: dict[tuple[str, str], int] = defaultdict(int)
+
+    def transfer(self, debit: str, credit: str, currency: str, amount: int) -> None:
+        self.totals[debit, currency] += amount
+        self.totals[credit, currency] -= amount
+
+    def __bool__(self) -> bool:
+        return any(self.totals.values())
+
+    def build(self, kind: EntryKind, memo: str) -> Entry:
+        """The balanced entry; ``ValueError`` if it does not balance (a bug)."""
+        postings = tuple(
+            Posting(account, currency, amount)
+            for (account, currency), amount in sorted(self.totals.items())
+            if amount
+        )
+        result = Entry(kind, memo, postings)
+        if result.imbalance():
+            raise ValueError(f"entry {memo!r} does not balance: {result.imbalance()}")
+        return result

@@ -38,6 +38,9 @@ def parse_amount(text: str, scale: int) -> int:
     if bare_fraction is not None:
         whole, fraction = "0", bare_fraction
     fraction = fraction or ""
+    whole = whole.lstrip("0") or "0"
+    if len(whole) > len(str(MAX_MINOR)):  # before int(): Python refuses 4,300 digits
+        raise ValueError(f"{text[:40]!r}… is too large")
     if len(fraction) > scale:
         raise ValueError(f"{text!r} has more than {scale} fraction digits")
     minor: int = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
@@ -62,11 +65,16 @@ def to_decimal(minor: int, scale: int) -> Decimal:
 
 def from_decimal(value: Decimal, scale: int) -> int:
     """A ``Decimal`` as minor units, rounding half-even to ``scale`` digits."""
+    if not value.is_finite():
+        raise ValueError(f"{value} is not an amount")
     try:
         quantized = value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_EVEN)
     except InvalidOperation as error:
         raise ValueError(f"amount {value} cannot be expressed in minor units") from error
-    return int(quantized.scaleb(scale))
+    minor = int(quantized.scaleb(scale))
+    if abs(minor) > MAX_MINOR:
+        raise ValueError(f"amount {value} is too large")
+    return minor
 
 
 def share(part: int, whole: int) -> float:

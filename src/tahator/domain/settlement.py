@@ -131,6 +131,9 @@ def settle(
     """
     credit_lines = credit_lines or {}
     opening = opening or {}
+    for country, line in credit_lines.items():
+        if line < 0:
+            raise ValueError(f"credit line of {country} is negative")
     owes: dict[str, int] = defaultdict(int)
     owed: dict[str, int] = defaultdict(int)
     between: dict[tuple[str, str], int] = defaultdict(int)
@@ -138,9 +141,9 @@ def settle(
     for item in remaining:
         if item.amount < 0:
             raise ValueError(f"remaining amount {item.amount} of {item.debtor} is negative")
+        debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
         if item.amount == 0:
             continue
-        debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
         if debtor_country == creditor_country:
             domestic += item.amount
             domestic_count += 1
@@ -169,8 +172,6 @@ def settle(
         claims = claims_by_country.get(country, {})
         claimed = sum(claims.values())
         line = credit_lines.get(country, 0)
-        if line < 0:
-            raise ValueError(f"credit line of {country} is negative")
         available = max(0, opening.get(country, 0) + collected[country] + line)
         paid = claims if claimed <= available else allocate_pro_rata(available, claims)
         payouts.update(paid)

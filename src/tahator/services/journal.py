@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.ledger import Entry
 from tahator.services.common import now
+from tahator.store.bulk import insert_rows
 from tahator.store.schema import JournalEntry, JournalLine
 
 
@@ -37,8 +38,9 @@ def post(
     )
     assert isinstance(entry_id, int)
     if entry.postings:
-        session.execute(
-            insert(JournalLine),
+        insert_rows(
+            session,
+            JournalLine,
             [
                 {
                     "entry_id": entry_id,

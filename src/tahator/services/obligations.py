@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
@@ -16,6 +16,7 @@ from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
 from tahator.services.tables import Problems, read_table
+from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, Obligation
 
 OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
@@ -123,8 +124,9 @@ def import_obligations(session: Session, path: Path, actor: str) -> ImportResult
         )
     if new:
         created_at = now()
-        session.execute(
-            insert(Obligation),
+        insert_rows(
+            session,
+            Obligation,
             [
                 {
                     "reference": reference,
@@ -141,18 +143,13 @@ def import_obligations(session: Session, path: Path, actor: str) -> ImportResult
                 for (debtor, reference), (creditor, amount, currency, due) in new
             ],
         )
-        postings: list[ledger.Posting] = []
+        registered = ledger.EntryBuilder()
         for (debtor, _), (creditor, amount, currency, _) in new:
-            postings += ledger.transfer(
+            registered.transfer(
                 ledger.receivable(creditor), ledger.payable(debtor), currency, amount
             )
-        post(
-            session,
-            ledger.entry(
-                ledger.EntryKind.OBLIGATIONS, f"{len(new)} obligations from {path.name}", postings
-            ),
-            actor,
-        )
+        memo = f"{len(new)} obligations from {path.name}"
+        post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
     return ImportResult(table.rows, len(new), len(rows) - len(new))
 
 

@@ -125,7 +125,6 @@ class Obligation(Base):
     __tablename__ = "obligations"
     __table_args__ = (
         UniqueConstraint("debtor", "reference"),
-        Index("ix_obligations_open", "status", "remaining"),
         Index("ix_obligations_creditor", "creditor"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

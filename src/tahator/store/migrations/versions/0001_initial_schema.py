@@ -153,7 +153,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("obligations", schema=None) as batch_op:
         batch_op.create_index("ix_obligations_creditor", ["creditor"], unique=False)
-        batch_op.create_index("ix_obligations_open", ["status", "remaining"], unique=False)
 
     op.create_table(
         "rollovers",
@@ -294,7 +293,6 @@ def downgrade() -> None:
     op.drop_table("settlement_instructions")
     op.drop_table("rollovers")
     with op.batch_alter_table("obligations", schema=None) as batch_op:
-        batch_op.drop_index("ix_obligations_open")
         batch_op.drop_index("ix_obligations_creditor")
 
     op.drop_table("obligations")

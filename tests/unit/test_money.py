@@ -1,0 +1,195 @@
+"""Money as integer minor units: parsing, formatting and rounding at the edges."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tahator.domain.money import (
+    MAX_MINOR,
+    format_amount,
+    fraction_digits,
+    from_decimal,
+    parse_amount,
+    share,
+    to_decimal,
+)
+
+scales = st.integers(0, 8)
+minors = st.integers(0, MAX_MINOR)
+
+
+@settings(max_examples=500, deadline=None)
+@given(minors, scales)
+def test_format_then_parse_round_trips(minor: int, scale: int) -> None:
+    text = format_amount(minor, scale)
+    assert fraction_digits(text) == scale
+    assert parse_amount(text, scale) == minor
+
+
+@st.composite
+def decimal_texts(draw: st.DrawFn, scale: int) -> str:
+    """Plain decimals with at most ``scale`` fraction digits: '12', '012.5', '.25', '3.'."""
+    whole = draw(st.text("0123456789", max_size=19))
+    fraction = draw(st.text("0123456789", max_size=scale))
+    if not whole and not fraction:
+        whole = "0"
+    if not whole:
+        return f".{fraction}"
+    point = "." if fraction or draw(st.booleans()) else ""
+    return f"{whole}{point}{fraction}"
+
+
+@settings(max_examples=500, deadline=None)
+@given(scales.flatmap(lambda scale: st.tuples(st.just(scale), decimal_texts(scale))))
+def test_parse_then_format_round_trips(case: tuple[int, str]) -> None:
+    scale, text = case
+    value = Decimal(text)
+    if value.scaleb(scale) > MAX_MINOR:
+        with pytest.raises(ValueError, match="too large"):
+            parse_amount(text, scale)
+        return
+    minor = parse_amount(text, scale)
+    assert minor == value.scaleb(scale)
+    formatted = format_amount(minor, scale)
+    assert Decimal(formatted) == value
+    assert fraction_digits(formatted) == scale
+    assert parse_amount(formatted, scale) == minor
+    assert format_amount(parse_amount(formatted, scale), scale) == formatted
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("0123456789.-+e ,", max_size=12), scales)
+def test_parse_accepts_only_exact_plain_decimals(text: str, scale: int) -> None:
+    try:
+        minor = parse_amount(text, scale)
+    except ValueError:
+        return
+    assert all(character in "0123456789." for character in text)
+    assert 0 <= minor <= MAX_MINOR
+    assert minor == Decimal(text).scaleb(scale)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-MAX_MINOR, MAX_MINOR), scales)
+def test_decimal_round_trips(minor: int, scale: int) -> None:
+    value = to_decimal(minor, scale)
+    assert value == Decimal(minor) / Decimal(10) ** scale
+    assert from_decimal(value, scale) == minor
+    assert Decimal(format_amount(minor, scale)) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "scale", "minor"),
+    [
+        ("0", 2, 0),
+        ("12", 2, 1200),
+        ("12.3", 2, 1230),
+        ("12.34", 2, 1234),
+        ("012.34", 2, 1234),
+        ("12.", 2, 1200),
+        (".5", 2, 50),
+        ("7", 0, 7),
+        ("92233720368547758.07", 2, MAX_MINOR),
+        (str(MAX_MINOR), 0, MAX_MINOR),
+    ],
+)
+def test_parse_examples(text: str, scale: int, minor: int) -> None:
+    assert parse_amount(text, scale) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "scale", "message"),
+    [
+        ("-1", 2, "negative"),
+        (" -1", 2, "negative"),
+        ("-0", 0, "negative"),
+        ("1e5", 2, "not a decimal"),
+        ("abc", 2, "not a decimal"),
+        ("", 2, "not a decimal"),
+        (".", 2, "not a decimal"),
+        (" 1", 2, "not a decimal"),
+        ("1 ", 2, "not a decimal"),
+        ("+1", 2, "not a decimal"),
+        ("1,000", 2, "not a decimal"),
+        ("1.2.3", 2, "not a decimal"),
+        ("\u0663", 0, "not a decimal"),  # ARABIC-INDIC DIGIT THREE
+        ("\u06f3", 0, "not a decimal"),  # EXTENDED ARABIC-INDIC DIGIT THREE
+        ("\uff11", 0, "not a decimal"),  # FULLWIDTH DIGIT ONE
+        ("1.234", 2, "more than 2 fraction digits"),
+        ("1.0", 0, "more than 0 fraction digits"),
+        ("92233720368547758.08", 2, "too large"),
+        (str(MAX_MINOR + 1), 0, "too large"),
+        ("1" + "0" * 30, 0, "too large"),
+    ],
+)
+def test_parse_refuses(text: str, scale: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_amount(text, scale)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(MAX_MINOR + 1, 10**40), scales)
+def test_parse_refuses_anything_beyond_64_bits(minor: int, scale: int) -> None:
+    with pytest.raises(ValueError, match="too large"):
+        parse_amount(format_amount(minor, scale), scale)
+
+
+def test_format_examples() -> None:
+    assert format_amount(0, 2) == "0.00"
+    assert format_amount(5, 2) == "0.05"
+    assert format_amount(-5, 2) == "-0.05"
+    assert format_amount(123456, 3) == "123.456"
+    assert format_amount(123456, 0) == "123456"
+    assert format_amount(MAX_MINOR, 2) == "92233720368547758.07"
+
+
+@pytest.mark.parametrize(
+    ("value", "scale", "minor"),
+    [
+        ("0.125", 2, 12),
+        ("0.135", 2, 14),
+        ("0.145", 2, 14),
+        ("0.155", 2, 16),
+        ("0.1251", 2, 13),
+        ("0.1249", 2, 12),
+        ("-0.125", 2, -12),
+        ("-0.135", 2, -14),
+        ("2.5", 0, 2),
+        ("3.5", 0, 4),
+        ("0.5", 0, 0),
+        ("1.005", 2, 100),
+        ("12.34", 2, 1234),
+        ("12.3", 2, 1230),
+        ("1E+2", 0, 100),
+        ("12.34", 0, 12),
+    ],
+)
+def test_from_decimal_rounds_half_to_even(value: str, scale: int, minor: int) -> None:
+    assert from_decimal(Decimal(value), scale) == minor
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-(10**15), 10**15), scales)
+def test_from_decimal_rounds_exact_halves_to_even(minor: int, scale: int) -> None:
+    half = (Decimal(minor) + Decimal("0.5")).scaleb(-scale)
+    expected = minor if minor % 2 == 0 else minor + 1
+    assert from_decimal(half, scale) == expected
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "sNaN", "1E+30"])
+def test_from_decimal_refuses_what_has_no_minor_units(value: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011  (the messages differ by value)
+        from_decimal(Decimal(value), 2)
+
+
+def test_fraction_digits_and_share() -> None:
+    assert fraction_digits("12") == 0
+    assert fraction_digits("12.") == 0
+    assert fraction_digits("12.340") == 3
+    assert fraction_digits(".5") == 1
+    assert share(1, 4) == 0.25
+    assert share(5, 0) == 0.0
