@@ -46,9 +46,16 @@ def test_the_whole_path_from_files_to_a_verified_ledger(cli: Cli, db: str, tmp_p
     listed = json.loads(out)
     assert [o["id"] for o in listed] == ["INV-1", "INV-2", "INV-3", "INV-4"]
     assert listed[0] | {"number": 0} == {
-        "id": "INV-1", "number": 0, "debtor": "PK-1", "creditor": "IR-1", "amount": "300.00",
-        "currency": "USD", "due_date": "2026-06-30", "status": "open", "remaining": "300.00",
-    }  # fmt: skip
+        "id": "INV-1",
+        "number": 0,
+        "debtor": "PK-1",
+        "creditor": "IR-1",
+        "amount": "300.00",
+        "currency": "USD",
+        "due_date": "2026-06-30",
+        "status": "open",
+        "remaining": "300.00",
+    }
 
     code, out, err = cli("--db", db, "clearing", "run", "--as-of", "2026-11-23", "--json")
     assert code == 0, err
@@ -67,9 +74,15 @@ def test_the_whole_path_from_files_to_a_verified_ledger(cli: Cli, db: str, tmp_p
 
     code, out, _ = cli("--db", db, "clearing", "list", "--json")
     assert json.loads(out) == [
-        {"run_id": 1, "status": "completed", "as_of": "2026-11-23", "obligations": 4,
-         "total": "550.00", "cleared": "240.00"}
-    ]  # fmt: skip
+        {
+            "run_id": 1,
+            "status": "completed",
+            "as_of": "2026-11-23",
+            "obligations": 4,
+            "total": "550.00",
+            "cleared": "240.00",
+        }
+    ]
     code, out, _ = cli("--db", db, "clearing", "show", "1", "--json")
     shown = json.loads(out)
     assert {p["firm"] for p in shown["positions"]} == {"PK-1", "PK-2", "IR-1"}

@@ -17,7 +17,7 @@ from tahator.store.schema import ClearingAccount, Corridor, Country, Currency, F
 DEFAULT_CORRIDOR = "PK-IR"
 DEFAULT_COUNTRIES = ("PK", "IR")
 UNIT_OF_ACCOUNT = "USD"
-SEED_RATES_FROM = date(2025, 11, 1)
+SEED_RATES_FROM = date(2020, 1, 1)
 SEED_RATES = {"USD": "1", "PKR": "281.00", "IRR": "1100000.00"}
 """Illustrative reference rates (units per US dollar) so that a new corridor runs;
 the operator replaces them with the official ones of each run date."""
@@ -77,7 +77,8 @@ def load(session: Session) -> CorridorView:
 
 def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rate]:
     """The newest rate of each currency valid on ``day``; ``InputError`` if one lacks any."""
-    found: dict[str, Rate] = {}
+    unit = session.scalar(select(Corridor.unit_of_account))
+    found: dict[str, Rate] = {unit: Rate(unit, Decimal(1))} if unit else {}
     for currency, _, rate in session.execute(
         select(FxRate.currency, FxRate.valid_from, FxRate.rate)
         .where(FxRate.valid_from <= day)

@@ -16,7 +16,7 @@ from tahator.services.tables import Problems, read_table
 from tahator.store.schema import Consortium, ConsortiumMember, Firm, FirmAlias
 
 FIRM_COLUMNS = ("id", "name", "country", "tax_id")
-FIRM_OPTIONAL = ("aliases", "active_taxpayer", "psw_subscribed")
+FIRM_OPTIONAL = ("aliases", "active_taxpayer", "psw_subscribed", "state_enterprise")
 MAX_ID = 64
 
 
@@ -31,6 +31,7 @@ class FirmRecord:
     aliases: tuple[str, ...]
     active_taxpayer: bool
     psw_subscribed: bool
+    state_enterprise: bool
 
 
 def import_firms(session: Session, path: Path, actor: str) -> ImportResult:
@@ -46,7 +47,7 @@ def import_firms(session: Session, path: Path, actor: str) -> ImportResult:
         country = columns["country"][row].strip().upper()
         tax_id = columns["tax_id"][row].strip()
         flags = {}
-        for flag in ("active_taxpayer", "psw_subscribed"):
+        for flag in ("active_taxpayer", "psw_subscribed", "state_enterprise"):
             try:
                 flags[flag] = parse_flag(columns[flag][row]) if flag in columns else False
             except ValueError as error:
@@ -80,6 +81,7 @@ def import_firms(session: Session, path: Path, actor: str) -> ImportResult:
             aliases,
             flags.get("active_taxpayer", False),
             flags.get("psw_subscribed", False),
+            flags.get("state_enterprise", False),
         )
         if records.get(firm_id, record) != record:
             problems.add(
@@ -111,6 +113,7 @@ def import_firms(session: Session, path: Path, actor: str) -> ImportResult:
                     "status": "active",
                     "active_taxpayer": r.active_taxpayer,
                     "psw_subscribed": r.psw_subscribed,
+                    "state_enterprise": r.state_enterprise,
                     "created_at": created_at,
                     "created_by": actor,
                 }
@@ -142,6 +145,7 @@ def _stored(session: Session, ids: list[str]) -> dict[str, FirmRecord]:
                 tuple(sorted(aliases.get(firm.id, []))),
                 firm.active_taxpayer,
                 firm.psw_subscribed,
+                firm.state_enterprise,
             )
     return found
 
@@ -168,6 +172,7 @@ def list_firms(session: Session, firm: str | None = None) -> list[dict[str, obje
             "aliases": aliases.get(f.id, []),
             "active_taxpayer": f.active_taxpayer,
             "psw_subscribed": f.psw_subscribed,
+            "state_enterprise": f.state_enterprise,
         }
         for f in session.execute(query).scalars()
     ]

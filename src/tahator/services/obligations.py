@@ -17,7 +17,7 @@ from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
 from tahator.services.tables import Problems, read_table
 from tahator.store.bulk import insert_rows
-from tahator.store.schema import Firm, Obligation
+from tahator.store.schema import Firm, Obligation, ObligationLiability
 
 OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
 MAX_REFERENCE = 100
@@ -153,6 +153,50 @@ def import_obligations(session: Session, path: Path, actor: str) -> ImportResult
     return ImportResult(table.rows, len(new), len(rows) - len(new))
 
 
+def create_obligation(
+    session: Session,
+    *,
+    reference: str,
+    debtor: str,
+    creditor: str,
+    amount: int,
+    currency: str,
+    due_date: date,
+    origin: str,
+    actor: str,
+    liable: tuple[str, ...] = (),
+) -> Obligation:
+    """Register one obligation arising inside the clearing house (not imported).
+
+    ``liable`` names further firms jointly and severally liable for it, as the
+    members of a consortium are.
+    """
+    obligation = Obligation(
+        reference=reference,
+        debtor=debtor,
+        creditor=creditor,
+        amount=amount,
+        currency=currency,
+        due_date=due_date,
+        status=Status.OPEN,
+        remaining=amount,
+        created_at=now(),
+        created_by=actor,
+        origin=origin,
+    )
+    session.add(obligation)
+    session.flush()
+    session.add_all(
+        ObligationLiability(obligation_id=obligation.id, firm_id=firm)
+        for firm in dict.fromkeys(liable)
+        if firm != debtor
+    )
+    registered = ledger.EntryBuilder()
+    registered.transfer(ledger.receivable(creditor), ledger.payable(debtor), currency, amount)
+    post(session, registered.build(ledger.EntryKind.OBLIGATIONS, f"{reference} ({origin})"), actor)
+    return obligation
+
+
 def _stored(
     session: Session, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[str, int, str, date]]:
@@ -181,9 +225,21 @@ def list_obligations(
 ) -> list[dict[str, object]]:
     """Obligations, optionally of one firm (as debtor or creditor) or one status."""
     corridor = corridors.load(session)
+    liable: dict[int, list[str]] = {}
+    for obligation_id, liable_firm in session.execute(
+        select(ObligationLiability.obligation_id, ObligationLiability.firm_id).order_by(
+            ObligationLiability.firm_id
+        )
+    ):
+        liable.setdefault(obligation_id, []).append(liable_firm)
     query = select(Obligation).order_by(Obligation.id)
     if firm is not None:
-        query = query.where(or_(Obligation.debtor == firm, Obligation.creditor == firm))
+        jointly = select(ObligationLiability.obligation_id).where(
+            ObligationLiability.firm_id == firm
+        )
+        query = query.where(
+            or_(Obligation.debtor == firm, Obligation.creditor == firm, Obligation.id.in_(jointly))
+        )
     if status is not None:
         query = query.where(Obligation.status == status)
     return [
@@ -197,6 +253,8 @@ def list_obligations(
             "due_date": o.due_date.isoformat(),
             "status": o.status,
             "remaining": format_amount(o.remaining, corridor.digits[o.currency]),
+            "origin": o.origin,
+            "jointly_liable": liable.get(o.id, []),
         }
         for o in session.execute(query).scalars()
     ]

@@ -13,10 +13,12 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
+from typing import TextIO
 
 from tahator.domain.errors import InputError, Problem
 
@@ -158,27 +160,35 @@ def needs_quoting(values: Iterable[str]) -> bool:
     return any(ch in joined for ch in ',"\r\n')
 
 
+@contextmanager
+def atomic_output(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at ``path`` whole when the block ends, or not at all.
+
+    It is written beside ``path`` under a temporary name and renamed over it, so a
+    reader never sees half a file and a failure leaves no file behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; an output file is not
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def write_csv_atomically(
     path: Path, header: Sequence[str], columns: Sequence[list[str]], *, plain: bool = False
 ) -> None:
     """Write rows (given as columns of strings) to ``path`` all at once or not at all.
 
     ``plain`` promises that no value needs CSV quoting, which spares checking.
-
-    The file is written beside ``path`` under a temporary name and renamed over it,
-    so a reader never sees half a file and a failure leaves no file behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(",".join(header) + "\n")
-            if not plain and any(needs_quoting(column) for column in columns):
-                csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
-            elif columns and columns[0]:
-                out.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; an output file is not
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as out:
+        out.write(",".join(header) + "\n")
+        if not plain and any(needs_quoting(column) for column in columns):
+            csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
+        elif columns and columns[0]:
+            out.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")

@@ -91,6 +91,7 @@ class Firm(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     active_taxpayer: Mapped[bool] = mapped_column(Boolean, default=False)
     psw_subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    state_enterprise: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(100))
 
@@ -137,6 +138,83 @@ class Obligation(Base):
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     remaining: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+    origin: Mapped[str | None] = mapped_column(String(100))
+    """Where it came from when not from the debtor: e.g. a barter authorization."""
+
+
+class ObligationLiability(Base):
+    """A firm jointly and severally liable for an obligation (a consortium member)."""
+
+    __tablename__ = "obligation_liabilities"
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), primary_key=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), primary_key=True)
+
+
+class Authorization(Base):
+    """A barter authorization: an application and, once customs decides, its life."""
+
+    __tablename__ = "authorizations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    applicant: Mapped[str] = mapped_column(FIRM_ID)
+    """A firm id, or a consortium id when ``consortium`` is set."""
+    consortium: Mapped[bool] = mapped_column(Boolean, default=False)
+    counterparty: Mapped[str] = mapped_column(ForeignKey("firms.id"))
+    partner_country: Mapped[str] = mapped_column(String(2))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    origin_declared: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    planned_import: Mapped[int] = mapped_column(BigInteger)
+    planned_export: Mapped[int] = mapped_column(BigInteger)
+    approval_number: Mapped[str | None] = mapped_column(String(60), unique=True)
+    authorized_on: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    """The day it was balanced or cancelled."""
+    settlement_obligation: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"))
+    """The obligation carrying its residual or imbalance, if any."""
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_by: Mapped[str] = mapped_column(String(100))
+
+
+class AuthorizationLine(Base):
+    """Goods an application plans to import or export."""
+
+    __tablename__ = "authorization_lines"
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hs: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    value_unit: Mapped[int] = mapped_column(BigInteger)
+    """In the unit of account, at the rate of the contract's first day."""
+
+
+class Declaration(Base):
+    """A goods declaration quoting an authorization, at its assessed value."""
+
+    __tablename__ = "declarations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    hs: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    rate: Mapped[str] = mapped_column(String(40))
+    value_unit: Mapped[int] = mapped_column(BigInteger)
+    declared_on: Mapped[date] = mapped_column(Date)
+    flag: Mapped[str | None] = mapped_column(Text)
+    """Why customs should review it (a unit value outside its band), if anything."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(100))
 

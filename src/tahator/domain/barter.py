@@ -1,0 +1,266 @@
+"""Barter authorizations under a corridor's barter order: the rules, without storage.
+
+A Pakistani firm (or consortium) applies to import goods from a partner-country
+firm and export goods to it; customs authorizes the application, which starts a
+balancing window; goods declarations quoting the authorization accumulate the
+imported and exported values; when they match within the tolerance the
+authorization is balanced, and when the window closes first it is cancelled.
+Either way the difference becomes an obligation, so no value is lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.policy import Direction, Policy, Sequencing
+
+
+class State(StrEnum):
+    SUBMITTED = "submitted"
+    AUTHORIZED = "authorized"
+    BALANCED = "balanced"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Party:
+    """What the barter rules need to know of a registered firm."""
+
+    id: str
+    country: str
+    status: str
+    active_taxpayer: bool
+    psw_subscribed: bool
+    state_enterprise: bool
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """A firm applying alone, or a consortium of firms (then ``consortium`` is its id)."""
+
+    id: str
+    members: tuple[Party, ...]
+    consortium: bool = False
+
+
+@dataclass(frozen=True)
+class GoodsLine:
+    hs: str
+    description: str
+    quantity: Decimal
+    unit: str
+    value: int
+    """Minor units of ``currency``."""
+    currency: str
+
+
+@dataclass(frozen=True)
+class Application:
+    applicant_id: str
+    counterparty_id: str
+    partner_country: str
+    imports: tuple[GoodsLine, ...]
+    exports: tuple[GoodsLine, ...]
+    valid_from: date
+    valid_until: date
+    origin_declared: bool
+
+
+_HS = re.compile(r"[0-9]{4,10}")
+
+
+def application_problems(
+    policy: Policy,
+    application: Application,
+    applicant: Applicant | None,
+    counterparty: Party | None,
+) -> list[Problem]:
+    """Every rule of the barter order the application breaks (empty when none)."""
+    problems: list[Problem] = []
+
+    def refuse(message: str, field: str | None = None) -> None:
+        problems.append(Problem(message, field=field))
+
+    if applicant is None:
+        refuse(f"unknown firm or consortium {application.applicant_id!r}", "applicant")
+    else:
+        if applicant.consortium and not policy.consortium_allowed:
+            refuse("the policy does not allow consortia", "applicant")
+        for member in applicant.members:
+            who = f"{member.id} (member of {applicant.id})" if applicant.consortium else member.id
+            if member.country != policy.home_country:
+                refuse(f"{who} is not a firm of {policy.home_country}", "applicant")
+            if member.status != "active":
+                refuse(f"{who} is {member.status}, not active", "applicant")
+            if member.state_enterprise and policy.state_enterprises_eligible:
+                continue
+            if policy.require_active_taxpayer and not member.active_taxpayer:
+                refuse(f"{who} is not on the FBR's active-taxpayer list", "applicant")
+            if policy.require_psw_subscription and not member.psw_subscribed:
+                refuse(f"{who} is not subscribed to the Pakistan Single Window", "applicant")
+    if application.partner_country not in policy.partners:
+        allowed = ", ".join(sorted(policy.partners))
+        refuse(
+            f"{application.partner_country!r} is not a partner country of the order ({allowed})",
+            "partner_country",
+        )
+    if counterparty is None:
+        refuse(f"unknown firm {application.counterparty_id!r}", "counterparty")
+    else:
+        if counterparty.country != application.partner_country:
+            refuse(
+                f"{counterparty.id} is a firm of {counterparty.country}, "
+                f"not of {application.partner_country}",
+                "counterparty",
+            )
+        if counterparty.status != "active":
+            refuse(f"{counterparty.id} is {counterparty.status}, not active", "counterparty")
+    for direction, lines in (
+        (Direction.IMPORT, application.imports),
+        (Direction.EXPORT, application.exports),
+    ):
+        field = f"{direction}s"
+        if not lines:
+            refuse(f"a barter needs at least one {direction} line", field)
+        for number, line in enumerate(lines, start=1):
+            problems += [
+                Problem(p.message, field=f"{field}[{number}].{p.field}")
+                for p in line_problems(policy, direction, line)
+            ]
+    if not application.origin_declared:
+        refuse("the goods must be declared to originate in the partner country", "origin_declared")
+    if application.valid_until < application.valid_from:
+        refuse(
+            f"the contract expires ({application.valid_until}) before it starts "
+            f"({application.valid_from})",
+            "valid_until",
+        )
+    return problems
+
+
+def line_problems(policy: Policy, direction: Direction, line: GoodsLine) -> list[Problem]:
+    """What is wrong with one line of goods going in ``direction``."""
+    problems = []
+    if not _HS.fullmatch(line.hs):
+        problems.append(Problem(f"{line.hs!r} is not an HS code (4 to 10 digits)", field="hs"))
+    elif (prefix := policy.prohibited_prefix(direction, line.hs)) is not None:
+        problems.append(
+            Problem(f"HS {line.hs} is prohibited for {direction} (HS {prefix})", field="hs")
+        )
+    if not line.quantity > 0:
+        problems.append(Problem("must be positive", field="quantity"))
+    if not line.unit.strip():
+        problems.append(Problem("is empty", field="unit"))
+    if line.value <= 0:
+        problems.append(Problem("must be positive", field="value"))
+    return problems
+
+
+def approval_number(ntn: str, sequence: int) -> str:
+    """The Collector's approval number, linked to the applicant's NTN."""
+    return f"BT-{ntn}-{sequence:06d}"
+
+
+def deadline(authorized_on: date, policy: Policy) -> date:
+    """The last day to balance: the balancing window counted from authorization."""
+    return authorized_on + timedelta(days=policy.window_days)
+
+
+def declaration_problems(
+    policy: Policy,
+    state: State,
+    direction: Direction,
+    hs: str,
+    on: date,
+    window: tuple[date, date],
+    validity: tuple[date, date],
+    imported: int,
+) -> list[Problem]:
+    """Why a goods declaration cannot be recorded against an authorization."""
+    problems = []
+    if state != State.AUTHORIZED:
+        problems.append(Problem(f"the authorization is {state}; declarations need it authorized"))
+        return problems
+    if not window[0] <= on <= window[1]:
+        problems.append(
+            Problem(
+                f"{on} is outside the balancing window {window[0]} to {window[1]}", field="date"
+            )
+        )
+    if not validity[0] <= on <= validity[1]:
+        problems.append(
+            Problem(
+                f"{on} is outside the contract's validity {validity[0]} to {validity[1]}",
+                field="date",
+            )
+        )
+    if not _HS.fullmatch(hs):
+        problems.append(Problem(f"{hs!r} is not an HS code (4 to 10 digits)", field="hs"))
+    elif (prefix := policy.prohibited_prefix(direction, hs)) is not None:
+        problems.append(Problem(f"HS {hs} is prohibited for {direction} (HS {prefix})", field="hs"))
+    if (
+        policy.sequencing == Sequencing.IMPORT_FIRST
+        and direction == Direction.EXPORT
+        and imported == 0
+    ):
+        problems.append(
+            Problem(
+                "the policy's sequencing is import_first: declare an import before any export",
+                field="direction",
+            )
+        )
+    return problems
+
+
+def price_flag(
+    policy: Policy, hs: str, unit: str, quantity: Decimal, value: int, unit_digits: int
+) -> str | None:
+    """Why a declared unit value needs review, or ``None``: flagged, never refused."""
+    band = policy.band_for(hs)
+    if band is None:
+        return None
+    if unit != band.unit:
+        return f"declared per {unit!r}; the reference band for HS {band.hs} is per {band.unit!r}"
+    unit_value = Decimal(value).scaleb(-unit_digits) / quantity
+    if band.low <= unit_value <= band.high:
+        return None
+    return (
+        f"unit value {unit_value:.2f} per {unit} is outside the reference band "
+        f"{band.low}–{band.high} for HS {band.hs}"
+    )
+
+
+def is_balanced(imported: int, exported: int, tolerance: Decimal) -> bool:
+    """Whether exports match imports within ``tolerance`` of the import value (exactly)."""
+    if imported <= 0 or exported <= 0:
+        return False
+    numerator, denominator = tolerance.as_integer_ratio()
+    return abs(exported - imported) * denominator <= numerator * imported
+
+
+def imbalance_debtor_is_applicant(imported: int, exported: int) -> bool | None:
+    """Who owes the difference: the side that received more goods than it gave.
+
+    The applicant imports from the counterparty and exports to it, so it owes when
+    it imported more; ``None`` when the two are equal.
+    """
+    if imported == exported:
+        return None
+    return imported > exported
+
+
+def quarter_bounds(text: str) -> tuple[date, date]:
+    """First and last day of a quarter written ``2025Q4``."""
+    match = re.fullmatch(r"([0-9]{4})[Qq]([1-4])", text.strip())
+    if match is None:
+        raise InputError([Problem(f"{text!r} is not a quarter like 2025Q4", field="quarter")])
+    year, quarter = int(match[1]), int(match[2])
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + quarter // 4, 3 * quarter % 12 + 1, 1) - timedelta(days=1)
+    return start, end
