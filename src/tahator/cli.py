@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from sqlalchemy.exc import ArgumentError
 
 from tahator.domain.errors import InputError, Problem, TahatorError
 
@@ -97,6 +96,8 @@ def _load_policy() -> Any:
 @contextmanager
 def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
     """One transaction on the chosen database; bad input ends the command with exit 2."""
+    from sqlalchemy.exc import ArgumentError
+
     from tahator.store import migrate as migrations
     from tahator.store.database import database_url, make_engine, transaction
 

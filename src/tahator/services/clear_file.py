@@ -193,7 +193,15 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
         return None
     if width == 4 and np.unique(values[:, 0]).size != values.shape[0]:
         return None  # duplicate ids: the general path names them
-    numbers, index = np.unique(np.r_[debtors, creditors], return_inverse=True)
+    # Firms numbered in order of first appearance, as the general path does, so that
+    # the two paths choose the same optimum where several are equally large.
+    numbers, first, index = np.unique(
+        np.r_[debtors, creditors], return_index=True, return_inverse=True
+    )
+    appearance = np.argsort(first, kind="stable")
+    rank = np.empty_like(appearance)
+    rank[appearance] = np.arange(appearance.size)
+    numbers, index = numbers[appearance], rank[index]
     rows = body.decode().split("\n")
     columns = {"id": [row.partition(",")[0] for row in rows]} if width == 4 else {}
     return ObligationFile(
