@@ -321,6 +321,9 @@ def test_the_installed_command_runs_as_a_process(tmp_path: Path) -> None:
 def test_the_command_line_loads_no_database_code_until_it_needs_it() -> None:
     """``tahator clear`` competes with a bare NumPy script on whole-process time:
     SQLAlchemy (0.12 s to import) must stay out of its way."""
-    probe = "import sys, tahator.cli; print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'scipy'))))"
+    probe = (
+        "import sys, tahator.cli; "
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'scipy'))))"
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
