@@ -1,0 +1,440 @@
+"""Barter authorizations on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from tahator.domain.errors import InputError
+from tahator.domain.policy import Sequencing
+from tahator.services import barter, clearing, corridor, firms, ledger, obligations
+from tahator.services.policy import load_policy
+from tahator.store.database import transaction
+from tahator.store.schema import Authorization, Declaration
+
+POLICY = load_policy()
+FIRMS = (
+    "id,name,country,tax_id,active_taxpayer,psw_subscribed,state_enterprise\n"
+    "PK-1,Karachi Rice Mills,PK,4100001-1,true,true,false\n"
+    "PK-2,Lahore Unlisted Traders,PK,4100002-2,false,true,false\n"
+    "PK-3,Pakistan State Oil,PK,4100003-3,false,false,true\n"
+    "PK-4,Quetta Fruit Exports,PK,4100004-4,true,true,false\n"
+    "IR-1,Bandar Abbas LPG Co.,IR,14000000018,false,false,false\n"
+    "IR-2,Isfahan Steel Co.,IR,14000000026,false,false,false\n"
+)
+
+
+def application(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "applicant": "PK-1",
+        "counterparty": "IR-1",
+        "partner_country": "IR",
+        "imports": [
+            {
+                "hs": "27111900",
+                "description": "LPG",
+                "quantity": "500",
+                "unit": "t",
+                "value": "300000.00",
+                "currency": "USD",
+            }
+        ],
+        "exports": [
+            {
+                "hs": "10063010",
+                "description": "Basmati rice",
+                "quantity": "400000",
+                "unit": "kg",
+                "value": "290000.00",
+                "currency": "USD",
+            }
+        ],
+        "valid_from": "2025-10-20",
+        "valid_until": "2026-06-30",
+        "origin_declared": True,
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def house(engine: Engine, tmp_path: Path) -> Engine:
+    from tahator.demo import tax_id
+
+    text = FIRMS.replace("14000000018", tax_id("IR", 1)).replace("14000000026", tax_id("IR", 2))
+    (tmp_path / "firms.csv").write_text(text)
+    with transaction(engine) as session:
+        firms.import_firms(session, tmp_path / "firms.csv", "test")
+        firms.create_consortium(session, "C-1", "Karachi–Quetta Consortium", "PK-1", ["PK-4"], "t")
+    return engine
+
+
+def apply(engine: Engine, tmp_path: Path, data: dict[str, Any], policy=POLICY) -> int:
+    path = tmp_path / "application.json"
+    path.write_text(json.dumps(data))
+    with transaction(engine) as session:
+        return int(barter.apply(session, policy, path, "trader")["id"])
+
+
+def authorize(engine: Engine, authorization_id: int, on: date = date(2025, 10, 25)) -> dict:
+    with transaction(engine) as session:
+        return barter.authorize(session, POLICY, authorization_id, on, "customs")
+
+
+def declare(engine: Engine, authorization_id: int, policy=POLICY, **line: Any) -> dict:
+    with transaction(engine) as session:
+        return barter.declare(session, policy, authorization_id, actor="customs", **line)
+
+
+def authorizations(engine: Engine) -> int:
+    with transaction(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Authorization)) or 0)
+
+
+def sound(engine: Engine) -> None:
+    with transaction(engine) as session:
+        assert ledger.verify(session) == []
+
+
+LPG = {"direction": "import", "hs": "27111900", "quantity": "500", "unit": "t"}
+RICE = {"direction": "export", "hs": "10063010", "quantity": "400000", "unit": "kg"}
+
+
+def test_a_balanced_authorization_closes_and_its_residual_is_owed(
+    house: Engine, tmp_path: Path
+) -> None:
+    authorization_id = apply(house, tmp_path, application())
+    view = authorize(house, authorization_id)
+    assert view["state"] == "authorized"
+    assert view["approval_number"] == "BT-4100001-1-000001"  # linked to PK-1's NTN
+    assert view["deadline"] == "2026-02-22"  # 25 October 2025 + 120 days
+    view = declare(
+        house, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10)
+    )
+    assert view["state"] == "authorized"
+    assert view["imported"] == "300000.00"
+    view = declare(
+        house, authorization_id, **RICE, value="288000", currency="USD", on=date(2025, 12, 1)
+    )
+    assert view["state"] == "balanced"  # 12,000 short: within 5 % of 300,000
+    assert view["closed_on"] == "2025-12-01"
+    assert view["obligation"] == {
+        "id": "BT-4100001-1-000001/residual",
+        "debtor": "PK-1",
+        "creditor": "IR-1",
+        "amount": "12000.00",
+        "currency": "USD",
+    }
+    with transaction(house) as session:
+        owed = obligations.list_obligations(session, firm="PK-1")
+    assert [(o["id"], o["amount"], o["status"]) for o in owed] == [
+        ("BT-4100001-1-000001/residual", "12000.00", "open")
+    ]
+    sound(house)
+    with transaction(house) as session, pytest.raises(InputError, match="is balanced"):
+        barter.declare(
+            session,
+            POLICY,
+            authorization_id,
+            actor="c",
+            **RICE,
+            value="1",
+            currency="USD",
+            on=date(2025, 12, 2),
+        )
+
+
+def test_an_unbalanced_authorization_is_cancelled_after_its_deadline(
+    house: Engine, tmp_path: Path
+) -> None:
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)
+    declare(house, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10))
+    declare(house, authorization_id, **RICE, value="100000", currency="USD", on=date(2025, 12, 1))
+    with transaction(house) as session:
+        early = barter.sweep(session, POLICY, date(2026, 2, 22), "customs")
+    assert early["cancelled"] == []  # the deadline day itself is still in time
+    with transaction(house) as session:
+        swept = barter.sweep(session, POLICY, date(2026, 2, 23), "customs")
+    assert [v["id"] for v in swept["cancelled"]] == [authorization_id]
+    cancelled = swept["cancelled"][0]
+    assert cancelled["state"] == "cancelled"
+    # PK-1 received 300,000 of LPG and gave 100,000 of rice: it owes the difference.
+    assert cancelled["obligation"]["debtor"] == "PK-1"
+    assert cancelled["obligation"]["creditor"] == "IR-1"
+    assert cancelled["obligation"]["amount"] == "200000.00"
+    with transaction(house) as session:
+        again = barter.sweep(session, POLICY, date(2026, 3, 1), "customs")
+    assert again["cancelled"] == []  # idempotent
+    with transaction(house) as session:
+        listed = obligations.list_obligations(session, firm="IR-1")
+    assert [o["id"] for o in listed] == ["BT-4100001-1-000001/imbalance"]
+    sound(house)
+    # The offset clearing takes the imbalance like any other obligation.
+    with transaction(house) as session:
+        run = clearing.run_clearing(session, "operator", date(2026, 3, 1))
+    assert run["total"] == "200000.00"
+    sound(house)
+
+
+def test_when_exports_exceed_imports_the_counterparty_owes(house: Engine, tmp_path: Path) -> None:
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)
+    declare(house, authorization_id, **RICE, value="50000", currency="USD", on=date(2025, 11, 1))
+    with transaction(house) as session:
+        swept = barter.sweep(session, POLICY, date(2026, 6, 1), "customs")
+    owed = swept["cancelled"][0]["obligation"]
+    assert (owed["debtor"], owed["creditor"], owed["amount"]) == ("IR-1", "PK-1", "50000.00")
+
+
+def test_a_consortium_applies_and_every_member_is_liable(house: Engine, tmp_path: Path) -> None:
+    authorization_id = apply(house, tmp_path, application(applicant="C-1"))
+    view = authorize(house, authorization_id)
+    assert view["consortium"] is True
+    assert view["approval_number"].startswith("BT-4100001-1-")  # the lead firm's NTN
+    declare(house, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10))
+    with transaction(house) as session:
+        barter.sweep(session, POLICY, date(2026, 6, 1), "customs")
+    with transaction(house) as session:
+        for member in ("PK-1", "PK-4"):
+            listed = obligations.list_obligations(session, firm=member)
+            assert [o["amount"] for o in listed] == ["300000.00"], member
+            assert listed[0]["jointly_liable"] == ["PK-4"]
+    sound(house)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fragment"),
+    [
+        ({"applicant": "PK-2"}, "applicant", "not on the FBR's active-taxpayer list"),
+        ({"applicant": "NOBODY"}, "applicant", "unknown firm or consortium"),
+        ({"applicant": "IR-2"}, "applicant", "is not a firm of PK"),
+        ({"partner_country": "CN"}, "partner_country", "not a partner country"),
+        ({"counterparty": "PK-4"}, "counterparty", "is a firm of PK, not of IR"),
+        ({"origin_declared": False}, "origin_declared", "originate in the partner country"),
+        ({"valid_until": "2025-01-01"}, "valid_until", "expires"),
+        (
+            {
+                "imports": [
+                    {
+                        "hs": "22030000",
+                        "description": "beer",
+                        "quantity": "1000",
+                        "unit": "l",
+                        "value": "5000.00",
+                        "currency": "USD",
+                    }
+                ]
+            },
+            "imports[1].hs",
+            "prohibited for import",
+        ),
+    ],
+)
+def test_applications_breaking_a_rule_are_refused_whole(
+    house: Engine, tmp_path: Path, changes: dict[str, Any], field: str, fragment: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        apply(house, tmp_path, application(**changes))
+    problems = caught.value.problems
+    assert any(p.field == field and fragment in p.message for p in problems), problems
+    assert authorizations(house) == 0
+
+
+def test_a_state_enterprise_is_eligible_without_the_private_flags(
+    house: Engine, tmp_path: Path
+) -> None:
+    assert apply(house, tmp_path, application(applicant="PK-3")) == 1
+
+
+def test_every_failing_rule_is_named_at_once(house: Engine, tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        apply(
+            house,
+            tmp_path,
+            application(applicant="PK-2", partner_country="RU", origin_declared=False),
+        )
+    fields = [p.field for p in caught.value.problems]
+    assert fields == ["applicant", "counterparty", "origin_declared"]
+
+
+def test_malformed_applications_name_the_field(house: Engine, tmp_path: Path) -> None:
+    bad = application(valid_from="soon", imports=[{"hs": "2711", "value": 5}])
+    with pytest.raises(InputError) as caught:
+        apply(house, tmp_path, bad)
+    fields = {p.field for p in caught.value.problems}
+    assert {"valid_from", "imports[1].currency", "imports[1].quantity", "imports[1].unit"} <= fields
+    (tmp_path / "broken.json").write_text("{not json")
+    with transaction(house) as session, pytest.raises(InputError, match="not valid JSON"):
+        barter.apply(session, POLICY, tmp_path / "broken.json", "t")
+
+
+def test_decisions_and_declarations_keep_to_the_lifecycle(house: Engine, tmp_path: Path) -> None:
+    authorization_id = apply(house, tmp_path, application())
+    with transaction(house) as session, pytest.raises(InputError, match="need it authorized"):
+        barter.declare(
+            session,
+            POLICY,
+            authorization_id,
+            actor="c",
+            **LPG,
+            value="1",
+            currency="USD",
+            on=date(2025, 11, 1),
+        )
+    with transaction(house) as session, pytest.raises(InputError, match="expired"):
+        barter.authorize(session, POLICY, authorization_id, date(2026, 7, 1), "customs")
+    with transaction(house) as session:
+        rejected = barter.reject(session, POLICY, authorization_id, "incomplete documents", "c")
+    assert rejected["state"] == "rejected"
+    assert rejected["rejection_reason"] == "incomplete documents"
+    with transaction(house) as session, pytest.raises(InputError, match="is rejected"):
+        barter.authorize(session, POLICY, authorization_id, date(2025, 11, 1), "customs")
+    with transaction(house) as session, pytest.raises(InputError, match="no barter authorization"):
+        barter.show(session, POLICY, 999)
+
+
+def test_declarations_outside_the_window_or_prohibited_are_refused(
+    house: Engine, tmp_path: Path
+) -> None:
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)
+    for on, fragment in (
+        (date(2025, 10, 24), "outside the balancing window"),
+        (date(2026, 2, 23), "outside the balancing window"),
+    ):
+        with transaction(house) as session, pytest.raises(InputError, match=fragment):
+            barter.declare(
+                session,
+                POLICY,
+                authorization_id,
+                actor="c",
+                **LPG,
+                value="1",
+                currency="USD",
+                on=on,
+            )
+    with transaction(house) as session, pytest.raises(InputError, match="prohibited for import"):
+        barter.declare(
+            session,
+            POLICY,
+            authorization_id,
+            actor="c",
+            direction="import",
+            hs="22083000",
+            quantity="10",
+            unit="l",
+            value="100",
+            currency="USD",
+            on=date(2025, 11, 1),
+        )
+    with transaction(house) as session:
+        count = session.scalar(select(func.count()).select_from(Declaration))
+    assert count == 0
+
+
+def test_import_first_sequencing_refuses_an_early_export(house: Engine, tmp_path: Path) -> None:
+    strict = dataclasses.replace(POLICY, sequencing=Sequencing.IMPORT_FIRST)
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)
+    with transaction(house) as session, pytest.raises(InputError, match="import_first"):
+        barter.declare(
+            session,
+            strict,
+            authorization_id,
+            actor="c",
+            **RICE,
+            value="1000",
+            currency="USD",
+            on=date(2025, 11, 1),
+        )
+    declare(
+        house, authorization_id, strict, **LPG, value="1000", currency="USD", on=date(2025, 11, 1)
+    )
+    view = declare(
+        house, authorization_id, strict, **RICE, value="500", currency="USD", on=date(2025, 11, 2)
+    )
+    assert view["exported"] == "500.00"
+    # The default policy (simultaneous) takes an export first.
+    other = apply(house, tmp_path, application())
+    authorize(house, other)
+    view = declare(house, other, **RICE, value="500", currency="USD", on=date(2025, 11, 2))
+    assert view["exported"] == "500.00"
+
+
+def test_values_convert_at_the_declaration_date_and_odd_prices_are_flagged(
+    house: Engine, tmp_path: Path
+) -> None:
+    with transaction(house) as session:
+        corridor.set_rate(session, "PKR", "280", date(2025, 11, 1))
+        corridor.set_rate(session, "PKR", "290", date(2025, 12, 1))
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)
+    rice = RICE | {"quantity": "200000"}
+    view = declare(
+        house, authorization_id, **rice, value="28000000", currency="PKR", on=date(2025, 11, 15)
+    )
+    assert view["declaration"]["value_unit"] == "100000.00"  # at 280
+    assert view["declaration"]["flag"] is None  # $0.50 a kilogram of rice
+    view = declare(
+        house, authorization_id, **rice, value="29000000", currency="PKR", on=date(2025, 12, 15)
+    )
+    assert view["declaration"]["value_unit"] == "100000.00"  # at 290
+    flagged = declare(
+        house,
+        authorization_id,
+        direction="import",
+        hs="27111900",
+        quantity="500",
+        unit="t",
+        value="50000",
+        currency="USD",
+        on=date(2025, 12, 16),
+    )
+    assert "outside the reference band" in flagged["declaration"]["flag"]  # $100/t for LPG
+
+
+def test_the_quarterly_report(house: Engine, tmp_path: Path) -> None:
+    balanced = apply(house, tmp_path, application())
+    authorize(house, balanced)
+    declare(house, balanced, **LPG, value="300000", currency="USD", on=date(2025, 11, 10))
+    declare(house, balanced, **RICE, value="295000", currency="USD", on=date(2025, 12, 1))
+    open_one = apply(house, tmp_path, application())
+    authorize(house, open_one, date(2025, 12, 20))
+    declare(
+        house,
+        open_one,
+        direction="import",
+        hs="27111900",
+        quantity="10",
+        unit="t",
+        value="100",
+        currency="USD",
+        on=date(2025, 12, 21),
+    )
+    rejected = apply(house, tmp_path, application())
+    with transaction(house) as session:
+        barter.reject(session, POLICY, rejected, "no", "customs")
+        report = barter.quarterly_report(session, "2025Q4")
+    assert report["authorizations_issued"] == 2
+    assert report["balanced"] == 1
+    assert report["cancelled"] == 0
+    assert report["outstanding"] == 1
+    assert report["planned_import"] == "600000.00"
+    flows = {(f["partner_country"], f["hs_chapter"]): f for f in report["flows"]}
+    assert flows[("IR", "27")]["imported"] == "300100.00"
+    assert flows[("IR", "10")]["exported"] == "295000.00"
+    assert len(report["flagged"]) == 1  # $10/t of LPG
+    rows = barter.report_rows(report)
+    assert ("summary", "", "", "balanced", "1") in rows
+    assert ("flows", "IR", "27", "imported", "300100.00") in rows
+    with transaction(house) as session:
+        assert barter.quarterly_report(session, "2026Q1")["authorizations_issued"] == 0
+        with pytest.raises(InputError, match="not a quarter"):
+            barter.quarterly_report(session, "2025-Q4")
