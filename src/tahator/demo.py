@@ -14,6 +14,7 @@ adds a clearing run.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +24,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tahator.domain.corridor import iran_legal_id_check_digit
-from tahator.services import clearing, corridor, firms, ledger, obligations
+from tahator.services import barter, clearing, corridor, firms, ledger, obligations
+from tahator.services.policy import load_policy
 from tahator.services.tables import write_csv_atomically
 from tahator.store import migrate
 from tahator.store.database import transaction
@@ -68,6 +70,8 @@ class DemoRun:
     firms: tuple[DemoFirm, ...]
     invoices: tuple[DemoInvoice, ...]
     imported: dict[str, dict[str, int]]
+    barter: dict[str, Any]
+    """Authorizations by state, the sweep and the quarterly report."""
     run: dict[str, Any]
     ledger_breaks: list[str]
 
@@ -77,6 +81,7 @@ class DemoRun:
             "firms": len(self.firms),
             "invoices": len(self.invoices),
             "imported": self.imported,
+            "barter": self.barter,
             "run": self.run,
             "ledger_verified": not self.ledger_breaks,
         }
@@ -194,9 +199,143 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
         imported_firms = firms.import_firms(session, firms_path, DEMO_ACTOR)
     with transaction(engine) as session:
         imported_obligations = obligations.import_obligations(session, obligations_path, DEMO_ACTOR)
+    barter_summary = run_barter(engine, folder)
     with transaction(engine) as session:
         run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
     with transaction(engine) as session:
         breaks = ledger.verify(session)
     imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
-    return DemoRun(folder, firms_, invoices, imported, run, breaks)
+    return DemoRun(folder, firms_, invoices, imported, barter_summary, run, breaks)
+
+
+def _application(applicant: str, counterparty: str, imports: str, exports: str) -> dict[str, Any]:
+    """An application swapping ``imports`` for ``exports``, each "HS:qty:unit:USD"."""
+
+    def line(spec: str) -> dict[str, str]:
+        hs, quantity, unit, value = spec.split(":")
+        return {
+            "hs": hs,
+            "description": BARTER_GOODS[hs[:4]],
+            "quantity": quantity,
+            "unit": unit,
+            "value": value,
+            "currency": "USD",
+        }
+
+    return {
+        "applicant": applicant,
+        "counterparty": counterparty,
+        "partner_country": "IR",
+        "imports": [line(imports)],
+        "exports": [line(exports)],
+        "valid_from": "2025-07-01",
+        "valid_until": "2026-06-30",
+        "origin_declared": True,
+    }
+
+
+BARTER_GOODS = {
+    "2711": "LPG",
+    "2713": "bitumen",
+    "1006": "basmati rice",
+    "0805": "kinnow",
+    "3004": "medicines",
+    "2523": "cement",
+}
+CONSORTIUM = "PK-CONS-1"
+
+
+def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
+    """Authorizations in every state, declarations, one sweep, the 2025Q4 report.
+
+    Runs once per database: a demo run again finds its authorizations there.
+    """
+    policy = load_policy()
+    with transaction(engine) as session:
+        existing = barter.list_authorizations(session)
+    if not existing:
+        _barter_story(engine, folder, policy)
+    with transaction(engine) as session:
+        states: dict[str, int] = {}
+        for authorization in barter.list_authorizations(session):
+            states[authorization["state"]] = states.get(authorization["state"], 0) + 1
+        report = barter.quarterly_report(session, "2025Q4")
+    (folder / "barter-2025Q4.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_csv_atomically(
+        folder / "barter-2025Q4.csv",
+        barter.REPORT_CSV_HEADER,
+        [list(column) for column in zip(*barter.report_rows(report), strict=True)],
+    )
+    return {"states": states, "report": report}
+
+
+def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
+    applications = folder / "applications"
+    applications.mkdir(parents=True, exist_ok=True)
+    stories = [
+        # A rice-for-LPG swap that balances within the tolerance.
+        ("balanced", "PK-0001", "IR-0002", "27111900:500:t:300000", "10063010:400000:kg:290000"),
+        # A consortium's kinnow-for-bitumen swap whose exports fall short: swept.
+        ("cancelled", CONSORTIUM, "IR-0004", "27132000:800:t:360000", "08052100:300000:kg:240000"),
+        # Medicines for cement, under way.
+        ("authorized", "PK-0005", "IR-0006", "25232900:2000:t:150000", "30049099:3000:kg:160000"),
+        ("submitted", "PK-0007", "IR-0008", "27111900:200:t:120000", "10063010:150000:kg:118000"),
+        ("rejected", "PK-0009", "IR-0010", "27132000:100:t:45000", "08052100:60000:kg:44000"),
+    ]
+    with transaction(engine) as session:
+        firms.create_consortium(
+            session,
+            CONSORTIUM,
+            "Sialkot–Multan Kinnow Consortium",
+            "PK-0003",
+            ["PK-0011"],
+            DEMO_ACTOR,
+        )
+    for number, (state, applicant, counterparty, imports, exports) in enumerate(stories, 1):
+        path = applications / f"application-{number}.json"
+        path.write_text(
+            json.dumps(_application(applicant, counterparty, imports, exports), indent=2)
+        )
+        with transaction(engine) as session:
+            authorization_id = barter.apply(session, policy, path, DEMO_ACTOR)["id"]
+        with transaction(engine) as session:
+            if state == "rejected":
+                barter.reject(session, policy, authorization_id, "contract copy missing", "customs")
+                continue
+            if state == "submitted":
+                continue
+            on = {"cancelled": date(2025, 7, 10), "authorized": date(2025, 12, 1)}.get(
+                state, date(2025, 10, 5)
+            )
+            barter.authorize(session, policy, authorization_id, on, "customs")
+        hs_in, quantity_in, unit_in, value_in = imports.split(":")
+        hs_out, quantity_out, unit_out, value_out = exports.split(":")
+        plan = [("import", hs_in, quantity_in, unit_in, value_in, 20)]
+        if state == "balanced":
+            plan.append(("export", hs_out, quantity_out, unit_out, str(int(value_out) - 2000), 45))
+        if state == "cancelled":
+            plan.append(("export", hs_out, "150000", unit_out, "120000", 30))
+        if state == "authorized":  # LPG priced far below its band: flagged
+            plan = [("import", hs_in, quantity_in, unit_in, "40000", 10)]
+        base = {
+            "balanced": date(2025, 10, 5),
+            "cancelled": date(2025, 7, 10),
+            "authorized": date(2025, 12, 1),
+        }[state]
+        for direction, hs, quantity, unit, value, days in plan:
+            with transaction(engine) as session:
+                barter.declare(
+                    session,
+                    policy,
+                    authorization_id,
+                    direction=direction,
+                    hs=hs,
+                    quantity=quantity,
+                    unit=unit,
+                    value=value,
+                    currency="USD",
+                    on=base + timedelta(days=days),
+                    actor="customs",
+                )
+    with transaction(engine) as session:
+        barter.sweep(session, policy, date(2025, 12, 31), "customs")

@@ -87,6 +87,14 @@ def print_demo(run: DemoRun, console: Console | None = None) -> None:
         console.print(
             f"{what}: {counts['created']:,} registered, {counts['unchanged']:,} already there"
         )
+    states = ", ".join(f"{count} {state}" for state, count in sorted(run.barter["states"].items()))
+    report = run.barter["report"]
+    console.print(
+        f"barter authorizations: {states}; quarterly report {report['quarter']}: "
+        f"{report['authorizations_issued']} issued, {report['balanced']} balanced, "
+        f"{report['cancelled']} cancelled, {report['outstanding']} outstanding, "
+        f"{len(report['flagged'])} declarations flagged (files in {run.folder}/barter-*)"
+    )
     print_run(run.run, console)
     if run.ledger_breaks:
         console.print("[red]ledger verify found breaks:[/]")
@@ -96,7 +104,8 @@ def print_demo(run: DemoRun, console: Console | None = None) -> None:
         console.print("ledger verified: every entry balances and every balance matches")
     console.print(
         "Explore: tahator obligations list, tahator clearing show "
-        f"{run.run['run_id']}, tahator ledger balances, tahator settlement list"
+        f"{run.run['run_id']}, tahator ledger balances, tahator settlement list, "
+        "tahator barter list, tahator barter show 1, tahator report barter --quarter 2025Q4"
     )
 
 

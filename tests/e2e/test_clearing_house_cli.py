@@ -197,6 +197,15 @@ def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monk
     assert summary["firms"] == 300
     assert summary["imported"]["obligations"]["created"] == 2400
     assert summary["ledger_verified"] is True
+    assert summary["barter"]["states"] == {
+        "balanced": 1,
+        "cancelled": 1,
+        "authorized": 1,
+        "submitted": 1,
+        "rejected": 1,
+    }
+    assert summary["barter"]["report"]["flagged"]
+    assert (tmp_path / "var" / "demo" / "barter-2025Q4.csv").exists()
     run = summary["run"]
     assert 0 < float(run["cleared"]) < float(run["total"])
     accounts = {a["country"]: a for a in run["settlement"]["accounts"]}
@@ -206,4 +215,5 @@ def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monk
     again = json.loads(out)
     assert again["imported"]["obligations"] == {"rows": 2400, "created": 0, "unchanged": 2400}
     assert again["run"]["run_id"] == 2
+    assert again["barter"]["states"] == summary["barter"]["states"]
     assert again["ledger_verified"] is True

@@ -1,0 +1,471 @@
+"""The corridor policy as data: the shipped PK-IR file, ``parse_policy``'s refusals, ``as_dict``."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import tomllib
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tahator
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.policy import Direction, Policy, PriceBand, Sequencing, parse_policy
+
+POLICY_FILE = Path(tahator.__file__).resolve().parent / "policies" / "pk-ir.toml"
+
+
+def shipped_data() -> dict[str, Any]:
+    """The parsed TOML of the shipped policy, fresh each call (tests mutate it)."""
+    with POLICY_FILE.open("rb") as file:
+        return tomllib.load(file)
+
+
+SHIPPED = parse_policy(shipped_data(), str(POLICY_FILE))
+
+
+def refusal(data: dict[str, Any]) -> list[Problem]:
+    """The problems ``parse_policy`` reports for ``data`` (it must refuse it)."""
+    with pytest.raises(InputError) as caught:
+        parse_policy(data, "test.toml")
+    problems = caught.value.problems
+    assert problems
+    assert all(p.file == "test.toml" for p in problems)
+    return problems
+
+
+def mutated(change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+    data = shipped_data()
+    change(data)
+    return data
+
+
+def fields(problems: list[Problem]) -> set[str | None]:
+    return {p.field for p in problems}
+
+
+def messages(problems: list[Problem], field: str) -> str:
+    return " | ".join(p.message for p in problems if p.field == field)
+
+
+# -- the shipped policy -----------------------------------------------------------------------
+
+
+def test_shipped_policy_parses() -> None:
+    assert isinstance(SHIPPED, Policy)
+    assert SHIPPED.corridor == "PK-IR"
+    assert SHIPPED.home_country == "PK"
+    assert SHIPPED.source.startswith("SRO 642(I)/2023")
+
+
+def test_shipped_partners_are_afghanistan_iran_russia() -> None:
+    assert SHIPPED.partners == frozenset({"AF", "IR", "RU"})
+
+
+def test_shipped_eligibility_and_consortium() -> None:
+    assert SHIPPED.require_active_taxpayer
+    assert SHIPPED.require_psw_subscription
+    assert SHIPPED.state_enterprises_eligible
+    assert SHIPPED.consortium_allowed
+    assert SHIPPED.consortium_liability == "joint_and_several"
+    assert SHIPPED.every_member_eligible
+    assert SHIPPED.consortium_one_country
+
+
+def test_shipped_sequencing_window_and_tolerance() -> None:
+    assert SHIPPED.sequencing is Sequencing.SIMULTANEOUS
+    assert SHIPPED.window_days == 120
+    assert SHIPPED.reconciliation == "quarterly"
+    assert SHIPPED.tolerance == Decimal("0.05")
+    assert isinstance(SHIPPED.tolerance, Decimal)
+
+
+@pytest.mark.parametrize(
+    ("hs", "prefix"),
+    [
+        ("0203", "0203"),
+        ("02031100", "0203"),  # pork carcasses
+        ("02032900", "0203"),
+        ("22030000", "2203"),  # beer
+        ("22042100", "2204"),  # wine
+        ("22051000", "2205"),
+        ("22060010", "2206"),
+        ("22071000", "2207"),  # ethanol
+        ("22089000", "2208"),  # spirits
+    ],
+)
+def test_shipped_import_prohibitions(hs: str, prefix: str) -> None:
+    assert SHIPPED.prohibited_prefix(Direction.IMPORT, hs) == prefix
+
+
+@pytest.mark.parametrize(
+    "hs",
+    [
+        "22029900",  # non-alcoholic beverages: chapter 22 but not 2203..2208
+        "22011000",  # water
+        "22090000",  # vinegar
+        "10063010",  # rice
+        "27111900",  # LPG
+        "02013000",  # bovine meat
+        "02041000",  # sheep meat
+        "020",  # shorter than any prohibited prefix
+    ],
+)
+def test_shipped_import_allowed(hs: str) -> None:
+    assert SHIPPED.prohibited_prefix(Direction.IMPORT, hs) is None
+
+
+@pytest.mark.parametrize("hs", ["02031100", "22030000", "22089000", "10063010"])
+def test_shipped_exports_have_no_prohibitions(hs: str) -> None:
+    assert SHIPPED.prohibited[Direction.EXPORT] == ()
+    assert SHIPPED.prohibited_prefix(Direction.EXPORT, hs) is None
+
+
+def test_shipped_price_bands() -> None:
+    assert len(SHIPPED.price_bands) == 10
+    assert SHIPPED.band_for("10063010") == PriceBand("1006", "kg", Decimal("0.30"), Decimal("1.50"))
+    assert SHIPPED.band_for("27111900") == PriceBand("2711", "t", Decimal("300.00"), Decimal("900"))
+    assert SHIPPED.band_for("72081000") == PriceBand("72", "t", Decimal("350"), Decimal("1500"))
+    assert SHIPPED.band_for("84713000") is None
+
+
+def test_band_for_picks_the_longest_matching_prefix() -> None:
+    flat = PriceBand("7208", "t", Decimal("400.00"), Decimal("800.00"))
+    # Put the narrower band first and last: the order of the file must not matter.
+    for bands in ((flat, *SHIPPED.price_bands), (*SHIPPED.price_bands, flat)):
+        policy = dataclasses.replace(SHIPPED, price_bands=bands)
+        assert policy.band_for("72081000") == flat
+        assert policy.band_for("7208") == flat
+        chapter = policy.band_for("72101100")
+        assert chapter is not None
+        assert chapter.hs == "72"
+        assert policy.band_for("7309") is None
+
+
+# -- parse_policy refusals --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("balancing", {"balancing.window_days", "balancing.reconciliation", "balancing.tolerance"}),
+        (
+            "eligibility",
+            {
+                "eligibility.require_active_taxpayer",
+                "eligibility.require_psw_subscription",
+                "eligibility.state_enterprises_eligible",
+            },
+        ),
+        ("partners", {"partners.allowed"}),
+        ("sequencing", {"sequencing.rule"}),
+        ("goods", {"goods.import_prohibited", "goods.export_prohibited"}),
+        ("corridor", {"corridor.id", "corridor.name", "corridor.home_country"}),
+    ],
+)
+def test_missing_section_names_each_field(section: str, expected: set[str]) -> None:
+    problems = refusal(mutated(lambda d: d.pop(section)))
+    assert fields(problems) == expected
+    assert all(p.message == "is missing" for p in problems)
+    assert len(problems) == len(expected)  # each missing field once
+
+
+def test_missing_price_bands_is_allowed() -> None:
+    policy = parse_policy(mutated(lambda d: d.pop("price_bands")))
+    assert policy.price_bands == ()
+    assert policy.band_for("10063010") is None
+
+
+def test_missing_source_defaults_to_the_file_name() -> None:
+    policy = parse_policy(mutated(lambda d: d["corridor"].pop("source")), "elsewhere.toml")
+    assert policy.source == "elsewhere.toml"
+
+
+def test_missing_single_field() -> None:
+    problems = refusal(mutated(lambda d: d["consortium"].pop("allowed")))
+    assert fields(problems) == {"consortium.allowed"}
+    assert problems[0].message == "is missing"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "eligibility.require_active_taxpayer",
+        "eligibility.require_psw_subscription",
+        "eligibility.state_enterprises_eligible",
+        "consortium.allowed",
+        "consortium.every_member_eligible",
+        "consortium.one_country",
+    ],
+)
+def test_string_where_bool_expected(field: str) -> None:
+    section, key = field.split(".")
+    problems = refusal(mutated(lambda d: d[section].__setitem__(key, "true")))
+    assert fields(problems) == {field}
+    assert "must be a bool" in messages(problems, field)
+    assert "'true'" in messages(problems, field)
+
+
+def test_bool_where_int_expected() -> None:
+    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("window_days", True)))
+    assert fields(problems) == {"balancing.window_days"}
+    assert "must be a int, not True" in messages(problems, "balancing.window_days")
+
+
+def test_string_where_int_expected() -> None:
+    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("window_days", "120")))
+    assert fields(problems) == {"balancing.window_days"}
+    assert "must be a int" in messages(problems, "balancing.window_days")
+
+
+def test_string_where_list_expected() -> None:
+    problems = refusal(mutated(lambda d: d["partners"].__setitem__("allowed", "IR")))
+    assert fields(problems) == {"partners.allowed"}
+    assert "must be a list" in messages(problems, "partners.allowed")
+
+
+def test_section_that_is_not_a_table() -> None:
+    problems = refusal(mutated(lambda d: d.__setitem__("sequencing", "simultaneous")))
+    assert fields(problems) == {"sequencing.rule"}
+    assert problems[0].message == "is missing"
+
+
+@pytest.mark.parametrize("rule", ["import-first", "export_first", "Simultaneous", " simultaneous"])
+def test_unknown_sequencing_rule(rule: str) -> None:
+    problems = refusal(mutated(lambda d: d["sequencing"].__setitem__("rule", rule)))
+    assert fields(problems) == {"sequencing.rule"}
+    assert "must be 'simultaneous' or 'import_first'" in messages(problems, "sequencing.rule")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason='bug: `Sequencing(sequencing_text or SIMULTANEOUS)` turns rule = "" into '
+    "simultaneous silently instead of refusing it",
+)
+def test_empty_sequencing_rule_is_refused() -> None:
+    problems = refusal(mutated(lambda d: d["sequencing"].__setitem__("rule", "")))
+    assert fields(problems) == {"sequencing.rule"}
+
+
+def test_sequencing_rule_of_the_wrong_type() -> None:
+    problems = refusal(mutated(lambda d: d["sequencing"].__setitem__("rule", 1)))
+    assert fields(problems) == {"sequencing.rule"}
+    assert "must be a str" in messages(problems, "sequencing.rule")
+
+
+def test_import_first_rule_parses() -> None:
+    policy = parse_policy(mutated(lambda d: d["sequencing"].__setitem__("rule", "import_first")))
+    assert policy.sequencing is Sequencing.IMPORT_FIRST
+
+
+@pytest.mark.parametrize("days", [0, -1, -120])
+def test_window_days_not_positive(days: int) -> None:
+    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("window_days", days)))
+    assert fields(problems) == {"balancing.window_days"}
+    assert "positive number of days" in messages(problems, "balancing.window_days")
+
+
+@pytest.mark.parametrize("days", [1, 90, 365])
+def test_window_days_positive(days: int) -> None:
+    policy = parse_policy(mutated(lambda d: d["balancing"].__setitem__("window_days", days)))
+    assert policy.window_days == days
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "fragment"),
+    [
+        ("five percent", "is not a decimal number"),
+        ("0,05", "is not a decimal number"),
+        ("", "is not a decimal number"),
+        ("NaN", "non-negative number"),
+        ("Infinity", "non-negative number"),
+        ("-0.01", "non-negative number"),
+        ("1", "share below 1"),
+        ("1.00", "share below 1"),
+        ("1.5", "share below 1"),
+        (0.05, "must be a str"),  # a TOML float, not a string
+        (5, "must be a str"),
+    ],
+)
+def test_bad_tolerance(tolerance: object, fragment: str) -> None:
+    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("tolerance", tolerance)))
+    assert fields(problems) == {"balancing.tolerance"}
+    assert fragment in messages(problems, "balancing.tolerance")
+
+
+@pytest.mark.parametrize("tolerance", ["0", "0.00", "0.05", "0.999"])
+def test_good_tolerance(tolerance: str) -> None:
+    policy = parse_policy(mutated(lambda d: d["balancing"].__setitem__("tolerance", tolerance)))
+    assert policy.tolerance == Decimal(tolerance)
+
+
+@pytest.mark.parametrize("partner", ["ir", "Ir", "IRN", "I", "", 98, None, True])
+def test_partner_not_a_two_letter_upper_case_code(partner: object) -> None:
+    problems = refusal(mutated(lambda d: d["partners"].__setitem__("allowed", ["AF", partner])))
+    assert fields(problems) == {"partners.allowed"}
+    assert len(problems) == 1  # only the bad one
+    assert "is not a country code" in messages(problems, "partners.allowed")
+    assert repr(partner) in messages(problems, "partners.allowed")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: str.isupper() is True for 'A1', so a non-letter 'code' passes parse_policy",
+)
+def test_partner_with_a_digit_is_refused() -> None:
+    refusal(mutated(lambda d: d["partners"].__setitem__("allowed", ["A1"])))
+
+
+@pytest.mark.parametrize("direction", ["import_prohibited", "export_prohibited"])
+@pytest.mark.parametrize("code", ["22O3", "22.03", "2203 ", "", "2", "12345678901", 2203])
+def test_hs_prefix_not_digits(direction: str, code: object) -> None:
+    problems = refusal(mutated(lambda d: d["goods"].__setitem__(direction, ["0203", code])))
+    field = f"goods.{direction}"
+    assert fields(problems) == {field}
+    assert len(problems) == 1
+    assert "is not an HS code or prefix" in messages(problems, field)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: str.isdigit() accepts non-ASCII digits, so a full-width '０２０３' is a "
+    "valid prefix that no ASCII HS code ever starts with (the prohibition is silently lost)",
+)
+def test_hs_prefix_in_full_width_digits_is_refused() -> None:
+    refusal(mutated(lambda d: d["goods"].__setitem__("import_prohibited", ["０２０３"])))
+
+
+@pytest.mark.parametrize("key", ["hs", "unit", "min", "max"])
+def test_price_band_missing_a_key(key: str) -> None:
+    problems = refusal(mutated(lambda d: d["price_bands"][2].pop(key)))
+    assert fields(problems) == {"price_bands[3]"}
+    assert "needs hs, unit, min and max" in messages(problems, "price_bands[3]")
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"min": "2.00", "max": "1.00"}, "0 ≤ min ≤ max"),
+        ({"min": "-1"}, "0 ≤ min ≤ max"),
+        ({"hs": "10x6"}, "numeric hs"),
+        ({"hs": ""}, "numeric hs"),
+        ({"max": "lots"}, "needs hs, unit, min and max"),
+    ],
+)
+def test_malformed_price_band(change: dict[str, str], fragment: str) -> None:
+    problems = refusal(mutated(lambda d: d["price_bands"][0].update(change)))
+    assert fields(problems) == {"price_bands[1]"}
+    assert fragment in messages(problems, "price_bands[1]")
+
+
+def test_price_band_that_is_not_a_table() -> None:
+    problems = refusal(mutated(lambda d: d["price_bands"].append("1006")))
+    assert fields(problems) == {"price_bands[11]"}
+    assert "must be a table" in messages(problems, "price_bands[11]")
+
+
+def test_price_band_with_equal_bounds_is_allowed() -> None:
+    policy = parse_policy(mutated(lambda d: d["price_bands"][0].update(min="1.00", max="1.00")))
+    assert policy.price_bands[0].low == policy.price_bands[0].high == Decimal("1.00")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=InvalidOperation,
+    reason="bug: a NaN bound makes `0 <= low <= high` raise decimal.InvalidOperation "
+    "out of parse_policy instead of an InputError naming price_bands[1]",
+)
+def test_price_band_with_nan_bound_is_an_input_error() -> None:
+    problems = refusal(mutated(lambda d: d["price_bands"][0].update(min="NaN")))
+    assert fields(problems) == {"price_bands[1]"}
+
+
+def test_several_mistakes_are_reported_at_once() -> None:
+    def break_everything(d: dict[str, Any]) -> None:
+        d.pop("eligibility")
+        d["consortium"]["allowed"] = "yes"
+        d["sequencing"]["rule"] = "export_first"
+        d["balancing"]["window_days"] = 0
+        d["balancing"]["tolerance"] = "1.5"
+        d["partners"]["allowed"] = ["IR", "iran"]
+        d["goods"]["import_prohibited"] = ["0203", "beer"]
+        del d["price_bands"][1]["max"]
+        d["price_bands"][4].update(min="9", max="1")
+
+    problems = refusal(mutated(break_everything))
+    assert fields(problems) == {
+        "eligibility.require_active_taxpayer",
+        "eligibility.require_psw_subscription",
+        "eligibility.state_enterprises_eligible",
+        "consortium.allowed",
+        "sequencing.rule",
+        "balancing.window_days",
+        "balancing.tolerance",
+        "partners.allowed",
+        "goods.import_prohibited",
+        "price_bands[2]",
+        "price_bands[5]",
+    }
+    assert len(problems) == 11
+    # The message lists every problem, one a line, each naming the file and field.
+    text = str(InputError(problems))
+    assert len(text.splitlines()) == 11
+    assert "test.toml: balancing.window_days: must be a positive number of days" in text
+
+
+def test_parse_policy_does_not_modify_its_input() -> None:
+    data = shipped_data()
+    before = copy.deepcopy(data)
+    parse_policy(data)
+    assert data == before
+
+
+# -- as_dict ----------------------------------------------------------------------------------
+
+
+def test_as_dict_key_values() -> None:
+    d = SHIPPED.as_dict()
+    assert d["corridor"] == "PK-IR"
+    assert d["home_country"] == "PK"
+    assert d["partners"] == ["AF", "IR", "RU"]
+    assert d["sequencing"] == "simultaneous"
+    assert d["balancing"] == {
+        "window_days": 120,
+        "reconciliation": "quarterly",
+        "tolerance": "0.05",
+    }
+    assert Decimal(d["balancing"]["tolerance"]) == SHIPPED.tolerance
+    assert d["eligibility"]["require_active_taxpayer"] is True
+    assert d["consortium"]["liability"] == "joint_and_several"
+    assert d["prohibited"]["import"] == ["0203", "2203", "2204", "2205", "2206", "2207", "2208"]
+    assert d["prohibited"]["export"] == []
+    assert d["price_bands"][0] == {"hs": "1006", "unit": "kg", "min": "0.30", "max": "1.50"}
+    json.dumps(d)  # plain JSON types only
+
+
+def test_as_dict_round_trips_through_parse_policy() -> None:
+    for policy in (
+        SHIPPED,
+        dataclasses.replace(SHIPPED, sequencing=Sequencing.IMPORT_FIRST, window_days=90),
+    ):
+        d = policy.as_dict()
+        data = {
+            "corridor": {k: d[k] for k in ("name", "home_country", "source")}
+            | {"id": d["corridor"]},
+            "partners": {"allowed": d["partners"]},
+            "eligibility": d["eligibility"],
+            "consortium": d["consortium"],
+            "sequencing": {"rule": d["sequencing"]},
+            "balancing": d["balancing"],
+            "goods": {
+                "import_prohibited": d["prohibited"]["import"],
+                "export_prohibited": d["prohibited"]["export"],
+            },
+            "price_bands": d["price_bands"],
+        }
+        assert parse_policy(json.loads(json.dumps(data))) == policy
