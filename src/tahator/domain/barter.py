@@ -11,6 +11,7 @@ Either way the difference becomes an obligation, so no value is lost.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -90,8 +91,16 @@ def application_problems(
     if applicant is None:
         refuse(f"unknown firm or consortium {application.applicant_id!r}", "applicant")
     else:
+        if not applicant.members:
+            refuse(f"{applicant.id} has no members", "applicant")
         if applicant.consortium and not policy.consortium_allowed:
             refuse("the policy does not allow consortia", "applicant")
+        if (
+            applicant.consortium
+            and policy.consortium_one_country
+            and len({m.country for m in applicant.members}) > 1
+        ):
+            refuse(f"the members of {applicant.id} are not of one country", "applicant")
         for member in applicant.members:
             who = f"{member.id} (member of {applicant.id})" if applicant.consortium else member.id
             if member.country != policy.home_country:
@@ -230,8 +239,11 @@ def price_flag(
     unit_value = Decimal(value).scaleb(-unit_digits) / quantity
     if band.low <= unit_value <= band.high:
         return None
+    shown = f"{unit_value:.2f}"
+    if Decimal(shown) in (band.low, band.high):  # rounding must not land on the edge
+        shown = f"{unit_value:.4f}"
     return (
-        f"unit value {unit_value:.2f} per {unit} is outside the reference band "
+        f"unit value {shown} per {unit} is outside the reference band "
         f"{band.low}–{band.high} for HS {band.hs}"
     )
 
@@ -261,6 +273,7 @@ def quarter_bounds(text: str) -> tuple[date, date]:
     if match is None:
         raise InputError([Problem(f"{text!r} is not a quarter like 2025Q4", field="quarter")])
     year, quarter = int(match[1]), int(match[2])
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + quarter // 4, 3 * quarter % 12 + 1, 1) - timedelta(days=1)
-    return start, end
+    if year < 1:
+        raise InputError([Problem(f"{text!r} has no year 0", field="quarter")])
+    last_month = 3 * quarter
+    return date(year, last_month - 2, 1), date(year, last_month, monthrange(year, last_month)[1])

@@ -6,6 +6,7 @@ content into a ``Policy`` or names every field that is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -13,6 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 from tahator.domain.errors import InputError, Problem
+
+_HS_PREFIX = re.compile(r"[0-9]{2,10}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_KIND = {str: "a string", int: "an integer", bool: "true or false", list: "a list"}
+MAX_WINDOW_DAYS = 3650
 
 
 class Sequencing(StrEnum):
@@ -116,7 +122,8 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
                 return kind()
             node = node[part]
         if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
-            problems.append(Problem(f"must be a {kind.__name__}, not {node!r}", source, field=path))
+            problems.append(Problem(f"must be {_KIND[kind]}, not {node!r}", source, field=path))
+            missing.add(path)  # reported: no further checks on it
             return kind()
         return node
 
@@ -137,7 +144,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
     def codes(path: str) -> tuple[str, ...]:
         values = get(path, list)
         for value in values:
-            if not (isinstance(value, str) and value.isdigit() and 2 <= len(value) <= 10):
+            if not (isinstance(value, str) and _HS_PREFIX.fullmatch(value)):
                 problems.append(
                     Problem(f"{value!r} is not an HS code or prefix", source, field=path)
                 )
@@ -145,27 +152,28 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
 
     sequencing_text = get("sequencing.rule", str)
     try:
-        sequencing = Sequencing(sequencing_text or Sequencing.SIMULTANEOUS)
+        sequencing = Sequencing(sequencing_text)
     except ValueError:
-        problems.append(
-            Problem(
-                f"{sequencing_text!r} must be 'simultaneous' or 'import_first'",
-                source,
-                field="sequencing.rule",
+        if "sequencing.rule" not in missing:
+            problems.append(
+                Problem(
+                    f"{sequencing_text!r} must be 'simultaneous' or 'import_first'",
+                    source,
+                    field="sequencing.rule",
+                )
             )
-        )
         sequencing = Sequencing.SIMULTANEOUS
     window = get("balancing.window_days", int)
-    if window <= 0 and "balancing.window_days" not in missing:
+    if not 0 < window <= MAX_WINDOW_DAYS and "balancing.window_days" not in missing:
         problems.append(
-            Problem("must be a positive number of days", source, field="balancing.window_days")
+            Problem(f"must be 1 to {MAX_WINDOW_DAYS} days", source, field="balancing.window_days")
         )
     tolerance = decimal("balancing.tolerance")
-    if tolerance >= 1:
+    if tolerance >= 1 and "balancing.tolerance" not in missing:
         problems.append(Problem("must be a share below 1", source, field="balancing.tolerance"))
     partners = get("partners.allowed", list)
     for partner in partners:
-        if not (isinstance(partner, str) and len(partner) == 2 and partner.isupper()):
+        if not (isinstance(partner, str) and _COUNTRY.fullmatch(partner)):
             problems.append(
                 Problem(f"{partner!r} is not a country code", source, field="partners.allowed")
             )
@@ -181,7 +189,12 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         except (KeyError, InvalidOperation):
             problems.append(Problem("needs hs, unit, min and max", source, field=path))
             continue
-        if not (entry.hs.isdigit() and 0 <= low <= high):
+        if not (
+            _HS_PREFIX.fullmatch(entry.hs)
+            and low.is_finite()
+            and high.is_finite()
+            and 0 <= low <= high
+        ):
             problems.append(Problem("needs a numeric hs and 0 ≤ min ≤ max", source, field=path))
         bands.append(entry)
     policy = Policy(

@@ -1,0 +1,706 @@
+"""The barter order's rules (DESIGN §4): every rule refusing, and allowing.
+
+The baseline is a valid application under the shipped PK-IR policy; each test breaks one
+rule and expects exactly that problem, or shows the case the rule lets through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tahator
+from tahator.domain.barter import (
+    Applicant,
+    Application,
+    GoodsLine,
+    Party,
+    State,
+    application_problems,
+    approval_number,
+    deadline,
+    declaration_problems,
+    imbalance_debtor_is_applicant,
+    is_balanced,
+    price_flag,
+    quarter_bounds,
+)
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.policy import Direction, Policy, PriceBand, Sequencing, parse_policy
+
+POLICY_FILE = Path(tahator.__file__).resolve().parent / "policies" / "pk-ir.toml"
+with POLICY_FILE.open("rb") as _file:
+    POLICY = parse_policy(tomllib.load(_file), str(POLICY_FILE))
+
+HOME_FIRM = Party(
+    id="PK-1",
+    country="PK",
+    status="active",
+    active_taxpayer=True,
+    psw_subscribed=True,
+    state_enterprise=False,
+)
+PARTNER_FIRM = Party(
+    id="IR-1",
+    country="IR",
+    status="active",
+    active_taxpayer=False,
+    psw_subscribed=False,
+    state_enterprise=False,
+)
+APPLICANT = Applicant(id="PK-1", members=(HOME_FIRM,))
+LPG = GoodsLine(
+    hs="27111900",
+    description="liquefied petroleum gas",
+    quantity=Decimal("500"),
+    unit="t",
+    value=30_000_000,
+    currency="USD",
+)
+RICE = GoodsLine(
+    hs="10063010",
+    description="basmati rice",
+    quantity=Decimal("400000"),
+    unit="kg",
+    value=32_000_000,
+    currency="USD",
+)
+APPLICATION = Application(
+    applicant_id="PK-1",
+    counterparty_id="IR-1",
+    partner_country="IR",
+    imports=(LPG,),
+    exports=(RICE,),
+    valid_from=date(2025, 10, 1),
+    valid_until=date(2026, 6, 30),
+    origin_declared=True,
+)
+
+
+def check(
+    *,
+    policy: Policy = POLICY,
+    applicant: Applicant | None = APPLICANT,
+    counterparty: Party | None = PARTNER_FIRM,
+    **changes: Any,
+) -> list[Problem]:
+    """``application_problems`` for the baseline with ``changes`` to the application."""
+    application = dataclasses.replace(APPLICATION, **changes)
+    return application_problems(policy, application, applicant, counterparty)
+
+
+def alone(party: Party) -> Applicant:
+    return Applicant(id=party.id, members=(party,))
+
+
+def firm(**changes: Any) -> Party:
+    return dataclasses.replace(HOME_FIRM, **changes)
+
+
+def the_one(problems: list[Problem], field: str | None, fragment: str) -> Problem:
+    """The single problem in ``problems``, which must be on ``field`` and say ``fragment``."""
+    assert len(problems) == 1, problems
+    (problem,) = problems
+    assert problem.field == field
+    assert fragment in problem.message
+    return problem
+
+
+# -- application_problems ---------------------------------------------------------------------
+
+
+def test_baseline_is_valid() -> None:
+    assert check() == []
+
+
+# the applicant
+
+
+def test_unknown_applicant_refused() -> None:
+    the_one(check(applicant=None), "applicant", "unknown firm or consortium 'PK-1'")
+
+
+def test_applicant_of_another_country_refused() -> None:
+    problem = the_one(check(applicant=alone(firm(country="IR"))), "applicant", "not a firm of PK")
+    assert problem.message == "PK-1 is not a firm of PK"
+
+
+def test_applicant_of_the_home_country_allowed() -> None:
+    assert check(applicant=alone(firm(country="PK"))) == []
+
+
+@pytest.mark.parametrize("status", ["blocked", "suspended", "closed"])
+def test_applicant_not_active_refused(status: str) -> None:
+    the_one(check(applicant=alone(firm(status=status))), "applicant", f"is {status}, not active")
+
+
+def test_active_applicant_allowed() -> None:
+    assert check(applicant=alone(firm(status="active"))) == []
+
+
+def test_applicant_not_an_active_taxpayer_refused() -> None:
+    problems = check(applicant=alone(firm(active_taxpayer=False)))
+    the_one(problems, "applicant", "not on the FBR's active-taxpayer list")
+
+
+def test_active_taxpayer_not_required_by_policy_allowed() -> None:
+    policy = dataclasses.replace(POLICY, require_active_taxpayer=False)
+    assert check(policy=policy, applicant=alone(firm(active_taxpayer=False))) == []
+
+
+def test_applicant_not_psw_subscribed_refused() -> None:
+    problems = check(applicant=alone(firm(psw_subscribed=False)))
+    the_one(problems, "applicant", "not subscribed to the Pakistan Single Window")
+
+
+def test_psw_subscription_not_required_by_policy_allowed() -> None:
+    policy = dataclasses.replace(POLICY, require_psw_subscription=False)
+    assert check(policy=policy, applicant=alone(firm(psw_subscribed=False))) == []
+
+
+STATE_ENTERPRISE = firm(
+    id="PK-SOE", state_enterprise=True, active_taxpayer=False, psw_subscribed=False
+)
+
+
+def test_state_enterprise_without_the_flags_eligible() -> None:
+    assert POLICY.state_enterprises_eligible
+    assert check(applicant=alone(STATE_ENTERPRISE), applicant_id="PK-SOE") == []
+
+
+def test_state_enterprise_not_eligible_as_such_when_the_policy_says_so() -> None:
+    policy = dataclasses.replace(POLICY, state_enterprises_eligible=False)
+    problems = check(policy=policy, applicant=alone(STATE_ENTERPRISE), applicant_id="PK-SOE")
+    assert [p.field for p in problems] == ["applicant", "applicant"]
+    assert "active-taxpayer list" in problems[0].message
+    assert "Pakistan Single Window" in problems[1].message
+
+
+def test_state_enterprise_with_the_flags_eligible_when_the_policy_says_false() -> None:
+    policy = dataclasses.replace(POLICY, state_enterprises_eligible=False)
+    soe = dataclasses.replace(STATE_ENTERPRISE, active_taxpayer=True, psw_subscribed=True)
+    assert check(policy=policy, applicant=alone(soe), applicant_id="PK-SOE") == []
+
+
+def test_state_enterprise_must_still_be_home_and_active() -> None:
+    foreign = dataclasses.replace(STATE_ENTERPRISE, country="AF")
+    the_one(check(applicant=alone(foreign)), "applicant", "not a firm of PK")
+    blocked = dataclasses.replace(STATE_ENTERPRISE, status="blocked")
+    the_one(check(applicant=alone(blocked)), "applicant", "is blocked, not active")
+
+
+# consortia
+
+MEMBER_2 = firm(id="PK-2")
+MEMBER_3 = firm(id="PK-3")
+
+
+def consortium(*members: Party) -> Applicant:
+    return Applicant(id="CONS-1", members=members, consortium=True)
+
+
+def test_consortium_of_eligible_members_allowed() -> None:
+    assert check(applicant=consortium(HOME_FIRM, MEMBER_2, MEMBER_3), applicant_id="CONS-1") == []
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_consortium_with_one_ineligible_member_refused(position: int) -> None:
+    members = [HOME_FIRM, MEMBER_2, MEMBER_3]
+    bad = dataclasses.replace(members[position], psw_subscribed=False)
+    members[position] = bad
+    problems = check(applicant=consortium(*members), applicant_id="CONS-1")
+    problem = the_one(problems, "applicant", f"{bad.id} (member of CONS-1)")
+    assert "Pakistan Single Window" in problem.message
+
+
+def test_consortium_checks_every_member() -> None:
+    members = (
+        firm(id="PK-A", status="blocked"),
+        HOME_FIRM,
+        firm(id="PK-B", active_taxpayer=False),
+        firm(id="PK-C", country="AF"),
+    )
+    problems = check(applicant=consortium(*members), applicant_id="CONS-1")
+    assert [p.field for p in problems] == ["applicant"] * 4
+    assert problems[0].message == "the members of CONS-1 are not of one country"
+    assert problems[1].message == "PK-A (member of CONS-1) is blocked, not active"
+    assert problems[2].message.startswith("PK-B (member of CONS-1) is not on the FBR's")
+    assert problems[3].message == "PK-C (member of CONS-1) is not a firm of PK"
+
+
+def test_consortium_refused_when_the_policy_disallows_consortia() -> None:
+    policy = dataclasses.replace(POLICY, consortium_allowed=False)
+    problems = check(policy=policy, applicant=consortium(HOME_FIRM, MEMBER_2))
+    the_one(problems, "applicant", "does not allow consortia")
+
+
+def test_single_firm_allowed_when_the_policy_disallows_consortia() -> None:
+    policy = dataclasses.replace(POLICY, consortium_allowed=False)
+    assert check(policy=policy) == []
+
+
+# partner country and counterparty
+
+
+def test_partner_country_outside_the_order_refused() -> None:
+    chinese = dataclasses.replace(PARTNER_FIRM, country="CN")
+    problems = check(partner_country="CN", counterparty=chinese)
+    problem = the_one(problems, "partner_country", "'CN' is not a partner country")
+    assert "(AF, IR, RU)" in problem.message
+
+
+@pytest.mark.parametrize("country", ["AF", "IR", "RU"])
+def test_partner_countries_of_the_order_allowed(country: str) -> None:
+    counterparty = dataclasses.replace(PARTNER_FIRM, country=country)
+    assert check(partner_country=country, counterparty=counterparty) == []
+
+
+def test_unknown_counterparty_refused() -> None:
+    the_one(check(counterparty=None), "counterparty", "unknown firm 'IR-1'")
+
+
+def test_counterparty_of_another_country_refused() -> None:
+    afghan = dataclasses.replace(PARTNER_FIRM, country="AF")
+    problem = the_one(check(counterparty=afghan), "counterparty", "firm of AF, not of IR")
+    assert problem.message == "IR-1 is a firm of AF, not of IR"
+
+
+def test_counterparty_not_active_refused() -> None:
+    blocked = dataclasses.replace(PARTNER_FIRM, status="blocked")
+    the_one(check(counterparty=blocked), "counterparty", "IR-1 is blocked, not active")
+
+
+def test_counterparty_needs_no_pakistani_flags() -> None:
+    assert not PARTNER_FIRM.active_taxpayer
+    assert not PARTNER_FIRM.psw_subscribed
+    assert check(counterparty=PARTNER_FIRM) == []
+
+
+# lines of goods
+
+
+def test_no_import_line_refused() -> None:
+    the_one(check(imports=()), "imports", "at least one import line")
+
+
+def test_no_export_line_refused() -> None:
+    the_one(check(exports=()), "exports", "at least one export line")
+
+
+def test_several_lines_each_way_allowed() -> None:
+    assert check(imports=(LPG, LPG), exports=(RICE, RICE, RICE)) == []
+
+
+@pytest.mark.parametrize(
+    ("hs", "prefix"), [("22030000", "2203"), ("02031100", "0203"), ("2208", "2208")]
+)
+def test_prohibited_import_refused(hs: str, prefix: str) -> None:
+    line = dataclasses.replace(LPG, hs=hs)
+    problem = the_one(check(imports=(line,)), "imports[1].hs", "prohibited for import")
+    assert problem.message == f"HS {hs} is prohibited for import (HS {prefix})"
+
+
+@pytest.mark.parametrize("hs", ["22030000", "02031100", "2208"])
+def test_same_code_allowed_on_export(hs: str) -> None:
+    assert check(exports=(dataclasses.replace(RICE, hs=hs),)) == []
+
+
+def test_prohibited_line_is_numbered() -> None:
+    beer = dataclasses.replace(LPG, hs="22030000")
+    the_one(check(imports=(LPG, LPG, beer)), "imports[3].hs", "prohibited for import")
+
+
+@pytest.mark.parametrize(
+    "hs", ["27A1", "123", "", "2711 1900", "27111900000", "2711.19", "２７１１"]
+)
+@pytest.mark.parametrize("direction", ["imports", "exports"])
+def test_bad_hs_text_refused(direction: str, hs: str) -> None:
+    base = LPG if direction == "imports" else RICE
+    problems = check(**{direction: (dataclasses.replace(base, hs=hs),)})
+    the_one(problems, f"{direction}[1].hs", "is not an HS code (4 to 10 digits)")
+
+
+@pytest.mark.parametrize("hs", ["2711", "271119", "2711190000"])
+def test_hs_of_4_to_10_digits_allowed(hs: str) -> None:
+    assert check(imports=(dataclasses.replace(LPG, hs=hs),)) == []
+
+
+@pytest.mark.parametrize("quantity", [Decimal(0), Decimal("-1"), Decimal("-0.001")])
+def test_non_positive_quantity_refused(quantity: Decimal) -> None:
+    line = dataclasses.replace(RICE, quantity=quantity)
+    the_one(check(exports=(RICE, line)), "exports[2].quantity", "must be positive")
+
+
+@pytest.mark.parametrize("value", [0, -1, -30_000_000])
+def test_non_positive_value_refused(value: int) -> None:
+    line = dataclasses.replace(LPG, value=value)
+    the_one(check(imports=(line,)), "imports[1].value", "must be positive")
+
+
+def test_smallest_positive_quantity_and_value_allowed() -> None:
+    line = dataclasses.replace(LPG, quantity=Decimal("0.001"), value=1)
+    assert check(imports=(line,), exports=(line,)) == []
+
+
+@pytest.mark.parametrize("unit", ["", " ", "\t"])
+def test_empty_unit_refused(unit: str) -> None:
+    line = dataclasses.replace(LPG, unit=unit)
+    the_one(check(imports=(line,)), "imports[1].unit", "is empty")
+
+
+def test_origin_not_declared_refused() -> None:
+    the_one(check(origin_declared=False), "origin_declared", "originate in the partner country")
+
+
+def test_contract_ending_before_it_starts_refused() -> None:
+    problems = check(valid_from=date(2026, 1, 1), valid_until=date(2025, 12, 31))
+    problem = the_one(problems, "valid_until", "expires (2025-12-31) before it starts")
+    assert "(2026-01-01)" in problem.message
+
+
+def test_contract_valid_for_a_single_day_allowed() -> None:
+    assert check(valid_from=date(2026, 1, 1), valid_until=date(2026, 1, 1)) == []
+
+
+def test_every_broken_rule_reported_at_once() -> None:
+    bad_line = dataclasses.replace(LPG, hs="22030000", quantity=Decimal(0), unit="", value=0)
+    problems = check(
+        applicant=None,
+        counterparty=None,
+        partner_country="CN",
+        imports=(bad_line,),
+        exports=(),
+        origin_declared=False,
+        valid_from=date(2026, 1, 2),
+        valid_until=date(2026, 1, 1),
+    )
+    assert [p.field for p in problems] == [
+        "applicant",
+        "partner_country",
+        "counterparty",
+        "imports[1].hs",
+        "imports[1].quantity",
+        "imports[1].unit",
+        "imports[1].value",
+        "exports",
+        "origin_declared",
+        "valid_until",
+    ]
+
+
+# -- declaration_problems ---------------------------------------------------------------------
+
+AUTHORIZED_ON = date(2025, 10, 25)
+DEADLINE = date(2026, 2, 22)
+WINDOW = (AUTHORIZED_ON, DEADLINE)
+VALIDITY = (APPLICATION.valid_from, APPLICATION.valid_until)
+
+
+def declare(
+    *,
+    policy: Policy = POLICY,
+    state: State = State.AUTHORIZED,
+    direction: Direction = Direction.IMPORT,
+    hs: str = "27111900",
+    on: date = date(2025, 11, 15),
+    window: tuple[date, date] = WINDOW,
+    validity: tuple[date, date] = VALIDITY,
+    imported: int = 0,
+) -> list[Problem]:
+    return declaration_problems(policy, state, direction, hs, on, window, validity, imported)
+
+
+def test_window_is_the_deadline() -> None:
+    assert deadline(AUTHORIZED_ON, POLICY) == DEADLINE
+
+
+@pytest.mark.parametrize("direction", list(Direction))
+def test_declaration_on_an_authorization_allowed(direction: Direction) -> None:
+    assert declare(direction=direction) == []
+
+
+@pytest.mark.parametrize("state", [s for s in State if s is not State.AUTHORIZED])
+def test_declaration_refused_unless_authorized(state: State) -> None:
+    problem = the_one(declare(state=state), None, f"the authorization is {state}")
+    assert "declarations need it authorized" in problem.message
+
+
+def test_not_authorized_stops_before_other_checks() -> None:
+    problems = declare(state=State.CANCELLED, hs="22030000", on=date(2030, 1, 1))
+    assert len(problems) == 1
+
+
+def test_declaration_before_the_window_refused() -> None:
+    problem = the_one(declare(on=date(2025, 10, 24)), "date", "outside the balancing window")
+    assert "2025-10-25 to 2026-02-22" in problem.message
+
+
+def test_declaration_after_the_deadline_refused() -> None:
+    the_one(declare(on=date(2026, 2, 23)), "date", "outside the balancing window")
+
+
+@pytest.mark.parametrize("on", [AUTHORIZED_ON, DEADLINE])
+def test_declaration_on_the_first_and_last_day_allowed(on: date) -> None:
+    assert declare(on=on) == []
+
+
+def test_declaration_outside_the_contract_validity_refused() -> None:
+    validity = (date(2025, 10, 1), date(2025, 12, 31))
+    problem = the_one(
+        declare(on=date(2026, 1, 15), validity=validity), "date", "outside the contract's validity"
+    )
+    assert "2025-10-01 to 2025-12-31" in problem.message
+
+
+def test_declaration_on_the_contract_expiry_allowed() -> None:
+    assert declare(on=date(2025, 12, 31), validity=(date(2025, 10, 1), date(2025, 12, 31))) == []
+
+
+def test_declaration_outside_both_reports_both() -> None:
+    problems = declare(on=date(2026, 12, 1))
+    assert [p.field for p in problems] == ["date", "date"]
+
+
+@pytest.mark.parametrize("hs", ["22030000", "02031100"])
+def test_declaration_of_prohibited_import_refused(hs: str) -> None:
+    the_one(declare(hs=hs), "hs", "prohibited for import")
+
+
+@pytest.mark.parametrize("hs", ["22030000", "02031100"])
+def test_declaration_of_same_code_on_export_allowed(hs: str) -> None:
+    assert declare(hs=hs, direction=Direction.EXPORT) == []
+
+
+@pytest.mark.parametrize("hs", ["27A1", "123", ""])
+def test_declaration_with_bad_hs_refused(hs: str) -> None:
+    the_one(declare(hs=hs), "hs", "is not an HS code")
+
+
+IMPORT_FIRST = dataclasses.replace(POLICY, sequencing=Sequencing.IMPORT_FIRST)
+
+
+def test_import_first_refuses_an_export_before_any_import() -> None:
+    problems = declare(policy=IMPORT_FIRST, direction=Direction.EXPORT, imported=0)
+    the_one(problems, "direction", "import_first")
+
+
+@pytest.mark.parametrize("imported", [1, 30_000_000])
+def test_import_first_allows_an_export_after_an_import(imported: int) -> None:
+    assert declare(policy=IMPORT_FIRST, direction=Direction.EXPORT, imported=imported) == []
+
+
+def test_import_first_allows_the_first_import() -> None:
+    assert declare(policy=IMPORT_FIRST, direction=Direction.IMPORT, imported=0) == []
+
+
+def test_simultaneous_allows_an_export_before_any_import() -> None:
+    assert POLICY.sequencing is Sequencing.SIMULTANEOUS
+    assert declare(direction=Direction.EXPORT, imported=0) == []
+
+
+# -- price_flag -------------------------------------------------------------------------------
+
+
+def flag(hs: str = "27111900", unit: str = "t", quantity: str = "500", value: int = 0) -> Any:
+    return price_flag(POLICY, hs, unit, Decimal(quantity), value, unit_digits=2)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        30_000_000,  # 500 t at 600.00 USD/t
+        15_000_000,  # 300.00: the low edge
+        45_000_000,  # 900.00: the high edge
+    ],
+)
+def test_price_inside_the_band_not_flagged(value: int) -> None:
+    assert flag(value=value) is None
+
+
+def test_price_below_the_band_flagged() -> None:
+    message = flag(value=10_000_000)  # 200.00 USD/t
+    assert message == (
+        "unit value 200.00 per t is outside the reference band 300.00–900.00 for HS 2711"
+    )
+
+
+def test_price_just_below_the_band_flagged() -> None:
+    message = flag(value=14_999_999)  # 299.999998 USD/t
+    assert message is not None
+    assert "300.00–900.00" in message
+
+
+def test_price_above_the_band_flagged() -> None:
+    message = flag(value=50_000_000)  # 1000.00 USD/t
+    assert message is not None
+    assert "unit value 1000.00 per t" in message
+    assert "outside the reference band 300.00–900.00 for HS 2711" in message
+
+
+def test_price_in_another_unit_flagged() -> None:
+    message = flag(unit="kg", quantity="500000")  # the right price, but per kg
+    assert message == "declared per 'kg'; the reference band for HS 2711 is per 't'"
+
+
+def test_price_without_a_band_not_flagged() -> None:
+    assert flag(hs="84713000", unit="u", quantity="1", value=1) is None
+
+
+def test_price_uses_the_longest_band() -> None:
+    flat = PriceBand("7208", "t", Decimal("400.00"), Decimal("800.00"))
+    policy = dataclasses.replace(POLICY, price_bands=(*POLICY.price_bands, flat))
+    # 100 t at 380.00 USD/t: inside the chapter's 350–1500 band, below the flat-rolled one.
+    assert flag(hs="72101100", quantity="100", value=3_800_000) is None
+    message = price_flag(policy, "72081000", "t", Decimal(100), 3_800_000, unit_digits=2)
+    assert message is not None
+    assert "400.00–800.00 for HS 7208" in message
+
+
+def test_price_with_other_unit_digits() -> None:
+    # Rice: 1000 kg at 0.50 per kg, in a unit of account with 0 and 3 fraction digits.
+    assert price_flag(POLICY, "10063010", "kg", Decimal(1000), 500, unit_digits=0) is None
+    assert price_flag(POLICY, "10063010", "kg", Decimal(1000), 500_000, unit_digits=3) is None
+    assert price_flag(POLICY, "10063010", "kg", Decimal(1000), 5_000, unit_digits=0) is not None
+
+
+# -- is_balanced ------------------------------------------------------------------------------
+
+FIVE_PERCENT = Decimal("0.05")
+
+
+@pytest.mark.parametrize("exported", [9500, 10000, 10500])
+def test_balanced_within_and_at_the_edge(exported: int) -> None:
+    assert is_balanced(10000, exported, FIVE_PERCENT)
+
+
+@pytest.mark.parametrize("exported", [9499, 10501, 1, 20000])
+def test_not_balanced_just_outside(exported: int) -> None:
+    assert not is_balanced(10000, exported, FIVE_PERCENT)
+
+
+@pytest.mark.parametrize(("imported", "exported"), [(0, 0), (0, 1), (10000, 0), (-5, -5)])
+def test_zero_imports_or_exports_never_balanced(imported: int, exported: int) -> None:
+    assert not is_balanced(imported, exported, FIVE_PERCENT)
+    assert not is_balanced(imported, exported, Decimal("0.999"))
+
+
+def test_zero_tolerance_needs_exact_match() -> None:
+    assert is_balanced(10000, 10000, Decimal(0))
+    assert not is_balanced(10000, 10001, Decimal(0))
+    assert not is_balanced(10000, 9999, Decimal(0))
+
+
+def test_balance_is_exact_for_huge_amounts() -> None:
+    imported = 9_000_000_000_000_000_000  # past float precision
+    edge = imported // 20
+    assert is_balanced(imported, imported - edge, FIVE_PERCENT)
+    assert not is_balanced(imported, imported - edge - 1, FIVE_PERCENT)
+    assert is_balanced(imported, imported + edge, FIVE_PERCENT)
+    assert not is_balanced(imported, imported + edge + 1, FIVE_PERCENT)
+
+
+def exact_balance(imported: int, exported: int, tolerance: Decimal) -> bool:
+    if imported <= 0 or exported <= 0:
+        return False
+    return abs(Fraction(exported - imported)) <= Fraction(tolerance) * imported
+
+
+tolerances = st.decimals(min_value=0, max_value=Decimal("0.9999"), places=4)
+amounts = st.integers(-10, 10**18)
+
+
+@settings(max_examples=300, deadline=None)
+@given(amounts, amounts, tolerances)
+def test_is_balanced_matches_exact_fractions(imported: int, exported: int, tol: Decimal) -> None:
+    assert is_balanced(imported, exported, tol) == exact_balance(imported, exported, tol)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 10**18), tolerances, st.integers(-2, 2), st.booleans())
+def test_is_balanced_near_the_edge(imported: int, tol: Decimal, nudge: int, over: bool) -> None:
+    edge = int(Fraction(tol) * imported)  # the largest whole difference allowed
+    exported = imported + (edge + nudge) * (1 if over else -1)
+    assert is_balanced(imported, exported, tol) == exact_balance(imported, exported, tol)
+
+
+# -- who owes the imbalance -------------------------------------------------------------------
+
+
+def test_applicant_owes_when_it_imported_more() -> None:
+    assert imbalance_debtor_is_applicant(10000, 9000) is True
+
+
+def test_counterparty_owes_when_the_applicant_exported_more() -> None:
+    assert imbalance_debtor_is_applicant(9000, 10000) is False
+
+
+def test_nobody_owes_when_equal() -> None:
+    assert imbalance_debtor_is_applicant(10000, 10000) is None
+    assert imbalance_debtor_is_applicant(0, 0) is None
+
+
+# -- deadline, approval number ----------------------------------------------------------------
+
+
+def test_deadline_counts_the_window_from_authorization() -> None:
+    assert deadline(date(2025, 10, 25), POLICY) == date(2026, 2, 22)
+
+
+def test_deadline_of_the_2023_window() -> None:
+    policy = dataclasses.replace(POLICY, window_days=90)
+    assert deadline(date(2025, 10, 25), policy) == date(2026, 1, 23)
+    assert deadline(date(2024, 1, 1), policy) == date(2024, 3, 31)  # leap year
+
+
+def test_approval_number_links_the_ntn() -> None:
+    assert approval_number("4100001-1", 7) == "BT-4100001-1-000007"
+    assert approval_number("4100001-1", 123456) == "BT-4100001-1-123456"
+    assert approval_number("4100001-1", 1234567) == "BT-4100001-1-1234567"
+
+
+# -- quarter_bounds ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2025Q4", date(2025, 10, 1), date(2025, 12, 31)),
+        ("2026Q1", date(2026, 1, 1), date(2026, 3, 31)),
+        ("2026Q2", date(2026, 4, 1), date(2026, 6, 30)),
+        ("2026Q3", date(2026, 7, 1), date(2026, 9, 30)),
+        ("2026Q4", date(2026, 10, 1), date(2026, 12, 31)),
+        ("2025q4", date(2025, 10, 1), date(2025, 12, 31)),
+        (" 2024Q1 ", date(2024, 1, 1), date(2024, 3, 31)),
+    ],
+)
+def test_quarter_bounds(text: str, start: date, end: date) -> None:
+    assert quarter_bounds(text) == (start, end)
+
+
+@pytest.mark.parametrize(
+    "text", ["2025Q5", "2025Q0", "2025-Q4", "Q4", "", "2025", "25Q4", "2025Q4x", "２０２５Q4"]
+)
+def test_bad_quarter_refused(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        quarter_bounds(text)
+    (problem,) = caught.value.problems
+    assert problem.field == "quarter"
+    assert "is not a quarter like 2025Q4" in problem.message
+
+
+def test_year_zero_quarter_refused() -> None:
+    with pytest.raises(InputError):
+        quarter_bounds("0000Q1")
+
+
+def test_last_representable_quarter() -> None:
+    assert quarter_bounds("9999Q4") == (date(9999, 10, 1), date(9999, 12, 31))
