@@ -181,6 +181,14 @@ def apply(session: Session, policy: Policy, path: Path, actor: str) -> dict[str,
     corridor = corridors.load(session)
     label = str(path)
     application = parse_application(read_application(path), corridor.digits, label)
+    return submit(session, policy, application, actor, label)
+
+
+def submit(
+    session: Session, policy: Policy, application: Application, actor: str, label: str = ""
+) -> dict[str, Any]:
+    """Submit an application; ``InputError`` names every rule it breaks, nothing stored."""
+    corridor = corridors.load(session)
     applicant = _applicant(session, application.applicant_id)
     counterparty_firm = session.get(Firm, application.counterparty_id)
     counterparty = _party(counterparty_firm) if counterparty_firm else None

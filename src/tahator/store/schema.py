@@ -219,6 +219,72 @@ class Declaration(Base):
     created_by: Mapped[str] = mapped_column(String(100))
 
 
+class Offer(Base):
+    """A firm's offer on the barter marketplace: goods it gives, goods it wants."""
+
+    __tablename__ = "offers"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    firm: Mapped[str] = mapped_column(ForeignKey("firms.id"), index=True)
+    gives_hs: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(20))
+    value: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    wants_hs: Mapped[str] = mapped_column(Text)
+    """HS prefixes the firm wants in return, ``|``-separated."""
+    valid_until: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    """``open``, ``proposed`` (in a pending proposal) or ``bound``."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class MatchingRun(Base):
+    __tablename__ = "matching_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    cap: Mapped[int] = mapped_column(Integer)
+    tolerance: Mapped[str] = mapped_column(String(20))
+    offers: Mapped[int] = mapped_column(Integer)
+    arcs: Mapped[int] = mapped_column(Integer)
+    objective: Mapped[int] = mapped_column(BigInteger)
+    """Value exchanged by the proposed rings, unit of account."""
+    bound: Mapped[int] = mapped_column(BigInteger)
+    optimal: Mapped[bool] = mapped_column(Boolean)
+    seconds: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Proposal(Base):
+    """A barter ring proposed by a matching run; binding once every firm accepts."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("matching_runs.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    """``proposed``, ``binding`` or ``declined``."""
+    value: Mapped[int] = mapped_column(BigInteger)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ProposalLeg(Base):
+    """One offer in a ring: its firm gives its goods to the next leg's firm."""
+
+    __tablename__ = "proposal_legs"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"))
+    firm: Mapped[str] = mapped_column(ForeignKey("firms.id"))
+    gives: Mapped[int] = mapped_column(BigInteger)
+    """Value of the goods it gives, unit of account, at the run's rates."""
+    answer: Mapped[str] = mapped_column(String(20))
+    """``pending``, ``accepted`` or ``declined``."""
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+
+
 class ClearingRun(Base):
     __tablename__ = "clearing_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
