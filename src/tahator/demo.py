@@ -15,6 +15,7 @@ adds a clearing run.
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -339,3 +340,64 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
                 )
     with transaction(engine) as session:
         barter.sweep(session, policy, date(2025, 12, 31), "customs")
+
+
+PAKISTAN_GOODS = {
+    "10063010": ("Basmati rice", "kg"),
+    "10059000": ("Maize", "kg"),
+    "02013000": ("Boneless beef", "kg"),
+    "08052100": ("Kinnow mandarins", "kg"),
+    "52081100": ("Cotton fabric", "kg"),
+    "30049099": ("Medicines", "kg"),
+}
+IRAN_GOODS = {
+    "27111900": ("LPG", "t"),
+    "27132000": ("Bitumen", "t"),
+    "39011000": ("Polyethylene", "t"),
+    "72085100": ("Steel plate", "t"),
+    "25232900": ("Cement", "t"),
+    "08041000": ("Dates", "kg"),
+}
+MEDIAN_OFFER = 150_000
+"""US dollars; offers spread log-normally around it."""
+
+
+def build_market(
+    firms_: tuple[DemoFirm, ...], offers: int, seed: int = 7, valid_until: date = date(2026, 12, 31)
+) -> list[dict[str, str]]:
+    """A seeded marketplace: each firm offers its country's goods for the other's.
+
+    Pakistani firms mostly want Iranian goods and Iranian firms Pakistani ones;
+    one want in five is for goods of the firm's own country, so rings of three
+    can pass through two firms of one country.  Values spread log-normally, so an
+    offer meets only the few whose value is within the tolerance of its own.
+    """
+    rng = random.Random(seed)
+    rows = []
+    for number in range(1, offers + 1):
+        firm = rng.choice(firms_)
+        own, other = (
+            (PAKISTAN_GOODS, IRAN_GOODS) if firm.country == "PK" else (IRAN_GOODS, PAKISTAN_GOODS)
+        )
+        hs = rng.choice(sorted(own))
+        description, unit = own[hs]
+        wanted = rng.sample(sorted(other), rng.randint(1, 3))
+        if rng.random() < 0.2:
+            wanted.append(rng.choice(sorted(own)))
+        value = rng.lognormvariate(math.log(MEDIAN_OFFER), 0.8)
+        unit_price = 1.0 if unit == "kg" else 600.0
+        rows.append(
+            {
+                "id": f"OF-{number:05d}",
+                "firm": firm.id,
+                "gives_hs": hs,
+                "description": description,
+                "quantity": f"{value / unit_price:.0f}",
+                "unit": unit,
+                "value": f"{value:.2f}",
+                "currency": "USD",
+                "wants_hs": "|".join(sorted({w[:4] for w in wanted})),
+                "valid_until": valid_until.isoformat(),
+            }
+        )
+    return rows
