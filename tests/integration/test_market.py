@@ -1,0 +1,164 @@
+"""The barter marketplace on a real database: offers, matching runs, proposals that bind."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tahator.domain.errors import InputError
+from tahator.services import barter, ledger, market, obligations
+from tahator.services.policy import load_policy
+from tahator.store.database import transaction
+from tests.integration.conftest import firms_file
+
+POLICY = load_policy()
+FIRMS = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR"}
+HEADER = "id,firm,gives_hs,description,quantity,unit,value,currency,wants_hs,valid_until\n"
+RING = (
+    "O1,PK-1,10063010,Basmati rice,200000,kg,100000.00,USD,2711,2026-12-31\n"
+    "O2,IR-1,27111900,LPG,160,t,98000.00,USD,3004,2026-12-31\n"
+    "O3,PK-2,30049099,Medicines,2000,kg,101000.00,USD,1006,2026-12-31\n"
+)
+DAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def house(engine: Engine, tmp_path: Path) -> Engine:
+    with transaction(engine) as session:
+        from tahator.services import firms
+
+        firms.import_firms(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+    return engine
+
+
+def offers(engine: Engine, tmp_path: Path, rows: str) -> dict[str, int]:
+    path = tmp_path / "offers.csv"
+    path.write_text(HEADER + rows)
+    with transaction(engine) as session:
+        return market.import_offers(session, path, "trader")
+
+
+def run_match(engine: Engine, **options: object) -> dict:
+    with transaction(engine) as session:
+        return market.match(session, POLICY, "operator", as_of=DAY, **options)  # type: ignore[arg-type]
+
+
+def test_a_ring_of_three_binds_into_applications_and_obligations(
+    house: Engine, tmp_path: Path
+) -> None:
+    assert offers(house, tmp_path, RING) == {"rows": 3, "created": 3, "unchanged": 0}
+    assert offers(house, tmp_path, RING)["created"] == 0  # importing again changes nothing
+    run = run_match(house)
+    assert run["rings"] == 1
+    assert run["optimal"] is True
+    assert run["value"] == "299000.00"
+    proposal = run["proposals"][0]
+    with transaction(house) as session:
+        view = market.show_proposal(session, proposal)
+        assert [(leg["firm"], leg["gives_to"]) for leg in view["legs"]] == [
+            ("PK-1", "PK-2"),
+            ("PK-2", "IR-1"),
+            ("IR-1", "PK-1"),
+        ]
+        assert {o["status"] for o in market.list_offers(session)} == {"proposed"}
+    for firm in ("PK-1", "IR-1"):
+        with transaction(house) as session:
+            assert market.accept(session, POLICY, proposal, firm, DAY, "t")["state"] == "proposed"
+    with transaction(house) as session, pytest.raises(InputError, match="already accepted"):
+        market.accept(session, POLICY, proposal, "PK-1", DAY, "t")
+    with transaction(house) as session:
+        bound = market.accept(session, POLICY, proposal, "PK-2", DAY, "t")
+    assert bound["state"] == "binding"
+    assert len(bound["applications"]) == 2  # PK-1 and PK-2, each trading with IR-1
+    assert bound["obligations"] == ["RING-1-1", "RING-1-2"]
+    with transaction(house) as session:
+        applications = [barter.show(session, POLICY, a) for a in bound["applications"]]
+        owed = {o["id"]: o for o in obligations.list_obligations(session)}
+        assert {o["status"] for o in market.list_offers(session)} == {"bound"}
+        assert ledger.verify(session) == []
+    assert {(a["applicant"], a["counterparty"], a["state"]) for a in applications} == {
+        ("PK-1", "IR-1", "submitted"),
+        ("PK-2", "IR-1", "submitted"),
+    }
+    # Barter covers 98,000 of each leg; each firm owes its supplier the rest.
+    assert (owed["RING-1-1"]["debtor"], owed["RING-1-1"]["creditor"]) == ("PK-2", "PK-1")
+    assert owed["RING-1-1"]["amount"] == "2000.00"
+    assert (owed["RING-1-2"]["debtor"], owed["RING-1-2"]["creditor"]) == ("IR-1", "PK-2")
+    assert owed["RING-1-2"]["amount"] == "3000.00"
+
+
+def test_a_declined_proposal_frees_its_offers(house: Engine, tmp_path: Path) -> None:
+    offers(house, tmp_path, RING)
+    first = run_match(house)["proposals"][0]
+    with transaction(house) as session:
+        declined = market.decline(session, first, "IR-1", DAY, "t")
+    assert declined["state"] == "declined"
+    with transaction(house) as session:
+        assert {o["status"] for o in market.list_offers(session)} == {"open"}
+        with pytest.raises(InputError, match="is declined"):
+            market.accept(session, POLICY, first, "PK-1", DAY, "t")
+    again = run_match(house)
+    assert again["rings"] == 1  # the same ring, proposed anew
+    assert again["proposals"] != [first]
+
+
+def test_rings_respect_the_tolerance_the_cap_and_the_policy(house: Engine, tmp_path: Path) -> None:
+    offers(house, tmp_path, RING)
+    assert run_match(house, tolerance=Decimal("0.01"))["rings"] == 0  # 98,000 vs 101,000
+    assert run_match(house, cap=2)["rings"] == 0  # no pair wants each other's goods
+    # Pork may not go to Pakistan: the ring through it is not drawn.
+    pork = "P1,IR-2,02031100,Pork,10,t,50000.00,USD,1005,2026-12-31\n"
+    maize = "P2,PK-3,10059000,Maize,10,t,50000.00,USD,0203,2026-12-31\n"
+    offers(house, tmp_path, pork + maize)
+    assert run_match(house, cap=2)["rings"] == 0
+
+
+def test_bad_offers_are_refused_whole(house: Engine, tmp_path: Path) -> None:
+    bad = (
+        "B1,PK-1,1006,Rice,1,t,100.00,USD,2711,2026-12-31\n"
+        "B2,NOBODY,27111900,LPG,1,t,100.00,USD,1006,2026-12-31\n"
+        "B3,PK-1,12AB,Rice,1,t,100.00,USD,2711,2026-12-31\n"
+        "B4,PK-1,10063010,Rice,-1,t,100.00,USD,2711,2026-12-31\n"
+        "B5,PK-1,10063010,Rice,1,t,0,USD,2711,2026-12-31\n"
+        "B6,PK-1,10063010,Rice,1,t,100.00,EUR,2711,2026-12-31\n"
+        "B7,PK-1,10063010,Rice,1,t,100.00,USD,,2026-12-31\n"
+        "B8,PK-1,10063010,Rice,1,t,100.00,USD,2711,someday\n"
+    )
+    with pytest.raises(InputError) as caught:
+        offers(house, tmp_path, bad)
+    assert [p.field for p in caught.value.problems] == [
+        "firm",
+        "gives_hs",
+        "quantity",
+        "value",
+        "currency",
+        "wants_hs",
+        "valid_until",
+    ]
+    with transaction(house) as session:
+        assert market.list_offers(session) == []
+    with pytest.raises(InputError, match="cap 9 must be 2 to 6"):
+        run_match(house, cap=9)
+    with pytest.raises(InputError, match="tolerance"):
+        run_match(house, tolerance=Decimal("1.5"))
+
+
+def test_a_ring_whose_firm_is_ineligible_cannot_bind(house: Engine, tmp_path: Path) -> None:
+    (tmp_path / "late.csv").write_text("id,name,country,tax_id\nPK-9,Unlisted,PK,4109999-9\n")
+    with transaction(house) as session:
+        from tahator.services import firms
+
+        firms.import_firms(session, tmp_path / "late.csv", "t")
+    offers(house, tmp_path, RING.replace("PK-2,", "PK-9,"))
+    proposal = run_match(house)["proposals"][0]
+    for firm in ("PK-1", "IR-1"):
+        with transaction(house) as session:
+            market.accept(session, POLICY, proposal, firm, DAY, "t")
+    with transaction(house) as session, pytest.raises(InputError, match="active-taxpayer"):
+        market.accept(session, POLICY, proposal, "PK-9", DAY, "t")
+    with transaction(house) as session:
+        assert market.show_proposal(session, proposal)["state"] == "proposed"
