@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tahator.domain.corridor import iran_legal_id_check_digit
-from tahator.services import barter, clearing, corridor, firms, ledger, obligations
+from tahator.services import barter, clearing, corridor, firms, ledger, market, obligations
 from tahator.services.policy import load_policy
 from tahator.services.tables import write_csv_atomically
 from tahator.store import migrate
@@ -73,6 +73,8 @@ class DemoRun:
     imported: dict[str, dict[str, int]]
     barter: dict[str, Any]
     """Authorizations by state, the sweep and the quarterly report."""
+    market: dict[str, Any]
+    """The marketplace: offers, the matching run, proposals by state."""
     run: dict[str, Any]
     ledger_breaks: list[str]
 
@@ -83,6 +85,7 @@ class DemoRun:
             "invoices": len(self.invoices),
             "imported": self.imported,
             "barter": self.barter,
+            "market": self.market,
             "run": self.run,
             "ledger_verified": not self.ledger_breaks,
         }
@@ -201,12 +204,54 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     with transaction(engine) as session:
         imported_obligations = obligations.import_obligations(session, obligations_path, DEMO_ACTOR)
     barter_summary = run_barter(engine, folder)
+    market_summary = run_market(engine, folder, firms_)
     with transaction(engine) as session:
         run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
     with transaction(engine) as session:
         breaks = ledger.verify(session)
     imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
-    return DemoRun(folder, firms_, invoices, imported, barter_summary, run, breaks)
+    return DemoRun(folder, firms_, invoices, imported, barter_summary, market_summary, run, breaks)
+
+
+MARKET_DAY = date(2026, 11, 23)
+
+
+def run_market(engine: Engine, folder: Path, firms_: tuple[DemoFirm, ...]) -> dict[str, Any]:
+    """Offers, one matching run, and proposals binding, declined and still open.
+
+    Like the barter story, it runs once per database.
+    """
+    policy = load_policy()
+    rows = build_market(firms_, 400)
+    path = folder / "offers.csv"
+    write_csv_atomically(
+        path, market.OFFER_COLUMNS, [[r[c] for r in rows] for c in market.OFFER_COLUMNS]
+    )
+    with transaction(engine) as session:
+        imported = market.import_offers(session, path, DEMO_ACTOR)
+        first_time = not market.list_proposals(session)
+    if first_time:
+        with transaction(engine) as session:
+            run = market.match(session, policy, DEMO_ACTOR, as_of=MARKET_DAY, cap=3)
+        proposals = run["proposals"]
+        if proposals:  # the best ring binds: every firm accepts
+            with transaction(engine) as session:
+                legs = market.show_proposal(session, proposals[0])["legs"]
+            for leg in legs:
+                with transaction(engine) as session:
+                    market.accept(
+                        session, policy, proposals[0], leg["firm"], MARKET_DAY, DEMO_ACTOR
+                    )
+        if len(proposals) > 1:  # one firm of the next turns it down
+            with transaction(engine) as session:
+                firm = market.show_proposal(session, proposals[1])["legs"][0]["firm"]
+                market.decline(session, proposals[1], firm, MARKET_DAY, DEMO_ACTOR)
+    with transaction(engine) as session:
+        states: dict[str, int] = {}
+        for proposal in market.list_proposals(session):
+            states[proposal["state"]] = states.get(proposal["state"], 0) + 1
+        first_run = market.matching_run_view(session, 1)
+    return {"offers": imported, "run": first_run, "proposals": states}
 
 
 def _application(applicant: str, counterparty: str, imports: str, exports: str) -> dict[str, Any]:

@@ -95,6 +95,14 @@ def print_demo(run: DemoRun, console: Console | None = None) -> None:
         f"{report['cancelled']} cancelled, {report['outstanding']} outstanding, "
         f"{len(report['flagged'])} declarations flagged (files in {run.folder}/barter-*)"
     )
+    matching = run.market["run"]
+    proposals = ", ".join(f"{n} {state}" for state, n in sorted(run.market["proposals"].items()))
+    console.print(
+        f"barter marketplace: {matching['offers']} offers, {matching['rings']} rings worth "
+        f"{grouped(matching['value'])} USD "
+        f"({'proven optimal' if matching['optimal'] else 'bound ' + matching['bound']}); "
+        f"proposals: {proposals}"
+    )
     print_run(run.run, console)
     if run.ledger_breaks:
         console.print("[red]ledger verify found breaks:[/]")
@@ -105,7 +113,8 @@ def print_demo(run: DemoRun, console: Console | None = None) -> None:
     console.print(
         "Explore: tahator obligations list, tahator clearing show "
         f"{run.run['run_id']}, tahator ledger balances, tahator settlement list, "
-        "tahator barter list, tahator barter show 1, tahator report barter --quarter 2025Q4"
+        "tahator barter list, tahator barter show 1, tahator report barter --quarter 2025Q4, "
+        "tahator offers list, tahator proposals list"
     )
 
 

@@ -206,6 +206,11 @@ def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monk
     }
     assert summary["barter"]["report"]["flagged"]
     assert (tmp_path / "var" / "demo" / "barter-2025Q4.csv").exists()
+    market = summary["market"]
+    assert market["run"]["optimal"] is True
+    assert market["proposals"]["binding"] == 1
+    assert market["proposals"]["declined"] == 1
+    assert market["proposals"].get("proposed", 0) >= 1
     run = summary["run"]
     assert 0 < float(run["cleared"]) < float(run["total"])
     accounts = {a["country"]: a for a in run["settlement"]["accounts"]}
@@ -216,4 +221,5 @@ def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monk
     assert again["imported"]["obligations"] == {"rows": 2400, "created": 0, "unchanged": 2400}
     assert again["run"]["run_id"] == 2
     assert again["barter"]["states"] == summary["barter"]["states"]
+    assert again["market"]["proposals"] == summary["market"]["proposals"]
     assert again["ledger_verified"] is True
