@@ -205,6 +205,8 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
         imported_obligations = obligations.import_obligations(session, obligations_path, DEMO_ACTOR)
     barter_summary = run_barter(engine, folder)
     market_summary = run_market(engine, folder, firms_)
+    with transaction(engine) as session:  # a binding ring adds applications
+        barter_summary["states"] = _states(barter.list_authorizations(session))
     with transaction(engine) as session:
         run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
     with transaction(engine) as session:
@@ -247,11 +249,17 @@ def run_market(engine: Engine, folder: Path, firms_: tuple[DemoFirm, ...]) -> di
                 firm = market.show_proposal(session, proposals[1])["legs"][0]["firm"]
                 market.decline(session, proposals[1], firm, MARKET_DAY, DEMO_ACTOR)
     with transaction(engine) as session:
-        states: dict[str, int] = {}
-        for proposal in market.list_proposals(session):
-            states[proposal["state"]] = states.get(proposal["state"], 0) + 1
+        states = _states(market.list_proposals(session))
         first_run = market.matching_run_view(session, 1)
     return {"offers": imported, "run": first_run, "proposals": states}
+
+
+def _states(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How many rows are in each ``state``."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    return counts
 
 
 def _application(applicant: str, counterparty: str, imports: str, exports: str) -> dict[str, Any]:
@@ -302,9 +310,7 @@ def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
     if not existing:
         _barter_story(engine, folder, policy)
     with transaction(engine) as session:
-        states: dict[str, int] = {}
-        for authorization in barter.list_authorizations(session):
-            states[authorization["state"]] = states.get(authorization["state"], 0) + 1
+        states = _states(barter.list_authorizations(session))
         report = barter.quarterly_report(session, "2025Q4")
     (folder / "barter-2025Q4.json").write_text(json.dumps(report, indent=2) + "\n")
     write_csv_atomically(
