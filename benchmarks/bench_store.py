@@ -93,8 +93,10 @@ def main() -> None:
 
     base = args.work / "imported.db"
     sqlite = measure(f"sqlite:///{base}", firms, obligations, rows)
-    print(f"SQLite import: {rows:,} obligations in {sqlite['import_s']:.2f} s = "
-          f"{sqlite['per_second']:,.0f}/s (target >= 20,000/s)")  # fmt: skip
+    print(
+        f"SQLite import: {rows:,} obligations in {sqlite['import_s']:.2f} s = "
+        f"{sqlite['per_second']:,.0f}/s (target >= 20,000/s)"
+    )
     results["sqlite_import"] = sqlite
 
     runs, clears, cleared = [], [], set()
@@ -110,8 +112,10 @@ def main() -> None:
     if len(cleared) != 1:
         raise SystemExit(f"the persisted and stateless runs disagree: {cleared}")
     run, clear = statistics.median(runs), statistics.median(clears)
-    print(f"SQLite clearing run {run:.2f} s vs tahator clear {clear:.2f} s: "
-          f"{run / clear:.1f}x (target <= 5x); both cleared {cleared.pop()}")  # fmt: skip
+    print(
+        f"SQLite clearing run {run:.2f} s vs tahator clear {clear:.2f} s: "
+        f"{run / clear:.1f}x (target <= 5x); both cleared {cleared.pop()}"
+    )
     results["sqlite_run"] = {"run_s": run, "clear_s": clear, "ratio": run / clear}
 
     database = postgres_database()
