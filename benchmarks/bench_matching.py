@@ -28,7 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate_kidney import generate, write  # noqa: E402
 from tahator.demo import build_corridor, build_market  # noqa: E402
-from tahator.domain.matching import _arc_weights, _paths_above_start, best_rings  # noqa: E402
+from tahator.domain.matching import best_rings, enumerate_cycles  # noqa: E402
 from tahator.services.market import compatibility  # noqa: E402
 from tahator.services.policy import load_policy  # noqa: E402
 
@@ -37,16 +37,17 @@ def greedy(
     vertices: int, tails: np.ndarray, heads: np.ndarray, weights: np.ndarray, cap: int
 ) -> float:
     """Best ring first: every cycle up to the cap by value, taken while disjoint."""
-    weigh = _arc_weights(vertices, tails, heads, weights)
-    cycles = []
-    for k in range(2, cap + 1):
-        paths = _paths_above_start(vertices, tails, heads, k - 1)
-        closed = paths[weigh.has(paths[:, -1], paths[:, 0])]
-        cycles += list(zip(weigh.cycle(closed).tolist(), closed.tolist(), strict=True))
-    cycles.sort(key=lambda item: -item[0])
+    weight = dict(
+        zip(zip(tails.tolist(), heads.tolist(), strict=True), weights.tolist(), strict=True)
+    )
+    valued = [
+        (sum(weight[a, b] for a, b in zip(cycle, (*cycle[1:], cycle[0]), strict=True)), cycle)
+        for cycle in enumerate_cycles(vertices, tails, heads, cap)
+    ]
+    valued.sort(key=lambda item: -item[0])
     used: set[int] = set()
     total = 0.0
-    for value, cycle in cycles:
+    for value, cycle in valued:
         if used.isdisjoint(cycle):
             used.update(cycle)
             total += value
