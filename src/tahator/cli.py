@@ -100,7 +100,7 @@ def _load_policy() -> Any:
 @contextmanager
 def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
     """One transaction on the chosen database; bad input ends the command with exit 2."""
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError, OperationalError
 
     from tahator.store import migrate as migrations
     from tahator.store.database import database_url, make_engine, transaction
@@ -118,6 +118,10 @@ def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
         fail(error)
     except ArgumentError as error:
         fail(TahatorError(f"bad database URL {url!r}: {error}"))
+    except OperationalError as error:
+        # Not the user's input, but no traceback either: say what failed and stop.
+        print(f"error: the database {url} is unavailable: {error.orig}", file=sys.stderr)
+        raise typer.Exit(EXIT_BROKEN) from error
 
 
 def fail(error: TahatorError) -> NoReturn:

@@ -327,3 +327,13 @@ def test_the_command_line_loads_no_database_code_until_it_needs_it() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_unwritable_output_is_refused_clearly(cli: Cli, tmp_path: Path) -> None:
+    source = write(tmp_path / "o.csv", "debtor,creditor,amount\nA,B,5\nB,A,5\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    code, _, err = cli("clear", source, "-o", folder)
+    assert code == 2
+    assert err.strip() == f"{folder}: cannot write here: Is a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "o.csv"]

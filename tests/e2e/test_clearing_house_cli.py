@@ -226,3 +226,10 @@ def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monk
     assert again["barter"]["states"] == summary["barter"]["states"]
     assert again["market"]["proposals"] == summary["market"]["proposals"]
     assert again["ledger_verified"] is True
+
+
+def test_an_unreachable_database_is_reported_without_a_traceback(cli: Cli) -> None:
+    code, out, err = cli("--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "clearing", "list")
+    assert code == 1
+    assert "is unavailable" in err
+    assert "Traceback" not in err + out

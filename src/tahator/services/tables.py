@@ -167,13 +167,19 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     It is written beside ``path`` under a temporary name and renamed over it, so a
     reader never sees half a file and a failure leaves no file behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as error:
+        raise InputError([Problem(f"cannot write here: {error.strerror}", str(path))]) from error
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             yield out
         os.chmod(temporary, 0o644)  # mkstemp makes it private; an output file is not
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise InputError([Problem(f"cannot write here: {error.strerror}", str(path))]) from error
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -48,10 +48,13 @@ def head() -> str | None:
 
 
 def is_current(engine: Engine) -> bool:
-    """Whether the database is at ``HEAD``, read without loading Alembic (0.1 s)."""
-    try:
-        with engine.connect() as connection:
+    """Whether the database is at ``HEAD``, read without loading Alembic (0.1 s).
+
+    A database that cannot be reached raises ``OperationalError``.
+    """
+    with engine.connect() as connection:
+        try:
             found = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    except (OperationalError, ProgrammingError):
-        return False
+        except (OperationalError, ProgrammingError):
+            return False
     return [row[0] for row in found] == [HEAD]
