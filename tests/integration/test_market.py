@@ -162,3 +162,23 @@ def test_a_ring_whose_firm_is_ineligible_cannot_bind(house: Engine, tmp_path: Pa
         market.accept(session, POLICY, proposal, "PK-9", DAY, "t")
     with transaction(house) as session:
         assert market.show_proposal(session, proposal)["state"] == "proposed"
+
+
+def test_a_firm_with_two_offers_in_one_ring_accepts_once(house: Engine, tmp_path: Path) -> None:
+    # PK-1 swaps rice with IR-1 and maize with IR-2: the best ring of four passes
+    # through PK-1 twice.
+    rows = (
+        "A1,PK-1,10063010,Rice,1,t,100000.00,USD,2711,2026-12-31\n"
+        "A2,PK-1,10059000,Maize,1,t,100000.00,USD,2713,2026-12-31\n"
+        "I1,IR-1,27111900,LPG,1,t,100000.00,USD,1005,2026-12-31\n"
+        "I2,IR-2,27132000,Bitumen,1,t,100000.00,USD,1006,2026-12-31\n"
+    )
+    offers(house, tmp_path, rows)
+    run = run_match(house, cap=4)
+    assert run["rings"] == 1
+    proposal = run["proposals"][0]
+    for firm in ("PK-1", "IR-1"):
+        with transaction(house) as session:
+            market.accept(session, POLICY, proposal, firm, DAY, "t")
+    with transaction(house) as session:
+        assert market.accept(session, POLICY, proposal, "IR-2", DAY, "t")["state"] == "binding"

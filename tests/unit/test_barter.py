@@ -354,7 +354,7 @@ def test_smallest_positive_quantity_and_value_allowed() -> None:
 @pytest.mark.parametrize("unit", ["", " ", "\t"])
 def test_empty_unit_refused(unit: str) -> None:
     line = dataclasses.replace(LPG, unit=unit)
-    the_one(check(imports=(line,)), "imports[1].unit", "is empty")
+    the_one(check(imports=(line,)), "imports[1].unit", "must be 1 to 20 characters")
 
 
 def test_origin_not_declared_refused() -> None:

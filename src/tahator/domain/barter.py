@@ -14,7 +14,7 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from tahator.domain.errors import InputError, Problem
@@ -164,11 +164,25 @@ def line_problems(policy: Policy, direction: Direction, line: GoodsLine) -> list
         )
     if not line.quantity > 0:
         problems.append(Problem("must be positive", field="quantity"))
-    if not line.unit.strip():
-        problems.append(Problem("is empty", field="unit"))
+    if not line.unit.strip() or len(line.unit) > MAX_UNIT:
+        problems.append(Problem(f"must be 1 to {MAX_UNIT} characters", field="unit"))
     if line.value <= 0:
         problems.append(Problem("must be positive", field="value"))
     return problems
+
+
+MAX_UNIT = 20
+
+
+def parse_quantity(text: str) -> Decimal:
+    """A positive quantity of goods, within sane bounds; ``ValueError`` otherwise."""
+    try:
+        value = Decimal(text.strip()) if len(text) <= 40 else None
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value <= 0 or not -9 <= value.adjusted() <= 15:
+        raise ValueError(f"{text[:40]!r} is not a positive quantity")
+    return value
 
 
 def approval_number(ntn: str, sequence: int) -> str:

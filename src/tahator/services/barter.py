@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from tahator.domain import barter
 from tahator.domain.barter import Applicant, Application, GoodsLine, Party, State
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import format_amount, parse_amount
+from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
 from tahator.services import corridor as corridors
 from tahator.services.common import now
@@ -32,6 +32,7 @@ from tahator.store.schema import (
     AuthorizationLine,
     Consortium,
     ConsortiumMember,
+    Corridor,
     Declaration,
     Firm,
     Obligation,
@@ -58,6 +59,8 @@ def read_application(path: Path) -> dict[str, Any]:
         raise InputError(
             [Problem(f"not valid JSON: {error.msg} (column {error.colno})", label, error.lineno)]
         ) from error
+    except RecursionError as error:
+        raise InputError([Problem("nested too deeply to be an application", label)]) from error
     if not isinstance(data, dict):
         raise InputError([Problem("must be a JSON object", label)])
     return data
@@ -97,13 +100,10 @@ def parse_application(
                 problems.append(Problem("must be an object", label, field=path))
                 continue
             currency = text("currency", item, f"{path}.currency").upper()
-            quantity = Decimal(0)
             try:
-                quantity = Decimal(str(item.get("quantity")))
-                if not quantity.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                problems.append(Problem("must be a number", label, field=f"{path}.quantity"))
+                quantity = barter.parse_quantity(str(item.get("quantity")))
+            except ValueError as error:
+                problems.append(Problem(str(error), label, field=f"{path}.quantity"))
                 quantity = Decimal(0)
             value = 0
             raw = item.get("value")
@@ -209,6 +209,8 @@ def submit(
         )
         for _, line in lines
     ]
+    if max(sum(in_unit), *in_unit) > MAX_MINOR:
+        raise InputError([Problem("the goods are worth more than the 64-bit limit", label)])
     authorization = Authorization(
         applicant=application.applicant_id,
         consortium=bool(applicant and applicant.consortium),
@@ -290,6 +292,7 @@ def authorize(
                 )
             ]
         )
+    session.execute(select(Corridor.id).with_for_update()).all()  # one number at a time
     sequence = (
         session.scalar(select(func.count()).where(Authorization.approval_number.is_not(None))) or 0
     ) + 1
@@ -368,14 +371,12 @@ def declare(
         except ValueError as error:
             problems.append(Problem(str(error), field="value"))
     try:
-        count = Decimal(quantity)
-        if not (count.is_finite() and count > 0):
-            raise InvalidOperation
-    except InvalidOperation:
-        problems.append(Problem(f"{quantity!r} must be a positive number", field="quantity"))
+        count = barter.parse_quantity(quantity)
+    except ValueError as error:
+        problems.append(Problem(str(error), field="quantity"))
         count = Decimal(1)
-    if not unit.strip():
-        problems.append(Problem("is empty", field="unit"))
+    if not unit.strip() or len(unit) > barter.MAX_UNIT:
+        problems.append(Problem(f"must be 1 to {barter.MAX_UNIT} characters", field="unit"))
     totals = _totals(session, authorization_id)
     window = (authorization.authorized_on or date.max, authorization.deadline or date.min)
     problems += barter.declaration_problems(
@@ -392,6 +393,10 @@ def declare(
         raise InputError(problems)
     rate = corridors.rates_on(session, on, {currency})[currency].per_unit_of_account
     value_unit = to_unit_of_account(amount, corridor.digits[currency], rate, corridor.unit_digits)
+    if totals[way] + value_unit > MAX_MINOR:
+        raise InputError(
+            [Problem("the declared values would exceed the 64-bit limit", field="value")]
+        )
     flag = barter.price_flag(policy, hs, unit.strip(), count, value_unit, corridor.unit_digits)
     declaration = Declaration(
         authorization_id=authorization_id,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from tahator.domain.clearing import Int64Array, SetOff, max_setoff
 from tahator.domain.errors import AmountOverflowError, InputError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, fraction_digits, parse_amount, share
 from tahator.domain.settlement import Remaining, Settlement, credit_line_share, settle
-from tahator.services.tables import Problems, Table, read_table, write_csv_atomically
+from tahator.services.tables import Problems, Table, atomic_output, read_table, write_csv
 
 SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
 SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")
@@ -221,6 +222,9 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
 def _read_general(label: str, data: bytes, scale: int) -> ObligationFile:
     table = read_table(Path(label), OBLIGATION_COLUMNS, ("id", "due_date"), data=data)
     columns = table.columns
+    # Firms are named as in the file less surrounding blanks: "A, B" owes B, not " B".
+    columns["debtor"] = [firm.strip() for firm in columns["debtor"]]
+    columns["creditor"] = [firm.strip() for firm in columns["creditor"]]
     debtors, creditors, texts = columns["debtor"], columns["creditor"], columns["amount"]
     count = table.rows
     problems = Problems()
@@ -390,10 +394,17 @@ def clear_file(
             step("settling")
             settlement = _settle(obligations, result, country_of, credit_lines, scale)
         step("writing")
-        if output is not None:
-            write_setoffs(output, obligations, result)
-        if settlement_output is not None and settlement is not None:
-            write_settlement(settlement_output, settlement, obligations.digits)
+        # Both files appear together or neither does: each is renamed into place
+        # only when the block ends, and a failure removes what was written.
+        with ExitStack() as outputs:
+            if output is not None:
+                write_setoffs(outputs.enter_context(atomic_output(output)), obligations, result)
+            if settlement_output is not None and settlement is not None:
+                write_settlement(
+                    outputs.enter_context(atomic_output(settlement_output)),
+                    settlement,
+                    obligations.digits,
+                )
     finally:
         if collecting:
             gc.enable()
@@ -435,7 +446,7 @@ def _settle(
     return settle(remaining, country_of, lines)
 
 
-def write_setoffs(path: Path, obligations: ObligationFile, result: SetOff) -> None:
+def write_setoffs(out: TextIO, obligations: ObligationFile, result: SetOff) -> None:
     """One row per obligation, in input order: what was set off and what remains."""
     digits = obligations.digits
     # Most obligations are on no cycle: their set-off is zero and their remainder
@@ -456,14 +467,14 @@ def write_setoffs(path: Path, obligations: ObligationFile, result: SetOff) -> No
     else:
         leading = [obligations.ids(), *(obligations.texts(c) for c in OBLIGATION_COLUMNS)]
         plain = False
-    write_csv_atomically(path, SETOFF_HEADER, [*leading, setoff, remainder], plain=plain)
+    write_csv(out, SETOFF_HEADER, [*leading, setoff, remainder], plain=plain)
 
 
-def write_settlement(path: Path, settlement: Settlement, digits: int) -> None:
+def write_settlement(out: TextIO, settlement: Settlement, digits: int) -> None:
     """One row per settlement instruction."""
     rows = settlement.instructions
-    write_csv_atomically(
-        path,
+    write_csv(
+        out,
         SETTLEMENT_HEADER,
         [
             [i.firm for i in rows],

@@ -26,8 +26,8 @@ from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.clearing import max_setoff
 from tahator.domain.corridor import from_unit_of_account, to_unit_of_account
-from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import format_amount
+from tahator.domain.errors import AmountOverflowError, InputError, Problem
+from tahator.domain.money import MAX_MINOR, format_amount
 from tahator.domain.settlement import InstructionKind, Remaining, settle
 from tahator.services import corridor as corridors
 from tahator.services.clear_file import settlement_summary
@@ -300,6 +300,10 @@ def _to_unit(
             converted.append(amount)
         else:
             converted.append(to_unit_of_account(amount, digits[currency], rate, unit_digits))
+    if converted and max(converted) > MAX_MINOR:
+        raise AmountOverflowError(
+            "an obligation is worth more than the 64-bit limit at these rates"
+        )
     return converted
 
 

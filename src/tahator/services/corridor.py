@@ -109,8 +109,8 @@ def set_rate(session: Session, currency: str, rate: str, valid_from: date) -> No
         value = Decimal(rate)
     except InvalidOperation as error:
         raise InputError([Problem(f"rate {rate!r} is not a decimal number")]) from error
-    if not value.is_finite() or value <= 0:
-        raise InputError([Problem(f"rate {rate!r} must be a positive number")])
+    if not value.is_finite() or value <= 0 or not -9 <= value.adjusted() <= 12 or len(rate) > 40:
+        raise InputError([Problem(f"rate {rate!r} must be a positive number from 1e-9 to 1e12")])
     existing = session.get(FxRate, (currency, valid_from))
     if existing is None:
         session.add(FxRate(currency=currency, valid_from=valid_from, rate=str(value)))

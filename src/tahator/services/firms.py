@@ -18,6 +18,7 @@ from tahator.store.schema import Consortium, ConsortiumMember, Firm, FirmAlias
 FIRM_COLUMNS = ("id", "name", "country", "tax_id")
 FIRM_OPTIONAL = ("aliases", "active_taxpayer", "psw_subscribed", "state_enterprise")
 MAX_ID = 64
+MAX_NAME = 300
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,14 @@ def import_firms(session: Session, path: Path, actor: str) -> ImportResult:
         if len(firm_id) > MAX_ID:
             problems.add(table.problem(row, f"is longer than {MAX_ID} characters", "id"))
             continue
-        if not name:
-            problems.add(table.problem(row, "is empty", "name"))
+        if not name or len(name) > MAX_NAME:
+            problems.add(table.problem(row, f"must be 1 to {MAX_NAME} characters", "name"))
+        if any(len(alias) > MAX_NAME for alias in aliases):
+            problems.add(
+                table.problem(row, f"an alias is longer than {MAX_NAME} characters", "aliases")
+            )
+        if len(tax_id) > 40:
+            problems.add(table.problem(row, "is longer than 40 characters", "tax_id"))
         if country not in corridor.countries:
             known = ", ".join(sorted(corridor.countries))
             problems.add(

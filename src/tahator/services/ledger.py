@@ -66,6 +66,7 @@ def verify(session: Session) -> list[str]:
     )
     expected = defaultdict(int)
     cash: dict[str, int] = defaultdict(int)
+    pending_collections: dict[str, int] = defaultdict(int)
     for firm, country, kind, amount, status in session.execute(
         select(
             SettlementInstruction.firm_id,
@@ -79,6 +80,8 @@ def verify(session: Session) -> list[str]:
         if status == InstructionStatus.PENDING:
             account = ledger.collection(firm) if collecting else ledger.payout(firm)
             expected[account, unit] += amount if collecting else -amount
+            if collecting:
+                pending_collections[country] += amount
         else:
             cash[country] += amount if collecting else -amount
     for firm, amount in session.execute(
@@ -95,10 +98,14 @@ def verify(session: Session) -> list[str]:
         session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()
     )
     for country, line in lines.items():
-        held = booked.get((ledger.clearing(country), unit), 0)
+        # A bank may confirm a payout before the collection that funds it, so the
+        # account is judged with the collections it is owed.
+        held = booked.get((ledger.clearing(country), unit), 0) + pending_collections[country]
         if held < -line:
+            digits = corridor.unit_digits
             breaks.append(
-                f"clearing account {country} is overdrawn by {-held}, beyond its credit line {line}"
+                f"clearing account {country} is overdrawn by {format_amount(-held, digits)}, "
+                f"beyond its credit line {format_amount(line, digits)}"
             )
     claims = sum(
         amount for (account, _), amount in booked.items() if account.startswith("interaccount:")

@@ -12,7 +12,7 @@ obligations for the offset clearing.  A declined proposal frees its offers.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tahator.domain.barter import Application, GoodsLine
+from tahator.domain.barter import MAX_UNIT, Application, GoodsLine, parse_quantity
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.matching import best_rings
@@ -93,16 +93,12 @@ def import_offers(session: Session, path: Path, actor: str) -> dict[str, int]:
                 )
             )
         try:
-            quantity = Decimal(c["quantity"][row].strip())
-            if not (quantity.is_finite() and quantity > 0):
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.add(
-                table.problem(row, f"{c['quantity'][row]!r} must be a positive number", "quantity")
-            )
+            quantity = parse_quantity(c["quantity"][row])
+        except ValueError as error:
+            problems.add(table.problem(row, str(error), "quantity"))
             quantity = Decimal(0)
-        if not c["unit"][row].strip():
-            problems.add(table.problem(row, "is empty", "unit"))
+        if not c["unit"][row].strip() or len(c["unit"][row].strip()) > MAX_UNIT:
+            problems.add(table.problem(row, f"must be 1 to {MAX_UNIT} characters", "unit"))
         value = 0
         if currency not in corridor.digits:
             problems.add(table.problem(row, f"{currency!r} is not a corridor currency", "currency"))
@@ -137,9 +133,11 @@ def import_offers(session: Session, path: Path, actor: str) -> dict[str, int]:
                 table.problem(row, f"offer {offer_id!r} appears twice with different content", "id")
             )
         rows[offer_id] = record
-    stored = {
-        o.id: o for o in session.scalars(select(Offer).where(Offer.id.in_(list(rows)[:30000])))
-    }
+    stored: dict[str, Offer] = {}
+    ids = list(rows)
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        stored.update((o.id, o) for o in session.scalars(select(Offer).where(Offer.id.in_(chunk))))
     for row, offer_id in enumerate(c["id"]):
         offer = stored.get(offer_id.strip())
         given = rows.get(offer_id.strip())
@@ -249,9 +247,13 @@ def match(
     if not 2 <= cap <= 6:
         raise InputError([Problem(f"cap {cap} must be 2 to 6", field="cap")])
     tolerance = policy.tolerance if tolerance is None else tolerance
-    if not (tolerance.is_finite() and 0 <= tolerance < 1):
+    if not (tolerance.is_finite() and 0 <= tolerance < 1 and tolerance == round(tolerance, 6)):
         raise InputError(
-            [Problem(f"tolerance {tolerance} must be at least 0 and below 1", field="tolerance")]
+            [
+                Problem(
+                    f"tolerance {tolerance} must be 0 to below 1, to 6 decimals", field="tolerance"
+                )
+            ]
         )
     if time_limit is not None and not time_limit > 0:
         raise InputError([Problem("the time limit must be positive", field="time_limit")])
@@ -406,11 +408,12 @@ def list_proposals(
     return [show_proposal(session, proposal_id) for proposal_id in session.scalars(query)]
 
 
-def _leg_of(legs: list[ProposalLeg], firm: str, proposal_id: int) -> ProposalLeg:
-    for leg in legs:
-        if leg.firm == firm:
-            return leg
-    raise InputError([Problem(f"{firm} is not in proposal {proposal_id}", field="firm")])
+def _legs_of(legs: list[ProposalLeg], firm: str, proposal_id: int) -> list[ProposalLeg]:
+    """The firm's legs: one, or more when it has several offers in the ring."""
+    mine = [leg for leg in legs if leg.firm == firm]
+    if not mine:
+        raise InputError([Problem(f"{firm} is not in proposal {proposal_id}", field="firm")])
+    return mine
 
 
 def decline(
@@ -420,8 +423,8 @@ def decline(
     proposal, legs = _proposal(session, proposal_id)
     if proposal.state != ProposalState.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
-    leg = _leg_of(legs, firm, proposal_id)
-    leg.answer, leg.answered_at, leg.answered_by = "declined", now(), actor
+    for leg in _legs_of(legs, firm, proposal_id):
+        leg.answer, leg.answered_at, leg.answered_by = "declined", now(), actor
     proposal.state, proposal.decided_on = ProposalState.DECLINED, as_of
     for offer in session.scalars(select(Offer).where(Offer.id.in_([leg.offer_id for leg in legs]))):
         offer.status = OfferStatus.OPEN
@@ -435,10 +438,11 @@ def accept(
     proposal, legs = _proposal(session, proposal_id)
     if proposal.state != ProposalState.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
-    leg = _leg_of(legs, firm, proposal_id)
-    if leg.answer == "accepted":
+    mine = _legs_of(legs, firm, proposal_id)
+    if all(leg.answer == "accepted" for leg in mine):
         raise InputError([Problem(f"{firm} has already accepted proposal {proposal_id}")])
-    leg.answer, leg.answered_at, leg.answered_by = "accepted", now(), actor
+    for leg in mine:
+        leg.answer, leg.answered_at, leg.answered_by = "accepted", now(), actor
     view: dict[str, Any] = {}
     if all(other.answer == "accepted" for other in legs):
         view = _bind(session, policy, proposal, legs, as_of, actor)

@@ -139,16 +139,20 @@ def read_table(
     rows: list[list[str]] = []
     row_lines: list[int] = []
     start = 1
-    for row in reader:
+    try:
+        for row in reader:
+            line = first_line + start - 1
+            start = reader.line_num + 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != width:
+                problems.add(Problem(f"expected {width} fields, found {len(row)}", name, line))
+                continue
+            rows.append(row)
+            row_lines.append(line)
+    except csv.Error as error:  # a field over the csv module's limit, say
         line = first_line + start - 1
-        start = reader.line_num + 1
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != width:
-            problems.add(Problem(f"expected {width} fields, found {len(row)}", name, line))
-            continue
-        rows.append(row)
-        row_lines.append(line)
+        raise InputError([Problem(f"not readable as CSV: {error}", name, line)]) from error
     problems.raise_if_any()
     columns = {c: [row[header.index(c)] for row in rows] for c in wanted}
     return Table(name, columns, first_line, row_lines, header=tuple(header))
@@ -193,8 +197,15 @@ def write_csv_atomically(
     ``plain`` promises that no value needs CSV quoting, which spares checking.
     """
     with atomic_output(path) as out:
-        out.write(",".join(header) + "\n")
-        if not plain and any(needs_quoting(column) for column in columns):
-            csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
-        elif columns and columns[0]:
-            out.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
+        write_csv(out, header, columns, plain=plain)
+
+
+def write_csv(
+    out: TextIO, header: Sequence[str], columns: Sequence[list[str]], *, plain: bool = False
+) -> None:
+    """Write a header and rows (given as columns of strings) to an open file."""
+    out.write(",".join(header) + "\n")
+    if not plain and any(needs_quoting(column) for column in columns):
+        csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
+    elif columns and columns[0]:
+        out.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
