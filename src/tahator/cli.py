@@ -621,6 +621,10 @@ def barter_declare(
     value: Annotated[str, typer.Option(help="Assessed value, a decimal")],
     currency: Annotated[str, typer.Option(help="Currency of the value")],
     on: Annotated[str, typer.Option("--date", help="Date of the declaration")],
+    reference: Annotated[
+        str | None,
+        typer.Option(help="The goods declaration's number: declaring it again counts once"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a goods declaration quoting an authorization."""
@@ -641,6 +645,7 @@ def barter_declare(
             currency=currency,
             on=day,
             actor=_actor(),
+            reference=reference,
         )
     if as_json:
         print_json(view)

@@ -438,3 +438,48 @@ def test_the_quarterly_report(house: Engine, tmp_path: Path) -> None:
         assert barter.quarterly_report(session, "2026Q1")["authorizations_issued"] == 0
         with pytest.raises(InputError, match="not a quarter"):
             barter.quarterly_report(session, "2025-Q4")
+
+
+def test_retried_applications_and_declarations_count_once(house: Engine, tmp_path: Path) -> None:
+    first = apply(house, tmp_path, application(reference="PO-2025-17"))
+    assert apply(house, tmp_path, application(reference="PO-2025-17")) == first
+    assert authorizations(house) == 1
+    with pytest.raises(InputError, match="filed with other content"):
+        apply(house, tmp_path, application(reference="PO-2025-17", valid_until="2026-05-31"))
+    authorize(house, first)
+    for _ in range(2):  # a customs system retrying after a time-out
+        view = declare(
+            house,
+            first,
+            **LPG,
+            value="300000",
+            currency="USD",
+            on=date(2025, 11, 10),
+            reference="GD-KPPI-1001",
+        )
+    assert view["imported"] == "300000.00"
+    assert len(view["declarations"]) == 1
+    with pytest.raises(InputError, match="recorded with other content"):
+        declare(
+            house,
+            first,
+            **RICE,
+            value="1",
+            currency="USD",
+            on=date(2025, 11, 11),
+            reference="GD-KPPI-1001",
+        )
+    # Once it balances, retrying the declaration that balanced it still answers.
+    for _ in range(2):
+        view = declare(
+            house,
+            first,
+            **RICE,
+            value="295000",
+            currency="USD",
+            on=date(2025, 11, 12),
+            reference="GD-KPPI-1002",
+        )
+    assert view["state"] == "balanced"
+    assert view["exported"] == "295000.00"
+    sound(house)

@@ -71,6 +71,8 @@ class Application:
     valid_from: date
     valid_until: date
     origin_declared: bool
+    reference: str | None = None
+    """The applicant's own reference, so that a retried application is filed once."""
 
 
 _HS = re.compile(r"[0-9]{4,10}")

@@ -132,6 +132,12 @@ def parse_application(
             )
         return tuple(parsed)
 
+    reference = data.get("reference")
+    if reference is not None and not (isinstance(reference, str) and 0 < len(reference) <= 100):
+        problems.append(
+            Problem("must be a string of 1 to 100 characters", label, field="reference")
+        )
+        reference = None
     origin = data.get("origin_declared")
     if not isinstance(origin, bool):
         problems.append(Problem("must be true or false", label, field="origin_declared"))
@@ -144,6 +150,7 @@ def parse_application(
         valid_from=day("valid_from"),
         valid_until=day("valid_until"),
         origin_declared=origin is True,
+        reference=reference,
     )
     if problems:
         raise InputError(problems)
@@ -187,8 +194,43 @@ def apply(session: Session, policy: Policy, path: Path, actor: str) -> dict[str,
 def submit(
     session: Session, policy: Policy, application: Application, actor: str, label: str = ""
 ) -> dict[str, Any]:
-    """Submit an application; ``InputError`` names every rule it breaks, nothing stored."""
+    """Submit an application; ``InputError`` names every rule it breaks, nothing stored.
+
+    An application carrying a ``reference`` already filed by the same applicant is
+    not filed again: the same content answers with the stored one, other content
+    is refused.
+    """
     corridor = corridors.load(session)
+    if application.reference is not None:
+        filed = session.execute(
+            select(Authorization).where(
+                Authorization.applicant == application.applicant_id,
+                Authorization.reference == application.reference,
+            )
+        ).scalar_one_or_none()
+        if filed is not None:
+            same = (
+                filed.counterparty,
+                filed.partner_country,
+                filed.valid_from,
+                filed.valid_until,
+            ) == (
+                application.counterparty_id,
+                application.partner_country,
+                application.valid_from,
+                application.valid_until,
+            )
+            if not same:
+                raise InputError(
+                    [
+                        Problem(
+                            f"reference {application.reference!r} was filed with other content",
+                            label,
+                            field="reference",
+                        )
+                    ]
+                )
+            return {"id": filed.id, "state": filed.state, "repeated": True}
     applicant = _applicant(session, application.applicant_id)
     counterparty_firm = session.get(Firm, application.counterparty_id)
     counterparty = _party(counterparty_firm) if counterparty_firm else None
@@ -219,6 +261,7 @@ def submit(
         valid_from=application.valid_from,
         valid_until=application.valid_until,
         origin_declared=application.origin_declared,
+        reference=application.reference,
         state=State.SUBMITTED,
         planned_import=sum(
             v for (d, _), v in zip(lines, in_unit, strict=True) if d == Direction.IMPORT
@@ -348,11 +391,46 @@ def declare(
     currency: str,
     on: date,
     actor: str,
+    reference: str | None = None,
 ) -> dict[str, Any]:
-    """Record a goods declaration quoting the authorization; balance it when it nets off."""
+    """Record a goods declaration quoting the authorization; balance it when it nets off.
+
+    A declaration carrying a ``reference`` (the goods declaration's number) already
+    recorded against the authorization is not counted again: the same content
+    answers with the stored one, other content is refused.
+    """
     corridor = corridors.load(session)
     authorization = _authorization(session, authorization_id, lock=True)
     problems: list[Problem] = []
+    if reference is not None:
+        if not 0 < len(reference) <= 100:
+            raise InputError([Problem("must be 1 to 100 characters", field="reference")])
+        recorded = session.execute(
+            select(Declaration).where(
+                Declaration.authorization_id == authorization_id,
+                Declaration.reference == reference,
+            )
+        ).scalar_one_or_none()
+        if recorded is not None:
+            same = (
+                recorded.direction,
+                recorded.hs,
+                recorded.unit,
+                recorded.currency,
+                recorded.declared_on,
+            ) == (direction, hs, unit.strip(), currency.upper(), on)
+            if not same:
+                raise InputError(
+                    [
+                        Problem(
+                            f"declaration {reference!r} was recorded with other content",
+                            field="reference",
+                        )
+                    ]
+                )
+            view = show(session, policy, authorization_id)
+            view["declaration"] = _declaration_view(recorded, corridor.digits, corridor.unit_digits)
+            return view
     try:
         way = Direction(direction)
     except ValueError:
@@ -400,6 +478,7 @@ def declare(
     flag = barter.price_flag(policy, hs, unit.strip(), count, value_unit, corridor.unit_digits)
     declaration = Declaration(
         authorization_id=authorization_id,
+        reference=reference,
         direction=str(way),
         hs=hs,
         quantity=str(count),

@@ -156,7 +156,10 @@ class Authorization(Base):
     """A barter authorization: an application and, once customs decides, its life."""
 
     __tablename__ = "authorizations"
+    __table_args__ = (UniqueConstraint("applicant", "reference"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    """The applicant's own reference: a retried application with it is not filed twice."""
     applicant: Mapped[str] = mapped_column(FIRM_ID)
     """A firm id, or a consortium id when ``consortium`` is set."""
     consortium: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -202,8 +205,11 @@ class Declaration(Base):
     """A goods declaration quoting an authorization, at its assessed value."""
 
     __tablename__ = "declarations"
+    __table_args__ = (UniqueConstraint("authorization_id", "reference"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), index=True)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    """The goods declaration's number: declaring it again is not counted twice."""
     direction: Mapped[str] = mapped_column(String(10))
     hs: Mapped[str] = mapped_column(String(10))
     quantity: Mapped[str] = mapped_column(String(40))
