@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SHARED_DATA, Cli, write
+from tests.conftest import SHARED_DATA, Cli, absent_in_ci, write
 
 REFERENCE = SHARED_DATA / "mtcs" / "synthetic_network_01.csv"
 
@@ -78,9 +78,8 @@ def test_parallel_obligations_are_set_off_earliest_due_first(cli: Cli, tmp_path:
     assert setoff == {"early": "40", "late": "30", "back": "70"}
 
 
+@absent_in_ci(REFERENCE.exists(), f"the shared reference data at {REFERENCE}")
 def test_reference_network_gives_the_reference_result(cli: Cli, tmp_path: Path) -> None:
-    if not REFERENCE.exists():
-        pytest.skip(f"the shared reference data is absent: {REFERENCE}")
     code, out, _ = cli("clear", REFERENCE, "-o", tmp_path / "s.csv", "--json")
     assert code == 0
     summary = json.loads(out)

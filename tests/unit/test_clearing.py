@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import connected_components
 from tahator.domain.clearing import SetOff, arcs_on_cycles, max_setoff, strong_components
 from tahator.domain.errors import AmountOverflowError
 from tahator.domain.money import MAX_MINOR
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, absent_in_ci
 
 REFERENCE = SHARED_DATA / "mtcs" / "synthetic_network_01.csv"
 MAX_AMOUNT = 10**6
@@ -424,7 +424,7 @@ def test_bad_arguments_are_refused(
 # --- the reference network ---------------------------------------------------------------
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason=f"reference network {REFERENCE} is absent")
+@absent_in_ci(REFERENCE.exists(), f"the reference network {REFERENCE}")
 def test_the_reference_network() -> None:
     table = np.loadtxt(REFERENCE, delimiter=",", skiprows=1, dtype=np.int64)
     debtors, creditors, amounts = table[:, 0], table[:, 1], table[:, 2]

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tahator.domain.matching import Packing, best_rings, enumerate_cycles
+from tests.conftest import absent_in_ci
 
 KIDNEY = Path(__file__).resolve().parents[3] / "shared" / "data" / "kidney"
 FORMULATIONS = ("cycle", "half-cycle", "auto")
@@ -332,9 +333,7 @@ def test_tiny_time_limit_returns_a_valid_packing(formulation: str, guided: bool)
 
 # ---------------------------------------------------------------- reference instances
 
-needs_kidney = pytest.mark.skipif(
-    not KIDNEY.is_dir(), reason=f"reference instances not found at {KIDNEY}"
-)
+needs_kidney = absent_in_ci(KIDNEY.is_dir(), f"the reference instances at {KIDNEY}")
 
 
 @needs_kidney
