@@ -8,7 +8,6 @@ fit a signed 64-bit integer, the width of OR-Tools' flows and of SQL BIGINT.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 MAX_MINOR = 2**63 - 1
 """The largest amount, or total of amounts, that Tahator handles (signed 64-bit)."""
@@ -56,25 +55,6 @@ def format_amount(minor: int, scale: int) -> str:
     sign = "-" if minor < 0 else ""
     whole, fraction = divmod(abs(minor), 10**scale)
     return f"{sign}{whole}.{fraction:0{scale}d}"
-
-
-def to_decimal(minor: int, scale: int) -> Decimal:
-    """Minor units as an exact ``Decimal``."""
-    return Decimal(minor).scaleb(-scale)
-
-
-def from_decimal(value: Decimal, scale: int) -> int:
-    """A ``Decimal`` as minor units, rounding half-even to ``scale`` digits."""
-    if not value.is_finite():
-        raise ValueError(f"{value} is not an amount")
-    try:
-        quantized = value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_EVEN)
-    except InvalidOperation as error:
-        raise ValueError(f"amount {value} cannot be expressed in minor units") from error
-    minor = int(quantized.scaleb(scale))
-    if abs(minor) > MAX_MINOR:
-        raise ValueError(f"amount {value} is too large")
-    return minor
 
 
 def share(part: int, whole: int) -> float:

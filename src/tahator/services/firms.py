@@ -157,11 +157,6 @@ def _stored(session: Session, ids: list[str]) -> dict[str, FirmRecord]:
     return found
 
 
-def firm_countries(session: Session) -> dict[str, str]:
-    """Every firm's country."""
-    return dict(session.execute(select(Firm.id, Firm.country)).all())
-
-
 def list_firms(session: Session, firm: str | None = None) -> list[dict[str, object]]:
     query = select(Firm).order_by(Firm.id)
     if firm is not None:

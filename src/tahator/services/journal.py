@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -52,11 +50,6 @@ def post(
             ],
         )
     return entry_id
-
-
-def post_all(session: Session, entries: Iterable[Entry], actor: str, **links: int | None) -> None:
-    for entry in entries:
-        post(session, entry, actor, **links)
 
 
 def balances(session: Session, prefix: str | None = None) -> dict[tuple[str, str], int]:
