@@ -7,7 +7,7 @@ so that no database turns them into floating point.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -21,8 +21,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -35,6 +37,25 @@ NAMING = {
 
 FIRM_ID = String(64)
 CODE = String(3)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp in UTC on every database: SQLite keeps no zone, so it is put back."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -92,7 +113,7 @@ class Firm(Base):
     active_taxpayer: Mapped[bool] = mapped_column(Boolean, default=False)
     psw_subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     state_enterprise: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -110,7 +131,7 @@ class Consortium(Base):
     name: Mapped[str] = mapped_column(String(300))
     lead_firm: Mapped[str] = mapped_column(ForeignKey("firms.id"))
     liability: Mapped[str] = mapped_column(String(40), default="joint_and_several")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -138,7 +159,7 @@ class Obligation(Base):
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     remaining: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
     origin: Mapped[str | None] = mapped_column(String(100))
     """Where it came from when not from the debtor: e.g. a barter authorization."""
@@ -180,7 +201,7 @@ class Authorization(Base):
     """The day it was balanced or cancelled."""
     settlement_obligation: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"))
     """The obligation carrying its residual or imbalance, if any."""
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     submitted_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -221,7 +242,7 @@ class Declaration(Base):
     declared_on: Mapped[date] = mapped_column(Date)
     flag: Mapped[str | None] = mapped_column(Text)
     """Why customs should review it (a unit value outside its band), if anything."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -242,7 +263,7 @@ class Offer(Base):
     valid_until: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), index=True)
     """``open``, ``proposed`` (in a pending proposal) or ``bound``."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -259,7 +280,7 @@ class MatchingRun(Base):
     bound: Mapped[int] = mapped_column(BigInteger)
     optimal: Mapped[bool] = mapped_column(Boolean)
     seconds: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -287,7 +308,7 @@ class ProposalLeg(Base):
     """Value of the goods it gives, unit of account, at the run's rates."""
     answer: Mapped[str] = mapped_column(String(20))
     """``pending``, ``accepted`` or ``declined``."""
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     answered_by: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -296,8 +317,8 @@ class ClearingRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     as_of: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(100))
     unit_of_account: Mapped[str] = mapped_column(CODE)
     obligations: Mapped[int] = mapped_column(Integer)
@@ -346,7 +367,7 @@ class SettlementInstruction(Base):
     local_currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
     local_amount: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(20))
-    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     confirmed_by: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -366,7 +387,7 @@ class JournalEntry(Base):
     memo: Mapped[str] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("clearing_runs.id"))
     instruction_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_instructions.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor: Mapped[str] = mapped_column(String(100))
 
 
