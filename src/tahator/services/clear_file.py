@@ -187,7 +187,8 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
         or np.any((text[starts] == ord("0")) & (lengths > 1))
     ):
         return None
-    values = np.fromstring(body.replace(b"\n", b",").decode(), dtype=np.int64, sep=",")
+    decoded = body.decode()  # ASCII digits, commas and line breaks only
+    values = np.fromstring(decoded.replace("\n", ","), dtype=np.int64, sep=",")
     values = values.reshape(-1, width)
     debtors, creditors, amounts = values[:, -3], values[:, -2], values[:, -1]
     if np.any(debtors == creditors):
@@ -203,7 +204,7 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
     rank = np.empty_like(appearance)
     rank[appearance] = np.arange(appearance.size)
     numbers, index = numbers[appearance], rank[index]
-    rows = body.decode().split("\n")
+    rows = decoded.split("\n")
     columns = {"id": [row.partition(",")[0] for row in rows]} if width == 4 else {}
     return ObligationFile(
         label,
