@@ -6,11 +6,13 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import Cli, write
 from tests.integration.conftest import firms_file
+from tests.integration.test_barter import application as valid_application
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR", "IR-2": "IR"}
 
@@ -24,37 +26,10 @@ def db(tmp_path: Path, cli: Cli) -> str:
     return url
 
 
-def application(tmp_path: Path, **changes: object) -> Path:
-    data = {
-        "applicant": "PK-1",
-        "counterparty": "IR-1",
-        "partner_country": "IR",
-        "imports": [
-            {
-                "hs": "27111900",
-                "description": "LPG",
-                "quantity": "500",
-                "unit": "t",
-                "value": "300000.00",
-                "currency": "USD",
-            }
-        ],
-        "exports": [
-            {
-                "hs": "10063010",
-                "description": "rice",
-                "quantity": "400000",
-                "unit": "kg",
-                "value": "290000.00",
-                "currency": "USD",
-            }
-        ],
-        "valid_from": "2025-10-20",
-        "valid_until": "2026-06-30",
-        "origin_declared": True,
-    } | changes
+def application(tmp_path: Path, **changes: Any) -> Path:
+    """The integration tests' valid application, with ``changes``, as a file."""
     path = tmp_path / "application.json"
-    path.write_text(json.dumps(data))
+    path.write_text(json.dumps(valid_application(**changes)))
     return path
 
 
