@@ -47,6 +47,8 @@ barter_app = typer.Typer(help="Barter authorizations under the barter order.", n
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 offers_app = typer.Typer(help="Offers on the barter marketplace.", no_args_is_help=True)
 proposals_app = typer.Typer(help="Barter rings proposed by matching runs.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the API and web UI, and their roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 for sub_app, name in (
     (db_app, "db"),
     (corridor_app, "corridor"),
@@ -61,6 +63,8 @@ for sub_app, name in (
     (report_app, "report"),
     (offers_app, "offers"),
     (proposals_app, "proposals"),
+    (users_app, "users"),
+    (audit_app, "audit"),
 ):
     app.add_typer(sub_app, name=name)
 
@@ -308,7 +312,7 @@ def corridor_rate(
 
     day = _date(valid_from, "--from")
     with use_case() as session:
-        corridor.set_rate(session, currency, rate, day)
+        corridor.set_rate(session, currency, rate, day, _actor())
     print(f"{currency.upper()} {rate} per unit of account from {day.isoformat()}")
 
 
@@ -320,7 +324,7 @@ def corridor_credit_line(
     from tahator.services import corridor
 
     with use_case() as session:
-        corridor.set_credit_line(session, country, amount)
+        corridor.set_credit_line(session, country, amount, _actor())
     print(f"credit line of {country.upper()}'s clearing account: {amount}")
 
 
@@ -967,6 +971,133 @@ def _date(text: str, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         fail(TahatorError(f"{option}: {text!r} is not a date (YYYY-MM-DD)"))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API (/api/v1, docs at /api/docs) and the web UI."""
+    from tahator.store.database import URL_VARIABLE, database_url
+
+    url = database_url(_database["url"])
+    with use_case(url):
+        pass  # the database must be reachable and migrated before anyone is served
+    os.environ[URL_VARIABLE] = url
+    if _policy["path"] is not None:
+        os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
+    _serve(host, port, workers)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    print(f"Tahator on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
+    uvicorn.run(
+        "tahator.api.app:factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(metavar="NAME")],
+    role: Annotated[str, typer.Option(help="operator, customs, bank, trader or auditor")],
+    firm: Annotated[str | None, typer.Option(help="The firm a trader acts for")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a user; the password comes from standard input (never the command line)."""
+    from tahator.services import users
+
+    if not password_stdin:
+        fail(TahatorError("give the password on standard input with --password-stdin"))
+    password = sys.stdin.readline().rstrip("\r\n")
+    with use_case() as session:
+        view = users.create_user(session, username, role, password, _actor(), firm)
+    if as_json:
+        print_json(view)
+    else:
+        print(f"user {view['username']} created ({view['role']})")
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOption = False) -> None:
+    """List users and their roles."""
+    from tahator.services import users
+
+    with use_case() as session:
+        rows = users.list_users(session)
+    _print_rows(rows, as_json, ("username", "role", "firm", "disabled", "locked_until"), "users")
+
+
+@users_app.command("revoke-tokens")
+def users_revoke_tokens(username: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
+    """Revoke every live token and session of a user."""
+    from tahator.services import users
+
+    with use_case() as session:
+        count = users.revoke_all(session, username, _actor())
+    print(f"{count} tokens revoked")
+
+
+@users_app.command("unlock")
+def users_unlock(username: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
+    """Clear a user's failed sign-ins and lock."""
+    from tahator.services import users
+
+    with use_case() as session:
+        users.unlock(session, username, _actor())
+    print(f"user {username} unlocked")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOption = False) -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first broken record."""
+    from tahator.services import audit
+
+    with use_case() as session:
+        count, broken = audit.verify(session)
+    if as_json:
+        print_json(
+            {
+                "ok": broken is None,
+                "records": count,
+                "first_break": broken.id if broken else None,
+                "reason": broken.reason if broken else None,
+            }
+        )
+    elif broken is None:
+        print(f"audit log intact: {count} records")
+    else:
+        print(f"audit record {broken.id} is broken: {broken.reason}", file=sys.stderr)
+    if broken is not None:
+        raise typer.Exit(EXIT_BROKEN)
+
+
+@audit_app.command("list")
+def audit_list(
+    after: Annotated[int, typer.Option(help="Only records after this id")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many")] = 100,
+    actor: Annotated[str | None, typer.Option(help="Only this actor's")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List audit records, oldest first."""
+    from tahator.services import audit
+
+    with use_case() as session:
+        rows = audit.list_records(session, after_id=after, limit=limit, actor=actor, action=action)
+    _print_rows(rows, as_json, ("id", "at", "actor", "action", "subject"), "audit log")
 
 
 def main() -> None:

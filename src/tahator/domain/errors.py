@@ -36,3 +36,10 @@ class InputError(TahatorError):
 
 class AmountOverflowError(TahatorError):
     """A total would not fit the signed 64-bit integers the solvers and database use."""
+
+
+class NotFoundError(InputError):
+    """The thing asked for does not exist (or, to this user, may as well not)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Problem(message)])

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 from tahator.domain import barter
 from tahator.domain.barter import Applicant, Application, GoodsLine, Party, State
 from tahator.domain.corridor import to_unit_of_account
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
+from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
@@ -291,6 +292,18 @@ def submit(
                 value_unit=value_unit,
             )
         )
+    audit.record(
+        session,
+        actor,
+        "barter.apply",
+        f"authorization:{authorization.id}",
+        None,
+        {
+            "applicant": authorization.applicant,
+            "counterparty": authorization.counterparty,
+            "state": str(State.SUBMITTED),
+        },
+    )
     return {"id": authorization.id, "state": str(State.SUBMITTED)}
 
 
@@ -301,7 +314,7 @@ def _authorization(session: Session, authorization_id: int, *, lock: bool = Fals
     query = select(Authorization).where(Authorization.id == authorization_id)
     found = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if found is None:
-        raise InputError([Problem(f"no barter authorization {authorization_id}")])
+        raise NotFoundError(f"no barter authorization {authorization_id}")
     return found
 
 
@@ -344,7 +357,26 @@ def authorize(
     authorization.authorized_on = as_of
     authorization.deadline = barter.deadline(as_of, policy)
     authorization.decided_by = actor
-    return show(session, policy, authorization_id)
+    view = show(session, policy, authorization_id)
+    _audit_state(session, actor, "barter.authorize", view, State.SUBMITTED)
+    return view
+
+
+def _audit_state(
+    session: Session, actor: str, action: str, view: dict[str, Any], before: str
+) -> None:
+    """Record an authorization's change of state."""
+    audit.record(
+        session,
+        actor,
+        action,
+        f"authorization:{view['id']}",
+        {"state": before},
+        {
+            key: view[key]
+            for key in ("state", "approval_number", "deadline", "rejection_reason", "closed_on")
+        },
+    )
 
 
 def reject(
@@ -361,7 +393,9 @@ def reject(
     authorization.state = State.REJECTED
     authorization.rejection_reason = reason.strip()
     authorization.decided_by = actor
-    return show(session, policy, authorization_id)
+    view = show(session, policy, authorization_id)
+    _audit_state(session, actor, "barter.reject", view, State.SUBMITTED)
+    return view
 
 
 # --- declaring goods and balancing --------------------------------------------
@@ -456,6 +490,7 @@ def declare(
     if not unit.strip() or len(unit) > barter.MAX_UNIT:
         problems.append(Problem(f"must be 1 to {barter.MAX_UNIT} characters", field="unit"))
     totals = _totals(session, authorization_id)
+    before_state = authorization.state
     window = (authorization.authorized_on or date.max, authorization.deadline or date.min)
     problems += barter.declaration_problems(
         policy,
@@ -504,6 +539,14 @@ def declare(
         )
     view = show(session, policy, authorization_id)
     view["declaration"] = _declaration_view(declaration, corridor.digits, corridor.unit_digits)
+    audit.record(
+        session,
+        actor,
+        "barter.declare",
+        f"authorization:{authorization_id}",
+        {"state": before_state},
+        {"state": view["state"], "declaration": view["declaration"]},
+    )
     return view
 
 
@@ -591,6 +634,7 @@ def sweep(session: Session, policy: Policy, as_of: date, actor: str) -> dict[str
             actor,
         )
         cancelled.append(show(session, policy, authorization.id))
+        _audit_state(session, actor, "barter.cancel", cancelled[-1], State.AUTHORIZED)
     return {"as_of": as_of.isoformat(), "cancelled": cancelled}
 
 

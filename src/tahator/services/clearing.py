@@ -26,9 +26,10 @@ from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.clearing import max_setoff
 from tahator.domain.corridor import from_unit_of_account, to_unit_of_account
-from tahator.domain.errors import AmountOverflowError, InputError, Problem
+from tahator.domain.errors import AmountOverflowError, NotFoundError
 from tahator.domain.money import MAX_MINOR, format_amount
 from tahator.domain.settlement import InstructionKind, Remaining, settle
+from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.clear_file import settlement_summary
 from tahator.services.common import now
@@ -286,7 +287,9 @@ def run_clearing(
             figures=figures,
         )
     )
-    return run_summary(session, run_id)
+    summary = run_summary(session, run_id)
+    audit.record(session, actor, "clearing.run", f"clearing_run:{run_id}", None, summary)
+    return summary
 
 
 def _to_unit(
@@ -343,7 +346,7 @@ def _carried_over(
 def run_summary(session: Session, run_id: int) -> dict[str, Any]:
     run = session.get(ClearingRun, run_id)
     if run is None:
-        raise InputError([Problem(f"no clearing run {run_id}")])
+        raise NotFoundError(f"no clearing run {run_id}")
     digits = corridors.load(session).unit_digits
     return {
         "run_id": run.id,
@@ -437,3 +440,32 @@ def instruction_view(
         "confirmed_at": i.confirmed_at.isoformat() if i.confirmed_at else None,
         "confirmed_by": i.confirmed_by,
     }
+
+
+def setoff_notices(session: Session, run_id: int, firm: str | None = None) -> list[dict[str, Any]]:
+    """Each obligation a run set off, in its own currency and the unit of account:
+    the notice its debtor and creditor receive.  ``firm`` keeps those it is party to."""
+    run_summary(session, run_id)  # NotFoundError for an unknown run
+    corridor = corridors.load(session)
+    query = (
+        select(SetoffNotice, Obligation)
+        .join(Obligation, Obligation.id == SetoffNotice.obligation_id)
+        .where(SetoffNotice.run_id == run_id)
+        .order_by(SetoffNotice.obligation_id)
+    )
+    if firm is not None:
+        query = query.where((Obligation.debtor == firm) | (Obligation.creditor == firm))
+    return [
+        {
+            "obligation": o.id,
+            "reference": o.reference,
+            "debtor": o.debtor,
+            "creditor": o.creditor,
+            "currency": o.currency,
+            "before": format_amount(n.before, corridor.digits[o.currency]),
+            "setoff": format_amount(n.setoff, corridor.digits[o.currency]),
+            "after": format_amount(n.after, corridor.digits[o.currency]),
+            "setoff_unit": format_amount(n.setoff_unit, corridor.unit_digits),
+        }
+        for n, o in session.execute(query)
+    ]

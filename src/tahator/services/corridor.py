@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tahator.domain.corridor import COUNTRY_CURRENCY, COUNTRY_NAMES, CURRENCY_DIGITS, Rate
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
+from tahator.services import audit
 from tahator.store.schema import ClearingAccount, Corridor, Country, Currency, FxRate
 
 DEFAULT_CORRIDOR = "PK-IR"
@@ -99,7 +100,9 @@ def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rat
     return {c: found[c] for c in currencies}
 
 
-def set_rate(session: Session, currency: str, rate: str, valid_from: date) -> None:
+def set_rate(
+    session: Session, currency: str, rate: str, valid_from: date, actor: str = "system"
+) -> None:
     """Record units of ``currency`` per unit of account from ``valid_from`` on."""
     corridor = load(session)
     currency = currency.upper()
@@ -112,13 +115,16 @@ def set_rate(session: Session, currency: str, rate: str, valid_from: date) -> No
     if not value.is_finite() or value <= 0 or not -9 <= value.adjusted() <= 12 or len(rate) > 40:
         raise InputError([Problem(f"rate {rate!r} must be a positive number from 1e-9 to 1e12")])
     existing = session.get(FxRate, (currency, valid_from))
+    before = None if existing is None else {"rate": existing.rate}
     if existing is None:
         session.add(FxRate(currency=currency, valid_from=valid_from, rate=str(value)))
     else:
         existing.rate = str(value)
+    subject = f"rate:{currency}:{valid_from.isoformat()}"
+    audit.record(session, actor, "corridor.rate", subject, before, {"rate": str(value)})
 
 
-def set_credit_line(session: Session, country: str, amount: str) -> int:
+def set_credit_line(session: Session, country: str, amount: str, actor: str = "system") -> int:
     """Set a clearing account's credit line (decimal, unit of account)."""
     corridor = load(session)
     account = session.get(ClearingAccount, country.upper())
@@ -130,7 +136,16 @@ def set_credit_line(session: Session, country: str, amount: str) -> int:
         raise InputError([Problem(str(error), field="credit line")]) from error
     if minor > MAX_MINOR:
         raise InputError([Problem("credit line too large")])
+    before = account.credit_line
     account.credit_line = minor
+    audit.record(
+        session,
+        actor,
+        "corridor.credit_line",
+        f"clearing_account:{account.country}",
+        {"credit_line": before},
+        {"credit_line": minor},
+    )
     return minor
 
 

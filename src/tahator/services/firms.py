@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import tax_id_problem
 from tahator.domain.errors import InputError, Problem
+from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now, parse_flag
 from tahator.services.tables import Problems, read_table
@@ -35,10 +36,12 @@ class FirmRecord:
     state_enterprise: bool
 
 
-def import_firms(session: Session, path: Path, actor: str) -> ImportResult:
+def import_firms(
+    session: Session, path: Path, actor: str, *, data: bytes | None = None
+) -> ImportResult:
     """Register the firms in ``path`` (all or none); re-importing changes nothing."""
     corridor = corridors.load(session)
-    table = read_table(path, FIRM_COLUMNS, FIRM_OPTIONAL)
+    table = read_table(path, FIRM_COLUMNS, FIRM_OPTIONAL, data=data)
     columns = table.columns
     problems = Problems()
     records: dict[str, FirmRecord] = {}
@@ -130,6 +133,14 @@ def import_firms(session: Session, path: Path, actor: str) -> ImportResult:
         alias_rows = [{"firm_id": r.id, "alias": a} for r in new for a in r.aliases]
         if alias_rows:
             session.execute(insert(FirmAlias), alias_rows)
+        audit.record(
+            session,
+            actor,
+            "firms.register",
+            f"file:{path.name}",
+            None,
+            {"firms": [r.id for r in new]},
+        )
     return ImportResult(table.rows, len(new), len(records) - len(new))
 
 
@@ -210,6 +221,14 @@ def create_consortium(
     )
     session.flush()
     session.add_all(ConsortiumMember(consortium_id=consortium_id, firm_id=m) for m in all_members)
+    audit.record(
+        session,
+        actor,
+        "consortium.create",
+        f"consortium:{consortium_id}",
+        None,
+        {"name": name, "lead": lead, "members": all_members},
+    )
 
 
 def list_consortia(session: Session) -> list[dict[str, object]]:

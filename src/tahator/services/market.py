@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.barter import MAX_UNIT, Application, GoodsLine, parse_quantity
 from tahator.domain.corridor import to_unit_of_account
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.matching import best_rings
 from tahator.domain.money import format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
-from tahator.services import barter
+from tahator.services import audit, barter
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
@@ -66,10 +66,12 @@ def _is_hs(text: str, low: int = 4) -> bool:
     return text.isascii() and text.isdigit() and low <= len(text) <= 10
 
 
-def import_offers(session: Session, path: Path, actor: str) -> dict[str, int]:
+def import_offers(
+    session: Session, path: Path, actor: str, *, data: bytes | None = None
+) -> dict[str, int]:
     """Register the offers in ``path``, all or none; importing it again changes nothing."""
     corridor = corridors.load(session)
-    table = read_table(path, OFFER_COLUMNS)
+    table = read_table(path, OFFER_COLUMNS, data=data)
     c = table.columns
     problems = Problems()
     firms = set(session.scalars(select(Firm.id)))
@@ -159,6 +161,15 @@ def import_offers(session: Session, path: Path, actor: str) -> dict[str, int]:
         Offer,
         [r | {"status": OfferStatus.OPEN, "created_at": created, "created_by": actor} for r in new],
     )
+    if new:
+        audit.record(
+            session,
+            actor,
+            "offers.register",
+            f"file:{path.name}",
+            None,
+            {"offers": [r["id"] for r in new]},
+        )
     return {"rows": table.rows, "created": len(new), "unchanged": len(rows) - len(new)}
 
 
@@ -320,14 +331,23 @@ def match(
         )
         for i in cycle:
             offers[i].status = OfferStatus.PROPOSED
-    return matching_run_view(session, run.id)
+    view = matching_run_view(session, run.id)
+    audit.record(
+        session,
+        actor,
+        "matching.run",
+        f"matching_run:{run.id}",
+        None,
+        {k: view[k] for k in ("cap", "offers", "arcs", "rings", "value", "bound", "optimal")},
+    )
+    return view
 
 
 def matching_run_view(session: Session, run_id: int) -> dict[str, Any]:
     digits = corridors.load(session).unit_digits
     run = session.get(MatchingRun, run_id)
     if run is None:
-        raise InputError([Problem(f"no matching run {run_id}")])
+        raise NotFoundError(f"no matching run {run_id}")
     proposals = list(
         session.scalars(select(Proposal.id).where(Proposal.run_id == run_id).order_by(Proposal.id))
     )
@@ -354,7 +374,7 @@ def _proposal(session: Session, proposal_id: int) -> tuple[Proposal, list[Propos
         select(Proposal).where(Proposal.id == proposal_id).with_for_update()
     ).scalar_one_or_none()
     if proposal is None:
-        raise InputError([Problem(f"no proposal {proposal_id}")])
+        raise NotFoundError(f"no proposal {proposal_id}")
     legs = list(
         session.scalars(
             select(ProposalLeg)
@@ -428,6 +448,14 @@ def decline(
     proposal.state, proposal.decided_on = ProposalState.DECLINED, as_of
     for offer in session.scalars(select(Offer).where(Offer.id.in_([leg.offer_id for leg in legs]))):
         offer.status = OfferStatus.OPEN
+    audit.record(
+        session,
+        actor,
+        "proposal.decline",
+        f"proposal:{proposal_id}",
+        {"state": ProposalState.PROPOSED},
+        {"state": ProposalState.DECLINED, "firm": firm},
+    )
     return show_proposal(session, proposal_id)
 
 
@@ -446,6 +474,14 @@ def accept(
     view: dict[str, Any] = {}
     if all(other.answer == "accepted" for other in legs):
         view = _bind(session, policy, proposal, legs, as_of, actor)
+    audit.record(
+        session,
+        actor,
+        "proposal.accept",
+        f"proposal:{proposal_id}",
+        {"state": ProposalState.PROPOSED},
+        {"state": proposal.state, "firm": firm},
+    )
     return show_proposal(session, proposal_id) | view
 
 

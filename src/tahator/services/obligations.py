@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
+from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
@@ -32,14 +34,16 @@ class Status:
     """Its cross-border remainder was handed to the clearing accounts."""
 
 
-def import_obligations(session: Session, path: Path, actor: str) -> ImportResult:
+def import_obligations(
+    session: Session, path: Path, actor: str, *, data: bytes | None = None
+) -> ImportResult:
     """Register the obligations in ``path``, all or none; a re-import changes nothing.
 
     Each row's ``id`` is the submitter's reference, unique per debtor.  A row equal
     to a stored obligation is skipped; one that differs from it is an error.
     """
     corridor = corridors.load(session)
-    table = read_table(path, OBLIGATION_COLUMNS)
+    table = read_table(path, OBLIGATION_COLUMNS, data=data)
     c = table.columns
     problems = Problems()
     firms = dict(session.execute(select(Firm.id, Firm.status)).all())
@@ -150,7 +154,22 @@ def import_obligations(session: Session, path: Path, actor: str) -> ImportResult
             )
         memo = f"{len(new)} obligations from {path.name}"
         post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
+        audit.record(
+            session,
+            actor,
+            "obligations.register",
+            f"file:{path.name}",
+            None,
+            {"count": len(new), "total_by_currency": _totals_by_currency(new)},
+        )
     return ImportResult(table.rows, len(new), len(rows) - len(new))
+
+
+def _totals_by_currency(new: list[Any]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for _, (_, amount, currency, _) in new:
+        totals[currency] = totals.get(currency, 0) + amount
+    return totals
 
 
 def create_obligation(
@@ -194,6 +213,22 @@ def create_obligation(
     registered = ledger.EntryBuilder()
     registered.transfer(ledger.receivable(creditor), ledger.payable(debtor), currency, amount)
     post(session, registered.build(ledger.EntryKind.OBLIGATIONS, f"{reference} ({origin})"), actor)
+    audit.record(
+        session,
+        actor,
+        "obligation.create",
+        f"obligation:{obligation.id}",
+        None,
+        {
+            "reference": reference,
+            "debtor": debtor,
+            "creditor": creditor,
+            "amount": amount,
+            "currency": currency,
+            "origin": origin,
+            "liable": list(liable),
+        },
+    )
     return obligation
 
 
@@ -221,9 +256,18 @@ def _stored(
 
 
 def list_obligations(
-    session: Session, firm: str | None = None, status: str | None = None
+    session: Session,
+    firm: str | None = None,
+    status: str | None = None,
+    *,
+    number: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, object]]:
-    """Obligations, optionally of one firm (as debtor or creditor) or one status."""
+    """Obligations, optionally of one firm (as debtor or creditor) or one status.
+
+    ``number`` picks one; ``after`` and ``limit`` page through them by number.
+    """
     corridor = corridors.load(session)
     liable: dict[int, list[str]] = {}
     for obligation_id, liable_firm in session.execute(
@@ -242,6 +286,12 @@ def list_obligations(
         )
     if status is not None:
         query = query.where(Obligation.status == status)
+    if number is not None:
+        query = query.where(Obligation.id == number)
+    if after is not None:
+        query = query.where(Obligation.id > after)
+    if limit is not None:
+        query = query.limit(limit)
     return [
         {
             "id": o.reference,

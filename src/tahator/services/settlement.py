@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.settlement import InstructionKind
+from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionStatus, instruction_view
 from tahator.services.common import now
@@ -25,7 +26,7 @@ def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]
         .with_for_update()
     ).scalar_one_or_none()
     if instruction is None:
-        raise InputError([Problem(f"no settlement instruction {instruction_id}")])
+        raise NotFoundError(f"no settlement instruction {instruction_id}")
     if instruction.status == InstructionStatus.CONFIRMED:
         raise InputError(
             [
@@ -48,6 +49,7 @@ def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]
             ledger.payout(instruction.firm_id), account, unit, instruction.amount
         )
         kind = ledger.EntryKind.PAYOUT
+    before = instruction_view(instruction, corridor.digits, corridor.unit_digits)
     instruction.status = InstructionStatus.CONFIRMED
     instruction.confirmed_at = now()
     instruction.confirmed_by = actor
@@ -57,7 +59,11 @@ def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]
         actor,
         instruction_id=instruction_id,
     )
-    return instruction_view(instruction, corridor.digits, corridor.unit_digits)
+    after = instruction_view(instruction, corridor.digits, corridor.unit_digits)
+    audit.record(
+        session, actor, "settlement.confirm", f"instruction:{instruction_id}", before, after
+    )
+    return after
 
 
 def list_instructions(

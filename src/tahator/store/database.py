@@ -20,6 +20,7 @@ from tahator.domain.errors import TahatorError
 
 DEFAULT_URL = "sqlite:///var/tahator.db"
 URL_VARIABLE = "TAHATOR_DATABASE_URL"
+READ_ONLY = "tahator_read_only"
 SQLITE_BUSY_MS = 30_000
 """How long a SQLite writer waits for another (a second clearing run, say)."""
 
@@ -57,10 +58,22 @@ def make_engine(url: str | None = None) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection):  # type: ignore[no-untyped-def]
         # Take the write lock at the start: a transaction that reads, then writes
-        # cannot then fail half-way because another writer came first.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # cannot then fail half-way because another writer came first.  Readers
+        # (``reading``) take no lock, so they never wait for a clearing run.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for reads only: one consistent snapshot, no write lock taken."""
+    # Closing the session rolls the (read-only) transaction back.
+    with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+        yield session
 
 
 @contextmanager

@@ -1,0 +1,78 @@
+"""The ASGI application: the API under ``/api/v1`` (and, with it, the web UI).
+
+``create_app`` reads the database URL and policy from the environment
+(``TAHATOR_DATABASE_URL``, ``TAHATOR_POLICY``), so each uvicorn worker builds
+its own engine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from tahator.api import audit, auth, barter, clearing, firms, market, obligations, problems
+from tahator.store.database import make_engine
+
+API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Larger requests get a 413 before anything reads them."""
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'none'"
+    ),
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+
+
+class Guard(BaseHTTPMiddleware):
+    """Refuses oversized bodies (413) and puts secure headers on every response."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            response: Response = problems.problem(
+                request, 413, f"the request is larger than {MAX_BODY_BYTES} bytes"
+            )
+        else:
+            response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith(API_PREFIX):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:
+    """The whole application over one database."""
+    app = FastAPI(
+        title="Tahator",
+        summary="A clearing house for cross-border trade without cross-border payments",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.engine = make_engine(database_url)
+    policy = policy_path or os.environ.get("TAHATOR_POLICY")
+    app.state.policy_path = Path(policy) if policy else None
+    problems.install(app)
+    app.add_middleware(Guard)
+    api = APIRouter(prefix=API_PREFIX, responses=problems.ERROR_RESPONSES)
+    for module in (auth, firms, obligations, clearing, barter, market, audit):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app
+
+
+def factory() -> FastAPI:
+    """For ``uvicorn --factory``: the database and policy come from the environment."""
+    return create_app()

@@ -1,0 +1,76 @@
+"""Signing in: tokens by OAuth2's password flow, and revoking them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from tahator.api.deps import Who, bearer, engine_of
+from tahator.api.problems import ApiError
+from tahator.services import users
+from tahator.store.database import transaction
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    firm: str | None
+
+
+def sign_in(request: Request, username: str, password: str, kind: str) -> tuple[str, int]:
+    """A new token of ``kind`` for the right password; 401 or 429 otherwise.
+
+    A failure is committed (the failure count is the point), then reported.
+    """
+    failure: users.AuthenticationError | users.LockedError | None = None
+    with transaction(engine_of(request)) as session:
+        try:
+            principal = users.authenticate(session, username, password)
+        except (users.AuthenticationError, users.LockedError) as error:
+            failure = error
+        else:
+            token, lifetime = users.issue_token(session, principal, kind=kind)
+    if isinstance(failure, users.LockedError):
+        raise ApiError(429, str(failure), headers={"Retry-After": str(failure.retry_after)})
+    if failure is not None:
+        raise ApiError(401, str(failure), headers={"WWW-Authenticate": "Bearer"})
+    return token, lifetime
+
+
+@router.post("/token", response_model=Token)
+def token(
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> dict[str, Any]:
+    """Exchange a username and password (form fields) for a bearer token."""
+    access_token, lifetime = sign_in(request, form.username, form.password, "api")
+    return {"access_token": access_token, "token_type": "bearer", "expires_in": lifetime}
+
+
+@router.post("/revoke", status_code=204, response_class=Response)
+def revoke(request: Request, principal: Who) -> Response:
+    """Revoke the token this request carries (sign out)."""
+    credentials = request.headers.get("Authorization", "")
+    _, _, value = credentials.partition(" ")
+    with transaction(engine_of(request)) as session:
+        users.revoke_token(session, value.strip())
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=Me)
+def me(principal: Who) -> dict[str, Any]:
+    """Who the token belongs to."""
+    return {"username": principal.username, "role": principal.role, "firm": principal.firm}
+
+
+__all__ = ["bearer", "router"]

@@ -1,0 +1,250 @@
+"""Barter authorizations under the barter order, their declarations, and the report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tahator.api.deps import (
+    READERS,
+    Cursor,
+    Limit,
+    Reader,
+    firm_scope,
+    hide_unless,
+    page,
+    policy_of,
+    require,
+    write,
+)
+from tahator.api.problems import ApiError
+from tahator.domain.policy import Policy
+from tahator.services import barter, clearing, corridor
+from tahator.services.users import Principal
+from tahator.store.schema import Authorization, ConsortiumMember
+
+router = APIRouter(tags=["barter"])
+AnyReader = Annotated[Principal, Depends(require(*READERS))]
+Applicant = Annotated[Principal, Depends(require("operator", "trader"))]
+Customs = Annotated[Principal, Depends(require("customs"))]
+Sweeper = Annotated[Principal, Depends(require("customs", "operator"))]
+BarterReader = Annotated[Principal, Depends(require("operator", "customs", "trader", "auditor"))]
+PolicyDep = Annotated[Policy, Depends(policy_of)]
+
+
+class GoodsLine(BaseModel):
+    hs: str = Field(description="HS code, 6 to 10 digits")
+    description: str
+    quantity: str = Field(description="A decimal string")
+    unit: str
+    value: str = Field(description="A decimal string in `currency`")
+    currency: str
+
+
+class ApplicationIn(BaseModel):
+    applicant: str = Field(description="A firm or a consortium")
+    counterparty: str
+    partner_country: str
+    imports: list[GoodsLine]
+    exports: list[GoodsLine]
+    valid_from: str
+    valid_until: str
+    origin_declared: bool
+    reference: str | None = Field(None, description="The applicant's own; a retry files once")
+
+
+class AuthorizeIn(BaseModel):
+    as_of: date | None = Field(None, description="The authorization date (default today)")
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class DeclarationIn(BaseModel):
+    direction: Literal["import", "export"]
+    hs: str
+    quantity: str
+    unit: str
+    value: str
+    currency: str
+    date: date
+    reference: str | None = Field(None, description="The goods declaration number")
+
+
+class SweepIn(BaseModel):
+    as_of: date
+
+
+class AuthorizationSummary(BaseModel):
+    id: int
+    state: str
+    applicant: str
+    counterparty: str
+    partner_country: str
+    approval_number: str | None
+    deadline: str | None
+    planned_import: str
+    planned_export: str
+
+
+class AuthorizationPage(BaseModel):
+    items: list[AuthorizationSummary]
+    next_cursor: str | None
+
+
+def _visible(session: Session, principal: Principal, authorization_id: int) -> None:
+    """404 for a trader whose firm is no party to the authorization."""
+    if principal.role != "trader":
+        return
+    a = session.get(Authorization, authorization_id)
+    parties = set() if a is None else {a.applicant, a.counterparty}
+    if a is not None and a.consortium:
+        parties.update(
+            session.scalars(
+                select(ConsortiumMember.firm_id).where(
+                    ConsortiumMember.consortium_id == a.consortium
+                )
+            )
+        )
+    hide_unless(principal, principal.firm in parties, f"barter authorization {authorization_id}")
+
+
+@router.post("/barter/authorizations", status_code=201)
+def apply(
+    request: Request, body: ApplicationIn, principal: Applicant, policy: PolicyDep
+) -> JSONResponse:
+    """Apply for a barter authorization; refused whole, every failing rule named."""
+    data = body.model_dump(exclude_none=True)
+
+    def work(session: Session) -> tuple[int, Any]:
+        digits = corridor.load(session).digits
+        application = barter.parse_application(data, digits, "application")
+        if principal.role == "trader" and principal.firm not in _members(
+            session, application.applicant_id
+        ):
+            raise ApiError(403, f"a trader applies for its own firm {principal.firm} only")
+        result = barter.submit(session, policy, application, principal.actor, "application")
+        return 201, barter.show(session, policy, result["id"])
+
+    return write(request, principal, data, work)
+
+
+def _members(session: Session, applicant: str) -> set[str]:
+    members = set(
+        session.scalars(
+            select(ConsortiumMember.firm_id).where(ConsortiumMember.consortium_id == applicant)
+        )
+    )
+    return members or {applicant}
+
+
+@router.get("/barter/authorizations", response_model=AuthorizationPage)
+def list_authorizations(
+    session: Reader,
+    principal: BarterReader,
+    state: str | None = None,
+    firm: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Authorizations, oldest first; a trader sees its own firm's."""
+    rows = barter.list_authorizations(session, state, firm_scope(principal, firm))
+    return page(rows, cursor, limit)
+
+
+@router.get("/barter/authorizations/{authorization_id}")
+def show(
+    authorization_id: int, session: Reader, principal: BarterReader, policy: PolicyDep
+) -> dict[str, Any]:
+    """An authorization with its lines, declarations, balance and deadline."""
+    _visible(session, principal, authorization_id)
+    return barter.show(session, policy, authorization_id)
+
+
+@router.post("/barter/authorizations/{authorization_id}/authorize")
+def authorize(
+    request: Request,
+    authorization_id: int,
+    body: AuthorizeIn,
+    principal: Customs,
+    policy: PolicyDep,
+) -> JSONResponse:
+    """Customs authorizes: an approval number linked to the NTN, and a deadline."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        day = body.as_of or clearing.business_today()
+        return 200, barter.authorize(session, policy, authorization_id, day, principal.actor)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/barter/authorizations/{authorization_id}/reject")
+def reject(
+    request: Request, authorization_id: int, body: RejectIn, principal: Customs, policy: PolicyDep
+) -> JSONResponse:
+    """Customs rejects an application, with a reason."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 200, barter.reject(session, policy, authorization_id, body.reason, principal.actor)
+
+    return write(request, principal, body.model_dump(), work)
+
+
+@router.post("/barter/authorizations/{authorization_id}/declarations", status_code=201)
+def declare(
+    request: Request,
+    authorization_id: int,
+    body: DeclarationIn,
+    principal: Customs,
+    policy: PolicyDep,
+) -> JSONResponse:
+    """Record a goods declaration against an authorization (customs)."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        view = barter.declare(
+            session,
+            policy,
+            authorization_id,
+            direction=body.direction,
+            hs=body.hs,
+            quantity=body.quantity,
+            unit=body.unit,
+            value=body.value,
+            currency=body.currency,
+            on=body.date,
+            actor=principal.actor,
+            reference=body.reference,
+        )
+        return 201, view
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/barter/sweep")
+def sweep(request: Request, body: SweepIn, principal: Sweeper, policy: PolicyDep) -> JSONResponse:
+    """Cancel what is past its deadline; its imbalance becomes an obligation."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 200, barter.sweep(session, policy, body.as_of, principal.actor)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+Quarter = Annotated[str, Query(pattern=r"^\d{4}Q[1-4]$", description="e.g. 2025Q4")]
+
+
+@router.get("/reports/barter")
+def quarterly_report(
+    quarter: Quarter,
+    session: Reader,
+    principal: Annotated[Principal, Depends(require("operator", "customs", "auditor"))],
+) -> dict[str, Any]:
+    """The quarterly barter report to the Ministry of Commerce."""
+    return barter.quarterly_report(session, quarter)

@@ -1,0 +1,169 @@
+"""Clearing runs, their set-off notices, settlement instructions and the ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from tahator.api.deps import READERS, Cursor, Limit, Reader, firm_scope, page, require, write
+from tahator.api.problems import ApiError
+from tahator.services import clearing, ledger, settlement
+from tahator.services.users import Principal
+
+router = APIRouter(tags=["clearing"])
+AnyReader = Annotated[Principal, Depends(require(*READERS))]
+Operator = Annotated[Principal, Depends(require("operator"))]
+Bank = Annotated[Principal, Depends(require("bank"))]
+LedgerReader = Annotated[Principal, Depends(require("operator", "bank", "auditor"))]
+
+
+class RunIn(BaseModel):
+    as_of: date | None = None
+
+
+class RunOut(BaseModel):
+    run_id: int
+    status: str
+    as_of: str
+    obligations: int
+    total: str
+    cleared: str
+
+
+class RunPage(BaseModel):
+    items: list[RunOut]
+    next_cursor: str | None
+
+
+class Notice(BaseModel):
+    obligation: int
+    reference: str
+    debtor: str
+    creditor: str
+    currency: str
+    before: str
+    setoff: str
+    after: str
+    setoff_unit: str
+
+
+class NoticePage(BaseModel):
+    items: list[Notice]
+    next_cursor: str | None
+
+
+class Instruction(BaseModel):
+    id: int
+    run_id: int
+    firm: str
+    country: str
+    kind: str
+    owed: str
+    amount: str
+    unpaid: str
+    local_currency: str
+    local_amount: str
+    status: str
+    confirmed_at: str | None
+    confirmed_by: str | None
+
+
+class InstructionPage(BaseModel):
+    items: list[Instruction]
+    next_cursor: str | None
+
+
+class Balance(BaseModel):
+    account: str
+    currency: str
+    balance: str
+
+
+class Verification(BaseModel):
+    ok: bool
+    breaks: list[str]
+
+
+@router.post("/clearing/runs", status_code=201)
+def start_run(request: Request, body: RunIn, principal: Operator) -> JSONResponse:
+    """Run a clearing run: the largest set-off, then settlement through the clearing accounts."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 201, clearing.run_clearing(session, principal.actor, body.as_of)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.get("/clearing/runs", response_model=RunPage)
+def list_runs(
+    session: Reader, principal: AnyReader, cursor: Cursor = None, limit: Limit = 100
+) -> dict[str, Any]:
+    """Clearing runs, oldest first."""
+    return page(clearing.list_runs(session), cursor, limit, key="run_id")
+
+
+@router.get("/clearing/runs/{run_id}")
+def show_run(run_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+    """A run's totals, positions and instructions; a trader sees its own firm's part."""
+    return clearing.show_run(session, run_id, firm_scope(principal, None))
+
+
+@router.get("/clearing/runs/{run_id}/notices", response_model=NoticePage)
+def notices(
+    run_id: int,
+    session: Reader,
+    principal: AnyReader,
+    firm: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Set-off notices: what the run set off of each obligation."""
+    rows = clearing.setoff_notices(session, run_id, firm_scope(principal, firm))
+    return page(rows, cursor, limit, key="obligation")
+
+
+@router.get("/settlement/instructions", response_model=InstructionPage)
+def instructions(
+    session: Reader,
+    principal: AnyReader,
+    status: str | None = None,
+    firm: str | None = None,
+    run_id: int | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Domestic payment instructions: collections from debtors, payouts to creditors."""
+    if principal.role == "customs":
+        raise ApiError(403, "a customs officer may not do this")
+    rows = settlement.list_instructions(session, status, firm_scope(principal, firm))
+    if run_id is not None:
+        rows = [r for r in rows if r["run_id"] == run_id]
+    return page(rows, cursor, limit)
+
+
+@router.post("/settlement/instructions/{instruction_id}/confirm", response_model=Instruction)
+def confirm(request: Request, instruction_id: int, principal: Bank) -> JSONResponse:
+    """A bank confirms that a collection or payout was made."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 200, settlement.confirm(session, instruction_id, principal.actor)
+
+    return write(request, principal, None, work)
+
+
+@router.get("/ledger/balances", response_model=list[Balance])
+def balances(session: Reader, principal: LedgerReader) -> list[dict[str, Any]]:
+    """Every ledger account's balance, per currency (sums of journal lines)."""
+    return ledger.balance_rows(session)
+
+
+@router.get("/ledger/verify", response_model=Verification)
+def verify(session: Reader, principal: LedgerReader) -> dict[str, Any]:
+    """Check the ledger's invariants; each break named."""
+    breaks = ledger.verify(session)
+    return {"ok": not breaks, "breaks": breaks}

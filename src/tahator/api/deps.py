@@ -1,0 +1,224 @@
+"""What every endpoint needs: the database, the signed-in user, role checks, pages
+and idempotent writes."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tahator.api.problems import ApiError
+from tahator.domain.audit import canonical
+from tahator.domain.policy import Policy
+from tahator.services import users
+from tahator.services.common import now
+from tahator.services.users import Principal
+from tahator.store.database import reading, transaction
+from tahator.store.schema import IdempotentRequest
+
+bearer = HTTPBearer(auto_error=False, description="A token from `POST /api/v1/auth/token`")
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def policy_of(request: Request) -> Policy:
+    from tahator.services.policy import load_policy
+
+    return load_policy(request.app.state.policy_path)
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    """A read-only snapshot for one request."""
+    with reading(engine_of(request)) as session:
+        yield session
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The user whose bearer token came with the request; 401 otherwise.
+
+    The web UI's session cookie is accepted too, so its pages' scripts can call the API.
+    """
+    token, kind = None, "api"
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        token = credentials.credentials
+    elif request.cookies.get(SESSION_COOKIE):
+        token, kind = request.cookies[SESSION_COOKIE], "session"
+    if not token:
+        raise ApiError(401, "sign in: send a bearer token", headers=UNAUTHORIZED_HEADERS)
+    with reading(engine_of(request)) as session:
+        principal = users.principal_for(session, token, kind)
+    if principal is None:
+        raise ApiError(
+            401, "the token is unknown, expired or revoked", headers=UNAUTHORIZED_HEADERS
+        )
+    request.state.principal = principal
+    return principal
+
+
+SESSION_COOKIE = "tahator_session"
+Who = Annotated[Principal, Depends(current_principal)]
+Reader = Annotated[Session, Depends(read_session)]
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting only ``roles``; 403 for the others."""
+
+    def check(principal: Who) -> Principal:
+        if principal.role not in roles:
+            raise ApiError(403, f"a {principal.role} may not do this")
+        return principal
+
+    return check
+
+
+READERS = ("operator", "customs", "bank", "trader", "auditor")
+
+
+def firm_scope(principal: Principal, firm: str | None) -> str | None:
+    """The firm filter a list runs with: a trader's own firm, whatever was asked."""
+    if principal.role != "trader":
+        return firm
+    if firm is not None and firm != principal.firm:
+        # Another firm's data does not exist for a trader.
+        raise ApiError(404, f"no firm {firm}")
+    return principal.firm
+
+
+def hide_unless(principal: Principal, visible: bool, what: str) -> None:
+    """404 for a trader who may not see ``what``: never a 403 that confirms it exists."""
+    if principal.role == "trader" and not visible:
+        raise ApiError(404, f"no {what}")
+
+
+REQUEST = Path("request")
+"""How problems in a request's body are labelled where a service expects a file."""
+
+
+def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
+    """A CSV file of ``rows``, for the services that validate whole files."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue().encode()
+
+
+# --- pages -------------------------------------------------------------------------
+
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+
+
+def encode_cursor(key: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Any:
+    if cursor is None:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(422, "the cursor is not one this API gave") from error
+
+
+def page(
+    items: list[dict[str, Any]], cursor: str | None, limit: int, key: str = "id"
+) -> dict[str, Any]:
+    """One page of ``items`` (in ascending ``key`` order) after the cursor's key."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        if not isinstance(after, type(items[0][key]) if items else (int, str)):
+            raise ApiError(422, "the cursor is not one this API gave")
+        items = [item for item in items if item[key] > after]
+    chosen = items[:limit]
+    more = len(items) > limit
+    return {"items": chosen, "next_cursor": encode_cursor(chosen[-1][key]) if more else None}
+
+
+# --- idempotent writes ---------------------------------------------------------------
+
+MAX_KEY_LENGTH = 255
+
+
+def write(
+    request: Request,
+    principal: Principal,
+    fingerprint: Any,
+    work: Callable[[Session], tuple[int, Any]],
+) -> JSONResponse:
+    """Run ``work`` in one transaction and answer with what it returns.
+
+    With an ``Idempotency-Key`` header, the first answer is stored in the same
+    transaction as the change, and a retry with the same key gets it back without
+    anything new being done; the same key with another request is a 422.
+    """
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
+        raise ApiError(422, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters")
+    request_hash = hashlib.sha256(
+        canonical(
+            [request.method, request.url.path, str(request.query_params), fingerprint]
+        ).encode()
+    ).hexdigest()
+    engine = engine_of(request)
+    for attempt in range(2):
+        try:
+            with transaction(engine) as session:
+                if key is not None:
+                    stored = session.get(IdempotentRequest, (principal.user_id, key))
+                    if stored is not None:
+                        if stored.body_hash != request_hash:
+                            raise ApiError(
+                                422,
+                                "this Idempotency-Key was used for a different request",
+                            )
+                        return JSONResponse(
+                            json.loads(stored.response),
+                            status_code=stored.status,
+                            headers={"Idempotent-Replayed": "true"},
+                        )
+                    # Claim the key first: a concurrent retry waits here, then replays.
+                    claim = IdempotentRequest(
+                        user_id=principal.user_id,
+                        key=key,
+                        method=request.method,
+                        path=request.url.path,
+                        body_hash=request_hash,
+                        status=0,
+                        response="null",
+                        media_type="application/json",
+                        created_at=now(),
+                    )
+                    session.add(claim)
+                    session.flush()
+                status, payload = work(session)
+                content = jsonable_encoder(payload)
+                if key is not None:
+                    claim.status = status
+                    claim.response = json.dumps(content)
+            return JSONResponse(content, status_code=status)
+        except IntegrityError:
+            if key is None or attempt:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,229 @@
+"""The barter marketplace: offers, matching runs and the rings they propose."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from tahator.api.deps import (
+    READERS,
+    REQUEST,
+    Cursor,
+    Limit,
+    Reader,
+    csv_bytes,
+    firm_scope,
+    hide_unless,
+    page,
+    policy_of,
+    require,
+    write,
+)
+from tahator.api.problems import ApiError
+from tahator.domain.policy import Policy
+from tahator.services import clearing, market
+from tahator.services.users import Principal
+
+router = APIRouter(tags=["market"])
+AnyReader = Annotated[Principal, Depends(require(*READERS))]
+Trader = Annotated[Principal, Depends(require("trader"))]
+Offerer = Annotated[Principal, Depends(require("operator", "trader"))]
+Operator = Annotated[Principal, Depends(require("operator"))]
+PolicyDep = Annotated[Policy, Depends(policy_of)]
+
+
+class OfferIn(BaseModel):
+    id: str = Field(min_length=1, max_length=100)
+    firm: str
+    gives_hs: str = Field(description="The HS code of the goods given")
+    description: str
+    quantity: str
+    unit: str
+    value: str = Field(description="A decimal string in `currency`")
+    currency: str
+    wants_hs: list[str] = Field(min_length=1, description="HS prefixes of the goods wanted")
+    valid_until: date
+
+
+class OfferOut(BaseModel):
+    id: str
+    firm: str
+    gives_hs: str
+    description: str
+    quantity: str
+    unit: str
+    value: str
+    currency: str
+    wants_hs: list[str]
+    valid_until: str
+    status: str
+
+
+class OfferPage(BaseModel):
+    items: list[OfferOut]
+    next_cursor: str | None
+
+
+class MatchIn(BaseModel):
+    cap: int = Field(3, ge=2, le=6, description="Most offers in a ring")
+    tolerance: Decimal | None = Field(None, ge=0, le=1, description="Default: the policy's")
+    time_limit: float | None = Field(None, gt=0, le=3600, description="Seconds")
+    as_of: date | None = None
+
+
+class AnswerIn(BaseModel):
+    firm: str | None = Field(None, description="Default: the trader's own firm")
+    as_of: date | None = None
+
+
+@router.post("/offers", status_code=201, response_model=OfferOut)
+def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONResponse:
+    """Offer goods for goods."""
+    if principal.role == "trader" and body.firm != principal.firm:
+        hide_unless(principal, False, f"firm {body.firm}")
+    data = csv_bytes(
+        list(market.OFFER_COLUMNS),
+        [
+            [
+                body.id,
+                body.firm,
+                body.gives_hs,
+                body.description,
+                body.quantity,
+                body.unit,
+                body.value,
+                body.currency,
+                "|".join(body.wants_hs),
+                body.valid_until.isoformat(),
+            ]
+        ],
+    )
+
+    def work(session: Session) -> tuple[int, Any]:
+        result = market.import_offers(session, REQUEST, principal.actor, data=data)
+        offer = next(o for o in market.list_offers(session) if o["id"] == body.id.strip())
+        return (201 if result["created"] else 200), offer
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.get("/offers", response_model=OfferPage)
+def list_offers(
+    session: Reader,
+    principal: AnyReader,
+    status: str | None = None,
+    firm: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Offers on the marketplace; a trader sees its own."""
+    return page(market.list_offers(session, status, firm_scope(principal, firm)), cursor, limit)
+
+
+@router.get("/offers/{offer_id}", response_model=OfferOut)
+def get_offer(offer_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
+    """One offer."""
+    found = [o for o in market.list_offers(session) if o["id"] == offer_id]
+    if not found:
+        raise ApiError(404, f"no offer {offer_id}")
+    hide_unless(principal, found[0]["firm"] == principal.firm, f"offer {offer_id}")
+    return found[0]
+
+
+@router.post("/matching/runs", status_code=201)
+def run_matching(
+    request: Request, body: MatchIn, principal: Operator, policy: PolicyDep
+) -> JSONResponse:
+    """Find the rings of at most `cap` offers that exchange the most value, exactly."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        result = market.match(
+            session,
+            policy,
+            principal.actor,
+            as_of=body.as_of or clearing.business_today(),
+            cap=body.cap,
+            tolerance=body.tolerance,
+            time_limit=body.time_limit,
+        )
+        return 201, result
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.get("/matching/runs/{run_id}")
+def matching_run(run_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+    """A matching run: its rings, value, bound and gap."""
+    view = market.matching_run_view(session, run_id)
+    if principal.role == "trader":
+        view["proposals"] = [
+            p for p in view["proposals"] if principal.firm in {leg["firm"] for leg in p["legs"]}
+        ]
+    return view
+
+
+@router.get("/proposals")
+def list_proposals(
+    session: Reader,
+    principal: AnyReader,
+    state: str | None = None,
+    firm: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Proposed rings; a trader sees those its firm is in."""
+    return page(market.list_proposals(session, state, firm_scope(principal, firm)), cursor, limit)
+
+
+@router.get("/proposals/{proposal_id}")
+def show_proposal(proposal_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+    """One proposed ring, leg by leg, with each firm's answer."""
+    view = market.show_proposal(session, proposal_id)
+    firms = {leg["firm"] for leg in view["legs"]}
+    hide_unless(principal, principal.firm in firms, f"proposal {proposal_id}")
+    return view
+
+
+def _answer(
+    request: Request,
+    proposal_id: int,
+    body: AnswerIn,
+    principal: Principal,
+    accept: bool,
+    policy: Policy,
+) -> JSONResponse:
+    firm = firm_scope(principal, body.firm) or ""
+
+    def work(session: Session) -> tuple[int, Any]:
+        view = market.show_proposal(session, proposal_id)
+        hide_unless(
+            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id}"
+        )
+        day = body.as_of or clearing.business_today()
+        if accept:
+            return 200, market.accept(session, policy, proposal_id, firm, day, principal.actor)
+        return 200, market.decline(session, proposal_id, firm, day, principal.actor)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/proposals/{proposal_id}/accept")
+def accept(
+    request: Request, proposal_id: int, body: AnswerIn, principal: Trader, policy: PolicyDep
+) -> JSONResponse:
+    """The trader's firm accepts the ring; when every firm has, it binds."""
+    return _answer(request, proposal_id, body, principal, True, policy)
+
+
+@router.post("/proposals/{proposal_id}/decline")
+def decline(
+    request: Request, proposal_id: int, body: AnswerIn, principal: Trader, policy: PolicyDep
+) -> JSONResponse:
+    """The trader's firm declines the ring; its offers are free for the next run."""
+    return _answer(request, proposal_id, body, principal, False, policy)

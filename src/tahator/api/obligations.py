@@ -1,0 +1,203 @@
+"""Obligations: one at a time, in batches, and a firm's list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from tahator.api.deps import (
+    READERS,
+    REQUEST,
+    Cursor,
+    Limit,
+    Reader,
+    csv_bytes,
+    decode_cursor,
+    encode_cursor,
+    firm_scope,
+    require,
+    write,
+)
+from tahator.api.problems import ApiError
+from tahator.domain.errors import InputError, Problem
+from tahator.services import obligations
+from tahator.services.users import Principal
+from tahator.store.schema import Obligation
+
+router = APIRouter(tags=["obligations"])
+AnyReader = Annotated[Principal, Depends(require(*READERS))]
+Submitter = Annotated[Principal, Depends(require("operator", "trader"))]
+AMOUNT = r"^\d{1,18}(\.\d{1,6})?$"
+MAX_BATCH = 10_000
+
+
+class ObligationIn(BaseModel):
+    reference: str = Field(min_length=1, max_length=100, description="The submitter's own id")
+    debtor: str = Field(min_length=1, max_length=64)
+    creditor: str = Field(min_length=1, max_length=64)
+    amount: str = Field(pattern=AMOUNT, description="A decimal string, e.g. `1250.00`")
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
+    due_date: date
+
+
+class ObligationOut(BaseModel):
+    id: int
+    reference: str
+    debtor: str
+    creditor: str
+    amount: str
+    currency: str
+    due_date: str
+    status: str
+    remaining: str
+    origin: str | None
+    jointly_liable: list[str]
+
+
+class ObligationPage(BaseModel):
+    items: list[ObligationOut]
+    next_cursor: str | None
+
+
+class Batch(BaseModel):
+    obligations: list[ObligationIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchResult(BaseModel):
+    rows: int
+    created: int
+    unchanged: int
+    ids: list[int] = Field(description="The stored obligations' ids, in the batch's order")
+
+
+def _view(row: dict[str, Any]) -> dict[str, Any]:
+    """The API's view: ``id`` is the clearing house's number, ``reference`` the submitter's."""
+    view = dict(row)
+    view["reference"] = view.pop("id")
+    view["id"] = view.pop("number")
+    return view
+
+
+def _check_parties(principal: Principal, items: list[ObligationIn]) -> None:
+    if principal.role != "trader":
+        return
+    problems = [
+        Problem(f"your firm {principal.firm} must be the debtor or the creditor", line=n + 2)
+        for n, item in enumerate(items)
+        if principal.firm not in (item.debtor.strip(), item.creditor.strip())
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _store(session: Session, principal: Principal, items: list[ObligationIn]) -> dict[str, Any]:
+    data = csv_bytes(
+        ["id", "debtor", "creditor", "amount", "currency", "due_date"],
+        [
+            [i.reference, i.debtor, i.creditor, i.amount, i.currency, i.due_date.isoformat()]
+            for i in items
+        ],
+    )
+    result = obligations.import_obligations(session, REQUEST, principal.actor, data=data)
+    keys = [(i.debtor.strip(), i.reference.strip()) for i in items]
+    ids: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for debtor, reference, number in session.execute(
+            select(Obligation.debtor, Obligation.reference, Obligation.id).where(
+                tuple_(Obligation.debtor, Obligation.reference).in_(chunk)
+            )
+        ):
+            ids[debtor, reference] = number
+    return {**result.as_dict(), "ids": [ids[k] for k in keys]}
+
+
+@router.post("/obligations", status_code=201, response_model=ObligationOut)
+def create_obligation(request: Request, body: ObligationIn, principal: Submitter) -> JSONResponse:
+    """Register one obligation: the debtor owes the creditor the amount by the due date.
+
+    Posting the same reference and content again changes nothing (200); the same
+    reference with other content is a 422.
+    """
+    _check_parties(principal, [body])
+
+    def work(session: Session) -> tuple[int, Any]:
+        stored = _store(session, principal, [body])
+        row = obligations.list_obligations(session, number=stored["ids"][0])[0]
+        return (201 if stored["created"] else 200), _view(row)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/obligations/batch", status_code=201, response_model=BatchResult)
+def create_obligations(request: Request, body: Batch, principal: Submitter) -> JSONResponse:
+    """Register many obligations, all or none; each problem names its item (`line` − 2)."""
+    _check_parties(principal, body.obligations)
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 201, _store(session, principal, body.obligations)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+def _listing(
+    session: Session,
+    principal: Principal,
+    firm: str | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, int):
+        raise ApiError(422, "the cursor is not one this API gave")
+    rows = obligations.list_obligations(
+        session, firm_scope(principal, firm), status, after=after, limit=limit + 1
+    )
+    items = [_view(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
+
+
+Status = Annotated[str | None, "open, set_off, in_settlement or settled"]
+
+
+@router.get("/obligations", response_model=ObligationPage)
+def list_obligations(
+    session: Reader,
+    principal: AnyReader,
+    firm: str | None = None,
+    status: Status = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Obligations, oldest first; a trader sees its own firm's."""
+    return _listing(session, principal, firm, status, cursor, limit)
+
+
+@router.get("/firms/{firm_id}/obligations", response_model=ObligationPage)
+def firm_obligations(
+    firm_id: str,
+    session: Reader,
+    principal: AnyReader,
+    status: Status = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """What a firm owes, is owed, or is jointly liable for."""
+    return _listing(session, principal, firm_id, status, cursor, limit)
+
+
+@router.get("/obligations/{obligation_id}", response_model=ObligationOut)
+def get_obligation(obligation_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+    """One obligation."""
+    rows = obligations.list_obligations(session, firm_scope(principal, None), number=obligation_id)
+    if not rows:
+        raise ApiError(404, f"no obligation {obligation_id}")
+    return _view(rows[0])

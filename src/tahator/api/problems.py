@@ -1,0 +1,158 @@
+"""Errors as RFC 9457 problem documents (``application/problem+json``).
+
+Every error the API gives has this shape; validation errors name each field.
+A 5xx is a bug, except 503 when the database cannot be reached or is busy.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tahator.domain.errors import InputError, NotFoundError, TahatorError
+from tahator.store.database import DatabaseBusyError
+
+PROBLEM_TYPE = "application/problem+json"
+log = logging.getLogger("tahator.api")
+
+
+class FieldError(BaseModel):
+    """One thing wrong with one field of the request."""
+
+    field: str | None = Field(None, description="The field, e.g. `body.amount` or `amount`")
+    detail: str
+    line: int | None = Field(None, description="The line of an uploaded file, where one applies")
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ApiError(Exception):
+    """An error an endpoint raises to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = ProblemDocument(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=errors,
+    ).model_dump(exclude_none=True)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def input_problems(error: InputError) -> list[FieldError]:
+    return [FieldError(field=p.field, detail=p.message, line=p.line) for p in error.problems]
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of ``app`` with a problem document."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+        return problem(
+            request, error.status, error.detail, errors=error.errors, headers=error.headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem(
+            request, error.status_code, str(error.detail), headers=dict(error.headers or {})
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(field=".".join(str(part) for part in e["loc"]), detail=e["msg"], line=None)
+            for e in error.errors()
+        ]
+        return problem(request, 422, "the request is not valid", errors=errors)
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, error: NotFoundError) -> JSONResponse:
+        return problem(request, 404, str(error))
+
+    @app.exception_handler(InputError)
+    async def _input(request: Request, error: InputError) -> JSONResponse:
+        errors = input_problems(error)
+        detail = errors[0].detail if len(errors) == 1 else f"{len(errors)} problems"
+        return problem(request, 422, detail, errors=errors)
+
+    @app.exception_handler(DatabaseBusyError)
+    async def _busy(request: Request, error: DatabaseBusyError) -> JSONResponse:
+        return problem(request, 503, str(error), headers={"Retry-After": "1"})
+
+    @app.exception_handler(TahatorError)
+    async def _tahator(request: Request, error: TahatorError) -> JSONResponse:
+        return problem(request, 422, str(error))
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, error: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", error.orig)
+        return problem(
+            request, 503, "the database is unavailable; try again", headers={"Retry-After": "5"}
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
+        if error.connection_invalidated:
+            return problem(request, 503, "the database connection was lost; try again")
+        log.exception("database error", exc_info=error)
+        return problem(request, 500, "an internal error; it has been logged")
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=error)
+        return problem(request, 500, "an internal error; it has been logged")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemDocument, "content": {PROBLEM_TYPE: {}}, "description": text}
+    for status, text in (
+        (401, "No or bad credentials"),
+        (403, "The role may not do this"),
+        (404, "Not found (or not visible to this user)"),
+        (413, "The request is too large"),
+        (422, "The request is not valid; each field named"),
+        (429, "Too many failed sign-ins"),
+        (503, "The database is unavailable or busy"),
+    )
+}

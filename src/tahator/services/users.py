@@ -1,0 +1,252 @@
+"""Users, passwords and access tokens: who may sign in, as what, for how long.
+
+Passwords are hashed with Argon2id.  Repeated failures slow a user's sign-in
+down and then lock it; tokens are random, stored only as SHA-256 hashes, expire,
+and can be revoked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.services import audit
+from tahator.services.common import now
+from tahator.store.schema import AccessToken, Firm, User
+
+ROLES = ("operator", "customs", "bank", "trader", "auditor")
+MIN_PASSWORD_LENGTH = 12
+TOKEN_LIFETIME = timedelta(hours=1)
+SESSION_LIFETIME = timedelta(hours=8)
+SLOW_AFTER = 3
+"""Failures after which each further attempt must wait 2, 4, 8 … seconds."""
+LOCK_AFTER = 10
+"""Failures after which the user is locked for ``LOCK_TIME``."""
+LOCK_TIME = timedelta(minutes=15)
+MAX_BACKOFF = timedelta(seconds=60)
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("a password nobody has, for timing")
+
+
+class AuthenticationError(TahatorError):
+    """Wrong username or password (deliberately not saying which)."""
+
+
+class LockedError(TahatorError):
+    """Too many failed sign-ins: wait ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a signed-in user, with the one firm a trader acts for."""
+
+    user_id: int
+    username: str
+    role: str
+    firm: str | None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log and every ``created_by`` name this user."""
+        return f"{self.role}:{self.username}"
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.id, user.username, user.role, user.firm_id)
+
+
+def create_user(
+    session: Session, username: str, role: str, password: str, actor: str, firm: str | None = None
+) -> dict[str, Any]:
+    """Register a user; every rule broken is named, nothing stored."""
+    problems: list[Problem] = []
+    username = username.strip()
+    if not username or len(username) > 100 or not username.isprintable() or " " in username:
+        problems.append(Problem("1 to 100 printable characters without spaces", field="username"))
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        problems.append(Problem(f"{username!r} is taken", field="username"))
+    if role not in ROLES:
+        problems.append(Problem(f"must be one of {', '.join(ROLES)}", field="role"))
+    if role == "trader":
+        if not firm:
+            problems.append(Problem("a trader acts for one firm: give --firm", field="firm"))
+        elif session.get(Firm, firm) is None:
+            problems.append(Problem(f"no firm {firm!r}", field="firm"))
+    elif firm:
+        problems.append(Problem("only a trader is bound to a firm", field="firm"))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(
+            Problem(
+                f"at least {MIN_PASSWORD_LENGTH} characters, got {len(password)}", field="password"
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    user = User(
+        username=username,
+        role=role,
+        firm_id=firm if role == "trader" else None,
+        password_hash=_hasher.hash(password),
+        failed_logins=0,
+        disabled=False,
+        created_at=now(),
+        created_by=actor,
+    )
+    session.add(user)
+    session.flush()
+    view = user_view(user)
+    audit.record(session, actor, "user.create", f"user:{username}", None, view)
+    return view
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "firm": user.firm_id,
+        "disabled": user.disabled,
+        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+    }
+
+
+def list_users(session: Session) -> list[dict[str, Any]]:
+    return [user_view(u) for u in session.scalars(select(User).order_by(User.id))]
+
+
+def _retry_after(until: datetime, at: datetime) -> int:
+    return max(1, int((until - at).total_seconds() + 0.999))
+
+
+def authenticate(session: Session, username: str, password: str) -> Principal:
+    """The user with this password, or ``AuthenticationError`` / ``LockedError``.
+
+    Failures are counted even though the caller's transaction then raises: the
+    caller must commit this session (the count is the point).
+    """
+    at = now()
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None or user.disabled:
+        # Spend the same time as a real check, so timing does not reveal who exists.
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        raise AuthenticationError("wrong username or password")
+    if user.locked_until is not None and user.locked_until > at:
+        raise LockedError(
+            "too many failed sign-ins; try again later",
+            _retry_after(user.locked_until, at),
+        )
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= LOCK_AFTER:
+            user.locked_until = at + LOCK_TIME
+            audit.record(
+                session,
+                f"system:{username}",
+                "user.lock",
+                f"user:{username}",
+                {"failed_logins": user.failed_logins - 1},
+                {"failed_logins": user.failed_logins, "locked_until": user.locked_until},
+            )
+        elif user.failed_logins >= SLOW_AFTER:
+            backoff = timedelta(seconds=2 ** (user.failed_logins - SLOW_AFTER + 1))
+            user.locked_until = at + min(backoff, MAX_BACKOFF)
+        raise AuthenticationError("wrong username or password") from None
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return _principal(user)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session, principal: Principal, *, kind: str = "api", lifetime: timedelta | None = None
+) -> tuple[str, int]:
+    """A new random token for ``principal`` and its lifetime in seconds."""
+    lifetime = lifetime or (SESSION_LIFETIME if kind == "session" else TOKEN_LIFETIME)
+    token = secrets.token_urlsafe(32)
+    at = now()
+    session.add(
+        AccessToken(
+            token_hash=_digest(token),
+            user_id=principal.user_id,
+            kind=kind,
+            created_at=at,
+            expires_at=at + lifetime,
+        )
+    )
+    return token, int(lifetime.total_seconds())
+
+
+def principal_for(session: Session, token: str, kind: str = "api") -> Principal | None:
+    """The user a live token of ``kind`` belongs to, or ``None``."""
+    row = session.execute(
+        select(User, AccessToken.expires_at, AccessToken.revoked_at)
+        .join(AccessToken, AccessToken.user_id == User.id)
+        .where(AccessToken.token_hash == _digest(token), AccessToken.kind == kind)
+    ).first()
+    if row is None:
+        return None
+    user, expires_at, revoked_at = row
+    if revoked_at is not None or expires_at <= now() or user.disabled:
+        return None
+    return _principal(user)
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """Revoke one token; whether it was live."""
+    result = session.execute(
+        update(AccessToken)
+        .where(AccessToken.token_hash == _digest(token), AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def revoke_all(session: Session, username: str, actor: str) -> int:
+    """Revoke every live token of a user (a stolen laptop, a leaver); how many."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise InputError([Problem(f"no user {username!r}", field="username")])
+    result = session.execute(
+        update(AccessToken)
+        .where(AccessToken.user_id == user.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+    count = int(result.rowcount)  # type: ignore[attr-defined]
+    audit.record(session, actor, "user.revoke_tokens", f"user:{username}", None, {"revoked": count})
+    return count
+
+
+def unlock(session: Session, username: str, actor: str) -> dict[str, Any]:
+    """Clear a user's failed sign-ins and lock."""
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None:
+        raise InputError([Problem(f"no user {username!r}", field="username")])
+    before = user_view(user)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, actor, "user.unlock", f"user:{username}", before, user_view(user))
+    return user_view(user)
