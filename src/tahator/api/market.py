@@ -162,9 +162,8 @@ def matching_run(run_id: int, session: Reader, principal: AnyReader) -> dict[str
     """A matching run: its rings, value, bound and gap."""
     view = market.matching_run_view(session, run_id)
     if principal.role == "trader":
-        view["proposals"] = [
-            p for p in view["proposals"] if principal.firm in {leg["firm"] for leg in p["legs"]}
-        ]
+        mine = {p["id"] for p in market.list_proposals(session, firm=principal.firm)}
+        view["proposals"] = [p for p in view["proposals"] if p in mine]
     return view
 
 
