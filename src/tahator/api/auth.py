@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
 from tahator.api.deps import Who, bearer, engine_of
@@ -50,10 +49,13 @@ def sign_in(request: Request, username: str, password: str, kind: str) -> tuple[
 
 @router.post("/token", response_model=Token)
 def token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request,
+    username: Annotated[str, Form(min_length=1, max_length=100)],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
 ) -> dict[str, Any]:
-    """Exchange a username and password (form fields) for a bearer token."""
-    access_token, lifetime = sign_in(request, form.username, form.password, "api")
+    """Exchange a username and password (form fields, OAuth2's password flow) for a
+    bearer token."""
+    access_token, lifetime = sign_in(request, username, password, "api")
     return {"access_token": access_token, "token_type": "bearer", "expires_in": lifetime}
 
 

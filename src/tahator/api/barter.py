@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +13,8 @@ from sqlalchemy.orm import Session
 from tahator.api.deps import (
     READERS,
     Cursor,
+    Day,
+    Id,
     Limit,
     Reader,
     firm_scope,
@@ -60,7 +61,7 @@ class ApplicationIn(BaseModel):
 
 
 class AuthorizeIn(BaseModel):
-    as_of: date | None = Field(None, description="The authorization date (default today)")
+    as_of: Day | None = Field(None, description="The authorization date (default today)")
 
 
 class RejectIn(BaseModel):
@@ -74,12 +75,12 @@ class DeclarationIn(BaseModel):
     unit: str
     value: str
     currency: str
-    date: date
+    date: Day
     reference: str | None = Field(None, description="The goods declaration number")
 
 
 class SweepIn(BaseModel):
-    as_of: date
+    as_of: Day
 
 
 class AuthorizationSummary(BaseModel):
@@ -113,7 +114,9 @@ def _visible(session: Session, principal: Principal, authorization_id: int) -> N
                 )
             )
         )
-    hide_unless(principal, principal.firm in parties, f"barter authorization {authorization_id}")
+    hide_unless(
+        principal, principal.firm in parties, f"barter authorization {authorization_id:int}"
+    )
 
 
 @router.post("/barter/authorizations", status_code=201)
@@ -159,19 +162,19 @@ def list_authorizations(
     return page(rows, cursor, limit)
 
 
-@router.get("/barter/authorizations/{authorization_id}")
+@router.get("/barter/authorizations/{authorization_id:int}")
 def show(
-    authorization_id: int, session: Reader, principal: BarterReader, policy: PolicyDep
+    authorization_id: Id, session: Reader, principal: BarterReader, policy: PolicyDep
 ) -> dict[str, Any]:
     """An authorization with its lines, declarations, balance and deadline."""
     _visible(session, principal, authorization_id)
     return barter.show(session, policy, authorization_id)
 
 
-@router.post("/barter/authorizations/{authorization_id}/authorize")
+@router.post("/barter/authorizations/{authorization_id:int}/authorize")
 def authorize(
     request: Request,
-    authorization_id: int,
+    authorization_id: Id,
     body: AuthorizeIn,
     principal: Customs,
     policy: PolicyDep,
@@ -185,9 +188,9 @@ def authorize(
     return write(request, principal, body.model_dump(mode="json"), work)
 
 
-@router.post("/barter/authorizations/{authorization_id}/reject")
+@router.post("/barter/authorizations/{authorization_id:int}/reject")
 def reject(
-    request: Request, authorization_id: int, body: RejectIn, principal: Customs, policy: PolicyDep
+    request: Request, authorization_id: Id, body: RejectIn, principal: Customs, policy: PolicyDep
 ) -> JSONResponse:
     """Customs rejects an application, with a reason."""
 
@@ -197,10 +200,10 @@ def reject(
     return write(request, principal, body.model_dump(), work)
 
 
-@router.post("/barter/authorizations/{authorization_id}/declarations", status_code=201)
+@router.post("/barter/authorizations/{authorization_id:int}/declarations", status_code=201)
 def declare(
     request: Request,
-    authorization_id: int,
+    authorization_id: Id,
     body: DeclarationIn,
     principal: Customs,
     policy: PolicyDep,

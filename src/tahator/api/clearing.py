@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import READERS, Cursor, Limit, Reader, firm_scope, page, require, write
+from tahator.api.deps import (
+    READERS,
+    Cursor,
+    Day,
+    Id,
+    Limit,
+    Reader,
+    firm_scope,
+    page,
+    require,
+    write,
+)
 from tahator.api.problems import ApiError
 from tahator.services import clearing, ledger, settlement
 from tahator.services.users import Principal
@@ -23,7 +33,7 @@ LedgerReader = Annotated[Principal, Depends(require("operator", "bank", "auditor
 
 
 class RunIn(BaseModel):
-    as_of: date | None = None
+    as_of: Day | None = None
 
 
 class RunOut(BaseModel):
@@ -107,15 +117,15 @@ def list_runs(
     return page(clearing.list_runs(session), cursor, limit, key="run_id")
 
 
-@router.get("/clearing/runs/{run_id}")
-def show_run(run_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+@router.get("/clearing/runs/{run_id:int}")
+def show_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A run's totals, positions and instructions; a trader sees its own firm's part."""
     return clearing.show_run(session, run_id, firm_scope(principal, None))
 
 
-@router.get("/clearing/runs/{run_id}/notices", response_model=NoticePage)
+@router.get("/clearing/runs/{run_id:int}/notices", response_model=NoticePage)
 def notices(
-    run_id: int,
+    run_id: Id,
     session: Reader,
     principal: AnyReader,
     firm: str | None = None,
@@ -133,7 +143,7 @@ def instructions(
     principal: AnyReader,
     status: str | None = None,
     firm: str | None = None,
-    run_id: int | None = None,
+    run_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
@@ -146,8 +156,8 @@ def instructions(
     return page(rows, cursor, limit)
 
 
-@router.post("/settlement/instructions/{instruction_id}/confirm", response_model=Instruction)
-def confirm(request: Request, instruction_id: int, principal: Bank) -> JSONResponse:
+@router.post("/settlement/instructions/{instruction_id:int}/confirm", response_model=Instruction)
+def confirm(request: Request, instruction_id: Id, principal: Bank) -> JSONResponse:
     """A bank confirms that a collection or payout was made."""
 
     def work(session: Session) -> tuple[int, Any]:

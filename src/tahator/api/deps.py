@@ -9,13 +9,16 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Strict
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -125,6 +128,9 @@ def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
 
 # --- pages -------------------------------------------------------------------------
 
+Id = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A number the clearing house gave")]
+Day = Annotated[date, Strict()]
+"""A date in a JSON body: only ``YYYY-MM-DD`` (not a number of seconds since 1970)."""
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 
@@ -134,7 +140,7 @@ def encode_cursor(key: Any) -> str:
 
 
 def decode_cursor(cursor: str | None) -> Any:
-    if cursor is None:
+    if not cursor:
         return None
     try:
         return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,6 +14,8 @@ from tahator.api.deps import (
     READERS,
     REQUEST,
     Cursor,
+    Day,
+    Id,
     Limit,
     Reader,
     csv_bytes,
@@ -48,7 +49,7 @@ class OfferIn(BaseModel):
     value: str = Field(description="A decimal string in `currency`")
     currency: str
     wants_hs: list[str] = Field(min_length=1, description="HS prefixes of the goods wanted")
-    valid_until: date
+    valid_until: Day
 
 
 class OfferOut(BaseModel):
@@ -74,12 +75,12 @@ class MatchIn(BaseModel):
     cap: int = Field(3, ge=2, le=6, description="Most offers in a ring")
     tolerance: Decimal | None = Field(None, ge=0, le=1, description="Default: the policy's")
     time_limit: float | None = Field(None, gt=0, le=3600, description="Seconds")
-    as_of: date | None = None
+    as_of: Day | None = None
 
 
 class AnswerIn(BaseModel):
     firm: str | None = Field(None, description="Default: the trader's own firm")
-    as_of: date | None = None
+    as_of: Day | None = None
 
 
 @router.post("/offers", status_code=201, response_model=OfferOut)
@@ -157,8 +158,8 @@ def run_matching(
     return write(request, principal, body.model_dump(mode="json"), work)
 
 
-@router.get("/matching/runs/{run_id}")
-def matching_run(run_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+@router.get("/matching/runs/{run_id:int}")
+def matching_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A matching run: its rings, value, bound and gap."""
     view = market.matching_run_view(session, run_id)
     if principal.role == "trader":
@@ -180,18 +181,18 @@ def list_proposals(
     return page(market.list_proposals(session, state, firm_scope(principal, firm)), cursor, limit)
 
 
-@router.get("/proposals/{proposal_id}")
-def show_proposal(proposal_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+@router.get("/proposals/{proposal_id:int}")
+def show_proposal(proposal_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One proposed ring, leg by leg, with each firm's answer."""
     view = market.show_proposal(session, proposal_id)
     firms = {leg["firm"] for leg in view["legs"]}
-    hide_unless(principal, principal.firm in firms, f"proposal {proposal_id}")
+    hide_unless(principal, principal.firm in firms, f"proposal {proposal_id:int}")
     return view
 
 
 def _answer(
     request: Request,
-    proposal_id: int,
+    proposal_id: Id,
     body: AnswerIn,
     principal: Principal,
     accept: bool,
@@ -202,7 +203,7 @@ def _answer(
     def work(session: Session) -> tuple[int, Any]:
         view = market.show_proposal(session, proposal_id)
         hide_unless(
-            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id}"
+            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id:int}"
         )
         day = body.as_of or clearing.business_today()
         if accept:
@@ -212,17 +213,17 @@ def _answer(
     return write(request, principal, body.model_dump(mode="json"), work)
 
 
-@router.post("/proposals/{proposal_id}/accept")
+@router.post("/proposals/{proposal_id:int}/accept")
 def accept(
-    request: Request, proposal_id: int, body: AnswerIn, principal: Trader, policy: PolicyDep
+    request: Request, proposal_id: Id, body: AnswerIn, principal: Trader, policy: PolicyDep
 ) -> JSONResponse:
     """The trader's firm accepts the ring; when every firm has, it binds."""
     return _answer(request, proposal_id, body, principal, True, policy)
 
 
-@router.post("/proposals/{proposal_id}/decline")
+@router.post("/proposals/{proposal_id:int}/decline")
 def decline(
-    request: Request, proposal_id: int, body: AnswerIn, principal: Trader, policy: PolicyDep
+    request: Request, proposal_id: Id, body: AnswerIn, principal: Trader, policy: PolicyDep
 ) -> JSONResponse:
     """The trader's firm declines the ring; its offers are free for the next run."""
     return _answer(request, proposal_id, body, principal, False, policy)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +14,8 @@ from tahator.api.deps import (
     READERS,
     REQUEST,
     Cursor,
+    Day,
+    Id,
     Limit,
     Reader,
     csv_bytes,
@@ -43,7 +44,7 @@ class ObligationIn(BaseModel):
     creditor: str = Field(min_length=1, max_length=64)
     amount: str = Field(pattern=AMOUNT, description="A decimal string, e.g. `1250.00`")
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
-    due_date: date
+    due_date: Day
 
 
 class ObligationOut(BaseModel):
@@ -194,8 +195,8 @@ def firm_obligations(
     return _listing(session, principal, firm_id, status, cursor, limit)
 
 
-@router.get("/obligations/{obligation_id}", response_model=ObligationOut)
-def get_obligation(obligation_id: int, session: Reader, principal: AnyReader) -> dict[str, Any]:
+@router.get("/obligations/{obligation_id:int}", response_model=ObligationOut)
+def get_obligation(obligation_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One obligation."""
     rows = obligations.list_obligations(session, firm_scope(principal, None), number=obligation_id)
     if not rows:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from tahator.domain.errors import InputError, NotFoundError, TahatorError
 from tahator.store.database import DatabaseBusyError
@@ -94,6 +95,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 405:
+            # Starlette names only the first matching route's methods; name them all.
+            return problem(request, 405, str(error.detail), headers={"Allow": _allowed(request)})
         return problem(
             request, error.status_code, str(error.detail), headers=dict(error.headers or {})
         )
@@ -144,9 +148,19 @@ def install(app: FastAPI) -> None:
         return problem(request, 500, "an internal error; it has been logged")
 
 
+def _allowed(request: Request) -> str:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDocument, "content": {PROBLEM_TYPE: {}}, "description": text}
     for status, text in (
+        (400, "The body could not be parsed"),
         (401, "No or bad credentials"),
         (403, "The role may not do this"),
         (404, "Not found (or not visible to this user)"),
