@@ -130,7 +130,9 @@ class QuotaBreach:
     remaining: int
 
 
-def quota_breach(market: Market, used_today: int, used_this_month: int, amount: int) -> QuotaBreach | None:
+def quota_breach(
+    market: Market, used_today: int, used_this_month: int, amount: int
+) -> QuotaBreach | None:
     """The first quota ``amount`` would exceed, given what the resident bought already.
 
     Checked per transaction, then per day, then per month; ``remaining`` never
@@ -186,8 +188,7 @@ def parse_national_id(text: str) -> tuple[str, str]:
             raise ValueError(f"{text!r} is not an Iranian national code: wrong check digit")
         return "IR", value
     raise ValueError(
-        f"{text!r} is neither a Pakistani CNIC (13 digits) nor an Iranian national code "
-        "(10 digits)"
+        f"{text!r} is neither a Pakistani CNIC (13 digits) nor an Iranian national code (10 digits)"
     )
 
 
