@@ -33,6 +33,7 @@ from tahator.domain.target import (
     month_index,
     month_label,
     official_monthly,
+    target_path,
 )
 from tahator.domain.target import monthly_series as compute_series
 from tahator.domain.target import target_status as compute_status
@@ -396,9 +397,17 @@ def target_status(session: Session, policy: TradePolicy) -> dict[str, Any]:
     """The run rate against the target and the compound monthly growth still needed."""
     info = corridors.load(session)
     rows, target, official = _rows(session, policy)
-    return _status_dict(
-        _status(rows, target, official), target, info.unit_digits, info.unit_of_account
-    )
+    return {
+        **_status_dict(
+            _status(rows, target, official), target, info.unit_digits, info.unit_of_account
+        ),
+        "sources": _sources(session),
+    }
+
+
+def _sources(session: Session) -> list[str]:
+    """The files the official statistics came from."""
+    return sorted(set(session.scalars(select(TradeStatistic.source).distinct())))
 
 
 def target_report(session: Session, policy: TradePolicy) -> dict[str, Any]:
@@ -406,9 +415,21 @@ def target_report(session: Session, policy: TradePolicy) -> dict[str, Any]:
     info = corridors.load(session)
     rows, target, official = _rows(session, policy)
     status = _status(rows, target, official)
+    end = month_index(target.year, 12)
+    start = rows[0].month if rows else end
     return {
         "series": [_row_dict(row, info.unit_digits) for row in rows],
-        "status": _status_dict(status, target, info.unit_digits, info.unit_of_account),
+        "status": {
+            **_status_dict(status, target, info.unit_digits, info.unit_of_account),
+            "sources": _sources(session),
+        },
+        "target_path": [
+            {
+                "month": month_label(m),
+                "target_run_rate": format_amount(target_path(target, m), info.unit_digits),
+            }
+            for m in range(start, end + 1)
+        ],
     }
 
 
@@ -526,10 +547,8 @@ def _figure(report: dict[str, Any]) -> Any:
         row=2,
         col=1,
     )
-    path = [(row["month"], row["target_run_rate"]) for row in series]
+    path = [(row["month"], row["target_run_rate"]) for row in report["target_path"]]
     end = f"{status['target_year']}-12"
-    if months and months[-1] < end:
-        path.append((end, status["target"]))
     figure.add_trace(
         go.Scatter(
             x=[m for m, _ in path],
@@ -542,16 +561,26 @@ def _figure(report: dict[str, Any]) -> Any:
         col=1,
     )
     growth = status["needed_monthly_growth"]
+
+    def text(amount: str | None) -> str:
+        return "–" if amount is None else f"{Decimal(amount) / 1_000_000:,.0f} million"
+
     subtitle = (
-        f"run rate {status['run_rate']} {unit} at {status['as_of']}; "
-        f"target {status['target']} {unit} by {end}"
-        + (f"; needs {Decimal(growth) * 100:.2f} % a month" if growth is not None else "")
+        f"run rate {text(status['run_rate'])} {unit} at {status['as_of']}; "
+        f"target {text(status['target'])} {unit} a year by {end}"
+        + (f"; needs {Decimal(growth) * 100:.2f} % growth a month" if growth is not None else "")
+        + (
+            f"<br>official statistics from {', '.join(status['sources'])}"
+            if status["sources"]
+            else ""
+        )
     )
     figure.update_layout(
         barmode="stack",
         title={"text": f"Pakistan–Iran trade against its target<br><sup>{subtitle}</sup>"},
         template="plotly_white",
         legend={"orientation": "h", "y": -0.08},
+        margin={"t": 140},
         height=800,
         width=1200,
     )
