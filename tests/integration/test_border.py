@@ -19,7 +19,7 @@ from tahator.services.border import QuotaExceededError
 from tahator.store.database import transaction
 from tahator.store.schema import BorderResident, BorderSale, TradeStatistic
 from tests.integration.conftest import obligations_file
-from tests.integration.test_barter import LPG, apply, application, authorize, declare, house
+from tests.integration.test_barter import LPG, application, apply, authorize, declare, house
 
 __all__ = ["house"]  # the barter tests' firms, as a fixture here too
 POLICY = border.load_trade_policy()
@@ -181,9 +181,10 @@ def test_the_month_resets_the_monthly_quota(market: Engine) -> None:
     ],
 )
 def test_refused_sales_store_nothing(market: Engine, changes: dict[str, Any], message: str) -> None:
+    changes = dict(changes)
+    value = changes.pop("value", "10.00")
     with pytest.raises(InputError, match=message):
-        changes = dict(changes)
-        sell(market, changes.pop("value", "10.00"), **changes)
+        sell(market, value, **changes)
     assert sales(market) == 0
 
 
@@ -231,7 +232,10 @@ def test_daily_totals(market: Engine) -> None:
 
 # Statistics.
 
-HEADER = "freqCode,refPeriodId,period,reporterCode,reporterISO,flowCode,partnerCode,partnerISO,cmdCode,primaryValue\n"
+HEADER = (
+    "freqCode,refPeriodId,period,reporterCode,reporterISO,flowCode,partnerCode,partnerISO,"
+    "cmdCode,primaryValue\n"
+)
 STATS = HEADER + (
     "M,20240101,202401,586,PAK,M,364,IRN,TOTAL,1000.50\n"
     "M,20240101,202401,364,IRN,X,586,PAK,TOTAL,990\n"
