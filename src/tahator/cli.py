@@ -948,14 +948,11 @@ def border_markets(as_json: JsonOption = False) -> None:
     from tahator.services import border
 
     rows = border.list_markets(_trade_policy())
-    if not as_json:
-        for row in rows:
-            row["goods"] = " ".join(row["goods"])
     _print_rows(
         rows,
         as_json,
-        ("code", "name", "status", "transaction_quota", "daily_quota", "monthly_quota", "goods"),
-        "border markets (quotas per resident, unit of account)",
+        ("code", "name", "status", "transaction_quota", "daily_quota", "monthly_quota"),
+        "border markets (quotas per resident, unit of account; --json for goods and days)",
     )
 
 

@@ -498,7 +498,7 @@ def _xlsx(report: dict[str, Any]) -> bytes:
             cell.number_format = "#,##0.00"
     status = book.create_sheet("target")
     for key, value in report["status"].items():
-        status.append([key, value])
+        status.append([key, ", ".join(value) if isinstance(value, list) else value])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
