@@ -187,3 +187,34 @@ def test_report_bad_format_and_empty_database(cli: Cli, db: str, tmp_path: Path)
     assert (code, "must be csv, xlsx, png or html" in err) == (2, True)
     code, _, err = cli("--db", db, "report", "target", "-o", tmp_path / "x.csv")
     assert (code, "no figures yet" in err) == (2, True)
+
+
+def test_border_demo_counts_refusals_and_runs_again(tmp_path: Path) -> None:
+    from tahator.demo import border_demo
+    from tahator.services import corridor
+    from tahator.store import migrate
+    from tahator.store.database import make_engine, transaction
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    migrate.upgrade(engine)
+    with transaction(engine) as session:
+        corridor.seed(session)
+    folder = tmp_path / "demo"
+    first = border_demo(engine, folder)
+    sales = first["sales"]
+    assert first["residents"] == 12
+    assert sales["recorded"] > 100
+    assert sum(sales["refused"].values()) > 0
+    assert first["statistics"]["created"] == first["statistics"]["rows"]
+    assert (folder / "target.csv").exists()
+    assert (folder / "target.html").exists()
+    assert first["target"]["run_rate"] is not None
+    again = border_demo(engine, folder)
+    assert again["sales"] == {
+        "recorded": 0,
+        "already_recorded": sales["recorded"],
+        "refused": sales["refused"],
+    }
+    assert again["statistics"]["created"] == 0
+    assert again["target"] == first["target"]
+    engine.dispose()
