@@ -24,6 +24,7 @@ demo: install
 
 test: install
 	scripts/ensure-postgres.sh
+	scripts/ensure-chromium.sh
 	$(VENV)/bin/pytest
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

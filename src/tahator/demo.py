@@ -17,15 +17,26 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from tahator.domain.border import iran_national_code_check_digit
 from tahator.domain.corridor import iran_legal_id_check_digit
-from tahator.services import barter, clearing, corridor, firms, ledger, market, obligations
+from tahator.services import (
+    barter,
+    border,
+    clearing,
+    corridor,
+    firms,
+    ledger,
+    market,
+    obligations,
+    stats,
+)
 from tahator.services.policy import load_policy
 from tahator.services.tables import write_csv_atomically
 from tahator.store import migrate
@@ -77,6 +88,8 @@ class DemoRun:
     """The marketplace: offers, the matching run, proposals by state."""
     run: dict[str, Any]
     ledger_breaks: list[str]
+    border: dict[str, Any] = field(default_factory=dict)
+    """Border-market residents and sales, the statistics and the target report."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -88,6 +101,7 @@ class DemoRun:
             "market": self.market,
             "run": self.run,
             "ledger_verified": not self.ledger_breaks,
+            "border": self.border,
         }
 
 
@@ -212,7 +226,10 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     with transaction(engine) as session:
         breaks = ledger.verify(session)
     imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
-    return DemoRun(folder, firms_, invoices, imported, barter_summary, market_summary, run, breaks)
+    trade = border_demo(engine, folder)
+    return DemoRun(
+        folder, firms_, invoices, imported, barter_summary, market_summary, run, breaks, trade
+    )
 
 
 MARKET_DAY = date(2026, 11, 23)
@@ -452,3 +469,107 @@ def build_market(
             }
         )
     return rows
+
+
+BORDER_MONTH = date(2026, 10, 1)
+BORDER_GOODS = ("100630", "110100", "151790", "170199", "090240", "080410", "271119", "340111")
+"""Rice, flour, cooking oil, sugar, tea, dates, LPG, soap: on Mand–Pishin's list."""
+
+
+def border_residents(count: int = 12) -> list[tuple[str, str, str]]:
+    """Residents of both sides of Mand–Pishin: (national id, name, district)."""
+    rng = random.Random(9)
+    people = []
+    for number in range(1, count + 1):
+        if number % 2:  # a Pakistani CNIC from Balochistan (province digit 5), Kech
+            people.append((f"54401{rng.randrange(10**7):07d}{number % 10}", "Kech"))
+        else:  # an Iranian national code with its check digit, Sarbaz
+            first_nine = f"37{rng.randrange(10**7):07d}"
+            people.append((first_nine + str(iran_national_code_check_digit(first_nine)), "Sarbaz"))
+    names = ("Karim", "Reza", "Nasir", "Hamid", "Jalal", "Dad", "Abdul", "Mahmoud", "Qadir")
+    return [
+        (national_id, f"{names[i % len(names)]} {'Baloch' if d == 'Kech' else 'Baluch'}", d)
+        for i, (national_id, d) in enumerate(people)
+    ]
+
+
+def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dict[str, Any]:
+    """Residents and a month of sales at Mand–Pishin (some refused by their quotas), the
+    illustrative statistics baseline, and the target report in ``folder``.
+
+    Sales carry receipt numbers, so running it again records nothing twice.
+    """
+    policy = border.load_trade_policy()
+    rng = random.Random(11)
+    residents = border_residents()
+    with transaction(engine) as session:
+        for national_id, name, district in residents:
+            border.add_resident(
+                session,
+                policy,
+                market="MAND-PISHIN",
+                national_id=national_id,
+                name=name,
+                district=district,
+                actor=DEMO_ACTOR,
+            )
+    mand = policy.market("MAND-PISHIN")
+    assert mand is not None
+    recorded = retried = 0
+    refused: dict[str, int] = {}
+    day, number = month, 0
+    with transaction(engine) as session:
+        while day.month == month.month:
+            if mand.closed_reason(day) is None:
+                for national_id, _, _ in residents:
+                    for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+                        number += 1
+                        usd = rng.lognormvariate(math.log(75), 0.7)
+                        value, currency = (
+                            (f"{usd * 281:.2f}", "PKR")
+                            if rng.random() < 0.5
+                            else (f"{usd:.2f}", "USD")
+                        )
+                        try:
+                            view = border.sell(
+                                session,
+                                policy,
+                                market="MAND-PISHIN",
+                                resident=national_id,
+                                hs=rng.choice(BORDER_GOODS),
+                                value=value,
+                                currency=currency,
+                                on=day,
+                                actor=DEMO_ACTOR,
+                                reference=f"MP-{day:%Y%m%d}-{number:04d}",
+                            )
+                        except border.QuotaExceededError as error:
+                            quota = str(error.breach.quota)
+                            refused[quota] = refused.get(quota, 0) + 1
+                            continue
+                        if view["created"]:
+                            recorded += 1
+                        else:
+                            retried += 1
+            day += timedelta(days=1)
+    with transaction(engine) as session:
+        imported = stats.import_statistics(session, stats.SAMPLE, DEMO_ACTOR).as_dict()
+    with transaction(engine) as session:
+        report = stats.target_report(session, policy)
+        totals = border.daily_totals(session, "MAND-PISHIN")
+    written = []
+    for output_format in ("csv", "xlsx", "html", "png"):
+        path = folder / f"target.{output_format}"
+        try:
+            stats.write_target_report(report, output_format, path)
+        except stats.ChartError:
+            continue  # no Chromium here: the HTML carries the same chart
+        written.append(str(path))
+    return {
+        "residents": len(residents),
+        "sales": {"recorded": recorded, "already_recorded": retried, "refused": refused},
+        "market_days": len(totals),
+        "statistics": imported,
+        "target": report["status"],
+        "files": written,
+    }

@@ -110,6 +110,8 @@ def print_demo(run: DemoRun, console: Console | None = None) -> None:
             console.print(f"  {line}")
     else:
         console.print("ledger verified: every entry balances and every balance matches")
+    if run.border:
+        _print_border(run.border, console)
     console.print(
         "Explore: tahator obligations list, tahator clearing show "
         f"{run.run['run_id']}, tahator ledger balances, tahator settlement list, "
@@ -136,3 +138,21 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     console.print(table)
     if summary.get("settlement", {}).get("accounts"):
         print_settlement(summary["settlement"], console)
+
+
+def _print_border(border: dict[str, Any], console: Any) -> None:
+    sales = border["sales"]
+    refused = ", ".join(f"{n} over the {q} quota" for q, n in sorted(sales["refused"].items()))
+    console.print(
+        f"border market Mand–Pishin: {border['residents']} residents, "
+        f"{sales['recorded'] + sales['already_recorded']} sales on {border['market_days']} days"
+        + (f"; refused {refused}" if refused else "")
+    )
+    target = border["target"]
+    if target["run_rate"] is not None:
+        console.print(
+            f"trade target: run rate {grouped(target['run_rate'])} USD at {target['as_of']} "
+            f"against {grouped(target['target'])} USD by {target['target_date']}; "
+            f"needs {target['needed_monthly_growth']} growth a month "
+            f"(official statistics illustrative); report in {', '.join(border['files'])}"
+        )

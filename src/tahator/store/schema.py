@@ -462,3 +462,64 @@ class AuditRecord(Base):
     after: Mapped[str] = mapped_column(Text)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class BorderResident(Base):
+    """A border-district resident registered to buy at one border market."""
+
+    __tablename__ = "border_residents"
+    __table_args__ = (UniqueConstraint("market", "national_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    market: Mapped[str] = mapped_column(String(40))
+    national_id: Mapped[str] = mapped_column(String(13))
+    """A Pakistani CNIC (13 digits) or an Iranian national code (10), digits only."""
+    country: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(300))
+    district: Mapped[str] = mapped_column(String(100))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    registered_by: Mapped[str] = mapped_column(String(100))
+
+
+class BorderSale(Base):
+    """A sale to a resident at a border market, within the resident's quotas."""
+
+    __tablename__ = "border_sales"
+    __table_args__ = (
+        UniqueConstraint("market", "reference"),
+        Index("ix_border_sales_resident_day", "resident_id", "sold_on"),
+        Index("ix_border_sales_market_day", "market", "sold_on"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    market: Mapped[str] = mapped_column(String(40))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("border_residents.id"))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    """The market's receipt number: a retried sale with it is recorded once."""
+    hs: Mapped[str] = mapped_column(String(10))
+    value: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
+    rate: Mapped[str] = mapped_column(String(40))
+    value_unit: Mapped[int] = mapped_column(BigInteger)
+    sold_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class TradeStatistic(Base):
+    """One figure of official bilateral trade statistics (UN Comtrade layout)."""
+
+    __tablename__ = "trade_statistics"
+    __table_args__ = (UniqueConstraint("reporter", "partner", "flow", "period", "commodity"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reporter: Mapped[str] = mapped_column(String(2))
+    partner: Mapped[str] = mapped_column(String(2))
+    flow: Mapped[str] = mapped_column(String(1))
+    """``M`` (the reporter's imports from the partner) or ``X`` (its exports to it)."""
+    period: Mapped[str] = mapped_column(String(6))
+    """``YYYYMM`` for a month, ``YYYY`` for a year."""
+    commodity: Mapped[str] = mapped_column(String(20))
+    """Comtrade's ``cmdCode``: ``TOTAL`` or an HS code."""
+    value: Mapped[int] = mapped_column(BigInteger)
+    """Minor units of the unit of account (Comtrade's primaryValue, US dollars)."""
+    source: Mapped[str] = mapped_column(String(300))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    imported_by: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,381 @@
+"""Border markets: residents, sales within their quotas, daily totals."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tahator.domain.border import (
+    Market,
+    Quota,
+    QuotaBreach,
+    TradePolicy,
+    parse_national_id,
+    parse_trade_policy,
+    quota_breach,
+)
+from tahator.domain.corridor import to_unit_of_account
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.money import format_amount, parse_amount
+from tahator.services import audit
+from tahator.services import corridor as corridors
+from tahator.services.common import now
+from tahator.store.schema import BorderResident, BorderSale
+
+DEFAULT_MARKETS = Path(__file__).resolve().parent.parent / "policies" / "pk-ir-markets.toml"
+MARKETS_VARIABLE = "TAHATOR_MARKETS"
+MAX_TEXT = 300
+
+
+class QuotaExceededError(InputError):
+    """A sale refused because it would exceed one of the resident's quotas."""
+
+    def __init__(self, breach: QuotaBreach, problem: Problem) -> None:
+        self.breach = breach
+        super().__init__([problem])
+
+
+def markets_path(explicit: Path | None = None) -> Path:
+    """``explicit``, else ``$TAHATOR_MARKETS``, else the shipped Pakistan–Iran markets."""
+    if explicit is not None:
+        return explicit
+    from_environment = os.environ.get(MARKETS_VARIABLE)
+    return Path(from_environment) if from_environment else DEFAULT_MARKETS
+
+
+@cache
+def _load(path: Path, modified: float) -> TradePolicy:
+    del modified  # part of the cache key: an edited file is read again
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise InputError(
+            [Problem(f"cannot read the markets file: {error.strerror}", str(path))]
+        ) from error
+    except tomllib.TOMLDecodeError as error:
+        raise InputError([Problem(f"not valid TOML: {error}", str(path))]) from error
+    return parse_trade_policy(data, str(path))
+
+
+def load_trade_policy(path: Path | None = None) -> TradePolicy:
+    """The validated markets and target; ``InputError`` names the file and every bad field."""
+    chosen = markets_path(path)
+    try:
+        modified = chosen.stat().st_mtime
+    except OSError as error:
+        raise InputError(
+            [Problem(f"cannot read the markets file: {error.strerror}", str(chosen))]
+        ) from error
+    return _load(chosen, modified)
+
+
+def list_markets(policy: TradePolicy) -> list[dict[str, Any]]:
+    return [market.as_dict(2) for market in policy.markets]
+
+
+def _market(policy: TradePolicy, code: str) -> Market:
+    market = policy.market(code)
+    if market is None:
+        known = ", ".join(m.code for m in policy.markets)
+        raise InputError([Problem(f"no border market {code!r} (known: {known})", field="market")])
+    return market
+
+
+def _resident_view(resident: BorderResident) -> dict[str, Any]:
+    return {
+        "id": resident.id,
+        "market": resident.market,
+        "national_id": resident.national_id,
+        "country": resident.country,
+        "name": resident.name,
+        "district": resident.district,
+        "registered_at": resident.registered_at.isoformat(),
+    }
+
+
+def add_resident(
+    session: Session,
+    policy: TradePolicy,
+    *,
+    market: str,
+    national_id: str,
+    name: str,
+    district: str,
+    actor: str,
+) -> dict[str, Any]:
+    """Register a resident for a market; registering the same person again changes nothing."""
+    chosen = _market(policy, market)
+    problems: list[Problem] = []
+    country, digits = "", ""
+    try:
+        country, digits = parse_national_id(national_id)
+    except ValueError as error:
+        problems.append(Problem(str(error), field="national-id"))
+    if country and chosen.countries and country not in chosen.countries:
+        problems.append(
+            Problem(f"market {chosen.code} serves residents of {', '.join(chosen.countries)}")
+        )
+    name, district = name.strip(), district.strip()
+    if not 0 < len(name) <= MAX_TEXT:
+        problems.append(Problem(f"must be 1 to {MAX_TEXT} characters", field="name"))
+    if chosen.districts and district.casefold() not in {d.casefold() for d in chosen.districts}:
+        problems.append(
+            Problem(
+                f"{district!r} is not a district market {chosen.code} serves "
+                f"({', '.join(chosen.districts)})",
+                field="district",
+            )
+        )
+    elif not 0 < len(district) <= 100:
+        problems.append(Problem("must be 1 to 100 characters", field="district"))
+    if problems:
+        raise InputError(problems)
+    district = next((d for d in chosen.districts if d.casefold() == district.casefold()), district)
+    existing = session.execute(
+        select(BorderResident).where(
+            BorderResident.market == chosen.code, BorderResident.national_id == digits
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        if (existing.name, existing.district) != (name, district):
+            raise InputError(
+                [
+                    Problem(
+                        f"{digits} is registered at {chosen.code} as {existing.name} of "
+                        f"{existing.district}",
+                        field="national-id",
+                    )
+                ]
+            )
+        return {**_resident_view(existing), "created": False}
+    resident = BorderResident(
+        market=chosen.code,
+        national_id=digits,
+        country=country,
+        name=name,
+        district=district,
+        registered_at=now(),
+        registered_by=actor,
+    )
+    session.add(resident)
+    session.flush()
+    view = _resident_view(resident)
+    audit.record(
+        session, actor, "border.resident_registered", f"resident:{resident.id}", None, view
+    )
+    return {**view, "created": True}
+
+
+def list_residents(session: Session, market: str | None = None) -> list[dict[str, Any]]:
+    query = select(BorderResident).order_by(BorderResident.market, BorderResident.id)
+    if market:
+        query = query.where(BorderResident.market == market.upper())
+    return [_resident_view(r) for r in session.scalars(query)]
+
+
+def _used(session: Session, resident_id: int, start: date, end: date) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(BorderSale.value_unit), 0)).where(
+            BorderSale.resident_id == resident_id,
+            BorderSale.sold_on >= start,
+            BorderSale.sold_on <= end,
+        )
+    )
+    return int(total or 0)
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following - timedelta(days=1)
+
+
+def _sale_view(sale: BorderSale, digits: dict[str, int], unit_digits: int) -> dict[str, Any]:
+    return {
+        "id": sale.id,
+        "market": sale.market,
+        "resident": sale.resident_id,
+        "reference": sale.reference,
+        "hs": sale.hs,
+        "value": format_amount(sale.value, digits[sale.currency]),
+        "currency": sale.currency,
+        "rate": sale.rate,
+        "value_unit": format_amount(sale.value_unit, unit_digits),
+        "date": sale.sold_on.isoformat(),
+    }
+
+
+def sell(
+    session: Session,
+    policy: TradePolicy,
+    *,
+    market: str,
+    resident: str,
+    hs: str,
+    value: str,
+    currency: str,
+    on: date,
+    actor: str,
+    reference: str | None = None,
+) -> dict[str, Any]:
+    """Record a sale to a resident, converted at ``on``'s rate, or refuse it.
+
+    Refused (``InputError``, nothing stored) when the market is not open that day,
+    the goods are not on its list, the resident is not registered there, or a
+    quota would be exceeded (``QuotaExceededError``, naming the quota and what is
+    left of it).  A sale with a ``reference`` already recorded is answered with
+    the stored one when its content is the same, refused otherwise.
+    """
+    chosen = _market(policy, market)
+    info = corridors.load(session)
+    unit, unit_digits = info.unit_of_account, info.unit_digits
+    try:
+        _, national_id = parse_national_id(resident)
+    except ValueError as error:
+        raise InputError([Problem(str(error), field="resident")]) from error
+    currency = currency.upper()
+    problems: list[Problem] = []
+    if reference is not None and not 0 < len(reference) <= 100:
+        problems.append(Problem("must be 1 to 100 characters", field="reference"))
+    amount = 0
+    if currency not in info.digits:
+        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
+    else:
+        try:
+            amount = parse_amount(value, info.digits[currency])
+            if amount == 0:
+                problems.append(Problem("must be positive", field="value"))
+        except ValueError as error:
+            problems.append(Problem(str(error), field="value"))
+    if problems:
+        raise InputError(problems)
+    query = select(BorderResident).where(
+        BorderResident.market == chosen.code, BorderResident.national_id == national_id
+    )
+    # Lock the resident: a second sale to them waits until this one commits, so
+    # two sales cannot both pass the quota.  (SQLite's writer lock is already held.)
+    person = session.execute(query.with_for_update()).scalar_one_or_none()
+    if reference is not None:
+        recorded = session.execute(
+            select(BorderSale).where(
+                BorderSale.market == chosen.code, BorderSale.reference == reference
+            )
+        ).scalar_one_or_none()
+        if recorded is not None:
+            same = (
+                person is not None
+                and (recorded.resident_id, recorded.hs, recorded.value, recorded.currency)
+                == (person.id, hs, amount, currency)
+                and recorded.sold_on == on
+            )
+            if not same:
+                raise InputError(
+                    [
+                        Problem(
+                            f"sale {reference!r} was recorded with other content",
+                            field="reference",
+                        )
+                    ]
+                )
+            return {
+                **_sale_view(recorded, info.digits, unit_digits),
+                "unit_of_account": unit,
+                "created": False,
+            }
+    closed = chosen.closed_reason(on)
+    if closed:
+        problems.append(Problem(closed, field="date"))
+    if not (hs.isascii() and hs.isdigit() and 4 <= len(hs) <= 10):
+        problems.append(Problem(f"{hs!r} is not an HS code (4 to 10 digits)", field="hs"))
+    elif chosen.goods_prefix(hs) is None:
+        problems.append(Problem(f"HS {hs} is not on market {chosen.code}'s goods list", field="hs"))
+    if person is None:
+        problems.append(
+            Problem(
+                f"{national_id} is not registered at market {chosen.code}; "
+                "register with `tahator border residents add`",
+                field="resident",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    assert person is not None
+    rate = corridors.rates_on(session, on, {currency})[currency].per_unit_of_account
+    value_unit = to_unit_of_account(amount, info.digits[currency], rate, unit_digits)
+    first, last = month_bounds(on)
+    breach = quota_breach(
+        chosen,
+        _used(session, person.id, on, on),
+        _used(session, person.id, first, last),
+        value_unit,
+    )
+    if breach is not None:
+        period = {Quota.TRANSACTION: "", Quota.DAILY: " today", Quota.MONTHLY: " this month"}
+        raise QuotaExceededError(
+            breach,
+            Problem(
+                f"{format_amount(value_unit, unit_digits)} {unit} exceeds the {breach.quota} "
+                f"quota of {format_amount(breach.limit, unit_digits)} {unit}; "
+                f"{format_amount(breach.remaining, unit_digits)} {unit} remaining"
+                f"{period[breach.quota]}",
+                field="value",
+            ),
+        )
+    sale = BorderSale(
+        market=chosen.code,
+        resident_id=person.id,
+        reference=reference,
+        hs=hs,
+        value=amount,
+        currency=currency,
+        rate=str(rate),
+        value_unit=value_unit,
+        sold_on=on,
+        created_at=now(),
+        created_by=actor,
+    )
+    session.add(sale)
+    session.flush()
+    view = _sale_view(sale, info.digits, unit_digits)
+    audit.record(session, actor, "border.sale_recorded", f"border_sale:{sale.id}", None, view)
+    remaining = {
+        "daily": format_amount(chosen.daily_quota - _used(session, person.id, on, on), unit_digits),
+        "monthly": format_amount(
+            chosen.monthly_quota - _used(session, person.id, first, last), unit_digits
+        ),
+    }
+    return {**view, "unit_of_account": unit, "remaining": remaining, "created": True}
+
+
+def daily_totals(session: Session, market: str | None = None) -> list[dict[str, Any]]:
+    """Each market's sales per day: count and value in the unit of account."""
+    info = corridors.load(session)
+    query = (
+        select(
+            BorderSale.market,
+            BorderSale.sold_on,
+            func.count(),
+            func.sum(BorderSale.value_unit),
+        )
+        .group_by(BorderSale.market, BorderSale.sold_on)
+        .order_by(BorderSale.market, BorderSale.sold_on)
+    )
+    if market:
+        query = query.where(BorderSale.market == market.upper())
+    return [
+        {
+            "market": code,
+            "date": day.isoformat(),
+            "sales": count,
+            "value": format_amount(int(total), info.unit_digits),
+        }
+        for code, day, count, total in session.execute(query)
+    ]
