@@ -13,7 +13,17 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from tahator.api import audit, auth, barter, clearing, firms, market, obligations, problems
+from tahator.api import (
+    audit,
+    auth,
+    barter,
+    border,
+    clearing,
+    firms,
+    market,
+    obligations,
+    problems,
+)
 from tahator.store.database import make_engine
 
 API_PREFIX = "/api/v1"
@@ -67,7 +77,7 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     problems.install(app)
     app.add_middleware(Guard)
     api = APIRouter(prefix=API_PREFIX, responses=problems.ERROR_RESPONSES)
-    for module in (auth, firms, obligations, clearing, barter, market, audit):
+    for module in (auth, firms, obligations, clearing, barter, market, border, audit):
         api.include_router(module.router)
     app.include_router(api)
     return app

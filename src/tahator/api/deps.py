@@ -18,7 +18,7 @@ from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import Strict
+from pydantic import BeforeValidator
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -129,7 +129,16 @@ def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
 # --- pages -------------------------------------------------------------------------
 
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A number the clearing house gave")]
-Day = Annotated[date, Strict()]
+
+
+def _iso_date(value: Any) -> Any:
+    # Pydantic would take a number as seconds since 1970: a date is YYYY-MM-DD only.
+    if not isinstance(value, str | date):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
 """A date in a JSON body: only ``YYYY-MM-DD`` (not a number of seconds since 1970)."""
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]

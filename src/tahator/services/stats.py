@@ -160,7 +160,9 @@ def _value(text: str, table: Table, row: int, problems: Problems) -> int | None:
     return cents if cents <= MAX_MINOR else None
 
 
-def import_statistics(session: Session, path: Path, actor: str) -> StatsImport:
+def import_statistics(
+    session: Session, path: Path, actor: str, *, data: bytes | None = None
+) -> StatsImport:
     """Import official bilateral trade statistics in UN Comtrade's bulk CSV layout.
 
     Columns (Comtrade's names, any case): ``period`` (or ``refPeriodId`` with
@@ -186,7 +188,7 @@ def import_statistics(session: Session, path: Path, actor: str) -> StatsImport:
         "partneriso",
         "partnercode",
     )
-    table = read_table(path, ("flowcode", "cmdcode", "primaryvalue"), optional)
+    table = read_table(path, ("flowcode", "cmdcode", "primaryvalue"), optional, data=data)
     header_problems = []
     for names in (("period", "refperiodid"), ("reporteriso", "reportercode")):
         if not any(n in table.header for n in names):
