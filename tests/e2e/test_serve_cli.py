@@ -1,0 +1,121 @@
+"""`tahator users`, `tahator audit` and `tahator serve` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Cli
+from tests.integration.conftest import firms_file
+
+PASSWORD = "correct horse battery"
+TAHATOR = [sys.executable, "-m", "tahator.cli"]
+
+
+@pytest.fixture
+def db(tmp_path: Path, cli: Cli) -> str:
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    assert cli("--db", url, "db", "upgrade")[0] == 0
+    firms = firms_file(tmp_path / "firms.csv", {"PK-1": "PK", "IR-1": "IR"})
+    assert cli("--db", url, "firms", "import", firms)[0] == 0
+    return url
+
+
+def create_user(db: str, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*TAHATOR, "--db", db, "users", "create", *args],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_users_are_created_from_standard_input_and_bad_ones_refused(db: str, cli: Cli) -> None:
+    made = create_user(db, "op", "--role", "operator", "--password-stdin", "--json")
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["role"] == "operator"
+    short = create_user(db, "op2", "--role", "operator", "--password-stdin", password="short")
+    assert short.returncode == 2
+    assert "password: at least 12 characters" in short.stderr
+    no_firm = create_user(db, "t", "--role", "trader", "--password-stdin")
+    assert no_firm.returncode == 2
+    assert "firm:" in no_firm.stderr
+    unknown_firm = create_user(db, "t", "--role", "trader", "--firm", "XX-9", "--password-stdin")
+    assert unknown_firm.returncode == 2
+    on_command_line = create_user(db, "t2", "--role", "auditor")
+    assert on_command_line.returncode == 2
+    assert "--password-stdin" in on_command_line.stderr
+    trader = create_user(db, "t", "--role", "trader", "--firm", "PK-1", "--password-stdin")
+    assert trader.returncode == 0, trader.stderr
+    code, out, _ = cli("--db", db, "users", "list", "--json")
+    assert [(u["username"], u["role"], u["firm"]) for u in json.loads(out)] == [
+        ("op", "operator", None),
+        ("t", "trader", "PK-1"),
+    ]
+    code, out, _ = cli("--db", db, "audit", "verify")
+    assert code == 0
+    assert "audit log intact" in out
+    code, out, _ = cli("--db", db, "audit", "list", "--action", "user.create", "--json")
+    assert [r["subject"] for r in json.loads(out)] == ["user:op", "user:t"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_serve_answers_over_http_with_two_workers(db: str) -> None:
+    assert create_user(db, "op", "--role", "operator", "--password-stdin").returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [*TAHATOR, "--db", db, "serve", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.communicate()
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        assert httpx.get(f"{base}/api/v1/firms").status_code == 401
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "op", "password": PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        # Several requests, so both workers answer some; each must see the same database.
+        for _ in range(6):
+            firms = httpx.get(f"{base}/api/v1/firms", headers=headers).json()
+            assert [f["id"] for f in firms["items"]] == ["IR-1", "PK-1"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_serve_refuses_a_database_that_is_not_ready(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*TAHATOR, "--db", f"sqlite:///{tmp_path / 'empty.db'}", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "tahator db upgrade" in done.stderr
