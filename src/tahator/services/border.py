@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tomllib
 from datetime import date, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from tahator.domain.money import format_amount, parse_amount
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
+from tahator.services.policy import chosen_file, load_settings
 from tahator.store.schema import BorderResident, BorderSale
 
 DEFAULT_MARKETS = Path(__file__).resolve().parent.parent / "policies" / "pk-ir-markets.toml"
@@ -44,37 +42,12 @@ class QuotaExceededError(InputError):
 
 def markets_path(explicit: Path | None = None) -> Path:
     """``explicit``, else ``$TAHATOR_MARKETS``, else the shipped Pakistan–Iran markets."""
-    if explicit is not None:
-        return explicit
-    from_environment = os.environ.get(MARKETS_VARIABLE)
-    return Path(from_environment) if from_environment else DEFAULT_MARKETS
-
-
-@cache
-def _load(path: Path, modified: float) -> TradePolicy:
-    del modified  # part of the cache key: an edited file is read again
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as error:
-        raise InputError(
-            [Problem(f"cannot read the markets file: {error.strerror}", str(path))]
-        ) from error
-    except tomllib.TOMLDecodeError as error:
-        raise InputError([Problem(f"not valid TOML: {error}", str(path))]) from error
-    return parse_trade_policy(data, str(path))
+    return chosen_file(explicit, MARKETS_VARIABLE, DEFAULT_MARKETS)
 
 
 def load_trade_policy(path: Path | None = None) -> TradePolicy:
     """The validated markets and target; ``InputError`` names the file and every bad field."""
-    chosen = markets_path(path)
-    try:
-        modified = chosen.stat().st_mtime
-    except OSError as error:
-        raise InputError(
-            [Problem(f"cannot read the markets file: {error.strerror}", str(chosen))]
-        ) from error
-    return _load(chosen, modified)
+    return load_settings(markets_path(path), parse_trade_policy, "the markets file")
 
 
 def list_markets(policy: TradePolicy) -> list[dict[str, Any]]:
