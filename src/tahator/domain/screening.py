@@ -51,7 +51,7 @@ from tahator.domain.errors import InputError, Problem
 class Thresholds:
     """Scores (0–100) at which a hit needs review and at which it is a match."""
 
-    review: float = 80.0
+    review: float = 75.0
     match: float = 92.0
 
     def band(self, score: float) -> str:
@@ -65,7 +65,16 @@ class Thresholds:
 BANDS = ("clear", "review", "match")
 LISTED_WEIGHT = 0.5
 """Exponent of the listed name's cover in the score; the query's cover gets the rest."""
+WORD_SIMILARITY: tuple[tuple[int, int, float], ...] = (
+    # (edits, shortest word, similarity), the first that applies; OSA edits
+    (0, 0, 1.0),
+    (1, 6, 0.9),
+    (1, 4, 0.8),
+    (2, 9, 0.8),
+)
 SPECIFICITY_POWER = 2
+SKELETON_LETTERS = 4
+"""Consonants a listed name's skeleton needs to count in full for Arabic-script names."""
 MIN_LISTED_COVER = 0.45
 """Candidates whose listed cover is below this cannot reach any sensible threshold."""
 LOW_QUALITY = frozenset({"low"})
@@ -83,6 +92,22 @@ _DOUBLED = re.compile(tables.DOUBLED_LETTERS)
 _SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.SKELETON_FOLDS)
 _ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
 _DROPPED = tables.HONORIFICS | tables.LEGAL_FORMS | tables.GENERIC_WORDS
+
+
+def _dropped(word: str) -> bool:
+    """An honorific, article, or a legal form or generic word however it is spelled
+    (variants folded, or one typo away in words of six letters or more)."""
+    if word in _DROPPED or word in tables.ARTICLES:
+        return True
+    folded = _letters(word, True)
+    if folded in _BUSINESS_FOLDED:
+        return True
+    if len(folded) < 6:
+        return False
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import extractOne
+
+    return extractOne(folded, _BUSINESS_LONG, scorer=OSA.distance, score_cutoff=1) is not None
 
 
 @dataclass(frozen=True)
@@ -127,7 +152,7 @@ def _plain_words(name: str) -> tuple[list[str], bool]:
 def _prefixes(word: str) -> list[str]:
     word = tables.WORD_FOLDS.get(word, word)
     for prefix, replacement in tables.PREFIX_FOLDS:
-        if word.startswith(prefix):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
             word = replacement + word[len(prefix) :]
             break
     return [tables.WORD_FOLDS.get(p, p) for p in word.split() if p not in tables.ARTICLES]
@@ -147,6 +172,10 @@ def _letters(word: str, collapse: bool) -> str:
     return _DOUBLED.sub(r"\1", word) if collapse else word
 
 
+_BUSINESS_FOLDED = frozenset(_letters(w, True) for w in tables.LEGAL_FORMS | tables.GENERIC_WORDS)
+_BUSINESS_LONG = sorted(w for w in _BUSINESS_FOLDED if len(w) >= 6)
+
+
 def skeleton_of(word: str) -> str:
     """A folded word's consonant skeleton: ``hussain`` -> ``hsn``."""
     for pattern, replacement in _SKELETON_FOLDS:
@@ -157,7 +186,7 @@ def skeleton_of(word: str) -> str:
 def normalize(name: str) -> Normalized:
     """Fold ``name`` to the words screening compares (see the module docstring)."""
     raw, arabic = _plain_words(name)
-    kept = [w for w in raw if w not in _DROPPED and w not in tables.ARTICLES]
+    kept = [w for w in raw if not _dropped(w)]
     if not kept:  # a name made only of generic words is still a name
         kept = [w for w in raw if w not in tables.ARTICLES]
     folded: list[str] = []
@@ -165,7 +194,7 @@ def normalize(name: str) -> Normalized:
         folded.extend(_prefixes(word))
     joined: list[str] = []
     for word in folded:
-        if joined and (joined[-1] in tables.JOIN_WITH_NEXT or word in tables.JOIN_WITH_PREVIOUS):
+        if joined and word in tables.JOIN_WITH_PREVIOUS:
             joined[-1] += word
         else:
             joined.append(word)
@@ -182,7 +211,7 @@ def matching_names(name: str) -> list[str]:
     outer = re.sub(r"\([^()]*\)", " ", name).strip()
     names = [outer] if outer else []
     # an acronym in brackets is another name; a lower-case remark ("combat name") is not
-    acronyms = [i for i in inner if i.isupper() and len(i.split()) <= 3 and len(i) > 1]
+    acronyms = [i for i in inner if i.isupper() and " " not in i and 2 <= len(i) <= 6]
     return names + [i for i in acronyms if normalize(i).words]
 
 
@@ -384,6 +413,8 @@ class _Space:
     name_weight: FloatArray
     incidence: Any
     """Sparse (names × words) counts."""
+    name_letters: IntArray
+    """Letters in each name's distinct words."""
 
 
 @dataclass(frozen=True)
@@ -409,7 +440,7 @@ def _space(names: Sequence[tuple[str, ...]]) -> _Space:
     cols: list[int] = []
     name_words: list[tuple[int, ...]] = []
     for row, words in enumerate(names):
-        ids = tuple(vocabulary.setdefault(w, len(vocabulary)) for w in words)
+        ids = tuple(dict.fromkeys(vocabulary.setdefault(w, len(vocabulary)) for w in words))
         name_words.append(ids)
         rows.extend([row] * len(ids))
         cols.extend(ids)
@@ -426,14 +457,16 @@ def _space(names: Sequence[tuple[str, ...]]) -> _Space:
     name_weight = np.array(
         [float(weights[list(ids)].sum()) if ids else 0.0 for ids in name_words], dtype=np.float64
     )
+    listed = list(vocabulary)
     return _Space(
         vocabulary,
-        list(vocabulary),
+        listed,
         weights,
         float(math.log1p(total)),
         name_words,
         name_weight,
         incidence,
+        np.array([sum(len(listed[i]) for i in ids) for ids in name_words], dtype=np.int64),
     )
 
 
@@ -512,18 +545,16 @@ class Hit:
 
 def word_similarity(distance: int, length: int) -> float:
     """How alike two words are, from their edit distance and the shorter one's length:
-    equal 1; one edit 0.9 in words of 5 letters or more; two edits 0.8 from 9 letters."""
-    if distance == 0:
-        return 1.0
-    if distance == 1 and length >= 5:
-        return 0.9
-    if distance == 2 and length >= 9:
-        return 0.8
+    equal 1; one edit 0.9 from 6 letters, 0.8 in words of 4 or 5; two edits 0.8 from 9."""
+    for edits, shortest, similarity in WORD_SIMILARITY:
+        if distance == edits and length >= shortest:
+            return similarity
     return 0.0
 
 
-def _similar_words(space: _Space, words: list[str]) -> Any:
-    """Sparse (query words × list words) similarities."""
+def _similar_words(space: _Space, words: list[str], longer: bool) -> Any:
+    """Sparse (query words × list words) similarities, judging the length by the
+    longer word of a pair (Latin: folding shortens words) or the shorter (skeletons)."""
     from rapidfuzz.distance import OSA
     from rapidfuzz.process import cdist
     from scipy.sparse import csr_matrix, vstack
@@ -537,14 +568,11 @@ def _similar_words(space: _Space, words: list[str]) -> Any:
         distances = cdist(chunk, space.words, scorer=OSA.distance, score_cutoff=2, workers=-1)
         rows, cols = np.nonzero(distances <= 2)
         d = distances[rows, cols].astype(np.int64)
-        lengths = np.minimum(
-            np.array([len(w) for w in chunk], dtype=np.int64)[rows], list_lengths[cols]
-        )
-        similarity = np.where(
-            d == 0,
-            1.0,
-            np.where((d == 1) & (lengths >= 5), 0.9, np.where((d == 2) & (lengths >= 9), 0.8, 0.0)),
-        )
+        pick = np.maximum if longer else np.minimum
+        lengths = pick(np.array([len(w) for w in chunk], dtype=np.int64)[rows], list_lengths[cols])
+        similarity = np.zeros(len(d), dtype=np.float64)
+        for edits, shortest, value in reversed(WORD_SIMILARITY):
+            similarity[(d == edits) & (lengths >= shortest)] = value
         keep = similarity > 0
         blocks.append(
             csr_matrix(
@@ -552,6 +580,20 @@ def _similar_words(space: _Space, words: list[str]) -> Any:
             )
         )
     return vstack(blocks).tocsr()
+
+
+def _query_weight(space: _Space, similar: Any, row: int, word: str) -> float:
+    """A query word's weight: its own on the lists; for a word not on them (a typo,
+    a variant), that of the list word it is most like; else that of a unique word."""
+    known = space.vocabulary.get(word)
+    if known is not None:
+        return float(space.weights[known])
+    lo, hi = similar.indptr[row], similar.indptr[row + 1]
+    if lo == hi:
+        return space.unknown_weight
+    data = similar.data[lo:hi]
+    best = np.flatnonzero(data == data.max())
+    return float(space.weights[similar.indices[lo:hi][best]].min())
 
 
 def _screen_space(
@@ -568,18 +610,12 @@ def _screen_space(
     for _, words in queries:
         for w in words:
             unique.setdefault(w, len(unique))
-    similar = _similar_words(space, list(unique))
+    similar = _similar_words(space, list(unique), longer=space is index.latin)
     # credit[u, v]: what query word u earns for list word v: their similarity times the
     # rarer-is-worth-more weight of the more common of the two, so a common word ("hasan")
     # one edit from a rare one ("hashan") earns what a common word earns.
     query_weight = np.array(
-        [
-            float(space.weights[space.vocabulary[w]])
-            if w in space.vocabulary
-            else space.unknown_weight
-            for w in unique
-        ],
-        dtype=np.float64,
+        [_query_weight(space, similar, u, w) for w, u in unique.items()], dtype=np.float64
     )
     row_of = np.repeat(np.arange(len(unique)), np.diff(similar.indptr))
     similar.data = similar.data * np.minimum(query_weight[row_of], space.weights[similar.indices])
@@ -661,9 +697,13 @@ def screen(
     best: list[dict[int, Hit]] = [{} for _ in asked]
     for space, batch in ((index.latin, latin), (index.skeleton, skeleton)):
         for query, name, listed, explained in _screen_space(index, space, batch):
+            # how much a name says, measured on the Latin lists (skeletons collide more)
             specificity = min(
                 1.0, float(index.latin.name_weight[name]) / index.latin.unknown_weight
             )
+            if space is index.skeleton:
+                # a short skeleton ("nd": Navid, Nada, Nadia) is no evidence on its own
+                specificity *= min(1.0, int(space.name_letters[name]) / SKELETON_LETTERS)
             score = round(
                 100
                 * listed**LISTED_WEIGHT

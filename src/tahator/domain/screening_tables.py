@@ -74,7 +74,7 @@ ARABIC_SCRIPT: dict[str, str] = {
 
 ARABIC_WORD_PREFIXES: tuple[tuple[str, str], ...] = (
     # Arabic-script words beginning with the first are written with the second.
-    ("عبدال", "عبد"),  # Abd al-Rahman -> abdrahman
+    ("عبدال", "عبد "),  # Abd al-Rahman -> abd rahman
     ("ال", ""),  # the article
 )
 
@@ -165,7 +165,6 @@ LEGAL_FORMS: frozenset[str] = frozenset(
         "corp",
         "corporation",
         "gmbh",
-        "ag",
         "sa",
         "sarl",
         "srl",
@@ -273,7 +272,9 @@ WORD_FOLDS: dict[str, str] = {
 }
 
 PREFIX_FOLDS: tuple[tuple[str, str], ...] = (
-    # A word beginning with the first is written with the second; the longest first.
+    # A word beginning with the first is split as the second (when at least three
+    # letters remain); the longest first.  Abdulrahman, Abdul Rahman and Abd al-Rahman
+    # all become ``abd rahman``; Abubakr and Abu Bakr ``abu bakr``.
     ("abdullah", "abd allah "),
     ("abdallah", "abd allah "),
     ("abdollah", "abd allah "),
@@ -285,15 +286,9 @@ PREFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("abdus", "abd "),
     ("abdu", "abd "),
     ("abd", "abd "),
+    ("abou", "abu "),
+    ("abu", "abu "),
 )
-"""``Abdulrahman``, ``Abdul Rahman`` and ``Abd al-Rahman`` all become ``abd rahman``,
-then :data:`JOIN_WITH_NEXT` joins them: ``abdrahman``."""
-
-JOIN_WITH_NEXT: frozenset[str] = frozenset(
-    {"abd", "abu", "abou", "bin", "ibn", "bint", "bd", "abv", "bn", "abn"}
-)
-"""Words written now apart, now joined to the next one (Abu Bakr, Abubakr): joined.
-(``bd``, ``abv``, ``bn``: عبد, ابو, بن as transliterated from Arabic script.)"""
 
 JOIN_WITH_PREVIOUS: frozenset[str] = frozenset(
     {"zadeh", "zade", "zada", "zadah", "nejad", "nezhad", "nejhad", "pour", "pur", "far", "nia"}
@@ -312,6 +307,8 @@ SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("addin", " din"),
     ("ullah", " allah"),
     ("ollah", " allah"),
+    ("vlh", " allah"),  # -ullah as transliterated from Persian script
+    ("allh", " allah"),
 )
 """Applied after the joins, so that a suffix written apart is folded too."""
 
@@ -319,6 +316,7 @@ LETTER_FOLDS: tuple[tuple[str, str], ...] = (
     # Regular expressions applied in order to each word, after the word folds.
     (r"kh|gh", "q"),  # Qalibaf, Ghalibaf, Khalibaf
     (r"ck", "k"),
+    (r"x", "ks"),
     (r"ph", "f"),
     (r"dj", "j"),
     (r"tch", "ch"),
@@ -343,6 +341,7 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     (r"zh", "J"),
     (r"th", "s"),
     (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
+    (r"c", "k"),
     (r"[aeiouvy]", ""),
     (r"(.)\1+", r"\1"),
 )
