@@ -220,15 +220,19 @@ def list_versions(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-_INDEX_CACHE: dict[tuple[int, ...], Index] = {}
+_INDEX_CACHE: dict[tuple[tuple[int, str, str], ...], Index] = {}
+"""The last index built, by the versions in force (id, SHA-256 and import time, since
+another database may hold other lists under the same ids)."""
 
 
 def current_index(session: Session) -> tuple[tuple[int, ...], Index | None]:
     """The lists in force (their version ids) and their index (``None`` without lists)."""
-    versions = tuple(sorted(v.id for v in _newest(session).values()))
+    newest = sorted(_newest(session).values(), key=lambda v: v.id)
+    versions = tuple(v.id for v in newest)
     if not versions:
         return versions, None
-    if versions not in _INDEX_CACHE:
+    key = tuple((v.id, v.sha256, v.imported_at.isoformat()) for v in newest)
+    if key not in _INDEX_CACHE:
         entries = session.scalars(
             select(SanctionsEntry)
             .where(SanctionsEntry.list_id.in_(versions))
@@ -243,7 +247,7 @@ def current_index(session: Session) -> tuple[tuple[int, ...], Index | None]:
         ):
             aliases.setdefault(alias.entry_id, []).append(ListedName(alias.name, alias.quality))
         _INDEX_CACHE.clear()
-        _INDEX_CACHE[versions] = build_index(
+        _INDEX_CACHE[key] = build_index(
             ListEntry(
                 reference=e.reference,
                 kind=e.kind,
@@ -260,7 +264,7 @@ def current_index(session: Session) -> tuple[tuple[int, ...], Index | None]:
             )
             for e in entries
         )
-    return versions, _INDEX_CACHE[versions]
+    return versions, _INDEX_CACHE[key]
 
 
 def _strings(value: object) -> list[str]:
