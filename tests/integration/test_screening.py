@@ -44,7 +44,10 @@ def firms_csv(path: Path, rows: list[tuple[str, str, str, int]]) -> Path:
 def without(path: Path, reference: str, target: Path) -> Path:
     """The sample list without one entry: an older or newer version of it."""
     text = path.read_text()
-    pattern = rf"<ENTITY>(?:(?!</ENTITY>).)*?<REFERENCE_NUMBER>{re.escape(reference)}</REFERENCE_NUMBER>.*?</ENTITY>"
+    pattern = (
+        r"<ENTITY>(?:(?!</ENTITY>).)*?"
+        rf"<REFERENCE_NUMBER>{re.escape(reference)}</REFERENCE_NUMBER>.*?</ENTITY>"
+    )
     changed = re.sub(pattern, "", text, flags=re.S)
     assert changed != text
     target.write_text(changed)
@@ -132,7 +135,7 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
     message = str(refused.value)
     assert "firm IR-1 (Shahid Sayad Shirazi Industries Co.) is blocked by sanctions" in message
     assert "IRe.070" in message
-    with transaction(house) as session, pytest.raises(InputError, match="IR-1.*blocked"):
+    with transaction(house) as session, pytest.raises(InputError, match=r"IR-1.*blocked"):
         obligations.create_obligation(
             session,
             reference="X-1",
@@ -227,7 +230,7 @@ def test_registration_and_consortia_screen_their_firms(house: Engine, tmp_path: 
         result = firms.import_firms(session, path, "test")
     assert result.blocked == ("PK-9",)
     assert result.as_dict()["blocked"] == ["PK-9"]
-    with transaction(house) as session, pytest.raises(InputError, match="PK-9.*blocked"):
+    with transaction(house) as session, pytest.raises(InputError, match=r"PK-9.*blocked"):
         firms.create_consortium(session, "C-9", "Cutters", "PK-1", ["PK-9"], "test")
     with transaction(house) as session:
         firms.create_consortium(session, "C-8", "Fruit and sports", "PK-4", ["PK-8"], "test")
@@ -251,7 +254,7 @@ def test_firms_never_screened_are_screened_when_they_trade(house: Engine, tmp_pa
         session.get(Firm, LOOK_ALIKE).screening = "unscreened"  # as before the migration
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
-    with transaction(house) as session, pytest.raises(InputError, match="IR-1.*blocked"):
+    with transaction(house) as session, pytest.raises(InputError, match=r"IR-1.*blocked"):
         barter.apply(session, POLICY, path, "trader")
 
 
