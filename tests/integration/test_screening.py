@@ -282,3 +282,18 @@ def test_migration_0005_creates_what_the_models_declare(engine: Engine) -> None:
         assert {c["name"] for c in found.get_columns(table)} == declared
     firm_columns = {c["name"]: c for c in found.get_columns("firms")}
     assert "unscreened" in str(firm_columns["screening"]["default"])
+
+
+def test_the_demo_imports_a_list_and_queues_its_look_alike(engine: Engine, tmp_path: Path) -> None:
+    from tahator.demo import UN_SAMPLE, screening_demo
+
+    assert UN_SAMPLE.exists()  # shipped, for a clone without ../shared
+    first = screening_demo(engine, tmp_path, un_list=UN_SAMPLE)
+    assert first["list"]["version"] == 1
+    assert first["newly_blocked"] == []  # the look-alike is registered after the import...
+    assert [(f["firm"], f["hits"][0]["reference"]) for f in first["queue"]] == [
+        ("IR-9001", "IRe.070")  # ...and blocked on registration
+    ]
+    again = screening_demo(engine, tmp_path, un_list=UN_SAMPLE)
+    assert again["list"]["version"] == 1
+    assert again["queue"] == first["queue"]
