@@ -297,3 +297,35 @@ def test_the_demo_imports_a_list_and_queues_its_look_alike(engine: Engine, tmp_p
     again = screening_demo(engine, tmp_path, un_list=UN_SAMPLE)
     assert again["list"]["version"] == 1
     assert again["queue"] == first["queue"]
+
+
+def test_firms_registered_before_0005_are_unscreened_and_0005_reverses(
+    database_url: str, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from tahator.services import corridor
+    from tahator.store import migrate
+    from tahator.store.database import make_engine
+
+    engine = make_engine(database_url)
+    config = migrate.alembic_config(engine)
+    command.upgrade(config, "0004")
+    with transaction(engine) as session:
+        corridor.seed(session)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO firms (id, name, country, tax_id, status, active_taxpayer, "
+            "psw_subscribed, state_enterprise, created_at, created_by) VALUES "
+            "('PK-1', 'Old Firm', 'PK', '1234567-8', 'active', true, true, false, "
+            "'2026-01-01 00:00:00', 'test')"
+        )
+    migrate.upgrade(engine)
+    with transaction(engine) as session:
+        assert session.get(Firm, "PK-1").screening == "unscreened"
+    command.downgrade(config, "0004")
+    assert "screening" not in {c["name"] for c in inspect(engine).get_columns("firms")}
+    assert "sanctions_lists" not in inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    assert migrate.revision_of(engine) == migrate.HEAD
+    engine.dispose()
