@@ -329,3 +329,30 @@ def test_firms_registered_before_0005_are_unscreened_and_0005_reverses(
     migrate.upgrade(engine)
     assert migrate.revision_of(engine) == migrate.HEAD
     engine.dispose()
+
+
+def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from tests.integration.conftest import firms_file
+    from tests.integration.test_market import DAY, HEADER, RING
+
+    with transaction(engine) as session:
+        firms.import_firms(
+            session,
+            firms_file(tmp_path / "f.csv", {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR"}),
+            "test",
+        )
+    (tmp_path / "offers.csv").write_text(HEADER + RING)
+    with transaction(engine) as session:
+        market.import_offers(session, tmp_path / "offers.csv", "trader")
+        proposal = market.match(session, POLICY, "op", as_of=DAY)["proposals"][0]
+    with transaction(engine) as session:  # the next list puts IR-1 in the queue
+        session.get(Firm, "IR-1").screening = "blocked"
+    with transaction(engine) as session, pytest.raises(InputError, match="firm IR-1"):
+        market.accept(session, POLICY, proposal, "PK-1", DAY, "t")
+    with transaction(engine) as session:
+        market.decline(session, proposal, "PK-1", DAY, "t")  # declining is still possible
+        again = market.match(session, POLICY, "op", as_of=DAY)
+    assert again["rings"] == 0
+    assert again["offers"] == 2  # IR-1's offer is left out
