@@ -90,6 +90,8 @@ class DemoRun:
     ledger_breaks: list[str]
     border: dict[str, Any] = field(default_factory=dict)
     """Border-market residents and sales, the statistics and the target report."""
+    screening: dict[str, Any] = field(default_factory=dict)
+    """The sanctions list imported and the screening queue."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -102,6 +104,7 @@ class DemoRun:
             "run": self.run,
             "ledger_verified": not self.ledger_breaks,
             "border": self.border,
+            "screening": self.screening,
         }
 
 
@@ -227,9 +230,51 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
         breaks = ledger.verify(session)
     imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
     trade = border_demo(engine, folder)
+    screened = screening_demo(engine, folder)
     return DemoRun(
-        folder, firms_, invoices, imported, barter_summary, market_summary, run, breaks, trade
+        folder,
+        firms_,
+        invoices,
+        imported,
+        barter_summary,
+        market_summary,
+        run,
+        breaks,
+        border=trade,
+        screening=screened,
     )
+
+
+UN_LIST = (
+    Path(__file__).resolve().parents[3] / "shared/data/sanctions/un-consolidated-2018-10-29.xml"
+)
+"""The UN Consolidated List beside a clone (``../shared``); else the sample shipped here."""
+UN_SAMPLE = Path(__file__).resolve().parent / "data" / "un-sample.xml"
+LOOK_ALIKE = ("IR-9001", "Shahid Sayad Shirazi Industrial Co.", "IR", 9001)
+"""A demo firm that resembles a listed entity (UN Iran list IRe.070), so the queue has a hit."""
+
+
+def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) -> dict[str, Any]:
+    """Import the UN list (every firm is re-screened), register a look-alike firm,
+    which screening blocks, and return the list and the queue of hits."""
+    from tahator.services import screening
+
+    source = un_list or (UN_LIST if UN_LIST.exists() else UN_SAMPLE)
+    firm_id, name, country, number = LOOK_ALIKE
+    path = folder / "screening-firms.csv"
+    path.write_text(
+        "id,name,country,tax_id,active_taxpayer,psw_subscribed\n"
+        f"{firm_id},{name},{country},{tax_id(country, number)},false,false\n"
+    )
+    with transaction(engine) as session:
+        imported = screening.import_list(session, "un", source, DEMO_ACTOR)
+        firms.import_firms(session, path, DEMO_ACTOR)
+        queue = screening.queue(session)
+    return {
+        "list": imported["list"],
+        "newly_blocked": [f["firm"] for f in imported["changes"]["newly_blocked"]],
+        "queue": [{"firm": f["firm"], "name": f["name"], "hits": f["hits"][:1]} for f in queue],
+    }
 
 
 MARKET_DAY = date(2026, 11, 23)

@@ -112,11 +112,23 @@ def print_demo(run: DemoRun, console: Console | None = None) -> None:
         console.print("ledger verified: every entry balances and every balance matches")
     if run.border:
         _print_border(run.border, console)
+    if run.screening:
+        listed = run.screening["list"]
+        console.print(
+            f"sanctions screening: {listed['format'].upper()} list version {listed['version']} "
+            f"({listed['entries']} entries); {len(run.screening['queue'])} firms await a decision: "
+            + ", ".join(
+                f"{f['firm']} ({f['name']}) ~ {f['hits'][0]['name']} {f['hits'][0]['score']}"
+                for f in run.screening["queue"]
+                if f["hits"]
+            )
+        )
     console.print(
         "Explore: tahator obligations list, tahator clearing show "
         f"{run.run['run_id']}, tahator ledger balances, tahator settlement list, "
         "tahator barter list, tahator barter show 1, tahator report barter --quarter 2025Q4, "
-        "tahator offers list, tahator proposals list"
+        "tahator offers list, tahator proposals list, tahator screening queue, "
+        "tahator screen NAME"
     )
 
 

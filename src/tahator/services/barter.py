@@ -24,7 +24,7 @@ from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
-from tahator.services import audit
+from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
@@ -236,8 +236,13 @@ def submit(
     counterparty_firm = session.get(Firm, application.counterparty_id)
     counterparty = _party(counterparty_firm) if counterparty_firm else None
     problems = barter.application_problems(policy, application, applicant, counterparty)
-    if problems:
-        raise InputError([Problem(p.message, label, field=p.field) for p in problems])
+    # Sanctions screening of every party: the applicant (each consortium member) and
+    # the counterparty; a blocked or confirmed firm cannot apply.
+    parties = [m.id for m in applicant.members] if applicant else []
+    parties += [counterparty.id] if counterparty else []
+    blocked = screening.blocked_problems(session, parties, actor, label=label, field="party")
+    if problems or blocked:
+        raise InputError([Problem(p.message, label, field=p.field) for p in problems] + blocked)
     lines = [(Direction.IMPORT, line) for line in application.imports]
     lines += [(Direction.EXPORT, line) for line in application.exports]
     rates = corridors.rates_on(

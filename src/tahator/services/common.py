@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 
 def now() -> datetime:
@@ -27,9 +28,18 @@ class ImportResult:
     rows: int
     created: int
     unchanged: int
+    blocked: tuple[str, ...] = ()
+    """Firms that sanctions screening blocked on registration."""
 
-    def as_dict(self) -> dict[str, int]:
-        return {"rows": self.rows, "created": self.created, "unchanged": self.unchanged}
+    def as_dict(self) -> dict[str, Any]:
+        view: dict[str, Any] = {
+            "rows": self.rows,
+            "created": self.created,
+            "unchanged": self.unchanged,
+        }
+        if self.blocked:
+            view["blocked"] = list(self.blocked)
+        return view
 
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})

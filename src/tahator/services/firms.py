@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import tax_id_problem
 from tahator.domain.errors import InputError, Problem
-from tahator.services import audit
+from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now, parse_flag
 from tahator.services.tables import Problems, read_table
@@ -141,7 +141,10 @@ def import_firms(
             None,
             {"firms": [r.id for r in new]},
         )
-    return ImportResult(table.rows, len(new), len(records) - len(new))
+    # Registration screens every new firm: a hit blocks it until an operator decides.
+    screened = screening.screen_firms(session, [r.id for r in new], actor)
+    blocked = tuple(f["firm"] for f in screened["newly_blocked"])
+    return ImportResult(table.rows, len(new), len(records) - len(new), blocked)
 
 
 def _stored(session: Session, ids: list[str]) -> dict[str, FirmRecord]:
@@ -186,6 +189,7 @@ def list_firms(session: Session, firm: str | None = None) -> list[dict[str, obje
             "active_taxpayer": f.active_taxpayer,
             "psw_subscribed": f.psw_subscribed,
             "state_enterprise": f.state_enterprise,
+            "screening": f.screening,
         }
         for f in session.execute(query).scalars()
     ]
@@ -214,6 +218,8 @@ def create_consortium(
         or session.get(Firm, consortium_id) is not None
     ):
         problems.append(Problem(f"{consortium_id!r} is already taken", field="id"))
+    if not problems:
+        problems.extend(screening.blocked_problems(session, all_members, actor, field="member"))
     if problems:
         raise InputError(problems)
     session.add(

@@ -26,7 +26,7 @@ from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.matching import best_rings
 from tahator.domain.money import format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
-from tahator.services import audit, barter
+from tahator.services import audit, barter, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
@@ -75,6 +75,8 @@ def import_offers(
     c = table.columns
     problems = Problems()
     firms = set(session.scalars(select(Firm.id)))
+    screening.ensure_screened(session, {c["firm"][r].strip() for r in range(table.rows)}, actor)
+    stopped = {f.id: f.screening for f in screening.stopped_firms(session)}
     rows: dict[str, dict[str, Any]] = {}
     for row in range(table.rows):
         offer_id = c["id"][row].strip()
@@ -86,6 +88,15 @@ def import_offers(
             problems.add(table.problem(row, "must be 1 to 100 characters", "id"))
         if firm not in firms:
             problems.add(table.problem(row, f"unknown firm {firm!r}", "firm"))
+        elif firm in stopped:
+            problems.add(
+                table.problem(
+                    row,
+                    f"firm {firm} is {stopped[firm]} by sanctions screening and cannot offer "
+                    "goods (tahator screening queue)",
+                    "firm",
+                )
+            )
         if not _is_hs(gives):
             problems.add(table.problem(row, f"{gives!r} is not an HS code", "gives_hs"))
         if not wants or not all(_is_hs(w, 2) for w in wants):
@@ -277,6 +288,10 @@ def match(
             .with_for_update()
         )
     )
+    # Offers of firms that sanctions screening stops take no part in matching.
+    screening.ensure_screened(session, {o.firm for o in offers}, actor)
+    stopped = {f.id for f in screening.stopped_firms(session)}
+    offers = [o for o in offers if o.firm not in stopped]
     countries = dict(session.execute(select(Firm.id, Firm.country)).all())
     rates = corridors.rates_on(session, as_of, {o.currency for o in offers})
     values = [
@@ -467,6 +482,7 @@ def accept(
     if proposal.state != ProposalState.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
     mine = _legs_of(legs, firm, proposal_id)
+    screening.require_clear(session, [leg.firm for leg in legs], actor)
     if all(leg.answer == "accepted" for leg in mine):
         raise InputError([Problem(f"{firm} has already accepted proposal {proposal_id}")])
     for leg in mine:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
-from tahator.services import audit
+from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
@@ -106,6 +106,20 @@ def import_obligations(
         rows[key] = content
         row_of.setdefault(key, row)
 
+    parties = {firm for (debtor, _), (creditor, *_) in rows.items() for firm in (debtor, creditor)}
+    screening.ensure_screened(session, parties, actor)
+    stopped = {f.id: f.screening for f in screening.stopped_firms(session)}
+    for key, (creditor, *_) in rows.items():
+        for field, firm in (("debtor", key[0]), ("creditor", creditor)):
+            if firm in stopped:
+                problems.add(
+                    table.problem(
+                        row_of[key],
+                        f"firm {firm} is {stopped[firm]} by sanctions screening and cannot "
+                        "take on obligations (tahator screening queue)",
+                        field,
+                    )
+                )
     stored = _stored(session, list(rows))
     for key, content in rows.items():
         if key in stored and stored[key] != content:
@@ -188,8 +202,10 @@ def create_obligation(
     """Register one obligation arising inside the clearing house (not imported).
 
     ``liable`` names further firms jointly and severally liable for it, as the
-    members of a consortium are.
+    members of a consortium are.  A firm that sanctions screening blocks cannot be
+    party to it (``InputError`` naming the firm and the hit).
     """
+    screening.require_clear(session, (debtor, creditor, *liable), actor, label=origin)
     obligation = Obligation(
         reference=reference,
         debtor=debtor,

@@ -51,7 +51,8 @@ def load_settings(path: Path, parse: Callable[[dict[str, Any], str], T], what: s
         modified = path.stat().st_mtime
     except OSError as error:
         raise InputError([Problem(f"cannot read {what}: {error.strerror}", str(path))]) from error
-    return _load(path, modified, parse, what)
+    loaded: T = _load(path, modified, parse, what)
+    return loaded
 
 
 def load_policy(path: Path | None = None) -> Policy:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -115,6 +116,11 @@ class Firm(Base):
     state_enterprise: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
+    screening: Mapped[str] = mapped_column(
+        String(20), default="unscreened", server_default="unscreened"
+    )
+    """Sanctions screening: ``unscreened``, ``clear``, ``blocked`` (a hit awaits an
+    operator), ``confirmed`` (a true match: never trades) or ``cleared`` (a false positive)."""
 
 
 class FirmAlias(Base):
@@ -523,3 +529,70 @@ class TradeStatistic(Base):
     source: Mapped[str] = mapped_column(String(300))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
     imported_by: Mapped[str] = mapped_column(String(100))
+
+
+class SanctionsList(Base):
+    """One imported version of a sanctions list (the newest of each format applies)."""
+
+    __tablename__ = "sanctions_lists"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    format: Mapped[str] = mapped_column(String(20), index=True)
+    source: Mapped[str] = mapped_column(String(300))
+    """The file's name as imported."""
+    sha256: Mapped[str] = mapped_column(String(64))
+    generated: Mapped[str | None] = mapped_column(String(40))
+    """When the publisher generated it, as the file says."""
+    entries: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    imported_by: Mapped[str] = mapped_column(String(100))
+
+
+class SanctionsEntry(Base):
+    """An individual or entity on one list version."""
+
+    __tablename__ = "sanctions_entries"
+    __table_args__ = (UniqueConstraint("list_id", "reference"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("sanctions_lists.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(Text)
+    list_type: Mapped[str] = mapped_column(String(60))
+    listed_on: Mapped[date | None] = mapped_column(Date)
+    data_id: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, object]] = mapped_column(JSON)
+    """Dates updated, countries, dates of birth: as the list gives them."""
+
+
+class SanctionsAlias(Base):
+    """Another name of a listed entry, with the list's quality for it."""
+
+    __tablename__ = "sanctions_aliases"
+    entry_id: Mapped[int] = mapped_column(ForeignKey("sanctions_entries.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    quality: Mapped[str] = mapped_column(String(40))
+
+
+class ScreeningHit(Base):
+    """A listed entry a firm's name resembles at the firm's latest screening."""
+
+    __tablename__ = "screening_hits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.id"), index=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("sanctions_lists.id"))
+    reference: Mapped[str] = mapped_column(String(60))
+    entry_name: Mapped[str] = mapped_column(Text)
+    list_type: Mapped[str] = mapped_column(String(60))
+    screened_name: Mapped[str] = mapped_column(Text)
+    """The firm's name or alias that hit."""
+    matched_name: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(10))
+    explanation: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decision: Mapped[str | None] = mapped_column(String(20))
+    """``false_positive`` or ``confirmed`` once an operator decides."""
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)

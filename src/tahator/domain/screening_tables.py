@@ -1,0 +1,382 @@
+"""The data that sanctions screening normalizes names with (``domain/screening.py``).
+
+Tables, not code: adding a romanization variant, an honorific or a legal form is
+a line here.  Every table is applied to both sides alike, the listed names and
+the names screened, so a fold only has to be consistent, not linguistically
+exact.
+"""
+
+from __future__ import annotations
+
+ARABIC_SCRIPT: dict[str, str] = {
+    # Persian, Arabic and Urdu letters -> Latin.  Short vowels are not written in
+    # these scripts; Persian-script names are compared on consonant skeletons.
+    "ء": "",
+    "آ": "a",
+    "أ": "a",
+    "ؤ": "u",
+    "إ": "i",
+    "ئ": "i",
+    "ا": "a",
+    "ٱ": "a",
+    "ب": "b",
+    "پ": "p",
+    "ة": "a",
+    "ت": "t",
+    "ٹ": "t",
+    "ث": "s",
+    "ج": "j",
+    "چ": "ch",
+    "ح": "h",
+    "خ": "kh",
+    "د": "d",
+    "ڈ": "d",
+    "ذ": "z",
+    "ر": "r",
+    "ڑ": "r",
+    "ز": "z",
+    "ژ": "zh",
+    "س": "s",
+    "ش": "sh",
+    "ص": "s",
+    "ض": "z",
+    "ط": "t",
+    "ظ": "z",
+    "ع": "",
+    "غ": "gh",
+    "ف": "f",
+    "ق": "q",
+    "ك": "k",
+    "ک": "k",
+    "گ": "g",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ں": "n",
+    "و": "v",
+    "ه": "h",
+    "ہ": "h",
+    "ھ": "h",
+    "ۀ": "h",
+    "ی": "y",
+    "ي": "y",
+    "ى": "y",
+    "ے": "y",
+    "ۓ": "y",
+    "\u200c": " ",  # zero-width non-joiner: Persian writes -zadeh, -ha apart with it
+    "ـ": "",  # tatweel
+    "،": " ",
+    "٫": ".",
+    **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+    **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
+}
+"""Arabic-script diacritics (U+064B–U+065F, U+0670) are dropped before this table."""
+
+ARABIC_WORD_PREFIXES: tuple[tuple[str, str], ...] = (
+    # Arabic-script words beginning with the first are written with the second.
+    ("عبدال", "عبد "),  # Abd al-Rahman -> abd rahman
+    ("ال", ""),  # the article
+)
+
+HONORIFICS: frozenset[str] = frozenset(
+    {
+        "haji",
+        "hajji",
+        "hadji",
+        "alhaj",
+        "alhajj",
+        "mullah",
+        "mulla",
+        "molla",
+        "mullo",
+        "maulana",
+        "mawlana",
+        "maulvi",
+        "mawlawi",
+        "maulavi",
+        "mufti",
+        "qari",
+        "hafiz",
+        "sayed",
+        "sayyed",
+        "sayyid",
+        "sayid",
+        "seyed",
+        "seyyed",
+        "syed",
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "sheik",
+        "ayatollah",
+        "hojatoleslam",
+        "hojjatoleslam",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "engr",
+        "eng",
+        "prof",
+        "general",
+        "gen",
+        "brigadier",
+        "brig",
+        "colonel",
+        "col",
+        "admiral",
+        "captain",
+        "capt",
+        "major",
+        "commander",
+        "sardar",
+        "janab",
+        "agha",
+        "aqa",
+        # as transliterated from Persian script
+        "syd",
+        "haj",
+        "hajy",
+        "mla",
+        "shykh",
+        "mvlvy",
+    }
+)
+"""Titles and forms of address, dropped as whole words."""
+
+LEGAL_FORMS: frozenset[str] = frozenset(
+    {
+        "co",
+        "company",
+        "companies",
+        "cos",
+        "ltd",
+        "limited",
+        "pvt",
+        "private",
+        "pte",
+        "pty",
+        "plc",
+        "llc",
+        "llp",
+        "lp",
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "gmbh",
+        "sa",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "pjs",
+        "fze",
+        "fzc",
+        "fzco",
+        "fzllc",
+        "smc",
+        "sdn",
+        "bhd",
+        "est",
+        "establishment",
+        "sherkat",
+        "sherkate",
+        "shirkat",
+        "shrkt",
+        "sahami",
+        "shmy",
+        "khas",
+        "khs",
+    }
+)
+"""Legal forms of firms in the corridor and its trading partners, dropped as words."""
+
+GENERIC_WORDS: frozenset[str] = frozenset(
+    {
+        "the",
+        "of",
+        "and",
+        "for",
+        "&",
+        "trading",
+        "traders",
+        "trade",
+        "enterprise",
+        "enterprises",
+        "import",
+        "imports",
+        "export",
+        "exports",
+        "importers",
+        "exporters",
+    }
+)
+"""Connectives and business descriptors that say nothing about who a party is."""
+
+ARTICLES: frozenset[str] = frozenset({"al", "el", "ul", "ol", "ud", "ad"})
+"""The Arabic article, written al-, el-, ul- or joined; dropped as a word."""
+
+WORD_FOLDS: dict[str, str] = {
+    # Whole words with many romanizations -> one spelling (before the letter folds).
+    "mohammad": "muhammad",
+    "mohammed": "muhammad",
+    "mohamed": "muhammad",
+    "mohamad": "muhammad",
+    "muhammed": "muhammad",
+    "muhamed": "muhammad",
+    "mohammet": "muhammad",
+    "mehmet": "muhammad",
+    "mohd": "muhammad",
+    "muhd": "muhammad",
+    "md": "muhammad",
+    "mahomed": "muhammad",
+    "ahmed": "ahmad",
+    "ahmet": "ahmad",
+    "hossain": "hussain",
+    "hossein": "hussain",
+    "husein": "hussain",
+    "hussein": "hussain",
+    "hosain": "hussain",
+    "husayn": "hussain",
+    "osman": "usman",
+    "othman": "usman",
+    "uthman": "usman",
+    "yousef": "yusuf",
+    "yousuf": "yusuf",
+    "yosef": "yusuf",
+    "youssef": "yusuf",
+    "jafar": "jafar",
+    "djafar": "jafar",
+    "jaafar": "jafar",
+    "ja'far": "jafar",
+    "ebrahim": "ibrahim",
+    "ibraheem": "ibrahim",
+    "esmail": "ismail",
+    "ismaeel": "ismail",
+    "esmaeil": "ismail",
+    "eshaq": "ishaq",
+    "ramazan": "ramadan",
+    "ramzan": "ramadan",
+    "ramadhan": "ramadan",
+    "abdullah": "abd allah",
+    "abdallah": "abd allah",
+    "abdollah": "abd allah",
+    "abdoul": "abd",
+    "abdul": "abd",
+    "abdel": "abd",
+    "abdal": "abd",
+    "abdur": "abd",
+    "abdus": "abd",
+    "abdu": "abd",
+    "abou": "abu",
+    "intl": "international",
+    "natl": "national",
+    "mfg": "manufacturing",
+    "ind": "industries",
+    "inds": "industries",
+}
+
+PREFIX_FOLDS: tuple[tuple[str, str], ...] = (
+    # A word beginning with the first is split as the second (when at least three
+    # letters remain); the longest first.  Abdulrahman, Abdul Rahman and Abd al-Rahman
+    # all become ``abd rahman``; Abubakr and Abu Bakr ``abu bakr``.
+    ("abdullah", "abd allah "),
+    ("abdallah", "abd allah "),
+    ("abdollah", "abd allah "),
+    ("abdoul", "abd "),
+    ("abdul", "abd "),
+    ("abdel", "abd "),
+    ("abdal", "abd "),
+    ("abdur", "abd "),
+    ("abdus", "abd "),
+    ("abdu", "abd "),
+    ("abd", "abd "),
+    ("abou", "abu "),
+    ("abu", "abu "),
+)
+
+JOIN_WITH_PREVIOUS: frozenset[str] = frozenset(
+    {"zadeh", "zade", "zada", "zadah", "nejad", "nezhad", "nejhad", "pour", "pur", "far", "nia"}
+)
+"""Persian name suffixes written now apart, now joined (Ahmadi Nejad, Ahmadinejad): joined."""
+
+SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
+    # A word ending with the first ends with the second instead.
+    ("zadeh", "zade"),
+    ("zadah", "zade"),
+    ("zada", "zade"),
+    ("eh", "e"),
+    ("uddin", " din"),
+    ("oddin", " din"),
+    ("eddin", " din"),
+    ("addin", " din"),
+    ("ullah", " allah"),
+    ("ollah", " allah"),
+    ("vlh", " allah"),  # -ullah as transliterated from Persian script
+    ("allh", " allah"),
+)
+"""Applied after the joins, so that a suffix written apart is folded too."""
+
+LETTER_FOLDS: tuple[tuple[str, str], ...] = (
+    # Regular expressions applied in order to each word, after the word folds.
+    (r"kh|gh", "q"),  # Qalibaf, Ghalibaf, Khalibaf
+    (r"ck", "k"),
+    (r"x", "ks"),
+    (r"ph", "f"),
+    (r"dj", "j"),
+    (r"tch", "ch"),
+    (r"w", "v"),
+    (r"ou|oo", "u"),  # Mousavi, Musavi; Noor, Nur
+    (r"ee", "i"),  # Sadeeq, Sadiq
+    (r"y", "i"),  # Yazd, Iazd; Sayyad, Saiad
+    (r"o", "u"),  # Mohsen, Muhsen
+    (r"e", "a"),  # Rehman, Rahman; Ahmed, Ahmad
+)
+
+DOUBLED_LETTERS = r"(.)\1+"
+"""Hassan, Hasan: written once.  Not applied to names written in Arabic script, which
+write a doubled consonant once already; there ``shh`` is ش then ه, not a double."""
+"""Each fold makes a variant family one spelling; vowels fold hardest because the
+scripts leave them unwritten and romanizations disagree most about them."""
+
+SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
+    # From a folded word to its consonant skeleton, for Persian-script names.
+    (r"sh", "S"),
+    (r"ch", "C"),
+    (r"zh", "J"),
+    (r"th", "s"),
+    (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
+    (r"c", "k"),
+    (r"[aeiouvy]", ""),
+    (r"(.)\1+", r"\1"),
+)
+
+COUNTRY_WORDS: dict[str, str] = {
+    "iran": "IR",
+    "pakistan": "PK",
+    "afghanistan": "AF",
+    "russia": "RU",
+    "russian federation": "RU",
+    "iraq": "IQ",
+    "syria": "SY",
+    "syrian arab republic": "SY",
+    "yemen": "YE",
+    "saudi arabia": "SA",
+    "united arab emirates": "AE",
+    "turkey": "TR",
+    "qatar": "QA",
+    "kuwait": "KW",
+    "libya": "LY",
+    "somalia": "SO",
+    "sudan": "SD",
+    "india": "IN",
+    "china": "CN",
+    "democratic people's republic of korea": "KP",
+}
+"""Country names as lists write them (nationality, address) -> ISO 3166 alpha-2."""
