@@ -259,6 +259,8 @@ def test_firms_never_screened_are_screened_when_they_trade(house: Engine, tmp_pa
 
 
 def test_a_hostile_or_malformed_list_changes_nothing(house: Engine, tmp_path: Path) -> None:
+    with transaction(house) as session:
+        records = session.scalar(select(func.count()).select_from(AuditRecord))
     for name, data in (
         ("laughs.xml", BILLION_LAUGHS),
         ("broken.xml", SAMPLE.read_bytes()[:5000]),
@@ -269,7 +271,7 @@ def test_a_hostile_or_malformed_list_changes_nothing(house: Engine, tmp_path: Pa
             screening.import_list(session, "un", path, "op")
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(SanctionsList)) == 0
-        assert session.scalar(select(func.count()).select_from(AuditRecord)) == 0
+        assert session.scalar(select(func.count()).select_from(AuditRecord)) == records
     assert set(statuses(house).values()) == {"unscreened"}
     with transaction(house) as session, pytest.raises(InputError, match="unknown list format"):
         screening.import_list(session, "ofac", SAMPLE, "op")
