@@ -23,6 +23,7 @@ from tahator.api import (
     market,
     obligations,
     problems,
+    screening,
 )
 from tahator.store.database import make_engine
 
@@ -77,7 +78,17 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     problems.install(app)
     app.add_middleware(Guard)
     api = APIRouter(prefix=API_PREFIX, responses=problems.ERROR_RESPONSES)
-    for module in (auth, firms, obligations, clearing, barter, market, border, audit):
+    for module in (
+        auth,
+        firms,
+        obligations,
+        clearing,
+        barter,
+        market,
+        screening,
+        border,
+        audit,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     return app

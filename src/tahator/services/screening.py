@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.screening import (
     PARSERS,
     Hit,
@@ -82,7 +82,9 @@ def thresholds() -> Thresholds:
 # --- lists ------------------------------------------------------------------
 
 
-def import_list(session: Session, list_format: str, path: Path, actor: str) -> dict[str, Any]:
+def import_list(
+    session: Session, list_format: str, path: Path, actor: str, *, data: bytes | None = None
+) -> dict[str, Any]:
     """Import a list file as a new version of its format, then re-screen every firm.
 
     A file equal (SHA-256) to the newest version of its format is not imported
@@ -93,7 +95,8 @@ def import_list(session: Session, list_format: str, path: Path, actor: str) -> d
         known = ", ".join(sorted(PARSERS))
         raise InputError([Problem(f"unknown list format {list_format!r} (known: {known})")])
     try:
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
     except OSError as error:
         raise InputError([Problem(f"cannot read the file: {error.strerror}", str(path))]) from None
     digest = hashlib.sha256(data).hexdigest()
@@ -556,7 +559,7 @@ def firm_screening(session: Session, firm_id: str) -> dict[str, Any]:
     """A firm's screening status and its hits."""
     firm = session.get(Firm, firm_id)
     if firm is None:
-        raise InputError([Problem(f"unknown firm {firm_id!r}", field="firm")])
+        raise NotFoundError(f"unknown firm {firm_id!r}")
     return _firm_summary(session, firm)
 
 
@@ -580,7 +583,7 @@ def decide(
         raise InputError([Problem("give the reason for the decision", field="reason")])
     firm = session.get(Firm, firm_id)
     if firm is None:
-        raise InputError([Problem(f"unknown firm {firm_id!r}", field="firm")])
+        raise NotFoundError(f"unknown firm {firm_id!r}")
     hits = session.scalars(select(ScreeningHit).where(ScreeningHit.firm_id == firm_id)).all()
     if decision == FALSE_POSITIVE and not hits and firm.screening != CONFIRMED:
         raise InputError([Problem(f"firm {firm_id} has no screening hits to decide")])

@@ -1,0 +1,91 @@
+"""Sanctions lists, screening of names, and the operator's queue of hits to decide."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from tahator.api.deps import REQUEST, Reader, hide_unless, require, write
+from tahator.api.problems import ApiError
+from tahator.services import screening
+from tahator.services.users import Principal
+
+router = APIRouter(tags=["screening"])
+Operator = Annotated[Principal, Depends(require("operator"))]
+Screener = Annotated[Principal, Depends(require("operator", "customs", "bank", "auditor"))]
+AnyReader = Annotated[
+    Principal, Depends(require("operator", "customs", "bank", "trader", "auditor"))
+]
+MAX_LIST_BYTES = 64 * 1024 * 1024
+MAX_NAMES = 10_000
+
+
+class NameIn(BaseModel):
+    id: str = Field("1", max_length=100)
+    name: str = Field(min_length=1, max_length=500)
+    country: str | None = Field(None, min_length=2, max_length=2)
+
+
+class ScreenIn(BaseModel):
+    names: list[NameIn] = Field(min_length=1, max_length=MAX_NAMES)
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["false_positive", "confirmed"]
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.get("/lists")
+def list_versions(session: Reader, principal: Screener) -> list[dict[str, Any]]:
+    """The sanctions list versions imported."""
+    return screening.list_versions(session)
+
+
+@router.post("/lists/{list_format}", status_code=201)
+def import_list(
+    request: Request, list_format: str, file: UploadFile, principal: Operator
+) -> JSONResponse:
+    """Import a new version of a list (`un`: the UN Consolidated List XML); every firm
+    is screened again and the changes reported.  Hostile XML is refused (422)."""
+    data = file.file.read(MAX_LIST_BYTES + 1)
+    if len(data) > MAX_LIST_BYTES:
+        raise ApiError(413, f"the file is larger than {MAX_LIST_BYTES} bytes")
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 201, screening.import_list(session, list_format, REQUEST, principal.actor, data=data)
+
+    return write(request, principal, hashlib.sha256(data).hexdigest(), work)
+
+
+@router.post("/screen")
+def screen(body: ScreenIn, session: Reader, principal: Screener) -> list[dict[str, Any]]:
+    """Screen names against the lists in force; hits ranked best first, each explained."""
+    return screening.screen_names(session, [(n.id, n.name, n.country) for n in body.names])
+
+
+@router.get("/screening/queue")
+def queue(session: Reader, principal: Screener) -> list[dict[str, Any]]:
+    """Firms whose hits await an operator's decision."""
+    return screening.queue(session)
+
+
+@router.get("/firms/{firm_id}/screening")
+def firm_screening(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
+    """A firm's screening status and hits."""
+    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    return screening.firm_screening(session, firm_id)
+
+
+@router.post("/firms/{firm_id}/screening/decision")
+def decide(request: Request, firm_id: str, body: DecisionIn, principal: Operator) -> JSONResponse:
+    """Decide a firm's hits: a false positive may trade, a confirmed match never may."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 200, screening.decide(session, firm_id, body.decision, body.reason, principal.actor)
+
+    return write(request, principal, body.model_dump(), work)
