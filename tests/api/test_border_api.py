@@ -39,7 +39,7 @@ def test_sales_within_quota_pass_and_over_it_are_refused_with_the_allowance(hous
     )
     assert over.status_code == 422
     assert "quota" in over.json()["detail"]
-    totals = house.client.get("/api/v1/border/totals", headers=house.as_("auditor")).json()
+    totals = house.client.get("/api/v1/border/totals", headers=house.as_("auditor")).json()["items"]
     assert [t["value"] for t in totals if t["date"] == "2026-10-05"] == ["250.00"]
 
 

@@ -198,8 +198,9 @@ def test_clearing_settlement_and_ledger_over_http(house: House) -> None:
         "ok": True,
         "breaks": [],
     }
-    balances = house.client.get("/api/v1/ledger/balances", headers=bank).json()
-    assert any(b["account"].startswith("clearing:") for b in balances)
+    balances = house.client.get("/api/v1/ledger/balances?prefix=clearing:", headers=bank).json()
+    assert balances["items"]
+    assert all(b["account"].startswith("clearing:") for b in balances["items"])
     assert house.client.get("/api/v1/clearing/runs/999", headers=operator).status_code == 404
 
 

@@ -116,10 +116,21 @@ def sell(
 
 @router.get("/border/totals")
 def totals(
-    session: Reader, principal: NotTrader, market: str | None = None
-) -> list[dict[str, Any]]:
-    """Daily sales per market, in the unit of account."""
-    return border.daily_totals(session, market)
+    session: Reader,
+    principal: NotTrader,
+    market: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Daily sales per market, in the unit of account, by market and day."""
+    rows = sorted(
+        (
+            row | {"key": f"{row['market']} {row['date']}"}
+            for row in border.daily_totals(session, market)
+        ),
+        key=lambda row: row["key"],
+    )
+    return page(rows, cursor, limit, key="key")
 
 
 @router.post("/stats/imports", status_code=201)

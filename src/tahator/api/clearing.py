@@ -89,6 +89,7 @@ class InstructionPage(BaseModel):
 
 
 class Balance(BaseModel):
+    key: str
     account: str
     currency: str
     balance: str
@@ -166,10 +167,27 @@ def confirm(request: Request, instruction_id: Id, principal: Bank) -> JSONRespon
     return write(request, principal, None, work)
 
 
-@router.get("/ledger/balances", response_model=list[Balance])
-def balances(session: Reader, principal: LedgerReader) -> list[dict[str, Any]]:
-    """Every ledger account's balance, per currency (sums of journal lines)."""
-    return ledger.balance_rows(session)
+class BalancePage(BaseModel):
+    items: list[Balance]
+    next_cursor: str | None
+
+
+@router.get("/ledger/balances", response_model=BalancePage)
+def balances(
+    session: Reader,
+    principal: LedgerReader,
+    prefix: str | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Ledger accounts' balances per currency (sums of journal lines), by account;
+    ``prefix`` keeps e.g. ``clearing:`` or ``interaccount:``."""
+    rows = [
+        row | {"key": f"{row['account']} {row['currency']}"}
+        for row in ledger.balance_rows(session)
+        if prefix is None or row["account"].startswith(prefix)
+    ]
+    return page(rows, cursor, limit, key="key")
 
 
 @router.get("/ledger/verify", response_model=Verification)
