@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from tahator import web
 from tahator.api import audit, auth, barter, clearing, firms, market, obligations, problems
 from tahator.store.database import make_engine
 
@@ -70,6 +71,7 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     for module in (auth, firms, obligations, clearing, barter, market, audit):
         api.include_router(module.router)
     app.include_router(api)
+    web.install(app)  # the web UI: pages, static files, HTML error pages
     return app
 
 
