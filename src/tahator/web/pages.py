@@ -63,7 +63,7 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
         series = report["series"]
         year = report["status"]["target_year"]
         this_year = str(today.year)
-        context["status"] = report["status"]
+        context["target"] = report["status"]
         context["series"] = series
         context["year"] = this_year
         context["year_total"] = sum(
