@@ -32,7 +32,11 @@ def browser(house: House, who: str | None = None) -> TestClient:
         page = client.get("/login")
         response = client.post(
             "/login",
-            data={"username": LOGINS[who][0], "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+            data={
+                "username": LOGINS[who][0],
+                "password": PASSWORD,
+                "csrf_token": csrf_of(page.text),
+            },
         )
         assert response.status_code == 303, response.text
     return client

@@ -58,7 +58,11 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(house: House) -> None
     page = secure.get("/login")
     response = secure.post(
         "/login",
-        data={"username": "op", "password": "correct horse battery", "csrf_token": csrf_of(page.text)},
+        data={
+            "username": "op",
+            "password": "correct horse battery",
+            "csrf_token": csrf_of(page.text),
+        },
     )
     cookie = next(
         c for c in response.headers.get_list("set-cookie") if c.startswith("tahator_session=")
@@ -113,9 +117,16 @@ def test_a_post_without_the_right_csrf_token_is_refused_and_changes_nothing(
     trader = browser(house, "trader")
     files = {"file": ("good.csv", GOOD.encode(), "text/csv")}
     stored = count(house, Obligation)
-    check = trader.post("/obligations/check", data={} if csrf is None else {"csrf_token": csrf}, files=files)
+    check = trader.post(
+        "/obligations/check", data={} if csrf is None else {"csrf_token": csrf}, files=files
+    )
     assert check.status_code == 403
-    assert operator.post("/clearing/run", data={} if csrf is None else {"csrf_token": csrf}).status_code == 403
+    assert (
+        operator.post(
+            "/clearing/run", data={} if csrf is None else {"csrf_token": csrf}
+        ).status_code
+        == 403
+    )
     assert count(house, Obligation) == stored
     # Another user's token does not pass either.
     assert operator.post("/firms", data=firm | {"csrf_token": token(trader)}).status_code == 403
@@ -131,8 +142,15 @@ def test_sign_out_revokes_the_session(house: House) -> None:
 
 
 def test_every_page_renders_for_every_role(house: House) -> None:
-    pages = ["/", "/firms", "/firms?q=pk&country=PK", "/obligations", "/obligations?status=open",
-             "/clearing", "/market"]
+    pages = [
+        "/",
+        "/firms",
+        "/firms?q=pk&country=PK",
+        "/obligations",
+        "/obligations?status=open",
+        "/clearing",
+        "/market",
+    ]
     for who in ("operator", "customs", "bank", "trader", "auditor"):
         client = browser(house, who)
         for path in pages:
@@ -165,7 +183,9 @@ def test_roles_are_enforced_on_every_change(house: House) -> None:
     assert trader.post("/firms", data=firm | {"csrf_token": token(trader)}).status_code == 403
     assert auditor.post("/clearing/run", data={"csrf_token": token(auditor)}).status_code == 403
     assert auditor.post("/market/match", data={"csrf_token": token(auditor)}).status_code == 403
-    assert trader.post("/settlement/1/confirm", data={"csrf_token": token(trader)}).status_code == 403
+    assert (
+        trader.post("/settlement/1/confirm", data={"csrf_token": token(trader)}).status_code == 403
+    )
     assert count(house, Firm) == 5
 
 
@@ -209,7 +229,13 @@ def test_a_firm_registered_with_bad_fields_names_each_beside_it(house: House) ->
     operator = browser(house, "operator")
     response = operator.post(
         "/firms",
-        data={"csrf_token": token(operator), "id": "PK-9", "name": "", "country": "PK", "tax_id": "x"},
+        data={
+            "csrf_token": token(operator),
+            "id": "PK-9",
+            "name": "",
+            "country": "PK",
+            "tax_id": "x",
+        },
     )
     assert response.status_code == 422
     assert 'id="err-name"' in response.text
@@ -218,8 +244,15 @@ def test_a_firm_registered_with_bad_fields_names_each_beside_it(house: House) ->
 
 def test_unknown_pages_and_bad_ids_get_a_404_page_never_a_500(house: House) -> None:
     client = browser(house, "operator")
-    for path in ("/nowhere", "/clearing/runs/999", "/barter/999", "/market/proposals/999",
-                 "/firms/NOPE", "/clearing/runs/99999999999999999999", "/reports/barter.xml"):
+    for path in (
+        "/nowhere",
+        "/clearing/runs/999",
+        "/barter/999",
+        "/market/proposals/999",
+        "/firms/NOPE",
+        "/clearing/runs/99999999999999999999",
+        "/reports/barter.xml",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/html")
