@@ -80,6 +80,16 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
             r for r in ledger.balance_rows(session) if r["account"].startswith("interaccount:")
         ]
     runs = [r for r in clearing.list_runs(session) if r["status"] == "completed"]
+    if firm is not None:
+        # A trader's version: what was set off of its own firm's obligations.
+        context["firm_setoff"] = sum(
+            (
+                Decimal(n["setoff_unit"])
+                for r in runs
+                for n in clearing.setoff_notices(session, r["run_id"], firm)
+            ),
+            Decimal(0),
+        )
     total = sum((Decimal(r["total"]) for r in runs), Decimal(0))
     cleared = sum((Decimal(r["cleared"]) for r in runs), Decimal(0))
     context["runs"] = len(runs)
