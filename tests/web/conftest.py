@@ -25,9 +25,11 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def browser(house: House, who: str | None = None) -> TestClient:
+def browser(clearing_house: House, who: str | None = None) -> TestClient:
     """A new client (its own cookies), signed in as ``who`` (a role or ``trader2``)."""
-    client = TestClient(house.client.app, raise_server_exceptions=False, follow_redirects=False)
+    client = TestClient(
+        clearing_house.client.app, raise_server_exceptions=False, follow_redirects=False
+    )
     if who is not None:
         page = client.get("/login")
         response = client.post(

@@ -29,7 +29,8 @@ def test_a_page_without_a_session_sends_to_the_sign_in_page(house: House) -> Non
     assert response.headers["location"] == "/login?next=/obligations%3Fstatus%3Dopen"
     page = client.get("/login")
     assert page.status_code == 200
-    assert 'name="username"' in page.text and 'name="password"' in page.text
+    assert 'name="username"' in page.text
+    assert 'name="password"' in page.text
     assert 'name="csrf_token"' in page.text
 
 
@@ -171,9 +172,11 @@ def test_a_trader_sees_its_own_firm_only(house: House) -> None:
     assert "Not found" in other.text
     assert trader.get("/obligations?firm=IR-2").status_code == 404
     listing = trader.get("/obligations").text
-    assert "INV-1" in listing and "INV-4" not in listing
+    assert "INV-1" in listing
+    assert "INV-4" not in listing
     firms_page = trader.get("/firms").text
-    assert "PK-1" in firms_page and "IR-2 Trading" not in firms_page
+    assert "PK-1" in firms_page
+    assert "IR-2 Trading" not in firms_page
 
 
 def test_roles_are_enforced_on_every_change(house: House) -> None:
