@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from tahator.api.deps import SESSION_COOKIE, engine_of
@@ -161,8 +162,15 @@ def compact(value: object, currency: str = "") -> str:
     return money(amount.quantize(Decimal("1")), currency)
 
 
-def day(value: object) -> str:
-    """Dates as ``2026-11-24``, timestamps as ``2026-11-24 14:05 UTC``."""
+def day(value: object) -> Markup:
+    """Dates as ``2026-11-24``, timestamps as ``2026-11-24 14:05 UTC``, in a ``<time>``."""
+    text = _day(value)
+    if text == "—":
+        return Markup(text)
+    return Markup('<time datetime="{}">{}</time>').format(str(value), text)
+
+
+def _day(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, datetime):
