@@ -274,3 +274,60 @@ def test_plotly_and_every_asset_come_from_the_server(house: House) -> None:
     page = browser(house, "operator").get("/").text
     assert "http://" not in page.replace("http://www.w3.org", "")
     assert "https://" not in page
+
+
+def test_a_run_then_a_bank_confirms_an_instruction_once(house: House) -> None:
+    operator = browser(house, "operator")
+    started = operator.post("/clearing/run", data={"csrf_token": token(operator, "/clearing")})
+    assert started.status_code == 303
+    run_page = operator.get(started.headers["location"])
+    assert "Set-off notices" in run_page.text
+    bank = browser(house, "bank")
+    page = bank.get("/clearing")
+    assert "Confirm instruction 1" in page.text
+    confirmed = bank.post(
+        "/settlement/1/confirm", data={"csrf_token": csrf_of(page.text), "back": "/clearing"}
+    )
+    assert confirmed.status_code == 303
+    assert "Instruction 1 confirmed." in bank.get(confirmed.headers["location"]).text
+    again = bank.post("/settlement/1/confirm", data={"csrf_token": csrf_of(page.text)})
+    assert again.status_code == 422
+    assert "already confirmed" in again.text
+    csv = bank.get("/clearing/instructions.csv?run=1")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("id,run_id,firm")
+    notices = operator.get("/clearing/runs/1/notices.csv")
+    assert notices.text.splitlines()[0] == (
+        "obligation,reference,debtor,creditor,currency,before,setoff,after,setoff_unit"
+    )
+    assert browser(house, "customs").get("/clearing/instructions.csv").status_code == 403
+
+
+def test_a_bad_application_names_each_field_and_stores_nothing(house: House) -> None:
+    trader = browser(house, "trader")
+    response = trader.post(
+        "/barter/apply",
+        data={
+            "csrf_token": token(trader, "/barter"),
+            "counterparty": "IR-1",
+            "partner_country": "IR",
+            "valid_from": "2025-10-20",
+            "valid_until": "not a date",
+            "import_hs": "27111900",
+            "import_description": "LPG",
+            "import_quantity": "500",
+            "import_unit": "t",
+            "import_value": "abc",
+            "import_currency": "USD",
+            "export_hs": "10063010",
+            "export_description": "Rice",
+            "export_quantity": "400",
+            "export_unit": "t",
+            "export_value": "290000.00",
+            "export_currency": "USD",
+        },
+    )
+    assert response.status_code == 422
+    assert 'id="err-valid_until"' in response.text
+    assert 'id="err-import_value"' in response.text
+    assert "No authorizations." in response.text

@@ -328,9 +328,7 @@ def _check(
 ) -> tuple[list[Problem], dict[str, Any] | None]:
     """Validate the whole file in a transaction; commit it only when ``store``."""
     problems = _party_problems(principal, name, data)
-    if problems:
-        return problems, None
-    if store:
+    if store and not problems:
         try:
             with transaction(engine_of(request)) as session:
                 result = obligations.import_obligations(
@@ -342,13 +340,15 @@ def _check(
     # A dry run: everything the import would do, then rolled back.
     session = Session(engine_of(request))
     try:
-        result = obligations.import_obligations(session, Path(name), principal.actor, data=data)
-        return [], result.as_dict()
+        checked = obligations.import_obligations(session, Path(name), principal.actor, data=data)
     except InputError as error:
-        return list(error.problems), None
+        problems += error.problems
     finally:
         session.rollback()
         session.close()
+    if problems:
+        return sorted(problems, key=lambda p: (p.line or 0, p.field or "")), None
+    return [], checked.as_dict()
 
 
 def _file_name(raw: str) -> str:
