@@ -235,13 +235,22 @@ class _Progress:
 def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated corridor")] = 2025,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Then create a demo login per role and serve the web UI on http://127.0.0.1:8000",
+        ),
+    ] = True,
 ) -> None:
-    """Build the Pakistan–Iran demo corridor in the database and run a clearing run."""
+    """Build the Pakistan–Iran demo corridor in the database and run a clearing run;
+    then, unless --no-serve, print a login per role and serve the web UI."""
     from tahator.demo import run_demo
     from tahator.store.database import database_url, make_engine
 
+    engine = make_engine(database_url(_database["url"]))
     try:
-        result = run_demo(make_engine(database_url(_database["url"])), seed)
+        result = run_demo(engine, seed)
     except TahatorError as error:
         fail(error)
     if as_json:
@@ -250,6 +259,16 @@ def demo(
         from tahator.report import print_demo
 
         print_demo(result)
+    if serve:
+        from tahator.web.demo import ensure_logins, print_logins
+
+        print_logins(ensure_logins(engine), "http://127.0.0.1:8000")
+        from tahator.store.database import URL_VARIABLE
+
+        os.environ[URL_VARIABLE] = database_url(_database["url"])
+        if _policy["path"] is not None:
+            os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
+        _serve("127.0.0.1", 8000, 1)
 
 
 def _actor() -> str:

@@ -191,7 +191,7 @@ def test_a_run_killed_midway_leaves_no_trace(cli: Cli, db: str, tmp_path: Path) 
 def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    code, out, err = cli("--db", url, "demo", "--json")
+    code, out, err = cli("--db", url, "demo", "--json", "--no-serve")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["firms"] == 300
@@ -219,7 +219,8 @@ def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monk
     accounts = {a["country"]: a for a in run["settlement"]["accounts"]}
     # What remains of Pakistan's imports is more than what remains of its exports.
     assert float(accounts["PK"]["collected"]) > float(accounts["IR"]["collected"])
-    code, out, _ = cli("--db", url, "demo", "--json")  # again: nothing new is imported
+    # Again: nothing new is imported.
+    code, out, _ = cli("--db", url, "demo", "--json", "--no-serve")
     again = json.loads(out)
     assert again["imported"]["obligations"] == {"rows": 2400, "created": 0, "unchanged": 2400}
     assert again["run"]["run_id"] == 2

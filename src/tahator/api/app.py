@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from tahator import web
 from tahator.api import (
     audit,
     auth,
@@ -91,6 +92,7 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     ):
         api.include_router(module.router)
     app.include_router(api)
+    web.install(app)  # the web UI: pages, static files, HTML error pages
     return app
 
 

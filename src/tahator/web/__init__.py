@@ -1,0 +1,19 @@
+"""The web UI: server-rendered pages over the same services as the API.
+
+``install(app)`` mounts the pages, the static files (Plotly's JS from the
+installed package: nothing from a CDN) and HTML error pages on the application.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tahator.web import auth, clearing, core, pages, trade
+
+
+def install(app: FastAPI) -> None:
+    for module in (auth, pages, clearing, trade):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
+    core.install_errors(app)

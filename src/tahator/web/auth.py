@@ -1,0 +1,113 @@
+"""Signing in and out of the web UI: a session cookie (HTTP-only, SameSite=Lax,
+Secure over https) holding a token of kind ``session``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import plotly
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from tahator.api.auth import sign_in
+from tahator.api.deps import SESSION_COOKIE, engine_of
+from tahator.api.problems import ApiError
+from tahator.services import users
+from tahator.store.database import transaction
+from tahator.web.core import (
+    CSRF_FIELD,
+    LOGIN_COOKIE,
+    check_csrf,
+    csrf_token,
+    new_login_key,
+    render,
+    safe_next,
+    secure,
+)
+
+router = APIRouter(include_in_schema=False)
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _login_page(
+    request: Request, next_: str, username: str = "", error: str = "", status: int = 200
+) -> HTMLResponse:
+    key = request.cookies.get(LOGIN_COOKIE) or new_login_key()
+    response = render(
+        request,
+        "login.html",
+        None,
+        status=status,
+        csrf=csrf_token(key, "login"),
+        next=safe_next(next_),
+        username=username,
+        error=error,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE, key, httponly=True, samesite="lax", secure=secure(request), path="/"
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next_: Annotated[str, Query(alias="next")] = "/") -> HTMLResponse:
+    return _login_page(request, next_)
+
+
+@router.post("/login", response_model=None)
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    next_ = str(form.get("next", "/"))
+    check_csrf(request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD), "login")
+    if not username.strip() or not password:
+        return _login_page(
+            request, next_, username, "Enter your username and password.", status=422
+        )
+    if len(username) > 100 or len(password) > 1024:
+        return _login_page(request, next_, "", "Wrong username or password.", status=401)
+    try:
+        token, lifetime = sign_in(request, username.strip(), password, "session")
+    except ApiError as error:
+        message = (
+            f"Too many failed attempts: try again in {error.headers.get('Retry-After', '60')} s."
+            if error.status == 429 and error.headers
+            else "Wrong username or password."
+        )
+        return _login_page(request, next_, username, message, status=error.status)
+    response = RedirectResponse(safe_next(next_), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=lifetime,
+        httponly=True,
+        samesite="lax",
+        secure=secure(request),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> RedirectResponse:
+    form = await request.form()
+    token = request.cookies.get(SESSION_COOKIE)
+    check_csrf(token, form.get(CSRF_FIELD))
+    if token:
+        with transaction(engine_of(request)) as session:
+            users.revoke_token(session, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/static/vendor/plotly.min.js")
+def plotly_js() -> FileResponse:
+    """Plotly from the installed package: the UI needs no network."""
+    return FileResponse(
+        PLOTLY_JS,
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

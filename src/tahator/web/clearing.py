@@ -1,0 +1,180 @@
+"""Clearing runs, set-off notices and settlement instructions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from tahator.api.deps import engine_of
+from tahator.domain.errors import TahatorError
+from tahator.services import clearing, settlement
+from tahator.services.users import Principal
+from tahator.store.database import DatabaseBusyError, transaction
+from tahator.web.core import Form, PageError, Reader, User, allow, render, scope
+
+router = APIRouter(include_in_schema=False)
+NOTICE_COLUMNS = (
+    "obligation",
+    "reference",
+    "debtor",
+    "creditor",
+    "currency",
+    "before",
+    "setoff",
+    "after",
+    "setoff_unit",
+)
+INSTRUCTION_COLUMNS = (
+    "id",
+    "run_id",
+    "firm",
+    "country",
+    "kind",
+    "owed",
+    "amount",
+    "unpaid",
+    "local_currency",
+    "local_amount",
+    "status",
+    "confirmed_at",
+    "confirmed_by",
+)
+
+
+def _sees_instructions(principal: Principal) -> bool:
+    return principal.role != "customs"
+
+
+def _clearing_page(
+    request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    firm = scope(principal)
+    pending = (
+        settlement.list_instructions(session, "pending", firm)
+        if _sees_instructions(principal)
+        else []
+    )
+    return render(
+        request,
+        "clearing.html",
+        principal,
+        status=status,
+        runs=list(reversed(clearing.list_runs(session))),
+        pending=pending,
+        sees_instructions=_sees_instructions(principal),
+        today=clearing.business_today(),
+        **extra,
+    )
+
+
+@router.get("/clearing", response_class=HTMLResponse)
+def clearing_page(request: Request, principal: User, session: Reader) -> HTMLResponse:
+    return _clearing_page(request, principal, session)
+
+
+@router.post("/clearing/run", response_class=HTMLResponse, response_model=None)
+def start_run(
+    request: Request, principal: User, form: Form, session: Reader
+) -> HTMLResponse | RedirectResponse:
+    allow(principal, "operator")
+    raw = str(form.get("as_of", "")).strip()
+    as_of = None
+    if raw:
+        try:
+            as_of = date.fromisoformat(raw)
+        except ValueError:
+            return _clearing_page(
+                request,
+                principal,
+                session,
+                status=422,
+                errors={"as_of": "a date as YYYY-MM-DD"},
+                as_of=raw,
+            )
+    try:
+        with transaction(engine_of(request)) as writer:
+            summary = clearing.run_clearing(writer, principal.actor, as_of)
+    except DatabaseBusyError as error:
+        return _clearing_page(request, principal, session, status=503, run_error=str(error))
+    except TahatorError as error:
+        return _clearing_page(
+            request, principal, session, status=422, errors={"as_of": str(error)}, as_of=raw
+        )
+    return RedirectResponse(f"/clearing/runs/{summary['run_id']}", status_code=303)
+
+
+def _run_id(run_id: int) -> int:
+    if not 1 <= run_id <= 2**63 - 1:
+        raise PageError(404, f"no clearing run {run_id}")
+    return run_id
+
+
+@router.get("/clearing/runs/{run_id:int}", response_class=HTMLResponse)
+def run_page(
+    request: Request, run_id: int, principal: User, session: Reader, firm: str = ""
+) -> HTMLResponse:
+    firm_filter = scope(principal, firm or None)
+    view = clearing.show_run(session, _run_id(run_id), firm_filter)
+    if not _sees_instructions(principal):
+        view["instructions"] = []
+    notices = clearing.setoff_notices(session, run_id, firm_filter)
+    return render(
+        request,
+        "run.html",
+        principal,
+        run=view,
+        notices=notices[:1000],
+        notice_count=len(notices),
+        firm=firm,
+        sees_instructions=_sees_instructions(principal),
+    )
+
+
+def _csv(name: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([["" if r.get(c) is None else r.get(c) for c in columns] for r in rows])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/clearing/runs/{run_id:int}/notices.csv")
+def notices_csv(run_id: int, principal: User, session: Reader, firm: str = "") -> Response:
+    rows = clearing.setoff_notices(session, _run_id(run_id), scope(principal, firm or None))
+    return _csv(f"setoff-notices-run-{run_id}.csv", NOTICE_COLUMNS, rows)
+
+
+@router.get("/clearing/instructions.csv")
+def instructions_csv(
+    principal: User, session: Reader, run: int | None = None, status: str = ""
+) -> Response:
+    if not _sees_instructions(principal):
+        raise PageError(403, "a customs officer may not see settlement instructions")
+    rows = settlement.list_instructions(session, status or None, scope(principal))
+    if run is not None:
+        rows = [r for r in rows if r["run_id"] == run]
+    suffix = f"-run-{run}" if run is not None else ""
+    return _csv(f"settlement-instructions{suffix}.csv", INSTRUCTION_COLUMNS, rows)
+
+
+@router.post("/settlement/{instruction_id:int}/confirm")
+def confirm(request: Request, instruction_id: int, principal: User, form: Form) -> Response:
+    allow(principal, "bank")
+    if not 1 <= instruction_id <= 2**63 - 1:
+        raise PageError(404, f"no instruction {instruction_id}")
+    with transaction(engine_of(request)) as writer:
+        done = settlement.confirm(writer, instruction_id, principal.actor)
+    back = str(form.get("back", ""))
+    target = back if back.startswith("/clearing") and not back.startswith("//") else "/clearing"
+    sep = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{sep}confirmed={done['id']}", status_code=303)

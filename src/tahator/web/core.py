@@ -1,0 +1,316 @@
+"""What every page needs: templates, the signed-in user, CSRF tokens, formatting,
+and HTML error pages (the API keeps its problem documents)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from tahator.api.deps import SESSION_COOKIE, engine_of
+from tahator.services import users
+from tahator.services.users import Principal
+from tahator.store.database import reading
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+LOGIN_COOKIE = "tahator_login"
+"""A random value set with the sign-in form: the key of that form's CSRF token."""
+CSRF_FIELD = "csrf_token"
+
+
+class SignInNeededError(Exception):
+    """A page was asked for without a valid session: answered by a redirect to /login."""
+
+
+class PageError(Exception):
+    """An HTML error page: 403, 404 or 422, with a message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --- sessions and CSRF ---------------------------------------------------------------
+
+
+def csrf_token(key: str, purpose: str = "session") -> str:
+    """A token bound to a secret the browser holds in an HTTP-only cookie: a forged
+    cross-site form cannot know it."""
+    return hmac.new(key.encode(), f"tahator-csrf:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(key: str | None, given: object, purpose: str = "session") -> None:
+    if not key or not isinstance(given, str) or not given:
+        raise PageError(403, "the form has expired or did not come from this site: reload it")
+    if not hmac.compare_digest(csrf_token(key, purpose), given):
+        raise PageError(403, "the form has expired or did not come from this site: reload it")
+
+
+def secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def web_principal(request: Request) -> Principal:
+    """The user of the session cookie; otherwise a redirect to the sign-in page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise SignInNeededError
+    with reading(engine_of(request)) as session:
+        principal = users.principal_for(session, token, "session")
+    if principal is None:
+        raise SignInNeededError
+    request.state.principal = principal
+    return principal
+
+
+User = Annotated[Principal, Depends(web_principal)]
+
+
+async def verified_form(request: Request) -> dict[str, Any]:
+    """The posted form, after its CSRF token is checked against the session."""
+    form = await request.form()
+    check_csrf(request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD))
+    return dict(form.multi_items())
+
+
+Form = Annotated[dict[str, Any], Depends(verified_form)]
+
+
+def allow(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles:
+        raise PageError(403, f"a {principal.role} may not do this")
+
+
+def hide_unless(principal: Principal, visible: bool, what: str) -> None:
+    """A trader asking for another firm's things gets a 404, as in the API."""
+    if principal.role == "trader" and not visible:
+        raise PageError(404, f"no {what}")
+
+
+def scope(principal: Principal, firm: str | None = None) -> str | None:
+    if principal.role != "trader":
+        return firm or None
+    if firm and firm != principal.firm:
+        raise PageError(404, f"no firm {firm}")
+    return principal.firm
+
+
+def read(request: Request) -> Iterator[Session]:
+    with reading(engine_of(request)) as session:
+        yield session
+
+
+Reader = Annotated[Session, Depends(read)]
+
+
+# --- rendering -----------------------------------------------------------------------
+
+
+def render(
+    request: Request,
+    template: str,
+    principal: Principal | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    context.setdefault("csrf", csrf_token(token) if token else "")
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"user": principal, "path": request.url.path, **context},
+        status_code=status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def money(value: object, currency: str = "") -> str:
+    """``1234567.5`` → ``1,234,567.50 USD``: thousands separators, the currency named."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = f"{amount:,}"
+    return f"{text} {currency}".strip()
+
+
+def compact(value: object, currency: str = "") -> str:
+    """Large amounts in words: ``2,630,000,000`` → ``2.63 billion USD``."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        return "—"
+    for size, word in ((Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
+        if abs(amount) >= size:
+            return f"{(amount / size).quantize(Decimal('0.01')):,} {word} {currency}".strip()
+    return money(amount.quantize(Decimal("1")), currency)
+
+
+def day(value: object) -> Markup:
+    """Dates as ``2026-11-24``, timestamps as ``2026-11-24 14:05 UTC``, in a ``<time>``."""
+    text = _day(value)
+    if text == "—":
+        return Markup(text)
+    return Markup('<time datetime="{}">{}</time>').format(str(value), text)
+
+
+def _day(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if len(text) > 10 and text[10] == "T":
+        try:
+            return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            return text
+    return text
+
+
+def percent(value: object) -> str:
+    try:
+        return f"{Decimal(str(value)) * 100:.1f} %"
+    except (InvalidOperation, TypeError):
+        return "—"
+
+
+templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
+
+
+# --- errors as pages -----------------------------------------------------------------
+
+Handler = Callable[[Request, Any], Any]
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path == "/openapi.json")
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 422: "Not accepted"}
+    return render(
+        request,
+        "error.html",
+        principal,
+        status=status,
+        title=titles.get(status, "Something went wrong"),
+        message=message,
+    )
+
+
+def install_errors(app: FastAPI) -> None:
+    """Pages get HTML errors; the API keeps its problem documents."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from tahator.api.problems import ApiError
+    from tahator.domain.errors import InputError, NotFoundError, TahatorError
+    from tahator.store.database import DatabaseBusyError
+
+    async def sign_in(request: Request, error: Exception) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        response = RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    async def page_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, PageError)
+        return error_page(request, error.status, error.message)
+
+    app.add_exception_handler(SignInNeededError, sign_in)
+    app.add_exception_handler(PageError, page_error)
+
+    def wrap(kind: type[Exception] | int, status_of: Callable[[Any], int]) -> None:
+        api_handler: Handler = app.exception_handlers[kind]
+
+        async def handler(request: Request, error: Any) -> Response:
+            if not _is_page(request):
+                return await _call(api_handler, request, error)
+            status = status_of(error)
+            if status == 500:
+                await _call(api_handler, request, error)  # logs it
+                return error_page(request, status, "an internal error; it has been logged")
+            return error_page(request, status, _message(error, status))
+
+        app.exception_handlers[kind] = handler
+
+    wrap(StarletteHTTPException, lambda e: e.status_code)
+    wrap(ApiError, lambda e: e.status)
+    wrap(RequestValidationError, lambda e: 422)
+    wrap(NotFoundError, lambda e: 404)
+    wrap(InputError, lambda e: 422)
+    wrap(DatabaseBusyError, lambda e: 503)
+    wrap(TahatorError, lambda e: 422)
+    wrap(Exception, lambda e: 500)
+
+
+async def _call(handler: Handler, request: Request, error: Any) -> Response:
+    result = handler(request, error)
+    if isinstance(result, Awaitable):
+        result = await result
+    assert isinstance(result, Response)
+    return result
+
+
+def _message(error: Any, status: int) -> str:
+    if status == 404:
+        return "There is no such page, or it is not visible to you."
+    problems = getattr(error, "problems", None)
+    if isinstance(problems, list):
+        return "; ".join(describe(p) for p in problems)
+    if hasattr(error, "errors") and callable(error.errors):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in error.errors()
+        )
+    return str(getattr(error, "detail", None) or error)
+
+
+def describe(problem: Any) -> str:
+    """A service's problem as ``line 3: amount: not a number``."""
+    parts = []
+    if getattr(problem, "line", None):
+        parts.append(f"line {problem.line}")
+    if getattr(problem, "field", None):
+        parts.append(str(problem.field))
+    parts.append(str(problem.message))
+    return ": ".join(parts)
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="/")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def new_login_key() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,425 @@
+"""The dashboard, firms and obligations pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from tahator.api.deps import engine_of
+from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.services import barter, border, clearing, firms, ledger, obligations, stats
+from tahator.services.users import Principal
+from tahator.store.database import transaction
+from tahator.web.core import (
+    Form,
+    PageError,
+    Reader,
+    User,
+    allow,
+    hide_unless,
+    render,
+    scope,
+)
+
+router = APIRouter(include_in_schema=False)
+FIRM_FIELDS = (
+    "id",
+    "name",
+    "country",
+    "tax_id",
+    "aliases",
+    "active_taxpayer",
+    "psw_subscribed",
+    "state_enterprise",
+)
+MAX_UPLOAD = 8 * 1024 * 1024
+
+
+# --- the dashboard -------------------------------------------------------------------
+
+
+def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
+    firm = scope(principal)
+    today = clearing.business_today()
+    context: dict[str, Any] = {"today": today, "firm": firm}
+    try:
+        policy = border.load_trade_policy()
+        report = stats.target_report(session, policy)
+    except TahatorError as error:
+        report, context["target_error"] = None, str(error)
+    if report is not None:
+        series = report["series"]
+        year = report["status"]["target_year"]
+        this_year = str(today.year)
+        context["target"] = report["status"]
+        context["series"] = series
+        context["year"] = this_year
+        context["year_total"] = sum(
+            (Decimal(r["total"]) for r in series if r["month"].startswith(this_year)), Decimal(0)
+        )
+        context["chart"] = {
+            "series": series,
+            "target_path": report["target_path"],
+            "unit": report["status"]["unit_of_account"],
+            "target_year": year,
+        }
+    if principal.role in ("operator", "bank", "auditor"):
+        context["imbalance"] = [
+            r for r in ledger.balance_rows(session) if r["account"].startswith("interaccount:")
+        ]
+    runs = [r for r in clearing.list_runs(session) if r["status"] == "completed"]
+    if firm is not None:
+        # A trader's version: what was set off of its own firm's obligations.
+        context["firm_setoff"] = sum(
+            (
+                Decimal(n["setoff_unit"])
+                for r in runs
+                for n in clearing.setoff_notices(session, r["run_id"], firm)
+            ),
+            Decimal(0),
+        )
+    total = sum((Decimal(r["total"]) for r in runs), Decimal(0))
+    cleared = sum((Decimal(r["cleared"]) for r in runs), Decimal(0))
+    context["runs"] = len(runs)
+    context["setoff_total"], context["setoff_cleared"] = total, cleared
+    context["setoff_share"] = (cleared / total) if total else None
+    if principal.role != "bank":
+        authorizations = barter.list_authorizations(session, None, firm)
+        context["by_state"] = sorted(Counter(a["state"] for a in authorizations).items())
+        horizon = today + timedelta(days=30)
+        context["deadlines"] = sorted(
+            (
+                {
+                    "what": f"Barter authorization {a['id']} must balance",
+                    "href": f"/barter/{a['id']}",
+                    "date": a["deadline"],
+                    "days": (_date(a["deadline"]) - today).days,
+                }
+                for a in authorizations
+                if a["state"] == "authorized"
+                and a["deadline"]
+                and today <= _date(a["deadline"]) <= horizon
+            ),
+            key=lambda d: d["date"],
+        )
+    else:
+        context["deadlines"] = []
+    due = [
+        o
+        for o in obligations.list_obligations(session, firm, "open")
+        if today.isoformat() <= str(o["due_date"]) <= (today + timedelta(days=30)).isoformat()
+    ]
+    context["deadlines"] += [
+        {
+            "what": f"Obligation {o['id']} ({o['debtor']} → {o['creditor']}) due",
+            "href": f"/obligations?status=open&q={o['id']}",
+            "date": o["due_date"],
+            "days": (_date(str(o["due_date"])) - today).days,
+        }
+        for o in due[:50]
+    ]
+    context["deadlines"].sort(key=lambda d: d["date"])
+    return context
+
+
+def _date(text: str) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, principal: User, session: Reader) -> HTMLResponse:
+    return render(request, "dashboard.html", principal, **_dashboard(session, principal))
+
+
+# --- firms ---------------------------------------------------------------------------
+
+
+def _firms_page(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    q: str = "",
+    country: str = "",
+    status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    rows = firms.list_firms(session, scope(principal))
+    if country:
+        rows = [r for r in rows if r["country"] == country.upper()]
+    if q:
+        needle = q.casefold()
+        rows = [
+            r
+            for r in rows
+            if needle in str(r["name"]).casefold()
+            or needle in str(r["id"]).casefold()
+            or any(needle in str(a).casefold() for a in r["aliases"])  # type: ignore[attr-defined]
+        ]
+    consortia = firms.list_consortia(session)
+    if principal.role == "trader":
+        consortia = [c for c in consortia if principal.firm in c["members"]]  # type: ignore[operator]
+    return render(
+        request,
+        "firms.html",
+        principal,
+        status=status,
+        firms=rows,
+        consortia=consortia,
+        q=q,
+        country=country,
+        **extra,
+    )
+
+
+@router.get("/firms", response_class=HTMLResponse)
+def firms_page(
+    request: Request, principal: User, session: Reader, q: str = "", country: str = ""
+) -> HTMLResponse:
+    return _firms_page(request, principal, session, q, country)
+
+
+@router.post("/firms", response_class=HTMLResponse, response_model=None)
+def register_firm(
+    request: Request, principal: User, form: Form, session: Reader
+) -> HTMLResponse | RedirectResponse:
+    allow(principal, "operator")
+    values = {k: str(form.get(k, "")).strip() for k in FIRM_FIELDS}
+    flags = ("active_taxpayer", "psw_subscribed", "state_enterprise")
+    row = [
+        *(values[k] for k in FIRM_FIELDS[:4]),
+        "|".join(a.strip() for a in values["aliases"].split(",") if a.strip()),
+        *("true" if form.get(k) else "false" for k in flags),
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([FIRM_FIELDS, row])
+    errors: dict[str, list[str]] = {}
+    try:
+        for k in ("id", "name", "country", "tax_id"):
+            if not values[k]:
+                errors.setdefault(k, []).append("required")
+        if not errors:
+            with transaction(engine_of(request)) as writer:
+                firms.import_firms(
+                    writer, Path("form"), principal.actor, data=buffer.getvalue().encode()
+                )
+    except InputError as error:
+        for p in error.problems:
+            errors.setdefault(p.field if p.field in FIRM_FIELDS else "", []).append(p.message)
+    if errors:
+        return _firms_page(
+            request, principal, session, status=422, errors=errors, form=values, open_form=True
+        )
+    return RedirectResponse(f"/firms/{values['id']}?registered=1", status_code=303)
+
+
+@router.get("/firms/{firm_id}", response_class=HTMLResponse)
+def firm_page(
+    request: Request, firm_id: str, principal: User, session: Reader, registered: str = ""
+) -> HTMLResponse:
+    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    rows = firms.list_firms(session, firm_id)
+    if not rows:
+        raise PageError(404, f"no firm {firm_id}")
+    return render(
+        request,
+        "firm.html",
+        principal,
+        firm=rows[0],
+        obligations=obligations.list_obligations(session, firm_id, limit=200),
+        authorizations=barter.list_authorizations(session, None, firm_id),
+        registered=bool(registered),
+    )
+
+
+# --- obligations ---------------------------------------------------------------------
+
+STATUSES = ("open", "set_off", "in_settlement", "settled")
+
+
+def _obligations_page(
+    request: Request,
+    principal: Principal,
+    session: Session,
+    firm: str = "",
+    status: str = "",
+    q: str = "",
+    code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    if status and status not in STATUSES:
+        status = ""
+    rows = obligations.list_obligations(session, scope(principal, firm or None), status or None)
+    if q:
+        rows = [
+            r
+            for r in rows
+            if q.casefold()
+            in " ".join(str(r[k]) for k in ("id", "debtor", "creditor", "number")).casefold()
+        ]
+    shown = rows[:500]
+    return render(
+        request,
+        "obligations.html",
+        principal,
+        status=code,
+        rows=shown,
+        count=len(rows),
+        firm=firm,
+        filter_status=status,
+        q=q,
+        statuses=STATUSES,
+        can_upload=principal.role in ("operator", "trader"),
+        **extra,
+    )
+
+
+@router.get("/obligations", response_class=HTMLResponse)
+def obligations_page(
+    request: Request,
+    principal: User,
+    session: Reader,
+    firm: str = "",
+    status: str = "",
+    q: str = "",
+    stored: Annotated[int | None, Query(ge=0)] = None,
+) -> HTMLResponse:
+    return _obligations_page(request, principal, session, firm, status, q, stored=stored)
+
+
+def _party_problems(principal: Principal, name: str, data: bytes) -> list[Problem]:
+    """A trader uploads obligations its own firm is party to, and no others."""
+    if principal.role != "trader":
+        return []
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        problems = []
+        for row in reader:
+            parties = {str(row.get("debtor") or "").strip(), str(row.get("creditor") or "").strip()}
+            if principal.firm not in parties:
+                problems.append(
+                    Problem(
+                        f"your firm {principal.firm} must be the debtor or the creditor",
+                        name,
+                        reader.line_num,
+                        "debtor",
+                    )
+                )
+        return problems
+    except (UnicodeDecodeError, csv.Error):
+        return []  # the service names what is wrong with the file
+
+
+def _check(
+    request: Request, principal: Principal, name: str, data: bytes, store: bool
+) -> tuple[list[Problem], dict[str, Any] | None]:
+    """Validate the whole file in a transaction; commit it only when ``store``."""
+    problems = _party_problems(principal, name, data)
+    if store and not problems:
+        try:
+            with transaction(engine_of(request)) as session:
+                result = obligations.import_obligations(
+                    session, Path(name), principal.actor, data=data
+                )
+        except InputError as error:
+            return list(error.problems), None
+        return [], result.as_dict()
+    # A dry run: everything the import would do, then rolled back.
+    session = Session(engine_of(request))
+    try:
+        checked = obligations.import_obligations(session, Path(name), principal.actor, data=data)
+    except InputError as error:
+        problems += error.problems
+    finally:
+        session.rollback()
+        session.close()
+    if problems:
+        return sorted(problems, key=lambda p: (p.line or 0, p.field or "")), None
+    return [], checked.as_dict()
+
+
+def _file_name(raw: str) -> str:
+    name = Path(raw.replace("\\", "/")).name.strip() or "upload.csv"
+    return "".join(c for c in name if c.isprintable())[:100]
+
+
+@router.post("/obligations/check", response_class=HTMLResponse)
+async def check_upload(
+    request: Request, principal: User, form: Form, session: Reader
+) -> HTMLResponse:
+    """Step one: the validation report, before anything is stored."""
+    allow(principal, "operator", "trader")
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _obligations_page(
+            request, principal, session, code=422, upload_error="Choose a CSV file to upload."
+        )
+    data = await upload.read(MAX_UPLOAD + 1)
+    name = _file_name(upload.filename)
+    if len(data) > MAX_UPLOAD:
+        return _obligations_page(
+            request,
+            principal,
+            session,
+            code=422,
+            upload_error=f"{name} is larger than {MAX_UPLOAD // 1024 // 1024} MB.",
+        )
+    problems, result = _check(request, principal, name, data, store=False)
+    return _obligations_page(
+        request,
+        principal,
+        session,
+        code=422 if problems else 200,
+        report={
+            "name": name,
+            "problems": [str(p) for p in sorted(problems, key=lambda p: p.line or 0)],
+            "result": result,
+            "data": base64.b64encode(data).decode(),
+        },
+    )
+
+
+@router.post("/obligations/store", response_class=HTMLResponse, response_model=None)
+def store_upload(
+    request: Request, principal: User, form: Form, session: Reader
+) -> HTMLResponse | RedirectResponse:
+    """Step two: store the checked file (validated again, all or nothing)."""
+    allow(principal, "operator", "trader")
+    name = _file_name(str(form.get("name", "")))
+    try:
+        data = base64.b64decode(str(form.get("data", "")), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if not data:
+        return _obligations_page(
+            request, principal, session, code=422, upload_error="Upload the file again."
+        )
+    problems, result = _check(request, principal, name, data, store=True)
+    if problems:
+        return _obligations_page(
+            request,
+            principal,
+            session,
+            code=422,
+            report={
+                "name": name,
+                "problems": [str(p) for p in sorted(problems, key=lambda p: p.line or 0)],
+                "result": None,
+                "data": "",
+            },
+        )
+    assert result is not None
+    return RedirectResponse(f"/obligations?stored={result['created']}", status_code=303)

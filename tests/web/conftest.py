@@ -1,0 +1,49 @@
+"""Web UI tests: signed-in browsers of each role over the API tests' clearing house."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import (  # noqa: F401  (fixtures)
+    LOGINS,
+    PASSWORD,
+    House,
+    database_url,
+    engine,
+    house,
+    quick_argon2,
+)
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def browser(clearing_house: House, who: str | None = None) -> TestClient:
+    """A new client (its own cookies), signed in as ``who`` (a role or ``trader2``)."""
+    client = TestClient(
+        clearing_house.client.app, raise_server_exceptions=False, follow_redirects=False
+    )
+    if who is not None:
+        page = client.get("/login")
+        response = client.post(
+            "/login",
+            data={
+                "username": LOGINS[who][0],
+                "password": PASSWORD,
+                "csrf_token": csrf_of(page.text),
+            },
+        )
+        assert response.status_code == 303, response.text
+    return client
+
+
+def token(client: TestClient, path: str = "/") -> str:
+    """The CSRF token a signed-in page carries."""
+    return csrf_of(client.get(path).text)
