@@ -263,12 +263,7 @@ def demo(
         from tahator.web.demo import ensure_logins, print_logins
 
         print_logins(ensure_logins(engine), "http://127.0.0.1:8000")
-        from tahator.store.database import URL_VARIABLE
-
-        os.environ[URL_VARIABLE] = database_url(_database["url"])
-        if _policy["path"] is not None:
-            os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
-        _serve("127.0.0.1", 8000, 1)
+        _serve(database_url(_database["url"]), "127.0.0.1", 8000, 1)
 
 
 def _actor() -> str:
@@ -1393,19 +1388,23 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API (/api/v1, docs at /api/docs) and the web UI."""
-    from tahator.store.database import URL_VARIABLE, database_url
+    from tahator.store.database import database_url
 
     url = database_url(_database["url"])
     with use_case(url):
         pass  # the database must be reachable and migrated before anyone is served
+    _serve(url, host, port, workers)
+
+
+def _serve(url: str, host: str, port: int, workers: int) -> None:
+    """Serve the API and web UI; each worker builds its app from the environment."""
+    import uvicorn
+
+    from tahator.store.database import URL_VARIABLE
+
     os.environ[URL_VARIABLE] = url
     if _policy["path"] is not None:
         os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
-    _serve(host, port, workers)
-
-
-def _serve(host: str, port: int, workers: int) -> None:
-    import uvicorn
 
     print(f"Tahator on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
     uvicorn.run(
