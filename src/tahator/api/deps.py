@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tahator import faults
 from tahator.api.problems import ApiError
 from tahator.domain.audit import canonical
 from tahator.domain.policy import Policy
@@ -219,6 +220,7 @@ def write(
                     session.add(claim)
                     session.flush()
                 status, payload = work(session)
+                faults.point("api.after_work")
                 content = jsonable_encoder(payload)
                 if key is not None:
                     claim.status = status
