@@ -108,12 +108,17 @@ def _load_policy() -> Any:
 
 
 @contextmanager
-def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
-    """One transaction on the chosen database; bad input ends the command with exit 2."""
+def use_case(
+    db: str | None = None, *, migrate: bool = False, read_only: bool = False
+) -> Iterator[Any]:
+    """One transaction on the chosen database; bad input ends the command with exit 2.
+
+    ``read_only`` takes no write lock (a read snapshot), for commands that only look.
+    """
     from sqlalchemy.exc import ArgumentError, OperationalError
 
     from tahator.store import migrate as migrations
-    from tahator.store.database import database_url, make_engine, transaction
+    from tahator.store.database import database_url, make_engine, reading, transaction
 
     url = database_url(db or _database["url"])
     try:
@@ -122,7 +127,7 @@ def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
             raise InputError(
                 [Problem(f"the database {url} is not ready; run `tahator db upgrade`")]
             )
-        with transaction(engine) as session:
+        with (reading if read_only else transaction)(engine) as session:
             yield session
     except TahatorError as error:
         fail(error)
@@ -1187,7 +1192,7 @@ def serve(
     from tahator.store.database import URL_VARIABLE, database_url
 
     url = database_url(_database["url"])
-    with use_case(url):
+    with use_case(url, read_only=True):
         pass  # the database must be reachable and migrated before anyone is served
     os.environ[URL_VARIABLE] = url
     if _policy["path"] is not None:

@@ -114,9 +114,7 @@ def _visible(session: Session, principal: Principal, authorization_id: int) -> N
                 )
             )
         )
-    hide_unless(
-        principal, principal.firm in parties, f"barter authorization {authorization_id:int}"
-    )
+    hide_unless(principal, principal.firm in parties, f"barter authorization {authorization_id}")
 
 
 @router.post("/barter/authorizations", status_code=201)

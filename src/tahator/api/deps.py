@@ -8,8 +8,9 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import Strict
+from pydantic import BeforeValidator
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -130,7 +131,20 @@ def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
 # --- pages -------------------------------------------------------------------------
 
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A number the clearing house gave")]
-Day = Annotated[date, Strict()]
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    # Not ``Strict()``: a strict date refuses every string once a model sits inside a
+    # list (FastAPI validates those as Python objects), so batches of dates failed.
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise ValueError("must be a date, YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
 """A date in a JSON body: only ``YYYY-MM-DD`` (not a number of seconds since 1970)."""
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]

@@ -186,7 +186,7 @@ def show_proposal(proposal_id: Id, session: Reader, principal: AnyReader) -> dic
     """One proposed ring, leg by leg, with each firm's answer."""
     view = market.show_proposal(session, proposal_id)
     firms = {leg["firm"] for leg in view["legs"]}
-    hide_unless(principal, principal.firm in firms, f"proposal {proposal_id:int}")
+    hide_unless(principal, principal.firm in firms, f"proposal {proposal_id}")
     return view
 
 
@@ -203,7 +203,7 @@ def _answer(
     def work(session: Session) -> tuple[int, Any]:
         view = market.show_proposal(session, proposal_id)
         hide_unless(
-            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id:int}"
+            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id}"
         )
         day = body.as_of or clearing.business_today()
         if accept:
