@@ -288,6 +288,34 @@ def db_upgrade(db: DbOption = None) -> None:
     )
 
 
+@db_app.command("backup")
+def db_backup(path: Annotated[Path, typer.Argument(metavar="FILE")], db: DbOption = None) -> None:
+    """Back the whole database up to FILE (SQLite: online backup; PostgreSQL: pg_dump -Fc)."""
+    from tahator.store import backup
+    from tahator.store.database import database_url
+
+    url = database_url(db or _database["url"])
+    try:
+        backup.backup(url, path)
+    except TahatorError as error:
+        fail(error)
+    print(f"backed up {url} to {path} ({path.stat().st_size} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(path: Annotated[Path, typer.Argument(metavar="FILE")], db: DbOption = None) -> None:
+    """Replace the database with the backup in FILE; a file that is not one changes nothing."""
+    from tahator.store import backup
+    from tahator.store.database import database_url
+
+    url = database_url(db or _database["url"])
+    try:
+        backup.restore(url, path)
+    except TahatorError as error:
+        fail(error)
+    print(f"restored {url} from {path}")
+
+
 @corridor_app.command("show")
 def corridor_show(as_json: JsonOption = False) -> None:
     """Countries, clearing accounts, credit lines and reference rates."""
