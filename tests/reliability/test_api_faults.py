@@ -51,7 +51,7 @@ def count(url: str, prefix: str) -> int:
 
 
 # Each point is inside the POST's transaction except the last, which is past its commit.
-# (Each trial starts two servers, 3 to 7 s each on this 2-core machine: few trials.)
+# (A server start takes 3 to 9 s on this 2-core machine: few trials.)
 SERVE_POINTS = {"sqlite": ["commit.before", "commit.after"], "postgresql": ["api.after_work"]}
 
 
@@ -61,16 +61,15 @@ def test_a_server_killed_during_posts_loses_nothing_and_a_retry_applies_once(
     token = prepare(database_url, tmp_path)
     headers = {"Authorization": f"Bearer {token}"}
     kind = make_url(database_url).get_backend_name()
-    for trial, point in enumerate(SERVE_POINTS[kind]):
-        key, prefix, n = f"key-{trial}", f"K{trial}", 5 + trial
-        body = batch(prefix, n)
+    trials = [(f"key-{t}", f"K{t}", 5 + t, point) for t, point in enumerate(SERVE_POINTS[kind])]
+    for key, prefix, n, point in trials:
         before = census(database_url)
-        server = Server(database_url, tmp_path / f"serve-{trial}.log", fault=point)
+        server = Server(database_url, tmp_path / f"serve-{key}.log", fault=point)
         try:
             with pytest.raises(httpx.TransportError):  # the connection dies with the server
                 httpx.post(
                     f"{server.base}/api/v1/obligations/batch",
-                    json=body,
+                    json=batch(prefix, n),
                     headers=headers | {"Idempotency-Key": key},
                     timeout=30,
                 )
@@ -81,28 +80,32 @@ def test_a_server_killed_during_posts_loses_nothing_and_a_retry_applies_once(
         after = census(database_url)
         assert after["ledger_breaks"] == []
         assert after["audit_broken"] is None
-        stored = count(database_url, prefix)
-        assert stored == (n if point == "commit.after" else 0), point
+        assert count(database_url, prefix) == (n if point == "commit.after" else 0), point
         if point != "commit.after":
             assert after == before
 
-        server = Server(database_url, tmp_path / f"serve-{trial}-again.log")
-        try:
-            for _ in range(2):  # the retry, and a retry of the retry
+    # One server restarted for every client's retries (each start costs seconds here).
+    server = Server(database_url, tmp_path / "serve-again.log")
+    try:
+        for key, prefix, n, point in trials:
+            for attempt in range(2):  # the retry, and a retry of the retry
                 response = httpx.post(
                     f"{server.base}/api/v1/obligations/batch",
-                    json=body,
+                    json=batch(prefix, n),
                     headers=headers | {"Idempotency-Key": key},
                     timeout=30,
                 )
                 assert response.status_code == 201, response.text
                 assert response.json()["rows"] == n
-        finally:
-            server.stop()
+                replayed = response.headers.get("Idempotent-Replayed") == "true"
+                assert replayed == (attempt == 1 or point == "commit.after"), (point, attempt)
+    finally:
+        server.stop()
+    for _, prefix, n, _ in trials:
         assert count(database_url, prefix) == n, "each obligation stored exactly once"
-        final = census(database_url)
-        assert final["ledger_breaks"] == []
-        assert final["audit_broken"] is None
+    final = census(database_url)
+    assert final["ledger_breaks"] == []
+    assert final["audit_broken"] is None
 
 
 @pytest.fixture
