@@ -29,6 +29,7 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	if [ "$${CI:-}" = "true" ]; then scripts/audit-dependencies.sh; fi
 
 format: install
 	$(VENV)/bin/ruff format .

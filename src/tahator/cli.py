@@ -115,12 +115,17 @@ def _load_policy() -> Any:
 
 
 @contextmanager
-def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
-    """One transaction on the chosen database; bad input ends the command with exit 2."""
+def use_case(
+    db: str | None = None, *, migrate: bool = False, read_only: bool = False
+) -> Iterator[Any]:
+    """One transaction on the chosen database; bad input ends the command with exit 2.
+
+    ``read_only`` takes no write lock (a read snapshot), for commands that only look.
+    """
     from sqlalchemy.exc import ArgumentError, OperationalError
 
     from tahator.store import migrate as migrations
-    from tahator.store.database import database_url, make_engine, transaction
+    from tahator.store.database import database_url, make_engine, reading, transaction
 
     url = database_url(db or _database["url"])
     try:
@@ -129,7 +134,7 @@ def use_case(db: str | None = None, *, migrate: bool = False) -> Iterator[Any]:
             raise InputError(
                 [Problem(f"the database {url} is not ready; run `tahator db upgrade`")]
             )
-        with transaction(engine) as session:
+        with (reading if read_only else transaction)(engine) as session:
             yield session
     except TahatorError as error:
         fail(error)
@@ -302,6 +307,34 @@ def db_upgrade(db: DbOption = None) -> None:
         f"database at revision {migrate.head()}"
         + ("; Pakistan–Iran corridor created" if seeded else "")
     )
+
+
+@db_app.command("backup")
+def db_backup(path: Annotated[Path, typer.Argument(metavar="FILE")], db: DbOption = None) -> None:
+    """Back the whole database up to FILE (SQLite: online backup; PostgreSQL: pg_dump -Fc)."""
+    from tahator.store import backup
+    from tahator.store.database import database_url
+
+    url = database_url(db or _database["url"])
+    try:
+        backup.backup(url, path)
+    except TahatorError as error:
+        fail(error)
+    print(f"backed up {url} to {path} ({path.stat().st_size} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(path: Annotated[Path, typer.Argument(metavar="FILE")], db: DbOption = None) -> None:
+    """Replace the database with the backup in FILE; a file that is not one changes nothing."""
+    from tahator.store import backup
+    from tahator.store.database import database_url
+
+    url = database_url(db or _database["url"])
+    try:
+        backup.restore(url, path)
+    except TahatorError as error:
+        fail(error)
+    print(f"restored {url} from {path}")
 
 
 @corridor_app.command("show")
@@ -1391,7 +1424,7 @@ def serve(
     from tahator.store.database import database_url
 
     url = database_url(_database["url"])
-    with use_case(url):
+    with use_case(url, read_only=True):
         pass  # the database must be reachable and migrated before anyone is served
     _serve(url, host, port, workers)
 

@@ -8,8 +8,9 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tahator import faults
 from tahator.api.problems import ApiError
 from tahator.domain.audit import canonical
 from tahator.domain.policy import Policy
@@ -129,16 +131,20 @@ def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
 # --- pages -------------------------------------------------------------------------
 
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A number the clearing house gave")]
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _iso_date(value: Any) -> Any:
-    # Pydantic would take a number as seconds since 1970: a date is YYYY-MM-DD only.
-    if not isinstance(value, str | date):
-        raise ValueError("must be a date, YYYY-MM-DD")
-    return value
+def _iso_day(value: Any) -> Any:
+    # Not ``Strict()``: a strict date refuses every string once a model sits inside a
+    # list (FastAPI validates those as Python objects), so batches of dates failed.
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise ValueError("must be a date, YYYY-MM-DD")
 
 
-Day = Annotated[date, BeforeValidator(_iso_date)]
+Day = Annotated[date, BeforeValidator(_iso_day)]
 """A date in a JSON body: only ``YYYY-MM-DD`` (not a number of seconds since 1970)."""
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
@@ -228,6 +234,7 @@ def write(
                     session.add(claim)
                     session.flush()
                 status, payload = work(session)
+                faults.point("api.after_work")
                 content = jsonable_encoder(payload)
                 if key is not None:
                     claim.status = status

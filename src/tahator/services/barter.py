@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tahator import faults
 from tahator.domain import barter
 from tahator.domain.barter import Applicant, Application, GoodsLine, Party, State
 from tahator.domain.corridor import to_unit_of_account
@@ -638,8 +639,10 @@ def sweep(session: Session, policy: Policy, as_of: date, actor: str) -> dict[str
             "imbalance",
             actor,
         )
+        faults.point("barter.sweep.after_cancel")
         cancelled.append(show(session, policy, authorization.id))
         _audit_state(session, actor, "barter.cancel", cancelled[-1], State.AUTHORIZED)
+        faults.point("barter.sweep.after_audit")
     return {"as_of": as_of.isoformat(), "cancelled": cancelled}
 
 

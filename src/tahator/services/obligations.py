@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
@@ -161,6 +162,7 @@ def import_obligations(
                 for (debtor, reference), (creditor, amount, currency, due) in new
             ],
         )
+        faults.point("obligations.after_insert")
         registered = ledger.EntryBuilder()
         for (debtor, _), (creditor, amount, currency, _) in new:
             registered.transfer(
@@ -168,6 +170,7 @@ def import_obligations(
             )
         memo = f"{len(new)} obligations from {path.name}"
         post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
+        faults.point("obligations.after_post")
         audit.record(
             session,
             actor,

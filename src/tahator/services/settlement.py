@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.settlement import InstructionKind
@@ -59,6 +60,7 @@ def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]
         actor,
         instruction_id=instruction_id,
     )
+    faults.point("settlement.after_post")
     after = instruction_view(instruction, corridor.digits, corridor.unit_digits)
     audit.record(
         session, actor, "settlement.confirm", f"instruction:{instruction_id}", before, after

@@ -24,6 +24,8 @@ from tahator.domain.errors import InputError, Problem
 
 MAX_PROBLEMS = 20
 """Problems listed before the rest are only counted."""
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""A larger file is refused before it is read (millions of rows fit well below it)."""
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,16 @@ def read_table(
     no rows at all.
     """
     name = str(path)
+    too_large = Problem(f"larger than {MAX_FILE_BYTES} bytes; split the file", name)
     if data is None:
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise InputError([too_large])
             data = path.read_bytes()
         except OSError as error:
             raise InputError([Problem(f"cannot read the file: {error.strerror}", name)]) from error
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError([too_large])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

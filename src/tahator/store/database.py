@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from tahator import faults
 from tahator.domain.errors import TahatorError
 
 DEFAULT_URL = "sqlite:///var/tahator.db"
@@ -82,6 +83,8 @@ def transaction(engine: Engine) -> Iterator[Session]:
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
+            faults.point("commit.before")
+        faults.point("commit.after")
     except OperationalError as error:
         if "database is locked" in str(error):
             raise DatabaseBusyError(

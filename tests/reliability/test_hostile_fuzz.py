@@ -1,0 +1,298 @@
+"""Hostile input, fuzzed: the CSV importers (firms, obligations, offers) and the barter
+application reader end every input in success or ``InputError`` (a clear error),
+never another exception, and a refused import writes nothing.  Names carrying HTML
+or SQL are stored verbatim and shown harmlessly; oversized files are refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, func, select
+
+from tahator.domain.errors import InputError
+from tahator.services import barter, corridor, firms, market, obligations, tables
+from tahator.store import migrate
+from tahator.store.database import make_engine, reading, transaction
+from tahator.store.schema import AuditRecord, Firm, JournalLine, Obligation, Offer
+from tests.conftest import Cli, write
+from tests.integration.conftest import firms_file
+from tests.integration.test_barter import application as valid_application
+
+FIRMS = {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR", "IR-2": "IR"}
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "'; DROP TABLE firms; --",
+    '" OR 1=1 --',
+    "<img src=x onerror=alert(1)>",
+    "{{7*7}}",
+    "${jndi:ldap://x}",
+    "\u202etxt.exe",
+    "\x00",
+    "=cmd|' /C calc'!A0",
+]
+# Values a field might hold: valid ones, and the kinds of wrong ones files really carry.
+FIELD = st.one_of(
+    st.sampled_from(
+        [
+            *FIRMS,
+            "PK",
+            "IR",
+            "USD",
+            "PKR",
+            "IRR",
+            "EUR",
+            "1.00",
+            "250000.50",
+            "-1",
+            "0",
+            "1e5",
+            "NaN",
+            "Infinity",
+            "9" * 30,
+            "0.0000001",
+            "2026-06-30",
+            "2026-02-30",
+            "30/06/2026",
+            "10063010",
+            "2711",
+            "2711|1006",
+            "true",
+            "no",
+            "",
+            " ",
+            "1234567-8",
+            *HOSTILE,
+        ]
+    ),
+    st.text(max_size=30),
+)
+HEADERS = {
+    "firms": [*firms.FIRM_COLUMNS, *firms.FIRM_OPTIONAL],
+    "obligations": list(obligations.OBLIGATION_COLUMNS),
+    "offers": list(market.OFFER_COLUMNS),
+}
+IMPORTERS: dict[str, Callable[..., Any]] = {
+    "firms": firms.import_firms,
+    "obligations": obligations.import_obligations,
+    "offers": market.import_offers,
+}
+
+
+@st.composite
+def csv_files(draw: st.DrawFn, kind: str) -> bytes:
+    """A CSV file: mostly a plausible header with fuzzed fields, sometimes raw bytes."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.binary(max_size=300))
+    header = list(HEADERS[kind])
+    if draw(st.booleans()):
+        header = draw(st.permutations(header))
+    if draw(st.integers(0, 5)) == 0:
+        header = header[: draw(st.integers(0, len(header)))] + draw(st.lists(FIELD, max_size=2))
+    rows = draw(
+        st.lists(
+            st.lists(FIELD, min_size=max(len(header) - 1, 0), max_size=len(header) + 1),
+            min_size=0,
+            max_size=6,
+        )
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8", "surrogatepass")
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A SQLite clearing house with four firms, shared by every example."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    engine = make_engine(f"sqlite:///{folder / 'house.db'}")
+    migrate.upgrade(engine)
+    with transaction(engine) as session:
+        corridor.seed(session)
+        firms.import_firms(session, firms_file(folder / "firms.csv", FIRMS), "test")
+    yield engine
+    engine.dispose()
+
+
+def snapshot(engine: Engine) -> tuple[int, ...]:
+    with reading(engine) as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(table)) or 0
+            for table in (Firm, Obligation, Offer, JournalLine, AuditRecord)
+        )
+
+
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.mark.parametrize("kind", sorted(IMPORTERS))
+def test_fuzzed_csv_imports_succeed_or_fail_clearly_and_a_failure_writes_nothing(
+    engine: Engine, kind: str
+) -> None:
+    @FUZZ
+    @given(data=csv_files(kind))
+    def check(data: bytes) -> None:
+        before = snapshot(engine)
+        problems = None
+        try:
+            with transaction(engine) as session:
+                IMPORTERS[kind](session, Path(f"{kind}.csv"), "fuzz", data=data)
+        except InputError as error:  # any other exception fails the test
+            problems = error.problems
+        if problems is not None:
+            assert problems, "an InputError names at least one problem"
+            assert all(str(p) for p in problems)
+            assert snapshot(engine) == before, "a refused import wrote something"
+
+    check()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | FIELD,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+
+
+@st.composite
+def applications(draw: st.DrawFn) -> bytes:
+    """A barter application with fields replaced, removed or added; or any JSON; or bytes."""
+    choice = draw(st.integers(0, 9))
+    if choice == 0:
+        return draw(st.binary(max_size=200))
+    if choice == 1:
+        return json.dumps(draw(JSON_VALUES)).encode()
+    data: dict[str, Any] = valid_application()
+    for _ in range(draw(st.integers(1, 4))):
+        key = draw(st.sampled_from([*data, "imports.0", "exports.0", "reference", "x"]))
+        value = draw(JSON_VALUES)
+        if key.endswith(".0"):
+            lines = data.get(key.split(".")[0])
+            line = dict(valid_application()["imports"][0])
+            if isinstance(lines, list) and lines and isinstance(lines[0], dict):
+                line = dict(lines[0])
+            line[draw(st.sampled_from(sorted(line) or ["hs"]))] = value
+            data[key.split(".")[0]] = [line]
+        elif draw(st.booleans()):
+            data[key] = value
+        else:
+            data.pop(key, None)
+    return json.dumps(data).encode()
+
+
+def test_fuzzed_barter_applications_parse_or_fail_clearly(tmp_path: Path) -> None:
+    digits = {"USD": 2, "PKR": 2, "IRR": 0, "AFN": 2, "RUB": 2}
+    path = tmp_path / "application.json"
+
+    @FUZZ
+    @given(data=applications())
+    def check(data: bytes) -> None:
+        path.write_bytes(data)
+        problems = None
+        try:
+            barter.parse_application(barter.read_application(path), digits, str(path))
+        except InputError as error:  # any other exception fails the test
+            problems = error.problems
+        assert problems is None or problems
+
+    check()
+
+
+def test_an_import_file_beyond_the_limit_is_refused_before_it_is_read(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    assert cli("--db", url, "db", "upgrade")[0] == 0
+    monkeypatch.setattr(tables, "MAX_FILE_BYTES", 1000)
+    big = firms_file(tmp_path / "firms.csv", {f"PK-{n}": "PK" for n in range(1, 40)})
+    assert big.stat().st_size > 1000
+    code, _, err = cli("--db", url, "firms", "import", big)
+    assert code == 2
+    assert "larger than 1000 bytes" in err
+    code, out, _ = cli("--db", url, "firms", "list", "--json")
+    assert json.loads(out) == []
+
+
+def test_names_with_html_or_sql_are_stored_verbatim_and_shown_harmlessly(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tahator.api.app import create_app
+    from tests.reliability.server import prepare
+
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    token = prepare(url, tmp_path)
+    evil = {
+        "PK-9": "<script>alert('x')</script>",
+        "PK-8": "Robert'); DROP TABLE firms;--",
+    }
+    lines = ["id,name,country,tax_id"]
+    from tahator.demo import tax_id
+
+    for n, (firm, name) in enumerate(sorted(evil.items()), start=20):
+        quoted = '"' + name.replace('"', '""') + '"'
+        lines.append(f"{firm},{quoted},PK,{tax_id('PK', n)}")
+    code, _, err = cli(
+        "--db", url, "firms", "import", write(tmp_path / "evil.csv", "\n".join(lines))
+    )
+    assert code == 0, err
+    code, out, _ = cli("--db", url, "firms", "list", "--json")
+    names = {f["id"]: f["name"] for f in json.loads(out)}
+    assert {k: names[k] for k in evil} == evil  # stored verbatim; the firms table is intact
+    assert len(names) == len(FIRMS) + 2
+    code, out, _ = cli("--db", url, "firms", "list")
+    assert code == 0
+    assert "<script>" in out  # the terminal shows it as text (Rich markup is not run)
+    app = create_app(url)
+    with TestClient(app) as client:
+        response = client.get("/api/v1/firms", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        shown = {f["id"]: f["name"] for f in response.json()["items"]}
+        assert {k: shown[k] for k in evil} == evil
+    app.state.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/v1/no-such-thing", 404),
+        ("get", "/nowhere", 404),
+        ("delete", "/api/v1/obligations", 405),
+        ("put", "/api/v1/auth/token", 405),
+        ("get", "/api/v1/obligations", 401),
+    ],
+)
+def test_secure_headers_on_errors_too(tmp_path: Path, method: str, path: str, status: int) -> None:
+    from fastapi.testclient import TestClient
+
+    from tahator.api.app import SECURITY_HEADERS, create_app
+
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app(url)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.request(method, path)
+    app.state.engine.dispose()
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
