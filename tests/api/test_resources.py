@@ -139,6 +139,15 @@ def test_a_trader_sees_and_acts_on_its_own_firm_only(house: House) -> None:
         headers=trader,
     )
     assert foreign.status_code == 422
+    # Nor may it put a debt on another firm's books by naming itself the creditor.
+    claim = house.client.post(
+        "/api/v1/obligations",
+        json=OBLIGATION | {"reference": "CLAIM", "debtor": "IR-2", "creditor": "PK-1"},
+        headers=trader,
+    )
+    assert claim.status_code == 422
+    assert claim.json()["errors"][0]["field"] == "debtor"
+    assert "INV-4" not in claim.text
 
 
 def test_pages_follow_cursors_to_the_end(house: House) -> None:

@@ -209,7 +209,7 @@ def test_an_upload_is_checked_before_anything_is_stored(house: House) -> None:
         data={"csrf_token": token(trader, "/obligations")},
         files={"file": ("x.csv", GOOD.replace("PK-1", "PK-2").encode(), "text/csv")},
     )
-    assert "must be the debtor or the creditor" in foreign.text
+    assert "it must be the debtor" in foreign.text
     good = trader.post(
         "/obligations/check",
         data={"csrf_token": token(trader, "/obligations")},

@@ -26,7 +26,6 @@ from tahator.api.deps import (
     write,
 )
 from tahator.api.problems import ApiError
-from tahator.domain.errors import InputError, Problem
 from tahator.services import obligations
 from tahator.services.users import Principal
 from tahator.store.schema import Obligation
@@ -85,18 +84,6 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _check_parties(principal: Principal, items: list[ObligationIn]) -> None:
-    if principal.role != "trader":
-        return
-    problems = [
-        Problem(f"your firm {principal.firm} must be the debtor or the creditor", line=n + 2)
-        for n, item in enumerate(items)
-        if principal.firm not in (item.debtor.strip(), item.creditor.strip())
-    ]
-    if problems:
-        raise InputError(problems)
-
-
 def _store(session: Session, principal: Principal, items: list[ObligationIn]) -> dict[str, Any]:
     data = csv_bytes(
         ["id", "debtor", "creditor", "amount", "currency", "due_date"],
@@ -105,7 +92,13 @@ def _store(session: Session, principal: Principal, items: list[ObligationIn]) ->
             for i in items
         ],
     )
-    result = obligations.import_obligations(session, REQUEST, principal.actor, data=data)
+    result = obligations.import_obligations(
+        session,
+        REQUEST,
+        principal.actor,
+        data=data,
+        owed_by=principal.firm if principal.role == "trader" else None,
+    )
     keys = [(i.debtor.strip(), i.reference.strip()) for i in items]
     ids: dict[tuple[str, str], int] = {}
     for start in range(0, len(keys), 500):
@@ -126,8 +119,6 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
     Posting the same reference and content again changes nothing (200); the same
     reference with other content is a 422.
     """
-    _check_parties(principal, [body])
-
     def work(session: Session) -> tuple[int, Any]:
         stored = _store(session, principal, [body])
         row = obligations.list_obligations(session, number=stored["ids"][0])[0]
@@ -139,8 +130,6 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
 @router.post("/obligations/batch", status_code=201, response_model=BatchResult)
 def create_obligations(request: Request, body: Batch, principal: Submitter) -> JSONResponse:
     """Register many obligations, all or none; each problem names its item (`line` − 2)."""
-    _check_parties(principal, body.obligations)
-
     def work(session: Session) -> tuple[int, Any]:
         return 201, _store(session, principal, body.obligations)
 

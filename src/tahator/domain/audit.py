@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -41,7 +41,7 @@ def chain_hash(previous_hash: str, entry: AuditEntry) -> str:
         [
             previous_hash,
             entry.id,
-            entry.at.isoformat(timespec="microseconds"),
+            entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
             entry.actor,
             entry.action,
             entry.subject,

@@ -36,12 +36,19 @@ class Status:
 
 
 def import_obligations(
-    session: Session, path: Path, actor: str, *, data: bytes | None = None
+    session: Session,
+    path: Path,
+    actor: str,
+    *,
+    data: bytes | None = None,
+    owed_by: str | None = None,
 ) -> ImportResult:
     """Register the obligations in ``path``, all or none; a re-import changes nothing.
 
     Each row's ``id`` is the submitter's reference, unique per debtor.  A row equal
     to a stored obligation is skipped; one that differs from it is an error.
+    ``owed_by`` names the one firm a trader submits for: a firm acknowledges what it
+    owes, and may not put debts on other firms' books.
     """
     corridor = corridors.load(session)
     table = read_table(path, OBLIGATION_COLUMNS, data=data)
@@ -67,6 +74,16 @@ def import_obligations(
         if not reference or len(reference) > MAX_REFERENCE:
             problems.add(table.problem(row, f"must be 1 to {MAX_REFERENCE} characters", "id"))
             bad = True
+        if owed_by is not None and debtor != owed_by:
+            problems.add(
+                table.problem(
+                    row,
+                    f"your firm {owed_by} registers what it owes: it must be the debtor",
+                    "debtor",
+                )
+            )
+            bad = True
+            continue  # say nothing of another firm's records
         for field, firm in (("debtor", debtor), ("creditor", creditor)):
             if firm not in firms:
                 problems.add(table.problem(row, f"unknown firm {firm!r}", field))

@@ -300,39 +300,16 @@ def obligations_page(
     return _obligations_page(request, principal, session, firm, status, q, stored=stored)
 
 
-def _party_problems(principal: Principal, name: str, data: bytes) -> list[Problem]:
-    """A trader uploads obligations its own firm is party to, and no others."""
-    if principal.role != "trader":
-        return []
-    try:
-        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
-        problems = []
-        for row in reader:
-            parties = {str(row.get("debtor") or "").strip(), str(row.get("creditor") or "").strip()}
-            if principal.firm not in parties:
-                problems.append(
-                    Problem(
-                        f"your firm {principal.firm} must be the debtor or the creditor",
-                        name,
-                        reader.line_num,
-                        "debtor",
-                    )
-                )
-        return problems
-    except (UnicodeDecodeError, csv.Error):
-        return []  # the service names what is wrong with the file
-
-
 def _check(
     request: Request, principal: Principal, name: str, data: bytes, store: bool
 ) -> tuple[list[Problem], dict[str, Any] | None]:
     """Validate the whole file in a transaction; commit it only when ``store``."""
-    problems = _party_problems(principal, name, data)
-    if store and not problems:
+    owed_by = principal.firm if principal.role == "trader" else None
+    if store:
         try:
             with transaction(engine_of(request)) as session:
                 result = obligations.import_obligations(
-                    session, Path(name), principal.actor, data=data
+                    session, Path(name), principal.actor, data=data, owed_by=owed_by
                 )
         except InputError as error:
             return list(error.problems), None
@@ -340,14 +317,14 @@ def _check(
     # A dry run: everything the import would do, then rolled back.
     session = Session(engine_of(request))
     try:
-        checked = obligations.import_obligations(session, Path(name), principal.actor, data=data)
+        checked = obligations.import_obligations(
+            session, Path(name), principal.actor, data=data, owed_by=owed_by
+        )
     except InputError as error:
-        problems += error.problems
+        return sorted(error.problems, key=lambda p: (p.line or 0, p.field or "")), None
     finally:
         session.rollback()
         session.close()
-    if problems:
-        return sorted(problems, key=lambda p: (p.line or 0, p.field or "")), None
     return [], checked.as_dict()
 
 
