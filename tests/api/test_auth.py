@@ -132,6 +132,46 @@ def test_oversized_requests_are_refused_with_413(house: House) -> None:
     assert response.headers["content-type"] == PROBLEM
 
 
+def test_an_oversized_chunked_body_is_cut_off_with_413(house: House) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"obligations": ['
+        for _ in range(17 * 16):
+            yield b" " * 65536
+        yield b"]}"
+
+    response = house.client.post(
+        "/api/v1/obligations/batch",
+        content=chunks(),
+        headers=house.as_("operator") | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == PROBLEM
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+
+
+def test_nul_characters_and_forged_cursors_are_422_never_500(house: House) -> None:
+    operator = house.as_("operator")
+    for path in (
+        "/api/v1/firms?q=%00",
+        "/api/v1/obligations?firm=%00",
+        "/api/v1/audit?actor=%00",
+        "/api/v1/obligations?cursor=dHJ1ZQ",  # true
+        "/api/v1/audit?cursor=MTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA",  # 10**30
+    ):
+        response = house.client.get(path, headers=operator)
+        assert response.status_code in (200, 404, 422), (path, response.text)
+    signed_in = house.client.post(
+        "/api/v1/auth/token", data={"username": "op\x00", "password": "whatever it is"}
+    )
+    assert signed_in.status_code in (401, 422)
+    spaced = house.client.post(
+        "/api/v1/firms",
+        json={"id": " PK-8 ", "name": "Eight", "country": "PK", "tax_id": "4100008-8"},
+        headers=operator,
+    )
+    assert spaced.status_code in (201, 422), spaced.text
+
+
 def test_every_response_carries_secure_headers(house: House) -> None:
     for response in (
         house.client.get("/api/v1/firms", headers=house.as_("operator")),

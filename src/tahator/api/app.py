@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tahator import web
 from tahator.api import (
@@ -63,6 +64,41 @@ class Guard(BaseHTTPMiddleware):
         return response
 
 
+TOO_LARGE = "body_too_large"
+
+
+class BodyTooLargeError(Exception):
+    """A request body grew past ``MAX_BODY_BYTES`` while it was read."""
+
+
+class BodyLimit:
+    """Counts the bytes of every request body as it arrives, so a chunked body (which
+    names no length) is cut off at ``MAX_BODY_BYTES`` too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    # FastAPI turns any error while reading a body into a 400; the
+                    # problem handler sees this mark and answers 413 instead.
+                    scope.setdefault("state", {})[TOO_LARGE] = True
+                    raise BodyTooLargeError
+            return message
+
+        await self.app(scope, limited, send)
+
+
 def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:
     """The whole application over one database."""
     app = FastAPI(
@@ -77,7 +113,13 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     policy = policy_path or os.environ.get("TAHATOR_POLICY")
     app.state.policy_path = Path(policy) if policy else None
     problems.install(app)
+
+    @app.exception_handler(BodyTooLargeError)
+    async def _too_large(request: Request, error: BodyTooLargeError) -> Response:
+        return problems.problem(request, 413, f"the request is larger than {MAX_BODY_BYTES} bytes")
+
     app.add_middleware(Guard)
+    app.add_middleware(BodyLimit)
     api = APIRouter(prefix=API_PREFIX, responses=problems.ERROR_RESPONSES)
     for module in (
         auth,

@@ -155,12 +155,16 @@ def encode_cursor(key: Any) -> str:
 
 
 def decode_cursor(cursor: str | None) -> Any:
+    """The key a cursor carries: a 64-bit non-negative integer or a string."""
     if not cursor:
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError) as error:
         raise ApiError(422, "the cursor is not one this API gave") from error
+    if (type(key) is int and 0 <= key < 2**63) or type(key) is str:
+        return key
+    raise ApiError(422, "the cursor is not one this API gave")
 
 
 def page(
@@ -224,7 +228,7 @@ def write(
                         user_id=principal.user_id,
                         key=key,
                         method=request.method,
-                        path=request.url.path,
+                        path=request.url.path[:500],
                         body_hash=request_hash,
                         status=0,
                         response="null",
@@ -241,6 +245,8 @@ def write(
                     claim.response = json.dumps(content)
             return JSONResponse(content, status_code=status)
         except IntegrityError:
-            if key is None or attempt:
-                raise
+            # A concurrent request stored the same thing (or claimed the same key)
+            # first: once more, now that it is committed, answers as a retry would.
+            if attempt:
+                raise ApiError(409, "a concurrent request changed the same thing; retry") from None
     raise AssertionError("unreachable")

@@ -137,7 +137,7 @@ def register_firm(request: Request, body: FirmIn, principal: Operator) -> JSONRe
 
     def work(session: Any) -> tuple[int, Any]:
         result = firms.import_firms(session, REQUEST, principal.actor, data=data)
-        return (201 if result.created else 200), firms.list_firms(session, body.id)[0]
+        return (201 if result.created else 200), firms.list_firms(session, body.id.strip())[0]
 
     return write(request, principal, body.model_dump(), work)
 

@@ -119,6 +119,7 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
     Posting the same reference and content again changes nothing (200); the same
     reference with other content is a 422.
     """
+
     def work(session: Session) -> tuple[int, Any]:
         stored = _store(session, principal, [body])
         row = obligations.list_obligations(session, number=stored["ids"][0])[0]
@@ -130,6 +131,7 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
 @router.post("/obligations/batch", status_code=201, response_model=BatchResult)
 def create_obligations(request: Request, body: Batch, principal: Submitter) -> JSONResponse:
     """Register many obligations, all or none; each problem names its item (`line` − 2)."""
+
     def work(session: Session) -> tuple[int, Any]:
         return 201, _store(session, principal, body.obligations)
 

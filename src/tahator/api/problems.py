@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -95,6 +95,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if getattr(request.state, "body_too_large", False):
+            return problem(request, 413, "the request body is too large")
         if error.status_code == 405:
             # Starlette names only the first matching route's methods; name them all.
             return problem(request, 405, str(error.detail), headers={"Allow": _allowed(request)})
@@ -135,6 +137,11 @@ def install(app: FastAPI) -> None:
             request, 503, "the database is unavailable; try again", headers={"Retry-After": "5"}
         )
 
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, error: DataError) -> JSONResponse:
+        # A value no column can hold: a NUL character, a number out of range.
+        return problem(request, 422, "a value cannot be stored (a NUL character, or too large?)")
+
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, error: DBAPIError) -> JSONResponse:
         if error.connection_invalidated:
@@ -162,6 +169,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (400, "The body could not be parsed"),
         (401, "No or bad credentials"),
+        (409, "A concurrent request changed the same thing"),
         (403, "The role may not do this"),
         (404, "Not found (or not visible to this user)"),
         (413, "The request is too large"),

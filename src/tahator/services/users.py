@@ -26,6 +26,8 @@ from tahator.store.schema import AccessToken, Firm, User
 
 ROLES = ("operator", "customs", "bank", "trader", "auditor")
 MIN_PASSWORD_LENGTH = 12
+MAX_USERNAME = 80
+"""So that ``ROLE:USERNAME`` fits the 100 characters of every actor column."""
 TOKEN_LIFETIME = timedelta(hours=1)
 SESSION_LIFETIME = timedelta(hours=8)
 SLOW_AFTER = 3
@@ -76,8 +78,15 @@ def create_user(
     """Register a user; every rule broken is named, nothing stored."""
     problems: list[Problem] = []
     username = username.strip()
-    if not username or len(username) > 100 or not username.isprintable() or " " in username:
-        problems.append(Problem("1 to 100 printable characters without spaces", field="username"))
+    if (
+        not username
+        or len(username) > MAX_USERNAME
+        or not username.isprintable()
+        or " " in username
+    ):
+        problems.append(
+            Problem(f"1 to {MAX_USERNAME} printable characters without spaces", field="username")
+        )
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         problems.append(Problem(f"{username!r} is taken", field="username"))
     if role not in ROLES:
