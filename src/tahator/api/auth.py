@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
-from tahator.api.deps import Who, bearer, engine_of
+from tahator.api.deps import SESSION_COOKIE, Who, bearer, engine_of
 from tahator.api.problems import ApiError
 from tahator.services import users
-from tahator.store.database import transaction
+from tahator.store.database import reading, transaction
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -30,16 +30,23 @@ class Me(BaseModel):
 def sign_in(request: Request, username: str, password: str, kind: str) -> tuple[str, int]:
     """A new token of ``kind`` for the right password; 401 or 429 otherwise.
 
-    A failure is committed (the failure count is the point), then reported.
+    The password is checked outside any write transaction; the attempt is then
+    counted in a short one, committed even when it failed (the count is the point).
     """
     failure: users.AuthenticationError | users.LockedError | None = None
-    with transaction(engine_of(request)) as session:
-        try:
-            principal = users.authenticate(session, username, password)
-        except (users.AuthenticationError, users.LockedError) as error:
-            failure = error
-        else:
-            token, lifetime = users.issue_token(session, principal, kind=kind)
+    engine = engine_of(request)
+    try:
+        with reading(engine) as session:
+            matched = users.password_matches(session, username, password)
+        with transaction(engine) as session:
+            try:
+                principal = users.settle_sign_in(session, username, password, matched)
+            except (users.AuthenticationError, users.LockedError) as error:
+                failure = error
+            else:
+                token, lifetime = users.issue_token(session, principal, kind=kind)
+    except users.LockedError as error:
+        failure = error
     if isinstance(failure, users.LockedError):
         raise ApiError(429, str(failure), headers={"Retry-After": str(failure.retry_after)})
     if failure is not None:
@@ -63,9 +70,13 @@ def token(
 def revoke(request: Request, principal: Who) -> Response:
     """Revoke the token this request carries (sign out)."""
     credentials = request.headers.get("Authorization", "")
-    _, _, value = credentials.partition(" ")
+    scheme, _, value = credentials.partition(" ")
+    token = value.strip() if scheme.lower() == "bearer" else ""
     with transaction(engine_of(request)) as session:
-        users.revoke_token(session, value.strip())
+        if token:
+            users.revoke_token(session, token)
+        elif request.cookies.get(SESSION_COOKIE):  # signed in by the web UI's cookie
+            users.revoke_token(session, request.cookies[SESSION_COOKIE])
     return Response(status_code=204)
 
 

@@ -7,7 +7,6 @@ and can be revoked.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -142,27 +141,42 @@ def _retry_after(until: datetime, at: datetime) -> int:
     return max(1, int((until - at).total_seconds() + 0.999))
 
 
-def authenticate(session: Session, username: str, password: str) -> Principal:
-    """The user with this password, or ``AuthenticationError`` / ``LockedError``.
+def password_matches(session: Session, username: str, password: str) -> bool:
+    """Whether ``password`` is the user's; ``LockedError`` while the user must wait.
 
-    Failures are counted even though the caller's transaction then raises: the
-    caller must commit this session (the count is the point).
+    Run it in a read-only session: the Argon2 check takes a fifth of a second on
+    purpose, and must not hold the database's write lock meanwhile.  An unknown
+    user costs the same time as a known one, so timing reveals nobody.
+    """
+    user = session.scalar(select(User).where(User.username == username))
+    if user is not None and user.locked_until is not None and user.locked_until > now():
+        raise LockedError(
+            "too many failed sign-ins; try again later", _retry_after(user.locked_until, now())
+        )
+    stored = user.password_hash if user is not None and not user.disabled else _DUMMY_HASH
+    try:
+        return _hasher.verify(stored, password) and stored is not _DUMMY_HASH
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def settle_sign_in(session: Session, username: str, password: str, matched: bool) -> Principal:
+    """Count the attempt ``password_matches`` judged: the user, or
+    ``AuthenticationError`` / ``LockedError``.
+
+    A failure is counted before it is raised: the caller commits this session
+    even then (the count is the point).
     """
     at = now()
     user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None or user.disabled:
-        # Spend the same time as a real check, so timing does not reveal who exists.
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
         raise AuthenticationError("wrong username or password")
     if user.locked_until is not None and user.locked_until > at:
+        # Another attempt failed while this one was being checked.
         raise LockedError(
-            "too many failed sign-ins; try again later",
-            _retry_after(user.locked_until, at),
+            "too many failed sign-ins; try again later", _retry_after(user.locked_until, at)
         )
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not matched:
         user.failed_logins += 1
         if user.failed_logins >= LOCK_AFTER:
             user.locked_until = at + LOCK_TIME
@@ -177,13 +191,20 @@ def authenticate(session: Session, username: str, password: str) -> Principal:
         elif user.failed_logins >= SLOW_AFTER:
             backoff = timedelta(seconds=2 ** (user.failed_logins - SLOW_AFTER + 1))
             user.locked_until = at + min(backoff, MAX_BACKOFF)
-        raise AuthenticationError("wrong username or password") from None
+        raise AuthenticationError("wrong username or password")
     if user.failed_logins or user.locked_until:
         user.failed_logins = 0
         user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return _principal(user)
+
+
+def authenticate(session: Session, username: str, password: str) -> Principal:
+    """Both steps in one session, for scripts and tests that hold no lock worth sparing."""
+    return settle_sign_in(
+        session, username, password, password_matches(session, username, password)
+    )
 
 
 def _digest(token: str) -> str:
