@@ -92,8 +92,8 @@ def import_offers(
             problems.add(
                 table.problem(
                     row,
-                    f"firm {firm} is {stopped[firm]} by sanctions screening and cannot offer "
-                    "goods (tahator screening queue)",
+                    f"firm {firm} is held by sanctions screening and cannot offer goods "
+                    "until the clearing house's review of it is settled",
                     "firm",
                 )
             )

@@ -133,8 +133,8 @@ def import_obligations(
                 problems.add(
                     table.problem(
                         row_of[key],
-                        f"firm {firm} is {stopped[firm]} by sanctions screening and cannot "
-                        "take on obligations (tahator screening queue)",
+                        f"firm {firm} is held by sanctions screening and cannot take on "
+                        "obligations until the clearing house's review of it is settled",
                         field,
                     )
                 )

@@ -495,30 +495,13 @@ def require_clear(
 
 
 def _reason(session: Session, firm: Firm) -> str:
-    hits = session.scalars(
-        select(ScreeningHit)
-        .where(ScreeningHit.firm_id == firm.id)
-        .order_by(ScreeningHit.score.desc(), ScreeningHit.reference)
-    ).all()
-    if firm.screening == CONFIRMED:
-        confirmed = [h for h in hits if h.decision == "confirmed"]
-        about = confirmed[0] if confirmed else (hits[0] if hits else None)
-        listed = f" as {about.reference} {about.entry_name!r}" if about else ""
-        because = f" ({about.reason})" if about and about.reason else ""
-        return (
-            f"firm {firm.id} ({firm.name}) is a confirmed sanctions match{listed}{because}; "
-            "it cannot trade"
-        )
-    top = hits[0] if hits else None
-    hit = (
-        f": {top.band} hit, score {top.score:g}, on {top.reference} {top.entry_name!r} "
-        f"(UN {top.list_type})"
-        if top
-        else ""
-    )
+    # The same words whether the firm awaits a decision or is a confirmed match, and
+    # no list entry or score: a trader told more could tip its partner off.  The
+    # operator reads the detail in the queue (tahator screening show FIRM).
+    del session
     return (
-        f"firm {firm.id} ({firm.name}) is blocked by sanctions screening{hit}; "
-        "an operator must decide (tahator screening decide)"
+        f"firm {firm.id} ({firm.name}) is held by sanctions screening and cannot trade "
+        "until the clearing house's review of it is settled"
     )
 
 
