@@ -305,13 +305,6 @@ def list_obligations(
     ``number`` picks one; ``after`` and ``limit`` page through them by number.
     """
     corridor = corridors.load(session)
-    liable: dict[int, list[str]] = {}
-    for obligation_id, liable_firm in session.execute(
-        select(ObligationLiability.obligation_id, ObligationLiability.firm_id).order_by(
-            ObligationLiability.firm_id
-        )
-    ):
-        liable.setdefault(obligation_id, []).append(liable_firm)
     query = select(Obligation).order_by(Obligation.id)
     if firm is not None:
         jointly = select(ObligationLiability.obligation_id).where(
@@ -328,6 +321,17 @@ def list_obligations(
         query = query.where(Obligation.id > after)
     if limit is not None:
         query = query.limit(limit)
+    found = session.execute(query).scalars().all()
+    # Only the listed obligations' co-liable firms: a page must not read the whole table.
+    liable: dict[int, list[str]] = {}
+    ids = [o.id for o in found]
+    for start in range(0, len(ids), 900):
+        for obligation_id, liable_firm in session.execute(
+            select(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+            .where(ObligationLiability.obligation_id.in_(ids[start : start + 900]))
+            .order_by(ObligationLiability.firm_id)
+        ):
+            liable.setdefault(obligation_id, []).append(liable_firm)
     return [
         {
             "id": o.reference,
@@ -342,5 +346,5 @@ def list_obligations(
             "origin": o.origin,
             "jointly_liable": liable.get(o.id, []),
         }
-        for o in session.execute(query).scalars()
+        for o in found
     ]
