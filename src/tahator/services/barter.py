@@ -478,16 +478,7 @@ def declare(
             [Problem(f"{direction!r} must be import or export", field="direction")]
         ) from None
     currency = currency.upper()
-    amount = 0
-    if currency not in corridor.digits:
-        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
-    else:
-        try:
-            amount = parse_amount(value, corridor.digits[currency])
-            if amount == 0:
-                problems.append(Problem("must be positive", field="value"))
-        except ValueError as error:
-            problems.append(Problem(str(error), field="value"))
+    amount = corridors.positive_amount(value, currency, corridor.digits, problems)
     try:
         count = barter.parse_quantity(quantity)
     except ValueError as error:

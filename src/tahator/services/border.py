@@ -20,7 +20,7 @@ from tahator.domain.border import (
 )
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import format_amount, parse_amount
+from tahator.domain.money import format_amount
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
@@ -218,16 +218,7 @@ def sell(
     problems: list[Problem] = []
     if reference is not None and not 0 < len(reference) <= 100:
         problems.append(Problem("must be 1 to 100 characters", field="reference"))
-    amount = 0
-    if currency not in info.digits:
-        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
-    else:
-        try:
-            amount = parse_amount(value, info.digits[currency])
-            if amount == 0:
-                problems.append(Problem("must be positive", field="value"))
-        except ValueError as error:
-            problems.append(Problem(str(error), field="value"))
+    amount = corridors.positive_amount(value, currency, info.digits, problems)
     if problems:
         raise InputError(problems)
     query = select(BorderResident).where(

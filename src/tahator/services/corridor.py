@@ -76,6 +76,25 @@ def load(session: Session) -> CorridorView:
     )
 
 
+def positive_amount(
+    value: str, currency: str, digits: dict[str, int], problems: list[Problem]
+) -> int:
+    """``value`` in minor units of ``currency``, which must be a corridor currency and
+    the amount positive; otherwise 0, with the problem added (field ``currency`` or
+    ``value``)."""
+    if currency not in digits:
+        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
+        return 0
+    try:
+        amount = parse_amount(value, digits[currency])
+    except ValueError as error:
+        problems.append(Problem(str(error), field="value"))
+        return 0
+    if amount == 0:
+        problems.append(Problem("must be positive", field="value"))
+    return amount
+
+
 def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rate]:
     """The newest rate of each currency valid on ``day``; ``InputError`` if one lacks any."""
     unit = session.scalar(select(Corridor.unit_of_account))
