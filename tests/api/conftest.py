@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from tahator.api.app import create_app
 from tahator.services import firms, obligations, users
@@ -52,6 +53,28 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     return token
 
 
+def fill(session: Session, folder: Path) -> None:
+    """Five firms, four obligations (three of them a cycle) and one user per role."""
+    firms.import_firms(session, firms_file(folder / "firms.csv", FIRMS), "test")
+    obligations.import_obligations(
+        session,
+        obligations_file(
+            folder / "obligations.csv",
+            [
+                ("INV-1", "PK-1", "IR-1", "1000.00", "USD"),
+                ("INV-2", "IR-1", "PK-2", "800.00", "USD"),
+                ("INV-3", "PK-2", "PK-1", "600.00", "USD"),
+                ("INV-4", "IR-2", "PK-3", "500.00", "USD"),
+            ],
+        ),
+        "test",
+    )
+    for role, (username, firm) in LOGINS.items():
+        users.create_user(
+            session, username, "trader" if role == "trader2" else role, PASSWORD, "test", firm
+        )
+
+
 @pytest.fixture(autouse=True)
 def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real Argon2id, at the lowest cost: each production hash takes 0.2 s on purpose."""
@@ -66,24 +89,7 @@ def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 def house(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[House]:  # noqa: F811
     """Five firms, a few obligations forming a cycle, and one user per role."""
     with transaction(engine) as session:
-        firms.import_firms(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
-        obligations.import_obligations(
-            session,
-            obligations_file(
-                tmp_path / "obligations.csv",
-                [
-                    ("INV-1", "PK-1", "IR-1", "1000.00", "USD"),
-                    ("INV-2", "IR-1", "PK-2", "800.00", "USD"),
-                    ("INV-3", "PK-2", "PK-1", "600.00", "USD"),
-                    ("INV-4", "IR-2", "PK-3", "500.00", "USD"),
-                ],
-            ),
-            "test",
-        )
-        for role, (username, firm) in LOGINS.items():
-            users.create_user(
-                session, username, "trader" if role == "trader2" else role, PASSWORD, "test", firm
-            )
+        fill(session, tmp_path)
     app = create_app(database_url)
     with TestClient(app, raise_server_exceptions=False) as client:
         tokens = {role: sign_in(client, username) for role, (username, _) in LOGINS.items()}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tahator.services import stats
-from tests.conftest import IN_CI, Cli, write
+from tests.conftest import Cli, absent_in_ci, write
 
 CNIC = "54400-1234567-1"
 SALE = ("--hs", "100630", "--currency", "USD", "--date", "2026-10-05")
@@ -157,9 +157,9 @@ def test_report_html_is_offline(cli: Cli, trading: str, tmp_path: Path) -> None:
     assert "run rate" in html
 
 
-@pytest.mark.skipif(
-    stats.chromium_path() is None and not IN_CI,
-    reason="Chromium is not installed (scripts/ensure-chromium.sh installs it in CI)",
+@absent_in_ci(
+    stats.chromium_path() is not None,
+    "Chromium (scripts/ensure-chromium.sh installs it in CI)",
 )
 def test_report_png(cli: Cli, trading: str, tmp_path: Path) -> None:
     data = report(cli, trading, "png", tmp_path / "t.png").read_bytes()

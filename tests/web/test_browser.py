@@ -22,15 +22,14 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tahator.services import barter, corridor, firms, market, obligations, stats, users
+from tahator.services import barter, corridor, market, stats, users
 from tahator.services.clearing import business_today
 from tahator.services.policy import load_policy
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 from tahator.store.schema import Obligation
-from tests.api.conftest import FIRMS, LOGINS, PASSWORD
+from tests.api.conftest import LOGINS, PASSWORD, fill
 from tests.conftest import ROOT, absent_in_ci
-from tests.integration.conftest import firms_file, obligations_file
 from tests.integration.test_barter import application
 from tests.integration.test_market import DAY, HEADER, RING
 
@@ -82,29 +81,7 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
         )
         with transaction(engine) as session:
             corridor.seed(session)
-            firms.import_firms(session, firms_file(folder / "firms.csv", FIRMS), "test")
-            obligations.import_obligations(
-                session,
-                obligations_file(
-                    folder / "obligations.csv",
-                    [
-                        ("INV-1", "PK-1", "IR-1", "1000.00", "USD"),
-                        ("INV-2", "IR-1", "PK-2", "800.00", "USD"),
-                        ("INV-3", "PK-2", "PK-1", "600.00", "USD"),
-                        ("INV-4", "IR-2", "PK-3", "500.00", "USD"),
-                    ],
-                ),
-                "test",
-            )
-            for role, (username, firm) in LOGINS.items():
-                users.create_user(
-                    session,
-                    username,
-                    "trader" if role == "trader2" else role,
-                    PASSWORD,
-                    "test",
-                    firm,
-                )
+            fill(session, folder)
             stats.import_statistics(
                 session, ROOT / "src/tahator/data/comtrade-pk-ir-illustrative.csv", "test"
             )
