@@ -8,7 +8,13 @@ by itself after its duration or its request budget).
 (b) PostgreSQL: 50 clients, half posting batches and half reading, for ``--soak``
     seconds while a clearing run happens; one post in ten is sent twice with its key
     (a client's retry).  Afterwards ``ledger verify`` must pass and every posted
-    obligation must be stored exactly once (counted).
+    obligation must be stored exactly once (counted).  Then once more with each client
+    paced (``--pace READS POSTS``, requests a second per client; 4 and 0.4 by default,
+    i.e. 100 reads and 10 batches of 20 obligations a second in all), every request
+    timed from when it was due.  Back to back, 50 clients measure the most the machine
+    serves, and a request's latency is then the queue in front of it (Little's law:
+    50 clients / throughput); paced, they measure the latency a client sees at a
+    stated load.
 (c) The ledger's write rate during (b) (journal lines per second) against pgbench's
     TPC-B-like rate on the same server (``pgbench -i -s 10`` into a scratch
     database, ``pgbench -c 10 -T 20``).
@@ -49,6 +55,7 @@ POSTGRES = os.environ.get(
 )
 FIRMS = 200
 BATCH = 20
+SEEDED = 1_000
 PASSWORD = "load test password"
 
 
@@ -58,7 +65,7 @@ PASSWORD = "load test password"
 def prepare(url: str, work: Path) -> str:
     """Migrate, seed, register firms and an operator; return the operator's token."""
     from tahator.demo import tax_id
-    from tahator.services import corridor, firms, users
+    from tahator.services import corridor, firms, obligations, users
     from tahator.store import migrate
     from tahator.store.database import make_engine, transaction
 
@@ -73,11 +80,24 @@ def prepare(url: str, work: Path) -> str:
     with transaction(engine) as session:
         corridor.seed(session)
         firms.import_firms(session, path, "bench")
+        obligations.import_obligations(session, seed_obligations(work), "bench")
         users.create_user(session, "load", "operator", PASSWORD, "bench")
     with transaction(engine) as session:
         token, _ = users.issue_token(session, users.authenticate(session, "load", PASSWORD))
     engine.dispose()
     return token
+
+
+def seed_obligations(work: Path) -> Path:
+    """Obligations stored before the load, so every read returns a full page."""
+    rng = random.Random(0)
+    lines = ["id,debtor,creditor,amount,currency,due_date"]
+    for n in range(SEEDED):
+        debtor, creditor = rng.sample(range(1, FIRMS + 1), 2)
+        lines.append(f"S{n},F{debtor},F{creditor},{rng.randint(100, 500_000)}.00,USD,2026-12-31")
+    path = work / "obligations.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def postgres_database() -> tuple[str, Callable[[], None]]:
@@ -176,10 +196,17 @@ def client(
     tally: Tally,
     seed: int,
     retry_share: float,
+    rate: float | None = None,
 ) -> None:
+    """One client on one keep-alive connection: back to back (closed loop), or with
+    ``rate`` requests a second on a fixed schedule (open loop), each timed from when it
+    was due, so a slow server is charged for the requests it kept waiting (no
+    coordinated omission)."""
     rng = random.Random(seed)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    interval = 1 / rate if rate else 0.0
+    due = time.perf_counter() + rng.uniform(0, interval)
     n = 0
     while time.monotonic() < stop_at:
         with tally.lock:
@@ -187,6 +214,10 @@ def client(
                 break
             budget[0] -= 1
         n += 1
+        if interval:
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
         kind = role if role != "mixed" else rng.choice(["read", "post"])
         sends = 1
         if kind == "read":
@@ -197,7 +228,7 @@ def client(
             extra = {"Idempotency-Key": prefix}
             sends = 2 if rng.random() < retry_share else 1
         for attempt in range(sends):
-            started = time.perf_counter()
+            started = due if interval and not attempt else time.perf_counter()
             try:
                 connection.request(method, path, body=body, headers=headers | extra)
                 response = connection.getresponse()
@@ -214,6 +245,7 @@ def client(
             if kind == "post" and ok and not attempt:
                 with tally.lock:
                     tally.posted.add(prefix)
+        due += interval
     connection.close()
 
 
@@ -225,7 +257,10 @@ def drive(
     budget: int,
     retry_share: float = 0.0,
     during: Callable[[], None] | None = None,
+    pace: dict[str, float] | None = None,
 ) -> tuple[Tally, float]:
+    """``roles`` clients for ``seconds``; ``pace`` gives a role's requests per second per
+    client (open loop), a role without one runs back to back."""
     tally = Tally()
     stop_at = time.monotonic() + seconds
     remaining = [budget]
@@ -233,6 +268,7 @@ def drive(
         threading.Thread(
             target=client,
             args=(port, token, role, stop_at, remaining, tally, i + 1, retry_share),
+            kwargs={"rate": (pace or {}).get(role)},
             daemon=True,
         )
         for i, role in enumerate(roles)
@@ -279,7 +315,8 @@ def stored_counts(url: str, prefixes: set[str]) -> dict[str, int]:
     engine.dispose()
     per_prefix: dict[str, int] = {}
     for reference in references:
-        per_prefix[reference.rsplit("-", 1)[0]] = per_prefix.get(reference.rsplit("-", 1)[0], 0) + 1
+        prefix = reference.rsplit("-", 1)[0]
+        per_prefix[prefix] = per_prefix.get(prefix, 0) + 1
     return {
         "obligations": len(references),
         "journal_lines": lines,
@@ -339,13 +376,21 @@ def pgbench_rate(seconds: int) -> dict[str, Any]:
 # --- main -------------------------------------------------------------------------
 
 
-def run_database(kind: str, url: str, work: Path, phase: float, budget: int) -> dict[str, Any]:
+def run_database(
+    kind: str,
+    url: str,
+    work: Path,
+    phase: float,
+    budget: int,
+    clients_list: list[int],
+    roles: list[str],
+) -> dict[str, Any]:
     token = prepare(url, work)
     server = Server(url, work / f"serve-{kind}.log")
     results: dict[str, Any] = {}
     try:
-        for clients in (1, 10, 50):
-            for role in ("read", "post"):
+        for clients in clients_list:
+            for role in roles:
                 tally, elapsed = drive(server.port, token, [role] * clients, phase, budget)
                 results[f"{role} x{clients}"] = figures(tally, elapsed)[role] | {
                     "errors": sum(tally.errors.values())
@@ -356,7 +401,9 @@ def run_database(kind: str, url: str, work: Path, phase: float, budget: int) -> 
     return results
 
 
-def soak(url: str, work: Path, seconds: float) -> dict[str, Any]:
+def soak(
+    url: str, work: Path, seconds: float, pace: dict[str, float] | None = None
+) -> dict[str, Any]:
     token = prepare(url, work)
     server = Server(url, work / "serve-soak.log")
     run: dict[str, Any] = {}
@@ -383,6 +430,7 @@ def soak(url: str, work: Path, seconds: float) -> dict[str, Any]:
             10**9,
             retry_share=0.1,
             during=clearing_meanwhile,
+            pace=pace,
         )
     finally:
         server.stop()
@@ -392,6 +440,7 @@ def soak(url: str, work: Path, seconds: float) -> dict[str, Any]:
     written = counts["journal_lines"] - lines_before
     return {
         "seconds": round(elapsed, 1),
+        "pace_per_client": pace or "closed loop: each client sends as soon as answered",
         "load": figures(tally, elapsed),
         "clearing_run": run,
         "ledger_verify": verify.returncode == 0,
@@ -410,25 +459,42 @@ def main() -> None:
     parser.add_argument("--phase", type=float, default=10.0, help="seconds per (a) phase")
     parser.add_argument("--budget", type=int, default=20_000, help="requests per (a) phase")
     parser.add_argument("--soak", type=float, default=60.0, help="seconds of (b)")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        nargs=2,
+        metavar=("READS", "POSTS"),
+        default=[4.0, 0.4],
+        help="(b) once more with each client paced: reads and batch posts a second per client",
+    )
+    parser.add_argument("--no-pace", dest="pace", action="store_const", const=None)
     parser.add_argument("--pgbench", type=int, default=20, help="seconds of pgbench")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--only", choices=["a", "b", "c"], action="append")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgresql"], action="append", help="(a) on these"
+    )
+    parser.add_argument("--role", choices=["read", "post"], action="append", help="(a) phases")
+    parser.add_argument("--clients", type=int, action="append", help="(a) client counts")
     args = parser.parse_args()
     only = set(args.only or ["a", "b", "c"])
+    databases = set(args.database or ["sqlite", "postgresql"])
+    phases = (args.clients or [1, 10, 50], args.role or ["read", "post"])
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
     with tempfile.TemporaryDirectory(prefix="tahator-load-") as folder:
         work = Path(folder)
-        if "a" in only:
+        if "a" in only and "sqlite" in databases:
             (work / "sqlite").mkdir()
             sqlite_url = f"sqlite:///{work / 'sqlite' / 'house.db'}"
             results["a_sqlite"] = run_database(
-                "sqlite", sqlite_url, work / "sqlite", args.phase, args.budget
+                "sqlite", sqlite_url, work / "sqlite", args.phase, args.budget, *phases
             )
+        if "a" in only and "postgresql" in databases:
             url, drop = postgres_database()
             (work / "pg").mkdir()
             try:
                 results["a_postgresql"] = run_database(
-                    "postgresql", url, work / "pg", args.phase, args.budget
+                    "postgresql", url, work / "pg", args.phase, args.budget, *phases
                 )
             finally:
                 drop()
@@ -438,6 +504,17 @@ def main() -> None:
             try:
                 results["b_soak_postgresql"] = soak(url, work / "soak", args.soak)
                 print("soak", json.dumps(results["b_soak_postgresql"], indent=1), flush=True)
+            finally:
+                drop()
+        if "b" in only and args.pace:
+            reads, posts = args.pace
+            url, drop = postgres_database()
+            (work / "paced").mkdir()
+            try:
+                results["b_paced_postgresql"] = soak(
+                    url, work / "paced", args.soak, {"read": reads, "post": posts}
+                )
+                print("paced", json.dumps(results["b_paced_postgresql"], indent=1), flush=True)
             finally:
                 drop()
         if "c" in only:

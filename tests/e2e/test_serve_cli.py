@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvloop
 
+from tahator.cli import _listening_socket
 from tests.conftest import Cli
 from tests.integration.conftest import firms_file
 
@@ -119,3 +122,46 @@ def test_serve_refuses_a_database_that_is_not_ready(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "tahator db upgrade" in done.stderr
+
+
+async def _accepted_nodelay(listener: socket.socket) -> int:
+    """TCP_NODELAY on a connection the event loop accepts through ``listener``."""
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def made(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set_result(
+            writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        )
+        writer.close()
+
+    server = await asyncio.start_server(made, sock=listener)
+    _, writer = await asyncio.open_connection(*listener.getsockname())
+    value = await asyncio.wait_for(accepted, 10)
+    writer.close()
+    server.close()
+    return value
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_the_workers_shared_socket_turns_nagle_off_on_each_connection(loop: str) -> None:
+    # Without TCP_NODELAY every keep-alive response after the first waited ~40 ms for the
+    # client's delayed ACK (52 ms a read with two workers, 10 ms with one).
+    listener = _listening_socket("127.0.0.1", 0)
+    run = asyncio.run if loop == "asyncio" else uvloop.run
+    assert run(_accepted_nodelay(listener)) == 1
+
+
+def test_serve_refuses_a_port_in_use(db: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*TAHATOR, "--db", db, "serve", "--port", str(port), "--workers", "2"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr

@@ -20,7 +20,7 @@ from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
 from tahator.services.tables import Problems, read_table
 from tahator.store.bulk import insert_rows
-from tahator.store.schema import Firm, Obligation, ObligationLiability
+from tahator.store.schema import Currency, Firm, Obligation, ObligationLiability
 
 OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
 MAX_REFERENCE = 100
@@ -304,47 +304,62 @@ def list_obligations(
 
     ``number`` picks one; ``after`` and ``limit`` page through them by number.
     """
-    corridor = corridors.load(session)
-    query = select(Obligation).order_by(Obligation.id)
+    # The page's numbers first, then one query for their rows, currencies' digits and
+    # co-liable firms: one round trip to the database, however long the page.
+    numbers = select(Obligation.id).order_by(Obligation.id)
     if firm is not None:
         jointly = select(ObligationLiability.obligation_id).where(
             ObligationLiability.firm_id == firm
         )
-        query = query.where(
+        numbers = numbers.where(
             or_(Obligation.debtor == firm, Obligation.creditor == firm, Obligation.id.in_(jointly))
         )
     if status is not None:
-        query = query.where(Obligation.status == status)
+        numbers = numbers.where(Obligation.status == status)
     if number is not None:
-        query = query.where(Obligation.id == number)
+        numbers = numbers.where(Obligation.id == number)
     if after is not None:
-        query = query.where(Obligation.id > after)
+        numbers = numbers.where(Obligation.id > after)
     if limit is not None:
-        query = query.limit(limit)
-    found = session.execute(query).scalars().all()
-    # Only the listed obligations' co-liable firms: a page must not read the whole table.
-    liable: dict[int, list[str]] = {}
-    ids = [o.id for o in found]
-    for start in range(0, len(ids), 900):
-        for obligation_id, liable_firm in session.execute(
-            select(ObligationLiability.obligation_id, ObligationLiability.firm_id)
-            .where(ObligationLiability.obligation_id.in_(ids[start : start + 900]))
-            .order_by(ObligationLiability.firm_id)
-        ):
-            liable.setdefault(obligation_id, []).append(liable_firm)
-    return [
-        {
-            "id": o.reference,
-            "number": o.id,
-            "debtor": o.debtor,
-            "creditor": o.creditor,
-            "amount": format_amount(o.amount, corridor.digits[o.currency]),
-            "currency": o.currency,
-            "due_date": o.due_date.isoformat(),
-            "status": o.status,
-            "remaining": format_amount(o.remaining, corridor.digits[o.currency]),
-            "origin": o.origin,
-            "jointly_liable": liable.get(o.id, []),
-        }
-        for o in found
-    ]
+        numbers = numbers.limit(limit)
+    chosen = numbers.subquery()
+    rows = session.execute(
+        select(
+            Obligation.id,
+            Obligation.reference,
+            Obligation.debtor,
+            Obligation.creditor,
+            Obligation.amount,
+            Obligation.currency,
+            Obligation.due_date,
+            Obligation.status,
+            Obligation.remaining,
+            Obligation.origin,
+            Currency.digits,
+            ObligationLiability.firm_id.label("liable"),
+        )
+        .join(chosen, chosen.c.id == Obligation.id)
+        .join(Currency, Currency.code == Obligation.currency)
+        .outerjoin(ObligationLiability, ObligationLiability.obligation_id == Obligation.id)
+        .order_by(Obligation.id, ObligationLiability.firm_id)
+    )
+    listed: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        item = listed.get(row.id)
+        if item is None:
+            item = listed[row.id] = {
+                "id": row.reference,
+                "number": row.id,
+                "debtor": row.debtor,
+                "creditor": row.creditor,
+                "amount": format_amount(row.amount, row.digits),
+                "currency": row.currency,
+                "due_date": row.due_date.isoformat(),
+                "status": row.status,
+                "remaining": format_amount(row.remaining, row.digits),
+                "origin": row.origin,
+                "jointly_liable": [],
+            }
+        if row.liable is not None:
+            item["jointly_liable"].append(row.liable)
+    return list(listed.values())

@@ -23,6 +23,12 @@ DEFAULT_URL = "sqlite:///var/tahator.db"
 URL_VARIABLE = "TAHATOR_DATABASE_URL"
 READ_ONLY = "tahator_read_only"
 SQLITE_BUSY_MS = 30_000
+POOL_SIZE = 8
+"""Connections an engine keeps open: as many as the server runs blocking endpoints at once
+(``tahator.api.app.WORKER_THREADS``), so that under load none is opened and closed per
+request (a new PostgreSQL connection forks a backend) and no request waits for one."""
+POOL_OVERFLOW = 8
+"""More, opened only while needed: a web page that briefly holds two, a CLI burst."""
 """How long a SQLite writer waits for another (a second clearing run, say)."""
 
 
@@ -40,10 +46,19 @@ def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # The ping costs a round trip per checkout (0.1 ms here); it is what lets the
+        # service recover by itself, with no failed request, after the database restarts.
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(connection, _record):  # type: ignore[no-untyped-def]
