@@ -384,10 +384,13 @@ def matching_run_view(session: Session, run_id: int) -> dict[str, Any]:
     }
 
 
-def _proposal(session: Session, proposal_id: int) -> tuple[Proposal, list[ProposalLeg]]:
-    proposal = session.execute(
-        select(Proposal).where(Proposal.id == proposal_id).with_for_update()
-    ).scalar_one_or_none()
+def _proposal(
+    session: Session, proposal_id: int, *, lock: bool = False
+) -> tuple[Proposal, list[ProposalLeg]]:
+    """A proposal and its legs; ``lock`` holds its row until the transaction ends (for a
+    firm's answer), which a mere look must not do."""
+    query = select(Proposal).where(Proposal.id == proposal_id)
+    proposal = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if proposal is None:
         raise NotFoundError(f"no proposal {proposal_id}")
     legs = list(
@@ -455,7 +458,7 @@ def decline(
     session: Session, proposal_id: int, firm: str, as_of: date, actor: str
 ) -> dict[str, Any]:
     """A firm declines: the ring falls through and its offers are free again."""
-    proposal, legs = _proposal(session, proposal_id)
+    proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalState.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
     for leg in _legs_of(legs, firm, proposal_id):
@@ -478,7 +481,7 @@ def accept(
     session: Session, policy: Policy, proposal_id: int, firm: str, as_of: date, actor: str
 ) -> dict[str, Any]:
     """A firm accepts; when the last one does, the ring binds (applications, obligations)."""
-    proposal, legs = _proposal(session, proposal_id)
+    proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalState.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
     mine = _legs_of(legs, firm, proposal_id)

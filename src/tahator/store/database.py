@@ -87,8 +87,15 @@ def make_engine(url: str | None = None) -> Engine:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """A session for reads only: one consistent snapshot, no write lock taken."""
-    # Closing the session rolls the (read-only) transaction back.
-    with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+    # Closing the session rolls the (read-only) transaction back.  On PostgreSQL the
+    # default, READ COMMITTED, takes a new snapshot for every statement: a report's
+    # second query could see a clearing run the first did not.  REPEATABLE READ keeps
+    # one snapshot for the whole session, and READ ONLY refuses a write by mistake;
+    # both travel in the BEGIN, so they cost no round trip.
+    options: dict[str, object] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    with Session(engine.execution_options(**options)) as session:
         yield session
 
 
