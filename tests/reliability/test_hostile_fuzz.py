@@ -298,3 +298,31 @@ def test_secure_headers_on_errors_too(tmp_path: Path, method: str, path: str, st
     assert response.headers["content-type"].startswith(expected)
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
+
+
+def test_an_unexpected_error_is_a_logged_500_problem_with_the_secure_headers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tahator.api.app import SECURITY_HEADERS, create_app
+    from tahator.services import users
+
+    def bug(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    monkeypatch.setattr(users, "principal_for", bug)
+    app = create_app(url)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/obligations", headers={"Authorization": "Bearer x"})
+    app.state.engine.dispose()
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "a bug" not in response.text  # nothing of the internals shown
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    assert response.headers["Cache-Control"] == "no-store"

@@ -162,9 +162,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine.dispose()
 
 
+class GuardedApp(FastAPI):
+    """FastAPI with ``Guard`` outside everything, Starlette's error middleware too: an
+    unexpected error's 500 carries the secure headers like every other response."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return Guard(super().build_middleware_stack())
+
+
 def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:
     """The whole application over one database."""
-    app = FastAPI(
+    app = GuardedApp(
         lifespan=lifespan,
         title="Tahator",
         summary="A clearing house for cross-border trade without cross-border payments",
@@ -183,7 +191,6 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
         return problems.problem(request, 413, f"the request is larger than {MAX_BODY_BYTES} bytes")
 
     app.add_middleware(WriteGate)
-    app.add_middleware(Guard)
     app.add_middleware(BodyLimit)
     api = APIRouter(prefix=API_PREFIX, responses=problems.ERROR_RESPONSES)
     for module in (
