@@ -161,6 +161,93 @@ def test_fuzzed_csv_imports_succeed_or_fail_clearly_and_a_failure_writes_nothing
     check()
 
 
+UN_SAMPLE = Path(__file__).resolve().parents[2] / "src" / "tahator" / "data" / "un-sample.xml"
+XML_FRAGMENTS = [
+    "<!DOCTYPE x [<!ENTITY a 'aaaa'>]>",
+    '<!ENTITY e SYSTEM "file:///etc/passwd">',
+    "&e;",
+    "&amp;",
+    "&#0;",
+    "<![CDATA[<INDIVIDUAL>]]>",
+    "</INDIVIDUALS>",
+    "<INDIVIDUAL>",
+    '<?xml version="1.0" encoding="UTF-16"?>',
+    "\x00",
+    "\ufeff",
+    *HOSTILE,
+]
+
+
+@st.composite
+def list_files(draw: st.DrawFn) -> bytes:
+    """The sample UN list with fields replaced or removed, fragments of hostile XML
+    spliced in, or cut short; or any bytes at all."""
+    import xml.etree.ElementTree as ElementTree
+
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.binary(max_size=400))
+    root = ElementTree.fromstring(UN_SAMPLE.read_bytes())
+    elements = list(root.iter())
+    for _ in range(draw(st.integers(0, 6))):
+        element = draw(st.sampled_from(elements))
+        action = draw(st.sampled_from(["text", "drop", "empty"]))
+        if action == "text":
+            element.text = draw(FIELD)
+        elif action == "empty":
+            element.text = None
+        else:
+            for parent in root.iter():
+                if element in list(parent):
+                    parent.remove(element)
+                    break
+    data = ElementTree.tostring(root, encoding="utf-8")
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(data)))
+        fragment = draw(st.sampled_from(XML_FRAGMENTS)).encode("utf-8", "surrogatepass")
+        data = data[:at] + fragment + data[at:]
+    if draw(st.integers(0, 4)) == 0:
+        data = data[: draw(st.integers(0, len(data)))]
+    return data
+
+
+def test_fuzzed_sanctions_lists_import_or_fail_clearly_and_a_failure_writes_nothing(
+    engine: Engine,
+) -> None:
+    from tahator.services import screening
+    from tahator.store.schema import SanctionsEntry, SanctionsList
+
+    def lists() -> tuple[int, int, int]:
+        with reading(engine) as session:
+            return (
+                session.scalar(select(func.count()).select_from(SanctionsList)) or 0,
+                session.scalar(select(func.count()).select_from(SanctionsEntry)) or 0,
+                session.scalar(select(func.count()).select_from(AuditRecord)) or 0,
+            )
+
+    outcomes = {"imported": 0, "refused": 0}
+
+    @FUZZ
+    @given(data=list_files())
+    def check(data: bytes) -> None:
+        before = lists()
+        problems = None
+        try:
+            with transaction(engine) as session:
+                screening.import_list(session, "un", Path("list.xml"), "fuzz", data=data)
+        except InputError as error:  # any other exception fails the test
+            problems = error.problems
+        outcomes["imported" if problems is None else "refused"] += 1
+        if problems is not None:
+            assert problems, "an InputError names at least one problem"
+            assert all(str(p) for p in problems)
+            assert lists() == before, "a refused list wrote something"
+
+    check()
+    # Both ends were reached: the fuzzing is not all refusals, nor all successes.
+    assert outcomes["imported"] > 0, outcomes
+    assert outcomes["refused"] > 0, outcomes
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | FIELD,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),

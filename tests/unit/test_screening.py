@@ -321,6 +321,20 @@ DTD_ONLY = b"""<?xml version="1.0"?>
 <CONSOLIDATED_LIST/>"""
 
 
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<?xml version="1.0" encoding="UTF-4"?>',
+        "<?xml version='1.0' encoding='UTF-7'?>",
+        '<?xml version="1.0" encoding=""?>',
+    ],
+)
+def test_an_unknown_encoding_is_a_clear_error(declaration: str) -> None:
+    # Found by fuzz/fuzz_parsers.py (atheris): LookupError and ValueError, not InputError.
+    with pytest.raises(InputError, match="XML"):
+        parse_un(f"{declaration}<CONSOLIDATED_LIST/>".encode(), "l.xml")
+
+
 @pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY, DTD_ONLY])
 def test_hostile_xml_is_refused(data: bytes) -> None:
     with pytest.raises(InputError, match="refused: unsafe XML") as caught:

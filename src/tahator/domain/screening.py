@@ -305,6 +305,11 @@ def parse_un(data: bytes, label: str = "") -> ParsedList:
     except ParseError as error:
         line = error.position[0] if getattr(error, "position", None) else None
         raise InputError([Problem(f"not well-formed XML: {error}", label, line)]) from None
+    except (LookupError, ValueError) as error:
+        # An XML declaration naming an encoding Python does not know, or one expat cannot
+        # read (found by atheris: ``encoding="UTF-4"`` escaped as a LookupError and
+        # ``"UTF-7"`` as a ValueError, each a traceback and a 500).
+        raise InputError([Problem(f"not readable XML: {error}", label)]) from None
     if root.tag != "CONSOLIDATED_LIST":
         raise InputError([Problem(f"the root element is {root.tag}, not CONSOLIDATED_LIST", label)])
     problems: list[Problem] = []
