@@ -1440,19 +1440,9 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
     if _policy["path"] is not None:
         os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
 
-    print(f"Tahator on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
-    if workers == 1:
-        uvicorn.run(
-            "tahator.api.app:factory",
-            factory=True,
-            host=host,
-            port=port,
-            log_level="warning",
-            proxy_headers=False,
-        )
-        return
     from uvicorn.supervisors import Multiprocess
 
+    listening = _listening_socket(host, port)  # a port in use: exit 2 before anything else
     config = uvicorn.Config(
         "tahator.api.app:factory",
         factory=True,
@@ -1462,11 +1452,16 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
         log_level="warning",
         proxy_headers=False,
     )
-    Multiprocess(config, sockets=[_listening_socket(host, port)]).run()
+    print(f"Tahator on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
+    if workers == 1:
+        uvicorn.Server(config).run(sockets=[listening])
+    else:
+        Multiprocess(config, sockets=[listening]).run()
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    """The socket the workers share, made as a TCP socket by name.
+    """The socket the server listens on (shared by its workers), made as a TCP socket by
+    name.
 
     uvicorn's own (``Config.bind_socket``) leaves ``proto`` at 0, so asyncio never sets
     TCP_NODELAY on the connections it accepts and every keep-alive response after the

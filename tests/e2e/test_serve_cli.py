@@ -151,13 +151,14 @@ def test_the_workers_shared_socket_turns_nagle_off_on_each_connection(loop: str)
     assert run(_accepted_nodelay(listener)) == 1
 
 
-def test_serve_refuses_a_port_in_use(db: str) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_refuses_a_port_in_use(db: str, workers: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [*TAHATOR, "--db", db, "serve", "--port", str(port), "--workers", "2"],
+            [*TAHATOR, "--db", db, "serve", "--port", str(port), "--workers", workers],
             capture_output=True,
             text=True,
             check=False,
@@ -165,3 +166,4 @@ def test_serve_refuses_a_port_in_use(db: str) -> None:
         )
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Tahator on" not in done.stdout
