@@ -13,6 +13,7 @@ from tahator.domain.errors import InputError
 from tahator.services import barter, ledger, market, obligations
 from tahator.services.policy import load_policy
 from tahator.store.database import transaction
+from tahator.store.schema import Proposal
 from tests.integration.conftest import firms_file
 
 POLICY = load_policy()
@@ -182,3 +183,21 @@ def test_a_firm_with_two_offers_in_one_ring_accepts_once(house: Engine, tmp_path
             market.accept(session, POLICY, proposal, firm, DAY, "t")
     with transaction(house) as session:
         assert market.accept(session, POLICY, proposal, "IR-2", DAY, "t")["state"] == "binding"
+
+
+# Only PostgreSQL: SQLite's writer lock is taken at BEGIN, so no one commits in between.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_an_answer_sees_a_decline_committed_after_it_looked(house: Engine, tmp_path: Path) -> None:
+    """The API and the web UI look at a proposal, then answer it in the same transaction;
+    the answer must go by the proposal's state when it takes the lock, not by the look."""
+    offers(house, tmp_path, RING)
+    proposal = run_match(house)["proposals"][0]
+    with transaction(house) as session:
+        assert market.show_proposal(session, proposal)["state"] == "proposed"
+        # Still in this session's identity map, as anything the look kept would be.
+        looked = session.get(Proposal, proposal)
+        assert looked is not None
+        with transaction(house) as other:  # another firm declines meanwhile
+            market.decline(other, proposal, "IR-1", DAY, "t")
+        with pytest.raises(InputError, match="is declined"):
+            market.accept(session, POLICY, proposal, "PK-1", DAY, "t")

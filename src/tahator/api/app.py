@@ -8,7 +8,9 @@ its own engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,12 +40,13 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 """Larger requests get a 413 before anything reads them."""
 
 WORKER_THREADS = POOL_SIZE
-"""Threads each worker runs blocking endpoints on (anyio's default is 40).  More only
-contend for the GIL and for connections: with 40 and a pool of 15, reads waited for a
-connection and opened and closed PostgreSQL connections under load."""
+"""Requests a worker admits at once, and the threads it runs blocking endpoints on
+(anyio's default is 40).  More only contend for the GIL and for connections: with 40
+threads and a pool of 15, reads waited for connections and opened and closed PostgreSQL
+connections under load."""
 
 WRITERS = WORKER_THREADS // 2
-"""Requests that change something, at most, in a worker's threads at once (``WriteGate``)."""
+"""Of the requests a worker admits at once, how many may change something (``Admission``)."""
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -95,28 +98,39 @@ class Guard:
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGN_IN_PATHS = frozenset({f"{API_PREFIX}/auth/token", "/login"})
 
 
-class WriteGate:
-    """Lets at most ``WRITERS`` requests that change something into a worker at once;
-    the others wait here, in the event loop, holding no thread.
+class Admission:
+    """Admits at most ``WORKER_THREADS`` requests into a worker at once, and of those at
+    most ``WRITERS`` that change something; the others wait here, in the event loop,
+    holding neither a thread nor a database connection.
 
-    Writes wait on each other (the audit chain and the ledger take their turn), and
-    while they wait they would hold worker threads: with enough of them waiting behind a
-    clearing run, reads found no thread free.  Reads never wait here.
+    Without the first bound a burst deadlocked: requests that had taken a connection for
+    their token look-up waited for a thread, while every thread waited for a connection
+    (until the pool's 30 s timeout, then a 500).  Without the second, writes waiting for
+    each other (the audit chain and the ledger take turns) filled every thread behind a
+    clearing run, and reads waited too.  Sign-ins are not held behind other writes.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.gate: asyncio.Semaphore | None = None  # made in the worker's event loop
+        # Per event loop: a semaphore belongs to the loop it first waits in (a worker has
+        # one; a test client may start several).
+        self.gates: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in READ_METHODS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.gate is None:
-            self.gate = asyncio.Semaphore(WRITERS)
-        async with self.gate:
+        loop = asyncio.get_running_loop()
+        if loop not in self.gates:
+            self.gates[loop] = (asyncio.Semaphore(WORKER_THREADS), asyncio.Semaphore(WRITERS))
+        admitted, writers = self.gates[loop]
+        writes = scope["method"] not in READ_METHODS and scope["path"] not in SIGN_IN_PATHS
+        async with writers if writes else contextlib.nullcontext(), admitted:
             await self.app(scope, receive, send)
 
 
@@ -190,7 +204,7 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     async def _too_large(request: Request, error: BodyTooLargeError) -> Response:
         return problems.problem(request, 413, f"the request is larger than {MAX_BODY_BYTES} bytes")
 
-    app.add_middleware(WriteGate)
+    app.add_middleware(Admission)
     app.add_middleware(BodyLimit)
     api = APIRouter(prefix=API_PREFIX, responses=problems.ERROR_RESPONSES)
     for module in (

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
-from tahator.api.deps import SESSION_COOKIE, Who, bearer, engine_of
+from tahator.api.deps import SESSION_COOKIE, Who, bearer, engine_of, release_reader
 from tahator.api.problems import ApiError
 from tahator.services import users
 from tahator.store.database import reading, transaction
@@ -72,6 +72,7 @@ def revoke(request: Request, principal: Who) -> Response:
     credentials = request.headers.get("Authorization", "")
     scheme, _, value = credentials.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else ""
+    release_reader(request)
     with transaction(engine_of(request)) as session:
         if token:
             users.revoke_token(session, token)

@@ -318,7 +318,10 @@ def submit(
 
 def _authorization(session: Session, authorization_id: int, *, lock: bool = False) -> Authorization:
     query = select(Authorization).where(Authorization.id == authorization_id)
-    found = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if lock:
+        # Afresh: an object this session loaded before the lock may be stale by now.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = session.execute(query).scalar_one_or_none()
     if found is None:
         raise NotFoundError(f"no barter authorization {authorization_id}")
     return found

@@ -71,15 +71,9 @@ def load(session: Session) -> CorridorView:
         corridor.unit_of_account,
         corridor.unit_digits,
         dict(session.execute(select(Country.code, Country.currency)).all()),
-        currency_digits(session),
+        dict(session.execute(select(Currency.code, Currency.digits)).all()),
         dict(session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()),
     )
-
-
-def currency_digits(session: Session) -> dict[str, int]:
-    """Each corridor currency's minor-unit digits: all a listing of amounts needs (one
-    query where ``load`` makes four)."""
-    return dict(session.execute(select(Currency.code, Currency.digits)).all())
 
 
 def positive_amount(

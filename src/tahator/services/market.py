@@ -388,9 +388,12 @@ def _proposal(
     session: Session, proposal_id: int, *, lock: bool = False
 ) -> tuple[Proposal, list[ProposalLeg]]:
     """A proposal and its legs; ``lock`` holds its row until the transaction ends (for a
-    firm's answer), which a mere look must not do."""
+    firm's answer), which a mere look must not do, and reads them afresh: objects this
+    session loaded before the lock may hold another firm's answer since committed."""
     query = select(Proposal).where(Proposal.id == proposal_id)
-    proposal = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    proposal = session.execute(query).scalar_one_or_none()
     if proposal is None:
         raise NotFoundError(f"no proposal {proposal_id}")
     legs = list(
@@ -398,6 +401,7 @@ def _proposal(
             select(ProposalLeg)
             .where(ProposalLeg.proposal_id == proposal_id)
             .order_by(ProposalLeg.position)
+            .execution_options(populate_existing=lock)
         )
     )
     return proposal, legs

@@ -23,13 +23,15 @@ DEFAULT_URL = "sqlite:///var/tahator.db"
 URL_VARIABLE = "TAHATOR_DATABASE_URL"
 READ_ONLY = "tahator_read_only"
 SQLITE_BUSY_MS = 30_000
-POOL_SIZE = 8
-"""Connections an engine keeps open: as many as the server runs blocking endpoints at once
-(``tahator.api.app.WORKER_THREADS``), so that under load none is opened and closed per
-request (a new PostgreSQL connection forks a backend) and no request waits for one."""
-POOL_OVERFLOW = 8
-"""More, opened only while needed: a web page that briefly holds two, a CLI burst."""
 """How long a SQLite writer waits for another (a second clearing run, say)."""
+POOL_SIZE = 8
+"""Connections an engine keeps open: one per request a server worker admits at once
+(``tahator.api.app.WORKER_THREADS``), so that under load none is opened and closed per
+request (a new PostgreSQL connection forks a backend)."""
+POOL_OVERFLOW = 8
+"""More, opened only while needed: a request briefly holding two (a web page's sign-in
+check and its write), a CLI burst.  Admitted requests times two fit pool and overflow,
+so no admitted request can wait for a connection that only a waiting one would free."""
 
 
 class DatabaseBusyError(TahatorError):
@@ -51,14 +53,13 @@ def make_engine(url: str | None = None) -> Engine:
         return create_engine(
             url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
         )
-    if parsed.database and parsed.database != ":memory:":
+    in_memory = parsed.database in (None, "", ":memory:")
+    if parsed.database and not in_memory:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        connect_args={"timeout": SQLITE_BUSY_MS / 1000},
-        pool_size=POOL_SIZE,
-        max_overflow=POOL_OVERFLOW,
-    )
+    # An in-memory database lives in one connection per thread (SingletonThreadPool),
+    # which takes no pool sizes.
+    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **pool)
 
     @event.listens_for(engine, "connect")
     def _configure(connection, _record):  # type: ignore[no-untyped-def]
