@@ -191,7 +191,7 @@ def client(
     port: int,
     token: str,
     role: str,
-    stop_at: float,
+    stop_at: float,  # time.perf_counter()
     budget: list[int],
     tally: Tally,
     seed: int,
@@ -208,7 +208,8 @@ def client(
     interval = 1 / rate if rate else 0.0
     due = time.perf_counter() + rng.uniform(0, interval)
     n = 0
-    while time.monotonic() < stop_at:
+    # A paced client stops before a request due after the window, not after sending it.
+    while (due if interval else time.perf_counter()) < stop_at:
         with tally.lock:
             if budget[0] <= 0:
                 break
@@ -262,7 +263,7 @@ def drive(
     """``roles`` clients for ``seconds``; ``pace`` gives a role's requests per second per
     client (open loop), a role without one runs back to back."""
     tally = Tally()
-    stop_at = time.monotonic() + seconds
+    stop_at = time.perf_counter() + seconds
     remaining = [budget]
     threads = [
         threading.Thread(
