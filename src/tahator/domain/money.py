@@ -8,6 +8,7 @@ fit a signed 64-bit integer, the width of OR-Tools' flows and of SQL BIGINT.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 MAX_MINOR = 2**63 - 1
 """The largest amount, or total of amounts, that Tahator handles (signed 64-bit)."""
@@ -60,3 +61,22 @@ def format_amount(minor: int, scale: int) -> str:
 def share(part: int, whole: int) -> float:
     """``part / whole`` as a ratio for display (0 when ``whole`` is 0); not money."""
     return part / whole if whole else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """An amount of money as services return it: integer minor units of ``currency``,
+    with the currency's minor-unit ``digits`` so that any edge can format it exactly.
+
+    Formatting (decimal strings, locale digits and grouping) happens only at the
+    edges, in ``tahator.formatting``.
+    """
+
+    minor: int
+    currency: str
+    digits: int
+
+    def __add__(self, other: Amount) -> Amount:
+        if (other.currency, other.digits) != (self.currency, self.digits):
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Amount(self.minor + other.minor, self.currency, self.digits)
