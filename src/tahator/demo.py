@@ -26,8 +26,12 @@ from sqlalchemy import Engine
 
 from tahator.domain.border import iran_national_code_check_digit
 from tahator.domain.corridor import iran_legal_id_check_digit
+from tahator.formatting import jsonable
+from tahator.io.application import read_application
+from tahator.io.barter_report import REPORT_CSV_HEADER, csv_row, report_document
 from tahator.services import (
     barter,
+    barter_report,
     border,
     clearing,
     corridor,
@@ -223,7 +227,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     barter_summary = run_barter(engine, folder)
     market_summary = run_market(engine, folder, firms_)
     with transaction(engine) as session:  # a binding ring adds applications
-        barter_summary["states"] = _states(barter.list_authorizations(session))
+        barter_summary["states"] = _states(jsonable(barter.list_authorizations(session)))
     with transaction(engine) as session:
         run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
     with transaction(engine) as session:
@@ -372,15 +376,17 @@ def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
     if not existing:
         _barter_story(engine, folder, policy)
     with transaction(engine) as session:
-        states = _states(barter.list_authorizations(session))
-        report = barter.quarterly_report(session, "2025Q4")
-    (folder / "barter-2025Q4.json").write_text(json.dumps(report, indent=2) + "\n")
+        states = _states(jsonable(barter.list_authorizations(session)))
+        report = barter_report.quarterly_report(session, "2025Q4")
+    document = report_document(report)
+    (folder / "barter-2025Q4.json").write_text(json.dumps(document, indent=2) + "\n")
+    rows = [csv_row(row) for row in barter_report.report_rows(report)]
     write_csv_atomically(
         folder / "barter-2025Q4.csv",
-        barter.REPORT_CSV_HEADER,
-        [list(column) for column in zip(*barter.report_rows(report), strict=True)],
+        REPORT_CSV_HEADER,
+        [list(column) for column in zip(*rows, strict=True)],
     )
-    return {"states": states, "report": report}
+    return {"states": states, "report": document}
 
 
 def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
@@ -411,7 +417,8 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
             json.dumps(_application(applicant, counterparty, imports, exports), indent=2)
         )
         with transaction(engine) as session:
-            authorization_id = barter.apply(session, policy, path, DEMO_ACTOR)["id"]
+            record = read_application(path, corridor.load(session).digits)
+            authorization_id = barter.submit(session, policy, record, DEMO_ACTOR, str(path)).id
         with transaction(engine) as session:
             if state == "rejected":
                 barter.reject(session, policy, authorization_id, "contract copy missing", "customs")

@@ -22,17 +22,23 @@ import tahator
 from tahator.domain.barter import (
     Applicant,
     Application,
+    AuthorizationEvent,
+    AuthorizationStatus,
+    Difference,
     GoodsLine,
     Party,
-    State,
     application_problems,
     approval_number,
     deadline,
     declaration_problems,
+    difference,
+    expiry_problems,
     imbalance_debtor_is_applicant,
     is_balanced,
     price_flag,
     quarter_bounds,
+    rejection_problems,
+    transition,
 )
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy, PriceBand, Sequencing, parse_policy
@@ -408,7 +414,7 @@ VALIDITY = (APPLICATION.valid_from, APPLICATION.valid_until)
 def declare(
     *,
     policy: Policy = POLICY,
-    state: State = State.AUTHORIZED,
+    state: AuthorizationStatus = AuthorizationStatus.AUTHORIZED,
     direction: Direction = Direction.IMPORT,
     hs: str = "27111900",
     on: date = date(2025, 11, 15),
@@ -428,14 +434,16 @@ def test_declaration_on_an_authorization_allowed(direction: Direction) -> None:
     assert declare(direction=direction) == []
 
 
-@pytest.mark.parametrize("state", [s for s in State if s is not State.AUTHORIZED])
-def test_declaration_refused_unless_authorized(state: State) -> None:
+@pytest.mark.parametrize(
+    "state", [s for s in AuthorizationStatus if s is not AuthorizationStatus.AUTHORIZED]
+)
+def test_declaration_refused_unless_authorized(state: AuthorizationStatus) -> None:
     problem = the_one(declare(state=state), None, f"the authorization is {state}")
     assert "declarations need it authorized" in problem.message
 
 
 def test_not_authorized_stops_before_other_checks() -> None:
-    problems = declare(state=State.CANCELLED, hs="22030000", on=date(2030, 1, 1))
+    problems = declare(state=AuthorizationStatus.CANCELLED, hs="22030000", on=date(2030, 1, 1))
     assert len(problems) == 1
 
 
@@ -646,6 +654,88 @@ def test_counterparty_owes_when_the_applicant_exported_more() -> None:
 def test_nobody_owes_when_equal() -> None:
     assert imbalance_debtor_is_applicant(10000, 10000) is None
     assert imbalance_debtor_is_applicant(0, 0) is None
+
+
+def test_the_difference_is_owed_by_the_side_that_received_more() -> None:
+    assert difference(10000, 9000) == Difference(applicant_owes=True, amount=1000)
+    assert difference(9000, 10000) == Difference(applicant_owes=False, amount=1000)
+    assert difference(10000, 10000) is None
+    assert difference(0, 0) is None
+
+
+@given(st.integers(0, 2**63 - 1), st.integers(0, 2**63 - 1))
+def test_the_difference_is_exact_and_positive(imported: int, exported: int) -> None:
+    owed = difference(imported, exported)
+    if imported == exported:
+        assert owed is None
+    else:
+        assert owed is not None
+        assert owed.amount == abs(imported - exported) > 0
+        assert owed.applicant_owes == (imported > exported)
+
+
+# -- the lifecycle: states and transitions ----------------------------------------------------
+
+LEGAL = {
+    (AuthorizationStatus.SUBMITTED, AuthorizationEvent.AUTHORIZE): AuthorizationStatus.AUTHORIZED,
+    (AuthorizationStatus.SUBMITTED, AuthorizationEvent.REJECT): AuthorizationStatus.REJECTED,
+    (AuthorizationStatus.AUTHORIZED, AuthorizationEvent.BALANCE): AuthorizationStatus.BALANCED,
+    (AuthorizationStatus.AUTHORIZED, AuthorizationEvent.CANCEL): AuthorizationStatus.CANCELLED,
+}
+
+
+@pytest.mark.parametrize(("status", "event"), list(LEGAL))
+def test_legal_transitions(status: AuthorizationStatus, event: AuthorizationEvent) -> None:
+    assert transition(status, event) == LEGAL[status, event]
+    assert transition(str(status), event) == LEGAL[status, event]  # as stored
+
+
+@pytest.mark.parametrize(
+    ("status", "event"),
+    [(s, e) for s in AuthorizationStatus for e in AuthorizationEvent if (s, e) not in LEGAL],
+)
+def test_every_other_transition_is_refused(
+    status: AuthorizationStatus, event: AuthorizationEvent
+) -> None:
+    with pytest.raises(InputError) as caught:
+        transition(status, event, "authorization 7")
+    [problem] = caught.value.problems
+    assert problem.message.startswith(f"authorization 7 is {status}, not ")
+
+
+def test_a_decision_needs_a_submitted_application() -> None:
+    with pytest.raises(InputError, match=r"^authorization 3 is rejected, not submitted$"):
+        transition(AuthorizationStatus.REJECTED, AuthorizationEvent.AUTHORIZE, "authorization 3")
+    with pytest.raises(InputError, match=r"^the authorization is balanced, not authorized$"):
+        transition(AuthorizationStatus.BALANCED, AuthorizationEvent.CANCEL)
+
+
+def test_closed_states_are_final() -> None:
+    for status in (
+        AuthorizationStatus.BALANCED,
+        AuthorizationStatus.CANCELLED,
+        AuthorizationStatus.REJECTED,
+    ):
+        for event in AuthorizationEvent:
+            with pytest.raises(InputError):
+                transition(status, event)
+
+
+def test_an_expired_contract_cannot_be_authorized() -> None:
+    assert expiry_problems(date(2026, 6, 30), date(2026, 6, 30)) == []
+    [problem] = expiry_problems(date(2026, 6, 30), date(2026, 7, 1))
+    assert problem == Problem(
+        "the contract expired on 2026-06-30, before 2026-07-01", field="as_of"
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\t\n"])
+def test_a_rejection_needs_a_reason(reason: str) -> None:
+    assert rejection_problems(reason) == [Problem("a rejection needs a reason", field="reason")]
+
+
+def test_a_rejection_with_a_reason() -> None:
+    assert rejection_problems("incomplete documents") == []
 
 
 # -- deadline, approval number ----------------------------------------------------------------

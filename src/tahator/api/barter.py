@@ -26,7 +26,10 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.policy import Policy
-from tahator.services import barter, clearing, corridor
+from tahator.formatting import jsonable
+from tahator.io.application import parse_application
+from tahator.io.barter_report import report_document
+from tahator.services import barter, barter_report, clearing, corridor
 from tahator.services.users import Principal
 from tahator.store.schema import Authorization, ConsortiumMember
 
@@ -126,13 +129,13 @@ def apply(
 
     def work(session: Session) -> tuple[int, Any]:
         digits = corridor.load(session).digits
-        application = barter.parse_application(data, digits, "application")
+        application = parse_application(data, digits, "application")
         if principal.role == "trader" and principal.firm not in _members(
             session, application.applicant_id
         ):
             raise ApiError(403, f"a trader applies for its own firm {principal.firm} only")
         result = barter.submit(session, policy, application, principal.actor, "application")
-        return 201, barter.show(session, policy, result["id"])
+        return 201, jsonable(barter.show(session, policy, result.id))
 
     return write(request, principal, data, work)
 
@@ -157,7 +160,7 @@ def list_authorizations(
 ) -> dict[str, Any]:
     """Authorizations, oldest first; a trader sees its own firm's."""
     rows = barter.list_authorizations(session, state, firm_scope(principal, firm))
-    return page(rows, cursor, limit)
+    return page([jsonable(row) for row in rows], cursor, limit)
 
 
 @router.get("/barter/authorizations/{authorization_id:int}")
@@ -166,7 +169,8 @@ def show(
 ) -> dict[str, Any]:
     """An authorization with its lines, declarations, balance and deadline."""
     _visible(session, principal, authorization_id)
-    return barter.show(session, policy, authorization_id)
+    document: dict[str, Any] = jsonable(barter.show(session, policy, authorization_id))
+    return document
 
 
 @router.post("/barter/authorizations/{authorization_id:int}/authorize")
@@ -181,7 +185,8 @@ def authorize(
 
     def work(session: Session) -> tuple[int, Any]:
         day = body.as_of or clearing.business_today()
-        return 200, barter.authorize(session, policy, authorization_id, day, principal.actor)
+        view = barter.authorize(session, policy, authorization_id, day, principal.actor)
+        return 200, jsonable(view)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -193,7 +198,8 @@ def reject(
     """Customs rejects an application, with a reason."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, barter.reject(session, policy, authorization_id, body.reason, principal.actor)
+        view = barter.reject(session, policy, authorization_id, body.reason, principal.actor)
+        return 200, jsonable(view)
 
     return write(request, principal, body.model_dump(), work)
 
@@ -223,7 +229,7 @@ def declare(
             actor=principal.actor,
             reference=body.reference,
         )
-        return 201, view
+        return 201, jsonable(view)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -233,7 +239,7 @@ def sweep(request: Request, body: SweepIn, principal: Sweeper, policy: PolicyDep
     """Cancel what is past its deadline; its imbalance becomes an obligation."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, barter.sweep(session, policy, body.as_of, principal.actor)
+        return 200, jsonable(barter.sweep(session, policy, body.as_of, principal.actor))
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -248,4 +254,4 @@ def quarterly_report(
     principal: Annotated[Principal, Depends(require("operator", "customs", "auditor"))],
 ) -> dict[str, Any]:
     """The quarterly barter report to the Ministry of Commerce."""
-    return barter.quarterly_report(session, quarter)
+    return report_document(barter_report.quarterly_report(session, quarter))

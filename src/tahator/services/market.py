@@ -552,7 +552,7 @@ def _bind(
             origin_declared=True,
         )
         applications.append(
-            barter.submit(session, policy, application, actor, f"proposal {proposal.id}")["id"]
+            barter.submit(session, policy, application, actor, f"proposal {proposal.id}").id
         )
     floor = min(leg.gives for leg in legs)
     obligations = []

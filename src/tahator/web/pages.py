@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from tahator.api.deps import engine_of
+from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.services import barter, border, clearing, firms, ledger, obligations, stats
 from tahator.services.users import Principal
@@ -97,20 +98,20 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
     context["setoff_share"] = (cleared / total) if total else None
     if principal.role != "bank":
         authorizations = barter.list_authorizations(session, None, firm)
-        context["by_state"] = sorted(Counter(a["state"] for a in authorizations).items())
+        context["by_state"] = sorted(Counter(str(a.state) for a in authorizations).items())
         horizon = today + timedelta(days=30)
         context["deadlines"] = sorted(
             (
                 {
-                    "what": f"Barter authorization {a['id']} must balance",
-                    "href": f"/barter/{a['id']}",
-                    "date": a["deadline"],
-                    "days": (_date(a["deadline"]) - today).days,
+                    "what": f"Barter authorization {a.id} must balance",
+                    "href": f"/barter/{a.id}",
+                    "date": a.deadline.isoformat(),
+                    "days": (a.deadline - today).days,
                 }
                 for a in authorizations
-                if a["state"] == "authorized"
-                and a["deadline"]
-                and today <= _date(a["deadline"]) <= horizon
+                if a.state == AuthorizationStatus.AUTHORIZED
+                and a.deadline
+                and today <= a.deadline <= horizon
             ),
             key=lambda d: d["date"],
         )

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import tempfile
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.api.deps import engine_of, policy_of
+from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.io.application import parse_application
+from tahator.io.barter_report import report_csv, report_document
 from tahator.services import barter, border, clearing, market, stats
 from tahator.services import corridor as corridors
+from tahator.services.barter import AuthorizationDetail
+from tahator.services.barter_report import quarterly_report
 from tahator.services.users import Principal
 from tahator.store.database import transaction
 from tahator.store.schema import Authorization, ConsortiumMember
@@ -67,14 +70,15 @@ def _parties(session: Session, authorization_id: int) -> set[str]:
     return parties
 
 
-def _bar(view: dict[str, Any], today: date) -> dict[str, Any]:
-    imported, exported = Decimal(view["imported"]), Decimal(view["exported"])
-    top = max(imported, exported, Decimal(view["planned_import"]), Decimal(1))
-    deadline = date.fromisoformat(view["deadline"]) if view["deadline"] else None
+def _bar(view: AuthorizationDetail, today: date) -> dict[str, Any]:
+    """The balance bars' lengths (percent of the largest value, at least one unit) and the
+    days left to the deadline."""
+    imported, exported = view.imported.minor, view.exported.minor
+    top = max(imported, exported, view.planned_import.minor, 10**view.imported.digits)
     return {
-        "import_pct": int(imported * 100 / top),
-        "export_pct": int(exported * 100 / top),
-        "days_left": (deadline - today).days if deadline else None,
+        "import_pct": imported * 100 // top,
+        "export_pct": exported * 100 // top,
+        "days_left": (view.deadline - today).days if view.deadline else None,
     }
 
 
@@ -87,8 +91,8 @@ def _barter_page(
     today = clearing.business_today()
     rows = []
     for a in barter.list_authorizations(session, state, scope(principal)):
-        view = barter.show(session, policy, a["id"])
-        rows.append({**view, **_bar(view, today)})
+        view = barter.show(session, policy, a.id)
+        rows.append((view, _bar(view, today)))
     return render(
         request,
         "barter.html",
@@ -96,7 +100,7 @@ def _barter_page(
         status=status,
         rows=rows,
         state=state or "",
-        states=("submitted", "authorized", "balanced", "cancelled", "rejected"),
+        states=tuple(AuthorizationStatus),
         can_apply=principal.role in ("operator", "trader"),
         today=today,
         currencies=sorted(corridors.load(session).digits),
@@ -150,7 +154,7 @@ def apply(
     try:
         with transaction(engine_of(request)) as writer:
             digits = corridors.load(writer).digits
-            application = barter.parse_application(data, digits, "application")
+            application = parse_application(data, digits, "application")
             result = barter.submit(
                 writer, policy_of(request), application, principal.actor, "application"
             )
@@ -174,7 +178,7 @@ def apply(
             form=values,
             open_form=True,
         )
-    return RedirectResponse(f"/barter/{result['id']}", status_code=303)
+    return RedirectResponse(f"/barter/{result.id}", status_code=303)
 
 
 def _authorization_page(
@@ -417,7 +421,7 @@ def reports_page(
             error=f"{quarter!r} is not a quarter such as 2025Q4",
         )
     try:
-        report = barter.quarterly_report(session, chosen)
+        report = quarterly_report(session, chosen)
     except (InputError, ValueError) as error:
         return render(
             request,
@@ -437,20 +441,16 @@ def barter_report(kind: str, principal: User, session: Reader, quarter: str = ""
     if kind not in ("csv", "json"):
         raise PageError(404, "no such report")
     chosen = _quarter(quarter or _current_quarter())
-    report = barter.quarterly_report(session, chosen)
+    report = quarterly_report(session, chosen)
     name = f"barter-report-{chosen}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "json":
         return Response(
-            json.dumps(report, indent=2, ensure_ascii=False),
+            json.dumps(report_document(report), indent=2, ensure_ascii=False),
             media_type="application/json",
             headers=disposition,
         )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(barter.REPORT_CSV_HEADER)
-    writer.writerows(barter.report_rows(report))
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition)
+    return Response(report_csv(report), media_type="text/csv; charset=utf-8", headers=disposition)
 
 
 TARGET_TYPES = {
