@@ -29,7 +29,8 @@ import atheris
 with atheris.instrument_imports(include=["tahator"]):
     from tahator.domain.errors import InputError
     from tahator.domain.screening import parse_un
-    from tahator.services import barter, firms, market, obligations
+    from tahator.io import application
+    from tahator.services import firms, market, obligations
     from tahator.services.tables import read_table
 
 DIGITS = {"USD": 2, "PKR": 2, "IRR": 0, "AFN": 2, "RUB": 2}
@@ -58,7 +59,7 @@ def fuzz_csv(data: bytes) -> None:
 def fuzz_json(data: bytes) -> None:
     _scratch.write_bytes(data)
     with suppress(InputError):
-        barter.parse_application(barter.read_application(_scratch), DIGITS, "fuzz.json")
+        application.parse_application(application.read_document(_scratch), DIGITS, "fuzz.json")
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from tahator.domain.errors import InputError
-from tahator.services import barter, firms, market, obligations, screening
+from tahator.services import firms, market, obligations, screening
 from tahator.services.policy import load_policy
 from tahator.store.database import transaction
 from tahator.store.schema import (
@@ -25,7 +25,7 @@ from tahator.store.schema import (
     SanctionsList,
     ScreeningHit,
 )
-from tests.integration.test_barter import application
+from tests.integration.test_barter import application, submit_file
 from tests.unit.test_screening import BILLION_LAUGHS, SAMPLE
 
 POLICY = load_policy()
@@ -131,7 +131,7 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     with transaction(house) as session, pytest.raises(InputError) as refused:
-        barter.apply(session, POLICY, path, "trader")
+        submit_file(session, path)
     message = str(refused.value)
     assert "firm IR-1 (Shahid Sayad Shirazi Industries Co.) is held by sanctions" in message
     # Nothing of the listed entry or the score: a trader could tip its partner off.
@@ -207,7 +207,7 @@ def test_an_operators_decision_is_audited_and_lets_a_false_positive_trade(
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     with transaction(house) as session:
-        assert barter.apply(session, POLICY, path, "trader")["state"] == "submitted"
+        assert submit_file(session, path).state == "submitted"
 
 
 def test_a_confirmed_match_never_trades(house: Engine, tmp_path: Path) -> None:
@@ -218,7 +218,7 @@ def test_a_confirmed_match_never_trades(house: Engine, tmp_path: Path) -> None:
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     # A confirmed match is refused in the same words as a pending one.
     with transaction(house) as session, pytest.raises(InputError, match="held by sanctions"):
-        barter.apply(session, POLICY, path, "trader")
+        submit_file(session, path)
     import_list(house, without(SAMPLE, "IRe.070", tmp_path / "delisted.xml"))
     assert statuses(house)[LOOK_ALIKE] == "confirmed"  # only an operator lifts it
 
@@ -258,7 +258,7 @@ def test_firms_never_screened_are_screened_when_they_trade(house: Engine, tmp_pa
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     with transaction(house) as session, pytest.raises(InputError, match=r"IR-1.*held"):
-        barter.apply(session, POLICY, path, "trader")
+        submit_file(session, path)
 
 
 def test_a_hostile_or_malformed_list_changes_nothing(house: Engine, tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from tahator.domain.errors import InputError
-from tahator.services import barter, corridor, firms, market, obligations, tables
+from tahator.io.application import read_application
+from tahator.services import corridor, firms, market, obligations, tables
 from tahator.store import migrate
 from tahator.store.database import make_engine, reading, transaction
 from tahator.store.schema import AuditRecord, Firm, JournalLine, Obligation, Offer
@@ -291,7 +292,7 @@ def test_fuzzed_barter_applications_parse_or_fail_clearly(tmp_path: Path) -> Non
         path.write_bytes(data)
         problems = None
         try:
-            barter.parse_application(barter.read_application(path), digits, str(path))
+            read_application(path, digits)
         except InputError as error:  # any other exception fails the test
             problems = error.problems
         assert problems is None or problems

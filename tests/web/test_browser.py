@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tahator.io.application import parse_application
 from tahator.services import barter, corridor, market, stats, users
 from tahator.services.clearing import business_today
 from tahator.services.policy import load_policy
@@ -89,14 +90,14 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             submitted = barter.submit(
                 session,
                 policy,
-                barter.parse_application(application(valid_until="2027-06-30"), digits, "a"),
+                parse_application(application(valid_until="2027-06-30"), digits, "a"),
                 "test",
                 "a",
             )
             other = barter.submit(
                 session,
                 policy,
-                barter.parse_application(
+                parse_application(
                     application(applicant="PK-3", counterparty="IR-2", valid_until="2027-06-30"),
                     digits,
                     "a",
@@ -106,11 +107,11 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             )
             # Authorized 100 days ago: its deadline falls within the next 30 days.
             barter.authorize(
-                session, policy, other["id"], business_today() - timedelta(days=100), "test"
+                session, policy, other.id, business_today() - timedelta(days=100), "test"
             )
             market.import_offers(session, Path("offers.csv"), "test", data=(HEADER + RING).encode())
             run = market.match(session, policy, "test", as_of=DAY, cap=3)
-    return engine, {"application": submitted["id"], "proposal": run["proposals"][0]}
+    return engine, {"application": submitted.id, "proposal": run["proposals"][0]}
 
 
 @pytest.fixture(scope="module")
