@@ -29,6 +29,7 @@ from tahator.domain.corridor import iran_legal_id_check_digit
 from tahator.formatting import jsonable
 from tahator.io.application import read_application
 from tahator.io.barter_report import REPORT_CSV_HEADER, csv_row, report_document
+from tahator.io.policy import load_policy
 from tahator.services import (
     barter,
     barter_report,
@@ -41,7 +42,6 @@ from tahator.services import (
     obligations,
     stats,
 )
-from tahator.services.policy import load_policy
 from tahator.services.tables import write_csv_atomically
 from tahator.store import migrate
 from tahator.store.database import transaction

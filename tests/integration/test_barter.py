@@ -16,9 +16,9 @@ from tahator.domain.policy import Sequencing
 from tahator.formatting import amount, jsonable
 from tahator.io.application import read_application
 from tahator.io.barter_report import csv_row
+from tahator.io.policy import load_policy
 from tahator.services import barter, barter_report, clearing, corridor, firms, ledger, obligations
 from tahator.services.barter import AuthorizationDetail
-from tahator.services.policy import load_policy
 from tahator.store.database import transaction
 from tahator.store.schema import Authorization, Declaration
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from tahator.domain.errors import InputError
+from tahator.io.policy import load_policy
 from tahator.services import barter, ledger, market, obligations
-from tahator.services.policy import load_policy
 from tahator.store.database import transaction
 from tahator.store.schema import Proposal
 from tests.integration.conftest import firms_file

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from tahator.domain.errors import InputError
+from tahator.io.policy import load_policy
 from tahator.services import firms, market, obligations, screening
-from tahator.services.policy import load_policy
 from tahator.store.database import transaction
 from tahator.store.schema import (
     AuditRecord,

@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tahator.io.application import parse_application
+from tahator.io.policy import load_policy
 from tahator.services import barter, corridor, market, stats, users
 from tahator.services.clearing import business_today
-from tahator.services.policy import load_policy
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 from tahator.store.schema import Obligation

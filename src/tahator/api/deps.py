@@ -44,7 +44,7 @@ def engine_of(request: Request) -> Engine:
 
 
 def policy_of(request: Request) -> Policy:
-    from tahator.services.policy import load_policy
+    from tahator.io.policy import load_policy
 
     return load_policy(request.app.state.policy_path)
 

@@ -34,7 +34,7 @@ barter_app = typer.Typer(help="Barter authorizations under the barter order.", n
 @policy_app.command("show")
 def policy_show(as_json: JsonOption = False) -> None:
     """The barter policy in force, validated."""
-    from tahator.services.policy import policy_path
+    from tahator.io.policy import policy_path
 
     policy = _load_policy()
     if as_json:
