@@ -15,7 +15,7 @@ from tahator.domain.errors import InputError
 from tahator.domain.policy import Sequencing
 from tahator.formatting import amount, jsonable
 from tahator.io.application import read_application
-from tahator.io.barter_report import csv_row
+from tahator.io.barter_report import csv_row, report_document
 from tahator.io.policy import load_policy
 from tahator.services import barter, barter_report, clearing, corridor, firms, ledger, obligations
 from tahator.services.barter import AuthorizationDetail
@@ -455,6 +455,11 @@ def test_the_quarterly_report(house: Engine, tmp_path: Path) -> None:
     rows = [csv_row(row) for row in barter_report.report_rows(report)]
     assert ("summary", "", "", "balanced", "1") in rows
     assert ("flows", "IR", "27", "imported", "300100.00") in rows
+    document = report_document(report)  # as the API, the CLI and the web give it
+    assert list(document)[:4] == ["quarter", "from", "to", "unit_of_account"]
+    assert (document["from"], document["to"]) == ("2025-10-01", "2025-12-31")
+    assert document["planned_import"] == "600000.00"
+    assert document["flagged"][0]["date"] == "2025-12-21"
     with transaction(house) as session:
         assert barter_report.quarterly_report(session, "2026Q1").authorizations_issued == 0
         with pytest.raises(InputError, match="not a quarter"):
