@@ -1,9 +1,11 @@
-"""Barter authorizations: submit, authorize or reject, declare goods, balance, sweep, show.
+"""Barter authorizations: submit, authorize or reject, declare goods, balance, sweep.
 
 The rules are the domain's (``domain.barter`` under a ``domain.policy``); this
 module reads and writes them.  Values are converted to the unit of account at
 the rate of the day they refer to: an application's first day of validity, a
-declaration's date.  The quarterly report is ``services.barter_report``.
+declaration's date.  The results, and ``show`` and ``list_authorizations``, are
+``services.barter_views`` (named here too); the quarterly report is
+``services.barter_report``.
 """
 
 from __future__ import annotations
@@ -451,7 +453,7 @@ def _with_declaration(
     """The authorization, showing ``declaration`` as the one just recorded."""
     corridor = corridors.load(session)
     view = show(session, policy, declaration.authorization_id)
-    record = declaration_record(declaration, corridor.digits, corridor.unit_digits)
+    record = declaration_record(declaration, corridor)
     return replace(view, declaration=record)
 
 

@@ -19,6 +19,7 @@ from tahator.domain.money import Amount
 from tahator.domain.policy import Direction, Policy
 from tahator.formatting import OMIT_EMPTY
 from tahator.services import corridor as corridors
+from tahator.services.corridor import CorridorView
 from tahator.store.schema import Authorization, AuthorizationLine, Declaration, Obligation
 
 # --- results --------------------------------------------------------------------
@@ -159,19 +160,18 @@ def declared_totals(session: Session, authorization_id: int) -> dict[Direction, 
     return totals
 
 
-def declaration_record(
-    d: Declaration, digits: dict[str, int], unit_digits: int
-) -> DeclarationRecord:
+def declaration_record(d: Declaration, corridor: CorridorView) -> DeclarationRecord:
+    """``d`` as the services return it, valued in its currency and the unit of account."""
     return DeclarationRecord(
         id=d.id,
         direction=Direction(d.direction),
         hs=d.hs,
         quantity=d.quantity,
         unit=d.unit,
-        value=Amount(d.value, d.currency, digits[d.currency]),
+        value=Amount(d.value, d.currency, corridor.digits[d.currency]),
         currency=d.currency,
         rate=d.rate,
-        value_unit=Amount(d.value_unit, "", unit_digits),
+        value_unit=Amount(d.value_unit, corridor.unit_of_account, corridor.unit_digits),
         date=d.declared_on,
         flag=d.flag,
     )
@@ -235,7 +235,7 @@ def show(session: Session, policy: Policy, authorization_id: int) -> Authorizati
             )
             for line in lines
         ),
-        declarations=tuple(declaration_record(d, corridor.digits, digits) for d in declarations),
+        declarations=tuple(declaration_record(d, corridor) for d in declarations),
         obligation=None
         if obligation is None
         else DifferenceObligation(
