@@ -38,7 +38,7 @@ from tahator.services import (
     stats,
 )
 from tahator.services.policy import load_policy
-from tahator.services.tables import write_csv_atomically
+from tahator.io.tables import write_csv_atomically
 from tahator.store import migrate
 from tahator.store.database import transaction
 

@@ -30,7 +30,7 @@ from tahator.services import audit, barter, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
-from tahator.services.tables import Problems, read_table
+from tahator.io.tables import Problems, read_table
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, MatchingRun, Offer, Proposal, ProposalLeg
 

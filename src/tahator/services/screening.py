@@ -34,7 +34,7 @@ from tahator.domain.screening import (
 )
 from tahator.services import audit
 from tahator.services.common import now
-from tahator.services.tables import Problems, read_table
+from tahator.io.tables import Problems, read_table
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import (
     Firm,

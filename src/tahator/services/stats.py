@@ -40,7 +40,7 @@ from tahator.domain.target import target_status as compute_status
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
-from tahator.services.tables import Problems, Table, atomic_output, read_table, write_csv
+from tahator.io.tables import Problems, Table, atomic_output, read_table, write_csv
 from tahator.store.schema import (
     BorderSale,
     ClearingRun,
