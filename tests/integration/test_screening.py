@@ -345,7 +345,7 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
     from tests.integration.test_market import DAY, HEADER, RING
 
     with transaction(engine) as session:
-        firms.import_firms(
+        import_firms_file(
             session,
             firms_file(tmp_path / "f.csv", {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR"}),
             "test",
