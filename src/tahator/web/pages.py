@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 
 from tahator.api.deps import engine_of
 from tahator.domain.errors import InputError, Problem, TahatorError
-from tahator.io.firms import aliases_of, firm_record
+from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.obligations import read_obligations
 from tahator.services import barter, border, clearing, firms, ledger, obligations, stats
 from tahator.services import corridor as corridors
@@ -36,16 +36,7 @@ from tahator.web.core import (
 )
 
 router = APIRouter(include_in_schema=False)
-FIRM_FIELDS = (
-    "id",
-    "name",
-    "country",
-    "tax_id",
-    "aliases",
-    "active_taxpayer",
-    "psw_subscribed",
-    "state_enterprise",
-)
+FIRM_FIELDS = (*FIRM_COLUMNS, *FIRM_OPTIONAL)
 MAX_UPLOAD = 8 * 1024 * 1024
 
 
