@@ -120,6 +120,7 @@ def _register(
     reader_problems: Sequence[Problem],
     owed_by: str | None,
 ) -> tuple[ImportResult, list[_Key]]:
+    """Check and store ``records``; the result and each record's key, in order."""
     problems = Problems()
     for problem in reader_problems:
         problems.add(problem)
