@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from tahator import formatting
 from tahator.api.deps import SESSION_COOKIE, engine_of
-from tahator.domain.money import Amount
 from tahator.services import users
 from tahator.services.users import Principal
 from tahator.store.database import reading
@@ -142,8 +141,6 @@ def render(
 
 def money(value: object, currency: str = "") -> str:
     """``1234567.5`` → ``1,234,567.50 USD``: thousands separators, the currency named."""
-    if isinstance(value, Amount):
-        value = formatting.amount(value)
     if value is None or value == "":
         return "—"
     try:
@@ -198,7 +195,7 @@ def percent(value: object) -> str:
 
 
 templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
-templates.env.filters["amount"] = formatting.amount
+templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
 
 # --- errors as pages -----------------------------------------------------------------
