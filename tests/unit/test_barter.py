@@ -26,6 +26,7 @@ from tahator.domain.barter import (
     AuthorizationStatus,
     Difference,
     GoodsLine,
+    Lifetime,
     Party,
     application_problems,
     approval_number,
@@ -37,6 +38,7 @@ from tahator.domain.barter import (
     is_balanced,
     price_flag,
     quarter_bounds,
+    quarter_counts,
     rejection_problems,
     transition,
 )
@@ -794,3 +796,41 @@ def test_year_zero_quarter_refused() -> None:
 
 def test_last_representable_quarter() -> None:
     assert quarter_bounds("9999Q4") == (date(9999, 10, 1), date(9999, 12, 31))
+
+
+# -- the quarter's counts ---------------------------------------------------------------------
+
+Q4 = (date(2025, 10, 1), date(2025, 12, 31))
+
+
+def life(
+    status: str, submitted: date, authorized: date | None = None, closed: date | None = None
+) -> Lifetime:
+    return Lifetime(AuthorizationStatus(status), submitted, authorized, closed, 300, 290)
+
+
+def test_a_quarter_counts_each_authorization_by_its_dates() -> None:
+    counts = quarter_counts(
+        [
+            life("balanced", date(2025, 9, 1), date(2025, 10, 5), date(2025, 11, 20)),
+            life("authorized", date(2025, 12, 1), date(2025, 12, 20)),
+            life("cancelled", date(2025, 6, 1), date(2025, 7, 10), date(2025, 12, 31)),
+            life("balanced", date(2025, 9, 1), date(2025, 9, 5), date(2026, 1, 2)),  # open at end
+            life("rejected", date(2025, 10, 1)),
+            life("rejected", date(2025, 9, 30)),  # submitted the quarter before
+            life("submitted", date(2025, 11, 1)),
+        ],
+        *Q4,
+    )
+    assert counts.issued == 2
+    assert (counts.planned_import, counts.planned_export) == (600, 580)
+    assert (counts.balanced, counts.cancelled, counts.rejected) == (1, 1, 1)
+    assert counts.outstanding == 2  # authorized 20 December, and the one closed in January
+
+
+def test_an_empty_quarter_counts_nothing() -> None:
+    counts = quarter_counts(
+        [life("balanced", date(2025, 1, 1), date(2025, 1, 2), date(2025, 2, 1))], *Q4
+    )
+    assert counts == quarter_counts([], *Q4)
+    assert counts.issued == counts.outstanding == counts.balanced == 0

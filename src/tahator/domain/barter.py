@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -345,6 +345,66 @@ def difference(imported: int, exported: int) -> Difference | None:
     if applicant_owes is None:
         return None
     return Difference(applicant_owes, abs(imported - exported))
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """What a quarter's count needs of an authorization: its status and its dates."""
+
+    status: AuthorizationStatus
+    submitted_on: date
+    authorized_on: date | None
+    closed_on: date | None
+    planned_import: int
+    planned_export: int
+
+
+@dataclass(frozen=True)
+class QuarterCounts:
+    """Authorizations in a quarter, as the Ministry of Commerce counts them."""
+
+    issued: int
+    """Authorized within the quarter."""
+    planned_import: int
+    """Planned values of those issued (minor units of the unit of account)."""
+    planned_export: int
+    balanced: int
+    """Closed within the quarter, balanced."""
+    cancelled: int
+    """Closed within the quarter, cancelled."""
+    rejected: int
+    """Submitted within the quarter, and rejected."""
+    outstanding: int
+    """Authorized by the quarter's end and not closed by then."""
+
+
+def quarter_counts(lives: Iterable[Lifetime], start: date, end: date) -> QuarterCounts:
+    """How many authorizations were issued, closed, rejected and outstanding in the
+    quarter from ``start`` to ``end`` (both included)."""
+
+    def within(day: date | None) -> bool:
+        return day is not None and start <= day <= end
+
+    lives = list(lives)
+    issued = [a for a in lives if within(a.authorized_on)]
+    closed = [a for a in lives if within(a.closed_on)]
+    return QuarterCounts(
+        issued=len(issued),
+        planned_import=sum(a.planned_import for a in issued),
+        planned_export=sum(a.planned_export for a in issued),
+        balanced=sum(1 for a in closed if a.status == AuthorizationStatus.BALANCED),
+        cancelled=sum(1 for a in closed if a.status == AuthorizationStatus.CANCELLED),
+        rejected=sum(
+            1 for a in lives if a.status == AuthorizationStatus.REJECTED and within(a.submitted_on)
+        ),
+        outstanding=sum(
+            1
+            for a in lives
+            if a.authorized_on is not None
+            and a.authorized_on <= end
+            and (a.closed_on is None or a.closed_on > end)
+        ),
+    )
 
 
 def quarter_bounds(text: str) -> tuple[date, date]:

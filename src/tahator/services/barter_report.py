@@ -83,18 +83,21 @@ def quarterly_report(session: Session, quarter: str) -> QuarterlyReport:
     def money(minor: int) -> Amount:
         return Amount(minor, corridor.unit_of_account, corridor.unit_digits)
 
-    def within(day: dt.date | None) -> bool:
-        return day is not None and start <= day <= end
-
-    issued = [a for a in authorizations if within(a.authorized_on)]
-    closed = [a for a in authorizations if within(a.closed_on)]
-    outstanding = [
-        a
-        for a in authorizations
-        if a.authorized_on is not None
-        and a.authorized_on <= end
-        and (a.closed_on is None or a.closed_on > end)
-    ]
+    counts = barter.quarter_counts(
+        (
+            barter.Lifetime(
+                AuthorizationStatus(a.state),
+                a.submitted_at.date(),
+                a.authorized_on,
+                a.closed_on,
+                a.planned_import,
+                a.planned_export,
+            )
+            for a in authorizations
+        ),
+        start,
+        end,
+    )
     partner_of = {a.id: a.partner_country for a in authorizations}
     flows: dict[tuple[str, str], dict[str, int]] = defaultdict(
         lambda: {"imported": 0, "exported": 0, "declarations": 0}
@@ -117,17 +120,13 @@ def quarterly_report(session: Session, quarter: str) -> QuarterlyReport:
         from_=start,
         to=end,
         unit_of_account=corridor.unit_of_account,
-        authorizations_issued=len(issued),
-        planned_import=money(sum(a.planned_import for a in issued)),
-        planned_export=money(sum(a.planned_export for a in issued)),
-        balanced=sum(1 for a in closed if a.state == AuthorizationStatus.BALANCED),
-        cancelled=sum(1 for a in closed if a.state == AuthorizationStatus.CANCELLED),
-        rejected=sum(
-            1
-            for a in authorizations
-            if a.state == AuthorizationStatus.REJECTED and within(a.submitted_at.date())
-        ),
-        outstanding=len(outstanding),
+        authorizations_issued=counts.issued,
+        planned_import=money(counts.planned_import),
+        planned_export=money(counts.planned_export),
+        balanced=counts.balanced,
+        cancelled=counts.cancelled,
+        rejected=counts.rejected,
+        outstanding=counts.outstanding,
         flows=tuple(
             Flow(
                 partner_country=partner,
