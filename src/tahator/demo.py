@@ -26,6 +26,9 @@ from sqlalchemy import Engine
 
 from tahator.domain.border import iran_national_code_check_digit
 from tahator.domain.corridor import iran_legal_id_check_digit
+from tahator.formatting import jsonable
+from tahator.io.comtrade import SAMPLE, read_comtrade
+from tahator.io.target_report import ChartError, write_target_report
 from tahator.services import (
     barter,
     border,
@@ -592,13 +595,13 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
                             quota = str(error.breach.quota)
                             refused[quota] = refused.get(quota, 0) + 1
                             continue
-                        if view["created"]:
+                        if view.created:
                             recorded += 1
                         else:
                             retried += 1
             day += timedelta(days=1)
     with transaction(engine) as session:
-        imported = stats.import_statistics(session, stats.SAMPLE, DEMO_ACTOR).as_dict()
+        imported = stats.import_statistics(session, read_comtrade(SAMPLE), DEMO_ACTOR)
     with transaction(engine) as session:
         report = stats.target_report(session, policy)
         totals = border.daily_totals(session, "MAND-PISHIN")
@@ -606,15 +609,15 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
     for output_format in ("csv", "xlsx", "html", "png"):
         path = folder / f"target.{output_format}"
         try:
-            stats.write_target_report(report, output_format, path)
-        except stats.ChartError:
+            write_target_report(report, output_format, path)
+        except ChartError:
             continue  # no Chromium here: the HTML carries the same chart
         written.append(str(path))
     return {
         "residents": len(residents),
         "sales": {"recorded": recorded, "already_recorded": retried, "refused": refused},
         "market_days": len(totals),
-        "statistics": imported,
-        "target": report["status"],
+        "statistics": jsonable(imported),
+        "target": jsonable(report.status),
         "files": written,
     }

@@ -18,7 +18,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from tahator import formatting
 from tahator.api.deps import SESSION_COOKIE, engine_of
+from tahator.domain.money import Amount
 from tahator.services import users
 from tahator.services.users import Principal
 from tahator.store.database import reading
@@ -140,6 +142,7 @@ def render(
 
 def money(value: object, currency: str = "") -> str:
     """``1234567.5`` → ``1,234,567.50 USD``: thousands separators, the currency named."""
+    value = formatting.amount(value) if isinstance(value, Amount) else value
     if value is None or value == "":
         return "—"
     try:
@@ -152,6 +155,7 @@ def money(value: object, currency: str = "") -> str:
 
 def compact(value: object, currency: str = "") -> str:
     """Large amounts in words: ``2,630,000,000`` → ``2.63 billion USD``."""
+    value = formatting.amount(value) if isinstance(value, Amount) else value
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError):
