@@ -142,7 +142,8 @@ def render(
 
 def money(value: object, currency: str = "") -> str:
     """``1234567.5`` → ``1,234,567.50 USD``: thousands separators, the currency named."""
-    value = formatting.amount(value) if isinstance(value, Amount) else value
+    if isinstance(value, Amount):
+        value = formatting.amount(value)
     if value is None or value == "":
         return "—"
     try:
@@ -155,7 +156,6 @@ def money(value: object, currency: str = "") -> str:
 
 def compact(value: object, currency: str = "") -> str:
     """Large amounts in words: ``2,630,000,000`` → ``2.63 billion USD``."""
-    value = formatting.amount(value) if isinstance(value, Amount) else value
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError):
@@ -198,6 +198,7 @@ def percent(value: object) -> str:
 
 
 templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
+templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
 
 # --- errors as pages -----------------------------------------------------------------
