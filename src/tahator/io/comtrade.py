@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR
-from tahator.services.tables import Problems, Table, read_table
+from tahator.io.tables import Problems, Table, read_table
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "comtrade-pk-ir-illustrative.csv"
 """An illustrative Comtrade-layout file for the demo: not real statistics."""

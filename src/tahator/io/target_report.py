@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
 from tahator.formatting import amount, jsonable
-from tahator.services.tables import write_csv
+from tahator.io.tables import write_csv
 
 if TYPE_CHECKING:
     from tahator.services.stats import TargetReport

@@ -33,10 +33,10 @@ from tahator.domain.target import (
 from tahator.domain.target import monthly_series as compute_series
 from tahator.domain.target import target_status as compute_status
 from tahator.io.comtrade import USED_FLOWS, ComtradeFile
+from tahator.io.tables import Problems
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
-from tahator.services.tables import Problems
 from tahator.store.schema import (
     BorderSale,
     ClearingRun,
