@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,6 +19,7 @@ from tahator.cli.common import (
     report_app,
     use_case,
 )
+from tahator.domain.border import TradePolicy
 from tahator.domain.errors import TahatorError
 from tahator.formatting import amount, jsonable
 
@@ -28,7 +29,7 @@ stats_app = typer.Typer(help="Official trade statistics.", no_args_is_help=True)
 border_app.add_typer(residents_app, name="residents")
 
 
-def _trade_policy() -> Any:
+def _trade_policy() -> TradePolicy:
     from tahator.services.border import load_trade_policy
 
     try:
