@@ -135,7 +135,7 @@ def parse_un(data: bytes, label: str = "") -> ParsedList:
         "un",
         root.get("dateGenerated"),
         tuple(entries),
-        source=Path(label).name if label else "",
+        source=Path(label).name,
         sha256=hashlib.sha256(data).hexdigest(),
     )
 

@@ -144,12 +144,11 @@ def _list_version(version: SanctionsList) -> ListVersion:
 def list_versions(session: Session) -> list[ListVersionStatus]:
     """Every imported list version, newest first, marking the ones in force."""
     active = {v.id for v in _newest(session).values()}
-    counts: dict[int, int] = {
-        list_id: count
-        for list_id, count in session.execute(
+    counts: dict[int, int] = dict(
+        session.execute(
             select(SanctionsEntry.list_id, func.count()).group_by(SanctionsEntry.list_id)
-        )
-    }
+        ).all()
+    )
     by_type: dict[int, dict[str, int]] = {}
     for list_id, list_type, count in session.execute(
         select(SanctionsEntry.list_id, SanctionsEntry.list_type, func.count()).group_by(

@@ -119,6 +119,8 @@ class DecidedFirm(FirmScreening):
 
 @dataclass(frozen=True)
 class FirmName:
+    """A firm named in a report of changes."""
+
     firm: str
     name: str
 
