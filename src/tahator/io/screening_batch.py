@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tahator.domain.screening import Query
-from tahator.services.tables import Problems, read_table
+from tahator.io.tables import Problems, read_table
 
 
 def read_batch(path: Path, *, data: bytes | None = None) -> list[Query]:
