@@ -268,6 +268,8 @@ LOOK_ALIKE = ("IR-9001", "Shahid Sayad Shirazi Industrial Co.", "IR", 9001)
 def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) -> dict[str, Any]:
     """Import the UN list (every firm is re-screened), register a look-alike firm,
     which screening blocks, and return the list and the queue of hits."""
+    from tahator.formatting import jsonable
+    from tahator.io.un_list import read_list
     from tahator.services import screening
 
     source = un_list or (UN_LIST if UN_LIST.exists() else UN_SAMPLE)
@@ -278,16 +280,16 @@ def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) ->
         f"{firm_id},{name},{country},{tax_id(country, number)},false,false\n"
     )
     with transaction(engine) as session:
-        imported = screening.import_list(session, "un", source, DEMO_ACTOR)
+        imported = screening.import_list(session, read_list("un", source), DEMO_ACTOR)
         read = read_firms(path)
         firms.import_firms(
             session, read.records, DEMO_ACTOR, source=read.source, problems=read.problems
         )
         queue = screening.queue(session)
     return {
-        "list": imported["list"],
-        "newly_blocked": [f["firm"] for f in imported["changes"]["newly_blocked"]],
-        "queue": [{"firm": f["firm"], "name": f["name"], "hits": f["hits"][:1]} for f in queue],
+        "list": jsonable(imported.list),
+        "newly_blocked": [f.firm for f in imported.changes.newly_blocked],
+        "queue": [{"firm": f.firm, "name": f.name, "hits": jsonable(f.hits[:1])} for f in queue],
     }
 
 
