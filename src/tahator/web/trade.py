@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from datetime import date
 from decimal import InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +18,7 @@ from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_csv, report_document
+from tahator.io.target_report import render_target_report
 from tahator.services import barter, border, clearing, market, stats
 from tahator.services import corridor as corridors
 from tahator.services.barter import AuthorizationDetail
@@ -465,10 +464,7 @@ def target_report(kind: str, principal: User, session: Reader) -> Response:
     if kind not in TARGET_TYPES:
         raise PageError(404, "no such report")
     report = stats.target_report(session, border.load_trade_policy())
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"target.{kind}"
-        stats.write_target_report(report, kind, path)
-        data = path.read_bytes()
+    data = render_target_report(report, kind)
     headers = {"Content-Disposition": f'attachment; filename="trade-target.{kind}"'}
     return Response(data, media_type=TARGET_TYPES[kind], headers=headers)
 
