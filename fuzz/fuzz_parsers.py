@@ -29,14 +29,15 @@ import atheris
 with atheris.instrument_imports(include=["tahator"]):
     from tahator.domain.errors import InputError
     from tahator.domain.screening import parse_un
-    from tahator.services import barter, firms, market, obligations
+    from tahator.io.offers import OFFER_COLUMNS
+    from tahator.services import barter, firms, obligations
     from tahator.services.tables import read_table
 
 DIGITS = {"USD": 2, "PKR": 2, "IRR": 0, "AFN": 2, "RUB": 2}
 TABLES = [
     ([*firms.FIRM_COLUMNS], [*firms.FIRM_OPTIONAL]),
     ([*obligations.OBLIGATION_COLUMNS], []),
-    ([*market.OFFER_COLUMNS], []),
+    ([*OFFER_COLUMNS], []),
 ]
 _scratch = Path(tempfile.mkdtemp(prefix="tahator-fuzz-")) / "application.json"
 

@@ -16,9 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
-from tahator.services import barter, corridor, firms, market, obligations, tables
+from tahator.io.offers import OFFER_COLUMNS, read_offers
+from tahator.services import barter, corridor, firms, obligations, offers, tables
 from tahator.store import migrate
 from tahator.store.database import make_engine, reading, transaction
 from tahator.store.schema import AuditRecord, Firm, JournalLine, Obligation, Offer
@@ -74,15 +76,25 @@ FIELD = st.one_of(
     ),
     st.text(max_size=30),
 )
+
+
+def import_offers(session: Session, path: Path, actor: str, data: bytes) -> object:
+    """Read the offers file, then register its offers."""
+    read = read_offers(path, corridor.load(session).digits, data=data)
+    return offers.import_offers(
+        session, read.records, actor, source=path.name, problems=read.problems
+    )
+
+
 HEADERS = {
     "firms": [*firms.FIRM_COLUMNS, *firms.FIRM_OPTIONAL],
     "obligations": list(obligations.OBLIGATION_COLUMNS),
-    "offers": list(market.OFFER_COLUMNS),
+    "offers": list(OFFER_COLUMNS),
 }
 IMPORTERS: dict[str, Callable[..., Any]] = {
     "firms": firms.import_firms,
     "obligations": obligations.import_obligations,
-    "offers": market.import_offers,
+    "offers": import_offers,
 }
 
 

@@ -250,7 +250,7 @@ def matching_run_view(session: Session, run_id: int) -> MatchingRunView:
 
 
 def _countries(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Firm.id, Firm.country)).tuples())
+    return dict(session.execute(select(Firm.id, Firm.country)).all())
 
 
 def _proposal(

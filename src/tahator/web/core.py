@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from tahator import formatting
 from tahator.api.deps import SESSION_COOKIE, engine_of
 from tahator.services import users
 from tahator.services.users import Principal
@@ -194,6 +195,7 @@ def percent(value: object) -> str:
 
 
 templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
+templates.env.filters["amount"] = formatting.amount  # an Amount as "1234.50"
 
 
 # --- errors as pages -----------------------------------------------------------------
