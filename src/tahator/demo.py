@@ -295,9 +295,7 @@ def run_market(engine: Engine, folder: Path, firms_: tuple[DemoFirm, ...]) -> di
     write_csv_atomically(path, OFFER_COLUMNS, [[r[c] for r in rows] for c in OFFER_COLUMNS])
     with transaction(engine) as session:
         read = read_offers(path, corridor.load(session).digits)
-        imported = offers.import_offers(
-            session, read.records, DEMO_ACTOR, source=path.name, problems=read.problems
-        )
+        imported = offers.import_offers(session, read, DEMO_ACTOR, source=path.name)
         first_time = not market.list_proposals(session)
     if first_time:
         with transaction(engine) as session:

@@ -44,7 +44,7 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
 def import_offer_file(session: Session, path: Path, actor: str) -> OffersImported:
     """Read the offers CSV at ``path`` and register its offers, as the CLI does."""
     read = read_offers(path, corridor.load(session).digits)
-    return import_offers(session, read.records, actor, source=path.name, problems=read.problems)
+    return import_offers(session, read, actor, source=path.name)
 
 
 def offers(engine: Engine, tmp_path: Path, rows: str) -> OffersImported:
@@ -158,6 +158,29 @@ def test_bad_offers_are_refused_whole(house: Engine, tmp_path: Path) -> None:
         run_match(house, cap=9)
     with pytest.raises(InputError, match="tolerance"):
         run_match(house, tolerance=Decimal("1.5"))
+
+
+def test_a_row_that_is_not_an_offer_is_still_checked_against_the_register(
+    house: Engine, tmp_path: Path
+) -> None:
+    offers(house, tmp_path, RING)
+    bad = (
+        ",NOBODY,12AB,Rice,1,t,100.00,USD,2711,2026-12-31\n"
+        "O1,PK-1,10063010,Basmati rice,200000,kg,100000.00,XXX,2711,2026-12-31\n"
+        "N1,PK-1,1006,Rice,x,t,1.00,USD,2711,2026-12-31\n"
+        "N1,PK-1,1006,Rice,1,t,1.00,USD,2711,2026-12-31\n"
+    )
+    with pytest.raises(InputError) as caught:
+        offers(house, tmp_path, bad)
+    assert [(p.line, p.field, p.message) for p in caught.value.problems] == [
+        (2, "id", "must be 1 to 100 characters"),
+        (2, "firm", "unknown firm 'NOBODY'"),
+        (2, "gives_hs", "'12AB' is not an HS code"),
+        (3, "currency", "'XXX' is not a corridor currency"),
+        (3, "id", "offer 'O1' is already registered with different content"),
+        (4, "quantity", "'x' is not a positive quantity"),
+        (5, "id", "offer 'N1' appears twice with different content"),
+    ]
 
 
 def test_a_ring_whose_firm_is_ineligible_cannot_bind(house: Engine, tmp_path: Path) -> None:

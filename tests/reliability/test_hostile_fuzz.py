@@ -81,9 +81,7 @@ FIELD = st.one_of(
 def import_offers(session: Session, path: Path, actor: str, data: bytes) -> object:
     """Read the offers file, then register its offers."""
     read = read_offers(path, corridor.load(session).digits, data=data)
-    return offers.import_offers(
-        session, read.records, actor, source=path.name, problems=read.problems
-    )
+    return offers.import_offers(session, read, actor, source=path.name)
 
 
 HEADERS = {

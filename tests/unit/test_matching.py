@@ -42,7 +42,7 @@ from tahator.domain.matching import (
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction
 from tahator.io.kidney import read_kep
-from tahator.io.offers import OfferRecord, parse_offer, read_offers
+from tahator.io.offers import OfferRecord, RejectedOffer, parse_offer, read_offers
 from tahator.services.market import match_kep
 from tahator.services.policy import load_policy
 from tests.conftest import absent_in_ci
@@ -585,8 +585,7 @@ FIELDS = {
 
 
 def test_an_offer_row_becomes_a_typed_record() -> None:
-    record, problems = parse_offer(FIELDS, DIGITS, "offers.csv", 2)
-    assert problems == []
+    record = parse_offer(FIELDS, DIGITS, "offers.csv", 2)
     assert record == OfferRecord(
         id="O1",
         firm="PK-1",
@@ -613,8 +612,10 @@ def test_an_offer_row_names_every_field_that_is_wrong() -> None:
         "currency": "IRR",
         "valid_until": "someday",
     }
-    record, problems = parse_offer(wrong, DIGITS, "offers.csv", 7)
-    assert record is None
+    rejected = parse_offer(wrong, DIGITS, "offers.csv", 7)
+    assert isinstance(rejected, RejectedOffer)
+    assert (rejected.id, rejected.firm, rejected.line) == ("", "PK-1", 7)
+    problems = rejected.problems
     assert [str(p) for p in problems][:3] == [
         "offers.csv:7: id: must be 1 to 100 characters",
         "offers.csv:7: gives_hs: '12AB' is not an HS code",
@@ -630,18 +631,24 @@ def test_an_offer_row_names_every_field_that_is_wrong() -> None:
         "valid_until",
     ]
     assert str(problems[-2]) == "offers.csv:7: value: '1.5' has more than 0 fraction digits"
-    _, problems = parse_offer(FIELDS | {"currency": "EUR", "value": "x"}, DIGITS, "f", 2)
-    assert [str(p) for p in problems] == ["f:2: currency: 'EUR' is not a corridor currency"]
-    _, problems = parse_offer(FIELDS | {"value": "0.00"}, DIGITS, "f", 2)
-    assert [str(p) for p in problems] == ["f:2: value: must be positive"]
+    rejected = parse_offer(FIELDS | {"currency": "EUR", "value": "x"}, DIGITS, "f", 2)
+    assert isinstance(rejected, RejectedOffer)
+    assert [str(p) for p in rejected.problems] == [
+        "f:2: currency: 'EUR' is not a corridor currency"
+    ]
+    rejected = parse_offer(FIELDS | {"value": "0.00"}, DIGITS, "f", 2)
+    assert isinstance(rejected, RejectedOffer)
+    assert [str(p) for p in rejected.problems] == ["f:2: value: must be positive"]
 
 
-def test_read_offers_keeps_the_good_rows_and_the_problems_of_the_others() -> None:
+def test_read_offers_gives_each_row_an_offer_or_what_is_wrong_with_it() -> None:
     data = (
         b"id,firm,gives_hs,description,quantity,unit,value,currency,wants_hs,valid_until\n"
         b"O1,PK-1,12AB,Rice,1,t,100.00,USD,2711,2026-12-31\n"
         b"O2,PK-1,1006,Rice,1,t,100.00,USD,2711,2026-12-31\n"
     )
-    read = read_offers(Path("o.csv"), DIGITS, data=data)
-    assert [(r.id, r.line) for r in read.records] == [("O2", 3)]
-    assert [str(p) for p in read.problems] == ["o.csv:2: gives_hs: '12AB' is not an HS code"]
+    rejected, offer = read_offers(Path("o.csv"), DIGITS, data=data)
+    assert isinstance(rejected, RejectedOffer)
+    assert [str(p) for p in rejected.problems] == ["o.csv:2: gives_hs: '12AB' is not an HS code"]
+    assert isinstance(offer, OfferRecord)
+    assert (offer.id, offer.file, offer.line) == ("O2", "o.csv", 3)

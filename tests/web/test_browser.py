@@ -110,9 +110,7 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
                 session, policy, other["id"], business_today() - timedelta(days=100), "test"
             )
             read = read_offers(Path("offers.csv"), digits, data=(HEADER + RING).encode())
-            offers.import_offers(
-                session, read.records, "test", source="offers.csv", problems=read.problems
-            )
+            offers.import_offers(session, read, "test", source="offers.csv")
             run = market.match(session, policy, "test", as_of=DAY, cap=3)
     return engine, {"application": submitted["id"], "proposal": run.proposals[0]}
 

@@ -112,11 +112,8 @@ def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONRespo
 
     def work(session: Session) -> tuple[int, Any]:
         # Problems name the body as the row after a header, as they always have.
-        record, problems = parse_offer(fields, corridors.load(session).digits, REQUEST.name, 2)
-        records = [] if record is None else [record]
-        result = offers.import_offers(
-            session, records, principal.actor, source=REQUEST.name, problems=problems
-        )
+        row = parse_offer(fields, corridors.load(session).digits, REQUEST.name, 2)
+        result = offers.import_offers(session, [row], principal.actor, source=REQUEST.name)
         offer = offers.list_offers(session, offer_id=body.id.strip())[0]
         return (201 if result.created else 200), jsonable(offer)
 

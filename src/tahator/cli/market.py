@@ -34,9 +34,7 @@ def offers_import(path: Path, as_json: JsonOption = False) -> None:
 
     with use_case() as session:
         read = read_offers(path, corridor.load(session).digits)
-        result = offers.import_offers(
-            session, read.records, _actor(), source=path.name, problems=read.problems
-        )
+        result = offers.import_offers(session, read, _actor(), source=path.name)
     _print_import(jsonable(result), as_json, "offers")
 
 

@@ -55,19 +55,31 @@ class OfferRecord:
 
 
 @dataclass(frozen=True)
-class OfferFile:
-    """The rows that are offers, and a problem for each thing wrong with the others."""
+class RejectedOffer:
+    """A row that is not an offer, with what is wrong with it.
 
-    records: tuple[OfferRecord, ...]
+    The marketplace still checks what it can of it (its firm, whether its id is
+    taken), so that one report names every problem of a file.
+    """
+
+    id: str
+    firm: str
+    file: str
+    line: int | None
     problems: tuple[Problem, ...]
+    content: tuple[object, ...]
+    """What the row says, a stand-in for each wrong field: two rows are told apart by it."""
+
+
+OfferRow = OfferRecord | RejectedOffer
+"""A row of an offers file: an offer, or what is wrong with it."""
 
 
 def parse_offer(
     fields: Mapping[str, str], digits: Mapping[str, int], file: str, line: int | None
-) -> tuple[OfferRecord | None, list[Problem]]:
-    """One offer from its fields as text (the columns' names as keys): the record, or
-    ``None`` and what is wrong.  ``digits`` holds the corridor's currencies and their
-    minor-unit digits."""
+) -> OfferRow:
+    """One offer from its fields as text (the columns' names as keys), or what is wrong
+    with them.  ``digits`` holds the corridor's currencies and their minor-unit digits."""
     problems: list[Problem] = []
 
     def problem(message: str, field: str) -> None:
@@ -106,13 +118,22 @@ def parse_offer(
         valid_until = date.fromisoformat(fields["valid_until"].strip())
     except ValueError:
         problem(f"{fields['valid_until']!r} is not a date", "valid_until")
+    firm, description = fields["firm"].strip(), fields["description"].strip()
     if problems:
-        return None, problems
-    record = OfferRecord(
+        content = (offer_id, firm, gives, description, str(quantity), unit, value, currency)
+        return RejectedOffer(
+            offer_id,
+            firm,
+            file,
+            line,
+            tuple(problems),
+            (*content, "|".join(wants), valid_until),
+        )
+    return OfferRecord(
         id=offer_id,
-        firm=fields["firm"].strip(),
+        firm=firm,
         gives_hs=gives,
-        description=fields["description"].strip(),
+        description=description,
         quantity=quantity,
         unit=unit,
         value=Amount(value, currency, digits[currency]),
@@ -121,25 +142,22 @@ def parse_offer(
         file=file,
         line=line,
     )
-    return record, []
 
 
-def read_offers(path: Path, digits: Mapping[str, int], *, data: bytes | None = None) -> OfferFile:
-    """The offers in the CSV file at ``path`` (``data``: its content, already read).
+def read_offers(
+    path: Path, digits: Mapping[str, int], *, data: bytes | None = None
+) -> tuple[OfferRow, ...]:
+    """The rows of the CSV file at ``path`` (``data``: its content, already read).
 
-    A file that is not a CSV of these columns raises ``InputError``; each row's own
-    problems come back beside the rows that are offers, so that the marketplace can
-    report them with its own, all at once.
+    A file that is not a CSV of these columns raises ``InputError``; a row that is
+    not an offer comes back as a ``RejectedOffer``, so that the marketplace reports
+    its problems with its own, all at once.
     """
     table = read_table(path, OFFER_COLUMNS, data=data)
     columns = [table.columns[name] for name in OFFER_COLUMNS]
-    records: list[OfferRecord] = []
-    problems: list[Problem] = []
-    for row, values in enumerate(zip(*columns, strict=True)):
-        record, wrong = parse_offer(
+    return tuple(
+        parse_offer(
             dict(zip(OFFER_COLUMNS, values, strict=True)), digits, table.path, table.line(row)
         )
-        if record is not None:
-            records.append(record)
-        problems.extend(wrong)
-    return OfferFile(tuple(records), tuple(problems))
+        for row, values in enumerate(zip(*columns, strict=True))
+    )

@@ -1,12 +1,13 @@
 """The barter marketplace: matching runs, and the proposals (rings) that bind.
 
-A matching run takes the open offers (``services.offers``), draws an arc from each offer to every
-offer whose wants its goods meet (where the corridor allows that direction and
-the receiver gets within the tolerance of what it gives), and finds the rings
-that exchange the most value (``domain.matching``).  Each ring is a proposal;
-it binds when every firm in it accepts.  Then each Pakistani firm in it trading
-across the border gets a barter application for its legs, and what the firms' goods differ by becomes
-obligations for the offset clearing.  A declined proposal frees its offers.
+A matching run takes the open offers (``services.offers``), draws an arc from
+each offer to every offer whose wants its goods meet (where the corridor allows
+that direction and the receiver gets within the tolerance of what it gives),
+and finds the rings that exchange the most value (``domain.matching``).  Each
+ring is a proposal; it binds when every firm in it accepts.  Then each Pakistani
+firm in it trading across the border gets a barter application for its legs,
+and what the firms' goods differ by becomes obligations for the offset
+clearing.  A declined proposal frees its offers.
 """
 
 from __future__ import annotations

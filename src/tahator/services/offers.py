@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tahator.domain.errors import Problem
 from tahator.domain.matching import OfferStatus
 from tahator.domain.money import Amount
-from tahator.io.offers import OfferRecord
+from tahator.io.offers import OfferRecord, OfferRow, RejectedOffer
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
@@ -54,60 +54,60 @@ class OfferView:
 
 
 def import_offers(
-    session: Session,
-    records: Sequence[OfferRecord],
-    actor: str,
-    *,
-    source: str,
-    problems: Sequence[Problem] = (),
+    session: Session, rows: Sequence[OfferRow], actor: str, *, source: str
 ) -> OffersImported:
     """Register the offers, all or none; importing them again changes nothing.
 
-    ``problems`` are those the reader found in the other rows of the same file
-    (``io.offers``): they are reported with the firms' and duplicates' problems
-    found here, all at once.  ``source`` names the file in the audit trail.
+    ``rows`` come from a reader (``io.offers``): a row it rejected is refused here
+    with the reader's problems and the marketplace's own (its firm, its id), so that
+    one report names them all.  ``source`` names the file in the audit trail.
     """
     found = Problems()
-    for problem in problems:
-        found.add(problem)
     firms = set(session.scalars(select(Firm.id)))
-    screening.ensure_screened(session, {r.firm for r in records}, actor)
+    screening.ensure_screened(session, {r.firm for r in rows}, actor)
     stopped = {f.id: f.screening for f in screening.stopped_firms(session)}
-    rows: dict[str, dict[str, Any]] = {}
-    for record in records:
-        if record.firm not in firms:
-            found.add(_problem(record, f"unknown firm {record.firm!r}", "firm"))
-        elif record.firm in stopped:
+    contents: dict[str, dict[str, Any] | tuple[object, ...]] = {}
+    for row in rows:
+        # A row's problems in the order of its fields: its id, its firm, the others.
+        said = row.problems if isinstance(row, RejectedOffer) else ()
+        for problem in said:
+            if problem.field == "id":
+                found.add(problem)
+        if row.firm not in firms:
+            found.add(_problem(row, f"unknown firm {row.firm!r}", "firm"))
+        elif row.firm in stopped:
             found.add(
                 _problem(
-                    record,
-                    f"firm {record.firm} is held by sanctions screening and cannot offer goods "
+                    row,
+                    f"firm {row.firm} is held by sanctions screening and cannot offer goods "
                     "until the clearing house's review of it is settled",
                     "firm",
                 )
             )
-        row = _row(record)
-        if rows.get(record.id, row) != row:
-            found.add(
-                _problem(record, f"offer {record.id!r} appears twice with different content", "id")
-            )
-        rows[record.id] = row
+        for problem in said:
+            if problem.field != "id":
+                found.add(problem)
+        content = row.content if isinstance(row, RejectedOffer) else _content(row)
+        if contents.get(row.id, content) != content:
+            found.add(_problem(row, f"offer {row.id!r} appears twice with different content", "id"))
+        contents[row.id] = content
     stored: dict[str, Offer] = {}
-    ids = list(rows)
+    ids = list(contents)
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start : start + 900]
         stored.update((o.id, o) for o in session.scalars(select(Offer).where(Offer.id.in_(chunk))))
-    for record in records:
-        offer = stored.get(record.id)
-        given = rows[record.id]
-        if offer is not None and not all(getattr(offer, k) == v for k, v in given.items()):
+    for row in rows:
+        offer, given = stored.get(row.id), contents[row.id]
+        if offer is not None and not (
+            isinstance(given, dict) and all(getattr(offer, k) == v for k, v in given.items())
+        ):
             found.add(
                 _problem(
-                    record, f"offer {offer.id!r} is already registered with different content", "id"
+                    row, f"offer {offer.id!r} is already registered with different content", "id"
                 )
             )
     found.raise_if_any()
-    new = [r for r in rows.values() if r["id"] not in stored]
+    new = [c for c in contents.values() if isinstance(c, dict) and c["id"] not in stored]
     created = now()
     insert_rows(
         session,
@@ -123,14 +123,14 @@ def import_offers(
             None,
             {"offers": [r["id"] for r in new]},
         )
-    return OffersImported(len(records), len(new), len(rows) - len(new))
+    return OffersImported(len(rows), len(new), len(contents) - len(new))
 
 
-def _problem(record: OfferRecord, message: str, field: str) -> Problem:
-    return Problem(message, record.file, record.line, field)
+def _problem(row: OfferRow, message: str, field: str) -> Problem:
+    return Problem(message, row.file, row.line, field)
 
 
-def _row(record: OfferRecord) -> dict[str, Any]:
+def _content(record: OfferRecord) -> dict[str, Any]:
     """The record as the ``offers`` table stores it."""
     return {
         "id": record.id,
