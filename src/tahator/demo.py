@@ -26,6 +26,10 @@ from sqlalchemy import Engine
 
 from tahator.domain.border import iran_national_code_check_digit
 from tahator.domain.corridor import iran_legal_id_check_digit
+from tahator.formatting import jsonable
+from tahator.io.firms import read_firms
+from tahator.io.obligations import read_obligations
+from tahator.io.tables import write_csv_atomically
 from tahator.services import (
     barter,
     border,
@@ -38,7 +42,6 @@ from tahator.services import (
     stats,
 )
 from tahator.services.policy import load_policy
-from tahator.services.tables import write_csv_atomically
 from tahator.store import migrate
 from tahator.store.database import transaction
 
@@ -217,9 +220,15 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
         for country, amount in CREDIT_LINES.items():
             corridor.set_credit_line(session, country, amount)
     with transaction(engine) as session:
-        imported_firms = firms.import_firms(session, firms_path, DEMO_ACTOR)
+        read = read_firms(firms_path)
+        imported_firms = firms.import_firms(
+            session, read.records, DEMO_ACTOR, source=read.source, problems=read.problems
+        )
     with transaction(engine) as session:
-        imported_obligations = obligations.import_obligations(session, obligations_path, DEMO_ACTOR)
+        rows = read_obligations(obligations_path, corridor.load(session).digits)
+        imported_obligations = obligations.import_obligations(
+            session, rows.records, DEMO_ACTOR, source=rows.source, problems=rows.problems
+        )
     barter_summary = run_barter(engine, folder)
     market_summary = run_market(engine, folder, firms_)
     with transaction(engine) as session:  # a binding ring adds applications
@@ -228,7 +237,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
         run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
     with transaction(engine) as session:
         breaks = ledger.verify(session)
-    imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
+    imported = {"firms": jsonable(imported_firms), "obligations": jsonable(imported_obligations)}
     trade = border_demo(engine, folder)
     screened = screening_demo(engine, folder)
     return DemoRun(
@@ -268,7 +277,10 @@ def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) ->
     )
     with transaction(engine) as session:
         imported = screening.import_list(session, "un", source, DEMO_ACTOR)
-        firms.import_firms(session, path, DEMO_ACTOR)
+        read = read_firms(path)
+        firms.import_firms(
+            session, read.records, DEMO_ACTOR, source=read.source, problems=read.problems
+        )
         queue = screening.queue(session)
     return {
         "list": imported["list"],

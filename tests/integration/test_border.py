@@ -14,11 +14,11 @@ from sqlalchemy import Engine, func, select
 
 from tahator.domain.border import Quota
 from tahator.domain.errors import InputError
-from tahator.services import audit, border, clearing, obligations, stats
+from tahator.services import audit, border, clearing, stats
 from tahator.services.border import QuotaExceededError
 from tahator.store.database import transaction
 from tahator.store.schema import BorderResident, BorderSale, TradeStatistic
-from tests.integration.conftest import obligations_file
+from tests.integration.conftest import import_obligations_file, obligations_file
 from tests.integration.test_barter import LPG, application, apply, authorize, declare, house
 
 __all__ = ["house"]  # the barter tests' firms, as a fixture here too
@@ -318,7 +318,7 @@ def test_the_target_report_matches_the_stored_data(house: Engine, tmp_path: Path
         [("A", "PK-1", "IR-1", "100.00", "USD"), ("B", "IR-1", "PK-1", "60.00", "USD")],
     )
     with transaction(engine) as session:
-        obligations.import_obligations(session, source, "test")
+        import_obligations_file(session, source, "test")
     with transaction(engine) as session:
         clearing.run_clearing(session, "test", date(2026, 10, 20))
     with transaction(engine) as session:

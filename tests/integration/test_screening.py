@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from tahator.domain.errors import InputError
+from tahator.formatting import jsonable
 from tahator.services import barter, firms, market, obligations, screening
 from tahator.services.policy import load_policy
 from tahator.store.database import transaction
@@ -25,6 +26,7 @@ from tahator.store.schema import (
     SanctionsList,
     ScreeningHit,
 )
+from tests.integration.conftest import import_firms_file, import_obligations_file
 from tests.integration.test_barter import application
 from tests.unit.test_screening import BILLION_LAUGHS, SAMPLE
 
@@ -68,7 +70,7 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
         ],
     )
     with transaction(engine) as session:
-        result = firms.import_firms(session, path, "test")
+        result = import_firms_file(session, path, "test")
     assert result.blocked == ()  # no list yet
     return engine
 
@@ -156,7 +158,7 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
         "INV-2,PK-1,IR-1,100.00,USD,2026-06-30\n"
     )
     with transaction(house) as session, pytest.raises(InputError) as refused:
-        obligations.import_obligations(session, invoices, "test")
+        import_obligations_file(session, invoices, "test")
     assert [str(p) for p in refused.value.problems] == [
         f"{invoices}:3: creditor: firm IR-1 is held by sanctions screening and cannot take on "
         "obligations until the clearing house's review of it is settled"
@@ -232,9 +234,9 @@ def test_registration_and_consortia_screen_their_firms(house: Engine, tmp_path: 
         [("PK-9", "Kaveh Cutting Tools (Pvt) Ltd", "PK", 9), ("PK-8", "Sialkot Sports", "PK", 8)],
     )
     with transaction(house) as session:
-        result = firms.import_firms(session, path, "test")
+        result = import_firms_file(session, path, "test")
     assert result.blocked == ("PK-9",)
-    assert result.as_dict()["blocked"] == ["PK-9"]
+    assert jsonable(result)["blocked"] == ["PK-9"]
     with transaction(house) as session, pytest.raises(InputError, match=r"PK-9.*held"):
         firms.create_consortium(session, "C-9", "Cutters", "PK-1", ["PK-9"], "test")
     with transaction(house) as session:
@@ -345,7 +347,7 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
     from tests.integration.test_market import DAY, HEADER, RING, import_offer_file
 
     with transaction(engine) as session:
-        firms.import_firms(
+        import_firms_file(
             session,
             firms_file(tmp_path / "f.csv", {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR"}),
             "test",

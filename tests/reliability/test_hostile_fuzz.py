@@ -19,13 +19,16 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
+from tahator.io import firms as io_firms
+from tahator.io import obligations as io_obligations
+from tahator.io import tables
 from tahator.io.offers import OFFER_COLUMNS, read_offers
-from tahator.services import barter, corridor, firms, obligations, offers, tables
+from tahator.services import barter, corridor, offers
 from tahator.store import migrate
 from tahator.store.database import make_engine, reading, transaction
 from tahator.store.schema import AuditRecord, Firm, JournalLine, Obligation, Offer
 from tests.conftest import Cli, write
-from tests.integration.conftest import firms_file
+from tests.integration.conftest import firms_file, import_firms_file, import_obligations_file
 from tests.integration.test_barter import application as valid_application
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR", "IR-2": "IR"}
@@ -78,20 +81,20 @@ FIELD = st.one_of(
 )
 
 
-def import_offers(session: Session, path: Path, actor: str, data: bytes) -> object:
+def import_offers(session: Session, path: Path, actor: str, *, data: bytes) -> object:
     """Read the offers file, then register its offers."""
     read = read_offers(path, corridor.load(session).digits, data=data)
     return offers.import_offers(session, read, actor, source=path.name)
 
 
 HEADERS = {
-    "firms": [*firms.FIRM_COLUMNS, *firms.FIRM_OPTIONAL],
-    "obligations": list(obligations.OBLIGATION_COLUMNS),
+    "firms": [*io_firms.FIRM_COLUMNS, *io_firms.FIRM_OPTIONAL],
+    "obligations": list(io_obligations.OBLIGATION_COLUMNS),
     "offers": list(OFFER_COLUMNS),
 }
 IMPORTERS: dict[str, Callable[..., Any]] = {
-    "firms": firms.import_firms,
-    "obligations": obligations.import_obligations,
+    "firms": import_firms_file,
+    "obligations": import_obligations_file,
     "offers": import_offers,
 }
 
@@ -128,7 +131,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     migrate.upgrade(engine)
     with transaction(engine) as session:
         corridor.seed(session)
-        firms.import_firms(session, firms_file(folder / "firms.csv", FIRMS), "test")
+        import_firms_file(session, firms_file(folder / "firms.csv", FIRMS), "test")
     yield engine
     engine.dispose()
 

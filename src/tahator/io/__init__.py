@@ -1,1 +1,1 @@
-"""File formats at the edge: readers return typed records and FILE:LINE problems."""
+"""File formats at the edge: readers return typed records and problems; writers take results."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.matching import FloatArray, IntArray
-from tahator.services.tables import Problems
+from tahator.io.tables import Problems
 
 
 @dataclass(frozen=True)

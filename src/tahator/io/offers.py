@@ -18,7 +18,7 @@ from tahator.domain.barter import MAX_UNIT, parse_quantity
 from tahator.domain.errors import Problem
 from tahator.domain.matching import is_hs
 from tahator.domain.money import Amount, parse_amount
-from tahator.services.tables import read_table
+from tahator.io.tables import read_table
 
 OFFER_COLUMNS = (
     "id",

@@ -20,10 +20,10 @@ from tahator.domain.errors import Problem
 from tahator.domain.matching import OfferStatus
 from tahator.domain.money import Amount
 from tahator.io.offers import OfferRecord, OfferRow, RejectedOffer
+from tahator.io.tables import Problems
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
-from tahator.services.tables import Problems
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, Offer
 

@@ -32,9 +32,9 @@ from tahator.domain.screening import (
     build_index,
     screen,
 )
+from tahator.io.tables import Problems, read_table
 from tahator.services import audit
 from tahator.services.common import now
-from tahator.services.tables import Problems, read_table
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import (
     Firm,

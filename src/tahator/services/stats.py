@@ -37,10 +37,10 @@ from tahator.domain.target import (
 )
 from tahator.domain.target import monthly_series as compute_series
 from tahator.domain.target import target_status as compute_status
+from tahator.io.tables import Problems, Table, atomic_output, read_table, write_csv
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
-from tahator.services.tables import Problems, Table, atomic_output, read_table, write_csv
 from tahator.store.schema import (
     BorderSale,
     ClearingRun,

@@ -195,7 +195,7 @@ def percent(value: object) -> str:
 
 
 templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
-templates.env.filters["amount"] = formatting.amount  # an Amount as "1234.50"
+templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
 
 # --- errors as pages -----------------------------------------------------------------
