@@ -52,6 +52,8 @@ PAYMENT_DAYS = 30
 
 @dataclass(frozen=True)
 class MatchingRunView:
+    """A matching run: what it searched, the rings it proposed and what they exchange."""
+
     run_id: int
     as_of: date
     cap: int
@@ -86,6 +88,8 @@ class LegView:
 
 @dataclass(frozen=True)
 class ProposalView:
+    """A proposed ring, leg by leg, with each firm's answer."""
+
     id: int
     run_id: int
     state: ProposalStatus

@@ -39,6 +39,8 @@ class OffersImported:
 
 @dataclass(frozen=True)
 class OfferView:
+    """An offer on the marketplace and where it stands."""
+
     id: str
     firm: str
     gives_hs: str
