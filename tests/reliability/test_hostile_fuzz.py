@@ -226,6 +226,7 @@ def list_files(draw: st.DrawFn) -> bytes:
 def test_fuzzed_sanctions_lists_import_or_fail_clearly_and_a_failure_writes_nothing(
     engine: Engine,
 ) -> None:
+    from tahator.io.un_list import read_list
     from tahator.services import screening
     from tahator.store.schema import SanctionsEntry, SanctionsList
 
@@ -246,7 +247,8 @@ def test_fuzzed_sanctions_lists_import_or_fail_clearly_and_a_failure_writes_noth
         problems = None
         try:
             with transaction(engine) as session:
-                screening.import_list(session, "un", Path("list.xml"), "fuzz", data=data)
+                parsed = read_list("un", Path("list.xml"), data=data)
+                screening.import_list(session, parsed, "fuzz")
         except InputError as error:  # any other exception fails the test
             problems = error.problems
         outcomes["imported" if problems is None else "refused"] += 1

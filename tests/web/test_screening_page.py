@@ -46,7 +46,7 @@ def test_an_operator_imports_a_list_and_decides_a_hit_in_the_browser(house: Hous
             f"{LOOK_ALIKE['id']},{LOOK_ALIKE['name']},IR,{LOOK_ALIKE['tax_id']}\n"
         ).encode()
         import_firms_file(session, Path("f.csv"), "test", data=data)
-        assert [f["firm"] for f in screening.queue(session)] == ["IR-9"]
+        assert [f.firm for f in screening.queue(session)] == ["IR-9"]
     queue = operator.get("/screening")
     assert "IR-9" in queue.text
     assert "False positive" in queue.text

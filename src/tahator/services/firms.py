@@ -140,7 +140,7 @@ def import_firms(
         )
     # Registration screens every new firm: a hit blocks it until an operator decides.
     screened = screening.screen_firms(session, [r.id for r in new], actor)
-    blocked = tuple(f["firm"] for f in screened["newly_blocked"])
+    blocked = tuple(f.firm for f in screened.newly_blocked)
     return ImportResult(len(records), len(new), len(firms) - len(new), blocked)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from tahator import formatting
 from tahator.api.deps import engine_of
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
@@ -53,21 +55,22 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
     except TahatorError as error:
         report, context["target_error"] = None, str(error)
     if report is not None:
-        series = report["series"]
-        year = report["status"]["target_year"]
-        this_year = str(today.year)
-        context["target"] = report["status"]
-        context["series"] = series
+        status, this_year = report.status, str(today.year)
+        context["target"] = status
+        context["series"] = report.series
         context["year"] = this_year
         context["year_total"] = sum(
-            (Decimal(r["total"]) for r in series if r["month"].startswith(this_year)), Decimal(0)
+            (r.total for r in report.series if r.month.startswith(this_year)),
+            replace(status.target, minor=0),
         )
-        context["chart"] = {
-            "series": series,
-            "target_path": report["target_path"],
-            "unit": report["status"]["unit_of_account"],
-            "target_year": year,
-        }
+        context["chart"] = formatting.jsonable(
+            {
+                "series": report.series,
+                "target_path": report.target_path,
+                "unit": status.unit_of_account,
+                "target_year": status.target_year,
+            }
+        )
     if principal.role in ("operator", "bank", "auditor"):
         context["imbalance"] = [
             r for r in ledger.balance_rows(session) if r["account"].startswith("interaccount:")
