@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 
 from tahator.domain.border import iran_national_code_check_digit
 from tahator.domain.corridor import iran_legal_id_check_digit
+from tahator.formatting import jsonable
 from tahator.services import (
     barter,
     border,
@@ -225,9 +226,9 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     with transaction(engine) as session:  # a binding ring adds applications
         barter_summary["states"] = _states(barter.list_authorizations(session))
     with transaction(engine) as session:
-        run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
+        run = jsonable(clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23)))
     with transaction(engine) as session:
-        breaks = ledger.verify(session)
+        breaks = list(ledger.verify(session).breaks)
     imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
     trade = border_demo(engine, folder)
     screened = screening_demo(engine, folder)

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from tahator import formatting
 from tahator.api.deps import SESSION_COOKIE, engine_of
 from tahator.services import users
 from tahator.services.users import Principal
@@ -167,7 +168,8 @@ def day(value: object) -> Markup:
     text = _day(value)
     if text == "—":
         return Markup(text)
-    return Markup('<time datetime="{}">{}</time>').format(str(value), text)
+    stamp = value.isoformat() if isinstance(value, date) else str(value)
+    return Markup('<time datetime="{}">{}</time>').format(stamp, text)
 
 
 def _day(value: object) -> str:
@@ -194,6 +196,7 @@ def percent(value: object) -> str:
 
 
 templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
+templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
 
 # --- errors as pages -----------------------------------------------------------------
