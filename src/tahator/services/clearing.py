@@ -335,8 +335,8 @@ def _carried_over(
     if latest is not None:
         rows = session.execute(
             select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
-        ).tuples()
-        carried = dict(rows.all())
+        )
+        carried = {str(firm): int(amount) for firm, amount in rows}
     return {c: opening.get(c, 0) for c in countries}, carried
 
 
@@ -514,7 +514,7 @@ def setoff_notices(session: Session, run_id: int, firm: str | None = None) -> li
     if firm is not None:
         query = query.where((Obligation.debtor == firm) | (Obligation.creditor == firm))
     views = []
-    for n, o in session.execute(query).tuples():
+    for n, o in session.execute(query):
         currency = o.currency
         scale = corridor.digits[currency]
         views.append(
