@@ -9,7 +9,7 @@ import pytest
 
 from tahator.domain.corridor import Rate
 from tahator.domain.errors import AmountOverflowError
-from tahator.domain.ledger import EntryKind, Posting
+from tahator.domain.ledger import Entry, EntryKind, Posting
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import (
     Notice,
@@ -59,9 +59,9 @@ def inputs(
     )
 
 
-def postings(plan_entry: object) -> dict[tuple[str, str], int]:
-    assert plan_entry is not None
-    return {(p.account, p.currency): p.amount for p in plan_entry.postings}  # type: ignore[attr-defined]
+def postings(entry: Entry | None) -> dict[tuple[str, str], int]:
+    assert entry is not None
+    return {(p.account, p.currency): p.amount for p in entry.postings}
 
 
 def test_a_three_firm_cycle_is_set_off_in_full() -> None:
@@ -117,7 +117,8 @@ def test_the_memos_name_the_run() -> None:
     assert setoffs.memo == "set-offs of clearing run 7"
     assert novations is not None
     assert novations.memo == "cross-border remainders of clearing run 7 to the clearing accounts"
-    assert novations.postings == plan.novations.postings  # type: ignore[union-attr]
+    assert plan.novations is not None
+    assert novations.postings == plan.novations.postings
 
 
 def test_a_cross_border_remainder_goes_to_the_clearing_accounts() -> None:
