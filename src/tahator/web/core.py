@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tahator import formatting
 from tahator.api.deps import SESSION_COOKIE, engine_of
+from tahator.domain.money import Amount
 from tahator.services import users
 from tahator.services.users import Principal
 from tahator.store.database import reading
@@ -141,6 +142,8 @@ def render(
 
 def money(value: object, currency: str = "") -> str:
     """``1234567.5`` → ``1,234,567.50 USD``: thousands separators, the currency named."""
+    if isinstance(value, Amount):
+        value = formatting.amount(value)
     if value is None or value == "":
         return "—"
     try:
