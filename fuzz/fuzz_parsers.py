@@ -29,15 +29,16 @@ import atheris
 with atheris.instrument_imports(include=["tahator"]):
     from tahator.domain.errors import InputError
     from tahator.io import firms, obligations
+    from tahator.io.offers import OFFER_COLUMNS
     from tahator.io.tables import read_table
     from tahator.io.un_list import parse_un
-    from tahator.services import barter, market
+    from tahator.services import barter
 
 DIGITS = {"USD": 2, "PKR": 2, "IRR": 0, "AFN": 2, "RUB": 2}
 TABLES = [
     ([*firms.FIRM_COLUMNS], [*firms.FIRM_OPTIONAL]),
     ([*obligations.OBLIGATION_COLUMNS], []),
-    ([*market.OFFER_COLUMNS], []),
+    ([*OFFER_COLUMNS], []),
 ]
 _scratch = Path(tempfile.mkdtemp(prefix="tahator-fuzz-")) / "application.json"
 

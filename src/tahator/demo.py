@@ -301,35 +301,36 @@ def run_market(engine: Engine, folder: Path, firms_: tuple[DemoFirm, ...]) -> di
 
     Like the barter story, it runs once per database.
     """
+    from tahator.formatting import jsonable
+    from tahator.io.offers import OFFER_COLUMNS, read_offers
+    from tahator.services import offers
+
     policy = load_policy()
     rows = build_market(firms_, 400)
     path = folder / "offers.csv"
-    write_csv_atomically(
-        path, market.OFFER_COLUMNS, [[r[c] for r in rows] for c in market.OFFER_COLUMNS]
-    )
+    write_csv_atomically(path, OFFER_COLUMNS, [[r[c] for r in rows] for c in OFFER_COLUMNS])
     with transaction(engine) as session:
-        imported = market.import_offers(session, path, DEMO_ACTOR)
+        read = read_offers(path, corridor.load(session).digits)
+        imported = offers.import_offers(session, read, DEMO_ACTOR, source=path.name)
         first_time = not market.list_proposals(session)
     if first_time:
         with transaction(engine) as session:
             run = market.match(session, policy, DEMO_ACTOR, as_of=MARKET_DAY, cap=3)
-        proposals = run["proposals"]
+        proposals = run.proposals
         if proposals:  # the best ring binds: every firm accepts
             with transaction(engine) as session:
-                legs = market.show_proposal(session, proposals[0])["legs"]
+                legs = market.show_proposal(session, proposals[0]).legs
             for leg in legs:
                 with transaction(engine) as session:
-                    market.accept(
-                        session, policy, proposals[0], leg["firm"], MARKET_DAY, DEMO_ACTOR
-                    )
+                    market.accept(session, policy, proposals[0], leg.firm, MARKET_DAY, DEMO_ACTOR)
         if len(proposals) > 1:  # one firm of the next turns it down
             with transaction(engine) as session:
-                firm = market.show_proposal(session, proposals[1])["legs"][0]["firm"]
+                firm = market.show_proposal(session, proposals[1]).legs[0].firm
                 market.decline(session, proposals[1], firm, MARKET_DAY, DEMO_ACTOR)
     with transaction(engine) as session:
-        states = _states(market.list_proposals(session))
+        states = _states(jsonable(market.list_proposals(session)))
         first_run = market.matching_run_view(session, 1)
-    return {"offers": imported, "run": first_run, "proposals": states}
+    return {"offers": jsonable(imported), "run": jsonable(first_run), "proposals": states}
 
 
 def _states(rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -162,13 +162,15 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
         f"{invoices}:3: creditor: firm IR-1 is held by sanctions screening and cannot take on "
         "obligations until the clearing house's review of it is settled"
     ]
+    from tests.integration.test_market import import_offer_file
+
     offers = tmp_path / "offers.csv"
     offers.write_text(
         "id,firm,gives_hs,description,quantity,unit,value,currency,wants_hs,valid_until\n"
         "O-1,IR-1,72081000,Steel,10,t,1000.00,USD,1006,2026-12-31\n"
     )
     with transaction(house) as session, pytest.raises(InputError, match=r":2: firm: firm IR-1"):
-        market.import_offers(session, offers, "test")
+        import_offer_file(session, offers, "test")
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(Authorization)) == 0
         assert session.scalar(select(func.count()).select_from(Obligation)) == 0
@@ -341,7 +343,7 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
     engine: Engine, tmp_path: Path
 ) -> None:
     from tests.integration.conftest import firms_file
-    from tests.integration.test_market import DAY, HEADER, RING
+    from tests.integration.test_market import DAY, HEADER, RING, import_offer_file
 
     with transaction(engine) as session:
         import_firms_file(
@@ -351,8 +353,8 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
         )
     (tmp_path / "offers.csv").write_text(HEADER + RING)
     with transaction(engine) as session:
-        market.import_offers(session, tmp_path / "offers.csv", "trader")
-        proposal = market.match(session, POLICY, "op", as_of=DAY)["proposals"][0]
+        import_offer_file(session, tmp_path / "offers.csv", "trader")
+        proposal = market.match(session, POLICY, "op", as_of=DAY).proposals[0]
     with transaction(engine) as session:  # the next list puts IR-1 in the queue
         session.get(Firm, "IR-1").screening = "blocked"
     with transaction(engine) as session, pytest.raises(InputError, match="firm IR-1"):
@@ -360,5 +362,5 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
     with transaction(engine) as session:
         market.decline(session, proposal, "PK-1", DAY, "t")  # declining is still possible
         again = market.match(session, POLICY, "op", as_of=DAY)
-    assert again["rings"] == 0
-    assert again["offers"] == 2  # IR-1's offer is left out
+    assert again.rings == 0
+    assert again.offers == 2  # IR-1's offer is left out

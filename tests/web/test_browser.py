@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tahator.io.comtrade import read_comtrade
-from tahator.services import barter, corridor, market, stats, users
+from tahator.io.offers import read_offers
+from tahator.services import barter, corridor, market, offers, stats, users
 from tahator.services.clearing import business_today
 from tahator.services.policy import load_policy
 from tahator.store import migrate
@@ -111,9 +112,10 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             barter.authorize(
                 session, policy, other["id"], business_today() - timedelta(days=100), "test"
             )
-            market.import_offers(session, Path("offers.csv"), "test", data=(HEADER + RING).encode())
+            read = read_offers(Path("offers.csv"), digits, data=(HEADER + RING).encode())
+            offers.import_offers(session, read, "test", source="offers.csv")
             run = market.match(session, policy, "test", as_of=DAY, cap=3)
-    return engine, {"application": submitted["id"], "proposal": run["proposals"][0]}
+    return engine, {"application": submitted["id"], "proposal": run.proposals[0]}
 
 
 @pytest.fixture(scope="module")

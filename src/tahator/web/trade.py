@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tahator.api.deps import engine_of, policy_of
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.target_report import render_target_report
-from tahator.services import barter, border, clearing, market, stats
+from tahator.services import barter, border, clearing, market, offers, stats
 from tahator.services import corridor as corridors
 from tahator.services.users import Principal
 from tahator.store.database import transaction
@@ -293,7 +293,7 @@ def _market_page(
         "market.html",
         principal,
         status=status,
-        offers=market.list_offers(session, None, firm)[:500],
+        offers=offers.list_offers(session, None, firm)[:500],
         proposals=list(reversed(market.list_proposals(session, None, firm)))[:200],
         today=clearing.business_today(),
         **extra,
@@ -341,9 +341,7 @@ def run_matching(
             errors[""] = [str(error)]
     if errors:
         return _market_page(request, principal, session, status=422, errors=errors, form=values)
-    return RedirectResponse(
-        f"/market?run={result['run_id']}&rings={result['rings']}", status_code=303
-    )
+    return RedirectResponse(f"/market?run={result.run_id}&rings={result.rings}", status_code=303)
 
 
 @router.get("/market/proposals/{proposal_id:int}", response_class=HTMLResponse)
@@ -355,7 +353,7 @@ def proposal_page(
     view = market.show_proposal(session, proposal_id)
     hide_unless(
         principal,
-        principal.firm in {leg["firm"] for leg in view["legs"]},
+        principal.firm in {leg.firm for leg in view.legs},
         f"proposal {proposal_id}",
     )
     return render(request, "proposal.html", principal, p=view)
@@ -373,9 +371,7 @@ def answer(
         raise PageError(404, f"no proposal {proposal_id}")
     with transaction(engine_of(request)) as writer:
         view = market.show_proposal(writer, proposal_id)
-        hide_unless(
-            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id}"
-        )
+        hide_unless(principal, firm in {leg.firm for leg in view.legs}, f"proposal {proposal_id}")
         today = clearing.business_today()
         if answer == "accept":
             market.accept(writer, policy_of(request), proposal_id, firm, today, principal.actor)
