@@ -239,9 +239,9 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     with transaction(engine) as session:  # a binding ring adds applications
         barter_summary["states"] = _states(jsonable(barter.list_authorizations(session)))
     with transaction(engine) as session:
-        run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
+        run = jsonable(clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23)))
     with transaction(engine) as session:
-        breaks = ledger.verify(session)
+        breaks = list(ledger.verify(session).breaks)
     imported = {"firms": jsonable(imported_firms), "obligations": jsonable(imported_obligations)}
     trade = border_demo(engine, folder)
     screened = screening_demo(engine, folder)

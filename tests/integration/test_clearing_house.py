@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 
 from tahator.domain.clearing import max_setoff
 from tahator.domain.errors import InputError
-from tahator.formatting import jsonable
+from tahator.formatting import amount, jsonable
 from tahator.services import clearing, corridor, ledger, obligations, settlement
 from tahator.store.database import transaction
 from tahator.store.schema import ClearingRun, Firm, JournalLine, Obligation
@@ -35,7 +35,7 @@ def count(engine: Engine, table: type) -> int:
 
 def verified(engine: Engine) -> list[str]:
     with transaction(engine) as session:
-        return ledger.verify(session)
+        return list(ledger.verify(session).breaks)
 
 
 @pytest.fixture
@@ -131,15 +131,15 @@ def test_a_run_clears_exactly_what_the_stateless_engine_clears(
         np.array([index[c] for _, _, c, _, _ in rows]),
         np.array(cents),
     )
-    assert summary["status"] == "completed"
-    assert summary["obligations"] == 300
-    assert int(summary["cleared"].replace(".", "")) == expected.cleared
-    assert int(summary["total"].replace(".", "")) == sum(cents)
+    assert summary.status == "completed"
+    assert summary.obligations == 300
+    assert summary.cleared.minor == expected.cleared
+    assert summary.total.minor == sum(cents)
     assert verified(registered) == []
 
     with transaction(registered) as session:
         second = clearing.run_clearing(session, "test", AS_OF)
-    assert second["cleared"] == "0.00"  # nothing more can be set off
+    assert amount(second.cleared) == "0.00"  # nothing more can be set off
     assert verified(registered) == []
 
 
@@ -155,8 +155,8 @@ def test_other_currencies_convert_at_the_run_rates(registered: Engine, tmp_path:
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
         summary = clearing.run_clearing(session, "test", AS_OF)
-    assert summary["total"] == "260.00"
-    assert summary["cleared"] == "180.00"  # the ring PK-1 → PK-2 → IR-1 → PK-1, 60 each
+    assert amount(summary.total) == "260.00"
+    assert amount(summary.cleared) == "180.00"  # the ring PK-1 → PK-2 → IR-1 → PK-1, 60 each
     with transaction(registered) as session:
         listed = {o["id"]: o for o in jsonable(obligations.list_obligations(session))}
     assert listed["X1"]["remaining"] == "11200.00"  # 28,000 − 60 × 280
@@ -179,29 +179,30 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
         summary = clearing.run_clearing(session, "test", AS_OF)
-    accounts = {a["country"]: a for a in summary["settlement"]["accounts"]}
-    assert accounts["IR"]["paid_out"] == "150.00"  # 100 collected + 50 credit line
-    assert accounts["IR"]["unpaid"] == "150.00"
-    assert summary["settlement"]["imbalances"] == [
+    assert summary.settlement is not None
+    accounts = {a.country: a for a in summary.settlement.accounts}
+    assert amount(accounts["IR"].paid_out) == "150.00"  # 100 collected + 50 credit line
+    assert amount(accounts["IR"].unpaid) == "150.00"
+    assert jsonable(summary.settlement.imbalances) == [
         {"debtor_country": "PK", "creditor_country": "IR", "amount": "200.00"}
     ]
     with transaction(registered) as session:
         pending = settlement.list_instructions(session, status="pending")
-    assert {(i["firm"], i["kind"], i["amount"]) for i in pending} == {
+    assert {(i.firm, i.kind, amount(i.amount)) for i in pending} == {
         ("PK-1", "collection", "300.00"),
         ("IR-2", "collection", "100.00"),
         ("PK-2", "payout", "100.00"),
         ("IR-1", "payout", "150.00"),
     }
-    payout = next(i for i in pending if i["firm"] == "IR-1")
-    assert payout["local_currency"] == "IRR"
-    assert payout["local_amount"] == "165000000.00"  # 150 × 1,100,000 rials
+    payout = next(i for i in pending if i.firm == "IR-1")
+    assert payout.local_currency == "IRR"
+    assert amount(payout.local_amount) == "165000000.00"  # 150 × 1,100,000 rials
     for instruction in pending:
         with transaction(registered) as session:
-            settlement.confirm(session, instruction["id"], "bank:test")
+            settlement.confirm(session, instruction.id, "bank:test")
         assert verified(registered) == []
     with transaction(registered) as session, pytest.raises(InputError, match="already confirmed"):
-        settlement.confirm(session, pending[0]["id"], "bank:test")
+        settlement.confirm(session, pending[0].id, "bank:test")
 
     # Next period Iran exports 120 more: IR-1's unpaid 150 is carried and paid first
     # from what Iran's account now collects.
@@ -211,8 +212,8 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
     with transaction(registered) as session:
         summary = clearing.run_clearing(session, "test", AS_OF)
     with transaction(registered) as session:
-        new = [i for i in settlement.list_instructions(session) if i["run_id"] == summary["run_id"]]
-    amounts = {(i["firm"], i["kind"]): (i["owed"], i["amount"]) for i in new}
+        new = [i for i in settlement.list_instructions(session) if i.run_id == summary.run_id]
+    amounts = {(i.firm, i.kind): (amount(i.owed), amount(i.amount)) for i in new}
     assert amounts[("IR-3", "collection")] == ("120.00", "120.00")
     # Iran's account held −50 (its credit line was drawn) and collects 120: it may pay
     # out 120 − 50 + 50 = 120 of IR-1's carried 150.
@@ -235,7 +236,7 @@ def test_two_runs_at_once_one_waits_for_the_other(registered: Engine, tmp_path: 
     rows = [("C1", "PK-1", "IR-1", "10.00", "USD"), ("C2", "IR-1", "PK-1", "10.00", "USD")]
     with transaction(registered) as session:
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
-    results: list[dict] = []
+    results: list[clearing.RunSummary] = []
     errors: list[BaseException] = []
 
     def run() -> None:
@@ -251,7 +252,7 @@ def test_two_runs_at_once_one_waits_for_the_other(registered: Engine, tmp_path: 
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sorted(r["cleared"] for r in results) == ["0.00", "20.00"]  # never cleared twice
+    assert sorted(amount(r.cleared) for r in results) == ["0.00", "20.00"]  # never cleared twice
     assert count(registered, ClearingRun) == 2
     assert verified(registered) == []
 

@@ -83,7 +83,7 @@ def census(url: str) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         with reading(engine) as session:
-            breaks = ledger.verify(session)
+            breaks = list(ledger.verify(session).breaks)
             records, broken = audit.verify(session)
 
             def count(*where: Any, of: Any = Obligation) -> int:

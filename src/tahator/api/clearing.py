@@ -22,6 +22,7 @@ from tahator.api.deps import (
     write,
 )
 from tahator.api.problems import ApiError
+from tahator.formatting import jsonable
 from tahator.services import clearing, ledger, settlement
 from tahator.services.users import Principal
 
@@ -105,7 +106,7 @@ def start_run(request: Request, body: RunIn, principal: Operator) -> JSONRespons
     """Run a clearing run: the largest set-off, then settlement through the clearing accounts."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 201, clearing.run_clearing(session, principal.actor, body.as_of)
+        return 201, jsonable(clearing.run_clearing(session, principal.actor, body.as_of))
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -115,13 +116,16 @@ def list_runs(
     session: Reader, principal: AnyReader, cursor: Cursor = None, limit: Limit = 100
 ) -> dict[str, Any]:
     """Clearing runs, oldest first."""
-    return page(clearing.list_runs(session), cursor, limit, key="run_id")
+    return page(jsonable(clearing.list_runs(session)), cursor, limit, key="run_id")
 
 
 @router.get("/clearing/runs/{run_id:int}")
 def show_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A run's totals, positions and instructions; a trader sees its own firm's part."""
-    return clearing.show_run(session, run_id, firm_scope(principal, None))
+    document: dict[str, Any] = jsonable(
+        clearing.show_run(session, run_id, firm_scope(principal, None))
+    )
+    return document
 
 
 @router.get("/clearing/runs/{run_id:int}/notices", response_model=NoticePage)
@@ -135,7 +139,7 @@ def notices(
 ) -> dict[str, Any]:
     """Set-off notices: what the run set off of each obligation."""
     rows = clearing.setoff_notices(session, run_id, firm_scope(principal, firm))
-    return page(rows, cursor, limit, key="obligation")
+    return page(jsonable(rows), cursor, limit, key="obligation")
 
 
 @router.get("/settlement/instructions", response_model=InstructionPage)
@@ -153,8 +157,8 @@ def instructions(
         raise ApiError(403, "a customs officer may not do this")
     rows = settlement.list_instructions(session, status, firm_scope(principal, firm))
     if run_id is not None:
-        rows = [r for r in rows if r["run_id"] == run_id]
-    return page(rows, cursor, limit)
+        rows = [r for r in rows if r.run_id == run_id]
+    return page(jsonable(rows), cursor, limit)
 
 
 @router.post("/settlement/instructions/{instruction_id:int}/confirm", response_model=Instruction)
@@ -162,7 +166,7 @@ def confirm(request: Request, instruction_id: Id, principal: Bank) -> JSONRespon
     """A bank confirms that a collection or payout was made."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, settlement.confirm(session, instruction_id, principal.actor)
+        return 200, jsonable(settlement.confirm(session, instruction_id, principal.actor))
 
     return write(request, principal, None, work)
 
@@ -183,9 +187,9 @@ def balances(
     """Ledger accounts' balances per currency (sums of journal lines), by account;
     ``prefix`` keeps e.g. ``clearing:`` or ``interaccount:``."""
     rows = [
-        row | {"key": f"{row['account']} {row['currency']}"}
+        jsonable(row) | {"key": f"{row.account} {row.currency}"}
         for row in ledger.balance_rows(session)
-        if prefix is None or row["account"].startswith(prefix)
+        if prefix is None or row.account.startswith(prefix)
     ]
     return page(rows, cursor, limit, key="key")
 
@@ -193,5 +197,5 @@ def balances(
 @router.get("/ledger/verify", response_model=Verification)
 def verify(session: Reader, principal: LedgerReader) -> dict[str, Any]:
     """Check the ledger's invariants; each break named."""
-    breaks = ledger.verify(session)
-    return {"ok": not breaks, "breaks": breaks}
+    document: dict[str, Any] = jsonable(ledger.verify(session))
+    return document

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from tahator.cli.common import (
     fail,
     print_json,
 )
-from tahator.domain.errors import TahatorError
+from tahator.domain.errors import InputError, Problem, TahatorError
 
 
 def clear(
@@ -37,26 +38,36 @@ def clear(
     ] = None,
 ) -> None:
     """Find the largest multilateral set-off of the obligations in a CSV file."""
-    from tahator.services.clear_file import clear_file, parse_credit_line
+    from tahator.formatting import jsonable
+    from tahator.io.obligation_file import (
+        collection_paused,
+        read_obligations,
+        read_participants,
+        write_cleared,
+    )
+    from tahator.services.clear_file import clear_obligations, parse_credit_line
 
     try:
         lines = tuple(parse_credit_line(text, scale) for text in credit_line or ())
     except ValueError as error:
         fail(TahatorError(f"--credit-line: {error}"))
+    started = time.perf_counter()
     try:
-        with _Progress(obligations) as on_step:
-            result = clear_file(
-                obligations,
-                output=output,
-                scale=scale,
-                participants=participants,
-                credit_lines=lines,
-                settlement_output=settlement,
-                on_step=on_step,
+        with _Progress(obligations) as on_step, collection_paused():
+            step = on_step or (lambda _: None)
+            step("reading obligations")
+            read = read_obligations(obligations, scale)
+            countries = read_participants(participants) if participants else None
+            if settlement is not None and countries is None:
+                raise InputError([Problem("--settlement needs --participants", str(settlement))])
+            result = clear_obligations(
+                read, scale=scale, participants=countries, credit_lines=lines, on_step=step
             )
+            step("writing")
+            write_cleared(read, result.setoff, result.settlement, output, settlement)
     except TahatorError as error:
         fail(error)
-    summary = result.summary()
+    summary = jsonable(result.summary(time.perf_counter() - started))
     if as_json:
         print_json(summary)
     else:

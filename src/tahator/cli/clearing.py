@@ -181,11 +181,12 @@ def clearing_run(
     as_json: JsonOption = False,
 ) -> None:
     """Set off every open obligation and settle the rest, in one transaction."""
+    from tahator.formatting import jsonable
     from tahator.services import clearing
 
     day = _date(as_of, "--as-of") if as_of else None
     with use_case() as session:
-        summary = clearing.run_clearing(session, _actor(), day)
+        summary = jsonable(clearing.run_clearing(session, _actor(), day))
     if as_json:
         print_json(summary)
     else:
@@ -197,10 +198,11 @@ def clearing_run(
 @clearing_app.command("list")
 def clearing_list(as_json: JsonOption = False) -> None:
     """List clearing runs."""
+    from tahator.formatting import jsonable
     from tahator.services import clearing
 
     with use_case() as session:
-        rows = clearing.list_runs(session)
+        rows = jsonable(clearing.list_runs(session))
     _print_rows(
         rows,
         as_json,
@@ -218,10 +220,11 @@ def clearing_show(
     as_json: JsonOption = False,
 ) -> None:
     """A run's totals, per-firm positions and settlement instructions."""
+    from tahator.formatting import jsonable
     from tahator.services import clearing
 
     with use_case() as session:
-        view = clearing.show_run(session, run_id, firm)
+        view = jsonable(clearing.show_run(session, run_id, firm))
     if as_json:
         print_json(view)
     else:
@@ -245,10 +248,11 @@ def clearing_show(
 @ledger_app.command("balances")
 def ledger_balances(as_json: JsonOption = False) -> None:
     """Every account's balance, summed from the journal."""
+    from tahator.formatting import jsonable
     from tahator.services import ledger
 
     with use_case() as session:
-        rows = ledger.balance_rows(session)
+        rows = jsonable(ledger.balance_rows(session))
     _print_rows(rows, as_json, ("account", "currency", "balance"), "ledger balances")
 
 
@@ -258,7 +262,7 @@ def ledger_verify() -> None:
     from tahator.services import ledger
 
     with use_case() as session:
-        breaks = ledger.verify(session)
+        breaks = ledger.verify(session).breaks
     for line in breaks:
         print(line, file=sys.stderr)
     if breaks:
@@ -269,10 +273,11 @@ def ledger_verify() -> None:
 @settlement_app.command("confirm")
 def settlement_confirm(instruction_id: int, as_json: JsonOption = False) -> None:
     """A bank confirms a collection or payout."""
+    from tahator.formatting import jsonable
     from tahator.services import settlement
 
     with use_case() as session:
-        view = settlement.confirm(session, instruction_id, _actor())
+        view = jsonable(settlement.confirm(session, instruction_id, _actor()))
     if as_json:
         print_json(view)
     else:
@@ -289,10 +294,11 @@ def settlement_list(
     as_json: JsonOption = False,
 ) -> None:
     """List settlement instructions."""
+    from tahator.formatting import jsonable
     from tahator.services import settlement
 
     with use_case() as session:
-        rows = settlement.list_instructions(session, status, firm)
+        rows = jsonable(settlement.list_instructions(session, status, firm))
     _print_rows(
         rows,
         as_json,

@@ -19,12 +19,27 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from tahator.domain.money import Amount
+
+
+def crosses_border(debtor_country: str, creditor_country: str) -> bool:
+    """Whether an obligation between firms of these countries settles through the
+    clearing accounts; between firms of one country the two settle it directly."""
+    return debtor_country != creditor_country
+
 
 class InstructionKind(StrEnum):
     COLLECTION = "collection"
     """The firm pays its country's clearing account."""
     PAYOUT = "payout"
     """The country's clearing account pays the firm."""
+
+
+class InstructionStatus(StrEnum):
+    PENDING = "pending"
+    """Issued by a clearing run; no bank has confirmed it yet."""
+    CONFIRMED = "confirmed"
+    """A bank confirmed the payment was made."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +159,7 @@ def settle(
         debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
         if item.amount == 0:
             continue
-        if debtor_country == creditor_country:
+        if not crosses_border(debtor_country, creditor_country):
             domestic += item.amount
             domestic_count += 1
             continue
@@ -202,6 +217,72 @@ def settle(
             imbalances.append(Imbalance(second, first, -net))
     return Settlement(
         tuple(accounts), tuple(instructions), tuple(imbalances), domestic, domestic_count
+    )
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    """One clearing account's figures over a settlement, as users are shown them."""
+
+    country: str
+    collected: Amount
+    claims: Amount
+    paid_out: Amount
+    credit_line: Amount
+    credit_drawn: Amount
+    retained: Amount
+    unpaid: Amount
+
+
+@dataclass(frozen=True)
+class ImbalanceFigures:
+    debtor_country: str
+    creditor_country: str
+    amount: Amount
+
+
+@dataclass(frozen=True)
+class SettlementSummary:
+    """Clearing accounts, imbalances and the domestic remainder of a settlement."""
+
+    accounts: tuple[AccountFigures, ...]
+    imbalances: tuple[ImbalanceFigures, ...]
+    collections: int
+    payouts: int
+    unpaid: Amount
+    domestic: Amount
+    domestic_obligations: int
+
+
+def summarize(settlement: Settlement, currency: str, digits: int) -> SettlementSummary:
+    """``settlement``'s figures as amounts of ``currency`` (``digits`` minor digits)."""
+
+    def money(minor: int) -> Amount:
+        return Amount(minor, currency, digits)
+
+    return SettlementSummary(
+        accounts=tuple(
+            AccountFigures(
+                account.country,
+                money(account.collected),
+                money(account.claims),
+                money(account.paid_out),
+                money(account.credit_line),
+                money(account.credit_drawn),
+                money(account.retained),
+                money(account.unpaid),
+            )
+            for account in settlement.accounts
+        ),
+        imbalances=tuple(
+            ImbalanceFigures(i.debtor_country, i.creditor_country, money(i.amount))
+            for i in settlement.imbalances
+        ),
+        collections=sum(1 for i in settlement.instructions if i.kind == InstructionKind.COLLECTION),
+        payouts=sum(1 for i in settlement.instructions if i.kind == InstructionKind.PAYOUT),
+        unpaid=money(sum(a.unpaid for a in settlement.accounts)),
+        domestic=money(settlement.domestic),
+        domestic_obligations=settlement.domestic_obligations,
     )
 
 

@@ -1,33 +1,35 @@
 """Clearing a file of obligations, statelessly: ``tahator clear``.
 
-Reads ``debtor,creditor,amount`` (optionally ``id`` and ``due_date``), finds the
-largest multilateral set-off, and writes one row per obligation with what was set
-off and what remains.  Given each firm's country, it also settles the remainder
-through the countries' clearing accounts.
+Finds the largest multilateral set-off of obligations read from a file
+(``tahator.io.obligation_file``) and, given each firm's country, settles the
+remainder through the countries' clearing accounts.  The file names no currency:
+amounts are in the file's own units, at the precision it is written in.
 """
 
 from __future__ import annotations
 
-import gc
-import time
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
-from typing import Any, TextIO
 
 import numpy as np
 
-from tahator.domain.clearing import Int64Array, SetOff, max_setoff
+from tahator.domain.clearing import SetOff, max_setoff
 from tahator.domain.errors import AmountOverflowError, InputError, Problem
-from tahator.domain.money import MAX_MINOR, format_amount, fraction_digits, parse_amount, share
-from tahator.domain.settlement import Remaining, Settlement, credit_line_share, settle
-from tahator.io.tables import Problems, Table, atomic_output, read_table, write_csv
+from tahator.domain.money import MAX_MINOR, Amount, parse_amount, share
+from tahator.domain.settlement import (
+    Remaining,
+    Settlement,
+    SettlementSummary,
+    credit_line_share,
+    settle,
+    summarize,
+)
+from tahator.formatting import OMIT_EMPTY
+from tahator.io.obligation_file import ObligationFile, Participants
 
-SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
-SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")
+FILE_UNIT = ""
+"""The currency of a file's amounts: none is named."""
 
 
 @dataclass(frozen=True)
@@ -40,39 +42,21 @@ class CreditLine:
 
 
 @dataclass(frozen=True)
-class ObligationFile:
-    """Obligations read from a file, as arrays, with the text needed to write them back."""
+class ClearSummary:
+    """What ``tahator clear`` found, in the file's units."""
 
-    label: str
-    header: tuple[str, ...]
-    columns: dict[str, list[str]]
-    """Columns as written; a file read by the numeric fast path has none."""
-    raw_rows: list[str] | None
-    """The rows as written, when no field needs CSV quoting."""
-    firms: list[str]
-    debtors: Int64Array
-    creditors: Int64Array
-    amounts: Int64Array
-    digits: int
-    """Fraction digits of the amounts: the precision the file is cleared and written in."""
-    priority: Int64Array | None
-
-    @property
-    def count(self) -> int:
-        return int(self.amounts.size)
-
-    def ids(self) -> list[str]:
-        """Each obligation's id: as given, or its number from 1 in file order."""
-        return self.columns.get("id") or list(map(str, range(1, self.count + 1)))
-
-    def texts(self, column: str) -> list[str]:
-        """The ``debtor``, ``creditor`` or ``amount`` column as written."""
-        if column in self.columns:
-            return self.columns[column]
-        if column == "amount":  # the fast path reads only canonical integers
-            return list(map(str, self.amounts.tolist()))
-        index = self.debtors if column == "debtor" else self.creditors
-        return [self.firms[i] for i in index.tolist()]
+    obligations: int
+    firms: int
+    total: Amount
+    cleared: Amount
+    remainder: Amount
+    cleared_share: float
+    net_internal_debt: Amount
+    pairs: int
+    pairs_on_cycles: int
+    seconds: float
+    settlement: SettlementSummary | None = field(default=None, metadata=OMIT_EMPTY)
+    """Only when the firms' countries were given."""
 
 
 @dataclass(frozen=True)
@@ -80,249 +64,35 @@ class ClearedFile:
     obligations: ObligationFile
     setoff: SetOff
     settlement: Settlement | None
-    seconds: float
 
-    def summary(self) -> dict[str, Any]:
-        """The result as JSON-ready data; amounts are decimal strings."""
+    def summary(self, seconds: float) -> ClearSummary:
+        """The result, cleared in ``seconds``."""
         digits = self.obligations.digits
         result = self.setoff
-        summary: dict[str, Any] = {
-            "obligations": self.obligations.count,
-            "firms": len(self.obligations.firms),
-            "total": format_amount(result.total, digits),
-            "cleared": format_amount(result.cleared, digits),
-            "remainder": format_amount(result.remaining, digits),
-            "cleared_share": round(share(result.cleared, result.total), 6),
-            "net_internal_debt": format_amount(result.net_internal_debt, digits),
-            "pairs": result.pairs,
-            "pairs_on_cycles": result.pairs_on_cycles,
-            "seconds": round(self.seconds, 3),
-        }
-        if self.settlement is not None:
-            summary["settlement"] = settlement_summary(self.settlement, digits)
-        return summary
+
+        def money(minor: int) -> Amount:
+            return Amount(minor, FILE_UNIT, digits)
+
+        return ClearSummary(
+            obligations=self.obligations.count,
+            firms=len(self.obligations.firms),
+            total=money(result.total),
+            cleared=money(result.cleared),
+            remainder=money(result.remaining),
+            cleared_share=round(share(result.cleared, result.total), 6),
+            net_internal_debt=money(result.net_internal_debt),
+            pairs=result.pairs,
+            pairs_on_cycles=result.pairs_on_cycles,
+            seconds=round(seconds, 3),
+            settlement=(
+                None if self.settlement is None else settlement_summary(self.settlement, digits)
+            ),
+        )
 
 
-def settlement_summary(settlement: Settlement, digits: int) -> dict[str, Any]:
-    """Clearing accounts, imbalances and domestic remainder as JSON-ready data."""
-
-    def money(minor: int) -> str:
-        return format_amount(minor, digits)
-
-    return {
-        "accounts": [
-            {
-                "country": account.country,
-                "collected": money(account.collected),
-                "claims": money(account.claims),
-                "paid_out": money(account.paid_out),
-                "credit_line": money(account.credit_line),
-                "credit_drawn": money(account.credit_drawn),
-                "retained": money(account.retained),
-                "unpaid": money(account.unpaid),
-            }
-            for account in settlement.accounts
-        ],
-        "imbalances": [
-            {
-                "debtor_country": imbalance.debtor_country,
-                "creditor_country": imbalance.creditor_country,
-                "amount": money(imbalance.amount),
-            }
-            for imbalance in settlement.imbalances
-        ],
-        "collections": sum(1 for i in settlement.instructions if i.kind == "collection"),
-        "payouts": sum(1 for i in settlement.instructions if i.kind == "payout"),
-        "unpaid": money(sum(a.unpaid for a in settlement.accounts)),
-        "domestic": money(settlement.domestic),
-        "domestic_obligations": settlement.domestic_obligations,
-    }
-
-
-OBLIGATION_COLUMNS = ("debtor", "creditor", "amount")
-_NUMERIC_HEADERS = (OBLIGATION_COLUMNS, ("id", *OBLIGATION_COLUMNS))
-
-
-def read_obligations(path: Path, scale: int) -> ObligationFile:
-    """Read and validate an obligations file; ``InputError`` lists every bad row."""
-    label = str(path)
-    if not 0 <= scale <= 18:
-        raise InputError([Problem(f"scale {scale} must be between 0 and 18", label)])
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError([Problem(f"cannot read the file: {error.strerror}", label)]) from error
-    return _read_numeric(label, data) or _read_general(label, data, scale)
-
-
-def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
-    """The fast path for files of canonical integers only (the ``mtcs`` format).
-
-    Takes a file whose rows hold nothing but non-negative integers without
-    leading zeros, up to 18 digits, one per column, and parses it in NumPy.
-    Returns ``None`` for anything else — including every file with a problem —
-    which the general path then reads and, if need be, reports on.
-    """
-    head, _, body = data.partition(b"\n")
-    header = tuple(
-        field.strip().lower() for field in head.decode("utf-8-sig", "replace").split(",")
-    )
-    body = body.rstrip(b"\n")
-    if header not in _NUMERIC_HEADERS or not body or body.translate(None, b"0123456789,\n"):
-        return None
-    width = len(header)
-    text = np.frombuffer(body, dtype=np.uint8)
-    separators = np.flatnonzero((text == ord(",")) | (text == ord("\n")))
-    # Exactly width - 1 commas, then a line break, on every line.
-    is_newline = text[separators] == ord("\n")
-    if (separators.size + 1) % width or not np.array_equal(
-        is_newline, np.arange(1, separators.size + 1) % width == 0
-    ):
-        return None
-    starts = np.r_[0, separators + 1]
-    lengths = np.r_[separators, text.size] - starts
-    if (
-        lengths.min() < 1
-        or lengths.max() > 18
-        or np.any((text[starts] == ord("0")) & (lengths > 1))
-    ):
-        return None
-    decoded = body.decode()  # ASCII digits, commas and line breaks only
-    values = np.fromstring(decoded.replace("\n", ","), dtype=np.int64, sep=",")
-    values = values.reshape(-1, width)
-    debtors, creditors, amounts = values[:, -3], values[:, -2], values[:, -1]
-    if np.any(debtors == creditors):
-        return None
-    if width == 4 and np.unique(values[:, 0]).size != values.shape[0]:
-        return None  # duplicate ids: the general path names them
-    # Firms numbered in order of first appearance, as the general path does, so that
-    # the two paths choose the same optimum where several are equally large.
-    numbers, first, index = np.unique(
-        np.r_[debtors, creditors], return_index=True, return_inverse=True
-    )
-    appearance = np.argsort(first, kind="stable")
-    rank = np.empty_like(appearance)
-    rank[appearance] = np.arange(appearance.size)
-    numbers, index = numbers[appearance], rank[index]
-    rows = decoded.split("\n")
-    columns = {"id": [row.partition(",")[0] for row in rows]} if width == 4 else {}
-    return ObligationFile(
-        label,
-        header,
-        columns,
-        rows,
-        list(map(str, numbers.tolist())),
-        index[: debtors.size],
-        index[debtors.size :],
-        np.ascontiguousarray(amounts),
-        0,
-        None,
-    )
-
-
-def _read_general(label: str, data: bytes, scale: int) -> ObligationFile:
-    table = read_table(Path(label), OBLIGATION_COLUMNS, ("id", "due_date"), data=data)
-    columns = table.columns
-    # Firms are named as in the file less surrounding blanks: "A, B" owes B, not " B".
-    columns["debtor"] = [firm.strip() for firm in columns["debtor"]]
-    columns["creditor"] = [firm.strip() for firm in columns["creditor"]]
-    debtors, creditors, texts = columns["debtor"], columns["creditor"], columns["amount"]
-    count = table.rows
-    problems = Problems()
-
-    if "id" in columns:
-        seen: set[str] = set()
-        for row, obligation_id in enumerate(columns["id"]):
-            if not obligation_id.strip():
-                problems.add(table.problem(row, "is empty", "id"))
-            elif obligation_id in seen:
-                problems.add(table.problem(row, f"{obligation_id!r} appears twice", "id"))
-            seen.add(obligation_id)
-    if "" in debtors or "" in creditors:
-        for row, (debtor, creditor) in enumerate(zip(debtors, creditors, strict=True)):
-            for field, value in (("debtor", debtor), ("creditor", creditor)):
-                if not value.strip():
-                    problems.add(table.problem(row, "is empty", field))
-
-    # Firms numbered in order of first appearance, with C-level loops throughout.
-    firms = list(dict.fromkeys(debtors + creditors))
-    index = dict(zip(firms, range(len(firms)), strict=True))
-    debtor_index = np.fromiter(map(index.__getitem__, debtors), np.int64, count)
-    creditor_index = np.fromiter(map(index.__getitem__, creditors), np.int64, count)
-    for row in np.flatnonzero(debtor_index == creditor_index).tolist():
-        problems.add(table.problem(row, f"debtor and creditor are both {debtors[row]!r}"))
-
-    amounts, digits = _amounts(table, texts, scale, problems)
-    priority = _due_dates(table, columns["due_date"], problems) if "due_date" in columns else None
-    problems.raise_if_any()
-    return ObligationFile(
-        label,
-        table.header,
-        columns,
-        table.raw_rows,
-        firms,
-        debtor_index,
-        creditor_index,
-        amounts,
-        digits,
-        priority,
-    )
-
-
-def _amounts(
-    table: Table, texts: list[str], scale: int, problems: Problems
-) -> tuple[Int64Array, int]:
-    """Amounts as integers at the finest precision the file uses (≤ ``scale``)."""
-    joined = "".join(texts)
-    if (
-        joined.isascii()
-        and joined.isdigit()
-        and 0 < min(map(len, texts)) <= max(map(len, texts)) <= 18
-    ):
-        return np.array(texts, dtype=np.int64), 0  # plain integers that fit 64 bits
-    digits = 0
-    for text in texts:
-        if "." in text:
-            digits = max(digits, fraction_digits(text))
-    digits = min(digits, scale)
-    amounts = np.zeros(len(texts), dtype=np.int64)
-    for row, text in enumerate(texts):
-        try:
-            amounts[row] = parse_amount(text, digits)
-        except ValueError as error:
-            message = str(error)
-            if "fraction digits" in message:
-                message = f"{text!r} has more than --scale {scale} fraction digits"
-            problems.add(table.problem(row, message, "amount"))
-    return amounts, digits
-
-
-def _due_dates(table: Table, texts: list[str], problems: Problems) -> Int64Array:
-    ordinals = np.zeros(len(texts), dtype=np.int64)
-    for row, text in enumerate(texts):
-        try:
-            ordinals[row] = date.fromisoformat(text).toordinal()
-        except ValueError:
-            problems.add(table.problem(row, f"{text!r} is not a date (YYYY-MM-DD)", "due_date"))
-    return ordinals
-
-
-def read_participants(path: Path) -> dict[str, str]:
-    """Each firm's country (ISO 3166 alpha-2) from ``id,country``."""
-    table = read_table(path, ("id", "country"))
-    problems = Problems()
-    countries: dict[str, str] = {}
-    for row, (firm, country) in enumerate(
-        zip(table.columns["id"], table.columns["country"], strict=True)
-    ):
-        code = country.strip().upper()
-        if len(code) != 2 or not code.isalpha() or not code.isascii():
-            problems.add(table.problem(row, f"{country!r} is not a country code", "country"))
-        elif countries.get(firm, code) != code:
-            problems.add(table.problem(row, f"firm {firm!r} is given two countries", "id"))
-        countries[firm] = code
-    problems.raise_if_any()
-    return countries
+def settlement_summary(settlement: Settlement, digits: int) -> SettlementSummary:
+    """Clearing accounts, imbalances and the domestic remainder, in the file's units."""
+    return summarize(settlement, FILE_UNIT, digits)
 
 
 def parse_credit_line(text: str, scale: int) -> CreditLine:
@@ -342,74 +112,45 @@ def parse_credit_line(text: str, scale: int) -> CreditLine:
     return CreditLine(country, amount=parse_amount(value, scale))
 
 
-def clear_file(
-    path: Path,
+def clear_obligations(
+    obligations: ObligationFile,
     *,
-    output: Path | None = None,
     scale: int = 2,
-    participants: Path | None = None,
+    participants: Participants | None = None,
     credit_lines: tuple[CreditLine, ...] = (),
-    settlement_output: Path | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> ClearedFile:
-    """Clear the obligations in ``path``; write set-offs to ``output`` if given.
-
-    Nothing is written unless the whole input is valid.  ``on_step`` hears the
-    name of each step as it starts, for a progress display.
-    """
+    """The largest set-off of ``obligations`` and, given ``participants``, the
+    settlement of what remains.  ``on_step`` hears the name of each step as it
+    starts, for a progress display."""
     step = on_step or (lambda _: None)
-    started = time.perf_counter()
-    # Parsing allocates millions of small objects and frees none: the cycle
-    # collector would walk them all repeatedly for nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        step("reading obligations")
-        obligations = read_obligations(path, scale)
-        country_of = read_participants(participants) if participants else None
-        if settlement_output is not None and country_of is None:
-            raise InputError([Problem("--settlement needs --participants", str(settlement_output))])
-        if country_of is not None:
-            missing = [firm for firm in obligations.firms if firm not in country_of]
-            if missing:
-                shown = ", ".join(repr(f) for f in missing[:10])
-                raise InputError(
-                    [
-                        Problem(
-                            f"{len(missing)} firms have no country, e.g. {shown}", str(participants)
-                        )
-                    ]
-                )
-        step("setting off")
-        try:
-            result = max_setoff(
-                obligations.debtors,
-                obligations.creditors,
-                obligations.amounts,
-                priority=obligations.priority,
+    if participants is not None:
+        countries = participants.countries
+        missing = [firm for firm in obligations.firms if firm not in countries]
+        if missing:
+            shown = ", ".join(repr(f) for f in missing[:10])
+            raise InputError(
+                [
+                    Problem(
+                        f"{len(missing)} firms have no country, e.g. {shown}", participants.source
+                    )
+                ]
             )
-        except AmountOverflowError as error:
-            raise InputError([Problem(str(error), str(path))]) from error
-        settlement = None
-        if country_of is not None:
-            step("settling")
-            settlement = _settle(obligations, result, country_of, credit_lines, scale)
-        step("writing")
-        # Both files appear together or neither does: each is renamed into place
-        # only when the block ends, and a failure removes what was written.
-        with ExitStack() as outputs:
-            if output is not None:
-                write_setoffs(outputs.enter_context(atomic_output(output)), obligations, result)
-            if settlement_output is not None and settlement is not None:
-                write_settlement(
-                    outputs.enter_context(atomic_output(settlement_output)),
-                    settlement,
-                    obligations.digits,
-                )
-    finally:
-        if collecting:
-            gc.enable()
-    return ClearedFile(obligations, result, settlement, time.perf_counter() - started)
+    step("setting off")
+    try:
+        result = max_setoff(
+            obligations.debtors,
+            obligations.creditors,
+            obligations.amounts,
+            priority=obligations.priority,
+        )
+    except AmountOverflowError as error:
+        raise InputError([Problem(str(error), obligations.label)]) from error
+    settlement = None
+    if participants is not None:
+        step("settling")
+        settlement = _settle(obligations, result, participants.countries, credit_lines, scale)
+    return ClearedFile(obligations, result, settlement)
 
 
 def _settle(
@@ -445,44 +186,3 @@ def _settle(
     if any(amount > MAX_MINOR for amount in lines.values()):
         raise InputError([Problem("a credit line exceeds the 64-bit limit")])
     return settle(remaining, country_of, lines)
-
-
-def write_setoffs(out: TextIO, obligations: ObligationFile, result: SetOff) -> None:
-    """One row per obligation, in input order: what was set off and what remains."""
-    digits = obligations.digits
-    # Most obligations are on no cycle: their set-off is zero and their remainder
-    # is the amount as written, so only the others are formatted.
-    setoff = [format_amount(0, digits)] * obligations.count
-    remainder = list(obligations.texts("amount"))
-    values = result.setoff.tolist()
-    left = result.remainder.tolist()
-    for row in np.flatnonzero(result.setoff).tolist():
-        setoff[row] = format_amount(values[row], digits)
-        remainder[row] = format_amount(left[row], digits)
-    if obligations.raw_rows is not None and obligations.header in _NUMERIC_HEADERS:
-        # The rows as written already read [id,]debtor,creditor,amount.
-        leading = [obligations.raw_rows]
-        if "id" not in obligations.header:
-            leading.insert(0, obligations.ids())
-        plain = True
-    else:
-        leading = [obligations.ids(), *(obligations.texts(c) for c in OBLIGATION_COLUMNS)]
-        plain = False
-    write_csv(out, SETOFF_HEADER, [*leading, setoff, remainder], plain=plain)
-
-
-def write_settlement(out: TextIO, settlement: Settlement, digits: int) -> None:
-    """One row per settlement instruction."""
-    rows = settlement.instructions
-    write_csv(
-        out,
-        SETTLEMENT_HEADER,
-        [
-            [i.firm for i in rows],
-            [i.country for i in rows],
-            [str(i.kind) for i in rows],
-            [format_amount(i.owed, digits) for i in rows],
-            [format_amount(i.amount, digits) for i in rows],
-            [format_amount(i.unpaid, digits) for i in rows],
-        ],
-    )

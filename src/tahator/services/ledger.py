@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
-from tahator.domain.money import format_amount
-from tahator.domain.settlement import InstructionKind
+from tahator.domain.money import Amount, format_amount
+from tahator.domain.obligations import ObligationStatus
+from tahator.domain.run import RunStatus
+from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import corridor as corridors
-from tahator.services.clearing import InstructionStatus, RunStatus
 from tahator.services.journal import balances
-from tahator.services.obligations import Status
 from tahator.store.schema import (
     ClearingAccount,
     ClearingRun,
@@ -25,20 +25,39 @@ from tahator.store.schema import (
 )
 
 
-def balance_rows(session: Session) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class BalanceRow:
+    """One ledger account's balance in one currency (debit positive)."""
+
+    account: str
+    currency: str
+    balance: Amount
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``tahator ledger verify`` found: ``ok`` when ``breaks`` is empty."""
+
+    ok: bool
+    breaks: tuple[str, ...]
+    """Each broken invariant, described."""
+
+
+def balance_rows(session: Session) -> list[BalanceRow]:
     digits = corridors.load(session).digits
     return [
-        {
-            "account": account,
-            "currency": currency,
-            "balance": format_amount(amount, digits[currency]),
-        }
+        BalanceRow(account, currency, Amount(amount, currency, digits[currency]))
         for (account, currency), amount in sorted(balances(session).items())
     ]
 
 
-def verify(session: Session) -> list[str]:
-    """Every broken invariant, described; an empty list when the ledger is sound."""
+def verify(session: Session) -> Verification:
+    """Every broken invariant, described; ``ok`` when the ledger is sound."""
+    breaks = _breaks(session)
+    return Verification(not breaks, tuple(breaks))
+
+
+def _breaks(session: Session) -> list[str]:
     breaks: list[str] = []
     corridor = corridors.load(session)
     unit = corridor.unit_of_account
@@ -118,7 +137,9 @@ def verify(session: Session) -> list[str]:
     ):
         if not 0 <= remaining <= amount:
             breaks.append(f"obligation {oid} has remaining {remaining} outside 0..{amount}")
-        elif (remaining == 0) != (status in (Status.SET_OFF, Status.IN_SETTLEMENT)) and amount:
+        elif (remaining == 0) != (
+            status in (ObligationStatus.SET_OFF, ObligationStatus.IN_SETTLEMENT)
+        ) and amount:
             breaks.append(f"obligation {oid} is {status} with {remaining} remaining")
     partial = session.scalars(
         select(ClearingRun.id).where(ClearingRun.status != RunStatus.COMPLETED)

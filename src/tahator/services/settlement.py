@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, NotFoundError, Problem
-from tahator.domain.settlement import InstructionKind
+from tahator.domain.settlement import InstructionKind, InstructionStatus
+from tahator.formatting import jsonable
 from tahator.services import audit
 from tahator.services import corridor as corridors
-from tahator.services.clearing import InstructionStatus, instruction_view
+from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
 from tahator.services.journal import post
 from tahator.store.schema import SettlementInstruction
 
 
-def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]:
+def confirm(session: Session, instruction_id: int, actor: str) -> InstructionView:
     """A bank confirms that a collection or payout was made; posts it to the ledger."""
     instruction = session.execute(
         select(SettlementInstruction)
@@ -50,8 +49,8 @@ def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]
             ledger.payout(instruction.firm_id), account, unit, instruction.amount
         )
         kind = ledger.EntryKind.PAYOUT
-    before = instruction_view(instruction, corridor.digits, corridor.unit_digits)
-    instruction.status = InstructionStatus.CONFIRMED
+    before = instruction_view(instruction, corridor)
+    instruction.status = InstructionStatus.CONFIRMED.value
     instruction.confirmed_at = now()
     instruction.confirmed_by = actor
     post(
@@ -61,23 +60,25 @@ def confirm(session: Session, instruction_id: int, actor: str) -> dict[str, Any]
         instruction_id=instruction_id,
     )
     faults.point("settlement.after_post")
-    after = instruction_view(instruction, corridor.digits, corridor.unit_digits)
+    after = instruction_view(instruction, corridor)
     audit.record(
-        session, actor, "settlement.confirm", f"instruction:{instruction_id}", before, after
+        session,
+        actor,
+        "settlement.confirm",
+        f"instruction:{instruction_id}",
+        jsonable(before),
+        jsonable(after),
     )
     return after
 
 
 def list_instructions(
     session: Session, status: str | None = None, firm: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[InstructionView]:
     corridor = corridors.load(session)
     query = select(SettlementInstruction).order_by(SettlementInstruction.id)
     if status is not None:
         query = query.where(SettlementInstruction.status == status)
     if firm is not None:
         query = query.where(SettlementInstruction.firm_id == firm)
-    return [
-        instruction_view(i, corridor.digits, corridor.unit_digits)
-        for i in session.execute(query).scalars()
-    ]
+    return [instruction_view(i, corridor) for i in session.execute(query).scalars()]

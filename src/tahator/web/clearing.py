@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tahator.api.deps import engine_of
 from tahator.domain.errors import TahatorError
+from tahator.formatting import jsonable
 from tahator.services import clearing, settlement
 from tahator.services.users import Principal
 from tahator.store.database import DatabaseBusyError, transaction
@@ -106,7 +108,7 @@ def start_run(
         return _clearing_page(
             request, principal, session, status=422, errors={"as_of": str(error)}, as_of=raw
         )
-    return RedirectResponse(f"/clearing/runs/{summary['run_id']}", status_code=303)
+    return RedirectResponse(f"/clearing/runs/{summary.run_id}", status_code=303)
 
 
 def _run_id(run_id: int) -> int:
@@ -122,7 +124,7 @@ def run_page(
     firm_filter = scope(principal, firm or None)
     view = clearing.show_run(session, _run_id(run_id), firm_filter)
     if not _sees_instructions(principal):
-        view["instructions"] = []
+        view = replace(view, instructions=())
     notices = clearing.setoff_notices(session, run_id, firm_filter)
     return render(
         request,
@@ -136,7 +138,8 @@ def run_page(
     )
 
 
-def _csv(name: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Response:
+def _csv(name: str, columns: tuple[str, ...], results: list[Any]) -> Response:
+    rows: list[dict[str, Any]] = jsonable(results)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -162,7 +165,7 @@ def instructions_csv(
         raise PageError(403, "a customs officer may not see settlement instructions")
     rows = settlement.list_instructions(session, status or None, scope(principal))
     if run is not None:
-        rows = [r for r in rows if r["run_id"] == run]
+        rows = [r for r in rows if r.run_id == run]
     suffix = f"-run-{run}" if run is not None else ""
     return _csv(f"settlement-instructions{suffix}.csv", INSTRUCTION_COLUMNS, rows)
 
@@ -177,4 +180,4 @@ def confirm(request: Request, instruction_id: int, principal: User, form: Form) 
     back = str(form.get("back", ""))
     target = back if back.startswith("/clearing") and not back.startswith("//") else "/clearing"
     sep = "&" if "?" in target else "?"
-    return RedirectResponse(f"{target}{sep}confirmed={done['id']}", status_code=303)
+    return RedirectResponse(f"{target}{sep}confirmed={done.id}", status_code=303)

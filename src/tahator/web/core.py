@@ -171,7 +171,8 @@ def day(value: object) -> Markup:
     text = _day(value)
     if text == "—":
         return Markup(text)
-    return Markup('<time datetime="{}">{}</time>').format(str(value), text)
+    stamp = value.isoformat() if isinstance(value, date) else str(value)
+    return Markup('<time datetime="{}">{}</time>').format(stamp, text)
 
 
 def _day(value: object) -> str:

@@ -74,21 +74,21 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
         )
     if principal.role in ("operator", "bank", "auditor"):
         context["imbalance"] = [
-            r for r in ledger.balance_rows(session) if r["account"].startswith("interaccount:")
+            r for r in ledger.balance_rows(session) if r.account.startswith("interaccount:")
         ]
-    runs = [r for r in clearing.list_runs(session) if r["status"] == "completed"]
+    runs = [r for r in clearing.list_runs(session) if r.status == "completed"]
     if firm is not None:
         # A trader's version: what was set off of its own firm's obligations.
         context["firm_setoff"] = sum(
             (
-                Decimal(n["setoff_unit"])
+                Decimal(n.setoff_unit.minor).scaleb(-n.setoff_unit.digits)
                 for r in runs
-                for n in clearing.setoff_notices(session, r["run_id"], firm)
+                for n in clearing.setoff_notices(session, r.run_id, firm)
             ),
             Decimal(0),
         )
-    total = sum((Decimal(r["total"]) for r in runs), Decimal(0))
-    cleared = sum((Decimal(r["cleared"]) for r in runs), Decimal(0))
+    total = sum((Decimal(r.total.minor).scaleb(-r.total.digits) for r in runs), Decimal(0))
+    cleared = sum((Decimal(r.cleared.minor).scaleb(-r.cleared.digits) for r in runs), Decimal(0))
     context["runs"] = len(runs)
     context["setoff_total"], context["setoff_cleared"] = total, cleared
     context["setoff_share"] = (cleared / total) if total else None
