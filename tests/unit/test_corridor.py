@@ -3,13 +3,16 @@ half-even, and the tax ids each country's firms must have."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from tahator.domain.corridor import (
+    business_date,
     from_unit_of_account,
     iran_legal_id_check_digit,
+    is_zone,
     tax_id_problem,
     to_unit_of_account,
 )
@@ -104,3 +107,13 @@ def test_other_countries_need_some_tax_id() -> None:
     assert tax_id_problem("AF", "123") is None
     assert tax_id_problem("AF", "") == "a tax id is required"
     assert tax_id_problem("RU", "   ") == "a tax id is required"
+
+
+def test_the_business_date_is_the_corridors_date_not_utcs() -> None:
+    late = datetime(2026, 6, 30, 20, 0, tzinfo=UTC)  # 01:00 on 1 July in Karachi
+    assert business_date(late, "Asia/Karachi") == date(2026, 7, 1)
+    assert business_date(late, "UTC") == date(2026, 6, 30)
+    assert business_date(late, "Asia/Tehran") == date(2026, 6, 30)  # 23:30 there (+03:30)
+    assert is_zone("Asia/Tehran")
+    assert not is_zone("Asia/Lahore")
+    assert not is_zone("../etc/passwd")

@@ -60,6 +60,7 @@ def test_shipped_policy_parses() -> None:
     assert isinstance(SHIPPED, Policy)
     assert SHIPPED.corridor == "PK-IR"
     assert SHIPPED.home_country == "PK"
+    assert SHIPPED.zone == "Asia/Karachi"
     assert SHIPPED.source.startswith("SRO 642(I)/2023")
 
 
@@ -165,7 +166,7 @@ def test_band_for_picks_the_longest_matching_prefix() -> None:
         ("partners", {"partners.allowed"}),
         ("sequencing", {"sequencing.rule"}),
         ("goods", {"goods.import_prohibited", "goods.export_prohibited"}),
-        ("corridor", {"corridor.id", "corridor.name", "corridor.home_country"}),
+        ("corridor", {"corridor.id", "corridor.name", "corridor.home_country", "corridor.zone"}),
     ],
 )
 def test_missing_section_names_each_field(section: str, expected: set[str]) -> None:
@@ -435,7 +436,7 @@ def test_as_dict_round_trips_through_parse_policy() -> None:
     ):
         d = policy.as_dict()
         data = {
-            "corridor": {k: d[k] for k in ("name", "home_country", "source")}
+            "corridor": {k: d[k] for k in ("name", "home_country", "source", "zone")}
             | {"id": d["corridor"]},
             "partners": {"allowed": d["partners"]},
             "eligibility": d["eligibility"],
@@ -449,3 +450,13 @@ def test_as_dict_round_trips_through_parse_policy() -> None:
             "price_bands": d["price_bands"],
         }
         assert parse_policy(json.loads(json.dumps(data))) == policy
+
+
+def test_an_unknown_business_zone_is_named() -> None:
+    data = shipped_data()
+    data["corridor"]["zone"] = "Asia/Lahore"
+    with pytest.raises(InputError) as caught:
+        parse_policy(data, "pk-ir.toml")
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("corridor.zone", "'Asia/Lahore' is not an IANA time zone")
+    ]

@@ -12,6 +12,7 @@ import typer
 from tahator.cli.common import (
     JsonOption,
     _actor,
+    _as_of,
     _date,
     _load_policy,
     _policy,
@@ -80,10 +81,10 @@ def barter_authorize(
     as_json: JsonOption = False,
 ) -> None:
     """Customs authorizes an application: approval number and balancing deadline."""
-    from tahator.services import barter, clearing
+    from tahator.services import barter
 
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of else clearing.business_today()
+    day = _as_of(as_of)
     with use_case() as session:
         view = barter.authorize(session, policy, authorization_id, day, _actor())
     _print_authorization(view, as_json)

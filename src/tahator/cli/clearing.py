@@ -12,6 +12,7 @@ from tahator.cli.common import (
     EXIT_BROKEN,
     JsonOption,
     _actor,
+    _as_of,
     _date,
     _print_import,
     _print_rows,
@@ -184,7 +185,7 @@ def clearing_run(
     from tahator.formatting import jsonable
     from tahator.services import clearing
 
-    day = _date(as_of, "--as-of") if as_of else None
+    day = _as_of(as_of)
     with use_case() as session:
         summary = jsonable(clearing.run_clearing(session, _actor(), day))
     if as_json:

@@ -130,3 +130,12 @@ def _date(text: str, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         fail(TahatorError(f"{option}: {text!r} is not a date (YYYY-MM-DD)"))
+
+
+def _as_of(text: str | None) -> date:
+    """``--as-of``'s date, or today in the corridor's business time zone."""
+    if text:
+        return _date(text, "--as-of")
+    from tahator.services.common import business_today
+
+    return business_today(_load_policy().zone)

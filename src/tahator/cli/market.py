@@ -10,7 +10,7 @@ import typer
 from tahator.cli.common import (
     JsonOption,
     _actor,
-    _date,
+    _as_of,
     _load_policy,
     _print_import,
     _print_rows,
@@ -74,7 +74,7 @@ def match_command(
     """Find the barter rings that exchange the most value; one proposal per ring."""
     from decimal import Decimal, InvalidOperation
 
-    from tahator.services import clearing, market
+    from tahator.services import market
 
     if kep is not None:
         from tahator.domain.matching import check_run
@@ -101,7 +101,7 @@ def match_command(
         except InvalidOperation:
             fail(TahatorError(f"--tolerance: {tolerance!r} is not a number"))
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of else clearing.business_today()
+    day = _as_of(as_of)
     with use_case() as session:
         view = market.match(
             session, policy, _actor(), as_of=day, cap=cap, tolerance=share, time_limit=time_limit
@@ -167,10 +167,10 @@ def proposals_accept(
     as_json: JsonOption = False,
 ) -> None:
     """A firm accepts its place in a ring; the ring binds when all have."""
-    from tahator.services import clearing, market
+    from tahator.services import market
 
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of else clearing.business_today()
+    day = _as_of(as_of)
     with use_case() as session:
         view = market.accept(session, policy, proposal_id, firm, day, _actor())
     if as_json:
@@ -190,9 +190,9 @@ def proposals_decline(
     as_json: JsonOption = False,
 ) -> None:
     """A firm declines: the ring falls through and its offers are free again."""
-    from tahator.services import clearing, market
+    from tahator.services import market
 
-    day = _date(as_of, "--as-of") if as_of else clearing.business_today()
+    day = _as_of(as_of)
     with use_case() as session:
         view = market.decline(session, proposal_id, firm, day, _actor())
     if as_json:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CURRENCY_DIGITS = {"USD": 2, "PKR": 2, "IRR": 2, "AFN": 2, "RUB": 2}
 """Minor-unit digits of the corridor currencies (ISO 4217)."""
@@ -84,3 +86,18 @@ def _divide_half_even(numerator: int, denominator: int) -> int:
     if twice > denominator or (twice == denominator and quotient % 2):
         quotient += 1
     return quotient
+
+
+def is_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows (``Asia/Karachi``)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def business_date(moment: datetime, zone: str) -> date:
+    """The business date of the aware ``moment`` in the corridor's ``zone``: 21:00 UTC on
+    30 June is already 1 July in Karachi, and a deadline falls on Karachi's date."""
+    return moment.astimezone(ZoneInfo(zone)).date()

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from tahator.domain.corridor import is_zone
 from tahator.domain.errors import InputError, Problem
 
 _HS_PREFIX = re.compile(r"[0-9]{2,10}")
@@ -49,6 +50,8 @@ class Policy:
     name: str
     home_country: str
     source: str
+    zone: str
+    """The corridor's business time zone (IANA): business dates and deadlines are dates there."""
     partners: frozenset[str]
     require_active_taxpayer: bool
     require_psw_subscription: bool
@@ -80,6 +83,7 @@ class Policy:
             "name": self.name,
             "home_country": self.home_country,
             "source": self.source,
+            "zone": self.zone,
             "partners": sorted(self.partners),
             "eligibility": {
                 "require_active_taxpayer": self.require_active_taxpayer,
@@ -197,11 +201,17 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         ):
             problems.append(Problem("needs a numeric hs and 0 ≤ min ≤ max", source, field=path))
         bands.append(entry)
+    zone = get("corridor.zone", str)
+    if zone and not is_zone(zone):
+        problems.append(
+            Problem(f"{zone!r} is not an IANA time zone", source, field="corridor.zone")
+        )
     policy = Policy(
         corridor=get("corridor.id", str),
         name=get("corridor.name", str),
         home_country=get("corridor.home_country", str),
         source=get("corridor.source", str, default=source),
+        zone=zone,
         partners=frozenset(str(p) for p in partners),
         require_active_taxpayer=get("eligibility.require_active_taxpayer", bool),
         require_psw_subscription=get("eligibility.require_psw_subscription", bool),

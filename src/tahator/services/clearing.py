@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -55,13 +54,6 @@ from tahator.store.schema import (
     SetoffNotice,
     SettlementInstruction,
 )
-
-CORRIDOR_ZONE = ZoneInfo("Asia/Karachi")
-"""Business dates are dates in the corridor's zone."""
-
-
-def business_today() -> date:
-    return datetime.now(CORRIDOR_ZONE).date()
 
 
 @dataclass(frozen=True)
@@ -155,12 +147,11 @@ class NoticeView:
 def run_clearing(
     session: Session,
     actor: str,
-    as_of: date | None = None,
+    as_of: date,
     on_step: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Run a clearing run over every open obligation; return its summary."""
     step = on_step or (lambda _: None)
-    as_of = as_of or business_today()
     # One run at a time: PostgreSQL locks the corridor row; SQLite's writer lock
     # was taken when the transaction began.
     session.execute(select(Corridor.id).with_for_update()).all()

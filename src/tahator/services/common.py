@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from tahator.domain.corridor import business_date
 from tahator.formatting import OMIT_EMPTY
 
 
 def now() -> datetime:
     """The current time in UTC (timestamps are always UTC)."""
     return datetime.now(UTC)
+
+
+def business_today(zone: str) -> date:
+    """Today in the corridor's business time ``zone`` (the policy's ``corridor.zone``)."""
+    return business_date(now(), zone)
 
 
 def cli_actor() -> str:
