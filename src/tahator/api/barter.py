@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.api.deps import (
@@ -26,9 +25,8 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.policy import Policy
-from tahator.services import barter, clearing, corridor
+from tahator.services import access, barter, clearing, corridor
 from tahator.services.users import Principal
-from tahator.store.schema import Authorization, ConsortiumMember
 
 router = APIRouter(tags=["barter"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
@@ -100,23 +98,6 @@ class AuthorizationPage(BaseModel):
     next_cursor: str | None
 
 
-def _visible(session: Session, principal: Principal, authorization_id: int) -> None:
-    """404 for a trader whose firm is no party to the authorization."""
-    if principal.role != "trader":
-        return
-    a = session.get(Authorization, authorization_id)
-    parties = set() if a is None else {a.applicant, a.counterparty}
-    if a is not None and a.consortium:
-        parties.update(
-            session.scalars(
-                select(ConsortiumMember.firm_id).where(
-                    ConsortiumMember.consortium_id == a.consortium
-                )
-            )
-        )
-    hide_unless(principal, principal.firm in parties, f"barter authorization {authorization_id}")
-
-
 @router.post("/barter/authorizations", status_code=201)
 def apply(
     request: Request, body: ApplicationIn, principal: Applicant, policy: PolicyDep
@@ -127,23 +108,12 @@ def apply(
     def work(session: Session) -> tuple[int, Any]:
         digits = corridor.load(session).digits
         application = barter.parse_application(data, digits, "application")
-        if principal.role == "trader" and principal.firm not in _members(
-            session, application.applicant_id
-        ):
+        if not access.may_apply_for(session, principal, application.applicant_id):
             raise ApiError(403, f"a trader applies for its own firm {principal.firm} only")
         result = barter.submit(session, policy, application, principal.actor, "application")
         return 201, barter.show(session, policy, result["id"])
 
     return write(request, principal, data, work)
-
-
-def _members(session: Session, applicant: str) -> set[str]:
-    members = set(
-        session.scalars(
-            select(ConsortiumMember.firm_id).where(ConsortiumMember.consortium_id == applicant)
-        )
-    )
-    return members or {applicant}
 
 
 @router.get("/barter/authorizations", response_model=AuthorizationPage)
@@ -165,7 +135,10 @@ def show(
     authorization_id: Id, session: Reader, principal: BarterReader, policy: PolicyDep
 ) -> dict[str, Any]:
     """An authorization with its lines, declarations, balance and deadline."""
-    _visible(session, principal, authorization_id)
+    hide_unless(
+        access.sees_authorization(session, principal, authorization_id),
+        f"barter authorization {authorization_id}",
+    )
     return barter.show(session, policy, authorization_id)
 
 

@@ -22,7 +22,7 @@ from tahator.api.deps import (
     write,
 )
 from tahator.api.problems import ApiError
-from tahator.services import firms
+from tahator.services import access, firms
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["firms"])
@@ -100,7 +100,7 @@ def list_firms(
 @router.get("/firms/{firm_id}", response_model=FirmOut)
 def get_firm(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One firm."""
-    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = firms.list_firms(session, firm_id)
     if not rows:
         raise ApiError(404, f"no firm {firm_id}")

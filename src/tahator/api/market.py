@@ -28,7 +28,7 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.policy import Policy
-from tahator.services import clearing, market
+from tahator.services import access, clearing, market
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["market"])
@@ -86,8 +86,7 @@ class AnswerIn(BaseModel):
 @router.post("/offers", status_code=201, response_model=OfferOut)
 def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONResponse:
     """Offer goods for goods."""
-    if principal.role == "trader" and body.firm != principal.firm:
-        hide_unless(principal, False, f"firm {body.firm}")
+    hide_unless(access.acts_for(principal, body.firm), f"firm {body.firm}")
     data = csv_bytes(
         list(market.OFFER_COLUMNS),
         [
@@ -133,7 +132,7 @@ def get_offer(offer_id: str, session: Reader, principal: AnyReader) -> dict[str,
     found = [o for o in market.list_offers(session) if o["id"] == offer_id]
     if not found:
         raise ApiError(404, f"no offer {offer_id}")
-    hide_unless(principal, found[0]["firm"] == principal.firm, f"offer {offer_id}")
+    hide_unless(access.sees_offer(session, principal, offer_id), f"offer {offer_id}")
     return found[0]
 
 
@@ -162,9 +161,8 @@ def run_matching(
 def matching_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A matching run: its rings, value, bound and gap."""
     view = market.matching_run_view(session, run_id)
-    if principal.role == "trader":
-        mine = {p["id"] for p in market.list_proposals(session, firm=principal.firm)}
-        view["proposals"] = [p for p in view["proposals"] if p in mine]
+    seen = access.visible_proposals(session, principal, view["proposals"])
+    view["proposals"] = [p for p in view["proposals"] if p in seen]
     return view
 
 
@@ -185,8 +183,7 @@ def list_proposals(
 def show_proposal(proposal_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One proposed ring, leg by leg, with each firm's answer."""
     view = market.show_proposal(session, proposal_id)
-    firms = {leg["firm"] for leg in view["legs"]}
-    hide_unless(principal, principal.firm in firms, f"proposal {proposal_id}")
+    hide_unless(access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}")
     return view
 
 
@@ -201,9 +198,9 @@ def _answer(
     firm = firm_scope(principal, body.firm) or ""
 
     def work(session: Session) -> tuple[int, Any]:
-        view = market.show_proposal(session, proposal_id)
+        market.show_proposal(session, proposal_id)  # NotFoundError for an unknown proposal
         hide_unless(
-            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id}"
+            access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}"
         )
         day = body.as_of or clearing.business_today()
         if accept:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tahator.api.deps import REQUEST, Reader, hide_unless, require, write
 from tahator.api.problems import ApiError
-from tahator.services import screening
+from tahator.services import access, screening
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["screening"])
@@ -77,7 +77,7 @@ def queue(session: Reader, principal: Screener) -> list[dict[str, Any]]:
 @router.get("/firms/{firm_id}/screening")
 def firm_screening(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A firm's screening status and hits."""
-    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     return screening.firm_screening(session, firm_id)
 
 

@@ -25,7 +25,7 @@ from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
-from tahator.services import audit, screening
+from tahator.services import access, audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
@@ -738,9 +738,7 @@ def list_authorizations(
     if state is not None:
         query = query.where(Authorization.state == state)
     if firm is not None:
-        query = query.where(
-            (Authorization.applicant == firm) | (Authorization.counterparty == firm)
-        )
+        query = query.where(access.authorizations_of(firm))
     return [
         {
             "id": a.id,

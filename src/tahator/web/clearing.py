@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import engine_of
 from tahator.domain.errors import TahatorError
 from tahator.services import clearing, settlement
 from tahator.services.users import Principal
+from tahator.signin import engine_of
 from tahator.store.database import DatabaseBusyError, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, render, scope
 

@@ -17,10 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from tahator.api.deps import engine_of
 from tahator.domain.errors import InputError, Problem, TahatorError
-from tahator.services import barter, border, clearing, firms, ledger, obligations, stats
+from tahator.services import access, barter, border, clearing, firms, ledger, obligations, stats
 from tahator.services.users import Principal
+from tahator.signin import engine_of
 from tahator.store.database import transaction
 from tahator.web.core import (
     Form,
@@ -230,7 +230,7 @@ def register_firm(
 def firm_page(
     request: Request, firm_id: str, principal: User, session: Reader, registered: str = ""
 ) -> HTMLResponse:
-    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = firms.list_firms(session, firm_id)
     if not rows:
         raise PageError(404, f"no firm {firm_id}")

@@ -14,16 +14,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import engine_of, policy_of
 from tahator.domain.errors import InputError, Problem, TahatorError
-from tahator.services import barter, border, clearing, market, stats
+from tahator.services import access, barter, border, clearing, market, stats
 from tahator.services import corridor as corridors
 from tahator.services.users import Principal
+from tahator.signin import engine_of, policy_of
 from tahator.store.database import transaction
-from tahator.store.schema import Authorization, ConsortiumMember
 from tahator.web.core import Form, PageError, Reader, User, allow, hide_unless, render, scope
 
 router = APIRouter(include_in_schema=False)
@@ -49,22 +47,6 @@ def _errors(problems: list[Problem], fields: set[str]) -> dict[str, list[str]]:
 
 
 # --- barter --------------------------------------------------------------------------
-
-
-def _parties(session: Session, authorization_id: int) -> set[str]:
-    a = session.get(Authorization, authorization_id)
-    if a is None:
-        return set()
-    parties = {a.applicant, a.counterparty}
-    if a.consortium:
-        parties.update(
-            session.scalars(
-                select(ConsortiumMember.firm_id).where(
-                    ConsortiumMember.consortium_id == a.consortium
-                )
-            )
-        )
-    return parties
 
 
 def _bar(view: dict[str, Any], today: date) -> dict[str, Any]:
@@ -188,12 +170,10 @@ def _authorization_page(
     allow(principal, *BARTER_READERS)
     if not 1 <= authorization_id <= 2**63 - 1:
         raise PageError(404, f"no barter authorization {authorization_id}")
-    if principal.role == "trader":
-        hide_unless(
-            principal,
-            principal.firm in _parties(session, authorization_id),
-            f"barter authorization {authorization_id}",
-        )
+    hide_unless(
+        access.sees_authorization(session, principal, authorization_id),
+        f"barter authorization {authorization_id}",
+    )
     view = barter.show(session, policy_of(request), authorization_id)
     today = clearing.business_today()
     return render(
@@ -354,11 +334,7 @@ def proposal_page(
     if not 1 <= proposal_id <= 2**63 - 1:
         raise PageError(404, f"no proposal {proposal_id}")
     view = market.show_proposal(session, proposal_id)
-    hide_unless(
-        principal,
-        principal.firm in {leg["firm"] for leg in view["legs"]},
-        f"proposal {proposal_id}",
-    )
+    hide_unless(access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}")
     return render(request, "proposal.html", principal, p=view)
 
 
@@ -373,10 +349,8 @@ def answer(
     if not 1 <= proposal_id <= 2**63 - 1:
         raise PageError(404, f"no proposal {proposal_id}")
     with transaction(engine_of(request)) as writer:
-        view = market.show_proposal(writer, proposal_id)
-        hide_unless(
-            principal, firm in {leg["firm"] for leg in view["legs"]}, f"proposal {proposal_id}"
-        )
+        market.show_proposal(writer, proposal_id)  # NotFoundError for an unknown proposal
+        hide_unless(access.sees_proposal(writer, principal, proposal_id), f"proposal {proposal_id}")
         today = clearing.business_today()
         if answer == "accept":
             market.accept(writer, policy_of(request), proposal_id, firm, today, principal.actor)
