@@ -1,0 +1,198 @@
+"""The database, users, the audit log and the demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tahator.cli.common import (
+    EXIT_BROKEN,
+    DbOption,
+    JsonOption,
+    _actor,
+    _database,
+    _print_rows,
+    fail,
+    print_json,
+    use_case,
+)
+from tahator.cli.serve import _serve
+from tahator.domain.errors import TahatorError
+
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of the API and web UI, and their roles.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the generated corridor")] = 2025,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Then create a demo login per role and serve the web UI on http://127.0.0.1:8000",
+        ),
+    ] = True,
+) -> None:
+    """Build the Pakistan–Iran demo corridor in the database and run a clearing run;
+    then, unless --no-serve, print a login per role and serve the web UI."""
+    from tahator.demo import run_demo
+    from tahator.store.database import database_url, make_engine
+
+    engine = make_engine(database_url(_database["url"]))
+    try:
+        result = run_demo(engine, seed)
+    except TahatorError as error:
+        fail(error)
+    if as_json:
+        print_json(result.summary())
+    else:
+        from tahator.report import print_demo
+
+        print_demo(result)
+    if serve:
+        from tahator.web.demo import ensure_logins, print_logins
+
+        print_logins(ensure_logins(engine), "http://127.0.0.1:8000")
+        _serve(database_url(_database["url"]), "127.0.0.1", 8000, 1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the database, or migrate it to this version's schema; seed the corridor."""
+    from tahator.services import corridor
+    from tahator.store import migrate
+
+    with use_case(db, migrate=True) as session:
+        migrate.upgrade(session.get_bind())
+        seeded = corridor.seed(session)
+    print(
+        f"database at revision {migrate.head()}"
+        + ("; Pakistan–Iran corridor created" if seeded else "")
+    )
+
+
+@db_app.command("backup")
+def db_backup(path: Annotated[Path, typer.Argument(metavar="FILE")], db: DbOption = None) -> None:
+    """Back the whole database up to FILE (SQLite: online backup; PostgreSQL: pg_dump -Fc)."""
+    from tahator.store import backup
+    from tahator.store.database import database_url
+
+    url = database_url(db or _database["url"])
+    try:
+        backup.backup(url, path)
+    except TahatorError as error:
+        fail(error)
+    print(f"backed up {url} to {path} ({path.stat().st_size} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(path: Annotated[Path, typer.Argument(metavar="FILE")], db: DbOption = None) -> None:
+    """Replace the database with the backup in FILE; a file that is not one changes nothing."""
+    from tahator.store import backup
+    from tahator.store.database import database_url
+
+    url = database_url(db or _database["url"])
+    try:
+        backup.restore(url, path)
+    except TahatorError as error:
+        fail(error)
+    print(f"restored {url} from {path}")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(metavar="NAME")],
+    role: Annotated[str, typer.Option(help="operator, customs, bank, trader or auditor")],
+    firm: Annotated[str | None, typer.Option(help="The firm a trader acts for")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a user; the password comes from standard input (never the command line)."""
+    from tahator.services import users
+
+    if not password_stdin:
+        fail(TahatorError("give the password on standard input with --password-stdin"))
+    password = sys.stdin.readline().rstrip("\r\n")
+    with use_case() as session:
+        view = users.create_user(session, username, role, password, _actor(), firm)
+    if as_json:
+        print_json(view)
+    else:
+        print(f"user {view['username']} created ({view['role']})")
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOption = False) -> None:
+    """List users and their roles."""
+    from tahator.services import users
+
+    with use_case() as session:
+        rows = users.list_users(session)
+    _print_rows(rows, as_json, ("username", "role", "firm", "disabled", "locked_until"), "users")
+
+
+@users_app.command("revoke-tokens")
+def users_revoke_tokens(username: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
+    """Revoke every live token and session of a user."""
+    from tahator.services import users
+
+    with use_case() as session:
+        count = users.revoke_all(session, username, _actor())
+    print(f"{count} tokens revoked")
+
+
+@users_app.command("unlock")
+def users_unlock(username: Annotated[str, typer.Argument(metavar="NAME")]) -> None:
+    """Clear a user's failed sign-ins and lock."""
+    from tahator.services import users
+
+    with use_case() as session:
+        users.unlock(session, username, _actor())
+    print(f"user {username} unlocked")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOption = False) -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first broken record."""
+    from tahator.services import audit
+
+    with use_case() as session:
+        count, broken = audit.verify(session)
+    if as_json:
+        print_json(
+            {
+                "ok": broken is None,
+                "records": count,
+                "first_break": broken.id if broken else None,
+                "reason": broken.reason if broken else None,
+            }
+        )
+    elif broken is None:
+        print(f"audit log intact: {count} records")
+    else:
+        print(f"audit record {broken.id} is broken: {broken.reason}", file=sys.stderr)
+    if broken is not None:
+        raise typer.Exit(EXIT_BROKEN)
+
+
+@audit_app.command("list")
+def audit_list(
+    after: Annotated[int, typer.Option(help="Only records after this id")] = 0,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many")] = 100,
+    actor: Annotated[str | None, typer.Option(help="Only this actor's")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List audit records, oldest first."""
+    from tahator.services import audit
+
+    with use_case() as session:
+        rows = audit.list_records(session, after_id=after, limit=limit, actor=actor, action=action)
+    _print_rows(rows, as_json, ("id", "at", "actor", "action", "subject"), "audit log")

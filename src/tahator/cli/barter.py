@@ -1,0 +1,267 @@
+"""The barter policy, barter authorizations and the quarterly barter report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tahator.cli.common import (
+    JsonOption,
+    _actor,
+    _date,
+    _load_policy,
+    _policy,
+    _print_rows,
+    fail,
+    print_json,
+    report_app,
+    use_case,
+)
+from tahator.domain.errors import TahatorError
+
+policy_app = typer.Typer(help="The corridor's barter policy.", no_args_is_help=True)
+barter_app = typer.Typer(help="Barter authorizations under the barter order.", no_args_is_help=True)
+
+
+@policy_app.command("show")
+def policy_show(as_json: JsonOption = False) -> None:
+    """The barter policy in force, validated."""
+    from tahator.services.policy import policy_path
+
+    policy = _load_policy()
+    if as_json:
+        print_json({"file": str(policy_path(_policy["path"])), **policy.as_dict()})
+        return
+    view = policy.as_dict()
+    print(f"{view['name']} barter policy ({view['source']}), from {policy_path(_policy['path'])}")
+    print(f"  partner countries: {', '.join(view['partners'])}")
+    print(f"  sequencing: {view['sequencing']}")
+    balancing = view["balancing"]
+    print(
+        f"  balancing: within {balancing['window_days']} days of authorization, "
+        f"tolerance {balancing['tolerance']} of the import value, reconciled "
+        f"{balancing['reconciliation']}"
+    )
+    print(f"  eligibility: {view['eligibility']}")
+    print(f"  consortia: {view['consortium']}")
+    for direction, codes in view["prohibited"].items():
+        print(f"  prohibited for {direction}: {', '.join(codes) or 'nothing'}")
+    print(f"  price bands: {len(view['price_bands'])} HS prefixes")
+
+
+@barter_app.command("apply")
+def barter_apply(application: Path, as_json: JsonOption = False) -> None:
+    """Submit a barter application (JSON); refused whole if any rule fails."""
+    from tahator.services import barter
+
+    policy = _load_policy()
+    with use_case() as session:
+        result = barter.apply(session, policy, application, _actor())
+    if as_json:
+        print_json({"id": result["id"]})
+    else:
+        print(f"application {result['id']} submitted")
+
+
+@barter_app.command("authorize")
+def barter_authorize(
+    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Authorization date")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Customs authorizes an application: approval number and balancing deadline."""
+    from tahator.services import barter, clearing
+
+    policy = _load_policy()
+    day = _date(as_of, "--as-of") if as_of else clearing.business_today()
+    with use_case() as session:
+        view = barter.authorize(session, policy, authorization_id, day, _actor())
+    _print_authorization(view, as_json)
+
+
+@barter_app.command("reject")
+def barter_reject(
+    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option(help="Why, for the applicant")],
+    as_json: JsonOption = False,
+) -> None:
+    """Customs rejects an application."""
+    from tahator.services import barter
+
+    policy = _load_policy()
+    with use_case() as session:
+        view = barter.reject(session, policy, authorization_id, reason, _actor())
+    _print_authorization(view, as_json)
+
+
+@barter_app.command("declare")
+def barter_declare(
+    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    direction: Annotated[str, typer.Option(help="import or export")],
+    hs: Annotated[str, typer.Option(help="HS code of the goods")],
+    quantity: Annotated[str, typer.Option(help="Quantity")],
+    unit: Annotated[str, typer.Option(help="Unit of the quantity, e.g. kg or t")],
+    value: Annotated[str, typer.Option(help="Assessed value, a decimal")],
+    currency: Annotated[str, typer.Option(help="Currency of the value")],
+    on: Annotated[str, typer.Option("--date", help="Date of the declaration")],
+    reference: Annotated[
+        str | None,
+        typer.Option(help="The goods declaration's number: declaring it again counts once"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a goods declaration quoting an authorization."""
+    from tahator.services import barter
+
+    policy = _load_policy()
+    day = _date(on, "--date")
+    with use_case() as session:
+        view = barter.declare(
+            session,
+            policy,
+            authorization_id,
+            direction=direction,
+            hs=hs,
+            quantity=quantity,
+            unit=unit,
+            value=value,
+            currency=currency,
+            on=day,
+            actor=_actor(),
+            reference=reference,
+        )
+    if as_json:
+        print_json(view)
+        return
+    declaration = view["declaration"]
+    print(
+        f"declaration {declaration['id']}: {declaration['direction']} of HS {declaration['hs']} "
+        f"worth {declaration['value_unit']} {view['unit_of_account']}"
+    )
+    if declaration["flag"]:
+        print(f"  flagged for review: {declaration['flag']}")
+    _print_authorization(view, False)
+
+
+@barter_app.command("show")
+def barter_show(
+    authorization_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOption = False
+) -> None:
+    """An authorization: state, values, deadline, declarations."""
+    from tahator.services import barter
+
+    policy = _load_policy()
+    with use_case() as session:
+        view = barter.show(session, policy, authorization_id)
+    _print_authorization(view, as_json)
+
+
+@barter_app.command("list")
+def barter_list(
+    state: Annotated[str | None, typer.Option(help="Only this state")] = None,
+    firm: Annotated[str | None, typer.Option(help="Only this applicant or counterparty")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List barter authorizations."""
+    from tahator.services import barter
+
+    with use_case() as session:
+        rows = barter.list_authorizations(session, state, firm)
+    _print_rows(
+        rows,
+        as_json,
+        ("id", "state", "applicant", "counterparty", "approval_number", "deadline"),
+        "barter authorizations",
+    )
+
+
+@barter_app.command("sweep")
+def barter_sweep(
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Cancel what is past its deadline on this day")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel authorizations past their deadline; their imbalance becomes an obligation."""
+    from tahator.services import barter
+
+    policy = _load_policy()
+    day = _date(as_of, "--as-of")
+    with use_case() as session:
+        result = barter.sweep(session, policy, day, _actor())
+    if as_json:
+        print_json(result)
+        return
+    print(f"{len(result['cancelled'])} authorizations cancelled as of {result['as_of']}")
+    for view in result["cancelled"]:
+        obligation = view["obligation"]
+        owed = (
+            f"; {obligation['debtor']} owes {obligation['creditor']} {obligation['amount']} "
+            f"{obligation['currency']}"
+            if obligation
+            else "; goods were even"
+        )
+        print(f"  {view['id']} ({view['approval_number']}){owed}")
+
+
+@report_app.command("barter")
+def report_barter(
+    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2025Q4")],
+    output_format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here")] = None,
+) -> None:
+    """The quarterly barter report for the Ministry of Commerce."""
+    import csv
+    import io
+
+    from tahator.services import barter
+
+    if output_format not in ("json", "csv"):
+        fail(TahatorError(f"--format: {output_format!r} must be json or csv"))
+    with use_case() as session:
+        report = barter.quarterly_report(session, quarter)
+    if output_format == "json":
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(barter.REPORT_CSV_HEADER)
+        writer.writerows(barter.report_rows(report))
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from tahator.services.tables import atomic_output
+
+        with atomic_output(output) as out:
+            out.write(text)
+        print(f"barter report for {report['quarter']} written to {output}")
+
+
+def _print_authorization(view: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(view)
+        return
+    unit = view["unit_of_account"]
+    print(
+        f"authorization {view['id']} ({view['state']}): {view['applicant']} with "
+        f"{view['counterparty']} ({view['partner_country']})"
+    )
+    if view["approval_number"]:
+        print(f"  approval {view['approval_number']}, deadline {view['deadline']}")
+    if view["rejection_reason"]:
+        print(f"  rejected: {view['rejection_reason']}")
+    print(
+        f"  imported {view['imported']} {unit}, exported {view['exported']} {unit} "
+        f"(planned {view['planned_import']} / {view['planned_export']})"
+    )
+    if view["obligation"]:
+        o = view["obligation"]
+        print(
+            f"  obligation {o['id']}: {o['debtor']} owes {o['creditor']} "
+            f"{o['amount']} {o['currency']}"
+        )

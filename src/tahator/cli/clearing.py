@@ -1,0 +1,299 @@
+"""The corridor, firms, consortia, obligations, clearing runs, the ledger and settlement."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tahator.cli.common import (
+    EXIT_BROKEN,
+    JsonOption,
+    _actor,
+    _date,
+    _print_import,
+    _print_rows,
+    print_json,
+    use_case,
+)
+
+corridor_app = typer.Typer(
+    help="The corridor: countries, rates, credit lines.", no_args_is_help=True
+)
+firms_app = typer.Typer(help="Register and list firms.", no_args_is_help=True)
+consortia_app = typer.Typer(
+    help="Consortia of firms, jointly and severally liable.", no_args_is_help=True
+)
+obligations_app = typer.Typer(help="Register and list obligations.", no_args_is_help=True)
+clearing_app = typer.Typer(help="Clearing runs: set-off and settlement.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+settlement_app = typer.Typer(help="Settlement instructions for banks.", no_args_is_help=True)
+
+
+@corridor_app.command("show")
+def corridor_show(as_json: JsonOption = False) -> None:
+    """Countries, clearing accounts, credit lines and reference rates."""
+    from tahator.services import corridor
+
+    with use_case() as session:
+        view = corridor.describe(session)
+    if as_json:
+        print_json(view)
+    else:
+        _print_rows(
+            view["countries"],  # type: ignore[arg-type]
+            False,
+            ("code", "currency", "credit_line"),
+            f"{view['name']} corridor, unit of account {view['unit_of_account']}",
+        )
+        _print_rows(
+            view["rates"],  # type: ignore[arg-type]
+            False,
+            ("currency", "valid_from", "rate"),
+            "reference rates per unit of account",
+        )
+
+
+@corridor_app.command("rate")
+def corridor_rate(
+    currency: str,
+    rate: Annotated[str, typer.Argument(help="Units of CURRENCY per unit of account")],
+    valid_from: Annotated[str, typer.Option("--from", help="First day it applies (YYYY-MM-DD)")],
+) -> None:
+    """Set a reference rate."""
+    from tahator.services import corridor
+
+    day = _date(valid_from, "--from")
+    with use_case() as session:
+        corridor.set_rate(session, currency, rate, day, _actor())
+    print(f"{currency.upper()} {rate} per unit of account from {day.isoformat()}")
+
+
+@corridor_app.command("credit-line")
+def corridor_credit_line(
+    country: str, amount: Annotated[str, typer.Argument(help="In the unit of account")]
+) -> None:
+    """Set a clearing account's credit line."""
+    from tahator.services import corridor
+
+    with use_case() as session:
+        corridor.set_credit_line(session, country, amount, _actor())
+    print(f"credit line of {country.upper()}'s clearing account: {amount}")
+
+
+@firms_app.command("import")
+def firms_import(path: Path, as_json: JsonOption = False) -> None:
+    """Register firms from a CSV: id,name,country,tax_id (and aliases, active_taxpayer,
+    psw_subscribed)."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        result = firms.import_firms(session, path, _actor())
+    _print_import(result.as_dict(), as_json, "firms")
+
+
+@firms_app.command("list")
+def firms_list(
+    firm: Annotated[str | None, typer.Option(help="Only this firm")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List registered firms."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        rows = firms.list_firms(session, firm)
+    _print_rows(rows, as_json, ("id", "name", "country", "tax_id", "status"), "firms")
+
+
+@consortia_app.command("create")
+def consortia_create(
+    consortium_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="The consortium's name")],
+    lead: Annotated[str, typer.Option(help="The lead firm")],
+    member: Annotated[list[str], typer.Option(help="A member firm (repeat)")],
+) -> None:
+    """Form a consortium of firms of one country; all members are jointly and severally liable."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        firms.create_consortium(session, consortium_id, name, lead, member, _actor())
+    print(f"consortium {consortium_id} created")
+
+
+@consortia_app.command("list")
+def consortia_list(as_json: JsonOption = False) -> None:
+    """List consortia and their members."""
+    from tahator.services import firms
+
+    with use_case() as session:
+        rows = firms.list_consortia(session)
+    _print_rows(rows, as_json, ("id", "name", "lead", "members", "liability"), "consortia")
+
+
+@obligations_app.command("import")
+def obligations_import(path: Path, as_json: JsonOption = False) -> None:
+    """Register obligations from a CSV (id,debtor,creditor,amount,currency,due_date)."""
+    from tahator.services import obligations
+
+    with use_case() as session:
+        result = obligations.import_obligations(session, path, _actor())
+    _print_import(result.as_dict(), as_json, "obligations")
+
+
+@obligations_app.command("list")
+def obligations_list(
+    firm: Annotated[str | None, typer.Option(help="Only those this firm owes or is owed")] = None,
+    status: Annotated[str | None, typer.Option(help="open, set_off or in_settlement")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List obligations with what remains of each."""
+    from tahator.services import obligations
+
+    with use_case() as session:
+        rows = obligations.list_obligations(session, firm, status)
+    _print_rows(
+        rows,
+        as_json,
+        ("id", "debtor", "creditor", "amount", "currency", "due_date", "status", "remaining"),
+        "obligations",
+    )
+
+
+@clearing_app.command("run")
+def clearing_run(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Business date of the run's rates (default today)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set off every open obligation and settle the rest, in one transaction."""
+    from tahator.services import clearing
+
+    day = _date(as_of, "--as-of") if as_of else None
+    with use_case() as session:
+        summary = clearing.run_clearing(session, _actor(), day)
+    if as_json:
+        print_json(summary)
+    else:
+        from tahator.report import print_run
+
+        print_run(summary)
+
+
+@clearing_app.command("list")
+def clearing_list(as_json: JsonOption = False) -> None:
+    """List clearing runs."""
+    from tahator.services import clearing
+
+    with use_case() as session:
+        rows = clearing.list_runs(session)
+    _print_rows(
+        rows,
+        as_json,
+        ("run_id", "status", "as_of", "obligations", "total", "cleared"),
+        "clearing runs",
+    )
+
+
+@clearing_app.command("show")
+def clearing_show(
+    run_id: int,
+    firm: Annotated[
+        str | None, typer.Option(help="Only this firm's positions and instructions")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A run's totals, per-firm positions and settlement instructions."""
+    from tahator.services import clearing
+
+    with use_case() as session:
+        view = clearing.show_run(session, run_id, firm)
+    if as_json:
+        print_json(view)
+    else:
+        from tahator.report import print_run
+
+        print_run(view)
+        _print_rows(
+            view["positions"],
+            False,
+            ("firm", "setoff_as_debtor", "setoff_as_creditor"),
+            "set-off per firm",
+        )
+        _print_rows(
+            view["instructions"],
+            False,
+            ("id", "firm", "kind", "owed", "amount", "local_currency", "local_amount", "status"),
+            "settlement instructions",
+        )
+
+
+@ledger_app.command("balances")
+def ledger_balances(as_json: JsonOption = False) -> None:
+    """Every account's balance, summed from the journal."""
+    from tahator.services import ledger
+
+    with use_case() as session:
+        rows = ledger.balance_rows(session)
+    _print_rows(rows, as_json, ("account", "currency", "balance"), "ledger balances")
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check every ledger invariant; exit 1 naming each break."""
+    from tahator.services import ledger
+
+    with use_case() as session:
+        breaks = ledger.verify(session)
+    for line in breaks:
+        print(line, file=sys.stderr)
+    if breaks:
+        raise typer.Exit(EXIT_BROKEN)
+    print("ledger verified: every entry balances and every balance matches its source")
+
+
+@settlement_app.command("confirm")
+def settlement_confirm(instruction_id: int, as_json: JsonOption = False) -> None:
+    """A bank confirms a collection or payout."""
+    from tahator.services import settlement
+
+    with use_case() as session:
+        view = settlement.confirm(session, instruction_id, _actor())
+    if as_json:
+        print_json(view)
+    else:
+        print(
+            f"{view['kind']} {view['id']} of {view['firm']} confirmed: "
+            f"{view['local_amount']} {view['local_currency']} ({view['amount']} unit of account)"
+        )
+
+
+@settlement_app.command("list")
+def settlement_list(
+    status: Annotated[str | None, typer.Option(help="pending or confirmed")] = None,
+    firm: Annotated[str | None, typer.Option(help="Only this firm")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List settlement instructions."""
+    from tahator.services import settlement
+
+    with use_case() as session:
+        rows = settlement.list_instructions(session, status, firm)
+    _print_rows(
+        rows,
+        as_json,
+        (
+            "id",
+            "run_id",
+            "firm",
+            "kind",
+            "owed",
+            "amount",
+            "local_currency",
+            "local_amount",
+            "status",
+        ),
+        "settlement instructions",
+    )
