@@ -117,7 +117,7 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import uvicorn
 
-    from tahator.api.app import create_app
+    from tahator.asgi import create_app
 
     folder = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{folder / 'tahator.db'}"

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
 from tahator import signin
-from tahator.api.deps import SESSION_COOKIE, Who, bearer, engine_of, release_reader
+from tahator.api.deps import Who, bearer, release_reader
 from tahator.api.problems import ApiError
+from tahator.signin import SESSION_COOKIE, engine_of
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

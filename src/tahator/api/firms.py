@@ -148,8 +148,8 @@ def list_consortia(
 ) -> dict[str, Any]:
     """Consortia and their members; a trader sees those its firm belongs to."""
     rows = firms.list_consortia(session)
-    if principal.role == "trader":
-        rows = [r for r in rows if principal.firm in r["members"]]  # type: ignore[operator]
+    seen = access.visible_consortia(session, principal, (str(r["id"]) for r in rows))
+    rows = [r for r in rows if r["id"] in seen]
     return page(rows, cursor, limit)
 
 

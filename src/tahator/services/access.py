@@ -174,6 +174,18 @@ def visible_proposals(
     return frozenset(session.scalars(query))
 
 
+def visible_consortia(
+    session: Session, principal: Principal, consortium_ids: Iterable[str]
+) -> frozenset[str]:
+    """Those of ``consortium_ids`` that ``principal`` may see: a trader those its firm
+    leads or belongs to."""
+    wanted = frozenset(consortium_ids)
+    if sees_every_firm(principal) or not wanted:
+        return wanted
+    query = select(Consortium.id).where(Consortium.id.in_(wanted), consortia_of(_own(principal)))
+    return frozenset(session.scalars(query))
+
+
 def may_apply_for(session: Session, principal: Principal, applicant: str) -> bool:
     """Whether ``principal`` may apply for a barter authorization as ``applicant`` (a firm
     or a consortium): a trader for its own firm or a consortium it leads or belongs to."""
@@ -202,5 +214,6 @@ __all__ = [
     "sees_obligation",
     "sees_offer",
     "sees_proposal",
+    "visible_consortia",
     "visible_proposals",
 ]

@@ -170,8 +170,8 @@ def _firms_page(
             or any(needle in str(a).casefold() for a in r["aliases"])  # type: ignore[attr-defined]
         ]
     consortia = firms.list_consortia(session)
-    if principal.role == "trader":
-        consortia = [c for c in consortia if principal.firm in c["members"]]  # type: ignore[operator]
+    seen = access.visible_consortia(session, principal, (str(c["id"]) for c in consortia))
+    consortia = [c for c in consortia if c["id"] in seen]
     return render(
         request,
         "firms.html",
