@@ -290,6 +290,34 @@ def test_a_trader_cannot_open_another_firms_page(visit: Any) -> None:
     assert trader.go("/clearing/runs/1?firm=IR-1").status == 404
 
 
+def test_a_consortium_s_lead_sees_its_authorization_and_others_do_not(
+    visit: Any, server: Server
+) -> None:
+    import httpx
+
+    with httpx.Client(base_url=server.url + "/api/v1") as api:
+        token = api.post(
+            "/auth/token", data={"username": LOGINS["operator"][0], "password": PASSWORD}
+        )
+        operator = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        lead = LOGINS["trader"][1]  # the trader's firm leads the consortium
+        consortium = {"id": "C-1", "name": "Consortium", "lead": lead, "members": ["PK-2"]}
+        assert api.post("/consortia", json=consortium, headers=operator).status_code == 201
+        applied = api.post(
+            "/barter/authorizations",
+            json=application(applicant="C-1", valid_until="2027-06-30"),
+            headers=operator,
+        )
+        assert applied.status_code == 201, applied.text
+    path = f"/barter/{applied.json()['id']}"
+    trader = visit("trader")
+    trader.go("/barter")
+    trader.page.click(f'a[href="{path}"]')
+    trader.page.wait_for_url(server.url + path)
+    assert "C-1" in trader.page.inner_text("main")
+    assert visit("trader2").go(path).status == 404
+
+
 PAGES = {
     "operator": [
         ("dashboard", "/"),

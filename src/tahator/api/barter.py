@@ -30,10 +30,10 @@ from tahator.services.users import Principal
 
 router = APIRouter(tags=["barter"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
-Applicant = Annotated[Principal, Depends(require("operator", "trader"))]
+Applicant = Annotated[Principal, Depends(require(*access.APPLICANTS))]
 Customs = Annotated[Principal, Depends(require("customs"))]
 Sweeper = Annotated[Principal, Depends(require("customs", "operator"))]
-BarterReader = Annotated[Principal, Depends(require("operator", "customs", "trader", "auditor"))]
+BarterReader = Annotated[Principal, Depends(require(*access.BARTER_READERS))]
 PolicyDep = Annotated[Policy, Depends(policy_of)]
 
 
@@ -218,7 +218,7 @@ Quarter = Annotated[str, Query(pattern=r"^\d{4}Q[1-4]$", description="e.g. 2025Q
 def quarterly_report(
     quarter: Quarter,
     session: Reader,
-    principal: Annotated[Principal, Depends(require("operator", "customs", "auditor"))],
+    principal: Annotated[Principal, Depends(require(*access.REPORT_READERS))],
 ) -> dict[str, Any]:
     """The quarterly barter report to the Ministry of Commerce."""
     return barter.quarterly_report(session, quarter)

@@ -42,6 +42,12 @@ from tahator.store.schema import (
 
 TRADER = "trader"
 """The one role bound to a firm, and so the one whose view is cut to its firm's records."""
+BARTER_READERS = ("operator", "customs", "trader", "auditor")
+"""Roles that see barter authorizations (a bank has no part in barter)."""
+APPLICANTS = ("operator", TRADER)
+"""Roles that apply for barter authorizations."""
+REPORT_READERS = ("operator", "customs", "auditor")
+"""Roles that read the quarterly barter report to the Ministry of Commerce."""
 
 
 class HiddenError(NotFoundError):
@@ -196,6 +202,9 @@ def may_apply_for(session: Session, principal: Principal, applicant: str) -> boo
 
 
 __all__ = [
+    "APPLICANTS",
+    "BARTER_READERS",
+    "REPORT_READERS",
     "TRADER",
     "HiddenError",
     "acts_for",

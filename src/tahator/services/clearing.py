@@ -29,7 +29,7 @@ from tahator.domain.corridor import from_unit_of_account, to_unit_of_account
 from tahator.domain.errors import AmountOverflowError, NotFoundError
 from tahator.domain.money import MAX_MINOR, format_amount
 from tahator.domain.settlement import InstructionKind, Remaining, settle
-from tahator.services import audit
+from tahator.services import access, audit
 from tahator.services import corridor as corridors
 from tahator.services.clear_file import settlement_summary
 from tahator.services.common import now
@@ -454,7 +454,7 @@ def setoff_notices(session: Session, run_id: int, firm: str | None = None) -> li
         .order_by(SetoffNotice.obligation_id)
     )
     if firm is not None:
-        query = query.where((Obligation.debtor == firm) | (Obligation.creditor == firm))
+        query = query.where(access.notices_of(firm))
     return [
         {
             "obligation": o.id,

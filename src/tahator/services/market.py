@@ -26,7 +26,7 @@ from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.matching import best_rings
 from tahator.domain.money import format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
-from tahator.services import audit, barter, screening
+from tahator.services import access, audit, barter, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
@@ -192,7 +192,7 @@ def list_offers(
     if status is not None:
         query = query.where(Offer.status == status)
     if firm is not None:
-        query = query.where(Offer.firm == firm)
+        query = query.where(access.offers_of(firm))
     return [
         {
             "id": o.id,
@@ -444,9 +444,7 @@ def list_proposals(
     if state is not None:
         query = query.where(Proposal.state == state)
     if firm is not None:
-        query = query.where(
-            Proposal.id.in_(select(ProposalLeg.proposal_id).where(ProposalLeg.firm == firm))
-        )
+        query = query.where(access.proposals_of(firm))
     return [show_proposal(session, proposal_id) for proposal_id in session.scalars(query)]
 
 

@@ -7,14 +7,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
-from tahator.services import audit, screening
+from tahator.services import access, audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
@@ -308,12 +308,7 @@ def list_obligations(
     # co-liable firms: one round trip to the database, however long the page.
     numbers = select(Obligation.id).order_by(Obligation.id)
     if firm is not None:
-        jointly = select(ObligationLiability.obligation_id).where(
-            ObligationLiability.firm_id == firm
-        )
-        numbers = numbers.where(
-            or_(Obligation.debtor == firm, Obligation.creditor == firm, Obligation.id.in_(jointly))
-        )
+        numbers = numbers.where(access.obligations_of(firm))
     if status is not None:
         numbers = numbers.where(Obligation.status == status)
     if number is not None:

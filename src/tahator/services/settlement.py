@@ -11,7 +11,7 @@ from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.settlement import InstructionKind
-from tahator.services import audit
+from tahator.services import access, audit
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionStatus, instruction_view
 from tahator.services.common import now
@@ -76,7 +76,7 @@ def list_instructions(
     if status is not None:
         query = query.where(SettlementInstruction.status == status)
     if firm is not None:
-        query = query.where(SettlementInstruction.firm_id == firm)
+        query = query.where(access.instructions_of(firm))
     return [
         instruction_view(i, corridor.digits, corridor.unit_digits)
         for i in session.execute(query).scalars()

@@ -25,8 +25,6 @@ from tahator.store.database import transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, hide_unless, render, scope
 
 router = APIRouter(include_in_schema=False)
-BARTER_READERS = ("operator", "customs", "trader", "auditor")
-REPORT_READERS = ("operator", "customs", "auditor")
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
@@ -63,7 +61,7 @@ def _bar(view: dict[str, Any], today: date) -> dict[str, Any]:
 def _barter_page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    allow(principal, *BARTER_READERS)
+    allow(principal, *access.BARTER_READERS)
     state = request.query_params.get("state") or None
     policy = policy_of(request)
     today = clearing.business_today()
@@ -79,7 +77,7 @@ def _barter_page(
         rows=rows,
         state=state or "",
         states=("submitted", "authorized", "balanced", "cancelled", "rejected"),
-        can_apply=principal.role in ("operator", "trader"),
+        can_apply=principal.role in access.APPLICANTS,
         today=today,
         currencies=sorted(corridors.load(session).digits),
         **extra,
@@ -118,7 +116,7 @@ def _application(
 def apply(
     request: Request, principal: User, form: Form, session: Reader
 ) -> HTMLResponse | RedirectResponse:
-    allow(principal, "operator", "trader")
+    allow(principal, *access.APPLICANTS)
     data, values = _application(principal, form)
     fields = {
         "applicant",
@@ -167,7 +165,7 @@ def _authorization_page(
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    allow(principal, *BARTER_READERS)
+    allow(principal, *access.BARTER_READERS)
     if not 1 <= authorization_id <= 2**63 - 1:
         raise PageError(404, f"no barter authorization {authorization_id}")
     hide_unless(
@@ -378,7 +376,7 @@ def _current_quarter() -> str:
 def reports_page(
     request: Request, principal: User, session: Reader, quarter: str = ""
 ) -> HTMLResponse:
-    allow(principal, *REPORT_READERS)
+    allow(principal, *access.REPORT_READERS)
     chosen = quarter.strip().upper() or _current_quarter()
     if not QUARTER.match(chosen):
         return render(
@@ -407,7 +405,7 @@ def reports_page(
 
 @router.get("/reports/barter.{kind}")
 def barter_report(kind: str, principal: User, session: Reader, quarter: str = "") -> Response:
-    allow(principal, *REPORT_READERS)
+    allow(principal, *access.REPORT_READERS)
     if kind not in ("csv", "json"):
         raise PageError(404, "no such report")
     chosen = _quarter(quarter or _current_quarter())
