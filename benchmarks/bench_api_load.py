@@ -65,6 +65,8 @@ PASSWORD = "load test password"
 def prepare(url: str, work: Path) -> str:
     """Migrate, seed, register firms and an operator; return the operator's token."""
     from tahator.demo import tax_id
+    from tahator.io.firms import read_firms
+    from tahator.io.obligations import read_obligations
     from tahator.services import corridor, firms, obligations, users
     from tahator.store import migrate
     from tahator.store.database import make_engine, transaction
@@ -79,8 +81,14 @@ def prepare(url: str, work: Path) -> str:
     migrate.upgrade(engine)
     with transaction(engine) as session:
         corridor.seed(session)
-        firms.import_firms(session, path, "bench")
-        obligations.import_obligations(session, seed_obligations(work), "bench")
+        read = read_firms(path)
+        firms.import_firms(
+            session, read.records, "bench", source=read.source, problems=read.problems
+        )
+        rows = read_obligations(seed_obligations(work), corridor.load(session).digits)
+        obligations.import_obligations(
+            session, rows.records, "bench", source=rows.source, problems=rows.problems
+        )
         users.create_user(session, "load", "operator", PASSWORD, "bench")
     with transaction(engine) as session:
         token, _ = users.issue_token(session, users.authenticate(session, "load", PASSWORD))

@@ -47,15 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from tahator.domain.screening import (  # noqa: E402
-    ListEntry,
-    Thresholds,
-    build_index,
-    matching_names,
-    normalize,
-    parse_un,
-    screen,
-)
+from tahator.domain.names import matching_names, normalize  # noqa: E402
+from tahator.domain.screening import ListEntry, Thresholds, build_index, screen  # noqa: E402
+from tahator.io.un_list import parse_un  # noqa: E402
 
 DEFAULT_LIST = ROOT.parent / "shared" / "data" / "sanctions" / "un-consolidated-2018-10-29.xml"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from tahator.demo import tax_id
-from tahator.services.tables import write_csv_atomically
+from tahator.io.tables import write_csv_atomically
 
 
 def write_corridor(network: Path, folder: Path) -> tuple[Path, Path]:

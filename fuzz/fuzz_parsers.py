@@ -28,9 +28,10 @@ import atheris
 # slows start-up and spreads coverage feedback over code that is not under test.
 with atheris.instrument_imports(include=["tahator"]):
     from tahator.domain.errors import InputError
-    from tahator.domain.screening import parse_un
-    from tahator.services import barter, firms, market, obligations
-    from tahator.services.tables import read_table
+    from tahator.io import firms, obligations
+    from tahator.io.tables import read_table
+    from tahator.io.un_list import parse_un
+    from tahator.services import barter, market
 
 DIGITS = {"USD": 2, "PKR": 2, "IRR": 0, "AFN": 2, "RUB": 2}
 TABLES = [

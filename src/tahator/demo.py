@@ -36,6 +36,12 @@ from tahator.demo_data import (
     border_residents,
 )
 from tahator.domain.corridor import iran_legal_id_check_digit
+from tahator.formatting import jsonable
+from tahator.io.comtrade import SAMPLE, read_comtrade
+from tahator.io.firms import read_firms
+from tahator.io.obligations import read_obligations
+from tahator.io.tables import write_csv_atomically
+from tahator.io.target_report import ChartError, write_target_report
 from tahator.services import (
     barter,
     border,
@@ -48,7 +54,6 @@ from tahator.services import (
     stats,
 )
 from tahator.services.policy import load_policy
-from tahator.services.tables import write_csv_atomically
 from tahator.store import migrate
 from tahator.store.database import transaction
 
@@ -223,9 +228,15 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
         for country, amount in CREDIT_LINES.items():
             corridor.set_credit_line(session, country, amount)
     with transaction(engine) as session:
-        imported_firms = firms.import_firms(session, firms_path, DEMO_ACTOR)
+        read = read_firms(firms_path)
+        imported_firms = firms.import_firms(
+            session, read.records, DEMO_ACTOR, source=read.source, problems=read.problems
+        )
     with transaction(engine) as session:
-        imported_obligations = obligations.import_obligations(session, obligations_path, DEMO_ACTOR)
+        rows = read_obligations(obligations_path, corridor.load(session).digits)
+        imported_obligations = obligations.import_obligations(
+            session, rows.records, DEMO_ACTOR, source=rows.source, problems=rows.problems
+        )
     barter_summary = run_barter(engine, folder)
     market_summary = run_market(engine, folder, firms_)
     with transaction(engine) as session:  # a binding ring adds applications
@@ -234,7 +245,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
         run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
     with transaction(engine) as session:
         breaks = ledger.verify(session)
-    imported = {"firms": imported_firms.as_dict(), "obligations": imported_obligations.as_dict()}
+    imported = {"firms": jsonable(imported_firms), "obligations": jsonable(imported_obligations)}
     trade = border_demo(engine, folder)
     screened = screening_demo(engine, folder)
     return DemoRun(
@@ -263,6 +274,8 @@ LOOK_ALIKE = ("IR-9001", "Shahid Sayad Shirazi Industrial Co.", "IR", 9001)
 def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) -> dict[str, Any]:
     """Import the UN list (every firm is re-screened), register a look-alike firm,
     which screening blocks, and return the list and the queue of hits."""
+    from tahator.formatting import jsonable
+    from tahator.io.un_list import read_list
     from tahator.services import screening
 
     source = un_list or (UN_LIST if UN_LIST.exists() else UN_SAMPLE)
@@ -273,13 +286,16 @@ def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) ->
         f"{firm_id},{name},{country},{tax_id(country, number)},false,false\n"
     )
     with transaction(engine) as session:
-        imported = screening.import_list(session, "un", source, DEMO_ACTOR)
-        firms.import_firms(session, path, DEMO_ACTOR)
+        imported = screening.import_list(session, read_list("un", source), DEMO_ACTOR)
+        read = read_firms(path)
+        firms.import_firms(
+            session, read.records, DEMO_ACTOR, source=read.source, problems=read.problems
+        )
         queue = screening.queue(session)
     return {
-        "list": imported["list"],
-        "newly_blocked": [f["firm"] for f in imported["changes"]["newly_blocked"]],
-        "queue": [{"firm": f["firm"], "name": f["name"], "hits": f["hits"][:1]} for f in queue],
+        "list": jsonable(imported.list),
+        "newly_blocked": [f.firm for f in imported.changes.newly_blocked],
+        "queue": [{"firm": f.firm, "name": f.name, "hits": jsonable(f.hits[:1])} for f in queue],
     }
 
 
@@ -555,13 +571,13 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
                             quota = str(error.breach.quota)
                             refused[quota] = refused.get(quota, 0) + 1
                             continue
-                        if view["created"]:
+                        if view.created:
                             recorded += 1
                         else:
                             retried += 1
             day += timedelta(days=1)
     with transaction(engine) as session:
-        imported = stats.import_statistics(session, stats.SAMPLE, DEMO_ACTOR).as_dict()
+        imported = stats.import_statistics(session, read_comtrade(SAMPLE), DEMO_ACTOR)
     with transaction(engine) as session:
         report = stats.target_report(session, policy)
         totals = border.daily_totals(session, "MAND-PISHIN")
@@ -569,15 +585,15 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
     for output_format in ("csv", "xlsx", "html", "png"):
         path = folder / f"target.{output_format}"
         try:
-            stats.write_target_report(report, output_format, path)
-        except stats.ChartError:
+            write_target_report(report, output_format, path)
+        except ChartError:
             continue  # no Chromium here: the HTML carries the same chart
         written.append(str(path))
     return {
         "residents": len(residents),
         "sales": {"recorded": recorded, "already_recorded": retried, "refused": refused},
         "market_days": len(totals),
-        "statistics": imported,
-        "target": report["status"],
+        "statistics": jsonable(imported),
+        "target": jsonable(report.status),
         "files": written,
     }

@@ -12,12 +12,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tahator.asgi import create_app
-from tahator.services import firms, obligations, users
+from tahator.services import users
 from tahator.store.database import transaction
 from tests.integration.conftest import (  # noqa: F401  (fixtures)
     database_url,
     engine,
     firms_file,
+    import_firms_file,
+    import_obligations_file,
     obligations_file,
 )
 
@@ -55,8 +57,8 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
 
 def fill(session: Session, folder: Path) -> None:
     """Five firms, four obligations (three of them a cycle) and one user per role."""
-    firms.import_firms(session, firms_file(folder / "firms.csv", FIRMS), "test")
-    obligations.import_obligations(
+    import_firms_file(session, firms_file(folder / "firms.csv", FIRMS), "test")
+    import_obligations_file(
         session,
         obligations_file(
             folder / "obligations.csv",

@@ -24,11 +24,16 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tahator.asgi import create_app
-from tahator.services import corridor, firms, obligations, users
+from tahator.services import corridor, users
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 from tests.api.conftest import FIRMS, PASSWORD
-from tests.integration.conftest import firms_file, obligations_file
+from tests.integration.conftest import (
+    firms_file,
+    import_firms_file,
+    import_obligations_file,
+    obligations_file,
+)
 
 MAX_EXAMPLES = 8
 _FOLDER = Path(tempfile.mkdtemp(prefix="tahator-fuzz-"))
@@ -53,8 +58,8 @@ def operator_token() -> str:
     migrate.upgrade(engine)
     with transaction(engine) as session:
         corridor.seed(session)
-        firms.import_firms(session, firms_file(_FOLDER / "firms.csv", FIRMS), "test")
-        obligations.import_obligations(
+        import_firms_file(session, firms_file(_FOLDER / "firms.csv", FIRMS), "test")
+        import_obligations_file(
             session,
             obligations_file(
                 _FOLDER / "o.csv",

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tahator.services import stats
+from tahator.io import target_report
+from tahator.io.comtrade import SAMPLE
+from tahator.io.target_report import REPORT_COLUMNS
 from tests.conftest import Cli, absent_in_ci, write
 
 CNIC = "54400-1234567-1"
@@ -38,7 +40,7 @@ def trading(cli: Cli, db: str) -> str:
             "--value", value, *SALE,
         )  # fmt: skip
         assert code == 0, err
-    assert cli("--db", db, "stats", "import", stats.SAMPLE)[0] == 0
+    assert cli("--db", db, "stats", "import", SAMPLE)[0] == 0
     return db
 
 
@@ -105,7 +107,7 @@ def test_sell_json_reference_and_refusals(cli: Cli, trading: str) -> None:
 
 
 def test_stats_import_and_target(cli: Cli, trading: str, tmp_path: Path) -> None:
-    code, out, _ = cli("--db", trading, "stats", "import", stats.SAMPLE, "--json")
+    code, out, _ = cli("--db", trading, "stats", "import", SAMPLE, "--json")
     assert code == 0
     assert json.loads(out)["unchanged"] == json.loads(out)["rows"]
     header = "period,reporterISO,partnerISO,flowCode,cmdCode,primaryValue\n"
@@ -140,7 +142,7 @@ def test_report_csv_and_xlsx_agree(cli: Cli, trading: str, tmp_path: Path) -> No
     book = load_workbook(report(cli, trading, "xlsx", tmp_path / "t.xlsx"))
     sheet = book["monthly"]
     values = list(sheet.iter_rows(values_only=True))
-    assert list(values[0]) == list(stats.REPORT_COLUMNS)
+    assert list(values[0]) == list(REPORT_COLUMNS)
     assert len(values) == len(rows) + 1
     for line, cells in zip(rows, values[1:], strict=True):
         assert cells[0] == line["month"]
@@ -158,7 +160,7 @@ def test_report_html_is_offline(cli: Cli, trading: str, tmp_path: Path) -> None:
 
 
 @absent_in_ci(
-    stats.chromium_path() is not None,
+    target_report.chromium_path() is not None,
     "Chromium (scripts/ensure-chromium.sh installs it in CI)",
 )
 def test_report_png(cli: Cli, trading: str, tmp_path: Path) -> None:
@@ -172,7 +174,7 @@ def test_report_png(cli: Cli, trading: str, tmp_path: Path) -> None:
 def test_report_png_without_chromium_fails_clearly(
     cli: Cli, trading: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stats, "chromium_path", lambda: None)
+    monkeypatch.setattr(target_report, "chromium_path", lambda: None)
     code, _, err = cli(
         "--db", trading, "report", "target", "--format", "png", "-o", tmp_path / "t.png"
     )

@@ -17,8 +17,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from tahator.services import corridor
+from tahator.io.firms import read_firms
+from tahator.io.obligations import read_obligations
+from tahator.services import corridor, firms, obligations
+from tahator.services.common import ImportResult
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 
@@ -91,3 +95,28 @@ def obligations_file(path: Path, rows: list[tuple[str, str, str, str, str]]) -> 
     lines += [f"{i},{d},{c},{a},{cur},2026-06-30" for i, d, c, a, cur in rows]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def import_firms_file(
+    session: Session, path: Path, actor: str, *, data: bytes | None = None
+) -> ImportResult:
+    """Read the firms CSV at ``path`` (or ``data``) and register its firms."""
+    read = read_firms(path, data=data)
+    return firms.import_firms(
+        session, read.records, actor, source=read.source, problems=read.problems
+    )
+
+
+def import_obligations_file(
+    session: Session,
+    path: Path,
+    actor: str,
+    *,
+    data: bytes | None = None,
+    owed_by: str | None = None,
+) -> ImportResult:
+    """Read the obligations CSV at ``path`` (or ``data``) and register its obligations."""
+    rows = read_obligations(path, corridor.load(session).digits, data=data)
+    return obligations.import_obligations(
+        session, rows.records, actor, source=rows.source, problems=rows.problems, owed_by=owed_by
+    )

@@ -13,10 +13,12 @@ from sqlalchemy import Engine, func, select
 
 from tahator.domain.errors import InputError
 from tahator.domain.policy import Sequencing
+from tahator.formatting import jsonable
 from tahator.services import barter, clearing, corridor, firms, ledger, obligations
 from tahator.services.policy import load_policy
 from tahator.store.database import transaction
 from tahator.store.schema import Authorization, Declaration
+from tests.integration.conftest import import_firms_file
 
 POLICY = load_policy()
 FIRMS = (
@@ -70,7 +72,7 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
     text = FIRMS.replace("14000000018", tax_id("IR", 1)).replace("14000000026", tax_id("IR", 2))
     (tmp_path / "firms.csv").write_text(text)
     with transaction(engine) as session:
-        firms.import_firms(session, tmp_path / "firms.csv", "test")
+        import_firms_file(session, tmp_path / "firms.csv", "test")
         firms.create_consortium(session, "C-1", "Karachi–Quetta Consortium", "PK-1", ["PK-4"], "t")
     return engine
 
@@ -132,7 +134,7 @@ def test_a_balanced_authorization_closes_and_its_residual_is_owed(
         "currency": "USD",
     }
     with transaction(house) as session:
-        owed = obligations.list_obligations(session, firm="PK-1")
+        owed = jsonable(obligations.list_obligations(session, firm="PK-1"))
     assert [(o["id"], o["amount"], o["status"]) for o in owed] == [
         ("BT-4100001-1-000001/residual", "12000.00", "open")
     ]
@@ -173,7 +175,7 @@ def test_an_unbalanced_authorization_is_cancelled_after_its_deadline(
         again = barter.sweep(session, POLICY, date(2026, 3, 1), "customs")
     assert again["cancelled"] == []  # idempotent
     with transaction(house) as session:
-        listed = obligations.list_obligations(session, firm="IR-1")
+        listed = jsonable(obligations.list_obligations(session, firm="IR-1"))
     assert [o["id"] for o in listed] == ["BT-4100001-1-000001/imbalance"]
     sound(house)
     # The offset clearing takes the imbalance like any other obligation.
@@ -203,7 +205,7 @@ def test_a_consortium_applies_and_every_member_is_liable(house: Engine, tmp_path
         barter.sweep(session, POLICY, date(2026, 6, 1), "customs")
     with transaction(house) as session:
         for member in ("PK-1", "PK-4"):
-            listed = obligations.list_obligations(session, firm=member)
+            listed = jsonable(obligations.list_obligations(session, firm=member))
             assert [o["amount"] for o in listed] == ["300000.00"], member
             assert listed[0]["jointly_liable"] == ["PK-4"]
     sound(house)

@@ -14,11 +14,14 @@ from sqlalchemy import Engine, func, select
 
 from tahator.domain.border import Quota
 from tahator.domain.errors import InputError
-from tahator.services import audit, border, clearing, obligations, stats
-from tahator.services.border import QuotaExceededError
+from tahator.formatting import amount, jsonable
+from tahator.io.comtrade import SAMPLE, read_comtrade
+from tahator.io.target_report import REPORT_COLUMNS, write_target_report
+from tahator.services import audit, border, clearing, stats
+from tahator.services.border import QuotaExceededError, SaleRecord
 from tahator.store.database import transaction
 from tahator.store.schema import BorderResident, BorderSale, TradeStatistic
-from tests.integration.conftest import obligations_file
+from tests.integration.conftest import import_obligations_file, obligations_file
 from tests.integration.test_barter import LPG, application, apply, authorize, declare, house
 
 __all__ = ["house"]  # the barter tests' firms, as a fixture here too
@@ -54,7 +57,7 @@ def market(engine: Engine) -> Engine:
     return engine
 
 
-def sell(engine: Engine, value: str, on: date = MONDAY, **changes: Any) -> dict[str, Any]:
+def sell(engine: Engine, value: str, on: date = MONDAY, **changes: Any) -> SaleRecord:
     arguments: dict[str, Any] = {
         "market": "MAND-PISHIN",
         "resident": CNIC,
@@ -87,8 +90,8 @@ def test_residents_are_registered_once_and_audited(market: Engine) -> None:
         )
         rows = border.list_residents(session, "mand-pishin")
         actions = [r.action for r in audit.list_records(session)]
-    assert again["created"] is False
-    assert [(r["national_id"], r["country"], r["district"]) for r in rows] == [
+    assert again.created is False
+    assert [(r.national_id, r.country, r.district) for r in rows] == [
         (CNIC, "PK", "Kech"),
         (IRANIAN, "IR", "Sarbaz"),
     ]
@@ -123,8 +126,8 @@ def test_bad_residents_are_refused(
 
 def test_a_sale_is_converted_at_its_date_rate_and_audited(market: Engine) -> None:
     view = sell(market, "28100.00", currency="PKR")  # 281 PKR per USD (seeded)
-    assert view["value_unit"] == "100.00"
-    assert view["remaining"] == {"daily": "400.00", "monthly": "1900.00"}
+    assert amount(view.value_unit) == "100.00"
+    assert jsonable(view.remaining) == {"daily": "400.00", "monthly": "1900.00"}
     with transaction(market) as session:
         assert "border.sale_recorded" in [r.action for r in audit.list_records(session)]
 
@@ -156,7 +159,7 @@ def test_a_sale_over_a_quota_is_refused_with_what_remains(
     assert f"{remaining} USD remaining" in message
     assert sales(market) == stored  # nothing stored
     # The other resident's allowance is untouched.
-    assert sell(market, "100.00", resident=IRANIAN)["created"] is True
+    assert sell(market, "100.00", resident=IRANIAN).created is True
 
 
 def test_the_month_resets_the_monthly_quota(market: Engine) -> None:
@@ -164,7 +167,7 @@ def test_the_month_resets_the_monthly_quota(market: Engine) -> None:
         sell(market, "280.00", date(2026, 10, day))
     with pytest.raises(QuotaExceededError):
         sell(market, "50.00", date(2026, 10, 10))
-    assert sell(market, "280.00", date(2026, 11, 1))["created"] is True
+    assert sell(market, "280.00", date(2026, 11, 1)).created is True
 
 
 @pytest.mark.parametrize(
@@ -191,7 +194,7 @@ def test_refused_sales_store_nothing(market: Engine, changes: dict[str, Any], me
 def test_a_retried_sale_is_recorded_once(market: Engine) -> None:
     first = sell(market, "200.00", reference="R-1")
     again = sell(market, "200.00", reference="R-1")
-    assert (again["id"], again["created"]) == (first["id"], False)
+    assert (again.id, again.created) == (first.id, False)
     assert sales(market) == 1
     with pytest.raises(InputError, match="other content"):
         sell(market, "201.00", reference="R-1")
@@ -224,7 +227,7 @@ def test_daily_totals(market: Engine) -> None:
     sell(market, "70.00", date(2026, 10, 6))
     with transaction(market) as session:
         rows = border.daily_totals(session)
-    assert rows == [
+    assert jsonable(rows) == [
         {"market": "MAND-PISHIN", "date": "2026-10-05", "sales": 2, "value": "150.00"},
         {"market": "MAND-PISHIN", "date": "2026-10-06", "sales": 1, "value": "70.00"},
     ]
@@ -247,7 +250,10 @@ STATS = HEADER + (
 
 def import_stats(engine: Engine, path: Path) -> dict[str, int]:
     with transaction(engine) as session:
-        return stats.import_statistics(session, path, "test").as_dict()
+        result: dict[str, int] = jsonable(
+            stats.import_statistics(session, read_comtrade(path), "test")
+        )
+        return result
 
 
 def test_statistics_import_is_idempotent(engine: Engine, tmp_path: Path) -> None:
@@ -308,7 +314,7 @@ def test_a_file_without_the_columns_is_refused(engine: Engine, tmp_path: Path) -
 def test_the_target_report_matches_the_stored_data(house: Engine, tmp_path: Path) -> None:
     engine = house
     path = tmp_path / "comtrade.csv"
-    path.write_bytes(stats.SAMPLE.read_bytes())
+    path.write_bytes(SAMPLE.read_bytes())
     import_stats(engine, path)
     authorization = apply(engine, tmp_path, application())
     authorize(engine, authorization)
@@ -318,7 +324,7 @@ def test_the_target_report_matches_the_stored_data(house: Engine, tmp_path: Path
         [("A", "PK-1", "IR-1", "100.00", "USD"), ("B", "IR-1", "PK-1", "60.00", "USD")],
     )
     with transaction(engine) as session:
-        obligations.import_obligations(session, source, "test")
+        import_obligations_file(session, source, "test")
     with transaction(engine) as session:
         clearing.run_clearing(session, "test", date(2026, 10, 20))
     with transaction(engine) as session:
@@ -339,17 +345,17 @@ def test_the_target_report_matches_the_stored_data(house: Engine, tmp_path: Path
         status = stats.target_status(session, POLICY)
         series = stats.monthly_series(session, POLICY)
     output = tmp_path / "target.csv"
-    stats.write_target_report(report, "csv", output)
+    write_target_report(report, "csv", output)
     rows = {row["month"]: row for row in csv.DictReader(output.open())}
-    assert list(next(iter(rows.values()))) == list(stats.REPORT_COLUMNS)
-    assert series == report["series"]
-    assert status["run_rate"] == report["status"]["run_rate"]
+    assert list(next(iter(rows.values()))) == list(REPORT_COLUMNS)
+    assert series == list(report.series)
+    assert status.run_rate == report.status.run_rate
 
     # Official trade, summed independently from the sample: importer's reports, and
     # Pakistan's exports where Iran's import reports are missing (2026).
     importer: dict[str, Decimal] = {}
     exporter: dict[str, Decimal] = {}
-    for line in csv.DictReader(stats.SAMPLE.open()):
+    for line in csv.DictReader(SAMPLE.open()):
         month = f"{line['period'][:4]}-{line['period'][4:]}"
         value = Decimal(line["primaryValue"])
         if line["flowCode"] == "M":
@@ -370,12 +376,13 @@ def test_the_target_report_matches_the_stored_data(house: Engine, tmp_path: Path
     trailing = sum(Decimal(rows[m]["total"]) for m in months[-12:])
     assert Decimal(rows[months[-1]]["run_rate"]) == trailing
     assert rows[months[0]]["run_rate"] == ""
-    assert status["as_of"] == "2026-10"
-    assert status["target"] == "10000000000.00"
+    assert status.as_of == "2026-10"
+    assert amount(status.target) == "10000000000.00"
     # The 2024 baseline comes from the statistics: twelve months of them.
-    assert Decimal(status["baseline"]) == sum(
+    assert Decimal(amount(status.baseline)) == sum(
         Decimal(rows[m]["official_trade"]) for m in months if m.startswith("2024")
     )
-    growth = Decimal(status["needed_monthly_growth"])
-    reached = Decimal(status["run_rate"]) * (1 + growth) ** status["months_left"]
+    assert status.needed_monthly_growth is not None
+    growth = Decimal(status.needed_monthly_growth)
+    reached = Decimal(amount(status.run_rate)) * (1 + growth) ** status.months_left
     assert abs(reached / Decimal("10000000000") - 1) < Decimal("0.0001")

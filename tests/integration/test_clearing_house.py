@@ -13,10 +13,16 @@ from sqlalchemy import Engine, func, select
 
 from tahator.domain.clearing import max_setoff
 from tahator.domain.errors import InputError
-from tahator.services import clearing, corridor, firms, ledger, obligations, settlement
+from tahator.formatting import jsonable
+from tahator.services import clearing, corridor, ledger, obligations, settlement
 from tahator.store.database import transaction
 from tahator.store.schema import ClearingRun, Firm, JournalLine, Obligation
-from tests.integration.conftest import firms_file, obligations_file
+from tests.integration.conftest import (
+    firms_file,
+    import_firms_file,
+    import_obligations_file,
+    obligations_file,
+)
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR", "IR-3": "IR"}
 AS_OF = date(2026, 11, 23)
@@ -35,16 +41,16 @@ def verified(engine: Engine) -> list[str]:
 @pytest.fixture
 def registered(engine: Engine, tmp_path: Path) -> Engine:
     with transaction(engine) as session:
-        firms.import_firms(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+        import_firms_file(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
     return engine
 
 
 def test_firm_import_is_all_or_nothing_and_idempotent(engine: Engine, tmp_path: Path) -> None:
     path = firms_file(tmp_path / "firms.csv", FIRMS)
     with transaction(engine) as session:
-        assert firms.import_firms(session, path, "test").created == 6
+        assert import_firms_file(session, path, "test").created == 6
     with transaction(engine) as session:
-        again = firms.import_firms(session, path, "test")
+        again = import_firms_file(session, path, "test")
     assert (again.created, again.unchanged) == (0, 6)
 
     bad = tmp_path / "bad.csv"
@@ -57,7 +63,7 @@ def test_firm_import_is_all_or_nothing_and_idempotent(engine: Engine, tmp_path: 
         "PK-1,Another name,PK,1234567-8,\n"  # exists with other content
     )
     with transaction(engine) as session, pytest.raises(InputError) as caught:
-        firms.import_firms(session, bad, "test")
+        import_firms_file(session, bad, "test")
     messages = [str(p) for p in caught.value.problems]
     assert [p.line for p in caught.value.problems] == [3, 4, 5, 6]
     assert "is not an NTN" in messages[0]
@@ -73,9 +79,9 @@ def test_obligation_import_validates_the_whole_file(registered: Engine, tmp_path
         [("A1", "PK-1", "IR-1", "100.00", "USD"), ("A2", "IR-1", "PK-1", "28100", "PKR")],
     )
     with transaction(registered) as session:
-        assert obligations.import_obligations(session, good, "test").created == 2
+        assert import_obligations_file(session, good, "test").created == 2
     with transaction(registered) as session:
-        assert obligations.import_obligations(session, good, "test").created == 0
+        assert import_obligations_file(session, good, "test").created == 0
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "id,debtor,creditor,amount,currency,due_date\n"
@@ -89,7 +95,7 @@ def test_obligation_import_validates_the_whole_file(registered: Engine, tmp_path
         "B7,PK-2,PK-2,5,PKR,2026-01-01\n"
     )
     with transaction(registered) as session, pytest.raises(InputError) as caught:
-        obligations.import_obligations(session, bad, "test")
+        import_obligations_file(session, bad, "test")
     lines = [p.line for p in caught.value.problems]
     assert lines == [3, 4, 5, 6, 7, 8, 9]
     assert count(registered, Obligation) == 2
@@ -114,7 +120,7 @@ def test_a_run_clears_exactly_what_the_stateless_engine_clears(
             )
         )
     with transaction(registered) as session:
-        obligations.import_obligations(session, obligations_file(tmp_path / "o.csv", rows), "t")
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
         summary = clearing.run_clearing(session, "test", AS_OF)
 
@@ -146,13 +152,13 @@ def test_other_currencies_convert_at_the_run_rates(registered: Engine, tmp_path:
         ("X3", "IR-1", "PK-1", "60.00", "USD"),
     ]
     with transaction(registered) as session:
-        obligations.import_obligations(session, obligations_file(tmp_path / "o.csv", rows), "t")
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
         summary = clearing.run_clearing(session, "test", AS_OF)
     assert summary["total"] == "260.00"
     assert summary["cleared"] == "180.00"  # the ring PK-1 → PK-2 → IR-1 → PK-1, 60 each
     with transaction(registered) as session:
-        listed = {o["id"]: o for o in obligations.list_obligations(session)}
+        listed = {o["id"]: o for o in jsonable(obligations.list_obligations(session))}
     assert listed["X1"]["remaining"] == "11200.00"  # 28,000 − 60 × 280
     assert listed["X3"]["status"] == "set_off"
     # X2's $40 crosses the border: novated to the clearing accounts.
@@ -170,7 +176,7 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
         ("S2", "IR-2", "PK-2", "100.00", "USD"),  # and exports 100
     ]
     with transaction(registered) as session:
-        obligations.import_obligations(session, obligations_file(tmp_path / "o.csv", rows), "t")
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
         summary = clearing.run_clearing(session, "test", AS_OF)
     accounts = {a["country"]: a for a in summary["settlement"]["accounts"]}
@@ -201,7 +207,7 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
     # from what Iran's account now collects.
     more = [("S3", "IR-3", "PK-3", "120.00", "USD")]
     with transaction(registered) as session:
-        obligations.import_obligations(session, obligations_file(tmp_path / "p.csv", more), "t")
+        import_obligations_file(session, obligations_file(tmp_path / "p.csv", more), "t")
     with transaction(registered) as session:
         summary = clearing.run_clearing(session, "test", AS_OF)
     with transaction(registered) as session:
@@ -217,7 +223,7 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
 def test_ledger_verify_names_a_tampered_balance(registered: Engine, tmp_path: Path) -> None:
     rows = [("T1", "PK-1", "IR-1", "10.00", "USD")]
     with transaction(registered) as session:
-        obligations.import_obligations(session, obligations_file(tmp_path / "o.csv", rows), "t")
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
         session.add(JournalLine(entry_id=1, account="receivable:IR-1", currency="USD", amount=5))
     breaks = verified(registered)
@@ -228,7 +234,7 @@ def test_ledger_verify_names_a_tampered_balance(registered: Engine, tmp_path: Pa
 def test_two_runs_at_once_one_waits_for_the_other(registered: Engine, tmp_path: Path) -> None:
     rows = [("C1", "PK-1", "IR-1", "10.00", "USD"), ("C2", "IR-1", "PK-1", "10.00", "USD")]
     with transaction(registered) as session:
-        obligations.import_obligations(session, obligations_file(tmp_path / "o.csv", rows), "t")
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     results: list[dict] = []
     errors: list[BaseException] = []
 
@@ -253,7 +259,7 @@ def test_two_runs_at_once_one_waits_for_the_other(registered: Engine, tmp_path: 
 def test_unknown_rate_is_refused_and_changes_nothing(registered: Engine, tmp_path: Path) -> None:
     rows = [("U1", "PK-1", "IR-1", "10.00", "USD")]
     with transaction(registered) as session:
-        obligations.import_obligations(session, obligations_file(tmp_path / "o.csv", rows), "t")
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session, pytest.raises(InputError, match="no reference rate"):
         clearing.run_clearing(session, "test", date(2019, 1, 1))
     assert count(registered, ClearingRun) == 0

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import Engine
 
 from tahator.domain.errors import InputError
+from tahator.formatting import jsonable
 from tahator.services import barter, ledger, market, obligations
 from tahator.services.policy import load_policy
 from tahator.store.database import transaction
 from tahator.store.schema import Proposal
-from tests.integration.conftest import firms_file
+from tests.integration.conftest import firms_file, import_firms_file
 
 POLICY = load_policy()
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR"}
@@ -30,9 +31,7 @@ DAY = date(2026, 11, 23)
 @pytest.fixture
 def house(engine: Engine, tmp_path: Path) -> Engine:
     with transaction(engine) as session:
-        from tahator.services import firms
-
-        firms.import_firms(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+        import_firms_file(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
     return engine
 
 
@@ -78,7 +77,7 @@ def test_a_ring_of_three_binds_into_applications_and_obligations(
     assert bound["obligations"] == ["RING-1-1", "RING-1-2"]
     with transaction(house) as session:
         applications = [barter.show(session, POLICY, a) for a in bound["applications"]]
-        owed = {o["id"]: o for o in obligations.list_obligations(session)}
+        owed = {o["id"]: o for o in jsonable(obligations.list_obligations(session))}
         assert {o["status"] for o in market.list_offers(session)} == {"bound"}
         assert ledger.verify(session) == []
     assert {(a["applicant"], a["counterparty"], a["state"]) for a in applications} == {
@@ -151,9 +150,7 @@ def test_bad_offers_are_refused_whole(house: Engine, tmp_path: Path) -> None:
 def test_a_ring_whose_firm_is_ineligible_cannot_bind(house: Engine, tmp_path: Path) -> None:
     (tmp_path / "late.csv").write_text("id,name,country,tax_id\nPK-9,Unlisted,PK,4109999-9\n")
     with transaction(house) as session:
-        from tahator.services import firms
-
-        firms.import_firms(session, tmp_path / "late.csv", "t")
+        import_firms_file(session, tmp_path / "late.csv", "t")
     offers(house, tmp_path, RING.replace("PK-2,", "PK-9,"))
     proposal = run_match(house)["proposals"][0]
     for firm in ("PK-1", "IR-1"):

@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from tahator.domain.errors import InputError
-from tahator.services import barter, firms, market, obligations, screening
+from tahator.formatting import jsonable
+from tahator.io.un_list import read_list
+from tahator.services import barter, firms, market, obligations, sanctions_lists, screening
 from tahator.services.policy import load_policy
 from tahator.store.database import transaction
 from tahator.store.schema import (
@@ -25,6 +27,7 @@ from tahator.store.schema import (
     SanctionsList,
     ScreeningHit,
 )
+from tests.integration.conftest import import_firms_file, import_obligations_file
 from tests.integration.test_barter import application
 from tests.unit.test_screening import BILLION_LAUGHS, SAMPLE
 
@@ -68,7 +71,7 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
         ],
     )
     with transaction(engine) as session:
-        result = firms.import_firms(session, path, "test")
+        result = import_firms_file(session, path, "test")
     assert result.blocked == ()  # no list yet
     return engine
 
@@ -78,27 +81,25 @@ def statuses(engine: Engine) -> dict[str, str]:
         return dict(session.execute(select(Firm.id, Firm.screening)).all())
 
 
-def import_list(engine: Engine, path: Path) -> dict:
+def import_list(engine: Engine, path: Path) -> screening.ListImport:
     with transaction(engine) as session:
-        return screening.import_list(session, "un", path, "operator")
+        return screening.import_list(session, read_list("un", path), "operator")
 
 
 def test_an_import_is_a_version_and_screens_every_firm(house: Engine) -> None:
     assert set(statuses(house).values()) == {"unscreened"}
     result = import_list(house, SAMPLE)
-    assert result["list"]["version"] == 1
-    assert result["list"]["entries"] == 21
-    assert [f["firm"] for f in result["changes"]["newly_blocked"]] == [LOOK_ALIKE]
-    assert result["changes"]["newly_blocked"][0]["hits"][0]["reference"] == "IRe.070"
+    assert result.list.version == 1
+    assert result.list.entries == 21
+    assert [f.firm for f in result.changes.newly_blocked] == [LOOK_ALIKE]
+    assert result.changes.newly_blocked[0].hits[0].reference == "IRe.070"
     assert statuses(house) == {"PK-1": "clear", "PK-4": "clear", "IR-1": "blocked", "IR-2": "clear"}
     with transaction(house) as session:
-        versions = screening.list_versions(session)
+        versions = sanctions_lists.list_versions(session)
         assert session.scalar(select(func.count()).select_from(SanctionsEntry)) == 21
-    assert [(v["version"], v["active"], v["list_types"]["Iran"]) for v in versions] == [
-        (1, True, 13)
-    ]
+    assert [(v.version, v.active, v.list_types["Iran"]) for v in versions] == [(1, True, 13)]
     again = import_list(house, SAMPLE)  # the same file is not a new version
-    assert again["unchanged"] is True
+    assert again.unchanged is True
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(SanctionsList)) == 1
 
@@ -108,19 +109,19 @@ def test_a_new_version_reports_who_is_newly_blocked_and_who_no_longer_hits(
 ) -> None:
     older = without(SAMPLE, "IRe.070", tmp_path / "older.xml")
     first = import_list(house, older)
-    assert first["changes"]["newly_blocked"] == []
+    assert first.changes.newly_blocked == ()
     assert statuses(house)[LOOK_ALIKE] == "clear"
     second = import_list(house, SAMPLE)
-    assert second["list"]["version"] == 2
-    assert [f["firm"] for f in second["changes"]["newly_blocked"]] == [LOOK_ALIKE]
+    assert second.list.version == 2
+    assert [f.firm for f in second.changes.newly_blocked] == [LOOK_ALIKE]
     third = import_list(house, older)  # delisted again
-    assert third["list"]["version"] == 3
-    assert third["changes"]["no_longer_hit"] == [
-        {"firm": LOOK_ALIKE, "name": "Shahid Sayad Shirazi Industries Co."}
-    ]
+    assert third.list.version == 3
+    assert third.changes.no_longer_hit == (
+        screening.FirmName(LOOK_ALIKE, "Shahid Sayad Shirazi Industries Co."),
+    )
     assert statuses(house)[LOOK_ALIKE] == "clear"
     with transaction(house) as session:
-        assert [v["active"] for v in screening.list_versions(session)] == [True, False, False]
+        assert [v.active for v in sanctions_lists.list_versions(session)] == [True, False, False]
         assert session.scalar(select(func.count()).select_from(ScreeningHit)) == 0
 
 
@@ -156,7 +157,7 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
         "INV-2,PK-1,IR-1,100.00,USD,2026-06-30\n"
     )
     with transaction(house) as session, pytest.raises(InputError) as refused:
-        obligations.import_obligations(session, invoices, "test")
+        import_obligations_file(session, invoices, "test")
     assert [str(p) for p in refused.value.problems] == [
         f"{invoices}:3: creditor: firm IR-1 is held by sanctions screening and cannot take on "
         "obligations until the clearing house's review of it is settled"
@@ -179,19 +180,19 @@ def test_an_operators_decision_is_audited_and_lets_a_false_positive_trade(
     import_list(house, SAMPLE)
     with transaction(house) as session:
         queue = screening.queue(session)
-    assert [(f["firm"], f["hits"][0]["reference"]) for f in queue] == [(LOOK_ALIKE, "IRe.070")]
+    assert [(f.firm, f.hits[0].reference) for f in queue] == [(LOOK_ALIKE, "IRe.070")]
     with transaction(house) as session, pytest.raises(InputError, match="reason"):
         screening.decide(session, LOOK_ALIKE, "false_positive", "  ", "operator")
     with transaction(house) as session:
         view = screening.decide(
             session, LOOK_ALIKE, "false_positive", "a date exporter in Shiraz since 1990", "op"
         )
-    assert view["screening"] == "cleared"
+    assert view.screening == "cleared"
     with transaction(house) as session:
         record = session.scalars(
             select(AuditRecord).where(AuditRecord.action == "screening.decide")
         ).one()
-        assert record.id == view["audit_id"]
+        assert record.id == view.audit_id
         assert (record.actor, record.subject) == ("op", "firm:IR-1")
         assert json.loads(record.before)["screening"] == "blocked"
         assert json.loads(record.after) == {
@@ -202,7 +203,7 @@ def test_an_operators_decision_is_audited_and_lets_a_false_positive_trade(
         }
         assert screening.queue(session) == []
         changes = screening.rescreen_all(session, "op")  # the decision outlives a re-screen
-    assert changes["newly_blocked"] == []
+    assert changes.newly_blocked == ()
     assert statuses(house)[LOOK_ALIKE] == "cleared"
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
@@ -230,9 +231,9 @@ def test_registration_and_consortia_screen_their_firms(house: Engine, tmp_path: 
         [("PK-9", "Kaveh Cutting Tools (Pvt) Ltd", "PK", 9), ("PK-8", "Sialkot Sports", "PK", 8)],
     )
     with transaction(house) as session:
-        result = firms.import_firms(session, path, "test")
+        result = import_firms_file(session, path, "test")
     assert result.blocked == ("PK-9",)
-    assert result.as_dict()["blocked"] == ["PK-9"]
+    assert jsonable(result)["blocked"] == ["PK-9"]
     with transaction(house) as session, pytest.raises(InputError, match=r"PK-9.*held"):
         firms.create_consortium(session, "C-9", "Cutters", "PK-1", ["PK-9"], "test")
     with transaction(house) as session:
@@ -271,13 +272,13 @@ def test_a_hostile_or_malformed_list_changes_nothing(house: Engine, tmp_path: Pa
         path = tmp_path / name
         path.write_bytes(data)
         with transaction(house) as session, pytest.raises(InputError):
-            screening.import_list(session, "un", path, "op")
+            screening.import_list(session, read_list("un", path), "op")
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(SanctionsList)) == 0
         assert session.scalar(select(func.count()).select_from(AuditRecord)) == records
     assert set(statuses(house).values()) == {"unscreened"}
     with transaction(house) as session, pytest.raises(InputError, match="unknown list format"):
-        screening.import_list(session, "ofac", SAMPLE, "op")
+        screening.import_list(session, read_list("ofac", SAMPLE), "op")
 
 
 def test_migration_0005_creates_what_the_models_declare(engine: Engine) -> None:
@@ -343,7 +344,7 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
     from tests.integration.test_market import DAY, HEADER, RING
 
     with transaction(engine) as session:
-        firms.import_firms(
+        import_firms_file(
             session,
             firms_file(tmp_path / "f.csv", {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR"}),
             "test",

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 
-from tahator.services import corridor, firms, users
+from tahator.services import corridor, users
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
-from tests.integration.conftest import firms_file
+from tests.integration.conftest import firms_file, import_firms_file
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR", "IR-2": "IR"}
 PASSWORD = "correct horse battery"
@@ -30,7 +30,7 @@ def prepare(url: str, tmp_path: Path) -> str:
         migrate.upgrade(engine)
         with transaction(engine) as session:
             corridor.seed(session)
-            firms.import_firms(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+            import_firms_file(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
             users.create_user(session, "op", "operator", PASSWORD, "test")
         with transaction(engine) as session:
             principal = users.authenticate(session, "op", PASSWORD)

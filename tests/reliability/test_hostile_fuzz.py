@@ -18,12 +18,15 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from tahator.domain.errors import InputError
-from tahator.services import barter, corridor, firms, market, obligations, tables
+from tahator.io import firms as io_firms
+from tahator.io import obligations as io_obligations
+from tahator.io import tables
+from tahator.services import barter, corridor, market
 from tahator.store import migrate
 from tahator.store.database import make_engine, reading, transaction
 from tahator.store.schema import AuditRecord, Firm, JournalLine, Obligation, Offer
 from tests.conftest import Cli, write
-from tests.integration.conftest import firms_file
+from tests.integration.conftest import firms_file, import_firms_file, import_obligations_file
 from tests.integration.test_barter import application as valid_application
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR", "IR-2": "IR"}
@@ -75,13 +78,13 @@ FIELD = st.one_of(
     st.text(max_size=30),
 )
 HEADERS = {
-    "firms": [*firms.FIRM_COLUMNS, *firms.FIRM_OPTIONAL],
-    "obligations": list(obligations.OBLIGATION_COLUMNS),
+    "firms": [*io_firms.FIRM_COLUMNS, *io_firms.FIRM_OPTIONAL],
+    "obligations": list(io_obligations.OBLIGATION_COLUMNS),
     "offers": list(market.OFFER_COLUMNS),
 }
 IMPORTERS: dict[str, Callable[..., Any]] = {
-    "firms": firms.import_firms,
-    "obligations": obligations.import_obligations,
+    "firms": import_firms_file,
+    "obligations": import_obligations_file,
     "offers": market.import_offers,
 }
 
@@ -118,7 +121,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     migrate.upgrade(engine)
     with transaction(engine) as session:
         corridor.seed(session)
-        firms.import_firms(session, firms_file(folder / "firms.csv", FIRMS), "test")
+        import_firms_file(session, firms_file(folder / "firms.csv", FIRMS), "test")
     yield engine
     engine.dispose()
 
@@ -213,6 +216,7 @@ def list_files(draw: st.DrawFn) -> bytes:
 def test_fuzzed_sanctions_lists_import_or_fail_clearly_and_a_failure_writes_nothing(
     engine: Engine,
 ) -> None:
+    from tahator.io.un_list import read_list
     from tahator.services import screening
     from tahator.store.schema import SanctionsEntry, SanctionsList
 
@@ -233,7 +237,8 @@ def test_fuzzed_sanctions_lists_import_or_fail_clearly_and_a_failure_writes_noth
         problems = None
         try:
             with transaction(engine) as session:
-                screening.import_list(session, "un", Path("list.xml"), "fuzz", data=data)
+                parsed = read_list("un", Path("list.xml"), data=data)
+                screening.import_list(session, parsed, "fuzz")
         except InputError as error:  # any other exception fails the test
             problems = error.problems
         outcomes["imported" if problems is None else "refused"] += 1

@@ -9,20 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tahator.domain.errors import InputError
+from tahator.domain.names import matching_names, normalize
 from tahator.domain.screening import (
-    PARSERS,
     Index,
     ListedName,
     ListEntry,
     Query,
     Thresholds,
     build_index,
-    matching_names,
-    normalize,
-    parse_un,
     screen,
     worst_band,
 )
+from tahator.io.un_list import PARSERS, parse_un
 from tests.conftest import SHARED_DATA, absent_in_ci
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "tahator" / "data" / "un-sample.xml"
@@ -233,15 +231,15 @@ def test_a_low_quality_alias_alone_never_matches(index: Index) -> None:
 
 def test_hits_are_explained_and_ranked(index: Index) -> None:
     hits = screen(index, [Query("Shahid Sayad Shirazi Industries", "IR")], min_score=0)[0]
-    top = hits[0].as_dict()
-    assert top["reference"] == "IRe.070"
-    assert top["matched_name"] == "SHAHID SAYYADE SHIRAZI INDUSTRIES (SSSI)"
-    assert top["normalized"] == {
-        "query": "shahid saiad shirazi industrias",
-        "matched": "shahid saiada shirazi industrias",
-    }
-    assert "score" in top["explanation"]
-    assert top["country_match"] is True
+    top = hits[0]
+    assert top.reference == "IRe.070"
+    assert top.matched_name == "SHAHID SAYYADE SHIRAZI INDUSTRIES (SSSI)"
+    assert (top.normalized_query, top.normalized_matched) == (
+        "shahid saiad shirazi industrias",
+        "shahid saiada shirazi industrias",
+    )
+    assert "score" in top.explanation
+    assert top.country_match is True
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tahator.io.comtrade import read_comtrade
 from tahator.services import barter, corridor, market, stats, users
 from tahator.services.clearing import business_today
 from tahator.services.policy import load_policy
@@ -83,7 +84,9 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             corridor.seed(session)
             fill(session, folder)
             stats.import_statistics(
-                session, ROOT / "src/tahator/data/comtrade-pk-ir-illustrative.csv", "test"
+                session,
+                read_comtrade(ROOT / "src/tahator/data/comtrade-pk-ir-illustrative.csv"),
+                "test",
             )
             digits = corridor.load(session).digits
             submitted = barter.submit(

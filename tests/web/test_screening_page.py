@@ -6,10 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tahator.services import firms, screening
+from tahator.services import screening
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, Firm
 from tests.api.test_screening_api import LOOK_ALIKE
+from tests.integration.conftest import import_firms_file
 from tests.unit.test_screening import BILLION_LAUGHS, SAMPLE
 from tests.web.conftest import House, browser, token
 
@@ -44,8 +45,8 @@ def test_an_operator_imports_a_list_and_decides_a_hit_in_the_browser(house: Hous
             "id,name,country,tax_id\n"
             f"{LOOK_ALIKE['id']},{LOOK_ALIKE['name']},IR,{LOOK_ALIKE['tax_id']}\n"
         ).encode()
-        firms.import_firms(session, Path("f.csv"), "test", data=data)
-        assert [f["firm"] for f in screening.queue(session)] == ["IR-9"]
+        import_firms_file(session, Path("f.csv"), "test", data=data)
+        assert [f.firm for f in screening.queue(session)] == ["IR-9"]
     queue = operator.get("/screening")
     assert "IR-9" in queue.text
     assert "False positive" in queue.text

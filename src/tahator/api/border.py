@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from tahator.api.deps import READERS, REQUEST, Cursor, Day, Limit, Reader, page, require, write
 from tahator.api.problems import ApiError
 from tahator.domain.border import TradePolicy
+from tahator.formatting import jsonable
+from tahator.io.comtrade import read_comtrade
 from tahator.services import border, stats
 from tahator.services.users import Principal
 
@@ -51,7 +53,8 @@ class SaleIn(BaseModel):
 @router.get("/border/markets")
 def markets(principal: AnyReader, policy: TradePolicyDep) -> list[dict[str, Any]]:
     """The corridor's border markets: goods lists, opening days and quotas per resident."""
-    return border.list_markets(policy)
+    documents: list[dict[str, Any]] = jsonable(border.list_markets(policy))
+    return documents
 
 
 @router.get("/border/residents")
@@ -63,9 +66,10 @@ def residents(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Residents registered at border markets."""
-    rows = border.list_residents(session, market)
-    for row in rows:
-        row.setdefault("key", f"{row['market']}/{row['national_id']}")
+    rows = [
+        jsonable(r) | {"key": f"{r.market}/{r.national_id}"}
+        for r in border.list_residents(session, market)
+    ]
     return page(sorted(rows, key=lambda r: r["key"]), cursor, limit, key="key")
 
 
@@ -85,7 +89,7 @@ def add_resident(
             district=body.district,
             actor=principal.actor,
         )
-        return 201, view
+        return 201, jsonable(view)
 
     return write(request, principal, body.model_dump(), work)
 
@@ -109,7 +113,7 @@ def sell(
             actor=principal.actor,
             reference=body.reference,
         )
-        return 201, view
+        return 201, jsonable(view)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -125,7 +129,7 @@ def totals(
     """Daily sales per market, in the unit of account, by market and day."""
     rows = sorted(
         (
-            row | {"key": f"{row['market']} {row['date']}"}
+            jsonable(row) | {"key": f"{row.market} {row.date.isoformat()}"}
             for row in border.daily_totals(session, market)
         ),
         key=lambda row: row["key"],
@@ -141,8 +145,8 @@ def import_statistics(request: Request, file: UploadFile, principal: Operator) -
         raise ApiError(413, f"the file is larger than {MAX_STATISTICS_BYTES} bytes")
 
     def work(session: Session) -> tuple[int, Any]:
-        result = stats.import_statistics(session, REQUEST, principal.actor, data=data)
-        return 201, result.as_dict()
+        statistics = read_comtrade(REQUEST, data=data)
+        return 201, jsonable(stats.import_statistics(session, statistics, principal.actor))
 
     return write(request, principal, hashlib.sha256(data).hexdigest(), work)
 
@@ -150,4 +154,5 @@ def import_statistics(request: Request, file: UploadFile, principal: Operator) -
 @router.get("/stats/target")
 def target(session: Reader, principal: AnyReader, policy: TradePolicyDep) -> dict[str, Any]:
     """The corridor's trade against its target: status and the monthly series."""
-    return stats.target_report(session, policy)
+    document: dict[str, Any] = jsonable(stats.target_report(session, policy))
+    return document

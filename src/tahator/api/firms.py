@@ -14,7 +14,6 @@ from tahator.api.deps import (
     Cursor,
     Limit,
     Reader,
-    csv_bytes,
     firm_scope,
     hide_unless,
     page,
@@ -22,12 +21,16 @@ from tahator.api.deps import (
     write,
 )
 from tahator.api.problems import ApiError
+from tahator.domain.errors import InputError, Problem
+from tahator.formatting import jsonable
+from tahator.io.firms import aliases_of, firm_record
 from tahator.services import access, firms
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["firms"])
 Operator = Annotated[Principal, Depends(require("operator"))]
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
+SOURCE = str(REQUEST)
 
 
 class FirmIn(BaseModel):
@@ -90,11 +93,11 @@ def list_firms(
     """Registered firms; a trader sees its own."""
     rows = firms.list_firms(session, firm_scope(principal, None))
     if country:
-        rows = [r for r in rows if r["country"] == country.upper()]
+        rows = [r for r in rows if r.country == country.upper()]
     if q:
         needle = q.casefold()
-        rows = [r for r in rows if needle in str(r["name"]).casefold() or needle in str(r["id"])]
-    return page(rows, cursor, limit)
+        rows = [r for r in rows if needle in r.name.casefold() or needle in r.id]
+    return page(jsonable(rows), cursor, limit)
 
 
 @router.get("/firms/{firm_id}", response_model=FirmOut)
@@ -104,40 +107,28 @@ def get_firm(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, A
     rows = firms.list_firms(session, firm_id)
     if not rows:
         raise ApiError(404, f"no firm {firm_id}")
-    return rows[0]
+    view: dict[str, Any] = jsonable(rows[0])
+    return view
 
 
 @router.post("/firms", status_code=201, response_model=FirmOut)
 def register_firm(request: Request, body: FirmIn, principal: Operator) -> JSONResponse:
     """Register a firm (validated as `tahator firms import` validates a row)."""
-    data = csv_bytes(
-        [
-            "id",
-            "name",
-            "country",
-            "tax_id",
-            "aliases",
-            "active_taxpayer",
-            "psw_subscribed",
-            "state_enterprise",
-        ],
-        [
-            [
-                body.id,
-                body.name,
-                body.country,
-                body.tax_id,
-                "|".join(body.aliases),
-                body.active_taxpayer,
-                body.psw_subscribed,
-                body.state_enterprise,
-            ]
-        ],
+    problems: list[Problem] = []
+    record = firm_record(
+        SOURCE,
+        2,  # where a file's only row would be
+        (body.id, body.name, body.country, body.tax_id),
+        aliases_of(body.aliases),
+        (body.active_taxpayer, body.psw_subscribed, body.state_enterprise),
+        problems,
     )
 
     def work(session: Any) -> tuple[int, Any]:
-        result = firms.import_firms(session, REQUEST, principal.actor, data=data)
-        return (201 if result.created else 200), firms.list_firms(session, body.id.strip())[0]
+        if record is None:
+            raise InputError(problems)
+        stored = firms.register_firm(session, record, principal.actor, source=SOURCE)
+        return (201 if stored.result.created else 200), jsonable(stored.firm)
 
     return write(request, principal, body.model_dump(), work)
 
@@ -148,9 +139,9 @@ def list_consortia(
 ) -> dict[str, Any]:
     """Consortia and their members; a trader sees those its firm belongs to."""
     rows = firms.list_consortia(session)
-    seen = access.visible_consortia(session, principal, (str(r["id"]) for r in rows))
-    rows = [r for r in rows if r["id"] in seen]
-    return page(rows, cursor, limit)
+    seen = access.visible_consortia(session, principal, (r.id for r in rows))
+    rows = [r for r in rows if r.id in seen]
+    return page(jsonable(rows), cursor, limit)
 
 
 @router.post("/consortia", status_code=201, response_model=ConsortiumOut)
@@ -158,10 +149,9 @@ def create_consortium(request: Request, body: ConsortiumIn, principal: Operator)
     """Form a consortium of firms of one country, jointly and severally liable."""
 
     def work(session: Any) -> tuple[int, Any]:
-        firms.create_consortium(
+        view = firms.create_consortium(
             session, body.id, body.name, body.lead, body.members, principal.actor
         )
-        view = next(c for c in firms.list_consortia(session) if c["id"] == body.id)
-        return 201, view
+        return 201, jsonable(view)
 
     return write(request, principal, body.model_dump(), work)

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator.api.deps import (
@@ -18,7 +17,6 @@ from tahator.api.deps import (
     Id,
     Limit,
     Reader,
-    csv_bytes,
     decode_cursor,
     encode_cursor,
     firm_scope,
@@ -26,15 +24,19 @@ from tahator.api.deps import (
     write,
 )
 from tahator.api.problems import ApiError
+from tahator.domain.errors import Problem
+from tahator.formatting import jsonable
+from tahator.io.obligations import obligation_record
+from tahator.services import corridor as corridors
 from tahator.services import obligations
 from tahator.services.users import Principal
-from tahator.store.schema import Obligation
 
 router = APIRouter(tags=["obligations"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
 Submitter = Annotated[Principal, Depends(require("operator", "trader"))]
 AMOUNT = r"^\d{1,18}(\.\d{1,6})?$"
 MAX_BATCH = 10_000
+SOURCE = str(REQUEST)
 
 
 class ObligationIn(BaseModel):
@@ -76,40 +78,34 @@ class BatchResult(BaseModel):
     ids: list[int] = Field(description="The stored obligations' ids, in the batch's order")
 
 
-def _view(row: dict[str, Any]) -> dict[str, Any]:
+def _view(obligation: obligations.ObligationView) -> dict[str, Any]:
     """The API's view: ``id`` is the clearing house's number, ``reference`` the submitter's."""
-    view = dict(row)
+    view: dict[str, Any] = jsonable(obligation)
     view["reference"] = view.pop("id")
     view["id"] = view.pop("number")
     return view
 
 
-def _store(session: Session, principal: Principal, items: list[ObligationIn]) -> dict[str, Any]:
-    data = csv_bytes(
-        ["id", "debtor", "creditor", "amount", "currency", "due_date"],
-        [
-            [i.reference, i.debtor, i.creditor, i.amount, i.currency, i.due_date.isoformat()]
-            for i in items
-        ],
-    )
-    result = obligations.import_obligations(
+def _store(
+    session: Session, principal: Principal, items: list[ObligationIn]
+) -> obligations.RegisteredObligations:
+    # Problems name an item as the line it would have in a file: the first is line 2.
+    digits = corridors.load(session).digits
+    problems: list[Problem] = []
+    records = []
+    for line, i in enumerate(items, start=2):
+        fields = (i.reference, i.debtor, i.creditor, i.amount, i.currency, i.due_date.isoformat())
+        record = obligation_record(SOURCE, line, fields, digits, problems)
+        if record is not None:
+            records.append(record)
+    return obligations.register_obligations(
         session,
-        REQUEST,
+        records,
         principal.actor,
-        data=data,
+        source=SOURCE,
+        problems=problems,
         owed_by=principal.firm if principal.role == "trader" else None,
     )
-    keys = [(i.debtor.strip(), i.reference.strip()) for i in items]
-    ids: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        for debtor, reference, number in session.execute(
-            select(Obligation.debtor, Obligation.reference, Obligation.id).where(
-                tuple_(Obligation.debtor, Obligation.reference).in_(chunk)
-            )
-        ):
-            ids[debtor, reference] = number
-    return {**result.as_dict(), "ids": [ids[k] for k in keys]}
 
 
 @router.post("/obligations", status_code=201, response_model=ObligationOut)
@@ -122,8 +118,7 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
 
     def work(session: Session) -> tuple[int, Any]:
         stored = _store(session, principal, [body])
-        row = obligations.list_obligations(session, number=stored["ids"][0])[0]
-        return (201 if stored["created"] else 200), _view(row)
+        return (201 if stored.result.created else 200), _view(stored.obligations[0])
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -133,7 +128,9 @@ def create_obligations(request: Request, body: Batch, principal: Submitter) -> J
     """Register many obligations, all or none; each problem names its item (`line` − 2)."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 201, _store(session, principal, body.obligations)
+        stored = _store(session, principal, body.obligations)
+        ids = [obligation.number for obligation in stored.obligations]
+        return 201, {**jsonable(stored.result), "ids": ids}
 
     return write(request, principal, body.model_dump(mode="json"), work)
 

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from tahator.api.deps import REQUEST, Reader, hide_unless, require, write
 from tahator.api.problems import ApiError
-from tahator.services import access, screening
+from tahator.domain.screening import Query
+from tahator.formatting import jsonable
+from tahator.io.un_list import read_list
+from tahator.services import access, sanctions_lists, screening
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["screening"])
@@ -43,7 +46,7 @@ class DecisionIn(BaseModel):
 @router.get("/lists")
 def list_versions(session: Reader, principal: Screener) -> list[dict[str, Any]]:
     """The sanctions list versions imported."""
-    return screening.list_versions(session)
+    return [jsonable(v) for v in sanctions_lists.list_versions(session)]
 
 
 @router.post("/lists/{list_format}", status_code=201)
@@ -57,7 +60,8 @@ def import_list(
         raise ApiError(413, f"the file is larger than {MAX_LIST_BYTES} bytes")
 
     def work(session: Session) -> tuple[int, Any]:
-        return 201, screening.import_list(session, list_format, REQUEST, principal.actor, data=data)
+        parsed = read_list(list_format, REQUEST, data=data)
+        return 201, jsonable(screening.import_list(session, parsed, principal.actor))
 
     return write(request, principal, hashlib.sha256(data).hexdigest(), work)
 
@@ -65,20 +69,22 @@ def import_list(
 @router.post("/screen")
 def screen(body: ScreenIn, session: Reader, principal: Screener) -> list[dict[str, Any]]:
     """Screen names against the lists in force; hits ranked best first, each explained."""
-    return screening.screen_names(session, [(n.id, n.name, n.country) for n in body.names])
+    queries = [Query(n.name, n.country, n.id) for n in body.names]
+    return [jsonable(r) for r in screening.screen_names(session, queries)]
 
 
 @router.get("/screening/queue")
 def queue(session: Reader, principal: Screener) -> list[dict[str, Any]]:
     """Firms whose hits await an operator's decision."""
-    return screening.queue(session)
+    return [jsonable(f) for f in screening.queue(session)]
 
 
 @router.get("/firms/{firm_id}/screening")
 def firm_screening(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A firm's screening status and hits."""
     hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
-    return screening.firm_screening(session, firm_id)
+    result: dict[str, Any] = jsonable(screening.firm_screening(session, firm_id))
+    return result
 
 
 @router.post("/firms/{firm_id}/screening/decision")
@@ -86,6 +92,7 @@ def decide(request: Request, firm_id: str, body: DecisionIn, principal: Operator
     """Decide a firm's hits: a false positive may trade, a confirmed match never may."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, screening.decide(session, firm_id, body.decision, body.reason, principal.actor)
+        decided = screening.decide(session, firm_id, body.decision, body.reason, principal.actor)
+        return 200, jsonable(decided)
 
     return write(request, principal, body.model_dump(), work)

@@ -235,7 +235,7 @@ def report_barter(
     if output is None:
         sys.stdout.write(text)
     else:
-        from tahator.services.tables import atomic_output
+        from tahator.io.tables import atomic_output
 
         with atomic_output(output) as out:
             out.write(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,7 +19,9 @@ from tahator.cli.common import (
     report_app,
     use_case,
 )
+from tahator.domain.border import TradePolicy
 from tahator.domain.errors import TahatorError
+from tahator.formatting import amount, jsonable
 
 border_app = typer.Typer(help="Border markets: residents and their sales.", no_args_is_help=True)
 residents_app = typer.Typer(help="Residents registered at border markets.", no_args_is_help=True)
@@ -27,7 +29,7 @@ stats_app = typer.Typer(help="Official trade statistics.", no_args_is_help=True)
 border_app.add_typer(residents_app, name="residents")
 
 
-def _trade_policy() -> Any:
+def _trade_policy() -> TradePolicy:
     from tahator.services.border import load_trade_policy
 
     try:
@@ -41,7 +43,7 @@ def border_markets(as_json: JsonOption = False) -> None:
     """The border markets: status, goods, opening days, quotas per resident."""
     from tahator.services import border
 
-    rows = border.list_markets(_trade_policy())
+    rows = jsonable(border.list_markets(_trade_policy()))
     _print_rows(
         rows,
         as_json,
@@ -75,10 +77,10 @@ def residents_add(
             actor=_actor(),
         )
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
     else:
-        state = "registered" if view["created"] else "already registered"
-        print(f"resident {view['national_id']} ({view['name']}) {state} at {view['market']}")
+        state = "registered" if view.created else "already registered"
+        print(f"resident {view.national_id} ({view.name}) {state} at {view.market}")
 
 
 @residents_app.command("list")
@@ -90,7 +92,7 @@ def residents_list(
     from tahator.services import border
 
     with use_case() as session:
-        rows = border.list_residents(session, market)
+        rows = jsonable(border.list_residents(session, market))
     _print_rows(
         rows, as_json, ("market", "national_id", "country", "name", "district"), "residents"
     )
@@ -128,18 +130,18 @@ def border_sell(
             reference=reference,
         )
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
         return
-    unit = view["unit_of_account"]
-    state = "recorded" if view["created"] else "already recorded"
+    unit = view.unit_of_account
+    state = "recorded" if view.created else "already recorded"
     print(
-        f"sale {view['id']} {state}: HS {view['hs']} for {view['value']} {view['currency']} "
-        f"= {view['value_unit']} {unit}"
+        f"sale {view.id} {state}: HS {view.hs} for {amount(view.value)} {view.currency} "
+        f"= {amount(view.value_unit)} {unit}"
     )
-    if "remaining" in view:
+    if view.remaining is not None:
         print(
-            f"  remaining today {view['remaining']['daily']} {unit}, "
-            f"this month {view['remaining']['monthly']} {unit}"
+            f"  remaining today {amount(view.remaining.daily)} {unit}, "
+            f"this month {amount(view.remaining.monthly)} {unit}"
         )
 
 
@@ -152,23 +154,24 @@ def border_totals(
     from tahator.services import border
 
     with use_case() as session:
-        rows = border.daily_totals(session, market)
+        rows = jsonable(border.daily_totals(session, market))
     _print_rows(rows, as_json, ("market", "date", "sales", "value"), "border market days")
 
 
 @stats_app.command("import")
 def stats_import(path: Path, as_json: JsonOption = False) -> None:
     """Import official trade statistics in UN Comtrade's bulk CSV layout."""
+    from tahator.io.comtrade import read_comtrade
     from tahator.services import stats
 
     with use_case() as session:
-        result = stats.import_statistics(session, path, _actor()).as_dict()
+        result = stats.import_statistics(session, read_comtrade(path), _actor())
     if as_json:
-        print_json(result)
+        print_json(jsonable(result))
     else:
         print(
-            f"{result['rows']} rows: {result['created']} figures stored, {result['updated']} "
-            f"revised, {result['unchanged']} unchanged, {result['skipped']} skipped "
+            f"{result.rows} rows: {result.created} figures stored, {result.updated} "
+            f"revised, {result.unchanged} unchanged, {result.skipped} skipped "
             "(other partners or flows)"
         )
 
@@ -182,24 +185,24 @@ def stats_target(as_json: JsonOption = False) -> None:
     with use_case() as session:
         status = stats.target_status(session, policy)
     if as_json:
-        print_json(status)
+        print_json(jsonable(status))
         return
-    unit = status["unit_of_account"]
-    print(f"target {status['target']} {unit} a year by {status['target_date']}")
+    unit = status.unit_of_account
+    print(f"target {amount(status.target)} {unit} a year by {status.target_date}")
     print(
-        f"baseline {status['baseline_year']}: {status['baseline']} {unit} "
-        f"(×{status['multiple']} = {status['tripled_baseline']} {unit})"
+        f"baseline {status.baseline_year}: {amount(status.baseline)} {unit} "
+        f"(×{status.multiple} = {amount(status.tripled_baseline)} {unit})"
     )
-    if status["run_rate"] is None:
+    if status.run_rate is None:
         print("run rate: fewer than twelve months of official statistics")
         return
     print(
-        f"run rate at {status['as_of']}: {status['run_rate']} {unit} "
-        f"({status['share_of_target']} of the target)"
+        f"run rate at {status.as_of}: {amount(status.run_rate)} {unit} "
+        f"({status.share_of_target} of the target)"
     )
-    growth = status["needed_monthly_growth"]
+    growth = status.needed_monthly_growth
     if growth is not None:
-        print(f"needed growth: {growth} a month for {status['months_left']} months")
+        print(f"needed growth: {growth} a month for {status.months_left} months")
 
 
 @report_app.command("target")
@@ -208,16 +211,17 @@ def report_target(
     output_format: Annotated[str, typer.Option("--format", help="csv, xlsx, png or html")] = "csv",
 ) -> None:
     """The corridor's trade per month against its target, as a table or a chart."""
+    from tahator.io import target_report as rendering
     from tahator.services import stats
 
-    if output_format not in stats.FORMATS:
+    if output_format not in rendering.FORMATS:
         fail(TahatorError(f"--format: {output_format!r} must be csv, xlsx, png or html"))
     policy = _trade_policy()
     with use_case() as session:
         report = stats.target_report(session, policy)
     try:
-        stats.write_target_report(report, output_format, output)
-    except stats.ChartError as error:
+        rendering.write_target_report(report, output_format, output)
+    except rendering.ChartError as error:
         print(f"error: {error}", file=sys.stderr)
         raise typer.Exit(EXIT_BROKEN) from error
     except TahatorError as error:

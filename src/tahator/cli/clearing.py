@@ -18,6 +18,7 @@ from tahator.cli.common import (
     print_json,
     use_case,
 )
+from tahator.formatting import jsonable
 
 corridor_app = typer.Typer(
     help="The corridor: countries, rates, credit lines.", no_args_is_help=True
@@ -38,18 +39,19 @@ def corridor_show(as_json: JsonOption = False) -> None:
     from tahator.services import corridor
 
     with use_case() as session:
-        view = corridor.describe(session)
+        described = corridor.describe(session)
+    view = jsonable(described)
     if as_json:
         print_json(view)
     else:
         _print_rows(
-            view["countries"],  # type: ignore[arg-type]
+            view["countries"],
             False,
             ("code", "currency", "credit_line"),
-            f"{view['name']} corridor, unit of account {view['unit_of_account']}",
+            f"{described.name} corridor, unit of account {described.unit_of_account}",
         )
         _print_rows(
-            view["rates"],  # type: ignore[arg-type]
+            view["rates"],
             False,
             ("currency", "valid_from", "rate"),
             "reference rates per unit of account",
@@ -87,11 +89,15 @@ def corridor_credit_line(
 def firms_import(path: Path, as_json: JsonOption = False) -> None:
     """Register firms from a CSV: id,name,country,tax_id (and aliases, active_taxpayer,
     psw_subscribed)."""
+    from tahator.io.firms import read_firms
     from tahator.services import firms
 
     with use_case() as session:
-        result = firms.import_firms(session, path, _actor())
-    _print_import(result.as_dict(), as_json, "firms")
+        read = read_firms(path)
+        result = firms.import_firms(
+            session, read.records, _actor(), source=read.source, problems=read.problems
+        )
+    _print_import(jsonable(result), as_json, "firms")
 
 
 @firms_app.command("list")
@@ -104,7 +110,7 @@ def firms_list(
 
     with use_case() as session:
         rows = firms.list_firms(session, firm)
-    _print_rows(rows, as_json, ("id", "name", "country", "tax_id", "status"), "firms")
+    _print_rows(jsonable(rows), as_json, ("id", "name", "country", "tax_id", "status"), "firms")
 
 
 @consortia_app.command("create")
@@ -129,17 +135,23 @@ def consortia_list(as_json: JsonOption = False) -> None:
 
     with use_case() as session:
         rows = firms.list_consortia(session)
-    _print_rows(rows, as_json, ("id", "name", "lead", "members", "liability"), "consortia")
+    _print_rows(
+        jsonable(rows), as_json, ("id", "name", "lead", "members", "liability"), "consortia"
+    )
 
 
 @obligations_app.command("import")
 def obligations_import(path: Path, as_json: JsonOption = False) -> None:
     """Register obligations from a CSV (id,debtor,creditor,amount,currency,due_date)."""
-    from tahator.services import obligations
+    from tahator.io.obligations import read_obligations
+    from tahator.services import corridor, obligations
 
     with use_case() as session:
-        result = obligations.import_obligations(session, path, _actor())
-    _print_import(result.as_dict(), as_json, "obligations")
+        rows = read_obligations(path, corridor.load(session).digits)
+        result = obligations.import_obligations(
+            session, rows.records, _actor(), source=rows.source, problems=rows.problems
+        )
+    _print_import(jsonable(result), as_json, "obligations")
 
 
 @obligations_app.command("list")
@@ -154,7 +166,7 @@ def obligations_list(
     with use_case() as session:
         rows = obligations.list_obligations(session, firm, status)
     _print_rows(
-        rows,
+        jsonable(rows),
         as_json,
         ("id", "debtor", "creditor", "amount", "currency", "due_date", "status", "remaining"),
         "obligations",

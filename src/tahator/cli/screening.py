@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +17,10 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+from tahator.formatting import jsonable
+
+if TYPE_CHECKING:
+    from tahator.services.screening import ScreenedHit, ScreeningChanges
 
 lists_app = typer.Typer(help="Sanctions lists: import versions, show them.", no_args_is_help=True)
 screening_app = typer.Typer(
@@ -31,43 +36,45 @@ def lists_import(
     as_json: JsonOption = False,
 ) -> None:
     """Import a sanctions list file as a new version, then re-screen every firm."""
+    from tahator.io.un_list import read_list
     from tahator.services import screening
 
     with use_case() as session:
-        result = screening.import_list(session, list_format, path, _actor())
+        result = screening.import_list(session, read_list(list_format, path), _actor())
     if as_json:
-        print_json(result)
+        print_json(jsonable(result))
         return
-    version, changes = result["list"], result["changes"]
-    if result["unchanged"]:
-        print(f"{path} equals {version['format']} list version {version['version']}: nothing new")
+    version, changes = result.list, result.changes
+    if result.unchanged:
+        print(f"{path} equals {version.format} list version {version.version}: nothing new")
         return
     print(
-        f"{version['format']} list version {version['version']}: {version['entries']} entries "
-        f"(generated {version['generated']}); {changes['screened']} firms re-screened"
+        f"{version.format} list version {version.version}: {version.entries} entries "
+        f"(generated {version.generated}); {changes.screened} firms re-screened"
     )
     _print_changes(changes)
 
 
-def _print_changes(changes: dict[str, Any]) -> None:
-    for firm in changes["newly_blocked"]:
-        top = firm["hits"][0] if firm["hits"] else {}
-        print(
-            f"  newly blocked: {firm['firm']} ({firm['name']}): {top.get('band')} "
-            f"{top.get('score')} on {top.get('reference')} {top.get('name')!r}"
+def _print_changes(changes: ScreeningChanges) -> None:
+    for firm in changes.newly_blocked:
+        top = firm.hits[0] if firm.hits else None
+        band, score, reference, name = (
+            (top.band, top.score, top.reference, top.name) if top else (None, None, None, None)
         )
-    for firm in changes["no_longer_hit"]:
-        print(f"  no longer hit: {firm['firm']} ({firm['name']})")
-    print(f"  {changes['blocked']} firms blocked awaiting a decision (tahator screening queue)")
+        print(f"  newly blocked: {firm.firm} ({firm.name}): {band} {score} on {reference} {name!r}")
+    for gone in changes.no_longer_hit:
+        print(f"  no longer hit: {gone.firm} ({gone.name})")
+    print(f"  {changes.blocked} firms blocked awaiting a decision (tahator screening queue)")
 
 
 @lists_app.command("show")
 def lists_show(as_json: JsonOption = False) -> None:
     """The imported list versions, newest first; the newest of each format is in force."""
-    from tahator.services import screening
+    from tahator.services import sanctions_lists
 
     with use_case() as session:
-        rows = screening.list_versions(session)
+        versions = sanctions_lists.list_versions(session)
+    rows = [jsonable(v) for v in versions]
     if as_json:
         print_json(rows)
         return
@@ -93,6 +100,8 @@ def screen_command(
     as_json: JsonOption = False,
 ) -> None:
     """Screen a name (or a CSV of names) against the sanctions lists in force."""
+    from tahator.domain.screening import Query
+    from tahator.io.screening_batch import read_batch
     from tahator.services import screening
 
     if (name is None) == (batch is None):
@@ -101,27 +110,27 @@ def screen_command(
         fail(TahatorError(f"--country: {country!r} is not an ISO 3166 alpha-2 code"))
     with use_case() as session:
         queries = (
-            screening.read_batch(batch)
+            read_batch(batch)
             if batch is not None
-            else [("1", name or "", country.upper() if country else None)]
+            else [Query(name or "", country.upper() if country else None, "1")]
         )
         results = screening.screen_names(session, queries, min_score=min_score)
     if as_json:
-        print_json(results if batch is not None else results[0])
+        print_json(jsonable(results if batch is not None else results[0]))
         return
     for result in results:
-        hits = result["hits"]
-        print(f"{result['id']}: {result['name']}: {_band_of(hits)}")
+        hits = result.hits
+        print(f"{result.id}: {result.name}: {_band_of(hits)}")
         for hit in hits:
             print(
-                f"  {hit['band']:<6} {hit['score']:>5}  {hit['reference']} {hit['name']} "
-                f"({hit['list']}) via {hit['matched_name']!r}"
+                f"  {hit.band:<6} {hit.score:>5}  {hit.reference} {hit.name} "
+                f"({hit.list}) via {hit.matched_name!r}"
             )
-            print(f"         {hit['explanation']}")
+            print(f"         {hit.explanation}")
 
 
-def _band_of(hits: list[dict[str, Any]]) -> str:
-    bands = {h["band"] for h in hits}
+def _band_of(hits: Sequence[ScreenedHit]) -> str:
+    bands = {h.band for h in hits}
     return next((b for b in ("match", "review") if b in bands), "clear")
 
 
@@ -133,15 +142,15 @@ def screening_queue(as_json: JsonOption = False) -> None:
     with use_case() as session:
         rows = screening.queue(session)
     if as_json:
-        print_json(rows)
+        print_json(jsonable(rows))
         return
     print(f"{len(rows)} firms await a screening decision")
     for row in rows:
-        print(f"{row['firm']} ({row['name']}, {row['country']})")
-        for hit in row["hits"]:
+        print(f"{row.firm} ({row.name}, {row.country})")
+        for hit in row.hits:
             print(
-                f"  {hit['band']:<6} {hit['score']:>5}  {hit['reference']} {hit['name']} "
-                f"({hit['list']}) via {hit['screened_name']!r} ~ {hit['matched_name']!r}"
+                f"  {hit.band:<6} {hit.score:>5}  {hit.reference} {hit.name} "
+                f"({hit.list}) via {hit.screened_name!r} ~ {hit.matched_name!r}"
             )
 
 
@@ -153,12 +162,12 @@ def screening_show(firm: str, as_json: JsonOption = False) -> None:
     with use_case() as session:
         view = screening.firm_screening(session, firm)
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
         return
-    print(f"{view['firm']} ({view['name']}): {view['screening']}")
-    for hit in view["hits"]:
-        decided = f" — {hit['decision']}: {hit['reason']}" if hit["decision"] else ""
-        print(f"  {hit['band']} {hit['score']} {hit['reference']} {hit['name']}{decided}")
+    print(f"{view.firm} ({view.name}): {view.screening}")
+    for hit in view.hits:
+        decided = f" — {hit.decision}: {hit.reason}" if hit.decision else ""
+        print(f"  {hit.band} {hit.score} {hit.reference} {hit.name}{decided}")
 
 
 @screening_app.command("decide")
@@ -174,17 +183,18 @@ def screening_decide(
     as_json: JsonOption = False,
 ) -> None:
     """An operator decides a blocked firm's hits; the decision is audited."""
+    from tahator.domain.screening import Decision
     from tahator.services import screening
 
     if false_positive == confirmed:
         fail(TahatorError("give exactly one of --false-positive and --confirmed"))
-    decision = screening.FALSE_POSITIVE if false_positive else "confirmed"
+    decision = Decision.FALSE_POSITIVE if false_positive else Decision.CONFIRMED
     with use_case() as session:
         view = screening.decide(session, firm, decision, reason, _actor())
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
     else:
-        print(f"{view['firm']} ({view['name']}): {view['screening']} (audit {view['audit_id']})")
+        print(f"{view.firm} ({view.name}): {view.screening} (audit {view.audit_id})")
 
 
 @screening_app.command("rescreen")
@@ -195,7 +205,7 @@ def screening_rescreen(as_json: JsonOption = False) -> None:
     with use_case() as session:
         changes = screening.rescreen_all(session, _actor())
     if as_json:
-        print_json(changes)
+        print_json(jsonable(changes))
     else:
-        print(f"{changes['screened']} firms screened")
+        print(f"{changes.screened} firms screened")
         _print_changes(changes)

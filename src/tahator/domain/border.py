@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
+from tahator.domain.money import MAX_MINOR, parse_amount
 
 _HS_PREFIX = re.compile(r"[0-9]{2,10}")
 _CODE = re.compile(r"[A-Z][A-Z0-9-]{1,39}")
@@ -79,22 +79,6 @@ class Market:
         if day.weekday() not in self.opening_days:
             return f"market {self.code} is closed on {DAY_NAMES[day.weekday()]}s"
         return None
-
-    def as_dict(self, digits: int) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "name": self.name,
-            "status": str(self.status),
-            "opened": self.opened.isoformat() if self.opened else None,
-            "countries": list(self.countries),
-            "districts": list(self.districts),
-            "goods": list(self.goods),
-            "opening_days": [DAYS[d] for d in sorted(self.opening_days)],
-            "transaction_quota": format_amount(self.transaction_quota, digits),
-            "daily_quota": format_amount(self.daily_quota, digits),
-            "monthly_quota": format_amount(self.monthly_quota, digits),
-            "source": self.source,
-        }
 
 
 @dataclass(frozen=True)

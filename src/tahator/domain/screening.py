@@ -1,16 +1,11 @@
-"""Sanctions screening: list formats, name normalization, scoring (pure; no I/O).
+"""Sanctions screening: scoring names against the lists' entries (pure; no I/O).
 
-Names arrive in Latin, Persian, Arabic and Urdu script and the same person is
-written Qalibaf, Ghalibaf and Khalibaf.  :func:`normalize` turns a name into
-words that compare equal across those variants (NFKC, casefold, script
-transliteration, honorifics and legal forms dropped, romanization variants
-folded: every rule a table in ``screening_tables.py``).  Persian-script names,
-which leave short vowels unwritten, are compared on consonant skeletons.
-
-Scoring (:func:`screen`) weighs words by rarity on the lists (IDF), so sharing a
-common given name ("Mohammad Hassan Traders") or one word of a firm's name
-("Shirazi Dates Export") scores low, while a reordered name, a dropped word or a
-typo (one edit per word, Damerau/OSA) still scores high:
+Names are compared as :func:`tahator.domain.names.normalize` folds them (scripts,
+romanization variants, honorifics and legal forms).  Scoring (:func:`screen`)
+weighs words by rarity on the lists (IDF), so sharing a common given name
+("Mohammad Hassan Traders") or one word of a firm's name ("Shirazi Dates
+Export") scores low, while a reordered name, a dropped word or a typo (one edit
+per word, Damerau/OSA) still scores high:
 
     score = 100 · √(listed_cover · query_cover) · specificity²
 
@@ -23,28 +18,56 @@ compared all at once with ``rapidfuzz.process.cdist`` and the covers with
 sparse matrix products, so 10,000 names screen against the whole UN list in
 seconds.
 
-List formats are parser functions in :data:`PARSERS` (format name -> function
-from the file's bytes to a :class:`ParsedList`); the UN Security Council
-Consolidated List is the first.
+The lists arrive as :class:`ParsedList`s read by ``tahator.io.un_list``.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from tahator.domain import screening_tables as tables
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.names import Normalized, matching_names, normalize
 
-# --- bands ------------------------------------------------------------------
+# --- bands, statuses, decisions -----------------------------------------------------
+
+
+class Band(StrEnum):
+    """How strongly a name resembles a listed one, weakest first."""
+
+    CLEAR = "clear"
+    REVIEW = "review"
+    MATCH = "match"
+
+
+class ScreeningStatus(StrEnum):
+    """A firm's standing with sanctions screening (``firms.screening``)."""
+
+    UNSCREENED = "unscreened"
+    CLEAR = "clear"
+    BLOCKED = "blocked"
+    """A hit awaits an operator's decision."""
+    CONFIRMED = "confirmed"
+    """An operator confirmed a true match: the firm never trades."""
+    CLEARED = "cleared"
+    """An operator decided its hits are false positives."""
+
+
+NO_TRADE = frozenset({ScreeningStatus.BLOCKED, ScreeningStatus.CONFIRMED})
+
+
+class Decision(StrEnum):
+    """An operator's decision on a firm's hits."""
+
+    FALSE_POSITIVE = "false_positive"
+    CONFIRMED = "confirmed"
 
 
 @dataclass(frozen=True)
@@ -54,15 +77,15 @@ class Thresholds:
     review: float = 75.0
     match: float = 92.0
 
-    def band(self, score: float) -> str:
+    def band(self, score: float) -> Band:
         if score >= self.match:
-            return "match"
+            return Band.MATCH
         if score >= self.review:
-            return "review"
-        return "clear"
+            return Band.REVIEW
+        return Band.CLEAR
 
 
-BANDS = ("clear", "review", "match")
+BANDS = tuple(Band)
 LISTED_WEIGHT = 0.5
 """Exponent of the listed name's cover in the score; the query's cover gets the rest."""
 WORD_SIMILARITY: tuple[tuple[int, int, float], ...] = (
@@ -79,140 +102,6 @@ MIN_LISTED_COVER = 0.45
 """Candidates whose listed cover is below this cannot reach any sensible threshold."""
 LOW_QUALITY = frozenset({"low"})
 """Alias qualities the list itself calls too weak to identify: at most ``review``."""
-
-
-# --- normalization ------------------------------------------------------------
-
-_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
-_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")
-_APOSTROPHES = re.compile(r"['’‘ʼʻ`´ʿʾ]")
-_SEPARATORS = re.compile(r"[\W_]+")
-_LETTER_FOLDS = tuple((re.compile(p), r) for p, r in tables.LETTER_FOLDS)
-_DOUBLED = re.compile(tables.DOUBLED_LETTERS)
-_SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.SKELETON_FOLDS)
-_ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
-_DROPPED = tables.HONORIFICS | tables.LEGAL_FORMS | tables.GENERIC_WORDS
-
-
-def _dropped(word: str) -> bool:
-    """An honorific, article, or a legal form or generic word however it is spelled
-    (variants folded, or one typo away in words of six letters or more)."""
-    if word in _DROPPED or word in tables.ARTICLES:
-        return True
-    folded = _letters(word, True)
-    if folded in _BUSINESS_FOLDED:
-        return True
-    if len(folded) < 6:
-        return False
-    from rapidfuzz.distance import OSA
-    from rapidfuzz.process import extractOne
-
-    return extractOne(folded, _BUSINESS_LONG, scorer=OSA.distance, score_cutoff=1) is not None
-
-
-@dataclass(frozen=True)
-class Normalized:
-    """A name as screening compares it."""
-
-    words: tuple[str, ...]
-    """Latin words with every variant folded."""
-    skeleton: tuple[str, ...]
-    """The words' consonant skeletons (for names written in Arabic script)."""
-    arabic_script: bool
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.words)
-
-
-def transliterate(text: str) -> str:
-    """Persian, Arabic and Urdu letters to Latin (other text unchanged)."""
-    text = _ARABIC_MARKS.sub("", text)
-    words = []
-    for word in text.split():
-        for prefix, replacement in tables.ARABIC_WORD_PREFIXES:
-            if word.startswith(prefix) and len(word) > len(prefix) + 1:
-                word = replacement + word[len(prefix) :]
-                break
-        words.append(word)
-    return " ".join(words).translate(_ARABIC_TABLE)
-
-
-def _plain_words(name: str) -> tuple[list[str], bool]:
-    text = unicodedata.normalize("NFKC", name).casefold()
-    arabic = _ARABIC.search(text) is not None
-    if arabic:
-        text = transliterate(text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _APOSTROPHES.sub("", text)
-    return [w for w in _SEPARATORS.split(text) if w], arabic
-
-
-def _prefixes(word: str) -> list[str]:
-    word = tables.WORD_FOLDS.get(word, word)
-    for prefix, replacement in tables.PREFIX_FOLDS:
-        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
-            word = replacement + word[len(prefix) :]
-            break
-    return [tables.WORD_FOLDS.get(p, p) for p in word.split() if p not in tables.ARTICLES]
-
-
-def _suffixes(word: str) -> list[str]:
-    for suffix, replacement in tables.SUFFIX_FOLDS:
-        if word.endswith(suffix) and len(word) > len(suffix):
-            word = word[: -len(suffix)] + replacement
-            break
-    return word.split()
-
-
-def _letters(word: str, collapse: bool) -> str:
-    for pattern, replacement in _LETTER_FOLDS:
-        word = pattern.sub(replacement, word)
-    return _DOUBLED.sub(r"\1", word) if collapse else word
-
-
-_BUSINESS_FOLDED = frozenset(_letters(w, True) for w in tables.LEGAL_FORMS | tables.GENERIC_WORDS)
-_BUSINESS_LONG = sorted(w for w in _BUSINESS_FOLDED if len(w) >= 6)
-
-
-def skeleton_of(word: str) -> str:
-    """A folded word's consonant skeleton: ``hussain`` -> ``hsn``."""
-    for pattern, replacement in _SKELETON_FOLDS:
-        word = pattern.sub(replacement, word)
-    return word
-
-
-def normalize(name: str) -> Normalized:
-    """Fold ``name`` to the words screening compares (see the module docstring)."""
-    raw, arabic = _plain_words(name)
-    kept = [w for w in raw if not _dropped(w)]
-    if not kept:  # a name made only of generic words is still a name
-        kept = [w for w in raw if w not in tables.ARTICLES]
-    folded: list[str] = []
-    for word in kept:
-        folded.extend(_prefixes(word))
-    joined: list[str] = []
-    for word in folded:
-        if joined and word in tables.JOIN_WITH_PREVIOUS:
-            joined[-1] += word
-        else:
-            joined.append(word)
-    split = [part for word in joined for part in _suffixes(word)]
-    words = tuple(w for w in (_letters(w, not arabic) for w in split) if w)
-    skeleton = tuple(s for s in (skeleton_of(w) for w in words) if s)
-    return Normalized(words, skeleton, arabic)
-
-
-def matching_names(name: str) -> list[str]:
-    """The names to match a listed name as: itself without bracketed parts, and each
-    bracketed part alone (``SHAHID HEMMAT INDUSTRIAL GROUP (SHIG)`` -> both)."""
-    inner = [m.strip() for m in re.findall(r"\(([^()]*)\)", name)]
-    outer = re.sub(r"\([^()]*\)", " ", name).strip()
-    names = [outer] if outer else []
-    # an acronym in brackets is another name; a lower-case remark ("combat name") is not
-    acronyms = [i for i in inner if i.isupper() and " " not in i and 2 <= len(i) <= 6]
-    return names + [i for i in acronyms if normalize(i).words]
 
 
 # --- lists --------------------------------------------------------------------
@@ -247,146 +136,19 @@ class ListEntry:
     def names(self) -> tuple[ListedName, ...]:
         return (ListedName(self.name, "primary"), *self.aliases)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "kind": self.kind,
-            "name": self.name,
-            "list_type": self.list_type,
-            "aliases": [{"name": a.name, "quality": a.quality} for a in self.aliases],
-            "listed_on": self.listed_on.isoformat() if self.listed_on else None,
-            "updated_on": [d.isoformat() for d in self.updated_on],
-            "data_id": self.data_id,
-            "countries": list(self.countries),
-            "born": list(self.born),
-        }
-
 
 @dataclass(frozen=True)
 class ParsedList:
+    """A list file's entries, as a reader in ``tahator.io`` parsed them."""
+
     format: str
     generated: str | None
     """When the list's publisher generated the file, as it says."""
     entries: tuple[ListEntry, ...]
-
-
-def _text(element: Any, tag: str) -> str:
-    found = element.find(tag)
-    return " ".join((found.text or "").split()) if found is not None else ""
-
-
-def _values(element: Any, path: str) -> list[str]:
-    return [
-        " ".join((v.text or "").split()) for v in element.findall(path) if (v.text or "").strip()
-    ]
-
-
-def _date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def parse_un(data: bytes, label: str = "") -> ParsedList:
-    """The UN Security Council Consolidated List (``sc-sanctions.xsd``), refusing DTDs,
-    entities and external references; ``InputError`` names every problem."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
-    try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as error:
-        raise InputError(
-            [Problem(f"refused: unsafe XML ({type(error).__name__}: {error})", label)]
-        ) from None
-    except ParseError as error:
-        line = error.position[0] if getattr(error, "position", None) else None
-        raise InputError([Problem(f"not well-formed XML: {error}", label, line)]) from None
-    except (LookupError, ValueError) as error:
-        # An XML declaration naming an encoding Python does not know, or one expat cannot
-        # read (found by atheris: ``encoding="UTF-4"`` escaped as a LookupError and
-        # ``"UTF-7"`` as a ValueError, each a traceback and a 500).
-        raise InputError([Problem(f"not readable XML: {error}", label)]) from None
-    if root.tag != "CONSOLIDATED_LIST":
-        raise InputError([Problem(f"the root element is {root.tag}, not CONSOLIDATED_LIST", label)])
-    problems: list[Problem] = []
-    entries: list[ListEntry] = []
-    seen: set[str] = set()
-    for kind, path, alias_tag, address_tag in (
-        ("individual", "INDIVIDUALS/INDIVIDUAL", "INDIVIDUAL_ALIAS", "INDIVIDUAL_ADDRESS"),
-        ("entity", "ENTITIES/ENTITY", "ENTITY_ALIAS", "ENTITY_ADDRESS"),
-    ):
-        for number, record in enumerate(root.findall(path), start=1):
-            data_id = _text(record, "DATAID")
-            where = f"{path.split('/')[1]} {number}" + (f" (DATAID {data_id})" if data_id else "")
-            reference = _text(record, "REFERENCE_NUMBER")
-            parts = [_text(record, t) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME")]
-            parts.append(_text(record, "FOURTH_NAME"))
-            name = " ".join(p for p in parts if p)
-            list_type = _text(record, "UN_LIST_TYPE")
-            listed_text = _text(record, "LISTED_ON")
-            listed_on = _date(listed_text) if listed_text else None
-            for value, what in ((reference, "REFERENCE_NUMBER"), (name, "FIRST_NAME")):
-                if not value:
-                    problems.append(Problem(f"{where}: is empty", label, field=what))
-            if not list_type:
-                problems.append(Problem(f"{where}: is empty", label, field="UN_LIST_TYPE"))
-            if listed_text and listed_on is None:
-                problems.append(
-                    Problem(f"{where}: {listed_text!r} is not a date", label, field="LISTED_ON")
-                )
-            if reference and reference in seen:
-                problems.append(
-                    Problem(f"{where}: {reference} appears twice", label, field="REFERENCE_NUMBER")
-                )
-            seen.add(reference)
-            aliases: list[ListedName] = []
-            for alias in record.findall(alias_tag):
-                alias_name = _text(alias, "ALIAS_NAME")
-                if alias_name and alias_name != name:
-                    aliases.append(ListedName(alias_name, _text(alias, "QUALITY") or "a.k.a."))
-            original = _text(record, "NAME_ORIGINAL_SCRIPT")
-            if original:
-                aliases.append(ListedName(original, "original script"))
-            updated = tuple(
-                d for d in (_date(v) for v in _values(record, "LAST_DAY_UPDATED/VALUE")) if d
-            )
-            countries = _values(record, "NATIONALITY/VALUE") + _values(
-                record, f"{address_tag}/COUNTRY"
-            )
-            born = [
-                _text(b, "DATE")
-                or _text(b, "YEAR")
-                or "-".join(v for v in (_text(b, "FROM_YEAR"), _text(b, "TO_YEAR")) if v)
-                for b in record.findall("INDIVIDUAL_DATE_OF_BIRTH")
-            ]
-            entries.append(
-                ListEntry(
-                    reference=reference,
-                    kind=kind,
-                    name=name,
-                    list_type=list_type,
-                    aliases=tuple(dict.fromkeys(aliases)),
-                    listed_on=listed_on,
-                    updated_on=updated,
-                    data_id=data_id,
-                    countries=tuple(dict.fromkeys(countries)),
-                    born=tuple(b for b in born if b),
-                )
-            )
-    if problems:
-        raise InputError(problems)
-    if not entries:
-        raise InputError([Problem("the list holds no individuals and no entities", label)])
-    return ParsedList("un", root.get("dateGenerated"), tuple(entries))
-
-
-PARSERS: dict[str, Callable[[bytes, str], ParsedList]] = {"un": parse_un}
-"""List formats by name (``tahator lists import FORMAT FILE``); OFAC SDN, EU and
-national lists are further entries here, each returning the same plain data."""
+    source: str = ""
+    """The file's name."""
+    sha256: str = ""
+    """The file's SHA-256: a file equal to the version in force is not a new version."""
 
 
 def countries_of(entry: ListEntry) -> frozenset[str]:
@@ -515,7 +277,7 @@ class Hit:
     list_type: str
     kind: str
     score: float
-    band: str
+    band: Band
     matched_name: str
     matched_quality: str
     normalized_query: str
@@ -525,27 +287,21 @@ class Hit:
     specificity: float = 1.0
     country_match: bool | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "name": self.name,
-            "list": f"UN {self.list_type}" if self.list_type else "UN",
-            "list_type": self.list_type,
-            "kind": self.kind,
-            "score": self.score,
-            "band": self.band,
-            "matched_name": self.matched_name,
-            "matched_quality": self.matched_quality,
-            "normalized": {"query": self.normalized_query, "matched": self.normalized_matched},
-            "explanation": (
-                f"{self.normalized_query!r} against {self.matched_quality} name "
-                f"{self.normalized_matched!r}: {self.listed_cover:.0%} of the listed name's "
-                f"weight found, {self.query_cover:.0%} of the query's explained, "
-                f"specificity {self.specificity:.2f}; "
-                f"score {self.score} is {self.band}"
-            ),
-            "country_match": self.country_match,
-        }
+    @property
+    def list_name(self) -> str:
+        """The list as people name it: ``UN Iran``."""
+        return f"UN {self.list_type}" if self.list_type else "UN"
+
+    @property
+    def explanation(self) -> str:
+        """Why the hit scored what it did, in a sentence."""
+        return (
+            f"{self.normalized_query!r} against {self.matched_quality} name "
+            f"{self.normalized_matched!r}: {self.listed_cover:.0%} of the listed name's "
+            f"weight found, {self.query_cover:.0%} of the query's explained, "
+            f"specificity {self.specificity:.2f}; "
+            f"score {self.score} is {self.band}"
+        )
 
 
 def word_similarity(distance: int, length: int) -> float:
@@ -680,8 +436,12 @@ def _screen_space(
 
 @dataclass(frozen=True)
 class Query:
+    """A name to screen, with its party's country (ISO 3166) when known."""
+
     name: str
     country: str | None = None
+    id: str = ""
+    """The caller's identifier for the name, echoed in its results."""
 
 
 def screen(
@@ -724,8 +484,8 @@ def screen(
                 continue
             entry = index.entries[entry_number]
             band = thresholds.band(score)
-            if band == "match" and index.name_quality[name].casefold() in LOW_QUALITY:
-                band = "review"
+            if band == Band.MATCH and index.name_quality[name].casefold() in LOW_QUALITY:
+                band = Band.REVIEW
             country = asked[query].country
             best[query][entry_number] = Hit(
                 reference=entry.reference,
@@ -755,7 +515,7 @@ def screen(
     ]
 
 
-def worst_band(hits: Iterable[Hit]) -> str:
+def worst_band(hits: Iterable[Hit]) -> Band:
     """``match`` if any hit is a match, else ``review`` if any needs review, else ``clear``."""
     bands = {h.band for h in hits}
-    return next((b for b in reversed(BANDS) if b in bands), "clear")
+    return next((b for b in reversed(BANDS) if b in bands), Band.CLEAR)

@@ -1,4 +1,4 @@
-"""The data that sanctions screening normalizes names with (``domain/screening.py``).
+"""The data that sanctions screening normalizes names with (``domain/names.py``).
 
 Tables, not code: adding a romanization variant, an honorific or a legal form is
 a line here.  Every table is applied to both sides alike, the listed names and

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.border import (
+    DAYS,
     Market,
+    MarketStatus,
     Quota,
     QuotaBreach,
     TradePolicy,
@@ -20,7 +22,8 @@ from tahator.domain.border import (
 )
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import format_amount
+from tahator.domain.money import Amount, format_amount
+from tahator.formatting import OMIT_EMPTY, jsonable
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
@@ -40,18 +43,115 @@ class QuotaExceededError(InputError):
         super().__init__([problem])
 
 
-def markets_path(explicit: Path | None = None) -> Path:
-    """``explicit``, else ``$TAHATOR_MARKETS``, else the shipped Pakistan–Iran markets."""
-    return chosen_file(explicit, MARKETS_VARIABLE, DEFAULT_MARKETS)
+@dataclass(frozen=True)
+class MarketView:
+    code: str
+    name: str
+    status: MarketStatus
+    opened: date | None
+    countries: tuple[str, ...]
+    districts: tuple[str, ...]
+    goods: tuple[str, ...]
+    opening_days: tuple[str, ...]
+    """As written in the markets file: ``mon`` … ``sun``."""
+    transaction_quota: Amount
+    daily_quota: Amount
+    monthly_quota: Amount
+    source: str
 
 
-def load_trade_policy(path: Path | None = None) -> TradePolicy:
+@dataclass(frozen=True)
+class Resident:
+    id: int
+    market: str
+    national_id: str
+    country: str
+    name: str
+    district: str
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class ResidentRegistration(Resident):
+    created: bool
+    """``False`` when the person was registered already."""
+
+
+@dataclass(frozen=True)
+class Sale:
+    id: int
+    market: str
+    resident: int
+    reference: str | None
+    hs: str
+    value: Amount
+    currency: str
+    rate: str
+    """Units of ``currency`` per unit of account, exactly as stored."""
+    value_unit: Amount
+    date: date
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """What is left of the resident's quotas after a sale."""
+
+    daily: Amount
+    monthly: Amount
+
+
+@dataclass(frozen=True)
+class SaleRecord(Sale):
+    unit_of_account: str
+    remaining: Remaining | None = field(metadata=OMIT_EMPTY)
+    """Only for a sale recorded now, not for a retried one answered from the store."""
+    created: bool
+
+
+@dataclass(frozen=True)
+class DailyTotal:
+    market: str
+    date: date
+    sales: int
+    value: Amount
+
+
+def markets_path() -> Path:
+    """``$TAHATOR_MARKETS``, else the shipped Pakistan–Iran markets."""
+    return chosen_file(None, MARKETS_VARIABLE, DEFAULT_MARKETS)
+
+
+def load_trade_policy() -> TradePolicy:
     """The validated markets and target; ``InputError`` names the file and every bad field."""
-    return load_settings(markets_path(path), parse_trade_policy, "the markets file")
+    return load_settings(markets_path(), parse_trade_policy, "the markets file")
 
 
-def list_markets(policy: TradePolicy) -> list[dict[str, Any]]:
-    return [market.as_dict(2) for market in policy.markets]
+# The quotas are written with two fraction digits in the markets file (see
+# ``parse_trade_policy``), whatever the unit of account.
+QUOTA_DIGITS = 2
+
+
+def list_markets(policy: TradePolicy) -> list[MarketView]:
+    def quota(minor: int) -> Amount:
+        return Amount(minor, policy.unit_of_account, QUOTA_DIGITS)
+
+    return [
+        MarketView(
+            code=m.code,
+            name=m.name,
+            status=m.status,
+            opened=m.opened,
+            countries=m.countries,
+            districts=m.districts,
+            goods=m.goods,
+            opening_days=tuple(DAYS[d] for d in sorted(m.opening_days)),
+            transaction_quota=quota(m.transaction_quota),
+            daily_quota=quota(m.daily_quota),
+            monthly_quota=quota(m.monthly_quota),
+            source=m.source,
+        )
+        for m in policy.markets
+    ]
 
 
 def _market(policy: TradePolicy, code: str) -> Market:
@@ -62,16 +162,20 @@ def _market(policy: TradePolicy, code: str) -> Market:
     return market
 
 
-def _resident_view(resident: BorderResident) -> dict[str, Any]:
-    return {
-        "id": resident.id,
-        "market": resident.market,
-        "national_id": resident.national_id,
-        "country": resident.country,
-        "name": resident.name,
-        "district": resident.district,
-        "registered_at": resident.registered_at.isoformat(),
-    }
+def _resident(resident: BorderResident) -> Resident:
+    return Resident(
+        resident.id,
+        resident.market,
+        resident.national_id,
+        resident.country,
+        resident.name,
+        resident.district,
+        resident.registered_at,
+    )
+
+
+def _registration(resident: BorderResident, created: bool) -> ResidentRegistration:
+    return ResidentRegistration(**vars(_resident(resident)), created=created)
 
 
 def add_resident(
@@ -83,7 +187,7 @@ def add_resident(
     name: str,
     district: str,
     actor: str,
-) -> dict[str, Any]:
+) -> ResidentRegistration:
     """Register a resident for a market; registering the same person again changes nothing."""
     chosen = _market(policy, market)
     problems: list[Problem] = []
@@ -128,7 +232,7 @@ def add_resident(
                     )
                 ]
             )
-        return {**_resident_view(existing), "created": False}
+        return _registration(existing, created=False)
     resident = BorderResident(
         market=chosen.code,
         national_id=digits,
@@ -140,18 +244,22 @@ def add_resident(
     )
     session.add(resident)
     session.flush()
-    view = _resident_view(resident)
     audit.record(
-        session, actor, "border.resident_registered", f"resident:{resident.id}", None, view
+        session,
+        actor,
+        "border.resident_registered",
+        f"resident:{resident.id}",
+        None,
+        jsonable(_resident(resident)),
     )
-    return {**view, "created": True}
+    return _registration(resident, created=True)
 
 
-def list_residents(session: Session, market: str | None = None) -> list[dict[str, Any]]:
+def list_residents(session: Session, market: str | None = None) -> list[Resident]:
     query = select(BorderResident).order_by(BorderResident.market, BorderResident.id)
     if market:
         query = query.where(BorderResident.market == market.upper())
-    return [_resident_view(r) for r in session.scalars(query)]
+    return [_resident(r) for r in session.scalars(query)]
 
 
 def _used(session: Session, resident_id: int, start: date, end: date) -> int:
@@ -171,19 +279,19 @@ def month_bounds(day: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def _sale_view(sale: BorderSale, digits: dict[str, int], unit_digits: int) -> dict[str, Any]:
-    return {
-        "id": sale.id,
-        "market": sale.market,
-        "resident": sale.resident_id,
-        "reference": sale.reference,
-        "hs": sale.hs,
-        "value": format_amount(sale.value, digits[sale.currency]),
-        "currency": sale.currency,
-        "rate": sale.rate,
-        "value_unit": format_amount(sale.value_unit, unit_digits),
-        "date": sale.sold_on.isoformat(),
-    }
+def _sale(sale: BorderSale, digits: dict[str, int], unit: str, unit_digits: int) -> Sale:
+    return Sale(
+        id=sale.id,
+        market=sale.market,
+        resident=sale.resident_id,
+        reference=sale.reference,
+        hs=sale.hs,
+        value=Amount(sale.value, sale.currency, digits[sale.currency]),
+        currency=sale.currency,
+        rate=sale.rate,
+        value_unit=Amount(sale.value_unit, unit, unit_digits),
+        date=sale.sold_on,
+    )
 
 
 def sell(
@@ -198,7 +306,7 @@ def sell(
     on: date,
     actor: str,
     reference: str | None = None,
-) -> dict[str, Any]:
+) -> SaleRecord:
     """Record a sale to a resident, converted at ``on``'s rate, or refuse it.
 
     Refused (``InputError``, nothing stored) when the market is not open that day,
@@ -249,11 +357,12 @@ def sell(
                         )
                     ]
                 )
-            return {
-                **_sale_view(recorded, info.digits, unit_digits),
-                "unit_of_account": unit,
-                "created": False,
-            }
+            return SaleRecord(
+                **vars(_sale(recorded, info.digits, unit, unit_digits)),
+                unit_of_account=unit,
+                remaining=None,
+                created=False,
+            )
     closed = chosen.closed_reason(on)
     if closed:
         problems.append(Problem(closed, field="date"))
@@ -308,18 +417,20 @@ def sell(
     )
     session.add(sale)
     session.flush()
-    view = _sale_view(sale, info.digits, unit_digits)
-    audit.record(session, actor, "border.sale_recorded", f"border_sale:{sale.id}", None, view)
-    remaining = {
-        "daily": format_amount(chosen.daily_quota - _used(session, person.id, on, on), unit_digits),
-        "monthly": format_amount(
-            chosen.monthly_quota - _used(session, person.id, first, last), unit_digits
+    view = _sale(sale, info.digits, unit, unit_digits)
+    audit.record(
+        session, actor, "border.sale_recorded", f"border_sale:{sale.id}", None, jsonable(view)
+    )
+    remaining = Remaining(
+        daily=Amount(chosen.daily_quota - _used(session, person.id, on, on), unit, unit_digits),
+        monthly=Amount(
+            chosen.monthly_quota - _used(session, person.id, first, last), unit, unit_digits
         ),
-    }
-    return {**view, "unit_of_account": unit, "remaining": remaining, "created": True}
+    )
+    return SaleRecord(**vars(view), unit_of_account=unit, remaining=remaining, created=True)
 
 
-def daily_totals(session: Session, market: str | None = None) -> list[dict[str, Any]]:
+def daily_totals(session: Session, market: str | None = None) -> list[DailyTotal]:
     """Each market's sales per day: count and value in the unit of account."""
     info = corridors.load(session)
     query = (
@@ -335,11 +446,6 @@ def daily_totals(session: Session, market: str | None = None) -> list[dict[str, 
     if market:
         query = query.where(BorderSale.market == market.upper())
     return [
-        {
-            "market": code,
-            "date": day.isoformat(),
-            "sales": count,
-            "value": format_amount(int(total), info.unit_digits),
-        }
+        DailyTotal(code, day, count, Amount(int(total), info.unit_of_account, info.unit_digits))
         for code, day, count, total in session.execute(query)
     ]

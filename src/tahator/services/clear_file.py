@@ -24,7 +24,7 @@ from tahator.domain.clearing import Int64Array, SetOff, max_setoff
 from tahator.domain.errors import AmountOverflowError, InputError, Problem
 from tahator.domain.money import MAX_MINOR, format_amount, fraction_digits, parse_amount, share
 from tahator.domain.settlement import Remaining, Settlement, credit_line_share, settle
-from tahator.services.tables import Problems, Table, atomic_output, read_table, write_csv
+from tahator.io.tables import Problems, Table, atomic_output, read_table, write_csv
 
 SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
 SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")

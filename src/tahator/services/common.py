@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import getpass
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+
+from tahator.formatting import OMIT_EMPTY
 
 
 def now() -> datetime:
@@ -28,29 +29,5 @@ class ImportResult:
     rows: int
     created: int
     unchanged: int
-    blocked: tuple[str, ...] = ()
+    blocked: tuple[str, ...] = field(default=(), metadata=OMIT_EMPTY)
     """Firms that sanctions screening blocked on registration."""
-
-    def as_dict(self) -> dict[str, Any]:
-        view: dict[str, Any] = {
-            "rows": self.rows,
-            "created": self.created,
-            "unchanged": self.unchanged,
-        }
-        if self.blocked:
-            view["blocked"] = list(self.blocked)
-        return view
-
-
-TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", ""})
-
-
-def parse_flag(text: str) -> bool:
-    """``true/yes/y/1`` or ``false/no/n/0/empty``; ``ValueError`` otherwise."""
-    word = text.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ValueError(f"{text!r} is not true or false")

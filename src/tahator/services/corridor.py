@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import COUNTRY_CURRENCY, COUNTRY_NAMES, CURRENCY_DIGITS, Rate
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
+from tahator.domain.money import MAX_MINOR, Amount, parse_amount
 from tahator.services import audit
 from tahator.store.schema import ClearingAccount, Corridor, Country, Currency, FxRate
 
@@ -35,6 +35,45 @@ class CorridorView:
     digits: dict[str, int]
     """Currency code → minor-unit digits."""
     credit_lines: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ClearingAccountView:
+    """A country of the corridor, its currency and its clearing account's credit line."""
+
+    code: str
+    currency: str
+    credit_line: Amount
+    """In the unit of account."""
+
+
+@dataclass(frozen=True)
+class ReferenceRate:
+    """Units of ``currency`` per unit of account, from ``valid_from`` on."""
+
+    currency: str
+    valid_from: date
+    rate: str
+    """A decimal, as the operator gave it."""
+
+
+@dataclass(frozen=True)
+class CorridorDescription:
+    """The corridor's set-up: its countries with their accounts, and the reference rates."""
+
+    id: str
+    name: str
+    unit_of_account: str
+    countries: tuple[ClearingAccountView, ...]
+    rates: tuple[ReferenceRate, ...]
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """A clearing account's credit line, as set."""
+
+    country: str
+    credit_line: Amount
 
 
 def seed(session: Session) -> bool:
@@ -121,7 +160,7 @@ def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rat
 
 def set_rate(
     session: Session, currency: str, rate: str, valid_from: date, actor: str = "system"
-) -> None:
+) -> ReferenceRate:
     """Record units of ``currency`` per unit of account from ``valid_from`` on."""
     corridor = load(session)
     currency = currency.upper()
@@ -141,9 +180,12 @@ def set_rate(
         existing.rate = str(value)
     subject = f"rate:{currency}:{valid_from.isoformat()}"
     audit.record(session, actor, "corridor.rate", subject, before, {"rate": str(value)})
+    return ReferenceRate(currency, valid_from, str(value))
 
 
-def set_credit_line(session: Session, country: str, amount: str, actor: str = "system") -> int:
+def set_credit_line(
+    session: Session, country: str, amount: str, actor: str = "system"
+) -> CreditLine:
     """Set a clearing account's credit line (decimal, unit of account)."""
     corridor = load(session)
     account = session.get(ClearingAccount, country.upper())
@@ -165,29 +207,29 @@ def set_credit_line(session: Session, country: str, amount: str, actor: str = "s
         {"credit_line": before},
         {"credit_line": minor},
     )
-    return minor
+    return CreditLine(
+        account.country, Amount(minor, corridor.unit_of_account, corridor.unit_digits)
+    )
 
 
-def describe(session: Session) -> dict[str, object]:
-    """The corridor as JSON-ready data."""
+def describe(session: Session) -> CorridorDescription:
+    """The corridor: countries, clearing accounts with their credit lines, reference rates."""
     corridor = load(session)
-    digits = corridor.unit_digits
+    unit, digits = corridor.unit_of_account, corridor.unit_digits
     rates = session.execute(
         select(FxRate.currency, FxRate.valid_from, FxRate.rate).order_by(
             FxRate.currency, FxRate.valid_from
         )
     ).all()
-    return {
-        "id": corridor.id,
-        "name": corridor.name,
-        "unit_of_account": corridor.unit_of_account,
-        "countries": [
-            {
-                "code": code,
-                "currency": currency,
-                "credit_line": format_amount(corridor.credit_lines.get(code, 0), digits),
-            }
+    return CorridorDescription(
+        corridor.id,
+        corridor.name,
+        unit,
+        tuple(
+            ClearingAccountView(
+                code, currency, Amount(corridor.credit_lines.get(code, 0), unit, digits)
+            )
             for code, currency in sorted(corridor.countries.items())
-        ],
-        "rates": [{"currency": c, "valid_from": v.isoformat(), "rate": r} for c, v, r in rates],
-    }
+        ),
+        tuple(ReferenceRate(c, v, r) for c, v, r in rates),
+    )

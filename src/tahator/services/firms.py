@@ -2,114 +2,111 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import tax_id_problem
 from tahator.domain.errors import InputError, Problem
+from tahator.io.firms import MAX_ID, FirmRecord
+from tahator.io.tables import Problems
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
-from tahator.services.common import ImportResult, now, parse_flag
-from tahator.services.tables import Problems, read_table
+from tahator.services.common import ImportResult, now
 from tahator.store.schema import Consortium, ConsortiumMember, Firm, FirmAlias
-
-FIRM_COLUMNS = ("id", "name", "country", "tax_id")
-FIRM_OPTIONAL = ("aliases", "active_taxpayer", "psw_subscribed", "state_enterprise")
-MAX_ID = 64
-MAX_NAME = 300
 
 
 @dataclass(frozen=True)
-class FirmRecord:
-    """A firm as an import file describes it; compared to detect changed content."""
+class FirmView:
+    """A registered firm."""
 
     id: str
     name: str
     country: str
     tax_id: str
+    status: str
     aliases: tuple[str, ...]
     active_taxpayer: bool
     psw_subscribed: bool
     state_enterprise: bool
+    screening: str
+
+
+@dataclass(frozen=True)
+class ConsortiumView:
+    """A consortium: firms of one country, jointly and severally liable."""
+
+    id: str
+    name: str
+    lead: str
+    liability: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegisteredFirm:
+    """What registering one firm did, and the firm as stored."""
+
+    result: ImportResult
+    firm: FirmView
 
 
 def import_firms(
-    session: Session, path: Path, actor: str, *, data: bytes | None = None
+    session: Session,
+    records: Sequence[FirmRecord],
+    actor: str,
+    *,
+    source: str,
+    problems: Sequence[Problem] = (),
 ) -> ImportResult:
-    """Register the firms in ``path`` (all or none); re-importing changes nothing."""
+    """Register the firms ``records`` (all or none); re-importing changes nothing.
+
+    ``source`` names the input in problems and the audit trail; ``problems`` are the
+    reader's, reported with the ones found here.
+    """
     corridor = corridors.load(session)
-    table = read_table(path, FIRM_COLUMNS, FIRM_OPTIONAL, data=data)
-    columns = table.columns
-    problems = Problems()
-    records: dict[str, FirmRecord] = {}
-    for row in range(table.rows):
-        firm_id = columns["id"][row].strip()
-        name = columns["name"][row].strip()
-        country = columns["country"][row].strip().upper()
-        tax_id = columns["tax_id"][row].strip()
-        flags = {}
-        for flag in ("active_taxpayer", "psw_subscribed", "state_enterprise"):
-            try:
-                flags[flag] = parse_flag(columns[flag][row]) if flag in columns else False
-            except ValueError as error:
-                problems.add(table.problem(row, str(error), flag))
-        aliases = tuple(
-            sorted(
-                {a.strip() for a in columns.get("aliases", [""] * table.rows)[row].split("|")}
-                - {""}
-            )
-        )
-        if not firm_id:
-            problems.add(table.problem(row, "is empty", "id"))
-            continue
-        if len(firm_id) > MAX_ID:
-            problems.add(table.problem(row, f"is longer than {MAX_ID} characters", "id"))
-            continue
-        if not name or len(name) > MAX_NAME:
-            problems.add(table.problem(row, f"must be 1 to {MAX_NAME} characters", "name"))
-        if any(len(alias) > MAX_NAME for alias in aliases):
-            problems.add(
-                table.problem(row, f"an alias is longer than {MAX_NAME} characters", "aliases")
-            )
-        if len(tax_id) > 40:
-            problems.add(table.problem(row, "is longer than 40 characters", "tax_id"))
+    found = Problems()
+    for problem in problems:
+        found.add(problem)
+    firms: dict[str, FirmRecord] = {}
+    for record in records:
+        country, tax_id = record.country, record.tax_id
         if country not in corridor.countries:
             known = ", ".join(sorted(corridor.countries))
-            problems.add(
-                table.problem(row, f"{country!r} is not in the corridor ({known})", "country")
-            )
-        elif (reason := tax_id_problem(country, tax_id)) is not None:
-            problems.add(table.problem(row, reason, "tax_id"))
-        record = FirmRecord(
-            firm_id,
-            name,
-            country,
-            tax_id,
-            aliases,
-            flags.get("active_taxpayer", False),
-            flags.get("psw_subscribed", False),
-            flags.get("state_enterprise", False),
-        )
-        if records.get(firm_id, record) != record:
-            problems.add(
-                table.problem(row, f"firm {firm_id!r} appears twice with different content", "id")
-            )
-        records[firm_id] = record
-    stored = _stored(session, list(records))
-    for row, firm_id in enumerate(columns["id"]):
-        firm_id = firm_id.strip()
-        if firm_id in stored and firm_id in records and stored[firm_id] != records[firm_id]:
-            problems.add(
-                table.problem(
-                    row, f"firm {firm_id!r} is already registered with different content", "id"
+            found.add(
+                Problem(
+                    f"{country!r} is not in the corridor ({known})", source, record.line, "country"
                 )
             )
-    problems.raise_if_any()
+        elif (reason := tax_id_problem(country, tax_id)) is not None:
+            found.add(Problem(reason, source, record.line, "tax_id"))
+        if firms.get(record.id, record) != record:
+            found.add(
+                Problem(
+                    f"firm {record.id!r} appears twice with different content",
+                    source,
+                    record.line,
+                    "id",
+                )
+            )
+        firms[record.id] = record
+    stored = _stored(session, list(firms))
+    for record in records:
+        if record.id in stored and stored[record.id] != firms[record.id]:
+            found.add(
+                Problem(
+                    f"firm {record.id!r} is already registered with different content",
+                    source,
+                    record.line,
+                    "id",
+                )
+            )
+    found.raise_if_any()
 
-    new = [r for r in records.values() if r.id not in stored]
+    new = [r for r in firms.values() if r.id not in stored]
     created_at = now()
     if new:
         session.execute(
@@ -137,14 +134,22 @@ def import_firms(
             session,
             actor,
             "firms.register",
-            f"file:{path.name}",
+            f"file:{PurePath(source).name}",
             None,
             {"firms": [r.id for r in new]},
         )
     # Registration screens every new firm: a hit blocks it until an operator decides.
     screened = screening.screen_firms(session, [r.id for r in new], actor)
-    blocked = tuple(f["firm"] for f in screened["newly_blocked"])
-    return ImportResult(table.rows, len(new), len(records) - len(new), blocked)
+    blocked = tuple(f.firm for f in screened.newly_blocked)
+    return ImportResult(len(records), len(new), len(firms) - len(new), blocked)
+
+
+def register_firm(
+    session: Session, record: FirmRecord, actor: str, *, source: str
+) -> RegisteredFirm:
+    """Register one firm (as ``import_firms``), answering also with the firm as stored."""
+    result = import_firms(session, [record], actor, source=source)
+    return RegisteredFirm(result, list_firms(session, record.id)[0])
 
 
 def _stored(session: Session, ids: list[str]) -> dict[str, FirmRecord]:
@@ -171,33 +176,36 @@ def _stored(session: Session, ids: list[str]) -> dict[str, FirmRecord]:
     return found
 
 
-def list_firms(session: Session, firm: str | None = None) -> list[dict[str, object]]:
+def list_firms(session: Session, firm: str | None = None) -> list[FirmView]:
+    """Registered firms by id, or the one ``firm``."""
     query = select(Firm).order_by(Firm.id)
+    aliases_query = select(FirmAlias).order_by(FirmAlias.alias)
     if firm is not None:
         query = query.where(Firm.id == firm)
+        aliases_query = aliases_query.where(FirmAlias.firm_id == firm)
     aliases: dict[str, list[str]] = {}
-    for alias in session.execute(select(FirmAlias).order_by(FirmAlias.alias)).scalars():
+    for alias in session.execute(aliases_query).scalars():
         aliases.setdefault(alias.firm_id, []).append(alias.alias)
     return [
-        {
-            "id": f.id,
-            "name": f.name,
-            "country": f.country,
-            "tax_id": f.tax_id,
-            "status": f.status,
-            "aliases": aliases.get(f.id, []),
-            "active_taxpayer": f.active_taxpayer,
-            "psw_subscribed": f.psw_subscribed,
-            "state_enterprise": f.state_enterprise,
-            "screening": f.screening,
-        }
+        FirmView(
+            f.id,
+            f.name,
+            f.country,
+            f.tax_id,
+            f.status,
+            tuple(aliases.get(f.id, ())),
+            f.active_taxpayer,
+            f.psw_subscribed,
+            f.state_enterprise,
+            f.screening,
+        )
         for f in session.execute(query).scalars()
     ]
 
 
 def create_consortium(
     session: Session, consortium_id: str, name: str, lead: str, members: list[str], actor: str
-) -> None:
+) -> ConsortiumView:
     """A consortium of private firms of one country; the lead is a member."""
     problems: list[Problem] = []
     all_members = list(dict.fromkeys([lead, *members]))
@@ -235,21 +243,18 @@ def create_consortium(
         None,
         {"name": name, "lead": lead, "members": all_members},
     )
+    session.flush()
+    return next(c for c in list_consortia(session) if c.id == consortium_id)
 
 
-def list_consortia(session: Session) -> list[dict[str, object]]:
+def list_consortia(session: Session) -> list[ConsortiumView]:
+    """Consortia by id, each with its members by id."""
     members: dict[str, list[str]] = {}
     for member in session.execute(
         select(ConsortiumMember).order_by(ConsortiumMember.firm_id)
     ).scalars():
         members.setdefault(member.consortium_id, []).append(member.firm_id)
     return [
-        {
-            "id": c.id,
-            "name": c.name,
-            "lead": c.lead_firm,
-            "liability": c.liability,
-            "members": members.get(c.id, []),
-        }
+        ConsortiumView(c.id, c.name, c.lead_firm, c.liability, tuple(members.get(c.id, ())))
         for c in session.execute(select(Consortium).order_by(Consortium.id)).scalars()
     ]

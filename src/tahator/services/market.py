@@ -26,11 +26,11 @@ from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.matching import best_rings
 from tahator.domain.money import format_amount, parse_amount
 from tahator.domain.policy import Direction, Policy
+from tahator.io.tables import Problems, read_table
 from tahator.services import access, audit, barter, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
-from tahator.services.tables import Problems, read_table
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, MatchingRun, Offer, Proposal, ProposalLeg
 

@@ -3,126 +3,165 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
-from typing import Any
+from pathlib import PurePath
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.domain import ledger
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import MAX_MINOR, format_amount, parse_amount
+from tahator.domain.money import MAX_MINOR, Amount
+from tahator.domain.obligations import ObligationStatus
+from tahator.io.obligations import ObligationRecord
+from tahator.io.tables import Problems
 from tahator.services import access, audit, screening
-from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
-from tahator.services.tables import Problems, read_table
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Currency, Firm, Obligation, ObligationLiability
 
-OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
-MAX_REFERENCE = 100
+Status = ObligationStatus
+"""The old name, kept for the services that import it from here."""
+
+_Key = tuple[str, str]
+"""An obligation's identity: (debtor, the debtor's reference)."""
+_Content = tuple[str, int, str, date]
+"""What an obligation says: creditor, amount, currency, due date."""
 
 
-class Status:
-    OPEN = "open"
-    """Something remains to be set off or settled."""
-    SET_OFF = "set_off"
-    """Set off in full by clearing runs."""
-    IN_SETTLEMENT = "in_settlement"
-    """Its cross-border remainder was handed to the clearing accounts."""
+@dataclass(frozen=True)
+class ObligationView:
+    """An obligation as listed: ``id`` is the submitter's reference, ``number`` the
+    clearing house's."""
+
+    id: str
+    number: int
+    debtor: str
+    creditor: str
+    amount: Amount
+    currency: str
+    due_date: date
+    status: ObligationStatus
+    remaining: Amount
+    origin: str | None
+    jointly_liable: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegisteredObligations:
+    """What ``register_obligations`` did, and the stored obligations in the records' order."""
+
+    result: ImportResult
+    obligations: tuple[ObligationView, ...]
+
+
+@dataclass(frozen=True)
+class NewObligation:
+    """An obligation arising inside the clearing house, just registered."""
+
+    id: int
+    """The clearing house's number for it."""
+    reference: str
 
 
 def import_obligations(
     session: Session,
-    path: Path,
+    records: Sequence[ObligationRecord],
     actor: str,
     *,
-    data: bytes | None = None,
+    source: str,
+    problems: Sequence[Problem] = (),
     owed_by: str | None = None,
 ) -> ImportResult:
-    """Register the obligations in ``path``, all or none; a re-import changes nothing.
+    """Register the obligations ``records``, all or none; a re-import changes nothing.
 
-    Each row's ``id`` is the submitter's reference, unique per debtor.  A row equal
-    to a stored obligation is skipped; one that differs from it is an error.
-    ``owed_by`` names the one firm a trader submits for: a firm acknowledges what it
-    owes, and may not put debts on other firms' books.
+    ``source`` names the input in problems and the audit trail; ``problems`` are the
+    reader's, reported with the ones found here.  Each record's reference is unique
+    per debtor.  A record equal to a stored obligation is skipped; one that differs
+    from it is an error.  ``owed_by`` names the one firm a trader submits for: a firm
+    acknowledges what it owes, and may not put debts on other firms' books.
     """
-    corridor = corridors.load(session)
-    table = read_table(path, OBLIGATION_COLUMNS, data=data)
-    c = table.columns
-    problems = Problems()
-    firms = dict(session.execute(select(Firm.id, Firm.status)).all())
-    rows: dict[tuple[str, str], tuple[str, int, str, date]] = {}
-    row_of: dict[tuple[str, str], int] = {}
-    for row, (reference, debtor, creditor, amount_text, currency_text, due_text) in enumerate(
-        zip(
-            c["id"],
-            c["debtor"],
-            c["creditor"],
-            c["amount"],
-            c["currency"],
-            c["due_date"],
-            strict=True,
+    result, _ = _register(session, records, actor, source, problems, owed_by)
+    return result
+
+
+def register_obligations(
+    session: Session,
+    records: Sequence[ObligationRecord],
+    actor: str,
+    *,
+    source: str,
+    problems: Sequence[Problem] = (),
+    owed_by: str | None = None,
+) -> RegisteredObligations:
+    """``import_obligations``, answering also with each record's stored obligation."""
+    result, keys = _register(session, records, actor, source, problems, owed_by)
+    stored: dict[_Key, ObligationView] = {}
+    wanted = list(dict.fromkeys(keys))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        numbers = select(Obligation.id).where(
+            tuple_(Obligation.debtor, Obligation.reference).in_(chunk)
         )
-    ):
-        reference, debtor, creditor = reference.strip(), debtor.strip(), creditor.strip()
-        currency = currency_text.strip().upper()
-        bad = False
-        if not reference or len(reference) > MAX_REFERENCE:
-            problems.add(table.problem(row, f"must be 1 to {MAX_REFERENCE} characters", "id"))
-            bad = True
+        for view in _listed(session, numbers):
+            stored[view.debtor, view.id] = view
+    return RegisteredObligations(result, tuple(stored[key] for key in keys))
+
+
+def _register(
+    session: Session,
+    records: Sequence[ObligationRecord],
+    actor: str,
+    source: str,
+    reader_problems: Sequence[Problem],
+    owed_by: str | None,
+) -> tuple[ImportResult, list[_Key]]:
+    """Check and store ``records``; the result and each record's key, in order."""
+    problems = Problems()
+    for problem in reader_problems:
+        problems.add(problem)
+    firms = dict(session.execute(select(Firm.id, Firm.status)).all())
+    rows: dict[_Key, _Content] = {}
+    line_of: dict[_Key, int] = {}
+    for record in records:
+        debtor, creditor, line = record.debtor, record.creditor, record.line
         if owed_by is not None and debtor != owed_by:
             problems.add(
-                table.problem(
-                    row,
+                Problem(
                     f"your firm {owed_by} registers what it owes: it must be the debtor",
+                    source,
+                    line,
                     "debtor",
                 )
             )
-            bad = True
             continue  # say nothing of another firm's records
+        bad = False
         for field, firm in (("debtor", debtor), ("creditor", creditor)):
             if firm not in firms:
-                problems.add(table.problem(row, f"unknown firm {firm!r}", field))
+                problems.add(Problem(f"unknown firm {firm!r}", source, line, field))
                 bad = True
         if debtor == creditor:
-            problems.add(table.problem(row, f"debtor and creditor are both {debtor!r}"))
-            bad = True
-        amount = 0
-        if currency not in corridor.digits:
-            known = ", ".join(sorted(corridor.digits))
-            problems.add(
-                table.problem(
-                    row, f"{currency_text!r} is not a corridor currency ({known})", "currency"
-                )
-            )
-            bad = True
-        else:
-            try:
-                amount = parse_amount(amount_text.strip(), corridor.digits[currency])
-            except ValueError as error:
-                problems.add(table.problem(row, str(error), "amount"))
-                bad = True
-        try:
-            due = date.fromisoformat(due_text.strip())
-        except ValueError:
-            problems.add(table.problem(row, f"{due_text!r} is not a date (YYYY-MM-DD)", "due_date"))
+            problems.add(Problem(f"debtor and creditor are both {debtor!r}", source, line))
             bad = True
         if bad:
             continue
-        key = (debtor, reference)
-        content = (creditor, amount, currency, due)
+        key = (debtor, record.reference)
+        content = (creditor, record.amount, record.currency, record.due_date)
         if rows.get(key, content) != content:
             problems.add(
-                table.problem(
-                    row, f"{reference!r} of {debtor!r} appears twice with different content", "id"
+                Problem(
+                    f"{record.reference!r} of {debtor!r} appears twice with different content",
+                    source,
+                    line,
+                    "id",
                 )
             )
         rows[key] = content
-        row_of.setdefault(key, row)
+        line_of.setdefault(key, line)
 
     parties = {firm for (debtor, _), (creditor, *_) in rows.items() for firm in (debtor, creditor)}
     screening.ensure_screened(session, parties, actor)
@@ -131,10 +170,11 @@ def import_obligations(
         for field, firm in (("debtor", key[0]), ("creditor", creditor)):
             if firm in stopped:
                 problems.add(
-                    table.problem(
-                        row_of[key],
+                    Problem(
                         f"firm {firm} is held by sanctions screening and cannot take on "
                         "obligations until the clearing house's review of it is settled",
+                        source,
+                        line_of[key],
                         field,
                     )
                 )
@@ -142,9 +182,10 @@ def import_obligations(
     for key, content in rows.items():
         if key in stored and stored[key] != content:
             problems.add(
-                table.problem(
-                    row_of[key],
+                Problem(
                     f"{key[1]!r} of {key[0]!r} is already registered with different content",
+                    source,
+                    line_of[key],
                     "id",
                 )
             )
@@ -155,10 +196,9 @@ def import_obligations(
     for _, (_, amount, currency, _) in new:
         totals[currency] += amount
     if any(total > MAX_MINOR for total in totals.values()):
-        raise InputError(
-            [Problem("the file's amounts total more than the 64-bit limit", str(path))]
-        )
+        raise InputError([Problem("the file's amounts total more than the 64-bit limit", source)])
     if new:
+        name = PurePath(source).name
         created_at = now()
         insert_rows(
             session,
@@ -171,7 +211,7 @@ def import_obligations(
                     "amount": amount,
                     "currency": currency,
                     "due_date": due,
-                    "status": Status.OPEN,
+                    "status": Status.OPEN.value,
                     "remaining": amount,
                     "created_at": created_at,
                     "created_by": actor,
@@ -185,25 +225,19 @@ def import_obligations(
             registered.transfer(
                 ledger.receivable(creditor), ledger.payable(debtor), currency, amount
             )
-        memo = f"{len(new)} obligations from {path.name}"
+        memo = f"{len(new)} obligations from {name}"
         post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
         faults.point("obligations.after_post")
         audit.record(
             session,
             actor,
             "obligations.register",
-            f"file:{path.name}",
+            f"file:{name}",
             None,
-            {"count": len(new), "total_by_currency": _totals_by_currency(new)},
+            {"count": len(new), "total_by_currency": dict(totals)},
         )
-    return ImportResult(table.rows, len(new), len(rows) - len(new))
-
-
-def _totals_by_currency(new: list[Any]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for _, (_, amount, currency, _) in new:
-        totals[currency] = totals.get(currency, 0) + amount
-    return totals
+    keys = [(record.debtor, record.reference) for record in records]
+    return ImportResult(len(records), len(new), len(rows) - len(new)), keys
 
 
 def create_obligation(
@@ -218,7 +252,7 @@ def create_obligation(
     origin: str,
     actor: str,
     liable: tuple[str, ...] = (),
-) -> Obligation:
+) -> NewObligation:
     """Register one obligation arising inside the clearing house (not imported).
 
     ``liable`` names further firms jointly and severally liable for it, as the
@@ -233,7 +267,7 @@ def create_obligation(
         amount=amount,
         currency=currency,
         due_date=due_date,
-        status=Status.OPEN,
+        status=Status.OPEN.value,
         remaining=amount,
         created_at=now(),
         created_by=actor,
@@ -265,14 +299,12 @@ def create_obligation(
             "liable": list(liable),
         },
     )
-    return obligation
+    return NewObligation(obligation.id, reference)
 
 
-def _stored(
-    session: Session, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[str, int, str, date]]:
+def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
     """Stored obligations among ``keys`` (debtor, reference), by key."""
-    found = {}
+    found: dict[_Key, _Content] = {}
     debtors = sorted({debtor for debtor, _ in keys})
     wanted = set(keys)
     for start in range(0, len(debtors), 900):
@@ -299,13 +331,11 @@ def list_obligations(
     number: int | None = None,
     after: int | None = None,
     limit: int | None = None,
-) -> list[dict[str, object]]:
+) -> list[ObligationView]:
     """Obligations, optionally of one firm (as debtor or creditor) or one status.
 
     ``number`` picks one; ``after`` and ``limit`` page through them by number.
     """
-    # The page's numbers first, then one query for their rows, currencies' digits and
-    # co-liable firms: one round trip to the database, however long the page.
     numbers = select(Obligation.id).order_by(Obligation.id)
     if firm is not None:
         numbers = numbers.where(access.obligations_of(firm))
@@ -317,6 +347,13 @@ def list_obligations(
         numbers = numbers.where(Obligation.id > after)
     if limit is not None:
         numbers = numbers.limit(limit)
+    return _listed(session, numbers)
+
+
+def _listed(session: Session, numbers: Select[int]) -> list[ObligationView]:
+    """The obligations whose numbers ``numbers`` selects, by number."""
+    # The numbers first, then one query for their rows, currencies' digits and
+    # co-liable firms: one round trip to the database, however long the page.
     chosen = numbers.subquery()
     rows = session.execute(
         select(
@@ -338,23 +375,26 @@ def list_obligations(
         .outerjoin(ObligationLiability, ObligationLiability.obligation_id == Obligation.id)
         .order_by(Obligation.id, ObligationLiability.firm_id)
     )
-    listed: dict[int, dict[str, Any]] = {}
+    listed: dict[int, ObligationView] = {}
+    liable: dict[int, list[str]] = defaultdict(list)
     for row in rows:
-        item = listed.get(row.id)
-        if item is None:
-            item = listed[row.id] = {
-                "id": row.reference,
-                "number": row.id,
-                "debtor": row.debtor,
-                "creditor": row.creditor,
-                "amount": format_amount(row.amount, row.digits),
-                "currency": row.currency,
-                "due_date": row.due_date.isoformat(),
-                "status": row.status,
-                "remaining": format_amount(row.remaining, row.digits),
-                "origin": row.origin,
-                "jointly_liable": [],
-            }
+        if row.id not in listed:
+            listed[row.id] = ObligationView(
+                row.reference,
+                row.id,
+                row.debtor,
+                row.creditor,
+                Amount(row.amount, row.currency, row.digits),
+                row.currency,
+                row.due_date,
+                ObligationStatus(row.status),
+                Amount(row.remaining, row.currency, row.digits),
+                row.origin,
+                (),
+            )
         if row.liable is not None:
-            item["jointly_liable"].append(row.liable)
-    return list(listed.values())
+            liable[row.id].append(row.liable)
+    return [
+        replace(view, jointly_liable=tuple(liable[number])) if number in liable else view
+        for number, view in listed.items()
+    ]

@@ -18,6 +18,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from tahator import formatting
+from tahator.domain.money import Amount
 from tahator.services import access
 from tahator.services.users import Principal
 from tahator.signin import SESSION_COOKIE, engine_of, principal_of
@@ -140,6 +142,8 @@ def render(
 
 def money(value: object, currency: str = "") -> str:
     """``1234567.5`` → ``1,234,567.50 USD``: thousands separators, the currency named."""
+    if isinstance(value, Amount):
+        value = formatting.amount(value)
     if value is None or value == "":
         return "—"
     try:
@@ -194,6 +198,7 @@ def percent(value: object) -> str:
 
 
 templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
+templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
 
 # --- errors as pages -----------------------------------------------------------------

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from tahator import formatting
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
+from tahator.io.obligations import read_obligations
 from tahator.services import access, barter, border, clearing, firms, ledger, obligations, stats
+from tahator.services import corridor as corridors
+from tahator.services.common import ImportResult
 from tahator.services.users import Principal
 from tahator.signin import engine_of
 from tahator.store.database import transaction
@@ -34,16 +38,7 @@ from tahator.web.core import (
 )
 
 router = APIRouter(include_in_schema=False)
-FIRM_FIELDS = (
-    "id",
-    "name",
-    "country",
-    "tax_id",
-    "aliases",
-    "active_taxpayer",
-    "psw_subscribed",
-    "state_enterprise",
-)
+FIRM_FIELDS = (*FIRM_COLUMNS, *FIRM_OPTIONAL)
 MAX_UPLOAD = 8 * 1024 * 1024
 
 
@@ -60,21 +55,22 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
     except TahatorError as error:
         report, context["target_error"] = None, str(error)
     if report is not None:
-        series = report["series"]
-        year = report["status"]["target_year"]
-        this_year = str(today.year)
-        context["target"] = report["status"]
-        context["series"] = series
+        status, this_year = report.status, str(today.year)
+        context["target"] = status
+        context["series"] = report.series
         context["year"] = this_year
         context["year_total"] = sum(
-            (Decimal(r["total"]) for r in series if r["month"].startswith(this_year)), Decimal(0)
+            (r.total for r in report.series if r.month.startswith(this_year)),
+            replace(status.target, minor=0),
         )
-        context["chart"] = {
-            "series": series,
-            "target_path": report["target_path"],
-            "unit": report["status"]["unit_of_account"],
-            "target_year": year,
-        }
+        context["chart"] = formatting.jsonable(
+            {
+                "series": report.series,
+                "target_path": report.target_path,
+                "unit": status.unit_of_account,
+                "target_year": status.target_year,
+            }
+        )
     if principal.role in ("operator", "bank", "auditor"):
         context["imbalance"] = [
             r for r in ledger.balance_rows(session) if r["account"].startswith("interaccount:")
@@ -119,14 +115,14 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
     due = [
         o
         for o in obligations.list_obligations(session, firm, "open")
-        if today.isoformat() <= str(o["due_date"]) <= (today + timedelta(days=30)).isoformat()
+        if today <= o.due_date <= today + timedelta(days=30)
     ]
     context["deadlines"] += [
         {
-            "what": f"Obligation {o['id']} ({o['debtor']} → {o['creditor']}) due",
-            "href": f"/obligations?status=open&q={o['id']}",
-            "date": o["due_date"],
-            "days": (_date(str(o["due_date"])) - today).days,
+            "what": f"Obligation {o.id} ({o.debtor} → {o.creditor}) due",
+            "href": f"/obligations?status=open&q={o.id}",
+            "date": o.due_date.isoformat(),
+            "days": (o.due_date - today).days,
         }
         for o in due[:50]
     ]
@@ -159,19 +155,19 @@ def _firms_page(
 ) -> HTMLResponse:
     rows = firms.list_firms(session, scope(principal))
     if country:
-        rows = [r for r in rows if r["country"] == country.upper()]
+        rows = [r for r in rows if r.country == country.upper()]
     if q:
         needle = q.casefold()
         rows = [
             r
             for r in rows
-            if needle in str(r["name"]).casefold()
-            or needle in str(r["id"]).casefold()
-            or any(needle in str(a).casefold() for a in r["aliases"])  # type: ignore[attr-defined]
+            if needle in r.name.casefold()
+            or needle in r.id.casefold()
+            or any(needle in a.casefold() for a in r.aliases)
         ]
     consortia = firms.list_consortia(session)
-    seen = access.visible_consortia(session, principal, (str(c["id"]) for c in consortia))
-    consortia = [c for c in consortia if c["id"] in seen]
+    seen = access.visible_consortia(session, principal, (c.id for c in consortia))
+    consortia = [c for c in consortia if c.id in seen]
     return render(
         request,
         "firms.html",
@@ -198,24 +194,29 @@ def register_firm(
 ) -> HTMLResponse | RedirectResponse:
     allow(principal, "operator")
     values = {k: str(form.get(k, "")).strip() for k in FIRM_FIELDS}
-    flags = ("active_taxpayer", "psw_subscribed", "state_enterprise")
-    row = [
-        *(values[k] for k in FIRM_FIELDS[:4]),
-        "|".join(a.strip() for a in values["aliases"].split(",") if a.strip()),
-        *("true" if form.get(k) else "false" for k in flags),
-    ]
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows([FIRM_FIELDS, row])
     errors: dict[str, list[str]] = {}
     try:
         for k in ("id", "name", "country", "tax_id"):
             if not values[k]:
                 errors.setdefault(k, []).append("required")
         if not errors:
+            problems: list[Problem] = []
+            record = firm_record(
+                "form",
+                2,  # where a file's only row would be
+                (values["id"], values["name"], values["country"], values["tax_id"]),
+                aliases_of(values["aliases"].split(",")),
+                (
+                    bool(form.get("active_taxpayer")),
+                    bool(form.get("psw_subscribed")),
+                    bool(form.get("state_enterprise")),
+                ),
+                problems,
+            )
+            if record is None:
+                raise InputError(problems)
             with transaction(engine_of(request)) as writer:
-                firms.import_firms(
-                    writer, Path("form"), principal.actor, data=buffer.getvalue().encode()
-                )
+                firms.import_firms(writer, [record], principal.actor, source="form")
     except InputError as error:
         for p in error.problems:
             errors.setdefault(p.field if p.field in FIRM_FIELDS else "", []).append(p.message)
@@ -268,7 +269,7 @@ def _obligations_page(
             r
             for r in rows
             if q.casefold()
-            in " ".join(str(r[k]) for k in ("id", "debtor", "creditor", "number")).casefold()
+            in " ".join(str(v) for v in (r.id, r.debtor, r.creditor, r.number)).casefold()
         ]
     shown = rows[:500]
     return render(
@@ -302,30 +303,38 @@ def obligations_page(
 
 def _check(
     request: Request, principal: Principal, name: str, data: bytes, store: bool
-) -> tuple[list[Problem], dict[str, Any] | None]:
+) -> tuple[list[Problem], ImportResult | None]:
     """Validate the whole file in a transaction; commit it only when ``store``."""
     owed_by = principal.firm if principal.role == "trader" else None
+
+    def register(session: Session) -> ImportResult:
+        read = read_obligations(Path(name), corridors.load(session).digits, data=data)
+        return obligations.import_obligations(
+            session,
+            read.records,
+            principal.actor,
+            source=read.source,
+            problems=read.problems,
+            owed_by=owed_by,
+        )
+
     if store:
         try:
             with transaction(engine_of(request)) as session:
-                result = obligations.import_obligations(
-                    session, Path(name), principal.actor, data=data, owed_by=owed_by
-                )
+                result = register(session)
         except InputError as error:
             return list(error.problems), None
-        return [], result.as_dict()
+        return [], result
     # A dry run: everything the import would do, then rolled back.
     session = Session(engine_of(request))
     try:
-        checked = obligations.import_obligations(
-            session, Path(name), principal.actor, data=data, owed_by=owed_by
-        )
+        checked = register(session)
     except InputError as error:
         return sorted(error.problems, key=lambda p: (p.line or 0, p.field or "")), None
     finally:
         session.rollback()
         session.close()
-    return [], checked.as_dict()
+    return [], checked
 
 
 def _file_name(raw: str) -> str:
@@ -399,4 +408,4 @@ def store_upload(
             },
         )
     assert result is not None
-    return RedirectResponse(f"/obligations?stored={result['created']}", status_code=303)
+    return RedirectResponse(f"/obligations?stored={result.created}", status_code=303)

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from tahator.domain.errors import InputError, TahatorError
-from tahator.services import screening
+from tahator.domain.screening import Query
+from tahator.io.un_list import read_list
+from tahator.services import sanctions_lists, screening
 from tahator.services.users import Principal
 from tahator.signin import engine_of
 from tahator.store.database import reading, transaction
@@ -31,7 +33,7 @@ def _page(
         principal,
         status=status,
         queue=screening.queue(session),
-        lists=screening.list_versions(session),
+        lists=sanctions_lists.list_versions(session),
         **extra,
     )
 
@@ -41,14 +43,14 @@ def screening_page(
     request: Request, principal: User, session: Reader, name: str = "", country: str = ""
 ) -> HTMLResponse:
     allow(principal, *SCREENERS)
-    results: list[dict[str, Any]] | None = None
+    results: tuple[screening.ScreenedHit, ...] | None = None
     errors: dict[str, list[str]] = {}
     if name.strip():
         try:
             found = screening.screen_names(
-                session, [("q", name.strip()[:500], country.strip().upper()[:2] or None)]
+                session, [Query(name.strip()[:500], country.strip().upper()[:2] or None, "q")]
             )
-            results = found[0]["hits"]
+            results = found[0].hits
         except InputError as error:
             errors["name"] = [p.message for p in error.problems]
     return _page(
@@ -87,10 +89,9 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
             message = f"the file is larger than {MAX_LIST} bytes"
         else:
             try:
+                parsed = read_list("un", Path(upload.filename), data=data)
                 with transaction(engine_of(request)) as writer:
-                    screening.import_list(
-                        writer, "un", Path(upload.filename), principal.actor, data=data
-                    )
+                    screening.import_list(writer, parsed, principal.actor)
             except InputError as error:
                 message = "; ".join(str(p) for p in error.problems)
     if message:

@@ -6,10 +6,8 @@ import csv
 import io
 import json
 import re
-import tempfile
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.io.target_report import render_target_report
 from tahator.services import access, barter, border, clearing, market, stats
 from tahator.services import corridor as corridors
 from tahator.services.users import Principal
@@ -437,10 +436,7 @@ def target_report(kind: str, principal: User, session: Reader) -> Response:
     if kind not in TARGET_TYPES:
         raise PageError(404, "no such report")
     report = stats.target_report(session, border.load_trade_policy())
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"target.{kind}"
-        stats.write_target_report(report, kind, path)
-        data = path.read_bytes()
+    data = render_target_report(report, kind)
     headers = {"Content-Disposition": f'attachment; filename="trade-target.{kind}"'}
     return Response(data, media_type=TARGET_TYPES[kind], headers=headers)
 

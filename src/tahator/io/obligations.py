@@ -1,0 +1,120 @@
+"""The obligations CSV: ``id,debtor,creditor,amount,currency,due_date``, one invoice a row.
+
+The reader parses each row's fields to typed values (amounts in minor units of the
+row's currency) and names every row it cannot parse, ``FILE:LINE: field: reason``.
+What needs the database (are the firms registered, is the reference taken) the
+service checks.  The API and the web build the same records with ``obligation_record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from tahator.domain.errors import Problem
+from tahator.domain.money import parse_amount
+from tahator.io.tables import read_table
+
+OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
+MAX_REFERENCE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationRecord:
+    """One obligation as submitted: the debtor owes the creditor ``amount`` by ``due_date``."""
+
+    reference: str
+    """The submitter's own id for it, unique per debtor."""
+    debtor: str
+    creditor: str
+    amount: int
+    """Minor units of ``currency``."""
+    currency: str
+    due_date: date
+    line: int = field(default=0, compare=False)
+    """Where it was submitted (a file's line, or an item's place in a request + 2)."""
+
+
+@dataclass(frozen=True)
+class ObligationRows:
+    """What a file or a request holds: the rows that parse and the problems of the others."""
+
+    source: str
+    """How problems name the input: a file's path, ``request`` or ``form``."""
+    records: tuple[ObligationRecord, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+def obligation_record(
+    source: str,
+    line: int,
+    fields: tuple[str, str, str, str, str, str],
+    digits: Mapping[str, int],
+    problems: list[Problem],
+) -> ObligationRecord | None:
+    """The record of one row's ``fields`` (id, debtor, creditor, amount, currency,
+    due date as text), or ``None`` with its problems added.
+
+    ``digits`` holds the corridor's currencies and their minor-unit digits: an amount
+    is exact at its currency's precision or refused.
+    """
+    reference_text, debtor_text, creditor_text, amount_text, currency_text, due_text = fields
+    reference, debtor, creditor = reference_text.strip(), debtor_text.strip(), creditor_text.strip()
+    currency = currency_text.strip().upper()
+    found = len(problems)
+    if not reference or len(reference) > MAX_REFERENCE:
+        problems.append(Problem(f"must be 1 to {MAX_REFERENCE} characters", source, line, "id"))
+    amount = 0
+    if currency not in digits:
+        known = ", ".join(sorted(digits))
+        problems.append(
+            Problem(
+                f"{currency_text!r} is not a corridor currency ({known})", source, line, "currency"
+            )
+        )
+    else:
+        try:
+            amount = parse_amount(amount_text.strip(), digits[currency])
+        except ValueError as error:
+            problems.append(Problem(str(error), source, line, "amount"))
+    try:
+        due = date.fromisoformat(due_text.strip())
+    except ValueError:
+        problems.append(
+            Problem(f"{due_text!r} is not a date (YYYY-MM-DD)", source, line, "due_date")
+        )
+    if len(problems) > found:
+        return None
+    return ObligationRecord(reference, debtor, creditor, amount, currency, due, line)
+
+
+def read_obligations(
+    path: Path, digits: Mapping[str, int], *, data: bytes | None = None
+) -> ObligationRows:
+    """The obligations in the CSV file at ``path`` (or ``data``, its content).
+
+    Raises ``InputError`` for a file that is not such a CSV at all (unreadable, not
+    UTF-8, larger than 256 MiB, a column missing, no rows); row problems come back
+    with the rows that parse, for the service to report with its own.
+    """
+    table = read_table(path, OBLIGATION_COLUMNS, data=data)
+    c = table.columns
+    problems: list[Problem] = []
+    records: list[ObligationRecord] = []
+    for row, fields in enumerate(
+        zip(
+            c["id"],
+            c["debtor"],
+            c["creditor"],
+            c["amount"],
+            c["currency"],
+            c["due_date"],
+            strict=True,
+        )
+    ):
+        record = obligation_record(table.path, table.line(row), fields, digits, problems)
+        if record is not None:
+            records.append(record)
+    return ObligationRows(table.path, tuple(records), tuple(problems))

@@ -1,0 +1,33 @@
+"""The trade-target downloads and the dashboard's target tile, rendered in memory."""
+
+from __future__ import annotations
+
+import io
+
+from tahator.io.comtrade import SAMPLE, read_comtrade
+from tahator.io.target_report import render_target_report
+from tahator.services import border, stats
+from tahator.store.database import transaction
+from tests.web.conftest import House, browser
+
+
+def test_the_target_downloads_are_the_rendered_report(house: House) -> None:
+    client = browser(house, "operator")
+    assert client.get("/reports/target.csv").status_code == 422  # no figures yet
+    with transaction(house.engine) as session:
+        stats.import_statistics(session, read_comtrade(SAMPLE), "test")
+    with transaction(house.engine) as session:
+        report = stats.target_report(session, border.load_trade_policy())
+    csv = client.get("/reports/target.csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="trade-target.csv"' in csv.headers["content-disposition"]
+    assert csv.content == render_target_report(report, "csv")
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(client.get("/reports/target.xlsx").content))
+    assert len(list(book["monthly"].iter_rows())) == len(report.series) + 1
+    assert client.get("/reports/target.png").status_code == 404  # not offered on the web
+    page = client.get("/").text
+    assert "Trade in " in page
+    assert "billion USD" in page
