@@ -27,15 +27,18 @@ from sqlalchemy import Engine
 from tahator.demo_data import (
     BARTER_GOODS,
     BORDER_GOODS,
+    DOMESTIC_CURRENCY,
     IRAN_CITIES,
+    IRAN_EXPORT_RATIO,
     IRAN_EXPORTS,
     IRAN_GOODS,
+    MEDIAN_OFFER,
     PAKISTAN_CITIES,
     PAKISTAN_EXPORTS,
     PAKISTAN_GOODS,
     border_residents,
+    tax_id,
 )
-from tahator.domain.corridor import iran_legal_id_check_digit
 from tahator.formatting import jsonable
 from tahator.io.comtrade import SAMPLE, read_comtrade
 from tahator.io.firms import read_firms
@@ -57,10 +60,6 @@ from tahator.services.policy import load_policy
 from tahator.store import migrate
 from tahator.store.database import transaction
 
-IRAN_EXPORT_RATIO = 2
-"""Iran exports about twice what it imports from Pakistan (seed reports)."""
-DOMESTIC_CURRENCY = {"PK": ("PKR", 281), "IR": ("IRR", 1_100_000)}
-"""Domestic invoices are in local currency, at about the seeded reference rates."""
 CREDIT_LINES = {"PK": "10000000.00", "IR": "10000000.00"}
 DEMO_ACTOR = "demo"
 
@@ -117,14 +116,6 @@ class DemoRun:
             "border": self.border,
             "screening": self.screening,
         }
-
-
-def tax_id(country: str, number: int) -> str:
-    """A valid demo tax id: a Pakistani NTN or an Iranian legal-entity national ID."""
-    if country == "PK":
-        return f"{4_100_000 + number:07d}-{number % 10}"
-    first_ten = f"14{number:08d}"
-    return first_ten + str(iran_legal_id_check_digit(first_ten))
 
 
 def build_corridor(
@@ -467,10 +458,6 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
                 )
     with transaction(engine) as session:
         barter.sweep(session, policy, date(2025, 12, 31), "customs")
-
-
-MEDIAN_OFFER = 150_000
-"""US dollars; offers spread log-normally around it."""
 
 
 def build_market(

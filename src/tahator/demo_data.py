@@ -1,16 +1,22 @@
-"""The demo corridor's tables: goods each country trades, its cities, and the goods
-of the barter, the marketplace and the border market, and the border market's residents."""
+"""The demo corridor's data: what each country trades and where, the goods of the
+barter, the marketplace and the border market, valid tax ids and border residents."""
 
 from __future__ import annotations
 
 import random
 
 from tahator.domain.border import iran_national_code_check_digit
+from tahator.domain.corridor import iran_legal_id_check_digit
 
 PAKISTAN_EXPORTS = ("Rice", "Maize", "Meat", "Fruit", "Textiles", "Medicines")
 IRAN_EXPORTS = ("LPG", "Bitumen", "Petrochemicals", "Steel", "Cement", "Dates")
 PAKISTAN_CITIES = ("Karachi", "Lahore", "Quetta", "Gwadar", "Faisalabad", "Multan", "Sialkot")
 IRAN_CITIES = ("Tehran", "Isfahan", "Mashhad", "Zahedan", "Bandar Abbas", "Chabahar", "Shiraz")
+
+IRAN_EXPORT_RATIO = 2
+"""Iran exports about twice what it imports from Pakistan (seed reports)."""
+DOMESTIC_CURRENCY = {"PK": ("PKR", 281), "IR": ("IRR", 1_100_000)}
+"""Domestic invoices are in local currency, at about the seeded reference rates."""
 
 BARTER_GOODS = {
     "2711": "LPG",
@@ -38,6 +44,9 @@ IRAN_GOODS = {
     "08041000": ("Dates", "kg"),
 }
 
+MEDIAN_OFFER = 150_000
+"""US dollars; offers spread log-normally around it."""
+
 BORDER_GOODS = ("100630", "110100", "151790", "170199", "090240", "080410", "271119", "340111")
 """Rice, flour, cooking oil, sugar, tea, dates, LPG, soap: on Mand–Pishin's list."""
 
@@ -57,3 +66,11 @@ def border_residents(count: int = 12) -> list[tuple[str, str, str]]:
         (national_id, f"{names[i % len(names)]} {'Baloch' if d == 'Kech' else 'Baluch'}", d)
         for i, (national_id, d) in enumerate(people)
     ]
+
+
+def tax_id(country: str, number: int) -> str:
+    """A valid demo tax id: a Pakistani NTN or an Iranian legal-entity national ID."""
+    if country == "PK":
+        return f"{4_100_000 + number:07d}-{number % 10}"
+    first_ten = f"14{number:08d}"
+    return first_ten + str(iran_legal_id_check_digit(first_ten))
