@@ -21,10 +21,11 @@ checks here ask it of one record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tahator.domain.errors import NotFoundError
 from tahator.services.users import Principal
@@ -39,6 +40,8 @@ from tahator.store.schema import (
     ProposalLeg,
     SettlementInstruction,
 )
+
+_Key = TypeVar("_Key", int, str)
 
 TRADER = "trader"
 """The one role bound to a firm, and so the one whose view is cut to its firm's records."""
@@ -135,33 +138,34 @@ def proposals_of(firm: str) -> ColumnElement[bool]:
 # --- one record ---------------------------------------------------------------------
 
 
-def sees_obligation(session: Session, principal: Principal, obligation_id: int) -> bool:
-    """Whether ``principal`` may see the obligation (``False`` too if there is none)."""
+def _is_party(
+    session: Session,
+    principal: Principal,
+    key: InstrumentedAttribute[_Key],
+    value: _Key,
+    parties: Callable[[str], ColumnElement[bool]],
+) -> bool:
+    """Whether the row whose ``key`` is ``value`` is one ``principal`` may see."""
     if sees_every_firm(principal):
         return True
-    query = select(Obligation.id).where(
-        Obligation.id == obligation_id, obligations_of(_own(principal))
-    )
+    query = select(key).where(key == value, parties(_own(principal)))
     return session.scalar(query) is not None
+
+
+def sees_obligation(session: Session, principal: Principal, obligation_id: int) -> bool:
+    """Whether ``principal`` may see the obligation (``False`` too if there is none)."""
+    return _is_party(session, principal, Obligation.id, obligation_id, obligations_of)
 
 
 def sees_authorization(session: Session, principal: Principal, authorization_id: int) -> bool:
     """Whether ``principal`` may see the barter authorization: a trader of one of its
     parties, a consortium applicant's lead and every member included."""
-    if sees_every_firm(principal):
-        return True
-    query = select(Authorization.id).where(
-        Authorization.id == authorization_id, authorizations_of(_own(principal))
-    )
-    return session.scalar(query) is not None
+    return _is_party(session, principal, Authorization.id, authorization_id, authorizations_of)
 
 
 def sees_offer(session: Session, principal: Principal, offer_id: str) -> bool:
     """Whether ``principal`` may see the offer."""
-    if sees_every_firm(principal):
-        return True
-    query = select(Offer.id).where(Offer.id == offer_id, offers_of(_own(principal)))
-    return session.scalar(query) is not None
+    return _is_party(session, principal, Offer.id, offer_id, offers_of)
 
 
 def sees_proposal(session: Session, principal: Principal, proposal_id: int) -> bool:
@@ -195,10 +199,9 @@ def visible_consortia(
 def may_apply_for(session: Session, principal: Principal, applicant: str) -> bool:
     """Whether ``principal`` may apply for a barter authorization as ``applicant`` (a firm
     or a consortium): a trader for its own firm or a consortium it leads or belongs to."""
-    if sees_every_firm(principal) or applicant == principal.firm:
-        return True
-    query = select(Consortium.id).where(Consortium.id == applicant, consortia_of(_own(principal)))
-    return session.scalar(query) is not None
+    return applicant == principal.firm or _is_party(
+        session, principal, Consortium.id, applicant, consortia_of
+    )
 
 
 __all__ = [
