@@ -28,9 +28,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from generate_kidney import generate, write  # noqa: E402
 from tahator.demo import build_corridor, build_market  # noqa: E402
-from tahator.domain.matching import best_rings, enumerate_cycles  # noqa: E402
-from tahator.services.market import compatibility  # noqa: E402
-from tahator.services.policy import load_policy  # noqa: E402
+from tahator.domain.matching import best_rings, compatibility, enumerate_cycles  # noqa: E402
+from tahator.io.policy import load_policy  # noqa: E402
 
 
 def greedy(

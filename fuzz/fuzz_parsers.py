@@ -28,16 +28,16 @@ import atheris
 # slows start-up and spreads coverage feedback over code that is not under test.
 with atheris.instrument_imports(include=["tahator"]):
     from tahator.domain.errors import InputError
-    from tahator.io import firms, obligations
+    from tahator.io import application, firms, obligations
+    from tahator.io.offers import OFFER_COLUMNS
     from tahator.io.tables import read_table
     from tahator.io.un_list import parse_un
-    from tahator.services import barter, market
 
 DIGITS = {"USD": 2, "PKR": 2, "IRR": 0, "AFN": 2, "RUB": 2}
 TABLES = [
     ([*firms.FIRM_COLUMNS], [*firms.FIRM_OPTIONAL]),
     ([*obligations.OBLIGATION_COLUMNS], []),
-    ([*market.OFFER_COLUMNS], []),
+    ([*OFFER_COLUMNS], []),
 ]
 _scratch = Path(tempfile.mkdtemp(prefix="tahator-fuzz-")) / "application.json"
 
@@ -59,7 +59,7 @@ def fuzz_csv(data: bytes) -> None:
 def fuzz_json(data: bytes) -> None:
     _scratch.write_bytes(data)
     with suppress(InputError):
-        barter.parse_application(barter.read_application(_scratch), DIGITS, "fuzz.json")
+        application.parse_application(application.read_document(_scratch), DIGITS, "fuzz.json")
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {

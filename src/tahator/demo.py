@@ -40,13 +40,17 @@ from tahator.demo_data import (
     tax_id,
 )
 from tahator.formatting import jsonable
+from tahator.io.application import read_application
+from tahator.io.barter_report import REPORT_CSV_HEADER, csv_row, report_document
 from tahator.io.comtrade import SAMPLE, read_comtrade
 from tahator.io.firms import read_firms
 from tahator.io.obligations import read_obligations
+from tahator.io.policy import load_policy
 from tahator.io.tables import write_csv_atomically
 from tahator.io.target_report import ChartError, write_target_report
 from tahator.services import (
     barter,
+    barter_report,
     border,
     clearing,
     corridor,
@@ -56,7 +60,6 @@ from tahator.services import (
     obligations,
     stats,
 )
-from tahator.services.policy import load_policy
 from tahator.store import migrate
 from tahator.store.database import transaction
 
@@ -231,7 +234,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     barter_summary = run_barter(engine, folder)
     market_summary = run_market(engine, folder, firms_)
     with transaction(engine) as session:  # a binding ring adds applications
-        barter_summary["states"] = _states(barter.list_authorizations(session))
+        barter_summary["states"] = _states(jsonable(barter.list_authorizations(session)))
     with transaction(engine) as session:
         run = clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23))
     with transaction(engine) as session:
@@ -298,35 +301,36 @@ def run_market(engine: Engine, folder: Path, firms_: tuple[DemoFirm, ...]) -> di
 
     Like the barter story, it runs once per database.
     """
+    from tahator.formatting import jsonable
+    from tahator.io.offers import OFFER_COLUMNS, read_offers
+    from tahator.services import offers
+
     policy = load_policy()
     rows = build_market(firms_, 400)
     path = folder / "offers.csv"
-    write_csv_atomically(
-        path, market.OFFER_COLUMNS, [[r[c] for r in rows] for c in market.OFFER_COLUMNS]
-    )
+    write_csv_atomically(path, OFFER_COLUMNS, [[r[c] for r in rows] for c in OFFER_COLUMNS])
     with transaction(engine) as session:
-        imported = market.import_offers(session, path, DEMO_ACTOR)
+        read = read_offers(path, corridor.load(session).digits)
+        imported = offers.import_offers(session, read, DEMO_ACTOR, source=path.name)
         first_time = not market.list_proposals(session)
     if first_time:
         with transaction(engine) as session:
             run = market.match(session, policy, DEMO_ACTOR, as_of=MARKET_DAY, cap=3)
-        proposals = run["proposals"]
+        proposals = run.proposals
         if proposals:  # the best ring binds: every firm accepts
             with transaction(engine) as session:
-                legs = market.show_proposal(session, proposals[0])["legs"]
+                legs = market.show_proposal(session, proposals[0]).legs
             for leg in legs:
                 with transaction(engine) as session:
-                    market.accept(
-                        session, policy, proposals[0], leg["firm"], MARKET_DAY, DEMO_ACTOR
-                    )
+                    market.accept(session, policy, proposals[0], leg.firm, MARKET_DAY, DEMO_ACTOR)
         if len(proposals) > 1:  # one firm of the next turns it down
             with transaction(engine) as session:
-                firm = market.show_proposal(session, proposals[1])["legs"][0]["firm"]
+                firm = market.show_proposal(session, proposals[1]).legs[0].firm
                 market.decline(session, proposals[1], firm, MARKET_DAY, DEMO_ACTOR)
     with transaction(engine) as session:
-        states = _states(market.list_proposals(session))
+        states = _states(jsonable(market.list_proposals(session)))
         first_run = market.matching_run_view(session, 1)
-    return {"offers": imported, "run": first_run, "proposals": states}
+    return {"offers": jsonable(imported), "run": jsonable(first_run), "proposals": states}
 
 
 def _states(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -377,15 +381,17 @@ def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
     if not existing:
         _barter_story(engine, folder, policy)
     with transaction(engine) as session:
-        states = _states(barter.list_authorizations(session))
-        report = barter.quarterly_report(session, "2025Q4")
-    (folder / "barter-2025Q4.json").write_text(json.dumps(report, indent=2) + "\n")
+        states = _states(jsonable(barter.list_authorizations(session)))
+        report = barter_report.quarterly_report(session, "2025Q4")
+    document = report_document(report)
+    (folder / "barter-2025Q4.json").write_text(json.dumps(document, indent=2) + "\n")
+    rows = [csv_row(row) for row in barter_report.report_rows(report)]
     write_csv_atomically(
         folder / "barter-2025Q4.csv",
-        barter.REPORT_CSV_HEADER,
-        [list(column) for column in zip(*barter.report_rows(report), strict=True)],
+        REPORT_CSV_HEADER,
+        [list(column) for column in zip(*rows, strict=True)],
     )
-    return {"states": states, "report": report}
+    return {"states": states, "report": document}
 
 
 def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
@@ -416,7 +422,8 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
             json.dumps(_application(applicant, counterparty, imports, exports), indent=2)
         )
         with transaction(engine) as session:
-            authorization_id = barter.apply(session, policy, path, DEMO_ACTOR)["id"]
+            record = read_application(path, corridor.load(session).digits)
+            authorization_id = barter.submit(session, policy, record, DEMO_ACTOR, str(path)).id
         with transaction(engine) as session:
             if state == "rejected":
                 barter.reject(session, policy, authorization_id, "contract copy missing", "customs")

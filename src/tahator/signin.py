@@ -45,7 +45,7 @@ def engine_of(request: Request) -> Engine:
 
 def policy_of(request: Request) -> Policy:
     """The policy the application runs under (the shipped one unless configured)."""
-    from tahator.services.policy import load_policy
+    from tahator.io.policy import load_policy
 
     return load_policy(request.app.state.policy_path)
 

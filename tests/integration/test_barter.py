@@ -13,9 +13,12 @@ from sqlalchemy import Engine, func, select
 
 from tahator.domain.errors import InputError
 from tahator.domain.policy import Sequencing
-from tahator.formatting import jsonable
-from tahator.services import barter, clearing, corridor, firms, ledger, obligations
-from tahator.services.policy import load_policy
+from tahator.formatting import amount, jsonable
+from tahator.io.application import read_application
+from tahator.io.barter_report import csv_row, report_document
+from tahator.io.policy import load_policy
+from tahator.services import barter, barter_report, clearing, corridor, firms, ledger, obligations
+from tahator.services.barter import AuthorizationDetail
 from tahator.store.database import transaction
 from tahator.store.schema import Authorization, Declaration
 from tests.integration.conftest import import_firms_file
@@ -77,19 +80,29 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
     return engine
 
 
+def submit_file(session: Any, path: Path, policy=POLICY) -> barter.Submission:
+    """What the CLI does with an application file: read it, then submit it."""
+    record = read_application(path, corridor.load(session).digits)
+    return barter.submit(session, policy, record, "trader", str(path))
+
+
 def apply(engine: Engine, tmp_path: Path, data: dict[str, Any], policy=POLICY) -> int:
     path = tmp_path / "application.json"
     path.write_text(json.dumps(data))
     with transaction(engine) as session:
-        return int(barter.apply(session, policy, path, "trader")["id"])
+        return submit_file(session, path, policy).id
 
 
-def authorize(engine: Engine, authorization_id: int, on: date = date(2025, 10, 25)) -> dict:
+def authorize(
+    engine: Engine, authorization_id: int, on: date = date(2025, 10, 25)
+) -> AuthorizationDetail:
     with transaction(engine) as session:
         return barter.authorize(session, POLICY, authorization_id, on, "customs")
 
 
-def declare(engine: Engine, authorization_id: int, policy=POLICY, **line: Any) -> dict:
+def declare(
+    engine: Engine, authorization_id: int, policy=POLICY, **line: Any
+) -> AuthorizationDetail:
     with transaction(engine) as session:
         return barter.declare(session, policy, authorization_id, actor="customs", **line)
 
@@ -113,20 +126,20 @@ def test_a_balanced_authorization_closes_and_its_residual_is_owed(
 ) -> None:
     authorization_id = apply(house, tmp_path, application())
     view = authorize(house, authorization_id)
-    assert view["state"] == "authorized"
-    assert view["approval_number"] == "BT-4100001-1-000001"  # linked to PK-1's NTN
-    assert view["deadline"] == "2026-02-22"  # 25 October 2025 + 120 days
+    assert view.state == "authorized"
+    assert view.approval_number == "BT-4100001-1-000001"  # linked to PK-1's NTN
+    assert view.deadline == date(2026, 2, 22)  # 25 October 2025 + 120 days
     view = declare(
         house, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10)
     )
-    assert view["state"] == "authorized"
-    assert view["imported"] == "300000.00"
+    assert view.state == "authorized"
+    assert amount(view.imported) == "300000.00"
     view = declare(
         house, authorization_id, **RICE, value="288000", currency="USD", on=date(2025, 12, 1)
     )
-    assert view["state"] == "balanced"  # 12,000 short: within 5 % of 300,000
-    assert view["closed_on"] == "2025-12-01"
-    assert view["obligation"] == {
+    assert view.state == "balanced"  # 12,000 short: within 5 % of 300,000
+    assert view.closed_on == date(2025, 12, 1)
+    assert jsonable(view.obligation) == {
         "id": "BT-4100001-1-000001/residual",
         "debtor": "PK-1",
         "creditor": "IR-1",
@@ -161,19 +174,20 @@ def test_an_unbalanced_authorization_is_cancelled_after_its_deadline(
     declare(house, authorization_id, **RICE, value="100000", currency="USD", on=date(2025, 12, 1))
     with transaction(house) as session:
         early = barter.sweep(session, POLICY, date(2026, 2, 22), "customs")
-    assert early["cancelled"] == []  # the deadline day itself is still in time
+    assert early.cancelled == ()  # the deadline day itself is still in time
     with transaction(house) as session:
         swept = barter.sweep(session, POLICY, date(2026, 2, 23), "customs")
-    assert [v["id"] for v in swept["cancelled"]] == [authorization_id]
-    cancelled = swept["cancelled"][0]
-    assert cancelled["state"] == "cancelled"
+    assert [v.id for v in swept.cancelled] == [authorization_id]
+    cancelled = swept.cancelled[0]
+    assert cancelled.state == "cancelled"
     # PK-1 received 300,000 of LPG and gave 100,000 of rice: it owes the difference.
-    assert cancelled["obligation"]["debtor"] == "PK-1"
-    assert cancelled["obligation"]["creditor"] == "IR-1"
-    assert cancelled["obligation"]["amount"] == "200000.00"
+    assert cancelled.obligation is not None
+    assert cancelled.obligation.debtor == "PK-1"
+    assert cancelled.obligation.creditor == "IR-1"
+    assert amount(cancelled.obligation.amount) == "200000.00"
     with transaction(house) as session:
         again = barter.sweep(session, POLICY, date(2026, 3, 1), "customs")
-    assert again["cancelled"] == []  # idempotent
+    assert again.cancelled == ()  # idempotent
     with transaction(house) as session:
         listed = jsonable(obligations.list_obligations(session, firm="IR-1"))
     assert [o["id"] for o in listed] == ["BT-4100001-1-000001/imbalance"]
@@ -191,15 +205,17 @@ def test_when_exports_exceed_imports_the_counterparty_owes(house: Engine, tmp_pa
     declare(house, authorization_id, **RICE, value="50000", currency="USD", on=date(2025, 11, 1))
     with transaction(house) as session:
         swept = barter.sweep(session, POLICY, date(2026, 6, 1), "customs")
-    owed = swept["cancelled"][0]["obligation"]
-    assert (owed["debtor"], owed["creditor"], owed["amount"]) == ("IR-1", "PK-1", "50000.00")
+    owed = swept.cancelled[0].obligation
+    assert owed is not None
+    assert (owed.debtor, owed.creditor, amount(owed.amount)) == ("IR-1", "PK-1", "50000.00")
 
 
 def test_a_consortium_applies_and_every_member_is_liable(house: Engine, tmp_path: Path) -> None:
     authorization_id = apply(house, tmp_path, application(applicant="C-1"))
     view = authorize(house, authorization_id)
-    assert view["consortium"] is True
-    assert view["approval_number"].startswith("BT-4100001-1-")  # the lead firm's NTN
+    assert view.consortium is True
+    assert view.approval_number is not None
+    assert view.approval_number.startswith("BT-4100001-1-")  # the lead firm's NTN
     declare(house, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10))
     with transaction(house) as session:
         barter.sweep(session, POLICY, date(2026, 6, 1), "customs")
@@ -274,7 +290,7 @@ def test_malformed_applications_name_the_field(house: Engine, tmp_path: Path) ->
     assert {"valid_from", "imports[1].currency", "imports[1].quantity", "imports[1].unit"} <= fields
     (tmp_path / "broken.json").write_text("{not json")
     with transaction(house) as session, pytest.raises(InputError, match="not valid JSON"):
-        barter.apply(session, POLICY, tmp_path / "broken.json", "t")
+        submit_file(session, tmp_path / "broken.json")
 
 
 def test_decisions_and_declarations_keep_to_the_lifecycle(house: Engine, tmp_path: Path) -> None:
@@ -294,8 +310,8 @@ def test_decisions_and_declarations_keep_to_the_lifecycle(house: Engine, tmp_pat
         barter.authorize(session, POLICY, authorization_id, date(2026, 7, 1), "customs")
     with transaction(house) as session:
         rejected = barter.reject(session, POLICY, authorization_id, "incomplete documents", "c")
-    assert rejected["state"] == "rejected"
-    assert rejected["rejection_reason"] == "incomplete documents"
+    assert rejected.state == "rejected"
+    assert rejected.rejection_reason == "incomplete documents"
     with transaction(house) as session, pytest.raises(InputError, match="is rejected"):
         barter.authorize(session, POLICY, authorization_id, date(2025, 11, 1), "customs")
     with transaction(house) as session, pytest.raises(InputError, match="no barter authorization"):
@@ -362,12 +378,12 @@ def test_import_first_sequencing_refuses_an_early_export(house: Engine, tmp_path
     view = declare(
         house, authorization_id, strict, **RICE, value="500", currency="USD", on=date(2025, 11, 2)
     )
-    assert view["exported"] == "500.00"
+    assert amount(view.exported) == "500.00"
     # The default policy (simultaneous) takes an export first.
     other = apply(house, tmp_path, application())
     authorize(house, other)
     view = declare(house, other, **RICE, value="500", currency="USD", on=date(2025, 11, 2))
-    assert view["exported"] == "500.00"
+    assert amount(view.exported) == "500.00"
 
 
 def test_values_convert_at_the_declaration_date_and_odd_prices_are_flagged(
@@ -382,12 +398,14 @@ def test_values_convert_at_the_declaration_date_and_odd_prices_are_flagged(
     view = declare(
         house, authorization_id, **rice, value="28000000", currency="PKR", on=date(2025, 11, 15)
     )
-    assert view["declaration"]["value_unit"] == "100000.00"  # at 280
-    assert view["declaration"]["flag"] is None  # $0.50 a kilogram of rice
+    assert view.declaration is not None
+    assert amount(view.declaration.value_unit) == "100000.00"  # at 280
+    assert view.declaration.flag is None  # $0.50 a kilogram of rice
     view = declare(
         house, authorization_id, **rice, value="29000000", currency="PKR", on=date(2025, 12, 15)
     )
-    assert view["declaration"]["value_unit"] == "100000.00"  # at 290
+    assert view.declaration is not None
+    assert amount(view.declaration.value_unit) == "100000.00"  # at 290
     flagged = declare(
         house,
         authorization_id,
@@ -399,7 +417,9 @@ def test_values_convert_at_the_declaration_date_and_odd_prices_are_flagged(
         currency="USD",
         on=date(2025, 12, 16),
     )
-    assert "outside the reference band" in flagged["declaration"]["flag"]  # $100/t for LPG
+    assert flagged.declaration is not None
+    assert flagged.declaration.flag is not None
+    assert "outside the reference band" in flagged.declaration.flag  # $100/t for LPG
 
 
 def test_the_quarterly_report(house: Engine, tmp_path: Path) -> None:
@@ -423,23 +443,28 @@ def test_the_quarterly_report(house: Engine, tmp_path: Path) -> None:
     rejected = apply(house, tmp_path, application())
     with transaction(house) as session:
         barter.reject(session, POLICY, rejected, "no", "customs")
-        report = barter.quarterly_report(session, "2025Q4")
-    assert report["authorizations_issued"] == 2
-    assert report["balanced"] == 1
-    assert report["cancelled"] == 0
-    assert report["outstanding"] == 1
-    assert report["planned_import"] == "600000.00"
-    flows = {(f["partner_country"], f["hs_chapter"]): f for f in report["flows"]}
-    assert flows[("IR", "27")]["imported"] == "300100.00"
-    assert flows[("IR", "10")]["exported"] == "295000.00"
-    assert len(report["flagged"]) == 1  # $10/t of LPG
-    rows = barter.report_rows(report)
+        report = barter_report.quarterly_report(session, "2025Q4")
+    assert report.authorizations_issued == 2
+    assert report.balanced == 1
+    assert report.cancelled == 0
+    assert report.outstanding == 1
+    assert amount(report.planned_import) == "600000.00"
+    flows = {(f.partner_country, f.hs_chapter): f for f in report.flows}
+    assert amount(flows[("IR", "27")].imported) == "300100.00"
+    assert amount(flows[("IR", "10")].exported) == "295000.00"
+    assert len(report.flagged) == 1  # $10/t of LPG
+    rows = [csv_row(row) for row in barter_report.report_rows(report)]
     assert ("summary", "", "", "balanced", "1") in rows
     assert ("flows", "IR", "27", "imported", "300100.00") in rows
+    document = report_document(report)  # as the API, the CLI and the web give it
+    assert list(document)[:4] == ["quarter", "from", "to", "unit_of_account"]
+    assert (document["from"], document["to"]) == ("2025-10-01", "2025-12-31")
+    assert document["planned_import"] == "600000.00"
+    assert document["flagged"][0]["date"] == "2025-12-21"
     with transaction(house) as session:
-        assert barter.quarterly_report(session, "2026Q1")["authorizations_issued"] == 0
+        assert barter_report.quarterly_report(session, "2026Q1").authorizations_issued == 0
         with pytest.raises(InputError, match="not a quarter"):
-            barter.quarterly_report(session, "2025-Q4")
+            barter_report.quarterly_report(session, "2025-Q4")
 
 
 def test_retried_applications_and_declarations_count_once(house: Engine, tmp_path: Path) -> None:
@@ -459,8 +484,8 @@ def test_retried_applications_and_declarations_count_once(house: Engine, tmp_pat
             on=date(2025, 11, 10),
             reference="GD-KPPI-1001",
         )
-    assert view["imported"] == "300000.00"
-    assert len(view["declarations"]) == 1
+    assert amount(view.imported) == "300000.00"
+    assert len(view.declarations) == 1
     with pytest.raises(InputError, match="recorded with other content"):
         declare(
             house,
@@ -482,6 +507,6 @@ def test_retried_applications_and_declarations_count_once(house: Engine, tmp_pat
             on=date(2025, 11, 12),
             reference="GD-KPPI-1002",
         )
-    assert view["state"] == "balanced"
-    assert view["exported"] == "295000.00"
+    assert view.state == "balanced"
+    assert amount(view.exported) == "295000.00"
     sound(house)

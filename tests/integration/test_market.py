@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
-from tahator.formatting import jsonable
-from tahator.services import barter, ledger, market, obligations
-from tahator.services.policy import load_policy
+from tahator.formatting import amount, jsonable
+from tahator.io.offers import read_offers
+from tahator.io.policy import load_policy
+from tahator.services import barter, corridor, ledger, market, obligations
+from tahator.services.market import MatchingRunView
+from tahator.services.offers import OffersImported, import_offers, list_offers
 from tahator.store.database import transaction
 from tahator.store.schema import Proposal
 from tests.integration.conftest import firms_file, import_firms_file
@@ -35,14 +39,20 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
     return engine
 
 
-def offers(engine: Engine, tmp_path: Path, rows: str) -> dict[str, int]:
+def import_offer_file(session: Session, path: Path, actor: str) -> OffersImported:
+    """Read the offers CSV at ``path`` and register its offers, as the CLI does."""
+    read = read_offers(path, corridor.load(session).digits)
+    return import_offers(session, read, actor, source=path.name)
+
+
+def offers(engine: Engine, tmp_path: Path, rows: str) -> OffersImported:
     path = tmp_path / "offers.csv"
     path.write_text(HEADER + rows)
     with transaction(engine) as session:
-        return market.import_offers(session, path, "trader")
+        return import_offer_file(session, path, "trader")
 
 
-def run_match(engine: Engine, **options: object) -> dict:
+def run_match(engine: Engine, **options: object) -> MatchingRunView:
     with transaction(engine) as session:
         return market.match(session, POLICY, "operator", as_of=DAY, **options)  # type: ignore[arg-type]
 
@@ -50,37 +60,38 @@ def run_match(engine: Engine, **options: object) -> dict:
 def test_a_ring_of_three_binds_into_applications_and_obligations(
     house: Engine, tmp_path: Path
 ) -> None:
-    assert offers(house, tmp_path, RING) == {"rows": 3, "created": 3, "unchanged": 0}
-    assert offers(house, tmp_path, RING)["created"] == 0  # importing again changes nothing
+    assert offers(house, tmp_path, RING) == OffersImported(rows=3, created=3, unchanged=0)
+    assert offers(house, tmp_path, RING).created == 0  # importing again changes nothing
     run = run_match(house)
-    assert run["rings"] == 1
-    assert run["optimal"] is True
-    assert run["value"] == "299000.00"
-    proposal = run["proposals"][0]
+    assert run.rings == 1
+    assert run.optimal is True
+    assert amount(run.value) == "299000.00"
+    proposal = run.proposals[0]
     with transaction(house) as session:
         view = market.show_proposal(session, proposal)
-        assert [(leg["firm"], leg["gives_to"]) for leg in view["legs"]] == [
+        assert [(leg.firm, leg.gives_to) for leg in view.legs] == [
             ("PK-1", "PK-2"),
             ("PK-2", "IR-1"),
             ("IR-1", "PK-1"),
         ]
-        assert {o["status"] for o in market.list_offers(session)} == {"proposed"}
+        assert {o.status for o in list_offers(session)} == {"proposed"}
     for firm in ("PK-1", "IR-1"):
         with transaction(house) as session:
-            assert market.accept(session, POLICY, proposal, firm, DAY, "t")["state"] == "proposed"
+            assert market.accept(session, POLICY, proposal, firm, DAY, "t").state == "proposed"
     with transaction(house) as session, pytest.raises(InputError, match="already accepted"):
         market.accept(session, POLICY, proposal, "PK-1", DAY, "t")
     with transaction(house) as session:
         bound = market.accept(session, POLICY, proposal, "PK-2", DAY, "t")
-    assert bound["state"] == "binding"
-    assert len(bound["applications"]) == 2  # PK-1 and PK-2, each trading with IR-1
-    assert bound["obligations"] == ["RING-1-1", "RING-1-2"]
+    assert isinstance(bound, market.BoundProposal)
+    assert bound.state == "binding"
+    assert len(bound.applications) == 2  # PK-1 and PK-2, each trading with IR-1
+    assert bound.obligations == ("RING-1-1", "RING-1-2")
     with transaction(house) as session:
-        applications = [barter.show(session, POLICY, a) for a in bound["applications"]]
+        applications = [barter.show(session, POLICY, a) for a in bound.applications]
         owed = {o["id"]: o for o in jsonable(obligations.list_obligations(session))}
-        assert {o["status"] for o in market.list_offers(session)} == {"bound"}
+        assert {o.status for o in list_offers(session)} == {"bound"}
         assert ledger.verify(session) == []
-    assert {(a["applicant"], a["counterparty"], a["state"]) for a in applications} == {
+    assert {(a.applicant, a.counterparty, a.state) for a in applications} == {
         ("PK-1", "IR-1", "submitted"),
         ("PK-2", "IR-1", "submitted"),
     }
@@ -93,28 +104,28 @@ def test_a_ring_of_three_binds_into_applications_and_obligations(
 
 def test_a_declined_proposal_frees_its_offers(house: Engine, tmp_path: Path) -> None:
     offers(house, tmp_path, RING)
-    first = run_match(house)["proposals"][0]
+    first = run_match(house).proposals[0]
     with transaction(house) as session:
         declined = market.decline(session, first, "IR-1", DAY, "t")
-    assert declined["state"] == "declined"
+    assert declined.state == "declined"
     with transaction(house) as session:
-        assert {o["status"] for o in market.list_offers(session)} == {"open"}
+        assert {o.status for o in list_offers(session)} == {"open"}
         with pytest.raises(InputError, match="is declined"):
             market.accept(session, POLICY, first, "PK-1", DAY, "t")
     again = run_match(house)
-    assert again["rings"] == 1  # the same ring, proposed anew
-    assert again["proposals"] != [first]
+    assert again.rings == 1  # the same ring, proposed anew
+    assert again.proposals != (first,)
 
 
 def test_rings_respect_the_tolerance_the_cap_and_the_policy(house: Engine, tmp_path: Path) -> None:
     offers(house, tmp_path, RING)
-    assert run_match(house, tolerance=Decimal("0.01"))["rings"] == 0  # 98,000 vs 101,000
-    assert run_match(house, cap=2)["rings"] == 0  # no pair wants each other's goods
+    assert run_match(house, tolerance=Decimal("0.01")).rings == 0  # 98,000 vs 101,000
+    assert run_match(house, cap=2).rings == 0  # no pair wants each other's goods
     # Pork may not go to Pakistan: the ring through it is not drawn.
     pork = "P1,IR-2,02031100,Pork,10,t,50000.00,USD,1005,2026-12-31\n"
     maize = "P2,PK-3,10059000,Maize,10,t,50000.00,USD,0203,2026-12-31\n"
     offers(house, tmp_path, pork + maize)
-    assert run_match(house, cap=2)["rings"] == 0
+    assert run_match(house, cap=2).rings == 0
 
 
 def test_bad_offers_are_refused_whole(house: Engine, tmp_path: Path) -> None:
@@ -140,11 +151,34 @@ def test_bad_offers_are_refused_whole(house: Engine, tmp_path: Path) -> None:
         "valid_until",
     ]
     with transaction(house) as session:
-        assert market.list_offers(session) == []
+        assert list_offers(session) == []
     with pytest.raises(InputError, match="cap 9 must be 2 to 6"):
         run_match(house, cap=9)
     with pytest.raises(InputError, match="tolerance"):
         run_match(house, tolerance=Decimal("1.5"))
+
+
+def test_a_row_that_is_not_an_offer_is_still_checked_against_the_register(
+    house: Engine, tmp_path: Path
+) -> None:
+    offers(house, tmp_path, RING)
+    bad = (
+        ",NOBODY,12AB,Rice,1,t,100.00,USD,2711,2026-12-31\n"
+        "O1,PK-1,10063010,Basmati rice,200000,kg,100000.00,XXX,2711,2026-12-31\n"
+        "N1,PK-1,1006,Rice,x,t,1.00,USD,2711,2026-12-31\n"
+        "N1,PK-1,1006,Rice,1,t,1.00,USD,2711,2026-12-31\n"
+    )
+    with pytest.raises(InputError) as caught:
+        offers(house, tmp_path, bad)
+    assert [(p.line, p.field, p.message) for p in caught.value.problems] == [
+        (2, "id", "must be 1 to 100 characters"),
+        (2, "firm", "unknown firm 'NOBODY'"),
+        (2, "gives_hs", "'12AB' is not an HS code"),
+        (3, "currency", "'XXX' is not a corridor currency"),
+        (3, "id", "offer 'O1' is already registered with different content"),
+        (4, "quantity", "'x' is not a positive quantity"),
+        (5, "id", "offer 'N1' appears twice with different content"),
+    ]
 
 
 def test_a_ring_whose_firm_is_ineligible_cannot_bind(house: Engine, tmp_path: Path) -> None:
@@ -152,14 +186,14 @@ def test_a_ring_whose_firm_is_ineligible_cannot_bind(house: Engine, tmp_path: Pa
     with transaction(house) as session:
         import_firms_file(session, tmp_path / "late.csv", "t")
     offers(house, tmp_path, RING.replace("PK-2,", "PK-9,"))
-    proposal = run_match(house)["proposals"][0]
+    proposal = run_match(house).proposals[0]
     for firm in ("PK-1", "IR-1"):
         with transaction(house) as session:
             market.accept(session, POLICY, proposal, firm, DAY, "t")
     with transaction(house) as session, pytest.raises(InputError, match="active-taxpayer"):
         market.accept(session, POLICY, proposal, "PK-9", DAY, "t")
     with transaction(house) as session:
-        assert market.show_proposal(session, proposal)["state"] == "proposed"
+        assert market.show_proposal(session, proposal).state == "proposed"
 
 
 def test_a_firm_with_two_offers_in_one_ring_accepts_once(house: Engine, tmp_path: Path) -> None:
@@ -173,13 +207,13 @@ def test_a_firm_with_two_offers_in_one_ring_accepts_once(house: Engine, tmp_path
     )
     offers(house, tmp_path, rows)
     run = run_match(house, cap=4)
-    assert run["rings"] == 1
-    proposal = run["proposals"][0]
+    assert run.rings == 1
+    proposal = run.proposals[0]
     for firm in ("PK-1", "IR-1"):
         with transaction(house) as session:
             market.accept(session, POLICY, proposal, firm, DAY, "t")
     with transaction(house) as session:
-        assert market.accept(session, POLICY, proposal, "IR-2", DAY, "t")["state"] == "binding"
+        assert market.accept(session, POLICY, proposal, "IR-2", DAY, "t").state == "binding"
 
 
 # Only PostgreSQL: SQLite's writer lock is taken at BEGIN, so no one commits in between.
@@ -188,9 +222,9 @@ def test_an_answer_sees_a_decline_committed_after_it_looked(house: Engine, tmp_p
     """The API and the web UI look at a proposal, then answer it in the same transaction;
     the answer must go by the proposal's state when it takes the lock, not by the look."""
     offers(house, tmp_path, RING)
-    proposal = run_match(house)["proposals"][0]
+    proposal = run_match(house).proposals[0]
     with transaction(house) as session:
-        assert market.show_proposal(session, proposal)["state"] == "proposed"
+        assert market.show_proposal(session, proposal).state == "proposed"
         # Still in this session's identity map, as anything the look kept would be.
         looked = session.get(Proposal, proposal)
         assert looked is not None

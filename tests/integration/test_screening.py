@@ -13,9 +13,9 @@ from sqlalchemy import Engine, func, inspect, select
 
 from tahator.domain.errors import InputError
 from tahator.formatting import jsonable
+from tahator.io.policy import load_policy
 from tahator.io.un_list import read_list
-from tahator.services import barter, firms, market, obligations, sanctions_lists, screening
-from tahator.services.policy import load_policy
+from tahator.services import firms, market, obligations, sanctions_lists, screening
 from tahator.store.database import transaction
 from tahator.store.schema import (
     AuditRecord,
@@ -28,7 +28,7 @@ from tahator.store.schema import (
     ScreeningHit,
 )
 from tests.integration.conftest import import_firms_file, import_obligations_file
-from tests.integration.test_barter import application
+from tests.integration.test_barter import application, submit_file
 from tests.unit.test_screening import BILLION_LAUGHS, SAMPLE
 
 POLICY = load_policy()
@@ -132,7 +132,7 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     with transaction(house) as session, pytest.raises(InputError) as refused:
-        barter.apply(session, POLICY, path, "trader")
+        submit_file(session, path)
     message = str(refused.value)
     assert "firm IR-1 (Shahid Sayad Shirazi Industries Co.) is held by sanctions" in message
     # Nothing of the listed entry or the score: a trader could tip its partner off.
@@ -162,13 +162,15 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
         f"{invoices}:3: creditor: firm IR-1 is held by sanctions screening and cannot take on "
         "obligations until the clearing house's review of it is settled"
     ]
+    from tests.integration.test_market import import_offer_file
+
     offers = tmp_path / "offers.csv"
     offers.write_text(
         "id,firm,gives_hs,description,quantity,unit,value,currency,wants_hs,valid_until\n"
         "O-1,IR-1,72081000,Steel,10,t,1000.00,USD,1006,2026-12-31\n"
     )
     with transaction(house) as session, pytest.raises(InputError, match=r":2: firm: firm IR-1"):
-        market.import_offers(session, offers, "test")
+        import_offer_file(session, offers, "test")
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(Authorization)) == 0
         assert session.scalar(select(func.count()).select_from(Obligation)) == 0
@@ -208,7 +210,7 @@ def test_an_operators_decision_is_audited_and_lets_a_false_positive_trade(
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     with transaction(house) as session:
-        assert barter.apply(session, POLICY, path, "trader")["state"] == "submitted"
+        assert submit_file(session, path).state == "submitted"
 
 
 def test_a_confirmed_match_never_trades(house: Engine, tmp_path: Path) -> None:
@@ -219,7 +221,7 @@ def test_a_confirmed_match_never_trades(house: Engine, tmp_path: Path) -> None:
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     # A confirmed match is refused in the same words as a pending one.
     with transaction(house) as session, pytest.raises(InputError, match="held by sanctions"):
-        barter.apply(session, POLICY, path, "trader")
+        submit_file(session, path)
     import_list(house, without(SAMPLE, "IRe.070", tmp_path / "delisted.xml"))
     assert statuses(house)[LOOK_ALIKE] == "confirmed"  # only an operator lifts it
 
@@ -259,7 +261,7 @@ def test_firms_never_screened_are_screened_when_they_trade(house: Engine, tmp_pa
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     with transaction(house) as session, pytest.raises(InputError, match=r"IR-1.*held"):
-        barter.apply(session, POLICY, path, "trader")
+        submit_file(session, path)
 
 
 def test_a_hostile_or_malformed_list_changes_nothing(house: Engine, tmp_path: Path) -> None:
@@ -341,7 +343,7 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
     engine: Engine, tmp_path: Path
 ) -> None:
     from tests.integration.conftest import firms_file
-    from tests.integration.test_market import DAY, HEADER, RING
+    from tests.integration.test_market import DAY, HEADER, RING, import_offer_file
 
     with transaction(engine) as session:
         import_firms_file(
@@ -351,8 +353,8 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
         )
     (tmp_path / "offers.csv").write_text(HEADER + RING)
     with transaction(engine) as session:
-        market.import_offers(session, tmp_path / "offers.csv", "trader")
-        proposal = market.match(session, POLICY, "op", as_of=DAY)["proposals"][0]
+        import_offer_file(session, tmp_path / "offers.csv", "trader")
+        proposal = market.match(session, POLICY, "op", as_of=DAY).proposals[0]
     with transaction(engine) as session:  # the next list puts IR-1 in the queue
         session.get(Firm, "IR-1").screening = "blocked"
     with transaction(engine) as session, pytest.raises(InputError, match="firm IR-1"):
@@ -360,5 +362,5 @@ def test_a_firm_blocked_after_offering_leaves_matching_and_cannot_accept(
     with transaction(engine) as session:
         market.decline(session, proposal, "PK-1", DAY, "t")  # declining is still possible
         again = market.match(session, POLICY, "op", as_of=DAY)
-    assert again["rings"] == 0
-    assert again["offers"] == 2  # IR-1's offer is left out
+    assert again.rings == 0
+    assert again.offers == 2  # IR-1's offer is left out

@@ -16,12 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
 from tahator.io import firms as io_firms
 from tahator.io import obligations as io_obligations
 from tahator.io import tables
-from tahator.services import barter, corridor, market
+from tahator.io.application import read_application
+from tahator.io.offers import OFFER_COLUMNS, read_offers
+from tahator.services import corridor, offers
 from tahator.store import migrate
 from tahator.store.database import make_engine, reading, transaction
 from tahator.store.schema import AuditRecord, Firm, JournalLine, Obligation, Offer
@@ -77,15 +80,23 @@ FIELD = st.one_of(
     ),
     st.text(max_size=30),
 )
+
+
+def import_offers(session: Session, path: Path, actor: str, *, data: bytes) -> object:
+    """Read the offers file, then register its offers."""
+    read = read_offers(path, corridor.load(session).digits, data=data)
+    return offers.import_offers(session, read, actor, source=path.name)
+
+
 HEADERS = {
     "firms": [*io_firms.FIRM_COLUMNS, *io_firms.FIRM_OPTIONAL],
     "obligations": list(io_obligations.OBLIGATION_COLUMNS),
-    "offers": list(market.OFFER_COLUMNS),
+    "offers": list(OFFER_COLUMNS),
 }
 IMPORTERS: dict[str, Callable[..., Any]] = {
     "firms": import_firms_file,
     "obligations": import_obligations_file,
-    "offers": market.import_offers,
+    "offers": import_offers,
 }
 
 
@@ -296,7 +307,7 @@ def test_fuzzed_barter_applications_parse_or_fail_clearly(tmp_path: Path) -> Non
         path.write_bytes(data)
         problems = None
         try:
-            barter.parse_application(barter.read_application(path), digits, str(path))
+            read_application(path, digits)
         except InputError as error:  # any other exception fails the test
             problems = error.problems
         assert problems is None or problems

@@ -20,12 +20,14 @@ def test_every_role_but_a_trader_sees_every_firm(role: str) -> None:
     assert access.firm_filter(principal, "IR-2") == "IR-2"
     assert access.sees_firm(principal, "IR-2")
     assert access.acts_for(principal, "IR-2")
+    assert access.acting_firm(principal) is None
 
 
 def test_a_trader_s_lists_run_for_its_own_firm() -> None:
     assert not access.sees_every_firm(TRADER)
     assert access.firm_filter(TRADER, None) == "PK-1"
     assert access.firm_filter(TRADER, "PK-1") == "PK-1"
+    assert access.acting_firm(TRADER) == "PK-1"
 
 
 @pytest.mark.parametrize("asked", ["IR-2", "", "pk-1"])

@@ -22,17 +22,25 @@ import tahator
 from tahator.domain.barter import (
     Applicant,
     Application,
+    AuthorizationEvent,
+    AuthorizationStatus,
+    Difference,
     GoodsLine,
+    Lifetime,
     Party,
-    State,
     application_problems,
     approval_number,
     deadline,
     declaration_problems,
+    difference,
+    expiry_problems,
     imbalance_debtor_is_applicant,
     is_balanced,
     price_flag,
     quarter_bounds,
+    quarter_counts,
+    rejection_problems,
+    transition,
 )
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy, PriceBand, Sequencing, parse_policy
@@ -408,7 +416,7 @@ VALIDITY = (APPLICATION.valid_from, APPLICATION.valid_until)
 def declare(
     *,
     policy: Policy = POLICY,
-    state: State = State.AUTHORIZED,
+    state: AuthorizationStatus = AuthorizationStatus.AUTHORIZED,
     direction: Direction = Direction.IMPORT,
     hs: str = "27111900",
     on: date = date(2025, 11, 15),
@@ -428,14 +436,16 @@ def test_declaration_on_an_authorization_allowed(direction: Direction) -> None:
     assert declare(direction=direction) == []
 
 
-@pytest.mark.parametrize("state", [s for s in State if s is not State.AUTHORIZED])
-def test_declaration_refused_unless_authorized(state: State) -> None:
+@pytest.mark.parametrize(
+    "state", [s for s in AuthorizationStatus if s is not AuthorizationStatus.AUTHORIZED]
+)
+def test_declaration_refused_unless_authorized(state: AuthorizationStatus) -> None:
     problem = the_one(declare(state=state), None, f"the authorization is {state}")
     assert "declarations need it authorized" in problem.message
 
 
 def test_not_authorized_stops_before_other_checks() -> None:
-    problems = declare(state=State.CANCELLED, hs="22030000", on=date(2030, 1, 1))
+    problems = declare(state=AuthorizationStatus.CANCELLED, hs="22030000", on=date(2030, 1, 1))
     assert len(problems) == 1
 
 
@@ -648,6 +658,88 @@ def test_nobody_owes_when_equal() -> None:
     assert imbalance_debtor_is_applicant(0, 0) is None
 
 
+def test_the_difference_is_owed_by_the_side_that_received_more() -> None:
+    assert difference(10000, 9000) == Difference(applicant_owes=True, amount=1000)
+    assert difference(9000, 10000) == Difference(applicant_owes=False, amount=1000)
+    assert difference(10000, 10000) is None
+    assert difference(0, 0) is None
+
+
+@given(st.integers(0, 2**63 - 1), st.integers(0, 2**63 - 1))
+def test_the_difference_is_exact_and_positive(imported: int, exported: int) -> None:
+    owed = difference(imported, exported)
+    if imported == exported:
+        assert owed is None
+    else:
+        assert owed is not None
+        assert owed.amount == abs(imported - exported) > 0
+        assert owed.applicant_owes == (imported > exported)
+
+
+# -- the lifecycle: states and transitions ----------------------------------------------------
+
+LEGAL = {
+    (AuthorizationStatus.SUBMITTED, AuthorizationEvent.AUTHORIZE): AuthorizationStatus.AUTHORIZED,
+    (AuthorizationStatus.SUBMITTED, AuthorizationEvent.REJECT): AuthorizationStatus.REJECTED,
+    (AuthorizationStatus.AUTHORIZED, AuthorizationEvent.BALANCE): AuthorizationStatus.BALANCED,
+    (AuthorizationStatus.AUTHORIZED, AuthorizationEvent.CANCEL): AuthorizationStatus.CANCELLED,
+}
+
+
+@pytest.mark.parametrize(("status", "event"), list(LEGAL))
+def test_legal_transitions(status: AuthorizationStatus, event: AuthorizationEvent) -> None:
+    assert transition(status, event) == LEGAL[status, event]
+    assert transition(str(status), event) == LEGAL[status, event]  # as stored
+
+
+@pytest.mark.parametrize(
+    ("status", "event"),
+    [(s, e) for s in AuthorizationStatus for e in AuthorizationEvent if (s, e) not in LEGAL],
+)
+def test_every_other_transition_is_refused(
+    status: AuthorizationStatus, event: AuthorizationEvent
+) -> None:
+    with pytest.raises(InputError) as caught:
+        transition(status, event, "authorization 7")
+    [problem] = caught.value.problems
+    assert problem.message.startswith(f"authorization 7 is {status}, not ")
+
+
+def test_a_decision_needs_a_submitted_application() -> None:
+    with pytest.raises(InputError, match=r"^authorization 3 is rejected, not submitted$"):
+        transition(AuthorizationStatus.REJECTED, AuthorizationEvent.AUTHORIZE, "authorization 3")
+    with pytest.raises(InputError, match=r"^the authorization is balanced, not authorized$"):
+        transition(AuthorizationStatus.BALANCED, AuthorizationEvent.CANCEL)
+
+
+def test_closed_states_are_final() -> None:
+    for status in (
+        AuthorizationStatus.BALANCED,
+        AuthorizationStatus.CANCELLED,
+        AuthorizationStatus.REJECTED,
+    ):
+        for event in AuthorizationEvent:
+            with pytest.raises(InputError):
+                transition(status, event)
+
+
+def test_an_expired_contract_cannot_be_authorized() -> None:
+    assert expiry_problems(date(2026, 6, 30), date(2026, 6, 30)) == []
+    [problem] = expiry_problems(date(2026, 6, 30), date(2026, 7, 1))
+    assert problem == Problem(
+        "the contract expired on 2026-06-30, before 2026-07-01", field="as_of"
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\t\n"])
+def test_a_rejection_needs_a_reason(reason: str) -> None:
+    assert rejection_problems(reason) == [Problem("a rejection needs a reason", field="reason")]
+
+
+def test_a_rejection_with_a_reason() -> None:
+    assert rejection_problems("incomplete documents") == []
+
+
 # -- deadline, approval number ----------------------------------------------------------------
 
 
@@ -704,3 +796,41 @@ def test_year_zero_quarter_refused() -> None:
 
 def test_last_representable_quarter() -> None:
     assert quarter_bounds("9999Q4") == (date(9999, 10, 1), date(9999, 12, 31))
+
+
+# -- the quarter's counts ---------------------------------------------------------------------
+
+Q4 = (date(2025, 10, 1), date(2025, 12, 31))
+
+
+def life(
+    status: str, submitted: date, authorized: date | None = None, closed: date | None = None
+) -> Lifetime:
+    return Lifetime(AuthorizationStatus(status), submitted, authorized, closed, 300, 290)
+
+
+def test_a_quarter_counts_each_authorization_by_its_dates() -> None:
+    counts = quarter_counts(
+        [
+            life("balanced", date(2025, 9, 1), date(2025, 10, 5), date(2025, 11, 20)),
+            life("authorized", date(2025, 12, 1), date(2025, 12, 20)),
+            life("cancelled", date(2025, 6, 1), date(2025, 7, 10), date(2025, 12, 31)),
+            life("balanced", date(2025, 9, 1), date(2025, 9, 5), date(2026, 1, 2)),  # open at end
+            life("rejected", date(2025, 10, 1)),
+            life("rejected", date(2025, 9, 30)),  # submitted the quarter before
+            life("submitted", date(2025, 11, 1)),
+        ],
+        *Q4,
+    )
+    assert counts.issued == 2
+    assert (counts.planned_import, counts.planned_export) == (600, 580)
+    assert (counts.balanced, counts.cancelled, counts.rejected) == (1, 1, 1)
+    assert counts.outstanding == 2  # authorized 20 December, and the one closed in January
+
+
+def test_an_empty_quarter_counts_nothing() -> None:
+    counts = quarter_counts(
+        [life("balanced", date(2025, 1, 1), date(2025, 1, 2), date(2025, 2, 1))], *Q4
+    )
+    assert counts == quarter_counts([], *Q4)
+    assert counts.issued == counts.outstanding == counts.balanced == 0

@@ -22,10 +22,12 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tahator.io.application import parse_application
 from tahator.io.comtrade import read_comtrade
-from tahator.services import barter, corridor, market, stats, users
+from tahator.io.offers import read_offers
+from tahator.io.policy import load_policy
+from tahator.services import barter, corridor, market, offers, stats, users
 from tahator.services.clearing import business_today
-from tahator.services.policy import load_policy
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 from tahator.store.schema import Obligation
@@ -92,14 +94,14 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             submitted = barter.submit(
                 session,
                 policy,
-                barter.parse_application(application(valid_until="2027-06-30"), digits, "a"),
+                parse_application(application(valid_until="2027-06-30"), digits, "a"),
                 "test",
                 "a",
             )
             other = barter.submit(
                 session,
                 policy,
-                barter.parse_application(
+                parse_application(
                     application(applicant="PK-3", counterparty="IR-2", valid_until="2027-06-30"),
                     digits,
                     "a",
@@ -109,11 +111,12 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             )
             # Authorized 100 days ago: its deadline falls within the next 30 days.
             barter.authorize(
-                session, policy, other["id"], business_today() - timedelta(days=100), "test"
+                session, policy, other.id, business_today() - timedelta(days=100), "test"
             )
-            market.import_offers(session, Path("offers.csv"), "test", data=(HEADER + RING).encode())
+            read = read_offers(Path("offers.csv"), digits, data=(HEADER + RING).encode())
+            offers.import_offers(session, read, "test", source="offers.csv")
             run = market.match(session, policy, "test", as_of=DAY, cap=3)
-    return engine, {"application": submitted["id"], "proposal": run["proposals"][0]}
+    return engine, {"application": submitted.id, "proposal": run.proposals[0]}
 
 
 @pytest.fixture(scope="module")

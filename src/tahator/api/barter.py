@@ -25,7 +25,10 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.policy import Policy
-from tahator.services import access, barter, clearing, corridor
+from tahator.formatting import jsonable
+from tahator.io.application import parse_application
+from tahator.io.barter_report import report_document
+from tahator.services import access, barter, barter_report, clearing, corridor
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["barter"])
@@ -107,11 +110,11 @@ def apply(
 
     def work(session: Session) -> tuple[int, Any]:
         digits = corridor.load(session).digits
-        application = barter.parse_application(data, digits, "application")
+        application = parse_application(data, digits, "application")
         if not access.may_apply_for(session, principal, application.applicant_id):
             raise ApiError(403, f"a trader applies for its own firm {principal.firm} only")
         result = barter.submit(session, policy, application, principal.actor, "application")
-        return 201, barter.show(session, policy, result["id"])
+        return 201, jsonable(barter.show(session, policy, result.id))
 
     return write(request, principal, data, work)
 
@@ -127,7 +130,7 @@ def list_authorizations(
 ) -> dict[str, Any]:
     """Authorizations, oldest first; a trader sees its own firm's."""
     rows = barter.list_authorizations(session, state, firm_scope(principal, firm))
-    return page(rows, cursor, limit)
+    return page([jsonable(row) for row in rows], cursor, limit)
 
 
 @router.get("/barter/authorizations/{authorization_id:int}")
@@ -139,7 +142,8 @@ def show(
         access.sees_authorization(session, principal, authorization_id),
         f"barter authorization {authorization_id}",
     )
-    return barter.show(session, policy, authorization_id)
+    document: dict[str, Any] = jsonable(barter.show(session, policy, authorization_id))
+    return document
 
 
 @router.post("/barter/authorizations/{authorization_id:int}/authorize")
@@ -154,7 +158,8 @@ def authorize(
 
     def work(session: Session) -> tuple[int, Any]:
         day = body.as_of or clearing.business_today()
-        return 200, barter.authorize(session, policy, authorization_id, day, principal.actor)
+        view = barter.authorize(session, policy, authorization_id, day, principal.actor)
+        return 200, jsonable(view)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -166,7 +171,8 @@ def reject(
     """Customs rejects an application, with a reason."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, barter.reject(session, policy, authorization_id, body.reason, principal.actor)
+        view = barter.reject(session, policy, authorization_id, body.reason, principal.actor)
+        return 200, jsonable(view)
 
     return write(request, principal, body.model_dump(), work)
 
@@ -196,7 +202,7 @@ def declare(
             actor=principal.actor,
             reference=body.reference,
         )
-        return 201, view
+        return 201, jsonable(view)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -206,7 +212,7 @@ def sweep(request: Request, body: SweepIn, principal: Sweeper, policy: PolicyDep
     """Cancel what is past its deadline; its imbalance becomes an obligation."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, barter.sweep(session, policy, body.as_of, principal.actor)
+        return 200, jsonable(barter.sweep(session, policy, body.as_of, principal.actor))
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -221,4 +227,4 @@ def quarterly_report(
     principal: Annotated[Principal, Depends(require(*access.REPORT_READERS))],
 ) -> dict[str, Any]:
     """The quarterly barter report to the Ministry of Commerce."""
-    return barter.quarterly_report(session, quarter)
+    return report_document(barter_report.quarterly_report(session, quarter))

@@ -4,9 +4,7 @@ and idempotent writes."""
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -117,15 +115,6 @@ def hide_unless(visible: bool, what: str) -> None:
 
 REQUEST = Path("request")
 """How problems in a request's body are labelled where a service expects a file."""
-
-
-def csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
-    """A CSV file of ``rows``, for the services that validate whole files."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return out.getvalue().encode()
 
 
 # --- pages -------------------------------------------------------------------------

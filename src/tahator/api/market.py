@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -18,7 +19,6 @@ from tahator.api.deps import (
     Id,
     Limit,
     Reader,
-    csv_bytes,
     firm_scope,
     hide_unless,
     page,
@@ -28,7 +28,10 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.policy import Policy
-from tahator.services import access, clearing, market
+from tahator.formatting import jsonable
+from tahator.io.offers import parse_offer
+from tahator.services import access, clearing, market, offers
+from tahator.services import corridor as corridors
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["market"])
@@ -71,6 +74,12 @@ class OfferPage(BaseModel):
     next_cursor: str | None
 
 
+def _document(result: object) -> dict[str, Any]:
+    """A service's result as its JSON document (keys: the result's field names)."""
+    document: dict[str, Any] = jsonable(result)
+    return document
+
+
 class MatchIn(BaseModel):
     cap: int = Field(3, ge=2, le=6, description="Most offers in a ring")
     tolerance: Decimal | None = Field(None, ge=0, le=1, description="Default: the policy's")
@@ -87,28 +96,25 @@ class AnswerIn(BaseModel):
 def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONResponse:
     """Offer goods for goods."""
     hide_unless(access.acts_for(principal, body.firm), f"firm {body.firm}")
-    data = csv_bytes(
-        list(market.OFFER_COLUMNS),
-        [
-            [
-                body.id,
-                body.firm,
-                body.gives_hs,
-                body.description,
-                body.quantity,
-                body.unit,
-                body.value,
-                body.currency,
-                "|".join(body.wants_hs),
-                body.valid_until.isoformat(),
-            ]
-        ],
-    )
+    fields = {
+        "id": body.id,
+        "firm": body.firm,
+        "gives_hs": body.gives_hs,
+        "description": body.description,
+        "quantity": body.quantity,
+        "unit": body.unit,
+        "value": body.value,
+        "currency": body.currency,
+        "wants_hs": "|".join(body.wants_hs),
+        "valid_until": body.valid_until.isoformat(),
+    }
 
     def work(session: Session) -> tuple[int, Any]:
-        result = market.import_offers(session, REQUEST, principal.actor, data=data)
-        offer = next(o for o in market.list_offers(session) if o["id"] == body.id.strip())
-        return (201 if result["created"] else 200), offer
+        # Problems name the body as the row after a header, as they always have.
+        row = parse_offer(fields, corridors.load(session).digits, REQUEST.name, 2)
+        result = offers.import_offers(session, [row], principal.actor, source=REQUEST.name)
+        offer = offers.list_offers(session, offer_id=body.id.strip())[0]
+        return (201 if result.created else 200), jsonable(offer)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -123,17 +129,18 @@ def list_offers(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Offers on the marketplace; a trader sees its own."""
-    return page(market.list_offers(session, status, firm_scope(principal, firm)), cursor, limit)
+    found = offers.list_offers(session, status, firm_scope(principal, firm))
+    return page([jsonable(o) for o in found], cursor, limit)
 
 
 @router.get("/offers/{offer_id}", response_model=OfferOut)
 def get_offer(offer_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One offer."""
-    found = [o for o in market.list_offers(session) if o["id"] == offer_id]
+    found = offers.list_offers(session, offer_id=offer_id)
     if not found:
         raise ApiError(404, f"no offer {offer_id}")
     hide_unless(access.sees_offer(session, principal, offer_id), f"offer {offer_id}")
-    return found[0]
+    return _document(found[0])
 
 
 @router.post("/matching/runs", status_code=201)
@@ -152,7 +159,7 @@ def run_matching(
             tolerance=body.tolerance,
             time_limit=body.time_limit,
         )
-        return 201, result
+        return 201, jsonable(result)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
@@ -161,9 +168,9 @@ def run_matching(
 def matching_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A matching run: its rings, value, bound and gap."""
     view = market.matching_run_view(session, run_id)
-    seen = access.visible_proposals(session, principal, view["proposals"])
-    view["proposals"] = [p for p in view["proposals"] if p in seen]
-    return view
+    seen = access.visible_proposals(session, principal, view.proposals)
+    view = replace(view, proposals=tuple(p for p in view.proposals if p in seen))
+    return _document(view)
 
 
 @router.get("/proposals")
@@ -176,7 +183,8 @@ def list_proposals(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Proposed rings; a trader sees those its firm is in."""
-    return page(market.list_proposals(session, state, firm_scope(principal, firm)), cursor, limit)
+    found = market.list_proposals(session, state, firm_scope(principal, firm))
+    return page([jsonable(p) for p in found], cursor, limit)
 
 
 @router.get("/proposals/{proposal_id:int}")
@@ -184,7 +192,7 @@ def show_proposal(proposal_id: Id, session: Reader, principal: AnyReader) -> dic
     """One proposed ring, leg by leg, with each firm's answer."""
     view = market.show_proposal(session, proposal_id)
     hide_unless(access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}")
-    return view
+    return _document(view)
 
 
 def _answer(
@@ -204,8 +212,10 @@ def _answer(
         )
         day = body.as_of or clearing.business_today()
         if accept:
-            return 200, market.accept(session, policy, proposal_id, firm, day, principal.actor)
-        return 200, market.decline(session, proposal_id, firm, day, principal.actor)
+            answered = market.accept(session, policy, proposal_id, firm, day, principal.actor)
+        else:
+            answered = market.decline(session, proposal_id, firm, day, principal.actor)
+        return 200, jsonable(answered)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 

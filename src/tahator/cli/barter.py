@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,10 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+from tahator.formatting import amount, jsonable
+
+if TYPE_CHECKING:
+    from tahator.services.barter import AuthorizationDetail
 
 policy_app = typer.Typer(help="The corridor's barter policy.", no_args_is_help=True)
 barter_app = typer.Typer(help="Barter authorizations under the barter order.", no_args_is_help=True)
@@ -30,7 +34,7 @@ barter_app = typer.Typer(help="Barter authorizations under the barter order.", n
 @policy_app.command("show")
 def policy_show(as_json: JsonOption = False) -> None:
     """The barter policy in force, validated."""
-    from tahator.services.policy import policy_path
+    from tahator.io.policy import policy_path
 
     policy = _load_policy()
     if as_json:
@@ -56,15 +60,17 @@ def policy_show(as_json: JsonOption = False) -> None:
 @barter_app.command("apply")
 def barter_apply(application: Path, as_json: JsonOption = False) -> None:
     """Submit a barter application (JSON); refused whole if any rule fails."""
-    from tahator.services import barter
+    from tahator.io.application import read_application
+    from tahator.services import barter, corridor
 
     policy = _load_policy()
     with use_case() as session:
-        result = barter.apply(session, policy, application, _actor())
+        record = read_application(application, corridor.load(session).digits)
+        result = barter.submit(session, policy, record, _actor(), str(application))
     if as_json:
-        print_json({"id": result["id"]})
+        print_json({"id": result.id})
     else:
-        print(f"application {result['id']} submitted")
+        print(f"application {result.id} submitted")
 
 
 @barter_app.command("authorize")
@@ -135,15 +141,16 @@ def barter_declare(
             reference=reference,
         )
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
         return
-    declaration = view["declaration"]
+    declaration = view.declaration
+    assert declaration is not None  # declare always answers with the declaration
     print(
-        f"declaration {declaration['id']}: {declaration['direction']} of HS {declaration['hs']} "
-        f"worth {declaration['value_unit']} {view['unit_of_account']}"
+        f"declaration {declaration.id}: {declaration.direction} of HS {declaration.hs} "
+        f"worth {amount(declaration.value_unit)} {view.unit_of_account}"
     )
-    if declaration["flag"]:
-        print(f"  flagged for review: {declaration['flag']}")
+    if declaration.flag:
+        print(f"  flagged for review: {declaration.flag}")
     _print_authorization(view, False)
 
 
@@ -172,7 +179,7 @@ def barter_list(
     with use_case() as session:
         rows = barter.list_authorizations(session, state, firm)
     _print_rows(
-        rows,
+        [jsonable(row) for row in rows],
         as_json,
         ("id", "state", "applicant", "counterparty", "approval_number", "deadline"),
         "barter authorizations",
@@ -194,18 +201,18 @@ def barter_sweep(
     with use_case() as session:
         result = barter.sweep(session, policy, day, _actor())
     if as_json:
-        print_json(result)
+        print_json(jsonable(result))
         return
-    print(f"{len(result['cancelled'])} authorizations cancelled as of {result['as_of']}")
-    for view in result["cancelled"]:
-        obligation = view["obligation"]
+    print(f"{len(result.cancelled)} authorizations cancelled as of {result.as_of}")
+    for view in result.cancelled:
+        obligation = view.obligation
         owed = (
-            f"; {obligation['debtor']} owes {obligation['creditor']} {obligation['amount']} "
-            f"{obligation['currency']}"
+            f"; {obligation.debtor} owes {obligation.creditor} {amount(obligation.amount)} "
+            f"{obligation.currency}"
             if obligation
             else "; goods were even"
         )
-        print(f"  {view['id']} ({view['approval_number']}){owed}")
+        print(f"  {view.id} ({view.approval_number}){owed}")
 
 
 @report_app.command("barter")
@@ -215,23 +222,17 @@ def report_barter(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here")] = None,
 ) -> None:
     """The quarterly barter report for the Ministry of Commerce."""
-    import csv
-    import io
-
-    from tahator.services import barter
+    from tahator.io.barter_report import report_csv, report_document
+    from tahator.services import barter_report
 
     if output_format not in ("json", "csv"):
         fail(TahatorError(f"--format: {output_format!r} must be json or csv"))
     with use_case() as session:
-        report = barter.quarterly_report(session, quarter)
+        report = barter_report.quarterly_report(session, quarter)
     if output_format == "json":
-        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(barter.REPORT_CSV_HEADER)
-        writer.writerows(barter.report_rows(report))
-        text = buffer.getvalue()
+        text = report_csv(report)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -239,29 +240,26 @@ def report_barter(
 
         with atomic_output(output) as out:
             out.write(text)
-        print(f"barter report for {report['quarter']} written to {output}")
+        print(f"barter report for {report.quarter} written to {output}")
 
 
-def _print_authorization(view: dict[str, Any], as_json: bool) -> None:
+def _print_authorization(view: AuthorizationDetail, as_json: bool) -> None:
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
         return
-    unit = view["unit_of_account"]
+    unit = view.unit_of_account
     print(
-        f"authorization {view['id']} ({view['state']}): {view['applicant']} with "
-        f"{view['counterparty']} ({view['partner_country']})"
+        f"authorization {view.id} ({view.state}): {view.applicant} with "
+        f"{view.counterparty} ({view.partner_country})"
     )
-    if view["approval_number"]:
-        print(f"  approval {view['approval_number']}, deadline {view['deadline']}")
-    if view["rejection_reason"]:
-        print(f"  rejected: {view['rejection_reason']}")
+    if view.approval_number:
+        print(f"  approval {view.approval_number}, deadline {view.deadline}")
+    if view.rejection_reason:
+        print(f"  rejected: {view.rejection_reason}")
     print(
-        f"  imported {view['imported']} {unit}, exported {view['exported']} {unit} "
-        f"(planned {view['planned_import']} / {view['planned_export']})"
+        f"  imported {amount(view.imported)} {unit}, exported {amount(view.exported)} {unit} "
+        f"(planned {amount(view.planned_import)} / {amount(view.planned_export)})"
     )
-    if view["obligation"]:
-        o = view["obligation"]
-        print(
-            f"  obligation {o['id']}: {o['debtor']} owes {o['creditor']} "
-            f"{o['amount']} {o['currency']}"
-        )
+    if view.obligation:
+        o = view.obligation
+        print(f"  obligation {o.id}: {o.debtor} owes {o.creditor} {amount(o.amount)} {o.currency}")

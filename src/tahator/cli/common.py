@@ -33,7 +33,7 @@ _policy: dict[str, Path | None] = {"path": None}
 
 
 def _load_policy() -> Any:
-    from tahator.services.policy import load_policy
+    from tahator.io.policy import load_policy
 
     try:
         return load_policy(_policy["path"])

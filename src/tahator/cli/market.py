@@ -19,6 +19,7 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+from tahator.formatting import amount, jsonable
 
 offers_app = typer.Typer(help="Offers on the barter marketplace.", no_args_is_help=True)
 proposals_app = typer.Typer(help="Barter rings proposed by matching runs.", no_args_is_help=True)
@@ -28,11 +29,13 @@ proposals_app = typer.Typer(help="Barter rings proposed by matching runs.", no_a
 def offers_import(path: Path, as_json: JsonOption = False) -> None:
     """Register offers from a CSV: id,firm,gives_hs,description,quantity,unit,value,currency,
     wants_hs,valid_until (wants_hs: HS prefixes separated by |)."""
-    from tahator.services import market
+    from tahator.io.offers import read_offers
+    from tahator.services import corridor, offers
 
     with use_case() as session:
-        result = market.import_offers(session, path, _actor())
-    _print_import(result, as_json, "offers")
+        read = read_offers(path, corridor.load(session).digits)
+        result = offers.import_offers(session, read, _actor(), source=path.name)
+    _print_import(jsonable(result), as_json, "offers")
 
 
 @offers_app.command("list")
@@ -42,12 +45,12 @@ def offers_list(
     as_json: JsonOption = False,
 ) -> None:
     """List offers."""
-    from tahator.services import market
+    from tahator.services import offers
 
     with use_case() as session:
-        rows = market.list_offers(session, status, firm)
+        rows = offers.list_offers(session, status, firm)
     _print_rows(
-        rows,
+        jsonable(rows),
         as_json,
         ("id", "firm", "gives_hs", "description", "value", "currency", "wants_hs", "status"),
         "offers",
@@ -74,17 +77,21 @@ def match_command(
     from tahator.services import clearing, market
 
     if kep is not None:
+        from tahator.domain.matching import check_run
+        from tahator.io.kidney import read_kep
+
         try:
-            result = market.match_kep(kep, cap, time_limit)
+            check_run(cap)  # before reading: a wrong cap is reported whatever the file
+            result = market.match_kep(read_kep(kep), cap, time_limit)
         except TahatorError as error:
             fail(error)
         if as_json:
-            print_json(result)
+            print_json(jsonable(result))
         else:
-            state = "optimal" if result["optimal"] else f"bound {result['bound']}"
+            state = "optimal" if result.optimal else f"bound {result.bound}"
             print(
-                f"objective {result['objective']} ({state}) with {len(result['cycles'])} "
-                f"cycles in {result['seconds']} s"
+                f"objective {result.objective} ({state}) with {len(result.cycles)} "
+                f"cycles in {result.seconds} s"
             )
         return
     share = None
@@ -100,13 +107,13 @@ def match_command(
             session, policy, _actor(), as_of=day, cap=cap, tolerance=share, time_limit=time_limit
         )
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
     else:
-        state = "proven optimal" if view["optimal"] else f"bound {view['bound']}, gap {view['gap']}"
+        state = "proven optimal" if view.optimal else f"bound {amount(view.bound)}, gap {view.gap}"
         print(
-            f"matching run {view['run_id']}: {view['rings']} rings exchanging {view['value']} "
-            f"({state}) among {view['offers']} offers, {view['arcs']} compatible pairs, "
-            f"{view['seconds']} s"
+            f"matching run {view.run_id}: {view.rings} rings exchanging {amount(view.value)} "
+            f"({state}) among {view.offers} offers, {view.arcs} compatible pairs, "
+            f"{view.seconds} s"
         )
 
 
@@ -122,11 +129,11 @@ def proposals_list(
     with use_case() as session:
         rows = market.list_proposals(session, state, firm)
     if as_json:
-        print_json(rows)
+        print_json(jsonable(rows))
         return
     for row in rows:
-        ring = " → ".join(f"{leg['firm']} ({leg['description']})" for leg in row["legs"])
-        print(f"{row['id']} [{row['state']}] {row['value']} {row['unit_of_account']}: {ring}")
+        ring = " → ".join(f"{leg.firm} ({leg.description})" for leg in row.legs)
+        print(f"{row.id} [{row.state}] {amount(row.value)} {row.unit_of_account}: {ring}")
 
 
 @proposals_app.command("show")
@@ -139,15 +146,13 @@ def proposals_show(
     with use_case() as session:
         view = market.show_proposal(session, proposal_id)
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
         return
-    print(
-        f"proposal {view['id']} [{view['state']}] worth {view['value']} {view['unit_of_account']}"
-    )
-    for leg in view["legs"]:
+    print(f"proposal {view.id} [{view.state}] worth {amount(view.value)} {view.unit_of_account}")
+    for leg in view.legs:
         print(
-            f"  {leg['firm']} gives {leg['description']} ({leg['value']}) to {leg['gives_to']}: "
-            f"{leg['answer']}"
+            f"  {leg.firm} gives {leg.description} ({amount(leg.value)}) to {leg.gives_to}: "
+            f"{leg.answer}"
         )
 
 
@@ -169,11 +174,12 @@ def proposals_accept(
     with use_case() as session:
         view = market.accept(session, policy, proposal_id, firm, day, _actor())
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
         return
-    print(f"proposal {view['id']}: {firm} accepted; the proposal is {view['state']}")
-    if view.get("applications") is not None:
-        print(f"  barter applications {view['applications']}, obligations {view['obligations']}")
+    print(f"proposal {view.id}: {firm} accepted; the proposal is {view.state}")
+    if isinstance(view, market.BoundProposal):  # lists, as the line has always shown them
+        applications, obligations = list(view.applications), list(view.obligations)
+        print(f"  barter applications {applications}, obligations {obligations}")
 
 
 @proposals_app.command("decline")
@@ -190,6 +196,6 @@ def proposals_decline(
     with use_case() as session:
         view = market.decline(session, proposal_id, firm, day, _actor())
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
     else:
-        print(f"proposal {view['id']}: {firm} declined; its offers are open again")
+        print(f"proposal {view.id}: {firm} declined; its offers are open again")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -21,12 +22,46 @@ from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy, Sequencing
 
 
-class State(StrEnum):
+class AuthorizationStatus(StrEnum):
+    """Where an authorization is in its life (stored as the value)."""
+
     SUBMITTED = "submitted"
     AUTHORIZED = "authorized"
     BALANCED = "balanced"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
+
+
+class AuthorizationEvent(StrEnum):
+    """What happens to an authorization: customs decides, goods balance, time runs out."""
+
+    AUTHORIZE = "authorize"
+    REJECT = "reject"
+    BALANCE = "balance"
+    CANCEL = "cancel"
+
+
+_TRANSITIONS: Mapping[tuple[AuthorizationStatus, AuthorizationEvent], AuthorizationStatus] = {
+    (AuthorizationStatus.SUBMITTED, AuthorizationEvent.AUTHORIZE): AuthorizationStatus.AUTHORIZED,
+    (AuthorizationStatus.SUBMITTED, AuthorizationEvent.REJECT): AuthorizationStatus.REJECTED,
+    (AuthorizationStatus.AUTHORIZED, AuthorizationEvent.BALANCE): AuthorizationStatus.BALANCED,
+    (AuthorizationStatus.AUTHORIZED, AuthorizationEvent.CANCEL): AuthorizationStatus.CANCELLED,
+}
+
+
+def transition(
+    status: str, event: AuthorizationEvent, subject: str = "the authorization"
+) -> AuthorizationStatus:
+    """The status after ``event``; ``InputError`` when ``event`` cannot happen in ``status``.
+
+    ``subject`` names the authorization in the refusal (``"authorization 7"``).
+    """
+    current = AuthorizationStatus(status)
+    after = _TRANSITIONS.get((current, event))
+    if after is None:
+        allowed = " or ".join(str(s) for s, e in _TRANSITIONS if e == event)
+        raise InputError([Problem(f"{subject} is {current}, not {allowed}")])
+    return after
 
 
 @dataclass(frozen=True)
@@ -199,7 +234,7 @@ def deadline(authorized_on: date, policy: Policy) -> date:
 
 def declaration_problems(
     policy: Policy,
-    state: State,
+    state: AuthorizationStatus,
     direction: Direction,
     hs: str,
     on: date,
@@ -209,7 +244,7 @@ def declaration_problems(
 ) -> list[Problem]:
     """Why a goods declaration cannot be recorded against an authorization."""
     problems = []
-    if state != State.AUTHORIZED:
+    if state != AuthorizationStatus.AUTHORIZED:
         problems.append(Problem(f"the authorization is {state}; declarations need it authorized"))
         return problems
     if not window[0] <= on <= window[1]:
@@ -264,6 +299,18 @@ def price_flag(
     )
 
 
+def expiry_problems(valid_until: date, as_of: date) -> list[Problem]:
+    """Why an application cannot be authorized on ``as_of``: its contract has expired."""
+    if as_of > valid_until:
+        return [Problem(f"the contract expired on {valid_until}, before {as_of}", field="as_of")]
+    return []
+
+
+def rejection_problems(reason: str) -> list[Problem]:
+    """A rejection must tell the applicant why."""
+    return [] if reason.strip() else [Problem("a rejection needs a reason", field="reason")]
+
+
 def is_balanced(imported: int, exported: int, tolerance: Decimal) -> bool:
     """Whether exports match imports within ``tolerance`` of the import value (exactly)."""
     if imported <= 0 or exported <= 0:
@@ -281,6 +328,83 @@ def imbalance_debtor_is_applicant(imported: int, exported: int) -> bool | None:
     if imported == exported:
         return None
     return imported > exported
+
+
+@dataclass(frozen=True)
+class Difference:
+    """What the two sides' goods differ by, owed by the side that received more."""
+
+    applicant_owes: bool
+    amount: int
+    """Minor units of the unit of account; always positive."""
+
+
+def difference(imported: int, exported: int) -> Difference | None:
+    """The obligation an authorization's imbalance becomes, or ``None`` when even."""
+    applicant_owes = imbalance_debtor_is_applicant(imported, exported)
+    if applicant_owes is None:
+        return None
+    return Difference(applicant_owes, abs(imported - exported))
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """What a quarter's count needs of an authorization: its status and its dates."""
+
+    status: AuthorizationStatus
+    submitted_on: date
+    authorized_on: date | None
+    closed_on: date | None
+    planned_import: int
+    planned_export: int
+
+
+@dataclass(frozen=True)
+class QuarterCounts:
+    """Authorizations in a quarter, as the Ministry of Commerce counts them."""
+
+    issued: int
+    """Authorized within the quarter."""
+    planned_import: int
+    """Planned values of those issued (minor units of the unit of account)."""
+    planned_export: int
+    balanced: int
+    """Closed within the quarter, balanced."""
+    cancelled: int
+    """Closed within the quarter, cancelled."""
+    rejected: int
+    """Submitted within the quarter, and rejected."""
+    outstanding: int
+    """Authorized by the quarter's end and not closed by then."""
+
+
+def quarter_counts(lives: Iterable[Lifetime], start: date, end: date) -> QuarterCounts:
+    """How many authorizations were issued, closed, rejected and outstanding in the
+    quarter from ``start`` to ``end`` (both included)."""
+
+    def within(day: date | None) -> bool:
+        return day is not None and start <= day <= end
+
+    lives = list(lives)
+    issued = [a for a in lives if within(a.authorized_on)]
+    closed = [a for a in lives if within(a.closed_on)]
+    return QuarterCounts(
+        issued=len(issued),
+        planned_import=sum(a.planned_import for a in issued),
+        planned_export=sum(a.planned_export for a in issued),
+        balanced=sum(1 for a in closed if a.status == AuthorizationStatus.BALANCED),
+        cancelled=sum(1 for a in closed if a.status == AuthorizationStatus.CANCELLED),
+        rejected=sum(
+            1 for a in lives if a.status == AuthorizationStatus.REJECTED and within(a.submitted_on)
+        ),
+        outstanding=sum(
+            1
+            for a in lives
+            if a.authorized_on is not None
+            and a.authorized_on <= end
+            and (a.closed_on is None or a.closed_on > end)
+        ),
+    )
 
 
 def quarter_bounds(text: str) -> tuple[date, date]:

@@ -25,17 +25,28 @@ Two formulations are offered (``auto`` picks cycles up to cap 3, half-cycles bey
 ``cycle``
     The plain cycle formulation: every cycle up to the cap, one binary each,
     every vertex in at most one chosen cycle.  Kept as the baseline.
+
+The marketplace's rules live here too: which offers may trade (``compatibility``,
+an HS code's shape, the corridor's directions), what a bound ring's firms owe one
+another (``ring_debts``), which of them need a barter authorization, and the
+names of the offers' and proposals' states.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from tahator.domain.errors import InputError, Problem
+from tahator.domain.policy import Direction, Policy
 
 Formulation = Literal["auto", "half-cycle", "cycle"]
 IntArray = NDArray[np.int64]
@@ -385,3 +396,165 @@ def _solve(
                 target = objective
     remaining = None if time_limit is None else time_limit - (time.perf_counter() - started)
     return integer_program(None, remaining)
+
+
+# --- the marketplace's rules ---------------------------------------------------------
+
+
+class OfferStatus(StrEnum):
+    """Where an offer stands: free to match, in a proposed ring, or in a bound one."""
+
+    OPEN = "open"
+    PROPOSED = "proposed"
+    BOUND = "bound"
+
+
+class ProposalStatus(StrEnum):
+    """A proposed ring waits for every firm's answer; it binds or falls through."""
+
+    PROPOSED = "proposed"
+    BINDING = "binding"
+    DECLINED = "declined"
+
+
+class Answer(StrEnum):
+    """A firm's answer to its place (its leg) in a proposed ring."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+MAX_CAP = 6
+"""Most offers in a ring that a matching run searches."""
+
+
+def check_run(cap: int, tolerance: Decimal | None = None, time_limit: float | None = None) -> None:
+    """Refuse (``InputError``) a matching run's ring size, value tolerance or time limit
+    outside what the matching searches."""
+    if not 2 <= cap <= MAX_CAP:
+        raise InputError([Problem(f"cap {cap} must be 2 to {MAX_CAP}", field="cap")])
+    if tolerance is not None and not (
+        tolerance.is_finite() and 0 <= tolerance < 1 and tolerance == round(tolerance, 6)
+    ):
+        message = f"tolerance {tolerance} must be 0 to below 1, to 6 decimals"
+        raise InputError([Problem(message, field="tolerance")])
+    if time_limit is not None and not time_limit > 0:
+        raise InputError([Problem("the time limit must be positive", field="time_limit")])
+
+
+def is_hs(text: str, low: int = 4) -> bool:
+    """Whether ``text`` is an HS code (or, with ``low=2``, a prefix): ``low`` to 10 digits."""
+    return text.isascii() and text.isdigit() and low <= len(text) <= 10
+
+
+def allowed(policy: Policy, giver: str, receiver: str, hs: str) -> bool:
+    """Whether goods ``hs`` may go from a firm of country ``giver`` to one of ``receiver``."""
+    if giver == receiver:
+        return True
+    home = policy.home_country
+    if giver == home and receiver in policy.partners:
+        return policy.prohibited_prefix(Direction.EXPORT, hs) is None
+    if receiver == home and giver in policy.partners:
+        return policy.prohibited_prefix(Direction.IMPORT, hs) is None
+    return False
+
+
+class Offered(Protocol):
+    """What matching reads of an offer: its firm, its goods and the prefixes it wants
+    (separated by ``|``)."""
+
+    @property
+    def firm(self) -> str: ...
+
+    @property
+    def gives_hs(self) -> str: ...
+
+    @property
+    def wants_hs(self) -> str: ...
+
+
+def compatibility(
+    offers: Sequence[Offered],
+    countries: Mapping[str, str],
+    values: Sequence[int],
+    policy: Policy,
+    tolerance: Decimal,
+) -> tuple[IntArray, IntArray]:
+    """Arcs o → p: o's goods meet a prefix p wants, another firm, an allowed direction,
+    and p receives within ``tolerance`` of the value it gives.
+
+    ``countries`` holds each firm's country, ``values`` each offer's value in one
+    currency (the unit of account's minor units).
+    """
+    numerator, denominator = tolerance.as_integer_ratio()
+    by_prefix: dict[str, list[int]] = {}
+    for index, offer in enumerate(offers):
+        for prefix in offer.wants_hs.split("|"):
+            by_prefix.setdefault(prefix, []).append(index)
+    tails, heads = [], []
+    for o, offer in enumerate(offers):
+        receivers: set[int] = set()
+        for length in range(2, len(offer.gives_hs) + 1):
+            receivers.update(by_prefix.get(offer.gives_hs[:length], ()))
+        for p in sorted(receivers):
+            other = offers[p]
+            if other.firm == offer.firm:
+                continue
+            if abs(values[o] - values[p]) * denominator > numerator * values[p]:
+                continue
+            if not allowed(policy, countries[offer.firm], countries[other.firm], offer.gives_hs):
+                continue
+            tails.append(o)
+            heads.append(p)
+    return np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class RingDebt:
+    """What one firm of a bound ring owes its supplier beyond what barter covers."""
+
+    position: int
+    """The debtor's leg in the ring."""
+    debtor: str
+    creditor: str
+    amount: int
+    """In the unit of account's minor units."""
+
+
+def ring_debts(firms: Sequence[str], gives: Sequence[int]) -> tuple[RingDebt, ...]:
+    """The obligations of a ring whose leg ``i`` is firm ``firms[i]`` giving ``gives[i]``.
+
+    Each firm receives the previous leg's goods and gives its own.  Barter covers
+    the smallest value in the ring; each firm owes its supplier the rest of what
+    it received, so every firm's net position is what it received less what it
+    gave.  Legs owing nothing are left out.
+    """
+    if len(firms) != len(gives) or not firms:
+        raise ValueError("a ring needs one value for each of its legs")
+    floor = min(gives)
+    return tuple(
+        RingDebt(position, firms[position], firms[position - 1], gives[position - 1] - floor)
+        for position in range(len(firms))
+        if gives[position - 1] != floor
+    )
+
+
+def cross_border_legs(countries: Sequence[str], home: str) -> tuple[tuple[int, int], ...]:
+    """The legs that need a barter authorization, each with its foreign partner's leg.
+
+    Leg ``i`` of a ring receives from leg ``i-1`` and gives to leg ``i+1``.  A firm
+    of the ``home`` country trading with a foreign customer or supplier needs one
+    (its customer counts first); goods moving within the country need none, and
+    foreign firms apply under their own country's rules.
+    """
+    count = len(countries)
+    legs = []
+    for position, country in enumerate(countries):
+        if country != home:
+            continue
+        customer, supplier = (position + 1) % count, (position - 1) % count
+        foreign = [other for other in (customer, supplier) if countries[other] != home]
+        if foreign:
+            legs.append((position, foreign[0]))
+    return tuple(legs)

@@ -76,6 +76,12 @@ def firm_filter(principal: Principal, asked: str | None) -> str | None:
     return _own(principal)
 
 
+def acting_firm(principal: Principal) -> str | None:
+    """The one firm ``principal`` acts for (a trader's), or ``None`` for a role that acts
+    for none in particular: what a trader registers, it registers as its firm."""
+    return None if sees_every_firm(principal) else _own(principal)
+
+
 def sees_firm(principal: Principal, firm: str) -> bool:
     """Whether ``principal`` may see ``firm`` itself (its registration, its screening)."""
     return sees_every_firm(principal) or firm == principal.firm
@@ -210,6 +216,7 @@ __all__ = [
     "REPORT_READERS",
     "TRADER",
     "HiddenError",
+    "acting_firm",
     "acts_for",
     "authorizations_of",
     "consortia_of",

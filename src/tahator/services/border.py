@@ -24,10 +24,10 @@ from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import Amount, format_amount
 from tahator.formatting import OMIT_EMPTY, jsonable
+from tahator.io.settings import chosen_file, load_settings
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
-from tahator.services.policy import chosen_file, load_settings
 from tahator.store.schema import BorderResident, BorderSale
 
 DEFAULT_MARKETS = Path(__file__).resolve().parent.parent / "policies" / "pk-ir-markets.toml"

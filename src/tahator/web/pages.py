@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from tahator import formatting
+from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.obligations import read_obligations
@@ -93,20 +94,20 @@ def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
     context["setoff_share"] = (cleared / total) if total else None
     if principal.role != "bank":
         authorizations = barter.list_authorizations(session, None, firm)
-        context["by_state"] = sorted(Counter(a["state"] for a in authorizations).items())
+        context["by_state"] = sorted(Counter(str(a.state) for a in authorizations).items())
         horizon = today + timedelta(days=30)
         context["deadlines"] = sorted(
             (
                 {
-                    "what": f"Barter authorization {a['id']} must balance",
-                    "href": f"/barter/{a['id']}",
-                    "date": a["deadline"],
-                    "days": (_date(a["deadline"]) - today).days,
+                    "what": f"Barter authorization {a.id} must balance",
+                    "href": f"/barter/{a.id}",
+                    "date": a.deadline.isoformat(),
+                    "days": (a.deadline - today).days,
                 }
                 for a in authorizations
-                if a["state"] == "authorized"
-                and a["deadline"]
-                and today <= _date(a["deadline"]) <= horizon
+                if a.state == AuthorizationStatus.AUTHORIZED
+                and a.deadline
+                and today <= a.deadline <= horizon
             ),
             key=lambda d: d["date"],
         )
@@ -305,7 +306,7 @@ def _check(
     request: Request, principal: Principal, name: str, data: bytes, store: bool
 ) -> tuple[list[Problem], ImportResult | None]:
     """Validate the whole file in a transaction; commit it only when ``store``."""
-    owed_by = principal.firm if principal.role == "trader" else None
+    owed_by = access.acting_firm(principal)
 
     def register(session: Session) -> ImportResult:
         read = read_obligations(Path(name), corridors.load(session).digits, data=data)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.io.application import parse_application
+from tahator.io.barter_report import report_csv, report_document
 from tahator.io.target_report import render_target_report
-from tahator.services import access, barter, border, clearing, market, stats
+from tahator.services import access, barter, border, clearing, market, offers, stats
 from tahator.services import corridor as corridors
+from tahator.services.barter import AuthorizationDetail
+from tahator.services.barter_report import quarterly_report
 from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of
 from tahator.store.database import transaction
@@ -46,14 +49,15 @@ def _errors(problems: list[Problem], fields: set[str]) -> dict[str, list[str]]:
 # --- barter --------------------------------------------------------------------------
 
 
-def _bar(view: dict[str, Any], today: date) -> dict[str, Any]:
-    imported, exported = Decimal(view["imported"]), Decimal(view["exported"])
-    top = max(imported, exported, Decimal(view["planned_import"]), Decimal(1))
-    deadline = date.fromisoformat(view["deadline"]) if view["deadline"] else None
+def _bar(view: AuthorizationDetail, today: date) -> dict[str, Any]:
+    """The balance bars' lengths (percent of the largest value, at least one unit) and the
+    days left to the deadline."""
+    imported, exported = view.imported.minor, view.exported.minor
+    top = max(imported, exported, view.planned_import.minor, 10**view.imported.digits)
     return {
-        "import_pct": int(imported * 100 / top),
-        "export_pct": int(exported * 100 / top),
-        "days_left": (deadline - today).days if deadline else None,
+        "import_pct": imported * 100 // top,
+        "export_pct": exported * 100 // top,
+        "days_left": (view.deadline - today).days if view.deadline else None,
     }
 
 
@@ -66,8 +70,8 @@ def _barter_page(
     today = clearing.business_today()
     rows = []
     for a in barter.list_authorizations(session, state, scope(principal)):
-        view = barter.show(session, policy, a["id"])
-        rows.append({**view, **_bar(view, today)})
+        view = barter.show(session, policy, a.id)
+        rows.append((view, _bar(view, today)))
     return render(
         request,
         "barter.html",
@@ -75,7 +79,7 @@ def _barter_page(
         status=status,
         rows=rows,
         state=state or "",
-        states=("submitted", "authorized", "balanced", "cancelled", "rejected"),
+        states=tuple(AuthorizationStatus),
         can_apply=principal.role in access.APPLICANTS,
         today=today,
         currencies=sorted(corridors.load(session).digits),
@@ -92,8 +96,9 @@ def _application(
     principal: Principal, form: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    if principal.role == "trader":
-        values["applicant"] = principal.firm or ""
+    acting = access.acting_firm(principal)
+    if acting is not None:  # a trader applies for its own firm
+        values["applicant"] = acting
 
     def line(direction: str) -> dict[str, str]:
         return {f: values.get(f"{direction}_{f}", "") for f in LINE_FIELDS}
@@ -129,7 +134,7 @@ def apply(
     try:
         with transaction(engine_of(request)) as writer:
             digits = corridors.load(writer).digits
-            application = barter.parse_application(data, digits, "application")
+            application = parse_application(data, digits, "application")
             result = barter.submit(
                 writer, policy_of(request), application, principal.actor, "application"
             )
@@ -153,7 +158,7 @@ def apply(
             form=values,
             open_form=True,
         )
-    return RedirectResponse(f"/barter/{result['id']}", status_code=303)
+    return RedirectResponse(f"/barter/{result.id}", status_code=303)
 
 
 def _authorization_page(
@@ -271,7 +276,7 @@ def _market_page(
         "market.html",
         principal,
         status=status,
-        offers=market.list_offers(session, None, firm)[:500],
+        offers=offers.list_offers(session, None, firm)[:500],
         proposals=list(reversed(market.list_proposals(session, None, firm)))[:200],
         today=clearing.business_today(),
         **extra,
@@ -319,9 +324,7 @@ def run_matching(
             errors[""] = [str(error)]
     if errors:
         return _market_page(request, principal, session, status=422, errors=errors, form=values)
-    return RedirectResponse(
-        f"/market?run={result['run_id']}&rings={result['rings']}", status_code=303
-    )
+    return RedirectResponse(f"/market?run={result.run_id}&rings={result.rings}", status_code=303)
 
 
 @router.get("/market/proposals/{proposal_id:int}", response_class=HTMLResponse)
@@ -388,7 +391,7 @@ def reports_page(
             error=f"{quarter!r} is not a quarter such as 2025Q4",
         )
     try:
-        report = barter.quarterly_report(session, chosen)
+        report = quarterly_report(session, chosen)
     except (InputError, ValueError) as error:
         return render(
             request,
@@ -408,20 +411,16 @@ def barter_report(kind: str, principal: User, session: Reader, quarter: str = ""
     if kind not in ("csv", "json"):
         raise PageError(404, "no such report")
     chosen = _quarter(quarter or _current_quarter())
-    report = barter.quarterly_report(session, chosen)
+    report = quarterly_report(session, chosen)
     name = f"barter-report-{chosen}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "json":
         return Response(
-            json.dumps(report, indent=2, ensure_ascii=False),
+            json.dumps(report_document(report), indent=2, ensure_ascii=False),
             media_type="application/json",
             headers=disposition,
         )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(barter.REPORT_CSV_HEADER)
-    writer.writerows(barter.report_rows(report))
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition)
+    return Response(report_csv(report), media_type="text/csv; charset=utf-8", headers=disposition)
 
 
 TARGET_TYPES = {

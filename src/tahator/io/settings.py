@@ -1,4 +1,4 @@
-"""Loading the corridor's barter policy from its TOML file."""
+"""A corridor's settings files (TOML): which file, read and parsed once per change."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.policy import Policy, parse_policy
 
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "policies" / "pk-ir.toml"
-POLICY_VARIABLE = "TAHATOR_POLICY"
 T = TypeVar("T")
 
 
@@ -23,11 +20,6 @@ def chosen_file(explicit: Path | None, variable: str, default: Path) -> Path:
         return explicit
     from_environment = os.environ.get(variable)
     return Path(from_environment) if from_environment else default
-
-
-def policy_path(explicit: Path | None = None) -> Path:
-    """``explicit``, else ``$TAHATOR_POLICY``, else the shipped Pakistan–Iran policy."""
-    return chosen_file(explicit, POLICY_VARIABLE, DEFAULT_POLICY)
 
 
 @cache
@@ -53,8 +45,3 @@ def load_settings(path: Path, parse: Callable[[dict[str, Any], str], T], what: s
         raise InputError([Problem(f"cannot read {what}: {error.strerror}", str(path))]) from error
     loaded: T = _load(path, modified, parse, what)
     return loaded
-
-
-def load_policy(path: Path | None = None) -> Policy:
-    """The validated barter policy; ``InputError`` names the file and every bad field."""
-    return load_settings(policy_path(path), parse_policy, "the policy")
