@@ -24,8 +24,21 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from tahator.domain.border import iran_national_code_check_digit
-from tahator.domain.corridor import iran_legal_id_check_digit
+from tahator.demo_data import (
+    BARTER_GOODS,
+    BORDER_GOODS,
+    DOMESTIC_CURRENCY,
+    IRAN_CITIES,
+    IRAN_EXPORT_RATIO,
+    IRAN_EXPORTS,
+    IRAN_GOODS,
+    MEDIAN_OFFER,
+    PAKISTAN_CITIES,
+    PAKISTAN_EXPORTS,
+    PAKISTAN_GOODS,
+    border_residents,
+    tax_id,
+)
 from tahator.formatting import jsonable
 from tahator.io.application import read_application
 from tahator.io.barter_report import REPORT_CSV_HEADER, csv_row, report_document
@@ -50,14 +63,6 @@ from tahator.services import (
 from tahator.store import migrate
 from tahator.store.database import transaction
 
-PAKISTAN_EXPORTS = ("Rice", "Maize", "Meat", "Fruit", "Textiles", "Medicines")
-IRAN_EXPORTS = ("LPG", "Bitumen", "Petrochemicals", "Steel", "Cement", "Dates")
-PAKISTAN_CITIES = ("Karachi", "Lahore", "Quetta", "Gwadar", "Faisalabad", "Multan", "Sialkot")
-IRAN_CITIES = ("Tehran", "Isfahan", "Mashhad", "Zahedan", "Bandar Abbas", "Chabahar", "Shiraz")
-IRAN_EXPORT_RATIO = 2
-"""Iran exports about twice what it imports from Pakistan (seed reports)."""
-DOMESTIC_CURRENCY = {"PK": ("PKR", 281), "IR": ("IRR", 1_100_000)}
-"""Domestic invoices are in local currency, at about the seeded reference rates."""
 CREDIT_LINES = {"PK": "10000000.00", "IR": "10000000.00"}
 DEMO_ACTOR = "demo"
 
@@ -114,14 +119,6 @@ class DemoRun:
             "border": self.border,
             "screening": self.screening,
         }
-
-
-def tax_id(country: str, number: int) -> str:
-    """A valid demo tax id: a Pakistani NTN or an Iranian legal-entity national ID."""
-    if country == "PK":
-        return f"{4_100_000 + number:07d}-{number % 10}"
-    first_ten = f"14{number:08d}"
-    return first_ten + str(iran_legal_id_check_digit(first_ten))
 
 
 def build_corridor(
@@ -370,14 +367,6 @@ def _application(applicant: str, counterparty: str, imports: str, exports: str) 
     }
 
 
-BARTER_GOODS = {
-    "2711": "LPG",
-    "2713": "bitumen",
-    "1006": "basmati rice",
-    "0805": "kinnow",
-    "3004": "medicines",
-    "2523": "cement",
-}
 CONSORTIUM = "PK-CONS-1"
 
 
@@ -478,26 +467,6 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
         barter.sweep(session, policy, date(2025, 12, 31), "customs")
 
 
-PAKISTAN_GOODS = {
-    "10063010": ("Basmati rice", "kg"),
-    "10059000": ("Maize", "kg"),
-    "02013000": ("Boneless beef", "kg"),
-    "08052100": ("Kinnow mandarins", "kg"),
-    "52081100": ("Cotton fabric", "kg"),
-    "30049099": ("Medicines", "kg"),
-}
-IRAN_GOODS = {
-    "27111900": ("LPG", "t"),
-    "27132000": ("Bitumen", "t"),
-    "39011000": ("Polyethylene", "t"),
-    "72085100": ("Steel plate", "t"),
-    "25232900": ("Cement", "t"),
-    "08041000": ("Dates", "kg"),
-}
-MEDIAN_OFFER = 150_000
-"""US dollars; offers spread log-normally around it."""
-
-
 def build_market(
     firms_: tuple[DemoFirm, ...], offers: int, seed: int = 7, valid_until: date = date(2026, 12, 31)
 ) -> list[dict[str, str]]:
@@ -540,25 +509,6 @@ def build_market(
 
 
 BORDER_MONTH = date(2026, 10, 1)
-BORDER_GOODS = ("100630", "110100", "151790", "170199", "090240", "080410", "271119", "340111")
-"""Rice, flour, cooking oil, sugar, tea, dates, LPG, soap: on Mand–Pishin's list."""
-
-
-def border_residents(count: int = 12) -> list[tuple[str, str, str]]:
-    """Residents of both sides of Mand–Pishin: (national id, name, district)."""
-    rng = random.Random(9)
-    people = []
-    for number in range(1, count + 1):
-        if number % 2:  # a Pakistani CNIC from Balochistan (province digit 5), Kech
-            people.append((f"54401{rng.randrange(10**7):07d}{number % 10}", "Kech"))
-        else:  # an Iranian national code with its check digit, Sarbaz
-            first_nine = f"37{rng.randrange(10**7):07d}"
-            people.append((first_nine + str(iran_national_code_check_digit(first_nine)), "Sarbaz"))
-    names = ("Karim", "Reza", "Nasir", "Hamid", "Jalal", "Dad", "Abdul", "Mahmoud", "Qadir")
-    return [
-        (national_id, f"{names[i % len(names)]} {'Baloch' if d == 'Kech' else 'Baluch'}", d)
-        for i, (national_id, d) in enumerate(people)
-    ]
 
 
 def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dict[str, Any]:

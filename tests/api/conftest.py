@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tahator.api.app import create_app
+from tahator.asgi import create_app
 from tahator.services import users
 from tahator.store.database import transaction
 from tests.integration.conftest import (  # noqa: F401  (fixtures)

@@ -11,7 +11,7 @@ import anyio.to_thread
 import httpx
 import pytest
 
-from tahator.api.app import WORKER_THREADS, WRITERS, create_app
+from tahator.asgi import WORKER_THREADS, WRITERS, create_app
 from tahator.services import users
 from tests.api.conftest import House
 

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tahator.api.app import create_app
+from tahator.asgi import create_app
 from tahator.services import corridor, users
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction

@@ -89,7 +89,7 @@ def test_residents_are_registered_once_and_audited(market: Engine) -> None:
             actor="test",
         )
         rows = border.list_residents(session, "mand-pishin")
-        actions = [r["action"] for r in audit.list_records(session)]
+        actions = [r.action for r in audit.list_records(session)]
     assert again.created is False
     assert [(r.national_id, r.country, r.district) for r in rows] == [
         (CNIC, "PK", "Kech"),
@@ -129,7 +129,7 @@ def test_a_sale_is_converted_at_its_date_rate_and_audited(market: Engine) -> Non
     assert amount(view.value_unit) == "100.00"
     assert jsonable(view.remaining) == {"daily": "400.00", "monthly": "1900.00"}
     with transaction(market) as session:
-        assert "border.sale_recorded" in [r["action"] for r in audit.list_records(session)]
+        assert "border.sale_recorded" in [r.action for r in audit.list_records(session)]
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_statistics_import_is_idempotent(engine: Engine, tmp_path: Path) -> None
     with transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(TradeStatistic)) == 3
         assert session.scalar(select(func.sum(TradeStatistic.value))) == 110000 + 99000 + 40000
-        actions = [r["action"] for r in audit.list_records(session)]
+        actions = [r.action for r in audit.list_records(session)]
     assert actions.count("stats.imported") == 2  # the unchanged import records nothing
 
 

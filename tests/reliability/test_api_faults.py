@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from tahator import faults
-from tahator.api.app import create_app
+from tahator.asgi import create_app
 from tahator.store import database
 from tahator.store.database import make_engine, reading
 from tahator.store.schema import IdempotentRequest, Obligation

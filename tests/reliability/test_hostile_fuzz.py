@@ -335,7 +335,7 @@ def test_names_with_html_or_sql_are_stored_verbatim_and_shown_harmlessly(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from tahator.api.app import create_app
+    from tahator.asgi import create_app
     from tests.reliability.server import prepare
 
     url = f"sqlite:///{tmp_path / 'house.db'}"
@@ -385,7 +385,7 @@ def test_names_with_html_or_sql_are_stored_verbatim_and_shown_harmlessly(
 def test_secure_headers_on_errors_too(tmp_path: Path, method: str, path: str, status: int) -> None:
     from fastapi.testclient import TestClient
 
-    from tahator.api.app import SECURITY_HEADERS, create_app
+    from tahator.asgi import SECURITY_HEADERS, create_app
 
     url = f"sqlite:///{tmp_path / 'house.db'}"
     engine = make_engine(url)
@@ -408,7 +408,7 @@ def test_an_unexpected_error_is_a_logged_500_problem_with_the_secure_headers(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from tahator.api.app import SECURITY_HEADERS, create_app
+    from tahator.asgi import SECURITY_HEADERS, create_app
     from tahator.services import users
 
     def bug(*args: object, **kwargs: object) -> None:

@@ -27,7 +27,7 @@ from tahator.io.comtrade import read_comtrade
 from tahator.io.offers import read_offers
 from tahator.io.policy import load_policy
 from tahator.services import barter, corridor, market, offers, stats, users
-from tahator.services.clearing import business_today
+from tahator.services.common import business_today
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 from tahator.store.schema import Obligation
@@ -111,7 +111,7 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             )
             # Authorized 100 days ago: its deadline falls within the next 30 days.
             barter.authorize(
-                session, policy, other.id, business_today() - timedelta(days=100), "test"
+                session, policy, other.id, business_today(policy.zone) - timedelta(days=100), "test"
             )
             read = read_offers(Path("offers.csv"), digits, data=(HEADER + RING).encode())
             offers.import_offers(session, read, "test", source="offers.csv")
@@ -123,7 +123,7 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import uvicorn
 
-    from tahator.api.app import create_app
+    from tahator.asgi import create_app
 
     folder = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{folder / 'tahator.db'}"
@@ -294,6 +294,34 @@ def test_a_trader_cannot_open_another_firms_page(visit: Any) -> None:
     assert "Not found" in trader.page.inner_text("h1")
     assert trader.go(f"/firms/{LOGINS['trader'][1]}").status == 200
     assert trader.go("/clearing/runs/1?firm=IR-1").status == 404
+
+
+def test_a_consortium_s_lead_sees_its_authorization_and_others_do_not(
+    visit: Any, server: Server
+) -> None:
+    import httpx
+
+    with httpx.Client(base_url=server.url + "/api/v1") as api:
+        token = api.post(
+            "/auth/token", data={"username": LOGINS["operator"][0], "password": PASSWORD}
+        )
+        operator = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        lead = LOGINS["trader"][1]  # the trader's firm leads the consortium
+        consortium = {"id": "C-1", "name": "Consortium", "lead": lead, "members": ["PK-2"]}
+        assert api.post("/consortia", json=consortium, headers=operator).status_code == 201
+        applied = api.post(
+            "/barter/authorizations",
+            json=application(applicant="C-1", valid_until="2027-06-30"),
+            headers=operator,
+        )
+        assert applied.status_code == 201, applied.text
+    path = f"/barter/{applied.json()['id']}"
+    trader = visit("trader")
+    trader.go("/barter")
+    trader.page.click(f'a[href="{path}"]')
+    trader.page.wait_for_url(server.url + path)
+    assert "C-1" in trader.page.inner_text("main")
+    assert visit("trader2").go(path).status == 404
 
 
 PAGES = {

@@ -24,7 +24,7 @@ def test_demo_logins_are_created_once_and_sign_in(house: House) -> None:
     assert {firm for role, _, _, firm in first if role == "trader"} == {"PK-1", "IR-1"}
     assert ensure_logins(engine) == first
     with reading(engine) as session:
-        assert len([u for u in users.list_users(session) if u["username"].startswith("demo-")]) == 6
+        assert len([u for u in users.list_users(session) if u.username.startswith("demo-")]) == 6
     response = house.client.post(
         "/api/v1/auth/token", data={"username": "demo-bank", "password": DEMO_PASSWORD}
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from tahator.api.deps import Cursor, Limit, Reader, decode_cursor, encode_cursor, require
 from tahator.api.problems import ApiError
+from tahator.formatting import jsonable
 from tahator.services import audit
 from tahator.services.users import Principal
 
@@ -58,16 +59,14 @@ def records(
     )
     items = rows[:limit]
     more = len(rows) > limit
-    return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
+    return {
+        "items": jsonable(items),
+        "next_cursor": encode_cursor(items[-1].id) if more else None,
+    }
 
 
 @router.get("/verify", response_model=ChainCheck)
 def verify(session: Reader, principal: Auditor) -> dict[str, Any]:
     """Recompute the hash chain; name the first record that breaks it."""
-    count, broken = audit.verify(session)
-    return {
-        "ok": broken is None,
-        "records": count,
-        "first_break": broken.id if broken else None,
-        "reason": broken.reason if broken else None,
-    }
+    document: dict[str, Any] = jsonable(audit.check_chain(session))
+    return document

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from pydantic import BaseModel
 
-from tahator.api.deps import SESSION_COOKIE, Who, bearer, engine_of, release_reader
+from tahator import signin
+from tahator.api.deps import Who, bearer, release_reader
 from tahator.api.problems import ApiError
-from tahator.services import users
-from tahator.store.database import reading, transaction
+from tahator.signin import SESSION_COOKIE, engine_of
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -27,31 +27,14 @@ class Me(BaseModel):
     firm: str | None
 
 
-def sign_in(request: Request, username: str, password: str, kind: str) -> tuple[str, int]:
-    """A new token of ``kind`` for the right password; 401 or 429 otherwise.
-
-    The password is checked outside any write transaction; the attempt is then
-    counted in a short one, committed even when it failed (the count is the point).
-    """
-    failure: users.AuthenticationError | users.LockedError | None = None
-    engine = engine_of(request)
+def sign_in(request: Request, username: str, password: str) -> signin.SignedIn:
+    """A new API token for the right password; 401 or 429 otherwise."""
     try:
-        with reading(engine) as session:
-            matched = users.password_matches(session, username, password)
-        with transaction(engine) as session:
-            try:
-                principal = users.settle_sign_in(session, username, password, matched)
-            except (users.AuthenticationError, users.LockedError) as error:
-                failure = error
-            else:
-                token, lifetime = users.issue_token(session, principal, kind=kind)
-    except users.LockedError as error:
-        failure = error
-    if isinstance(failure, users.LockedError):
-        raise ApiError(429, str(failure), headers={"Retry-After": str(failure.retry_after)})
-    if failure is not None:
-        raise ApiError(401, str(failure), headers={"WWW-Authenticate": "Bearer"})
-    return token, lifetime
+        return signin.sign_in(engine_of(request), username, password, "api")
+    except signin.LockedError as error:
+        raise ApiError(429, str(error), headers={"Retry-After": str(error.retry_after)}) from None
+    except signin.AuthenticationError as error:
+        raise ApiError(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
 
 
 @router.post("/token", response_model=Token)
@@ -62,8 +45,12 @@ def token(
 ) -> dict[str, Any]:
     """Exchange a username and password (form fields, OAuth2's password flow) for a
     bearer token."""
-    access_token, lifetime = sign_in(request, username, password, "api")
-    return {"access_token": access_token, "token_type": "bearer", "expires_in": lifetime}
+    signed_in = sign_in(request, username, password)
+    return {
+        "access_token": signed_in.token,
+        "token_type": "bearer",
+        "expires_in": signed_in.lifetime,
+    }
 
 
 @router.post("/revoke", status_code=204, response_class=Response)
@@ -73,11 +60,8 @@ def revoke(request: Request, principal: Who) -> Response:
     scheme, _, value = credentials.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else ""
     release_reader(request)
-    with transaction(engine_of(request)) as session:
-        if token:
-            users.revoke_token(session, token)
-        elif request.cookies.get(SESSION_COOKIE):  # signed in by the web UI's cookie
-            users.revoke_token(session, request.cookies[SESSION_COOKIE])
+    # Without a bearer token the request was signed in by the web UI's cookie.
+    signin.sign_out(engine_of(request), token or request.cookies.get(SESSION_COOKIE, ""))
     return Response(status_code=204)
 
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.api.deps import (
@@ -29,16 +28,16 @@ from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_document
-from tahator.services import barter, barter_report, clearing, corridor
+from tahator.services import access, barter, barter_report, corridor
 from tahator.services.users import Principal
-from tahator.store.schema import Authorization, ConsortiumMember
+from tahator.signin import today_of
 
 router = APIRouter(tags=["barter"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
-Applicant = Annotated[Principal, Depends(require("operator", "trader"))]
+Applicant = Annotated[Principal, Depends(require(*access.APPLICANTS))]
 Customs = Annotated[Principal, Depends(require("customs"))]
 Sweeper = Annotated[Principal, Depends(require("customs", "operator"))]
-BarterReader = Annotated[Principal, Depends(require("operator", "customs", "trader", "auditor"))]
+BarterReader = Annotated[Principal, Depends(require(*access.BARTER_READERS))]
 PolicyDep = Annotated[Policy, Depends(policy_of)]
 
 
@@ -103,23 +102,6 @@ class AuthorizationPage(BaseModel):
     next_cursor: str | None
 
 
-def _visible(session: Session, principal: Principal, authorization_id: int) -> None:
-    """404 for a trader whose firm is no party to the authorization."""
-    if principal.role != "trader":
-        return
-    a = session.get(Authorization, authorization_id)
-    parties = set() if a is None else {a.applicant, a.counterparty}
-    if a is not None and a.consortium:
-        parties.update(
-            session.scalars(
-                select(ConsortiumMember.firm_id).where(
-                    ConsortiumMember.consortium_id == a.consortium
-                )
-            )
-        )
-    hide_unless(principal, principal.firm in parties, f"barter authorization {authorization_id}")
-
-
 @router.post("/barter/authorizations", status_code=201)
 def apply(
     request: Request, body: ApplicationIn, principal: Applicant, policy: PolicyDep
@@ -130,23 +112,12 @@ def apply(
     def work(session: Session) -> tuple[int, Any]:
         digits = corridor.load(session).digits
         application = parse_application(data, digits, "application")
-        if principal.role == "trader" and principal.firm not in _members(
-            session, application.applicant_id
-        ):
+        if not access.may_apply_for(session, principal, application.applicant_id):
             raise ApiError(403, f"a trader applies for its own firm {principal.firm} only")
         result = barter.submit(session, policy, application, principal.actor, "application")
         return 201, jsonable(barter.show(session, policy, result.id))
 
     return write(request, principal, data, work)
-
-
-def _members(session: Session, applicant: str) -> set[str]:
-    members = set(
-        session.scalars(
-            select(ConsortiumMember.firm_id).where(ConsortiumMember.consortium_id == applicant)
-        )
-    )
-    return members or {applicant}
 
 
 @router.get("/barter/authorizations", response_model=AuthorizationPage)
@@ -168,7 +139,10 @@ def show(
     authorization_id: Id, session: Reader, principal: BarterReader, policy: PolicyDep
 ) -> dict[str, Any]:
     """An authorization with its lines, declarations, balance and deadline."""
-    _visible(session, principal, authorization_id)
+    hide_unless(
+        access.sees_authorization(session, principal, authorization_id),
+        f"barter authorization {authorization_id}",
+    )
     document: dict[str, Any] = jsonable(barter.show(session, policy, authorization_id))
     return document
 
@@ -184,7 +158,7 @@ def authorize(
     """Customs authorizes: an approval number linked to the NTN, and a deadline."""
 
     def work(session: Session) -> tuple[int, Any]:
-        day = body.as_of or clearing.business_today()
+        day = body.as_of or today_of(request)
         view = barter.authorize(session, policy, authorization_id, day, principal.actor)
         return 200, jsonable(view)
 
@@ -251,7 +225,7 @@ Quarter = Annotated[str, Query(pattern=r"^\d{4}Q[1-4]$", description="e.g. 2025Q
 def quarterly_report(
     quarter: Quarter,
     session: Reader,
-    principal: Annotated[Principal, Depends(require("operator", "customs", "auditor"))],
+    principal: Annotated[Principal, Depends(require(*access.REPORT_READERS))],
 ) -> dict[str, Any]:
     """The quarterly barter report to the Ministry of Commerce."""
     return report_document(barter_report.quarterly_report(session, quarter))

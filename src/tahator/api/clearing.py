@@ -25,6 +25,7 @@ from tahator.api.problems import ApiError
 from tahator.formatting import jsonable
 from tahator.services import clearing, ledger, settlement
 from tahator.services.users import Principal
+from tahator.signin import today_of
 
 router = APIRouter(tags=["clearing"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
@@ -106,7 +107,9 @@ def start_run(request: Request, body: RunIn, principal: Operator) -> JSONRespons
     """Run a clearing run: the largest set-off, then settlement through the clearing accounts."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 201, jsonable(clearing.run_clearing(session, principal.actor, body.as_of))
+        return 201, jsonable(
+            clearing.run_clearing(session, principal.actor, body.as_of or today_of(request))
+        )
 
     return write(request, principal, body.model_dump(mode="json"), work)
 

@@ -18,33 +18,22 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.api.problems import ApiError
 from tahator.domain.audit import canonical
-from tahator.domain.policy import Policy
-from tahator.services import users
+from tahator.services import access
 from tahator.services.common import now
 from tahator.services.users import Principal
+from tahator.signin import SESSION_COOKIE, TokenKind, engine_of, principal_of
+from tahator.signin import policy_of as policy_of  # the routers' dependency
 from tahator.store.database import reading, transaction
 from tahator.store.schema import IdempotentRequest
 
 bearer = HTTPBearer(auto_error=False, description="A token from `POST /api/v1/auth/token`")
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
-
-
-def engine_of(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def policy_of(request: Request) -> Policy:
-    from tahator.io.policy import load_policy
-
-    return load_policy(request.app.state.policy_path)
 
 
 def read_session(request: Request) -> Iterator[Session]:
@@ -64,7 +53,6 @@ def release_reader(request: Request) -> None:
 
 
 Reader = Annotated[Session, Depends(read_session)]
-SESSION_COOKIE = "tahator_session"
 
 
 def current_principal(
@@ -76,14 +64,15 @@ def current_principal(
 
     The web UI's session cookie is accepted too, so its pages' scripts can call the API.
     """
-    token, kind = None, "api"
+    token: str | None = None
+    kind: TokenKind = "api"
     if credentials is not None and credentials.scheme.lower() == "bearer":
         token = credentials.credentials
     elif request.cookies.get(SESSION_COOKIE):
         token, kind = request.cookies[SESSION_COOKIE], "session"
     if not token:
         raise ApiError(401, "sign in: send a bearer token", headers=UNAUTHORIZED_HEADERS)
-    principal = users.principal_for(session, token, kind)
+    principal = principal_of(session, token, kind)
     if principal is None:
         raise ApiError(
             401, "the token is unknown, expired or revoked", headers=UNAUTHORIZED_HEADERS
@@ -111,18 +100,16 @@ READERS = ("operator", "customs", "bank", "trader", "auditor")
 
 
 def firm_scope(principal: Principal, firm: str | None) -> str | None:
-    """The firm filter a list runs with: a trader's own firm, whatever was asked."""
-    if principal.role != "trader":
-        return firm
-    if firm is not None and firm != principal.firm:
-        # Another firm's data does not exist for a trader.
-        raise ApiError(404, f"no firm {firm}")
-    return principal.firm
+    """The firm filter a list runs with (``access.firm_filter``); its "no" is a 404."""
+    try:
+        return access.firm_filter(principal, firm)
+    except access.HiddenError as error:
+        raise ApiError(404, str(error)) from None
 
 
-def hide_unless(principal: Principal, visible: bool, what: str) -> None:
-    """404 for a trader who may not see ``what``: never a 403 that confirms it exists."""
-    if principal.role == "trader" and not visible:
+def hide_unless(visible: bool, what: str) -> None:
+    """The access rule's "no" as a 404: never a 403 that confirms ``what`` exists."""
+    if not visible:
         raise ApiError(404, f"no {what}")
 
 

@@ -24,7 +24,7 @@ from tahator.api.problems import ApiError
 from tahator.domain.errors import InputError, Problem
 from tahator.formatting import jsonable
 from tahator.io.firms import aliases_of, firm_record
-from tahator.services import firms
+from tahator.services import access, firms
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["firms"])
@@ -103,7 +103,7 @@ def list_firms(
 @router.get("/firms/{firm_id}", response_model=FirmOut)
 def get_firm(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One firm."""
-    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = firms.list_firms(session, firm_id)
     if not rows:
         raise ApiError(404, f"no firm {firm_id}")
@@ -139,8 +139,8 @@ def list_consortia(
 ) -> dict[str, Any]:
     """Consortia and their members; a trader sees those its firm belongs to."""
     rows = firms.list_consortia(session)
-    if principal.role == "trader":
-        rows = [r for r in rows if principal.firm in r.members]
+    seen = access.visible_consortia(session, principal, (r.id for r in rows))
+    rows = [r for r in rows if r.id in seen]
     return page(jsonable(rows), cursor, limit)
 
 

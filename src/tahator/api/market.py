@@ -30,9 +30,10 @@ from tahator.api.problems import ApiError
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.offers import parse_offer
-from tahator.services import clearing, market, offers
+from tahator.services import access, market, offers
 from tahator.services import corridor as corridors
 from tahator.services.users import Principal
+from tahator.signin import today_of
 
 router = APIRouter(tags=["market"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
@@ -95,8 +96,7 @@ class AnswerIn(BaseModel):
 @router.post("/offers", status_code=201, response_model=OfferOut)
 def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONResponse:
     """Offer goods for goods."""
-    if principal.role == "trader" and body.firm != principal.firm:
-        hide_unless(principal, False, f"firm {body.firm}")
+    hide_unless(access.acts_for(principal, body.firm), f"firm {body.firm}")
     fields = {
         "id": body.id,
         "firm": body.firm,
@@ -140,7 +140,7 @@ def get_offer(offer_id: str, session: Reader, principal: AnyReader) -> dict[str,
     found = offers.list_offers(session, offer_id=offer_id)
     if not found:
         raise ApiError(404, f"no offer {offer_id}")
-    hide_unless(principal, found[0].firm == principal.firm, f"offer {offer_id}")
+    hide_unless(access.sees_offer(session, principal, offer_id), f"offer {offer_id}")
     return _document(found[0])
 
 
@@ -155,7 +155,7 @@ def run_matching(
             session,
             policy,
             principal.actor,
-            as_of=body.as_of or clearing.business_today(),
+            as_of=body.as_of or today_of(request),
             cap=body.cap,
             tolerance=body.tolerance,
             time_limit=body.time_limit,
@@ -169,9 +169,8 @@ def run_matching(
 def matching_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A matching run: its rings, value, bound and gap."""
     view = market.matching_run_view(session, run_id)
-    if principal.role == "trader":
-        mine = {p.id for p in market.list_proposals(session, firm=principal.firm)}
-        view = replace(view, proposals=tuple(p for p in view.proposals if p in mine))
+    seen = access.visible_proposals(session, principal, view.proposals)
+    view = replace(view, proposals=tuple(p for p in view.proposals if p in seen))
     return _document(view)
 
 
@@ -193,8 +192,7 @@ def list_proposals(
 def show_proposal(proposal_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One proposed ring, leg by leg, with each firm's answer."""
     view = market.show_proposal(session, proposal_id)
-    firms = {leg.firm for leg in view.legs}
-    hide_unless(principal, principal.firm in firms, f"proposal {proposal_id}")
+    hide_unless(access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}")
     return _document(view)
 
 
@@ -209,9 +207,11 @@ def _answer(
     firm = firm_scope(principal, body.firm) or ""
 
     def work(session: Session) -> tuple[int, Any]:
-        view = market.show_proposal(session, proposal_id)
-        hide_unless(principal, firm in {leg.firm for leg in view.legs}, f"proposal {proposal_id}")
-        day = body.as_of or clearing.business_today()
+        market.show_proposal(session, proposal_id)  # NotFoundError for an unknown proposal
+        hide_unless(
+            access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}"
+        )
+        day = body.as_of or today_of(request)
         if accept:
             answered = market.accept(session, policy, proposal_id, firm, day, principal.actor)
         else:

@@ -27,8 +27,8 @@ from tahator.api.problems import ApiError
 from tahator.domain.errors import Problem
 from tahator.formatting import jsonable
 from tahator.io.obligations import obligation_record
+from tahator.services import access, obligations
 from tahator.services import corridor as corridors
-from tahator.services import obligations
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["obligations"])
@@ -104,7 +104,7 @@ def _store(
         principal.actor,
         source=SOURCE,
         problems=problems,
-        owed_by=principal.firm if principal.role == "trader" else None,
+        owed_by=access.acting_firm(principal),
     )
 
 

@@ -15,7 +15,7 @@ from tahator.api.problems import ApiError
 from tahator.domain.screening import Query
 from tahator.formatting import jsonable
 from tahator.io.un_list import read_list
-from tahator.services import sanctions_lists, screening
+from tahator.services import access, sanctions_lists, screening
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["screening"])
@@ -82,7 +82,7 @@ def queue(session: Reader, principal: Screener) -> list[dict[str, Any]]:
 @router.get("/firms/{firm_id}/screening")
 def firm_screening(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A firm's screening status and hits."""
-    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     result: dict[str, Any] = jsonable(screening.firm_screening(session, firm_id))
     return result
 

@@ -21,6 +21,7 @@ from tahator.cli.common import (
 )
 from tahator.cli.serve import _serve
 from tahator.domain.errors import TahatorError
+from tahator.formatting import jsonable
 
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
 users_app = typer.Typer(help="Users of the API and web UI, and their roles.", no_args_is_help=True)
@@ -123,9 +124,9 @@ def users_create(
     with use_case() as session:
         view = users.create_user(session, username, role, password, _actor(), firm)
     if as_json:
-        print_json(view)
+        print_json(jsonable(view))
     else:
-        print(f"user {view['username']} created ({view['role']})")
+        print(f"user {view.username} created ({view.role})")
 
 
 @users_app.command("list")
@@ -135,7 +136,8 @@ def users_list(as_json: JsonOption = False) -> None:
 
     with use_case() as session:
         rows = users.list_users(session)
-    _print_rows(rows, as_json, ("username", "role", "firm", "disabled", "locked_until"), "users")
+    columns = ("username", "role", "firm", "disabled", "locked_until")
+    _print_rows(jsonable(rows), as_json, columns, "users")
 
 
 @users_app.command("revoke-tokens")
@@ -164,21 +166,14 @@ def audit_verify(as_json: JsonOption = False) -> None:
     from tahator.services import audit
 
     with use_case() as session:
-        count, broken = audit.verify(session)
+        check = audit.check_chain(session)
     if as_json:
-        print_json(
-            {
-                "ok": broken is None,
-                "records": count,
-                "first_break": broken.id if broken else None,
-                "reason": broken.reason if broken else None,
-            }
-        )
-    elif broken is None:
-        print(f"audit log intact: {count} records")
+        print_json(jsonable(check))
+    elif check.ok:
+        print(f"audit log intact: {check.records} records")
     else:
-        print(f"audit record {broken.id} is broken: {broken.reason}", file=sys.stderr)
-    if broken is not None:
+        print(f"audit record {check.first_break} is broken: {check.reason}", file=sys.stderr)
+    if not check.ok:
         raise typer.Exit(EXIT_BROKEN)
 
 
@@ -195,4 +190,4 @@ def audit_list(
 
     with use_case() as session:
         rows = audit.list_records(session, after_id=after, limit=limit, actor=actor, action=action)
-    _print_rows(rows, as_json, ("id", "at", "actor", "action", "subject"), "audit log")
+    _print_rows(jsonable(rows), as_json, ("id", "at", "actor", "action", "subject"), "audit log")

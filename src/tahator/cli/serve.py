@@ -45,7 +45,7 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
 
     listening = _listening_socket(host, port)  # a port in use: exit 2 before anything else
     config = uvicorn.Config(
-        "tahator.api.app:factory",
+        "tahator.asgi:factory",
         factory=True,
         host=host,
         port=port,

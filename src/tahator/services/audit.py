@@ -7,12 +7,16 @@ record commit together or not at all.  Records form a hash chain
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias, cast
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from tahator import formatting
 from tahator.domain.audit import GENESIS, AuditEntry, ChainBreak, canonical, chain_hash, first_break
 from tahator.services.common import now
 from tahator.store.schema import AuditRecord
@@ -20,19 +24,43 @@ from tahator.store.schema import AuditRecord
 _CHAIN_LOCK = 0x7A4A7A
 """PostgreSQL advisory lock key that serializes appends to the chain."""
 
+JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
+"""What a record says a thing was before or after a change."""
+
+
+@dataclass(frozen=True)
+class AuditRecordView:
+    """One record of the audit log, its ``before`` and ``after`` as stored."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    before: JsonValue
+    after: JsonValue
+    hash: str
+
+
+def _snapshot(value: object) -> str:
+    """``value`` as canonical JSON; a result dataclass as its JSON document."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = formatting.jsonable(value)
+    return canonical(value)
+
 
 def record(
     session: Session,
     actor: str,
     action: str,
     subject: str,
-    before: Any = None,
-    after: Any = None,
+    before: object = None,
+    after: object = None,
 ) -> int:
     """Append one record, chained to the last; return its id.
 
-    ``before`` and ``after`` are JSON-able values (``None`` when the thing did not
-    exist before, or no longer exists after).
+    ``before`` and ``after`` are JSON-able values or result dataclasses (``None``
+    when the thing did not exist before, or no longer exists after).
     """
     if session.get_bind().dialect.name == "postgresql":
         # Two writers must not both chain to the same last record.  (SQLite's
@@ -48,8 +76,8 @@ def record(
         actor=actor,
         action=action,
         subject=subject,
-        before=canonical(before),
-        after=canonical(after),
+        before=_snapshot(before),
+        after=_snapshot(after),
     )
     session.add(
         AuditRecord(
@@ -78,6 +106,27 @@ def verify(session: Session) -> tuple[int, ChainBreak | None]:
     return len(rows), first_break((_entry(r), r.previous_hash, r.hash) for r in rows)
 
 
+@dataclass(frozen=True)
+class ChainCheck:
+    """The audit chain recomputed: whole, or where it first breaks and why."""
+
+    ok: bool
+    records: int
+    first_break: int | None
+    reason: str | None
+
+
+def check_chain(session: Session) -> ChainCheck:
+    """``verify`` as one result: how many records, and the first break if any."""
+    count, broken = verify(session)
+    return ChainCheck(
+        ok=broken is None,
+        records=count,
+        first_break=broken.id if broken else None,
+        reason=broken.reason if broken else None,
+    )
+
+
 def list_records(
     session: Session,
     *,
@@ -86,7 +135,7 @@ def list_records(
     actor: str | None = None,
     action: str | None = None,
     subject: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[AuditRecordView]:
     """Records with ids above ``after_id``, oldest first, filtered."""
     query = select(AuditRecord).where(AuditRecord.id > after_id).order_by(AuditRecord.id)
     if actor:
@@ -96,15 +145,15 @@ def list_records(
     if subject:
         query = query.where(AuditRecord.subject == subject)
     return [
-        {
-            "id": r.id,
-            "at": r.at.isoformat(),
-            "actor": r.actor,
-            "action": r.action,
-            "subject": r.subject,
-            "before": json.loads(r.before),
-            "after": json.loads(r.after),
-            "hash": r.hash,
-        }
+        AuditRecordView(
+            id=r.id,
+            at=r.at,
+            actor=r.actor,
+            action=r.action,
+            subject=r.subject,
+            before=cast(JsonValue, json.loads(r.before)),
+            after=cast(JsonValue, json.loads(r.after)),
+            hash=r.hash,
+        )
         for r in session.scalars(query.limit(limit))
     ]

@@ -18,6 +18,7 @@ from tahator.domain.errors import NotFoundError
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction, Policy
 from tahator.formatting import OMIT_EMPTY
+from tahator.services import access
 from tahator.services import corridor as corridors
 from tahator.services.corridor import CorridorView
 from tahator.store.schema import Authorization, AuthorizationLine, Declaration, Obligation
@@ -257,9 +258,7 @@ def list_authorizations(
     if state is not None:
         query = query.where(Authorization.state == state)
     if firm is not None:
-        query = query.where(
-            (Authorization.applicant == firm) | (Authorization.counterparty == firm)
-        )
+        query = query.where(access.authorizations_of(firm))
 
     def money(minor: int) -> Amount:
         return Amount(minor, corridor.unit_of_account, corridor.unit_digits)

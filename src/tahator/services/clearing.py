@@ -38,7 +38,7 @@ from tahator.domain.settlement import (
     InstructionStatus,
 )
 from tahator.formatting import jsonable
-from tahator.services import audit
+from tahator.services import access, audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
@@ -503,7 +503,7 @@ def setoff_notices(session: Session, run_id: int, firm: str | None = None) -> li
         .order_by(SetoffNotice.obligation_id)
     )
     if firm is not None:
-        query = query.where((Obligation.debtor == firm) | (Obligation.creditor == firm))
+        query = query.where(access.notices_of(firm))
     views = []
     for n, o in session.execute(query):
         currency = o.currency

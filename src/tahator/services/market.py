@@ -36,7 +36,7 @@ from tahator.domain.matching import (
 from tahator.domain.money import Amount, format_amount
 from tahator.domain.policy import Policy
 from tahator.io.kidney import KepInstance
-from tahator.services import audit, barter, screening
+from tahator.services import access, audit, barter, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
@@ -319,9 +319,7 @@ def list_proposals(
     if state is not None:
         query = query.where(Proposal.state == state)
     if firm is not None:
-        query = query.where(
-            Proposal.id.in_(select(ProposalLeg.proposal_id).where(ProposalLeg.firm == firm))
-        )
+        query = query.where(access.proposals_of(firm))
     return [show_proposal(session, proposal_id) for proposal_id in session.scalars(query)]
 
 

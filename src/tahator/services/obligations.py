@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePath
 
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator import faults
@@ -18,7 +18,7 @@ from tahator.domain.money import MAX_MINOR, Amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.io.obligations import ObligationRecord
 from tahator.io.tables import Problems
-from tahator.services import audit, screening
+from tahator.services import access, audit, screening
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
 from tahator.store.bulk import insert_rows
@@ -338,12 +338,7 @@ def list_obligations(
     """
     numbers = select(Obligation.id).order_by(Obligation.id)
     if firm is not None:
-        jointly = select(ObligationLiability.obligation_id).where(
-            ObligationLiability.firm_id == firm
-        )
-        numbers = numbers.where(
-            or_(Obligation.debtor == firm, Obligation.creditor == firm, Obligation.id.in_(jointly))
-        )
+        numbers = numbers.where(access.obligations_of(firm))
     if status is not None:
         numbers = numbers.where(Obligation.status == status)
     if number is not None:

@@ -21,7 +21,7 @@ from tahator.domain.matching import OfferStatus
 from tahator.domain.money import Amount
 from tahator.io.offers import OfferRecord, OfferRow, RejectedOffer
 from tahator.io.tables import Problems
-from tahator.services import audit, screening
+from tahator.services import access, audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.store.bulk import insert_rows
@@ -161,7 +161,7 @@ def list_offers(
     if status is not None:
         query = query.where(Offer.status == status)
     if firm is not None:
-        query = query.where(Offer.firm == firm)
+        query = query.where(access.offers_of(firm))
     if offer_id is not None:
         query = query.where(Offer.id == offer_id)
     return [

@@ -10,7 +10,7 @@ from tahator.domain import ledger
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
-from tahator.services import audit
+from tahator.services import access, audit
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
@@ -80,5 +80,5 @@ def list_instructions(
     if status is not None:
         query = query.where(SettlementInstruction.status == status)
     if firm is not None:
-        query = query.where(SettlementInstruction.firm_id == firm)
+        query = query.where(access.instructions_of(firm))
     return [instruction_view(i, corridor) for i in session.execute(query).scalars()]

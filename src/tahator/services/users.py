@@ -11,7 +11,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -71,9 +70,21 @@ def _principal(user: User) -> Principal:
     return Principal(user.id, user.username, user.role, user.firm_id)
 
 
+@dataclass(frozen=True)
+class UserView:
+    """A user as an operator sees it (never its password hash)."""
+
+    id: int
+    username: str
+    role: str
+    firm: str | None
+    disabled: bool
+    locked_until: datetime | None
+
+
 def create_user(
     session: Session, username: str, role: str, password: str, actor: str, firm: str | None = None
-) -> dict[str, Any]:
+) -> UserView:
     """Register a user; every rule broken is named, nothing stored."""
     problems: list[Problem] = []
     username = username.strip()
@@ -122,18 +133,18 @@ def create_user(
     return view
 
 
-def user_view(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-        "firm": user.firm_id,
-        "disabled": user.disabled,
-        "locked_until": user.locked_until.isoformat() if user.locked_until else None,
-    }
+def user_view(user: User) -> UserView:
+    return UserView(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        firm=user.firm_id,
+        disabled=user.disabled,
+        locked_until=user.locked_until,
+    )
 
 
-def list_users(session: Session) -> list[dict[str, Any]]:
+def list_users(session: Session) -> list[UserView]:
     return [user_view(u) for u in session.scalars(select(User).order_by(User.id))]
 
 
@@ -270,7 +281,7 @@ def revoke_all(session: Session, username: str, actor: str) -> int:
     return count
 
 
-def unlock(session: Session, username: str, actor: str) -> dict[str, Any]:
+def unlock(session: Session, username: str, actor: str) -> UserView:
     """Clear a user's failed sign-ins and lock."""
     user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None:

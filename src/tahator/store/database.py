@@ -26,7 +26,7 @@ SQLITE_BUSY_MS = 30_000
 """How long a SQLite writer waits for another (a second clearing run, say)."""
 POOL_SIZE = 8
 """Connections an engine keeps open: one per request a server worker admits at once
-(``tahator.api.app.WORKER_THREADS``), so that under load none is opened and closed per
+(``tahator.asgi.WORKER_THREADS``), so that under load none is opened and closed per
 request (a new PostgreSQL connection forks a backend)."""
 POOL_OVERFLOW = 8
 """More, opened only while needed: a request briefly holding two (a web page's sign-in

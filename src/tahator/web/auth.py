@@ -10,11 +10,8 @@ import plotly
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from tahator.api.auth import sign_in
-from tahator.api.deps import SESSION_COOKIE, engine_of
-from tahator.api.problems import ApiError
-from tahator.services import users
-from tahator.store.database import transaction
+from tahator import signin
+from tahator.signin import SESSION_COOKIE, engine_of
 from tahator.web.core import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -68,19 +65,18 @@ async def login(request: Request) -> Response:
     if len(username) > 100 or len(password) > 1024:
         return _login_page(request, next_, "", "Wrong username or password.", status=401)
     try:
-        token, lifetime = sign_in(request, username.strip(), password, "session")
-    except ApiError as error:
-        message = (
-            f"Too many failed attempts: try again in {error.headers.get('Retry-After', '60')} s."
-            if error.status == 429 and error.headers
-            else "Wrong username or password."
-        )
-        return _login_page(request, next_, username, message, status=error.status)
+        signed_in = signin.sign_in(engine_of(request), username.strip(), password, "session")
+    except signin.LockedError as error:
+        message = f"Too many failed attempts: try again in {error.retry_after} s."
+        return _login_page(request, next_, username, message, status=429)
+    except signin.AuthenticationError:
+        message = "Wrong username or password."
+        return _login_page(request, next_, username, message, status=401)
     response = RedirectResponse(safe_next(next_), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
-        max_age=lifetime,
+        signed_in.token,
+        max_age=signed_in.lifetime,
         httponly=True,
         samesite="lax",
         secure=secure(request),
@@ -96,8 +92,7 @@ async def logout(request: Request) -> RedirectResponse:
     token = request.cookies.get(SESSION_COOKIE)
     check_csrf(token, form.get(CSRF_FIELD))
     if token:
-        with transaction(engine_of(request)) as session:
-            users.revoke_token(session, token)
+        signin.sign_out(engine_of(request), token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response

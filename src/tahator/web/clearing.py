@@ -12,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import engine_of
 from tahator.domain.errors import TahatorError
 from tahator.formatting import jsonable
 from tahator.services import clearing, settlement
 from tahator.services.users import Principal
+from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, render, scope
 
@@ -70,7 +70,7 @@ def _clearing_page(
         runs=list(reversed(clearing.list_runs(session))),
         pending=pending,
         sees_instructions=_sees_instructions(principal),
-        today=clearing.business_today(),
+        today=today_of(request),
         **extra,
     )
 
@@ -86,7 +86,7 @@ def start_run(
 ) -> HTMLResponse | RedirectResponse:
     allow(principal, "operator")
     raw = str(form.get("as_of", "")).strip()
-    as_of = None
+    as_of = today_of(request)
     if raw:
         try:
             as_of = date.fromisoformat(raw)

@@ -19,10 +19,10 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from tahator import formatting
-from tahator.api.deps import SESSION_COOKIE, engine_of
 from tahator.domain.money import Amount
-from tahator.services import users
+from tahator.services import access
 from tahator.services.users import Principal
+from tahator.signin import SESSION_COOKIE, engine_of, principal_of
 from tahator.store.database import reading
 
 HERE = Path(__file__).parent
@@ -71,7 +71,7 @@ def web_principal(request: Request) -> Principal:
     if not token:
         raise SignInNeededError
     with reading(engine_of(request)) as session:
-        principal = users.principal_for(session, token, "session")
+        principal = principal_of(session, token, "session")
     if principal is None:
         raise SignInNeededError
     request.state.principal = principal
@@ -96,18 +96,18 @@ def allow(principal: Principal, *roles: str) -> None:
         raise PageError(403, f"a {principal.role} may not do this")
 
 
-def hide_unless(principal: Principal, visible: bool, what: str) -> None:
-    """A trader asking for another firm's things gets a 404, as in the API."""
-    if principal.role == "trader" and not visible:
+def hide_unless(visible: bool, what: str) -> None:
+    """The access rule's "no" as a 404 page, as in the API."""
+    if not visible:
         raise PageError(404, f"no {what}")
 
 
 def scope(principal: Principal, firm: str | None = None) -> str | None:
-    if principal.role != "trader":
-        return firm or None
-    if firm and firm != principal.firm:
-        raise PageError(404, f"no firm {firm}")
-    return principal.firm
+    """The firm filter a list runs with (``access.firm_filter``); its "no" is a 404."""
+    try:
+        return access.firm_filter(principal, firm or None)
+    except access.HiddenError as error:
+        raise PageError(404, str(error)) from None
 
 
 def read(request: Request) -> Iterator[Session]:
@@ -230,7 +230,6 @@ def install_errors(app: FastAPI) -> None:
     from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from tahator.api.problems import ApiError
     from tahator.domain.errors import InputError, NotFoundError, TahatorError
     from tahator.store.database import DatabaseBusyError
 
@@ -264,7 +263,6 @@ def install_errors(app: FastAPI) -> None:
         app.exception_handlers[kind] = handler
 
     wrap(StarletteHTTPException, lambda e: e.status_code)
-    wrap(ApiError, lambda e: e.status)
     wrap(RequestValidationError, lambda e: 422)
     wrap(NotFoundError, lambda e: 404)
     wrap(InputError, lambda e: 422)

@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from tahator import formatting
-from tahator.api.deps import engine_of
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.obligations import read_obligations
-from tahator.services import barter, border, clearing, firms, ledger, obligations, stats
+from tahator.services import access, barter, border, clearing, firms, ledger, obligations, stats
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult
 from tahator.services.users import Principal
+from tahator.signin import engine_of, today_of
 from tahator.store.database import transaction
 from tahator.web.core import (
     Form,
@@ -46,9 +46,9 @@ MAX_UPLOAD = 8 * 1024 * 1024
 # --- the dashboard -------------------------------------------------------------------
 
 
-def _dashboard(session: Session, principal: Principal) -> dict[str, Any]:
+def _dashboard(request: Request, session: Session, principal: Principal) -> dict[str, Any]:
     firm = scope(principal)
-    today = clearing.business_today()
+    today = today_of(request)
     context: dict[str, Any] = {"today": today, "firm": firm}
     try:
         policy = border.load_trade_policy()
@@ -139,7 +139,7 @@ def _date(text: str) -> Any:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, principal: User, session: Reader) -> HTMLResponse:
-    return render(request, "dashboard.html", principal, **_dashboard(session, principal))
+    return render(request, "dashboard.html", principal, **_dashboard(request, session, principal))
 
 
 # --- firms ---------------------------------------------------------------------------
@@ -167,8 +167,8 @@ def _firms_page(
             or any(needle in a.casefold() for a in r.aliases)
         ]
     consortia = firms.list_consortia(session)
-    if principal.role == "trader":
-        consortia = [c for c in consortia if principal.firm in c.members]
+    seen = access.visible_consortia(session, principal, (c.id for c in consortia))
+    consortia = [c for c in consortia if c.id in seen]
     return render(
         request,
         "firms.html",
@@ -232,7 +232,7 @@ def register_firm(
 def firm_page(
     request: Request, firm_id: str, principal: User, session: Reader, registered: str = ""
 ) -> HTMLResponse:
-    hide_unless(principal, firm_id == principal.firm, f"firm {firm_id}")
+    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = firms.list_firms(session, firm_id)
     if not rows:
         raise PageError(404, f"no firm {firm_id}")
@@ -306,7 +306,7 @@ def _check(
     request: Request, principal: Principal, name: str, data: bytes, store: bool
 ) -> tuple[list[Problem], ImportResult | None]:
     """Validate the whole file in a transaction; commit it only when ``store``."""
-    owed_by = principal.firm if principal.role == "trader" else None
+    owed_by = access.acting_firm(principal)
 
     def register(session: Session) -> ImportResult:
         read = read_obligations(Path(name), corridors.load(session).digits, data=data)

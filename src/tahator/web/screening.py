@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from tahator.api.deps import engine_of
 from tahator.domain.errors import InputError, TahatorError
 from tahator.domain.screening import Query
 from tahator.io.un_list import read_list
 from tahator.services import sanctions_lists, screening
 from tahator.services.users import Principal
+from tahator.signin import engine_of
 from tahator.store.database import reading, transaction
 from tahator.web.core import Form, Reader, User, allow, render
 

@@ -10,27 +10,23 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import engine_of, policy_of
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_csv, report_document
 from tahator.io.target_report import render_target_report
-from tahator.services import barter, border, clearing, market, offers, stats
+from tahator.services import access, barter, border, market, offers, stats
 from tahator.services import corridor as corridors
 from tahator.services.barter import AuthorizationDetail
 from tahator.services.barter_report import quarterly_report
 from tahator.services.users import Principal
+from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
-from tahator.store.schema import Authorization, ConsortiumMember
 from tahator.web.core import Form, PageError, Reader, User, allow, hide_unless, render, scope
 
 router = APIRouter(include_in_schema=False)
-BARTER_READERS = ("operator", "customs", "trader", "auditor")
-REPORT_READERS = ("operator", "customs", "auditor")
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
@@ -53,22 +49,6 @@ def _errors(problems: list[Problem], fields: set[str]) -> dict[str, list[str]]:
 # --- barter --------------------------------------------------------------------------
 
 
-def _parties(session: Session, authorization_id: int) -> set[str]:
-    a = session.get(Authorization, authorization_id)
-    if a is None:
-        return set()
-    parties = {a.applicant, a.counterparty}
-    if a.consortium:
-        parties.update(
-            session.scalars(
-                select(ConsortiumMember.firm_id).where(
-                    ConsortiumMember.consortium_id == a.consortium
-                )
-            )
-        )
-    return parties
-
-
 def _bar(view: AuthorizationDetail, today: date) -> dict[str, Any]:
     """The balance bars' lengths (percent of the largest value, at least one unit) and the
     days left to the deadline."""
@@ -84,10 +64,10 @@ def _bar(view: AuthorizationDetail, today: date) -> dict[str, Any]:
 def _barter_page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    allow(principal, *BARTER_READERS)
+    allow(principal, *access.BARTER_READERS)
     state = request.query_params.get("state") or None
     policy = policy_of(request)
-    today = clearing.business_today()
+    today = today_of(request)
     rows = []
     for a in barter.list_authorizations(session, state, scope(principal)):
         view = barter.show(session, policy, a.id)
@@ -100,7 +80,7 @@ def _barter_page(
         rows=rows,
         state=state or "",
         states=tuple(AuthorizationStatus),
-        can_apply=principal.role in ("operator", "trader"),
+        can_apply=principal.role in access.APPLICANTS,
         today=today,
         currencies=sorted(corridors.load(session).digits),
         **extra,
@@ -116,8 +96,9 @@ def _application(
     principal: Principal, form: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str]]:
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    if principal.role == "trader":
-        values["applicant"] = principal.firm or ""
+    acting = access.acting_firm(principal)
+    if acting is not None:  # a trader applies for its own firm
+        values["applicant"] = acting
 
     def line(direction: str) -> dict[str, str]:
         return {f: values.get(f"{direction}_{f}", "") for f in LINE_FIELDS}
@@ -139,7 +120,7 @@ def _application(
 def apply(
     request: Request, principal: User, form: Form, session: Reader
 ) -> HTMLResponse | RedirectResponse:
-    allow(principal, "operator", "trader")
+    allow(principal, *access.APPLICANTS)
     data, values = _application(principal, form)
     fields = {
         "applicant",
@@ -188,17 +169,15 @@ def _authorization_page(
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    allow(principal, *BARTER_READERS)
+    allow(principal, *access.BARTER_READERS)
     if not 1 <= authorization_id <= 2**63 - 1:
         raise PageError(404, f"no barter authorization {authorization_id}")
-    if principal.role == "trader":
-        hide_unless(
-            principal,
-            principal.firm in _parties(session, authorization_id),
-            f"barter authorization {authorization_id}",
-        )
+    hide_unless(
+        access.sees_authorization(session, principal, authorization_id),
+        f"barter authorization {authorization_id}",
+    )
     view = barter.show(session, policy_of(request), authorization_id)
-    today = clearing.business_today()
+    today = today_of(request)
     return render(
         request,
         "authorization.html",
@@ -241,7 +220,7 @@ def customs_action(
         with transaction(engine_of(request)) as writer:
             if action == "authorize":
                 raw = values.get("as_of", "")
-                day = _day(raw, "as_of") if raw else clearing.business_today()
+                day = _day(raw, "as_of") if raw else today_of(request)
                 barter.authorize(writer, policy, authorization_id, day, principal.actor)
             elif action == "reject":
                 barter.reject(
@@ -299,7 +278,7 @@ def _market_page(
         status=status,
         offers=offers.list_offers(session, None, firm)[:500],
         proposals=list(reversed(market.list_proposals(session, None, firm)))[:200],
-        today=clearing.business_today(),
+        today=today_of(request),
         **extra,
     )
 
@@ -323,7 +302,7 @@ def run_matching(
             raise ValueError
     except ValueError:
         errors["cap"] = ["a whole number from 2 to 6"]
-    as_of = clearing.business_today()
+    as_of = today_of(request)
     if values.get("as_of"):
         try:
             as_of = date.fromisoformat(values["as_of"])
@@ -355,11 +334,7 @@ def proposal_page(
     if not 1 <= proposal_id <= 2**63 - 1:
         raise PageError(404, f"no proposal {proposal_id}")
     view = market.show_proposal(session, proposal_id)
-    hide_unless(
-        principal,
-        principal.firm in {leg.firm for leg in view.legs},
-        f"proposal {proposal_id}",
-    )
+    hide_unless(access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}")
     return render(request, "proposal.html", principal, p=view)
 
 
@@ -374,9 +349,9 @@ def answer(
     if not 1 <= proposal_id <= 2**63 - 1:
         raise PageError(404, f"no proposal {proposal_id}")
     with transaction(engine_of(request)) as writer:
-        view = market.show_proposal(writer, proposal_id)
-        hide_unless(principal, firm in {leg.firm for leg in view.legs}, f"proposal {proposal_id}")
-        today = clearing.business_today()
+        market.show_proposal(writer, proposal_id)  # NotFoundError for an unknown proposal
+        hide_unless(access.sees_proposal(writer, principal, proposal_id), f"proposal {proposal_id}")
+        today = today_of(request)
         if answer == "accept":
             market.accept(writer, policy_of(request), proposal_id, firm, today, principal.actor)
         else:
@@ -394,8 +369,8 @@ def _quarter(text: str) -> str:
     return text
 
 
-def _current_quarter() -> str:
-    today = clearing.business_today()
+def _current_quarter(request: Request) -> str:
+    today = today_of(request)
     return f"{today.year}Q{(today.month - 1) // 3 + 1}"
 
 
@@ -403,8 +378,8 @@ def _current_quarter() -> str:
 def reports_page(
     request: Request, principal: User, session: Reader, quarter: str = ""
 ) -> HTMLResponse:
-    allow(principal, *REPORT_READERS)
-    chosen = quarter.strip().upper() or _current_quarter()
+    allow(principal, *access.REPORT_READERS)
+    chosen = quarter.strip().upper() or _current_quarter(request)
     if not QUARTER.match(chosen):
         return render(
             request,
@@ -431,11 +406,13 @@ def reports_page(
 
 
 @router.get("/reports/barter.{kind}")
-def barter_report(kind: str, principal: User, session: Reader, quarter: str = "") -> Response:
-    allow(principal, *REPORT_READERS)
+def barter_report(
+    request: Request, kind: str, principal: User, session: Reader, quarter: str = ""
+) -> Response:
+    allow(principal, *access.REPORT_READERS)
     if kind not in ("csv", "json"):
         raise PageError(404, "no such report")
-    chosen = _quarter(quarter or _current_quarter())
+    chosen = _quarter(quarter or _current_quarter(request))
     report = quarterly_report(session, chosen)
     name = f"barter-report-{chosen}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -1,0 +1,206 @@
+"""The composition root: the one ASGI application, the API under ``/api/v1`` beside the
+web UI (siblings that never import each other), behind the guards every request passes.
+
+``create_app`` reads the database URL and policy from the environment
+(``TAHATOR_DATABASE_URL``, ``TAHATOR_POLICY``), so each uvicorn worker builds
+its own engine: ``serve``, the demo and the tests build the application here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI, Request, Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tahator import web
+from tahator.api import app as api
+from tahator.api import problems
+from tahator.api.app import API_PREFIX
+from tahator.store.database import POOL_SIZE, make_engine
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Larger requests get a 413 before anything reads them."""
+
+WORKER_THREADS = POOL_SIZE
+"""Requests a worker admits at once, and the threads it runs blocking endpoints on
+(anyio's default is 40).  More only contend for the GIL and for connections: with 40
+threads and a pool of 15, reads waited for connections and opened and closed PostgreSQL
+connections under load."""
+
+WRITERS = WORKER_THREADS // 2
+"""Of the requests a worker admits at once, how many may change something (``Admission``)."""
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'none'"
+    ),
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+}
+
+
+class Guard:
+    """Refuses bodies that announce more than ``MAX_BODY_BYTES`` (413) and puts secure
+    headers on every response.
+
+    Plain ASGI rather than ``BaseHTTPMiddleware``, which runs each request in a task of
+    its own and streams the response through a queue: a measurable share of a read.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith(API_PREFIX)
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if api:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            response = problems.problem(
+                Request(scope), 413, f"the request is larger than {MAX_BODY_BYTES} bytes"
+            )
+            await response(scope, receive, secured)
+            return
+        await self.app(scope, receive, secured)
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGN_IN_PATHS = frozenset({f"{API_PREFIX}/auth/token", "/login"})
+
+
+class Admission:
+    """Admits at most ``WORKER_THREADS`` requests into a worker at once, and of those at
+    most ``WRITERS`` that change something; the others wait here, in the event loop,
+    holding neither a thread nor a database connection.
+
+    Without the first bound a burst deadlocked: requests that had taken a connection for
+    their token look-up waited for a thread, while every thread waited for a connection
+    (until the pool's 30 s timeout, then a 500).  Without the second, writes waiting for
+    each other (the audit chain and the ledger take turns) filled every thread behind a
+    clearing run, and reads waited too.  Sign-ins are not held behind other writes.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        # Per event loop: a semaphore belongs to the loop it first waits in (a worker has
+        # one; a test client may start several).
+        self.gates: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[asyncio.Semaphore, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        if loop not in self.gates:
+            self.gates[loop] = (asyncio.Semaphore(WORKER_THREADS), asyncio.Semaphore(WRITERS))
+        admitted, writers = self.gates[loop]
+        writes = scope["method"] not in READ_METHODS and scope["path"] not in SIGN_IN_PATHS
+        async with writers if writes else contextlib.nullcontext(), admitted:
+            await self.app(scope, receive, send)
+
+
+TOO_LARGE = "body_too_large"
+
+
+class BodyTooLargeError(Exception):
+    """A request body grew past ``MAX_BODY_BYTES`` while it was read."""
+
+
+class BodyLimit:
+    """Counts the bytes of every request body as it arrives, so a chunked body (which
+    names no length) is cut off at ``MAX_BODY_BYTES`` too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    # FastAPI turns any error while reading a body into a 400; the
+                    # problem handler sees this mark and answers 413 instead.
+                    scope.setdefault("state", {})[TOO_LARGE] = True
+                    raise BodyTooLargeError
+            return message
+
+        await self.app(scope, limited, send)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    yield
+    app.state.engine.dispose()
+
+
+class GuardedApp(FastAPI):
+    """FastAPI with ``Guard`` outside everything, Starlette's error middleware too: an
+    unexpected error's 500 carries the secure headers like every other response."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return Guard(super().build_middleware_stack())
+
+
+def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:
+    """The whole application over one database."""
+    app = GuardedApp(
+        lifespan=lifespan,
+        title="Tahator",
+        summary="A clearing house for cross-border trade without cross-border payments",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.engine = make_engine(database_url)
+    policy = policy_path or os.environ.get("TAHATOR_POLICY")
+    app.state.policy_path = Path(policy) if policy else None
+
+    @app.exception_handler(BodyTooLargeError)
+    async def _too_large(request: Request, error: BodyTooLargeError) -> Response:
+        return problems.problem(request, 413, f"the request is larger than {MAX_BODY_BYTES} bytes")
+
+    app.add_middleware(Admission)
+    app.add_middleware(BodyLimit)
+    api.install(app)  # the API: its routers and problem documents
+    web.install(app)  # the web UI: pages, static files, HTML error pages (after the API's)
+    return app
+
+
+def factory() -> FastAPI:
+    """For ``uvicorn --factory``: the database and policy come from the environment."""
+    return create_app()

@@ -1,0 +1,238 @@
+"""Who may see and act on which firms' records: the one access rule.
+
+A trader acts for one firm and sees only the records that firm is a party to; to
+it, every other firm's records do not exist, so the API and the web answer 404,
+never 403 (no answer reveals whether another firm's record exists).  Every other
+role sees every firm's records; what a role may *do* is checked where a request
+arrives.
+
+A firm is a party to
+- an obligation it owes, is owed, or is jointly and severally liable for;
+- a clearing run's set-off notice of an obligation it owes or is owed, and a
+  settlement instruction to collect from or pay it;
+- a barter authorization it applied for or is the counterparty of, or whose
+  applicant is a consortium it leads or belongs to;
+- an offer it made, and a proposal (a proposed ring) in which one of its offers is.
+
+Each kind of record has one predicate (``obligations_of`` …) saying which rows a
+firm is a party to: the services filter their lists with it, and the ``sees_…``
+checks here ask it of one record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from tahator.domain.errors import NotFoundError
+from tahator.services.users import Principal
+from tahator.store.schema import (
+    Authorization,
+    Consortium,
+    ConsortiumMember,
+    Obligation,
+    ObligationLiability,
+    Offer,
+    Proposal,
+    ProposalLeg,
+    SettlementInstruction,
+)
+
+_Key = TypeVar("_Key", int, str)
+
+TRADER = "trader"
+"""The one role bound to a firm, and so the one whose view is cut to its firm's records."""
+BARTER_READERS = ("operator", "customs", "trader", "auditor")
+"""Roles that see barter authorizations (a bank has no part in barter)."""
+APPLICANTS = ("operator", TRADER)
+"""Roles that apply for barter authorizations."""
+REPORT_READERS = ("operator", "customs", "auditor")
+"""Roles that read the quarterly barter report to the Ministry of Commerce."""
+
+
+class HiddenError(NotFoundError):
+    """A record the principal may not see: to it, it does not exist."""
+
+
+def sees_every_firm(principal: Principal) -> bool:
+    """Whether ``principal`` sees every firm's records (every role but a trader)."""
+    return principal.role != TRADER
+
+
+def _own(principal: Principal) -> str:
+    return principal.firm or ""
+
+
+def firm_filter(principal: Principal, asked: str | None) -> str | None:
+    """The firm a list of records runs for: what was asked (``None``: every firm's), or,
+    for a trader, its own firm; ``HiddenError`` when a trader asks for another's."""
+    if sees_every_firm(principal):
+        return asked
+    if asked is not None and asked != principal.firm:
+        raise HiddenError(f"no firm {asked}")
+    return _own(principal)
+
+
+def acting_firm(principal: Principal) -> str | None:
+    """The one firm ``principal`` acts for (a trader's), or ``None`` for a role that acts
+    for none in particular: what a trader registers, it registers as its firm."""
+    return None if sees_every_firm(principal) else _own(principal)
+
+
+def sees_firm(principal: Principal, firm: str) -> bool:
+    """Whether ``principal`` may see ``firm`` itself (its registration, its screening)."""
+    return sees_every_firm(principal) or firm == principal.firm
+
+
+def acts_for(principal: Principal, firm: str) -> bool:
+    """Whether ``principal`` may act in the name of ``firm`` (offer its goods, answer for
+    it): a trader only for its own firm."""
+    return sees_firm(principal, firm)
+
+
+# --- which rows a firm is a party to ------------------------------------------------
+
+
+def obligations_of(firm: str) -> ColumnElement[bool]:
+    """Obligations ``firm`` owes, is owed, or is jointly and severally liable for."""
+    jointly = select(ObligationLiability.obligation_id).where(ObligationLiability.firm_id == firm)
+    return or_(Obligation.debtor == firm, Obligation.creditor == firm, Obligation.id.in_(jointly))
+
+
+def notices_of(firm: str) -> ColumnElement[bool]:
+    """Set-off notices (rows joined to their ``Obligation``) ``firm`` receives: those of
+    obligations it owes or is owed."""
+    return or_(Obligation.debtor == firm, Obligation.creditor == firm)
+
+
+def instructions_of(firm: str) -> ColumnElement[bool]:
+    """Settlement instructions to collect from or pay ``firm``."""
+    return SettlementInstruction.firm_id == firm
+
+
+def consortia_of(firm: str) -> ColumnElement[bool]:
+    """Consortia ``firm`` leads or belongs to (a predicate on ``Consortium``)."""
+    members = select(ConsortiumMember.consortium_id).where(ConsortiumMember.firm_id == firm)
+    return or_(Consortium.lead_firm == firm, Consortium.id.in_(members))
+
+
+def authorizations_of(firm: str) -> ColumnElement[bool]:
+    """Barter authorizations ``firm`` applied for or is the counterparty of, and those of
+    every consortium it leads or belongs to."""
+    consortia = select(Consortium.id).where(consortia_of(firm))
+    # A consortium's id is never a firm's (``firms.create_consortium``): no flag needed.
+    return or_(
+        Authorization.applicant == firm,
+        Authorization.counterparty == firm,
+        Authorization.applicant.in_(consortia),
+    )
+
+
+def offers_of(firm: str) -> ColumnElement[bool]:
+    """Offers ``firm`` made."""
+    return Offer.firm == firm
+
+
+def proposals_of(firm: str) -> ColumnElement[bool]:
+    """Proposals (proposed rings) with a leg of ``firm``'s."""
+    return Proposal.id.in_(select(ProposalLeg.proposal_id).where(ProposalLeg.firm == firm))
+
+
+# --- one record ---------------------------------------------------------------------
+
+
+def _is_party(
+    session: Session,
+    principal: Principal,
+    key: InstrumentedAttribute[_Key],
+    value: _Key,
+    parties: Callable[[str], ColumnElement[bool]],
+) -> bool:
+    """Whether the row whose ``key`` is ``value`` is one ``principal`` may see."""
+    if sees_every_firm(principal):
+        return True
+    query = select(key).where(key == value, parties(_own(principal)))
+    return session.scalar(query) is not None
+
+
+def sees_obligation(session: Session, principal: Principal, obligation_id: int) -> bool:
+    """Whether ``principal`` may see the obligation (``False`` too if there is none)."""
+    return _is_party(session, principal, Obligation.id, obligation_id, obligations_of)
+
+
+def sees_authorization(session: Session, principal: Principal, authorization_id: int) -> bool:
+    """Whether ``principal`` may see the barter authorization: a trader of one of its
+    parties, a consortium applicant's lead and every member included."""
+    return _is_party(session, principal, Authorization.id, authorization_id, authorizations_of)
+
+
+def sees_offer(session: Session, principal: Principal, offer_id: str) -> bool:
+    """Whether ``principal`` may see the offer."""
+    return _is_party(session, principal, Offer.id, offer_id, offers_of)
+
+
+def sees_proposal(session: Session, principal: Principal, proposal_id: int) -> bool:
+    """Whether ``principal`` may see the proposal: a trader of any firm in the ring."""
+    return proposal_id in visible_proposals(session, principal, (proposal_id,))
+
+
+def visible_proposals(
+    session: Session, principal: Principal, proposal_ids: Iterable[int]
+) -> frozenset[int]:
+    """Those of ``proposal_ids`` that ``principal`` may see, in one query."""
+    wanted = frozenset(proposal_ids)
+    if sees_every_firm(principal) or not wanted:
+        return wanted
+    query = select(Proposal.id).where(Proposal.id.in_(wanted), proposals_of(_own(principal)))
+    return frozenset(session.scalars(query))
+
+
+def visible_consortia(
+    session: Session, principal: Principal, consortium_ids: Iterable[str]
+) -> frozenset[str]:
+    """Those of ``consortium_ids`` that ``principal`` may see: a trader those its firm
+    leads or belongs to."""
+    wanted = frozenset(consortium_ids)
+    if sees_every_firm(principal) or not wanted:
+        return wanted
+    query = select(Consortium.id).where(Consortium.id.in_(wanted), consortia_of(_own(principal)))
+    return frozenset(session.scalars(query))
+
+
+def may_apply_for(session: Session, principal: Principal, applicant: str) -> bool:
+    """Whether ``principal`` may apply for a barter authorization as ``applicant`` (a firm
+    or a consortium): a trader for its own firm or a consortium it leads or belongs to."""
+    return applicant == principal.firm or _is_party(
+        session, principal, Consortium.id, applicant, consortia_of
+    )
+
+
+__all__ = [
+    "APPLICANTS",
+    "BARTER_READERS",
+    "REPORT_READERS",
+    "TRADER",
+    "HiddenError",
+    "acting_firm",
+    "acts_for",
+    "authorizations_of",
+    "consortia_of",
+    "firm_filter",
+    "instructions_of",
+    "may_apply_for",
+    "notices_of",
+    "obligations_of",
+    "offers_of",
+    "proposals_of",
+    "sees_authorization",
+    "sees_every_firm",
+    "sees_firm",
+    "sees_obligation",
+    "sees_offer",
+    "sees_proposal",
+    "visible_consortia",
+    "visible_proposals",
+]
