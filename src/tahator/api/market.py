@@ -26,12 +26,14 @@ from tahator.api.deps import (
     require,
     write,
 )
+from tahator.api.models import model_of, page_of
 from tahator.api.problems import ApiError
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.offers import parse_offer
 from tahator.services import access, market, offers
 from tahator.services import corridor as corridors
+from tahator.services.offers import OfferView
 from tahator.services.users import Principal
 from tahator.signin import today_of
 
@@ -56,23 +58,10 @@ class OfferIn(BaseModel):
     valid_until: Day
 
 
-class OfferOut(BaseModel):
-    id: str
-    firm: str
-    gives_hs: str
-    description: str
-    quantity: str
-    unit: str
-    value: str
-    currency: str
-    wants_hs: list[str]
-    valid_until: str
-    status: str
+OfferOut = model_of(OfferView, "OfferOut")
 
 
-class OfferPage(BaseModel):
-    items: list[OfferOut]
-    next_cursor: str | None
+OfferPage = page_of(OfferOut, "OfferPage")
 
 
 def _document(result: object) -> dict[str, Any]:
