@@ -21,6 +21,7 @@ from tahator.api.deps import (
     require,
     write,
 )
+from tahator.api.models import model_of, page_of
 from tahator.api.problems import ApiError
 from tahator.formatting import jsonable
 from tahator.services import clearing, ledger, settlement
@@ -38,56 +39,12 @@ class RunIn(BaseModel):
     as_of: Day | None = None
 
 
-class RunOut(BaseModel):
-    run_id: int
-    status: str
-    as_of: str
-    obligations: int
-    total: str
-    cleared: str
-
-
-class RunPage(BaseModel):
-    items: list[RunOut]
-    next_cursor: str | None
-
-
-class Notice(BaseModel):
-    obligation: int
-    reference: str
-    debtor: str
-    creditor: str
-    currency: str
-    before: str
-    setoff: str
-    after: str
-    setoff_unit: str
-
-
-class NoticePage(BaseModel):
-    items: list[Notice]
-    next_cursor: str | None
-
-
-class Instruction(BaseModel):
-    id: int
-    run_id: int
-    firm: str
-    country: str
-    kind: str
-    owed: str
-    amount: str
-    unpaid: str
-    local_currency: str
-    local_amount: str
-    status: str
-    confirmed_at: str | None
-    confirmed_by: str | None
-
-
-class InstructionPage(BaseModel):
-    items: list[Instruction]
-    next_cursor: str | None
+RunOut = model_of(clearing.RunRow, "RunOut")
+RunPage = page_of(RunOut, "RunPage")
+Notice = model_of(clearing.NoticeView, "Notice")
+NoticePage = page_of(Notice, "NoticePage")
+Instruction = model_of(clearing.InstructionView, "Instruction")
+InstructionPage = page_of(Instruction, "InstructionPage")
 
 
 class Balance(BaseModel):
@@ -97,9 +54,7 @@ class Balance(BaseModel):
     balance: str
 
 
-class Verification(BaseModel):
-    ok: bool
-    breaks: list[str]
+Verification = model_of(ledger.Verification, "Verification")
 
 
 @router.post("/clearing/runs", status_code=201)
@@ -174,9 +129,7 @@ def confirm(request: Request, instruction_id: Id, principal: Bank) -> JSONRespon
     return write(request, principal, None, work)
 
 
-class BalancePage(BaseModel):
-    items: list[Balance]
-    next_cursor: str | None
+BalancePage = page_of(Balance, "BalancePage")
 
 
 @router.get("/ledger/balances", response_model=BalancePage)
