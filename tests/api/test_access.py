@@ -65,3 +65,15 @@ def test_a_trader_of_an_unrelated_firm_gets_a_404(house: House) -> None:
     # Roles that see every firm's records see it.
     for role in ("operator", "customs", "auditor"):
         assert house.client.get(path, headers=house.as_(role)).status_code == 200, role
+
+
+def test_a_firm_cannot_take_a_consortiums_id(house: House) -> None:
+    """The rule tells a consortium applicant's members by the consortium's id, so a firm
+    registered under that id would see the consortium's authorizations: refused, 422."""
+    consortium_application(house)
+    firm = {"id": "C-1", "name": "Namesake", "country": "PK", "tax_id": "1234567-8"}
+    refused = house.client.post("/api/v1/firms", json=firm, headers=house.as_("operator"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["detail"] == "'C-1' is already taken"
+    firms = house.client.get("/api/v1/firms", headers=house.as_("operator")).json()["items"]
+    assert "C-1" not in [f["id"] for f in firms]

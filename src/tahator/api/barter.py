@@ -16,8 +16,6 @@ from tahator.api.deps import (
     Id,
     Limit,
     Reader,
-    firm_scope,
-    hide_unless,
     page,
     policy_of,
     require,
@@ -130,7 +128,7 @@ def list_authorizations(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Authorizations, oldest first; a trader sees its own firm's."""
-    rows = barter.list_authorizations(session, state, firm_scope(principal, firm))
+    rows = barter.list_authorizations(session, state, access.firm_filter(principal, firm))
     return page([jsonable(row) for row in rows], cursor, limit)
 
 
@@ -139,7 +137,7 @@ def show(
     authorization_id: Id, session: Reader, principal: BarterReader, policy: PolicyDep
 ) -> dict[str, Any]:
     """An authorization with its lines, declarations, balance and deadline."""
-    hide_unless(
+    access.hide_unless(
         access.sees_authorization(session, principal, authorization_id),
         f"barter authorization {authorization_id}",
     )

@@ -16,7 +16,6 @@ from tahator.api.deps import (
     Id,
     Limit,
     Reader,
-    firm_scope,
     page,
     require,
     write,
@@ -24,7 +23,7 @@ from tahator.api.deps import (
 from tahator.api.models import model_of, page_of
 from tahator.api.problems import ApiError
 from tahator.formatting import jsonable
-from tahator.services import clearing, ledger, settlement
+from tahator.services import access, clearing, ledger, settlement
 from tahator.services.users import Principal
 from tahator.signin import today_of
 
@@ -81,7 +80,7 @@ def list_runs(
 def show_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A run's totals, positions and instructions; a trader sees its own firm's part."""
     document: dict[str, Any] = jsonable(
-        clearing.show_run(session, run_id, firm_scope(principal, None))
+        clearing.show_run(session, run_id, access.firm_filter(principal, None))
     )
     return document
 
@@ -96,7 +95,7 @@ def notices(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Set-off notices: what the run set off of each obligation."""
-    rows = clearing.setoff_notices(session, run_id, firm_scope(principal, firm))
+    rows = clearing.setoff_notices(session, run_id, access.firm_filter(principal, firm))
     return page(jsonable(rows), cursor, limit, key="obligation")
 
 
@@ -111,9 +110,9 @@ def instructions(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Domestic payment instructions: collections from debtors, payouts to creditors."""
-    if principal.role == "customs":
+    if not access.sees_instructions(principal):
         raise ApiError(403, "a customs officer may not do this")
-    rows = settlement.list_instructions(session, status, firm_scope(principal, firm))
+    rows = settlement.list_instructions(session, status, access.firm_filter(principal, firm))
     if run_id is not None:
         rows = [r for r in rows if r.run_id == run_id]
     return page(jsonable(rows), cursor, limit)

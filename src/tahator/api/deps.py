@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from tahator import faults
 from tahator.api.problems import ApiError
 from tahator.domain.audit import canonical
-from tahator.services import access
 from tahator.services.common import now
 from tahator.services.users import Principal
 from tahator.signin import SESSION_COOKIE, TokenKind, engine_of, principal_of
@@ -97,20 +96,6 @@ def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 READERS = ("operator", "customs", "bank", "trader", "auditor")
-
-
-def firm_scope(principal: Principal, firm: str | None) -> str | None:
-    """The firm filter a list runs with (``access.firm_filter``); its "no" is a 404."""
-    try:
-        return access.firm_filter(principal, firm)
-    except access.HiddenError as error:
-        raise ApiError(404, str(error)) from None
-
-
-def hide_unless(visible: bool, what: str) -> None:
-    """The access rule's "no" as a 404: never a 403 that confirms ``what`` exists."""
-    if not visible:
-        raise ApiError(404, f"no {what}")
 
 
 REQUEST = Path("request")

@@ -14,8 +14,6 @@ from tahator.api.deps import (
     Cursor,
     Limit,
     Reader,
-    firm_scope,
-    hide_unless,
     page,
     require,
     write,
@@ -91,7 +89,7 @@ def list_firms(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Registered firms; a trader sees its own."""
-    rows = firms.list_firms(session, firm_scope(principal, None))
+    rows = firms.list_firms(session, access.firm_filter(principal, None))
     if country:
         rows = [r for r in rows if r.country == country.upper()]
     if q:
@@ -103,7 +101,7 @@ def list_firms(
 @router.get("/firms/{firm_id}", response_model=FirmOut)
 def get_firm(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One firm."""
-    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
+    access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = firms.list_firms(session, firm_id)
     if not rows:
         raise ApiError(404, f"no firm {firm_id}")

@@ -19,8 +19,6 @@ from tahator.api.deps import (
     Id,
     Limit,
     Reader,
-    firm_scope,
-    hide_unless,
     page,
     policy_of,
     require,
@@ -85,7 +83,7 @@ class AnswerIn(BaseModel):
 @router.post("/offers", status_code=201, response_model=OfferOut)
 def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONResponse:
     """Offer goods for goods."""
-    hide_unless(access.acts_for(principal, body.firm), f"firm {body.firm}")
+    access.hide_unless(access.acts_for(principal, body.firm), f"firm {body.firm}")
     fields = {
         "id": body.id,
         "firm": body.firm,
@@ -119,7 +117,7 @@ def list_offers(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Offers on the marketplace; a trader sees its own."""
-    found = offers.list_offers(session, status, firm_scope(principal, firm))
+    found = offers.list_offers(session, status, access.firm_filter(principal, firm))
     return page([jsonable(o) for o in found], cursor, limit)
 
 
@@ -129,7 +127,7 @@ def get_offer(offer_id: str, session: Reader, principal: AnyReader) -> dict[str,
     found = offers.list_offers(session, offer_id=offer_id)
     if not found:
         raise ApiError(404, f"no offer {offer_id}")
-    hide_unless(access.sees_offer(session, principal, offer_id), f"offer {offer_id}")
+    access.hide_unless(access.sees_offer(session, principal, offer_id), f"offer {offer_id}")
     return _document(found[0])
 
 
@@ -173,7 +171,7 @@ def list_proposals(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Proposed rings; a trader sees those its firm is in."""
-    found = market.list_proposals(session, state, firm_scope(principal, firm))
+    found = market.list_proposals(session, state, access.firm_filter(principal, firm))
     return page([jsonable(p) for p in found], cursor, limit)
 
 
@@ -181,7 +179,9 @@ def list_proposals(
 def show_proposal(proposal_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One proposed ring, leg by leg, with each firm's answer."""
     view = market.show_proposal(session, proposal_id)
-    hide_unless(access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}")
+    access.hide_unless(
+        access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}"
+    )
     return _document(view)
 
 
@@ -193,11 +193,11 @@ def _answer(
     accept: bool,
     policy: Policy,
 ) -> JSONResponse:
-    firm = firm_scope(principal, body.firm) or ""
+    firm = access.firm_filter(principal, body.firm) or ""
 
     def work(session: Session) -> tuple[int, Any]:
         market.show_proposal(session, proposal_id)  # NotFoundError for an unknown proposal
-        hide_unless(
+        access.hide_unless(
             access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}"
         )
         day = body.as_of or today_of(request)

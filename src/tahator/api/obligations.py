@@ -19,7 +19,6 @@ from tahator.api.deps import (
     Reader,
     decode_cursor,
     encode_cursor,
-    firm_scope,
     require,
     write,
 )
@@ -147,7 +146,7 @@ def _listing(
     if after is not None and not isinstance(after, int):
         raise ApiError(422, "the cursor is not one this API gave")
     rows = obligations.list_obligations(
-        session, firm_scope(principal, firm), status, after=after, limit=limit + 1
+        session, access.firm_filter(principal, firm), status, after=after, limit=limit + 1
     )
     items = [_view(r) for r in rows[:limit]]
     more = len(rows) > limit
@@ -186,7 +185,9 @@ def firm_obligations(
 @router.get("/obligations/{obligation_id:int}", response_model=ObligationOut)
 def get_obligation(obligation_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """One obligation."""
-    rows = obligations.list_obligations(session, firm_scope(principal, None), number=obligation_id)
+    rows = obligations.list_obligations(
+        session, access.firm_filter(principal, None), number=obligation_id
+    )
     if not rows:
         raise ApiError(404, f"no obligation {obligation_id}")
     return _view(rows[0])

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import REQUEST, Reader, hide_unless, require, write
+from tahator.api.deps import REQUEST, Reader, require, write
 from tahator.api.problems import ApiError
 from tahator.domain.screening import Query
 from tahator.formatting import jsonable
@@ -82,7 +82,7 @@ def queue(session: Reader, principal: Screener) -> list[dict[str, Any]]:
 @router.get("/firms/{firm_id}/screening")
 def firm_screening(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
     """A firm's screening status and hits."""
-    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
+    access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     result: dict[str, Any] = jsonable(screening.firm_screening(session, firm_id))
     return result
 

@@ -51,10 +51,24 @@ APPLICANTS = ("operator", TRADER)
 """Roles that apply for barter authorizations."""
 REPORT_READERS = ("operator", "customs", "auditor")
 """Roles that read the quarterly barter report to the Ministry of Commerce."""
+INSTRUCTION_READERS = ("operator", "bank", TRADER, "auditor")
+"""Roles that see settlement instructions (customs has no part in payments)."""
 
 
 class HiddenError(NotFoundError):
     """A record the principal may not see: to it, it does not exist."""
+
+
+def hide_unless(visible: bool, what: str) -> None:
+    """The rule's "no" for one record: ``HiddenError`` (a ``NotFoundError``, so the API
+    answers 404 and the web its 404 page), never a refusal that confirms ``what`` exists."""
+    if not visible:
+        raise HiddenError(f"no {what}")
+
+
+def sees_instructions(principal: Principal) -> bool:
+    """Whether ``principal``'s role sees settlement instructions at all."""
+    return principal.role in INSTRUCTION_READERS
 
 
 def sees_every_firm(principal: Principal) -> bool:
@@ -213,6 +227,7 @@ def may_apply_for(session: Session, principal: Principal, applicant: str) -> boo
 __all__ = [
     "APPLICANTS",
     "BARTER_READERS",
+    "INSTRUCTION_READERS",
     "REPORT_READERS",
     "TRADER",
     "HiddenError",
@@ -221,6 +236,7 @@ __all__ = [
     "authorizations_of",
     "consortia_of",
     "firm_filter",
+    "hide_unless",
     "instructions_of",
     "may_apply_for",
     "notices_of",
@@ -230,6 +246,7 @@ __all__ = [
     "sees_authorization",
     "sees_every_firm",
     "sees_firm",
+    "sees_instructions",
     "sees_obligation",
     "sees_offer",
     "sees_proposal",

@@ -447,18 +447,15 @@ def show_run(session: Session, run_id: int, firm: str | None = None) -> RunView:
         setoff_by[debtor] += amount
         setoff_to[creditor] += amount
     firms = sorted(set(setoff_by) | set(setoff_to))
-    instructions = (
-        session.execute(
-            select(SettlementInstruction)
-            .where(SettlementInstruction.run_id == run_id)
-            .order_by(SettlementInstruction.id)
-        )
-        .scalars()
-        .all()
+    paid = (
+        select(SettlementInstruction)
+        .where(SettlementInstruction.run_id == run_id)
+        .order_by(SettlementInstruction.id)
     )
     if firm is not None:
         firms = [f for f in firms if f == firm]
-        instructions = [i for i in instructions if i.firm_id == firm]
+        paid = paid.where(access.instructions_of(firm))
+    instructions = session.execute(paid).scalars().all()
     unit, digits = run.unit_of_account, corridor.unit_digits
     return RunView(
         **{f.name: getattr(summary, f.name) for f in fields(RunSummary)},

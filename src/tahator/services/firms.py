@@ -104,6 +104,12 @@ def import_firms(
                     "id",
                 )
             )
+    # A consortium and a firm never share an id: the access rule tells a consortium
+    # applicant's members by it, so a firm named like one would see its authorizations.
+    taken = set(session.scalars(select(Consortium.id))) & firms.keys()  # consortia are few
+    for record in records:
+        if record.id in taken:
+            found.add(Problem(f"{record.id!r} is already taken", source, record.line, "id"))
     found.raise_if_any()
 
     new = [r for r in firms.values() if r.id not in stored]

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.errors import TahatorError
 from tahator.formatting import jsonable
-from tahator.services import clearing, settlement
+from tahator.services import access, clearing, settlement
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
-from tahator.web.core import Form, PageError, Reader, User, allow, render, scope
+from tahator.web.core import Form, PageError, Reader, User, allow, render
 
 router = APIRouter(include_in_schema=False)
 NOTICE_COLUMNS = (
@@ -49,17 +49,13 @@ INSTRUCTION_COLUMNS = (
 )
 
 
-def _sees_instructions(principal: Principal) -> bool:
-    return principal.role != "customs"
-
-
 def _clearing_page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    firm = scope(principal)
+    firm = access.firm_filter(principal, None)
     pending = (
         settlement.list_instructions(session, "pending", firm)
-        if _sees_instructions(principal)
+        if access.sees_instructions(principal)
         else []
     )
     return render(
@@ -69,7 +65,7 @@ def _clearing_page(
         status=status,
         runs=list(reversed(clearing.list_runs(session))),
         pending=pending,
-        sees_instructions=_sees_instructions(principal),
+        sees_instructions=access.sees_instructions(principal),
         today=today_of(request),
         **extra,
     )
@@ -121,9 +117,9 @@ def _run_id(run_id: int) -> int:
 def run_page(
     request: Request, run_id: int, principal: User, session: Reader, firm: str = ""
 ) -> HTMLResponse:
-    firm_filter = scope(principal, firm or None)
+    firm_filter = access.firm_filter(principal, firm or None or None)
     view = clearing.show_run(session, _run_id(run_id), firm_filter)
-    if not _sees_instructions(principal):
+    if not access.sees_instructions(principal):
         view = replace(view, instructions=())
     notices = clearing.setoff_notices(session, run_id, firm_filter)
     return render(
@@ -134,7 +130,7 @@ def run_page(
         notices=notices[:1000],
         notice_count=len(notices),
         firm=firm,
-        sees_instructions=_sees_instructions(principal),
+        sees_instructions=access.sees_instructions(principal),
     )
 
 
@@ -153,7 +149,9 @@ def _csv(name: str, columns: tuple[str, ...], results: list[Any]) -> Response:
 
 @router.get("/clearing/runs/{run_id:int}/notices.csv")
 def notices_csv(run_id: int, principal: User, session: Reader, firm: str = "") -> Response:
-    rows = clearing.setoff_notices(session, _run_id(run_id), scope(principal, firm or None))
+    rows = clearing.setoff_notices(
+        session, _run_id(run_id), access.firm_filter(principal, firm or None or None)
+    )
     return _csv(f"setoff-notices-run-{run_id}.csv", NOTICE_COLUMNS, rows)
 
 
@@ -161,9 +159,11 @@ def notices_csv(run_id: int, principal: User, session: Reader, firm: str = "") -
 def instructions_csv(
     principal: User, session: Reader, run: int | None = None, status: str = ""
 ) -> Response:
-    if not _sees_instructions(principal):
+    if not access.sees_instructions(principal):
         raise PageError(403, "a customs officer may not see settlement instructions")
-    rows = settlement.list_instructions(session, status or None, scope(principal))
+    rows = settlement.list_instructions(
+        session, status or None, access.firm_filter(principal, None)
+    )
     if run is not None:
         rows = [r for r in rows if r.run_id == run]
     suffix = f"-run-{run}" if run is not None else ""

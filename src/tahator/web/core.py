@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from tahator import formatting
 from tahator.domain.money import Amount
-from tahator.services import access
 from tahator.services.users import Principal
 from tahator.signin import SESSION_COOKIE, engine_of, principal_of
 from tahator.store.database import reading
@@ -94,20 +93,6 @@ Form = Annotated[dict[str, Any], Depends(verified_form)]
 def allow(principal: Principal, *roles: str) -> None:
     if principal.role not in roles:
         raise PageError(403, f"a {principal.role} may not do this")
-
-
-def hide_unless(visible: bool, what: str) -> None:
-    """The access rule's "no" as a 404 page, as in the API."""
-    if not visible:
-        raise PageError(404, f"no {what}")
-
-
-def scope(principal: Principal, firm: str | None = None) -> str | None:
-    """The firm filter a list runs with (``access.firm_filter``); its "no" is a 404."""
-    try:
-        return access.firm_filter(principal, firm or None)
-    except access.HiddenError as error:
-        raise PageError(404, str(error)) from None
 
 
 def read(request: Request) -> Iterator[Session]:

@@ -33,9 +33,7 @@ from tahator.web.core import (
     Reader,
     User,
     allow,
-    hide_unless,
     render,
-    scope,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -47,7 +45,7 @@ MAX_UPLOAD = 8 * 1024 * 1024
 
 
 def _dashboard(request: Request, session: Session, principal: Principal) -> dict[str, Any]:
-    firm = scope(principal)
+    firm = access.firm_filter(principal, None)
     today = today_of(request)
     context: dict[str, Any] = {"today": today, "firm": firm}
     try:
@@ -154,7 +152,7 @@ def _firms_page(
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    rows = firms.list_firms(session, scope(principal))
+    rows = firms.list_firms(session, access.firm_filter(principal, None))
     if country:
         rows = [r for r in rows if r.country == country.upper()]
     if q:
@@ -232,7 +230,7 @@ def register_firm(
 def firm_page(
     request: Request, firm_id: str, principal: User, session: Reader, registered: str = ""
 ) -> HTMLResponse:
-    hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
+    access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = firms.list_firms(session, firm_id)
     if not rows:
         raise PageError(404, f"no firm {firm_id}")
@@ -264,7 +262,9 @@ def _obligations_page(
 ) -> HTMLResponse:
     if status and status not in STATUSES:
         status = ""
-    rows = obligations.list_obligations(session, scope(principal, firm or None), status or None)
+    rows = obligations.list_obligations(
+        session, access.firm_filter(principal, firm or None or None), status or None
+    )
     if q:
         rows = [
             r

@@ -24,7 +24,7 @@ from tahator.services.barter_report import quarterly_report
 from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
-from tahator.web.core import Form, PageError, Reader, User, allow, hide_unless, render, scope
+from tahator.web.core import Form, PageError, Reader, User, allow, render
 
 router = APIRouter(include_in_schema=False)
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
@@ -69,7 +69,7 @@ def _barter_page(
     policy = policy_of(request)
     today = today_of(request)
     rows = []
-    for a in barter.list_authorizations(session, state, scope(principal)):
+    for a in barter.list_authorizations(session, state, access.firm_filter(principal, None)):
         view = barter.show(session, policy, a.id)
         rows.append((view, _bar(view, today)))
     return render(
@@ -172,7 +172,7 @@ def _authorization_page(
     allow(principal, *access.BARTER_READERS)
     if not 1 <= authorization_id <= 2**63 - 1:
         raise PageError(404, f"no barter authorization {authorization_id}")
-    hide_unless(
+    access.hide_unless(
         access.sees_authorization(session, principal, authorization_id),
         f"barter authorization {authorization_id}",
     )
@@ -270,7 +270,7 @@ def _day(text: str, field: str) -> date:
 def _market_page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
-    firm = scope(principal)
+    firm = access.firm_filter(principal, None)
     return render(
         request,
         "market.html",
@@ -334,7 +334,9 @@ def proposal_page(
     if not 1 <= proposal_id <= 2**63 - 1:
         raise PageError(404, f"no proposal {proposal_id}")
     view = market.show_proposal(session, proposal_id)
-    hide_unless(access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}")
+    access.hide_unless(
+        access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}"
+    )
     return render(request, "proposal.html", principal, p=view)
 
 
@@ -350,7 +352,9 @@ def answer(
         raise PageError(404, f"no proposal {proposal_id}")
     with transaction(engine_of(request)) as writer:
         market.show_proposal(writer, proposal_id)  # NotFoundError for an unknown proposal
-        hide_unless(access.sees_proposal(writer, principal, proposal_id), f"proposal {proposal_id}")
+        access.hide_unless(
+            access.sees_proposal(writer, principal, proposal_id), f"proposal {proposal_id}"
+        )
         today = today_of(request)
         if answer == "accept":
             market.accept(writer, policy_of(request), proposal_id, firm, today, principal.actor)
