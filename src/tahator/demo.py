@@ -63,7 +63,8 @@ from tahator.services import (
 from tahator.store import migrate
 from tahator.store.database import transaction
 
-CREDIT_LINES = {"PK": "10000000.00", "IR": "10000000.00"}
+CREDIT_LINES = {"PK": 10_000_000_00, "IR": 10_000_000_00}
+"""Each clearing account's credit line, in cents of the unit of account (USD)."""
 DEMO_ACTOR = "demo"
 
 

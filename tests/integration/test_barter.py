@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -390,8 +391,8 @@ def test_values_convert_at_the_declaration_date_and_odd_prices_are_flagged(
     house: Engine, tmp_path: Path
 ) -> None:
     with transaction(house) as session:
-        corridor.set_rate(session, "PKR", "280", date(2025, 11, 1))
-        corridor.set_rate(session, "PKR", "290", date(2025, 12, 1))
+        corridor.set_rate(session, "PKR", Decimal("280"), date(2025, 11, 1))
+        corridor.set_rate(session, "PKR", Decimal("290"), date(2025, 12, 1))
     authorization_id = apply(house, tmp_path, application())
     authorize(house, authorization_id)
     rice = RICE | {"quantity": "200000"}

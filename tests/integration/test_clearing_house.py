@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +146,7 @@ def test_a_run_clears_exactly_what_the_stateless_engine_clears(
 
 def test_other_currencies_convert_at_the_run_rates(registered: Engine, tmp_path: Path) -> None:
     with transaction(registered) as session:
-        corridor.set_rate(session, "PKR", "280", date(2026, 1, 1))
+        corridor.set_rate(session, "PKR", Decimal("280"), date(2026, 1, 1))
     rows = [
         ("X1", "PK-1", "PK-2", "28000.00", "PKR"),  # $100
         ("X2", "PK-2", "IR-1", "100.00", "USD"),
@@ -170,7 +171,7 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
     registered: Engine, tmp_path: Path
 ) -> None:
     with transaction(registered) as session:
-        corridor.set_credit_line(session, "IR", "50.00")
+        corridor.set_credit_line(session, "IR", 50_00)
     rows = [
         ("S1", "PK-1", "IR-1", "300.00", "USD"),  # Pakistan imports 300
         ("S2", "IR-2", "PK-2", "100.00", "USD"),  # and exports 100

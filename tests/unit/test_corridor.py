@@ -3,6 +3,7 @@ half-even, and the tax ids each country's firms must have."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -13,6 +14,8 @@ from tahator.domain.corridor import (
     from_unit_of_account,
     iran_legal_id_check_digit,
     is_zone,
+    parse_rate,
+    rate_problem,
     tax_id_problem,
     to_unit_of_account,
 )
@@ -117,3 +120,24 @@ def test_the_business_date_is_the_corridors_date_not_utcs() -> None:
     assert is_zone("Asia/Tehran")
     assert not is_zone("Asia/Lahore")
     assert not is_zone("../etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "rate 'abc' is not a decimal number"),
+        ("0", "rate '0' must be a positive number from 1e-9 to 1e12"),
+        ("-3", "rate '-3' must be a positive number from 1e-9 to 1e12"),
+        ("1e40", "rate '1E+40' must be a positive number from 1e-9 to 1e12"),
+        ("NaN", "rate 'NaN' must be a positive number from 1e-9 to 1e12"),
+        ("1." + "1" * 40, "has more than 30 digits"),
+    ],
+)
+def test_a_bad_reference_rate_is_named(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_rate(text)
+
+
+def test_a_reference_rate_keeps_its_digits() -> None:
+    assert str(parse_rate(" 279.50 ")) == "279.50"
+    assert rate_problem(Decimal("1100000")) is None

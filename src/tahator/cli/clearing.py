@@ -16,9 +16,11 @@ from tahator.cli.common import (
     _date,
     _print_import,
     _print_rows,
+    fail,
     print_json,
     use_case,
 )
+from tahator.domain.errors import TahatorError
 from tahator.formatting import jsonable
 
 corridor_app = typer.Typer(
@@ -66,11 +68,16 @@ def corridor_rate(
     valid_from: Annotated[str, typer.Option("--from", help="First day it applies (YYYY-MM-DD)")],
 ) -> None:
     """Set a reference rate."""
+    from tahator.domain.corridor import parse_rate
     from tahator.services import corridor
 
     day = _date(valid_from, "--from")
+    try:
+        value = parse_rate(rate)
+    except ValueError as error:
+        fail(TahatorError(str(error)))
     with use_case() as session:
-        corridor.set_rate(session, currency, rate, day, _actor())
+        corridor.set_rate(session, currency, value, day, _actor())
     print(f"{currency.upper()} {rate} per unit of account from {day.isoformat()}")
 
 
@@ -79,10 +86,16 @@ def corridor_credit_line(
     country: str, amount: Annotated[str, typer.Argument(help="In the unit of account")]
 ) -> None:
     """Set a clearing account's credit line."""
+    from tahator.domain.errors import InputError, Problem
+    from tahator.domain.money import parse_amount
     from tahator.services import corridor
 
     with use_case() as session:
-        corridor.set_credit_line(session, country, amount, _actor())
+        try:
+            minor = parse_amount(amount, corridor.load(session).unit_digits)
+        except ValueError as error:
+            raise InputError([Problem(str(error), field="credit line")]) from None
+        corridor.set_credit_line(session, country, minor, _actor())
     print(f"credit line of {country.upper()}'s clearing account: {amount}")
 
 

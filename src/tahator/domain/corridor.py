@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CURRENCY_DIGITS = {"USD": 2, "PKR": 2, "IRR": 2, "AFN": 2, "RUB": 2}
@@ -86,6 +86,26 @@ def _divide_half_even(numerator: int, denominator: int) -> int:
     if twice > denominator or (twice == denominator and quotient % 2):
         quotient += 1
     return quotient
+
+
+def parse_rate(text: str) -> Decimal:
+    """A reference rate as written (``279.50``): ``ValueError`` naming what is wrong."""
+    try:
+        rate = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"rate {text[:40]!r} is not a decimal number") from None
+    if (reason := rate_problem(rate)) is not None:
+        raise ValueError(reason)
+    return rate
+
+
+def rate_problem(rate: Decimal) -> str | None:
+    """Why ``rate`` cannot be a reference rate (units per unit of account), or ``None``."""
+    if not rate.is_finite() or rate <= 0 or not -9 <= rate.adjusted() <= 12:
+        return f"rate '{rate}' must be a positive number from 1e-9 to 1e12"
+    if len(rate.as_tuple().digits) > 30:
+        return f"rate '{rate}' has more than 30 digits"
+    return None
 
 
 def is_zone(name: str) -> bool:

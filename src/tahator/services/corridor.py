@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tahator.domain.corridor import COUNTRY_CURRENCY, COUNTRY_NAMES, CURRENCY_DIGITS, Rate
+from tahator.domain.corridor import (
+    COUNTRY_CURRENCY,
+    COUNTRY_NAMES,
+    CURRENCY_DIGITS,
+    Rate,
+    rate_problem,
+)
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, Amount, parse_amount
 from tahator.services import audit
@@ -159,19 +165,16 @@ def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rat
 
 
 def set_rate(
-    session: Session, currency: str, rate: str, valid_from: date, actor: str = "system"
+    session: Session, currency: str, rate: Decimal, valid_from: date, actor: str = "system"
 ) -> ReferenceRate:
-    """Record units of ``currency`` per unit of account from ``valid_from`` on."""
+    """Record ``rate`` units of ``currency`` per unit of account from ``valid_from`` on."""
     corridor = load(session)
     currency = currency.upper()
     if currency not in corridor.digits:
         raise InputError([Problem(f"{currency!r} is not a currency of the corridor")])
-    try:
-        value = Decimal(rate)
-    except InvalidOperation as error:
-        raise InputError([Problem(f"rate {rate!r} is not a decimal number")]) from error
-    if not value.is_finite() or value <= 0 or not -9 <= value.adjusted() <= 12 or len(rate) > 40:
-        raise InputError([Problem(f"rate {rate!r} must be a positive number from 1e-9 to 1e12")])
+    if (reason := rate_problem(rate)) is not None:
+        raise InputError([Problem(reason)])
+    value = rate
     existing = session.get(FxRate, (currency, valid_from))
     before = None if existing is None else {"rate": existing.rate}
     if existing is None:
@@ -184,19 +187,17 @@ def set_rate(
 
 
 def set_credit_line(
-    session: Session, country: str, amount: str, actor: str = "system"
+    session: Session, country: str, minor: int, actor: str = "system"
 ) -> CreditLine:
-    """Set a clearing account's credit line (decimal, unit of account)."""
+    """Set a clearing account's credit line: ``minor`` units of the unit of account."""
     corridor = load(session)
     account = session.get(ClearingAccount, country.upper())
     if account is None:
         raise InputError([Problem(f"{country!r} has no clearing account in this corridor")])
-    try:
-        minor = parse_amount(amount, corridor.unit_digits)
-    except ValueError as error:
-        raise InputError([Problem(str(error), field="credit line")]) from error
-    if minor > MAX_MINOR:
-        raise InputError([Problem("credit line too large")])
+    if not 0 <= minor <= MAX_MINOR:
+        raise InputError(
+            [Problem("credit line too large" if minor > 0 else "credit line is negative")]
+        )
     before = account.credit_line
     account.credit_line = minor
     audit.record(
