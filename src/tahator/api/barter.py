@@ -22,6 +22,7 @@ from tahator.api.deps import (
     write,
 )
 from tahator.api.problems import ApiError
+from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.application import parse_application
@@ -122,7 +123,7 @@ def apply(
 def list_authorizations(
     session: Reader,
     principal: BarterReader,
-    state: str | None = None,
+    state: AuthorizationStatus | None = None,
     firm: str | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,

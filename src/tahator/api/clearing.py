@@ -22,6 +22,7 @@ from tahator.api.deps import (
 )
 from tahator.api.models import model_of, page_of
 from tahator.api.problems import ApiError
+from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import access, clearing, ledger, settlement
 from tahator.services.users import Principal
@@ -103,7 +104,7 @@ def notices(
 def instructions(
     session: Reader,
     principal: AnyReader,
-    status: str | None = None,
+    status: InstructionStatus | None = None,
     firm: str | None = None,
     run_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     cursor: Cursor = None,

@@ -26,6 +26,7 @@ from tahator.api.deps import (
 )
 from tahator.api.models import model_of, page_of
 from tahator.api.problems import ApiError
+from tahator.domain.matching import OfferStatus, ProposalStatus
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.offers import parse_offer
@@ -111,7 +112,7 @@ def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONRespo
 def list_offers(
     session: Reader,
     principal: AnyReader,
-    status: str | None = None,
+    status: OfferStatus | None = None,
     firm: str | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,
@@ -165,7 +166,7 @@ def matching_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str,
 def list_proposals(
     session: Reader,
     principal: AnyReader,
-    state: str | None = None,
+    state: ProposalStatus | None = None,
     firm: str | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,

@@ -24,6 +24,7 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.errors import Problem
+from tahator.domain.obligations import ObligationStatus
 from tahator.formatting import jsonable
 from tahator.io.obligations import obligation_record
 from tahator.services import access, obligations
@@ -138,7 +139,7 @@ def _listing(
     session: Session,
     principal: Principal,
     firm: str | None,
-    status: str | None,
+    status: ObligationStatus | None,
     cursor: str | None,
     limit: int,
 ) -> dict[str, Any]:
@@ -153,7 +154,7 @@ def _listing(
     return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
 
 
-Status = Annotated[str | None, "open, set_off, in_settlement or settled"]
+Status = Annotated[ObligationStatus | None, "where the obligation stands"]
 
 
 @router.get("/obligations", response_model=ObligationPage)

@@ -13,6 +13,7 @@ from tahator.cli.common import (
     JsonOption,
     _actor,
     _as_of,
+    _choice,
     _date,
     _load_policy,
     _policy,
@@ -175,10 +176,12 @@ def barter_list(
     as_json: JsonOption = False,
 ) -> None:
     """List barter authorizations."""
+    from tahator.domain.barter import AuthorizationStatus
     from tahator.services import barter
 
+    wanted = _choice(AuthorizationStatus, state, "--state")
     with use_case() as session:
-        rows = barter.list_authorizations(session, state, firm)
+        rows = barter.list_authorizations(session, wanted, firm)
     _print_rows(
         [jsonable(row) for row in rows],
         as_json,

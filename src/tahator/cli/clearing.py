@@ -13,6 +13,7 @@ from tahator.cli.common import (
     JsonOption,
     _actor,
     _as_of,
+    _choice,
     _date,
     _print_import,
     _print_rows,
@@ -175,10 +176,12 @@ def obligations_list(
     as_json: JsonOption = False,
 ) -> None:
     """List obligations with what remains of each."""
+    from tahator.domain.obligations import ObligationStatus
     from tahator.services import obligations
 
+    wanted = _choice(ObligationStatus, status, "--status")
     with use_case() as session:
-        rows = obligations.list_obligations(session, firm, status)
+        rows = obligations.list_obligations(session, firm, wanted)
     _print_rows(
         jsonable(rows),
         as_json,
@@ -308,11 +311,13 @@ def settlement_list(
     as_json: JsonOption = False,
 ) -> None:
     """List settlement instructions."""
+    from tahator.domain.settlement import InstructionStatus
     from tahator.formatting import jsonable
     from tahator.services import settlement
 
+    wanted = _choice(InstructionStatus, status, "--status")
     with use_case() as session:
-        rows = jsonable(settlement.list_instructions(session, status, firm))
+        rows = jsonable(settlement.list_instructions(session, wanted, firm))
     _print_rows(
         rows,
         as_json,

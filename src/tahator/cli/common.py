@@ -7,8 +7,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -16,6 +17,8 @@ from tahator.domain.errors import InputError, Problem, TahatorError
 
 EXIT_BAD_INPUT = 2
 EXIT_BROKEN = 1
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
@@ -139,3 +142,14 @@ def _as_of(text: str | None) -> date:
     from tahator.services.common import business_today
 
     return business_today(_load_policy().zone)
+
+
+def _choice(kind: type[_Choice], text: str | None, option: str) -> _Choice | None:
+    """``option``'s value as one of ``kind``'s (``None`` when not given); exit 2 naming the
+    choices for any other."""
+    if text is None:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        fail(TahatorError(f"{option}: {text!r} is not one of {', '.join(kind)}"))

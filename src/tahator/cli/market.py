@@ -11,6 +11,7 @@ from tahator.cli.common import (
     JsonOption,
     _actor,
     _as_of,
+    _choice,
     _load_policy,
     _print_import,
     _print_rows,
@@ -45,10 +46,12 @@ def offers_list(
     as_json: JsonOption = False,
 ) -> None:
     """List offers."""
+    from tahator.domain.matching import OfferStatus
     from tahator.services import offers
 
+    wanted = _choice(OfferStatus, status, "--status")
     with use_case() as session:
-        rows = offers.list_offers(session, status, firm)
+        rows = offers.list_offers(session, wanted, firm)
     _print_rows(
         jsonable(rows),
         as_json,
@@ -124,10 +127,12 @@ def proposals_list(
     as_json: JsonOption = False,
 ) -> None:
     """List proposals."""
+    from tahator.domain.matching import ProposalStatus
     from tahator.services import market
 
+    wanted = _choice(ProposalStatus, state, "--state")
     with use_case() as session:
-        rows = market.list_proposals(session, state, firm)
+        rows = market.list_proposals(session, wanted, firm)
     if as_json:
         print_json(jsonable(rows))
         return

@@ -250,7 +250,7 @@ def show(session: Session, policy: Policy, authorization_id: int) -> Authorizati
 
 
 def list_authorizations(
-    session: Session, state: str | None = None, firm: str | None = None
+    session: Session, state: AuthorizationStatus | None = None, firm: str | None = None
 ) -> list[AuthorizationSummary]:
     """Authorizations, oldest first; only ``state``'s, only those ``firm`` is a party to."""
     corridor = corridors.load(session)

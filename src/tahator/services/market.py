@@ -313,7 +313,7 @@ def show_proposal(session: Session, proposal_id: int) -> ProposalView:
 
 
 def list_proposals(
-    session: Session, state: str | None = None, firm: str | None = None
+    session: Session, state: ProposalStatus | None = None, firm: str | None = None
 ) -> list[ProposalView]:
     query = select(Proposal.id).order_by(Proposal.id)
     if state is not None:

@@ -326,7 +326,7 @@ def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
 def list_obligations(
     session: Session,
     firm: str | None = None,
-    status: str | None = None,
+    status: ObligationStatus | None = None,
     *,
     number: int | None = None,
     after: int | None = None,

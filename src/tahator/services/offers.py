@@ -150,7 +150,7 @@ def _content(record: OfferRecord) -> dict[str, Any]:
 
 def list_offers(
     session: Session,
-    status: str | None = None,
+    status: OfferStatus | None = None,
     firm: str | None = None,
     *,
     offer_id: str | None = None,

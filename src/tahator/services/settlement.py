@@ -73,7 +73,7 @@ def confirm(session: Session, instruction_id: int, actor: str) -> InstructionVie
 
 
 def list_instructions(
-    session: Session, status: str | None = None, firm: str | None = None
+    session: Session, status: InstructionStatus | None = None, firm: str | None = None
 ) -> list[InstructionView]:
     corridor = corridors.load(session)
     query = select(SettlementInstruction).order_by(SettlementInstruction.id)

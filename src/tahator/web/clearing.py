@@ -13,12 +13,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import TahatorError
+from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import access, clearing, settlement
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
-from tahator.web.core import Form, PageError, Reader, User, allow, render
+from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
 
 router = APIRouter(include_in_schema=False)
 NOTICE_COLUMNS = (
@@ -54,7 +55,7 @@ def _clearing_page(
 ) -> HTMLResponse:
     firm = access.firm_filter(principal, None)
     pending = (
-        settlement.list_instructions(session, "pending", firm)
+        settlement.list_instructions(session, InstructionStatus.PENDING, firm)
         if access.sees_instructions(principal)
         else []
     )
@@ -117,7 +118,7 @@ def _run_id(run_id: int) -> int:
 def run_page(
     request: Request, run_id: int, principal: User, session: Reader, firm: str = ""
 ) -> HTMLResponse:
-    firm_filter = access.firm_filter(principal, firm or None or None)
+    firm_filter = access.firm_filter(principal, firm or None)
     view = clearing.show_run(session, _run_id(run_id), firm_filter)
     if not access.sees_instructions(principal):
         view = replace(view, instructions=())
@@ -150,7 +151,7 @@ def _csv(name: str, columns: tuple[str, ...], results: list[Any]) -> Response:
 @router.get("/clearing/runs/{run_id:int}/notices.csv")
 def notices_csv(run_id: int, principal: User, session: Reader, firm: str = "") -> Response:
     rows = clearing.setoff_notices(
-        session, _run_id(run_id), access.firm_filter(principal, firm or None or None)
+        session, _run_id(run_id), access.firm_filter(principal, firm or None)
     )
     return _csv(f"setoff-notices-run-{run_id}.csv", NOTICE_COLUMNS, rows)
 
@@ -162,7 +163,7 @@ def instructions_csv(
     if not access.sees_instructions(principal):
         raise PageError(403, "a customs officer may not see settlement instructions")
     rows = settlement.list_instructions(
-        session, status or None, access.firm_filter(principal, None)
+        session, choice(InstructionStatus, status), access.firm_filter(principal, None)
     )
     if run is not None:
         rows = [r for r in rows if r.run_id == run]

@@ -9,8 +9,9 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,6 +30,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 LOGIN_COOKIE = "tahator_login"
 """A random value set with the sign-in form: the key of that form's CSRF token."""
 CSRF_FIELD = "csrf_token"
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 
 
 class SignInNeededError(Exception):
@@ -88,6 +91,15 @@ async def verified_form(request: Request) -> dict[str, Any]:
 
 
 Form = Annotated[dict[str, Any], Depends(verified_form)]
+
+
+def choice(kind: type[_Choice], text: str | None) -> _Choice | None:
+    """A list filter from a query string: one of ``kind``'s values, or ``None`` (every
+    row) for an empty or unknown one, as a filter form's "any" option means."""
+    try:
+        return kind(text) if text else None
+    except ValueError:
+        return None
 
 
 def allow(principal: Principal, *roles: str) -> None:

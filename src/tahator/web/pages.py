@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from tahator import formatting
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.obligations import ObligationStatus
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.obligations import read_obligations
 from tahator.services import access, barter, border, clearing, firms, ledger, obligations, stats
@@ -33,6 +34,7 @@ from tahator.web.core import (
     Reader,
     User,
     allow,
+    choice,
     render,
 )
 
@@ -113,7 +115,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
         context["deadlines"] = []
     due = [
         o
-        for o in obligations.list_obligations(session, firm, "open")
+        for o in obligations.list_obligations(session, firm, ObligationStatus.OPEN)
         if today <= o.due_date <= today + timedelta(days=30)
     ]
     context["deadlines"] += [
@@ -263,7 +265,7 @@ def _obligations_page(
     if status and status not in STATUSES:
         status = ""
     rows = obligations.list_obligations(
-        session, access.firm_filter(principal, firm or None or None), status or None
+        session, access.firm_filter(principal, firm or None), choice(ObligationStatus, status)
     )
     if q:
         rows = [

@@ -24,7 +24,7 @@ from tahator.services.barter_report import quarterly_report
 from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
-from tahator.web.core import Form, PageError, Reader, User, allow, render
+from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
 
 router = APIRouter(include_in_schema=False)
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
@@ -65,7 +65,7 @@ def _barter_page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     allow(principal, *access.BARTER_READERS)
-    state = request.query_params.get("state") or None
+    state = choice(AuthorizationStatus, request.query_params.get("state"))
     policy = policy_of(request)
     today = today_of(request)
     rows = []
