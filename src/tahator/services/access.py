@@ -8,8 +8,8 @@ arrives.
 
 A firm is a party to
 - an obligation it owes, is owed, or is jointly and severally liable for;
-- a clearing run's set-off notice of an obligation it owes or is owed, and a
-  settlement instruction to collect from or pay it;
+- a clearing run's set-off notice of such an obligation, and a settlement
+  instruction to collect from or pay it;
 - a barter authorization it applied for or is the counterparty of, or whose
   applicant is a consortium it leads or belongs to;
 - an offer it made, and a proposal (a proposed ring) in which one of its offers is.
@@ -118,8 +118,8 @@ def obligations_of(firm: str) -> ColumnElement[bool]:
 
 def notices_of(firm: str) -> ColumnElement[bool]:
     """Set-off notices (rows joined to their ``Obligation``) ``firm`` receives: those of
-    obligations it owes or is owed."""
-    return or_(Obligation.debtor == firm, Obligation.creditor == firm)
+    the obligations it sees, jointly liable ones included."""
+    return obligations_of(firm)
 
 
 def instructions_of(firm: str) -> ColumnElement[bool]:

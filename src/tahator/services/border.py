@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -279,7 +280,7 @@ def month_bounds(day: date) -> tuple[date, date]:
     return first, following - timedelta(days=1)
 
 
-def _sale(sale: BorderSale, digits: dict[str, int], unit: str, unit_digits: int) -> Sale:
+def _sale(sale: BorderSale, digits: Mapping[str, int], unit: str, unit_digits: int) -> Sale:
     return Sale(
         id=sale.id,
         market=sale.market,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,11 +37,11 @@ class CorridorView:
     name: str
     unit_of_account: str
     unit_digits: int
-    countries: dict[str, str]
+    countries: Mapping[str, str]
     """Country code → its currency."""
-    digits: dict[str, int]
+    digits: Mapping[str, int]
     """Currency code → minor-unit digits."""
-    credit_lines: dict[str, int]
+    credit_lines: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def load(session: Session) -> CorridorView:
 
 
 def positive_amount(
-    value: str, currency: str, digits: dict[str, int], problems: list[Problem]
+    value: str, currency: str, digits: Mapping[str, int], problems: list[Problem]
 ) -> int:
     """``value`` in minor units of ``currency``, which must be a corridor currency and
     the amount positive; otherwise 0, with the problem added (field ``currency`` or
