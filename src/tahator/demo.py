@@ -452,7 +452,7 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
         }[state]
         for direction, hs, quantity, unit, value, days in plan:
             with transaction(engine) as session:
-                record, problems = declaration_record(
+                declared, problems = declaration_record(
                     direction=direction,
                     hs=hs,
                     quantity=quantity,
@@ -464,7 +464,7 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
                     digits=corridor.load(session).digits,
                 )
                 barter.declare(
-                    session, policy, authorization_id, record, actor="customs", problems=problems
+                    session, policy, authorization_id, declared, actor="customs", problems=problems
                 )
     with transaction(engine) as session:
         barter.sweep(session, policy, date(2025, 12, 31), "customs")
