@@ -529,3 +529,33 @@ def test_retried_applications_and_declarations_count_once(house: Engine, tmp_pat
     assert view.state == "balanced"
     assert amount(view.exported) == "295000.00"
     sound(house)
+
+
+def test_field_and_policy_problems_of_a_declaration_come_together(
+    house: Engine, tmp_path: Path
+) -> None:
+    authorization_id = apply(house, tmp_path, application())
+    with pytest.raises(InputError) as caught:
+        declare(
+            house,
+            authorization_id,
+            **(LPG | {"unit": ""}),
+            value="1.234",
+            currency="USD",
+            on=date(2025, 11, 1),
+        )
+    assert [str(problem) for problem in caught.value.problems] == [
+        "value: '1.234' has more than 2 fraction digits",
+        "unit: must be 1 to 20 characters",
+        "the authorization is submitted; declarations need it authorized",
+    ]
+    with pytest.raises(InputError) as caught:
+        declare(house, 999, **LPG, value="x", currency="USD", on=date(2025, 11, 1))
+    assert "no barter authorization 999" in str(caught.value)  # the lookup comes first
+    authorize(house, authorization_id)
+    line = {**LPG, "currency": "USD", "on": date(2025, 11, 10), "reference": "GD-1"}
+    first = declare(house, authorization_id, **line, value="300000")
+    # A retry is answered with the stored declaration, as the value is not compared.
+    again = declare(house, authorization_id, **line, value="garbled")
+    assert again.declaration == first.declaration
+    assert len(again.declarations) == 1
