@@ -396,6 +396,8 @@ def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
 
 
 def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
+    from tahator.io.declarations import declaration_record
+
     applications = folder / "applications"
     applications.mkdir(parents=True, exist_ok=True)
     stories = [
@@ -451,10 +453,7 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
         }[state]
         for direction, hs, quantity, unit, value, days in plan:
             with transaction(engine) as session:
-                barter.declare(
-                    session,
-                    policy,
-                    authorization_id,
+                declared, problems = declaration_record(
                     direction=direction,
                     hs=hs,
                     quantity=quantity,
@@ -462,7 +461,11 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
                     value=value,
                     currency="USD",
                     on=base + timedelta(days=days),
-                    actor="customs",
+                    reference=None,
+                    digits=corridor.load(session).digits,
+                )
+                barter.declare(
+                    session, policy, authorization_id, declared, actor="customs", problems=problems
                 )
     with transaction(engine) as session:
         barter.sweep(session, policy, date(2025, 12, 31), "customs")

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
-from tahator.domain.policy import Sequencing
+from tahator.domain.policy import Policy, Sequencing
 from tahator.formatting import amount, jsonable
 from tahator.io.application import read_application
 from tahator.io.barter_report import csv_row, report_document
+from tahator.io.declarations import declaration_record
 from tahator.io.policy import load_policy
 from tahator.services import barter, barter_report, clearing, corridor, firms, ledger, obligations
 from tahator.services.barter import AuthorizationDetail
@@ -105,7 +107,24 @@ def declare(
     engine: Engine, authorization_id: int, policy=POLICY, **line: Any
 ) -> AuthorizationDetail:
     with transaction(engine) as session:
-        return barter.declare(session, policy, authorization_id, actor="customs", **line)
+        return declare_fields(session, policy, authorization_id, actor="customs", **line)
+
+
+def declare_fields(
+    session: Session,
+    policy: Policy,
+    authorization_id: int,
+    *,
+    actor: str,
+    on: date,
+    reference: str | None = None,
+    **fields: str,
+) -> AuthorizationDetail:
+    """A declaration given as text, parsed then declared, as the edges do."""
+    record, problems = declaration_record(
+        **fields, on=on, reference=reference, digits=corridor.load(session).digits
+    )
+    return barter.declare(session, policy, authorization_id, record, actor=actor, problems=problems)
 
 
 def authorizations(engine: Engine) -> int:
@@ -154,7 +173,7 @@ def test_a_balanced_authorization_closes_and_its_residual_is_owed(
     ]
     sound(house)
     with transaction(house) as session, pytest.raises(InputError, match="is balanced"):
-        barter.declare(
+        declare_fields(
             session,
             POLICY,
             authorization_id,
@@ -297,7 +316,7 @@ def test_malformed_applications_name_the_field(house: Engine, tmp_path: Path) ->
 def test_decisions_and_declarations_keep_to_the_lifecycle(house: Engine, tmp_path: Path) -> None:
     authorization_id = apply(house, tmp_path, application())
     with transaction(house) as session, pytest.raises(InputError, match="need it authorized"):
-        barter.declare(
+        declare_fields(
             session,
             POLICY,
             authorization_id,
@@ -329,7 +348,7 @@ def test_declarations_outside_the_window_or_prohibited_are_refused(
         (date(2026, 2, 23), "outside the balancing window"),
     ):
         with transaction(house) as session, pytest.raises(InputError, match=fragment):
-            barter.declare(
+            declare_fields(
                 session,
                 POLICY,
                 authorization_id,
@@ -340,7 +359,7 @@ def test_declarations_outside_the_window_or_prohibited_are_refused(
                 on=on,
             )
     with transaction(house) as session, pytest.raises(InputError, match="prohibited for import"):
-        barter.declare(
+        declare_fields(
             session,
             POLICY,
             authorization_id,
@@ -363,7 +382,7 @@ def test_import_first_sequencing_refuses_an_early_export(house: Engine, tmp_path
     authorization_id = apply(house, tmp_path, application())
     authorize(house, authorization_id)
     with transaction(house) as session, pytest.raises(InputError, match="import_first"):
-        barter.declare(
+        declare_fields(
             session,
             strict,
             authorization_id,
@@ -511,3 +530,33 @@ def test_retried_applications_and_declarations_count_once(house: Engine, tmp_pat
     assert view.state == "balanced"
     assert amount(view.exported) == "295000.00"
     sound(house)
+
+
+def test_field_and_policy_problems_of_a_declaration_come_together(
+    house: Engine, tmp_path: Path
+) -> None:
+    authorization_id = apply(house, tmp_path, application())
+    with pytest.raises(InputError) as caught:
+        declare(
+            house,
+            authorization_id,
+            **(LPG | {"unit": ""}),
+            value="1.234",
+            currency="USD",
+            on=date(2025, 11, 1),
+        )
+    assert [str(problem) for problem in caught.value.problems] == [
+        "value: '1.234' has more than 2 fraction digits",
+        "unit: must be 1 to 20 characters",
+        "the authorization is submitted; declarations need it authorized",
+    ]
+    with pytest.raises(InputError) as caught:
+        declare(house, 999, **LPG, value="x", currency="USD", on=date(2025, 11, 1))
+    assert "no barter authorization 999" in str(caught.value)  # the lookup comes first
+    authorize(house, authorization_id)
+    line = {**LPG, "currency": "USD", "on": date(2025, 11, 10), "reference": "GD-1"}
+    first = declare(house, authorization_id, **line, value="300000")
+    # A retry is answered with the stored declaration, as the value is not compared.
+    again = declare(house, authorization_id, **line, value="garbled")
+    assert again.declaration == first.declaration
+    assert len(again.declarations) == 1

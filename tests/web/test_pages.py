@@ -331,3 +331,45 @@ def test_a_bad_application_names_each_field_and_stores_nothing(house: House) -> 
     assert 'id="err-valid_until"' in response.text
     assert 'id="err-import_value"' in response.text
     assert "No authorizations." in response.text
+
+
+def test_customs_declares_goods_through_the_form(house: House) -> None:
+    from tests.api.test_resources import application
+
+    applied = house.client.post(
+        "/api/v1/barter/authorizations", json=application(), headers=house.as_("trader")
+    )
+    authorization = applied.json()["id"]
+    customs = browser(house, "customs")
+    path = f"/barter/{authorization}"
+    authorized = customs.post(
+        f"{path}/authorize", data={"csrf_token": token(customs, path), "as_of": "2025-11-01"}
+    )
+    assert authorized.status_code == 303
+    form = {
+        "direction": "import",
+        "hs": "27111900",
+        "quantity": "500",
+        "unit": "t",
+        "value": "1.234",
+        "currency": "usd",
+        "date": "2025-10-01",
+    }
+    refused = customs.post(f"{path}/declare", data={"csrf_token": token(customs, path), **form})
+    assert refused.status_code == 422
+    assert "&#39;1.234&#39; has more than 2 fraction digits" in refused.text
+    assert "2025-10-01 is outside the balancing window" in refused.text
+    declared = customs.post(
+        f"{path}/declare",
+        data={
+            "csrf_token": token(customs, path),
+            **form,
+            "value": "300000",
+            "date": "2025-11-10",
+        },
+    )
+    assert declared.status_code == 303
+    assert declared.headers["location"] == f"{path}?done=declare"
+    page = customs.get(path).text
+    assert "No declarations yet." not in page
+    assert '<td class="mono">27111900</td>' in page

@@ -27,6 +27,7 @@ from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_document
+from tahator.io.declarations import declaration_record
 from tahator.services import access, barter, barter_report, corridor
 from tahator.services.users import Principal
 from tahator.signin import today_of
@@ -188,10 +189,7 @@ def declare(
     """Record a goods declaration against an authorization (customs)."""
 
     def work(session: Session) -> tuple[int, Any]:
-        view = barter.declare(
-            session,
-            policy,
-            authorization_id,
+        record, problems = declaration_record(
             direction=body.direction,
             hs=body.hs,
             quantity=body.quantity,
@@ -199,8 +197,11 @@ def declare(
             value=body.value,
             currency=body.currency,
             on=body.date,
-            actor=principal.actor,
             reference=body.reference,
+            digits=corridor.load(session).digits,
+        )
+        view = barter.declare(
+            session, policy, authorization_id, record, actor=principal.actor, problems=problems
         )
         return 201, jsonable(view)
 

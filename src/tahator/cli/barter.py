@@ -123,15 +123,14 @@ def barter_declare(
     as_json: JsonOption = False,
 ) -> None:
     """Record a goods declaration quoting an authorization."""
+    from tahator.io.declarations import declaration_record
     from tahator.services import barter
+    from tahator.services import corridor as corridors
 
     policy = _load_policy()
     day = _date(on, "--date")
     with use_case() as session:
-        view = barter.declare(
-            session,
-            policy,
-            authorization_id,
+        record, problems = declaration_record(
             direction=direction,
             hs=hs,
             quantity=quantity,
@@ -139,8 +138,11 @@ def barter_declare(
             value=value,
             currency=currency,
             on=day,
-            actor=_actor(),
             reference=reference,
+            digits=corridors.load(session).digits,
+        )
+        view = barter.declare(
+            session, policy, authorization_id, record, actor=_actor(), problems=problems
         )
     if as_json:
         print_json(jsonable(view))

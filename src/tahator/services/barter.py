@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR
 from tahator.domain.policy import Direction, Policy
 from tahator.formatting import jsonable
+from tahator.io.declarations import DeclarationRecord
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.barter_views import (
@@ -309,15 +310,10 @@ def reject(
 
 
 def _repeated_declaration(
-    session: Session,
-    authorization_id: int,
-    reference: str,
-    content: tuple[str, str, str, str, dt.date],
+    session: Session, authorization_id: int, record: DeclarationRecord, reference: str
 ) -> Declaration | None:
     """The declaration already recorded under ``reference``, if any; ``InputError``
     when it was recorded with other content (direction, hs, unit, currency, date)."""
-    if not 0 < len(reference) <= 100:
-        raise InputError([Problem("must be 1 to 100 characters", field="reference")])
     recorded = session.execute(
         select(Declaration).where(
             Declaration.authorization_id == authorization_id,
@@ -332,7 +328,7 @@ def _repeated_declaration(
         recorded.unit,
         recorded.currency,
         recorded.declared_on,
-    ) == content
+    ) == (record.direction, record.hs, record.unit, record.currency, record.date)
     if not same:
         raise InputError(
             [
@@ -348,18 +344,16 @@ def declare(
     session: Session,
     policy: Policy,
     authorization_id: int,
+    record: DeclarationRecord | None,
     *,
-    direction: str,
-    hs: str,
-    quantity: str,
-    unit: str,
-    value: str,
-    currency: str,
-    on: dt.date,
     actor: str,
-    reference: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> AuthorizationDetail:
     """Record a goods declaration quoting the authorization; balance it when it nets off.
+
+    ``record`` and ``problems`` are what ``io.declarations.declaration_record`` made
+    of the submitted fields: the problems are reported together with (before) this
+    service's own, and a record that came with problems is never recorded.
 
     A declaration carrying a ``reference`` (the goods declaration's number) already
     recorded against the authorization is not counted again: the same content
@@ -367,56 +361,45 @@ def declare(
     """
     corridor = corridors.load(session)
     authorization = load_authorization(session, authorization_id, lock=True)
-    problems: list[Problem] = []
-    if reference is not None:
-        content = (direction, hs, unit.strip(), currency.upper(), on)
-        recorded = _repeated_declaration(session, authorization_id, reference, content)
+    if record is None:
+        raise InputError(list(problems))
+    if record.reference is not None:
+        recorded = _repeated_declaration(session, authorization_id, record, record.reference)
         if recorded is not None:
             return _with_declaration(session, policy, recorded)
-    try:
-        way = Direction(direction)
-    except ValueError:
-        raise InputError(
-            [Problem(f"{direction!r} must be import or export", field="direction")]
-        ) from None
-    currency = currency.upper()
-    amount = corridors.positive_amount(value, currency, corridor.digits, problems)
-    try:
-        count = barter.parse_quantity(quantity)
-    except ValueError as error:
-        problems.append(Problem(str(error), field="quantity"))
-        count = Decimal(1)
-    if not unit.strip() or len(unit) > barter.MAX_UNIT:
-        problems.append(Problem(f"must be 1 to {barter.MAX_UNIT} characters", field="unit"))
+    found = list(problems)
+    way, on, currency, amount = record.direction, record.date, record.currency, record.value
     totals = declared_totals(session, authorization_id)
     before = AuthorizationStatus(authorization.state)
     window = (authorization.authorized_on or dt.date.max, authorization.deadline or dt.date.min)
-    problems += barter.declaration_problems(
+    found += barter.declaration_problems(
         policy,
         before,
         way,
-        hs,
+        record.hs,
         on,
         window,
         (authorization.valid_from, authorization.valid_until),
         totals[Direction.IMPORT],
     )
-    if problems:
-        raise InputError(problems)
+    if found:
+        raise InputError(found)
     rate = corridors.rates_on(session, on, {currency})[currency].per_unit_of_account
     value_unit = to_unit_of_account(amount, corridor.digits[currency], rate, corridor.unit_digits)
     if totals[way] + value_unit > MAX_MINOR:
         raise InputError(
             [Problem("the declared values would exceed the 64-bit limit", field="value")]
         )
-    flag = barter.price_flag(policy, hs, unit.strip(), count, value_unit, corridor.unit_digits)
+    flag = barter.price_flag(
+        policy, record.hs, record.unit, record.quantity, value_unit, corridor.unit_digits
+    )
     declaration = Declaration(
         authorization_id=authorization_id,
-        reference=reference,
+        reference=record.reference,
         direction=str(way),
-        hs=hs,
-        quantity=str(count),
-        unit=unit.strip(),
+        hs=record.hs,
+        quantity=str(record.quantity),
+        unit=record.unit,
         value=amount,
         currency=currency,
         rate=str(rate),

@@ -16,6 +16,7 @@ from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_csv, report_document
+from tahator.io.declarations import declaration_record
 from tahator.io.target_report import render_target_report
 from tahator.services import access, barter, border, market, offers, stats
 from tahator.services import corridor as corridors
@@ -227,10 +228,7 @@ def customs_action(
                     writer, policy, authorization_id, values.get("reason", ""), principal.actor
                 )
             else:
-                barter.declare(
-                    writer,
-                    policy,
-                    authorization_id,
+                record, problems = declaration_record(
                     direction=values.get("direction", ""),
                     hs=values.get("hs", ""),
                     quantity=values.get("quantity", ""),
@@ -238,8 +236,16 @@ def customs_action(
                     value=values.get("value", ""),
                     currency=values.get("currency", "").upper(),
                     on=_day(values.get("date", ""), "date"),
-                    actor=principal.actor,
                     reference=values.get("reference") or None,
+                    digits=corridors.load(writer).digits,
+                )
+                barter.declare(
+                    writer,
+                    policy,
+                    authorization_id,
+                    record,
+                    actor=principal.actor,
+                    problems=problems,
                 )
     except InputError as error:
         fields = {"as_of", "reason", "direction", "hs", "quantity", "unit", "value", "currency"}

@@ -1,0 +1,100 @@
+"""A goods declaration as submitted by customs: parse its fields to typed values.
+
+The CLI's options, the API's body and the web's form all carry a declaration as
+text; ``declaration_record`` turns it into a ``DeclarationRecord`` and names every
+field it cannot parse.  What needs the database or the policy (the authorization's
+state and window, the HS code's prohibitions, the sequencing, a repeated
+reference) the service checks, reporting its problems after these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tahator.domain.barter import MAX_UNIT, parse_quantity
+from tahator.domain.errors import Problem
+from tahator.domain.money import parse_amount
+from tahator.domain.policy import Direction
+
+MAX_REFERENCE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationRecord:
+    """Goods declared against an authorization: ``quantity`` ``unit`` of HS ``hs``
+    crossing in ``direction`` on ``date``, assessed at ``value``."""
+
+    direction: Direction
+    hs: str
+    quantity: Decimal
+    unit: str
+    value: int
+    """Minor units of ``currency``."""
+    currency: str
+    date: dt.date
+    reference: str | None = None
+    """The goods declaration's number: declaring it again counts once."""
+
+
+def declaration_record(
+    *,
+    direction: str,
+    hs: str,
+    quantity: str,
+    unit: str,
+    value: str,
+    currency: str,
+    on: dt.date,
+    reference: str | None,
+    digits: Mapping[str, int],
+) -> tuple[DeclarationRecord | None, list[Problem]]:
+    """The record of a declaration's fields (as text), with the problems of those
+    that do not parse.
+
+    A reference that is too long or a direction that is neither import nor export
+    is reported alone, with no record.  Otherwise a record comes back even when the
+    quantity, value, currency or unit is wrong (those fields then hold neutral
+    placeholders), because the service still checks the rest, reports everything
+    together, and answers a repeated reference with the stored declaration: such a
+    record must never be recorded.  ``digits`` holds the corridor's currencies and
+    their minor-unit digits.
+    """
+    if reference is not None and not 0 < len(reference) <= MAX_REFERENCE:
+        return None, [Problem(f"must be 1 to {MAX_REFERENCE} characters", field="reference")]
+    try:
+        way = Direction(direction)
+    except ValueError:
+        return None, [Problem(f"{direction!r} must be import or export", field="direction")]
+    problems: list[Problem] = []
+    currency = currency.upper()
+    amount = _positive_amount(value, currency, digits, problems)
+    try:
+        count = parse_quantity(quantity)
+    except ValueError as error:
+        problems.append(Problem(str(error), field="quantity"))
+        count = Decimal(1)
+    if not unit.strip() or len(unit) > MAX_UNIT:
+        problems.append(Problem(f"must be 1 to {MAX_UNIT} characters", field="unit"))
+    record = DeclarationRecord(way, hs, count, unit.strip(), amount, currency, on, reference)
+    return record, problems
+
+
+def _positive_amount(
+    value: str, currency: str, digits: Mapping[str, int], problems: list[Problem]
+) -> int:
+    """``value`` in minor units of ``currency``, a corridor currency, and positive;
+    otherwise 0 with the problem added (field ``currency`` or ``value``)."""
+    if currency not in digits:
+        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
+        return 0
+    try:
+        amount = parse_amount(value, digits[currency])
+    except ValueError as error:
+        problems.append(Problem(str(error), field="value"))
+        return 0
+    if amount == 0:
+        problems.append(Problem("must be positive", field="value"))
+    return amount
