@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from tahator.domain.errors import Problem
+from tahator.domain.money import positive_amount
 from tahator.domain.policy import Direction
 from tahator.io.declarations import DeclarationRecord, declaration_record
-from tahator.services.corridor import positive_amount
 
 DIGITS = {"USD": 2, "PKR": 2, "IRR": 0}
 DAY = date(2025, 11, 10)

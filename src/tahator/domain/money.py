@@ -8,7 +8,10 @@ fit a signed 64-bit integer, the width of OR-Tools' flows and of SQL BIGINT.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from tahator.domain.errors import Problem
 
 MAX_MINOR = 2**63 - 1
 """The largest amount, or total of amounts, that Tahator handles (signed 64-bit)."""
@@ -47,6 +50,25 @@ def parse_amount(text: str, scale: int) -> int:
     if minor > MAX_MINOR:
         raise ValueError(f"{text!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
     return minor
+
+
+def positive_amount(
+    value: str, currency: str, digits: Mapping[str, int], problems: list[Problem]
+) -> int:
+    """``value`` in minor units of ``currency``, which must be one of ``digits``' (the
+    corridor's currencies) and the amount positive; otherwise 0, with the problem added
+    (field ``currency`` or ``value``), so a form's every problem is reported at once."""
+    if currency not in digits:
+        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
+        return 0
+    try:
+        amount = parse_amount(value, digits[currency])
+    except ValueError as error:
+        problems.append(Problem(str(error), field="value"))
+        return 0
+    if amount == 0:
+        problems.append(Problem("must be positive", field="value"))
+    return amount
 
 
 def format_amount(minor: int, scale: int) -> str:

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from tahator.domain.barter import MAX_UNIT, parse_quantity
 from tahator.domain.errors import Problem
-from tahator.domain.money import parse_amount
+from tahator.domain.money import positive_amount
 from tahator.domain.policy import Direction
 
 MAX_REFERENCE = 100
@@ -70,7 +70,7 @@ def declaration_record(
         return None, [Problem(f"{direction!r} must be import or export", field="direction")]
     problems: list[Problem] = []
     currency = currency.upper()
-    amount = _positive_amount(value, currency, digits, problems)
+    amount = positive_amount(value, currency, digits, problems)
     try:
         count = parse_quantity(quantity)
     except ValueError as error:
@@ -80,21 +80,3 @@ def declaration_record(
         problems.append(Problem(f"must be 1 to {MAX_UNIT} characters", field="unit"))
     record = DeclarationRecord(way, hs, count, unit.strip(), amount, currency, on, reference)
     return record, problems
-
-
-def _positive_amount(
-    value: str, currency: str, digits: Mapping[str, int], problems: list[Problem]
-) -> int:
-    """``value`` in minor units of ``currency``, a corridor currency, and positive;
-    otherwise 0 with the problem added (field ``currency`` or ``value``)."""
-    if currency not in digits:
-        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
-        return 0
-    try:
-        amount = parse_amount(value, digits[currency])
-    except ValueError as error:
-        problems.append(Problem(str(error), field="value"))
-        return 0
-    if amount == 0:
-        problems.append(Problem("must be positive", field="value"))
-    return amount

@@ -23,7 +23,7 @@ from tahator.domain.border import (
 )
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import Amount, format_amount
+from tahator.domain.money import Amount, format_amount, positive_amount
 from tahator.formatting import OMIT_EMPTY, jsonable
 from tahator.io.settings import chosen_file, load_settings
 from tahator.services import audit
@@ -327,7 +327,7 @@ def sell(
     problems: list[Problem] = []
     if reference is not None and not 0 < len(reference) <= 100:
         problems.append(Problem("must be 1 to 100 characters", field="reference"))
-    amount = corridors.positive_amount(value, currency, info.digits, problems)
+    amount = positive_amount(value, currency, info.digits, problems)
     if problems:
         raise InputError(problems)
     query = select(BorderResident).where(

@@ -18,7 +18,7 @@ from tahator.domain.corridor import (
     rate_problem,
 )
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import MAX_MINOR, Amount, parse_amount
+from tahator.domain.money import MAX_MINOR, Amount
 from tahator.services import audit
 from tahator.store.schema import ClearingAccount, Corridor, Country, Currency, FxRate
 
@@ -120,25 +120,6 @@ def load(session: Session) -> CorridorView:
         dict(session.execute(select(Currency.code, Currency.digits)).all()),
         dict(session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()),
     )
-
-
-def positive_amount(
-    value: str, currency: str, digits: Mapping[str, int], problems: list[Problem]
-) -> int:
-    """``value`` in minor units of ``currency``, which must be a corridor currency and
-    the amount positive; otherwise 0, with the problem added (field ``currency`` or
-    ``value``)."""
-    if currency not in digits:
-        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
-        return 0
-    try:
-        amount = parse_amount(value, digits[currency])
-    except ValueError as error:
-        problems.append(Problem(str(error), field="value"))
-        return 0
-    if amount == 0:
-        problems.append(Problem("must be positive", field="value"))
-    return amount
 
 
 def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rate]:
