@@ -22,8 +22,9 @@ from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
+from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
-from tahator.services import access, barter, border, clearing, firms, ledger, obligations, stats
+from tahator.services import access, barter, clearing, firms, ledger, obligations, stats
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult
 from tahator.services.users import Principal
@@ -62,7 +63,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
     today = today_of(request)
     context: dict[str, Any] = {"today": today, "firm": firm}
     try:
-        policy = border.load_trade_policy()
+        policy = load_trade_policy()
         report = stats.target_report(session, policy)
     except TahatorError as error:
         report, context["target_error"] = None, str(error)
