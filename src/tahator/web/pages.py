@@ -21,6 +21,7 @@ from tahator import formatting
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
+from tahator.domain.run import RunStatus
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
@@ -88,7 +89,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
         context["imbalance"] = [
             r for r in ledger.balance_rows(session) if r.account.startswith("interaccount:")
         ]
-    runs = [r for r in clearing.list_runs(session) if r.status == "completed"]
+    runs = [r for r in clearing.list_runs(session) if r.status == RunStatus.COMPLETED]
     if firm is not None:
         # A trader's version: what was set off of its own firm's obligations.
         context["firm_setoff"] = _sum(
