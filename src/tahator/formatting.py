@@ -91,6 +91,26 @@ def day(value: date | datetime | str | None) -> str:
     return text
 
 
+def cell(value: object) -> str:
+    """``value`` as one cell of a plain-text table: nothing for ``None``, ``yes``/``no``,
+    amounts as decimal strings, lists comma-joined, mappings as ``key: value`` pairs."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Amount):
+        return amount(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return ", ".join(f"{cell(k)}: {cell(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(cell(item) for item in value)
+    return str(value)
+
+
 def jsonable(value: Any) -> Any:
     """``value`` as JSON-ready data: dataclasses become objects keyed by field name,
     amounts decimal strings, dates ISO 8601, enums their values, tuples lists."""

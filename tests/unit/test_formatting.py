@@ -86,3 +86,18 @@ def test_day() -> None:
     assert formatting.day("2026-11-24Tnonsense") == "2026-11-24Tnonsense"
     assert formatting.day(None) == "—"
     assert formatting.day("") == "—"
+
+
+def test_cell_shows_values_as_people_read_them() -> None:
+    assert formatting.cell(None) == ""
+    assert formatting.cell("") == ""
+    assert formatting.cell(True) == "yes"
+    assert formatting.cell(False) == "no"
+    assert formatting.cell(0) == "0"
+    assert formatting.cell(["0201", "3901"]) == "0201, 3901"
+    assert formatting.cell(("PK",)) == "PK"
+    assert formatting.cell([]) == ""
+    assert formatting.cell({"Mon": 3, "Tue": None}) == "Mon: 3, Tue: "
+    assert formatting.cell(usd(-123456)) == "-1234.56"
+    assert formatting.cell(date(2026, 11, 24)) == "2026-11-24"
+    assert formatting.cell("1234.50") == "1234.50"
