@@ -44,6 +44,7 @@ from tahator.io.application import read_application
 from tahator.io.barter_report import REPORT_CSV_HEADER, csv_row, report_document
 from tahator.io.comtrade import SAMPLE, read_comtrade
 from tahator.io.firms import read_firms
+from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
 from tahator.io.policy import load_policy
 from tahator.io.tables import write_csv_atomically
@@ -521,7 +522,7 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
 
     Sales carry receipt numbers, so running it again records nothing twice.
     """
-    policy = border.load_trade_policy()
+    policy = load_trade_policy()
     rng = random.Random(11)
     residents = border_residents()
     with transaction(engine) as session:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
@@ -31,6 +32,83 @@ def amount(value: Amount | None) -> str:
 def money(value: Amount | None) -> str:
     """``value`` with its currency, for people: ``"1234.50 USD"``."""
     return "" if value is None else f"{amount(value)} {value.currency}"
+
+
+def grouped(value: Amount) -> str:
+    """``value`` with thousands separators: ``"1,234,567.89"`` (``"-0.50"``, ``"1,000"``)."""
+    return _grouped(value.minor < 0, abs(value.minor), value.digits)
+
+
+def _grouped(negative: bool, magnitude: int, digits: int) -> str:
+    whole, fraction = divmod(magnitude, 10**digits)
+    text = f"{'-' if negative else ''}{whole:,}"
+    return f"{text}.{fraction:0{digits}d}" if digits else text
+
+
+def _half_even(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (both >= 0) rounded half to even, as ``Decimal`` does."""
+    quotient, remainder = divmod(numerator, denominator)
+    if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+def compact(value: Amount, currency: str = "") -> str:
+    """Large amounts in words: ``2,630,000,000.00`` → ``"2.63 billion USD"``; smaller
+    ones grouped and rounded to whole units (``"1,235 USD"``)."""
+    negative, magnitude, unit = value.minor < 0, abs(value.minor), 10**value.digits
+    for size, word in ((10**9, "billion"), (10**6, "million")):
+        if magnitude >= size * unit:
+            hundredths = _half_even(magnitude * 100, size * unit)
+            return f"{_grouped(negative, hundredths, 2)} {word} {currency}".strip()
+    # The sign stays on a rounded zero ("-0"), as the pages have always shown it.
+    return f"{_grouped(negative, _half_even(magnitude, unit), 0)} {currency}".strip()
+
+
+def percent(ratio: Decimal | float | str | None) -> str:
+    """A ratio as a percentage to one decimal: ``0.4567`` → ``"45.7 %"``; ``"—"`` if none."""
+    try:
+        return f"{Decimal(str(ratio)) * 100:.1f} %"
+    except (InvalidOperation, TypeError):
+        return "—"
+
+
+def day(value: date | datetime | str | None) -> str:
+    """Dates as ``2026-11-24``, timestamps (or ISO timestamp strings) as
+    ``2026-11-24 14:05 UTC``; ``"—"`` for nothing, other text unchanged."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if len(text) > 10 and text[10] == "T":
+        try:
+            return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M UTC")
+        except ValueError:
+            return text
+    return text
+
+
+def cell(value: object) -> str:
+    """``value`` as one cell of a plain-text table: nothing for ``None``, ``yes``/``no``,
+    amounts as decimal strings, lists comma-joined, mappings as ``key: value`` pairs."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Amount):
+        return amount(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return ", ".join(f"{cell(k)}: {cell(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(cell(item) for item in value)
+    return str(value)
 
 
 def jsonable(value: Any) -> Any:

@@ -16,6 +16,7 @@ from tahator.domain.border import Quota
 from tahator.domain.errors import InputError
 from tahator.formatting import amount, jsonable
 from tahator.io.comtrade import SAMPLE, read_comtrade
+from tahator.io.markets import load_trade_policy
 from tahator.io.target_report import REPORT_COLUMNS, write_target_report
 from tahator.services import audit, border, clearing, stats
 from tahator.services.border import QuotaExceededError, SaleRecord
@@ -25,7 +26,7 @@ from tests.integration.conftest import import_obligations_file, obligations_file
 from tests.integration.test_barter import LPG, application, apply, authorize, declare, house
 
 __all__ = ["house"]  # the barter tests' firms, as a fixture here too
-POLICY = border.load_trade_policy()
+POLICY = load_trade_policy()
 CNIC = "5440012345671"
 IRANIAN = "0499370899"
 MONDAY = date(2026, 10, 5)

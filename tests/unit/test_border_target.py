@@ -27,7 +27,7 @@ from tahator.domain.target import (
     target_path,
     target_status,
 )
-from tahator.services.border import DEFAULT_MARKETS
+from tahator.io.markets import DEFAULT_MARKETS
 
 
 def shipped() -> dict:  # type: ignore[type-arg]

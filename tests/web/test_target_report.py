@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 
 from tahator.io.comtrade import SAMPLE, read_comtrade
+from tahator.io.markets import load_trade_policy
 from tahator.io.target_report import render_target_report
-from tahator.services import border, stats
+from tahator.services import stats
 from tahator.store.database import transaction
 from tests.web.conftest import House, browser
 
@@ -17,7 +18,7 @@ def test_the_target_downloads_are_the_rendered_report(house: House) -> None:
     with transaction(house.engine) as session:
         stats.import_statistics(session, read_comtrade(SAMPLE), "test")
     with transaction(house.engine) as session:
-        report = stats.target_report(session, border.load_trade_policy())
+        report = stats.target_report(session, load_trade_policy())
     csv = client.get("/reports/target.csv")
     assert csv.status_code == 200
     assert csv.headers["content-type"] == "text/csv; charset=utf-8"

@@ -15,6 +15,7 @@ from tahator.api.problems import ApiError
 from tahator.domain.border import TradePolicy
 from tahator.formatting import jsonable
 from tahator.io.comtrade import read_comtrade
+from tahator.io.markets import load_trade_policy
 from tahator.services import border, stats
 from tahator.services.users import Principal
 
@@ -27,7 +28,7 @@ MAX_STATISTICS_BYTES = 8 * 1024 * 1024
 
 
 def trade_policy(request: Request) -> TradePolicy:
-    return border.load_trade_policy()
+    return load_trade_policy()
 
 
 TradePolicyDep = Annotated[TradePolicy, Depends(trade_policy)]

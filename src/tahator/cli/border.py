@@ -30,7 +30,7 @@ border_app.add_typer(residents_app, name="residents")
 
 
 def _trade_policy() -> TradePolicy:
-    from tahator.services.border import load_trade_policy
+    from tahator.io.markets import load_trade_policy
 
     try:
         return load_trade_policy()

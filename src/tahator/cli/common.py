@@ -13,6 +13,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from tahator import formatting
 from tahator.domain.errors import InputError, Problem, TahatorError
 
 EXIT_BAD_INPUT = 2
@@ -109,7 +110,7 @@ def _print_rows(
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row.get(column, "")) for column in columns))
+        table.add_row(*(formatting.cell(row.get(column)) for column in columns))
     Console().print(table)
 
 

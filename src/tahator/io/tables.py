@@ -178,14 +178,27 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     It is written beside ``path`` under a temporary name and renamed over it, so a
     reader never sees half a file and a failure leaves no file behind.
     """
+    with _replacing(path) as handle, os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (as ``atomic_output`` does text)."""
+    with _replacing(path) as handle, os.fdopen(handle, "wb") as out:
+        out.write(data)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[int]:
+    """A descriptor of a new file beside ``path``, renamed over ``path`` when the block
+    (which closes the descriptor) ends; on failure the new file is removed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as error:
         raise InputError([Problem(f"cannot write here: {error.strerror}", str(path))]) from error
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            yield out
+        yield handle
         os.chmod(temporary, 0o644)  # mkstemp makes it private; an output file is not
         os.replace(temporary, path)
     except OSError as error:

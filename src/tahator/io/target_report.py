@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
 from tahator.formatting import amount, jsonable
-from tahator.io.tables import write_csv
+from tahator.io.tables import write_bytes_atomically, write_csv
 
 if TYPE_CHECKING:
     from tahator.services.stats import TargetReport
@@ -66,7 +65,7 @@ def render_target_report(report: TargetReport, output_format: str) -> bytes:
 
 def write_target_report(report: TargetReport, output_format: str, path: Path) -> None:
     """Write the report to ``path``, whole or not at all (see ``render_target_report``)."""
-    _write_atomically(path, render_target_report(report, output_format))
+    write_bytes_atomically(path, render_target_report(report, output_format))
 
 
 def _csv_columns(report: TargetReport) -> list[list[str]]:
@@ -74,26 +73,6 @@ def _csv_columns(report: TargetReport) -> list[list[str]]:
         [row.month for row in report.series],
         *([amount(getattr(row, c)) for row in report.series] for c in REPORT_COLUMNS[1:]),
     ]
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # Written beside ``path`` and renamed over it: a reader never sees half a file.
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as error:
-        raise InputError([Problem(f"cannot write here: {error.strerror}", str(path))]) from error
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; an output file is not
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise InputError([Problem(f"cannot write here: {error.strerror}", str(path))]) from error
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _decimal(value: Amount | None) -> Decimal | None:

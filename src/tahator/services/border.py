@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,21 +17,17 @@ from tahator.domain.border import (
     QuotaBreach,
     TradePolicy,
     parse_national_id,
-    parse_trade_policy,
     quota_breach,
 )
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import Amount, format_amount, positive_amount
 from tahator.formatting import OMIT_EMPTY, jsonable
-from tahator.io.settings import chosen_file, load_settings
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.store.schema import BorderResident, BorderSale
 
-DEFAULT_MARKETS = Path(__file__).resolve().parent.parent / "policies" / "pk-ir-markets.toml"
-MARKETS_VARIABLE = "TAHATOR_MARKETS"
 MAX_TEXT = 300
 
 
@@ -115,16 +110,6 @@ class DailyTotal:
     date: date
     sales: int
     value: Amount
-
-
-def markets_path() -> Path:
-    """``$TAHATOR_MARKETS``, else the shipped Pakistan–Iran markets."""
-    return chosen_file(None, MARKETS_VARIABLE, DEFAULT_MARKETS)
-
-
-def load_trade_policy() -> TradePolicy:
-    """The validated markets and target; ``InputError`` names the file and every bad field."""
-    return load_settings(markets_path(), parse_trade_policy, "the markets file")
 
 
 # The quotas are written with two fraction digits in the markets file (see

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from tahator.domain.border import TradePolicy
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import Amount
+from tahator.domain.run import RunStatus
 from tahator.domain.target import (
     Figure,
     Goal,
@@ -254,7 +255,9 @@ def gather(session: Session) -> Components:
         .join(Obligation, Obligation.id == SetoffNotice.obligation_id)
         .join(debtor, debtor.id == Obligation.debtor)
         .join(creditor, creditor.id == Obligation.creditor)
-        .where(ClearingRun.status == "completed", debtor.country != creditor.country)
+        # debtor.country != creditor.country is domain.settlement.crosses_border, in SQL:
+        # only set-off across the border counts towards the corridor's trade.
+        .where(ClearingRun.status == RunStatus.COMPLETED, debtor.country != creditor.country)
     ).all()
     return Components(
         official_trade=official_monthly(_figures(session)),

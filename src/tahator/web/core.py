@@ -8,7 +8,6 @@ import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -137,65 +136,26 @@ def render(
     return response
 
 
-def money(value: object, currency: str = "") -> str:
-    """``1234567.5`` → ``1,234,567.50 USD``: thousands separators, the currency named."""
-    if isinstance(value, Amount):
-        value = formatting.amount(value)
-    if value is None or value == "":
-        return "—"
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    text = f"{amount:,}"
-    return f"{text} {currency}".strip()
+def money(value: Amount | None, currency: str = "") -> str:
+    """An amount grouped, the currency named: ``1,234,567.50 USD``; ``—`` for none."""
+    return "—" if value is None else f"{formatting.grouped(value)} {currency}".strip()
 
 
-def compact(value: object, currency: str = "") -> str:
-    """Large amounts in words: ``2,630,000,000`` → ``2.63 billion USD``."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, TypeError):
-        return "—"
-    for size, word in ((Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
-        if abs(amount) >= size:
-            return f"{(amount / size).quantize(Decimal('0.01')):,} {word} {currency}".strip()
-    return money(amount.quantize(Decimal("1")), currency)
+def compact(value: Amount | None, currency: str = "") -> str:
+    """Large amounts in words: ``2.63 billion USD``; ``—`` for none."""
+    return "—" if value is None else formatting.compact(value, currency)
 
 
-def day(value: object) -> Markup:
-    """Dates as ``2026-11-24``, timestamps as ``2026-11-24 14:05 UTC``, in a ``<time>``."""
-    text = _day(value)
+def day(value: date | datetime | str | None) -> Markup:
+    """A date or timestamp (``formatting.day``) in a ``<time>`` element."""
+    text = formatting.day(value)
     if text == "—":
         return Markup(text)
     stamp = value.isoformat() if isinstance(value, date) else str(value)
     return Markup('<time datetime="{}">{}</time>').format(stamp, text)
 
 
-def _day(value: object) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if len(text) > 10 and text[10] == "T":
-        try:
-            return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M UTC")
-        except ValueError:
-            return text
-    return text
-
-
-def percent(value: object) -> str:
-    try:
-        return f"{Decimal(str(value)) * 100:.1f} %"
-    except (InvalidOperation, TypeError):
-        return "—"
-
-
-templates.env.filters.update(money=money, compact=compact, day=day, percent=percent)
+templates.env.filters.update(money=money, compact=compact, day=day, percent=formatting.percent)
 templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -19,10 +20,13 @@ from starlette.datastructures import UploadFile
 from tahator import formatting
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
+from tahator.domain.run import RunStatus
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
+from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
-from tahator.services import access, barter, border, clearing, firms, ledger, obligations, stats
+from tahator.services import access, barter, clearing, firms, ledger, obligations, stats
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult
 from tahator.services.users import Principal
@@ -46,12 +50,21 @@ MAX_UPLOAD = 8 * 1024 * 1024
 # --- the dashboard -------------------------------------------------------------------
 
 
+def _sum(amounts: Iterable[Amount]) -> Amount:
+    """The total of ``amounts``; with none, a bare ``0`` (no decimals), as the dashboard
+    has always shown it."""
+    total: Amount | None = None
+    for amount in amounts:
+        total = amount if total is None else total + amount
+    return Amount(0, "", 0) if total is None else total
+
+
 def _dashboard(request: Request, session: Session, principal: Principal) -> dict[str, Any]:
     firm = access.firm_filter(principal, None)
     today = today_of(request)
     context: dict[str, Any] = {"today": today, "firm": firm}
     try:
-        policy = border.load_trade_policy()
+        policy = load_trade_policy()
         report = stats.target_report(session, policy)
     except TahatorError as error:
         report, context["target_error"] = None, str(error)
@@ -76,22 +89,16 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
         context["imbalance"] = [
             r for r in ledger.balance_rows(session) if r.account.startswith("interaccount:")
         ]
-    runs = [r for r in clearing.list_runs(session) if r.status == "completed"]
+    runs = [r for r in clearing.list_runs(session) if r.status == RunStatus.COMPLETED]
     if firm is not None:
         # A trader's version: what was set off of its own firm's obligations.
-        context["firm_setoff"] = sum(
-            (
-                Decimal(n.setoff_unit.minor).scaleb(-n.setoff_unit.digits)
-                for r in runs
-                for n in clearing.setoff_notices(session, r.run_id, firm)
-            ),
-            Decimal(0),
+        context["firm_setoff"] = _sum(
+            n.setoff_unit for r in runs for n in clearing.setoff_notices(session, r.run_id, firm)
         )
-    total = sum((Decimal(r.total.minor).scaleb(-r.total.digits) for r in runs), Decimal(0))
-    cleared = sum((Decimal(r.cleared.minor).scaleb(-r.cleared.digits) for r in runs), Decimal(0))
+    total, cleared = _sum(r.total for r in runs), _sum(r.cleared for r in runs)
     context["runs"] = len(runs)
     context["setoff_total"], context["setoff_cleared"] = total, cleared
-    context["setoff_share"] = (cleared / total) if total else None
+    context["setoff_share"] = (Decimal(cleared.minor) / total.minor) if total.minor else None
     if principal.role != "bank":
         authorizations = barter.list_authorizations(session, None, firm)
         context["by_state"] = sorted(Counter(str(a.state) for a in authorizations).items())

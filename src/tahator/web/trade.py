@@ -17,8 +17,9 @@ from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_csv, report_document
 from tahator.io.declarations import declaration_record
+from tahator.io.markets import load_trade_policy
 from tahator.io.target_report import render_target_report
-from tahator.services import access, barter, border, market, offers, stats
+from tahator.services import access, barter, market, offers, stats
 from tahator.services import corridor as corridors
 from tahator.services.barter import AuthorizationDetail
 from tahator.services.barter_report import quarterly_report
@@ -446,7 +447,7 @@ TARGET_TYPES = {
 def target_report(kind: str, principal: User, session: Reader) -> Response:
     if kind not in TARGET_TYPES:
         raise PageError(404, "no such report")
-    report = stats.target_report(session, border.load_trade_policy())
+    report = stats.target_report(session, load_trade_policy())
     data = render_target_report(report, kind)
     headers = {"Content-Disposition": f'attachment; filename="trade-target.{kind}"'}
     return Response(data, media_type=TARGET_TYPES[kind], headers=headers)
