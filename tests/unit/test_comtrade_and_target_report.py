@@ -26,8 +26,8 @@ def test_the_reader_returns_figures_and_every_row_problem() -> None:
     read = read_comtrade(Path("folder/stats.csv"), data=data)
     assert (read.file, read.source, read.rows) == ("folder/stats.csv", "stats.csv", 4)
     assert read.figures[:2] == (
-        ComtradeFigure(2, "PK", "IR", "M", "202401", "TOTAL", 100050),  # half-even cents
-        ComtradeFigure(3, "PK", "", "X", "202401", "TOTAL", 500),  # the world: not a corridor
+        ComtradeFigure("PK", "IR", "M", "202401", "TOTAL", 100050, 2),  # half-even cents
+        ComtradeFigure("PK", "", "X", "202401", "TOTAL", 500, 3),  # the world: not a corridor
     )
     # A bad commodity still yields its figure (the file is refused for its problem).
     assert read.figures[2].commodity == "27AB"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR
+from tahator.domain.target import Figure
 from tahator.io.tables import Problems, Table, read_table
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "comtrade-pk-ir-illustrative.csv"
@@ -49,21 +50,13 @@ _OPTIONAL = (
 
 
 @dataclass(frozen=True)
-class ComtradeFigure:
-    """One row of the file whose period, countries and value could be read."""
+class ComtradeFigure(Figure):
+    """A figure as read from ``line`` of the file (its period, countries and value
+    readable): ``reporter`` or ``partner`` is ``""`` for a country outside the corridor
+    (the world, say); a re-export or processing ``flow`` is kept, to be counted as
+    skipped; ``value`` is in US cents."""
 
     line: int
-    reporter: str
-    """ISO 3166 alpha-2 of a corridor country, ``""`` for any other (the world, say)."""
-    partner: str
-    flow: str
-    """``M`` or ``X``; a re-export or processing flow is kept to be counted as skipped."""
-    period: str
-    """``YYYYMM`` or ``YYYY``."""
-    commodity: str
-    """``TOTAL`` or an HS code."""
-    value: int
-    """US cents."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +164,7 @@ def read_comtrade(path: Path, *, data: bytes | None = None) -> ComtradeFile:
         # A row with a bad flow or commodity still yields its figure: the checks
         # across rows (the same figure twice) see it, and its problem refuses the file.
         figures.append(
-            ComtradeFigure(table.line(row), reporter, partner, flow, period, commodity, value)
+            ComtradeFigure(reporter, partner, flow, period, commodity, value, table.line(row))
         )
     return ComtradeFile(
         table.path, path.name[:300], table.rows, tuple(figures), tuple(problems.found)
