@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tahator.domain.errors import NotFoundError
+from tahator.domain.roles import Role
 from tahator.services.users import Principal
 from tahator.store.schema import (
     Authorization,
@@ -43,15 +44,15 @@ from tahator.store.schema import (
 
 _Key = TypeVar("_Key", int, str)
 
-TRADER = "trader"
+TRADER = Role.TRADER
 """The one role bound to a firm, and so the one whose view is cut to its firm's records."""
-BARTER_READERS = ("operator", "customs", "trader", "auditor")
+BARTER_READERS = (Role.OPERATOR, Role.CUSTOMS, Role.TRADER, Role.AUDITOR)
 """Roles that see barter authorizations (a bank has no part in barter)."""
-APPLICANTS = ("operator", TRADER)
+APPLICANTS = (Role.OPERATOR, Role.TRADER)
 """Roles that apply for barter authorizations."""
-REPORT_READERS = ("operator", "customs", "auditor")
+REPORT_READERS = (Role.OPERATOR, Role.CUSTOMS, Role.AUDITOR)
 """Roles that read the quarterly barter report to the Ministry of Commerce."""
-INSTRUCTION_READERS = ("operator", "bank", TRADER, "auditor")
+INSTRUCTION_READERS = (Role.OPERATOR, Role.BANK, Role.TRADER, Role.AUDITOR)
 """Roles that see settlement instructions (customs has no part in payments)."""
 
 

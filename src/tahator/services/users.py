@@ -18,11 +18,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.roles import Role
 from tahator.services import audit
 from tahator.services.common import now
 from tahator.store.schema import AccessToken, Firm, User
 
-ROLES = ("operator", "customs", "bank", "trader", "auditor")
+ROLES = tuple(Role)
 MIN_PASSWORD_LENGTH = 12
 MAX_USERNAME = 80
 """So that ``ROLE:USERNAME`` fits the 100 characters of every actor column."""
@@ -57,7 +58,7 @@ class Principal:
 
     user_id: int
     username: str
-    role: str
+    role: Role
     firm: str | None
 
     @property
@@ -67,7 +68,7 @@ class Principal:
 
 
 def _principal(user: User) -> Principal:
-    return Principal(user.id, user.username, user.role, user.firm_id)
+    return Principal(user.id, user.username, Role(user.role), user.firm_id)
 
 
 @dataclass(frozen=True)
