@@ -47,6 +47,7 @@ from tahator.io.firms import read_firms
 from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
 from tahator.io.policy import load_policy
+from tahator.io.sales import sale_record
 from tahator.io.tables import write_csv_atomically
 from tahator.io.target_report import ChartError, write_target_report
 from tahator.services import (
@@ -542,6 +543,7 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
     refused: dict[str, int] = {}
     day, number = month, 0
     with transaction(engine) as session:
+        digits = corridor.load(session).digits
         while day.month == month.month:
             if mand.closed_reason(day) is None:
                 for national_id, _, _ in residents:
@@ -554,17 +556,18 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
                             else (f"{usd:.2f}", "USD")
                         )
                         try:
-                            view = border.sell(
-                                session,
-                                policy,
+                            record, problems = sale_record(
                                 market="MAND-PISHIN",
                                 resident=national_id,
                                 hs=rng.choice(BORDER_GOODS),
                                 value=value,
                                 currency=currency,
                                 on=day,
-                                actor=DEMO_ACTOR,
                                 reference=f"MP-{day:%Y%m%d}-{number:04d}",
+                                digits=digits,
+                            )
+                            view = border.sell(
+                                session, policy, record, actor=DEMO_ACTOR, problems=problems
                             )
                         except border.QuotaExceededError as error:
                             quota = str(error.breach.quota)

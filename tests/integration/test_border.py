@@ -17,8 +17,9 @@ from tahator.domain.errors import InputError
 from tahator.formatting import amount, jsonable
 from tahator.io.comtrade import SAMPLE, read_comtrade
 from tahator.io.markets import load_trade_policy
+from tahator.io.sales import sale_record
 from tahator.io.target_report import REPORT_COLUMNS, write_target_report
-from tahator.services import audit, border, clearing, stats
+from tahator.services import audit, border, clearing, corridor, stats
 from tahator.services.border import QuotaExceededError, SaleRecord
 from tahator.store.database import transaction
 from tahator.store.schema import BorderResident, BorderSale, TradeStatistic
@@ -66,11 +67,12 @@ def sell(engine: Engine, value: str, on: date = MONDAY, **changes: Any) -> SaleR
         "value": value,
         "currency": "USD",
         "on": on,
-        "actor": "test",
+        "reference": None,
     }
     arguments.update(changes)
     with transaction(engine) as session:
-        return border.sell(session, POLICY, **arguments)
+        record, problems = sale_record(**arguments, digits=corridor.load(session).digits)
+        return border.sell(session, POLICY, record, actor="test", problems=problems)
 
 
 def sales(engine: Engine) -> int:

@@ -16,7 +16,8 @@ from tahator.domain.border import TradePolicy
 from tahator.formatting import jsonable
 from tahator.io.comtrade import read_comtrade
 from tahator.io.markets import load_trade_policy
-from tahator.services import border, stats
+from tahator.io.sales import sale_record
+from tahator.services import border, corridor, stats
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["border markets and target"])
@@ -102,18 +103,17 @@ def sell(
     """Record a sale within the resident's quotas; a refusal names the quota and what is left."""
 
     def work(session: Session) -> tuple[int, Any]:
-        view = border.sell(
-            session,
-            policy,
+        record, problems = sale_record(
             market=body.market,
             resident=body.resident,
             hs=body.hs,
             value=body.value,
             currency=body.currency,
             on=body.date,
-            actor=principal.actor,
             reference=body.reference,
+            digits=corridor.load(session).digits,
         )
+        view = border.sell(session, policy, record, actor=principal.actor, problems=problems)
         return 201, jsonable(view)
 
     return write(request, principal, body.model_dump(mode="json"), work)

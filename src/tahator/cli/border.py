@@ -112,23 +112,24 @@ def border_sell(
     as_json: JsonOption = False,
 ) -> None:
     """Record a sale to a resident within their quotas, or refuse it (exit 2)."""
+    from tahator.io.sales import sale_record
     from tahator.services import border
+    from tahator.services import corridor as corridors
 
     policy = _trade_policy()
     day = _date(on, "--date")
     with use_case() as session:
-        view = border.sell(
-            session,
-            policy,
+        record, problems = sale_record(
             market=market,
             resident=resident,
             hs=hs,
             value=value,
             currency=currency,
             on=day,
-            actor=_actor(),
             reference=reference,
+            digits=corridors.load(session).digits,
         )
+        view = border.sell(session, policy, record, actor=_actor(), problems=problems)
     if as_json:
         print_json(jsonable(view))
         return

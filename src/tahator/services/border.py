@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -21,8 +21,9 @@ from tahator.domain.border import (
 )
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import Amount, format_amount, positive_amount
+from tahator.domain.money import Amount, format_amount
 from tahator.formatting import OMIT_EMPTY, jsonable
+from tahator.io import sales
 from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
@@ -283,17 +284,17 @@ def _sale(sale: BorderSale, digits: Mapping[str, int], unit: str, unit_digits: i
 def sell(
     session: Session,
     policy: TradePolicy,
+    record: sales.SaleRecord,
     *,
-    market: str,
-    resident: str,
-    hs: str,
-    value: str,
-    currency: str,
-    on: date,
     actor: str,
-    reference: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> SaleRecord:
-    """Record a sale to a resident, converted at ``on``'s rate, or refuse it.
+    """Record a sale to a resident, converted at its date's rate, or refuse it.
+
+    ``record`` and ``problems`` are what ``io.sales.sale_record`` made of the
+    submitted fields: an unknown market is reported first, then those problems on
+    their own (as before the reader moved to the edge), and a record that came with
+    problems is never recorded.
 
     Refused (``InputError``, nothing stored) when the market is not open that day,
     the goods are not on its list, the resident is not registered there, or a
@@ -301,20 +302,14 @@ def sell(
     left of it).  A sale with a ``reference`` already recorded is answered with
     the stored one when its content is the same, refused otherwise.
     """
-    chosen = _market(policy, market)
+    chosen = _market(policy, record.market)
     info = corridors.load(session)
     unit, unit_digits = info.unit_of_account, info.unit_digits
-    try:
-        _, national_id = parse_national_id(resident)
-    except ValueError as error:
-        raise InputError([Problem(str(error), field="resident")]) from error
-    currency = currency.upper()
-    problems: list[Problem] = []
-    if reference is not None and not 0 < len(reference) <= 100:
-        problems.append(Problem("must be 1 to 100 characters", field="reference"))
-    amount = positive_amount(value, currency, info.digits, problems)
     if problems:
-        raise InputError(problems)
+        raise InputError(list(problems))
+    national_id, hs, amount, currency = record.resident, record.hs, record.value, record.currency
+    on, reference = record.date, record.reference
+    found: list[Problem] = []
     query = select(BorderResident).where(
         BorderResident.market == chosen.code, BorderResident.national_id == national_id
     )
@@ -351,21 +346,21 @@ def sell(
             )
     closed = chosen.closed_reason(on)
     if closed:
-        problems.append(Problem(closed, field="date"))
+        found.append(Problem(closed, field="date"))
     if not (hs.isascii() and hs.isdigit() and 4 <= len(hs) <= 10):
-        problems.append(Problem(f"{hs!r} is not an HS code (4 to 10 digits)", field="hs"))
+        found.append(Problem(f"{hs!r} is not an HS code (4 to 10 digits)", field="hs"))
     elif chosen.goods_prefix(hs) is None:
-        problems.append(Problem(f"HS {hs} is not on market {chosen.code}'s goods list", field="hs"))
+        found.append(Problem(f"HS {hs} is not on market {chosen.code}'s goods list", field="hs"))
     if person is None:
-        problems.append(
+        found.append(
             Problem(
                 f"{national_id} is not registered at market {chosen.code}; "
                 "register with `tahator border residents add`",
                 field="resident",
             )
         )
-    if problems:
-        raise InputError(problems)
+    if found:
+        raise InputError(found)
     assert person is not None
     rate = corridors.rates_on(session, on, {currency})[currency].per_unit_of_account
     value_unit = to_unit_of_account(amount, info.digits[currency], rate, unit_digits)
