@@ -543,7 +543,6 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
     refused: dict[str, int] = {}
     day, number = month, 0
     with transaction(engine) as session:
-        digits = corridor.load(session).digits
         while day.month == month.month:
             if mand.closed_reason(day) is None:
                 for national_id, _, _ in residents:
@@ -564,7 +563,7 @@ def border_demo(engine: Engine, folder: Path, month: date = BORDER_MONTH) -> dic
                                 currency=currency,
                                 on=day,
                                 reference=f"MP-{day:%Y%m%d}-{number:04d}",
-                                digits=digits,
+                                digits=corridor.load(session).digits,
                             )
                             view = border.sell(
                                 session, policy, record, actor=DEMO_ACTOR, problems=problems
