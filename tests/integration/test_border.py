@@ -20,7 +20,7 @@ from tahator.io.markets import load_trade_policy
 from tahator.io.sales import sale_record
 from tahator.io.target_report import REPORT_COLUMNS, write_target_report
 from tahator.services import audit, border, clearing, corridor, stats
-from tahator.services.border import QuotaExceededError, SaleRecord
+from tahator.services.border import QuotaExceededError, RecordedSale
 from tahator.store.database import transaction
 from tahator.store.schema import BorderResident, BorderSale, TradeStatistic
 from tests.integration.conftest import import_obligations_file, obligations_file
@@ -59,7 +59,7 @@ def market(engine: Engine) -> Engine:
     return engine
 
 
-def sell(engine: Engine, value: str, on: date = MONDAY, **changes: Any) -> SaleRecord:
+def sell(engine: Engine, value: str, on: date = MONDAY, **changes: Any) -> RecordedSale:
     arguments: dict[str, Any] = {
         "market": "MAND-PISHIN",
         "resident": CNIC,

@@ -98,7 +98,9 @@ class Remaining:
 
 
 @dataclass(frozen=True)
-class SaleRecord(Sale):
+class RecordedSale(Sale):
+    """A sale as recorded, with what the resident may still buy."""
+
     unit_of_account: str
     remaining: Remaining | None = field(metadata=OMIT_EMPTY)
     """Only for a sale recorded now, not for a retried one answered from the store."""
@@ -288,7 +290,7 @@ def sell(
     *,
     actor: str,
     problems: Sequence[Problem] = (),
-) -> SaleRecord:
+) -> RecordedSale:
     """Record a sale to a resident, converted at its date's rate, or refuse it.
 
     ``record`` and ``problems`` are what ``io.sales.sale_record`` made of the
@@ -338,7 +340,7 @@ def sell(
                         )
                     ]
                 )
-            return SaleRecord(
+            return RecordedSale(
                 **vars(_sale(recorded, info.digits, unit, unit_digits)),
                 unit_of_account=unit,
                 remaining=None,
@@ -408,7 +410,7 @@ def sell(
             chosen.monthly_quota - _used(session, person.id, first, last), unit, unit_digits
         ),
     )
-    return SaleRecord(**vars(view), unit_of_account=unit, remaining=remaining, created=True)
+    return RecordedSale(**vars(view), unit_of_account=unit, remaining=remaining, created=True)
 
 
 def daily_totals(session: Session, market: str | None = None) -> list[DailyTotal]:
