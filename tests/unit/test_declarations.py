@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
-from tahator.domain.errors import Problem
-from tahator.domain.money import positive_amount
 from tahator.domain.policy import Direction
 from tahator.io.declarations import DeclarationRecord, declaration_record
 
@@ -69,19 +65,6 @@ def test_bad_fields_are_named_together_and_the_record_still_comes_back() -> None
         "unit: must be 1 to 20 characters",
     ]
     assert parse(value="0.00")[1] == ["value: must be positive"]
-
-
-@pytest.mark.parametrize(
-    ("value", "currency"),
-    [("12", "USD"), ("0", "USD"), ("-1", "USD"), ("1.5", "IRR"), ("ten", "PKR"), ("1", "EUR")],
-)
-def test_the_value_is_judged_as_the_service_did(value: str, currency: str) -> None:
-    before: list[Problem] = []
-    minor = positive_amount(value, currency, DIGITS, before)
-    record, problems = parse(value=value, currency=currency)
-    assert problems == [str(problem) for problem in before]
-    assert record is not None
-    assert record.value == minor
 
 
 def test_a_bad_reference_or_direction_is_reported_alone() -> None:

@@ -8,11 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tahator.domain.errors import Problem
 from tahator.domain.money import (
     MAX_MINOR,
     format_amount,
     fraction_digits,
     parse_amount,
+    positive_amount,
     share,
 )
 
@@ -143,3 +145,23 @@ def test_fraction_digits_and_share() -> None:
     assert fraction_digits(".5") == 1
     assert share(1, 4) == 0.25
     assert share(5, 0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "minor", "problems"),
+    [
+        ("12", "USD", 1200, []),
+        ("0.01", "PKR", 1, []),
+        ("0", "USD", 0, ["value: must be positive"]),
+        ("-1", "USD", 0, ["value: '-1' is negative"]),
+        ("1.555", "IRR", 0, ["value: '1.555' has more than 2 fraction digits"]),
+        ("ten", "PKR", 0, ["value: 'ten' is not a decimal number"]),
+        ("1", "EUR", 0, ["currency: 'EUR' is not a corridor currency"]),
+    ],
+)
+def test_a_positive_amount_in_a_corridor_currency(
+    value: str, currency: str, minor: int, problems: list[str]
+) -> None:
+    found: list[Problem] = []
+    assert positive_amount(value, currency, {"USD": 2, "PKR": 2, "IRR": 2}, found) == minor
+    assert [str(problem) for problem in found] == problems

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from tahator.domain.errors import Problem
-from tahator.domain.money import positive_amount
 from tahator.io.sales import SaleRecord, sale_record
 
 DIGITS = {"USD": 2, "PKR": 2, "IRR": 0}
@@ -59,18 +55,6 @@ def test_bad_fields_are_named_together_and_the_record_still_comes_back() -> None
     ]
     assert parse(reference="R" * 100)[1] == []
     assert parse(value="0.00")[1] == ["value: must be positive"]
-
-
-@pytest.mark.parametrize(
-    ("value", "currency"),
-    [("12", "USD"), ("0", "USD"), ("-1", "USD"), ("1.5", "IRR"), ("ten", "PKR"), ("1", "EUR")],
-)
-def test_the_value_is_judged_as_the_service_did(value: str, currency: str) -> None:
-    before: list[Problem] = []
-    minor = positive_amount(value, currency, DIGITS, before)
-    record, problems = parse(value=value, currency=currency)
-    assert problems == [str(problem) for problem in before]
-    assert record.value == minor
 
 
 def test_a_bad_national_id_is_reported_alone() -> None:
