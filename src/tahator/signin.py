@@ -36,6 +36,7 @@ __all__ = [
     "principal_of",
     "sign_in",
     "sign_out",
+    "today_of",
 ]
 
 
