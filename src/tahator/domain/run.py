@@ -100,6 +100,13 @@ class ObligationChange(NamedTuple):
     status: ObligationStatus
 
 
+class Novation(NamedTuple):
+    """What a run hands of one obligation to the clearing accounts, in its currency."""
+
+    obligation_id: int
+    amount: int
+
+
 class Rollover(NamedTuple):
     """A firm's claim the clearing account could not pay: carried to the next run."""
 
@@ -144,6 +151,8 @@ class RunPlan:
     settlement: Settlement
     novations: ledger.Entry | None
     """Cross-border remainders handed to the clearing accounts (``None``: none)."""
+    novated: tuple[Novation, ...]
+    """Each obligation those remainders came from, by id."""
     instructions: tuple[PlannedInstruction, ...]
     """Those that move money now; an unpaid claim is a roll-over instead."""
     rollovers: tuple[Rollover, ...]
@@ -218,6 +227,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         )
 
     remaining = []
+    novated = []
     novations = ledger.EntryBuilder()
     country_of = inputs.country_of
     for i, left in enumerate(remainder_unit):
@@ -239,6 +249,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         novations.transfer(
             ledger.interaccount(creditor_country), ledger.payout(creditor), unit, left
         )
+        novated.append(Novation(oid, left_local))
         changes[oid] = (0, ObligationStatus.IN_SETTLEMENT)
     settlement = settle(
         remaining,
@@ -290,6 +301,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         setoffs=setoffs.build(ledger.EntryKind.SETOFF, "") if setoffs else None,
         settlement=settlement,
         novations=novations.build(ledger.EntryKind.SETTLEMENT, "") if novations else None,
+        novated=tuple(novated),
         instructions=tuple(instructions),
         rollovers=rollovers,
         changes=tuple(ObligationChange(oid, *change) for oid, change in changes.items()),

@@ -48,6 +48,7 @@ from tahator.store.schema import (
     ClearingRun,
     Corridor,
     Firm,
+    Novation,
     Obligation,
     Rollover,
     RunRate,
@@ -252,6 +253,14 @@ def store_run(session: Session, plan: RunPlan, actor: str, started: datetime) ->
     novations = plan.novation_entry(run_id)
     if novations is not None:
         post(session, novations, actor, run_id=run_id)
+    insert_rows(
+        session,
+        Novation,
+        [
+            {"run_id": run_id, "obligation_id": n.obligation_id, "amount": n.amount}
+            for n in plan.novated
+        ],
+    )
     insert_rows(
         session,
         SettlementInstruction,
