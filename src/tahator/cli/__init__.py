@@ -15,7 +15,18 @@ from typing import Annotated
 import typer
 
 # Importing barter before border puts ``report barter`` before ``report target``.
-from tahator.cli import admin, barter, border, clear, clearing, common, market, screening, serve
+from tahator.cli import (
+    admin,
+    barter,
+    border,
+    clear,
+    clearing,
+    common,
+    market,
+    screening,
+    serve,
+    settlement,
+)
 from tahator.cli.common import DbOption, _database, _policy
 from tahator.cli.serve import _listening_socket
 
@@ -42,8 +53,8 @@ for sub_app, name in (
     (clearing.consortia_app, "consortia"),
     (clearing.obligations_app, "obligations"),
     (clearing.clearing_app, "clearing"),
-    (clearing.ledger_app, "ledger"),
-    (clearing.settlement_app, "settlement"),
+    (settlement.ledger_app, "ledger"),
+    (settlement.settlement_app, "settlement"),
     (barter.policy_app, "policy"),
     (barter.barter_app, "barter"),
     (common.report_app, "report"),

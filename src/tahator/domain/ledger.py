@@ -12,6 +12,8 @@ The chart of accounts:
 ``payout:FIRM``       what FIRM's clearing account must pay it (credit balance)
 ``clearing:CC``       money held by country CC's clearing account (negative: credit drawn)
 ``interaccount:CC``   CC's account's net claim on the other countries' accounts
+``rounding``          what conversion between currencies forced the clearing house to
+                      round, gained (credit) or lost (debit): bounded, reported per run
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class EntryKind(StrEnum):
     """A bank confirmed a firm paid its clearing account."""
     PAYOUT = "payout"
     """A bank confirmed a clearing account paid a firm."""
+    RETURN = "return"
+    """A bank returned a collection or payout: what it was to settle is undone."""
 
 
 def receivable(firm: str) -> str:
@@ -57,6 +61,10 @@ def clearing(country: str) -> str:
 
 def interaccount(country: str) -> str:
     return f"interaccount:{country}"
+
+
+ROUNDING = "rounding"
+"""The clearing house's rounding account."""
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,17 @@ class CorridorView:
     digits: Mapping[str, int]
     """Currency code → minor-unit digits."""
     credit_lines: Mapping[str, int]
+    """Country → its clearing account's credit line, in minor units of the unit of account."""
+    credit_line_shares: Mapping[str, Decimal]
+    """Country → a credit line as a share of its gross payments in a run (it replaces
+    the amount in ``credit_lines``)."""
+    max_obligation: int
+    """The largest obligation registered, in minor units of the unit of account."""
+    setoff_before_due: bool
+    """Whether runs set off obligations not yet due (settled only once due)."""
+    shortfall: str
+    """What a returned collection does to the payouts it was to fund: ``hold`` or
+    ``credit_line``."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,16 @@ def load(session: Session) -> CorridorView:
         dict(session.execute(select(Country.code, Country.currency)).all()),
         dict(session.execute(select(Currency.code, Currency.digits)).all()),
         dict(session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()),
+        {
+            country: Decimal(share)
+            for country, share in session.execute(
+                select(ClearingAccount.country, ClearingAccount.credit_line_share)
+            )
+            if share is not None
+        },
+        corridor.max_obligation,
+        corridor.setoff_before_due,
+        corridor.shortfall,
     )
 
 

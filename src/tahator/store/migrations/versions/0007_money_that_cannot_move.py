@@ -48,7 +48,9 @@ def upgrade() -> None:
         sa.Column("obligation_id", sa.Integer(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["obligation_id"], ["obligations.id"], name=op.f("fk_novations_obligation_id_obligations")
+            ["obligation_id"],
+            ["obligations.id"],
+            name=op.f("fk_novations_obligation_id_obligations"),
         ),
         sa.ForeignKeyConstraint(
             ["run_id"], ["clearing_runs.id"], name=op.f("fk_novations_run_id_clearing_runs")
