@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from tahator.domain.corridor import Rate
-from tahator.domain.errors import AmountOverflowError
 from tahator.domain.ledger import Entry, EntryKind, Posting
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import (
@@ -23,7 +20,7 @@ from tahator.domain.run import (
 )
 from tahator.domain.settlement import InstructionKind, crosses_border
 
-AS_OF = date(2026, 11, 23)
+AS_OF = date(2026, 12, 1)  # every row below is due
 COUNTRY_OF = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR"}
 RATES = {
     "USD": Rate("USD", Decimal(1)),
@@ -259,11 +256,14 @@ def test_nothing_open_plans_an_empty_run() -> None:
     assert plan.setoff_entry(1) is None
 
 
-def test_an_obligation_too_large_in_the_unit_of_account_is_refused() -> None:
+def test_an_obligation_too_large_in_the_unit_of_account_is_left_out() -> None:
     # 2**62 minor units of a currency worth ten dollars apiece: more than 64 bits of cents.
     rates = RATES | {"PKR": Rate("PKR", Decimal("0.1"))}
-    with pytest.raises(AmountOverflowError):
-        plan_run(inputs([(1, "PK-1", "IR-1", 2**62, "PKR", "2026-12-01")], rates=rates))
+    plan = plan_run(inputs([(1, "PK-1", "IR-1", 2**62, "PKR", "2026-12-01")], rates=rates))
+    assert [(e.currency, e.obligations) for e in plan.figures.excluded] == [("PKR", 1)]
+    assert "largest obligation" in plan.figures.excluded[0].reason
+    assert plan.changes == ()
+    assert plan.instructions == ()
 
 
 def test_every_planned_entry_balances() -> None:

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from tahator.domain.errors import AmountOverflowError, TahatorError
+from tahator.domain.errors import TahatorError
 from tahator.domain.money import MAX_MINOR
 
 Int64Array = NDArray[np.int64]
@@ -57,19 +57,13 @@ class SetOff:
         return self.total - self.cleared
 
 
-def checked_total(amounts: Int64Array) -> int:
-    """The exact sum of ``amounts``; ``AmountOverflowError`` if it exceeds 64 bits."""
+def exact_total(amounts: Int64Array) -> int:
+    """The exact sum of ``amounts`` in a Python integer (it may exceed 64 bits)."""
     if amounts.size == 0:
         return 0
     if int(amounts.max()) <= MAX_MINOR // amounts.size:
         return int(amounts.sum())
-    total: int = sum(amounts.tolist())
-    if total > MAX_MINOR:
-        raise AmountOverflowError(
-            f"the obligations total {total} minor units, more than the 64-bit limit "
-            f"{MAX_MINOR}; clear them in smaller batches or a larger unit"
-        )
-    return total
+    return sum(amounts.tolist())
 
 
 def max_setoff(
@@ -95,7 +89,7 @@ def max_setoff(
         raise ValueError("amounts and firm indices must be non-negative")
     if np.any(debtors == creditors):
         raise ValueError("an obligation's debtor and creditor must differ")
-    total = checked_total(amounts)
+    total = exact_total(amounts)
     if count == 0:
         nothing = _frozen(np.zeros(0, dtype=np.int64))
         return SetOff(nothing, _frozen(np.zeros(0, dtype=np.int64)), 0, 0, 0, 0, 0)
@@ -110,9 +104,14 @@ def max_setoff(
     else:
         order = np.lexsort((np.arange(count), np.asarray(priority), pair_key))
     sorted_key = pair_key[order]
-    sorted_amount = amounts[order]
+    # Sums that may pass 64 bits are taken in Python integers (object arrays): slow,
+    # and only for obligations too large for any real corridor.
+    wide = total > MAX_MINOR
+    sorted_amount = amounts[order].astype(object) if wide else amounts[order]
     starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
     pair_amount = np.add.reduceat(sorted_amount, starts)
+    if wide:  # a pair may be set off by at most 64 bits: a smaller, still valid set-off
+        pair_amount = np.minimum(pair_amount, MAX_MINOR).astype(np.int64)
     tails = sorted_key[starts] // firms
     heads = sorted_key[starts] % firms
 
@@ -126,23 +125,23 @@ def max_setoff(
     group = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, count]))
     running = np.cumsum(sorted_amount)
     before = running - sorted_amount - (running[starts] - sorted_amount[starts])[group]
-    allocated = np.clip(pair_setoff[group] - before, 0, sorted_amount)
+    allocated = np.minimum(np.maximum(pair_setoff[group] - before, 0), sorted_amount)
     setoff = np.empty(count, dtype=np.int64)
-    setoff[order] = allocated
+    setoff[order] = allocated.astype(np.int64) if wide else allocated
 
     if total < 2**53:  # exact in float64, and bincount is far faster than add.at
         owed_to = np.rint(
             np.bincount(creditors, amounts, firms) - np.bincount(debtors, amounts, firms)
         ).astype(np.int64)
     else:
-        owed_to = np.zeros(firms, dtype=np.int64)
-        np.add.at(owed_to, creditors, amounts)
-        np.add.at(owed_to, debtors, -amounts)
+        owed_to = np.zeros(firms, dtype=object)
+        np.add.at(owed_to, creditors, amounts.astype(object))
+        np.add.at(owed_to, debtors, -amounts.astype(object))
     return SetOff(
         setoff=_frozen(setoff),
         remainder=_frozen(amounts - setoff),
         total=total,
-        cleared=int(pair_setoff.sum()),
+        cleared=exact_total(pair_setoff),
         net_internal_debt=int(owed_to[owed_to > 0].sum()),
         pairs=int(starts.size),
         pairs_on_cycles=int(on_cycle.sum()),
@@ -151,6 +150,42 @@ def max_setoff(
 
 def _solve(tails: Int64Array, heads: Int64Array, capacity: Int64Array) -> Int64Array:
     """Set-off per arc of a graph whose arcs all lie on cycles.
+
+    The solver works in 64-bit integers.  When the capacities add up past that, each
+    strongly connected component (a set-off never crosses one) is solved on its own;
+    a component still too large is solved with its capacities halved ``k`` times,
+    the flow scaled back up (a circulation times 2^k is still one, and within the
+    capacities), then the residual solved exactly, or as far as 64 bits allow.  The
+    result is always a valid set-off, though not necessarily the largest.
+    """
+    if exact_total(capacity) <= MAX_MINOR:
+        return _solve_exact(tails, heads, capacity)
+    labels = strong_components(tails, heads)
+    _, compact = np.unique(np.r_[tails, heads], return_inverse=True)
+    arc_label = labels[compact[: tails.size]]
+    flow = np.zeros(capacity.size, dtype=np.int64)
+    for label in np.unique(arc_label).tolist():
+        arcs = np.flatnonzero(arc_label == label)
+        flow[arcs] = _solve_large(tails[arcs], heads[arcs], capacity[arcs])
+    return flow
+
+
+def _solve_large(tails: Int64Array, heads: Int64Array, capacity: Int64Array) -> Int64Array:
+    """A valid set-off of one component, its capacities possibly past 64 bits in sum."""
+    total = exact_total(capacity)
+    if total <= MAX_MINOR:
+        return _solve_exact(tails, heads, capacity)
+    shift = (total // MAX_MINOR).bit_length()
+    scaled = _solve_exact(tails, heads, capacity >> shift)
+    flow = scaled << shift
+    residual = capacity - flow
+    if exact_total(residual) > MAX_MINOR:  # what is left is clipped to fit 64 bits
+        residual = np.minimum(residual, MAX_MINOR // residual.size)
+    return flow + _solve_exact(tails, heads, residual)
+
+
+def _solve_exact(tails: Int64Array, heads: Int64Array, capacity: Int64Array) -> Int64Array:
+    """The largest set-off per arc, capacities summing to at most 64 bits.
 
     A set-off keeps every net position, so the set-offs form a circulation; the
     largest is the min-cost circulation with unit cost −1 and the amounts as

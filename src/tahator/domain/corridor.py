@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CURRENCY_DIGITS = {"USD": 2, "PKR": 2, "IRR": 2, "AFN": 2, "RUB": 2}
@@ -78,6 +79,43 @@ def from_unit_of_account(amount: int, currency_digits: int, rate: Decimal, unit_
     return _divide_half_even(
         amount * numerator * 10**currency_digits, denominator * 10**unit_digits
     )
+
+
+class Conversion:
+    """One currency's conversion to the unit of account at a rate, exact.
+
+    ``value(amount)`` is ``amount`` minor units of the currency in minor units of the
+    unit of account, as an exact ratio ``amount × per_minor / scale``.
+    """
+
+    __slots__ = ("identity", "per_minor", "scale")
+    identity: bool
+    per_minor: int
+    scale: int
+
+    def __init__(self, currency_digits: int, rate: Decimal, unit_digits: int) -> None:
+        numerator, denominator = rate.as_integer_ratio()
+        self.per_minor = denominator * 10**unit_digits
+        self.scale = numerator * 10**currency_digits
+        self.identity = self.per_minor == self.scale
+
+    def value(self, amount: int) -> int | Fraction:
+        """The exact value (an ``int`` where the rate is 1)."""
+        return amount if self.identity else Fraction(amount * self.per_minor, self.scale)
+
+    def floor(self, amount: int) -> int:
+        """The value rounded down: never more than the amount is worth."""
+        return amount if self.identity else amount * self.per_minor // self.scale
+
+    def exceeds(self, amount: int, limit: int) -> bool:
+        """Whether ``amount`` is worth more than ``limit`` minor units of the unit of account."""
+        return amount * self.per_minor > limit * self.scale
+
+    def local(self, unit_amount: int) -> int | Fraction:
+        """The exact amount of the currency worth ``unit_amount`` of the unit of account."""
+        if self.identity:
+            return unit_amount
+        return Fraction(unit_amount * self.scale, self.per_minor)
 
 
 def _divide_half_even(numerator: int, denominator: int) -> int:

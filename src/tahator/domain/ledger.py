@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tahator.domain.money import MAX_MINOR
+
 
 class EntryKind(StrEnum):
     OBLIGATIONS = "obligations"
@@ -132,17 +134,36 @@ class EntryBuilder:
         self.totals[debit, currency] += amount
         self.totals[credit, currency] -= amount
 
+    def post(self, account: str, currency: str, amount: int) -> None:
+        """One side of a transfer (debit positive); the entry must still balance."""
+        self.totals[account, currency] += amount
+
     def __bool__(self) -> bool:
         return any(self.totals.values())
 
     def build(self, kind: EntryKind, memo: str) -> Entry:
-        """The balanced entry; ``ValueError`` if it does not balance (a bug)."""
+        """The balanced entry; ``ValueError`` if it does not balance (a bug).
+
+        A merged amount past 64 bits is split into several postings to the account,
+        so no stored figure overflows.
+        """
         postings = tuple(
-            Posting(account, currency, amount)
+            Posting(account, currency, part)
             for (account, currency), amount in sorted(self.totals.items())
             if amount
+            for part in _parts(amount)
         )
         result = Entry(kind, memo, postings)
         if result.imbalance():
             raise ValueError(f"entry {memo!r} does not balance: {result.imbalance()}")
         return result
+
+
+def _parts(amount: int) -> list[int]:
+    """``amount`` as parts of at most ``MAX_MINOR`` in size, of its sign."""
+    sign, left, parts = (1 if amount > 0 else -1), abs(amount), []
+    while left > MAX_MINOR:
+        parts.append(sign * MAX_MINOR)
+        left -= MAX_MINOR
+    parts.append(sign * left)
+    return parts

@@ -11,22 +11,25 @@ the run's totals and figures.
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
-from itertools import chain
+from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
 
 from tahator.domain import ledger
 from tahator.domain.clearing import max_setoff
-from tahator.domain.corridor import Rate, from_unit_of_account, to_unit_of_account
-from tahator.domain.errors import AmountOverflowError
-from tahator.domain.money import MAX_MINOR
+from tahator.domain.corridor import Conversion, Rate, from_unit_of_account
+from tahator.domain.money import MAX_MINOR, Amount, format_amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.settlement import (
+    ImbalanceFigures,
+    Instruction,
     InstructionKind,
     Remaining,
     Settlement,
@@ -82,6 +85,15 @@ class RunInputs:
     """Country → what its clearing account holds from earlier runs."""
     carried: Mapping[str, int]
     """Firm → what the latest run's clearing account could not pay it (a roll-over)."""
+    setoff_before_due: bool = True
+    """Whether obligations not yet due are set off (they settle only once due)."""
+    max_obligation: int = MAX_MINOR
+    """The most one obligation may be worth in the unit of account to take part."""
+    credit_line_shares: Mapping[str, Fraction] = field(default_factory=dict)
+    """Country → its credit line as a share of what its firms pay in the run."""
+    earlier_imbalances: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    """(Debtor country, creditor country) → the net claim between their clearing
+    accounts carried from earlier runs."""
 
 
 class Notice(NamedTuple):
@@ -128,11 +140,33 @@ class PlannedInstruction:
 
 
 @dataclass(frozen=True)
+class ExcludedFigures:
+    """Obligations of one currency a run left out, and why."""
+
+    currency: str
+    obligations: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class RunFigures(SettlementSummary):
     """A run's settlement figures and counts: stored with the run, shown to users."""
 
     setoff_notices: int
     instructions: int
+    excluded: tuple[ExcludedFigures, ...]
+    not_due: int
+    """Cross-border remainders left open because they are not yet due."""
+    setoff_rounding: str
+    """Σ over set-offs of (value set off in the obligation's currency − set-off in the
+    unit of account): exact, in minor units of the unit of account (``"p/q"``)."""
+    setoff_rounding_largest: str
+    """The largest |value a firm was relieved of as debtor − value it gave up as
+    creditor|, exact, in minor units of the unit of account (at most 1)."""
+    settlement_rounding: Amount
+    """What the collections exceed the payouts by: credited to the rounding account."""
+    cumulative_imbalances: tuple[ImbalanceFigures, ...]
+    """The claims between clearing accounts carried from earlier runs and this one."""
 
 
 @dataclass(frozen=True)
@@ -178,125 +212,128 @@ class RunPlan:
 
 
 def plan_run(inputs: RunInputs) -> RunPlan:
-    """Everything a clearing run over ``inputs`` decides; raises ``AmountOverflowError``
-    when an obligation does not fit 64 bits in the unit of account."""
+    """Everything a clearing run over ``inputs`` decides.
+
+    Money rules (DESIGN §3.1, §3.2): each obligation is worth its remaining amount
+    rounded *down* in the unit of account for the set-off (no firm is credited with
+    value it does not have); what is set off of it in its own currency is derived
+    from its set-off in the unit of account, rounded up or down so that each firm's
+    running difference between the value it is relieved of as a debtor and the
+    value it gives up as a creditor stays nearest zero.  What is due and crosses a
+    border then settles, each firm's collection and payout its exact total rounded
+    once; the difference that rounding forces is booked to the rounding account.
+    An obligation the run cannot value (no rate, or too large) is left out with its
+    reason, never failing the run.
+    """
     open_ = inputs.obligations
-    rates = inputs.rates
-    digits, unit, unit_digits = inputs.digits, inputs.unit_of_account, inputs.unit_digits
-    in_unit = to_unit(open_, rates, digits, unit_digits)
+    conversions = {
+        c: Conversion(inputs.digits[c], r.per_unit_of_account, inputs.unit_digits)
+        for c, r in inputs.rates.items()
+    }
+    as_of = inputs.as_of.isoformat()
+    excluded, included = _screen(inputs, conversions)
+    due = [d <= as_of for d in open_.due]
 
-    firms = list(dict.fromkeys(chain(open_.debtors, open_.creditors)))
-    index = {firm: i for i, firm in enumerate(firms)}
-    count = open_.count
-    # ISO dates sort as text: their ranks order the set-off of parallel obligations.
-    _, due_rank = np.unique(np.array(open_.due, dtype=object), return_inverse=True)
-    result = max_setoff(
-        np.fromiter(map(index.__getitem__, open_.debtors), np.int64, count),
-        np.fromiter(map(index.__getitem__, open_.creditors), np.int64, count),
-        np.asarray(in_unit, dtype=np.int64),
-        priority=np.asarray(due_rank, dtype=np.int64).reshape(-1) if count else None,
-    )
-    setoff_unit: list[int] = result.setoff.tolist()
-    remainder_unit: list[int] = result.remainder.tolist()
+    # The set-off, in the unit of account, over what may be set off.
+    candidates = [i for i in included if (due[i] or inputs.setoff_before_due)]
+    floors = [conversions[open_.currencies[i]].floor(open_.remaining[i]) for i in candidates]
+    setoff_unit = _setoff(inputs, candidates, floors)
 
+    # What each set-off is in the obligation's own currency.
+    drift: dict[str, Fraction] = defaultdict(Fraction)
+    setoff_rounding: int | Fraction = 0
+    local_setoff: dict[int, int] = {}
     notices = []
     setoffs = ledger.EntryBuilder()
-    changes: dict[int, tuple[int, ObligationStatus]] = {}
-    for i in np.flatnonzero(result.setoff).tolist():
+    for i, unit_amount in setoff_unit.items():
+        currency, debtor, creditor = open_.currencies[i], open_.debtors[i], open_.creditors[i]
+        amount, error = _local_setoff(
+            conversions[currency], unit_amount, open_.remaining[i], drift, debtor, creditor
+        )
+        setoff_rounding += error
+        local_setoff[i] = amount
         before = open_.remaining[i]
-        currency = open_.currencies[i]
-        if remainder_unit[i] == 0:
-            amount = before  # set off in full: no rounding may leave dust behind
-        else:
-            rate = rates[currency].per_unit_of_account
-            amount = min(
-                before,
-                from_unit_of_account(setoff_unit[i], digits[currency], rate, unit_digits),
-            )
-        after = before - amount
-        notices.append(Notice(open_.ids[i], before, amount, after, setoff_unit[i]))
-        setoffs.transfer(
-            ledger.payable(open_.debtors[i]),
-            ledger.receivable(open_.creditors[i]),
-            currency,
-            amount,
-        )
-        changes[open_.ids[i]] = (
-            after,
-            ObligationStatus.OPEN if after else ObligationStatus.SET_OFF,
-        )
+        notices.append(Notice(open_.ids[i], before, amount, before - amount, unit_amount))
+        setoffs.transfer(ledger.payable(debtor), ledger.receivable(creditor), currency, amount)
 
-    remaining = []
+    # What remains: due cross-border remainders go to the clearing accounts.
+    changes: dict[int, tuple[int, ObligationStatus]] = {}
+    pairs: dict[tuple[str, str, str], list[int]] = {}
     novated = []
     novations = ledger.EntryBuilder()
     country_of = inputs.country_of
-    for i, left in enumerate(remainder_unit):
+    not_due = 0
+    for i in included:
+        oid, debtor, creditor = open_.ids[i], open_.debtors[i], open_.creditors[i]
+        currency = open_.currencies[i]
+        left = open_.remaining[i] - local_setoff.get(i, 0)
+        if i in local_setoff:
+            changes[oid] = (left, ObligationStatus.OPEN if left else ObligationStatus.SET_OFF)
         if not left:
             continue
-        debtor, creditor = open_.debtors[i], open_.creditors[i]
-        remaining.append(Remaining(debtor, creditor, left))
-        debtor_country, creditor_country = country_of[debtor], country_of[creditor]
-        if not crosses_border(debtor_country, creditor_country):
-            continue  # the two firms settle it between themselves
-        oid = open_.ids[i]
-        left_local = changes[oid][0] if oid in changes else open_.remaining[i]
-        novations.transfer(
-            ledger.payable(debtor), ledger.receivable(creditor), open_.currencies[i], left_local
-        )
-        novations.transfer(
-            ledger.collection(debtor), ledger.interaccount(debtor_country), unit, left
-        )
-        novations.transfer(
-            ledger.interaccount(creditor_country), ledger.payout(creditor), unit, left
-        )
-        novated.append(Novation(oid, left_local))
-        changes[oid] = (0, ObligationStatus.IN_SETTLEMENT)
+        cross = crosses_border(country_of[debtor], country_of[creditor])
+        if cross and not due[i]:
+            not_due += 1  # stays open: settled only once due
+            continue
+        pair = pairs.setdefault((debtor, creditor, currency), [0, 0])
+        pair[0] += left
+        pair[1] += 1
+        if cross:
+            novations.transfer(ledger.payable(debtor), ledger.receivable(creditor), currency, left)
+            novated.append(Novation(oid, left))
+            changes[oid] = (0, ObligationStatus.IN_SETTLEMENT)
+    remaining = [
+        Remaining(debtor, creditor, conversions[currency].value(amount), count)
+        for (debtor, creditor, currency), (amount, count) in pairs.items()
+    ]
     settlement = settle(
         remaining,
         country_of,
         inputs.credit_lines,
         opening=inputs.opening,
         carried=inputs.carried,
+        credit_line_shares=inputs.credit_line_shares,
     )
+    rounding = _book_settlement(novations, remaining, settlement, inputs)
 
-    instructions = []
-    for instruction in settlement.instructions:
-        if not instruction.amount:
-            continue  # nothing to move now; an unpaid claim is a roll-over below
-        currency = inputs.countries[instruction.country]
-        local = from_unit_of_account(
-            instruction.amount,
-            digits[currency],
-            rates[currency].per_unit_of_account,
-            unit_digits,
-        )
-        instructions.append(
-            PlannedInstruction(
-                instruction.firm,
-                instruction.country,
-                instruction.kind,
-                instruction.owed,
-                instruction.amount,
-                currency,
-                local,
-            )
-        )
+    instructions = [
+        part
+        for instruction in settlement.instructions
+        for part in _instructions(instruction, inputs, conversions)
+    ]
     rollovers = tuple(
         Rollover(i.firm, i.unpaid)
         for i in settlement.instructions
         if i.kind == InstructionKind.PAYOUT and i.unpaid
     )
+    unit, unit_digits = inputs.unit_of_account, inputs.unit_digits
     summary = summarize(settlement, unit, unit_digits)
+    cleared = sum(setoff_unit.values())
+    total = round(
+        sum(
+            (conversions[c].value(amount) for c, amount in _by_currency(open_, included).items()),
+            Fraction(0),
+        )
+    )
     figures = RunFigures(
         **{f.name: getattr(summary, f.name) for f in fields(SettlementSummary)},
         setoff_notices=len(notices),
         instructions=len(instructions),
+        excluded=tuple(
+            ExcludedFigures(currency, count, reason)
+            for (currency, reason), count in sorted(excluded.items())
+        ),
+        not_due=not_due,
+        setoff_rounding=str(setoff_rounding),
+        setoff_rounding_largest=str(max(map(abs, drift.values()), default=Fraction(0))),
+        settlement_rounding=Amount(rounding, unit, unit_digits),
+        cumulative_imbalances=_cumulative(inputs.earlier_imbalances, settlement, unit, unit_digits),
     )
     return RunPlan(
         as_of=inputs.as_of,
         unit_of_account=unit,
-        obligations=count,
-        rates=tuple(rates[c] for c in sorted(rates)),
+        obligations=open_.count,
+        rates=tuple(inputs.rates[c] for c in sorted(inputs.rates)),
         notices=tuple(notices),
         setoffs=setoffs.build(ledger.EntryKind.SETOFF, "") if setoffs else None,
         settlement=settlement,
@@ -305,29 +342,211 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         instructions=tuple(instructions),
         rollovers=rollovers,
         changes=tuple(ObligationChange(oid, *change) for oid, change in changes.items()),
-        total=result.total,
-        cleared=result.cleared,
-        remainder=result.remaining,
+        total=total,
+        cleared=cleared,
+        remainder=total - cleared,
         figures=figures,
     )
 
 
-def to_unit(
-    obligations: OpenObligations,
-    rates: Mapping[str, Rate],
-    digits: Mapping[str, int],
-    unit_digits: int,
-) -> list[int]:
-    """Each remaining amount in the unit of account; identity where the rate is 1."""
-    converted = []
-    for amount, currency in zip(obligations.remaining, obligations.currencies, strict=True):
-        rate = rates[currency].per_unit_of_account
-        if rate == 1 and digits[currency] == unit_digits:
-            converted.append(amount)
+def _screen(
+    inputs: RunInputs, conversions: Mapping[str, Conversion]
+) -> tuple[dict[tuple[str, str], int], list[int]]:
+    """Which obligations the run takes (indices), and those it leaves out: (currency,
+    reason) → how many.  One firm's data never fails the run for everyone."""
+    open_ = inputs.obligations
+    limit = min(inputs.max_obligation, MAX_MINOR)
+    day = inputs.as_of.isoformat()
+    excluded: dict[tuple[str, str], int] = defaultdict(int)
+    included = []
+    for i, (amount, currency) in enumerate(zip(open_.remaining, open_.currencies, strict=True)):
+        reason = None
+        conversion = conversions.get(currency)
+        if conversion is None:
+            reason = f"no reference rate for {currency} on {day}"
+        elif conversion.exceeds(amount, limit):
+            reason = (
+                f"worth more than {format_amount(limit, inputs.unit_digits)} "
+                f"{inputs.unit_of_account}, the largest obligation a run takes"
+            )
         else:
-            converted.append(to_unit_of_account(amount, digits[currency], rate, unit_digits))
-    if converted and max(converted) > MAX_MINOR:
-        raise AmountOverflowError(
-            "an obligation is worth more than the 64-bit limit at these rates"
+            countries = {inputs.country_of[open_.debtors[i]], inputs.country_of[open_.creditors[i]]}
+            if len(countries) > 1:  # cross-border: it settles in both countries' currencies
+                for country in sorted(countries):
+                    local = inputs.countries[country]
+                    if local not in conversions:
+                        reason = f"no reference rate for {local} on {day}, {country}'s currency"
+                        break
+        if reason is None:
+            included.append(i)
+        else:
+            excluded[currency, reason] += 1
+    return excluded, included
+
+
+def _setoff(inputs: RunInputs, candidates: list[int], floors: list[int]) -> dict[int, int]:
+    """The largest set-off of the ``candidates`` worth ``floors``: index → set-off (> 0)."""
+    open_ = inputs.obligations
+    firms: dict[str, int] = {}
+    debtors = [firms.setdefault(open_.debtors[i], len(firms)) for i in candidates]
+    creditors = [firms.setdefault(open_.creditors[i], len(firms)) for i in candidates]
+    count = len(candidates)
+    # ISO dates sort as text: their ranks order the set-off of parallel obligations.
+    _, due_rank = np.unique(
+        np.array([open_.due[i] for i in candidates], dtype=object), return_inverse=True
+    )
+    result = max_setoff(
+        np.asarray(debtors, dtype=np.int64),
+        np.asarray(creditors, dtype=np.int64),
+        np.asarray(floors, dtype=np.int64),
+        priority=np.asarray(due_rank, dtype=np.int64).reshape(-1) if count else None,
+    )
+    setoff: list[int] = result.setoff.tolist()
+    return {candidates[k]: setoff[k] for k in np.flatnonzero(result.setoff).tolist()}
+
+
+def _local_setoff(
+    conversion: Conversion,
+    unit_amount: int,
+    amount: int,
+    drift: dict[str, Fraction],
+    debtor: str,
+    creditor: str,
+) -> tuple[int, int | Fraction]:
+    """What is set off of an obligation of ``amount`` in its currency, for
+    ``unit_amount`` set off in the unit of account.
+
+    The exact equivalent is rounded down or up (at most ``amount``), whichever keeps
+    the two firms' running differences (``drift``: value relieved as debtor − value
+    given up as creditor) nearest zero; ``drift`` is updated.  A greedy choice,
+    cheap, and within one local minor unit per obligation.  Also returns the
+    rounding: the value set off less ``unit_amount``.
+    """
+    exact = conversion.local(unit_amount)
+    if isinstance(exact, int):
+        return exact, 0
+    low = exact.numerator // exact.denominator
+    options = sorted({min(low, amount), min(low + 1, amount)} if low != exact else {low})
+    best, best_error, best_score = options[0], Fraction(0), None
+    for option in options:
+        error = conversion.value(option) - unit_amount
+        score = (drift[debtor] + error) ** 2 + (drift[creditor] - error) ** 2
+        if best_score is None or score < best_score:
+            best, best_error, best_score = option, Fraction(error), score
+    drift[debtor] += best_error
+    drift[creditor] -= best_error
+    return best, best_error
+
+
+def _book_settlement(
+    novations: ledger.EntryBuilder,
+    remaining: Sequence[Remaining],
+    settlement: Settlement,
+    inputs: RunInputs,
+) -> int:
+    """Post the collections, payouts, inter-account claims and rounding of a
+    settlement to ``novations``; return what collections exceed payouts by.
+
+    Each firm's collection and payout is its exact total rounded once, so their sums
+    may differ by up to half a minor unit per instruction: that difference goes to
+    the rounding account, and the claims between accounts (their exact values,
+    rounded to sum to zero) still net to zero.
+    """
+    unit, country_of = inputs.unit_of_account, inputs.country_of
+    net: dict[str, int | Fraction] = defaultdict(int)
+    for item in remaining:
+        debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
+        if crosses_border(debtor_country, creditor_country):
+            net[debtor_country] -= item.amount
+            net[creditor_country] += item.amount
+    gap = 0
+    for instruction in settlement.instructions:
+        if instruction.kind == InstructionKind.COLLECTION:
+            novations.post(ledger.collection(instruction.firm), unit, instruction.owed)
+            gap += instruction.owed
+        else:
+            new = instruction.owed - inputs.carried.get(instruction.firm, 0)
+            novations.post(ledger.payout(instruction.firm), unit, -new)
+            gap -= new
+    for country, amount in _round_to_zero_sum(net).items():
+        novations.post(ledger.interaccount(country), unit, amount)
+    novations.post(ledger.ROUNDING, unit, -gap)
+    return gap
+
+
+def _round_to_zero_sum(values: Mapping[str, int | Fraction]) -> dict[str, int]:
+    """Exact values summing to zero, rounded so they still do: floors, then the units
+    left over to the largest fractional parts (ties by key)."""
+    floors = {key: math.floor(value) for key, value in values.items()}
+    short = -sum(floors.values())
+    by_part = sorted(values, key=lambda key: (-(values[key] - floors[key]), key))
+    for key in by_part[:short]:
+        floors[key] += 1
+    return floors
+
+
+def _instructions(
+    instruction: Instruction, inputs: RunInputs, conversions: Mapping[str, Conversion]
+) -> list[PlannedInstruction]:
+    """The instruction as planned, split in parts when one amount (in the unit of
+    account or the local currency) would pass 64 bits; nothing when nothing moves
+    now (an unpaid claim is a roll-over)."""
+    if not instruction.amount:
+        return []
+    currency = inputs.countries[instruction.country]
+    rate = inputs.rates[currency].per_unit_of_account
+    digits, unit_digits = inputs.digits[currency], inputs.unit_digits
+
+    def local(amount: int) -> int:
+        return from_unit_of_account(amount, digits, rate, unit_digits)
+
+    part = MAX_MINOR
+    if local(part) > MAX_MINOR:  # the most of the unit whose local amount fits, less a unit
+        part = max(1, conversions[currency].floor(MAX_MINOR) - 1)
+    parts, left, unpaid = [], instruction.amount, instruction.unpaid
+    while left:
+        amount = min(left, part)
+        left -= amount
+        owed = amount + (unpaid if not left else 0)
+        parts.append(
+            PlannedInstruction(
+                instruction.firm,
+                instruction.country,
+                instruction.kind,
+                owed,
+                amount,
+                currency,
+                local(amount),
+            )
         )
-    return converted
+    return parts
+
+
+def _by_currency(open_: OpenObligations, indices: Sequence[int]) -> dict[str, int]:
+    totals: dict[str, int] = defaultdict(int)
+    for i in indices:
+        totals[open_.currencies[i]] += open_.remaining[i]
+    return totals
+
+
+def _cumulative(
+    earlier: Mapping[tuple[str, str], int], settlement: Settlement, unit: str, digits: int
+) -> tuple[ImbalanceFigures, ...]:
+    """The claims between clearing accounts carried from earlier runs plus this
+    period's, netted per pair of countries."""
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    flows = [*earlier.items()] + [
+        ((i.debtor_country, i.creditor_country), i.amount) for i in settlement.imbalances
+    ]
+    for (debtor, creditor), amount in flows:
+        if debtor < creditor:
+            net[debtor, creditor] += amount
+        else:
+            net[creditor, debtor] -= amount
+    figures = []
+    for (first, second), amount in sorted(net.items()):
+        if amount > 0:
+            figures.append(ImbalanceFigures(first, second, Amount(amount, unit, digits)))
+        elif amount < 0:
+            figures.append(ImbalanceFigures(second, first, Amount(-amount, unit, digits)))
+    return tuple(figures)

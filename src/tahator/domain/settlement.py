@@ -44,11 +44,19 @@ class InstructionStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Remaining:
-    """What remains of an obligation after set-off."""
+    """What remains of an obligation (or of several between one pair) after set-off.
+
+    ``amount`` may be an exact ``Fraction`` of a minor unit (a remainder converted
+    from another currency): sums are kept exact and rounded once per firm, so a
+    firm's collection or payout is its exact total rounded half-even, not a sum of
+    roundings, and an obligation worth less than a minor unit still settles.
+    """
 
     debtor: str
     creditor: str
-    amount: int
+    amount: int | Fraction
+    count: int = 1
+    """How many obligations ``amount`` sums."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,7 @@ def settle(
     *,
     opening: Mapping[str, int] | None = None,
     carried: Mapping[str, int] | None = None,
+    credit_line_shares: Mapping[str, Fraction] | None = None,
 ) -> Settlement:
     """Settle the ``remaining`` obligations through each country's clearing account.
 
@@ -141,7 +150,9 @@ def settle(
     country's credit line in the same minor units (absent means none);
     ``opening`` what each account holds from earlier periods (negative when its
     credit line is already drawn); ``carried`` what each firm's account still
-    owes it from earlier periods, which joins this period's claims.
+    owes it from earlier periods, which joins this period's claims;
+    ``credit_line_shares`` a country's credit line as a share of what its firms
+    pay in this period, replacing the amount (the Asian Clearing Union's rule).
     Raises ``KeyError`` naming a firm with no country.
     """
     credit_lines = credit_lines or {}
@@ -149,10 +160,11 @@ def settle(
     for country, line in credit_lines.items():
         if line < 0:
             raise ValueError(f"credit line of {country} is negative")
-    owes: dict[str, int] = defaultdict(int)
-    owed: dict[str, int] = defaultdict(int)
-    between: dict[tuple[str, str], int] = defaultdict(int)
-    domestic = domestic_count = 0
+    exact_owes: dict[str, int | Fraction] = defaultdict(int)
+    exact_owed: dict[str, int | Fraction] = defaultdict(int)
+    exact_between: dict[tuple[str, str], int | Fraction] = defaultdict(int)
+    exact_domestic: int | Fraction = 0
+    domestic_count = 0
     for item in remaining:
         if item.amount < 0:
             raise ValueError(f"remaining amount {item.amount} of {item.debtor} is negative")
@@ -160,12 +172,18 @@ def settle(
         if item.amount == 0:
             continue
         if not crosses_border(debtor_country, creditor_country):
-            domestic += item.amount
-            domestic_count += 1
+            exact_domestic += item.amount
+            domestic_count += item.count
             continue
-        owes[item.debtor] += item.amount
-        owed[item.creditor] += item.amount
-        between[debtor_country, creditor_country] += item.amount
+        exact_owes[item.debtor] += item.amount
+        exact_owed[item.creditor] += item.amount
+        exact_between[debtor_country, creditor_country] += item.amount
+    # Rounded once per firm (half-even); a firm whose total rounds to nothing is
+    # given no instruction.
+    owes = {firm: round(value) for firm, value in exact_owes.items() if round(value)}
+    owed: dict[str, int] = defaultdict(int)
+    owed.update({firm: round(value) for firm, value in exact_owed.items() if round(value)})
+    domestic = round(exact_domestic)
 
     for firm, amount in (carried or {}).items():
         if amount < 0:
@@ -187,6 +205,8 @@ def settle(
         claims = claims_by_country.get(country, {})
         claimed = sum(claims.values())
         line = credit_lines.get(country, 0)
+        if credit_line_shares and country in credit_line_shares:
+            line = credit_line_share(collected[country], credit_line_shares[country])
         available = max(0, opening.get(country, 0) + collected[country] + line)
         paid = claims if claimed <= available else allocate_pro_rata(available, claims)
         payouts.update(paid)
@@ -209,8 +229,10 @@ def settle(
         for firm, amount in sorted(owed.items())
     ]
     imbalances = []
-    for first, second in sorted({tuple(sorted(pair)) for pair in between}):
-        net = between.get((first, second), 0) - between.get((second, first), 0)
+    for first, second in sorted({tuple(sorted(pair)) for pair in exact_between}):
+        net = round(
+            exact_between.get((first, second), 0) - exact_between.get((second, first), 0)
+        )
         if net > 0:
             imbalances.append(Imbalance(first, second, net))
         elif net < 0:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from fractions import Fraction
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from tahator.domain.errors import NotFoundError
 from tahator.domain.money import Amount, parse_amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import (
+    ExcludedFigures,
     OpenObligations,
     RunFigures,
     RunInputs,
@@ -48,6 +50,7 @@ from tahator.store.schema import (
     ClearingRun,
     Corridor,
     Firm,
+    FxRate,
     Novation,
     Obligation,
     Rollover,
@@ -185,7 +188,14 @@ def load_open(session: Session, as_of: date) -> RunInputs:
     open_ = OpenObligations(*(list(column) for column in columns))
     country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
     unit = corridor.unit_of_account
-    currencies = set(open_.currencies) | set(corridor.countries.values()) | {unit}
+    # A currency without a rate leaves its obligations out of the run (the plan says
+    # why); it must not fail the run for everyone.
+    rated = set(
+        session.scalars(select(FxRate.currency).where(FxRate.valid_from <= as_of).distinct())
+    )
+    currencies = (set(open_.currencies) | set(corridor.countries.values()) | {unit}) & (
+        rated | {unit}
+    )
     rates = corridors.rates_on(session, as_of, currencies)
     opening, carried = _carried_over(session, corridor.countries)
     return RunInputs(
@@ -200,7 +210,24 @@ def load_open(session: Session, as_of: date) -> RunInputs:
         country_of=country_of,
         opening=opening,
         carried=carried,
+        setoff_before_due=corridor.setoff_before_due,
+        max_obligation=corridor.max_obligation,
+        credit_line_shares={c: Fraction(s) for c, s in corridor.credit_line_shares.items()},
+        earlier_imbalances=_earlier_imbalances(session, unit, corridor.unit_digits),
     )
+
+
+def _earlier_imbalances(session: Session, unit: str, digits: int) -> dict[tuple[str, str], int]:
+    """The net claims between clearing accounts over every completed run: the sum of
+    the period imbalances each stored."""
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    for stored in session.scalars(
+        select(ClearingRun.figures).where(ClearingRun.status == RunStatus.COMPLETED.value)
+    ):
+        figures = stored_figures(stored, unit, digits)
+        for i in figures.imbalances if figures else ():
+            net[i.debtor_country, i.creditor_country] += i.amount.minor
+    return dict(net)
 
 
 def store_run(session: Session, plan: RunPlan, actor: str, started: datetime) -> int:
@@ -386,14 +413,22 @@ def stored_figures(stored: Mapping[str, object], unit: str, digits: int) -> RunF
         return Amount(-minor if negative else minor, unit, digits)
 
     def items(key: str) -> list[Mapping[str, object]]:
-        value = stored[key]
+        value = stored.get(key, [])  # runs stored before a figure existed lack it
         assert isinstance(value, list)
         return value
 
     def count(key: str) -> int:
-        value = stored[key]
+        value = stored.get(key, 0)
         assert isinstance(value, int)
         return value
+
+    def imbalances(key: str) -> tuple[ImbalanceFigures, ...]:
+        return tuple(
+            ImbalanceFigures(
+                str(i["debtor_country"]), str(i["creditor_country"]), money(i["amount"])
+            )
+            for i in items(key)
+        )
 
     return RunFigures(
         accounts=tuple(
@@ -409,12 +444,7 @@ def stored_figures(stored: Mapping[str, object], unit: str, digits: int) -> RunF
             )
             for a in items("accounts")
         ),
-        imbalances=tuple(
-            ImbalanceFigures(
-                str(i["debtor_country"]), str(i["creditor_country"]), money(i["amount"])
-            )
-            for i in items("imbalances")
-        ),
+        imbalances=imbalances("imbalances"),
         collections=count("collections"),
         payouts=count("payouts"),
         unpaid=money(stored["unpaid"]),
@@ -422,6 +452,15 @@ def stored_figures(stored: Mapping[str, object], unit: str, digits: int) -> RunF
         domestic_obligations=count("domestic_obligations"),
         setoff_notices=count("setoff_notices"),
         instructions=count("instructions"),
+        excluded=tuple(
+            ExcludedFigures(str(e["currency"]), int(str(e["obligations"])), str(e["reason"]))
+            for e in items("excluded")
+        ),
+        not_due=count("not_due"),
+        setoff_rounding=str(stored.get("setoff_rounding", "0")),
+        setoff_rounding_largest=str(stored.get("setoff_rounding_largest", "0")),
+        settlement_rounding=money(stored.get("settlement_rounding", "0")),
+        cumulative_imbalances=imbalances("cumulative_imbalances"),
     )
 
 
