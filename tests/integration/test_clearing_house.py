@@ -258,13 +258,16 @@ def test_two_runs_at_once_one_waits_for_the_other(registered: Engine, tmp_path: 
     assert verified(registered) == []
 
 
-def test_unknown_rate_is_refused_and_changes_nothing(registered: Engine, tmp_path: Path) -> None:
+def test_unknown_rate_leaves_the_obligation_out(registered: Engine, tmp_path: Path) -> None:
     rows = [("U1", "PK-1", "IR-1", "10.00", "USD")]
     with transaction(registered) as session:
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
-    with transaction(registered) as session, pytest.raises(InputError, match="no reference rate"):
-        clearing.run_clearing(session, "test", date(2019, 1, 1))
-    assert count(registered, ClearingRun) == 0
+    with transaction(registered) as session:
+        summary = clearing.run_clearing(session, "test", date(2019, 1, 1))
+    assert summary.settlement is not None
+    assert [e.obligations for e in summary.settlement.excluded] == [1]
+    assert "no reference rate" in summary.settlement.excluded[0].reason
+    assert summary.settlement.instructions == 0
 
 
 def test_the_schema_head_constant_matches_the_migrations(engine: Engine) -> None:
