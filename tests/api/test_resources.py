@@ -186,6 +186,9 @@ def test_clearing_settlement_and_ledger_over_http(house: House) -> None:
     assert {n["reference"] for n in mine["items"]} == {"INV-1", "INV-3"}
     shown = house.client.get(f"/api/v1/clearing/runs/{run_id}", headers=trader).json()
     assert {p["firm"] for p in shown["positions"]} == {"PK-1"}
+    figures = house.client.get(f"/api/v1/clearing/runs/{run_id}", headers=operator).json()
+    money_rules = ("cumulative_imbalances", "excluded", "settlement_rounding", "setoff_rounding")
+    assert set(money_rules) <= set(figures["settlement"])
     pending = house.client.get(
         "/api/v1/settlement/instructions?status=pending", headers=bank
     ).json()["items"]

@@ -155,7 +155,7 @@ def test_a_payout_confirmed_before_its_collection_still_verifies(
         ("3", "PK-2", "PK-1", "30.00", "USD"),
     ]
     cli("--db", db, "obligations", "import", obligations_file(tmp_path / "o.csv", rows))
-    cli("--db", db, "clearing", "run", "--as-of", "2026-01-02")
+    cli("--db", db, "clearing", "run", "--as-of", "2026-07-01")
     code, out, _ = cli("--db", db, "settlement", "list", "--json")
     by = {(i["firm"], i["kind"]): i["id"] for i in json.loads(out)}
     # Iran's account pays IR-1 before IR-1's own collection is confirmed.

@@ -49,7 +49,7 @@ def build(url: str, tmp_path: Path, cli: Cli) -> None:
     assert cli("--db", url, "firms", "import", firms_file(tmp_path / "f.csv", FIRMS))[0] == 0
     rows = obligations_file(tmp_path / "o.csv", ROWS)
     assert cli("--db", url, "obligations", "import", rows)[0] == 0
-    assert cli("--db", url, "clearing", "run", "--as-of", "2026-01-02")[0] == 0
+    assert cli("--db", url, "clearing", "run", "--as-of", "2026-07-01")[0] == 0
     first = census(url)["pending"][0]
     assert cli("--db", url, "settlement", "confirm", str(first))[0] == 0
 

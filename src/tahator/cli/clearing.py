@@ -206,6 +206,7 @@ def clearing_run(
         from tahator.report import print_run
 
         print_run(summary)
+        _print_money_rules(summary)
 
 
 @clearing_app.command("list")
@@ -244,6 +245,7 @@ def clearing_show(
         from tahator.report import print_run
 
         print_run(view)
+        _print_money_rules(view)
         _print_rows(
             view["positions"],
             False,
@@ -256,3 +258,32 @@ def clearing_show(
             ("id", "firm", "kind", "owed", "amount", "local_currency", "local_amount", "status"),
             "settlement instructions",
         )
+
+
+def _print_money_rules(summary: dict[str, object]) -> None:
+    """What a run carried forward, left out and rounded (issue 16), below its figures."""
+    from fractions import Fraction
+
+    figures = summary.get("settlement")
+    if not isinstance(figures, dict):
+        return
+    unit = summary["unit_of_account"]
+    cumulative = figures.get("cumulative_imbalances") or []
+    owes = [
+        f"{i['debtor_country']}'s account owes {i['creditor_country']}'s {i['amount']}"
+        for i in cumulative
+    ]
+    print(f"cumulative imbalance: {'; '.join(owes) if owes else 'none'}")
+    for left in figures.get("excluded") or []:
+        print(
+            f"left out: {left['obligations']:,} obligations in {left['currency']}: {left['reason']}"
+        )
+    if figures.get("not_due"):
+        print(f"not yet due, left open: {figures['not_due']:,} cross-border obligations")
+    setoff = float(Fraction(str(figures.get("setoff_rounding", "0"))))
+    largest = float(Fraction(str(figures.get("setoff_rounding_largest", "0"))))
+    print(
+        f"rounding: set-offs {setoff:+.6f} minor units of {unit} in all, at most "
+        f"{largest:.6f} for any firm; settlement {figures.get('settlement_rounding', '0')} "
+        f"{unit} to the rounding account"
+    )

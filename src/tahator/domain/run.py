@@ -359,6 +359,10 @@ def _screen(
     day = inputs.as_of.isoformat()
     excluded: dict[tuple[str, str], int] = defaultdict(int)
     included = []
+    # Countries whose own currency has no rate: a cross-border obligation of one of
+    # their firms cannot be collected or paid out in it.
+    unrated = {c: local for c, local in inputs.countries.items() if local not in conversions}
+    country_of = inputs.country_of
     for i, (amount, currency) in enumerate(zip(open_.remaining, open_.currencies, strict=True)):
         reason = None
         conversion = conversions.get(currency)
@@ -369,14 +373,14 @@ def _screen(
                 f"worth more than {format_amount(limit, inputs.unit_digits)} "
                 f"{inputs.unit_of_account}, the largest obligation a run takes"
             )
-        else:
-            countries = {inputs.country_of[open_.debtors[i]], inputs.country_of[open_.creditors[i]]}
-            if len(countries) > 1:  # cross-border: it settles in both countries' currencies
-                for country in sorted(countries):
-                    local = inputs.countries[country]
-                    if local not in conversions:
-                        reason = f"no reference rate for {local} on {day}, {country}'s currency"
-                        break
+        elif unrated:
+            debtor, creditor = country_of[open_.debtors[i]], country_of[open_.creditors[i]]
+            for country in sorted({debtor, creditor} & unrated.keys()):
+                if debtor != creditor:
+                    reason = (
+                        f"no reference rate for {unrated[country]} on {day}, {country}'s currency"
+                    )
+                    break
         if reason is None:
             included.append(i)
         else:
