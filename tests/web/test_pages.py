@@ -282,6 +282,7 @@ def test_a_run_then_a_bank_confirms_an_instruction_once(house: House) -> None:
     assert started.status_code == 303
     run_page = operator.get(started.headers["location"])
     assert "Set-off notices" in run_page.text
+    assert "Cumulative imbalance" in run_page.text  # the run's money rules, shown
     bank = browser(house, "bank")
     page = bank.get("/clearing")
     assert "Confirm instruction 1" in page.text

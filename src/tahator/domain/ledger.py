@@ -151,7 +151,7 @@ class EntryBuilder:
             Posting(account, currency, part)
             for (account, currency), amount in sorted(self.totals.items())
             if amount
-            for part in _parts(amount)
+            for part in ((amount,) if -MAX_MINOR <= amount <= MAX_MINOR else _parts(amount))
         )
         result = Entry(kind, memo, postings)
         if result.imbalance():

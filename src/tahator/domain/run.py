@@ -296,10 +296,11 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     )
     rounding = _book_settlement(novations, remaining, settlement, inputs)
 
+    parts: dict[str, int] = {}
     instructions = [
         part
         for instruction in settlement.instructions
-        for part in _instructions(instruction, inputs, conversions)
+        for part in _instructions(instruction, inputs, conversions, parts)
     ]
     rollovers = tuple(
         Rollover(i.firm, i.unpaid)
@@ -490,11 +491,14 @@ def _round_to_zero_sum(values: Mapping[str, int | Fraction]) -> dict[str, int]:
 
 
 def _instructions(
-    instruction: Instruction, inputs: RunInputs, conversions: Mapping[str, Conversion]
+    instruction: Instruction,
+    inputs: RunInputs,
+    conversions: Mapping[str, Conversion],
+    parts: dict[str, int],
 ) -> list[PlannedInstruction]:
     """The instruction as planned, split in parts when one amount (in the unit of
     account or the local currency) would pass 64 bits; nothing when nothing moves
-    now (an unpaid claim is a roll-over)."""
+    now (an unpaid claim is a roll-over).  ``parts`` caches each currency's largest part."""
     if not instruction.amount:
         return []
     currency = inputs.countries[instruction.country]
@@ -504,15 +508,18 @@ def _instructions(
     def local(amount: int) -> int:
         return from_unit_of_account(amount, digits, rate, unit_digits)
 
-    part = MAX_MINOR
-    if local(part) > MAX_MINOR:  # the most of the unit whose local amount fits, less a unit
-        part = max(1, conversions[currency].floor(MAX_MINOR) - 1)
-    parts, left, unpaid = [], instruction.amount, instruction.unpaid
+    part = parts.get(currency)
+    if part is None:
+        part = MAX_MINOR
+        if local(part) > MAX_MINOR:  # the most of the unit whose local amount fits, less one
+            part = max(1, conversions[currency].floor(MAX_MINOR) - 1)
+        parts[currency] = part
+    planned, left, unpaid = [], instruction.amount, instruction.unpaid
     while left:
         amount = min(left, part)
         left -= amount
         owed = amount + (unpaid if not left else 0)
-        parts.append(
+        planned.append(
             PlannedInstruction(
                 instruction.firm,
                 instruction.country,
@@ -523,7 +530,7 @@ def _instructions(
                 local(amount),
             )
         )
-    return parts
+    return planned
 
 
 def _by_currency(open_: OpenObligations, indices: Sequence[int]) -> dict[str, int]:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from typing import NamedTuple
 
 from tahator.domain.money import Amount
 
@@ -42,8 +43,7 @@ class InstructionStatus(StrEnum):
     """A bank confirmed the payment was made."""
 
 
-@dataclass(frozen=True)
-class Remaining:
+class Remaining(NamedTuple):
     """What remains of an obligation (or of several between one pair) after set-off.
 
     ``amount`` may be an exact ``Fraction`` of a minor unit (a remainder converted
@@ -55,7 +55,7 @@ class Remaining:
     debtor: str
     creditor: str
     amount: int | Fraction
-    count: int = 1
+    obligations: int = 1
     """How many obligations ``amount`` sums."""
 
 
@@ -173,7 +173,7 @@ def settle(
             continue
         if not crosses_border(debtor_country, creditor_country):
             exact_domestic += item.amount
-            domestic_count += item.count
+            domestic_count += item.obligations
             continue
         exact_owes[item.debtor] += item.amount
         exact_owed[item.creditor] += item.amount
@@ -230,9 +230,7 @@ def settle(
     ]
     imbalances = []
     for first, second in sorted({tuple(sorted(pair)) for pair in exact_between}):
-        net = round(
-            exact_between.get((first, second), 0) - exact_between.get((second, first), 0)
-        )
+        net = round(exact_between.get((first, second), 0) - exact_between.get((second, first), 0))
         if net > 0:
             imbalances.append(Imbalance(first, second, net))
         elif net < 0:
