@@ -264,13 +264,15 @@ def _print_money_rules(summary: dict[str, object]) -> None:
     """What a run carried forward, left out and rounded (issue 16), below its figures."""
     from fractions import Fraction
 
+    from tahator.report import grouped
+
     figures = summary.get("settlement")
     if not isinstance(figures, dict):
         return
     unit = summary["unit_of_account"]
     cumulative = figures.get("cumulative_imbalances") or []
     owes = [
-        f"{i['debtor_country']}'s account owes {i['creditor_country']}'s {i['amount']}"
+        f"{i['debtor_country']}'s account owes {i['creditor_country']}'s {grouped(i['amount'])}"
         for i in cumulative
     ]
     print(f"cumulative imbalance: {'; '.join(owes) if owes else 'none'}")
@@ -282,8 +284,9 @@ def _print_money_rules(summary: dict[str, object]) -> None:
         print(f"not yet due, left open: {figures['not_due']:,} cross-border obligations")
     setoff = float(Fraction(str(figures.get("setoff_rounding", "0"))))
     largest = float(Fraction(str(figures.get("setoff_rounding_largest", "0"))))
+    settled = grouped(str(figures.get("settlement_rounding", "0")))
     print(
         f"rounding: set-offs {setoff:+.6f} minor units of {unit} in all, at most "
-        f"{largest:.6f} for any firm; settlement {figures.get('settlement_rounding', '0')} "
+        f"{largest:.6f} for any firm; settlement {settled} "
         f"{unit} to the rounding account"
     )
