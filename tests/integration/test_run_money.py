@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -76,14 +77,8 @@ def test_split_debts_leave_the_debtor_owing_what_it_owes(
     assert collections[("IR-1", "collection")] == "0.50"
     assert view.settlement is not None
     assert amount(view.settlement.unpaid) == "0.50"  # PK's account collected nothing: rolls over
-    assert abs(float(Fraction_of(view.settlement.setoff_rounding_largest))) <= 1
+    assert abs(Fraction(view.settlement.setoff_rounding_largest)) <= 1
     assert breaks(registered) == []
-
-
-def Fraction_of(text: str) -> float:  # noqa: N802 - reads like the type it parses
-    from fractions import Fraction
-
-    return float(Fraction(text))
 
 
 def test_dust_settles_and_nothing_due_stays_open(registered: Engine, tmp_path: Path) -> None:
