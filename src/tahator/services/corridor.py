@@ -254,7 +254,7 @@ def set_credit_line_share(
     text = stored_share(share)
     if text is None:
         raise InputError(
-            [Problem(f"share {share} must be a decimal from 0 to 1 (0% to 100%)", field="share")]
+            [Problem(f"{share} is not a share from 0 to 1 (0% to 100%)", field="credit line")]
         )
     before = {"credit_line": account.credit_line, "credit_line_share": account.credit_line_share}
     account.credit_line, account.credit_line_share = 0, text
