@@ -21,6 +21,7 @@ from tahator.domain.run import RunStatus
 from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
 from tahator.services import clearing, corridor, obligations, stats
+from tahator.services import ledger as ledger_service
 from tahator.services.common import ImportResult
 from tahator.services.journal import balances, post
 from tahator.store.database import transaction
@@ -29,6 +30,7 @@ from tahator.store.schema import (
     ClearingAccount,
     ClearingRun,
     Corridor,
+    JournalEntry,
     JournalLine,
     Obligation,
     SetoffNotice,
@@ -327,6 +329,27 @@ def test_balances_and_statistics_past_64_bits_are_exact(registered: Engine) -> N
         assert balances(session, "interaccount:PK") == {("interaccount:PK", "USD"): BEYOND}
         series = stats.target_report(session, load_trade_policy()).series
         assert {m.month: m.set_off.minor for m in series}["2026-11"] == BEYOND
+        # Each journal entry balances, however large its lines.
+        assert not any("does not balance" in b for b in ledger_service.verify(session).breaks)
+
+
+def test_an_entry_off_by_more_than_64_bits_is_named_exactly(registered: Engine) -> None:
+    with transaction(registered) as session:
+        entry = JournalEntry(
+            kind=str(ledger.EntryKind.OBLIGATIONS),
+            memo="edited by hand",
+            created_at=datetime(2026, 11, 23, tzinfo=UTC),
+            actor="test",
+        )
+        session.add(entry)
+        session.flush()
+        session.add_all(
+            JournalLine(entry_id=entry.id, account=account, currency="USD", amount=MAX_MINOR)
+            for account in (ledger.receivable("IR-1"), ledger.payable("PK-1"))
+        )
+        session.flush()
+        breaks = ledger_service.verify(session).breaks
+    assert f"journal entry {entry.id} does not balance in USD: off by {BEYOND}" in breaks
 
 
 def test_the_api_and_the_dashboard_answer_past_64_bits(house: House) -> None:  # noqa: F811
@@ -349,6 +372,9 @@ def test_the_api_and_the_dashboard_answer_past_64_bits(house: House) -> None:  #
     page = browser(house, "operator").get("/")
     assert page.status_code == 200
     assert "184,467,440,737,095,516.14" in page.text
+    verified = house.client.get("/api/v1/ledger/verify", headers=operator)
+    assert verified.status_code == 200, verified.text
+    assert not any("does not balance" in b for b in verified.json()["breaks"])
 
 
 # --- set-off per obligation ----------------------------------------------------------

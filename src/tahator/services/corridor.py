@@ -223,25 +223,11 @@ def set_credit_line(
 ) -> CreditLine:
     """Set a clearing account's credit line: ``minor`` units of the unit of account (a
     share of gross payments set before is cleared)."""
-    corridor = load(session)
-    account = _account(session, country)
     if not 0 <= minor <= MAX_MINOR:
         raise InputError(
             [Problem("credit line too large" if minor > 0 else "credit line is negative")]
         )
-    before = {"credit_line": account.credit_line, "credit_line_share": account.credit_line_share}
-    account.credit_line, account.credit_line_share = minor, None
-    audit.record(
-        session,
-        actor,
-        "corridor.credit_line",
-        f"clearing_account:{account.country}",
-        before,
-        {"credit_line": minor, "credit_line_share": None},
-    )
-    return CreditLine(
-        account.country, Amount(minor, corridor.unit_of_account, corridor.unit_digits)
-    )
+    return _set_line(session, country, minor, None, actor)
 
 
 def set_credit_line_share(
@@ -249,26 +235,34 @@ def set_credit_line_share(
 ) -> CreditLine:
     """Make a clearing account's credit line ``share`` (0 to 1) of its gross payments in
     each run, the Asian Clearing Union's rule; the fixed amount goes to 0."""
-    corridor = load(session)
-    account = _account(session, country)
     text = stored_share(share)
     if text is None:
         raise InputError(
             [Problem(f"{share} is not a share from 0 to 1 (0% to 100%)", field="credit line")]
         )
+    return _set_line(session, country, 0, text, actor)
+
+
+def _set_line(
+    session: Session, country: str, minor: int, share: str | None, actor: str
+) -> CreditLine:
+    """Store a checked credit line (an amount, or a share and no amount), audited."""
+    corridor = load(session)
+    account = session.get(ClearingAccount, country.upper())
+    if account is None:
+        raise InputError([Problem(f"{country!r} has no clearing account in this corridor")])
     before = {"credit_line": account.credit_line, "credit_line_share": account.credit_line_share}
-    account.credit_line, account.credit_line_share = 0, text
+    account.credit_line, account.credit_line_share = minor, share
     audit.record(
         session,
         actor,
         "corridor.credit_line",
         f"clearing_account:{account.country}",
         before,
-        {"credit_line": 0, "credit_line_share": text},
+        {"credit_line": minor, "credit_line_share": share},
     )
-    return CreditLine(
-        account.country, Amount(0, corridor.unit_of_account, corridor.unit_digits), text
-    )
+    unit = Amount(minor, corridor.unit_of_account, corridor.unit_digits)
+    return CreditLine(account.country, unit, share)
 
 
 def stored_share(share: Decimal) -> str | None:
@@ -278,13 +272,6 @@ def stored_share(share: Decimal) -> str | None:
         return None
     text = format(share.normalize(), "f")
     return text if len(text) <= MAX_SHARE_TEXT else None
-
-
-def _account(session: Session, country: str) -> ClearingAccount:
-    account = session.get(ClearingAccount, country.upper())
-    if account is None:
-        raise InputError([Problem(f"{country!r} has no clearing account in this corridor")])
-    return account
 
 
 def set_limits(
