@@ -46,6 +46,7 @@ def test_posting_an_obligation_answers_with_the_stored_one(house: House) -> None
         "due_date": "2026-12-31",
         "status": "open",
         "remaining": "1250.50",
+        "set_off": "0.00",
         "origin": None,
         "jointly_liable": [],
     }

@@ -55,6 +55,7 @@ def test_the_whole_path_from_files_to_a_verified_ledger(cli: Cli, db: str, tmp_p
         "due_date": "2026-06-30",
         "status": "open",
         "remaining": "300.00",
+        "set_off": "0.00",
         "origin": None,
         "jointly_liable": [],
     }

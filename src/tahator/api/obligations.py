@@ -30,6 +30,7 @@ from tahator.io.obligations import obligation_record
 from tahator.services import access, obligations
 from tahator.services import corridor as corridors
 from tahator.services.users import Principal
+from tahator.signin import today_of
 
 router = APIRouter(tags=["obligations"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
@@ -58,6 +59,7 @@ class ObligationOut(BaseModel):
     due_date: str
     status: str
     remaining: str
+    set_off: str = Field(description="What clearing runs have set off of it so far")
     origin: str | None
     jointly_liable: list[str]
 
@@ -87,7 +89,7 @@ def _view(obligation: obligations.ObligationView) -> dict[str, Any]:
 
 
 def _store(
-    session: Session, principal: Principal, items: list[ObligationIn]
+    request: Request, session: Session, principal: Principal, items: list[ObligationIn]
 ) -> obligations.RegisteredObligations:
     # Problems name an item as the line it would have in a file: the first is line 2.
     digits = corridors.load(session).digits
@@ -105,6 +107,7 @@ def _store(
         source=SOURCE,
         problems=problems,
         owed_by=access.acting_firm(principal),
+        registered_on=today_of(request),
     )
 
 
@@ -117,7 +120,7 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
     """
 
     def work(session: Session) -> tuple[int, Any]:
-        stored = _store(session, principal, [body])
+        stored = _store(request, session, principal, [body])
         return (201 if stored.result.created else 200), _view(stored.obligations[0])
 
     return write(request, principal, body.model_dump(mode="json"), work)
@@ -128,7 +131,7 @@ def create_obligations(request: Request, body: Batch, principal: Submitter) -> J
     """Register many obligations, all or none; each problem names its item (`line` − 2)."""
 
     def work(session: Session) -> tuple[int, Any]:
-        stored = _store(session, principal, body.obligations)
+        stored = _store(request, session, principal, body.obligations)
         ids = [obligation.number for obligation in stored.obligations]
         return 201, {**jsonable(stored.result), "ids": ids}
 

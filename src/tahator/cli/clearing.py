@@ -35,7 +35,7 @@ clearing_app = typer.Typer(help="Clearing runs: set-off and settlement.", no_arg
 
 @corridor_app.command("show")
 def corridor_show(as_json: JsonOption = False) -> None:
-    """Countries, clearing accounts, credit lines and reference rates."""
+    """Countries, clearing accounts, credit lines, limits and reference rates."""
     from tahator.services import corridor
 
     with use_case() as session:
@@ -44,11 +44,20 @@ def corridor_show(as_json: JsonOption = False) -> None:
     if as_json:
         print_json(view)
     else:
+        for country in view["countries"]:
+            if country.get("credit_line_share") is not None:
+                country["credit_line"] = f"{_percent(country['credit_line_share'])} of payments"
         _print_rows(
             view["countries"],
             False,
             ("code", "currency", "credit_line"),
             f"{described.name} corridor, unit of account {described.unit_of_account}",
+        )
+        settings = view["settings"]
+        print(
+            f"largest obligation: {settings['max_obligation']} {described.unit_of_account}; "
+            f"set-off before due: {'yes' if settings['setoff_before_due'] else 'no'}; "
+            f"a returned collection's payouts: {SHORTFALL_WORDS[settings['shortfall']]}"
         )
         _print_rows(
             view["rates"],
@@ -78,22 +87,108 @@ def corridor_rate(
     print(f"{currency.upper()} {rate} per unit of account from {day.isoformat()}")
 
 
+SHORTFALL_WORDS = {"hold": "held", "credit_line": "paid from the credit line"}
+
+
+def _percent(share: str) -> str:
+    """A stored share (``"0.2"``) as a percentage (``"20%"``)."""
+    from decimal import Decimal
+
+    return f"{format((Decimal(share) * 100).normalize(), 'f')}%"
+
+
 @corridor_app.command("credit-line")
 def corridor_credit_line(
-    country: str, amount: Annotated[str, typer.Argument(help="In the unit of account")]
+    country: str,
+    amount: Annotated[
+        str,
+        typer.Argument(
+            help="An amount in the unit of account, or a share of the account's gross "
+            "payments in each run (20%)"
+        ),
+    ],
 ) -> None:
-    """Set a clearing account's credit line."""
+    """Set a clearing account's credit line: a fixed amount, or a share of its gross
+    payments in each run (the Asian Clearing Union's rule); either replaces the other."""
+    from decimal import Decimal, InvalidOperation
+
     from tahator.domain.errors import InputError, Problem
     from tahator.domain.money import parse_amount
     from tahator.services import corridor
 
     with use_case() as session:
-        try:
-            minor = parse_amount(amount, corridor.load(session).unit_digits)
-        except ValueError as error:
-            raise InputError([Problem(str(error), field="credit line")]) from None
-        corridor.set_credit_line(session, country, minor, _actor())
-    print(f"credit line of {country.upper()}'s clearing account: {amount}")
+        if amount.strip().endswith("%"):
+            try:
+                share = Decimal(amount.strip()[:-1].strip()) / 100
+            except InvalidOperation:
+                raise InputError(
+                    [Problem(f"{amount!r} is not a percentage", field="credit line")]
+                ) from None
+            corridor.set_credit_line_share(session, country, share, _actor())
+        else:
+            try:
+                minor = parse_amount(amount.strip(), corridor.load(session).unit_digits)
+            except ValueError as error:
+                raise InputError([Problem(str(error), field="credit line")]) from None
+            corridor.set_credit_line(session, country, minor, _actor())
+    print(f"credit line of {country.upper()}'s clearing account: {amount.strip()}")
+
+
+@corridor_app.command("limits")
+def corridor_limits(
+    max_obligation: Annotated[
+        str | None,
+        typer.Option(
+            "--max-obligation",
+            help="The largest obligation registered, in the unit of account",
+        ),
+    ] = None,
+    setoff_before_due: Annotated[
+        bool | None,
+        typer.Option(
+            "--setoff-before-due/--no-setoff-before-due",
+            help="Whether runs set off obligations not yet due (settled only once due)",
+        ),
+    ] = None,
+    shortfall: Annotated[
+        str | None,
+        typer.Option(
+            help="What a returned collection does to the payouts it was to fund: "
+            "hold, or credit_line (lend what was not collected)"
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set the corridor's limits and settlement rules; with no option, show them."""
+    from tahator.domain.errors import InputError, Problem
+    from tahator.domain.money import parse_amount
+    from tahator.services import corridor
+
+    with use_case() as session:
+        minor = None
+        if max_obligation is not None:
+            try:
+                minor = parse_amount(max_obligation.strip(), corridor.load(session).unit_digits)
+            except ValueError as error:
+                raise InputError([Problem(str(error), field="--max-obligation")]) from None
+        if minor is None and setoff_before_due is None and shortfall is None:
+            settings = corridor.settings(session)
+        else:
+            settings = corridor.set_limits(
+                session,
+                _actor(),
+                max_obligation=minor,
+                setoff_before_due=setoff_before_due,
+                shortfall=shortfall,
+            )
+    view = jsonable(settings)
+    if as_json:
+        print_json(view)
+        return
+    unit = settings.max_obligation.currency
+    print(f"largest obligation: {view['max_obligation']} {unit}")
+    print(f"set-off before due: {'yes' if settings.setoff_before_due else 'no'}")
+    print(f"a returned collection's payouts: {SHORTFALL_WORDS[settings.shortfall]}")
 
 
 @firms_app.command("import")
@@ -160,7 +255,12 @@ def obligations_import(path: Path, as_json: JsonOption = False) -> None:
     with use_case() as session:
         rows = read_obligations(path, corridor.load(session).digits)
         result = obligations.import_obligations(
-            session, rows.records, _actor(), source=rows.source, problems=rows.problems
+            session,
+            rows.records,
+            _actor(),
+            source=rows.source,
+            problems=rows.problems,
+            registered_on=_as_of(None),
         )
     _print_import(jsonable(result), as_json, "obligations")
 
@@ -181,7 +281,17 @@ def obligations_list(
     _print_rows(
         jsonable(rows),
         as_json,
-        ("id", "debtor", "creditor", "amount", "currency", "due_date", "status", "remaining"),
+        (
+            "id",
+            "debtor",
+            "creditor",
+            "amount",
+            "currency",
+            "due_date",
+            "status",
+            "set_off",
+            "remaining",
+        ),
         "obligations",
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain.barter import AuthorizationStatus
@@ -22,6 +22,7 @@ from tahator.services import access
 from tahator.services import corridor as corridors
 from tahator.services.corridor import CorridorView
 from tahator.store.schema import Authorization, AuthorizationLine, Declaration, Obligation
+from tahator.store.sums import exact_sum
 
 # --- results --------------------------------------------------------------------
 # Field names are the keys of the JSON documents the API and the CLI print.
@@ -153,7 +154,7 @@ def declared_totals(session: Session, authorization_id: int) -> dict[Direction, 
     """Declared values so far, per direction, in minor units of the unit of account."""
     totals = {Direction.IMPORT: 0, Direction.EXPORT: 0}
     for direction, total in session.execute(
-        select(Declaration.direction, func.sum(Declaration.value_unit))
+        select(Declaration.direction, exact_sum(Declaration.value_unit))
         .where(Declaration.authorization_id == authorization_id)
         .group_by(Declaration.direction)
     ):

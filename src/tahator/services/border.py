@@ -28,6 +28,7 @@ from tahator.services import audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.store.schema import BorderResident, BorderSale
+from tahator.store.sums import exact_sum
 
 MAX_TEXT = 300
 
@@ -253,7 +254,7 @@ def list_residents(session: Session, market: str | None = None) -> list[Resident
 
 def _used(session: Session, resident_id: int, start: date, end: date) -> int:
     total = session.scalar(
-        select(func.coalesce(func.sum(BorderSale.value_unit), 0)).where(
+        select(func.coalesce(exact_sum(BorderSale.value_unit), 0)).where(
             BorderSale.resident_id == resident_id,
             BorderSale.sold_on >= start,
             BorderSale.sold_on <= end,
@@ -421,7 +422,7 @@ def daily_totals(session: Session, market: str | None = None) -> list[DailyTotal
             BorderSale.market,
             BorderSale.sold_on,
             func.count(),
-            func.sum(BorderSale.value_unit),
+            exact_sum(BorderSale.value_unit),
         )
         .group_by(BorderSale.market, BorderSale.sold_on)
         .order_by(BorderSale.market, BorderSale.sold_on)

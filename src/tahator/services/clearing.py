@@ -58,6 +58,7 @@ from tahator.store.schema import (
     SetoffNotice,
     SettlementInstruction,
 )
+from tahator.store.sums import exact_sum
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,7 @@ def _carried_over(
         select(
             SettlementInstruction.country,
             SettlementInstruction.kind,
-            func.sum(SettlementInstruction.amount),
+            exact_sum(SettlementInstruction.amount),
         )
         .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
         .where(ClearingRun.status == RunStatus.COMPLETED.value)

@@ -27,6 +27,11 @@ DEFAULT_COUNTRIES = ("PK", "IR")
 UNIT_OF_ACCOUNT = "USD"
 SEED_RATES_FROM = date(2020, 1, 1)
 SEED_RATES = {"USD": "1", "PKR": "281.00", "IRR": "1100000.00"}
+SHORTFALL_RULES = ("hold", "credit_line")
+"""What a returned collection does to the payouts it was to fund: hold them, or lend
+what was not collected from the clearing account's credit line."""
+MAX_SHARE_TEXT = 20
+"""``clearing_accounts.credit_line_share`` holds a decimal of at most 20 characters."""
 """Illustrative reference rates (units per US dollar) so that a new corridor runs;
 the operator replaces them with the official ones of each run date."""
 
@@ -63,6 +68,9 @@ class ClearingAccountView:
     currency: str
     credit_line: Amount
     """In the unit of account."""
+    credit_line_share: str | None = None
+    """A share of the account's gross payments in a run (``"0.2"``), which replaces
+    ``credit_line`` when set."""
 
 
 @dataclass(frozen=True)
@@ -84,14 +92,28 @@ class CorridorDescription:
     unit_of_account: str
     countries: tuple[ClearingAccountView, ...]
     rates: tuple[ReferenceRate, ...]
+    settings: CorridorSettings
 
 
 @dataclass(frozen=True)
 class CreditLine:
-    """A clearing account's credit line, as set."""
+    """A clearing account's credit line, as set: an amount, or a share of its gross
+    payments in a run (then the amount is 0)."""
 
     country: str
     credit_line: Amount
+    credit_line_share: str | None = None
+
+
+@dataclass(frozen=True)
+class CorridorSettings:
+    """The corridor's limits and settlement rules."""
+
+    max_obligation: Amount
+    """The largest obligation registered, in the unit of account."""
+    setoff_before_due: bool
+    shortfall: str
+    """One of ``SHORTFALL_RULES``."""
 
 
 def seed(session: Session) -> bool:
@@ -143,8 +165,9 @@ def load(session: Session) -> CorridorView:
     )
 
 
-def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rate]:
-    """The newest rate of each currency valid on ``day``; ``InputError`` if one lacks any."""
+def reference_rates(session: Session, day: date) -> dict[str, Rate]:
+    """The newest rate valid on ``day`` of every currency that has one (the unit of
+    account's is 1)."""
     unit = session.scalar(select(Corridor.unit_of_account))
     found: dict[str, Rate] = {unit: Rate(unit, Decimal(1))} if unit else {}
     for currency, _, rate in session.execute(
@@ -153,17 +176,23 @@ def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rat
         .order_by(FxRate.currency, FxRate.valid_from)
     ):
         found[currency] = Rate(currency, Decimal(rate))
+    return found
+
+
+def missing_rate(currency: str, day: date) -> str:
+    """What to tell a user whose ``currency`` has no reference rate on ``day``."""
+    return (
+        f"no reference rate for {currency} on or before {day.isoformat()}; "
+        f"set one with `tahator corridor rate {currency} RATE --from DATE`"
+    )
+
+
+def rates_on(session: Session, day: date, currencies: set[str]) -> dict[str, Rate]:
+    """The newest rate of each currency valid on ``day``; ``InputError`` if one lacks any."""
+    found = reference_rates(session, day)
     missing = sorted(currencies - set(found))
     if missing:
-        raise InputError(
-            [
-                Problem(
-                    f"no reference rate for {c} on or before {day.isoformat()}; "
-                    f"set one with `tahator corridor rate {c} RATE --from DATE`"
-                )
-                for c in missing
-            ]
-        )
+        raise InputError([Problem(missing_rate(c, day)) for c in missing])
     return {c: found[c] for c in currencies}
 
 
@@ -192,27 +221,108 @@ def set_rate(
 def set_credit_line(
     session: Session, country: str, minor: int, actor: str = "system"
 ) -> CreditLine:
-    """Set a clearing account's credit line: ``minor`` units of the unit of account."""
-    corridor = load(session)
-    account = session.get(ClearingAccount, country.upper())
-    if account is None:
-        raise InputError([Problem(f"{country!r} has no clearing account in this corridor")])
+    """Set a clearing account's credit line: ``minor`` units of the unit of account (a
+    share of gross payments set before is cleared)."""
     if not 0 <= minor <= MAX_MINOR:
         raise InputError(
             [Problem("credit line too large" if minor > 0 else "credit line is negative")]
         )
-    before = account.credit_line
-    account.credit_line = minor
+    return _set_line(session, country, minor, None, actor)
+
+
+def set_credit_line_share(
+    session: Session, country: str, share: Decimal, actor: str = "system"
+) -> CreditLine:
+    """Make a clearing account's credit line ``share`` (0 to 1) of its gross payments in
+    each run, the Asian Clearing Union's rule; the fixed amount goes to 0."""
+    text = stored_share(share)
+    if text is None:
+        raise InputError(
+            [Problem(f"{share} is not a share from 0 to 1 (0% to 100%)", field="credit line")]
+        )
+    return _set_line(session, country, 0, text, actor)
+
+
+def _set_line(
+    session: Session, country: str, minor: int, share: str | None, actor: str
+) -> CreditLine:
+    """Store a checked credit line (an amount, or a share and no amount), audited."""
+    corridor = load(session)
+    account = session.get(ClearingAccount, country.upper())
+    if account is None:
+        raise InputError([Problem(f"{country!r} has no clearing account in this corridor")])
+    before = {"credit_line": account.credit_line, "credit_line_share": account.credit_line_share}
+    account.credit_line, account.credit_line_share = minor, share
     audit.record(
         session,
         actor,
         "corridor.credit_line",
         f"clearing_account:{account.country}",
-        {"credit_line": before},
-        {"credit_line": minor},
+        before,
+        {"credit_line": minor, "credit_line_share": share},
     )
-    return CreditLine(
-        account.country, Amount(minor, corridor.unit_of_account, corridor.unit_digits)
+    unit = Amount(minor, corridor.unit_of_account, corridor.unit_digits)
+    return CreditLine(account.country, unit, share)
+
+
+def stored_share(share: Decimal) -> str | None:
+    """``share`` as stored (``"0.2"``), or ``None`` if it is no share from 0 to 1 that
+    the column holds."""
+    if not share.is_finite() or not 0 <= share <= 1:
+        return None
+    text = format(share.normalize(), "f")
+    return text if len(text) <= MAX_SHARE_TEXT else None
+
+
+def set_limits(
+    session: Session,
+    actor: str,
+    *,
+    max_obligation: int | None = None,
+    setoff_before_due: bool | None = None,
+    shortfall: str | None = None,
+) -> CorridorSettings:
+    """Change the corridor's settings given (``None`` keeps one); every value is
+    checked before any is changed."""
+    problems: list[Problem] = []
+    if max_obligation is not None and not 0 < max_obligation <= MAX_MINOR:
+        problems.append(Problem("must be positive", field="max_obligation"))
+    if shortfall is not None and shortfall not in SHORTFALL_RULES:
+        rules = " or ".join(SHORTFALL_RULES)
+        problems.append(Problem(f"{shortfall!r} is not {rules}", field="shortfall"))
+    if problems:
+        raise InputError(problems)
+    corridor = session.scalar(select(Corridor))
+    if corridor is None:
+        raise InputError([Problem("the database has no corridor; run `tahator db upgrade`")])
+    before = _settings_record(corridor)
+    if max_obligation is not None:
+        corridor.max_obligation = max_obligation
+    if setoff_before_due is not None:
+        corridor.setoff_before_due = setoff_before_due
+    if shortfall is not None:
+        corridor.shortfall = shortfall
+    after = _settings_record(corridor)
+    if after != before:
+        audit.record(session, actor, "corridor.settings", f"corridor:{corridor.id}", before, after)
+    return settings(session)
+
+
+def _settings_record(corridor: Corridor) -> dict[str, object]:
+    return {
+        "max_obligation": corridor.max_obligation,
+        "setoff_before_due": corridor.setoff_before_due,
+        "shortfall": corridor.shortfall,
+    }
+
+
+def settings(session: Session) -> CorridorSettings:
+    """The corridor's limits and settlement rules."""
+    corridor = load(session)
+    return CorridorSettings(
+        Amount(corridor.max_obligation, corridor.unit_of_account, corridor.unit_digits),
+        corridor.setoff_before_due,
+        corridor.shortfall,
     )
 
 
@@ -231,9 +341,17 @@ def describe(session: Session) -> CorridorDescription:
         unit,
         tuple(
             ClearingAccountView(
-                code, currency, Amount(corridor.credit_lines.get(code, 0), unit, digits)
+                code,
+                currency,
+                Amount(corridor.credit_lines.get(code, 0), unit, digits),
+                _share_text(corridor.credit_line_shares.get(code)),
             )
             for code, currency in sorted(corridor.countries.items())
         ),
         tuple(ReferenceRate(c, v, r) for c, v, r in rates),
+        settings(session),
     )
+
+
+def _share_text(share: Decimal | None) -> str | None:
+    return None if share is None else format(share, "f")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.ledger import Entry
 from tahator.services.common import now
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import JournalEntry, JournalLine
+from tahator.store.sums import exact_sum
 
 
 def post(
@@ -53,10 +54,11 @@ def post(
 
 
 def balances(session: Session, prefix: str | None = None) -> dict[tuple[str, str], int]:
-    """Every account's balance per currency, summed from its lines (never stored)."""
+    """Every account's balance per currency, summed from its lines (never stored),
+    exactly at any size."""
     query = select(
-        JournalLine.account, JournalLine.currency, func.sum(JournalLine.amount)
+        JournalLine.account, JournalLine.currency, exact_sum(JournalLine.amount)
     ).group_by(JournalLine.account, JournalLine.currency)
     if prefix is not None:
         query = query.where(JournalLine.account.startswith(prefix))
-    return {(a, c): int(total) for a, c, total in session.execute(query) if int(total)}
+    return {(a, c): total for a, c, total in session.execute(query) if total}

@@ -23,6 +23,7 @@ from tahator.store.schema import (
     Rollover,
     SettlementInstruction,
 )
+from tahator.store.sums import exact_sum
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,9 @@ def _breaks(session: Session) -> list[str]:
     unit = corridor.unit_of_account
 
     unbalanced = session.execute(
-        select(JournalLine.entry_id, JournalLine.currency, func.sum(JournalLine.amount))
+        select(JournalLine.entry_id, JournalLine.currency, exact_sum(JournalLine.amount))
         .group_by(JournalLine.entry_id, JournalLine.currency)
-        .having(func.sum(JournalLine.amount) != 0)
+        .having(exact_sum(JournalLine.amount) != 0)
     ).all()
     breaks += [f"journal entry {e} does not balance in {c}: off by {t}" for e, c, t in unbalanced]
 

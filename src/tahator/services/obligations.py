@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePath
@@ -13,16 +13,20 @@ from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.domain import ledger
+from tahator.domain.corridor import Rate, to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, Amount
 from tahator.domain.obligations import ObligationStatus
+from tahator.formatting import grouped
 from tahator.io.obligations import ObligationRecord
 from tahator.io.tables import Problems
 from tahator.services import access, audit, screening
+from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
 from tahator.store.bulk import insert_rows
-from tahator.store.schema import Currency, Firm, Obligation, ObligationLiability
+from tahator.store.schema import Currency, Firm, Obligation, ObligationLiability, SetoffNotice
+from tahator.store.sums import exact_sum
 
 Status = ObligationStatus
 """The old name, kept for the services that import it from here."""
@@ -47,6 +51,9 @@ class ObligationView:
     due_date: date
     status: ObligationStatus
     remaining: Amount
+    set_off: Amount
+    """What clearing runs have set off of it so far, in its currency: the sum of its
+    set-off notices."""
     origin: str | None
     jointly_liable: tuple[str, ...]
 
@@ -76,6 +83,7 @@ def import_obligations(
     source: str,
     problems: Sequence[Problem] = (),
     owed_by: str | None = None,
+    registered_on: date | None = None,
 ) -> ImportResult:
     """Register the obligations ``records``, all or none; a re-import changes nothing.
 
@@ -84,8 +92,13 @@ def import_obligations(
     per debtor.  A record equal to a stored obligation is skipped; one that differs
     from it is an error.  ``owed_by`` names the one firm a trader submits for: a firm
     acknowledges what it owes, and may not put debts on other firms' books.
+
+    Each amount must be positive, its currency must have a reference rate on
+    ``registered_on`` (the business date; by default today in UTC), and its value at
+    that rate must not exceed the corridor's ``max_obligation``: one firm's figures
+    must never overflow a run's sums for everyone.
     """
-    result, _ = _register(session, records, actor, source, problems, owed_by)
+    result, _ = _register(session, records, actor, source, problems, owed_by, registered_on)
     return result
 
 
@@ -97,9 +110,10 @@ def register_obligations(
     source: str,
     problems: Sequence[Problem] = (),
     owed_by: str | None = None,
+    registered_on: date | None = None,
 ) -> RegisteredObligations:
     """``import_obligations``, answering also with each record's stored obligation."""
-    result, keys = _register(session, records, actor, source, problems, owed_by)
+    result, keys = _register(session, records, actor, source, problems, owed_by, registered_on)
     stored: dict[_Key, ObligationView] = {}
     wanted = list(dict.fromkeys(keys))
     for start in range(0, len(wanted), 500):
@@ -119,12 +133,14 @@ def _register(
     source: str,
     reader_problems: Sequence[Problem],
     owed_by: str | None,
+    registered_on: date | None,
 ) -> tuple[ImportResult, list[_Key]]:
     """Check and store ``records``; the result and each record's key, in order."""
     problems = Problems()
     for problem in reader_problems:
         problems.add(problem)
     firms = dict(session.execute(select(Firm.id, Firm.status)).all())
+    limits = _limits(session, registered_on)
     rows: dict[_Key, _Content] = {}
     line_of: dict[_Key, int] = {}
     for record in records:
@@ -146,6 +162,10 @@ def _register(
                 bad = True
         if debtor == creditor:
             problems.add(Problem(f"debtor and creditor are both {debtor!r}", source, line))
+            bad = True
+        if (refused := _amount_problem(limits, record.amount, record.currency)) is not None:
+            field, message = refused
+            problems.add(Problem(message, source, line, field))
             bad = True
         if bad:
             continue
@@ -195,8 +215,7 @@ def _register(
     totals: dict[str, int] = defaultdict(int)
     for _, (_, amount, currency, _) in new:
         totals[currency] += amount
-    if any(total > MAX_MINOR for total in totals.values()):
-        raise InputError([Problem("the file's amounts total more than the 64-bit limit", source)])
+    _check_lines(new, source)
     if new:
         name = PurePath(source).name
         created_at = now()
@@ -252,13 +271,19 @@ def create_obligation(
     origin: str,
     actor: str,
     liable: tuple[str, ...] = (),
+    registered_on: date | None = None,
 ) -> NewObligation:
     """Register one obligation arising inside the clearing house (not imported).
 
     ``liable`` names further firms jointly and severally liable for it, as the
     members of a consortium are.  A firm that sanctions screening blocks cannot be
-    party to it (``InputError`` naming the firm and the hit).
+    party to it (``InputError`` naming the firm and the hit).  The amount is held to
+    the limits ``import_obligations`` checks (``InputError``).
     """
+    refused = _amount_problem(_limits(session, registered_on), amount, currency)
+    if refused is not None:
+        field, message = refused
+        raise InputError([Problem(f"{message} ({origin})", field=field)])
     screening.require_clear(session, (debtor, creditor, *liable), actor, label=origin)
     obligation = Obligation(
         reference=reference,
@@ -300,6 +325,73 @@ def create_obligation(
         },
     )
     return NewObligation(obligation.id, reference)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """What registration holds an amount to: the corridor and its rates on ``day``."""
+
+    day: date
+    corridor: corridors.CorridorView
+    rates: Mapping[str, Rate]
+
+
+def _limits(session: Session, day: date | None) -> _Limits:
+    # Without a business date from the edge, today in UTC: a rate applies from a day
+    # on, so at most the day's change of rate is a day late.
+    day = day or now().date()
+    return _Limits(day, corridors.load(session), corridors.reference_rates(session, day))
+
+
+def _amount_problem(limits: _Limits, amount: int, currency: str) -> tuple[str, str] | None:
+    """Why ``amount`` minor units of ``currency`` cannot be an obligation: the field
+    and the message; ``None`` when it can."""
+    corridor, day = limits.corridor, limits.day
+    if amount <= 0:
+        return "amount", "must be positive"
+    if currency not in corridor.digits:
+        return "currency", f"{currency!r} is not a corridor currency"
+    rate = limits.rates.get(currency)
+    if rate is None:
+        return "currency", corridors.missing_rate(currency, day)
+    unit, unit_digits = corridor.unit_of_account, corridor.unit_digits
+    value = to_unit_of_account(
+        amount, corridor.digits[currency], rate.per_unit_of_account, unit_digits
+    )
+    if value <= corridor.max_obligation:
+        return None
+    worth = (
+        ""
+        if currency == unit
+        else f" (worth {grouped(Amount(value, unit, unit_digits))} {unit} at the reference "
+        f"rate of {day.isoformat()}, {rate.per_unit_of_account} {currency} per {unit})"
+    )
+    limit = grouped(Amount(corridor.max_obligation, unit, unit_digits))
+    return "amount", (
+        f"{grouped(Amount(amount, currency, corridor.digits[currency]))} {currency}{worth} "
+        f"is more than the corridor's limit of {limit} {unit} per obligation"
+    )
+
+
+def _check_lines(new: Sequence[tuple[_Key, _Content]], source: str) -> None:
+    """Refuse obligations whose registration entry would need a journal line beyond 64
+    bits: one firm's total in one currency, payable or receivable, of this input."""
+    lines: dict[tuple[str, str, str], int] = defaultdict(int)
+    for (debtor, _), (creditor, amount, currency, _) in new:
+        lines["owed by", debtor, currency] += amount
+        lines["owed to", creditor, currency] += amount
+    over = [key for key, total in lines.items() if total > MAX_MINOR]
+    if over:
+        raise InputError(
+            [
+                Problem(
+                    f"the obligations {way} {firm} in {currency} total more than one "
+                    "journal line holds (2^63 − 1 minor units); register them in parts",
+                    source,
+                )
+                for way, firm, currency in sorted(over)
+            ]
+        )
 
 
 def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
@@ -355,6 +447,12 @@ def _listed(session: Session, numbers: Select[int]) -> list[ObligationView]:
     # The numbers first, then one query for their rows, currencies' digits and
     # co-liable firms: one round trip to the database, however long the page.
     chosen = numbers.subquery()
+    set_off = (
+        select(SetoffNotice.obligation_id, exact_sum(SetoffNotice.setoff).label("total"))
+        .join(chosen, chosen.c.id == SetoffNotice.obligation_id)
+        .group_by(SetoffNotice.obligation_id)
+        .subquery()
+    )
     rows = session.execute(
         select(
             Obligation.id,
@@ -369,9 +467,11 @@ def _listed(session: Session, numbers: Select[int]) -> list[ObligationView]:
             Obligation.origin,
             Currency.digits,
             ObligationLiability.firm_id.label("liable"),
+            set_off.c.total.label("set_off"),
         )
         .join(chosen, chosen.c.id == Obligation.id)
         .join(Currency, Currency.code == Obligation.currency)
+        .outerjoin(set_off, set_off.c.obligation_id == Obligation.id)
         .outerjoin(ObligationLiability, ObligationLiability.obligation_id == Obligation.id)
         .order_by(Obligation.id, ObligationLiability.firm_id)
     )
@@ -389,6 +489,7 @@ def _listed(session: Session, numbers: Select[int]) -> list[ObligationView]:
                 row.due_date,
                 ObligationStatus(row.status),
                 Amount(row.remaining, row.currency, row.digits),
+                Amount(row.set_off or 0, row.currency, row.digits),
                 row.origin,
                 (),
             )

@@ -326,6 +326,7 @@ def _check(
             source=read.source,
             problems=read.problems,
             owed_by=owed_by,
+            registered_on=today_of(request),
         )
 
     if store:
