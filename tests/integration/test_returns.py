@@ -106,14 +106,17 @@ def test_a_returned_collection_reopens_its_obligations_and_holds_its_payouts(
 
     with transaction(house) as session:
         result = settlement.return_instruction(session, collection.id, "am04", BANK)
-    assert result.reason == "AM04" and result.reason_text == "insufficient funds"
+    assert result.reason == "AM04"
+    assert result.reason_text == "insufficient funds"
     assert result.instruction.status == "returned"
-    assert result.collected_from is None and result.credit_drawn == ()
+    assert result.collected_from is None
+    assert result.credit_drawn == ()
 
     states = obligation_states(house)
     assert states["A1"] == ("open", 100_00)
     assert states["A2"] == ("open", 55_000_000_00)
-    assert states["A3"] == ("open", 6600_00) and states["A4"] == ("open", 6600_00)
+    assert states["A3"] == ("open", 6600_00)
+    assert states["A4"] == ("open", 6600_00)
     assert states["B1"] == ("in_settlement", 0)  # PK-2 paid nothing back
     assert len(result.reopened) == 4
 
@@ -121,8 +124,10 @@ def test_a_returned_collection_reopens_its_obligations_and_holds_its_payouts(
     # IR-1 keeps 40 pending (PK-2's), 100 is held; of IR-2's payout its exact part,
     # 50.012 rounded once, is held (all of it once runs round each firm's total once).
     payouts = {(i.firm, i.status): amount(i.amount) for i in after if i.kind == "payout"}
-    assert payouts[("IR-1", "pending")] == "40.00" and payouts[("IR-1", "held")] == "100.00"
-    assert payouts[("IR-2", "held")] == "50.01" and payouts[("PK-2", "pending")] == "30.00"
+    assert payouts[("IR-1", "pending")] == "40.00"
+    assert payouts[("IR-1", "held")] == "100.00"
+    assert payouts[("IR-2", "held")] == "50.01"
+    assert payouts[("PK-2", "pending")] == "30.00"
     ir2 = [i for i in after if i.firm == "IR-2"]
     assert (
         sum(i.amount.minor for i in ir2) == next(p for p in before if p.firm == "IR-2").amount.minor
@@ -143,7 +148,8 @@ def test_a_returned_collection_reopens_its_obligations_and_holds_its_payouts(
         entry = session.execute(
             select(JournalEntry).where(JournalEntry.instruction_id == collection.id)
         ).scalar_one()
-        assert entry.kind == "return" and "AM04" in entry.memo
+        assert entry.kind == "return"
+        assert "AM04" in entry.memo
         audit = session.execute(
             select(AuditRecord).where(AuditRecord.action == "settlement.return")
         ).scalar_one()
@@ -191,18 +197,21 @@ def test_a_consortium_debt_turns_to_its_members_in_order(house: Engine) -> None:
     assert (asked.collected_from.firm, asked.collected_from.country) == ("IR-2", "IR")
     assert asked.collected_from.local_currency == "IRR"
     assert amount(asked.collected_from.amount) == "70.00"
-    assert asked.reopened == () and asked.held == ()
+    assert asked.reopened == ()
+    assert asked.held == ()
     assert obligation_states(house)["CONS-1"] == ("in_settlement", 0)
     assert balance(house, chart.collection("PK-3")) == 0
     assert balance(house, chart.collection("IR-2")) == 70_00
     assert verified(house) == []
     with transaction(house) as session:
         row = session.get(SettlementInstruction, asked.collected_from.id)
-        assert row is not None and row.replaces == first
+        assert row is not None
+        assert row.replaces == first
 
     with transaction(house) as session:
         asked = settlement.return_instruction(session, asked.collected_from.id, "AC06", BANK)
-    assert asked.collected_from is not None and asked.collected_from.firm == "PK-2"
+    assert asked.collected_from is not None
+    assert asked.collected_from.firm == "PK-2"
     assert verified(house) == []
     with transaction(house) as session:
         last = settlement.return_instruction(session, asked.collected_from.id, "AM04", BANK)
@@ -219,7 +228,8 @@ def test_a_returned_payout_is_carried_into_the_next_run(house: Engine) -> None:
     payout = next(i for i in instructions(house, run_id) if i.firm == "IR-1" and i.kind == "payout")
     with transaction(house) as session:
         result = settlement.return_instruction(session, payout.id, "AC04", BANK)
-    assert result.carried and result.reason_text == "closed account number"
+    assert result.carried
+    assert result.reason_text == "closed account number"
     assert balance(house, chart.payout("IR-1")) == -payout.amount.minor  # owed still
     assert verified(house) == []
     second = run(house)
@@ -227,7 +237,8 @@ def test_a_returned_payout_is_carried_into_the_next_run(house: Engine) -> None:
     carried = next(
         i for i in instructions(house, second) if i.firm == "IR-1" and i.kind == "payout"
     )
-    assert carried.owed == payout.amount and carried.amount == payout.amount
+    assert carried.owed == payout.amount
+    assert carried.amount == payout.amount
     # Carried once: the run after pays it no second time.
     third = run(house)
     assert [i for i in instructions(house, third) if i.firm == "IR-1"] == []
@@ -248,7 +259,8 @@ def test_under_the_credit_line_policy_payouts_stand_and_the_debtor_is_asked_agai
     )
     with transaction(house) as session:
         result = settlement.return_instruction(session, collection.id, "MS03", BANK)
-    assert result.reopened == () and result.held == ()
+    assert result.reopened == ()
+    assert result.held == ()
     assert {d.firm for d in result.credit_drawn} == {"IR-1", "IR-2"}
     assert {d.country for d in result.credit_drawn} == {"IR"}
     assert result.collected_from is not None
@@ -271,7 +283,8 @@ def test_a_confirmed_payout_is_lent_by_its_account_and_the_rest_reopens(house: E
     assert [d.firm for d in result.credit_drawn] == ["IR-2"]  # its money left already
     assert [h.firm for h in result.held] == ["IR-1"]
     states = obligation_states(house)
-    assert states["A1"] == ("open", 100_00) and states["A2"] == ("in_settlement", 0)
+    assert states["A1"] == ("open", 100_00)
+    assert states["A2"] == ("in_settlement", 0)
     assert result.collected_from is not None
     assert result.collected_from.amount.minor == (
         next(i for i in rows if i.id == collection).amount.minor - 100_00
