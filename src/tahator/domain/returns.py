@@ -4,6 +4,24 @@ A bank returns a collection or a payout with an ISO 20022 return reason
 (``ExternalReturnReason1Code``).  The rules here decide, without a database, what a
 return does: which jointly liable member is asked next, each creditor's part of
 what a returned collection was to pay, and how much of a payout is held.
+
+What ``services.settlement.return_instruction`` does with them:
+
+- A returned **payout**: the money stays in the clearing account, the claim stays
+  owed (``payout:FIRM`` keeps its credit) and the next run carries it like a
+  roll-over (``services.returned.carried_payouts``).
+- A returned **collection** asks the next member jointly liable for every obligation
+  it pays (lowest firm id, each firm once along the chain of ``replaces``): a new
+  pending collection of the same amount in the member's country, the claim between
+  the clearing accounts moving with it.
+- With no member left, each creditor's exact part (its obligations' amounts at the
+  run's rates, rounded once) comes off its payout: the pending payout is split into a
+  ``held`` row (``replaces`` naming the returned collection) and a pending rest, then
+  the run's roll-over; its obligations reopen with their remaining restored.  Where
+  the payout has left already, or the corridor's policy is ``credit_line``, the
+  creditor keeps its money, its obligations stay in settlement, the clearing account
+  lends it, and the debtor is asked again (a new collection) for that part: reopening
+  them too would pay the creditor twice.
 """
 
 from __future__ import annotations
