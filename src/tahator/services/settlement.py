@@ -40,13 +40,7 @@ from tahator.store.schema import (
 
 def confirm(session: Session, instruction_id: int, actor: str) -> InstructionView:
     """A bank confirms that a collection or payout was made; posts it to the ledger."""
-    instruction = session.execute(
-        select(SettlementInstruction)
-        .where(SettlementInstruction.id == instruction_id)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if instruction is None:
-        raise NotFoundError(f"no settlement instruction {instruction_id}")
+    instruction = _locked(session, instruction_id)
     if instruction.status == InstructionStatus.CONFIRMED:
         raise InputError(
             [
@@ -181,15 +175,15 @@ def return_instruction(
             instruction_id=instruction_id,
         )
         result = ReturnResult(
-            instruction_view(instruction, corridor),
-            code,
-            returns.REASONS[code],
-            None,
-            (),
-            (),
-            (),
-            Amount(0, corridor.unit_of_account, corridor.unit_digits),
-            True,
+            instruction=instruction_view(instruction, corridor),
+            reason=code,
+            reason_text=returns.REASONS[code],
+            collected_from=None,
+            reopened=(),
+            held=(),
+            credit_drawn=(),
+            rounding=Amount(0, corridor.unit_of_account, corridor.unit_digits),
+            carried=True,
         )
     else:
         result = _returned_collection(session, instruction, corridor, code, label, actor)
@@ -287,15 +281,15 @@ def _returned_collection(
             instruction_id=returned.id,
         )
         return ReturnResult(
-            instruction_view(returned, corridor),
-            code,
-            returns.REASONS[code],
-            instruction_view(new, corridor),
-            (),
-            (),
-            (),
-            Amount(0, unit, unit_digits),
-            False,
+            instruction=instruction_view(returned, corridor),
+            reason=code,
+            reason_text=returns.REASONS[code],
+            collected_from=instruction_view(new, corridor),
+            reopened=(),
+            held=(),
+            credit_drawn=(),
+            rounding=Amount(0, unit, unit_digits),
+            carried=False,
         )
 
     # No liable member left: the creditors' claims go back on the obligations, where
@@ -390,15 +384,15 @@ def _returned_collection(
             instruction_id=returned.id,
         )
     return ReturnResult(
-        instruction_view(returned, corridor),
-        code,
-        returns.REASONS[code],
-        instruction_view(again, corridor) if again is not None else None,
-        tuple(reopened),
-        tuple(held_views),
-        tuple(drawn),
-        Amount(rounding, unit, unit_digits),
-        False,
+        instruction=instruction_view(returned, corridor),
+        reason=code,
+        reason_text=returns.REASONS[code],
+        collected_from=instruction_view(again, corridor) if again is not None else None,
+        reopened=tuple(reopened),
+        held=tuple(held_views),
+        credit_drawn=tuple(drawn),
+        rounding=Amount(rounding, unit, unit_digits),
+        carried=False,
     )
 
 
