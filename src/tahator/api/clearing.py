@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tahator.api.deps import (
@@ -127,6 +127,32 @@ def confirm(request: Request, instruction_id: Id, principal: Bank) -> JSONRespon
         return 200, jsonable(settlement.confirm(session, instruction_id, principal.actor))
 
     return write(request, principal, None, work)
+
+
+class ReturnIn(BaseModel):
+    reason: str = Field(
+        min_length=1,
+        max_length=20,
+        description="ISO 20022 return reason code (ExternalReturnReason1Code): AC04, AM04, …",
+    )
+
+
+Returned = model_of(settlement.ReturnResult, "Returned")
+
+
+@router.post("/settlement/instructions/{instruction_id:int}/return", response_model=Returned)
+def return_instruction(
+    request: Request, instruction_id: Id, body: ReturnIn, principal: Bank
+) -> JSONResponse:
+    """A bank returns a pending collection or payout with an ISO 20022 reason code."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        result = settlement.return_instruction(
+            session, instruction_id, body.reason, principal.actor
+        )
+        return 200, jsonable(result)
+
+    return write(request, principal, body.model_dump(), work)
 
 
 BalancePage = page_of(Balance, "BalancePage")

@@ -63,9 +63,59 @@ def settlement_confirm(instruction_id: int, as_json: JsonOption = False) -> None
         )
 
 
+@settlement_app.command("return")
+def settlement_return(
+    instruction_id: int,
+    reason: Annotated[
+        str, typer.Option(help="ISO 20022 return reason code: AC04, AM04, … (see --help)")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """A bank returns a pending collection or payout: the money did not arrive.
+
+    Reasons (ISO 20022 ExternalReturnReason1Code): AC01 incorrect account number,
+    AC04 closed account, AC06 blocked account, AG01 transaction forbidden, AM04
+    insufficient funds, AM05 duplication, BE04 missing creditor address, MD07 end
+    customer deceased, MS02/MS03 not specified (customer/agent), RC01 bank identifier
+    incorrect, RR01–RR04 regulatory, FOCR following cancellation request, NARR narrative.
+    """
+    from tahator.formatting import jsonable
+    from tahator.services import settlement
+
+    with use_case() as session:
+        result = jsonable(settlement.return_instruction(session, instruction_id, reason, _actor()))
+    if as_json:
+        print_json(result)
+        return
+    returned = result["instruction"]
+    print(
+        f"{returned['kind']} {returned['id']} of {returned['firm']} returned: "
+        f"{result['reason']} ({result['reason_text']})"
+    )
+    if result["carried"]:
+        print(f"the money stays in clearing account {returned['country']}; the claim is carried")
+    if (again := result["collected_from"]) is not None:
+        print(
+            f"collection {again['id']} from {again['firm']} ({again['country']}): "
+            f"{again['local_amount']} {again['local_currency']}"
+        )
+        if again["country"] != returned["country"]:
+            print(
+                f"{again['firm']} is in {again['country']}: that country's clearing account "
+                f"collects instead of {returned['country']}'s, and the claim between the "
+                "accounts moves with it"
+            )
+    if result["reopened"]:
+        print("obligations open again: " + ", ".join(map(str, result["reopened"])))
+    for held in result["held"]:
+        print(f"payout {held['id']} to {held['firm']} held: {held['amount']}")
+    for lent in result["credit_drawn"]:
+        print(f"clearing account {lent['country']} lends {lent['firm']} {lent['amount']}")
+
+
 @settlement_app.command("list")
 def settlement_list(
-    status: Annotated[str | None, typer.Option(help="pending or confirmed")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, confirmed, returned or held")] = None,
     firm: Annotated[str | None, typer.Option(help="Only this firm")] = None,
     as_json: JsonOption = False,
 ) -> None:

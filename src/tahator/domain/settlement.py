@@ -41,6 +41,10 @@ class InstructionStatus(StrEnum):
     """Issued by a clearing run; no bank has confirmed it yet."""
     CONFIRMED = "confirmed"
     """A bank confirmed the payment was made."""
+    RETURNED = "returned"
+    """A bank returned it with an ISO 20022 reason: the money did not arrive."""
+    HELD = "held"
+    """The part of a payout a returned collection was to fund: not to be paid."""
 
 
 class Remaining(NamedTuple):

@@ -45,6 +45,7 @@ from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
 from tahator.services.journal import post
+from tahator.services.returned import MOVING, carried_payouts
 from tahator.store.bulk import fetch_rows, insert_rows, update_by_id
 from tahator.store.schema import (
     ClearingRun,
@@ -353,6 +354,7 @@ def _carried_over(
         )
         .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
         .where(ClearingRun.status == RunStatus.COMPLETED.value)
+        .where(SettlementInstruction.status.in_(MOVING))
         .group_by(SettlementInstruction.country, SettlementInstruction.kind)
     ):
         opening[country] += int(total) if kind == InstructionKind.COLLECTION else -int(total)
@@ -365,6 +367,8 @@ def _carried_over(
             select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
         )
         carried = {str(firm): int(amount) for firm, amount in rows}
+        for firm, amount in carried_payouts(session, latest).items():  # returned payouts
+            carried[firm] = carried.get(firm, 0) + amount
     return {c: opening.get(c, 0) for c in countries}, carried
 
 

@@ -15,6 +15,7 @@ from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import corridor as corridors
 from tahator.services.journal import balances
+from tahator.services.returned import carried_payouts
 from tahator.store.schema import (
     ClearingAccount,
     ClearingRun,
@@ -102,11 +103,13 @@ def _breaks(session: Session) -> list[str]:
             expected[account, unit] += amount if collecting else -amount
             if collecting:
                 pending_collections[country] += amount
-        else:
+        elif status == InstructionStatus.CONFIRMED:  # returned or held: no money moved
             cash[country] += amount if collecting else -amount
     for firm, amount in session.execute(
         select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
     ):
+        expected[ledger.payout(firm), unit] -= amount
+    for firm, amount in carried_payouts(session, latest).items():  # returned, owed still
         expected[ledger.payout(firm), unit] -= amount
     for country, amount in cash.items():
         expected[ledger.clearing(country), unit] += amount

@@ -1,32 +1,46 @@
-"""Banks confirming settlement instructions."""
+"""Banks confirming settlement instructions, or returning them (money that did not arrive)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator import faults
-from tahator.domain import ledger
+from tahator.domain import ledger, returns
+from tahator.domain.corridor import from_unit_of_account
 from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.money import Amount
+from tahator.domain.obligations import ObligationStatus
+from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import access, audit
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
+from tahator.services.corridor import CorridorView
 from tahator.services.journal import post
-from tahator.store.schema import SettlementInstruction
+from tahator.store.schema import (
+    ClearingRun,
+    Corridor,
+    Firm,
+    Novation,
+    Obligation,
+    ObligationLiability,
+    Rollover,
+    RunRate,
+    SettlementInstruction,
+)
 
 
 def confirm(session: Session, instruction_id: int, actor: str) -> InstructionView:
     """A bank confirms that a collection or payout was made; posts it to the ledger."""
-    instruction = session.execute(
-        select(SettlementInstruction)
-        .where(SettlementInstruction.id == instruction_id)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if instruction is None:
-        raise NotFoundError(f"no settlement instruction {instruction_id}")
+    instruction = _locked(session, instruction_id)
     if instruction.status == InstructionStatus.CONFIRMED:
         raise InputError(
             [
@@ -36,6 +50,8 @@ def confirm(session: Session, instruction_id: int, actor: str) -> InstructionVie
                 )
             ]
         )
+    if instruction.status != InstructionStatus.PENDING:
+        raise InputError([Problem(_not_pending(instruction))])
     corridor = corridors.load(session)
     unit = corridor.unit_of_account
     account = ledger.clearing(instruction.country)
@@ -82,3 +98,397 @@ def list_instructions(
     if firm is not None:
         query = query.where(access.instructions_of(firm))
     return [instruction_view(i, corridor) for i in session.execute(query).scalars()]
+
+
+# --- money that does not arrive ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditDrawn:
+    """What a clearing account lends a creditor because the collection that was to pay
+    it was returned and its payout could not be held (already paid, or the policy)."""
+
+    country: str
+    firm: str
+    amount: Amount
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    """What a bank's return of an instruction did."""
+
+    instruction: InstructionView
+    """The returned instruction."""
+    reason: str
+    """The ISO 20022 return reason code."""
+    reason_text: str
+    collected_from: InstructionView | None
+    """A new collection replacing the returned one: from the next jointly liable
+    member, or from the debtor again for what the clearing accounts lend meanwhile."""
+    reopened: tuple[int, ...]
+    """Obligations open again, their remaining restored (by id)."""
+    held: tuple[InstructionView, ...]
+    """Payouts, or the parts of them, no longer to be paid."""
+    credit_drawn: tuple[CreditDrawn, ...]
+    rounding: Amount
+    """What the rounding account took so that the reversal balances."""
+    carried: bool
+    """A returned payout: its claim is carried into the next clearing run."""
+
+
+def return_instruction(
+    session: Session, instruction_id: int, reason: str, actor: str
+) -> ReturnResult:
+    """A bank returns a pending collection or payout with an ISO 20022 reason code.
+
+    A returned payout leaves the money in the clearing account and the creditor's
+    claim owed: the next run carries it like a roll-over.  A returned collection turns
+    to the next jointly liable member of its obligations (lowest firm id first, each
+    firm once per chain of returns); when none is left, it reopens the obligations it
+    was to pay and holds the payouts it was to fund, except where a payout has left or
+    the corridor's policy is ``credit_line``: there the creditor's clearing account
+    lends what was not collected and the debtor is asked again.
+    """
+    try:
+        code = returns.reason_code(reason)
+    except ValueError as error:
+        raise InputError([Problem(str(error), field="reason")]) from None
+    # Returns wait for a clearing run, and a run for them: a run reads what was returned.
+    session.execute(select(Corridor.id).with_for_update()).all()
+    instruction = _locked(session, instruction_id)
+    if instruction.status != InstructionStatus.PENDING:
+        raise InputError([Problem(_not_pending(instruction))])
+    corridor = corridors.load(session)
+    before = instruction_view(instruction, corridor)
+    instruction.status = InstructionStatus.RETURNED.value
+    instruction.return_reason = code
+    instruction.returned_at = now()
+    instruction.returned_by = actor
+    label = f"{instruction.kind} {instruction_id} returned ({code}, {returns.REASONS[code]})"
+    if instruction.kind == InstructionKind.PAYOUT:
+        # Nothing moves: the money stays in the account and the claim stays owed.
+        memo = f"{label}: {instruction.firm_id}'s claim is carried into the next run"
+        post(
+            session,
+            ledger.entry(ledger.EntryKind.RETURN, memo, ()),
+            actor,
+            instruction_id=instruction_id,
+        )
+        result = ReturnResult(
+            instruction=instruction_view(instruction, corridor),
+            reason=code,
+            reason_text=returns.REASONS[code],
+            collected_from=None,
+            reopened=(),
+            held=(),
+            credit_drawn=(),
+            rounding=Amount(0, corridor.unit_of_account, corridor.unit_digits),
+            carried=True,
+        )
+    else:
+        result = _returned_collection(session, instruction, corridor, code, label, actor)
+    faults.point("settlement.after_return")
+    audit.record(
+        session,
+        actor,
+        "settlement.return",
+        f"instruction:{instruction_id}",
+        jsonable(before),
+        jsonable(result),
+    )
+    return result
+
+
+def _locked(session: Session, instruction_id: int) -> SettlementInstruction:
+    instruction = session.execute(
+        select(SettlementInstruction)
+        .where(SettlementInstruction.id == instruction_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if instruction is None:
+        raise NotFoundError(f"no settlement instruction {instruction_id}")
+    return instruction
+
+
+def _not_pending(instruction: SettlementInstruction) -> str:
+    if instruction.status == InstructionStatus.CONFIRMED:
+        return (
+            f"instruction {instruction.id} was confirmed by {instruction.confirmed_by}: "
+            "money that arrived cannot be returned"
+        )
+    if instruction.status == InstructionStatus.RETURNED:
+        return (
+            f"instruction {instruction.id} was returned ({instruction.return_reason}) by "
+            f"{instruction.returned_by}; only a pending instruction can be confirmed or returned"
+        )
+    return (
+        f"instruction {instruction.id} is {instruction.status}; "
+        "only a pending instruction can be confirmed or returned"
+    )
+
+
+def _returned_collection(
+    session: Session,
+    returned: SettlementInstruction,
+    corridor: CorridorView,
+    code: str,
+    label: str,
+    actor: str,
+) -> ReturnResult:
+    unit, unit_digits = corridor.unit_of_account, corridor.unit_digits
+    run_id = returned.run_id
+    chain = _chain(session, returned)
+    debtor = chain[-1].firm_id
+    covered = _covered(session, run_id, debtor)
+    liable: dict[int, set[str]] = {o.id: set() for o, _ in covered}
+    for oid, firm in session.execute(
+        select(ObligationLiability.obligation_id, ObligationLiability.firm_id).where(
+            ObligationLiability.obligation_id.in_(list(liable))
+        )
+    ):
+        liable[oid].add(firm)
+    country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
+    rates = {
+        c: Decimal(r)
+        for c, r in session.execute(
+            select(RunRate.currency, RunRate.rate).where(RunRate.run_id == run_id)
+        )
+    }
+    member = (
+        returns.next_liable((frozenset(f) for f in liable.values()), {i.firm_id for i in chain})
+        if covered
+        else None
+    )
+    postings = ledger.EntryBuilder()
+    postings.transfer(
+        ledger.interaccount(returned.country),
+        ledger.collection(returned.firm_id),
+        unit,
+        returned.amount,
+    )
+    if member is not None:
+        new = _collection(
+            session, returned, member, country_of[member], returned.amount, corridor, rates
+        )
+        postings.transfer(
+            ledger.collection(member), ledger.interaccount(new.country), unit, returned.amount
+        )
+        memo = f"{label}: collected from {member}, jointly liable, instead"
+        post(
+            session,
+            postings.build(ledger.EntryKind.RETURN, memo),
+            actor,
+            instruction_id=returned.id,
+        )
+        return ReturnResult(
+            instruction=instruction_view(returned, corridor),
+            reason=code,
+            reason_text=returns.REASONS[code],
+            collected_from=instruction_view(new, corridor),
+            reopened=(),
+            held=(),
+            credit_drawn=(),
+            rounding=Amount(0, unit, unit_digits),
+            carried=False,
+        )
+
+    # No liable member left: the creditors' claims go back on the obligations, where
+    # their payouts can be held; elsewhere the creditor's account lends it.
+    exact: dict[str, Fraction] = defaultdict(Fraction)
+    for obligation, novated in covered:
+        currency = obligation.currency
+        exact[obligation.creditor] += returns.exact_in_unit(
+            novated, corridor.digits[currency], rates[currency], unit_digits
+        )
+    parts = returns.creditor_parts(exact)
+    latest = session.scalar(
+        select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED)
+    )
+    held_views: list[InstructionView] = []
+    drawn: list[CreditDrawn] = []
+    reopened_creditors: set[str] = set()
+    for creditor in sorted(parts):
+        part = parts[creditor]
+        payout = session.execute(
+            select(SettlementInstruction)
+            .where(
+                SettlementInstruction.run_id == run_id,
+                SettlementInstruction.firm_id == creditor,
+                SettlementInstruction.kind == InstructionKind.PAYOUT,
+                SettlementInstruction.status == InstructionStatus.PENDING,
+            )
+            .with_for_update()
+        ).scalar_one_or_none()
+        rollover = (
+            session.get(Rollover, (run_id, creditor), with_for_update=True)
+            if run_id == latest
+            else None
+        )
+        split = (
+            returns.hold(part, payout.amount if payout else 0, rollover.amount if rollover else 0)
+            if corridor.shortfall == "hold"
+            else None
+        )
+        if split is None:
+            drawn.append(
+                CreditDrawn(country_of[creditor], creditor, Amount(part, unit, unit_digits))
+            )
+            continue
+        from_payout, from_rollover = split
+        if payout is not None and from_payout:
+            held = _hold(session, payout, from_payout, returned.id, corridor, rates)
+            held_views.append(instruction_view(held, corridor))
+        if rollover is not None and from_rollover:
+            rollover.amount -= from_rollover
+        reopened_creditors.add(creditor)
+        postings.transfer(
+            ledger.payout(creditor), ledger.interaccount(country_of[creditor]), unit, part
+        )
+
+    reopened = []
+    for obligation, novated in covered:
+        if obligation.creditor not in reopened_creditors:
+            continue
+        postings.transfer(
+            ledger.receivable(obligation.creditor),
+            ledger.payable(obligation.debtor),
+            obligation.currency,
+            novated,
+        )
+        obligation.remaining += novated
+        obligation.status = ObligationStatus.OPEN.value
+        reopened.append(obligation.id)
+
+    reopened_total = sum(parts[c] for c in reopened_creditors)
+    lent = 0
+    again = None
+    if (drawn or not parts) and returned.amount > reopened_total:
+        # The debtor still owes what its creditors were paid on credit: asked again,
+        # for the returned amount less what was reopened (so no rounding is left over).
+        lent = returned.amount - reopened_total
+        again = _collection(session, returned, debtor, country_of[debtor], lent, corridor, rates)
+        postings.transfer(ledger.collection(debtor), ledger.interaccount(again.country), unit, lent)
+    rounding = returned.amount - lent - reopened_total
+    if rounding:
+        postings.transfer(ledger.ROUNDING, ledger.interaccount(returned.country), unit, rounding)
+    memo = (
+        f"{label}: obligations {', '.join(map(str, reopened)) or 'none'} reopened, "
+        f"payouts held {', '.join(str(v.id) for v in held_views) or 'none'}"
+        + "".join(f", {d.country} lends {d.firm} {d.amount.minor}" for d in drawn)
+    )
+    if postings:
+        post(
+            session,
+            postings.build(ledger.EntryKind.RETURN, memo),
+            actor,
+            instruction_id=returned.id,
+        )
+    return ReturnResult(
+        instruction=instruction_view(returned, corridor),
+        reason=code,
+        reason_text=returns.REASONS[code],
+        collected_from=instruction_view(again, corridor) if again is not None else None,
+        reopened=tuple(reopened),
+        held=tuple(held_views),
+        credit_drawn=tuple(drawn),
+        rounding=Amount(rounding, unit, unit_digits),
+        carried=False,
+    )
+
+
+def _chain(session: Session, instruction: SettlementInstruction) -> list[SettlementInstruction]:
+    """``instruction`` and the returned collections it replaces, back to the first."""
+    chain = [instruction]
+    while chain[-1].replaces is not None:
+        earlier = session.get(SettlementInstruction, chain[-1].replaces)
+        assert earlier is not None
+        chain.append(earlier)
+    return chain
+
+
+def _covered(session: Session, run_id: int, debtor: str) -> list[tuple[Obligation, int]]:
+    """The obligations of ``debtor`` that run ``run_id`` handed to the clearing accounts
+    and that are still in settlement there (not reopened, not handed over again
+    by a later run), with the amounts handed over."""
+    later = select(Novation.obligation_id).where(Novation.run_id > run_id)
+    rows = session.execute(
+        select(Obligation, Novation.amount)
+        .join(Novation, Novation.obligation_id == Obligation.id)
+        .where(
+            Novation.run_id == run_id,
+            Obligation.debtor == debtor,
+            Obligation.status == ObligationStatus.IN_SETTLEMENT,
+            Obligation.id.not_in(later),
+        )
+        .order_by(Obligation.id)
+        .with_for_update(of=Obligation)
+    ).all()
+    return [(o, int(amount)) for o, amount in rows]
+
+
+def _collection(
+    session: Session,
+    returned: SettlementInstruction,
+    firm: str,
+    country: str,
+    amount: int,
+    corridor: CorridorView,
+    rates: dict[str, Decimal],
+) -> SettlementInstruction:
+    """A new pending collection of ``amount`` from ``firm`` replacing ``returned``."""
+    currency = corridor.countries[country]
+    new = SettlementInstruction(
+        run_id=returned.run_id,
+        firm_id=firm,
+        country=country,
+        kind=InstructionKind.COLLECTION.value,
+        owed=amount,
+        amount=amount,
+        local_currency=currency,
+        local_amount=from_unit_of_account(
+            amount, corridor.digits[currency], rates[currency], corridor.unit_digits
+        ),
+        status=InstructionStatus.PENDING.value,
+        replaces=returned.id,
+    )
+    session.add(new)
+    session.flush()
+    return new
+
+
+def _hold(
+    session: Session,
+    payout: SettlementInstruction,
+    amount: int,
+    returned_id: int,
+    corridor: CorridorView,
+    rates: dict[str, Decimal],
+) -> SettlementInstruction:
+    """Hold ``amount`` of a pending payout: the whole row, or a new ``held`` row split
+    from it (``replaces`` naming the returned collection) while the rest stays pending."""
+    if amount == payout.amount:
+        payout.status = InstructionStatus.HELD.value
+        payout.replaces = returned_id
+        return payout
+    currency = payout.local_currency
+    still = from_unit_of_account(
+        payout.amount - amount, corridor.digits[currency], rates[currency], corridor.unit_digits
+    )
+    held = SettlementInstruction(
+        run_id=payout.run_id,
+        firm_id=payout.firm_id,
+        country=payout.country,
+        kind=payout.kind,
+        owed=amount,
+        amount=amount,
+        local_currency=currency,
+        local_amount=payout.local_amount - still,
+        status=InstructionStatus.HELD.value,
+        replaces=returned_id,
+    )
+    payout.owed -= amount
+    payout.amount -= amount
+    payout.local_amount = still
+    session.add(held)
+    session.flush()
+    return held

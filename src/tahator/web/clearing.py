@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import TahatorError
+from tahator.domain.returns import REASONS
 from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import access, clearing, settlement
@@ -67,6 +68,7 @@ def _clearing_page(
         runs=list(reversed(clearing.list_runs(session))),
         pending=pending,
         sees_instructions=access.sees_instructions(principal),
+        return_reasons=REASONS,
         today=today_of(request),
         **extra,
     )
@@ -132,6 +134,7 @@ def run_page(
         notice_count=len(notices),
         firm=firm,
         sees_instructions=access.sees_instructions(principal),
+        return_reasons=REASONS,
     )
 
 
@@ -178,7 +181,26 @@ def confirm(request: Request, instruction_id: int, principal: User, form: Form) 
         raise PageError(404, f"no instruction {instruction_id}")
     with transaction(engine_of(request)) as writer:
         done = settlement.confirm(writer, instruction_id, principal.actor)
+    return RedirectResponse(_back(form, f"confirmed={done.id}"), status_code=303)
+
+
+@router.post("/settlement/{instruction_id:int}/return")
+def return_instruction(
+    request: Request, instruction_id: int, principal: User, form: Form
+) -> Response:
+    """A bank marks a pending instruction returned, with an ISO 20022 reason code."""
+    allow(principal, "bank")
+    if not 1 <= instruction_id <= 2**63 - 1:
+        raise PageError(404, f"no instruction {instruction_id}")
+    reason = str(form.get("reason", ""))
+    with transaction(engine_of(request)) as writer:
+        done = settlement.return_instruction(writer, instruction_id, reason, principal.actor)
+    query = f"returned={done.instruction.id}&reason={done.reason}"
+    return RedirectResponse(_back(form, query), status_code=303)
+
+
+def _back(form: Any, query: str) -> str:
+    """Where a bank's action returns to: the clearing page it came from, never elsewhere."""
     back = str(form.get("back", ""))
     target = back if back.startswith("/clearing") and not back.startswith("//") else "/clearing"
-    sep = "&" if "?" in target else "?"
-    return RedirectResponse(f"{target}{sep}confirmed={done.id}", status_code=303)
+    return f"{target}{'&' if '?' in target else '?'}{query}"

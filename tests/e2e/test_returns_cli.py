@@ -1,0 +1,52 @@
+"""``tahator settlement return`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Cli
+from tests.integration.conftest import firms_file, obligations_file
+
+FIRMS = {"PK-1": "PK", "IR-1": "IR", "IR-2": "IR"}
+ROWS = [
+    ("INV-1", "PK-1", "IR-1", "300.00", "USD"),
+    ("INV-2", "IR-2", "PK-1", "100.00", "USD"),
+]
+
+
+def test_a_bank_returns_a_collection_and_then_a_payout(cli: Cli, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'house.db'}"
+    assert cli("--db", db, "db", "upgrade")[0] == 0
+    cli("--db", db, "firms", "import", firms_file(tmp_path / "firms.csv", FIRMS))
+    cli("--db", db, "obligations", "import", obligations_file(tmp_path / "o.csv", ROWS))
+    cli("--db", db, "corridor", "credit-line", "IR", "500")
+    code, _, err = cli("--db", db, "clearing", "run", "--as-of", "2026-11-23")
+    assert code == 0, err
+    code, out, _ = cli("--db", db, "settlement", "list", "--json")
+    rows = {(i["firm"], i["kind"]): i["id"] for i in json.loads(out)}
+
+    collection = str(rows[("PK-1", "collection")])
+    code, _, err = cli("--db", db, "settlement", "return", collection, "--reason", "XY12")
+    assert code == 2
+    assert "unknown return reason 'XY12'" in err
+    code, out, _ = cli("--db", db, "settlement", "list", "--status", "returned", "--json")
+    assert json.loads(out) == []
+
+    code, out, err = cli("--db", db, "settlement", "return", collection, "--reason", "AM04")
+    assert code == 0, err
+    assert "returned: AM04 (insufficient funds)" in out
+    assert "obligations open again: 1" in out
+    assert "held" in out
+    code, out, _ = cli("--db", db, "settlement", "list", "--status", "held", "--json")
+    assert [(i["firm"], i["amount"]) for i in json.loads(out)] == [("IR-1", "300.00")]
+    assert cli("--db", db, "ledger", "verify")[0] == 0
+
+    payout = str(rows[("PK-1", "payout")])
+    code, out, err = cli("--db", db, "settlement", "return", payout, "--reason", "ac04", "--json")
+    assert code == 0, err
+    assert json.loads(out)["carried"] is True
+    code, _, err = cli("--db", db, "settlement", "confirm", payout)
+    assert code == 2
+    assert "only a pending instruction" in err
+    assert cli("--db", db, "ledger", "verify")[0] == 0
