@@ -10,7 +10,7 @@ from tahator.domain import ledger
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
-from tahator.services import access, audit
+from tahator.services import access, audit, proof
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
@@ -67,7 +67,7 @@ def confirm(session: Session, instruction_id: int, actor: str) -> InstructionVie
         "settlement.confirm",
         f"instruction:{instruction_id}",
         jsonable(before),
-        jsonable(after),
+        {**jsonable(after), "proof": proof.instruction(session, instruction_id)},
     )
     return after
 
