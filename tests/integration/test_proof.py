@@ -182,3 +182,213 @@ def test_every_cell_changed_by_one_minor_unit_is_named(
             column,
             breaks[:3],
         )
+
+
+def _first_key(session: Session, table: type, *where: object) -> object:
+    row = session.scalars(select(table).where(*where).limit(1)).first()  # type: ignore[arg-type]
+    assert row is not None
+    return row
+
+
+EDITS: dict[str, tuple[Callable[[Session], str], str]] = {}
+"""Named edits beyond one minor unit: the edit, and what the break must name."""
+
+
+def _edit(expect: str) -> Callable[[Callable[[Session], str]], Callable[[Session], str]]:
+    def register(function: Callable[[Session], str]) -> Callable[[Session], str]:
+        EDITS[function.__name__] = (function, expect)
+        return function
+
+    return register
+
+
+@_edit("settlement_instructions")
+def instruction_status(session: Session) -> str:
+    i = _first_key(session, SettlementInstruction, SettlementInstruction.status == "pending")
+    session.execute(
+        update(SettlementInstruction)
+        .where(SettlementInstruction.id == i.id)  # type: ignore[attr-defined]
+        .values(status="confirmed")
+    )
+    return f"settlement_instructions {i.id}"  # type: ignore[attr-defined]
+
+
+@_edit("obligations")
+def reassigned_debtor(session: Session) -> str:
+    o = _first_key(session, Obligation)
+    other = "PK-4" if o.debtor != "PK-4" else "PK-3"  # type: ignore[attr-defined]
+    session.execute(update(Obligation).where(Obligation.id == o.id).values(debtor=other))  # type: ignore[attr-defined]
+    return f"obligations {o.id}"  # type: ignore[attr-defined]
+
+
+@_edit("obligations")
+def reassigned_creditor(session: Session) -> str:
+    o = _first_key(session, Obligation)
+    other = "IR-4" if o.creditor != "IR-4" else "IR-3"  # type: ignore[attr-defined]
+    session.execute(update(Obligation).where(Obligation.id == o.id).values(creditor=other))  # type: ignore[attr-defined]
+    return f"obligations {o.id}"  # type: ignore[attr-defined]
+
+
+@_edit("run_rates")
+def run_rate(session: Session) -> str:
+    rate = _first_key(session, RunRate, RunRate.currency == "IRR")
+    session.execute(
+        update(RunRate)
+        .where(RunRate.run_id == rate.run_id, RunRate.currency == "IRR")  # type: ignore[attr-defined]
+        .values(rate="1100000.01")
+    )
+    return f"run_rates run {rate.run_id} IRR"  # type: ignore[attr-defined]
+
+
+@_edit("settlement_instructions")
+def payout_raised_by_a_rollover_set_to_zero(session: Session) -> str:
+    """The issue's edit: a creditor paid its roll-over too, the roll-over zeroed."""
+    r = _first_key(session, Rollover, Rollover.amount > 0)
+    payout = _first_key(
+        session,
+        SettlementInstruction,
+        SettlementInstruction.run_id == r.run_id,  # type: ignore[attr-defined]
+        SettlementInstruction.firm_id == r.firm_id,  # type: ignore[attr-defined]
+    )
+    session.execute(
+        update(SettlementInstruction)
+        .where(SettlementInstruction.id == payout.id)  # type: ignore[attr-defined]
+        .values(amount=SettlementInstruction.amount + r.amount)  # type: ignore[attr-defined]
+    )
+    session.execute(
+        update(Rollover)
+        .where(Rollover.run_id == r.run_id, Rollover.firm_id == r.firm_id)  # type: ignore[attr-defined]
+        .values(amount=0)
+    )
+    return f"settlement_instructions {payout.id}"  # type: ignore[attr-defined]
+
+
+@_edit("obligations")
+def open_obligation_halved_with_its_journal_lines(session: Session) -> str:
+    """The issue's edit: amount, remaining and both registration lines halved alike."""
+    o = _first_key(
+        session, Obligation, Obligation.status == "open", Obligation.remaining == Obligation.amount
+    )
+    half = o.amount // 2  # type: ignore[attr-defined]
+    session.execute(
+        update(Obligation).where(Obligation.id == o.id).values(amount=half, remaining=half)  # type: ignore[attr-defined]
+    )
+    entry = _registration_entry(session, o.id)  # type: ignore[attr-defined]
+    for account, sign in ((f"receivable:{o.creditor}", 1), (f"payable:{o.debtor}", -1)):  # type: ignore[attr-defined]
+        session.execute(
+            update(JournalLine)
+            .where(
+                JournalLine.entry_id == entry,
+                JournalLine.account == account,
+                JournalLine.currency == o.currency,  # type: ignore[attr-defined]
+            )
+            .values(amount=JournalLine.amount - sign * (o.amount - half))  # type: ignore[attr-defined]
+        )
+    return f"obligations {o.id}"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_the_issues_edits_are_named(
+    tamper: Callable[[Callable[[Session], str]], list[str]], name: str
+) -> None:
+    edit, _ = EDITS[name]
+    named: list[str] = []
+    breaks = tamper(lambda session: named.append(edit(session)) or "")
+    assert any(b.startswith(named[0] + ":") or b.startswith(named[0] + " ") for b in breaks), (
+        named,
+        breaks[:3],
+    )
+
+
+DELETABLE = [
+    (Obligation, ("id",)),
+    (SetoffNotice, ("run_id", "obligation_id")),
+    (Novation, ("run_id", "obligation_id")),
+    (SettlementInstruction, ("id",)),
+    (Rollover, ("run_id", "firm_id")),
+    (RunRate, ("run_id", "currency")),
+    (JournalLine, ("id",)),
+    (JournalEntry, ("id",)),
+    (ClearingRun, ("id",)),
+]
+
+
+@pytest.mark.parametrize(("table", "keys"), DELETABLE, ids=[t.__tablename__ for t, _ in DELETABLE])  # type: ignore[attr-defined]
+def test_every_deleted_record_is_named(
+    populated: Engine,
+    tamper: Callable[[Callable[[Session], str]], list[str]],
+    table: type,
+    keys: tuple[str, ...],
+) -> None:
+    with transaction(populated) as session:
+        targets = [tuple(getattr(r, k) for k in keys) for r in session.scalars(select(table)).all()]
+    for key in targets:
+        where = [getattr(table, k) == v for k, v in zip(keys, key, strict=True)]
+
+        def edit(session: Session) -> str:
+            # Rows that refer to it go too (as a database without foreign keys allows).
+            _delete_dependants(session, table, key)
+            session.execute(delete(table).where(*where))
+            return ""
+
+        breaks = tamper(edit)
+        assert breaks, f"deleting {table.__tablename__} {key} passed"  # type: ignore[attr-defined]
+        wanted = _deleted_names(table, key)
+        assert any(any(w in b for w in wanted) for b in breaks), (key, breaks[:3])
+
+
+def _delete_dependants(session: Session, table: type, key: tuple[object, ...]) -> None:
+    if table is Obligation:
+        for dependant in (SetoffNotice, Novation):
+            session.execute(delete(dependant).where(dependant.obligation_id == key[0]))
+        session.execute(
+            text("DELETE FROM obligation_liabilities WHERE obligation_id = :i"), {"i": key[0]}
+        )
+    if table is SettlementInstruction:
+        entries = select(JournalEntry.id).where(JournalEntry.instruction_id == key[0])
+        session.execute(delete(JournalLine).where(JournalLine.entry_id.in_(entries)))
+        session.execute(delete(JournalEntry).where(JournalEntry.instruction_id == key[0]))
+    if table is JournalEntry:
+        session.execute(delete(JournalLine).where(JournalLine.entry_id == key[0]))
+    if table is ClearingRun:
+        for dependant in (SetoffNotice, Novation, Rollover, RunRate):
+            session.execute(delete(dependant).where(dependant.run_id == key[0]))
+        entries = select(JournalEntry.id).where(JournalEntry.run_id == key[0])
+        instructions = select(SettlementInstruction.id).where(
+            SettlementInstruction.run_id == key[0]
+        )
+        entries = entries.union(
+            select(JournalEntry.id).where(JournalEntry.instruction_id.in_(instructions))
+        )
+        ids = list(session.scalars(entries))
+        session.execute(delete(JournalLine).where(JournalLine.entry_id.in_(ids)))
+        session.execute(delete(JournalEntry).where(JournalEntry.id.in_(ids)))
+        session.execute(delete(SettlementInstruction).where(SettlementInstruction.run_id == key[0]))
+
+
+def _deleted_names(table: type, key: tuple[object, ...]) -> list[str]:
+    name = table.__tablename__  # type: ignore[attr-defined]
+    if table is SetoffNotice or table is Novation:
+        return [f"{name} run {key[0]} obligation {key[1]}:"]
+    if table is Rollover:
+        return [f"{name} run {key[0]} firm {key[1]}:"]
+    if table is RunRate:
+        return [f"{name} run {key[0]} {key[1]}:"]
+    if table is SettlementInstruction:
+        return ["settlement_instructions run", f"instruction {key[0]} "]
+    if table is JournalLine:
+        return ["journal_lines of entry"]
+    if table is JournalEntry:
+        return ["journal_entries of run", "journal lines of instruction", f"of entry {key[0]}:"]
+    return [f"{name} {key[0]}:"]
+
+
+def _registration_entry(session: Session, obligation_id: int) -> int:
+    """The journal entry of the registration that registered ``obligation_id``."""
+    for (after,) in session.execute(
+        select(AuditRecord.after).where(AuditRecord.action == "obligations.register")
+    ):
+        evidence = json.loads(after)["proof"]
+        if any(first <= obligation_id <= last for first, last in evidence["ids"]):
+            return int(evidence["entry"])
+    raise AssertionError(f"no registration of obligation {obligation_id}")
