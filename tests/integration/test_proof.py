@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
-from tahator.domain.audit import Checkpoint
+from tahator.domain.audit import Checkpoint, checkpoint_breaks
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import audit, clearing, corridor, ledger, proof, settlement
 from tahator.store.database import transaction
@@ -392,3 +392,46 @@ def _registration_entry(session: Session, obligation_id: int) -> int:
         if any(first <= obligation_id <= last for first, last in evidence["ids"]):
             return int(evidence["entry"])
     raise AssertionError(f"no registration of obligation {obligation_id}")
+
+
+def test_a_truncated_or_rewritten_chain_fails_against_its_checkpoint(
+    populated: Engine, database_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import Cli
+
+    cli = Cli()
+    saved = tmp_path / "head.json"
+    code, out, _ = cli("--db", database_url, "audit", "checkpoint", "-o", saved)
+    assert code == 0, out
+    head = json.loads(saved.read_text())
+    assert head["counts"]["journal_lines"] > 0 and head["last_id"] == head["records"]
+    assert cli("--db", database_url, "audit", "verify", "--checkpoint", saved)[0] == 0
+    assert cli("--db", database_url, "ledger", "verify")[0] == 0
+
+    # Deleting the last record leaves a whole chain: only the checkpoint tells.
+    with transaction(populated) as session:
+        session.execute(delete(AuditRecord).where(AuditRecord.id == head["last_id"]))
+    assert cli("--db", database_url, "audit", "verify")[0] == 0
+    code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", saved)
+    assert code == 1
+    assert f"audit record {head['last_id']}, the checkpoint's head, is gone" in err
+    # ... and the ledger's replay misses the confirmation it recorded.
+    code, _, err = cli("--db", database_url, "ledger", "verify")
+    assert code == 1 and "its audit records say pending" in err
+
+    # A chain rebuilt to the same length: the head's hash differs.
+    with transaction(populated) as session:
+        audit.record(session, "forger", "settlement.confirm", "instruction:0", None, None)
+    code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", saved)
+    assert code == 1 and "no longer has the checkpoint's hash" in err
+
+    code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", tmp_path / "none")
+    assert code == 2 and "cannot read the checkpoint" in err
+
+
+def test_a_checkpoint_names_tables_that_lost_rows() -> None:
+    saved = Checkpoint(5, "a" * 64, 5, {"rollovers": 3, "journal_lines": 9})
+    now = Checkpoint(7, "b" * 64, 7, {"rollovers": 2, "journal_lines": 12})
+    assert checkpoint_breaks(saved, now, "a" * 64) == [
+        "rollovers has 2 rows, fewer than the checkpoint's 3: rows were deleted"
+    ]
