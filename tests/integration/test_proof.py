@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, select, text, update
@@ -109,7 +110,7 @@ def tamper(populated: Engine) -> Iterator[Callable[[Callable[[Session], str]], l
                 session.close()
                 outer.rollback()
 
-    yield apply
+    return apply
 
 
 def test_the_populated_database_verifies(populated: Engine) -> None:
@@ -170,7 +171,7 @@ def test_every_cell_changed_by_one_minor_unit_is_named(
     for key, name in targets:
         where = [getattr(table, k) == v for k, v in zip(keys, key, strict=True)]
 
-        def edit(session: Session) -> str:
+        def edit(session: Session, where: list[Any] = where, name: str = name) -> str:
             cell = getattr(table, column)
             session.execute(update(table).where(*where).values({column: cell + 1}))
             return name
@@ -185,7 +186,8 @@ def test_every_cell_changed_by_one_minor_unit_is_named(
 
 
 def _first_key(session: Session, table: type, *where: object) -> object:
-    row = session.scalars(select(table).where(*where).limit(1)).first()  # type: ignore[arg-type]
+    key = [getattr(table, c.name) for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    row = session.scalars(select(table).where(*where).order_by(*key).limit(1)).first()  # type: ignore[arg-type]
     assert row is not None
     return row
 
@@ -216,7 +218,7 @@ def instruction_status(session: Session) -> str:
 @_edit("obligations")
 def reassigned_debtor(session: Session) -> str:
     o = _first_key(session, Obligation)
-    other = "PK-4" if o.debtor != "PK-4" else "PK-3"  # type: ignore[attr-defined]
+    other = next(f for f in sorted(FIRMS) if f not in (o.debtor, o.creditor))  # type: ignore[attr-defined]
     session.execute(update(Obligation).where(Obligation.id == o.id).values(debtor=other))  # type: ignore[attr-defined]
     return f"obligations {o.id}"  # type: ignore[attr-defined]
 
@@ -224,7 +226,7 @@ def reassigned_debtor(session: Session) -> str:
 @_edit("obligations")
 def reassigned_creditor(session: Session) -> str:
     o = _first_key(session, Obligation)
-    other = "IR-4" if o.creditor != "IR-4" else "IR-3"  # type: ignore[attr-defined]
+    other = next(f for f in sorted(FIRMS, reverse=True) if f not in (o.debtor, o.creditor))  # type: ignore[attr-defined]
     session.execute(update(Obligation).where(Obligation.id == o.id).values(creditor=other))  # type: ignore[attr-defined]
     return f"obligations {o.id}"  # type: ignore[attr-defined]
 
@@ -325,7 +327,7 @@ def test_every_deleted_record_is_named(
     for key in targets:
         where = [getattr(table, k) == v for k, v in zip(keys, key, strict=True)]
 
-        def edit(session: Session) -> str:
+        def edit(session: Session, where: list[Any] = where, key: tuple[object, ...] = key) -> str:
             # Rows that refer to it go too (as a database without foreign keys allows).
             _delete_dependants(session, table, key)
             session.execute(delete(table).where(*where))
@@ -404,7 +406,8 @@ def test_a_truncated_or_rewritten_chain_fails_against_its_checkpoint(
     code, out, _ = cli("--db", database_url, "audit", "checkpoint", "-o", saved)
     assert code == 0, out
     head = json.loads(saved.read_text())
-    assert head["counts"]["journal_lines"] > 0 and head["last_id"] == head["records"]
+    assert head["counts"]["journal_lines"] > 0
+    assert head["last_id"] == head["records"]
     assert cli("--db", database_url, "audit", "verify", "--checkpoint", saved)[0] == 0
     assert cli("--db", database_url, "ledger", "verify")[0] == 0
 
@@ -417,16 +420,19 @@ def test_a_truncated_or_rewritten_chain_fails_against_its_checkpoint(
     assert f"audit record {head['last_id']}, the checkpoint's head, is gone" in err
     # ... and the ledger's replay misses the confirmation it recorded.
     code, _, err = cli("--db", database_url, "ledger", "verify")
-    assert code == 1 and "its audit records say pending" in err
+    assert code == 1
+    assert "its audit records say pending" in err
 
     # A chain rebuilt to the same length: the head's hash differs.
     with transaction(populated) as session:
         audit.record(session, "forger", "settlement.confirm", "instruction:0", None, None)
     code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", saved)
-    assert code == 1 and "no longer has the checkpoint's hash" in err
+    assert code == 1
+    assert "no longer has the checkpoint's hash" in err
 
     code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", tmp_path / "none")
-    assert code == 2 and "cannot read the checkpoint" in err
+    assert code == 2
+    assert "cannot read the checkpoint" in err
 
 
 def test_a_checkpoint_names_tables_that_lost_rows() -> None:

@@ -77,23 +77,16 @@ TAG_LENGTH = 8
 beside the tags is what proves that nothing did."""
 
 
-def row_text(row: Iterable[Any]) -> str:
-    """One stored row as canonical text: what its tag and its table's digest cover."""
-    return canonical(list(row))
-
-
-def row_tag(text: str) -> str:
-    """A short hash of one row's text."""
+def row_tag(row: Iterable[Any]) -> str:
+    """A short hash of one row: names the row that changed.  Fields joined by a unit
+    separator, quick to compute; the table's ``digest`` is what proves."""
+    text = "\x1f".join(map(str, row))
     return hashlib.sha256(text.encode()).hexdigest()[:TAG_LENGTH]
 
 
-def digest(texts: Iterable[str]) -> str:
-    """SHA-256 over row texts in order, each ended by a newline."""
-    hasher = hashlib.sha256()
-    for text in texts:
-        hasher.update(text.encode())
-        hasher.update(b"\n")
-    return hasher.hexdigest()
+def digest(rows: Iterable[Iterable[Any]]) -> str:
+    """SHA-256 over rows in order, as one canonical JSON list."""
+    return hashlib.sha256(canonical([list(row) for row in rows]).encode()).hexdigest()
 
 
 def id_ranges(ids: Iterable[int]) -> list[list[int]]:

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from tahator.domain.audit import digest, id_ranges, row_tag, row_text
+from tahator.domain.audit import digest, id_ranges, row_tag
 from tahator.domain.corridor import Rate
 from tahator.domain.run import OpenObligations, RunInputs
 from tahator.formatting import jsonable
@@ -88,15 +88,15 @@ def registration(session: Session, keys: Iterable[tuple[str, str]], entry_id: in
     """The proof of a registration of obligations ``keys`` (debtor, reference) whose
     journal entry is ``entry_id``."""
     ids = obligation_ids(session, keys)
-    texts = [row_text(row) for row in obligation_rows(session, ids)]
-    lines = [row_text(row) for row in entry_lines(session, [entry_id])]
+    rows = obligation_rows(session, ids)
+    lines = entry_lines(session, [entry_id])
     return {
         "entry": entry_id,
         "ids": id_ranges(ids),
-        "tags": "".join(row_tag(text) for text in texts),
-        "digest": digest(texts),
+        "tags": "".join(map(row_tag, rows)),
+        "digest": digest(rows),
         "lines": digest(lines),
-        "counts": {"obligations": len(texts), "journal_lines": len(lines)},
+        "counts": {"obligations": len(rows), "journal_lines": len(lines)},
     }
 
 
@@ -107,7 +107,7 @@ def run(session: Session, run_id: int, inputs: RunInputs) -> Any:
         "inputs": encode_inputs(inputs),
         "open": open_digest(inputs.obligations),
         "firms": firms_digest(inputs.country_of, inputs.obligations, inputs.carried),
-        "tables": {name: digest(map(row_text, rows)) for name, rows in tables.items()},
+        "tables": {name: digest(rows) for name, rows in tables.items()},
         "counts": {name: len(rows) for name, rows in tables.items()},
     }
 
@@ -117,7 +117,7 @@ def instruction(session: Session, instruction_id: int) -> Any:
     entries = session.scalars(
         select(JournalEntry.id).where(JournalEntry.instruction_id == instruction_id)
     ).all()
-    lines = [row_text(row) for row in entry_lines(session, entries)]
+    lines = entry_lines(session, entries)
     return {
         "entries": list(entries),
         "lines": digest(lines),
@@ -151,7 +151,7 @@ def obligation_rows(session: Session, ids: Sequence[int]) -> list[tuple[Any, ...
     query = (
         select(*REGISTERED).where(Obligation.id.between(ids[0], ids[-1])).order_by(Obligation.id)
     )
-    return [tuple(row) for row in session.execute(query) if row[0] in wanted]
+    return [tuple(row) for row in rows_of(session, query) if row[0] in wanted]
 
 
 def entry_lines(session: Session, entry_ids: Iterable[int]) -> list[tuple[Any, ...]]:
@@ -170,7 +170,12 @@ def entry_lines(session: Session, entry_ids: Iterable[int]) -> list[tuple[Any, .
         .where(JournalLine.entry_id.in_(ids))
         .order_by(JournalLine.id)
     )
-    return [tuple(row) for row in session.execute(query)]
+    return [tuple(row) for row in rows_of(session, query)]
+
+
+def rows_of(session: Session, query: Any) -> Any:
+    """``query``'s rows through Core: a fifth of the ORM's cost on a big table."""
+    return session.connection().execute(query)
 
 
 RUN_COLUMNS = (
@@ -189,7 +194,7 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
     """Every row run ``run_id`` wrote, by table, in key order: what its digests cover."""
 
     def rows(*columns: Any, where: Any, order: Any) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in session.execute(select(*columns).where(where).order_by(*order))]
+        return [tuple(r) for r in rows_of(session, select(*columns).where(where).order_by(*order))]
 
     changed = union(
         select(SetoffNotice.obligation_id.label("id")).where(SetoffNotice.run_id == run_id),
@@ -239,8 +244,7 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
 def open_digest(open_: OpenObligations) -> Any:
     """The open obligations a run saw: how many, and a digest of their columns."""
     columns = (open_.ids, open_.debtors, open_.creditors, open_.remaining, open_.currencies)
-    texts = (row_text(row) for row in zip(*columns, strict=True))
-    return {"count": open_.count, "digest": digest(texts)}
+    return {"count": open_.count, "digest": digest(zip(*columns, strict=True))}
 
 
 def firms_digest(
@@ -249,7 +253,7 @@ def firms_digest(
     """The countries of the firms a run settled for (parties to open obligations, and
     firms carried from the last run): the run's view of where each firm is."""
     firms = set(open_.debtors) | set(open_.creditors) | set(carried)
-    return digest(row_text((firm, country_of.get(firm))) for firm in sorted(firms))
+    return digest((firm, country_of.get(firm)) for firm in sorted(firms))
 
 
 # --- a run's inputs as JSON and back -----------------------------------------------------
