@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
-from tahator.domain.audit import Checkpoint, checkpoint_breaks
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import audit, clearing, corridor, ledger, proof, settlement
 from tahator.store.database import transaction
@@ -433,11 +432,3 @@ def test_a_truncated_or_rewritten_chain_fails_against_its_checkpoint(
     code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", tmp_path / "none")
     assert code == 2
     assert "cannot read the checkpoint" in err
-
-
-def test_a_checkpoint_names_tables_that_lost_rows() -> None:
-    saved = Checkpoint(5, "a" * 64, 5, {"rollovers": 3, "journal_lines": 9})
-    now = Checkpoint(7, "b" * 64, 7, {"rollovers": 2, "journal_lines": 12})
-    assert checkpoint_breaks(saved, now, "a" * 64) == [
-        "rollovers has 2 rows, fewer than the checkpoint's 3: rows were deleted"
-    ]
