@@ -86,7 +86,9 @@ def row_tag(row: Iterable[Any]) -> str:
 
 def digest(rows: Iterable[Iterable[Any]]) -> str:
     """SHA-256 over rows in order, as one canonical JSON list."""
-    return hashlib.sha256(canonical([list(row) for row in rows]).encode()).hexdigest()
+    # JSON writes tuples as arrays: no copy of the rows.
+    listed = rows if isinstance(rows, list) else list(rows)
+    return hashlib.sha256(canonical(listed).encode()).hexdigest()
 
 
 def id_ranges(ids: Iterable[int]) -> list[list[int]]:

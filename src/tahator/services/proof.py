@@ -175,7 +175,7 @@ def entry_lines(session: Session, entry_ids: Iterable[int]) -> list[tuple[Any, .
 
 def rows_of(session: Session, query: Any) -> Any:
     """``query``'s rows through Core: a fifth of the ORM's cost on a big table."""
-    return session.connection().execute(query)
+    return session.connection().execute(query).all()
 
 
 RUN_COLUMNS = (
