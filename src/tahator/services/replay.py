@@ -13,7 +13,6 @@ status, every instruction's status and every journal entry must be accounted for
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +22,12 @@ from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
 from tahator.domain.audit import TAG_LENGTH, digest, expand_ranges, row_tag
+from tahator.domain.money import parse_amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
+from tahator.services import corridor as corridors
 from tahator.services import proof
 from tahator.store.schema import (
     AuditRecord,
@@ -34,10 +35,15 @@ from tahator.store.schema import (
     Firm,
     JournalEntry,
     Obligation,
+    Rollover,
     SettlementInstruction,
 )
 
 _SOURCES = ("obligations.register", "obligation.create", "clearing.run")
+_MOVING = (InstructionStatus.PENDING.value, InstructionStatus.CONFIRMED.value)
+"""Instructions whose money moves or has moved (a returned or held one's does not)."""
+_CHANGED_LATER = ("settlement_instructions", "rollovers", "obligations")
+"""Tables whose rows confirmations and returns change after the run."""
 
 
 @dataclass
@@ -62,12 +68,19 @@ class _Replay:
     state: dict[int, _Registered] = field(default_factory=dict)
     country_of: dict[str, str] = field(default_factory=dict)
     covered_entries: set[int] = field(default_factory=set)
-    planned: dict[int, tuple[int, str, int]] = field(default_factory=dict)
-    """Instruction id → (run, kind, amount) as the recomputation issues it."""
-    expected_status: dict[int, str] = field(default_factory=dict)
-    opening: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    instructions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Instruction id → its columns as the recomputation and the return records say."""
+    rollovers: dict[tuple[int, str], int] = field(default_factory=dict)
+    """(run, firm) → what the recomputation leaves unpaid, less what returns took."""
+    novated: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(run, obligation) → what the run handed to the clearing accounts."""
     carried: dict[str, int] = field(default_factory=dict)
+    """What the next run carries: the latest run's roll-overs and payouts returned since."""
     runs: set[int] = field(default_factory=set)
+    latest_run: int | None = None
+    digits: dict[str, int] = field(default_factory=dict)
+    """Currency → its minor digits; ``""`` → the unit of account's."""
+    unit: str = ""
 
 
 def replay(session: Session) -> list[str]:
@@ -75,6 +88,9 @@ def replay(session: Session) -> list[str]:
     r = _Replay(session)
     r.rows = {row[0]: tuple(row) for row in proof.rows_of(session, select(*proof.REGISTERED))}
     r.country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
+    corridor = corridors.load(session)
+    r.digits = {**corridor.digits, "": corridor.unit_digits}
+    r.unit = corridor.unit_of_account
     records = session.execute(
         select(AuditRecord.id, AuditRecord.action, AuditRecord.subject, AuditRecord.after)
         .where(AuditRecord.action.in_(_SOURCES) | AuditRecord.subject.startswith("instruction:"))
@@ -157,8 +173,13 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
         return
     if proof.firms_digest(r.country_of, open_, inputs.carried) != evidence["firms"]:
         r.breaks.append(f"{name}: the countries of its firms differ from what the run saw")
-    opening = {c: r.opening.get(c, 0) for c in inputs.opening}
-    if opening != dict(inputs.opening) or r.carried != dict(inputs.carried):
+    opening = dict.fromkeys(inputs.opening, 0)
+    for i in r.instructions.values():
+        if i["status"] in _MOVING and i["country"] in opening:
+            sign = 1 if i["kind"] == InstructionKind.COLLECTION else -1
+            opening[i["country"]] += sign * i["amount"]
+    carried = {firm: amount for firm, amount in r.carried.items() if amount}
+    if opening != dict(inputs.opening) or carried != dict(inputs.carried):
         r.breaks.append(
             f"{name}: the clearing accounts it opened with differ from the recomputation of "
             "the runs before it"
@@ -171,10 +192,11 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
         return
     stored = proof.run_tables(r.session, run_id)
     named = len(r.breaks)
-    _compare_run(r, run_id, plan, stored)
+    _compare_run(r, run_id, plan, stored, int(evidence["counts"]["settlement_instructions"]))
     for key, value in evidence["tables"].items():
-        rows = stored.get(key, [])
-        if digest(rows) != value and key != "obligations" and len(r.breaks) == named:
+        if key in _CHANGED_LATER or len(r.breaks) > named:
+            continue  # compared row by row at the end, after the returns
+        if digest(stored.get(key, [])) != value:
             r.breaks.append(f"{key} of {name} differ from the digest in audit record {record_id}")
     changes = sorted((c.id, c.remaining, c.status.value) for c in plan.changes)
     if digest(changes) != evidence["tables"].get("obligations"):
@@ -183,9 +205,10 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
         if change.id in r.state:
             r.state[change.id].remaining = change.remaining
             r.state[change.id].status = change.status.value
-    for i in plan.instructions:
-        r.opening[i.country] += i.amount if i.kind == InstructionKind.COLLECTION else -i.amount
+    r.rollovers.update({(run_id, firm): amount for firm, amount in plan.rollovers})
+    r.novated.update({(run_id, n.obligation_id): n.amount for n in plan.novated})
     r.carried = dict(plan.rollovers)
+    r.latest_run = run_id
 
 
 def _open_obligations(r: _Replay) -> OpenObligations:
@@ -206,7 +229,11 @@ def _open_obligations(r: _Replay) -> OpenObligations:
 
 
 def _compare_run(
-    r: _Replay, run_id: int, plan: RunPlan, stored: Mapping[str, list[tuple[Any, ...]]]
+    r: _Replay,
+    run_id: int,
+    plan: RunPlan,
+    stored: Mapping[str, list[tuple[Any, ...]]],
+    issued_count: int,
 ) -> None:
     name = f"clearing_runs {run_id}"
     run_rows = stored["clearing_runs"]
@@ -232,32 +259,39 @@ def _compare_run(
     novations = {oid: (amount,) for oid, amount in stored["novations"]}
     planned_novations = {n.obligation_id: (n.amount,) for n in plan.novated}
     _keyed(r, f"novations run {run_id} obligation", novations, planned_novations, ("amount",))
-    rollovers = {firm: (amount,) for firm, amount in stored["rollovers"]}
-    planned_rollovers = {firm: (amount,) for firm, amount in plan.rollovers}
-    _keyed(r, f"rollovers run {run_id} firm", rollovers, planned_rollovers, ("amount",))
-    _compare_instructions(r, run_id, plan, stored["settlement_instructions"])
+    issued = stored["settlement_instructions"][:issued_count]  # later ones are returns'
+    _compare_instructions(r, run_id, plan, issued)
     _compare_entries(r, run_id, plan)
 
 
 def _compare_instructions(
     r: _Replay, run_id: int, plan: RunPlan, rows: Sequence[tuple[Any, ...]]
 ) -> None:
+    """Match the run's stored instructions to the recomputation's; they are compared at
+    the end, when the returns that change them have been applied."""
     planned = {(i.firm, i.kind.value): i for i in plan.instructions}
     seen = set()
-    for iid, firm, country, kind, owed, amount, local_currency, local_amount in rows:
-        name = f"settlement_instructions {iid} (run {run_id}, {kind} of {firm})"
+    for iid, firm, _, kind, *_ in rows:
         i = planned.get((firm, kind))
-        if i is None:
-            r.breaks.append(f"{name}: the recomputation issues no such instruction")
+        if i is None or (firm, kind) in seen:
+            r.breaks.append(
+                f"settlement_instructions {iid} (run {run_id}, {kind} of {firm}): "
+                "the recomputation issues no such instruction"
+            )
             continue
         seen.add((firm, kind))
-        r.planned[iid] = (run_id, kind, i.amount)
-        r.expected_status[iid] = InstructionStatus.PENDING.value
-        stored = {"country": country, "owed": owed, "amount": amount}
-        stored |= {"local_currency": local_currency, "local_amount": local_amount}
-        expected = {"country": i.country, "owed": i.owed, "amount": i.amount}
-        expected |= {"local_currency": i.local_currency, "local_amount": i.local_amount}
-        _fields(r, name, stored, expected)
+        r.instructions[iid] = {
+            "run": run_id,
+            "firm": firm,
+            "country": i.country,
+            "kind": kind,
+            "owed": i.owed,
+            "amount": i.amount,
+            "local_currency": i.local_currency,
+            "local_amount": i.local_amount,
+            "status": InstructionStatus.PENDING.value,
+            "currency": plan.unit_of_account,
+        }
     for firm, kind in sorted(set(planned) - seen):
         r.breaks.append(
             f"settlement_instructions run {run_id}: the {kind} of {firm} is missing "
@@ -345,40 +379,119 @@ def _fields(r: _Replay, name: str, stored: Mapping[str, Any], expected: Mapping[
 def _instruction_event(
     r: _Replay, record_id: int, instruction_id: int, document: Any, evidence: Any
 ) -> None:
-    if isinstance(document, dict) and "status" in document:
-        r.expected_status[instruction_id] = str(document["status"])
-    if not isinstance(evidence, dict):
-        return
-    entries = [int(e) for e in evidence.get("entries", [])]
-    if digest(proof.entry_lines(r.session, entries)) != evidence["lines"]:
-        r.breaks.append(
-            f"journal lines of instruction {instruction_id} differ from the digest in audit "
-            f"record {record_id}"
-        )
-    r.covered_entries.update(entries)
-    planned = r.planned.get(instruction_id)
-    if planned is None:
-        return
-    _, kind, amount = planned
-    kinds = (ledger.EntryKind.COLLECTION.value, ledger.EntryKind.PAYOUT.value)
-    for entry_id, entry_kind in r.session.execute(
-        select(JournalEntry.id, JournalEntry.kind).where(JournalEntry.id.in_(entries))
-    ):
-        if entry_kind in kinds:
-            _compare_lines(
-                r, entry_id, _confirmation(r, instruction_id, kind, amount), "its confirmation"
+    """A bank's confirmation or return of an instruction: its status, the rows a return
+    adds or changes, and the journal lines the record's digest covers."""
+    entries: list[int] = []
+    if isinstance(evidence, dict):
+        entries = [int(e) for e in evidence.get("entries", [])]
+        if digest(proof.entry_lines(r.session, entries)) != evidence["lines"]:
+            r.breaks.append(
+                f"journal lines of instruction {instruction_id} differ from the digest in "
+                f"audit record {record_id}"
             )
+    else:
+        # A record without a digest (a return): the entries posted for the instruction
+        # since the last record of it are the ones it made.
+        entries = [
+            e
+            for e in r.session.scalars(
+                select(JournalEntry.id).where(JournalEntry.instruction_id == instruction_id)
+            )
+            if e not in r.covered_entries
+        ]
+    r.covered_entries.update(entries)
+    if not isinstance(document, dict):
+        return
+    if "status" in document:  # a confirmation: the instruction as it is afterwards
+        _set_status(r, instruction_id, str(document["status"]))
+        kinds = (ledger.EntryKind.COLLECTION.value, ledger.EntryKind.PAYOUT.value)
+        i = r.instructions.get(instruction_id)
+        for entry_id, entry_kind in r.session.execute(
+            select(JournalEntry.id, JournalEntry.kind).where(JournalEntry.id.in_(entries))
+        ):
+            if entry_kind in kinds and i is not None:
+                _compare_lines(r, entry_id, _confirmation(i), "its confirmation")
+    elif isinstance(document.get("instruction"), dict):
+        _returned(r, instruction_id, document, entries)
 
 
-def _confirmation(r: _Replay, instruction_id: int, kind: str, amount: int) -> list[ledger.Posting]:
+def _set_status(r: _Replay, instruction_id: int, status: str) -> None:
+    if instruction_id in r.instructions:
+        r.instructions[instruction_id]["status"] = status
+
+
+def _returned(r: _Replay, instruction_id: int, document: Any, entries: list[int]) -> None:
+    """A return, as its record says (``settlement.return``): the returned instruction,
+    the collection asked instead, the payouts held, the obligations reopened."""
+    returned = r.instructions.get(instruction_id)
+    _set_status(r, instruction_id, str(document["instruction"]["status"]))
+    if returned is None:
+        return
+    if returned["kind"] == InstructionKind.PAYOUT:
+        r.carried[returned["firm"]] = r.carried.get(returned["firm"], 0) + returned["amount"]
+        return
+    if isinstance(document.get("collected_from"), dict):
+        view = document["collected_from"]
+        r.instructions[int(view["id"])] = _from_view(r, view)
+    held_from: dict[str, int] = {}
+    for view in document.get("held") or []:
+        held = _from_view(r, view)
+        held_from[held["firm"]] = held_from.get(held["firm"], 0) + held["amount"]
+        iid = int(view["id"])
+        if iid in r.instructions:  # the whole payout held
+            r.instructions[iid]["status"] = held["status"]
+            continue
+        r.instructions[iid] = held
+        for i in r.instructions.values():  # the rest of the payout stays pending
+            same = (i["run"], i["firm"], i["kind"]) == (held["run"], held["firm"], held["kind"])
+            if same and i["status"] == InstructionStatus.PENDING:
+                for column in ("owed", "amount", "local_amount"):
+                    i[column] -= held[column]
+                break
+    run_id = returned["run"]
+    for oid in document.get("reopened") or []:
+        o = r.state.get(int(oid))
+        if o is not None:
+            o.remaining += r.novated.get((run_id, int(oid)), 0)
+            o.status = ObligationStatus.OPEN.value
+    # What a creditor's part took beyond its held payout came off its roll-over: the
+    # part is what the return moved off the creditor's payout account.
+    parts = {
+        account.removeprefix("payout:"): amount
+        for _, _, account, _, amount in proof.entry_lines(r.session, entries)
+        if account.startswith("payout:")
+    }
+    for firm, part in parts.items():
+        taken = part - held_from.get(firm, 0)
+        if taken > 0 and (run_id, firm) in r.rollovers and run_id == r.latest_run:
+            r.rollovers[run_id, firm] -= taken
+            r.carried[firm] = r.carried.get(firm, 0) - taken
+
+
+def _from_view(r: _Replay, view: Mapping[str, Any]) -> dict[str, Any]:
+    """An instruction as a record shows it (``InstructionView``), in minor units."""
+    unit, local = r.digits[""], r.digits[str(view["local_currency"])]
+    return {
+        "run": int(view["run_id"]),
+        "firm": str(view["firm"]),
+        "country": str(view["country"]),
+        "kind": str(view["kind"]),
+        "owed": parse_amount(str(view["owed"]), unit),
+        "amount": parse_amount(str(view["amount"]), unit),
+        "local_currency": str(view["local_currency"]),
+        "local_amount": parse_amount(str(view["local_amount"]), local),
+        "status": str(view["status"]),
+        "currency": r.unit,
+    }
+
+
+def _confirmation(i: Mapping[str, Any]) -> list[ledger.Posting]:
     """The postings of a confirmed instruction, as ``settlement.confirm`` makes them."""
-    row = r.session.get(SettlementInstruction, instruction_id)
-    assert row is not None
-    unit = r.session.scalar(select(ClearingRun.unit_of_account).where(ClearingRun.id == row.run_id))
-    account = ledger.clearing(row.country)
-    if kind == InstructionKind.COLLECTION:
-        return list(ledger.transfer(account, ledger.collection(row.firm_id), str(unit), amount))
-    return list(ledger.transfer(ledger.payout(row.firm_id), account, str(unit), amount))
+    account = ledger.clearing(i["country"])
+    currency = i["currency"]
+    if i["kind"] == InstructionKind.COLLECTION:
+        return list(ledger.transfer(account, ledger.collection(i["firm"]), currency, i["amount"]))
+    return list(ledger.transfer(ledger.payout(i["firm"]), account, currency, i["amount"]))
 
 
 def _final(r: _Replay) -> None:
@@ -397,21 +510,49 @@ def _final(r: _Replay) -> None:
             {"remaining": remaining, "status": status},
             {"remaining": o.remaining, "status": o.status},
         )
-    for iid, run_id, status in r.session.execute(
-        select(
-            SettlementInstruction.id, SettlementInstruction.run_id, SettlementInstruction.status
-        ).order_by(SettlementInstruction.id)
+    for (
+        iid,
+        firm,
+        country,
+        kind,
+        owed,
+        amount,
+        local_currency,
+        local_amount,
+        status,
+    ) in proof.rows_of(
+        r.session,
+        select(*proof.ISSUED, SettlementInstruction.status).order_by(SettlementInstruction.id),
     ):
-        if iid not in r.planned:
-            if run_id not in r.runs:
-                r.breaks.append(f"settlement_instructions {iid}: no recorded run issued it")
+        i = r.instructions.pop(iid, None)
+        name = f"settlement_instructions {iid} ({kind} of {firm})"
+        if i is None:
+            r.breaks.append(f"{name}: no recorded run or return issued it")
             continue
-        expected = r.expected_status.get(iid, InstructionStatus.PENDING.value)
-        if status != expected:
-            r.breaks.append(
-                f"settlement_instructions {iid}: status is {status}, "
-                f"its audit records say {expected}"
-            )
+        stored = {"firm": firm, "country": country, "kind": kind, "owed": owed}
+        stored |= {"amount": amount, "local_currency": local_currency}
+        stored |= {"local_amount": local_amount, "status": status}
+        _fields(r, name, stored, {k: v for k, v in i.items() if k not in ("run", "currency")})
+    for iid, i in sorted(r.instructions.items()):
+        r.breaks.append(
+            f"settlement_instructions {iid}: missing (the {i['kind']} of {i['firm']} "
+            f"in run {i['run']})"
+        )
+    rollovers = {
+        (run_id, firm): (amount,)
+        for run_id, firm, amount in proof.rows_of(
+            r.session, select(Rollover.run_id, Rollover.firm_id, Rollover.amount)
+        )
+    }
+    expected = {key: (amount,) for key, amount in r.rollovers.items()}
+    for run_id, firm in sorted(set(rollovers) | set(expected)):
+        _keyed(
+            r,
+            f"rollovers run {run_id} firm",
+            {firm: rollovers[run_id, firm]} if (run_id, firm) in rollovers else {},
+            {firm: expected[run_id, firm]} if (run_id, firm) in expected else {},
+            ("amount",),
+        )
     for run_id in r.session.scalars(select(ClearingRun.id).order_by(ClearingRun.id)):
         if run_id not in r.runs:
             r.breaks.append(f"clearing_runs {run_id}: no audit record records it")
