@@ -432,3 +432,48 @@ def test_a_truncated_or_rewritten_chain_fails_against_its_checkpoint(
     code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", tmp_path / "none")
     assert code == 2
     assert "cannot read the checkpoint" in err
+
+
+def test_returns_are_replayed_and_what_they_changed_is_still_proved(
+    populated: Engine, tamper: Callable[[Callable[[Session], str]], list[str]]
+) -> None:
+    """A returned collection reopens obligations and holds payouts, a returned payout is
+    carried: the replay follows, and a cell they changed, changed again, is named."""
+    if not hasattr(settlement, "return_instruction"):
+        pytest.skip("returns are not in this build")
+    with transaction(populated) as session:
+        pending = settlement.list_instructions(session, InstructionStatus.PENDING)
+        collection = next(v for v in pending if v.kind == InstructionKind.COLLECTION)
+        returned = settlement.return_instruction(session, collection.id, "AM04", "bank")  # type: ignore[attr-defined]
+    with transaction(populated) as session:
+        pending = settlement.list_instructions(session, InstructionStatus.PENDING)
+        payout = next(v for v in pending if v.kind == InstructionKind.PAYOUT)
+        settlement.return_instruction(session, payout.id, "AC04", "bank")  # type: ignore[attr-defined]
+    with transaction(populated) as session:
+        assert _all_breaks(session) == []
+        clearing.run_clearing(session, "op", date(2026, 12, 7))
+    with transaction(populated) as session:
+        assert _all_breaks(session) == []
+    assert returned.reopened or returned.held or returned.collected_from
+    changed = [v.id for v in returned.held] or [collection.id]
+
+    def raise_held(session: Session) -> str:
+        session.execute(
+            update(SettlementInstruction)
+            .where(SettlementInstruction.id == changed[0])
+            .values(amount=SettlementInstruction.amount + 1)
+        )
+        return ""
+
+    assert any(b.startswith(f"settlement_instructions {changed[0]} ") for b in tamper(raise_held))
+    for oid in returned.reopened:
+
+        def shrink(session: Session, oid: int = oid) -> str:
+            session.execute(
+                update(Obligation)
+                .where(Obligation.id == oid)
+                .values(remaining=Obligation.remaining - 1)
+            )
+            return ""
+
+        assert any(b.startswith(f"obligations {oid}:") for b in tamper(shrink))
