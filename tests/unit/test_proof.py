@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from itertools import pairwise
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,7 +23,7 @@ from tahator.domain.audit import (
 )
 from tahator.domain.corridor import Rate
 from tahator.domain.run import OpenObligations, RunInputs
-from tahator.services.proof import decode_inputs, encode_inputs
+from tahator.services.proof import decode_inputs, decode_value, encode_inputs, encode_value
 
 
 @given(st.sets(st.integers(min_value=1, max_value=10_000)))
@@ -85,3 +87,18 @@ def test_a_runs_inputs_survive_their_record() -> None:
     assert "obligations" not in stored
     assert stored["rates"]["IRR"] == "1100000.00"
     assert decode_inputs(stored, open_, inputs.country_of) == inputs
+
+
+def test_inputs_of_other_shapes_survive_their_record() -> None:
+    cases = [
+        ("Mapping[tuple[str, str], int]", {("PK", "IR"): 120, ("IR", "PK"): 0}),
+        ("Mapping[str, Fraction]", {"PK": Fraction(1, 5)}),
+        ("bool", False),
+        ("int", 10**20),
+        ("Decimal | None", None),
+    ]
+    for annotation, value in cases:
+        stored = json.loads(json.dumps(encode_value(value)))
+        assert decode_value(annotation, stored, "x") == value, annotation
+    with pytest.raises(ValueError, match="cannot rebuild the run's x"):
+        decode_value("frozenset[str]", [], "x")

@@ -266,14 +266,22 @@ def encode_inputs(inputs: RunInputs) -> Any:
     for field in dataclasses.fields(inputs):
         if field.name in ("obligations", "country_of"):
             continue
-        value = getattr(inputs, field.name)
-        if isinstance(value, Mapping):
-            value = {
-                key: str(v.per_unit_of_account) if isinstance(v, Rate) else v
-                for key, v in value.items()
-            }
-        encoded[field.name] = jsonable(value)
+        encoded[field.name] = encode_value(getattr(inputs, field.name))
     return encoded
+
+
+def encode_value(value: Any) -> Any:
+    """One input as JSON: rates and exact numbers as text, a mapping keyed by tuples
+    (country pairs) as ``[*key, value]`` rows."""
+    if isinstance(value, Rate):
+        return str(value.per_unit_of_account)
+    if isinstance(value, Decimal | Fraction):
+        return str(value)
+    if isinstance(value, Mapping):
+        if any(isinstance(key, tuple) for key in value):
+            return sorted([*key, encode_value(v)] for key, v in value.items())
+        return {str(key): encode_value(v) for key, v in value.items()}
+    return jsonable(value)
 
 
 def decode_inputs(
@@ -309,12 +317,22 @@ _SCALARS: dict[str, Any] = {
 }
 
 
+def decode_value(annotation: str, value: Any, name: str) -> Any:
+    """``value`` as ``encode_value`` wrote it, back as the type ``annotation`` names;
+    ``ValueError`` naming the input ``name`` when the annotation is not one it knows."""
+    return _decode(annotation, value, name)
+
+
 def _decode(annotation: str, value: Any, name: str) -> Any:
     annotation = annotation.replace(" ", "")
     if annotation.endswith("|None"):
         return None if value is None else _decode(annotation.removesuffix("|None"), value, name)
     if annotation in _SCALARS:
         return _SCALARS[annotation](value)
+    for prefix in ("Mapping[tuple[str,str],", "dict[tuple[str,str],"):
+        if annotation.startswith(prefix) and annotation.endswith("]"):
+            inner = annotation[len(prefix) : -1]
+            return {(a, b): _decode(inner, v, name) for a, b, v in value}
     for prefix in ("Mapping[str,", "dict[str,"):
         if annotation.startswith(prefix) and annotation.endswith("]"):
             inner = annotation[len(prefix) : -1]
