@@ -128,7 +128,9 @@ def checkpoint_breaks(saved: Checkpoint, now: Checkpoint, hash_at_saved: str | N
     either is a truncation.
     """
     breaks = []
-    if hash_at_saved is None:
+    if saved.last_id == 0:
+        pass  # taken of an empty chain: any chain extends it
+    elif hash_at_saved is None:
         breaks.append(
             f"audit record {saved.last_id}, the checkpoint's head, is gone: "
             f"the chain was truncated to {now.records} records (the checkpoint had "
