@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from tahator.api.deps import Cursor, Limit, Reader, decode_cursor, encode_cursor, require
 from tahator.api.problems import ApiError
+from tahator.domain import audit as chain
 from tahator.formatting import jsonable
 from tahator.services import audit
 from tahator.services.users import Principal
@@ -69,4 +70,40 @@ def records(
 def verify(session: Reader, principal: Auditor) -> dict[str, Any]:
     """Recompute the hash chain; name the first record that breaks it."""
     document: dict[str, Any] = jsonable(audit.check_chain(session))
+    return document
+
+
+_ID = Field(ge=0, le=2**63 - 1)
+"""Ids and counts as the database holds them: a larger one names nothing."""
+
+
+class Checkpoint(BaseModel):
+    """The chain's head and the money tables' sizes, to keep outside the database."""
+
+    model_config = ConfigDict(strict=True)  # a count is a number, never ``false``
+    last_id: int = _ID
+    hash: str = Field(max_length=64)
+    records: int = _ID
+    counts: dict[str, Annotated[int, _ID]]
+
+
+class CheckpointCheck(BaseModel):
+    ok: bool
+    records: int
+    breaks: list[str]
+
+
+@router.get("/checkpoint", response_model=Checkpoint)
+def checkpoint(session: Reader, principal: Auditor) -> dict[str, Any]:
+    """The chain's head (last record's id and hash) and each money table's row count."""
+    document: dict[str, Any] = jsonable(audit.checkpoint(session))
+    return document
+
+
+@router.post("/checkpoint/verify", response_model=CheckpointCheck)
+def verify_checkpoint(saved: Checkpoint, session: Reader, principal: Auditor) -> dict[str, Any]:
+    """Recompute the chain and compare it with a checkpoint taken earlier: a rewritten or
+    truncated chain, or a money table with fewer rows, is named."""
+    kept = chain.Checkpoint(saved.last_id, saved.hash, saved.records, dict(saved.counts))
+    document: dict[str, Any] = jsonable(audit.check_against(session, kept))
     return document

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.cli.serve import _serve
+from tahator.domain.audit import Checkpoint
 from tahator.domain.errors import TahatorError
 from tahator.formatting import jsonable
 
@@ -161,10 +163,37 @@ def users_unlock(username: Annotated[str, typer.Argument(metavar="NAME")]) -> No
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: JsonOption = False) -> None:
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            metavar="FILE",
+            help="A checkpoint from `audit checkpoint`: also fail if the chain was rewritten "
+            "or truncated since",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Recompute the audit log's hash chain; exit 1 naming the first broken record."""
     from tahator.services import audit
 
+    if checkpoint is not None:
+        saved = _read_checkpoint(checkpoint)
+        with use_case() as session:
+            against = audit.check_against(session, saved)
+        if as_json:
+            print_json(jsonable(against))
+        elif against.ok:
+            print(
+                f"audit log intact: {against.records} records, extending the checkpoint at "
+                f"record {saved.last_id}"
+            )
+        for line in () if as_json else against.breaks:
+            print(line, file=sys.stderr)
+        if not against.ok:
+            raise typer.Exit(EXIT_BROKEN)
+        return
     with use_case() as session:
         check = audit.check_chain(session)
     if as_json:
@@ -175,6 +204,36 @@ def audit_verify(as_json: JsonOption = False) -> None:
         print(f"audit record {check.first_break} is broken: {check.reason}", file=sys.stderr)
     if not check.ok:
         raise typer.Exit(EXIT_BROKEN)
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    from tahator.domain.errors import InputError, Problem
+    from tahator.services import audit
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(InputError([Problem(f"cannot read the checkpoint: {error.strerror}", str(path))]))
+    try:
+        return audit.read_checkpoint(text, str(path))
+    except TahatorError as error:
+        fail(error)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="Where to write it")
+    ],
+) -> None:
+    """Write the chain's head (last record's id and hash) and the money tables' row counts
+    to FILE, as JSON: keep it outside the database for `audit verify --checkpoint`."""
+    from tahator.services import audit
+
+    with use_case() as session:
+        saved = audit.checkpoint(session)
+    output.write_text(json.dumps(jsonable(saved), indent=2) + "\n", encoding="utf-8")
+    print(f"checkpoint of audit record {saved.last_id} ({saved.records} records) in {output}")
 
 
 @audit_app.command("list")

@@ -70,3 +70,86 @@ def first_break(records: Iterable[tuple[AuditEntry, str, str]]) -> ChainBreak | 
             return ChainBreak(entry.id, "its content does not match its hash")
         expected_previous = stored_hash
     return None
+
+
+TAG_LENGTH = 8
+"""Hex digits of a row's tag: enough to name the row that changed; the full digest
+beside the tags is what proves that nothing did."""
+
+
+def row_tag(row: Iterable[Any]) -> str:
+    """A short hash of one row: names the row that changed.  Fields joined by a unit
+    separator, quick to compute; the table's ``digest`` is what proves."""
+    text = "\x1f".join(map(str, row))
+    return hashlib.sha256(text.encode()).hexdigest()[:TAG_LENGTH]
+
+
+def digest(rows: Iterable[Iterable[Any]]) -> str:
+    """SHA-256 over rows in order, as one canonical JSON list."""
+    # JSON writes tuples as arrays: no copy of the rows.
+    listed = rows if isinstance(rows, list) else list(rows)
+    return hashlib.sha256(canonical(listed).encode()).hexdigest()
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """Sorted ids as ``[first, last]`` runs: a registration's rows, compactly."""
+    ranges: list[list[int]] = []
+    for i in sorted(ids):
+        if ranges and ranges[-1][1] == i - 1:
+            ranges[-1][1] = i
+        else:
+            ranges.append([i, i])
+    return ranges
+
+
+def expand_ranges(ranges: Iterable[Iterable[int]]) -> list[int]:
+    """The ids ``id_ranges`` compacted."""
+    ids: list[int] = []
+    for first, last in ranges:
+        ids.extend(range(first, last + 1))
+    return ids
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The audit chain's head and the money tables' sizes, kept outside the database."""
+
+    last_id: int
+    hash: str
+    records: int
+    counts: dict[str, int]
+
+
+def checkpoint_breaks(saved: Checkpoint, now: Checkpoint, hash_at_saved: str | None) -> list[str]:
+    """How the chain and tables today contradict ``saved``: rewritten or truncated.
+
+    ``hash_at_saved`` is today's hash of the record at ``saved.last_id`` (``None``:
+    no such record).  Records and money rows are only ever appended, so fewer of
+    either is a truncation.
+    """
+    breaks = []
+    if saved.last_id == 0:
+        pass  # taken of an empty chain: any chain extends it
+    elif hash_at_saved is None:
+        breaks.append(
+            f"audit record {saved.last_id}, the checkpoint's head, is gone: "
+            f"the chain was truncated to {now.records} records (the checkpoint had "
+            f"{saved.records})"
+        )
+    elif hash_at_saved != saved.hash:
+        breaks.append(
+            f"audit record {saved.last_id} no longer has the checkpoint's hash "
+            f"{saved.hash[:12]}…: the chain was rewritten"
+        )
+    if now.records < saved.records:
+        breaks.append(
+            f"the audit log has {now.records} records, fewer than the checkpoint's "
+            f"{saved.records}: records were deleted"
+        )
+    for table, count in sorted(saved.counts.items()):
+        if now.counts.get(table, 0) < count:
+            breaks.append(
+                f"{table} has {now.counts.get(table, 0)} rows, fewer than the "
+                f"checkpoint's {count}: rows were deleted"
+            )
+    return breaks

@@ -17,7 +17,18 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from tahator import formatting
-from tahator.domain.audit import GENESIS, AuditEntry, ChainBreak, canonical, chain_hash, first_break
+from tahator.domain.audit import (
+    GENESIS,
+    AuditEntry,
+    ChainBreak,
+    Checkpoint,
+    canonical,
+    chain_hash,
+    checkpoint_breaks,
+    first_break,
+)
+from tahator.domain.errors import InputError, Problem
+from tahator.services import proof
 from tahator.services.common import now
 from tahator.store.schema import AuditRecord
 
@@ -157,3 +168,42 @@ def list_records(
         )
         for r in session.scalars(query.limit(limit))
     ]
+
+
+def checkpoint(session: Session) -> Checkpoint:
+    """The chain's head and the money tables' sizes now: to keep outside the database."""
+    last_id, head, count = proof.chain_head(session)
+    return Checkpoint(last_id, head, count, proof.table_counts(session))
+
+
+def read_checkpoint(text_: str, source: str) -> Checkpoint:
+    """A checkpoint file's text as written by ``checkpoint``; ``InputError`` if it is not one."""
+    try:
+        document = json.loads(text_)
+        saved = Checkpoint(
+            int(document["last_id"]),
+            str(document["hash"]),
+            int(document["records"]),
+            {str(k): int(v) for k, v in dict(document["counts"]).items()},
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError([Problem(f"not a checkpoint: {error}", source)]) from error
+    return saved
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    """The chain recomputed and compared with a checkpoint kept outside the database."""
+
+    ok: bool
+    records: int
+    breaks: tuple[str, ...]
+
+
+def check_against(session: Session, saved: Checkpoint) -> CheckpointCheck:
+    """Whether the chain is whole and still extends ``saved``: not rewritten, not truncated."""
+    chain = check_chain(session)
+    breaks = [] if chain.ok else [f"audit record {chain.first_break} is broken: {chain.reason}"]
+    hash_at = session.scalar(select(AuditRecord.hash).where(AuditRecord.id == saved.last_id))
+    breaks += checkpoint_breaks(saved, checkpoint(session), hash_at)
+    return CheckpointCheck(not breaks, chain.records, tuple(breaks))

@@ -40,7 +40,7 @@ from tahator.domain.settlement import (
     InstructionStatus,
 )
 from tahator.formatting import jsonable
-from tahator.services import access, audit
+from tahator.services import access, audit, proof
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
@@ -171,7 +171,14 @@ def run_clearing(
     run = session.get(ClearingRun, run_id)
     assert run is not None
     summary = _summary(run, inputs.unit_digits)
-    audit.record(session, actor, "clearing.run", f"clearing_run:{run_id}", None, jsonable(summary))
+    audit.record(
+        session,
+        actor,
+        "clearing.run",
+        f"clearing_run:{run_id}",
+        None,
+        {**jsonable(summary), "proof": proof.run(session, run_id, inputs)},
+    )
     return summary
 
 

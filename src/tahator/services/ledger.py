@@ -15,6 +15,7 @@ from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import corridor as corridors
 from tahator.services.journal import balances
+from tahator.services.replay import replay
 from tahator.services.returned import carried_payouts
 from tahator.store.schema import (
     ClearingAccount,
@@ -54,8 +55,9 @@ def balance_rows(session: Session) -> list[BalanceRow]:
 
 
 def verify(session: Session) -> Verification:
-    """Every broken invariant, described; ``ok`` when the ledger is sound."""
-    breaks = _breaks(session)
+    """Every record the recomputation of the history disagrees with (the first first),
+    then every broken invariant of today's balances; ``ok`` when there are none."""
+    breaks = replay(session) + _breaks(session)
     return Verification(not breaks, tuple(breaks))
 
 

@@ -20,7 +20,7 @@ from tahator.domain.obligations import ObligationStatus
 from tahator.formatting import grouped
 from tahator.io.obligations import ObligationRecord
 from tahator.io.tables import Problems
-from tahator.services import access, audit, screening
+from tahator.services import access, audit, proof, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
@@ -245,7 +245,7 @@ def _register(
                 ledger.receivable(creditor), ledger.payable(debtor), currency, amount
             )
         memo = f"{len(new)} obligations from {name}"
-        post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
+        entry_id = post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
         faults.point("obligations.after_post")
         audit.record(
             session,
@@ -253,7 +253,11 @@ def _register(
             "obligations.register",
             f"file:{name}",
             None,
-            {"count": len(new), "total_by_currency": dict(totals)},
+            {
+                "count": len(new),
+                "total_by_currency": dict(totals),
+                "proof": proof.registration(session, [key for key, _ in new], entry_id),
+            },
         )
     keys = [(record.debtor, record.reference) for record in records]
     return ImportResult(len(records), len(new), len(rows) - len(new)), keys
@@ -307,7 +311,9 @@ def create_obligation(
     )
     registered = ledger.EntryBuilder()
     registered.transfer(ledger.receivable(creditor), ledger.payable(debtor), currency, amount)
-    post(session, registered.build(ledger.EntryKind.OBLIGATIONS, f"{reference} ({origin})"), actor)
+    entry_id = post(
+        session, registered.build(ledger.EntryKind.OBLIGATIONS, f"{reference} ({origin})"), actor
+    )
     audit.record(
         session,
         actor,
@@ -322,6 +328,7 @@ def create_obligation(
             "currency": currency,
             "origin": origin,
             "liable": list(liable),
+            "proof": proof.registration(session, [(debtor, reference)], entry_id),
         },
     )
     return NewObligation(obligation.id, reference)

@@ -19,7 +19,7 @@ from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
-from tahator.services import access, audit
+from tahator.services import access, audit, proof
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
@@ -83,7 +83,7 @@ def confirm(session: Session, instruction_id: int, actor: str) -> InstructionVie
         "settlement.confirm",
         f"instruction:{instruction_id}",
         jsonable(before),
-        jsonable(after),
+        {**jsonable(after), "proof": proof.instruction(session, instruction_id)},
     )
     return after
 
@@ -194,7 +194,7 @@ def return_instruction(
         "settlement.return",
         f"instruction:{instruction_id}",
         jsonable(before),
-        jsonable(result),
+        {**jsonable(result), "proof": proof.instruction(session, instruction_id)},
     )
     return result
 
