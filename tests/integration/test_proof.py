@@ -145,7 +145,7 @@ COLUMNS = [
 def _name(table: type, keys: tuple[str, ...], row: object) -> str:
     """How a break names the row: ``TABLE KEY`` as the replay writes it."""
     values = [getattr(row, k) for k in keys]
-    name = table.__tablename__  # type: ignore[attr-defined]
+    name = table.__tablename__
     if table is SetoffNotice or table is Novation:
         return f"{name} run {values[0]} obligation {values[1]}"
     if table is Rollover:
@@ -155,7 +155,7 @@ def _name(table: type, keys: tuple[str, ...], row: object) -> str:
 
 @pytest.mark.parametrize(
     ("table", "keys", "column"), COLUMNS, ids=[f"{t.__tablename__}.{c}" for t, _, c in COLUMNS]
-)  # type: ignore[attr-defined]
+)
 def test_every_cell_changed_by_one_minor_unit_is_named(
     populated: Engine,
     tamper: Callable[[Callable[[Session], str]], list[str]],
@@ -185,8 +185,8 @@ def test_every_cell_changed_by_one_minor_unit_is_named(
 
 
 def _first_key(session: Session, table: type, *where: object) -> object:
-    key = [getattr(table, c.name) for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
-    row = session.scalars(select(table).where(*where).order_by(*key).limit(1)).first()  # type: ignore[arg-type]
+    key = [getattr(table, c.name) for c in table.__table__.primary_key.columns]
+    row = session.scalars(select(table).where(*where).order_by(*key).limit(1)).first()
     assert row is not None
     return row
 
@@ -208,26 +208,26 @@ def instruction_status(session: Session) -> str:
     i = _first_key(session, SettlementInstruction, SettlementInstruction.status == "pending")
     session.execute(
         update(SettlementInstruction)
-        .where(SettlementInstruction.id == i.id)  # type: ignore[attr-defined]
+        .where(SettlementInstruction.id == i.id)
         .values(status="confirmed")
     )
-    return f"settlement_instructions {i.id}"  # type: ignore[attr-defined]
+    return f"settlement_instructions {i.id}"
 
 
 @_edit("obligations")
 def reassigned_debtor(session: Session) -> str:
     o = _first_key(session, Obligation)
-    other = next(f for f in sorted(FIRMS) if f not in (o.debtor, o.creditor))  # type: ignore[attr-defined]
-    session.execute(update(Obligation).where(Obligation.id == o.id).values(debtor=other))  # type: ignore[attr-defined]
-    return f"obligations {o.id}"  # type: ignore[attr-defined]
+    other = next(f for f in sorted(FIRMS) if f not in (o.debtor, o.creditor))
+    session.execute(update(Obligation).where(Obligation.id == o.id).values(debtor=other))
+    return f"obligations {o.id}"
 
 
 @_edit("obligations")
 def reassigned_creditor(session: Session) -> str:
     o = _first_key(session, Obligation)
-    other = next(f for f in sorted(FIRMS, reverse=True) if f not in (o.debtor, o.creditor))  # type: ignore[attr-defined]
-    session.execute(update(Obligation).where(Obligation.id == o.id).values(creditor=other))  # type: ignore[attr-defined]
-    return f"obligations {o.id}"  # type: ignore[attr-defined]
+    other = next(f for f in sorted(FIRMS, reverse=True) if f not in (o.debtor, o.creditor))
+    session.execute(update(Obligation).where(Obligation.id == o.id).values(creditor=other))
+    return f"obligations {o.id}"
 
 
 @_edit("run_rates")
@@ -235,10 +235,10 @@ def run_rate(session: Session) -> str:
     rate = _first_key(session, RunRate, RunRate.currency == "IRR")
     session.execute(
         update(RunRate)
-        .where(RunRate.run_id == rate.run_id, RunRate.currency == "IRR")  # type: ignore[attr-defined]
+        .where(RunRate.run_id == rate.run_id, RunRate.currency == "IRR")
         .values(rate="1100000.01")
     )
-    return f"run_rates run {rate.run_id} IRR"  # type: ignore[attr-defined]
+    return f"run_rates run {rate.run_id} IRR"
 
 
 @_edit("settlement_instructions")
@@ -248,20 +248,20 @@ def payout_raised_by_a_rollover_set_to_zero(session: Session) -> str:
     payout = _first_key(
         session,
         SettlementInstruction,
-        SettlementInstruction.run_id == r.run_id,  # type: ignore[attr-defined]
-        SettlementInstruction.firm_id == r.firm_id,  # type: ignore[attr-defined]
+        SettlementInstruction.run_id == r.run_id,
+        SettlementInstruction.firm_id == r.firm_id,
     )
     session.execute(
         update(SettlementInstruction)
-        .where(SettlementInstruction.id == payout.id)  # type: ignore[attr-defined]
-        .values(amount=SettlementInstruction.amount + r.amount)  # type: ignore[attr-defined]
+        .where(SettlementInstruction.id == payout.id)
+        .values(amount=SettlementInstruction.amount + r.amount)
     )
     session.execute(
         update(Rollover)
-        .where(Rollover.run_id == r.run_id, Rollover.firm_id == r.firm_id)  # type: ignore[attr-defined]
+        .where(Rollover.run_id == r.run_id, Rollover.firm_id == r.firm_id)
         .values(amount=0)
     )
-    return f"settlement_instructions {payout.id}"  # type: ignore[attr-defined]
+    return f"settlement_instructions {payout.id}"
 
 
 @_edit("obligations")
@@ -270,22 +270,22 @@ def open_obligation_halved_with_its_journal_lines(session: Session) -> str:
     o = _first_key(
         session, Obligation, Obligation.status == "open", Obligation.remaining == Obligation.amount
     )
-    half = o.amount // 2  # type: ignore[attr-defined]
+    half = o.amount // 2
     session.execute(
-        update(Obligation).where(Obligation.id == o.id).values(amount=half, remaining=half)  # type: ignore[attr-defined]
+        update(Obligation).where(Obligation.id == o.id).values(amount=half, remaining=half)
     )
-    entry = _registration_entry(session, o.id)  # type: ignore[attr-defined]
-    for account, sign in ((f"receivable:{o.creditor}", 1), (f"payable:{o.debtor}", -1)):  # type: ignore[attr-defined]
+    entry = _registration_entry(session, o.id)
+    for account, sign in ((f"receivable:{o.creditor}", 1), (f"payable:{o.debtor}", -1)):
         session.execute(
             update(JournalLine)
             .where(
                 JournalLine.entry_id == entry,
                 JournalLine.account == account,
-                JournalLine.currency == o.currency,  # type: ignore[attr-defined]
+                JournalLine.currency == o.currency,
             )
-            .values(amount=JournalLine.amount - sign * (o.amount - half))  # type: ignore[attr-defined]
+            .values(amount=JournalLine.amount - sign * (o.amount - half))
         )
-    return f"obligations {o.id}"  # type: ignore[attr-defined]
+    return f"obligations {o.id}"
 
 
 @pytest.mark.parametrize("name", sorted(EDITS))
@@ -314,7 +314,7 @@ DELETABLE = [
 ]
 
 
-@pytest.mark.parametrize(("table", "keys"), DELETABLE, ids=[t.__tablename__ for t, _ in DELETABLE])  # type: ignore[attr-defined]
+@pytest.mark.parametrize(("table", "keys"), DELETABLE, ids=[t.__tablename__ for t, _ in DELETABLE])
 def test_every_deleted_record_is_named(
     populated: Engine,
     tamper: Callable[[Callable[[Session], str]], list[str]],
@@ -333,7 +333,7 @@ def test_every_deleted_record_is_named(
             return ""
 
         breaks = tamper(edit)
-        assert breaks, f"deleting {table.__tablename__} {key} passed"  # type: ignore[attr-defined]
+        assert breaks, f"deleting {table.__tablename__} {key} passed"
         wanted = _deleted_names(table, key)
         assert any(any(w in b for w in wanted) for b in breaks), (key, breaks[:3])
 
@@ -368,7 +368,7 @@ def _delete_dependants(session: Session, table: type, key: tuple[object, ...]) -
 
 
 def _deleted_names(table: type, key: tuple[object, ...]) -> list[str]:
-    name = table.__tablename__  # type: ignore[attr-defined]
+    name = table.__tablename__
     if table is SetoffNotice or table is Novation:
         return [f"{name} run {key[0]} obligation {key[1]}:"]
     if table is Rollover:
@@ -446,7 +446,7 @@ def test_returns_are_replayed_and_what_they_changed_is_still_proved(
     with transaction(populated) as session:
         pending = settlement.list_instructions(session, InstructionStatus.PENDING)
         payout = next(v for v in pending if v.kind == InstructionKind.PAYOUT)
-        settlement.return_instruction(session, payout.id, "AC04", "bank")  # type: ignore[attr-defined]
+        settlement.return_instruction(session, payout.id, "AC04", "bank")
     with transaction(populated) as session:
         assert _all_breaks(session) == []
         clearing.run_clearing(session, "op", date(2026, 12, 7))
