@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
@@ -23,7 +23,7 @@ from tahator.io.policy import load_policy
 from tahator.services import barter, barter_report, clearing, corridor, firms, ledger, obligations
 from tahator.services.barter import AuthorizationDetail
 from tahator.store.database import transaction
-from tahator.store.schema import Authorization, Declaration
+from tahator.store.schema import Authorization, Corridor, Declaration
 from tests.integration.conftest import import_firms_file
 
 POLICY = load_policy()
@@ -216,6 +216,29 @@ def test_an_unbalanced_authorization_is_cancelled_after_its_deadline(
     with transaction(house) as session:
         run = clearing.run_clearing(session, "operator", date(2026, 3, 1))
     assert run.total.minor == 200000_00
+    sound(house)
+
+
+def test_an_imbalance_above_the_largest_obligation_is_owed_in_parts(
+    house: Engine, tmp_path: Path
+) -> None:
+    with transaction(house) as session:
+        session.execute(update(Corridor).values(max_obligation=90_000_00))
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)
+    declare(house, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10))
+    declare(house, authorization_id, **RICE, value="100000", currency="USD", on=date(2025, 12, 1))
+    with transaction(house) as session:
+        swept = barter.sweep(session, POLICY, date(2026, 2, 23), "customs")
+    assert [v.id for v in swept.cancelled] == [authorization_id]
+    with transaction(house) as session:
+        listed = jsonable(obligations.list_obligations(session, firm="IR-1"))
+    # 200,000 owed, at most 90,000 an obligation: nothing lost, the sweep not stopped.
+    assert [(o["id"], o["amount"]) for o in listed] == [
+        ("BT-4100001-1-000001/imbalance", "90000.00"),
+        ("BT-4100001-1-000001/imbalance/2", "90000.00"),
+        ("BT-4100001-1-000001/imbalance/3", "20000.00"),
+    ]
     sound(house)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from tahator.domain import ledger as chart
 from tahator.formatting import amount, jsonable
-from tahator.services import clearing, corridor, ledger, obligations
+from tahator.services import clearing, corridor, ledger, obligations, settlement
 from tahator.services.common import now
 from tahator.services.journal import balances
 from tahator.store.database import transaction
@@ -211,3 +211,19 @@ def test_a_credit_line_as_a_share_of_gross_payments(registered: Engine, tmp_path
     with transaction(registered) as session:
         stored = session.scalar(select(ClearingRun.figures).where(ClearingRun.id == view.run_id))
     assert stored["accounts"][1]["credit_line"] == "20.00"
+    # Paid out before a collection arrives, the account draws the line the run set.
+    with transaction(registered) as session:
+        for i in clearing.show_run(session, view.run_id).instructions:
+            if i.kind == "payout" and i.country == "PK":
+                settlement.confirm(session, i.id, "bank")
+    assert breaks(registered) == []
+    # Judged against the fixed amount (none) instead, the same account is overdrawn.
+    with transaction(registered) as session:
+        session.execute(
+            update(ClearingAccount)
+            .where(ClearingAccount.country == "PK")
+            .values(credit_line_share=None)
+        )
+    assert breaks(registered) == [
+        "clearing account PK is overdrawn by 20.00, beyond its credit line 0.00"
+    ]

@@ -473,19 +473,24 @@ def _settle_difference(
         if owed.applicant_owes
         else (authorization.counterparty, party)
     )
-    obligation = create_obligation(
-        session,
-        reference=f"{authorization.approval_number}/{kind}",
-        debtor=debtor,
-        creditor=creditor,
-        amount=owed.amount,
-        currency=corridor.unit_of_account,
-        due_date=on,
-        origin=f"barter authorization {authorization.id} ({kind})",
-        actor=actor,
-        liable=members if owed.applicant_owes else (),
-    )
-    authorization.settlement_obligation = obligation.id
+    # A difference above the corridor's largest obligation is owed all the same: it is
+    # registered as several obligations, so a sweep never stops on one authorization.
+    parts = -(-owed.amount // corridor.max_obligation)
+    for part in range(parts):
+        obligation = create_obligation(
+            session,
+            reference=f"{authorization.approval_number}/{kind}" + (f"/{part + 1}" if part else ""),
+            debtor=debtor,
+            creditor=creditor,
+            amount=min(corridor.max_obligation, owed.amount - part * corridor.max_obligation),
+            currency=corridor.unit_of_account,
+            due_date=on,
+            origin=f"barter authorization {authorization.id} ({kind})",
+            actor=actor,
+            liable=members if owed.applicant_owes else (),
+        )
+        if not part:
+            authorization.settlement_obligation = obligation.id
 
 
 def sweep(session: Session, policy: Policy, as_of: dt.date, actor: str) -> Sweep:

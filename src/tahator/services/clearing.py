@@ -109,6 +109,11 @@ class InstructionView:
     status: InstructionStatus
     confirmed_at: datetime | None
     confirmed_by: str | None
+    return_reason: str | None
+    """The ISO 20022 reason code the bank returned it with, if it did."""
+    returned_at: datetime | None
+    replaces: int | None
+    """The returned collection this one replaces, if any."""
 
 
 @dataclass(frozen=True)
@@ -376,6 +381,8 @@ def _carried_over(
         carried = {str(firm): int(amount) for firm, amount in rows}
         for firm, amount in carried_payouts(session, latest).items():  # returned payouts
             carried[firm] = carried.get(firm, 0) + amount
+    # A roll-over a return held down to nothing carries nothing (as the replay reads it).
+    carried = {firm: amount for firm, amount in carried.items() if amount}
     return {c: opening.get(c, 0) for c in countries}, carried
 
 
@@ -544,6 +551,9 @@ def instruction_view(i: SettlementInstruction, corridor: CorridorView) -> Instru
         status=InstructionStatus(i.status),
         confirmed_at=i.confirmed_at,
         confirmed_by=i.confirmed_by,
+        return_reason=i.return_reason,
+        returned_at=i.returned_at,
+        replaces=i.replaces,
     )
 
 

@@ -14,6 +14,7 @@ from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import corridor as corridors
+from tahator.services.clearing import stored_figures
 from tahator.services.journal import balances
 from tahator.services.replay import replay
 from tahator.services.returned import carried_payouts
@@ -122,6 +123,12 @@ def _breaks(session: Session) -> list[str]:
     lines = dict(
         session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()
     )
+    # A line set as a share of payments is an amount only in a run: the latest run's.
+    run = session.get(ClearingRun, latest) if latest is not None else None
+    figures = stored_figures(run.figures, unit, corridor.unit_digits) if run else None
+    for figure in figures.accounts if figures else ():
+        if figure.country in corridor.credit_line_shares:
+            lines[figure.country] = figure.credit_line.minor
     for country, line in lines.items():
         # A bank may confirm a payout before the collection that funds it, so the
         # account is judged with the collections it is owed.

@@ -48,6 +48,7 @@ INSTRUCTION_COLUMNS = (
     "status",
     "confirmed_at",
     "confirmed_by",
+    "return_reason",
 )
 
 
