@@ -286,12 +286,13 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         Remaining(debtor, creditor, conversions[currency].value(amount), count)
         for (debtor, creditor, currency), (amount, count) in pairs.items()
     ]
+    carried, held_over = _screen_carried(inputs, conversions, excluded)
     settlement = settle(
         remaining,
         country_of,
         inputs.credit_lines,
         opening=inputs.opening,
-        carried=inputs.carried,
+        carried=carried,
         credit_line_shares=inputs.credit_line_shares,
     )
     rounding = _book_settlement(novations, remaining, settlement, inputs)
@@ -303,9 +304,14 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         for part in _instructions(instruction, inputs, conversions, parts)
     ]
     rollovers = tuple(
-        Rollover(i.firm, i.unpaid)
-        for i in settlement.instructions
-        if i.kind == InstructionKind.PAYOUT and i.unpaid
+        sorted(
+            [
+                Rollover(i.firm, i.unpaid)
+                for i in settlement.instructions
+                if i.kind == InstructionKind.PAYOUT and i.unpaid
+            ]
+            + held_over
+        )
     )
     unit, unit_digits = inputs.unit_of_account, inputs.unit_digits
     summary = summarize(settlement, unit, unit_digits)
@@ -387,6 +393,32 @@ def _screen(
         else:
             excluded[currency, reason] += 1
     return excluded, included
+
+
+def _screen_carried(
+    inputs: RunInputs,
+    conversions: Mapping[str, Conversion],
+    excluded: dict[tuple[str, str], int],
+) -> tuple[dict[str, int], list[Rollover]]:
+    """The carried claims the run can pay (firm → amount), and those it rolls over
+    again because their firm's currency has no rate on the run date (counted in
+    ``excluded``): a carried claim never fails the run."""
+    day = inputs.as_of.isoformat()
+    payable: dict[str, int] = {}
+    held_over = []
+    for firm, amount in inputs.carried.items():
+        country = inputs.country_of[firm]
+        currency = inputs.countries.get(country, "")
+        if currency in conversions:
+            payable[firm] = amount
+            continue
+        held_over.append(Rollover(firm, amount))
+        reason = (
+            f"carried claim of {firm} rolled over: no reference rate for {currency} on "
+            f"{day}, {country}'s currency"
+        )
+        excluded[currency, reason] += 1
+    return payable, held_over
 
 
 def _setoff(inputs: RunInputs, candidates: list[int], floors: list[int]) -> dict[int, int]:
