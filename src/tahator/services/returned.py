@@ -7,7 +7,7 @@ can ask without importing the settlement use cases (which import clearing).
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tahator.domain.returns import MOVING
 from tahator.domain.settlement import InstructionKind, InstructionStatus
@@ -17,8 +17,9 @@ __all__ = ["MOVING", "carried_payouts"]
 
 
 def carried_payouts(session: Session, latest_run: int | None) -> dict[str, int]:
-    """Per creditor, its payouts returned since ``latest_run`` (the latest completed
-    run) began: the money stayed in the clearing account and the claim is owed still.
+    """Per creditor, its payouts returned, or held for its own account's shortfall,
+    since ``latest_run`` (the latest completed run) began: the money stayed in the
+    clearing account and the claim is owed still.
     A payout returned before that run began was carried by it already."""
     if latest_run is None:
         return {}
@@ -29,6 +30,20 @@ def carried_payouts(session: Session, latest_run: int | None) -> dict[str, int]:
             SettlementInstruction.kind == InstructionKind.PAYOUT,
             SettlementInstruction.status == InstructionStatus.RETURNED,
             SettlementInstruction.returned_at > since,
+        )
+    ):
+        carried[firm] = carried.get(firm, 0) + int(amount)
+    # Payouts held because a collection of their own country's account was returned
+    # (its shortfall): the claim stays owed, unlike a held payout whose claim reopened.
+    returned = aliased(SettlementInstruction)
+    for firm, amount in session.execute(
+        select(SettlementInstruction.firm_id, SettlementInstruction.amount)
+        .join(returned, returned.id == SettlementInstruction.replaces)
+        .where(
+            SettlementInstruction.kind == InstructionKind.PAYOUT,
+            SettlementInstruction.status == InstructionStatus.HELD,
+            returned.country == SettlementInstruction.country,
+            returned.returned_at > since,
         )
     ):
         carried[firm] = carried.get(firm, 0) + int(amount)

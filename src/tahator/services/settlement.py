@@ -17,7 +17,7 @@ from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
-from tahator.domain.settlement import InstructionKind, InstructionStatus
+from tahator.domain.settlement import InstructionKind, InstructionStatus, allocate_pro_rata
 from tahator.formatting import jsonable
 from tahator.services import access, audit, proof
 from tahator.services import corridor as corridors
@@ -128,12 +128,30 @@ class ReturnResult:
     reopened: tuple[int, ...]
     """Obligations open again, their remaining restored (by id)."""
     held: tuple[InstructionView, ...]
-    """Payouts, or the parts of them, no longer to be paid."""
+    """Payouts, or the parts of them, no longer to be paid: those the returned
+    collection was to fund (their claims reopen), then those of its own country's
+    account held for its shortfall (their claims stay owed)."""
     credit_drawn: tuple[CreditDrawn, ...]
     rounding: Amount
     """What the rounding account took so that the reversal balances."""
     carried: bool
     """A returned payout: its claim is carried into the next clearing run."""
+    shortfall: Shortfall | None = None
+    """A returned collection: what its own country's account is now short."""
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """What a returned collection leaves its country's clearing account short: paid
+    out (or to pay out) beyond what it holds and is owed, more than before the return."""
+
+    country: str
+    amount: Amount
+    held: tuple[InstructionView, ...]
+    """That account's pending payouts held for it, pro rata (policy ``hold``): their
+    claims stay owed and the next run carries them like roll-overs."""
+    credit_drawn: Amount
+    """The rest, already paid out: lent by the account's credit line."""
 
 
 def return_instruction(
@@ -248,12 +266,10 @@ def _returned_collection(
     ):
         liable[oid].add(firm)
     country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
-    rates = {
-        c: Decimal(r)
-        for c, r in session.execute(
-            select(RunRate.currency, RunRate.rate).where(RunRate.run_id == run_id)
-        )
-    }
+    rates = _run_rates(session, run_id)
+    session.flush()
+    # The account's position before the return: the returned collection still owed.
+    before = _position(session, returned.country) + returned.amount
     member = (
         returns.next_liable((frozenset(f) for f in liable.values()), {i.firm_id for i in chain})
         if covered
@@ -273,7 +289,8 @@ def _returned_collection(
         postings.transfer(
             ledger.collection(member), ledger.interaccount(new.country), unit, returned.amount
         )
-        memo = f"{label}: collected from {member}, jointly liable, instead"
+        short = _shortfall(session, returned, before, corridor, actor)
+        memo = f"{label}: collected from {member}, jointly liable, instead" + _short_memo(short)
         post(
             session,
             postings.build(ledger.EntryKind.RETURN, memo),
@@ -286,10 +303,11 @@ def _returned_collection(
             reason_text=returns.REASONS[code],
             collected_from=instruction_view(new, corridor),
             reopened=(),
-            held=(),
+            held=short.held if short else (),
             credit_drawn=(),
             rounding=Amount(0, unit, unit_digits),
             carried=False,
+            shortfall=short,
         )
 
     # No liable member left: the creditors' claims go back on the obligations, where
@@ -376,6 +394,8 @@ def _returned_collection(
         f"payouts held {', '.join(str(v.id) for v in held_views) or 'none'}"
         + "".join(f", {d.country} lends {d.firm} {d.amount.minor}" for d in drawn)
     )
+    short = _shortfall(session, returned, before, corridor, actor)
+    memo += _short_memo(short)
     if postings:
         post(
             session,
@@ -389,10 +409,99 @@ def _returned_collection(
         reason_text=returns.REASONS[code],
         collected_from=instruction_view(again, corridor) if again is not None else None,
         reopened=tuple(reopened),
-        held=tuple(held_views),
+        held=tuple(held_views) + (short.held if short else ()),
         credit_drawn=tuple(drawn),
         rounding=Amount(rounding, unit, unit_digits),
         carried=False,
+        shortfall=short,
+    )
+
+
+def _run_rates(session: Session, run_id: int) -> dict[str, Decimal]:
+    return {
+        c: Decimal(r)
+        for c, r in session.execute(
+            select(RunRate.currency, RunRate.rate).where(RunRate.run_id == run_id)
+        )
+    }
+
+
+def _position(session: Session, country: str) -> int:
+    """What a clearing account holds and is owed less what it paid and is to pay: its
+    collections less its payouts whose money moves (pending or confirmed)."""
+    total = 0
+    for kind, amount in session.execute(
+        select(SettlementInstruction.kind, func.sum(SettlementInstruction.amount))
+        .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
+        .where(
+            ClearingRun.status == RunStatus.COMPLETED,
+            SettlementInstruction.country == country,
+            SettlementInstruction.status.in_(returns.MOVING),
+        )
+        .group_by(SettlementInstruction.kind)
+    ):
+        total += int(amount) if kind == InstructionKind.COLLECTION else -int(amount)
+    return total
+
+
+def _shortfall(
+    session: Session,
+    returned: SettlementInstruction,
+    before: int,
+    corridor: CorridorView,
+    actor: str,
+) -> Shortfall | None:
+    """The returned collection's own account: how much more it is overdrawn than before
+    the return.  It paid its creditors counting on that collection; under the ``hold``
+    policy its pending payouts are held up to the shortfall, pro rata (their claims
+    stay owed: no posting, the next run carries them); the rest was paid and is lent
+    by its credit line.  ``None``: the account is not short."""
+    session.flush()
+    country = returned.country
+    short = max(0, -_position(session, country)) - max(0, -before)
+    if short <= 0:
+        return None
+    pending: list[SettlementInstruction] = []
+    if corridor.shortfall == "hold":
+        pending = list(
+            session.execute(
+                select(SettlementInstruction)
+                .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
+                .where(
+                    ClearingRun.status == RunStatus.COMPLETED,
+                    SettlementInstruction.country == country,
+                    SettlementInstruction.kind == InstructionKind.PAYOUT,
+                    SettlementInstruction.status == InstructionStatus.PENDING,
+                )
+                .order_by(SettlementInstruction.id)
+                .with_for_update(of=SettlementInstruction)
+            ).scalars()
+        )
+    claims = {f"{p.id:020d}": p.amount for p in pending}
+    shares = allocate_pro_rata(min(short, sum(claims.values())), claims)
+    held = []
+    for payout in pending:
+        amount = shares[f"{payout.id:020d}"]
+        if amount:
+            rates = _run_rates(session, payout.run_id)
+            view = instruction_view(
+                _hold(session, payout, amount, returned.id, corridor, rates), corridor
+            )
+            held.append(view)
+    unit, digits = corridor.unit_of_account, corridor.unit_digits
+    taken = sum(v.amount.minor for v in held)
+    return Shortfall(
+        country, Amount(short, unit, digits), tuple(held), Amount(short - taken, unit, digits)
+    )
+
+
+def _short_memo(short: Shortfall | None) -> str:
+    if short is None:
+        return ""
+    held = ", ".join(str(v.id) for v in short.held) or "none"
+    return (
+        f"; {short.country}'s account short {short.amount.minor}: payouts held {held}, "
+        f"credit line drawn {short.credit_drawn.minor}"
     )
 
 
