@@ -45,7 +45,7 @@ from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
 from tahator.services.journal import post
-from tahator.services.returned import MOVING, carried_payouts
+from tahator.services.returned import carried_payouts, positions
 from tahator.store.bulk import fetch_rows, insert_rows, update_by_id
 from tahator.store.schema import (
     ClearingRun,
@@ -59,7 +59,6 @@ from tahator.store.schema import (
     SetoffNotice,
     SettlementInstruction,
 )
-from tahator.store.sums import exact_sum
 
 
 @dataclass(frozen=True)
@@ -357,19 +356,7 @@ def _carried_over(
     An account holds what it was told to collect less what it was told to pay out;
     the unpaid claims are the roll-overs of the latest completed run.
     """
-    opening: dict[str, int] = defaultdict(int)
-    for country, kind, total in session.execute(
-        select(
-            SettlementInstruction.country,
-            SettlementInstruction.kind,
-            exact_sum(SettlementInstruction.amount),
-        )
-        .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
-        .where(ClearingRun.status == RunStatus.COMPLETED.value)
-        .where(SettlementInstruction.status.in_(MOVING))
-        .group_by(SettlementInstruction.country, SettlementInstruction.kind)
-    ):
-        opening[country] += int(total) if kind == InstructionKind.COLLECTION else -int(total)
+    opening = positions(session)
     latest = session.scalar(
         select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED.value)
     )

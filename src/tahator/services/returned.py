@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from tahator.domain.returns import MOVING
+from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.store.schema import ClearingRun, SettlementInstruction
+from tahator.store.sums import exact_sum
 
-__all__ = ["MOVING", "carried_payouts"]
+__all__ = ["MOVING", "carried_payouts", "positions"]
 
 
 def carried_payouts(session: Session, latest_run: int | None) -> dict[str, int]:
@@ -48,3 +50,27 @@ def carried_payouts(session: Session, latest_run: int | None) -> dict[str, int]:
     ):
         carried[firm] = carried.get(firm, 0) + int(amount)
     return carried
+
+
+def positions(session: Session, country: str | None = None) -> dict[str, int]:
+    """Per country, what its clearing account holds and is owed less what it paid and
+    is to pay: the collections less the payouts of completed runs whose money moves
+    (pending or confirmed).  Negative: paid out ahead of its collections."""
+    query = (
+        select(
+            SettlementInstruction.country,
+            SettlementInstruction.kind,
+            exact_sum(SettlementInstruction.amount),
+        )
+        .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
+        .where(ClearingRun.status == RunStatus.COMPLETED.value)
+        .where(SettlementInstruction.status.in_(MOVING))
+        .group_by(SettlementInstruction.country, SettlementInstruction.kind)
+    )
+    if country is not None:
+        query = query.where(SettlementInstruction.country == country)
+    held: dict[str, int] = {}
+    for account, kind, total in session.execute(query):
+        sign = 1 if kind == InstructionKind.COLLECTION else -1
+        held[account] = held.get(account, 0) + sign * int(total)
+    return held

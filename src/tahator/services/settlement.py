@@ -25,6 +25,7 @@ from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
 from tahator.services.journal import post
+from tahator.services.returned import positions
 from tahator.store.schema import (
     ClearingRun,
     Corridor,
@@ -269,7 +270,7 @@ def _returned_collection(
     rates = _run_rates(session, run_id)
     session.flush()
     # The account's position before the return: the returned collection still owed.
-    before = _position(session, returned.country) + returned.amount
+    before = positions(session, returned.country).get(returned.country, 0) + returned.amount
     member = (
         returns.next_liable((frozenset(f) for f in liable.values()), {i.firm_id for i in chain})
         if covered
@@ -426,24 +427,6 @@ def _run_rates(session: Session, run_id: int) -> dict[str, Decimal]:
     }
 
 
-def _position(session: Session, country: str) -> int:
-    """What a clearing account holds and is owed less what it paid and is to pay: its
-    collections less its payouts whose money moves (pending or confirmed)."""
-    total = 0
-    for kind, amount in session.execute(
-        select(SettlementInstruction.kind, func.sum(SettlementInstruction.amount))
-        .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
-        .where(
-            ClearingRun.status == RunStatus.COMPLETED,
-            SettlementInstruction.country == country,
-            SettlementInstruction.status.in_(returns.MOVING),
-        )
-        .group_by(SettlementInstruction.kind)
-    ):
-        total += int(amount) if kind == InstructionKind.COLLECTION else -int(amount)
-    return total
-
-
 def _shortfall(
     session: Session,
     returned: SettlementInstruction,
@@ -458,7 +441,7 @@ def _shortfall(
     by its credit line.  ``None``: the account is not short."""
     session.flush()
     country = returned.country
-    short = max(0, -_position(session, country)) - max(0, -before)
+    short = max(0, -positions(session, country).get(country, 0)) - max(0, -before)
     if short <= 0:
         return None
     pending: list[SettlementInstruction] = []
