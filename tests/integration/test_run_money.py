@@ -251,3 +251,30 @@ def test_a_carried_claim_without_a_rate_rolls_over_again(
         ("IR-1", "payout", "100.00")
     }
     assert breaks(registered) == []
+
+
+def test_the_cumulative_imbalance_counts_a_returned_collection_once(
+    registered: Engine, tmp_path: Path
+) -> None:
+    with transaction(registered) as session:
+        corridor.set_credit_line(session, "IR", 500_00)
+    register(
+        registered, tmp_path / "o.csv", [("A1", "PK-1", "IR-1", "100.00", "USD", "2026-06-30")]
+    )
+    first = run(registered)
+    collection = next(i for i in first.instructions if i.kind == "collection")
+    with transaction(registered) as session:
+        settlement.return_instruction(session, collection.id, "AM04", "bank")
+    second = run(registered, date(2026, 12, 1))  # the reopened obligation, handed over again
+    assert second.settlement is not None
+    cumulative = [
+        (i.debtor_country, i.creditor_country, amount(i.amount))
+        for i in second.settlement.cumulative_imbalances
+    ]
+    assert cumulative == [("PK", "IR", "100.00")]  # not 200.00: the return undid the first
+    with transaction(registered) as session:
+        assert balances(session, "interaccount:") == {
+            (chart.interaccount("IR"), "USD"): 100_00,
+            (chart.interaccount("PK"), "USD"): -100_00,
+        }
+    assert breaks(registered) == []

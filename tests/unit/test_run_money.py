@@ -20,7 +20,12 @@ from tahator.domain.corridor import Conversion, Rate
 from tahator.domain.money import MAX_MINOR
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import OpenObligations, RunInputs, RunPlan, plan_run
-from tahator.domain.settlement import InstructionKind, crosses_border
+from tahator.domain.settlement import (
+    InstructionKind,
+    crosses_border,
+    pairs_of,
+    round_to_zero_sum,
+)
 
 AS_OF = date(2026, 12, 1)
 DUE, LATER = "2026-11-30", "2026-12-31"
@@ -210,6 +215,40 @@ def test_the_cumulative_imbalance_is_carried_forward() -> None:
     )
     cumulative = reverse.figures.cumulative_imbalances
     assert [(i.debtor_country, i.amount.minor) for i in cumulative] == [("PK", 80_00)]
+
+
+def test_a_period_imbalance_rounds_like_the_journals_claims_between_accounts() -> None:
+    rates = {**RATES, "PKR": Rate("PKR", Decimal(2))}  # 1 paisa: half a cent exactly
+    for debtor, creditor in (("PK1", "IR1"), ("IR1", "PK1")):
+        plan = plan_run(inputs([(debtor, creditor, 1, "PKR", DUE)], rates=rates))
+        booked = {
+            p.account: p.amount
+            for p in (plan.novations.postings if plan.novations else ())
+            if p.account.startswith("interaccount:")
+        }
+        figures = {
+            (i.debtor_country, i.creditor_country): i.amount.minor for i in plan.figures.imbalances
+        }
+        # The tie goes the same way in both: up for the first country by code (IR).
+        shown = {("PK", "IR"): 1} if debtor == "PK1" else {}
+        assert figures == shown
+        assert booked == ({"interaccount:IR": 1, "interaccount:PK": -1} if shown else {})
+
+
+def test_round_to_zero_sum_and_pairs_of_keep_each_accounts_net() -> None:
+    half = Fraction(1, 2)
+    assert round_to_zero_sum({"IR": half, "PK": -half}) == {"IR": 1, "PK": -1}
+    assert round_to_zero_sum({"IR": -half, "PK": half}) == {"IR": 0, "PK": 0}
+    thirds = {"AF": Fraction(2, 3), "IR": Fraction(2, 3), "PK": Fraction(-4, 3)}
+    assert round_to_zero_sum(thirds) == {"AF": 1, "IR": 1, "PK": -2}
+    net = {"AF": 30, "IR": 50, "PK": -80}
+    pairs = pairs_of(net)
+    assert pairs == {("PK", "AF"): 30, ("PK", "IR"): 50}
+    owed: dict[str, int] = defaultdict(int)
+    for (debtor, creditor), amount in pairs.items():
+        owed[debtor] -= amount
+        owed[creditor] += amount
+    assert owed == net
 
 
 # --- the property -------------------------------------------------------------------------

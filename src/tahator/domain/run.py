@@ -11,7 +11,6 @@ the run's totals and figures.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -35,6 +34,7 @@ from tahator.domain.settlement import (
     Settlement,
     SettlementSummary,
     crosses_border,
+    round_to_zero_sum,
     settle,
     summarize,
 )
@@ -505,21 +505,10 @@ def _book_settlement(
             new = instruction.owed - inputs.carried.get(instruction.firm, 0)
             novations.post(ledger.payout(instruction.firm), unit, -new)
             gap -= new
-    for country, amount in _round_to_zero_sum(net).items():
+    for country, amount in round_to_zero_sum(net).items():
         novations.post(ledger.interaccount(country), unit, amount)
     novations.post(ledger.ROUNDING, unit, -gap)
     return gap
-
-
-def _round_to_zero_sum(values: Mapping[str, int | Fraction]) -> dict[str, int]:
-    """Exact values summing to zero, rounded so they still do: floors, then the units
-    left over to the largest fractional parts (ties by key)."""
-    floors = {key: math.floor(value) for key, value in values.items()}
-    short = -sum(floors.values())
-    by_part = sorted(values, key=lambda key: (-(values[key] - floors[key]), key))
-    for key in by_part[:short]:
-        floors[key] += 1
-    return floors
 
 
 def _instructions(

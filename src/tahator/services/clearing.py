@@ -38,13 +38,14 @@ from tahator.domain.settlement import (
     ImbalanceFigures,
     InstructionKind,
     InstructionStatus,
+    pairs_of,
 )
 from tahator.formatting import jsonable
 from tahator.services import access, audit, proof
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
-from tahator.services.journal import post
+from tahator.services.journal import balances, post
 from tahator.services.returned import carried_payouts, positions
 from tahator.store.bulk import fetch_rows, insert_rows, update_by_id
 from tahator.store.schema import (
@@ -226,21 +227,19 @@ def load_open(session: Session, as_of: date) -> RunInputs:
         setoff_before_due=corridor.setoff_before_due,
         max_obligation=corridor.max_obligation,
         credit_line_shares={c: Fraction(s) for c, s in corridor.credit_line_shares.items()},
-        earlier_imbalances=_earlier_imbalances(session, unit, corridor.unit_digits),
+        earlier_imbalances=_earlier_imbalances(session, unit),
     )
 
 
-def _earlier_imbalances(session: Session, unit: str, digits: int) -> dict[tuple[str, str], int]:
-    """The net claims between clearing accounts over every completed run: the sum of
-    the period imbalances each stored."""
-    net: dict[tuple[str, str], int] = defaultdict(int)
-    for stored in session.scalars(
-        select(ClearingRun.figures).where(ClearingRun.status == RunStatus.COMPLETED.value)
-    ):
-        figures = stored_figures(stored, unit, digits)
-        for i in figures.imbalances if figures else ():
-            net[i.debtor_country, i.creditor_country] += i.amount.minor
-    return dict(net)
+def _earlier_imbalances(session: Session, unit: str) -> dict[tuple[str, str], int]:
+    """The net claims between clearing accounts before this run, as the journal has
+    them (its ``interaccount:`` accounts): runs and returns alike, each counted once."""
+    net = {
+        account.removeprefix("interaccount:"): int(amount)
+        for (account, currency), amount in balances(session, "interaccount:").items()
+        if currency == unit
+    }
+    return pairs_of(net)
 
 
 def store_run(session: Session, plan: RunPlan, actor: str, started: datetime) -> int:
