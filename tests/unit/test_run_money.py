@@ -188,9 +188,22 @@ def test_amounts_past_64_bits_are_split_not_overflowed() -> None:
     assert all(abs(p.amount) <= MAX_MINOR for p in plan.novations.postings)
     assert not plan.novations.imbalance()
     collections = [i for i in plan.instructions if i.kind == InstructionKind.COLLECTION]
-    assert len(collections) > 2  # 2.8e19 paisa: each part's local amount fits 64 bits
-    assert sum(i.amount for i in collections) == 10**19
+    assert len(collections) > 2  # 1.4e21 paisa: each part's local amount fits 64 bits
+    # The second would take PK1's collection (and IR1's claim) past 64 bits: left out.
+    assert sum(i.amount for i in collections) == 5 * 10**18
+    [excluded] = plan.figures.excluded
+    assert (excluded.obligations, "past 64 bits" in excluded.reason) == (1, True)
     assert all(i.amount <= MAX_MINOR and i.local_amount <= MAX_MINOR for i in collections)
+    assert all(i.owed <= MAX_MINOR for i in plan.instructions)
+    assert all(r.amount <= MAX_MINOR for r in plan.rollovers)
+
+
+def test_a_carried_claim_counts_toward_what_fits_64_bits() -> None:
+    rows: list[Row] = [("PK1", "IR1", 10**18, "USD", DUE), ("PK2", "IR2", 10**18, "USD", DUE)]
+    plan = plan_run(inputs(rows, carried={"IR1": MAX_MINOR - 10**17}))
+    assert [(e.obligations, "IR1" in e.reason) for e in plan.figures.excluded] == [(1, True)]
+    assert all(i.owed <= MAX_MINOR for i in plan.instructions)
+    assert {r.firm: r.amount for r in plan.rollovers} == {"IR1": MAX_MINOR - 10**17, "IR2": 10**18}
 
 
 def test_the_credit_line_can_be_a_share_of_gross_payments() -> None:

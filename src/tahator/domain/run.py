@@ -11,6 +11,7 @@ the run's totals and figures.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -34,6 +35,7 @@ from tahator.domain.settlement import (
     Settlement,
     SettlementSummary,
     crosses_border,
+    cumulative,
     round_to_zero_sum,
     settle,
     summarize,
@@ -334,7 +336,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         setoff_rounding=str(setoff_rounding),
         setoff_rounding_largest=str(max(map(abs, drift.values()), default=Fraction(0))),
         settlement_rounding=Amount(rounding, unit, unit_digits),
-        cumulative_imbalances=_cumulative(inputs.earlier_imbalances, settlement, unit, unit_digits),
+        cumulative_imbalances=cumulative(inputs.earlier_imbalances, settlement, unit, unit_digits),
     )
     return RunPlan(
         as_of=inputs.as_of,
@@ -366,6 +368,7 @@ def _screen(
     day = inputs.as_of.isoformat()
     excluded: dict[tuple[str, str], int] = defaultdict(int)
     included = []
+    totals: dict[tuple[str, bool], int] = {}
     # Countries whose own currency has no rate: a cross-border obligation of one of
     # their firms cannot be collected or paid out in it.
     unrated = {c: local for c, local in inputs.countries.items() if local not in conversions}
@@ -389,10 +392,31 @@ def _screen(
                     )
                     break
         if reason is None:
+            reason = _past_64_bits(inputs, conversion, i, totals)
+        if reason is None:
             included.append(i)
         else:
             excluded[currency, reason] += 1
     return excluded, included
+
+
+def _past_64_bits(
+    inputs: RunInputs, conversion: Conversion | None, i: int, totals: dict[tuple[str, bool], int]
+) -> str | None:
+    """Why obligation ``i`` would take its debtor's collection or its creditor's claim
+    (with what is carried) past 64 bits, where they are stored; ``None``: it fits, and
+    ``totals`` (firm, as creditor → its ceiling so far) counts it."""
+    assert conversion is not None
+    open_ = inputs.obligations
+    worth = math.ceil(conversion.value(open_.remaining[i]))
+    sides = {(open_.debtors[i], False): 0, (open_.creditors[i], True): 0}
+    for firm, creditor in sides:
+        start = inputs.carried.get(firm, 0) if creditor else 0
+        sides[firm, creditor] = totals.get((firm, creditor), start) + worth
+        if sides[firm, creditor] > MAX_MINOR:
+            return f"would take what {firm} owes or is owed past 64 bits in one run"
+    totals.update(sides)
+    return None
 
 
 def _screen_carried(
@@ -559,26 +583,3 @@ def _by_currency(open_: OpenObligations, indices: Sequence[int]) -> dict[str, in
     for i in indices:
         totals[open_.currencies[i]] += open_.remaining[i]
     return totals
-
-
-def _cumulative(
-    earlier: Mapping[tuple[str, str], int], settlement: Settlement, unit: str, digits: int
-) -> tuple[ImbalanceFigures, ...]:
-    """The claims between clearing accounts carried from earlier runs plus this
-    period's, netted per pair of countries."""
-    net: dict[tuple[str, str], int] = defaultdict(int)
-    flows = [*earlier.items()] + [
-        ((i.debtor_country, i.creditor_country), i.amount) for i in settlement.imbalances
-    ]
-    for (debtor, creditor), amount in flows:
-        if debtor < creditor:
-            net[debtor, creditor] += amount
-        else:
-            net[creditor, debtor] -= amount
-    figures = []
-    for (first, second), amount in sorted(net.items()):
-        if amount > 0:
-            figures.append(ImbalanceFigures(first, second, Amount(amount, unit, digits)))
-        elif amount < 0:
-            figures.append(ImbalanceFigures(second, first, Amount(-amount, unit, digits)))
-    return tuple(figures)

@@ -377,3 +377,26 @@ def credit_line_share(collected: int, share: Fraction) -> int:
     if share < 0:
         raise ValueError("a credit-line share must be non-negative")
     return int(collected * share.numerator // share.denominator)
+
+
+def cumulative(
+    earlier: Mapping[tuple[str, str], int], settlement: Settlement, unit: str, digits: int
+) -> tuple[ImbalanceFigures, ...]:
+    """The claims between clearing accounts carried from earlier runs plus this
+    period's, netted per pair of countries."""
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    flows = [*earlier.items()] + [
+        ((i.debtor_country, i.creditor_country), i.amount) for i in settlement.imbalances
+    ]
+    for (debtor, creditor), amount in flows:
+        if debtor < creditor:
+            net[debtor, creditor] += amount
+        else:
+            net[creditor, debtor] -= amount
+    figures = []
+    for (first, second), amount in sorted(net.items()):
+        if amount > 0:
+            figures.append(ImbalanceFigures(first, second, Amount(amount, unit, digits)))
+        elif amount < 0:
+            figures.append(ImbalanceFigures(second, first, Amount(-amount, unit, digits)))
+    return tuple(figures)
