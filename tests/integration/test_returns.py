@@ -19,6 +19,7 @@ from tahator.store.database import transaction
 from tahator.store.schema import (
     AuditRecord,
     Corridor,
+    Firm,
     JournalEntry,
     Obligation,
     SettlementInstruction,
@@ -403,3 +404,67 @@ def test_a_shortfall_verifies(crossed: Engine, confirm_ir2: bool) -> None:
     assert verified(crossed) == []
     run(crossed)
     assert verified(crossed) == []
+
+
+def test_a_member_sanctions_screening_stops_is_skipped_and_named(house: Engine) -> None:
+    with transaction(house) as session:
+        obligations.create_obligation(
+            session,
+            reference="CONS-1",
+            debtor="PK-3",
+            creditor="IR-1",
+            amount=70_00,
+            currency="USD",
+            due_date=date(2026, 6, 30),
+            origin="consortium test",
+            actor="test",
+            liable=("PK-3", "PK-2", "IR-2"),
+        )
+    run_id = run(house)
+    with transaction(house) as session:  # screening stops IR-2 after the run
+        session.execute(update(Firm).where(Firm.id == "IR-2").values(screening="confirmed"))
+    first = find(instructions(house, run_id), "PK-3", "collection")
+    with transaction(house) as session:
+        asked = settlement.return_instruction(session, first, "AM04", BANK)
+    # IR-2 comes first by id but may not trade: PK-2 is asked, and IR-2 named as skipped.
+    assert asked.collected_from is not None
+    assert asked.collected_from.firm == "PK-2"
+    assert [s.firm for s in asked.skipped] == ["IR-2"]
+    assert "sanctions screening" in asked.skipped[0].reason
+    with transaction(house) as session:
+        last = settlement.return_instruction(session, asked.collected_from.id, "AM04", BANK)
+    # No member left who may pay: the obligation reopens; IR-2 is still named.
+    assert last.collected_from is None
+    assert [s.firm for s in last.skipped] == ["IR-2"]
+    assert obligation_states(house)["CONS-1"] == ("open", 70_00)
+
+
+def test_a_second_return_holds_no_more_than_is_left_of_the_payout(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # IR-3 is owed 0.006 USD by each of PK-1 and PK-2: its payout is 0.01, and each
+    # debtor's part of it rounds to 0.01 too.
+    rows = [("D1", "PK-1", "IR-3", "6600.00", "IRR"), ("D2", "PK-2", "IR-3", "6600.00", "IRR")]
+    with transaction(engine) as session:
+        import_firms_file(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+        corridor.set_credit_line(session, "IR", 500_00)
+    with transaction(engine) as session:
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "test")
+    run_id = run(engine)
+    listed = instructions(engine, run_id)
+    assert [amount(i.amount) for i in listed if i.firm == "IR-3"] == ["0.01"]
+    with transaction(engine) as session:
+        first = settlement.return_instruction(
+            session, find(listed, "PK-1", "collection"), "AM04", BANK
+        )
+        second = settlement.return_instruction(
+            session, find(listed, "PK-2", "collection"), "AM04", BANK
+        )
+    assert [(h.firm, amount(h.amount)) for h in first.held] == [("IR-3", "0.01")]
+    # Nothing is left of the payout: the second holds nothing, lends nothing, and its
+    # part (one cent the first already held) is the rounding account's, exactly.
+    assert (second.held, second.credit_drawn, second.collected_from) == ((), (), None)
+    assert amount(second.rounding) == "0.01"
+    assert obligation_states(engine)["D2"] == ("open", 660000)
+    assert balance(engine, chart.payout("IR-3")) == 0
+    assert verified(engine) == []

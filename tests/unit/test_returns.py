@@ -62,23 +62,37 @@ def test_creditor_parts_round_once_half_even() -> None:
 
 
 @pytest.mark.parametrize(
-    ("part", "pending", "rolled", "expected"),
+    ("part", "pending", "rolled", "slack", "expected"),
     [
-        (100, 140, 0, (100, 0)),  # part of a payout
-        (140, 140, 0, (140, 0)),  # all of it
-        (150, 140, 20, (140, 10)),  # the payout, then the roll-over
-        (30, 0, 30, (0, 30)),  # nothing was paid: only the roll-over
-        (161, 140, 20, None),  # not covered: the account lends it
-        (1, 0, 0, None),  # paid already
-        (0, 0, 0, (0, 0)),
+        (100, 140, 0, 0, (100, 0, 0)),  # part of a payout
+        (140, 140, 0, 0, (140, 0, 0)),  # all of it
+        (150, 140, 20, 0, (140, 10, 0)),  # the payout, then the roll-over
+        (30, 0, 30, 0, (0, 30, 0)),  # nothing was paid: only the roll-over
+        (161, 140, 20, 0, None),  # not covered: the account lends it
+        (1, 0, 0, 0, None),  # paid already
+        (0, 0, 0, 0, (0, 0, 0)),
+        # An earlier return's rounded part took a unit more than its share: what is
+        # left is held, the rest is rounding, never more than the payout has.
+        (1, 0, 0, 1, (0, 0, 1)),
+        (5001, 5000, 0, 1, (5000, 0, 1)),
+        (5002, 5000, 0, 1, None),
     ],
 )
 def test_a_payout_is_held_before_its_roll_over(
-    part: int, pending: int, rolled: int, expected: tuple[int, int] | None
+    part: int, pending: int, rolled: int, slack: int, expected: tuple[int, int, int] | None
 ) -> None:
-    held = returns.hold(part, pending, rolled)
+    held = returns.hold(part, pending, rolled, slack)
     assert held == expected
     if held is not None:
         assert sum(held) == part
         assert held[0] <= pending
         assert held[1] <= rolled
+        assert held[2] <= slack
+
+
+def test_a_member_screening_stops_is_skipped() -> None:
+    liable = [frozenset({"A", "B", "C"}), frozenset({"B", "C", "D"})]
+    assert returns.liable_members(liable) == {"B", "C"}
+    assert returns.next_liable(liable, {"A"}) == "B"
+    assert returns.next_liable(liable, {"A"}, skip={"B"}) == "C"
+    assert returns.next_liable(liable, {"C"}, skip={"B"}) is None

@@ -73,14 +73,22 @@ def reason_code(text: str) -> str:
     return code
 
 
-def next_liable(liable: Iterable[frozenset[str]], tried: Iterable[str]) -> str | None:
+def next_liable(
+    liable: Iterable[frozenset[str]], tried: Iterable[str], skip: Iterable[str] = ()
+) -> str | None:
     """The next firm to collect from: jointly liable for every obligation (``liable``
-    holds each obligation's liable firms), not yet tried, lowest firm id first."""
+    holds each obligation's liable firms), not yet tried nor to ``skip`` (sanctions
+    screening stops it), lowest firm id first."""
+    candidates = sorted(set(liable_members(liable)) - set(tried) - set(skip))
+    return candidates[0] if candidates else None
+
+
+def liable_members(liable: Iterable[frozenset[str]]) -> frozenset[str]:
+    """The firms jointly liable for every one of the obligations."""
     common: frozenset[str] | None = None
     for firms in liable:
         common = firms if common is None else common & firms
-    candidates = sorted((common or frozenset()) - set(tried))
-    return candidates[0] if candidates else None
+    return common or frozenset()
 
 
 def exact_in_unit(amount: int, currency_digits: int, rate: Decimal, unit_digits: int) -> Fraction:
@@ -97,13 +105,19 @@ def creditor_parts(exact: Mapping[str, Fraction]) -> dict[str, int]:
     return {firm: round(value) for firm, value in exact.items()}
 
 
-def hold(part: int, pending: int, rolled_over: int) -> tuple[int, int] | None:
+def hold(part: int, pending: int, rolled_over: int, slack: int = 0) -> tuple[int, int, int] | None:
     """How much of a creditor's ``part`` comes off its pending payout and off its
-    roll-over (``None``: they do not cover it; the clearing account lends it instead).
+    roll-over, and the rest they no longer hold (``None``: they do not cover it; the
+    clearing account lends it instead).
 
     The pending payout is held first: it is the money the returned collection was to
-    fund.  What the account could not pay anyway is the roll-over."""
-    if part > pending + rolled_over:
+    fund.  What the account could not pay anyway is the roll-over.  ``slack``: what
+    earlier holds of the same payout may have taken beyond their exact parts (a unit
+    each, rounded once); a part short by at most that is held as far as it goes and
+    the rest, never more than what is left, is returned as rounding."""
+    covered = pending + rolled_over
+    if part > covered + slack:
         return None
-    from_payout = min(part, pending)
-    return from_payout, part - from_payout
+    take = min(part, covered)
+    from_payout = min(take, pending)
+    return from_payout, take - from_payout, part - take

@@ -17,13 +17,14 @@ from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
-from tahator.domain.settlement import InstructionKind, InstructionStatus, allocate_pro_rata
+from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
-from tahator.services import access, audit, proof
+from tahator.services import access, audit, holds, proof, screening
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
+from tahator.services.holds import Shortfall
 from tahator.services.journal import post
 from tahator.services.returned import positions
 from tahator.store.schema import (
@@ -34,7 +35,6 @@ from tahator.store.schema import (
     Obligation,
     ObligationLiability,
     Rollover,
-    RunRate,
     SettlementInstruction,
 )
 
@@ -139,20 +139,14 @@ class ReturnResult:
     """A returned payout: its claim is carried into the next clearing run."""
     shortfall: Shortfall | None = None
     """A returned collection: what its own country's account is now short."""
+    skipped: tuple[Skipped, ...] = ()
+    """Jointly liable members not asked to pay, and why."""
 
 
 @dataclass(frozen=True)
-class Shortfall:
-    """What a returned collection leaves its country's clearing account short: paid
-    out (or to pay out) beyond what it holds and is owed, more than before the return."""
-
-    country: str
-    amount: Amount
-    held: tuple[InstructionView, ...]
-    """That account's pending payouts held for it, pro rata (policy ``hold``): their
-    claims stay owed and the next run carries them like roll-overs."""
-    credit_drawn: Amount
-    """The rest, already paid out: lent by the account's credit line."""
+class Skipped:
+    firm: str
+    reason: str
 
 
 def return_instruction(
@@ -267,15 +261,11 @@ def _returned_collection(
     ):
         liable[oid].add(firm)
     country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
-    rates = _run_rates(session, run_id)
+    rates = holds.run_rates(session, run_id)
     session.flush()
     # The account's position before the return: the returned collection still owed.
     before = positions(session, returned.country).get(returned.country, 0) + returned.amount
-    member = (
-        returns.next_liable((frozenset(f) for f in liable.values()), {i.firm_id for i in chain})
-        if covered
-        else None
-    )
+    member, skipped = _next_member(session, liable, chain, actor) if covered else (None, ())
     postings = ledger.EntryBuilder()
     postings.transfer(
         ledger.interaccount(returned.country),
@@ -290,8 +280,10 @@ def _returned_collection(
         postings.transfer(
             ledger.collection(member), ledger.interaccount(new.country), unit, returned.amount
         )
-        short = _shortfall(session, returned, before, corridor, actor)
-        memo = f"{label}: collected from {member}, jointly liable, instead" + _short_memo(short)
+        short = holds.shortfall(session, returned, before, corridor, actor)
+        memo = f"{label}: collected from {member}, jointly liable, instead" + holds.short_memo(
+            short
+        )
         post(
             session,
             postings.build(ledger.EntryKind.RETURN, memo),
@@ -309,6 +301,7 @@ def _returned_collection(
             rounding=Amount(0, unit, unit_digits),
             carried=False,
             shortfall=short,
+            skipped=skipped,
         )
 
     # No liable member left: the creditors' claims go back on the obligations, where
@@ -326,6 +319,7 @@ def _returned_collection(
     held_views: list[InstructionView] = []
     drawn: list[CreditDrawn] = []
     reopened_creditors: set[str] = set()
+    taken: dict[str, int] = {}
     for creditor in sorted(parts):
         part = parts[creditor]
         payout = session.execute(
@@ -343,8 +337,19 @@ def _returned_collection(
             if run_id == latest
             else None
         )
+        # Each earlier return's part was rounded once: together they may have held up
+        # to a unit each more than their exact share of this payout.
+        slack = session.scalar(
+            select(func.count()).where(
+                SettlementInstruction.run_id == run_id,
+                SettlementInstruction.firm_id == creditor,
+                SettlementInstruction.kind == InstructionKind.PAYOUT,
+                SettlementInstruction.status == InstructionStatus.HELD,
+            )
+        )
+        pending, rolled = payout.amount if payout else 0, rollover.amount if rollover else 0
         split = (
-            returns.hold(part, payout.amount if payout else 0, rollover.amount if rollover else 0)
+            returns.hold(part, pending, rolled, slack or 0)
             if corridor.shortfall == "hold"
             else None
         )
@@ -353,15 +358,16 @@ def _returned_collection(
                 CreditDrawn(country_of[creditor], creditor, Amount(part, unit, unit_digits))
             )
             continue
-        from_payout, from_rollover = split
+        from_payout, from_rollover, rest = split
+        taken[creditor] = part - rest  # the rest was held already: the rounding account's
         if payout is not None and from_payout:
-            held = _hold(session, payout, from_payout, returned.id, corridor, rates)
+            held = holds.hold(session, payout, from_payout, returned.id, corridor, rates)
             held_views.append(instruction_view(held, corridor))
         if rollover is not None and from_rollover:
             rollover.amount -= from_rollover
         reopened_creditors.add(creditor)
         postings.transfer(
-            ledger.payout(creditor), ledger.interaccount(country_of[creditor]), unit, part
+            ledger.payout(creditor), ledger.interaccount(country_of[creditor]), unit, part - rest
         )
 
     reopened = []
@@ -378,7 +384,7 @@ def _returned_collection(
         obligation.status = ObligationStatus.OPEN.value
         reopened.append(obligation.id)
 
-    reopened_total = sum(parts[c] for c in reopened_creditors)
+    reopened_total = sum(taken.values())
     lent = 0
     again = None
     if (drawn or not parts) and returned.amount > reopened_total:
@@ -395,8 +401,8 @@ def _returned_collection(
         f"payouts held {', '.join(str(v.id) for v in held_views) or 'none'}"
         + "".join(f", {d.country} lends {d.firm} {d.amount.minor}" for d in drawn)
     )
-    short = _shortfall(session, returned, before, corridor, actor)
-    memo += _short_memo(short)
+    short = holds.shortfall(session, returned, before, corridor, actor)
+    memo += holds.short_memo(short)
     if postings:
         post(
             session,
@@ -415,77 +421,26 @@ def _returned_collection(
         rounding=Amount(rounding, unit, unit_digits),
         carried=False,
         shortfall=short,
+        skipped=skipped,
     )
 
 
-def _run_rates(session: Session, run_id: int) -> dict[str, Decimal]:
-    return {
-        c: Decimal(r)
-        for c, r in session.execute(
-            select(RunRate.currency, RunRate.rate).where(RunRate.run_id == run_id)
-        )
-    }
-
-
-def _shortfall(
-    session: Session,
-    returned: SettlementInstruction,
-    before: int,
-    corridor: CorridorView,
-    actor: str,
-) -> Shortfall | None:
-    """The returned collection's own account: how much more it is overdrawn than before
-    the return.  It paid its creditors counting on that collection; under the ``hold``
-    policy its pending payouts are held up to the shortfall, pro rata (their claims
-    stay owed: no posting, the next run carries them); the rest was paid and is lent
-    by its credit line.  ``None``: the account is not short."""
-    session.flush()
-    country = returned.country
-    short = max(0, -positions(session, country).get(country, 0)) - max(0, -before)
-    if short <= 0:
-        return None
-    pending: list[SettlementInstruction] = []
-    if corridor.shortfall == "hold":
-        pending = list(
-            session.execute(
-                select(SettlementInstruction)
-                .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
-                .where(
-                    ClearingRun.status == RunStatus.COMPLETED,
-                    SettlementInstruction.country == country,
-                    SettlementInstruction.kind == InstructionKind.PAYOUT,
-                    SettlementInstruction.status == InstructionStatus.PENDING,
-                )
-                .order_by(SettlementInstruction.id)
-                .with_for_update(of=SettlementInstruction)
-            ).scalars()
-        )
-    claims = {f"{p.id:020d}": p.amount for p in pending}
-    shares = allocate_pro_rata(min(short, sum(claims.values())), claims)
-    held = []
-    for payout in pending:
-        amount = shares[f"{payout.id:020d}"]
-        if amount:
-            rates = _run_rates(session, payout.run_id)
-            view = instruction_view(
-                _hold(session, payout, amount, returned.id, corridor, rates), corridor
-            )
-            held.append(view)
-    unit, digits = corridor.unit_of_account, corridor.unit_digits
-    taken = sum(v.amount.minor for v in held)
-    return Shortfall(
-        country, Amount(short, unit, digits), tuple(held), Amount(short - taken, unit, digits)
+def _next_member(
+    session: Session, liable: dict[int, set[str]], chain: list[SettlementInstruction], actor: str
+) -> tuple[str | None, tuple[Skipped, ...]]:
+    """The next jointly liable member to collect from, and those passed over before it
+    because sanctions screening stops them (a collection from them cannot be issued)."""
+    common = returns.liable_members(frozenset(f) for f in liable.values())
+    candidates = common - {i.firm_id for i in chain}
+    screening.ensure_screened(session, candidates, actor)
+    stopped = {f.id for f in screening.stopped_firms(session)} & candidates
+    member = returns.next_liable([common], {i.firm_id for i in chain}, stopped)
+    skipped = tuple(
+        Skipped(firm, "held by sanctions screening until the clearing house's review is settled")
+        for firm in sorted(stopped)
+        if member is None or firm < member
     )
-
-
-def _short_memo(short: Shortfall | None) -> str:
-    if short is None:
-        return ""
-    held = ", ".join(str(v.id) for v in short.held) or "none"
-    return (
-        f"; {short.country}'s account short {short.amount.minor}: payouts held {held}, "
-        f"credit line drawn {short.credit_drawn.minor}"
-    )
+    return member, skipped
 
 
 def _chain(session: Session, instruction: SettlementInstruction) -> list[SettlementInstruction]:
@@ -546,41 +501,3 @@ def _collection(
     session.add(new)
     session.flush()
     return new
-
-
-def _hold(
-    session: Session,
-    payout: SettlementInstruction,
-    amount: int,
-    returned_id: int,
-    corridor: CorridorView,
-    rates: dict[str, Decimal],
-) -> SettlementInstruction:
-    """Hold ``amount`` of a pending payout: the whole row, or a new ``held`` row split
-    from it (``replaces`` naming the returned collection) while the rest stays pending."""
-    if amount == payout.amount:
-        payout.status = InstructionStatus.HELD.value
-        payout.replaces = returned_id
-        return payout
-    currency = payout.local_currency
-    still = from_unit_of_account(
-        payout.amount - amount, corridor.digits[currency], rates[currency], corridor.unit_digits
-    )
-    held = SettlementInstruction(
-        run_id=payout.run_id,
-        firm_id=payout.firm_id,
-        country=payout.country,
-        kind=payout.kind,
-        owed=amount,
-        amount=amount,
-        local_currency=currency,
-        local_amount=payout.local_amount - still,
-        status=InstructionStatus.HELD.value,
-        replaces=returned_id,
-    )
-    payout.owed -= amount
-    payout.amount -= amount
-    payout.local_amount = still
-    session.add(held)
-    session.flush()
-    return held
