@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from tahator.domain import returns
-from tahator.domain.corridor import to_unit_of_account
+from tahator.domain.corridor import Conversion, to_unit_of_account
 
 
 def test_every_documented_reason_is_an_iso_20022_code_with_a_meaning() -> None:
@@ -46,12 +46,10 @@ def test_the_next_liable_member_is_common_to_every_obligation_lowest_id_first() 
 
 def test_exact_value_in_the_unit_of_account_rounds_like_a_run() -> None:
     rate = Decimal("1100000.00")
-    exact = returns.exact_in_unit(6600_00, 2, rate, 2)
-    assert exact == Fraction(6, 10)  # 0.006 USD is 0.6 cents
+    conversion = Conversion(2, rate, 2)  # what a return values its parts with, as a run
+    assert conversion.value(6600_00) == Fraction(6, 10)  # 0.006 USD is 0.6 cents
     for minor in (1, 5499_99, 5500_00, 16_499_99, 10**15):
-        assert round(returns.exact_in_unit(minor, 2, rate, 2)) == to_unit_of_account(
-            minor, 2, rate, 2
-        )
+        assert round(conversion.value(minor)) == to_unit_of_account(minor, 2, rate, 2)
 
 
 def test_creditor_parts_round_once_half_even() -> None:

@@ -27,7 +27,6 @@ What ``services.settlement.return_instruction`` does with them:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -89,13 +88,6 @@ def liable_members(liable: Iterable[frozenset[str]]) -> frozenset[str]:
     for firms in liable:
         common = firms if common is None else common & firms
     return common or frozenset()
-
-
-def exact_in_unit(amount: int, currency_digits: int, rate: Decimal, unit_digits: int) -> Fraction:
-    """``amount`` minor units of a currency in minor units of the unit of account, exactly
-    (``rate``: units of the currency per unit of account)."""
-    numerator, denominator = rate.as_integer_ratio()
-    return Fraction(amount * denominator * 10**unit_digits, numerator * 10**currency_digits)
 
 
 def creditor_parts(exact: Mapping[str, Fraction]) -> dict[str, int]:

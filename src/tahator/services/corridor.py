@@ -358,14 +358,12 @@ def describe(session: Session) -> CorridorDescription:
                 code,
                 currency,
                 Amount(corridor.credit_lines.get(code, 0), unit, digits),
-                _share_text(corridor.credit_line_shares.get(code)),
+                stored_share(share)
+                if (share := corridor.credit_line_shares.get(code)) is not None
+                else None,
             )
             for code, currency in sorted(corridor.countries.items())
         ),
         tuple(ReferenceRate(c, v, r) for c, v, r in rates),
         settings(session),
     )
-
-
-def _share_text(share: Decimal | None) -> str | None:
-    return None if share is None else format(share, "f")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.domain import ledger, returns
-from tahator.domain.corridor import from_unit_of_account
+from tahator.domain.corridor import Conversion, from_unit_of_account
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
@@ -309,9 +309,8 @@ def _returned_collection(
     exact: dict[str, Fraction] = defaultdict(Fraction)
     for obligation, novated in covered:
         currency = obligation.currency
-        exact[obligation.creditor] += returns.exact_in_unit(
-            novated, corridor.digits[currency], rates[currency], unit_digits
-        )
+        conversion = Conversion(corridor.digits[currency], rates[currency], unit_digits)
+        exact[obligation.creditor] += conversion.value(novated)
     parts = returns.creditor_parts(exact)
     latest = session.scalar(
         select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED)
