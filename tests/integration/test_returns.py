@@ -437,6 +437,7 @@ def test_a_member_sanctions_screening_stops_is_skipped_and_named(house: Engine) 
     assert last.collected_from is None
     assert [s.firm for s in last.skipped] == ["IR-2"]
     assert obligation_states(house)["CONS-1"] == ("open", 70_00)
+    assert verified(house) == []
 
 
 def test_a_second_return_holds_no_more_than_is_left_of_the_payout(
