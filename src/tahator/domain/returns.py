@@ -22,6 +22,11 @@ What ``services.settlement.return_instruction`` does with them:
   creditor keeps its money, its obligations stay in settlement, the clearing account
   lends it, and the debtor is asked again (a new collection) for that part: reopening
   them too would pay the creditor twice.
+- Members sanctions screening stops are skipped, and named in the result.
+- Its own country's account paid its creditors counting on that collection: what it
+  is now short (``services.holds.shortfall``) holds that account's pending payouts
+  pro rata under the ``hold`` policy (their claims stay owed and are carried like
+  roll-overs); what was paid already is lent by its credit line.
 """
 
 from __future__ import annotations

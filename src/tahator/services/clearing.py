@@ -46,7 +46,7 @@ from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
 from tahator.services.journal import balances, post
-from tahator.services.returned import carried_payouts, positions
+from tahator.services.returned import carried, positions
 from tahator.store.bulk import fetch_rows, insert_rows, update_by_id
 from tahator.store.schema import (
     ClearingRun,
@@ -359,17 +359,7 @@ def _carried_over(
     latest = session.scalar(
         select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED.value)
     )
-    carried: dict[str, int] = {}
-    if latest is not None:
-        rows = session.execute(
-            select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
-        )
-        carried = {str(firm): int(amount) for firm, amount in rows}
-        for firm, amount in carried_payouts(session, latest).items():  # returned payouts
-            carried[firm] = carried.get(firm, 0) + amount
-    # A roll-over a return held down to nothing carries nothing (as the replay reads it).
-    carried = {firm: amount for firm, amount in carried.items() if amount}
-    return {c: opening.get(c, 0) for c in countries}, carried
+    return {c: opening.get(c, 0) for c in countries}, carried(session, latest)
 
 
 # --- reading runs ----------------------------------------------------------------------

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, aliased
 from tahator.domain.returns import MOVING
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
-from tahator.store.schema import ClearingRun, SettlementInstruction
+from tahator.store.schema import ClearingRun, Rollover, SettlementInstruction
 from tahator.store.sums import exact_sum
 
-__all__ = ["MOVING", "carried_payouts", "positions"]
+__all__ = ["MOVING", "carried", "carried_payouts", "positions"]
 
 
 def carried_payouts(session: Session, latest_run: int | None) -> dict[str, int]:
@@ -74,3 +74,19 @@ def positions(session: Session, country: str | None = None) -> dict[str, int]:
         sign = 1 if kind == InstructionKind.COLLECTION else -1
         held[account] = held.get(account, 0) + sign * int(total)
     return held
+
+
+def carried(session: Session, latest_run: int | None) -> dict[str, int]:
+    """What the next run carries per firm: the roll-overs of ``latest_run`` (the latest
+    completed run) and the payouts returned or held for a shortfall since it began.
+    A roll-over a return held down to nothing carries nothing."""
+    if latest_run is None:
+        return {}
+    claims: dict[str, int] = {}
+    for firm, amount in session.execute(
+        select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest_run)
+    ):
+        claims[firm] = claims.get(firm, 0) + int(amount)
+    for firm, amount in carried_payouts(session, latest_run).items():
+        claims[firm] = claims.get(firm, 0) + amount
+    return {firm: amount for firm, amount in claims.items() if amount}
