@@ -469,3 +469,24 @@ def test_a_second_return_holds_no_more_than_is_left_of_the_payout(
     assert obligation_states(engine)["D2"] == ("open", 660000)
     assert balance(engine, chart.payout("IR-3")) == 0
     assert verified(engine) == []
+
+
+def test_a_payout_issued_in_parts_is_held_across_them(engine: Engine, tmp_path: Path) -> None:
+    # USD 10 trillion in rials passes 64 bits: IR-1's payout is issued in parts.
+    rows = [("BIG", "PK-1", "IR-1", "10000000000000.00", "USD")]
+    with transaction(engine) as session:
+        import_firms_file(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+        corridor.set_limits(session, "test", max_obligation=10**15)
+        corridor.set_credit_line(session, "IR", 10**15)
+    with transaction(engine) as session:
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "test")
+    run_id = run(engine)
+    parts = [i for i in instructions(engine, run_id) if i.firm == "IR-1"]
+    assert len(parts) > 1
+    with transaction(engine) as session:
+        collection = find(instructions(engine, run_id), "PK-1", "collection")
+        result = settlement.return_instruction(session, collection, "AM04", BANK)
+    assert sum(h.amount.minor for h in result.held) == 10**15
+    assert {h.id for h in result.held} == {p.id for p in parts}
+    assert obligation_states(engine)["BIG"] == ("open", 10**15)
+    assert balance(engine, chart.payout("IR-1")) == 0

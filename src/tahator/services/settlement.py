@@ -321,16 +321,22 @@ def _returned_collection(
     taken: dict[str, int] = {}
     for creditor in sorted(parts):
         part = parts[creditor]
-        payout = session.execute(
-            select(SettlementInstruction)
-            .where(
-                SettlementInstruction.run_id == run_id,
-                SettlementInstruction.firm_id == creditor,
-                SettlementInstruction.kind == InstructionKind.PAYOUT,
-                SettlementInstruction.status == InstructionStatus.PENDING,
+        # One pending payout, or its parts where an amount passed 64 bits.
+        payouts = (
+            session.execute(
+                select(SettlementInstruction)
+                .where(
+                    SettlementInstruction.run_id == run_id,
+                    SettlementInstruction.firm_id == creditor,
+                    SettlementInstruction.kind == InstructionKind.PAYOUT,
+                    SettlementInstruction.status == InstructionStatus.PENDING,
+                )
+                .order_by(SettlementInstruction.id)
+                .with_for_update()
             )
-            .with_for_update()
-        ).scalar_one_or_none()
+            .scalars()
+            .all()
+        )
         rollover = (
             session.get(Rollover, (run_id, creditor), with_for_update=True)
             if run_id == latest
@@ -346,7 +352,7 @@ def _returned_collection(
                 SettlementInstruction.status == InstructionStatus.HELD,
             )
         )
-        pending, rolled = payout.amount if payout else 0, rollover.amount if rollover else 0
+        pending, rolled = sum(p.amount for p in payouts), rollover.amount if rollover else 0
         split = (
             returns.hold(part, pending, rolled, slack or 0)
             if corridor.shortfall == "hold"
@@ -359,9 +365,11 @@ def _returned_collection(
             continue
         from_payout, from_rollover, rest = split
         taken[creditor] = part - rest  # the rest was held already: the rounding account's
-        if payout is not None and from_payout:
-            held = holds.hold(session, payout, from_payout, returned.id, corridor, rates)
-            held_views.append(instruction_view(held, corridor))
+        for payout in payouts:
+            if take := min(from_payout, payout.amount):
+                held = holds.hold(session, payout, take, returned.id, corridor, rates)
+                held_views.append(instruction_view(held, corridor))
+                from_payout -= take
         if rollover is not None and from_rollover:
             rollover.amount -= from_rollover
         reopened_creditors.add(creditor)
