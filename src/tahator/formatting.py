@@ -73,6 +73,11 @@ def percent(ratio: Decimal | float | str | None) -> str:
         return "—"
 
 
+def share_percent(value: Decimal | str) -> str:
+    """A share exactly as a percentage, no trailing zeros: ``"0.2"`` → ``"20%"``."""
+    return f"{format((Decimal(value) * 100).normalize(), 'f')}%"
+
+
 def day(value: date | datetime | str | None) -> str:
     """Dates as ``2026-11-24``, timestamps (or ISO timestamp strings) as
     ``2026-11-24 14:05 UTC``; ``"—"`` for nothing, other text unchanged."""

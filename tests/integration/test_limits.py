@@ -477,6 +477,7 @@ def test_settings_change_with_an_audit_record_and_bad_values_change_nothing(
         lambda s: corridor.set_credit_line_share(s, "PK", Decimal("1.5"), "test"),
         lambda s: corridor.set_credit_line_share(s, "XX", Decimal("0.1"), "test"),
         lambda s: corridor.set_limits(s, "test", max_obligation=0, setoff_before_due=True),
+        lambda s: corridor.set_limits(s, "test", max_obligation=10**15 + 1),
         lambda s: corridor.set_limits(s, "test", shortfall="lend", setoff_before_due=True),
     ]
     for call in bad_calls:
@@ -524,6 +525,8 @@ def test_settings_from_the_command_line(engine: Engine, database_url: str, cli: 
         (("credit-line", "PK", "abc%"), "'abc%' is not a percentage"),
         (("credit-line", "PK", "--", "-5"), "is negative"),
         (("limits", "--max-obligation", "0"), "max_obligation: must be positive"),
+        (("limits", "--max-obligation", "92233720368547758.07"), "must be at most 1,000,"),
+        (("limits", "--max-obligation", "10000000000000.01"), "(10^15;"),
         (("limits", "--max-obligation", "1.001"), "more than 2 fraction digits"),
         (("limits", "--shortfall", "lend"), "shortfall: 'lend' is not hold or credit_line"),
     ):

@@ -227,3 +227,54 @@ def test_a_credit_line_as_a_share_of_gross_payments(registered: Engine, tmp_path
     assert breaks(registered) == [
         "clearing account PK is overdrawn by 20.00, beyond its credit line 0.00"
     ]
+
+
+def test_a_carried_claim_without_a_rate_rolls_over_again(
+    registered: Engine, tmp_path: Path
+) -> None:
+    register(
+        registered, tmp_path / "o.csv", [("A1", "PK-1", "IR-1", "100.00", "USD", "2019-01-30")]
+    )
+    first = run(registered)
+    assert [(i.firm, i.kind) for i in first.instructions] == [("PK-1", "collection")]
+    with transaction(registered) as session:
+        corridor.set_credit_line(session, "IR", 500_00)
+    view = run(registered, date(2019, 6, 1))  # before IRR's first rate: IR-1 cannot be paid
+    assert view.instructions == ()
+    assert view.settlement is not None
+    [excluded] = view.settlement.excluded
+    assert (excluded.currency, excluded.obligations) == ("IRR", 1)
+    assert excluded.reason.startswith("carried claim of IR-1 rolled over: no reference rate")
+    # Still owed, it is paid by the first run that has the rate.
+    later = run(registered)
+    assert {(i.firm, i.kind, amount(i.amount)) for i in later.instructions} == {
+        ("IR-1", "payout", "100.00")
+    }
+    assert breaks(registered) == []
+
+
+def test_the_cumulative_imbalance_counts_a_returned_collection_once(
+    registered: Engine, tmp_path: Path
+) -> None:
+    with transaction(registered) as session:
+        corridor.set_credit_line(session, "IR", 500_00)
+    register(
+        registered, tmp_path / "o.csv", [("A1", "PK-1", "IR-1", "100.00", "USD", "2026-06-30")]
+    )
+    first = run(registered)
+    collection = next(i for i in first.instructions if i.kind == "collection")
+    with transaction(registered) as session:
+        settlement.return_instruction(session, collection.id, "AM04", "bank")
+    second = run(registered, date(2026, 12, 1))  # the reopened obligation, handed over again
+    assert second.settlement is not None
+    cumulative = [
+        (i.debtor_country, i.creditor_country, amount(i.amount))
+        for i in second.settlement.cumulative_imbalances
+    ]
+    assert cumulative == [("PK", "IR", "100.00")]  # not 200.00: the return undid the first
+    with transaction(registered) as session:
+        assert balances(session, "interaccount:") == {
+            (chart.interaccount("IR"), "USD"): 100_00,
+            (chart.interaccount("PK"), "USD"): -100_00,
+        }
+    assert breaks(registered) == []

@@ -69,6 +69,12 @@ def test_compact_matches_the_decimal_computation() -> None:
             assert formatting.compact(value) == expected
 
 
+def test_share_percent_is_exact() -> None:
+    assert formatting.share_percent("0.2") == "20%"
+    assert formatting.share_percent(Decimal("0.125")) == "12.5%"
+    assert formatting.share_percent("1") == "100%"
+
+
 def test_percent() -> None:
     assert formatting.percent(Decimal("0.4567")) == "45.7 %"
     assert formatting.percent("1") == "100.0 %"

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from tahator.domain import returns
-from tahator.domain.corridor import to_unit_of_account
+from tahator.domain.corridor import Conversion, to_unit_of_account
 
 
 def test_every_documented_reason_is_an_iso_20022_code_with_a_meaning() -> None:
@@ -46,12 +46,10 @@ def test_the_next_liable_member_is_common_to_every_obligation_lowest_id_first() 
 
 def test_exact_value_in_the_unit_of_account_rounds_like_a_run() -> None:
     rate = Decimal("1100000.00")
-    exact = returns.exact_in_unit(6600_00, 2, rate, 2)
-    assert exact == Fraction(6, 10)  # 0.006 USD is 0.6 cents
+    conversion = Conversion(2, rate, 2)  # what a return values its parts with, as a run
+    assert conversion.value(6600_00) == Fraction(6, 10)  # 0.006 USD is 0.6 cents
     for minor in (1, 5499_99, 5500_00, 16_499_99, 10**15):
-        assert round(returns.exact_in_unit(minor, 2, rate, 2)) == to_unit_of_account(
-            minor, 2, rate, 2
-        )
+        assert round(conversion.value(minor)) == to_unit_of_account(minor, 2, rate, 2)
 
 
 def test_creditor_parts_round_once_half_even() -> None:
@@ -62,23 +60,37 @@ def test_creditor_parts_round_once_half_even() -> None:
 
 
 @pytest.mark.parametrize(
-    ("part", "pending", "rolled", "expected"),
+    ("part", "pending", "rolled", "slack", "expected"),
     [
-        (100, 140, 0, (100, 0)),  # part of a payout
-        (140, 140, 0, (140, 0)),  # all of it
-        (150, 140, 20, (140, 10)),  # the payout, then the roll-over
-        (30, 0, 30, (0, 30)),  # nothing was paid: only the roll-over
-        (161, 140, 20, None),  # not covered: the account lends it
-        (1, 0, 0, None),  # paid already
-        (0, 0, 0, (0, 0)),
+        (100, 140, 0, 0, (100, 0, 0)),  # part of a payout
+        (140, 140, 0, 0, (140, 0, 0)),  # all of it
+        (150, 140, 20, 0, (140, 10, 0)),  # the payout, then the roll-over
+        (30, 0, 30, 0, (0, 30, 0)),  # nothing was paid: only the roll-over
+        (161, 140, 20, 0, None),  # not covered: the account lends it
+        (1, 0, 0, 0, None),  # paid already
+        (0, 0, 0, 0, (0, 0, 0)),
+        # An earlier return's rounded part took a unit more than its share: what is
+        # left is held, the rest is rounding, never more than the payout has.
+        (1, 0, 0, 1, (0, 0, 1)),
+        (5001, 5000, 0, 1, (5000, 0, 1)),
+        (5002, 5000, 0, 1, None),
     ],
 )
 def test_a_payout_is_held_before_its_roll_over(
-    part: int, pending: int, rolled: int, expected: tuple[int, int] | None
+    part: int, pending: int, rolled: int, slack: int, expected: tuple[int, int, int] | None
 ) -> None:
-    held = returns.hold(part, pending, rolled)
+    held = returns.hold(part, pending, rolled, slack)
     assert held == expected
     if held is not None:
         assert sum(held) == part
         assert held[0] <= pending
         assert held[1] <= rolled
+        assert held[2] <= slack
+
+
+def test_a_member_screening_stops_is_skipped() -> None:
+    liable = [frozenset({"A", "B", "C"}), frozenset({"B", "C", "D"})]
+    assert returns.liable_members(liable) == {"B", "C"}
+    assert returns.next_liable(liable, {"A"}) == "B"
+    assert returns.next_liable(liable, {"A"}, skip={"B"}) == "C"
+    assert returns.next_liable(liable, {"C"}, skip={"B"}) is None

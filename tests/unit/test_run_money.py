@@ -20,7 +20,12 @@ from tahator.domain.corridor import Conversion, Rate
 from tahator.domain.money import MAX_MINOR
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import OpenObligations, RunInputs, RunPlan, plan_run
-from tahator.domain.settlement import InstructionKind, crosses_border
+from tahator.domain.settlement import (
+    InstructionKind,
+    crosses_border,
+    pairs_of,
+    round_to_zero_sum,
+)
 
 AS_OF = date(2026, 12, 1)
 DUE, LATER = "2026-11-30", "2026-12-31"
@@ -183,9 +188,22 @@ def test_amounts_past_64_bits_are_split_not_overflowed() -> None:
     assert all(abs(p.amount) <= MAX_MINOR for p in plan.novations.postings)
     assert not plan.novations.imbalance()
     collections = [i for i in plan.instructions if i.kind == InstructionKind.COLLECTION]
-    assert len(collections) > 2  # 2.8e19 paisa: each part's local amount fits 64 bits
-    assert sum(i.amount for i in collections) == 10**19
+    assert len(collections) > 2  # 1.4e21 paisa: each part's local amount fits 64 bits
+    # The second would take PK1's collection (and IR1's claim) past 64 bits: left out.
+    assert sum(i.amount for i in collections) == 5 * 10**18
+    [excluded] = plan.figures.excluded
+    assert (excluded.obligations, "past 64 bits" in excluded.reason) == (1, True)
     assert all(i.amount <= MAX_MINOR and i.local_amount <= MAX_MINOR for i in collections)
+    assert all(i.owed <= MAX_MINOR for i in plan.instructions)
+    assert all(r.amount <= MAX_MINOR for r in plan.rollovers)
+
+
+def test_a_carried_claim_counts_toward_what_fits_64_bits() -> None:
+    rows: list[Row] = [("PK1", "IR1", 10**18, "USD", DUE), ("PK2", "IR2", 10**18, "USD", DUE)]
+    plan = plan_run(inputs(rows, carried={"IR1": MAX_MINOR - 10**17}))
+    assert [(e.obligations, "IR1" in e.reason) for e in plan.figures.excluded] == [(1, True)]
+    assert all(i.owed <= MAX_MINOR for i in plan.instructions)
+    assert {r.firm: r.amount for r in plan.rollovers} == {"IR1": MAX_MINOR - 10**17, "IR2": 10**18}
 
 
 def test_the_credit_line_can_be_a_share_of_gross_payments() -> None:
@@ -210,6 +228,40 @@ def test_the_cumulative_imbalance_is_carried_forward() -> None:
     )
     cumulative = reverse.figures.cumulative_imbalances
     assert [(i.debtor_country, i.amount.minor) for i in cumulative] == [("PK", 80_00)]
+
+
+def test_a_period_imbalance_rounds_like_the_journals_claims_between_accounts() -> None:
+    rates = {**RATES, "PKR": Rate("PKR", Decimal(2))}  # 1 paisa: half a cent exactly
+    for debtor, creditor in (("PK1", "IR1"), ("IR1", "PK1")):
+        plan = plan_run(inputs([(debtor, creditor, 1, "PKR", DUE)], rates=rates))
+        booked = {
+            p.account: p.amount
+            for p in (plan.novations.postings if plan.novations else ())
+            if p.account.startswith("interaccount:")
+        }
+        figures = {
+            (i.debtor_country, i.creditor_country): i.amount.minor for i in plan.figures.imbalances
+        }
+        # The tie goes the same way in both: up for the first country by code (IR).
+        shown = {("PK", "IR"): 1} if debtor == "PK1" else {}
+        assert figures == shown
+        assert booked == ({"interaccount:IR": 1, "interaccount:PK": -1} if shown else {})
+
+
+def test_round_to_zero_sum_and_pairs_of_keep_each_accounts_net() -> None:
+    half = Fraction(1, 2)
+    assert round_to_zero_sum({"IR": half, "PK": -half}) == {"IR": 1, "PK": -1}
+    assert round_to_zero_sum({"IR": -half, "PK": half}) == {"IR": 0, "PK": 0}
+    thirds = {"AF": Fraction(2, 3), "IR": Fraction(2, 3), "PK": Fraction(-4, 3)}
+    assert round_to_zero_sum(thirds) == {"AF": 1, "IR": 1, "PK": -2}
+    net = {"AF": 30, "IR": 50, "PK": -80}
+    pairs = pairs_of(net)
+    assert pairs == {("PK", "AF"): 30, ("PK", "IR"): 50}
+    owed: dict[str, int] = defaultdict(int)
+    for (debtor, creditor), amount in pairs.items():
+        owed[debtor] -= amount
+        owed[creditor] += amount
+    assert owed == net
 
 
 # --- the property -------------------------------------------------------------------------

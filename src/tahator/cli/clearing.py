@@ -20,7 +20,7 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
-from tahator.formatting import jsonable
+from tahator.formatting import jsonable, share_percent
 
 corridor_app = typer.Typer(
     help="The corridor: countries, rates, credit lines.", no_args_is_help=True
@@ -46,7 +46,9 @@ def corridor_show(as_json: JsonOption = False) -> None:
     else:
         for country in view["countries"]:
             if country.get("credit_line_share") is not None:
-                country["credit_line"] = f"{_percent(country['credit_line_share'])} of payments"
+                country["credit_line"] = (
+                    f"{share_percent(country['credit_line_share'])} of payments"
+                )
         _print_rows(
             view["countries"],
             False,
@@ -88,13 +90,6 @@ def corridor_rate(
 
 
 SHORTFALL_WORDS = {"hold": "held", "credit_line": "paid from the credit line"}
-
-
-def _percent(share: str) -> str:
-    """A stored share (``"0.2"``) as a percentage (``"20%"``)."""
-    from decimal import Decimal
-
-    return f"{format((Decimal(share) * 100).normalize(), 'f')}%"
 
 
 @corridor_app.command("credit-line")

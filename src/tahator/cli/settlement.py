@@ -111,6 +111,14 @@ def settlement_return(
         print(f"payout {held['id']} to {held['firm']} held: {held['amount']}")
     for lent in result["credit_drawn"]:
         print(f"clearing account {lent['country']} lends {lent['firm']} {lent['amount']}")
+    for skipped in result["skipped"]:
+        print(f"{skipped['firm']} not asked: {skipped['reason']}")
+    if (short := result["shortfall"]) is not None:
+        print(
+            f"clearing account {short['country']} is short {short['amount']}: "
+            f"{len(short['held'])} of its payouts held, {short['credit_drawn']} "
+            "drawn on its credit line"
+        )
 
 
 @settlement_app.command("list")

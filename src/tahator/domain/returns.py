@@ -22,12 +22,16 @@ What ``services.settlement.return_instruction`` does with them:
   creditor keeps its money, its obligations stay in settlement, the clearing account
   lends it, and the debtor is asked again (a new collection) for that part: reopening
   them too would pay the creditor twice.
+- Members sanctions screening stops are skipped, and named in the result.
+- Its own country's account paid its creditors counting on that collection: what it
+  is now short (``services.holds.shortfall``) holds that account's pending payouts
+  pro rata under the ``hold`` policy (their claims stay owed and are carried like
+  roll-overs); what was paid already is lent by its credit line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 
@@ -73,21 +77,22 @@ def reason_code(text: str) -> str:
     return code
 
 
-def next_liable(liable: Iterable[frozenset[str]], tried: Iterable[str]) -> str | None:
+def next_liable(
+    liable: Iterable[frozenset[str]], tried: Iterable[str], skip: Iterable[str] = ()
+) -> str | None:
     """The next firm to collect from: jointly liable for every obligation (``liable``
-    holds each obligation's liable firms), not yet tried, lowest firm id first."""
-    common: frozenset[str] | None = None
-    for firms in liable:
-        common = firms if common is None else common & firms
-    candidates = sorted((common or frozenset()) - set(tried))
+    holds each obligation's liable firms), not yet tried nor to ``skip`` (sanctions
+    screening stops it), lowest firm id first."""
+    candidates = sorted(set(liable_members(liable)) - set(tried) - set(skip))
     return candidates[0] if candidates else None
 
 
-def exact_in_unit(amount: int, currency_digits: int, rate: Decimal, unit_digits: int) -> Fraction:
-    """``amount`` minor units of a currency in minor units of the unit of account, exactly
-    (``rate``: units of the currency per unit of account)."""
-    numerator, denominator = rate.as_integer_ratio()
-    return Fraction(amount * denominator * 10**unit_digits, numerator * 10**currency_digits)
+def liable_members(liable: Iterable[frozenset[str]]) -> frozenset[str]:
+    """The firms jointly liable for every one of the obligations."""
+    common: frozenset[str] | None = None
+    for firms in liable:
+        common = firms if common is None else common & firms
+    return common or frozenset()
 
 
 def creditor_parts(exact: Mapping[str, Fraction]) -> dict[str, int]:
@@ -97,13 +102,19 @@ def creditor_parts(exact: Mapping[str, Fraction]) -> dict[str, int]:
     return {firm: round(value) for firm, value in exact.items()}
 
 
-def hold(part: int, pending: int, rolled_over: int) -> tuple[int, int] | None:
+def hold(part: int, pending: int, rolled_over: int, slack: int = 0) -> tuple[int, int, int] | None:
     """How much of a creditor's ``part`` comes off its pending payout and off its
-    roll-over (``None``: they do not cover it; the clearing account lends it instead).
+    roll-over, and the rest they no longer hold (``None``: they do not cover it; the
+    clearing account lends it instead).
 
     The pending payout is held first: it is the money the returned collection was to
-    fund.  What the account could not pay anyway is the roll-over."""
-    if part > pending + rolled_over:
+    fund.  What the account could not pay anyway is the roll-over.  ``slack``: what
+    earlier holds of the same payout may have taken beyond their exact parts (a unit
+    each, rounded once); a part short by at most that is held as far as it goes and
+    the rest, never more than what is left, is returned as rounding."""
+    covered = pending + rolled_over
+    if part > covered + slack:
         return None
-    from_payout = min(part, pending)
-    return from_payout, part - from_payout
+    take = min(part, covered)
+    from_payout = min(take, pending)
+    return from_payout, take - from_payout, part - take

@@ -35,6 +35,8 @@ from tahator.domain.settlement import (
     Settlement,
     SettlementSummary,
     crosses_border,
+    cumulative,
+    round_to_zero_sum,
     settle,
     summarize,
 )
@@ -286,12 +288,13 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         Remaining(debtor, creditor, conversions[currency].value(amount), count)
         for (debtor, creditor, currency), (amount, count) in pairs.items()
     ]
+    carried, held_over = _screen_carried(inputs, conversions, excluded)
     settlement = settle(
         remaining,
         country_of,
         inputs.credit_lines,
         opening=inputs.opening,
-        carried=inputs.carried,
+        carried=carried,
         credit_line_shares=inputs.credit_line_shares,
     )
     rounding = _book_settlement(novations, remaining, settlement, inputs)
@@ -303,9 +306,14 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         for part in _instructions(instruction, inputs, conversions, parts)
     ]
     rollovers = tuple(
-        Rollover(i.firm, i.unpaid)
-        for i in settlement.instructions
-        if i.kind == InstructionKind.PAYOUT and i.unpaid
+        sorted(
+            [
+                Rollover(i.firm, i.unpaid)
+                for i in settlement.instructions
+                if i.kind == InstructionKind.PAYOUT and i.unpaid
+            ]
+            + held_over
+        )
     )
     unit, unit_digits = inputs.unit_of_account, inputs.unit_digits
     summary = summarize(settlement, unit, unit_digits)
@@ -328,7 +336,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         setoff_rounding=str(setoff_rounding),
         setoff_rounding_largest=str(max(map(abs, drift.values()), default=Fraction(0))),
         settlement_rounding=Amount(rounding, unit, unit_digits),
-        cumulative_imbalances=_cumulative(inputs.earlier_imbalances, settlement, unit, unit_digits),
+        cumulative_imbalances=cumulative(inputs.earlier_imbalances, settlement, unit, unit_digits),
     )
     return RunPlan(
         as_of=inputs.as_of,
@@ -360,6 +368,7 @@ def _screen(
     day = inputs.as_of.isoformat()
     excluded: dict[tuple[str, str], int] = defaultdict(int)
     included = []
+    totals: dict[tuple[str, bool], int] = {}
     # Countries whose own currency has no rate: a cross-border obligation of one of
     # their firms cannot be collected or paid out in it.
     unrated = {c: local for c, local in inputs.countries.items() if local not in conversions}
@@ -383,10 +392,57 @@ def _screen(
                     )
                     break
         if reason is None:
+            reason = _past_64_bits(inputs, conversion, i, totals)
+        if reason is None:
             included.append(i)
         else:
             excluded[currency, reason] += 1
     return excluded, included
+
+
+def _past_64_bits(
+    inputs: RunInputs, conversion: Conversion | None, i: int, totals: dict[tuple[str, bool], int]
+) -> str | None:
+    """Why obligation ``i`` would take its debtor's collection or its creditor's claim
+    (with what is carried) past 64 bits, where they are stored; ``None``: it fits, and
+    ``totals`` (firm, as creditor → its ceiling so far) counts it."""
+    assert conversion is not None
+    open_ = inputs.obligations
+    worth = math.ceil(conversion.value(open_.remaining[i]))
+    sides = {(open_.debtors[i], False): 0, (open_.creditors[i], True): 0}
+    for firm, creditor in sides:
+        start = inputs.carried.get(firm, 0) if creditor else 0
+        sides[firm, creditor] = totals.get((firm, creditor), start) + worth
+        if sides[firm, creditor] > MAX_MINOR:
+            return f"would take what {firm} owes or is owed past 64 bits in one run"
+    totals.update(sides)
+    return None
+
+
+def _screen_carried(
+    inputs: RunInputs,
+    conversions: Mapping[str, Conversion],
+    excluded: dict[tuple[str, str], int],
+) -> tuple[dict[str, int], list[Rollover]]:
+    """The carried claims the run can pay (firm → amount), and those it rolls over
+    again because their firm's currency has no rate on the run date (counted in
+    ``excluded``): a carried claim never fails the run."""
+    day = inputs.as_of.isoformat()
+    payable: dict[str, int] = {}
+    held_over = []
+    for firm, amount in inputs.carried.items():
+        country = inputs.country_of[firm]
+        currency = inputs.countries.get(country, "")
+        if currency in conversions:
+            payable[firm] = amount
+            continue
+        held_over.append(Rollover(firm, amount))
+        reason = (
+            f"carried claim of {firm} rolled over: no reference rate for {currency} on "
+            f"{day}, {country}'s currency"
+        )
+        excluded[currency, reason] += 1
+    return payable, held_over
 
 
 def _setoff(inputs: RunInputs, candidates: list[int], floors: list[int]) -> dict[int, int]:
@@ -473,21 +529,10 @@ def _book_settlement(
             new = instruction.owed - inputs.carried.get(instruction.firm, 0)
             novations.post(ledger.payout(instruction.firm), unit, -new)
             gap -= new
-    for country, amount in _round_to_zero_sum(net).items():
+    for country, amount in round_to_zero_sum(net).items():
         novations.post(ledger.interaccount(country), unit, amount)
     novations.post(ledger.ROUNDING, unit, -gap)
     return gap
-
-
-def _round_to_zero_sum(values: Mapping[str, int | Fraction]) -> dict[str, int]:
-    """Exact values summing to zero, rounded so they still do: floors, then the units
-    left over to the largest fractional parts (ties by key)."""
-    floors = {key: math.floor(value) for key, value in values.items()}
-    short = -sum(floors.values())
-    by_part = sorted(values, key=lambda key: (-(values[key] - floors[key]), key))
-    for key in by_part[:short]:
-        floors[key] += 1
-    return floors
 
 
 def _instructions(
@@ -538,26 +583,3 @@ def _by_currency(open_: OpenObligations, indices: Sequence[int]) -> dict[str, in
     for i in indices:
         totals[open_.currencies[i]] += open_.remaining[i]
     return totals
-
-
-def _cumulative(
-    earlier: Mapping[tuple[str, str], int], settlement: Settlement, unit: str, digits: int
-) -> tuple[ImbalanceFigures, ...]:
-    """The claims between clearing accounts carried from earlier runs plus this
-    period's, netted per pair of countries."""
-    net: dict[tuple[str, str], int] = defaultdict(int)
-    flows = [*earlier.items()] + [
-        ((i.debtor_country, i.creditor_country), i.amount) for i in settlement.imbalances
-    ]
-    for (debtor, creditor), amount in flows:
-        if debtor < creditor:
-            net[debtor, creditor] += amount
-        else:
-            net[creditor, debtor] -= amount
-    figures = []
-    for (first, second), amount in sorted(net.items()):
-        if amount > 0:
-            figures.append(ImbalanceFigures(first, second, Amount(amount, unit, digits)))
-        elif amount < 0:
-            figures.append(ImbalanceFigures(second, first, Amount(-amount, unit, digits)))
-    return tuple(figures)

@@ -13,6 +13,7 @@ firms of one country is not cross-border; the firms settle it directly.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -234,7 +235,9 @@ def settle(
     ]
     imbalances = []
     for first, second in sorted({tuple(sorted(pair)) for pair in exact_between}):
-        net = round(exact_between.get((first, second), 0) - exact_between.get((second, first), 0))
+        exact = exact_between.get((first, second), 0) - exact_between.get((second, first), 0)
+        # The rule the journal's claims between accounts are rounded by (a pair of them).
+        net = round_to_zero_sum({first: -exact, second: exact})[second]
         if net > 0:
             imbalances.append(Imbalance(first, second, net))
         elif net < 0:
@@ -310,6 +313,38 @@ def summarize(settlement: Settlement, currency: str, digits: int) -> SettlementS
     )
 
 
+def round_to_zero_sum(values: Mapping[str, int | Fraction]) -> dict[str, int]:
+    """Exact values summing to zero (what clearing accounts owe each other, + owed to),
+    rounded so they still do: floors, then the units left over to the largest
+    fractional parts, ties by key.  The one rule for the journal's claims between
+    accounts and a period's imbalance of a pair ``(x, -x)`` (a tie at half a unit
+    goes to the first country by code), so the two never differ by a unit."""
+    floors = {key: math.floor(value) for key, value in values.items()}
+    short = -sum(floors.values())
+    by_part = sorted(values, key=lambda key: (-(values[key] - floors[key]), key))
+    for key in by_part[:short]:
+        floors[key] += 1
+    return floors
+
+
+def pairs_of(net: Mapping[str, int]) -> dict[tuple[str, str], int]:
+    """Net claims per clearing account (+ owed to it, summing to zero) as claims between
+    pairs (debtor, creditor): debtors and creditors matched in country order.  Exact
+    for two countries; with more, one decomposition with the same net per account."""
+    debtors = sorted((country, -amount) for country, amount in net.items() if amount < 0)
+    creditors = sorted((country, amount) for country, amount in net.items() if amount > 0)
+    pairs: dict[tuple[str, str], int] = {}
+    d = c = 0
+    while d < len(debtors) and c < len(creditors):
+        (debtor, owes), (creditor, owed) = debtors[d], creditors[c]
+        amount = min(owes, owed)
+        pairs[debtor, creditor] = amount
+        debtors[d], creditors[c] = (debtor, owes - amount), (creditor, owed - amount)
+        d += owes == amount
+        c += owed == amount
+    return pairs
+
+
 def allocate_pro_rata(available: int, claims: Mapping[str, int]) -> dict[str, int]:
     """Share ``available`` among ``claims`` in proportion, exactly, by largest remainder.
 
@@ -342,3 +377,26 @@ def credit_line_share(collected: int, share: Fraction) -> int:
     if share < 0:
         raise ValueError("a credit-line share must be non-negative")
     return int(collected * share.numerator // share.denominator)
+
+
+def cumulative(
+    earlier: Mapping[tuple[str, str], int], settlement: Settlement, unit: str, digits: int
+) -> tuple[ImbalanceFigures, ...]:
+    """The claims between clearing accounts carried from earlier runs plus this
+    period's, netted per pair of countries."""
+    net: dict[tuple[str, str], int] = defaultdict(int)
+    flows = [*earlier.items()] + [
+        ((i.debtor_country, i.creditor_country), i.amount) for i in settlement.imbalances
+    ]
+    for (debtor, creditor), amount in flows:
+        if debtor < creditor:
+            net[debtor, creditor] += amount
+        else:
+            net[creditor, debtor] -= amount
+    figures = []
+    for (first, second), amount in sorted(net.items()):
+        if amount > 0:
+            figures.append(ImbalanceFigures(first, second, Amount(amount, unit, digits)))
+        elif amount < 0:
+            figures.append(ImbalanceFigures(second, first, Amount(-amount, unit, digits)))
+    return tuple(figures)

@@ -38,14 +38,15 @@ from tahator.domain.settlement import (
     ImbalanceFigures,
     InstructionKind,
     InstructionStatus,
+    pairs_of,
 )
 from tahator.formatting import jsonable
 from tahator.services import access, audit, proof
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
-from tahator.services.journal import post
-from tahator.services.returned import MOVING, carried_payouts
+from tahator.services.journal import balances, post
+from tahator.services.returned import carried, positions
 from tahator.store.bulk import fetch_rows, insert_rows, update_by_id
 from tahator.store.schema import (
     ClearingRun,
@@ -59,7 +60,6 @@ from tahator.store.schema import (
     SetoffNotice,
     SettlementInstruction,
 )
-from tahator.store.sums import exact_sum
 
 
 @dataclass(frozen=True)
@@ -227,21 +227,19 @@ def load_open(session: Session, as_of: date) -> RunInputs:
         setoff_before_due=corridor.setoff_before_due,
         max_obligation=corridor.max_obligation,
         credit_line_shares={c: Fraction(s) for c, s in corridor.credit_line_shares.items()},
-        earlier_imbalances=_earlier_imbalances(session, unit, corridor.unit_digits),
+        earlier_imbalances=_earlier_imbalances(session, unit),
     )
 
 
-def _earlier_imbalances(session: Session, unit: str, digits: int) -> dict[tuple[str, str], int]:
-    """The net claims between clearing accounts over every completed run: the sum of
-    the period imbalances each stored."""
-    net: dict[tuple[str, str], int] = defaultdict(int)
-    for stored in session.scalars(
-        select(ClearingRun.figures).where(ClearingRun.status == RunStatus.COMPLETED.value)
-    ):
-        figures = stored_figures(stored, unit, digits)
-        for i in figures.imbalances if figures else ():
-            net[i.debtor_country, i.creditor_country] += i.amount.minor
-    return dict(net)
+def _earlier_imbalances(session: Session, unit: str) -> dict[tuple[str, str], int]:
+    """The net claims between clearing accounts before this run, as the journal has
+    them (its ``interaccount:`` accounts): runs and returns alike, each counted once."""
+    net = {
+        account.removeprefix("interaccount:"): int(amount)
+        for (account, currency), amount in balances(session, "interaccount:").items()
+        if currency == unit
+    }
+    return pairs_of(net)
 
 
 def store_run(session: Session, plan: RunPlan, actor: str, started: datetime) -> int:
@@ -357,33 +355,11 @@ def _carried_over(
     An account holds what it was told to collect less what it was told to pay out;
     the unpaid claims are the roll-overs of the latest completed run.
     """
-    opening: dict[str, int] = defaultdict(int)
-    for country, kind, total in session.execute(
-        select(
-            SettlementInstruction.country,
-            SettlementInstruction.kind,
-            exact_sum(SettlementInstruction.amount),
-        )
-        .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
-        .where(ClearingRun.status == RunStatus.COMPLETED.value)
-        .where(SettlementInstruction.status.in_(MOVING))
-        .group_by(SettlementInstruction.country, SettlementInstruction.kind)
-    ):
-        opening[country] += int(total) if kind == InstructionKind.COLLECTION else -int(total)
+    opening = positions(session)
     latest = session.scalar(
         select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED.value)
     )
-    carried: dict[str, int] = {}
-    if latest is not None:
-        rows = session.execute(
-            select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
-        )
-        carried = {str(firm): int(amount) for firm, amount in rows}
-        for firm, amount in carried_payouts(session, latest).items():  # returned payouts
-            carried[firm] = carried.get(firm, 0) + amount
-    # A roll-over a return held down to nothing carries nothing (as the replay reads it).
-    carried = {firm: amount for firm, amount in carried.items() if amount}
-    return {c: opening.get(c, 0) for c in countries}, carried
+    return {c: opening.get(c, 0) for c in countries}, carried(session, latest)
 
 
 # --- reading runs ----------------------------------------------------------------------

@@ -274,6 +274,11 @@ def stored_share(share: Decimal) -> str | None:
     return text if len(text) <= MAX_SHARE_TEXT else None
 
 
+MAX_OBLIGATION = 10**15
+"""The most ``max_obligation`` may be set to, in minor units of the unit of account
+(USD 10 trillion): thousands of such obligations still sum within 64 bits."""
+
+
 def set_limits(
     session: Session,
     actor: str,
@@ -285,8 +290,17 @@ def set_limits(
     """Change the corridor's settings given (``None`` keeps one); every value is
     checked before any is changed."""
     problems: list[Problem] = []
-    if max_obligation is not None and not 0 < max_obligation <= MAX_MINOR:
+    if max_obligation is not None and max_obligation <= 0:
         problems.append(Problem("must be positive", field="max_obligation"))
+    elif max_obligation is not None and max_obligation > MAX_OBLIGATION:
+        problems.append(
+            Problem(
+                f"must be at most {MAX_OBLIGATION:,} minor units of the unit of account "
+                "(10^15; what one obligation may be worth, so that a run's sums stay "
+                "within 64 bits)",
+                field="max_obligation",
+            )
+        )
     if shortfall is not None and shortfall not in SHORTFALL_RULES:
         rules = " or ".join(SHORTFALL_RULES)
         problems.append(Problem(f"{shortfall!r} is not {rules}", field="shortfall"))
@@ -344,14 +358,12 @@ def describe(session: Session) -> CorridorDescription:
                 code,
                 currency,
                 Amount(corridor.credit_lines.get(code, 0), unit, digits),
-                _share_text(corridor.credit_line_shares.get(code)),
+                stored_share(share)
+                if (share := corridor.credit_line_shares.get(code)) is not None
+                else None,
             )
             for code, currency in sorted(corridor.countries.items())
         ),
         tuple(ReferenceRate(c, v, r) for c, v, r in rates),
         settings(session),
     )
-
-
-def _share_text(share: Decimal | None) -> str | None:
-    return None if share is None else format(share, "f")

@@ -12,19 +12,21 @@ from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.domain import ledger, returns
-from tahator.domain.corridor import from_unit_of_account
+from tahator.domain.corridor import Conversion, from_unit_of_account
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
-from tahator.services import access, audit, proof
+from tahator.services import access, audit, holds, proof, screening
 from tahator.services import corridor as corridors
 from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.common import now
 from tahator.services.corridor import CorridorView
+from tahator.services.holds import Shortfall
 from tahator.services.journal import post
+from tahator.services.returned import positions
 from tahator.store.schema import (
     ClearingRun,
     Corridor,
@@ -33,7 +35,6 @@ from tahator.store.schema import (
     Obligation,
     ObligationLiability,
     Rollover,
-    RunRate,
     SettlementInstruction,
 )
 
@@ -128,12 +129,24 @@ class ReturnResult:
     reopened: tuple[int, ...]
     """Obligations open again, their remaining restored (by id)."""
     held: tuple[InstructionView, ...]
-    """Payouts, or the parts of them, no longer to be paid."""
+    """Payouts, or the parts of them, no longer to be paid: those the returned
+    collection was to fund (their claims reopen), then those of its own country's
+    account held for its shortfall (their claims stay owed)."""
     credit_drawn: tuple[CreditDrawn, ...]
     rounding: Amount
     """What the rounding account took so that the reversal balances."""
     carried: bool
     """A returned payout: its claim is carried into the next clearing run."""
+    shortfall: Shortfall | None = None
+    """A returned collection: what its own country's account is now short."""
+    skipped: tuple[Skipped, ...] = ()
+    """Jointly liable members not asked to pay, and why."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    firm: str
+    reason: str
 
 
 def return_instruction(
@@ -248,17 +261,11 @@ def _returned_collection(
     ):
         liable[oid].add(firm)
     country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
-    rates = {
-        c: Decimal(r)
-        for c, r in session.execute(
-            select(RunRate.currency, RunRate.rate).where(RunRate.run_id == run_id)
-        )
-    }
-    member = (
-        returns.next_liable((frozenset(f) for f in liable.values()), {i.firm_id for i in chain})
-        if covered
-        else None
-    )
+    rates = holds.run_rates(session, run_id)
+    session.flush()
+    # The account's position before the return: the returned collection still owed.
+    before = positions(session, returned.country).get(returned.country, 0) + returned.amount
+    member, skipped = _next_member(session, liable, chain, actor) if covered else (None, ())
     postings = ledger.EntryBuilder()
     postings.transfer(
         ledger.interaccount(returned.country),
@@ -273,7 +280,10 @@ def _returned_collection(
         postings.transfer(
             ledger.collection(member), ledger.interaccount(new.country), unit, returned.amount
         )
-        memo = f"{label}: collected from {member}, jointly liable, instead"
+        short = holds.shortfall(session, returned, before, corridor, actor)
+        memo = f"{label}: collected from {member}, jointly liable, instead" + holds.short_memo(
+            short
+        )
         post(
             session,
             postings.build(ledger.EntryKind.RETURN, memo),
@@ -286,10 +296,12 @@ def _returned_collection(
             reason_text=returns.REASONS[code],
             collected_from=instruction_view(new, corridor),
             reopened=(),
-            held=(),
+            held=short.held if short else (),
             credit_drawn=(),
             rounding=Amount(0, unit, unit_digits),
             carried=False,
+            shortfall=short,
+            skipped=skipped,
         )
 
     # No liable member left: the creditors' claims go back on the obligations, where
@@ -297,9 +309,8 @@ def _returned_collection(
     exact: dict[str, Fraction] = defaultdict(Fraction)
     for obligation, novated in covered:
         currency = obligation.currency
-        exact[obligation.creditor] += returns.exact_in_unit(
-            novated, corridor.digits[currency], rates[currency], unit_digits
-        )
+        conversion = Conversion(corridor.digits[currency], rates[currency], unit_digits)
+        exact[obligation.creditor] += conversion.value(novated)
     parts = returns.creditor_parts(exact)
     latest = session.scalar(
         select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED)
@@ -307,25 +318,43 @@ def _returned_collection(
     held_views: list[InstructionView] = []
     drawn: list[CreditDrawn] = []
     reopened_creditors: set[str] = set()
+    taken: dict[str, int] = {}
     for creditor in sorted(parts):
         part = parts[creditor]
-        payout = session.execute(
-            select(SettlementInstruction)
-            .where(
-                SettlementInstruction.run_id == run_id,
-                SettlementInstruction.firm_id == creditor,
-                SettlementInstruction.kind == InstructionKind.PAYOUT,
-                SettlementInstruction.status == InstructionStatus.PENDING,
+        # One pending payout, or its parts where an amount passed 64 bits.
+        payouts = (
+            session.execute(
+                select(SettlementInstruction)
+                .where(
+                    SettlementInstruction.run_id == run_id,
+                    SettlementInstruction.firm_id == creditor,
+                    SettlementInstruction.kind == InstructionKind.PAYOUT,
+                    SettlementInstruction.status == InstructionStatus.PENDING,
+                )
+                .order_by(SettlementInstruction.id)
+                .with_for_update()
             )
-            .with_for_update()
-        ).scalar_one_or_none()
+            .scalars()
+            .all()
+        )
         rollover = (
             session.get(Rollover, (run_id, creditor), with_for_update=True)
             if run_id == latest
             else None
         )
+        # Each earlier return's part was rounded once: together they may have held up
+        # to a unit each more than their exact share of this payout.
+        slack = session.scalar(
+            select(func.count()).where(
+                SettlementInstruction.run_id == run_id,
+                SettlementInstruction.firm_id == creditor,
+                SettlementInstruction.kind == InstructionKind.PAYOUT,
+                SettlementInstruction.status == InstructionStatus.HELD,
+            )
+        )
+        pending, rolled = sum(p.amount for p in payouts), rollover.amount if rollover else 0
         split = (
-            returns.hold(part, payout.amount if payout else 0, rollover.amount if rollover else 0)
+            returns.hold(part, pending, rolled, slack or 0)
             if corridor.shortfall == "hold"
             else None
         )
@@ -334,15 +363,18 @@ def _returned_collection(
                 CreditDrawn(country_of[creditor], creditor, Amount(part, unit, unit_digits))
             )
             continue
-        from_payout, from_rollover = split
-        if payout is not None and from_payout:
-            held = _hold(session, payout, from_payout, returned.id, corridor, rates)
-            held_views.append(instruction_view(held, corridor))
+        from_payout, from_rollover, rest = split
+        taken[creditor] = part - rest  # the rest was held already: the rounding account's
+        for payout in payouts:
+            if take := min(from_payout, payout.amount):
+                held = holds.hold(session, payout, take, returned.id, corridor, rates)
+                held_views.append(instruction_view(held, corridor))
+                from_payout -= take
         if rollover is not None and from_rollover:
             rollover.amount -= from_rollover
         reopened_creditors.add(creditor)
         postings.transfer(
-            ledger.payout(creditor), ledger.interaccount(country_of[creditor]), unit, part
+            ledger.payout(creditor), ledger.interaccount(country_of[creditor]), unit, part - rest
         )
 
     reopened = []
@@ -359,7 +391,7 @@ def _returned_collection(
         obligation.status = ObligationStatus.OPEN.value
         reopened.append(obligation.id)
 
-    reopened_total = sum(parts[c] for c in reopened_creditors)
+    reopened_total = sum(taken.values())
     lent = 0
     again = None
     if (drawn or not parts) and returned.amount > reopened_total:
@@ -376,6 +408,8 @@ def _returned_collection(
         f"payouts held {', '.join(str(v.id) for v in held_views) or 'none'}"
         + "".join(f", {d.country} lends {d.firm} {d.amount.minor}" for d in drawn)
     )
+    short = holds.shortfall(session, returned, before, corridor, actor)
+    memo += holds.short_memo(short)
     if postings:
         post(
             session,
@@ -389,11 +423,31 @@ def _returned_collection(
         reason_text=returns.REASONS[code],
         collected_from=instruction_view(again, corridor) if again is not None else None,
         reopened=tuple(reopened),
-        held=tuple(held_views),
+        held=tuple(held_views) + (short.held if short else ()),
         credit_drawn=tuple(drawn),
         rounding=Amount(rounding, unit, unit_digits),
         carried=False,
+        shortfall=short,
+        skipped=skipped,
     )
+
+
+def _next_member(
+    session: Session, liable: dict[int, set[str]], chain: list[SettlementInstruction], actor: str
+) -> tuple[str | None, tuple[Skipped, ...]]:
+    """The next jointly liable member to collect from, and those passed over before it
+    because sanctions screening stops them (a collection from them cannot be issued)."""
+    common = returns.liable_members(frozenset(f) for f in liable.values())
+    candidates = common - {i.firm_id for i in chain}
+    screening.ensure_screened(session, candidates, actor)
+    stopped = {f.id for f in screening.stopped_firms(session)} & candidates
+    member = returns.next_liable([common], {i.firm_id for i in chain}, stopped)
+    skipped = tuple(
+        Skipped(firm, "held by sanctions screening until the clearing house's review is settled")
+        for firm in sorted(stopped)
+        if member is None or firm < member
+    )
+    return member, skipped
 
 
 def _chain(session: Session, instruction: SettlementInstruction) -> list[SettlementInstruction]:
@@ -454,41 +508,3 @@ def _collection(
     session.add(new)
     session.flush()
     return new
-
-
-def _hold(
-    session: Session,
-    payout: SettlementInstruction,
-    amount: int,
-    returned_id: int,
-    corridor: CorridorView,
-    rates: dict[str, Decimal],
-) -> SettlementInstruction:
-    """Hold ``amount`` of a pending payout: the whole row, or a new ``held`` row split
-    from it (``replaces`` naming the returned collection) while the rest stays pending."""
-    if amount == payout.amount:
-        payout.status = InstructionStatus.HELD.value
-        payout.replaces = returned_id
-        return payout
-    currency = payout.local_currency
-    still = from_unit_of_account(
-        payout.amount - amount, corridor.digits[currency], rates[currency], corridor.unit_digits
-    )
-    held = SettlementInstruction(
-        run_id=payout.run_id,
-        firm_id=payout.firm_id,
-        country=payout.country,
-        kind=payout.kind,
-        owed=amount,
-        amount=amount,
-        local_currency=currency,
-        local_amount=payout.local_amount - still,
-        status=InstructionStatus.HELD.value,
-        replaces=returned_id,
-    )
-    payout.owed -= amount
-    payout.amount -= amount
-    payout.local_amount = still
-    session.add(held)
-    session.flush()
-    return held
