@@ -38,6 +38,7 @@ from tahator.store.schema import (
     JournalLine,
     Novation,
     Obligation,
+    ObligationLiability,
     Rollover,
     RunRate,
     SetoffNotice,
@@ -46,6 +47,7 @@ from tahator.store.schema import (
 
 MONEY_TABLES = (
     Obligation,
+    ObligationLiability,
     ClearingRun,
     RunRate,
     SetoffNotice,
@@ -96,8 +98,25 @@ def registration(session: Session, keys: Iterable[tuple[str, str]], entry_id: in
         "tags": "".join(map(row_tag, rows)),
         "digest": digest(rows),
         "lines": digest(lines),
+        # Who else is liable decides whom a returned collection turns to: listed (few
+        # obligations have any) so that a changed row can be named.
+        "liable": liabilities(session, ids),
         "counts": {"obligations": len(rows), "journal_lines": len(lines)},
     }
+
+
+def liabilities(session: Session, ids: Sequence[int]) -> list[list[Any]]:
+    """The jointly liable firms of obligations ``ids`` (sorted): ``[obligation, firm]``
+    rows in key order."""
+    if not ids:
+        return []
+    wanted = set(ids)
+    query = (
+        select(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+        .where(ObligationLiability.obligation_id.between(ids[0], ids[-1]))
+        .order_by(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+    )
+    return [[oid, firm] for oid, firm in rows_of(session, query) if oid in wanted]
 
 
 def run(session: Session, run_id: int, inputs: RunInputs) -> Any:

@@ -24,6 +24,7 @@ from tahator.domain import ledger
 from tahator.domain.audit import TAG_LENGTH, digest, expand_ranges, row_tag
 from tahator.domain.money import parse_amount
 from tahator.domain.obligations import ObligationStatus
+from tahator.domain.returns import MOVING, next_liable
 from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
@@ -35,13 +36,12 @@ from tahator.store.schema import (
     Firm,
     JournalEntry,
     Obligation,
+    ObligationLiability,
     Rollover,
     SettlementInstruction,
 )
 
 _SOURCES = ("obligations.register", "obligation.create", "clearing.run")
-_MOVING = (InstructionStatus.PENDING.value, InstructionStatus.CONFIRMED.value)
-"""Instructions whose money moves or has moved (a returned or held one's does not)."""
 _CHANGED_LATER = ("settlement_instructions", "rollovers", "obligations")
 """Tables whose rows confirmations and returns change after the run."""
 
@@ -68,6 +68,12 @@ class _Replay:
     state: dict[int, _Registered] = field(default_factory=dict)
     country_of: dict[str, str] = field(default_factory=dict)
     covered_entries: set[int] = field(default_factory=set)
+    liable: dict[int, set[str]] = field(default_factory=dict)
+    """Obligation → its jointly liable firms, as registered."""
+    stored_liable: dict[int, set[str]] = field(default_factory=dict)
+    """Obligation → its jointly liable firms, as stored."""
+    replaces: dict[int, int] = field(default_factory=dict)
+    """A collection asked after a return → the returned collection it replaces."""
     instructions: dict[int, dict[str, Any]] = field(default_factory=dict)
     """Instruction id → its columns as the recomputation and the return records say."""
     rollovers: dict[tuple[int, str], int] = field(default_factory=dict)
@@ -88,6 +94,10 @@ def replay(session: Session) -> list[str]:
     r = _Replay(session)
     r.rows = {row[0]: tuple(row) for row in proof.rows_of(session, select(*proof.REGISTERED))}
     r.country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
+    for oid, firm in session.execute(
+        select(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+    ):
+        r.stored_liable.setdefault(oid, set()).add(firm)
     corridor = corridors.load(session)
     r.digits = {**corridor.digits, "": corridor.unit_digits}
     r.unit = corridor.unit_of_account
@@ -138,6 +148,7 @@ def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
         r.breaks.append(
             f"obligations registered in audit record {record_id} differ from its digest"
         )
+    _liabilities(r, record_id, ids, evidence.get("liable"))
     entry_id = int(evidence["entry"])
     r.covered_entries.add(entry_id)
     builder = ledger.EntryBuilder()
@@ -149,6 +160,25 @@ def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
             )
     postings = builder.build(ledger.EntryKind.OBLIGATIONS, "").postings if builder else ()
     _compare_lines(r, entry_id, postings, f"the registration in audit record {record_id}")
+
+
+def _liabilities(r: _Replay, record_id: int, ids: Sequence[int], listed: Any) -> None:
+    """The jointly liable firms the registration listed against the stored rows (a
+    record made before they were listed is taken as the rows say)."""
+    stored = {(oid, firm) for oid in ids for firm in r.stored_liable.get(oid, ())}
+    registered = stored if listed is None else {(int(oid), str(firm)) for oid, firm in listed}
+    for oid, firm in sorted(stored - registered):
+        r.breaks.append(
+            f"obligation_liabilities ({oid}, {firm}): audit record {record_id} registered "
+            "no such liable firm"
+        )
+    for oid, firm in sorted(registered - stored):
+        r.breaks.append(
+            f"obligation_liabilities ({oid}, {firm}): missing (registered in audit record "
+            f"{record_id})"
+        )
+    for oid, firm in registered:
+        r.liable.setdefault(oid, set()).add(firm)
 
 
 # --- clearing runs -------------------------------------------------------------------------
@@ -175,7 +205,7 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
         r.breaks.append(f"{name}: the countries of its firms differ from what the run saw")
     opening = dict.fromkeys(inputs.opening, 0)
     for i in r.instructions.values():
-        if i["status"] in _MOVING and i["country"] in opening:
+        if i["status"] in MOVING and i["country"] in opening:
             sign = 1 if i["kind"] == InstructionKind.COLLECTION else -1
             opening[i["country"]] += sign * i["amount"]
     carried = {firm: amount for firm, amount in r.carried.items() if amount}
@@ -269,17 +299,18 @@ def _compare_instructions(
 ) -> None:
     """Match the run's stored instructions to the recomputation's; they are compared at
     the end, when the returns that change them have been applied."""
-    planned = {(i.firm, i.kind.value): i for i in plan.instructions}
-    seen = set()
+    # A firm's instruction past 64 bits is issued in parts: matched in order.
+    planned: dict[tuple[str, str], list[Any]] = {}
+    for planned_one in plan.instructions:
+        planned.setdefault((planned_one.firm, planned_one.kind.value), []).append(planned_one)
     for iid, firm, _, kind, *_ in rows:
-        i = planned.get((firm, kind))
-        if i is None or (firm, kind) in seen:
+        if not planned.get((firm, kind)):
             r.breaks.append(
                 f"settlement_instructions {iid} (run {run_id}, {kind} of {firm}): "
                 "the recomputation issues no such instruction"
             )
             continue
-        seen.add((firm, kind))
+        i = planned[firm, kind].pop(0)
         r.instructions[iid] = {
             "run": run_id,
             "firm": firm,
@@ -292,11 +323,12 @@ def _compare_instructions(
             "status": InstructionStatus.PENDING.value,
             "currency": plan.unit_of_account,
         }
-    for firm, kind in sorted(set(planned) - seen):
-        r.breaks.append(
-            f"settlement_instructions run {run_id}: the {kind} of {firm} is missing "
-            f"(the recomputation issues {planned[firm, kind].amount})"
-        )
+    for (firm, kind), left in sorted(planned.items()):
+        for missing in left:
+            r.breaks.append(
+                f"settlement_instructions run {run_id}: the {kind} of {firm} is missing "
+                f"(the recomputation issues {missing.amount})"
+            )
 
 
 def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
@@ -324,22 +356,28 @@ def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
 def _compare_lines(
     r: _Replay, entry_id: int, postings: Iterable[ledger.Posting], source: str
 ) -> None:
-    expected = {(p.account, p.currency): p.amount for p in postings}
-    seen = set()
+    # An amount past 64 bits is posted in parts: the lines of one account and currency
+    # are compared as a whole (their amounts, in any order).
+    expected: dict[tuple[str, str], list[int]] = {}
+    for p in postings:
+        expected.setdefault((p.account, p.currency), []).append(p.amount)
+    stored: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for line_id, _, account, currency, amount in proof.entry_lines(r.session, [entry_id]):
-        key = (account, currency)
-        name = f"journal_lines {line_id} (entry {entry_id}, {account} {currency})"
-        if key in seen or key not in expected:
+        stored.setdefault((account, currency), []).append((line_id, amount))
+    for (account, currency), lines in stored.items():
+        name = f"journal_lines {lines[0][0]} (entry {entry_id}, {account} {currency})"
+        amounts = sorted(amount for _, amount in lines)
+        if (account, currency) not in expected:
             r.breaks.append(f"{name}: {source} posts no such line")
-        elif amount != expected[key]:
+        elif amounts != sorted(expected[account, currency]):
+            said = sum(expected[account, currency])
             r.breaks.append(
-                f"{name}: amount is {amount}, the recomputation of {source} says {expected[key]}"
+                f"{name}: amount is {sum(amounts)}, the recomputation of {source} says {said}"
             )
-        seen.add(key)
-    for account, currency in sorted(set(expected) - seen):
+    for account, currency in sorted(set(expected) - set(stored)):
         r.breaks.append(
             f"journal_lines of entry {entry_id}: {account} {currency} is missing "
-            f"({source} posts {expected[account, currency]})"
+            f"({source} posts {sum(expected[account, currency])})"
         )
 
 
@@ -432,7 +470,10 @@ def _returned(r: _Replay, instruction_id: int, document: Any, entries: list[int]
         return
     if isinstance(document.get("collected_from"), dict):
         view = document["collected_from"]
-        r.instructions[int(view["id"])] = _from_view(r, view)
+        asked = _from_view(r, view)
+        _check_liable(r, instruction_id, returned, asked["firm"])
+        r.instructions[int(view["id"])] = asked
+        r.replaces[int(view["id"])] = instruction_id
     held_from: dict[str, int] = {}
     for view in document.get("held") or []:
         held = _from_view(r, view)
@@ -468,6 +509,38 @@ def _returned(r: _Replay, instruction_id: int, document: Any, entries: list[int]
             r.carried[firm] = r.carried.get(firm, 0) - taken
 
 
+def _check_liable(r: _Replay, instruction_id: int, returned: Mapping[str, Any], firm: str) -> None:
+    """The firm a returned collection was asked of instead: the next jointly liable
+    member of the obligations it was to pay (``settlement.return``'s rule), or the
+    debtor again when none is left."""
+    chain = [instruction_id]
+    while chain[-1] in r.replaces:
+        chain.append(r.replaces[chain[-1]])
+    tried = {r.instructions[i]["firm"] for i in chain if i in r.instructions}
+    debtor = r.instructions[chain[-1]]["firm"] if chain[-1] in r.instructions else firm
+    run_id = returned["run"]
+    later = {oid for run, oid in r.novated if run > run_id}
+    covered = [
+        oid
+        for run, oid in r.novated
+        if run == run_id
+        and oid not in later
+        and oid in r.state
+        and r.state[oid].debtor == debtor
+        and r.state[oid].status == ObligationStatus.IN_SETTLEMENT
+    ]
+    member = (
+        next_liable((frozenset(r.liable.get(oid, ())) for oid in covered), tried)
+        if covered
+        else None
+    )
+    if firm != (member or debtor):
+        r.breaks.append(
+            f"settlement_instructions asked after the return of {instruction_id}: asked of "
+            f"{firm}, the recomputation asks {member or debtor}"
+        )
+
+
 def _from_view(r: _Replay, view: Mapping[str, Any]) -> dict[str, Any]:
     """An instruction as a record shows it (``InstructionView``), in minor units."""
     unit, local = r.digits[""], r.digits[str(view["local_currency"])]
@@ -485,13 +558,10 @@ def _from_view(r: _Replay, view: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _confirmation(i: Mapping[str, Any]) -> list[ledger.Posting]:
+def _confirmation(i: Mapping[str, Any]) -> tuple[ledger.Posting, ...]:
     """The postings of a confirmed instruction, as ``settlement.confirm`` makes them."""
-    account = ledger.clearing(i["country"])
-    currency = i["currency"]
-    if i["kind"] == InstructionKind.COLLECTION:
-        return list(ledger.transfer(account, ledger.collection(i["firm"]), currency, i["amount"]))
-    return list(ledger.transfer(ledger.payout(i["firm"]), account, currency, i["amount"]))
+    collecting = i["kind"] == InstructionKind.COLLECTION
+    return ledger.confirmation(collecting, i["country"], i["firm"], i["currency"], i["amount"])[1]
 
 
 def _final(r: _Replay) -> None:
