@@ -7,14 +7,20 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from tahator.domain.settlement import InstructionKind
 from tahator.services import clearing, corridor, ledger, settlement
 from tahator.services.clearing import InstructionView
 from tahator.store.database import transaction
-from tahator.store.schema import Obligation, ObligationLiability
+from tahator.store.schema import (
+    ClearingAccount,
+    Corridor,
+    FxRate,
+    Obligation,
+    ObligationLiability,
+)
 from tests.integration.conftest import firms_file, import_firms_file, import_obligations_file
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR", "IR-3": "IR"}
@@ -121,3 +127,37 @@ def _obligation_id(session: Session) -> int:
     found = session.scalar(select(Obligation.id))
     assert found is not None
     return found
+
+
+def test_a_rate_or_credit_line_changed_without_an_audit_record_is_named(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """PKR's rate cut tenfold and IR's line raised in the database before a run: the
+    run read what the audited history never said, and the rows are named."""
+    _setup(engine, tmp_path)
+    with transaction(engine) as session:
+        corridor.set_rate(session, "PKR", Decimal("281"), date(2026, 1, 1), "op")
+        corridor.set_limits(session, "op", setoff_before_due=False)
+    _register(engine, tmp_path / "a.csv", [("A", "PK-1", "IR-1", "100.00")])
+    _run(engine, date(2026, 11, 23))
+    assert _breaks(engine) == []
+    with transaction(engine) as session:
+        session.execute(
+            update(FxRate)
+            .where(FxRate.currency == "PKR", FxRate.valid_from == date(2026, 1, 1))
+            .values(rate="28.1")
+        )
+        session.execute(
+            update(ClearingAccount).where(ClearingAccount.country == "IR").values(credit_line=1)
+        )
+        session.execute(update(Corridor).values(max_obligation=5_000_000))
+    breaks = _breaks(engine)
+    assert any(b.startswith("fx_rates (PKR, 2026-01-01): rate is 28.1") for b in breaks)
+    assert any(b.startswith("clearing_accounts IR: credit line is 1 ") for b in breaks)
+    assert any(b.startswith("corridor: max_obligation is 5000000") for b in breaks)
+    _register(engine, tmp_path / "b.csv", [("B", "PK-2", "IR-2", "10.00")])
+    _run(engine, date(2026, 11, 30))
+    breaks = _breaks(engine)
+    assert any(b.startswith("clearing run 2: it read PKR at 28.1,") for b in breaks)
+    assert any(b.startswith("clearing run 2: the credit lines it read differ") for b in breaks)
+    assert any(b.startswith("clearing run 2: it read max_obligation 5000000,") for b in breaks)

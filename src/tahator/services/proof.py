@@ -33,7 +33,10 @@ from tahator.domain.run import OpenObligations, RunInputs
 from tahator.formatting import jsonable
 from tahator.store.schema import (
     AuditRecord,
+    ClearingAccount,
     ClearingRun,
+    Corridor,
+    FxRate,
     JournalEntry,
     JournalLine,
     Novation,
@@ -141,6 +144,41 @@ def instruction(session: Session, instruction_id: int) -> Any:
         "entries": list(entries),
         "lines": digest(lines),
         "counts": {"journal_lines": len(lines)},
+    }
+
+
+def corridor_state(session: Session) -> dict[str, Any]:
+    """What runs and returns read of the corridor, as it stands: every reference rate,
+    every clearing account's credit line, and the corridor's limits.  The seed and a
+    seal record it; later changes are audited one by one (``corridor.rate``,
+    ``corridor.credit_line``, ``corridor.settings``)."""
+    corridor = session.scalar(select(Corridor))
+    return {
+        "rates": [
+            [currency, valid_from.isoformat(), rate]
+            for currency, valid_from, rate in session.execute(
+                select(FxRate.currency, FxRate.valid_from, FxRate.rate).order_by(
+                    FxRate.currency, FxRate.valid_from
+                )
+            )
+        ],
+        "credit_lines": {
+            country: [line, share]
+            for country, line, share in session.execute(
+                select(
+                    ClearingAccount.country,
+                    ClearingAccount.credit_line,
+                    ClearingAccount.credit_line_share,
+                ).order_by(ClearingAccount.country)
+            )
+        },
+        "settings": None
+        if corridor is None
+        else {
+            "max_obligation": corridor.max_obligation,
+            "setoff_before_due": corridor.setoff_before_due,
+            "shortfall": corridor.shortfall,
+        },
     }
 
 

@@ -29,7 +29,7 @@ from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import corridor as corridors
-from tahator.services import proof
+from tahator.services import proof, replay_corridor
 from tahator.store.schema import (
     AuditRecord,
     ClearingRun,
@@ -87,6 +87,8 @@ class _Replay:
     digits: dict[str, int] = field(default_factory=dict)
     """Currency → its minor digits; ``""`` → the unit of account's."""
     unit: str = ""
+    corridor: replay_corridor.History = field(default_factory=replay_corridor.History)
+    """What runs read of the corridor, as audited so far."""
 
 
 def replay(session: Session) -> list[str]:
@@ -103,19 +105,25 @@ def replay(session: Session) -> list[str]:
     r.unit = corridor.unit_of_account
     records = session.execute(
         select(AuditRecord.id, AuditRecord.action, AuditRecord.subject, AuditRecord.after)
-        .where(AuditRecord.action.in_(_SOURCES) | AuditRecord.subject.startswith("instruction:"))
+        .where(
+            AuditRecord.action.in_(_SOURCES + replay_corridor.ACTIONS)
+            | AuditRecord.subject.startswith("instruction:")
+        )
         .order_by(AuditRecord.id)
     ).all()
     for record_id, action, subject, after in records:
         document = json.loads(after)
         evidence = document.get("proof") if isinstance(document, dict) else None
-        if action in ("obligations.register", "obligation.create"):
+        if action in replay_corridor.ACTIONS:
+            r.corridor.apply(action, subject, document)
+        elif action in ("obligations.register", "obligation.create"):
             _registration(r, record_id, evidence)
         elif action == "clearing.run":
             _run(r, record_id, int(subject.split(":")[1]), evidence)
         else:
             _instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
     _final(r)
+    r.breaks += replay_corridor.state_breaks(r.corridor, proof.corridor_state(session))
     return r.breaks
 
 
@@ -201,6 +209,7 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
     except (ValueError, KeyError) as error:
         r.breaks.append(f"{name}: {error}")
         return
+    r.breaks += replay_corridor.input_breaks(r.corridor, name, inputs)
     if proof.firms_digest(r.country_of, open_, inputs.carried) != evidence["firms"]:
         r.breaks.append(f"{name}: the countries of its firms differ from what the run saw")
     opening = dict.fromkeys(inputs.opening, 0)
