@@ -13,8 +13,7 @@ status, every instruction's status and every journal entry must be accounted for
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -22,14 +21,15 @@ from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
 from tahator.domain.audit import TAG_LENGTH, digest, expand_ranges, row_tag
-from tahator.domain.money import parse_amount
 from tahator.domain.obligations import ObligationStatus
-from tahator.domain.returns import MOVING, next_liable
+from tahator.domain.returns import MOVING
 from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import corridor as corridors
 from tahator.services import proof, replay_corridor
+from tahator.services.replay_events import instruction_event
+from tahator.services.replay_state import Registered, Replay, compare_lines, fields, keyed
 from tahator.store.schema import (
     AuditRecord,
     ClearingRun,
@@ -46,54 +46,9 @@ _CHANGED_LATER = ("settlement_instructions", "rollovers", "obligations")
 """Tables whose rows confirmations and returns change after the run."""
 
 
-@dataclass
-class _Registered:
-    """An obligation as registered, and what the replay says remains of it."""
-
-    debtor: str
-    creditor: str
-    amount: int
-    currency: str
-    due: str
-    remaining: int
-    status: str
-
-
-@dataclass
-class _Replay:
-    session: Session
-    breaks: list[str] = field(default_factory=list)
-    rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)
-    """Stored obligations' registered columns, by id."""
-    state: dict[int, _Registered] = field(default_factory=dict)
-    country_of: dict[str, str] = field(default_factory=dict)
-    covered_entries: set[int] = field(default_factory=set)
-    liable: dict[int, set[str]] = field(default_factory=dict)
-    """Obligation → its jointly liable firms, as registered."""
-    stored_liable: dict[int, set[str]] = field(default_factory=dict)
-    """Obligation → its jointly liable firms, as stored."""
-    replaces: dict[int, int] = field(default_factory=dict)
-    """A collection asked after a return → the returned collection it replaces."""
-    instructions: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """Instruction id → its columns as the recomputation and the return records say."""
-    rollovers: dict[tuple[int, str], int] = field(default_factory=dict)
-    """(run, firm) → what the recomputation leaves unpaid, less what returns took."""
-    novated: dict[tuple[int, int], int] = field(default_factory=dict)
-    """(run, obligation) → what the run handed to the clearing accounts."""
-    carried: dict[str, int] = field(default_factory=dict)
-    """What the next run carries: the latest run's roll-overs and payouts returned since."""
-    runs: set[int] = field(default_factory=set)
-    latest_run: int | None = None
-    digits: dict[str, int] = field(default_factory=dict)
-    """Currency → its minor digits; ``""`` → the unit of account's."""
-    unit: str = ""
-    corridor: replay_corridor.History = field(default_factory=replay_corridor.History)
-    """What runs read of the corridor, as audited so far."""
-
-
 def replay(session: Session) -> list[str]:
     """Every stored record the recomputation disagrees with, first disagreement first."""
-    r = _Replay(session)
+    r = Replay(session)
     r.rows = {row[0]: tuple(row) for row in proof.rows_of(session, select(*proof.REGISTERED))}
     r.country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
     for oid, firm in session.execute(
@@ -121,7 +76,7 @@ def replay(session: Session) -> list[str]:
         elif action == "clearing.run":
             _run(r, record_id, int(subject.split(":")[1]), evidence)
         else:
-            _instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
+            instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
     _final(r)
     r.breaks += replay_corridor.state_breaks(r.corridor, proof.corridor_state(session))
     return r.breaks
@@ -130,7 +85,7 @@ def replay(session: Session) -> list[str]:
 # --- registrations -------------------------------------------------------------------------
 
 
-def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
+def _registration(r: Replay, record_id: int, evidence: Any) -> None:
     if not isinstance(evidence, dict):
         r.breaks.append(f"audit record {record_id} registers obligations without their digest")
         return
@@ -149,7 +104,7 @@ def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
                 f"differ from what audit record {record_id} registered"
             )
         _, _, debtor, creditor, amount, currency, due = row
-        r.state[oid] = _Registered(
+        r.state[oid] = Registered(
             debtor, creditor, amount, currency, due.isoformat(), amount, ObligationStatus.OPEN.value
         )
     if len(found) == len(ids) and digest(found) != evidence["digest"]:
@@ -167,10 +122,10 @@ def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
                 ledger.receivable(o.creditor), ledger.payable(o.debtor), o.currency, o.amount
             )
     postings = builder.build(ledger.EntryKind.OBLIGATIONS, "").postings if builder else ()
-    _compare_lines(r, entry_id, postings, f"the registration in audit record {record_id}")
+    compare_lines(r, entry_id, postings, f"the registration in audit record {record_id}")
 
 
-def _liabilities(r: _Replay, record_id: int, ids: Sequence[int], listed: Any) -> None:
+def _liabilities(r: Replay, record_id: int, ids: Sequence[int], listed: Any) -> None:
     """The jointly liable firms the registration listed against the stored rows (a
     record made before they were listed is taken as the rows say)."""
     stored = {(oid, firm) for oid in ids for firm in r.stored_liable.get(oid, ())}
@@ -192,7 +147,7 @@ def _liabilities(r: _Replay, record_id: int, ids: Sequence[int], listed: Any) ->
 # --- clearing runs -------------------------------------------------------------------------
 
 
-def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
+def _run(r: Replay, record_id: int, run_id: int, evidence: Any) -> None:
     r.runs.add(run_id)
     name = f"clearing run {run_id}"
     if not isinstance(evidence, dict):
@@ -250,7 +205,7 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
     r.latest_run = run_id
 
 
-def _open_obligations(r: _Replay) -> OpenObligations:
+def _open_obligations(r: Replay) -> OpenObligations:
     """What ``load_open`` read for the run: open obligations with something remaining."""
     chosen = [
         (oid, o)
@@ -268,7 +223,7 @@ def _open_obligations(r: _Replay) -> OpenObligations:
 
 
 def _compare_run(
-    r: _Replay,
+    r: Replay,
     run_id: int,
     plan: RunPlan,
     stored: Mapping[str, list[tuple[Any, ...]]],
@@ -285,26 +240,26 @@ def _compare_run(
         expected = {"as_of": plan.as_of, "unit_of_account": plan.unit_of_account}
         expected |= {"obligations": plan.obligations, "total": plan.total}
         expected |= {"cleared": plan.cleared, "remainder": plan.remainder}
-        _fields(r, name, stored_run, expected)
+        fields(r, name, stored_run, expected)
         if json.loads(json.dumps(jsonable(plan.figures), default=str)) != figures:
             r.breaks.append(f"{name}: its figures differ from the recomputation's")
     rates = dict(stored["run_rates"])
     planned_rates = {rate.currency: str(rate.per_unit_of_account) for rate in plan.rates}
-    _keyed(r, f"run_rates run {run_id}", rates, planned_rates, ("rate",))
+    keyed(r, f"run_rates run {run_id}", rates, planned_rates, ("rate",))
     notices = {row[0]: row[1:] for row in stored["setoff_notices"]}
     planned_notices = {n.obligation_id: tuple(n)[1:] for n in plan.notices}
     fields_ = ("before", "setoff", "after", "setoff_unit")
-    _keyed(r, f"setoff_notices run {run_id} obligation", notices, planned_notices, fields_)
+    keyed(r, f"setoff_notices run {run_id} obligation", notices, planned_notices, fields_)
     novations = {oid: (amount,) for oid, amount in stored["novations"]}
     planned_novations = {n.obligation_id: (n.amount,) for n in plan.novated}
-    _keyed(r, f"novations run {run_id} obligation", novations, planned_novations, ("amount",))
+    keyed(r, f"novations run {run_id} obligation", novations, planned_novations, ("amount",))
     issued = stored["settlement_instructions"][:issued_count]  # later ones are returns'
     _compare_instructions(r, run_id, plan, issued)
     _compare_entries(r, run_id, plan)
 
 
 def _compare_instructions(
-    r: _Replay, run_id: int, plan: RunPlan, rows: Sequence[tuple[Any, ...]]
+    r: Replay, run_id: int, plan: RunPlan, rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Match the run's stored instructions to the recomputation's; they are compared at
     the end, when the returns that change them have been applied."""
@@ -340,7 +295,7 @@ def _compare_instructions(
             )
 
 
-def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
+def _compare_entries(r: Replay, run_id: int, plan: RunPlan) -> None:
     """The run's journal entries against the plan's, matched by memo (which names the run)."""
     stored = dict(
         r.session.execute(
@@ -354,7 +309,7 @@ def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
             r.breaks.append(f"journal_entries of run {run_id}: {memo!r} is missing")
             continue
         r.covered_entries.add(stored[memo])
-        _compare_lines(r, stored[memo], entry.postings, f"clearing run {run_id}")
+        compare_lines(r, stored[memo], entry.postings, f"clearing run {run_id}")
     for memo in sorted(set(stored) - set(planned)):
         r.breaks.append(
             f"journal_entries {stored[memo]} ({memo!r}): the recomputation of run {run_id} "
@@ -362,218 +317,7 @@ def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
         )
 
 
-def _compare_lines(
-    r: _Replay, entry_id: int, postings: Iterable[ledger.Posting], source: str
-) -> None:
-    # An amount past 64 bits is posted in parts: the lines of one account and currency
-    # are compared as a whole (their amounts, in any order).
-    expected: dict[tuple[str, str], list[int]] = {}
-    for p in postings:
-        expected.setdefault((p.account, p.currency), []).append(p.amount)
-    stored: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for line_id, _, account, currency, amount in proof.entry_lines(r.session, [entry_id]):
-        stored.setdefault((account, currency), []).append((line_id, amount))
-    for (account, currency), lines in stored.items():
-        name = f"journal_lines {lines[0][0]} (entry {entry_id}, {account} {currency})"
-        amounts = sorted(amount for _, amount in lines)
-        if (account, currency) not in expected:
-            r.breaks.append(f"{name}: {source} posts no such line")
-        elif amounts != sorted(expected[account, currency]):
-            said = sum(expected[account, currency])
-            r.breaks.append(
-                f"{name}: amount is {sum(amounts)}, the recomputation of {source} says {said}"
-            )
-    for account, currency in sorted(set(expected) - set(stored)):
-        r.breaks.append(
-            f"journal_lines of entry {entry_id}: {account} {currency} is missing "
-            f"({source} posts {sum(expected[account, currency])})"
-        )
-
-
-def _keyed(
-    r: _Replay,
-    name: str,
-    stored: Mapping[Any, Any],
-    planned: Mapping[Any, Any],
-    fields_: Sequence[str],
-) -> None:
-    """Rows keyed alike: each missing, extra or differing one named."""
-    for key in sorted(set(stored) | set(planned), key=str):
-        if key not in stored:
-            r.breaks.append(f"{name} {key}: missing (the recomputation says {planned[key]})")
-        elif key not in planned:
-            r.breaks.append(f"{name} {key}: the recomputation has no such row")
-        else:
-            values = stored[key] if isinstance(stored[key], tuple) else (stored[key],)
-            wanted = planned[key] if isinstance(planned[key], tuple) else (planned[key],)
-            _fields(
-                r,
-                f"{name} {key}",
-                dict(zip(fields_, values, strict=True)),
-                dict(zip(fields_, wanted, strict=True)),
-            )
-
-
-def _fields(r: _Replay, name: str, stored: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
-    for key, value in expected.items():
-        if stored.get(key) != value:
-            r.breaks.append(f"{name}: {key} is {stored.get(key)}, the recomputation says {value}")
-
-
-# --- confirmations, returns and what must be accounted for ---------------------------------
-
-
-def _instruction_event(
-    r: _Replay, record_id: int, instruction_id: int, document: Any, evidence: Any
-) -> None:
-    """A bank's confirmation or return of an instruction: its status, the rows a return
-    adds or changes, and the journal lines the record's digest covers."""
-    entries: list[int] = []
-    if isinstance(evidence, dict):
-        entries = [int(e) for e in evidence.get("entries", [])]
-        if digest(proof.entry_lines(r.session, entries)) != evidence["lines"]:
-            r.breaks.append(
-                f"journal lines of instruction {instruction_id} differ from the digest in "
-                f"audit record {record_id}"
-            )
-    else:
-        # A record without a digest (a return): the entries posted for the instruction
-        # since the last record of it are the ones it made.
-        entries = [
-            e
-            for e in r.session.scalars(
-                select(JournalEntry.id).where(JournalEntry.instruction_id == instruction_id)
-            )
-            if e not in r.covered_entries
-        ]
-    r.covered_entries.update(entries)
-    if not isinstance(document, dict):
-        return
-    if "status" in document:  # a confirmation: the instruction as it is afterwards
-        _set_status(r, instruction_id, str(document["status"]))
-        kinds = (ledger.EntryKind.COLLECTION.value, ledger.EntryKind.PAYOUT.value)
-        i = r.instructions.get(instruction_id)
-        for entry_id, entry_kind in r.session.execute(
-            select(JournalEntry.id, JournalEntry.kind).where(JournalEntry.id.in_(entries))
-        ):
-            if entry_kind in kinds and i is not None:
-                _compare_lines(r, entry_id, _confirmation(i), "its confirmation")
-    elif isinstance(document.get("instruction"), dict):
-        _returned(r, instruction_id, document, entries)
-
-
-def _set_status(r: _Replay, instruction_id: int, status: str) -> None:
-    if instruction_id in r.instructions:
-        r.instructions[instruction_id]["status"] = status
-
-
-def _returned(r: _Replay, instruction_id: int, document: Any, entries: list[int]) -> None:
-    """A return, as its record says (``settlement.return``): the returned instruction,
-    the collection asked instead, the payouts held, the obligations reopened."""
-    returned = r.instructions.get(instruction_id)
-    _set_status(r, instruction_id, str(document["instruction"]["status"]))
-    if returned is None:
-        return
-    if returned["kind"] == InstructionKind.PAYOUT:
-        r.carried[returned["firm"]] = r.carried.get(returned["firm"], 0) + returned["amount"]
-        return
-    if isinstance(document.get("collected_from"), dict):
-        view = document["collected_from"]
-        asked = _from_view(r, view)
-        _check_liable(r, instruction_id, returned, asked["firm"])
-        r.instructions[int(view["id"])] = asked
-        r.replaces[int(view["id"])] = instruction_id
-    held_from: dict[str, int] = {}
-    for view in document.get("held") or []:
-        held = _from_view(r, view)
-        held_from[held["firm"]] = held_from.get(held["firm"], 0) + held["amount"]
-        iid = int(view["id"])
-        if iid in r.instructions:  # the whole payout held
-            r.instructions[iid]["status"] = held["status"]
-            continue
-        r.instructions[iid] = held
-        for i in r.instructions.values():  # the rest of the payout stays pending
-            same = (i["run"], i["firm"], i["kind"]) == (held["run"], held["firm"], held["kind"])
-            if same and i["status"] == InstructionStatus.PENDING:
-                for column in ("owed", "amount", "local_amount"):
-                    i[column] -= held[column]
-                break
-    run_id = returned["run"]
-    for oid in document.get("reopened") or []:
-        o = r.state.get(int(oid))
-        if o is not None:
-            o.remaining += r.novated.get((run_id, int(oid)), 0)
-            o.status = ObligationStatus.OPEN.value
-    # What a creditor's part took beyond its held payout came off its roll-over: the
-    # part is what the return moved off the creditor's payout account.
-    parts = {
-        account.removeprefix("payout:"): amount
-        for _, _, account, _, amount in proof.entry_lines(r.session, entries)
-        if account.startswith("payout:")
-    }
-    for firm, part in parts.items():
-        taken = part - held_from.get(firm, 0)
-        if taken > 0 and (run_id, firm) in r.rollovers and run_id == r.latest_run:
-            r.rollovers[run_id, firm] -= taken
-            r.carried[firm] = r.carried.get(firm, 0) - taken
-
-
-def _check_liable(r: _Replay, instruction_id: int, returned: Mapping[str, Any], firm: str) -> None:
-    """The firm a returned collection was asked of instead: the next jointly liable
-    member of the obligations it was to pay (``settlement.return``'s rule), or the
-    debtor again when none is left."""
-    chain = [instruction_id]
-    while chain[-1] in r.replaces:
-        chain.append(r.replaces[chain[-1]])
-    tried = {r.instructions[i]["firm"] for i in chain if i in r.instructions}
-    debtor = r.instructions[chain[-1]]["firm"] if chain[-1] in r.instructions else firm
-    run_id = returned["run"]
-    later = {oid for run, oid in r.novated if run > run_id}
-    covered = [
-        oid
-        for run, oid in r.novated
-        if run == run_id
-        and oid not in later
-        and oid in r.state
-        and r.state[oid].debtor == debtor
-        and r.state[oid].status == ObligationStatus.IN_SETTLEMENT
-    ]
-    member = (
-        next_liable((frozenset(r.liable.get(oid, ())) for oid in covered), tried)
-        if covered
-        else None
-    )
-    if firm != (member or debtor):
-        r.breaks.append(
-            f"settlement_instructions asked after the return of {instruction_id}: asked of "
-            f"{firm}, the recomputation asks {member or debtor}"
-        )
-
-
-def _from_view(r: _Replay, view: Mapping[str, Any]) -> dict[str, Any]:
-    """An instruction as a record shows it (``InstructionView``), in minor units."""
-    unit, local = r.digits[""], r.digits[str(view["local_currency"])]
-    return {
-        "run": int(view["run_id"]),
-        "firm": str(view["firm"]),
-        "country": str(view["country"]),
-        "kind": str(view["kind"]),
-        "owed": parse_amount(str(view["owed"]), unit),
-        "amount": parse_amount(str(view["amount"]), unit),
-        "local_currency": str(view["local_currency"]),
-        "local_amount": parse_amount(str(view["local_amount"]), local),
-        "status": str(view["status"]),
-        "currency": r.unit,
-    }
-
-
-def _confirmation(i: Mapping[str, Any]) -> tuple[ledger.Posting, ...]:
-    """The postings of a confirmed instruction, as ``settlement.confirm`` makes them."""
-    collecting = i["kind"] == InstructionKind.COLLECTION
-    return ledger.confirmation(collecting, i["country"], i["firm"], i["currency"], i["amount"])[1]
-
-
-def _final(r: _Replay) -> None:
+def _final(r: Replay) -> None:
     """What remains of each obligation, each instruction's status, and every journal
     entry, runs and obligations accounted for."""
     for oid, remaining, status in r.session.execute(
@@ -583,7 +327,7 @@ def _final(r: _Replay) -> None:
         if o is None:
             r.breaks.append(f"obligations {oid}: no audit record registers it")
             continue
-        _fields(
+        fields(
             r,
             f"obligations {oid}",
             {"remaining": remaining, "status": status},
@@ -611,7 +355,7 @@ def _final(r: _Replay) -> None:
         stored = {"firm": firm, "country": country, "kind": kind, "owed": owed}
         stored |= {"amount": amount, "local_currency": local_currency}
         stored |= {"local_amount": local_amount, "status": status}
-        _fields(r, name, stored, {k: v for k, v in i.items() if k not in ("run", "currency")})
+        fields(r, name, stored, {k: v for k, v in i.items() if k not in ("run", "currency")})
     for iid, i in sorted(r.instructions.items()):
         r.breaks.append(
             f"settlement_instructions {iid}: missing (the {i['kind']} of {i['firm']} "
@@ -625,7 +369,7 @@ def _final(r: _Replay) -> None:
     }
     expected = {key: (amount,) for key, amount in r.rollovers.items()}
     for run_id, firm in sorted(set(rollovers) | set(expected)):
-        _keyed(
+        keyed(
             r,
             f"rollovers run {run_id} firm",
             {firm: rollovers[run_id, firm]} if (run_id, firm) in rollovers else {},
