@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
@@ -27,9 +27,10 @@ from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import corridor as corridors
-from tahator.services import proof, replay_corridor
+from tahator.services import proof, replay_corridor, replay_seal
 from tahator.services.replay_events import instruction_event
 from tahator.services.replay_state import Registered, Replay, compare_lines, fields, keyed
+from tahator.services.seal import ACTION
 from tahator.store.schema import (
     AuditRecord,
     ClearingRun,
@@ -58,18 +59,23 @@ def replay(session: Session) -> list[str]:
     corridor = corridors.load(session)
     r.digits = {**corridor.digits, "": corridor.unit_digits}
     r.unit = corridor.unit_of_account
+    # A seal is the trusted starting point: history before the last one is not replayed.
+    sealed = session.scalar(select(func.max(AuditRecord.id)).where(AuditRecord.action == ACTION))
     records = session.execute(
         select(AuditRecord.id, AuditRecord.action, AuditRecord.subject, AuditRecord.after)
         .where(
-            AuditRecord.action.in_(_SOURCES + replay_corridor.ACTIONS)
+            AuditRecord.action.in_((*_SOURCES, *replay_corridor.ACTIONS, ACTION))
             | AuditRecord.subject.startswith("instruction:")
         )
+        .where(AuditRecord.id >= (sealed or 0))
         .order_by(AuditRecord.id)
     ).all()
     for record_id, action, subject, after in records:
         document = json.loads(after)
         evidence = document.get("proof") if isinstance(document, dict) else None
-        if action in replay_corridor.ACTIONS:
+        if action == ACTION:
+            replay_seal.start(r, record_id, document.get("seal"))
+        elif action in replay_corridor.ACTIONS:
             r.corridor.apply(action, subject, document)
         elif action in ("obligations.register", "obligation.create"):
             _registration(r, record_id, evidence)
