@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
@@ -14,16 +14,15 @@ from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import corridor as corridors
+from tahator.services.clearing import _carried_over as carried_over
 from tahator.services.clearing import stored_figures
 from tahator.services.journal import balances
 from tahator.services.replay import replay
-from tahator.services.returned import carried_payouts
 from tahator.store.schema import (
     ClearingAccount,
     ClearingRun,
     JournalLine,
     Obligation,
-    Rollover,
     SettlementInstruction,
 )
 from tahator.store.sums import exact_sum
@@ -85,9 +84,6 @@ def _breaks(session: Session) -> list[str]:
         booked, expected, ("payable:", "receivable:"), "obligations' remaining amounts"
     )
 
-    latest = session.scalar(
-        select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED)
-    )
     expected = defaultdict(int)
     cash: dict[str, int] = defaultdict(int)
     owed_collections: dict[str, int] = defaultdict(int)
@@ -122,11 +118,9 @@ def _breaks(session: Session) -> list[str]:
     # to the account, its debtor pursued through the reopened obligations or asked again.
     for iid, country, amount in returned:
         owed_collections[country] += max(amount - replaced[iid], 0)
-    for firm, amount in session.execute(
-        select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
-    ):
-        expected[ledger.payout(firm), unit] -= amount
-    for firm, amount in carried_payouts(session, latest).items():  # returned, owed still
+    # What the next run carries (roll-overs, payouts returned or held since) is owed
+    # on the payout accounts still: the same figure the run reads.
+    for firm, amount in carried_over(session, corridor.countries)[1].items():
         expected[ledger.payout(firm), unit] -= amount
     for country, amount in cash.items():
         expected[ledger.clearing(country), unit] += amount

@@ -83,7 +83,12 @@ def _returned(r: Replay, instruction_id: int, document: Any, entries: list[int])
     held_from: dict[str, int] = {}
     for view in document.get("held") or []:
         held = _from_view(r, view)
-        held_from[held["firm"]] = held_from.get(held["firm"], 0) + held["amount"]
+        if held["country"] == returned["country"]:
+            # Held for the returned collection's own account's shortfall: the claim
+            # stays owed, and the next run carries it like a roll-over.
+            r.carried[held["firm"]] = r.carried.get(held["firm"], 0) + held["amount"]
+        else:
+            held_from[held["firm"]] = held_from.get(held["firm"], 0) + held["amount"]
         iid = int(view["id"])
         if iid in r.instructions:  # the whole payout held
             r.instructions[iid]["status"] = held["status"]
