@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 
 from tahator.domain import ledger as chart
 from tahator.domain.errors import InputError, NotFoundError
@@ -17,7 +17,6 @@ from tahator.services.clearing import InstructionView
 from tahator.store.database import transaction
 from tahator.store.schema import (
     AuditRecord,
-    Corridor,
     JournalEntry,
     Obligation,
     SettlementInstruction,
@@ -252,7 +251,7 @@ def test_under_the_credit_line_policy_payouts_stand_and_the_debtor_is_asked_agai
     house: Engine,
 ) -> None:
     with transaction(house) as session:
-        session.execute(update(Corridor).values(shortfall="credit_line"))
+        corridor.set_limits(session, "op", shortfall="credit_line")
     run_id = run(house)
     collection = next(
         i for i in instructions(house, run_id) if i.firm == "PK-1" and i.kind == "collection"
