@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
@@ -23,7 +23,7 @@ from tahator.io.policy import load_policy
 from tahator.services import barter, barter_report, clearing, corridor, firms, ledger, obligations
 from tahator.services.barter import AuthorizationDetail
 from tahator.store.database import transaction
-from tahator.store.schema import Authorization, Corridor, Declaration
+from tahator.store.schema import Authorization, Declaration
 from tests.integration.conftest import import_firms_file
 
 POLICY = load_policy()
@@ -223,7 +223,7 @@ def test_an_imbalance_above_the_largest_obligation_is_owed_in_parts(
     house: Engine, tmp_path: Path
 ) -> None:
     with transaction(house) as session:
-        session.execute(update(Corridor).values(max_obligation=90_000_00))
+        corridor.set_limits(session, "op", max_obligation=90_000_00)
     authorization_id = apply(house, tmp_path, application())
     authorize(house, authorization_id)
     declare(house, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10))

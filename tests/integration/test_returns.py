@@ -18,7 +18,6 @@ from tahator.services.clearing import InstructionView
 from tahator.store.database import transaction
 from tahator.store.schema import (
     AuditRecord,
-    Corridor,
     Firm,
     JournalEntry,
     Obligation,
@@ -254,7 +253,7 @@ def test_under_the_credit_line_policy_payouts_stand_and_the_debtor_is_asked_agai
     house: Engine,
 ) -> None:
     with transaction(house) as session:
-        session.execute(update(Corridor).values(shortfall="credit_line"))
+        corridor.set_limits(session, "op", shortfall="credit_line")
     run_id = run(house)
     collection = next(
         i for i in instructions(house, run_id) if i.firm == "PK-1" and i.kind == "collection"
@@ -393,11 +392,6 @@ def test_a_shortfall_holds_its_accounts_pending_payouts_which_the_next_run_pays(
     } >= {("IR-2", "100.00")}
 
 
-@pytest.mark.xfail(
-    reason="needs the proof branch: verify counts a returned collection as owed to its "
-    "account, and the replay carries a shortfall's held payouts",
-    strict=True,
-)
 @pytest.mark.parametrize("confirm_ir2", [True, False])
 def test_a_shortfall_verifies(crossed: Engine, confirm_ir2: bool) -> None:
     return_ir1(crossed, confirm_ir2)

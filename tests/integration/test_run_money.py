@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select
 
 from tahator.domain import ledger as chart
 from tahator.formatting import amount, jsonable
@@ -16,7 +16,7 @@ from tahator.services import clearing, corridor, ledger, obligations, settlement
 from tahator.services.common import now
 from tahator.services.journal import balances
 from tahator.store.database import transaction
-from tahator.store.schema import ClearingAccount, ClearingRun, Obligation
+from tahator.store.schema import ClearingRun, Obligation
 from tests.integration.conftest import (
     firms_file,
     import_firms_file,
@@ -193,11 +193,7 @@ def test_the_imbalance_is_carried_forward(registered: Engine, tmp_path: Path) ->
 
 def test_a_credit_line_as_a_share_of_gross_payments(registered: Engine, tmp_path: Path) -> None:
     with transaction(registered) as session:
-        session.execute(
-            update(ClearingAccount)
-            .where(ClearingAccount.country == "PK")
-            .values(credit_line_share="0.2")
-        )
+        corridor.set_credit_line_share(session, "PK", Decimal("0.2"), "op")
     rows = [
         ("C1", "PK-1", "IR-1", "100.00", "USD", "2026-06-30"),
         ("C2", "IR-2", "PK-2", "300.00", "USD", "2026-06-30"),
@@ -219,11 +215,7 @@ def test_a_credit_line_as_a_share_of_gross_payments(registered: Engine, tmp_path
     assert breaks(registered) == []
     # Judged against the fixed amount (none) instead, the same account is overdrawn.
     with transaction(registered) as session:
-        session.execute(
-            update(ClearingAccount)
-            .where(ClearingAccount.country == "PK")
-            .values(credit_line_share=None)
-        )
+        corridor.set_credit_line(session, "PK", 0, "op")
     assert breaks(registered) == [
         "clearing account PK is overdrawn by 20.00, beyond its credit line 0.00"
     ]

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tahator.domain import ledger
 from tahator.domain.audit import (
     TAG_LENGTH,
     Checkpoint,
@@ -22,8 +23,11 @@ from tahator.domain.audit import (
     row_tag,
 )
 from tahator.domain.corridor import Rate
+from tahator.domain.money import MAX_MINOR
 from tahator.domain.run import OpenObligations, RunInputs
+from tahator.services import replay_state
 from tahator.services.proof import decode_inputs, decode_value, encode_inputs, encode_value
+from tahator.services.replay_state import Replay, compare_lines
 
 
 @given(st.sets(st.integers(min_value=1, max_value=10_000)))
@@ -102,3 +106,28 @@ def test_inputs_of_other_shapes_survive_their_record() -> None:
         assert decode_value(annotation, stored, "x") == value, annotation
     with pytest.raises(ValueError, match="cannot rebuild the run's x"):
         decode_value("frozenset[str]", [], "x")
+
+
+def _replay_with_lines(monkeypatch: pytest.MonkeyPatch, lines: list[tuple]) -> Replay:
+    monkeypatch.setattr(replay_state.proof, "entry_lines", lambda session, ids: lines)
+    return Replay(session=None)
+
+
+def test_lines_split_past_64_bits_are_compared_as_a_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An amount past 64 bits is posted as several lines to one account: the replay
+    compares their amounts together, not the last line alone."""
+    builder = ledger.EntryBuilder()
+    builder.transfer("payout:A", "clearing:PK", "USD", MAX_MINOR + 5)
+    postings = builder.build(ledger.EntryKind.PAYOUT, "").postings
+    assert len(postings) == 4
+    stored = [(n, 1, p.account, p.currency, p.amount) for n, p in enumerate(postings)]
+    r = _replay_with_lines(monkeypatch, stored)
+    compare_lines(r, 1, postings, "a test")
+    assert r.breaks == []
+    stored[0] = (*stored[0][:4], stored[0][4] + 1)
+    r = _replay_with_lines(monkeypatch, stored)
+    compare_lines(r, 1, postings, "a test")
+    assert len(r.breaks) == 1
+    assert r.breaks[0].startswith("journal_lines 0 (entry 1, ")

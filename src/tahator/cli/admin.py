@@ -67,15 +67,18 @@ def demo(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create the database, or migrate it to this version's schema; seed the corridor."""
-    from tahator.services import corridor
+    from tahator.services import corridor, seal
     from tahator.store import migrate
 
     with use_case(db, migrate=True) as session:
         migrate.upgrade(session.get_bind())
         seeded = corridor.seed(session)
+        # Records from before digests were kept cannot be replayed: seal them as they stand.
+        sealed = seal.seal(session, "system") if seal.needed(session) else None
     print(
         f"database at revision {migrate.head()}"
         + ("; Pakistan–Iran corridor created" if seeded else "")
+        + ("; money records sealed as they stand (`tahator audit seal`)" if sealed else "")
     )
 
 
@@ -234,6 +237,24 @@ def audit_checkpoint(
         saved = audit.checkpoint(session)
     output.write_text(json.dumps(jsonable(saved), indent=2) + "\n", encoding="utf-8")
     print(f"checkpoint of audit record {saved.last_id} ({saved.records} records) in {output}")
+
+
+@audit_app.command("seal")
+def audit_seal(as_json: JsonOption = False) -> None:
+    """Record every money row's digest as it stands in one `ledger.seal` audit record:
+    `ledger verify` then starts from it instead of replaying what came before (for a
+    database whose older records carry no digests)."""
+    from tahator.services import seal
+
+    with use_case() as session:
+        counts = seal.seal(session, _actor())
+    if as_json:
+        print_json(counts)
+    else:
+        print(
+            "ledger sealed: "
+            + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items())
+        )
 
 
 @audit_app.command("list")

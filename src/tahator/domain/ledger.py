@@ -120,6 +120,17 @@ def transfer(debit: str, credit: str, currency: str, amount: int) -> tuple[Posti
     return Posting(debit, currency, amount), Posting(credit, currency, -amount)
 
 
+def confirmation(
+    collecting: bool, country: str, firm: str, currency: str, amount: int
+) -> tuple[EntryKind, tuple[Posting, Posting]]:
+    """What a bank's confirmation of an instruction posts: a collection moves ``amount``
+    from the firm's collection account into its country's clearing account, a payout
+    from that account to the firm's payout account."""
+    if collecting:
+        return EntryKind.COLLECTION, transfer(clearing(country), collection(firm), currency, amount)
+    return EntryKind.PAYOUT, transfer(payout(firm), clearing(country), currency, amount)
+
+
 class EntryBuilder:
     """Accumulates transfers, merged per account and currency, into one entry.
 

@@ -211,7 +211,7 @@ def load_open(session: Session, as_of: date) -> RunInputs:
         rated | {unit}
     )
     rates = corridors.rates_on(session, as_of, currencies)
-    opening, carried = _carried_over(session, corridor.countries)
+    opening, carried = carried_over(session, corridor.countries)
     return RunInputs(
         as_of=as_of,
         unit_of_account=unit,
@@ -347,7 +347,7 @@ def store_run(session: Session, plan: RunPlan, actor: str, started: datetime) ->
     return run_id
 
 
-def _carried_over(
+def carried_over(
     session: Session, countries: Mapping[str, str]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """What each clearing account holds from earlier runs, and what each firm is still owed.

@@ -19,7 +19,7 @@ from tahator.domain.corridor import (
 )
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, Amount
-from tahator.services import audit
+from tahator.services import audit, proof
 from tahator.store.schema import ClearingAccount, Corridor, Country, Currency, FxRate
 
 DEFAULT_CORRIDOR = "PK-IR"
@@ -116,7 +116,7 @@ class CorridorSettings:
     """One of ``SHORTFALL_RULES``."""
 
 
-def seed(session: Session) -> bool:
+def seed(session: Session, actor: str = "system") -> bool:
     """Create the default Pakistan–Iran corridor if the database has none."""
     if session.scalar(select(Corridor.id)) is not None:
         return False
@@ -136,6 +136,17 @@ def seed(session: Session) -> bool:
     session.add_all(ClearingAccount(country=code, credit_line=0) for code in DEFAULT_COUNTRIES)
     session.add_all(
         FxRate(currency=c, valid_from=SEED_RATES_FROM, rate=r) for c, r in SEED_RATES.items()
+    )
+    session.flush()
+    # What runs read of the corridor starts here: ``ledger verify`` checks every run's
+    # rates, credit lines and limits against this record and the audited changes since.
+    audit.record(
+        session,
+        actor,
+        "corridor.seed",
+        f"corridor:{DEFAULT_CORRIDOR}",
+        None,
+        {"corridor": proof.corridor_state(session)},
     )
     return True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
@@ -14,16 +14,14 @@ from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import corridor as corridors
-from tahator.services.clearing import stored_figures
+from tahator.services.clearing import carried_over, stored_figures
 from tahator.services.journal import balances
 from tahator.services.replay import replay
-from tahator.services.returned import carried_payouts
 from tahator.store.schema import (
     ClearingAccount,
     ClearingRun,
     JournalLine,
     Obligation,
-    Rollover,
     SettlementInstruction,
 )
 from tahator.store.sums import exact_sum
@@ -85,34 +83,43 @@ def _breaks(session: Session) -> list[str]:
         booked, expected, ("payable:", "receivable:"), "obligations' remaining amounts"
     )
 
-    latest = session.scalar(
-        select(func.max(ClearingRun.id)).where(ClearingRun.status == RunStatus.COMPLETED)
-    )
     expected = defaultdict(int)
     cash: dict[str, int] = defaultdict(int)
-    pending_collections: dict[str, int] = defaultdict(int)
-    for firm, country, kind, amount, status in session.execute(
+    owed_collections: dict[str, int] = defaultdict(int)
+    """Country → the collections its clearing account is owed (see the overdraft check)."""
+    replaced: dict[int, int] = defaultdict(int)
+    returned: list[tuple[int, str, int]] = []
+    for iid, firm, country, kind, amount, status, replaces in session.execute(
         select(
+            SettlementInstruction.id,
             SettlementInstruction.firm_id,
             SettlementInstruction.country,
             SettlementInstruction.kind,
             SettlementInstruction.amount,
             SettlementInstruction.status,
+            SettlementInstruction.replaces,
         )
     ):
         collecting = kind == InstructionKind.COLLECTION
+        if replaces is not None and collecting:  # a held payout names its return too
+            replaced[replaces] += amount
         if status == InstructionStatus.PENDING:
             account = ledger.collection(firm) if collecting else ledger.payout(firm)
             expected[account, unit] += amount if collecting else -amount
             if collecting:
-                pending_collections[country] += amount
+                owed_collections[country] += amount
         elif status == InstructionStatus.CONFIRMED:  # returned or held: no money moved
             cash[country] += amount if collecting else -amount
-    for firm, amount in session.execute(
-        select(Rollover.firm_id, Rollover.amount).where(Rollover.run_id == latest)
-    ):
-        expected[ledger.payout(firm), unit] -= amount
-    for firm, amount in carried_payouts(session, latest).items():  # returned, owed still
+        elif status == InstructionStatus.RETURNED and collecting:
+            returned.append((iid, country, amount))
+    # A returned collection the account may already have paid creditors from: what
+    # no collection asked instead covers (no liable member took it over) is still owed
+    # to the account, its debtor pursued through the reopened obligations or asked again.
+    for iid, country, amount in returned:
+        owed_collections[country] += max(amount - replaced[iid], 0)
+    # What the next run carries (roll-overs, payouts returned or held since) is owed
+    # on the payout accounts still: the same figure the run reads.
+    for firm, amount in carried_over(session, corridor.countries)[1].items():
         expected[ledger.payout(firm), unit] -= amount
     for country, amount in cash.items():
         expected[ledger.clearing(country), unit] += amount
@@ -123,16 +130,20 @@ def _breaks(session: Session) -> list[str]:
     lines = dict(
         session.execute(select(ClearingAccount.country, ClearingAccount.credit_line)).all()
     )
-    # A line set as a share of payments is an amount only in a run: the latest run's.
-    run = session.get(ClearingRun, latest) if latest is not None else None
-    figures = stored_figures(run.figures, unit, corridor.unit_digits) if run else None
-    for figure in figures.accounts if figures else ():
-        if figure.country in corridor.credit_line_shares:
-            lines[figure.country] = figure.credit_line.minor
+    # A line set as a share of payments is an amount only in a run, and what the account
+    # drew may date from any run since: the largest line a completed run set for it.
+    for stored in session.scalars(
+        select(ClearingRun.figures).where(ClearingRun.status == RunStatus.COMPLETED)
+    ):
+        figures = stored_figures(stored, unit, corridor.unit_digits)
+        for figure in figures.accounts if figures else ():
+            if figure.country in corridor.credit_line_shares:
+                lines[figure.country] = max(lines.get(figure.country, 0), figure.credit_line.minor)
     for country, line in lines.items():
-        # A bank may confirm a payout before the collection that funds it, so the
-        # account is judged with the collections it is owed.
-        held = booked.get((ledger.clearing(country), unit), 0) + pending_collections[country]
+        # A bank may confirm a payout before the collection that funds it, and a
+        # collection may come back after the payouts it funded left: the account is
+        # judged with the collections it is owed.
+        held = booked.get((ledger.clearing(country), unit), 0) + owed_collections[country]
         if held < -line:
             digits = corridor.unit_digits
             breaks.append(

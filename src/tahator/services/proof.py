@@ -33,11 +33,15 @@ from tahator.domain.run import OpenObligations, RunInputs
 from tahator.formatting import jsonable
 from tahator.store.schema import (
     AuditRecord,
+    ClearingAccount,
     ClearingRun,
+    Corridor,
+    FxRate,
     JournalEntry,
     JournalLine,
     Novation,
     Obligation,
+    ObligationLiability,
     Rollover,
     RunRate,
     SetoffNotice,
@@ -46,6 +50,7 @@ from tahator.store.schema import (
 
 MONEY_TABLES = (
     Obligation,
+    ObligationLiability,
     ClearingRun,
     RunRate,
     SetoffNotice,
@@ -96,8 +101,25 @@ def registration(session: Session, keys: Iterable[tuple[str, str]], entry_id: in
         "tags": "".join(map(row_tag, rows)),
         "digest": digest(rows),
         "lines": digest(lines),
+        # Who else is liable decides whom a returned collection turns to: listed (few
+        # obligations have any) so that a changed row can be named.
+        "liable": liabilities(session, ids),
         "counts": {"obligations": len(rows), "journal_lines": len(lines)},
     }
+
+
+def liabilities(session: Session, ids: Sequence[int]) -> list[list[Any]]:
+    """The jointly liable firms of obligations ``ids`` (sorted): ``[obligation, firm]``
+    rows in key order."""
+    if not ids:
+        return []
+    wanted = set(ids)
+    query = (
+        select(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+        .where(ObligationLiability.obligation_id.between(ids[0], ids[-1]))
+        .order_by(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+    )
+    return [[oid, firm] for oid, firm in rows_of(session, query) if oid in wanted]
 
 
 def run(session: Session, run_id: int, inputs: RunInputs) -> Any:
@@ -122,6 +144,41 @@ def instruction(session: Session, instruction_id: int) -> Any:
         "entries": list(entries),
         "lines": digest(lines),
         "counts": {"journal_lines": len(lines)},
+    }
+
+
+def corridor_state(session: Session) -> dict[str, Any]:
+    """What runs and returns read of the corridor, as it stands: every reference rate,
+    every clearing account's credit line, and the corridor's limits.  The seed and a
+    seal record it; later changes are audited one by one (``corridor.rate``,
+    ``corridor.credit_line``, ``corridor.settings``)."""
+    corridor = session.scalar(select(Corridor))
+    return {
+        "rates": [
+            [currency, valid_from.isoformat(), rate]
+            for currency, valid_from, rate in session.execute(
+                select(FxRate.currency, FxRate.valid_from, FxRate.rate).order_by(
+                    FxRate.currency, FxRate.valid_from
+                )
+            )
+        ],
+        "credit_lines": {
+            country: [line, share]
+            for country, line, share in session.execute(
+                select(
+                    ClearingAccount.country,
+                    ClearingAccount.credit_line,
+                    ClearingAccount.credit_line_share,
+                ).order_by(ClearingAccount.country)
+            )
+        },
+        "settings": None
+        if corridor is None
+        else {
+            "max_obligation": corridor.max_obligation,
+            "setoff_before_due": corridor.setoff_before_due,
+            "shortfall": corridor.shortfall,
+        },
     }
 
 

@@ -13,106 +13,85 @@ status, every instruction's status and every journal entry must be accounted for
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
 from tahator.domain.audit import TAG_LENGTH, digest, expand_ranges, row_tag
-from tahator.domain.money import parse_amount
 from tahator.domain.obligations import ObligationStatus
+from tahator.domain.returns import MOVING
 from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import corridor as corridors
-from tahator.services import proof
+from tahator.services import proof, replay_corridor, replay_seal
+from tahator.services.replay_events import instruction_event
+from tahator.services.replay_state import Registered, Replay, compare_lines, fields, keyed
+from tahator.services.seal import ACTION
 from tahator.store.schema import (
     AuditRecord,
     ClearingRun,
     Firm,
     JournalEntry,
     Obligation,
+    ObligationLiability,
     Rollover,
     SettlementInstruction,
 )
 
 _SOURCES = ("obligations.register", "obligation.create", "clearing.run")
-_MOVING = (InstructionStatus.PENDING.value, InstructionStatus.CONFIRMED.value)
-"""Instructions whose money moves or has moved (a returned or held one's does not)."""
 _CHANGED_LATER = ("settlement_instructions", "rollovers", "obligations")
 """Tables whose rows confirmations and returns change after the run."""
 
 
-@dataclass
-class _Registered:
-    """An obligation as registered, and what the replay says remains of it."""
-
-    debtor: str
-    creditor: str
-    amount: int
-    currency: str
-    due: str
-    remaining: int
-    status: str
-
-
-@dataclass
-class _Replay:
-    session: Session
-    breaks: list[str] = field(default_factory=list)
-    rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)
-    """Stored obligations' registered columns, by id."""
-    state: dict[int, _Registered] = field(default_factory=dict)
-    country_of: dict[str, str] = field(default_factory=dict)
-    covered_entries: set[int] = field(default_factory=set)
-    instructions: dict[int, dict[str, Any]] = field(default_factory=dict)
-    """Instruction id → its columns as the recomputation and the return records say."""
-    rollovers: dict[tuple[int, str], int] = field(default_factory=dict)
-    """(run, firm) → what the recomputation leaves unpaid, less what returns took."""
-    novated: dict[tuple[int, int], int] = field(default_factory=dict)
-    """(run, obligation) → what the run handed to the clearing accounts."""
-    carried: dict[str, int] = field(default_factory=dict)
-    """What the next run carries: the latest run's roll-overs and payouts returned since."""
-    runs: set[int] = field(default_factory=set)
-    latest_run: int | None = None
-    digits: dict[str, int] = field(default_factory=dict)
-    """Currency → its minor digits; ``""`` → the unit of account's."""
-    unit: str = ""
-
-
 def replay(session: Session) -> list[str]:
     """Every stored record the recomputation disagrees with, first disagreement first."""
-    r = _Replay(session)
+    r = Replay(session)
     r.rows = {row[0]: tuple(row) for row in proof.rows_of(session, select(*proof.REGISTERED))}
     r.country_of = dict(session.execute(select(Firm.id, Firm.country)).all())
+    for oid, firm in session.execute(
+        select(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+    ):
+        r.stored_liable.setdefault(oid, set()).add(firm)
     corridor = corridors.load(session)
     r.digits = {**corridor.digits, "": corridor.unit_digits}
     r.unit = corridor.unit_of_account
+    # A seal is the trusted starting point: history before the last one is not replayed.
+    sealed = session.scalar(select(func.max(AuditRecord.id)).where(AuditRecord.action == ACTION))
     records = session.execute(
         select(AuditRecord.id, AuditRecord.action, AuditRecord.subject, AuditRecord.after)
-        .where(AuditRecord.action.in_(_SOURCES) | AuditRecord.subject.startswith("instruction:"))
+        .where(
+            AuditRecord.action.in_((*_SOURCES, *replay_corridor.ACTIONS, ACTION))
+            | AuditRecord.subject.startswith("instruction:")
+        )
+        .where(AuditRecord.id >= (sealed or 0))
         .order_by(AuditRecord.id)
     ).all()
     for record_id, action, subject, after in records:
         document = json.loads(after)
         evidence = document.get("proof") if isinstance(document, dict) else None
-        if action in ("obligations.register", "obligation.create"):
+        if action == ACTION:
+            replay_seal.start(r, record_id, document.get("seal"))
+        elif action in replay_corridor.ACTIONS:
+            r.corridor.apply(action, subject, document)
+        elif action in ("obligations.register", "obligation.create"):
             _registration(r, record_id, evidence)
         elif action == "clearing.run":
             _run(r, record_id, int(subject.split(":")[1]), evidence)
         else:
-            _instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
+            instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
     _final(r)
+    r.breaks += replay_corridor.state_breaks(r.corridor, proof.corridor_state(session))
     return r.breaks
 
 
 # --- registrations -------------------------------------------------------------------------
 
 
-def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
+def _registration(r: Replay, record_id: int, evidence: Any) -> None:
     if not isinstance(evidence, dict):
         r.breaks.append(f"audit record {record_id} registers obligations without their digest")
         return
@@ -131,13 +110,14 @@ def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
                 f"differ from what audit record {record_id} registered"
             )
         _, _, debtor, creditor, amount, currency, due = row
-        r.state[oid] = _Registered(
+        r.state[oid] = Registered(
             debtor, creditor, amount, currency, due.isoformat(), amount, ObligationStatus.OPEN.value
         )
     if len(found) == len(ids) and digest(found) != evidence["digest"]:
         r.breaks.append(
             f"obligations registered in audit record {record_id} differ from its digest"
         )
+    _liabilities(r, record_id, ids, evidence.get("liable"))
     entry_id = int(evidence["entry"])
     r.covered_entries.add(entry_id)
     builder = ledger.EntryBuilder()
@@ -148,13 +128,32 @@ def _registration(r: _Replay, record_id: int, evidence: Any) -> None:
                 ledger.receivable(o.creditor), ledger.payable(o.debtor), o.currency, o.amount
             )
     postings = builder.build(ledger.EntryKind.OBLIGATIONS, "").postings if builder else ()
-    _compare_lines(r, entry_id, postings, f"the registration in audit record {record_id}")
+    compare_lines(r, entry_id, postings, f"the registration in audit record {record_id}")
+
+
+def _liabilities(r: Replay, record_id: int, ids: Sequence[int], listed: Any) -> None:
+    """The jointly liable firms the registration listed against the stored rows (a
+    record made before they were listed is taken as the rows say)."""
+    stored = {(oid, firm) for oid in ids for firm in r.stored_liable.get(oid, ())}
+    registered = stored if listed is None else {(int(oid), str(firm)) for oid, firm in listed}
+    for oid, firm in sorted(stored - registered):
+        r.breaks.append(
+            f"obligation_liabilities ({oid}, {firm}): audit record {record_id} registered "
+            "no such liable firm"
+        )
+    for oid, firm in sorted(registered - stored):
+        r.breaks.append(
+            f"obligation_liabilities ({oid}, {firm}): missing (registered in audit record "
+            f"{record_id})"
+        )
+    for oid, firm in registered:
+        r.liable.setdefault(oid, set()).add(firm)
 
 
 # --- clearing runs -------------------------------------------------------------------------
 
 
-def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
+def _run(r: Replay, record_id: int, run_id: int, evidence: Any) -> None:
     r.runs.add(run_id)
     name = f"clearing run {run_id}"
     if not isinstance(evidence, dict):
@@ -171,11 +170,12 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
     except (ValueError, KeyError) as error:
         r.breaks.append(f"{name}: {error}")
         return
+    r.breaks += replay_corridor.input_breaks(r.corridor, name, inputs)
     if proof.firms_digest(r.country_of, open_, inputs.carried) != evidence["firms"]:
         r.breaks.append(f"{name}: the countries of its firms differ from what the run saw")
     opening = dict.fromkeys(inputs.opening, 0)
     for i in r.instructions.values():
-        if i["status"] in _MOVING and i["country"] in opening:
+        if i["status"] in MOVING and i["country"] in opening:
             sign = 1 if i["kind"] == InstructionKind.COLLECTION else -1
             opening[i["country"]] += sign * i["amount"]
     carried = {firm: amount for firm, amount in r.carried.items() if amount}
@@ -211,7 +211,7 @@ def _run(r: _Replay, record_id: int, run_id: int, evidence: Any) -> None:
     r.latest_run = run_id
 
 
-def _open_obligations(r: _Replay) -> OpenObligations:
+def _open_obligations(r: Replay) -> OpenObligations:
     """What ``load_open`` read for the run: open obligations with something remaining."""
     chosen = [
         (oid, o)
@@ -229,7 +229,7 @@ def _open_obligations(r: _Replay) -> OpenObligations:
 
 
 def _compare_run(
-    r: _Replay,
+    r: Replay,
     run_id: int,
     plan: RunPlan,
     stored: Mapping[str, list[tuple[Any, ...]]],
@@ -246,40 +246,41 @@ def _compare_run(
         expected = {"as_of": plan.as_of, "unit_of_account": plan.unit_of_account}
         expected |= {"obligations": plan.obligations, "total": plan.total}
         expected |= {"cleared": plan.cleared, "remainder": plan.remainder}
-        _fields(r, name, stored_run, expected)
+        fields(r, name, stored_run, expected)
         if json.loads(json.dumps(jsonable(plan.figures), default=str)) != figures:
             r.breaks.append(f"{name}: its figures differ from the recomputation's")
     rates = dict(stored["run_rates"])
     planned_rates = {rate.currency: str(rate.per_unit_of_account) for rate in plan.rates}
-    _keyed(r, f"run_rates run {run_id}", rates, planned_rates, ("rate",))
+    keyed(r, f"run_rates run {run_id}", rates, planned_rates, ("rate",))
     notices = {row[0]: row[1:] for row in stored["setoff_notices"]}
     planned_notices = {n.obligation_id: tuple(n)[1:] for n in plan.notices}
     fields_ = ("before", "setoff", "after", "setoff_unit")
-    _keyed(r, f"setoff_notices run {run_id} obligation", notices, planned_notices, fields_)
+    keyed(r, f"setoff_notices run {run_id} obligation", notices, planned_notices, fields_)
     novations = {oid: (amount,) for oid, amount in stored["novations"]}
     planned_novations = {n.obligation_id: (n.amount,) for n in plan.novated}
-    _keyed(r, f"novations run {run_id} obligation", novations, planned_novations, ("amount",))
+    keyed(r, f"novations run {run_id} obligation", novations, planned_novations, ("amount",))
     issued = stored["settlement_instructions"][:issued_count]  # later ones are returns'
     _compare_instructions(r, run_id, plan, issued)
     _compare_entries(r, run_id, plan)
 
 
 def _compare_instructions(
-    r: _Replay, run_id: int, plan: RunPlan, rows: Sequence[tuple[Any, ...]]
+    r: Replay, run_id: int, plan: RunPlan, rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """Match the run's stored instructions to the recomputation's; they are compared at
     the end, when the returns that change them have been applied."""
-    planned = {(i.firm, i.kind.value): i for i in plan.instructions}
-    seen = set()
+    # A firm's instruction past 64 bits is issued in parts: matched in order.
+    planned: dict[tuple[str, str], list[Any]] = {}
+    for planned_one in plan.instructions:
+        planned.setdefault((planned_one.firm, planned_one.kind.value), []).append(planned_one)
     for iid, firm, _, kind, *_ in rows:
-        i = planned.get((firm, kind))
-        if i is None or (firm, kind) in seen:
+        if not planned.get((firm, kind)):
             r.breaks.append(
                 f"settlement_instructions {iid} (run {run_id}, {kind} of {firm}): "
                 "the recomputation issues no such instruction"
             )
             continue
-        seen.add((firm, kind))
+        i = planned[firm, kind].pop(0)
         r.instructions[iid] = {
             "run": run_id,
             "firm": firm,
@@ -292,14 +293,15 @@ def _compare_instructions(
             "status": InstructionStatus.PENDING.value,
             "currency": plan.unit_of_account,
         }
-    for firm, kind in sorted(set(planned) - seen):
-        r.breaks.append(
-            f"settlement_instructions run {run_id}: the {kind} of {firm} is missing "
-            f"(the recomputation issues {planned[firm, kind].amount})"
-        )
+    for (firm, kind), left in sorted(planned.items()):
+        for missing in left:
+            r.breaks.append(
+                f"settlement_instructions run {run_id}: the {kind} of {firm} is missing "
+                f"(the recomputation issues {missing.amount})"
+            )
 
 
-def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
+def _compare_entries(r: Replay, run_id: int, plan: RunPlan) -> None:
     """The run's journal entries against the plan's, matched by memo (which names the run)."""
     stored = dict(
         r.session.execute(
@@ -313,7 +315,7 @@ def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
             r.breaks.append(f"journal_entries of run {run_id}: {memo!r} is missing")
             continue
         r.covered_entries.add(stored[memo])
-        _compare_lines(r, stored[memo], entry.postings, f"clearing run {run_id}")
+        compare_lines(r, stored[memo], entry.postings, f"clearing run {run_id}")
     for memo in sorted(set(stored) - set(planned)):
         r.breaks.append(
             f"journal_entries {stored[memo]} ({memo!r}): the recomputation of run {run_id} "
@@ -321,180 +323,7 @@ def _compare_entries(r: _Replay, run_id: int, plan: RunPlan) -> None:
         )
 
 
-def _compare_lines(
-    r: _Replay, entry_id: int, postings: Iterable[ledger.Posting], source: str
-) -> None:
-    expected = {(p.account, p.currency): p.amount for p in postings}
-    seen = set()
-    for line_id, _, account, currency, amount in proof.entry_lines(r.session, [entry_id]):
-        key = (account, currency)
-        name = f"journal_lines {line_id} (entry {entry_id}, {account} {currency})"
-        if key in seen or key not in expected:
-            r.breaks.append(f"{name}: {source} posts no such line")
-        elif amount != expected[key]:
-            r.breaks.append(
-                f"{name}: amount is {amount}, the recomputation of {source} says {expected[key]}"
-            )
-        seen.add(key)
-    for account, currency in sorted(set(expected) - seen):
-        r.breaks.append(
-            f"journal_lines of entry {entry_id}: {account} {currency} is missing "
-            f"({source} posts {expected[account, currency]})"
-        )
-
-
-def _keyed(
-    r: _Replay,
-    name: str,
-    stored: Mapping[Any, Any],
-    planned: Mapping[Any, Any],
-    fields_: Sequence[str],
-) -> None:
-    """Rows keyed alike: each missing, extra or differing one named."""
-    for key in sorted(set(stored) | set(planned), key=str):
-        if key not in stored:
-            r.breaks.append(f"{name} {key}: missing (the recomputation says {planned[key]})")
-        elif key not in planned:
-            r.breaks.append(f"{name} {key}: the recomputation has no such row")
-        else:
-            values = stored[key] if isinstance(stored[key], tuple) else (stored[key],)
-            wanted = planned[key] if isinstance(planned[key], tuple) else (planned[key],)
-            _fields(
-                r,
-                f"{name} {key}",
-                dict(zip(fields_, values, strict=True)),
-                dict(zip(fields_, wanted, strict=True)),
-            )
-
-
-def _fields(r: _Replay, name: str, stored: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
-    for key, value in expected.items():
-        if stored.get(key) != value:
-            r.breaks.append(f"{name}: {key} is {stored.get(key)}, the recomputation says {value}")
-
-
-# --- confirmations, returns and what must be accounted for ---------------------------------
-
-
-def _instruction_event(
-    r: _Replay, record_id: int, instruction_id: int, document: Any, evidence: Any
-) -> None:
-    """A bank's confirmation or return of an instruction: its status, the rows a return
-    adds or changes, and the journal lines the record's digest covers."""
-    entries: list[int] = []
-    if isinstance(evidence, dict):
-        entries = [int(e) for e in evidence.get("entries", [])]
-        if digest(proof.entry_lines(r.session, entries)) != evidence["lines"]:
-            r.breaks.append(
-                f"journal lines of instruction {instruction_id} differ from the digest in "
-                f"audit record {record_id}"
-            )
-    else:
-        # A record without a digest (a return): the entries posted for the instruction
-        # since the last record of it are the ones it made.
-        entries = [
-            e
-            for e in r.session.scalars(
-                select(JournalEntry.id).where(JournalEntry.instruction_id == instruction_id)
-            )
-            if e not in r.covered_entries
-        ]
-    r.covered_entries.update(entries)
-    if not isinstance(document, dict):
-        return
-    if "status" in document:  # a confirmation: the instruction as it is afterwards
-        _set_status(r, instruction_id, str(document["status"]))
-        kinds = (ledger.EntryKind.COLLECTION.value, ledger.EntryKind.PAYOUT.value)
-        i = r.instructions.get(instruction_id)
-        for entry_id, entry_kind in r.session.execute(
-            select(JournalEntry.id, JournalEntry.kind).where(JournalEntry.id.in_(entries))
-        ):
-            if entry_kind in kinds and i is not None:
-                _compare_lines(r, entry_id, _confirmation(i), "its confirmation")
-    elif isinstance(document.get("instruction"), dict):
-        _returned(r, instruction_id, document, entries)
-
-
-def _set_status(r: _Replay, instruction_id: int, status: str) -> None:
-    if instruction_id in r.instructions:
-        r.instructions[instruction_id]["status"] = status
-
-
-def _returned(r: _Replay, instruction_id: int, document: Any, entries: list[int]) -> None:
-    """A return, as its record says (``settlement.return``): the returned instruction,
-    the collection asked instead, the payouts held, the obligations reopened."""
-    returned = r.instructions.get(instruction_id)
-    _set_status(r, instruction_id, str(document["instruction"]["status"]))
-    if returned is None:
-        return
-    if returned["kind"] == InstructionKind.PAYOUT:
-        r.carried[returned["firm"]] = r.carried.get(returned["firm"], 0) + returned["amount"]
-        return
-    if isinstance(document.get("collected_from"), dict):
-        view = document["collected_from"]
-        r.instructions[int(view["id"])] = _from_view(r, view)
-    held_from: dict[str, int] = {}
-    for view in document.get("held") or []:
-        held = _from_view(r, view)
-        held_from[held["firm"]] = held_from.get(held["firm"], 0) + held["amount"]
-        iid = int(view["id"])
-        if iid in r.instructions:  # the whole payout held
-            r.instructions[iid]["status"] = held["status"]
-            continue
-        r.instructions[iid] = held
-        for i in r.instructions.values():  # the rest of the payout stays pending
-            same = (i["run"], i["firm"], i["kind"]) == (held["run"], held["firm"], held["kind"])
-            if same and i["status"] == InstructionStatus.PENDING:
-                for column in ("owed", "amount", "local_amount"):
-                    i[column] -= held[column]
-                break
-    run_id = returned["run"]
-    for oid in document.get("reopened") or []:
-        o = r.state.get(int(oid))
-        if o is not None:
-            o.remaining += r.novated.get((run_id, int(oid)), 0)
-            o.status = ObligationStatus.OPEN.value
-    # What a creditor's part took beyond its held payout came off its roll-over: the
-    # part is what the return moved off the creditor's payout account.
-    parts = {
-        account.removeprefix("payout:"): amount
-        for _, _, account, _, amount in proof.entry_lines(r.session, entries)
-        if account.startswith("payout:")
-    }
-    for firm, part in parts.items():
-        taken = part - held_from.get(firm, 0)
-        if taken > 0 and (run_id, firm) in r.rollovers and run_id == r.latest_run:
-            r.rollovers[run_id, firm] -= taken
-            r.carried[firm] = r.carried.get(firm, 0) - taken
-
-
-def _from_view(r: _Replay, view: Mapping[str, Any]) -> dict[str, Any]:
-    """An instruction as a record shows it (``InstructionView``), in minor units."""
-    unit, local = r.digits[""], r.digits[str(view["local_currency"])]
-    return {
-        "run": int(view["run_id"]),
-        "firm": str(view["firm"]),
-        "country": str(view["country"]),
-        "kind": str(view["kind"]),
-        "owed": parse_amount(str(view["owed"]), unit),
-        "amount": parse_amount(str(view["amount"]), unit),
-        "local_currency": str(view["local_currency"]),
-        "local_amount": parse_amount(str(view["local_amount"]), local),
-        "status": str(view["status"]),
-        "currency": r.unit,
-    }
-
-
-def _confirmation(i: Mapping[str, Any]) -> list[ledger.Posting]:
-    """The postings of a confirmed instruction, as ``settlement.confirm`` makes them."""
-    account = ledger.clearing(i["country"])
-    currency = i["currency"]
-    if i["kind"] == InstructionKind.COLLECTION:
-        return list(ledger.transfer(account, ledger.collection(i["firm"]), currency, i["amount"]))
-    return list(ledger.transfer(ledger.payout(i["firm"]), account, currency, i["amount"]))
-
-
-def _final(r: _Replay) -> None:
+def _final(r: Replay) -> None:
     """What remains of each obligation, each instruction's status, and every journal
     entry, runs and obligations accounted for."""
     for oid, remaining, status in r.session.execute(
@@ -504,7 +333,7 @@ def _final(r: _Replay) -> None:
         if o is None:
             r.breaks.append(f"obligations {oid}: no audit record registers it")
             continue
-        _fields(
+        fields(
             r,
             f"obligations {oid}",
             {"remaining": remaining, "status": status},
@@ -532,7 +361,7 @@ def _final(r: _Replay) -> None:
         stored = {"firm": firm, "country": country, "kind": kind, "owed": owed}
         stored |= {"amount": amount, "local_currency": local_currency}
         stored |= {"local_amount": local_amount, "status": status}
-        _fields(r, name, stored, {k: v for k, v in i.items() if k not in ("run", "currency")})
+        fields(r, name, stored, {k: v for k, v in i.items() if k not in ("run", "currency")})
     for iid, i in sorted(r.instructions.items()):
         r.breaks.append(
             f"settlement_instructions {iid}: missing (the {i['kind']} of {i['firm']} "
@@ -546,7 +375,7 @@ def _final(r: _Replay) -> None:
     }
     expected = {key: (amount,) for key, amount in r.rollovers.items()}
     for run_id, firm in sorted(set(rollovers) | set(expected)):
-        _keyed(
+        keyed(
             r,
             f"rollovers run {run_id} firm",
             {firm: rollovers[run_id, firm]} if (run_id, firm) in rollovers else {},

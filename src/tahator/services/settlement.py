@@ -55,17 +55,13 @@ def confirm(session: Session, instruction_id: int, actor: str) -> InstructionVie
         raise InputError([Problem(_not_pending(instruction))])
     corridor = corridors.load(session)
     unit = corridor.unit_of_account
-    account = ledger.clearing(instruction.country)
-    if instruction.kind == InstructionKind.COLLECTION:
-        postings = ledger.transfer(
-            account, ledger.collection(instruction.firm_id), unit, instruction.amount
-        )
-        kind = ledger.EntryKind.COLLECTION
-    else:
-        postings = ledger.transfer(
-            ledger.payout(instruction.firm_id), account, unit, instruction.amount
-        )
-        kind = ledger.EntryKind.PAYOUT
+    kind, postings = ledger.confirmation(
+        instruction.kind == InstructionKind.COLLECTION,
+        instruction.country,
+        instruction.firm_id,
+        unit,
+        instruction.amount,
+    )
     before = instruction_view(instruction, corridor)
     instruction.status = InstructionStatus.CONFIRMED.value
     instruction.confirmed_at = now()
