@@ -22,11 +22,23 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tahator.domain.settlement import InstructionStatus
 from tahator.io.application import parse_application
 from tahator.io.comtrade import read_comtrade
 from tahator.io.offers import read_offers
 from tahator.io.policy import load_policy
-from tahator.services import barter, corridor, market, offers, stats, users
+from tahator.services import (
+    barter,
+    clearing,
+    corridor,
+    ledger,
+    market,
+    obligations,
+    offers,
+    settlement,
+    stats,
+    users,
+)
 from tahator.services.common import business_today
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
@@ -266,6 +278,45 @@ def test_an_operator_runs_a_clearing_run_and_sees_the_result(visit: Any, server:
     notices = operator.page.locator("table").nth(1).locator("tbody tr")
     assert notices.count() >= 3
     operator.shot("clearing-run")
+
+
+def test_a_bank_returns_a_collection_and_what_it_was_to_pay_reopens(
+    visit: Any, server: Server
+) -> None:
+    today = business_today(load_policy(None).zone)
+    with transaction(server.engine) as session:
+        obligations.create_obligation(
+            session,
+            reference="RETURNED-1",
+            debtor="PK-1",
+            creditor="IR-1",
+            amount=500_00,
+            currency="USD",
+            due_date=today - timedelta(days=30),
+            origin="browser test",
+            actor="test",
+        )
+        run = clearing.run_clearing(session, "test", today)
+        pending = settlement.list_instructions(session, InstructionStatus.PENDING)
+    collection = next(i for i in pending if i.kind == "collection" and i.run_id == run.run_id)
+    bank = visit("bank")
+    bank.go("/clearing")
+    bank.page.select_option(f"#reason-{collection.id}", "AM04")
+    bank.page.click(f"[aria-label='Instruction {collection.id} returned']")
+    bank.page.locator(f"text=Instruction {collection.id} returned").wait_for()
+    bank.shot("clearing-returned")
+    with transaction(server.engine) as session:
+        returned = next(i for i in settlement.list_instructions(session) if i.id == collection.id)
+        assert (returned.status, returned.return_reason) == ("returned", "AM04")
+        reopened = session.scalars(
+            select(Obligation).where(Obligation.debtor == collection.firm)
+        ).all()
+        assert any(o.status == "open" and o.remaining for o in reopened)
+        assert ledger.verify(session).breaks == ()
+    bank.go(f"/clearing/runs/{run.run_id}")
+    reason = bank.page.locator("tbody tr td small", has_text="AM04")
+    assert reason.count() == 1
+    assert reason.get_attribute("title") == "insufficient funds"
 
 
 def test_customs_authorizes_an_application(visit: Any, server: Server) -> None:
