@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
-from tahator.domain.audit import TAG_LENGTH, digest, expand_ranges, row_tag
+from tahator.domain.audit import digest
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.returns import MOVING
 from tahator.domain.run import OpenObligations, RunPlan, plan_run
@@ -29,7 +29,7 @@ from tahator.formatting import jsonable
 from tahator.services import corridor as corridors
 from tahator.services import proof, replay_corridor, replay_seal
 from tahator.services.replay_events import instruction_event
-from tahator.services.replay_state import Registered, Replay, compare_lines, fields, keyed
+from tahator.services.replay_state import Replay, check_registered, compare_lines, fields, keyed
 from tahator.services.seal import ACTION
 from tahator.store.schema import (
     AuditRecord,
@@ -95,28 +95,7 @@ def _registration(r: Replay, record_id: int, evidence: Any) -> None:
     if not isinstance(evidence, dict):
         r.breaks.append(f"audit record {record_id} registers obligations without their digest")
         return
-    ids = expand_ranges(evidence["ids"])
-    tags = evidence["tags"]
-    found = []
-    for position, oid in enumerate(ids):
-        row = r.rows.get(oid)
-        if row is None:
-            r.breaks.append(f"obligations {oid}: missing (registered in audit record {record_id})")
-            continue
-        found.append(row)
-        if row_tag(row) != tags[position * TAG_LENGTH : (position + 1) * TAG_LENGTH]:
-            r.breaks.append(
-                f"obligations {oid}: its id, reference, parties, amount, currency or due date "
-                f"differ from what audit record {record_id} registered"
-            )
-        _, _, debtor, creditor, amount, currency, due = row
-        r.state[oid] = Registered(
-            debtor, creditor, amount, currency, due.isoformat(), amount, ObligationStatus.OPEN.value
-        )
-    if len(found) == len(ids) and digest(found) != evidence["digest"]:
-        r.breaks.append(
-            f"obligations registered in audit record {record_id} differ from its digest"
-        )
+    ids = check_registered(r, record_id, evidence, "registered")
     _liabilities(r, record_id, ids, evidence.get("liable"))
     entry_id = int(evidence["entry"])
     r.covered_entries.add(entry_id)

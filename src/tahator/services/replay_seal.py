@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tahator.domain.audit import TAG_LENGTH, digest, expand_ranges, row_tag
+from tahator.domain.audit import digest, expand_ranges
 from tahator.services import seal as seals
-from tahator.services.replay_state import Registered, Replay
+from tahator.services.replay_state import Replay, check_registered
 from tahator.store.schema import JournalEntry
 
 
@@ -68,26 +68,7 @@ def start(r: Replay, record_id: int, sealed: Any) -> None:
 
 
 def _obligations(r: Replay, record_id: int, sealed: Any) -> None:
-    ids = expand_ranges(sealed["ids"])
-    tags = sealed["tags"]
-    found = []
-    for position, oid in enumerate(ids):
-        row = r.rows.get(oid)
-        if row is None:
-            r.breaks.append(f"obligations {oid}: missing (sealed in audit record {record_id})")
-            continue
-        found.append(row)
-        if row_tag(row) != tags[position * TAG_LENGTH : (position + 1) * TAG_LENGTH]:
-            r.breaks.append(
-                f"obligations {oid}: its id, reference, parties, amount, currency or due date "
-                f"differ from what audit record {record_id} sealed"
-            )
-        _, _, debtor, creditor, amount, currency, due = row
-        r.state[oid] = Registered(
-            debtor, creditor, amount, currency, due.isoformat(), amount, "open"
-        )
-    if len(found) == len(ids) and digest(found) != sealed["digest"]:
-        r.breaks.append(f"obligations sealed in audit record {record_id} differ from its digest")
+    check_registered(r, record_id, sealed, "sealed")
     for oid, remaining, status in sealed["state"]:
         if int(oid) in r.state:
             r.state[int(oid)].remaining = int(remaining)

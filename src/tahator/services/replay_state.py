@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
+from tahator.domain.audit import TAG_LENGTH, digest, expand_ranges, row_tag
+from tahator.domain.obligations import ObligationStatus
 from tahator.services import proof, replay_corridor
 
 
@@ -114,3 +116,32 @@ def fields(r: Replay, name: str, stored: Mapping[str, Any], expected: Mapping[st
     for key, value in expected.items():
         if stored.get(key) != value:
             r.breaks.append(f"{name}: {key} is {stored.get(key)}, the recomputation says {value}")
+
+
+def check_registered(
+    r: Replay, record_id: int, evidence: Mapping[str, Any], verb: str
+) -> list[int]:
+    """Check the obligation rows audit record ``record_id`` ``verb`` (registered,
+    sealed) against its row tags and digest, and enter them in the replay as open and
+    whole (a seal then gives their state); return their ids."""
+    ids = expand_ranges(evidence["ids"])
+    tags = evidence["tags"]
+    found = []
+    for position, oid in enumerate(ids):
+        row = r.rows.get(oid)
+        if row is None:
+            r.breaks.append(f"obligations {oid}: missing ({verb} in audit record {record_id})")
+            continue
+        found.append(row)
+        if row_tag(row) != tags[position * TAG_LENGTH : (position + 1) * TAG_LENGTH]:
+            r.breaks.append(
+                f"obligations {oid}: its id, reference, parties, amount, currency or due date "
+                f"differ from what audit record {record_id} {verb}"
+            )
+        _, _, debtor, creditor, amount, currency, due = row
+        r.state[oid] = Registered(
+            debtor, creditor, amount, currency, due.isoformat(), amount, ObligationStatus.OPEN.value
+        )
+    if len(found) == len(ids) and digest(found) != evidence["digest"]:
+        r.breaks.append(f"obligations {verb} in audit record {record_id} differ from its digest")
+    return ids
