@@ -373,6 +373,8 @@ def _screen(
     # their firms cannot be collected or paid out in it.
     unrated = {c: local for c, local in inputs.countries.items() if local not in conversions}
     country_of = inputs.country_of
+    # When everything, with what is carried, fits 64 bits, no firm's total can pass them.
+    fits = _all_fit(inputs, conversions)
     for i, (amount, currency) in enumerate(zip(open_.remaining, open_.currencies, strict=True)):
         reason = None
         conversion = conversions.get(currency)
@@ -391,13 +393,26 @@ def _screen(
                         f"no reference rate for {unrated[country]} on {day}, {country}'s currency"
                     )
                     break
-        if reason is None:
+        if reason is None and not fits:
             reason = _past_64_bits(inputs, conversion, i, totals)
         if reason is None:
             included.append(i)
         else:
             excluded[currency, reason] += 1
     return excluded, included
+
+
+def _all_fit(inputs: RunInputs, conversions: Mapping[str, Conversion]) -> bool:
+    """Whether the open obligations' whole value (each rounded up) and every carried
+    claim together stay within 64 bits."""
+    open_ = inputs.obligations
+    by_currency: dict[str, int] = defaultdict(int)
+    for amount, currency in zip(open_.remaining, open_.currencies, strict=True):
+        by_currency[currency] += amount
+    worth = sum(
+        conversions[c].floor(total) + 1 for c, total in by_currency.items() if c in conversions
+    )
+    return worth + open_.count + sum(inputs.carried.values()) <= MAX_MINOR
 
 
 def _past_64_bits(
