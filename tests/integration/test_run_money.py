@@ -170,6 +170,33 @@ def test_huge_obligations_do_not_stop_a_run(registered: Engine, tmp_path: Path) 
         assert balances(session)[chart.collection("PK-1"), "USD"] == 500
 
 
+def test_a_run_whose_total_would_pass_64_bits_completes(registered: Engine) -> None:
+    # The attacker's case: 10,000 obligations of USD 10tn (the largest allowed) sum past
+    # 64 bits, though each firm's share does not; the run leaves the excess out.
+    rows = [
+        {
+            "reference": f"BIG{number}",
+            "debtor": "PK-1" if number % 2 else "PK-2",
+            "creditor": "IR-1" if number % 2 else "IR-2",
+            "amount": corridor.MAX_OBLIGATION,
+            "currency": "USD",
+            "due_date": date(2026, 6, 30),
+            "status": "open",
+            "remaining": corridor.MAX_OBLIGATION,
+            "created_at": now(),
+            "created_by": "test",
+        }
+        for number in range(10_000)
+    ]
+    with transaction(registered) as session:  # bypassing registration and its audit
+        corridor.set_limits(session, "test", max_obligation=corridor.MAX_OBLIGATION)
+        session.execute(insert(Obligation), rows)
+    view = run(registered)
+    assert view.settlement is not None
+    [excluded] = view.settlement.excluded
+    assert (excluded.obligations, "the run's total" in excluded.reason) == (777, True)
+
+
 def test_the_imbalance_is_carried_forward(registered: Engine, tmp_path: Path) -> None:
     register(registered, tmp_path / "1.csv", [("A", "IR-1", "PK-1", "120.00", "USD", "2026-06-30")])
     first = run(registered)

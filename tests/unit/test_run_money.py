@@ -206,6 +206,19 @@ def test_a_carried_claim_counts_toward_what_fits_64_bits() -> None:
     assert {r.firm: r.amount for r in plan.rollovers} == {"IR1": MAX_MINOR - 10**17, "IR2": 10**18}
 
 
+def test_the_runs_total_never_passes_64_bits() -> None:
+    # The attacker's 10,000 obligations of USD 10tn, scaled: each firm's total fits,
+    # the run's (stored in BIGINT columns) would not.
+    firms = [f"PK{n}" for n in range(10)] + [f"IR{n}" for n in range(10)]
+    country_of = {firm: firm[:2] for firm in firms}
+    rows: list[Row] = [(f"PK{n}", f"IR{n}", MAX_MINOR // 4, "USD", DUE) for n in range(10)]
+    plan = plan_run(inputs(rows, country_of=country_of))
+    assert 0 < plan.total <= MAX_MINOR
+    assert 0 <= plan.remainder <= MAX_MINOR
+    [excluded] = plan.figures.excluded
+    assert (excluded.obligations, "the run's total past 64 bits" in excluded.reason) == (6, True)
+
+
 def test_the_credit_line_can_be_a_share_of_gross_payments() -> None:
     rows: list[Row] = [("PK1", "IR1", 100_00, "USD", DUE), ("IR1", "PK2", 300_00, "USD", DUE)]
     plan = plan_run(inputs(rows, credit_line_shares={"PK": Fraction(1, 5)}))

@@ -305,16 +305,8 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         for instruction in settlement.instructions
         for part in _instructions(instruction, inputs, conversions, parts)
     ]
-    rollovers = tuple(
-        sorted(
-            [
-                Rollover(i.firm, i.unpaid)
-                for i in settlement.instructions
-                if i.kind == InstructionKind.PAYOUT and i.unpaid
-            ]
-            + held_over
-        )
-    )
+    payouts = [i for i in settlement.instructions if i.kind == InstructionKind.PAYOUT]
+    rollovers = tuple(sorted([Rollover(i.firm, i.unpaid) for i in payouts if i.unpaid] + held_over))
     unit, unit_digits = inputs.unit_of_account, inputs.unit_digits
     summary = summarize(settlement, unit, unit_digits)
     cleared = sum(setoff_unit.values())
@@ -418,18 +410,19 @@ def _all_fit(inputs: RunInputs, conversions: Mapping[str, Conversion]) -> bool:
 def _past_64_bits(
     inputs: RunInputs, conversion: Conversion | None, i: int, totals: dict[tuple[str, bool], int]
 ) -> str | None:
-    """Why obligation ``i`` would take its debtor's collection or its creditor's claim
-    (with what is carried) past 64 bits, where they are stored; ``None``: it fits, and
-    ``totals`` (firm, as creditor → its ceiling so far) counts it."""
+    """Why obligation ``i`` would take its debtor's collection, its creditor's claim (with
+    what is carried) or the run's total (firm "") past 64 bits, where they are stored;
+    ``None``: it fits, and ``totals`` (firm, as creditor → its ceiling so far) counts it."""
     assert conversion is not None
     open_ = inputs.obligations
     worth = math.ceil(conversion.value(open_.remaining[i]))
-    sides = {(open_.debtors[i], False): 0, (open_.creditors[i], True): 0}
+    sides = {(open_.debtors[i], False): 0, (open_.creditors[i], True): 0, ("", False): 0}
     for firm, creditor in sides:
         start = inputs.carried.get(firm, 0) if creditor else 0
         sides[firm, creditor] = totals.get((firm, creditor), start) + worth
         if sides[firm, creditor] > MAX_MINOR:
-            return f"would take what {firm} owes or is owed past 64 bits in one run"
+            whose = f"what {firm} owes or is owed" if firm else "the run's total"
+            return f"would take {whose} past 64 bits in one run"
     totals.update(sides)
     return None
 
