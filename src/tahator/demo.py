@@ -68,6 +68,8 @@ from tahator.store.database import transaction
 CREDIT_LINES = {"PK": 10_000_000_00, "IR": 10_000_000_00}
 """Each clearing account's credit line, in cents of the unit of account (USD)."""
 DEMO_ACTOR = "demo"
+DEMO_DAY = date(2026, 11, 23)
+"""The demo's business date: its clearing run is as of this day, whatever today is."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     with transaction(engine) as session:  # a binding ring adds applications
         barter_summary["states"] = _states(jsonable(barter.list_authorizations(session)))
     with transaction(engine) as session:
-        run = jsonable(clearing.run_clearing(session, DEMO_ACTOR, date(2026, 11, 23)))
+        run = jsonable(clearing.run_clearing(session, DEMO_ACTOR, DEMO_DAY, today=DEMO_DAY))
     with transaction(engine) as session:
         breaks = list(ledger.verify(session).breaks)
     imported = {"firms": jsonable(imported_firms), "obligations": jsonable(imported_obligations)}

@@ -173,8 +173,17 @@ def test_pages_follow_cursors_to_the_end(house: House) -> None:
 
 def test_clearing_settlement_and_ledger_over_http(house: House) -> None:
     operator, bank, trader = house.as_("operator"), house.as_("bank"), house.as_("trader")
+    future = house.client.post(
+        "/api/v1/clearing/runs", json={"as_of": "9999-12-31"}, headers=operator
+    )
+    assert future.status_code == 422, future.text
+    assert "after today's business date" in future.text
     run = house.client.post("/api/v1/clearing/runs", json={"as_of": "2026-11-24"}, headers=operator)
     assert run.status_code == 201, run.text
+    early = house.client.post(
+        "/api/v1/clearing/runs", json={"as_of": "2026-11-01"}, headers=operator
+    )
+    assert early.status_code == 422, early.text
     run_id = run.json()["run_id"]
     assert run.json()["cleared"] == "1800.00"  # the 600-cycle, three arcs
     notices = house.client.get(f"/api/v1/clearing/runs/{run_id}/notices", headers=operator)

@@ -214,7 +214,7 @@ def test_an_unbalanced_authorization_is_cancelled_after_its_deadline(
     sound(house)
     # The offset clearing takes the imbalance like any other obligation.
     with transaction(house) as session:
-        run = clearing.run_clearing(session, "operator", date(2026, 3, 1))
+        run = clearing.run_clearing(session, "operator", date(2026, 3, 1), today=date(2026, 3, 1))
     assert run.total.minor == 200000_00
     sound(house)
 

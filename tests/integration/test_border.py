@@ -329,7 +329,7 @@ def test_the_target_report_matches_the_stored_data(house: Engine, tmp_path: Path
     with transaction(engine) as session:
         import_obligations_file(session, source, "test")
     with transaction(engine) as session:
-        clearing.run_clearing(session, "test", date(2026, 10, 20))
+        clearing.run_clearing(session, "test", date(2026, 10, 20), today=date(2026, 10, 20))
     with transaction(engine) as session:
         border.add_resident(
             session,

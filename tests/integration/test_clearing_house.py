@@ -123,7 +123,7 @@ def test_a_run_clears_exactly_what_the_stateless_engine_clears(
     with transaction(registered) as session:
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
-        summary = clearing.run_clearing(session, "test", AS_OF)
+        summary = clearing.run_clearing(session, "test", AS_OF, today=AS_OF)
 
     index = {name: i for i, name in enumerate(names)}
     cents = [int(a.replace(".", "")) for _, _, _, a, _ in rows]
@@ -139,9 +139,21 @@ def test_a_run_clears_exactly_what_the_stateless_engine_clears(
     assert verified(registered) == []
 
     with transaction(registered) as session:
-        second = clearing.run_clearing(session, "test", AS_OF)
+        second = clearing.run_clearing(session, "test", AS_OF, today=AS_OF)
     assert amount(second.cleared) == "0.00"  # nothing more can be set off
     assert verified(registered) == []
+
+
+def test_a_run_is_neither_after_today_nor_before_the_last_run(registered: Engine) -> None:
+    with transaction(registered) as session, pytest.raises(InputError) as future:
+        clearing.run_clearing(session, "test", date(9999, 12, 31), today=AS_OF)
+    assert "after today's business date, 2026-11-23" in str(future.value)
+    with transaction(registered) as session:
+        clearing.run_clearing(session, "test", AS_OF, today=AS_OF)
+    with transaction(registered) as session, pytest.raises(InputError) as past:
+        clearing.run_clearing(session, "test", date(1900, 1, 1), today=AS_OF)
+    assert "before the latest clearing run's, 2026-11-23" in str(past.value)
+    assert count(registered, ClearingRun) == 1
 
 
 def test_other_currencies_convert_at_the_run_rates(registered: Engine, tmp_path: Path) -> None:
@@ -155,7 +167,7 @@ def test_other_currencies_convert_at_the_run_rates(registered: Engine, tmp_path:
     with transaction(registered) as session:
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
-        summary = clearing.run_clearing(session, "test", AS_OF)
+        summary = clearing.run_clearing(session, "test", AS_OF, today=AS_OF)
     assert amount(summary.total) == "260.00"
     assert amount(summary.cleared) == "180.00"  # the ring PK-1 → PK-2 → IR-1 → PK-1, 60 each
     with transaction(registered) as session:
@@ -179,7 +191,7 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
     with transaction(registered) as session:
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
-        summary = clearing.run_clearing(session, "test", AS_OF)
+        summary = clearing.run_clearing(session, "test", AS_OF, today=AS_OF)
     assert summary.settlement is not None
     accounts = {a.country: a for a in summary.settlement.accounts}
     assert amount(accounts["IR"].paid_out) == "150.00"  # 100 collected + 50 credit line
@@ -211,7 +223,7 @@ def test_settlement_credit_lines_roll_overs_and_confirmation(
     with transaction(registered) as session:
         import_obligations_file(session, obligations_file(tmp_path / "p.csv", more), "t")
     with transaction(registered) as session:
-        summary = clearing.run_clearing(session, "test", AS_OF)
+        summary = clearing.run_clearing(session, "test", AS_OF, today=AS_OF)
     with transaction(registered) as session:
         new = [i for i in settlement.list_instructions(session) if i.run_id == summary.run_id]
     amounts = {(i.firm, i.kind): (amount(i.owed), amount(i.amount)) for i in new}
@@ -243,7 +255,7 @@ def test_two_runs_at_once_one_waits_for_the_other(registered: Engine, tmp_path: 
     def run() -> None:
         try:
             with transaction(registered) as session:
-                results.append(clearing.run_clearing(session, "test", AS_OF))
+                results.append(clearing.run_clearing(session, "test", AS_OF, today=AS_OF))
         except BaseException as error:
             errors.append(error)
 
@@ -263,7 +275,7 @@ def test_unknown_rate_leaves_the_obligation_out(registered: Engine, tmp_path: Pa
     with transaction(registered) as session:
         import_obligations_file(session, obligations_file(tmp_path / "o.csv", rows), "t")
     with transaction(registered) as session:
-        summary = clearing.run_clearing(session, "test", date(2019, 1, 1))
+        summary = clearing.run_clearing(session, "test", date(2019, 1, 1), today=date(2019, 1, 1))
     assert summary.settlement is not None
     assert [e.obligations for e in summary.settlement.excluded] == [1]
     assert "no reference rate" in summary.settlement.excluded[0].reason

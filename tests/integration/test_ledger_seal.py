@@ -64,7 +64,9 @@ def _history(engine: Engine, tmp_path: Path) -> None:
         ],
     )
     with transaction(engine) as session:
-        run_id = clearing.run_clearing(session, "op", date(2026, 11, 23)).run_id
+        run_id = clearing.run_clearing(
+            session, "op", date(2026, 11, 23), today=date(2026, 11, 23)
+        ).run_id
     with transaction(engine) as session:
         views = [v for v in settlement.list_instructions(session) if v.run_id == run_id]
         payout = next(v for v in views if v.kind == InstructionKind.PAYOUT)
@@ -94,7 +96,7 @@ def test_a_database_without_digests_verifies_once_sealed_and_tampering_after_is_
     # The history goes on from the seal: a run, a confirmation and a return after it.
     _register(engine, tmp_path / "b.csv", [("D", "IR-2", "PK-2", "30.00")])
     with transaction(engine) as session:
-        clearing.run_clearing(session, "op", date(2026, 11, 30))
+        clearing.run_clearing(session, "op", date(2026, 11, 30), today=date(2026, 11, 30))
     with transaction(engine) as session:
         pending = settlement.list_instructions(session, InstructionStatus.PENDING)
         settlement.confirm(session, pending[0].id, "bank")

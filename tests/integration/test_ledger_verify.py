@@ -42,7 +42,7 @@ def _register(engine: Engine, path: Path, rows: list[tuple[str, str, str, str]])
 
 def _run(engine: Engine, day: date) -> list[InstructionView]:
     with transaction(engine) as session:
-        run_id = clearing.run_clearing(session, "op", day).run_id
+        run_id = clearing.run_clearing(session, "op", day, today=day).run_id
     with transaction(engine) as session:
         return [v for v in settlement.list_instructions(session) if v.run_id == run_id]
 

@@ -391,7 +391,7 @@ def test_each_obligation_lists_what_runs_set_off_of_it(
     _import(registered, obligations_file(tmp_path / "o.csv", rows))
     with transaction(registered) as session:
         before = {o.id: o.set_off.minor for o in obligations.list_obligations(session)}
-        clearing.run_clearing(session, "test", date(2026, 11, 23))
+        clearing.run_clearing(session, "test", date(2026, 11, 23), today=date(2026, 11, 23))
     assert before == {"C1": 0, "C2": 0, "C3": 0}
     code, out, err = cli("--db", database_url, "obligations", "list", "--json")
     assert code == 0, err

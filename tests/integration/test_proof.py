@@ -69,7 +69,7 @@ def populated(engine: Engine, tmp_path: Path) -> Engine:
             session, obligations_file(tmp_path / "a.csv", _rows(1, "A", 40)), "t"
         )
     with transaction(engine) as session:
-        clearing.run_clearing(session, "op", date(2026, 11, 23))
+        clearing.run_clearing(session, "op", date(2026, 11, 23), today=date(2026, 11, 23))
     with transaction(engine) as session:
         pending = settlement.list_instructions(session, InstructionStatus.PENDING)
         for view in pending[::2]:
@@ -79,7 +79,7 @@ def populated(engine: Engine, tmp_path: Path) -> Engine:
             session, obligations_file(tmp_path / "b.csv", _rows(2, "B", 30)), "t"
         )
     with transaction(engine) as session:
-        clearing.run_clearing(session, "op", date(2026, 11, 30))
+        clearing.run_clearing(session, "op", date(2026, 11, 30), today=date(2026, 11, 30))
     with transaction(engine) as session:
         pending = settlement.list_instructions(session, InstructionStatus.PENDING)
         collections = [v for v in pending if v.kind == InstructionKind.COLLECTION]
@@ -449,7 +449,7 @@ def test_returns_are_replayed_and_what_they_changed_is_still_proved(
         settlement.return_instruction(session, payout.id, "AC04", "bank")
     with transaction(populated) as session:
         assert _all_breaks(session) == []
-        clearing.run_clearing(session, "op", date(2026, 12, 7))
+        clearing.run_clearing(session, "op", date(2026, 12, 7), today=date(2026, 12, 7))
     with transaction(populated) as session:
         assert _all_breaks(session) == []
     assert returned.reopened or returned.held or returned.collected_from

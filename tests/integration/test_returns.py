@@ -59,7 +59,7 @@ def find(rows: list[InstructionView], firm: str, kind: str, status: str = "pendi
 
 def run(engine: Engine) -> int:
     with transaction(engine) as session:
-        return clearing.run_clearing(session, "test", AS_OF).run_id
+        return clearing.run_clearing(session, "test", AS_OF, today=AS_OF).run_id
 
 
 def obligation_states(engine: Engine) -> dict[str, tuple[str, int]]:

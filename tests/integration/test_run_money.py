@@ -45,7 +45,7 @@ def register(engine: Engine, path: Path, rows: list[tuple[str, str, str, str, st
 
 def run(engine: Engine, as_of: date = AS_OF) -> clearing.RunView:
     with transaction(engine) as session:
-        summary = clearing.run_clearing(session, "test", as_of)
+        summary = clearing.run_clearing(session, "test", as_of, today=as_of)
     with transaction(engine) as session:
         return clearing.show_run(session, summary.run_id)
 

@@ -296,7 +296,7 @@ def test_a_bank_returns_a_collection_and_what_it_was_to_pay_reopens(
             origin="browser test",
             actor="test",
         )
-        run = clearing.run_clearing(session, "test", today)
+        run = clearing.run_clearing(session, "test", today, today=today)
         pending = settlement.list_instructions(session, InstructionStatus.PENDING)
     collection = next(i for i in pending if i.kind == "collection" and i.run_id == run.run_id)
     bank = visit("bank")

@@ -62,8 +62,9 @@ def start_run(request: Request, body: RunIn, principal: Operator) -> JSONRespons
     """Run a clearing run: the largest set-off, then settlement through the clearing accounts."""
 
     def work(session: Session) -> tuple[int, Any]:
+        today = today_of(request)
         return 201, jsonable(
-            clearing.run_clearing(session, principal.actor, body.as_of or today_of(request))
+            clearing.run_clearing(session, principal.actor, body.as_of or today, today=today)
         )
 
     return write(request, principal, body.model_dump(mode="json"), work)

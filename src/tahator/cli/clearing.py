@@ -15,6 +15,7 @@ from tahator.cli.common import (
     _date,
     _print_import,
     _print_rows,
+    _today,
     fail,
     print_json,
     use_case,
@@ -304,7 +305,7 @@ def clearing_run(
 
     day = _as_of(as_of)
     with use_case() as session:
-        summary = jsonable(clearing.run_clearing(session, _actor(), day))
+        summary = jsonable(clearing.run_clearing(session, _actor(), day, today=_today()))
     if as_json:
         print_json(summary)
     else:

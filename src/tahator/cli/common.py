@@ -138,8 +138,11 @@ def _date(text: str, option: str) -> date:
 
 def _as_of(text: str | None) -> date:
     """``--as-of``'s date, or today in the corridor's business time zone."""
-    if text:
-        return _date(text, "--as-of")
+    return _date(text, "--as-of") if text else _today()
+
+
+def _today() -> date:
+    """Today in the corridor's business time zone."""
     from tahator.services.common import business_today
 
     return business_today(_load_policy().zone)

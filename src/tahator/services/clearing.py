@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tahator import faults
-from tahator.domain.errors import NotFoundError
+from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import Amount, parse_amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import (
@@ -160,12 +160,17 @@ def run_clearing(
     actor: str,
     as_of: date,
     on_step: Callable[[str], None] | None = None,
+    *,
+    today: date,
 ) -> RunSummary:
-    """Run a clearing run over every open obligation; return its summary."""
+    """Run a clearing run over every open obligation; return its summary.  ``today`` is
+    the business date in the corridor's zone, as the edge sees it: a run may not be as
+    of a later day (it would settle what is not yet due) nor before the last run."""
     step = on_step or (lambda _: None)
     # One run at a time: PostgreSQL locks the corridor row; SQLite's writer lock
     # was taken when the transaction began.
     session.execute(select(Corridor.id).with_for_update()).all()
+    _check_as_of(session, as_of, today)
     step("reading open obligations")
     inputs = load_open(session, as_of)
     started = now()
@@ -185,6 +190,21 @@ def run_clearing(
         {**jsonable(summary), "proof": proof.run(session, run_id, inputs)},
     )
     return summary
+
+
+def _check_as_of(session: Session, as_of: date, today: date) -> None:
+    """Refuse (InputError, nothing changed) a run as of after ``today`` or before the
+    latest completed run's as-of date: runs follow the business calendar in order."""
+    latest = session.scalar(
+        select(func.max(ClearingRun.as_of)).where(ClearingRun.status == RunStatus.COMPLETED.value)
+    )
+    if as_of > today:
+        message = f"{as_of} is after today's business date, {today}"
+    elif latest is not None and as_of < latest:
+        message = f"{as_of} is before the latest clearing run's, {latest}"
+    else:
+        return
+    raise InputError([Problem(message, field="as_of")])
 
 
 def load_open(session: Session, as_of: date) -> RunInputs:

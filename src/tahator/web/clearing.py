@@ -101,7 +101,7 @@ def start_run(
             )
     try:
         with transaction(engine_of(request)) as writer:
-            summary = clearing.run_clearing(writer, principal.actor, as_of)
+            summary = clearing.run_clearing(writer, principal.actor, as_of, today=today_of(request))
     except DatabaseBusyError as error:
         return _clearing_page(request, principal, session, status=503, run_error=str(error))
     except TahatorError as error:
