@@ -63,12 +63,18 @@ def test_bad_returns_over_the_api_change_nothing(house: House) -> None:
         response = house.client.post(path, json=body, headers=house.as_(who))
         assert response.status_code == status, (who, body, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
-    unknown = house.client.post(
-        "/api/v1/settlement/instructions/99999/return",
-        json={"reason": "AM04"},
-        headers=house.as_("bank"),
+    for number in ("99999", str(2**63), "0"):
+        unknown = house.client.post(
+            f"/api/v1/settlement/instructions/{number}/return",
+            json={"reason": "AM04"},
+            headers=house.as_("bank"),
+        )
+        assert unknown.status_code == 404, unknown.text
+        assert f"no settlement instruction {number}" in unknown.text
+    unconfirmed = house.client.post(
+        f"/api/v1/settlement/instructions/{10**23}/confirm", headers=house.as_("bank")
     )
-    assert unknown.status_code == 404
+    assert unconfirmed.status_code == 404, unconfirmed.text
     bad = house.client.post(path, json={"reason": "ZZ01"}, headers=house.as_("bank"))
     assert "unknown return reason" in bad.text
     assert "AM04" in bad.text

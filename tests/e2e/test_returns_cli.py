@@ -33,6 +33,11 @@ def test_a_bank_returns_a_collection_and_then_a_payout(cli: Cli, tmp_path: Path)
     code, _, err = cli("--db", db, "settlement", "return", collection, "--reason", "XY12")
     assert code == 2
     assert "unknown return reason 'XY12'" in err
+    for number in ("9223372036854775808", "0"):
+        code, _, err = cli("--db", db, "settlement", "return", number, "--reason", "AC04")
+        assert (code, f"no settlement instruction {number}" in err) == (2, True), err
+    code, _, err = cli("--db", db, "settlement", "confirm", "99999999999999999999999")
+    assert (code, "no settlement instruction 99999999999999999999999" in err) == (2, True), err
     code, out, _ = cli("--db", db, "settlement", "list", "--status", "returned", "--json")
     assert json.loads(out) == []
 

@@ -120,8 +120,9 @@ def instructions(
     return page(jsonable(rows), cursor, limit)
 
 
+# The instruction routes take any number: the service answers 404 for one it never gave.
 @router.post("/settlement/instructions/{instruction_id:int}/confirm", response_model=Instruction)
-def confirm(request: Request, instruction_id: Id, principal: Bank) -> JSONResponse:
+def confirm(request: Request, instruction_id: int, principal: Bank) -> JSONResponse:
     """A bank confirms that a collection or payout was made."""
 
     def work(session: Session) -> tuple[int, Any]:
@@ -143,7 +144,7 @@ Returned = model_of(settlement.ReturnResult, "Returned")
 
 @router.post("/settlement/instructions/{instruction_id:int}/return", response_model=Returned)
 def return_instruction(
-    request: Request, instruction_id: Id, body: ReturnIn, principal: Bank
+    request: Request, instruction_id: int, body: ReturnIn, principal: Bank
 ) -> JSONResponse:
     """A bank returns a pending collection or payout with an ISO 20022 reason code."""
 

@@ -209,6 +209,9 @@ def return_instruction(
 
 
 def _locked(session: Session, instruction_id: int) -> SettlementInstruction:
+    # Ids are 64-bit: one outside them names nothing (and would overflow the driver).
+    if not 1 <= instruction_id <= 2**63 - 1:
+        raise NotFoundError(f"no settlement instruction {instruction_id}")
     instruction = session.execute(
         select(SettlementInstruction)
         .where(SettlementInstruction.id == instruction_id)
