@@ -78,6 +78,11 @@ def share_percent(value: Decimal | str) -> str:
     return f"{format((Decimal(value) * 100).normalize(), 'f')}%"
 
 
+def not_allowed(role: str) -> str:
+    """What a user whose ``role`` may not do something is told ("an auditor …")."""
+    return f"{'an' if role[:1] in tuple('aeiou') else 'a'} {role} may not do this"
+
+
 def day(value: date | datetime | str | None) -> str:
     """Dates as ``2026-11-24``, timestamps (or ISO timestamp strings) as
     ``2026-11-24 14:05 UTC``; ``"—"`` for nothing, other text unchanged."""

@@ -115,6 +115,18 @@ def test_a_bad_batch_stores_nothing_and_names_each_item(house: House) -> None:
     assert count_obligations(house) == before
 
 
+def test_one_bad_obligation_names_no_line(house: House) -> None:
+    bad = OBLIGATION | {"reference": "BAD-1", "currency": "XXX"}
+    response = house.client.post("/api/v1/obligations", json=bad, headers=house.as_("operator"))
+    assert response.status_code == 422
+    assert [(e.get("line"), e["field"]) for e in response.json()["errors"]] == [(None, "currency")]
+    refused = house.client.post(
+        "/api/v1/settlement/instructions/1/confirm", headers=house.as_("operator")
+    )
+    assert refused.status_code == 403
+    assert "an operator may not do this" in refused.text
+
+
 def test_a_trader_sees_and_acts_on_its_own_firm_only(house: House) -> None:
     trader = house.as_("trader")  # PK-1
     listed = house.client.get("/api/v1/obligations", headers=trader).json()["items"]

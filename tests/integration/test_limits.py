@@ -521,8 +521,14 @@ def test_settings_from_the_command_line(engine: Engine, database_url: str, cli: 
     assert "set-off before due: no" in out
     settled = _settings(engine)
     for args, message in (
-        (("credit-line", "PK", "120%"), "credit line: 1.2 is not a share from 0 to 1"),
-        (("credit-line", "PK", "abc%"), "'abc%' is not a percentage"),
+        (("credit-line", "PK", "120%"), "credit line: '120%' is more than 100%"),
+        (("credit-line", "PK", "abc%"), "'abc' is not a decimal number"),
+        (("credit-line", "PK", "1e3%"), "'1e3' is not a decimal number"),
+        (("credit-line", "PK", "1e-1%"), "'1e-1' is not a decimal number"),
+        (("credit-line", "PK", "٢٠%"), "is not a decimal number"),
+        (("credit-line", "PK", "0.00001%"), "at most 4 decimal places of a percent"),
+        (("credit-line", "PK", "--", "-0%"), "has a minus sign"),
+        (("limits", "--max-obligation", "-0"), "'-0' has a minus sign"),
         (("credit-line", "PK", "--", "-5"), "is negative"),
         (("limits", "--max-obligation", "0"), "max_obligation: must be positive"),
         (("limits", "--max-obligation", "92233720368547758.07"), "must be at most 1,000,"),

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tahator import faults
 from tahator.api.problems import ApiError
 from tahator.domain.audit import canonical
+from tahator.formatting import not_allowed
 from tahator.services.common import now
 from tahator.services.users import Principal
 from tahator.signin import SESSION_COOKIE, TokenKind, engine_of, principal_of
@@ -89,7 +90,7 @@ def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     # ``async``: a check without I/O need not hop to a worker thread.
     async def check(principal: Who) -> Principal:
         if principal.role not in roles:
-            raise ApiError(403, f"a {principal.role} may not do this")
+            raise ApiError(403, not_allowed(principal.role))
         return principal
 
     return check

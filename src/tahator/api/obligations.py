@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -23,7 +24,7 @@ from tahator.api.deps import (
     write,
 )
 from tahator.api.problems import ApiError
-from tahator.domain.errors import Problem
+from tahator.domain.errors import InputError, Problem
 from tahator.domain.obligations import ObligationStatus
 from tahator.formatting import jsonable
 from tahator.io.obligations import obligation_record
@@ -120,7 +121,10 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
     """
 
     def work(session: Session) -> tuple[int, Any]:
-        stored = _store(request, session, principal, [body])
+        try:
+            stored = _store(request, session, principal, [body])
+        except InputError as error:  # one obligation, not a file: no line to name
+            raise InputError([replace(p, line=None) for p in error.problems]) from None
         return (201 if stored.result.created else 200), _view(stored.obligations[0])
 
     return write(request, principal, body.model_dump(mode="json"), work)

@@ -106,20 +106,16 @@ def corridor_credit_line(
 ) -> None:
     """Set a clearing account's credit line: a fixed amount, or a share of its gross
     payments in each run (the Asian Clearing Union's rule); either replaces the other."""
-    from decimal import Decimal, InvalidOperation
-
     from tahator.domain.errors import InputError, Problem
-    from tahator.domain.money import parse_amount
+    from tahator.domain.money import parse_amount, parse_percent
     from tahator.services import corridor
 
     with use_case() as session:
         if amount.strip().endswith("%"):
-            try:
-                share = Decimal(amount.strip()[:-1].strip()) / 100
-            except InvalidOperation:
-                raise InputError(
-                    [Problem(f"{amount!r} is not a percentage", field="credit line")]
-                ) from None
+            try:  # written like an amount: ASCII digits, no exponent
+                share = parse_percent(amount.strip()[:-1].strip())
+            except ValueError as error:
+                raise InputError([Problem(str(error), field="credit line")]) from None
             corridor.set_credit_line_share(session, country, share, _actor())
         else:
             try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from tahator.domain.errors import Problem
 
@@ -35,6 +36,9 @@ def parse_amount(text: str, scale: int) -> int:
     match = _AMOUNT.fullmatch(text)
     if match is None:
         if text.strip().startswith("-"):
+            rest = _AMOUNT.fullmatch(text.strip()[1:])
+            if rest is not None and not rest.group(0).strip("0."):  # "-0" is not negative
+                raise ValueError(f"{text!r} has a minus sign: write the amount without one")
             raise ValueError(f"{text!r} is negative")
         raise ValueError(f"{text!r} is not a decimal number")
     whole, fraction, bare_fraction = match.groups()
@@ -50,6 +54,27 @@ def parse_amount(text: str, scale: int) -> int:
     if minor > MAX_MINOR:
         raise ValueError(f"{text!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
     return minor
+
+
+PERCENT_DIGITS = 4
+"""A share is written as a percentage with at most this many decimal places."""
+
+
+def parse_percent(text: str) -> Decimal:
+    """The share (0 to 1) that ``text``, a percentage from 0 to 100 (without the ``%``)
+    written like an amount, names.  Raises ``ValueError`` with a message for a user."""
+    try:
+        parts = parse_amount(text, PERCENT_DIGITS)
+    except ValueError as error:
+        if "fraction digits" not in str(error):
+            raise
+        raise ValueError(
+            f"{text + '%'!r} is finer than a share may be: at most {PERCENT_DIGITS} decimal "
+            "places of a percent"
+        ) from None
+    if parts > 100 * 10**PERCENT_DIGITS:
+        raise ValueError(f"{text + '%'!r} is more than 100%")
+    return Decimal(parts).scaleb(-PERCENT_DIGITS - 2)
 
 
 def positive_amount(

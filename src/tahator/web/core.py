@@ -103,7 +103,7 @@ def choice(kind: type[_Choice], text: str | None) -> _Choice | None:
 
 def allow(principal: Principal, *roles: str) -> None:
     if principal.role not in roles:
-        raise PageError(403, f"a {principal.role} may not do this")
+        raise PageError(403, formatting.not_allowed(principal.role))
 
 
 def read(request: Request) -> Iterator[Session]:
