@@ -74,12 +74,16 @@ def db_upgrade(db: DbOption = None) -> None:
         migrate.upgrade(session.get_bind())
         seeded = corridor.seed(session)
         # Records from before digests were kept cannot be replayed: seal them as they stand.
-        sealed = seal.seal(session, "system") if seal.needed(session) else None
+        # Never over a broken chain or ledger: that would hide the break; said instead.
+        refused = seal.refusal(session) if seal.needed(session) else None
+        sealed = seal.needed(session) and refused is None and seal.seal(session, "system")
     print(
         f"database at revision {migrate.head()}"
         + ("; Pakistan–Iran corridor created" if seeded else "")
         + ("; money records sealed as they stand (`tahator audit seal`)" if sealed else "")
     )
+    if refused is not None:
+        print(f"money records not sealed: {refused}", file=sys.stderr)
 
 
 @db_app.command("backup")

@@ -56,11 +56,12 @@ def balance_rows(session: Session) -> list[BalanceRow]:
 def verify(session: Session) -> Verification:
     """Every record the recomputation of the history disagrees with (the first first),
     then every broken invariant of today's balances; ``ok`` when there are none."""
-    breaks = replay(session) + _breaks(session)
+    breaks = replay(session) + invariant_breaks(session)
     return Verification(not breaks, tuple(breaks))
 
 
-def _breaks(session: Session) -> list[str]:
+def invariant_breaks(session: Session) -> list[str]:
+    """Every broken invariant of today's balances (no replay of the history)."""
     breaks: list[str] = []
     corridor = corridors.load(session)
     unit = corridor.unit_of_account

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
@@ -27,7 +27,7 @@ from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import corridor as corridors
-from tahator.services import proof, replay_corridor, replay_seal
+from tahator.services import proof, replay_corridor, replay_seal, seal
 from tahator.services.replay_events import instruction_event
 from tahator.services.replay_state import Replay, check_registered, compare_lines, fields, keyed
 from tahator.services.seal import ACTION
@@ -60,7 +60,18 @@ def replay(session: Session) -> list[str]:
     r.digits = {**corridor.digits, "": corridor.unit_digits}
     r.unit = corridor.unit_of_account
     # A seal is the trusted starting point: history before the last one is not replayed.
-    sealed = session.scalar(select(func.max(AuditRecord.id)).where(AuditRecord.action == ACTION))
+    # But a seal over history that could be replayed is no starting point (it would hide
+    # tampering before it): named, and the replay goes on from the seal before it.
+    seals = session.scalars(
+        select(AuditRecord.id).where(AuditRecord.action == ACTION).order_by(AuditRecord.id)
+    ).all()
+    unneeded = {s for s in seals if not seal.needed(session, before=s)}
+    r.breaks += [
+        f"audit record {s} seals history that could be replayed: every registration and "
+        "run before it carries its digests"
+        for s in sorted(unneeded)
+    ]
+    sealed = max((s for s in seals if s not in unneeded), default=None)
     records = session.execute(
         select(AuditRecord.id, AuditRecord.action, AuditRecord.subject, AuditRecord.after)
         .where(
@@ -73,6 +84,8 @@ def replay(session: Session) -> list[str]:
     for record_id, action, subject, after in records:
         document = json.loads(after)
         evidence = document.get("proof") if isinstance(document, dict) else None
+        if action == ACTION and record_id in unneeded:
+            continue
         if action == ACTION:
             replay_seal.start(r, record_id, document.get("seal"))
         elif action in replay_corridor.ACTIONS:
