@@ -77,7 +77,7 @@ def needed(session: Session, before: int | None = None) -> bool:
     """Whether the history (up to audit record ``before``, if given) has money records
     the replay cannot check: a registration or run recorded without digests since the
     last seal, or a corridor with neither an audited seed nor a seal."""
-    upto = AuditRecord.id < (before if before is not None else 2**62)
+    upto = AuditRecord.id < before if before is not None else AuditRecord.id.is_not(None)
     last = session.scalar(
         select(func.max(AuditRecord.id)).where(upto, AuditRecord.action == ACTION)
     )
