@@ -82,23 +82,36 @@ def replay(session: Session) -> list[str]:
         .order_by(AuditRecord.id)
     ).all()
     for record_id, action, subject, after in records:
-        document = json.loads(after)
-        evidence = document.get("proof") if isinstance(document, dict) else None
         if action == ACTION and record_id in unneeded:
             continue
-        if action == ACTION:
-            replay_seal.start(r, record_id, document.get("seal"))
-        elif action in replay_corridor.ACTIONS:
-            r.corridor.apply(action, subject, document)
-        elif action in ("obligations.register", "obligation.create"):
-            _registration(r, record_id, evidence)
-        elif action == "clearing.run":
-            _run(r, record_id, int(subject.split(":")[1]), evidence)
-        else:
-            instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
+        # A value the replay cannot read (an edited record or row) is a break, named
+        # with the record being replayed; the replay goes on with the next.
+        try:
+            _replay_record(r, record_id, action, subject, after)
+        except UNREADABLE as error:
+            r.breaks.append(f"audit record {record_id} ({action}) cannot be replayed: {error}")
     _final(r)
     r.breaks += replay_corridor.state_breaks(r.corridor, proof.corridor_state(session))
     return r.breaks
+
+
+UNREADABLE = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError)
+"""What reading an edited value raises (``JSONDecodeError`` is a ``ValueError``)."""
+
+
+def _replay_record(r: Replay, record_id: int, action: str, subject: str, after: str) -> None:
+    document = json.loads(after)
+    evidence = document.get("proof") if isinstance(document, dict) else None
+    if action == ACTION:
+        replay_seal.start(r, record_id, document.get("seal"))
+    elif action in replay_corridor.ACTIONS:
+        r.corridor.apply(action, subject, document)
+    elif action in ("obligations.register", "obligation.create"):
+        _registration(r, record_id, evidence)
+    elif action == "clearing.run":
+        _run(r, record_id, int(subject.split(":")[1]), evidence)
+    else:
+        instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
 
 
 # --- registrations -------------------------------------------------------------------------
