@@ -42,6 +42,13 @@ from tahator.store.schema import (
     SettlementInstruction,
 )
 
+_MARKS = (
+    SettlementInstruction.confirmed_by,
+    SettlementInstruction.returned_by,
+    SettlementInstruction.return_reason,
+    SettlementInstruction.replaces,
+)
+_MARK_NAMES = ("confirmed_by", "returned_by", "return_reason", "replaces")
 _SOURCES = ("obligations.register", "obligation.create", "clearing.run")
 _CHANGED_LATER = ("settlement_instructions", "rollovers", "obligations")
 """Tables whose rows confirmations and returns change after the run."""
@@ -73,7 +80,13 @@ def replay(session: Session) -> list[str]:
     ]
     sealed = max((s for s in seals if s not in unneeded), default=None)
     records = session.execute(
-        select(AuditRecord.id, AuditRecord.action, AuditRecord.subject, AuditRecord.after)
+        select(
+            AuditRecord.id,
+            AuditRecord.action,
+            AuditRecord.subject,
+            AuditRecord.after,
+            AuditRecord.actor,
+        )
         .where(
             AuditRecord.action.in_((*_SOURCES, *replay_corridor.ACTIONS, ACTION))
             | AuditRecord.subject.startswith("instruction:")
@@ -81,13 +94,13 @@ def replay(session: Session) -> list[str]:
         .where(AuditRecord.id >= (sealed or 0))
         .order_by(AuditRecord.id)
     ).all()
-    for record_id, action, subject, after in records:
+    for record_id, action, subject, after, actor in records:
         if action == ACTION and record_id in unneeded:
             continue
         # A value the replay cannot read (an edited record or row) is a break, named
         # with the record being replayed; the replay goes on with the next.
         try:
-            _replay_record(r, record_id, action, subject, after)
+            _replay_record(r, record_id, action, subject, after, actor)
         except UNREADABLE as error:
             r.breaks.append(f"audit record {record_id} ({action}) cannot be replayed: {error}")
     _final(r)
@@ -99,7 +112,9 @@ UNREADABLE = (ValueError, TypeError, LookupError, ArithmeticError, AttributeErro
 """What reading an edited value raises (``JSONDecodeError`` is a ``ValueError``)."""
 
 
-def _replay_record(r: Replay, record_id: int, action: str, subject: str, after: str) -> None:
+def _replay_record(
+    r: Replay, record_id: int, action: str, subject: str, after: str, actor: str
+) -> None:
     document = json.loads(after)
     evidence = document.get("proof") if isinstance(document, dict) else None
     if action == ACTION:
@@ -111,7 +126,7 @@ def _replay_record(r: Replay, record_id: int, action: str, subject: str, after: 
     elif action == "clearing.run":
         _run(r, record_id, int(subject.split(":")[1]), evidence)
     else:
-        instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
+        instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence, actor)
 
 
 # --- registrations -------------------------------------------------------------------------
@@ -354,9 +369,12 @@ def _final(r: Replay) -> None:
         local_currency,
         local_amount,
         status,
+        *marks,
     ) in proof.rows_of(
         r.session,
-        select(*proof.ISSUED, SettlementInstruction.status).order_by(SettlementInstruction.id),
+        select(*proof.ISSUED, SettlementInstruction.status, *_MARKS).order_by(
+            SettlementInstruction.id
+        ),
     ):
         i = r.instructions.pop(iid, None)
         name = f"settlement_instructions {iid} ({kind} of {firm})"
@@ -366,7 +384,15 @@ def _final(r: Replay) -> None:
         stored = {"firm": firm, "country": country, "kind": kind, "owed": owed}
         stored |= {"amount": amount, "local_currency": local_currency}
         stored |= {"local_amount": local_amount, "status": status}
-        fields(r, name, stored, {k: v for k, v in i.items() if k not in ("run", "currency")})
+        stored |= dict(zip(_MARK_NAMES, marks, strict=True))
+        said = {k: v for k, v in i.items() if k not in ("run", "currency", "sealed")}
+        # Who confirmed or returned it and why, as its records say (a sealed one's
+        # only from records after the seal); which return a collection replaces.
+        if not i.get("sealed"):
+            said = dict.fromkeys(_MARK_NAMES[:3]) | said
+        if kind == InstructionKind.COLLECTION:
+            said["replaces"] = r.replaces.get(iid)
+        fields(r, name, stored, said)
     for iid, i in sorted(r.instructions.items()):
         r.breaks.append(
             f"settlement_instructions {iid}: missing (the {i['kind']} of {i['firm']} "
