@@ -35,3 +35,33 @@ def test_an_edited_mark_of_an_instruction_is_named(
     code, _, err = Cli()("--db", database_url, "ledger", "verify")
     assert code == 1
     assert f": {column} is " in err
+
+
+ENTRY_EDITS = {
+    "kind": (
+        "update journal_entries set kind = 'return' where id = (select min(id) from "
+        "journal_entries)",
+        ": kind is return, the recomputation says obligations",
+    ),
+    "instruction_id": (
+        "update journal_entries set instruction_id = null where instruction_id is not null",
+        ": instruction_id is None, the recomputation says ",
+    ),
+    "run_id": (
+        "update journal_entries set run_id = null where run_id is not null",
+        "journal_entries of run ",
+    ),
+}
+
+
+@pytest.mark.parametrize("column", sorted(ENTRY_EDITS))
+def test_an_edited_journal_entry_is_named(
+    engine: Engine, database_url: str, tmp_path: Path, column: str
+) -> None:
+    _history(engine, tmp_path)
+    edit, said = ENTRY_EDITS[column]
+    with engine.begin() as connection:
+        assert connection.execute(text(edit)).rowcount
+    code, _, err = Cli()("--db", database_url, "ledger", "verify")
+    assert code == 1
+    assert said in err

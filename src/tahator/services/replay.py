@@ -140,6 +140,11 @@ def _registration(r: Replay, record_id: int, evidence: Any) -> None:
     _liabilities(r, record_id, ids, evidence.get("liable"))
     entry_id = int(evidence["entry"])
     r.covered_entries.add(entry_id)
+    r.entry_marks[entry_id] = {
+        "kind": ledger.EntryKind.OBLIGATIONS.value,
+        "run_id": None,
+        "instruction_id": None,
+    }
     builder = ledger.EntryBuilder()
     for oid in ids:
         if oid in r.state:
@@ -335,6 +340,7 @@ def _compare_entries(r: Replay, run_id: int, plan: RunPlan) -> None:
             r.breaks.append(f"journal_entries of run {run_id}: {memo!r} is missing")
             continue
         r.covered_entries.add(stored[memo])
+        r.entry_marks[stored[memo]] = {"kind": entry.kind.value, "instruction_id": None}
         compare_lines(r, stored[memo], entry.postings, f"clearing run {run_id}")
     for memo in sorted(set(stored) - set(planned)):
         r.breaks.append(
@@ -416,9 +422,17 @@ def _final(r: Replay) -> None:
     for run_id in r.session.scalars(select(ClearingRun.id).order_by(ClearingRun.id)):
         if run_id not in r.runs:
             r.breaks.append(f"clearing_runs {run_id}: no audit record records it")
-    for entry_id, kind, memo in r.session.execute(
-        select(JournalEntry.id, JournalEntry.kind, JournalEntry.memo).order_by(JournalEntry.id)
+    for entry_id, kind, memo, run_id, instruction_id in r.session.execute(
+        select(
+            JournalEntry.id,
+            JournalEntry.kind,
+            JournalEntry.memo,
+            JournalEntry.run_id,
+            JournalEntry.instruction_id,
+        ).order_by(JournalEntry.id)
     ):
+        stored_marks = {"kind": kind, "run_id": run_id, "instruction_id": instruction_id}
+        fields(r, f"journal_entries {entry_id}", stored_marks, r.entry_marks.get(entry_id, {}))
         if entry_id not in r.covered_entries:
             r.breaks.append(
                 f"journal_entries {entry_id} ({kind}, {memo!r}): no audit record covers it"

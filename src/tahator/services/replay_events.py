@@ -49,6 +49,7 @@ def instruction_event(
             if e not in r.covered_entries
         ]
     r.covered_entries.update(entries)
+    r.entry_marks.update({e: {"instruction_id": instruction_id} for e in entries})
     if not isinstance(document, dict):
         return
     if "status" in document:  # a confirmation: the instruction as it is afterwards
