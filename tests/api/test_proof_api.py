@@ -27,3 +27,14 @@ def test_a_checkpoint_taken_over_the_api_catches_a_truncated_chain(house: House)
     too_big = {**saved, "last_id": 2**64}
     response = house.client.post("/api/v1/audit/checkpoint/verify", json=too_big, headers=auditor)
     assert response.status_code == 422
+
+
+def test_a_checkpoint_naming_an_unknown_table_is_422_not_a_truncation(house: House) -> None:
+    auditor = house.as_("auditor")
+    saved = house.client.get("/api/v1/audit/checkpoint", headers=auditor).json()
+    for change in ({"counts": {"audit_log": 99999, "evil": 1}}, {"hash": "X" * 64}):
+        response = house.client.post(
+            "/api/v1/audit/checkpoint/verify", json={**saved, **change}, headers=auditor
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith("not a checkpoint: ")

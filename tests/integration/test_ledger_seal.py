@@ -10,7 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 
+from tahator.domain.audit import GENESIS, chain_hash
 from tahator.domain.settlement import InstructionKind, InstructionStatus
+from tahator.services import audit as audit_service
 from tahator.services import clearing, corridor, ledger, seal, settlement
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, JournalLine, Obligation, SettlementInstruction
@@ -47,6 +49,11 @@ def _as_before_digests(engine: Engine) -> None:
                     .where(AuditRecord.id == record_id)
                     .values(after=json.dumps(document))
                 )
+        # Such a database's chain is whole: rehashed as it was written.
+        previous = GENESIS
+        for row in session.scalars(select(AuditRecord).order_by(AuditRecord.id)):
+            row.previous_hash = previous
+            row.hash = previous = chain_hash(previous, audit_service._entry(row))
 
 
 def _history(engine: Engine, tmp_path: Path) -> None:
@@ -144,3 +151,53 @@ def test_db_upgrade_seals_a_database_without_digests(
     code, out, err = Cli()("--db", database_url, "db", "upgrade")
     assert code == 0, err
     assert "sealed" not in out
+
+
+def test_seal_refuses_over_replayable_history_and_a_seal_laid_anyway_is_named(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """The attack: tamper with digested records, then seal them so that the replay
+    starts from the tampered state."""
+    _history(engine, tmp_path)
+    with transaction(engine) as session:
+        first = session.scalar(select(SettlementInstruction.id).order_by(SettlementInstruction.id))
+        session.execute(
+            update(SettlementInstruction)
+            .where(SettlementInstruction.id == first)
+            .values(local_amount=SettlementInstruction.local_amount * 10)
+        )
+    assert _breaks(engine) != []
+    code, _, err = Cli()("--db", database_url, "audit", "seal")
+    assert code == 2
+    assert "cannot seal the ledger: every registration and run" in err
+    # A seal laid anyway (an older binary, or straight into the database) is named,
+    # and the tampering before it still is.
+    with transaction(engine) as session:
+        audit_service.record(
+            session, "x", seal.ACTION, "ledger", None, {"seal": seal.state(session)}
+        )
+    code, _out, err = Cli()("--db", database_url, "ledger", "verify")
+    assert code == 1
+    assert "seals history that could be replayed" in err
+    assert f"settlement_instructions {first}" in err
+
+
+def test_seal_refuses_over_a_broken_chain_or_ledger(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    _history(engine, tmp_path)
+    _as_before_digests(engine)
+    with transaction(engine) as session:
+        session.execute(update(Obligation).values(remaining=Obligation.remaining + 1))
+    code, _, err = Cli()("--db", database_url, "audit", "seal")
+    assert code == 2
+    assert "the ledger does not balance" in err
+    with transaction(engine) as session:
+        session.execute(update(Obligation).values(remaining=Obligation.remaining - 1))
+        session.execute(update(AuditRecord).where(AuditRecord.id == 2).values(actor="mallory"))
+    code, _, err = Cli()("--db", database_url, "audit", "seal")
+    assert code == 2
+    assert "the audit log is broken at record 2" in err
+    code, _out, err = Cli()("--db", database_url, "db", "upgrade")
+    assert code == 0, err
+    assert "money records not sealed: the audit log is broken" in err

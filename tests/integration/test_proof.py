@@ -475,3 +475,34 @@ def test_returns_are_replayed_and_what_they_changed_is_still_proved(
             return ""
 
         assert any(b.startswith(f"obligations {oid}:") for b in tamper(shrink))
+
+
+def test_a_malformed_checkpoint_file_or_unwritable_output_is_exit_2(
+    populated: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Exit 1 says the chain was tampered with: a bad file or place is exit 2, with the
+    reason, never a traceback."""
+    from tests.conftest import Cli
+
+    cli = Cli()
+    saved = tmp_path / "head.json"
+    assert cli("--db", database_url, "audit", "checkpoint", "-o", saved)[0] == 0
+    head = json.loads(saved.read_text())
+    bad = tmp_path / "bad.json"
+    for content, reason in [
+        (json.dumps({**head, "last_id": 10**30}).encode(), "last_id is 1000"),
+        (json.dumps({**head, "counts": {"evil": 1}}).encode(), "counts names no money table"),
+        (b"\xff\xfe{}", "not UTF-8 text"),
+        (b"[" * 100_000, "not JSON"),
+        (b" " * (1 << 20) + b"{}", "larger than 1 MiB"),
+    ]:
+        bad.write_bytes(content)
+        code, _, err = cli("--db", database_url, "audit", "verify", "--checkpoint", bad)
+        assert (code, "Traceback" in err) == (2, False), err
+        assert f"not a checkpoint: {reason}" in err
+
+    (tmp_path / "dir").mkdir()
+    for place in [tmp_path / "dir", "/nonexistent/x.json", "/dev/full", ""]:
+        code, _, err = cli("--db", database_url, "audit", "checkpoint", "-o", place)
+        assert (code, "Traceback" in err) == (2, False), err
+        assert "cannot write here" in err

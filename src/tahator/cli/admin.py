@@ -74,12 +74,16 @@ def db_upgrade(db: DbOption = None) -> None:
         migrate.upgrade(session.get_bind())
         seeded = corridor.seed(session)
         # Records from before digests were kept cannot be replayed: seal them as they stand.
-        sealed = seal.seal(session, "system") if seal.needed(session) else None
+        # Never over a broken chain or ledger: that would hide the break; said instead.
+        refused = seal.refusal(session) if seal.needed(session) else None
+        sealed = seal.needed(session) and refused is None and seal.seal(session, "system")
     print(
         f"database at revision {migrate.head()}"
         + ("; Pakistan–Iran corridor created" if seeded else "")
         + ("; money records sealed as they stand (`tahator audit seal`)" if sealed else "")
     )
+    if refused is not None:
+        print(f"money records not sealed: {refused}", file=sys.stderr)
 
 
 @db_app.command("backup")
@@ -209,15 +213,26 @@ def audit_verify(
         raise typer.Exit(EXIT_BROKEN)
 
 
+_CHECKPOINT_BYTES = 1 << 20
+"""A checkpoint is a few hundred bytes: more is not one (and /dev/zero never ends)."""
+
+
 def _read_checkpoint(path: Path) -> Checkpoint:
     from tahator.domain.errors import InputError, Problem
     from tahator.services import audit
 
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(_CHECKPOINT_BYTES + 1)
     except OSError as error:
         fail(InputError([Problem(f"cannot read the checkpoint: {error.strerror}", str(path))]))
     try:
+        if len(data) > _CHECKPOINT_BYTES:
+            raise InputError([Problem("not a checkpoint: larger than 1 MiB", str(path))])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError([Problem("not a checkpoint: not UTF-8 text", str(path))]) from error
         return audit.read_checkpoint(text, str(path))
     except TahatorError as error:
         fail(error)
@@ -231,11 +246,23 @@ def audit_checkpoint(
 ) -> None:
     """Write the chain's head (last record's id and hash) and the money tables' row counts
     to FILE, as JSON: keep it outside the database for `audit verify --checkpoint`."""
+    from tahator.domain.errors import InputError, Problem
+    from tahator.io.tables import atomic_output
     from tahator.services import audit
 
     with use_case() as session:
         saved = audit.checkpoint(session)
-    output.write_text(json.dumps(jsonable(saved), indent=2) + "\n", encoding="utf-8")
+    # Not beside a device nor into a directory made up on the way: a checkpoint goes
+    # where its keeper meant, as a regular file.
+    if not output.name or (output.exists() and not output.is_file()):
+        fail(InputError([Problem("cannot write here: not a regular file", str(output))]))
+    if not output.parent.is_dir():
+        fail(InputError([Problem("cannot write here: no such directory", str(output))]))
+    try:  # whole or not at all; an unwritable place is exit 2 with its reason
+        with atomic_output(output) as out:
+            out.write(json.dumps(jsonable(saved), indent=2) + "\n")
+    except InputError as error:
+        fail(error)
     print(f"checkpoint of audit record {saved.last_id} ({saved.records} records) in {output}")
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias, cast
+from typing import Any, TypeAlias, cast
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -180,15 +181,53 @@ def read_checkpoint(text_: str, source: str) -> Checkpoint:
     """A checkpoint file's text as written by ``checkpoint``; ``InputError`` if it is not one."""
     try:
         document = json.loads(text_)
-        saved = Checkpoint(
-            int(document["last_id"]),
-            str(document["hash"]),
-            int(document["records"]),
-            {str(k): int(v) for k, v in dict(document["counts"]).items()},
-        )
-    except (ValueError, KeyError, TypeError) as error:
-        raise InputError([Problem(f"not a checkpoint: {error}", source)]) from error
-    return saved
+    except (ValueError, RecursionError) as error:  # RecursionError: '[' * 100000
+        raise InputError([Problem(f"not a checkpoint: not JSON ({error})", source)]) from error
+    return checkpoint_from(document, source)
+
+
+_LARGEST = 2**63 - 1
+"""Ids and counts as the database holds them: a larger one names nothing."""
+
+
+def checkpoint_from(document: Any, source: str = "") -> Checkpoint:
+    """``document`` (decoded JSON) as a checkpoint, checked strictly: ``InputError``
+    "not a checkpoint: …" unless every field is as ``checkpoint`` writes it, so that a
+    malformed file is never taken for a tampered chain."""
+
+    def count(value: Any, name: str) -> int:
+        if type(value) is not int or not 0 <= value <= _LARGEST:
+            raise _not_a_checkpoint(
+                f"{name} is {repr(value)[:40]}, not a whole number of 0 or more", source
+            )
+        return value
+
+    if not isinstance(document, dict):
+        raise _not_a_checkpoint("not a JSON object", source)
+    missing = [key for key in ("last_id", "hash", "records", "counts") if key not in document]
+    if missing:
+        raise _not_a_checkpoint(f"no {', '.join(missing)}", source)
+    last_id, records = count(document["last_id"], "last_id"), count(document["records"], "records")
+    head = document["hash"]
+    if not (isinstance(head, str) and (_HASH.fullmatch(head) or (head == "" and last_id == 0))):
+        raise _not_a_checkpoint("hash is not 64 lowercase hexadecimal digits", source)
+    counts = document["counts"]
+    if not isinstance(counts, dict):
+        raise _not_a_checkpoint("counts is not a JSON object", source)
+    known = {table.__tablename__ for table in proof.MONEY_TABLES}
+    unknown = sorted(set(counts) - known)
+    if unknown:
+        raise _not_a_checkpoint(f"counts names no money table: {', '.join(unknown)}", source)
+    return Checkpoint(
+        last_id, head, records, {name: count(n, f"counts.{name}") for name, n in counts.items()}
+    )
+
+
+_HASH = re.compile("[0-9a-f]{64}")
+
+
+def _not_a_checkpoint(reason: str, source: str) -> InputError:
+    return InputError([Problem(f"not a checkpoint: {reason}", source)])
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import corridor as corridors
 from tahator.services.clearing import carried_over, stored_figures
 from tahator.services.journal import balances
-from tahator.services.replay import replay
+from tahator.services.replay import UNREADABLE, replay
 from tahator.store.schema import (
     ClearingAccount,
     ClearingRun,
@@ -56,11 +57,22 @@ def balance_rows(session: Session) -> list[BalanceRow]:
 def verify(session: Session) -> Verification:
     """Every record the recomputation of the history disagrees with (the first first),
     then every broken invariant of today's balances; ``ok`` when there are none."""
-    breaks = replay(session) + _breaks(session)
+    breaks = _stage("the replay", replay, session) + _stage(
+        "the balance checks", invariant_breaks, session
+    )
     return Verification(not breaks, tuple(breaks))
 
 
-def _breaks(session: Session) -> list[str]:
+def _stage(name: str, check: Callable[[Session], list[str]], session: Session) -> list[str]:
+    """``check``'s breaks, or one naming the value it could not read: never a crash."""
+    try:
+        return check(session)
+    except UNREADABLE as error:
+        return [f"{name} stopped: a stored value cannot be read ({type(error).__name__}: {error})"]
+
+
+def invariant_breaks(session: Session) -> list[str]:
+    """Every broken invariant of today's balances (no replay of the history)."""
     breaks: list[str] = []
     corridor = corridors.load(session)
     unit = corridor.unit_of_account

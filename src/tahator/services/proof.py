@@ -36,6 +36,8 @@ from tahator.store.schema import (
     ClearingAccount,
     ClearingRun,
     Corridor,
+    Country,
+    Currency,
     FxRate,
     JournalEntry,
     JournalLine,
@@ -172,6 +174,10 @@ def corridor_state(session: Session) -> dict[str, Any]:
                 ).order_by(ClearingAccount.country)
             )
         },
+        # Fixed at the seed: a country's currency and a currency's digits decide how
+        # every amount reads.
+        "countries": dict(session.execute(select(Country.code, Country.currency)).all()),
+        "digits": dict(session.execute(select(Currency.code, Currency.digits)).all()),
         "settings": None
         if corridor is None
         else {

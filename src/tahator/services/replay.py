@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain import ledger
@@ -27,7 +27,7 @@ from tahator.domain.run import OpenObligations, RunPlan, plan_run
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.services import corridor as corridors
-from tahator.services import proof, replay_corridor, replay_seal
+from tahator.services import proof, replay_corridor, replay_seal, seal
 from tahator.services.replay_events import instruction_event
 from tahator.services.replay_state import Replay, check_registered, compare_lines, fields, keyed
 from tahator.services.seal import ACTION
@@ -42,6 +42,13 @@ from tahator.store.schema import (
     SettlementInstruction,
 )
 
+_MARKS = (
+    SettlementInstruction.confirmed_by,
+    SettlementInstruction.returned_by,
+    SettlementInstruction.return_reason,
+    SettlementInstruction.replaces,
+)
+_MARK_NAMES = ("confirmed_by", "returned_by", "return_reason", "replaces")
 _SOURCES = ("obligations.register", "obligation.create", "clearing.run")
 _CHANGED_LATER = ("settlement_instructions", "rollovers", "obligations")
 """Tables whose rows confirmations and returns change after the run."""
@@ -60,9 +67,26 @@ def replay(session: Session) -> list[str]:
     r.digits = {**corridor.digits, "": corridor.unit_digits}
     r.unit = corridor.unit_of_account
     # A seal is the trusted starting point: history before the last one is not replayed.
-    sealed = session.scalar(select(func.max(AuditRecord.id)).where(AuditRecord.action == ACTION))
+    # But a seal over history that could be replayed is no starting point (it would hide
+    # tampering before it): named, and the replay goes on from the seal before it.
+    seals = session.scalars(
+        select(AuditRecord.id).where(AuditRecord.action == ACTION).order_by(AuditRecord.id)
+    ).all()
+    unneeded = {s for s in seals if not seal.needed(session, before=s)}
+    r.breaks += [
+        f"audit record {s} seals history that could be replayed: every registration and "
+        "run before it carries its digests"
+        for s in sorted(unneeded)
+    ]
+    sealed = max((s for s in seals if s not in unneeded), default=None)
     records = session.execute(
-        select(AuditRecord.id, AuditRecord.action, AuditRecord.subject, AuditRecord.after)
+        select(
+            AuditRecord.id,
+            AuditRecord.action,
+            AuditRecord.subject,
+            AuditRecord.after,
+            AuditRecord.actor,
+        )
         .where(
             AuditRecord.action.in_((*_SOURCES, *replay_corridor.ACTIONS, ACTION))
             | AuditRecord.subject.startswith("instruction:")
@@ -70,22 +94,39 @@ def replay(session: Session) -> list[str]:
         .where(AuditRecord.id >= (sealed or 0))
         .order_by(AuditRecord.id)
     ).all()
-    for record_id, action, subject, after in records:
-        document = json.loads(after)
-        evidence = document.get("proof") if isinstance(document, dict) else None
-        if action == ACTION:
-            replay_seal.start(r, record_id, document.get("seal"))
-        elif action in replay_corridor.ACTIONS:
-            r.corridor.apply(action, subject, document)
-        elif action in ("obligations.register", "obligation.create"):
-            _registration(r, record_id, evidence)
-        elif action == "clearing.run":
-            _run(r, record_id, int(subject.split(":")[1]), evidence)
-        else:
-            instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence)
+    for record_id, action, subject, after, actor in records:
+        if action == ACTION and record_id in unneeded:
+            continue
+        # A value the replay cannot read (an edited record or row) is a break, named
+        # with the record being replayed; the replay goes on with the next.
+        try:
+            _replay_record(r, record_id, action, subject, after, actor)
+        except UNREADABLE as error:
+            r.breaks.append(f"audit record {record_id} ({action}) cannot be replayed: {error}")
     _final(r)
     r.breaks += replay_corridor.state_breaks(r.corridor, proof.corridor_state(session))
     return r.breaks
+
+
+UNREADABLE = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError)
+"""What reading an edited value raises (``JSONDecodeError`` is a ``ValueError``)."""
+
+
+def _replay_record(
+    r: Replay, record_id: int, action: str, subject: str, after: str, actor: str
+) -> None:
+    document = json.loads(after)
+    evidence = document.get("proof") if isinstance(document, dict) else None
+    if action == ACTION:
+        replay_seal.start(r, record_id, document.get("seal"))
+    elif action in replay_corridor.ACTIONS:
+        r.corridor.apply(action, subject, document)
+    elif action in ("obligations.register", "obligation.create"):
+        _registration(r, record_id, evidence)
+    elif action == "clearing.run":
+        _run(r, record_id, int(subject.split(":")[1]), evidence)
+    else:
+        instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence, actor)
 
 
 # --- registrations -------------------------------------------------------------------------
@@ -99,6 +140,11 @@ def _registration(r: Replay, record_id: int, evidence: Any) -> None:
     _liabilities(r, record_id, ids, evidence.get("liable"))
     entry_id = int(evidence["entry"])
     r.covered_entries.add(entry_id)
+    r.entry_marks[entry_id] = {
+        "kind": ledger.EntryKind.OBLIGATIONS.value,
+        "run_id": None,
+        "instruction_id": None,
+    }
     builder = ledger.EntryBuilder()
     for oid in ids:
         if oid in r.state:
@@ -294,6 +340,7 @@ def _compare_entries(r: Replay, run_id: int, plan: RunPlan) -> None:
             r.breaks.append(f"journal_entries of run {run_id}: {memo!r} is missing")
             continue
         r.covered_entries.add(stored[memo])
+        r.entry_marks[stored[memo]] = {"kind": entry.kind.value, "instruction_id": None}
         compare_lines(r, stored[memo], entry.postings, f"clearing run {run_id}")
     for memo in sorted(set(stored) - set(planned)):
         r.breaks.append(
@@ -328,9 +375,12 @@ def _final(r: Replay) -> None:
         local_currency,
         local_amount,
         status,
+        *marks,
     ) in proof.rows_of(
         r.session,
-        select(*proof.ISSUED, SettlementInstruction.status).order_by(SettlementInstruction.id),
+        select(*proof.ISSUED, SettlementInstruction.status, *_MARKS).order_by(
+            SettlementInstruction.id
+        ),
     ):
         i = r.instructions.pop(iid, None)
         name = f"settlement_instructions {iid} ({kind} of {firm})"
@@ -340,7 +390,15 @@ def _final(r: Replay) -> None:
         stored = {"firm": firm, "country": country, "kind": kind, "owed": owed}
         stored |= {"amount": amount, "local_currency": local_currency}
         stored |= {"local_amount": local_amount, "status": status}
-        fields(r, name, stored, {k: v for k, v in i.items() if k not in ("run", "currency")})
+        stored |= dict(zip(_MARK_NAMES, marks, strict=True))
+        said = {k: v for k, v in i.items() if k not in ("run", "currency", "sealed")}
+        # Who confirmed or returned it and why, as its records say (a sealed one's
+        # only from records after the seal); which return a collection replaces.
+        if not i.get("sealed"):
+            said = dict.fromkeys(_MARK_NAMES[:3]) | said
+        if kind == InstructionKind.COLLECTION:
+            said["replaces"] = r.replaces.get(iid)
+        fields(r, name, stored, said)
     for iid, i in sorted(r.instructions.items()):
         r.breaks.append(
             f"settlement_instructions {iid}: missing (the {i['kind']} of {i['firm']} "
@@ -364,9 +422,17 @@ def _final(r: Replay) -> None:
     for run_id in r.session.scalars(select(ClearingRun.id).order_by(ClearingRun.id)):
         if run_id not in r.runs:
             r.breaks.append(f"clearing_runs {run_id}: no audit record records it")
-    for entry_id, kind, memo in r.session.execute(
-        select(JournalEntry.id, JournalEntry.kind, JournalEntry.memo).order_by(JournalEntry.id)
+    for entry_id, kind, memo, run_id, instruction_id in r.session.execute(
+        select(
+            JournalEntry.id,
+            JournalEntry.kind,
+            JournalEntry.memo,
+            JournalEntry.run_id,
+            JournalEntry.instruction_id,
+        ).order_by(JournalEntry.id)
     ):
+        stored_marks = {"kind": kind, "run_id": run_id, "instruction_id": instruction_id}
+        fields(r, f"journal_entries {entry_id}", stored_marks, r.entry_marks.get(entry_id, {}))
         if entry_id not in r.covered_entries:
             r.breaks.append(
                 f"journal_entries {entry_id} ({kind}, {memo!r}): no audit record covers it"

@@ -34,6 +34,8 @@ class History:
     lines: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     """Country → (credit line, share)."""
     settings: dict[str, Any] = field(default_factory=dict)
+    fixed: dict[str, Any] = field(default_factory=dict)
+    """Countries' currencies and currencies' digits, as seeded (absent from older seeds)."""
 
     def start(self, state: Mapping[str, Any]) -> None:
         """Begin from a recorded state (``proof.corridor_state``)."""
@@ -46,6 +48,7 @@ class History:
             for c, (line, share) in (state.get("credit_lines") or {}).items()
         }
         self.settings = dict(state.get("settings") or {})
+        self.fixed = {key: state[key] for key in ("countries", "digits") if key in state}
 
     def apply(self, action: str, subject: str, after: Any) -> None:
         """One audited change (``after`` is the record's document)."""
@@ -133,6 +136,14 @@ def state_breaks(history: History, state: Mapping[str, Any]) -> list[str]:
                 f"clearing_accounts {country}: credit line is {line} (share {share}), the "
                 f"audited credit lines say {said_line}"
             )
+    for key, seeded in sorted(history.fixed.items()):
+        now = state.get(key) or {}
+        table, column = ("countries", "currency") if key == "countries" else ("currencies", key)
+        breaks += [
+            f"{table} {code}: {column} is {now.get(code)}, the seed says {seeded.get(code)}"
+            for code in sorted(set(seeded) | set(now))
+            if seeded.get(code) != now.get(code)
+        ]
     for key, value in sorted((state.get("settings") or {}).items()):
         if key in history.settings and history.settings[key] != value:
             breaks.append(

@@ -21,7 +21,12 @@ from tahator.store.schema import JournalEntry
 
 
 def instruction_event(
-    r: Replay, record_id: int, instruction_id: int, document: Any, evidence: Any
+    r: Replay,
+    record_id: int,
+    instruction_id: int,
+    document: Any,
+    evidence: Any,
+    actor: str | None = None,
 ) -> None:
     """A bank's confirmation or return of an instruction: its status, the rows a return
     adds or changes, and the journal lines the record's digest covers."""
@@ -44,10 +49,13 @@ def instruction_event(
             if e not in r.covered_entries
         ]
     r.covered_entries.update(entries)
+    r.entry_marks.update({e: {"instruction_id": instruction_id} for e in entries})
     if not isinstance(document, dict):
         return
     if "status" in document:  # a confirmation: the instruction as it is afterwards
         _set_status(r, instruction_id, str(document["status"]))
+        if instruction_id in r.instructions:
+            r.instructions[instruction_id]["confirmed_by"] = actor
         kinds = (ledger.EntryKind.COLLECTION.value, ledger.EntryKind.PAYOUT.value)
         i = r.instructions.get(instruction_id)
         for entry_id, entry_kind in r.session.execute(
@@ -56,6 +64,9 @@ def instruction_event(
             if entry_kind in kinds and i is not None:
                 compare_lines(r, entry_id, _confirmation(i), "its confirmation")
     elif isinstance(document.get("instruction"), dict):
+        if instruction_id in r.instructions:
+            r.instructions[instruction_id]["returned_by"] = actor
+            r.instructions[instruction_id]["return_reason"] = document.get("reason")
         _returned(r, instruction_id, document, entries)
 
 

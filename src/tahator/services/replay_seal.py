@@ -48,6 +48,7 @@ def start(r: Replay, record_id: int, sealed: Any) -> None:
             "local_amount": int(local_amount),
             "status": status,
             "currency": unit,
+            "sealed": True,
         }
         if replaces is not None and kind == "collection":
             r.replaces[int(iid)] = int(replaces)

@@ -37,6 +37,8 @@ class Replay:
     state: dict[int, Registered] = field(default_factory=dict)
     country_of: dict[str, str] = field(default_factory=dict)
     covered_entries: set[int] = field(default_factory=set)
+    entry_marks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Journal entry → what its record says of its kind, run and instruction."""
     liable: dict[int, set[str]] = field(default_factory=dict)
     """Obligation → its jointly liable firms, as registered."""
     stored_liable: dict[int, set[str]] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.audit import digest, id_ranges, row_tag
+from tahator.domain.errors import InputError, Problem
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
 from tahator.services import audit, proof
@@ -43,37 +44,65 @@ _SOURCES = ("obligations.register", "obligation.create", "clearing.run")
 
 def seal(session: Session, actor: str) -> dict[str, int]:
     """Record the money rows as they stand as the replay's starting point; how many
-    rows of each kind the seal covers."""
+    rows of each kind the seal covers.  ``InputError`` (nothing recorded) unless the
+    history needs it, the audit chain is whole and the balances hold: a seal over
+    history that could be replayed, or over broken records, would hide tampering."""
+    reason = refusal(session)
+    if reason is not None:
+        raise InputError([Problem(f"cannot seal the ledger: {reason}")])
     document = state(session)
     audit.record(session, actor, ACTION, "ledger", None, {"seal": document})
     return {name: int(count) for name, count in document["counts"].items()}
 
 
-def needed(session: Session) -> bool:
-    """Whether the history has money records the replay cannot check: a registration
-    or run recorded without digests since the last seal, or a corridor with neither
-    an audited seed nor a seal."""
-    last = session.scalar(select(func.max(AuditRecord.id)).where(AuditRecord.action == ACTION))
+def refusal(session: Session) -> str | None:
+    """Why the ledger may not be sealed now, or None."""
+    from tahator.services import ledger  # ledger → replay → seal
+
+    if not needed(session):
+        return (
+            "every registration and run since the last seal carries its digests, so "
+            "`ledger verify` replays them; a seal is only for history it cannot replay"
+        )
+    chain = audit.check_chain(session)
+    if not chain.ok:
+        return f"the audit log is broken at record {chain.first_break}: {chain.reason}"
+    broken = ledger.invariant_breaks(session)
+    if broken:
+        return f"the ledger does not balance ({len(broken)} breaks, the first: {broken[0]})"
+    return None
+
+
+def needed(session: Session, before: int | None = None) -> bool:
+    """Whether the history (up to audit record ``before``, if given) has money records
+    the replay cannot check: a registration or run recorded without digests since the
+    last seal, or a corridor with neither an audited seed nor a seal."""
+    upto = AuditRecord.id < before if before is not None else AuditRecord.id.is_not(None)
+    last = session.scalar(
+        select(func.max(AuditRecord.id)).where(upto, AuditRecord.action == ACTION)
+    )
     since = AuditRecord.id > (last or 0)
     if (
         last is None
         and session.scalar(
-            select(AuditRecord.id).where(AuditRecord.action == "corridor.seed").limit(1)
+            select(AuditRecord.id).where(upto, AuditRecord.action == "corridor.seed").limit(1)
         )
         is None
     ):
         return True
     for (after,) in session.execute(
-        select(AuditRecord.after).where(since, AuditRecord.action.in_(_SOURCES))
+        select(AuditRecord.after).where(upto, since, AuditRecord.action.in_(_SOURCES))
     ):
         document = json.loads(after)
         if not isinstance(document, dict) or not isinstance(document.get("proof"), dict):
             return True
     if last is None:  # money rows written outside any audited use case
         registered = session.scalar(
-            select(AuditRecord.id).where(AuditRecord.action.in_(_SOURCES)).limit(1)
+            select(AuditRecord.id).where(upto, AuditRecord.action.in_(_SOURCES)).limit(1)
         )
-        return registered is None and session.scalar(select(Obligation.id).limit(1)) is not None
+        if registered is None:
+            # Before a given record, whether rows then existed is unknown: taken as needed.
+            return before is not None or session.scalar(select(Obligation.id).limit(1)) is not None
     return False
 
 
