@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 from tahator.domain import ledger as chart
+from tahator.domain.run import Rollover, plan_run
 from tahator.formatting import amount, jsonable
 from tahator.services import clearing, corridor, ledger, obligations, settlement
 from tahator.services.common import now
@@ -258,10 +259,13 @@ def test_a_carried_claim_without_a_rate_rolls_over_again(
     assert [(i.firm, i.kind) for i in first.instructions] == [("PK-1", "collection")]
     with transaction(registered) as session:
         corridor.set_credit_line(session, "IR", 500_00)
-    view = run(registered, date(2019, 6, 1))  # before IRR's first rate: IR-1 cannot be paid
-    assert view.instructions == ()
-    assert view.settlement is not None
-    [excluded] = view.settlement.excluded
+    # Runs go forward in time, so only a plan can be dated before IRR's first rate:
+    # IR-1's carried claim cannot be paid in it, and is rolled over, not a crash.
+    with transaction(registered) as session:
+        plan = plan_run(clearing.load_open(session, date(2019, 6, 1)))
+    assert plan.instructions == ()
+    assert plan.rollovers == (Rollover("IR-1", 100_00),)
+    [excluded] = plan.figures.excluded
     assert (excluded.currency, excluded.obligations) == ("IRR", 1)
     assert excluded.reason.startswith("carried claim of IR-1 rolled over: no reference rate")
     # Still owed, it is paid by the first run that has the rate.

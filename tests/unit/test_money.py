@@ -97,7 +97,7 @@ def test_parse_examples(text: str, scale: int, minor: int) -> None:
     [
         ("-1", 2, "negative"),
         (" -1", 2, "negative"),
-        ("-0", 0, "negative"),
+        ("-0", 0, "minus sign"),
         ("1e5", 2, "not a decimal"),
         ("abc", 2, "not a decimal"),
         ("", 2, "not a decimal"),
