@@ -65,11 +65,9 @@ from tahator.services import (
 from tahator.store import migrate
 from tahator.store.database import transaction
 
-CREDIT_LINES = {"PK": 10_000_000_00, "IR": 10_000_000_00}
-"""Each clearing account's credit line, in cents of the unit of account (USD)."""
+CREDIT_LINES = {"PK": 10_000_000_00, "IR": 10_000_000_00}  # cents of USD, per account
 DEMO_ACTOR = "demo"
-DEMO_DAY = date(2026, 11, 23)
-"""The demo's business date: its clearing run is as of this day, whatever today is."""
+DEMO_DAY = date(2026, 11, 23)  # the demo's business date, whatever today is
 
 
 @dataclass(frozen=True)

@@ -51,17 +51,12 @@ class Corridor(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_of_account: Mapped[str] = mapped_column(CODE)
     unit_digits: Mapped[int] = mapped_column(Integer)
-    max_obligation: Mapped[int] = mapped_column(
-        BigInteger, default=100_000_000_000, server_default="100000000000"
-    )
-    """The largest obligation registered, in minor units of the unit of account: one
-    firm's data must not be able to overflow a run's sums for everyone."""
+    max_obligation: Mapped[int] = mapped_column(BigInteger, server_default="100000000000")
+    """The largest obligation registered, in minor units of the unit of account."""
     setoff_before_due: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    """Whether runs set off obligations not yet due (both parties owe them); they go to
-    settlement only once due."""
+    """Whether runs set off obligations not yet due (settled only once due)."""
     shortfall: Mapped[str] = mapped_column(String(20), default="hold", server_default="hold")
-    """What a returned collection does to the payouts it was to fund: ``hold`` them, or
-    ``credit_line`` (the account lends what was not collected)."""
+    """A returned collection's payouts: ``hold`` them or draw the ``credit_line``."""
 
 
 class Currency(Base):
@@ -84,9 +79,7 @@ class ClearingAccount(Base):
     country: Mapped[str] = mapped_column(ForeignKey("countries.code"), primary_key=True)
     credit_line: Mapped[int] = mapped_column(BigInteger, default=0)
     """In minor units of the unit of account."""
-    credit_line_share: Mapped[str | None] = mapped_column(String(20))
-    """A decimal share (``0.2``) of the account's gross payments in a run: the Asian
-    Clearing Union's rule.  When set, it replaces ``credit_line``."""
+    credit_line_share: Mapped[str | None] = mapped_column(String(20))  # of gross payments
 
 
 class FxRate(Base):
@@ -369,17 +362,15 @@ class SettlementInstruction(Base):
     status: Mapped[str] = mapped_column(String(20))
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     confirmed_by: Mapped[str | None] = mapped_column(String(100))
-    return_reason: Mapped[str | None] = mapped_column(String(4))
-    """The ISO 20022 return reason (``AC04``, ``AM04``…) when the bank returned it."""
+    return_reason: Mapped[str | None] = mapped_column(String(4))  # ISO 20022: AC04, AM04…
     returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     returned_by: Mapped[str | None] = mapped_column(String(100))
     replaces: Mapped[int | None] = mapped_column(ForeignKey("settlement_instructions.id"))
-    """The returned collection this one replaces (a jointly liable member's), if any."""
+    """The returned collection this one (a jointly liable member's) replaces."""
 
 
 class Novation(Base):
-    """What a run handed of one obligation to the clearing accounts, in its currency:
-    the obligations a collection pays, and what a returned collection reopens."""
+    """What a run handed of one obligation to the clearing accounts, in its currency."""
 
     __tablename__ = "novations"
     run_id: Mapped[int] = mapped_column(ForeignKey("clearing_runs.id"), primary_key=True)
