@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.policy import Direction, Policy, Sequencing
+from tahator.domain.policy import Direction, Policy, Rules, Sequencing
 
 
 class AuthorizationStatus(StrEnum):
@@ -115,6 +115,7 @@ _HS = re.compile(r"[0-9]{4,10}")
 
 def application_problems(
     policy: Policy,
+    rules: Rules,
     application: Application,
     applicant: Applicant | None,
     counterparty: Party | None,
@@ -130,8 +131,8 @@ def application_problems(
     else:
         if not applicant.members:
             refuse(f"{applicant.id} has no members", "applicant")
-        if applicant.consortium and not policy.consortium_allowed:
-            refuse("the policy does not allow consortia", "applicant")
+        if applicant.consortium and not rules.consortium_allowed:
+            refuse(f"the {rules.version} order does not allow consortia", "applicant")
         if (
             applicant.consortium
             and policy.consortium_one_country
@@ -177,7 +178,7 @@ def application_problems(
         for number, line in enumerate(lines, start=1):
             problems += [
                 Problem(p.message, field=f"{field}[{number}].{p.field}")
-                for p in line_problems(policy, direction, line)
+                for p in line_problems(rules, direction, line)
             ]
     if not application.origin_declared:
         refuse("the goods must be declared to originate in the partner country", "origin_declared")
@@ -190,15 +191,13 @@ def application_problems(
     return problems
 
 
-def line_problems(policy: Policy, direction: Direction, line: GoodsLine) -> list[Problem]:
+def line_problems(rules: Rules, direction: Direction, line: GoodsLine) -> list[Problem]:
     """What is wrong with one line of goods going in ``direction``."""
     problems = []
     if not _HS.fullmatch(line.hs):
         problems.append(Problem(f"{line.hs!r} is not an HS code (4 to 10 digits)", field="hs"))
-    elif (prefix := policy.prohibited_prefix(direction, line.hs)) is not None:
-        problems.append(
-            Problem(f"HS {line.hs} is prohibited for {direction} (HS {prefix})", field="hs")
-        )
+    elif (goods := rules.goods_problem(direction, line.hs)) is not None:
+        problems.append(Problem(goods, field="hs"))
     if not line.quantity > 0:
         problems.append(Problem("must be positive", field="quantity"))
     if not line.unit.strip() or len(line.unit) > MAX_UNIT:
@@ -227,13 +226,13 @@ def approval_number(ntn: str, sequence: int) -> str:
     return f"BT-{ntn}-{sequence:06d}"
 
 
-def deadline(authorized_on: date, policy: Policy) -> date:
+def deadline(authorized_on: date, rules: Rules) -> date:
     """The last day to balance: the balancing window counted from authorization."""
-    return authorized_on + timedelta(days=policy.window_days)
+    return authorized_on + timedelta(days=rules.window_days)
 
 
 def declaration_problems(
-    policy: Policy,
+    rules: Rules,
     state: AuthorizationStatus,
     direction: Direction,
     hs: str,
@@ -262,16 +261,17 @@ def declaration_problems(
         )
     if not _HS.fullmatch(hs):
         problems.append(Problem(f"{hs!r} is not an HS code (4 to 10 digits)", field="hs"))
-    elif (prefix := policy.prohibited_prefix(direction, hs)) is not None:
-        problems.append(Problem(f"HS {hs} is prohibited for {direction} (HS {prefix})", field="hs"))
+    elif (goods := rules.goods_problem(direction, hs)) is not None:
+        problems.append(Problem(goods, field="hs"))
     if (
-        policy.sequencing == Sequencing.IMPORT_FIRST
+        rules.sequencing == Sequencing.IMPORT_FIRST
         and direction == Direction.EXPORT
         and imported == 0
     ):
         problems.append(
             Problem(
-                "the policy's sequencing is import_first: declare an import before any export",
+                f"under the {rules.version} order imports come first: "
+                "declare an import before any export",
                 field="direction",
             )
         )

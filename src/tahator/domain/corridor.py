@@ -159,3 +159,30 @@ def business_date(moment: datetime, zone: str) -> date:
     """The business date of the aware ``moment`` in the corridor's ``zone``: 21:00 UTC on
     30 June is already 1 July in Karachi, and a deadline falls on Karachi's date."""
     return moment.astimezone(ZoneInfo(zone)).date()
+
+
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+"""The range of dates the clearing house accepts anywhere: a date outside it is a typo
+(year 1, 9999), and refusing it at the edge keeps every later ``+ timedelta`` in range."""
+
+
+def day_problem(day: date) -> str | None:
+    """Why ``day`` is not a date the clearing house accepts, or ``None``."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"{day.isoformat()} is outside the accepted dates, {FIRST_DAY} to {LAST_DAY}"
+
+
+def parse_day(text: str) -> date:
+    """A ``YYYY-MM-DD`` date within the accepted range; ``ValueError`` saying why not."""
+    try:
+        day = date.fromisoformat(text.strip()) if len(text) <= 40 else None
+    except ValueError:
+        day = None
+    if day is None or len(text.strip()) != 10:
+        raise ValueError(f"{text[:40]!r} is not a date (YYYY-MM-DD)")
+    problem = day_problem(day)
+    if problem is not None:
+        raise ValueError(problem)
+    return day

@@ -46,7 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.policy import Direction, Policy
+from tahator.domain.policy import Direction, Policy, Rules
 
 Formulation = Literal["auto", "half-cycle", "cycle"]
 IntArray = NDArray[np.int64]
@@ -448,15 +448,15 @@ def is_hs(text: str, low: int = 4) -> bool:
     return text.isascii() and text.isdigit() and low <= len(text) <= 10
 
 
-def allowed(policy: Policy, giver: str, receiver: str, hs: str) -> bool:
+def allowed(policy: Policy, rules: Rules, giver: str, receiver: str, hs: str) -> bool:
     """Whether goods ``hs`` may go from a firm of country ``giver`` to one of ``receiver``."""
     if giver == receiver:
         return True
     home = policy.home_country
     if giver == home and receiver in policy.partners:
-        return policy.prohibited_prefix(Direction.EXPORT, hs) is None
+        return rules.goods_problem(Direction.EXPORT, hs) is None
     if receiver == home and giver in policy.partners:
-        return policy.prohibited_prefix(Direction.IMPORT, hs) is None
+        return rules.goods_problem(Direction.IMPORT, hs) is None
     return False
 
 
@@ -479,6 +479,7 @@ def compatibility(
     countries: Mapping[str, str],
     values: Sequence[int],
     policy: Policy,
+    rules: Rules,
     tolerance: Decimal,
 ) -> tuple[IntArray, IntArray]:
     """Arcs o → p: o's goods meet a prefix p wants, another firm, an allowed direction,
@@ -503,7 +504,9 @@ def compatibility(
                 continue
             if abs(values[o] - values[p]) * denominator > numerator * values[p]:
                 continue
-            if not allowed(policy, countries[offer.firm], countries[other.firm], offer.gives_hs):
+            if not allowed(
+                policy, rules, countries[offer.firm], countries[other.firm], offer.gives_hs
+            ):
                 continue
             tails.append(o)
             heads.append(p)

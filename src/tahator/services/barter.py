@@ -45,9 +45,10 @@ from tahator.services.barter_views import (
     declared_totals,
     list_authorizations,
     load_authorization,
+    rules_of,
     show,
 )
-from tahator.services.common import now
+from tahator.services.common import business_today, now
 from tahator.services.obligations import create_obligation
 from tahator.store.schema import (
     Authorization,
@@ -150,7 +151,8 @@ def submit(
     applicant = _applicant(session, application.applicant_id)
     counterparty_firm = session.get(Firm, application.counterparty_id)
     counterparty = _party(counterparty_firm) if counterparty_firm else None
-    problems = barter.application_problems(policy, application, applicant, counterparty)
+    rules = policy.rules_on(business_today(policy.zone))
+    problems = barter.application_problems(policy, rules, application, applicant, counterparty)
     # Sanctions screening of every party: the applicant (each consortium member) and
     # the counterparty; a blocked or confirmed firm cannot apply.
     parties = [m.id for m in applicant.members] if applicant else []
@@ -255,6 +257,7 @@ def authorize(
     problems = barter.expiry_problems(authorization.valid_until, as_of)
     if problems:
         raise InputError(problems)
+    rules = policy.rules_on(as_of)
     session.execute(select(Corridor.id).with_for_update()).all()  # one number at a time
     sequence = (
         session.scalar(select(func.count()).where(Authorization.approval_number.is_not(None))) or 0
@@ -262,7 +265,9 @@ def authorize(
     authorization.state = after
     authorization.approval_number = barter.approval_number(_ntn(session, authorization), sequence)
     authorization.authorized_on = as_of
-    authorization.deadline = barter.deadline(as_of, policy)
+    authorization.deadline = barter.deadline(as_of, rules)
+    authorization.policy_version = rules.version
+    authorization.decided_on = as_of
     authorization.decided_by = actor
     view = show(session, policy, authorization_id)
     _audit_state(session, actor, "barter.authorize", view, before)
@@ -372,8 +377,9 @@ def declare(
     totals = declared_totals(session, authorization_id)
     before = AuthorizationStatus(authorization.state)
     window = (authorization.authorized_on or dt.date.max, authorization.deadline or dt.date.min)
+    rules = rules_of(policy, authorization)
     found += barter.declaration_problems(
-        policy,
+        rules,
         before,
         way,
         record.hs,
@@ -413,7 +419,7 @@ def declare(
     session.flush()
     totals[way] += value_unit
     imported, exported = totals[Direction.IMPORT], totals[Direction.EXPORT]
-    if barter.is_balanced(imported, exported, policy.tolerance):
+    if barter.is_balanced(imported, exported, rules.tolerance):
         authorization.state = transition(before, AuthorizationEvent.BALANCE)
         authorization.closed_on = on
         _settle_difference(session, authorization, imported, exported, on, "residual", actor)

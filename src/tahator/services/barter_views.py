@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import NotFoundError
 from tahator.domain.money import Amount
-from tahator.domain.policy import Direction, Policy
+from tahator.domain.policy import Direction, Policy, Rules
 from tahator.formatting import OMIT_EMPTY
 from tahator.services import access
 from tahator.services import corridor as corridors
@@ -150,6 +150,15 @@ def load_authorization(
     return found
 
 
+def rules_of(policy: Policy, authorization: Authorization) -> Rules:
+    """The version of the order that governs ``authorization``: the one in force on its
+    authorization date (recorded then); before that, the one in force on submission."""
+    if authorization.policy_version is not None:
+        return policy.rules(authorization.policy_version)
+    day = authorization.authorized_on or authorization.submitted_at.date()
+    return policy.rules_on(day)
+
+
 def declared_totals(session: Session, authorization_id: int) -> dict[Direction, int]:
     """Declared values so far, per direction, in minor units of the unit of account."""
     totals = {Direction.IMPORT: 0, Direction.EXPORT: 0}
@@ -223,7 +232,7 @@ def show(session: Session, policy: Policy, authorization_id: int) -> Authorizati
         imported=money(imported),
         exported=money(exported),
         difference=money(imported - exported),
-        tolerance=str(policy.tolerance),
+        tolerance=str(rules_of(policy, a).tolerance),
         lines=tuple(
             AuthorizedGoods(
                 direction=Direction(line.direction),

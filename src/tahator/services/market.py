@@ -135,7 +135,8 @@ def match(
     time_limit: float | None = None,
 ) -> MatchingRunView:
     """Find the best rings among the open offers; record the run and one proposal a ring."""
-    tolerance = policy.tolerance if tolerance is None else tolerance
+    rules = policy.rules_on(as_of)
+    tolerance = rules.tolerance if tolerance is None else tolerance
     check_run(cap, tolerance, time_limit)
     corridor = corridors.load(session)
     offers = list(
@@ -161,7 +162,7 @@ def match(
         )
         for o in offers
     ]
-    tails, heads = compatibility(offers, countries, values, policy, tolerance)
+    tails, heads = compatibility(offers, countries, values, policy, rules, tolerance)
     weights = np.array([values[t] for t in tails.tolist()], dtype=np.float64)
     packing = best_rings(len(offers), tails, heads, weights, cap, time_limit=time_limit)
     run = MatchingRun(
