@@ -23,12 +23,14 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.barter import AuthorizationStatus
+from tahator.domain.corridor import parse_day
+from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_document
 from tahator.io.declarations import declaration_record
-from tahator.services import access, barter, barter_report, corridor
+from tahator.services import access, barter, barter_report, barter_views, corridor
 from tahator.services.users import Principal
 from tahator.signin import today_of
 
@@ -37,6 +39,8 @@ AnyReader = Annotated[Principal, Depends(require(*READERS))]
 Applicant = Annotated[Principal, Depends(require(*access.APPLICANTS))]
 Customs = Annotated[Principal, Depends(require("customs"))]
 Sweeper = Annotated[Principal, Depends(require("customs", "operator"))]
+Closer = Annotated[Principal, Depends(require("customs", "trader"))]
+"""Customs, or a trader of the applicant (checked against the authorization)."""
 BarterReader = Annotated[Principal, Depends(require(*access.BARTER_READERS))]
 PolicyDep = Annotated[Policy, Depends(policy_of)]
 
@@ -59,7 +63,14 @@ class ApplicationIn(BaseModel):
     valid_from: str
     valid_until: str
     origin_declared: bool
-    reference: str | None = Field(None, description="The applicant's own; a retry files once")
+    undertaking: bool = Field(
+        False,
+        description="The applicant's undertaking for its foreign partner (not on a UN list "
+        "notified by the Ministry of Foreign Affairs); required where the order in force says so",
+    )
+    reference: str | None = Field(
+        None, description="The applicant's own; a retry files once, a changed retry is a 422"
+    )
 
 
 class AuthorizeIn(BaseModel):
@@ -68,6 +79,20 @@ class AuthorizeIn(BaseModel):
 
 class RejectIn(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
+    as_of: Day | None = Field(None, description="The decision's business date (default today)")
+
+
+class CloseIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000, description="Why it closes before its plan")
+    as_of: Day | None = Field(
+        None, description="The closing date (default today; only customs states it)"
+    )
+
+
+class CancelIn(BaseModel):
+    as_of: Day | None = Field(
+        None, description="The day it is cancelled as of: past its deadline (default today)"
+    )
 
 
 class DeclarationIn(BaseModel):
@@ -172,10 +197,90 @@ def reject(
     """Customs rejects an application, with a reason."""
 
     def work(session: Session) -> tuple[int, Any]:
-        view = barter.reject(session, policy, authorization_id, body.reason, principal.actor)
+        day = body.as_of or today_of(request)
+        view = barter.reject(
+            session, policy, authorization_id, body.reason, principal.actor, as_of=day
+        )
         return 200, jsonable(view)
 
-    return write(request, principal, body.model_dump(), work)
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/barter/authorizations/{authorization_id:int}/close")
+def close(
+    request: Request, authorization_id: Id, body: CloseIn, principal: Closer, policy: PolicyDep
+) -> JSONResponse:
+    """Close an authorization on purpose before its plan is reached (customs, or a trader
+    of the applicant), with a reason: it is balanced, its residual becomes an obligation."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        access.hide_unless(
+            access.sees_authorization(session, principal, authorization_id),
+            f"barter authorization {authorization_id}",
+        )
+        applicant = barter.show(session, policy, authorization_id).applicant
+        if principal.role != "customs" and not access.may_apply_for(session, principal, applicant):
+            raise ApiError(403, "only customs or a trader of the applicant closes it")
+        # A trader's actions carry the server's date.
+        day = (body.as_of if principal.role == "customs" else None) or today_of(request)
+        view = barter.close(session, policy, authorization_id, body.reason, day, principal.actor)
+        return 200, jsonable(view)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/barter/authorizations/{authorization_id:int}/cancel")
+def cancel(
+    request: Request, authorization_id: Id, body: CancelIn, principal: Sweeper, policy: PolicyDep
+) -> JSONResponse:
+    """Cancel one authorization past its deadline, as the sweep does: closed on its
+    deadline, its imbalance becomes an obligation; 422 if it is not overdue."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        day = body.as_of or today_of(request)
+        view = barter.cancel(session, policy, authorization_id, day, principal.actor)
+        return 200, jsonable(view)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+class DeadlineRow(BaseModel):
+    id: int
+    approval_number: str | None
+    applicant: str
+    counterparty: str
+    deadline: str
+    days_left: int = Field(description="Negative: days past the deadline")
+    overdue: bool
+    planned_import: str
+    planned_export: str
+    imported: str
+    exported: str
+    reached: bool = Field(description="Both sides reached the plan within tolerance")
+
+
+class Deadlines(BaseModel):
+    as_of: str
+    items: list[DeadlineRow]
+
+
+@router.get("/barter/deadlines", response_model=Deadlines)
+def deadlines(
+    request: Request,
+    session: Reader,
+    principal: BarterReader,
+    policy: PolicyDep,
+    as_of: Annotated[str | None, Query(description="YYYY-MM-DD (default today)")] = None,
+) -> dict[str, Any]:
+    """Authorized authorizations by days left to their deadline, overdue first; a trader
+    sees those its firm is a party to."""
+    try:
+        day = parse_day(as_of) if as_of is not None else today_of(request)
+    except ValueError as error:
+        raise InputError([Problem(str(error), field="as_of")]) from None
+    firm = access.firm_filter(principal, None)
+    rows = barter_views.deadlines(session, policy, day, firm)
+    return {"as_of": day.isoformat(), "items": [jsonable(row) for row in rows]}
 
 
 @router.post("/barter/authorizations/{authorization_id:int}/declarations", status_code=201)

@@ -95,15 +95,81 @@ def barter_authorize(
 def barter_reject(
     authorization_id: Annotated[int, typer.Argument(metavar="ID")],
     reason: Annotated[str, typer.Option(help="Why, for the applicant")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The decision's business date (default today)")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Customs rejects an application."""
     from tahator.services import barter
 
     policy = _load_policy()
+    day = _as_of(as_of)
     with use_case() as session:
-        view = barter.reject(session, policy, authorization_id, reason, _actor())
+        view = barter.reject(session, policy, authorization_id, reason, _actor(), as_of=day)
     _print_authorization(view, as_json)
+
+
+@barter_app.command("close")
+def barter_close(
+    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option(help="Why it closes before its plan is reached")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Closing date")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close an authorization on purpose: balanced now, its residual becomes an obligation."""
+    from tahator.services import barter
+
+    policy = _load_policy()
+    day = _as_of(as_of)
+    with use_case() as session:
+        view = barter.close(session, policy, authorization_id, reason, day, _actor())
+    _print_authorization(view, as_json)
+
+
+@barter_app.command("cancel")
+def barter_cancel(
+    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="A day past its deadline (default today)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel one authorization past its deadline, as the sweep does."""
+    from tahator.services import barter
+
+    policy = _load_policy()
+    day = _as_of(as_of)
+    with use_case() as session:
+        view = barter.cancel(session, policy, authorization_id, day, _actor())
+    _print_authorization(view, as_json)
+
+
+@barter_app.command("deadlines")
+def barter_deadlines(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Count days from here")] = None,
+    firm: Annotated[str | None, typer.Option(help="Only this applicant or counterparty")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Authorized authorizations by days left to their deadline, overdue first."""
+    from tahator.services import barter_views
+
+    policy = _load_policy()
+    day = _as_of(as_of)
+    with use_case(read_only=True) as session:
+        rows = barter_views.deadlines(session, policy, day, firm)
+    if as_json:
+        print_json(jsonable(rows))
+        return
+    print(f"{len(rows)} authorizations to balance, as of {day}")
+    for row in rows:
+        when = f"{-row.days_left} days overdue" if row.overdue else f"{row.days_left} days left"
+        print(
+            f"  {row.id} ({row.approval_number}) {row.applicant} with {row.counterparty}: "
+            f"deadline {row.deadline}, {when}; imported {amount(row.imported)} of "
+            f"{amount(row.planned_import)}, exported {amount(row.exported)} of "
+            f"{amount(row.planned_export)}{'; plan reached' if row.reached else ''}"
+        )
 
 
 @barter_app.command("declare")
@@ -260,8 +326,12 @@ def _print_authorization(view: AuthorizationDetail, as_json: bool) -> None:
     )
     if view.approval_number:
         print(f"  approval {view.approval_number}, deadline {view.deadline}")
+    if view.policy_version:
+        print(f"  under the barter order's version {view.policy_version} ({view.policy_source})")
     if view.rejection_reason:
-        print(f"  rejected: {view.rejection_reason}")
+        print(f"  rejected on {view.decided_on}: {view.rejection_reason}")
+    if view.close_reason:
+        print(f"  closed on purpose by {view.closed_by} on {view.closed_on}: {view.close_reason}")
     print(
         f"  imported {amount(view.imported)} {unit}, exported {amount(view.exported)} {unit} "
         f"(planned {amount(view.planned_import)} / {amount(view.planned_export)})"

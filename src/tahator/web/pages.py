@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from tahator import formatting
-from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
@@ -26,12 +25,22 @@ from tahator.domain.run import RunStatus
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
-from tahator.services import access, barter, clearing, firms, ledger, obligations, stats
+from tahator.services import (
+    access,
+    barter,
+    barter_views,
+    clearing,
+    firms,
+    ledger,
+    obligations,
+    stats,
+)
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult
 from tahator.services.users import Principal
-from tahator.signin import engine_of, today_of
+from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
+from tahator.web.barter import CANCELLERS
 from tahator.web.core import (
     Form,
     PageError,
@@ -99,27 +108,15 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
     context["runs"] = len(runs)
     context["setoff_total"], context["setoff_cleared"] = total, cleared
     context["setoff_share"] = (Decimal(cleared.minor) / total.minor) if total.minor else None
-    if principal.role != "bank":
+    if principal.role in access.BARTER_READERS:
         authorizations = barter.list_authorizations(session, None, firm)
         context["by_state"] = sorted(Counter(str(a.state) for a in authorizations).items())
-        horizon = today + timedelta(days=30)
-        context["deadlines"] = sorted(
-            (
-                {
-                    "what": f"Barter authorization {a.id} must balance",
-                    "href": f"/barter/{a.id}",
-                    "date": a.deadline.isoformat(),
-                    "days": (a.deadline - today).days,
-                }
-                for a in authorizations
-                if a.state == AuthorizationStatus.AUTHORIZED
-                and a.deadline
-                and today <= a.deadline <= horizon
-            ),
-            key=lambda d: d["date"],
+        # Customs' deadline view: every authorization still to balance, overdue first.
+        context["barter_deadlines"] = barter_views.deadlines(
+            session, policy_of(request), today, firm
         )
-    else:
-        context["deadlines"] = []
+        context["can_cancel"] = principal.role in CANCELLERS
+    context["deadlines"] = []
     due = [
         o
         for o in obligations.list_obligations(session, firm, ObligationStatus.OPEN)

@@ -1,4 +1,4 @@
-"""Barter authorizations, the marketplace and the reports."""
+"""The marketplace and the reports (barter authorizations are ``web.barter``)."""
 
 from __future__ import annotations
 
@@ -12,263 +12,29 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tahator.domain.barter import AuthorizationStatus
+from tahator.domain.corridor import parse_day
 from tahator.domain.errors import InputError, Problem, TahatorError
-from tahator.io.application import parse_application
 from tahator.io.barter_report import report_csv, report_document
-from tahator.io.declarations import declaration_record
 from tahator.io.markets import load_trade_policy
 from tahator.io.target_report import render_target_report
-from tahator.services import access, barter, market, offers, stats
-from tahator.services import corridor as corridors
-from tahator.services.barter import AuthorizationDetail
+from tahator.services import access, market, offers, stats
 from tahator.services.barter_report import quarterly_report
 from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
-from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
+from tahator.web.core import Form, PageError, Reader, User, allow, render
 
 router = APIRouter(include_in_schema=False)
-LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 
-def _errors(problems: list[Problem], fields: set[str]) -> dict[str, list[str]]:
-    """Each problem beside its form field (``imports[1].value`` → ``import_value``);
-    the others at the top of the form (key ``""``)."""
-    errors: dict[str, list[str]] = {}
-    for p in problems:
-        name = p.field or ""
-        match = re.match(r"^(imports|exports)(?:\[\d+\])?(?:\.(\w+))?$", name)
-        if match:
-            name = f"{match.group(1)[:-1]}_{match.group(2) or 'hs'}"
-        errors.setdefault(name if name in fields else "", []).append(
-            p.message if name in fields else str(p).removeprefix("application: ")
-        )
-    return errors
-
-
-# --- barter --------------------------------------------------------------------------
-
-
-def _bar(view: AuthorizationDetail, today: date) -> dict[str, Any]:
-    """The balance bars' lengths (percent of the largest value, at least one unit) and the
-    days left to the deadline."""
-    imported, exported = view.imported.minor, view.exported.minor
-    top = max(imported, exported, view.planned_import.minor, 10**view.imported.digits)
-    return {
-        "import_pct": imported * 100 // top,
-        "export_pct": exported * 100 // top,
-        "days_left": (view.deadline - today).days if view.deadline else None,
-    }
-
-
-def _barter_page(
-    request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
-) -> HTMLResponse:
-    allow(principal, *access.BARTER_READERS)
-    state = choice(AuthorizationStatus, request.query_params.get("state"))
-    policy = policy_of(request)
-    today = today_of(request)
-    rows = []
-    for a in barter.list_authorizations(session, state, access.firm_filter(principal, None)):
-        view = barter.show(session, policy, a.id)
-        rows.append((view, _bar(view, today)))
-    return render(
-        request,
-        "barter.html",
-        principal,
-        status=status,
-        rows=rows,
-        state=state or "",
-        states=tuple(AuthorizationStatus),
-        can_apply=principal.role in access.APPLICANTS,
-        today=today,
-        currencies=sorted(corridors.load(session).digits),
-        **extra,
-    )
-
-
-@router.get("/barter", response_class=HTMLResponse)
-def barter_page(request: Request, principal: User, session: Reader) -> HTMLResponse:
-    return _barter_page(request, principal, session)
-
-
-def _application(
-    principal: Principal, form: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    acting = access.acting_firm(principal)
-    if acting is not None:  # a trader applies for its own firm
-        values["applicant"] = acting
-
-    def line(direction: str) -> dict[str, str]:
-        return {f: values.get(f"{direction}_{f}", "") for f in LINE_FIELDS}
-
-    data: dict[str, Any] = {
-        "applicant": values.get("applicant", ""),
-        "counterparty": values.get("counterparty", ""),
-        "partner_country": values.get("partner_country", "").upper(),
-        "imports": [line("import")],
-        "exports": [line("export")],
-        "valid_from": values.get("valid_from", ""),
-        "valid_until": values.get("valid_until", ""),
-        "origin_declared": bool(values.get("origin_declared")),
-    }
-    return data, values
-
-
-@router.post("/barter/apply", response_class=HTMLResponse, response_model=None)
-def apply(
-    request: Request, principal: User, form: Form, session: Reader
-) -> HTMLResponse | RedirectResponse:
-    allow(principal, *access.APPLICANTS)
-    data, values = _application(principal, form)
-    fields = {
-        "applicant",
-        "counterparty",
-        "partner_country",
-        "valid_from",
-        "valid_until",
-        "origin_declared",
-        *(f"{d}_{f}" for d in ("import", "export") for f in LINE_FIELDS),
-    }
-    try:
-        with transaction(engine_of(request)) as writer:
-            digits = corridors.load(writer).digits
-            application = parse_application(data, digits, "application")
-            result = barter.submit(
-                writer, policy_of(request), application, principal.actor, "application"
-            )
-    except InputError as error:
-        return _barter_page(
-            request,
-            principal,
-            session,
-            status=422,
-            errors=_errors(list(error.problems), fields),
-            form=values,
-            open_form=True,
-        )
-    except TahatorError as error:
-        return _barter_page(
-            request,
-            principal,
-            session,
-            status=422,
-            errors={"": [str(error)]},
-            form=values,
-            open_form=True,
-        )
-    return RedirectResponse(f"/barter/{result.id}", status_code=303)
-
-
-def _authorization_page(
-    request: Request,
-    principal: Principal,
-    session: Session,
-    authorization_id: int,
-    status: int = 200,
-    **extra: Any,
-) -> HTMLResponse:
-    allow(principal, *access.BARTER_READERS)
-    if not 1 <= authorization_id <= 2**63 - 1:
-        raise PageError(404, f"no barter authorization {authorization_id}")
-    access.hide_unless(
-        access.sees_authorization(session, principal, authorization_id),
-        f"barter authorization {authorization_id}",
-    )
-    view = barter.show(session, policy_of(request), authorization_id)
-    today = today_of(request)
-    return render(
-        request,
-        "authorization.html",
-        principal,
-        status=status,
-        a=view,
-        bar=_bar(view, today),
-        today=today,
-        currencies=sorted(corridors.load(session).digits),
-        **extra,
-    )
-
-
-@router.get("/barter/{authorization_id:int}", response_class=HTMLResponse)
-def authorization_page(
-    request: Request, authorization_id: int, principal: User, session: Reader
-) -> HTMLResponse:
-    return _authorization_page(request, principal, session, authorization_id)
-
-
-@router.post(
-    "/barter/{authorization_id:int}/{action}", response_class=HTMLResponse, response_model=None
-)
-def customs_action(
-    request: Request,
-    authorization_id: int,
-    action: str,
-    principal: User,
-    form: Form,
-    session: Reader,
-) -> HTMLResponse | RedirectResponse:
-    if action not in ("authorize", "reject", "declare"):
-        raise PageError(404, "no such page")
-    allow(principal, "customs")
-    if not 1 <= authorization_id <= 2**63 - 1:
-        raise PageError(404, f"no barter authorization {authorization_id}")
-    values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
-    policy = policy_of(request)
-    try:
-        with transaction(engine_of(request)) as writer:
-            if action == "authorize":
-                raw = values.get("as_of", "")
-                day = _day(raw, "as_of") if raw else today_of(request)
-                barter.authorize(writer, policy, authorization_id, day, principal.actor)
-            elif action == "reject":
-                barter.reject(
-                    writer, policy, authorization_id, values.get("reason", ""), principal.actor
-                )
-            else:
-                record, problems = declaration_record(
-                    direction=values.get("direction", ""),
-                    hs=values.get("hs", ""),
-                    quantity=values.get("quantity", ""),
-                    unit=values.get("unit", ""),
-                    value=values.get("value", ""),
-                    currency=values.get("currency", "").upper(),
-                    on=_day(values.get("date", ""), "date"),
-                    reference=values.get("reference") or None,
-                    digits=corridors.load(writer).digits,
-                )
-                barter.declare(
-                    writer,
-                    policy,
-                    authorization_id,
-                    record,
-                    actor=principal.actor,
-                    problems=problems,
-                )
-    except InputError as error:
-        fields = {"as_of", "reason", "direction", "hs", "quantity", "unit", "value", "currency"}
-        fields |= {"date", "reference"}
-        return _authorization_page(
-            request,
-            principal,
-            session,
-            authorization_id,
-            status=422,
-            action=action,
-            errors=_errors(list(error.problems), fields),
-            form=values,
-        )
-    return RedirectResponse(f"/barter/{authorization_id}?done={action}", status_code=303)
-
-
 def _day(text: str, field: str) -> date:
+    """A form's date (``YYYY-MM-DD``, within the accepted range); ``InputError`` naming
+    ``field`` otherwise."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError([Problem("a date as YYYY-MM-DD", field=field)]) from None
+        return parse_day(text)
+    except ValueError as error:
+        raise InputError([Problem(str(error), field=field)]) from None
 
 
 # --- the marketplace -----------------------------------------------------------------
