@@ -108,6 +108,11 @@ class Application:
     origin_declared: bool
     reference: str | None = None
     """The applicant's own reference, so that a retried application is filed once."""
+    undertaking: bool = False
+    """The applicant's undertaking that its foreign partner is not sanctioned."""
+    proposal: int | None = None
+    """The barter ring it is filed for: it may list one side only, since its plan's
+    differences are already the ring's obligations."""
 
 
 _HS = re.compile(r"[0-9]{4,10}")
@@ -311,12 +316,20 @@ def rejection_problems(reason: str) -> list[Problem]:
     return [] if reason.strip() else [Problem("a rejection needs a reason", field="reason")]
 
 
-def is_balanced(imported: int, exported: int, tolerance: Decimal) -> bool:
-    """Whether exports match imports within ``tolerance`` of the import value (exactly)."""
-    if imported <= 0 or exported <= 0:
-        return False
+def closing_problems(reason: str, longest: int) -> list[Problem]:
+    """Closing an authorization on purpose must say why, in at most ``longest`` characters."""
+    if not reason.strip():
+        return [Problem("closing an authorization early needs a reason", field="reason")]
+    if len(reason) > longest:
+        return [Problem(f"must be at most {longest} characters", field="reason")]
+    return []
+
+
+def plan_reached(planned: int, declared: int, tolerance: Decimal = Decimal(0)) -> bool:
+    """Whether ``declared`` reaches ``planned`` within ``tolerance`` of it (exactly):
+    with none, the full plan."""
     numerator, denominator = tolerance.as_integer_ratio()
-    return abs(exported - imported) * denominator <= numerator * imported
+    return declared * denominator >= planned * (denominator - numerator)
 
 
 def imbalance_debtor_is_applicant(imported: int, exported: int) -> bool | None:
@@ -339,8 +352,17 @@ class Difference:
     """Minor units of the unit of account; always positive."""
 
 
-def difference(imported: int, exported: int) -> Difference | None:
-    """The obligation an authorization's imbalance becomes, or ``None`` when even."""
+def difference(
+    imported: int, exported: int, planned: tuple[int, int] | None = None
+) -> Difference | None:
+    """The obligation an authorization's imbalance becomes, or ``None`` when even.
+
+    ``planned`` (import, export) is given for a ring's application: the plan's own
+    difference is already one of the ring's obligations, so only what the goods
+    differ from the plan by is owed.
+    """
+    if planned is not None:
+        imported, exported = imported - planned[0], exported - planned[1]
     applicant_owes = imbalance_debtor_is_applicant(imported, exported)
     if applicant_owes is None:
         return None

@@ -135,6 +135,9 @@ def check_application(
     origin = data.get("origin_declared")
     if not isinstance(origin, bool):
         problems.append(Problem("must be true or false", label, field="origin_declared"))
+    undertaking = data.get("undertaking", False)
+    if not isinstance(undertaking, bool):
+        problems.append(Problem("must be true or false", label, field="undertaking"))
     application = Application(
         applicant_id=text("applicant", data, "applicant"),
         counterparty_id=text("counterparty", data, "counterparty"),
@@ -145,5 +148,6 @@ def check_application(
         valid_until=day("valid_until"),
         origin_declared=origin is True,
         reference=reference if isinstance(reference, str) else None,
+        undertaking=undertaking is True,
     )
     return application, problems

@@ -18,7 +18,6 @@ from dataclasses import replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tahator import faults
 from tahator.domain import barter
 from tahator.domain.barter import (
     Applicant,
@@ -36,6 +35,15 @@ from tahator.formatting import jsonable
 from tahator.io.declarations import DeclarationRecord
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
+from tahator.services.barter_closing import (
+    audit_state,
+    balance,
+    cancel,
+    check_day,
+    close,
+    lead,
+    sweep,
+)
 from tahator.services.barter_views import (
     AuthorizationDetail,
     AuthorizationSummary,
@@ -49,7 +57,6 @@ from tahator.services.barter_views import (
     show,
 )
 from tahator.services.common import business_today, now
-from tahator.services.obligations import create_obligation
 from tahator.store.schema import (
     Authorization,
     AuthorizationLine,
@@ -66,6 +73,8 @@ __all__ = [
     "Submission",
     "Sweep",
     "authorize",
+    "cancel",
+    "close",
     "declare",
     "list_authorizations",
     "reject",
@@ -136,7 +145,13 @@ def _filed(session: Session, application: Application, label: str) -> Submission
 
 
 def submit(
-    session: Session, policy: Policy, application: Application, actor: str, label: str = ""
+    session: Session,
+    policy: Policy,
+    application: Application,
+    actor: str,
+    label: str = "",
+    *,
+    as_of: dt.date | None = None,
 ) -> Submission:
     """Submit an application; ``InputError`` names every rule it breaks, nothing stored.
 
@@ -151,7 +166,9 @@ def submit(
     applicant = _applicant(session, application.applicant_id)
     counterparty_firm = session.get(Firm, application.counterparty_id)
     counterparty = _party(counterparty_firm) if counterparty_firm else None
-    rules = policy.rules_on(business_today(policy.zone))
+    if as_of is not None:
+        check_day(as_of)
+    rules = policy.rules_on(as_of or business_today(policy.zone))
     problems = barter.application_problems(policy, rules, application, applicant, counterparty)
     # Sanctions screening of every party: the applicant (each consortium member) and
     # the counterparty; a blocked or confirmed firm cannot apply.
@@ -188,6 +205,8 @@ def submit(
         valid_until=application.valid_until,
         origin_declared=application.origin_declared,
         reference=application.reference,
+        undertaking=application.undertaking,
+        proposal_id=application.proposal,
         state=AuthorizationStatus.SUBMITTED,
         planned_import=planned[Direction.IMPORT],
         planned_export=planned[Direction.EXPORT],
@@ -231,18 +250,9 @@ def submit(
 # --- deciding -----------------------------------------------------------------------
 
 
-def _lead(session: Session, authorization: Authorization) -> str:
-    """The firm that is the applicant's party: itself, or its consortium's lead firm."""
-    if not authorization.consortium:
-        return authorization.applicant
-    consortium = session.get(Consortium, authorization.applicant)
-    assert consortium is not None
-    return consortium.lead_firm
-
-
 def _ntn(session: Session, authorization: Authorization) -> str:
     """The NTN the approval number is linked to: the applicant's, or its lead firm's."""
-    firm = session.get(Firm, _lead(session, authorization))
+    firm = session.get(Firm, lead(session, authorization))
     assert firm is not None
     return firm.tax_id
 
@@ -270,32 +280,22 @@ def authorize(
     authorization.decided_on = as_of
     authorization.decided_by = actor
     view = show(session, policy, authorization_id)
-    _audit_state(session, actor, "barter.authorize", view, before)
+    audit_state(session, actor, "barter.authorize", view, before)
     return view
 
 
-def _audit_state(
-    session: Session, actor: str, action: str, view: AuthorizationDetail, before: str
-) -> None:
-    """Record an authorization's change of state."""
-    document = jsonable(view)
-    audit.record(
-        session,
-        actor,
-        action,
-        f"authorization:{view.id}",
-        {"state": before},
-        {
-            key: document[key]
-            for key in ("state", "approval_number", "deadline", "rejection_reason", "closed_on")
-        },
-    )
-
-
 def reject(
-    session: Session, policy: Policy, authorization_id: int, reason: str, actor: str
+    session: Session,
+    policy: Policy,
+    authorization_id: int,
+    reason: str,
+    actor: str,
+    *,
+    as_of: dt.date,
 ) -> AuthorizationDetail:
-    """Customs rejects a submitted application, saying why."""
+    """Customs rejects a submitted application, saying why; ``as_of`` is the decision's
+    business date."""
+    check_day(as_of)
     problems = barter.rejection_problems(reason)
     if problems:
         raise InputError(problems)
@@ -305,9 +305,10 @@ def reject(
         before, AuthorizationEvent.REJECT, f"authorization {authorization_id}"
     )
     authorization.rejection_reason = reason.strip()
+    authorization.decided_on = as_of
     authorization.decided_by = actor
     view = show(session, policy, authorization_id)
-    _audit_state(session, actor, "barter.reject", view, before)
+    audit_state(session, actor, "barter.reject", view, before)
     return view
 
 
@@ -418,11 +419,10 @@ def declare(
     session.add(declaration)
     session.flush()
     totals[way] += value_unit
-    imported, exported = totals[Direction.IMPORT], totals[Direction.EXPORT]
-    if barter.is_balanced(imported, exported, rules.tolerance):
-        authorization.state = transition(before, AuthorizationEvent.BALANCE)
-        authorization.closed_on = on
-        _settle_difference(session, authorization, imported, exported, on, "residual", actor)
+    if barter.plan_reached(
+        authorization.planned_import, totals[Direction.IMPORT]
+    ) and barter.plan_reached(authorization.planned_export, totals[Direction.EXPORT]):
+        balance(session, authorization, on, actor)
     view = _with_declaration(session, policy, declaration)
     document = jsonable(view)
     audit.record(
@@ -444,97 +444,3 @@ def _with_declaration(
     view = show(session, policy, declaration.authorization_id)
     record = declaration_record(declaration, corridor)
     return replace(view, declaration=record)
-
-
-def _settle_difference(
-    session: Session,
-    authorization: Authorization,
-    imported: int,
-    exported: int,
-    on: dt.date,
-    kind: str,
-    actor: str,
-) -> None:
-    """Turn what the two sides' goods differ by into an obligation, so no value is lost.
-
-    The side that received more goods than it gave owes the difference; for a
-    consortium the lead firm is the party and every member is jointly liable.
-    """
-    owed = barter.difference(imported, exported)
-    if owed is None:
-        return
-    corridor = corridors.load(session)
-    party = _lead(session, authorization)
-    members: tuple[str, ...] = (authorization.applicant,)
-    if authorization.consortium:
-        members = tuple(
-            session.scalars(
-                select(ConsortiumMember.firm_id)
-                .where(ConsortiumMember.consortium_id == authorization.applicant)
-                .order_by(ConsortiumMember.firm_id)
-            )
-        )
-    debtor, creditor = (
-        (party, authorization.counterparty)
-        if owed.applicant_owes
-        else (authorization.counterparty, party)
-    )
-    # A difference above the corridor's largest obligation is owed all the same: it is
-    # registered as several obligations, so a sweep never stops on one authorization.
-    parts = -(-owed.amount // corridor.max_obligation)
-    for part in range(parts):
-        obligation = create_obligation(
-            session,
-            reference=f"{authorization.approval_number}/{kind}" + (f"/{part + 1}" if part else ""),
-            debtor=debtor,
-            creditor=creditor,
-            amount=min(corridor.max_obligation, owed.amount - part * corridor.max_obligation),
-            currency=corridor.unit_of_account,
-            due_date=on,
-            origin=f"barter authorization {authorization.id} ({kind})",
-            actor=actor,
-            liable=members if owed.applicant_owes else (),
-        )
-        if not part:
-            authorization.settlement_obligation = obligation.id
-
-
-def sweep(session: Session, policy: Policy, as_of: dt.date, actor: str) -> Sweep:
-    """Cancel every authorization past its deadline and not balanced; idempotent.
-
-    Its unbalanced value becomes an obligation from the side that received more
-    to the side that gave more, for the offset clearing to settle.
-    """
-    due = (
-        session.execute(
-            select(Authorization)
-            .where(
-                Authorization.state == AuthorizationStatus.AUTHORIZED,
-                Authorization.deadline < as_of,
-            )
-            .order_by(Authorization.id)
-            .with_for_update()
-        )
-        .scalars()
-        .all()
-    )
-    cancelled = []
-    for authorization in due:
-        totals = declared_totals(session, authorization.id)
-        before = AuthorizationStatus(authorization.state)
-        authorization.state = transition(before, AuthorizationEvent.CANCEL)
-        authorization.closed_on = as_of
-        _settle_difference(
-            session,
-            authorization,
-            totals[Direction.IMPORT],
-            totals[Direction.EXPORT],
-            as_of,
-            "imbalance",
-            actor,
-        )
-        faults.point("barter.sweep.after_cancel")
-        cancelled.append(show(session, policy, authorization.id))
-        _audit_state(session, actor, "barter.cancel", cancelled[-1], before)
-        faults.point("barter.sweep.after_audit")
-    return Sweep(as_of, tuple(cancelled))
