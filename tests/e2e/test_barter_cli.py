@@ -184,16 +184,28 @@ def test_the_policy_is_shown_and_a_bad_one_refused(cli: Cli, tmp_path: Path) -> 
     code, out, _ = cli("policy", "show", "--json")
     policy = json.loads(out)
     assert policy["partners"] == ["AF", "IR", "RU"]
-    assert policy["sequencing"] == "simultaneous"
-    assert policy["balancing"]["window_days"] == 120
-    assert policy["balancing"]["tolerance"] == "0.05"
-    assert {"0203", "2208"} <= set(policy["prohibited"]["import"])
+    versions = {v["version"]: v for v in policy["versions"]}
+    assert (versions["2023"]["sequencing"], versions["2023"]["window_days"]) == (
+        "import_first",
+        90,
+    )
+    assert (versions["2025-10"]["sequencing"], versions["2025-10"]["window_days"]) == (
+        "simultaneous",
+        120,
+    )
+    assert versions["2025-10"]["tolerance"] == "0.20"
+    assert {"0203", "2208"} <= set(versions["2025-10"]["prohibited"]["import"])
     code, out, _ = cli("policy", "show")
-    assert "simultaneous" in out
-    bad = write(tmp_path / "bad.toml", '[sequencing]\nrule = "whenever"\n')
+    assert code == 0
+    assert "version 2023, from 2023-06-01" in out
+    assert "sequencing simultaneous; balancing within 120 days" in out
+    bad = write(
+        tmp_path / "bad.toml", '[[versions]]\nversion = "x"\nsequencing = "whenever"\n'
+    )
     code, _, err = cli("--policy", bad, "policy", "show")
     assert code == 2
-    assert f"{bad}: sequencing.rule: 'whenever' must be" in err
+    assert f"{bad}: versions[1].sequencing: 'whenever' must be" in err
+    assert f"{bad}: versions[1].window_days: is missing" in err
     code, _, err = cli("--policy", write(tmp_path / "x.toml", "not = [toml"), "policy", "show")
     assert code == 2
     assert "not valid TOML" in err

@@ -45,17 +45,22 @@ def policy_show(as_json: JsonOption = False) -> None:
     view = policy.as_dict()
     print(f"{view['name']} barter policy ({view['source']}), from {policy_path(_policy['path'])}")
     print(f"  partner countries: {', '.join(view['partners'])}")
-    print(f"  sequencing: {view['sequencing']}")
-    balancing = view["balancing"]
-    print(
-        f"  balancing: within {balancing['window_days']} days of authorization, "
-        f"tolerance {balancing['tolerance']} of the import value, reconciled "
-        f"{balancing['reconciliation']}"
-    )
     print(f"  eligibility: {view['eligibility']}")
-    print(f"  consortia: {view['consortium']}")
-    for direction, codes in view["prohibited"].items():
-        print(f"  prohibited for {direction}: {', '.join(codes) or 'nothing'}")
+    print(f"  consortia: {view['consortium']}; reconciled {view['reconciliation']}")
+    for rules in view["versions"]:
+        print(f"  version {rules['version']}, from {rules['effective']} ({rules['source']}):")
+        print(
+            f"    sequencing {rules['sequencing']}; balancing within {rules['window_days']} "
+            f"days of authorization, tolerance {rules['tolerance']} of the plan "
+            f"({rules['tolerance_source']}); HS match on {rules['hs_digits']} digits"
+        )
+        print(
+            f"    consortia {'allowed' if rules['consortium_allowed'] else 'not allowed'}; "
+            f"undertaking for foreign partners "
+            f"{'required' if rules['undertaking_required'] else 'not required'}"
+        )
+        for direction, codes in rules["prohibited"].items():
+            print(f"    prohibited for {direction}: {', '.join(codes) or 'nothing'}")
     print(f"  price bands: {len(view['price_bands'])} HS prefixes")
 
 
