@@ -199,9 +199,7 @@ def test_the_policy_is_shown_and_a_bad_one_refused(cli: Cli, tmp_path: Path) -> 
     assert code == 0
     assert "version 2023, from 2023-06-01" in out
     assert "sequencing simultaneous; balancing within 120 days" in out
-    bad = write(
-        tmp_path / "bad.toml", '[[versions]]\nversion = "x"\nsequencing = "whenever"\n'
-    )
+    bad = write(tmp_path / "bad.toml", '[[versions]]\nversion = "x"\nsequencing = "whenever"\n')
     code, _, err = cli("--policy", bad, "policy", "show")
     assert code == 2
     assert f"{bad}: versions[1].sequencing: 'whenever' must be" in err
