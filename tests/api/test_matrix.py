@@ -96,6 +96,7 @@ def cells(ids: dict[str, Any]) -> list[tuple[str, str, Any, dict[str, int]]]:
             {"as_of": "2025-11-01"},
             only({"customs": 200}),
         ),
+        ("GET", "/api/v1/barter/deadlines", None, ALL_200 | {"bank": 403}),
         (
             "POST",
             "/api/v1/barter/sweep",

@@ -14,17 +14,20 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
+from tahator.domain.policy import Policy
 from tahator.domain.settlement import InstructionStatus
 from tahator.io.application import parse_application
 from tahator.io.comtrade import read_comtrade
+from tahator.io.declarations import declaration_record
 from tahator.io.offers import read_offers
 from tahator.io.policy import load_policy
 from tahator.services import (
@@ -42,7 +45,7 @@ from tahator.services import (
 from tahator.services.common import business_today
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
-from tahator.store.schema import Obligation
+from tahator.store.schema import Authorization, Obligation
 from tests.api.conftest import LOGINS, PASSWORD, fill
 from tests.conftest import ROOT, absent_in_ci
 from tests.integration.test_barter import application
@@ -106,7 +109,9 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
             submitted = barter.submit(
                 session,
                 policy,
-                parse_application(application(valid_until="2027-06-30"), digits, "a"),
+                parse_application(
+                    application(valid_until="2027-06-30", undertaking=True), digits, "a"
+                ),
                 "test",
                 "a",
             )
@@ -114,7 +119,12 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
                 session,
                 policy,
                 parse_application(
-                    application(applicant="PK-3", counterparty="IR-2", valid_until="2027-06-30"),
+                    application(
+                        applicant="PK-3",
+                        counterparty="IR-2",
+                        valid_until="2027-06-30",
+                        undertaking=True,
+                    ),
                     digits,
                     "a",
                 ),
@@ -122,13 +132,48 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
                 "a",
             )
             # Authorized 100 days ago: its deadline falls within the next 30 days.
-            barter.authorize(
-                session, policy, other.id, business_today(policy.zone) - timedelta(days=100), "test"
-            )
+            today = business_today(policy.zone)
+            barter.authorize(session, policy, other.id, today - timedelta(days=100), "test")
+            overdue = _overdue(session, policy, digits, today)
             read = read_offers(Path("offers.csv"), digits, data=(HEADER + RING).encode())
             offers.import_offers(session, read, "test", source="offers.csv")
             run = market.match(session, policy, "test", as_of=DAY, cap=3)
-    return engine, {"application": submitted.id, "proposal": run.proposals[0]}
+    return engine, {
+        "application": submitted.id,
+        "other": other.id,
+        "overdue": overdue,
+        "proposal": run.proposals[0],
+    }
+
+
+def _overdue(session: Session, policy: Policy, digits: dict[str, int], today: date) -> int:
+    """PK-1's authorization with IR-1, 80 days past its deadline, with one import
+    declared (GD-B-1) and no export: cancelling it leaves an imbalance obligation."""
+    filed = barter.submit(
+        session,
+        policy,
+        parse_application(
+            application(valid_until="2027-06-30", reference="OVERDUE", undertaking=True),
+            digits,
+            "a",
+        ),
+        "test",
+        "a",
+    )
+    barter.authorize(session, policy, filed.id, today - timedelta(days=200), "test")
+    record, problems = declaration_record(
+        direction="import",
+        hs="27111900",
+        quantity="100",
+        unit="t",
+        value="60000",
+        currency="USD",
+        on=today - timedelta(days=190),
+        reference="GD-B-1",
+        digits=digits,
+    )
+    barter.declare(session, policy, filed.id, record, actor="test", problems=problems)
+    return filed.id
 
 
 @pytest.fixture(scope="module")
@@ -328,6 +373,56 @@ def test_customs_authorizes_an_application(visit: Any, server: Server) -> None:
     assert customs.page.inner_text("#approval").strip() not in ("", "—")
     customs.go("/barter")
     assert customs.page.locator(".countdown").count() >= 1
+
+
+def test_customs_cancels_an_overdue_authorization_from_the_deadline_view(
+    visit: Any, server: Server
+) -> None:
+    overdue = server.ids["overdue"]
+    customs = visit("customs")
+    customs.go("/")
+    top = customs.page.locator("#barter-deadlines tbody tr").first
+    assert top.get_attribute("id") == f"deadline-{overdue}"
+    assert "80 days overdue" in top.inner_text()
+    customs.shot("dashboard-deadlines")
+    customs.go("/barter")
+    top = customs.page.locator("#deadlines tbody tr").first
+    assert top.get_attribute("id") == f"deadline-{overdue}"
+    top.get_by_role("button", name=f"Cancel authorization {overdue}").click()
+    customs.page.wait_for_url(f"**/barter/{overdue}?done=cancel")
+    customs.page.locator("text=Cancelled: past its deadline.").wait_for()
+    assert "cancelled" in customs.page.inner_text("h1")
+    assert "PK-1 owes IR-1 60,000.00 USD" in customs.page.inner_text("#obligation")
+    assert customs.page.inner_text("td.gd") == "GD-B-1"
+    customs.shot("barter-cancelled")
+    with transaction(server.engine) as session:
+        stored = session.get(Authorization, overdue)
+        assert stored is not None
+        assert (stored.state, stored.closed_on) == ("cancelled", stored.deadline)
+        assert stored.settlement_obligation is not None
+        assert ledger.verify(session).breaks == ()
+    customs.go("/")
+    assert customs.page.locator(f"#deadline-{overdue}").count() == 0
+
+
+def test_the_form_says_who_may_apply_and_an_iranian_trader_gets_none(
+    visit: Any, server: Server
+) -> None:
+    trader = visit("trader")
+    trader.go("/barter")
+    trader.page.click("text=Apply for a barter authorization")
+    assert trader.page.locator("#f-undertaking").is_visible()
+    rules = trader.page.inner_text("#who-may-apply")
+    assert "FBR's active-taxpayer list" in rules
+    assert "consortium" in rules
+    trader.shot("barter-application")
+    iranian = visit("trader2")
+    iranian.go("/barter")
+    assert iranian.page.locator("form[action='/barter/apply']").count() == 0
+    assert "binds Pakistani applicants" in iranian.page.inner_text("#not-an-applicant")
+    other = server.ids["other"]
+    assert iranian.page.locator(f"main a[href='/barter/{other}']").count() >= 1
+    iranian.shot("barter-counterparty")
 
 
 def test_a_trader_accepts_a_proposal(visit: Any, server: Server) -> None:
