@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tahator.domain.barter import Application, GoodsLine, parse_quantity
+from tahator.domain.corridor import FIRST_DAY, parse_day
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import parse_amount
 
@@ -77,11 +78,11 @@ def check_application(
     def day(key: str) -> date:
         value = text(key, data, key)
         try:
-            return date.fromisoformat(value)
-        except ValueError:
+            return parse_day(value)
+        except ValueError as error:
             if value:
-                problems.append(Problem(f"{value!r} is not a date (YYYY-MM-DD)", label, field=key))
-            return date.min
+                problems.append(Problem(str(error), label, field=key))
+            return FIRST_DAY
 
     def line(item: Mapping[str, object], path: str) -> GoodsLine:
         currency = text("currency", item, f"{path}.currency").upper()

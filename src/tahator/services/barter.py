@@ -13,20 +13,23 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tahator.domain import barter
+from tahator.domain import barter, barter_lines
 from tahator.domain.barter import (
     Applicant,
     Application,
     AuthorizationEvent,
     AuthorizationStatus,
+    GoodsLine,
     Party,
     transition,
 )
+from tahator.domain.barter_lines import Goods, PlannedLine
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR
@@ -49,6 +52,7 @@ from tahator.services.barter_views import (
     AuthorizationSummary,
     Submission,
     Sweep,
+    deadlines,
     declaration_record,
     declared_totals,
     list_authorizations,
@@ -75,6 +79,7 @@ __all__ = [
     "authorize",
     "cancel",
     "close",
+    "deadlines",
     "declare",
     "list_authorizations",
     "reject",
@@ -112,9 +117,42 @@ def _applicant(session: Session, applicant_id: str) -> Applicant | None:
     return Applicant(applicant_id, tuple(_party(m) for m in members), consortium=True)
 
 
+def stored_application(session: Session, authorization: Authorization) -> Application:
+    """The application ``authorization`` was filed with, as it was submitted."""
+    lines: dict[Direction, list[GoodsLine]] = {Direction.IMPORT: [], Direction.EXPORT: []}
+    for line in session.execute(
+        select(AuthorizationLine)
+        .where(AuthorizationLine.authorization_id == authorization.id)
+        .order_by(AuthorizationLine.position)
+    ).scalars():
+        lines[Direction(line.direction)].append(
+            GoodsLine(
+                line.hs,
+                line.description,
+                Decimal(line.quantity),
+                line.unit,
+                line.value,
+                line.currency,
+            )
+        )
+    return Application(
+        applicant_id=authorization.applicant,
+        counterparty_id=authorization.counterparty,
+        partner_country=authorization.partner_country,
+        imports=tuple(lines[Direction.IMPORT]),
+        exports=tuple(lines[Direction.EXPORT]),
+        valid_from=authorization.valid_from,
+        valid_until=authorization.valid_until,
+        origin_declared=authorization.origin_declared,
+        reference=authorization.reference,
+        undertaking=authorization.undertaking,
+        proposal=authorization.proposal_id,
+    )
+
+
 def _filed(session: Session, application: Application, label: str) -> Submission | None:
     """The authorization already filed under the application's reference, if any;
-    ``InputError`` when it was filed with other content."""
+    ``InputError`` naming what differs when it was filed with other content."""
     if application.reference is None:
         return None
     filed = session.execute(
@@ -125,17 +163,18 @@ def _filed(session: Session, application: Application, label: str) -> Submission
     ).scalar_one_or_none()
     if filed is None:
         return None
-    same = (filed.counterparty, filed.partner_country, filed.valid_from, filed.valid_until) == (
-        application.counterparty_id,
-        application.partner_country,
-        application.valid_from,
-        application.valid_until,
-    )
-    if not same:
+    stored = stored_application(session, filed)
+    differ = [
+        f.name
+        for f in fields(Application)
+        if getattr(stored, f.name) != getattr(application, f.name)
+    ]
+    if differ:
         raise InputError(
             [
                 Problem(
-                    f"reference {application.reference!r} was filed with other content",
+                    f"reference {application.reference!r} was filed with other content "
+                    f"({', '.join(differ)}): file a new application under a new reference",
                     label,
                     field="reference",
                 )
@@ -260,14 +299,33 @@ def _ntn(session: Session, authorization: Authorization) -> str:
 def authorize(
     session: Session, policy: Policy, authorization_id: int, as_of: dt.date, actor: str
 ) -> AuthorizationDetail:
-    """Customs authorizes a submitted application: approval number and deadline."""
+    """Customs authorizes a submitted application on ``as_of``: approval number and deadline.
+
+    The version of the order in force on ``as_of`` governs it for life (its window,
+    sequencing, tolerance): the application is checked again under it, and its
+    balancing window must share days with the contract's validity.
+    """
+    check_day(as_of)
     authorization = load_authorization(session, authorization_id, lock=True)
     before = AuthorizationStatus(authorization.state)
     after = transition(before, AuthorizationEvent.AUTHORIZE, f"authorization {authorization_id}")
-    problems = barter.expiry_problems(authorization.valid_until, as_of)
+    rules = policy.rules_on(as_of)
+    closes = barter.deadline(as_of, rules)
+    problems = barter.window_problems(
+        as_of, closes, authorization.valid_from, authorization.valid_until, rules
+    )
+    # The version in force today governs it for life: its application must meet it.
+    applicant = _applicant(session, authorization.applicant)
+    counterparty = session.get(Firm, authorization.counterparty)
+    problems += barter.application_problems(
+        policy,
+        rules,
+        stored_application(session, authorization),
+        applicant,
+        _party(counterparty) if counterparty else None,
+    )
     if problems:
         raise InputError(problems)
-    rules = policy.rules_on(as_of)
     session.execute(select(Corridor.id).with_for_update()).all()  # one number at a time
     sequence = (
         session.scalar(select(func.count()).where(Authorization.approval_number.is_not(None))) or 0
@@ -275,7 +333,7 @@ def authorize(
     authorization.state = after
     authorization.approval_number = barter.approval_number(_ntn(session, authorization), sequence)
     authorization.authorized_on = as_of
-    authorization.deadline = barter.deadline(as_of, rules)
+    authorization.deadline = closes
     authorization.policy_version = rules.version
     authorization.decided_on = as_of
     authorization.decided_by = actor
@@ -319,7 +377,7 @@ def _repeated_declaration(
     session: Session, authorization_id: int, record: DeclarationRecord, reference: str
 ) -> Declaration | None:
     """The declaration already recorded under ``reference``, if any; ``InputError``
-    when it was recorded with other content (direction, hs, unit, currency, date)."""
+    naming what differs when it was recorded with other content."""
     recorded = session.execute(
         select(Declaration).where(
             Declaration.authorization_id == authorization_id,
@@ -328,22 +386,65 @@ def _repeated_declaration(
     ).scalar_one_or_none()
     if recorded is None:
         return None
-    same = (
-        recorded.direction,
-        recorded.hs,
-        recorded.unit,
-        recorded.currency,
-        recorded.declared_on,
-    ) == (record.direction, record.hs, record.unit, record.currency, record.date)
-    if not same:
+    stored = {
+        "direction": recorded.direction,
+        "hs": recorded.hs,
+        "quantity": Decimal(recorded.quantity),
+        "unit": recorded.unit,
+        "value": recorded.value,
+        "currency": recorded.currency,
+        "date": recorded.declared_on,
+    }
+    differ = [name for name, value in stored.items() if getattr(record, name) != value]
+    if differ:
         raise InputError(
             [
                 Problem(
-                    f"declaration {reference!r} was recorded with other content", field="reference"
+                    f"declaration {reference!r} was recorded with other content "
+                    f"({', '.join(differ)})",
+                    field="reference",
                 )
             ]
         )
     return recorded
+
+
+def _planned_lines(
+    session: Session, authorization_id: int, direction: Direction
+) -> list[PlannedLine]:
+    """The authorized lines of ``direction`` and what has been declared against each."""
+    declared_value: dict[int, int] = defaultdict(int)
+    declared_quantity: dict[int, Decimal] = defaultdict(Decimal)
+    for line, value_unit, quantity in session.execute(
+        select(Declaration.line, Declaration.value_unit, Declaration.quantity).where(
+            Declaration.authorization_id == authorization_id,
+            Declaration.direction == direction,
+            Declaration.line.is_not(None),
+        )
+    ):
+        if line is not None:  # (selected so)
+            declared_value[line] += value_unit
+            declared_quantity[line] += Decimal(quantity)
+    return [
+        PlannedLine(
+            position=line.position,
+            hs=line.hs,
+            description=line.description,
+            quantity=Decimal(line.quantity),
+            unit=line.unit,
+            value_unit=line.value_unit,
+            declared_quantity=declared_quantity[line.position],
+            declared_value=declared_value[line.position],
+        )
+        for line in session.execute(
+            select(AuthorizationLine)
+            .where(
+                AuthorizationLine.authorization_id == authorization_id,
+                AuthorizationLine.direction == direction,
+            )
+            .order_by(AuthorizationLine.position)
+        ).scalars()
+    ]
 
 
 def declare(
@@ -370,6 +471,8 @@ def declare(
     if record is None:
         raise InputError(list(problems))
     if record.reference is not None:
+        if problems:  # what could not be read cannot be compared with what was stored
+            raise InputError(list(problems))
         recorded = _repeated_declaration(session, authorization_id, record, record.reference)
         if recorded is not None:
             return _with_declaration(session, policy, recorded)
@@ -379,7 +482,7 @@ def declare(
     before = AuthorizationStatus(authorization.state)
     window = (authorization.authorized_on or dt.date.max, authorization.deadline or dt.date.min)
     rules = rules_of(policy, authorization)
-    found += barter.declaration_problems(
+    checked = barter.declaration_problems(
         rules,
         before,
         way,
@@ -387,8 +490,8 @@ def declare(
         on,
         window,
         (authorization.valid_from, authorization.valid_until),
-        totals[Direction.IMPORT],
     )
+    found += [problem for problem in checked if problem not in found]
     if found:
         raise InputError(found)
     rate = corridors.rates_on(session, on, {currency})[currency].per_unit_of_account
@@ -397,6 +500,23 @@ def declare(
         raise InputError(
             [Problem("the declared values would exceed the 64-bit limit", field="value")]
         )
+    totals[way] += value_unit
+    goods = Goods(way, record.hs, record.quantity, record.unit, value_unit)
+    unit, digits = corridor.unit_of_account, corridor.unit_digits
+    line, found = barter_lines.match_line(
+        rules, _planned_lines(session, authorization_id, way), goods, unit, digits
+    )
+    found += barter_lines.sequencing_problems(
+        rules,
+        way,
+        totals[Direction.IMPORT],
+        totals[Direction.EXPORT],
+        authorization.planned_import,
+        unit,
+        digits,
+    )
+    if found:
+        raise InputError(found)
     flag = barter.price_flag(
         policy, record.hs, record.unit, record.quantity, value_unit, corridor.unit_digits
     )
@@ -412,13 +532,13 @@ def declare(
         rate=str(rate),
         value_unit=value_unit,
         declared_on=on,
+        line=line,
         flag=flag,
         created_at=now(),
         created_by=actor,
     )
     session.add(declaration)
     session.flush()
-    totals[way] += value_unit
     if barter.plan_reached(
         authorization.planned_import, totals[Direction.IMPORT]
     ) and barter.plan_reached(authorization.planned_export, totals[Direction.EXPORT]):
