@@ -165,6 +165,11 @@ def test_only_customs_or_the_applicant_s_trader_closes_on_purpose(house: House) 
     )
     assert blank.status_code == 422
     assert blank.json()["errors"][0]["field"] == "reason"
+    dated = house.client.post(
+        f"{BASE}/{first}/close", json={**reason, "as_of": "2026-01-01"}, headers=house.as_("trader")
+    )
+    assert dated.status_code == 422
+    assert dated.json()["errors"][0]["field"] == "as_of"
     closed = house.client.post(f"{BASE}/{first}/close", json=reason, headers=house.as_("trader"))
     assert closed.status_code == 200, closed.text
     view = closed.json()
