@@ -256,6 +256,8 @@ def test_cancel_one_overdue_authorization_as_the_sweep_would(house: Engine, tmp_
     declare(house, authorization_id, **lpg("30000"), on=date(2025, 11, 4))
     with transaction(house) as session, pytest.raises(InputError, match="not overdue"):
         barter.cancel(session, POLICY, authorization_id, date(2026, 3, 3), "customs")
+    with transaction(house) as session, pytest.raises(InputError, match="cancel it instead"):
+        barter.close(session, POLICY, authorization_id, "too late", date(2026, 3, 4), "customs")
     with transaction(house) as session:
         view = barter.cancel(session, POLICY, authorization_id, date(2026, 4, 10), "customs")
     assert (view.state, view.closed_on) == ("cancelled", date(2026, 3, 3))

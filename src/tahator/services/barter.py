@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -424,7 +424,9 @@ def _planned_lines(
     ):
         if line is not None:  # (selected so)
             declared_value[line] += value_unit
-            declared_quantity[line] += Decimal(quantity)
+            with localcontext() as context:
+                context.prec = barter_lines.EXACT
+                declared_quantity[line] += Decimal(quantity)
     return [
         PlannedLine(
             position=line.position,
