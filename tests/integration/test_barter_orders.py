@@ -15,7 +15,7 @@ from tahator.domain.barter import Application
 from tahator.domain.errors import InputError
 from tahator.formatting import amount
 from tahator.io.application import parse_application
-from tahator.services import audit, barter, barter_views, obligations
+from tahator.services import audit, barter, barter_views, corridor, obligations
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, Authorization, Declaration, MatchingRun, Proposal
 from tests.integration import test_barter as base
@@ -402,12 +402,17 @@ def test_dates_out_of_range_are_refused_not_overflowed(house: Engine, tmp_path: 
     authorization_id = apply(house, tmp_path, plan())
     far = date(9999, 12, 31)
     with transaction(house) as session:
+        record = parse_application(plan(), corridor.load(session).digits)
+        with pytest.raises(InputError, match="no barter order was in force on 2023-05-31"):
+            barter.submit(session, POLICY, record, "t", as_of=date(2023, 5, 31))
         for call in (
+            lambda: barter.submit(session, POLICY, record, "t", as_of=far),
             lambda: barter.authorize(session, POLICY, authorization_id, far, "c"),
             lambda: barter.reject(session, POLICY, authorization_id, "no", "c", as_of=far),
             lambda: barter.sweep(session, POLICY, far, "c"),
             lambda: barter.cancel(session, POLICY, authorization_id, far, "c"),
             lambda: barter.close(session, POLICY, authorization_id, "r", far, "c"),
+            lambda: barter_views.deadlines(session, POLICY, far),
         ):
             with pytest.raises(InputError, match="outside the accepted dates"):
                 call()
