@@ -15,7 +15,7 @@ from tahator.domain.barter import Application
 from tahator.domain.errors import InputError
 from tahator.formatting import amount
 from tahator.io.application import parse_application
-from tahator.services import audit, barter, barter_views, obligations
+from tahator.services import audit, barter, barter_views, corridor, obligations
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, Authorization, Declaration, MatchingRun, Proposal
 from tests.integration import test_barter as base
@@ -256,6 +256,8 @@ def test_cancel_one_overdue_authorization_as_the_sweep_would(house: Engine, tmp_
     declare(house, authorization_id, **lpg("30000"), on=date(2025, 11, 4))
     with transaction(house) as session, pytest.raises(InputError, match="not overdue"):
         barter.cancel(session, POLICY, authorization_id, date(2026, 3, 3), "customs")
+    with transaction(house) as session, pytest.raises(InputError, match="cancel it instead"):
+        barter.close(session, POLICY, authorization_id, "too late", date(2026, 3, 4), "customs")
     with transaction(house) as session:
         view = barter.cancel(session, POLICY, authorization_id, date(2026, 4, 10), "customs")
     assert (view.state, view.closed_on) == ("cancelled", date(2026, 3, 3))
@@ -400,12 +402,17 @@ def test_dates_out_of_range_are_refused_not_overflowed(house: Engine, tmp_path: 
     authorization_id = apply(house, tmp_path, plan())
     far = date(9999, 12, 31)
     with transaction(house) as session:
+        record = parse_application(plan(), corridor.load(session).digits)
+        with pytest.raises(InputError, match="no barter order was in force on 2023-05-31"):
+            barter.submit(session, POLICY, record, "t", as_of=date(2023, 5, 31))
         for call in (
+            lambda: barter.submit(session, POLICY, record, "t", as_of=far),
             lambda: barter.authorize(session, POLICY, authorization_id, far, "c"),
             lambda: barter.reject(session, POLICY, authorization_id, "no", "c", as_of=far),
             lambda: barter.sweep(session, POLICY, far, "c"),
             lambda: barter.cancel(session, POLICY, authorization_id, far, "c"),
             lambda: barter.close(session, POLICY, authorization_id, "r", far, "c"),
+            lambda: barter_views.deadlines(session, POLICY, far),
         ):
             with pytest.raises(InputError, match="outside the accepted dates"):
                 call()

@@ -1,11 +1,14 @@
 """Barter authorizations under a corridor's barter order: the rules, without storage.
 
 A Pakistani firm (or consortium) applies to import goods from a partner-country
-firm and export goods to it; customs authorizes the application, which starts a
-balancing window; goods declarations quoting the authorization accumulate the
-imported and exported values; when they match within the tolerance the
-authorization is balanced, and when the window closes first it is cancelled.
-Either way the difference becomes an obligation, so no value is lost.
+firm and export goods to it; customs authorizes the application under the
+version of the order in force that day, which starts a balancing window; goods
+declarations quoting the authorization, each matched to an authorized line
+(``domain.barter_lines``), accumulate the imported and exported values; when both
+sides reach the plan the authorization is balanced (or when it is closed on
+purpose), and when the window closes first it is cancelled, or balanced if both
+sides reached the plan within the tolerance.  Either way the difference becomes
+an obligation, so no value is lost.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ from tahator.domain.errors import Problem
 from tahator.domain.money import format_amount
 from tahator.domain.policy import Direction, Rules, Sequencing
 
+EXACT = 200
+"""Decimal precision for sums and products of quantities (each at most 25 digits): exact."""
+
 
 @dataclass(frozen=True)
 class PlannedLine:
@@ -50,7 +53,7 @@ def within(planned: Decimal | int, declared: Decimal | int, tolerance: Decimal) 
     """Whether ``declared`` exceeds ``planned`` by at most ``tolerance`` of it (exactly)."""
     numerator, denominator = tolerance.as_integer_ratio()
     with localcontext() as context:
-        context.prec = 200  # exact: quantities have at most 25 digits
+        context.prec = EXACT
         return declared * denominator <= planned * (denominator + numerator)
 
 
@@ -94,7 +97,9 @@ def match_line(
     problems = []
     for line in same_unit:
         value = line.declared_value + goods.value_unit
-        quantity = line.declared_quantity + goods.quantity
+        with localcontext() as context:
+            context.prec = EXACT
+            quantity = line.declared_quantity + goods.quantity
         fits_value = within(line.value_unit, value, rules.tolerance)
         fits_quantity = within(line.quantity, quantity, rules.tolerance)
         if fits_value and fits_quantity:

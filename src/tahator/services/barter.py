@@ -1,10 +1,11 @@
-"""Barter authorizations: submit, authorize or reject, declare goods, balance, sweep.
+"""Barter authorizations: submit, authorize or reject, declare goods (and balance).
 
 The rules are the domain's (``domain.barter`` under a ``domain.policy``); this
 module reads and writes them.  Values are converted to the unit of account at
 the rate of the day they refer to: an application's first day of validity, a
-declaration's date.  The results, and ``show`` and ``list_authorizations``, are
-``services.barter_views`` (named here too); the quarterly report is
+declaration's date.  The results, and ``show``, ``list_authorizations`` and
+``deadlines``, are ``services.barter_views``; ``close``, ``cancel`` and ``sweep`` are
+``services.barter_closing`` (all named here too); the quarterly report is
 ``services.barter_report``.
 """
 
@@ -14,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -194,9 +195,11 @@ def submit(
 ) -> Submission:
     """Submit an application; ``InputError`` names every rule it breaks, nothing stored.
 
-    An application carrying a ``reference`` already filed by the same applicant is
-    not filed again: the same content answers with the stored one, other content
-    is refused.  ``label`` names the application in problems (its file, say).
+    It is checked under the version of the order in force on ``as_of`` (the
+    business day by default); customs checks it again under the version in force
+    when it authorizes it.  An application carrying a ``reference`` already filed by
+    the same applicant is not filed again: the same content answers with the stored
+    one, other content is refused.  ``label`` names the application in problems (its file, say).
     """
     corridor = corridors.load(session)
     filed = _filed(session, application, label)
@@ -424,7 +427,9 @@ def _planned_lines(
     ):
         if line is not None:  # (selected so)
             declared_value[line] += value_unit
-            declared_quantity[line] += Decimal(quantity)
+            with localcontext() as context:
+                context.prec = barter_lines.EXACT
+                declared_quantity[line] += Decimal(quantity)
     return [
         PlannedLine(
             position=line.position,

@@ -153,11 +153,22 @@ def close(
     before = authorization.state
     transition(before, AuthorizationEvent.BALANCE, f"authorization {authorization_id}")
     assert authorization.authorized_on is not None
+    assert authorization.deadline is not None
     if as_of < authorization.authorized_on:
         raise InputError(
             [
                 Problem(
                     f"{as_of} is before the authorization ({authorization.authorized_on})",
+                    field="as_of",
+                )
+            ]
+        )
+    if as_of > authorization.deadline:
+        raise InputError(
+            [
+                Problem(
+                    f"authorization {authorization_id} is overdue since its deadline "
+                    f"{authorization.deadline}: cancel it instead",
                     field="as_of",
                 )
             ]

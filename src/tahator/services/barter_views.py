@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain.barter import AuthorizationStatus, plan_reached
-from tahator.domain.errors import NotFoundError
+from tahator.domain.corridor import day_problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction, Policy, Rules
 from tahator.formatting import OMIT_EMPTY
@@ -345,6 +346,8 @@ def deadlines(
 ) -> tuple[DeadlineRow, ...]:
     """Authorized (open) authorizations and the days left to balance each, overdue first
     (fewest days left first, then by id); only those ``firm`` is a party to, if given."""
+    if (outside := day_problem(as_of)) is not None:
+        raise InputError([Problem(outside, field="as_of")])
     corridor = corridors.load(session)
     query = select(Authorization).where(Authorization.state == AuthorizationStatus.AUTHORIZED)
     if firm is not None:
