@@ -170,7 +170,18 @@ def test_only_customs_or_the_applicant_s_trader_closes_on_purpose(house: House) 
     )
     assert dated.status_code == 422
     assert dated.json()["errors"][0]["field"] == "as_of"
-    closed = house.client.post(f"{BASE}/{first}/close", json=reason, headers=house.as_("trader"))
+    # Past its deadline an authorization is cancelled, not closed.
+    overdue = house.client.post(f"{BASE}/{first}/close", json=reason, headers=house.as_("trader"))
+    assert overdue.status_code == 422
+    assert "cancel it instead" in overdue.json()["detail"]
+    current = applied(house, valid_until="2027-06-30", reference="CURRENT")
+    assert (
+        house.client.post(
+            f"{BASE}/{current}/authorize", json={}, headers=house.as_("customs")
+        ).status_code
+        == 200
+    )
+    closed = house.client.post(f"{BASE}/{current}/close", json=reason, headers=house.as_("trader"))
     assert closed.status_code == 200, closed.text
     view = closed.json()
     assert view["state"] == "balanced"

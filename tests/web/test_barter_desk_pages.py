@@ -89,11 +89,20 @@ def test_only_customs_or_the_applicant_s_trader_closes(house: House) -> None:
     assert 'action="/barter/' not in page
     refused = trader2.post(f"/barter/{second}/close", data={"csrf_token": token(trader2), **reason})
     assert refused.status_code == 403
-    assert f'action="/barter/{first}/close"' in trader.get(f"/barter/{first}").text
-    blank = trader.post(f"/barter/{first}/close", data={"csrf_token": token(trader), "reason": " "})
+    # Past its deadline it is cancelled, not closed: no close form, and refused.
+    assert f'action="/barter/{first}/close"' not in trader.get(f"/barter/{first}").text
+    overdue = trader.post(f"/barter/{first}/close", data={"csrf_token": token(trader), **reason})
+    assert overdue.status_code == 422
+    assert "cancel it instead" in overdue.text
+    current = applied(house, valid_until="2027-06-30", reference="CURRENT")
+    _authorize_today(house, current)
+    assert f'action="/barter/{current}/close"' in trader.get(f"/barter/{current}").text
+    blank = trader.post(
+        f"/barter/{current}/close", data={"csrf_token": token(trader), "reason": " "}
+    )
     assert blank.status_code == 422
     assert "needs a reason" in blank.text
-    closed = trader.post(f"/barter/{first}/close", data={"csrf_token": token(trader), **reason})
+    closed = trader.post(f"/barter/{current}/close", data={"csrf_token": token(trader), **reason})
     assert closed.status_code == 303
     page = trader.get(closed.headers["location"]).text
     assert "Closed on purpose." in page
