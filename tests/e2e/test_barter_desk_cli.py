@@ -62,7 +62,7 @@ def test_deadlines_then_cancel_and_close(cli: Cli, db: str, tmp_path: Path) -> N
     assert "deadline 2026-03-01, 9 days overdue" in out
     assert "21 days left" in out
     code, out, _ = cli("--db", db, "barter", "deadlines", "--as-of", "2026-03-10", "--firm", "IR-2")
-    assert "1 authorizations to balance" in out
+    assert "1 authorization to balance" in out
 
     # Not overdue yet: refused, nothing changed.
     code, _, err = cli("--db", db, "barter", "cancel", str(second), "--as-of", "2026-03-10")

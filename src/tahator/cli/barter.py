@@ -166,7 +166,7 @@ def barter_deadlines(
     if as_json:
         print_json(jsonable(rows))
         return
-    print(f"{len(rows)} authorizations to balance, as of {day}")
+    print(f"{len(rows)} authorization{'' if len(rows) == 1 else 's'} to balance, as of {day}")
     for row in rows:
         when = f"{-row.days_left} days overdue" if row.overdue else f"{row.days_left} days left"
         print(
@@ -290,6 +290,10 @@ def barter_sweep(
             else "; goods were even"
         )
         print(f"  {view.id} ({view.approval_number}){owed}")
+    if result.balanced:
+        print(f"{len(result.balanced)} balanced at their deadlines (their plans were reached)")
+        for view in result.balanced:
+            print(f"  {view.id} ({view.approval_number}), closed on {view.closed_on}")
 
 
 @report_app.command("barter")
