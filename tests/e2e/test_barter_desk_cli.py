@@ -152,3 +152,58 @@ def test_bad_dates_and_unknown_ids_exit_2(cli: Cli, db: str) -> None:  # noqa: F
     code, _, err = cli("--db", db, "barter", "close", "42", "--reason", "x")
     assert code == 2
     assert "no barter authorization 42" in err
+
+
+def _declare(cli: Cli, db: str, authorization: int, *args: str) -> None:  # noqa: F811
+    code, _, err = cli("--db", db, "barter", "declare", str(authorization), *args)
+    assert code == 0, err
+
+
+def test_the_sweep_balances_what_reached_its_plan_within_tolerance(
+    cli: Cli,
+    db: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    reached = _apply(cli, db, tmp_path)
+    short = _apply(cli, db, tmp_path, applicant="PK-2", counterparty="IR-2")
+    for authorization in (reached, short):
+        assert (
+            cli("--db", db, "barter", "authorize", str(authorization), "--as-of", "2025-11-01")[0]
+            == 0
+        )
+    _declare(
+        cli,
+        db,
+        reached,
+        *("--direction", "import", "--hs", "27111900", "--quantity", "400", "--unit", "t"),
+        *("--value", "250000", "--currency", "USD", "--date", "2025-11-10"),
+    )
+    _declare(
+        cli,
+        db,
+        reached,
+        "--direction",
+        "export",
+        "--hs",
+        "10063010",
+        "--quantity",
+        "300000",
+        "--unit",
+        "kg",
+        "--value",
+        "240000",
+        "--currency",
+        "USD",
+        "--date",
+        "2025-12-01",
+    )
+    _declare(cli, db, short, *IMPORT)
+    code, out, _ = cli("--db", db, "barter", "show", str(reached), "--json")
+    assert json.loads(out)["state"] == "authorized"  # within tolerance, not the full plan
+    code, out, err = cli("--db", db, "barter", "sweep", "--as-of", "2026-03-10")
+    assert code == 0, err
+    assert "1 authorizations cancelled as of 2026-03-10" in out
+    assert f"  {short} (" in out
+    assert "1 balanced at their deadlines" in out
+    assert f"  {reached} (BT-" in out
+    assert "closed on 2026-03-01" in out
