@@ -25,16 +25,7 @@ from tahator.domain.run import RunStatus
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
-from tahator.services import (
-    access,
-    barter,
-    barter_views,
-    clearing,
-    firms,
-    ledger,
-    obligations,
-    stats,
-)
+from tahator.services import access, barter, clearing, firms, ledger, obligations, stats
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult
 from tahator.services.users import Principal
@@ -112,9 +103,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
         authorizations = barter.list_authorizations(session, None, firm)
         context["by_state"] = sorted(Counter(str(a.state) for a in authorizations).items())
         # Customs' deadline view: every authorization still to balance, overdue first.
-        context["barter_deadlines"] = barter_views.deadlines(
-            session, policy_of(request), today, firm
-        )
+        context["barter_deadlines"] = barter.deadlines(session, policy_of(request), today, firm)
         context["can_cancel"] = principal.role in CANCELLERS
     context["deadlines"] = []
     due = [
