@@ -130,7 +130,12 @@ def test_outstanding_means_authorized_by_the_end_and_not_closed_by_then() -> Non
         Lifetime(AuthorizationStatus.AUTHORIZED, date(2026, 3, 30), date(2026, 4, 1), None, 1, 1),
         # Balanced on the last day: closed by then.
         Lifetime(
-            AuthorizationStatus.BALANCED, date(2026, 1, 1), date(2026, 1, 2), date(2026, 3, 31), 1, 1
+            AuthorizationStatus.BALANCED,
+            date(2026, 1, 1),
+            date(2026, 1, 2),
+            date(2026, 3, 31),
+            1,
+            1,
         ),
         # Still submitted: never authorized.
         Lifetime(AuthorizationStatus.SUBMITTED, date(2026, 2, 1), None, None, 1, 1),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain import barter
 from tahator.domain.barter import AuthorizationStatus
+from tahator.domain.corridor import business_date
 from tahator.domain.errors import InputError
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction, Policy
@@ -113,7 +114,7 @@ def quarterly_report(session: Session, policy: Policy, quarter: str) -> Quarterl
         (
             barter.Lifetime(
                 AuthorizationStatus(a.state),
-                a.submitted_at.date(),
+                business_date(a.submitted_at, policy.zone),
                 a.authorized_on,
                 a.closed_on,
                 a.planned_import,
