@@ -120,10 +120,10 @@ def test_the_report_as_a_one_page_pdf(house: Engine, tmp_path: Path) -> None:  #
     for text in (
         "Quarterly barter report: 2025Q4",
         "Period 2025-10-01 to 2025-12-31",
-        "<td>Outstanding at the quarter's end</td><td class=\"num\">1</td>",
-        "<td>Cancelled (deadline in the quarter)</td><td class=\"num\">1</td>",
+        '<td>Outstanding at the quarter\'s end</td><td class="num">1</td>',
+        '<td>Cancelled (deadline in the quarter)</td><td class="num">1</td>',
         "300,000.00 USD",
-        "<td>IR</td><td>27</td><td class=\"num\">1,000.00</td>",
+        '<td>IR</td><td>27</td><td class="num">1,000.00</td>',
         SOURCE_2023,
         SOURCE_2025,
         q4.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
