@@ -385,7 +385,7 @@ def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
         _barter_story(engine, folder, policy)
     with transaction(engine) as session:
         states = _states(jsonable(barter.list_authorizations(session)))
-        report = barter_report.quarterly_report(session, "2025Q4")
+        report = barter_report.quarterly_report(session, policy, "2025Q4")
     document = report_document(report)
     (folder / "barter-2025Q4.json").write_text(json.dumps(document, indent=2) + "\n")
     rows = [csv_row(row) for row in barter_report.report_rows(report)]
