@@ -29,15 +29,12 @@ from tahator.domain.matching import (
     OfferStatus,
     Packing,
     ProposalStatus,
-    RingDebt,
     allowed,
     best_rings,
     check_run,
     compatibility,
-    cross_border_legs,
     enumerate_cycles,
     is_hs,
-    ring_debts,
 )
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction
@@ -440,6 +437,7 @@ class Goods:
 
 
 PAKISTAN = load_policy()
+RULES = PAKISTAN.rules("2025-10")
 COUNTRIES = {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR", "CN-1": "CN"}
 
 
@@ -453,16 +451,16 @@ def test_an_hs_code_is_four_to_ten_ascii_digits_and_a_wanted_prefix_two() -> Non
 
 
 def test_goods_may_cross_only_between_home_and_a_partner_unless_prohibited() -> None:
-    assert allowed(PAKISTAN, "PK", "PK", "02031100")  # within a country: always
-    assert allowed(PAKISTAN, "IR", "IR", "02031100")
-    assert allowed(PAKISTAN, "IR", "PK", "27111900")
-    assert not allowed(PAKISTAN, "IR", "PK", "02031100")  # pork may not enter Pakistan
-    assert allowed(PAKISTAN, "PK", "IR", "02031100")  # but may leave it
-    assert not allowed(PAKISTAN, "IR", "RU", "27111900")  # two partners: not this corridor
-    assert not allowed(PAKISTAN, "PK", "CN", "10063010")  # not a partner
-    no_rice_out = replace(PAKISTAN, prohibited={Direction.IMPORT: (), Direction.EXPORT: ("1006",)})
-    assert not allowed(no_rice_out, "PK", "IR", "10063010")
-    assert allowed(no_rice_out, "IR", "PK", "10063010")
+    assert allowed(PAKISTAN, RULES, "PK", "PK", "02031100")  # within a country: always
+    assert allowed(PAKISTAN, RULES, "IR", "IR", "02031100")
+    assert allowed(PAKISTAN, RULES, "IR", "PK", "27111900")
+    assert not allowed(PAKISTAN, RULES, "IR", "PK", "02031100")  # pork may not enter Pakistan
+    assert allowed(PAKISTAN, RULES, "PK", "IR", "02031100")  # but may leave it
+    assert not allowed(PAKISTAN, RULES, "IR", "RU", "27111900")  # two partners: not this corridor
+    assert not allowed(PAKISTAN, RULES, "PK", "CN", "10063010")  # not a partner
+    no_rice_out = replace(RULES, prohibited={Direction.IMPORT: (), Direction.EXPORT: ("1006",)})
+    assert not allowed(PAKISTAN, no_rice_out, "PK", "IR", "10063010")
+    assert allowed(PAKISTAN, no_rice_out, "IR", "PK", "10063010")
 
 
 def test_compatibility_draws_an_arc_where_goods_meet_a_want_within_the_tolerance() -> None:
@@ -473,50 +471,23 @@ def test_compatibility_draws_an_arc_where_goods_meet_a_want_within_the_tolerance
         Goods("PK-1", "10059000", "27"),  # maize, the same firm as offer 0
     ]
     values = [100_000, 103_000, 100_000, 100_000]
-    tails, heads = compatibility(offers, COUNTRIES, values, PAKISTAN, Decimal("0.05"))
+    tails, heads = compatibility(offers, COUNTRIES, values, PAKISTAN, RULES, Decimal("0.05"))
     arcs = set(zip(tails.tolist(), heads.tolist(), strict=True))
     # 0 → 1 (rice for LPG), 1 → 0 and 1 → 3 (LPG for cereals: 27 prefix), 2 → 1 (medicines);
     # 0 → 2 (rice for a cereal, within Pakistan); never a firm to itself (0 ↔ 3).
     assert arcs == {(0, 1), (1, 0), (1, 3), (2, 1), (0, 2), (3, 2)}
     assert tails.dtype == heads.dtype == np.int64
     # Within 1 %: LPG (103,000) is too far from what the others give.
-    tails, heads = compatibility(offers, COUNTRIES, values, PAKISTAN, Decimal("0.01"))
+    tails, heads = compatibility(offers, COUNTRIES, values, PAKISTAN, RULES, Decimal("0.01"))
     assert set(zip(tails.tolist(), heads.tolist(), strict=True)) == {(0, 2), (3, 2)}
 
 
 def test_compatibility_leaves_out_what_the_corridor_forbids() -> None:
     offers = [Goods("IR-1", "02031100", "1005"), Goods("PK-1", "10059000", "0203")]
-    tails, _ = compatibility(offers, COUNTRIES, [500, 500], PAKISTAN, Decimal(0))
+    tails, _ = compatibility(offers, COUNTRIES, [500, 500], PAKISTAN, RULES, Decimal(0))
     assert tails.tolist() == [1]  # maize may go to Iran, pork may not come back
-    tails, heads = compatibility([], COUNTRIES, [], PAKISTAN, Decimal(0))
+    tails, heads = compatibility([], COUNTRIES, [], PAKISTAN, RULES, Decimal(0))
     assert tails.size == heads.size == 0
-
-
-def test_a_ring_s_debts_are_what_each_firm_received_beyond_the_smallest_leg() -> None:
-    debts = ring_debts(["PK-1", "PK-2", "IR-1"], [10_000_000, 10_100_000, 9_800_000])
-    # PK-2 received PK-1's 100,000 (owes 2,000); IR-1 received PK-2's 101,000 (owes 3,000);
-    # PK-1 received IR-1's 98,000, the smallest: nothing.
-    assert debts == (
-        RingDebt(1, "PK-2", "PK-1", 200_000),
-        RingDebt(2, "IR-1", "PK-2", 300_000),
-    )
-    assert ring_debts(["A", "B"], [5, 5]) == ()
-    with pytest.raises(ValueError, match="one value for each"):
-        ring_debts(["A", "B"], [5])
-
-
-def test_home_firms_trading_across_the_border_need_an_authorization() -> None:
-    # PK → PK → IR: the first Pakistani firm receives from the Iranian one, the second
-    # gives to it; each trades with it across the border.
-    assert cross_border_legs(["PK", "PK", "IR"], "PK") == ((0, 2), (1, 2))
-    # PK → PK → PK is within Pakistan: no authorization.
-    assert cross_border_legs(["PK", "PK", "PK"], "PK") == ()
-    # PK → IR → PK → IR: each PK firm's customer is foreign, and counts first.
-    assert cross_border_legs(["PK", "IR", "PK", "IR"], "PK") == ((0, 1), (2, 3))
-    # IR → PK: the Pakistani firm's customer is the Iranian one (a ring of two).
-    assert cross_border_legs(["IR", "PK"], "PK") == ((1, 0),)
-    assert cross_border_legs(["PK", "PK"], "PK") == ()
-    assert cross_border_legs(["IR", "IR"], "PK") == ()
 
 
 def test_a_matching_run_s_parameters_are_checked() -> None:

@@ -5,9 +5,10 @@ each offer to every offer whose wants its goods meet (where the corridor allows
 that direction and the receiver gets within the tolerance of what it gives),
 and finds the rings that exchange the most value (``domain.matching``).  Each
 ring is a proposal; it binds when every firm in it accepts.  Then each Pakistani
-firm in it trading across the border gets a barter application for its legs,
-and what the firms' goods differ by becomes obligations for the offset
-clearing.  A declined proposal frees its offers.
+firm gets a barter application per foreign partner listing only the goods that
+cross the border between them, with their true origin (goods passing between
+two Pakistani firms are on none), and what the firms' goods differ by becomes
+obligations for the offset clearing.  A declined proposal frees its offers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain.barter import Application, GoodsLine
-from tahator.domain.corridor import to_unit_of_account
+from tahator.domain.corridor import day_problem, to_unit_of_account
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.matching import (
     Answer,
@@ -30,10 +31,9 @@ from tahator.domain.matching import (
     best_rings,
     check_run,
     compatibility,
-    cross_border_legs,
-    ring_debts,
 )
 from tahator.domain.money import Amount, format_amount
+from tahator.domain.rings import ring_applications, ring_debts
 from tahator.domain.policy import Policy
 from tahator.io.kidney import KepInstance
 from tahator.services import access, audit, barter, screening
@@ -45,6 +45,9 @@ from tahator.store.schema import Firm, MatchingRun, Offer, Proposal, ProposalLeg
 
 PAYMENT_DAYS = 30
 """Obligations from a binding ring fall due this many days after it binds."""
+CONTRACT_DAYS = 365
+"""A ring's barter contracts last at most this long from its binding (or while its
+offers are valid, if less)."""
 
 
 # --- results ---------------------------------------------------------------------------
@@ -135,6 +138,7 @@ def match(
     time_limit: float | None = None,
 ) -> MatchingRunView:
     """Find the best rings among the open offers; record the run and one proposal a ring."""
+    _check_day(as_of)
     rules = policy.rules_on(as_of)
     tolerance = rules.tolerance if tolerance is None else tolerance
     check_run(cap, tolerance, time_limit)
@@ -255,6 +259,14 @@ def matching_run_view(session: Session, run_id: int) -> MatchingRunView:
 # --- proposals -------------------------------------------------------------------------
 
 
+def _check_day(as_of: date) -> None:
+    """Refuse a business date outside the accepted range (``domain.corridor.day_problem``)
+    before it is stored or counted from."""
+    problem = day_problem(as_of)
+    if problem is not None:
+        raise InputError([Problem(problem, field="as_of")])
+
+
 def _countries(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Firm.id, Firm.country)).all())
 
@@ -334,6 +346,7 @@ def _legs_of(legs: list[ProposalLeg], firm: str, proposal_id: int) -> list[Propo
 
 def decline(session: Session, proposal_id: int, firm: str, as_of: date, actor: str) -> ProposalView:
     """A firm declines: the ring falls through and its offers are free again."""
+    _check_day(as_of)
     proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalStatus.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
@@ -356,8 +369,10 @@ def decline(session: Session, proposal_id: int, firm: str, as_of: date, actor: s
 def accept(
     session: Session, policy: Policy, proposal_id: int, firm: str, as_of: date, actor: str
 ) -> ProposalView:
-    """A firm accepts; when the last one does, the ring binds (applications, obligations)
-    and the answer is a ``BoundProposal``."""
+    """A firm accepts, which states its undertaking for its foreign partners in the ring;
+    when the last one does, the ring binds (applications, obligations) and the answer
+    is a ``BoundProposal``."""
+    _check_day(as_of)
     proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalStatus.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
@@ -397,8 +412,9 @@ def _bind(
     as_of: date,
     actor: str,
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """Every firm accepted: applications for the home country's firms trading across the
-    border, obligations for the differences (``domain.matching.ring_debts``)."""
+    """Every firm accepted: for each home firm and foreign partner, an application for
+    only the goods crossing the border between them (``domain.rings.ring_applications``),
+    and obligations for the differences (``domain.rings.ring_debts``)."""
     corridor = corridors.load(session)
     offers = {
         o.id: o
@@ -406,22 +422,31 @@ def _bind(
     }
     countries = _countries(session)
     applications = []
-    for position, partner in cross_border_legs(
-        [countries[leg.firm] for leg in legs], policy.home_country
+    for made in ring_applications(
+        [leg.firm for leg in legs], [countries[leg.firm] for leg in legs], policy.home_country
     ):
-        leg, foreign = legs[position], legs[partner]
-        received, given = offers[legs[position - 1].offer_id], offers[leg.offer_id]
+        imported = [offers[legs[position].offer_id] for position in made.imports]
+        exported = [offers[legs[position].offer_id] for position in made.exports]
         application = Application(
-            applicant_id=leg.firm,
-            counterparty_id=foreign.firm,
-            partner_country=countries[foreign.firm],
-            imports=(_line(received),),
-            exports=(_line(given),),
+            applicant_id=made.applicant,
+            counterparty_id=made.partner,
+            partner_country=made.partner_country,
+            imports=tuple(_line(offer) for offer in imported),
+            exports=tuple(_line(offer) for offer in exported),
             valid_from=as_of,
-            valid_until=min(received.valid_until, given.valid_until, as_of + timedelta(days=365)),
+            valid_until=min(
+                [offer.valid_until for offer in imported + exported]
+                + [as_of + timedelta(days=CONTRACT_DAYS)]
+            ),
             origin_declared=True,
+            # Accepting a ring states the undertaking for the foreign partners (the
+            # proposal page and ``tahator proposals accept`` say so).
+            undertaking=True,
+            proposal=proposal.id,
         )
-        filed = barter.submit(session, policy, application, actor, f"proposal {proposal.id}")
+        filed = barter.submit(
+            session, policy, application, actor, f"proposal {proposal.id}", as_of=as_of
+        )
         applications.append(filed.id)
     obligations = []
     for debt in ring_debts([leg.firm for leg in legs], [leg.gives for leg in legs]):
