@@ -33,8 +33,8 @@ from tahator.domain.matching import (
     compatibility,
 )
 from tahator.domain.money import Amount, format_amount
-from tahator.domain.rings import ring_applications, ring_debts
 from tahator.domain.policy import Policy
+from tahator.domain.rings import ring_applications, ring_debts
 from tahator.io.kidney import KepInstance
 from tahator.services import access, audit, barter, screening
 from tahator.services import corridor as corridors
