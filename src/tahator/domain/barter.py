@@ -18,8 +18,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from tahator.domain.corridor import day_problem
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.policy import Direction, Policy, Rules, Sequencing
+from tahator.domain.policy import Direction, Policy, Rules
 
 
 class AuthorizationStatus(StrEnum):
@@ -108,6 +109,11 @@ class Application:
     origin_declared: bool
     reference: str | None = None
     """The applicant's own reference, so that a retried application is filed once."""
+    undertaking: bool = False
+    """The applicant's undertaking that its foreign partner is not sanctioned."""
+    proposal: int | None = None
+    """The barter ring it is filed for: it may list one side only, since its plan's
+    differences are already the ring's obligations."""
 
 
 _HS = re.compile(r"[0-9]{4,10}")
@@ -168,12 +174,19 @@ def application_problems(
             )
         if counterparty.status != "active":
             refuse(f"{counterparty.id} is {counterparty.status}, not active", "counterparty")
+    if rules.undertaking_required and not application.undertaking:
+        refuse(
+            f"an undertaking for the foreign partner is required under the {rules.version} order",
+            "undertaking",
+        )
+    if application.proposal is not None and not (application.imports or application.exports):
+        refuse("a ring's application needs at least one import or export line", "imports")
     for direction, lines in (
         (Direction.IMPORT, application.imports),
         (Direction.EXPORT, application.exports),
     ):
         field = f"{direction}s"
-        if not lines:
+        if not lines and application.proposal is None:
             refuse(f"a barter needs at least one {direction} line", field)
         for number, line in enumerate(lines, start=1):
             problems += [
@@ -182,6 +195,12 @@ def application_problems(
             ]
     if not application.origin_declared:
         refuse("the goods must be declared to originate in the partner country", "origin_declared")
+    for field, day in (
+        ("valid_from", application.valid_from),
+        ("valid_until", application.valid_until),
+    ):
+        if (outside := day_problem(day)) is not None:
+            refuse(outside, field)
     if application.valid_until < application.valid_from:
         refuse(
             f"the contract expires ({application.valid_until}) before it starts "
@@ -196,6 +215,8 @@ def line_problems(rules: Rules, direction: Direction, line: GoodsLine) -> list[P
     problems = []
     if not _HS.fullmatch(line.hs):
         problems.append(Problem(f"{line.hs!r} is not an HS code (4 to 10 digits)", field="hs"))
+    elif len(line.hs) < rules.hs_digits:
+        problems.append(Problem(subheading_problem(rules, line.hs), field="hs"))
     elif (goods := rules.goods_problem(direction, line.hs)) is not None:
         problems.append(Problem(goods, field="hs"))
     if not line.quantity > 0:
@@ -208,6 +229,14 @@ def line_problems(rules: Rules, direction: Direction, line: GoodsLine) -> list[P
 
 
 MAX_UNIT = 20
+
+
+def subheading_problem(rules: Rules, hs: str) -> str:
+    """Why ``hs`` is too short to be matched against an authorization's lines."""
+    return (
+        f"HS {hs} must have at least {rules.hs_digits} digits: the {rules.version} order "
+        f"matches declarations to authorized lines by their first {rules.hs_digits}"
+    )
 
 
 def parse_quantity(text: str) -> Decimal:
@@ -239,13 +268,15 @@ def declaration_problems(
     on: date,
     window: tuple[date, date],
     validity: tuple[date, date],
-    imported: int,
 ) -> list[Problem]:
-    """Why a goods declaration cannot be recorded against an authorization."""
+    """Why a goods declaration cannot be recorded against an authorization, before its
+    value is known (``barter_lines`` checks it against the plan)."""
     problems = []
     if state != AuthorizationStatus.AUTHORIZED:
         problems.append(Problem(f"the authorization is {state}; declarations need it authorized"))
         return problems
+    if (outside := day_problem(on)) is not None:
+        return [Problem(outside, field="date")]
     if not window[0] <= on <= window[1]:
         problems.append(
             Problem(
@@ -261,20 +292,10 @@ def declaration_problems(
         )
     if not _HS.fullmatch(hs):
         problems.append(Problem(f"{hs!r} is not an HS code (4 to 10 digits)", field="hs"))
+    elif len(hs) < rules.hs_digits:
+        problems.append(Problem(subheading_problem(rules, hs), field="hs"))
     elif (goods := rules.goods_problem(direction, hs)) is not None:
         problems.append(Problem(goods, field="hs"))
-    if (
-        rules.sequencing == Sequencing.IMPORT_FIRST
-        and direction == Direction.EXPORT
-        and imported == 0
-    ):
-        problems.append(
-            Problem(
-                f"under the {rules.version} order imports come first: "
-                "declare an import before any export",
-                field="direction",
-            )
-        )
     return problems
 
 
@@ -306,17 +327,44 @@ def expiry_problems(valid_until: date, as_of: date) -> list[Problem]:
     return []
 
 
+def window_problems(
+    as_of: date, closes: date, valid_from: date, valid_until: date, rules: Rules
+) -> list[Problem]:
+    """Why an application cannot be authorized on ``as_of``: its balancing window (to
+    ``closes``) and its contract's validity share no day, so no declaration could
+    ever be made."""
+    problems = expiry_problems(valid_until, as_of)
+    if valid_from > closes:
+        problems.append(
+            Problem(
+                f"the contract is valid only from {valid_from}, after the balancing window "
+                f"authorized on {as_of} closes on {closes} ({rules.window_days} days under "
+                f"the {rules.version} order): no goods could be declared in time",
+                field="as_of",
+            )
+        )
+    return problems
+
+
 def rejection_problems(reason: str) -> list[Problem]:
     """A rejection must tell the applicant why."""
     return [] if reason.strip() else [Problem("a rejection needs a reason", field="reason")]
 
 
-def is_balanced(imported: int, exported: int, tolerance: Decimal) -> bool:
-    """Whether exports match imports within ``tolerance`` of the import value (exactly)."""
-    if imported <= 0 or exported <= 0:
-        return False
+def closing_problems(reason: str, longest: int) -> list[Problem]:
+    """Closing an authorization on purpose must say why, in at most ``longest`` characters."""
+    if not reason.strip():
+        return [Problem("closing an authorization early needs a reason", field="reason")]
+    if len(reason) > longest:
+        return [Problem(f"must be at most {longest} characters", field="reason")]
+    return []
+
+
+def plan_reached(planned: int, declared: int, tolerance: Decimal = Decimal(0)) -> bool:
+    """Whether ``declared`` reaches ``planned`` within ``tolerance`` of it (exactly):
+    with none, the full plan."""
     numerator, denominator = tolerance.as_integer_ratio()
-    return abs(exported - imported) * denominator <= numerator * imported
+    return declared * denominator >= planned * (denominator - numerator)
 
 
 def imbalance_debtor_is_applicant(imported: int, exported: int) -> bool | None:
@@ -339,8 +387,17 @@ class Difference:
     """Minor units of the unit of account; always positive."""
 
 
-def difference(imported: int, exported: int) -> Difference | None:
-    """The obligation an authorization's imbalance becomes, or ``None`` when even."""
+def difference(
+    imported: int, exported: int, planned: tuple[int, int] | None = None
+) -> Difference | None:
+    """The obligation an authorization's imbalance becomes, or ``None`` when even.
+
+    ``planned`` (import, export) is given for a ring's application: the plan's own
+    difference is already one of the ring's obligations, so only what the goods
+    differ from the plan by is owed.
+    """
+    if planned is not None:
+        imported, exported = imported - planned[0], exported - planned[1]
     applicant_owes = imbalance_debtor_is_applicant(imported, exported)
     if applicant_owes is None:
         return None

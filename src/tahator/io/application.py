@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tahator.domain.barter import Application, GoodsLine, parse_quantity
+from tahator.domain.corridor import FIRST_DAY, parse_day
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import parse_amount
 
@@ -77,11 +78,11 @@ def check_application(
     def day(key: str) -> date:
         value = text(key, data, key)
         try:
-            return date.fromisoformat(value)
-        except ValueError:
+            return parse_day(value)
+        except ValueError as error:
             if value:
-                problems.append(Problem(f"{value!r} is not a date (YYYY-MM-DD)", label, field=key))
-            return date.min
+                problems.append(Problem(str(error), label, field=key))
+            return FIRST_DAY
 
     def line(item: Mapping[str, object], path: str) -> GoodsLine:
         currency = text("currency", item, f"{path}.currency").upper()
@@ -135,6 +136,9 @@ def check_application(
     origin = data.get("origin_declared")
     if not isinstance(origin, bool):
         problems.append(Problem("must be true or false", label, field="origin_declared"))
+    undertaking = data.get("undertaking", False)
+    if not isinstance(undertaking, bool):
+        problems.append(Problem("must be true or false", label, field="undertaking"))
     application = Application(
         applicant_id=text("applicant", data, "applicant"),
         counterparty_id=text("counterparty", data, "counterparty"),
@@ -145,5 +149,6 @@ def check_application(
         valid_until=day("valid_until"),
         origin_declared=origin is True,
         reference=reference if isinstance(reference, str) else None,
+        undertaking=undertaking is True,
     )
     return application, problems

@@ -4,7 +4,8 @@ The CLI's options, the API's body and the web's form all carry a declaration as
 text; ``declaration_record`` turns it into a ``DeclarationRecord`` and names every
 field it cannot parse.  What needs the database or the policy (the authorization's
 state and window, the HS code's prohibitions, the sequencing, a repeated
-reference) the service checks, reporting its problems after these.
+reference) the service checks, reporting its problems after these.  Its date comes
+parsed (``domain.corridor.parse_day`` at each edge) and is checked for range here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tahator.domain.barter import MAX_UNIT, parse_quantity
+from tahator.domain.corridor import day_problem
 from tahator.domain.errors import Problem
 from tahator.domain.money import positive_amount
 from tahator.domain.policy import Direction
@@ -78,5 +80,7 @@ def declaration_record(
         count = Decimal(1)
     if not unit.strip() or len(unit) > MAX_UNIT:
         problems.append(Problem(f"must be 1 to {MAX_UNIT} characters", field="unit"))
+    if (outside := day_problem(on)) is not None:
+        problems.append(Problem(outside, field="date"))
     record = DeclarationRecord(way, hs, count, unit.strip(), amount, currency, on, reference)
     return record, problems

@@ -13,21 +13,23 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tahator import faults
-from tahator.domain import barter
+from tahator.domain import barter, barter_lines
 from tahator.domain.barter import (
     Applicant,
     Application,
     AuthorizationEvent,
     AuthorizationStatus,
+    GoodsLine,
     Party,
     transition,
 )
+from tahator.domain.barter_lines import Goods, PlannedLine
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR
@@ -36,6 +38,15 @@ from tahator.formatting import jsonable
 from tahator.io.declarations import DeclarationRecord
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
+from tahator.services.barter_closing import (
+    audit_state,
+    balance,
+    cancel,
+    check_day,
+    close,
+    lead,
+    sweep,
+)
 from tahator.services.barter_views import (
     AuthorizationDetail,
     AuthorizationSummary,
@@ -49,7 +60,6 @@ from tahator.services.barter_views import (
     show,
 )
 from tahator.services.common import business_today, now
-from tahator.services.obligations import create_obligation
 from tahator.store.schema import (
     Authorization,
     AuthorizationLine,
@@ -66,6 +76,8 @@ __all__ = [
     "Submission",
     "Sweep",
     "authorize",
+    "cancel",
+    "close",
     "declare",
     "list_authorizations",
     "reject",
@@ -103,9 +115,42 @@ def _applicant(session: Session, applicant_id: str) -> Applicant | None:
     return Applicant(applicant_id, tuple(_party(m) for m in members), consortium=True)
 
 
+def stored_application(session: Session, authorization: Authorization) -> Application:
+    """The application ``authorization`` was filed with, as it was submitted."""
+    lines: dict[Direction, list[GoodsLine]] = {Direction.IMPORT: [], Direction.EXPORT: []}
+    for line in session.execute(
+        select(AuthorizationLine)
+        .where(AuthorizationLine.authorization_id == authorization.id)
+        .order_by(AuthorizationLine.position)
+    ).scalars():
+        lines[Direction(line.direction)].append(
+            GoodsLine(
+                line.hs,
+                line.description,
+                Decimal(line.quantity),
+                line.unit,
+                line.value,
+                line.currency,
+            )
+        )
+    return Application(
+        applicant_id=authorization.applicant,
+        counterparty_id=authorization.counterparty,
+        partner_country=authorization.partner_country,
+        imports=tuple(lines[Direction.IMPORT]),
+        exports=tuple(lines[Direction.EXPORT]),
+        valid_from=authorization.valid_from,
+        valid_until=authorization.valid_until,
+        origin_declared=authorization.origin_declared,
+        reference=authorization.reference,
+        undertaking=authorization.undertaking,
+        proposal=authorization.proposal_id,
+    )
+
+
 def _filed(session: Session, application: Application, label: str) -> Submission | None:
     """The authorization already filed under the application's reference, if any;
-    ``InputError`` when it was filed with other content."""
+    ``InputError`` naming what differs when it was filed with other content."""
     if application.reference is None:
         return None
     filed = session.execute(
@@ -116,17 +161,18 @@ def _filed(session: Session, application: Application, label: str) -> Submission
     ).scalar_one_or_none()
     if filed is None:
         return None
-    same = (filed.counterparty, filed.partner_country, filed.valid_from, filed.valid_until) == (
-        application.counterparty_id,
-        application.partner_country,
-        application.valid_from,
-        application.valid_until,
-    )
-    if not same:
+    stored = stored_application(session, filed)
+    differ = [
+        f.name
+        for f in fields(Application)
+        if getattr(stored, f.name) != getattr(application, f.name)
+    ]
+    if differ:
         raise InputError(
             [
                 Problem(
-                    f"reference {application.reference!r} was filed with other content",
+                    f"reference {application.reference!r} was filed with other content "
+                    f"({', '.join(differ)}): file a new application under a new reference",
                     label,
                     field="reference",
                 )
@@ -136,7 +182,13 @@ def _filed(session: Session, application: Application, label: str) -> Submission
 
 
 def submit(
-    session: Session, policy: Policy, application: Application, actor: str, label: str = ""
+    session: Session,
+    policy: Policy,
+    application: Application,
+    actor: str,
+    label: str = "",
+    *,
+    as_of: dt.date | None = None,
 ) -> Submission:
     """Submit an application; ``InputError`` names every rule it breaks, nothing stored.
 
@@ -151,7 +203,9 @@ def submit(
     applicant = _applicant(session, application.applicant_id)
     counterparty_firm = session.get(Firm, application.counterparty_id)
     counterparty = _party(counterparty_firm) if counterparty_firm else None
-    rules = policy.rules_on(business_today(policy.zone))
+    if as_of is not None:
+        check_day(as_of)
+    rules = policy.rules_on(as_of or business_today(policy.zone))
     problems = barter.application_problems(policy, rules, application, applicant, counterparty)
     # Sanctions screening of every party: the applicant (each consortium member) and
     # the counterparty; a blocked or confirmed firm cannot apply.
@@ -188,6 +242,8 @@ def submit(
         valid_until=application.valid_until,
         origin_declared=application.origin_declared,
         reference=application.reference,
+        undertaking=application.undertaking,
+        proposal_id=application.proposal,
         state=AuthorizationStatus.SUBMITTED,
         planned_import=planned[Direction.IMPORT],
         planned_export=planned[Direction.EXPORT],
@@ -231,18 +287,9 @@ def submit(
 # --- deciding -----------------------------------------------------------------------
 
 
-def _lead(session: Session, authorization: Authorization) -> str:
-    """The firm that is the applicant's party: itself, or its consortium's lead firm."""
-    if not authorization.consortium:
-        return authorization.applicant
-    consortium = session.get(Consortium, authorization.applicant)
-    assert consortium is not None
-    return consortium.lead_firm
-
-
 def _ntn(session: Session, authorization: Authorization) -> str:
     """The NTN the approval number is linked to: the applicant's, or its lead firm's."""
-    firm = session.get(Firm, _lead(session, authorization))
+    firm = session.get(Firm, lead(session, authorization))
     assert firm is not None
     return firm.tax_id
 
@@ -250,14 +297,33 @@ def _ntn(session: Session, authorization: Authorization) -> str:
 def authorize(
     session: Session, policy: Policy, authorization_id: int, as_of: dt.date, actor: str
 ) -> AuthorizationDetail:
-    """Customs authorizes a submitted application: approval number and deadline."""
+    """Customs authorizes a submitted application on ``as_of``: approval number and deadline.
+
+    The version of the order in force on ``as_of`` governs it for life (its window,
+    sequencing, tolerance): the application is checked again under it, and its
+    balancing window must share days with the contract's validity.
+    """
+    check_day(as_of)
     authorization = load_authorization(session, authorization_id, lock=True)
     before = AuthorizationStatus(authorization.state)
     after = transition(before, AuthorizationEvent.AUTHORIZE, f"authorization {authorization_id}")
-    problems = barter.expiry_problems(authorization.valid_until, as_of)
+    rules = policy.rules_on(as_of)
+    closes = barter.deadline(as_of, rules)
+    problems = barter.window_problems(
+        as_of, closes, authorization.valid_from, authorization.valid_until, rules
+    )
+    # The version in force today governs it for life: its application must meet it.
+    applicant = _applicant(session, authorization.applicant)
+    counterparty = session.get(Firm, authorization.counterparty)
+    problems += barter.application_problems(
+        policy,
+        rules,
+        stored_application(session, authorization),
+        applicant,
+        _party(counterparty) if counterparty else None,
+    )
     if problems:
         raise InputError(problems)
-    rules = policy.rules_on(as_of)
     session.execute(select(Corridor.id).with_for_update()).all()  # one number at a time
     sequence = (
         session.scalar(select(func.count()).where(Authorization.approval_number.is_not(None))) or 0
@@ -265,37 +331,27 @@ def authorize(
     authorization.state = after
     authorization.approval_number = barter.approval_number(_ntn(session, authorization), sequence)
     authorization.authorized_on = as_of
-    authorization.deadline = barter.deadline(as_of, rules)
+    authorization.deadline = closes
     authorization.policy_version = rules.version
     authorization.decided_on = as_of
     authorization.decided_by = actor
     view = show(session, policy, authorization_id)
-    _audit_state(session, actor, "barter.authorize", view, before)
+    audit_state(session, actor, "barter.authorize", view, before)
     return view
 
 
-def _audit_state(
-    session: Session, actor: str, action: str, view: AuthorizationDetail, before: str
-) -> None:
-    """Record an authorization's change of state."""
-    document = jsonable(view)
-    audit.record(
-        session,
-        actor,
-        action,
-        f"authorization:{view.id}",
-        {"state": before},
-        {
-            key: document[key]
-            for key in ("state", "approval_number", "deadline", "rejection_reason", "closed_on")
-        },
-    )
-
-
 def reject(
-    session: Session, policy: Policy, authorization_id: int, reason: str, actor: str
+    session: Session,
+    policy: Policy,
+    authorization_id: int,
+    reason: str,
+    actor: str,
+    *,
+    as_of: dt.date,
 ) -> AuthorizationDetail:
-    """Customs rejects a submitted application, saying why."""
+    """Customs rejects a submitted application, saying why; ``as_of`` is the decision's
+    business date."""
+    check_day(as_of)
     problems = barter.rejection_problems(reason)
     if problems:
         raise InputError(problems)
@@ -305,9 +361,10 @@ def reject(
         before, AuthorizationEvent.REJECT, f"authorization {authorization_id}"
     )
     authorization.rejection_reason = reason.strip()
+    authorization.decided_on = as_of
     authorization.decided_by = actor
     view = show(session, policy, authorization_id)
-    _audit_state(session, actor, "barter.reject", view, before)
+    audit_state(session, actor, "barter.reject", view, before)
     return view
 
 
@@ -318,7 +375,7 @@ def _repeated_declaration(
     session: Session, authorization_id: int, record: DeclarationRecord, reference: str
 ) -> Declaration | None:
     """The declaration already recorded under ``reference``, if any; ``InputError``
-    when it was recorded with other content (direction, hs, unit, currency, date)."""
+    naming what differs when it was recorded with other content."""
     recorded = session.execute(
         select(Declaration).where(
             Declaration.authorization_id == authorization_id,
@@ -327,22 +384,65 @@ def _repeated_declaration(
     ).scalar_one_or_none()
     if recorded is None:
         return None
-    same = (
-        recorded.direction,
-        recorded.hs,
-        recorded.unit,
-        recorded.currency,
-        recorded.declared_on,
-    ) == (record.direction, record.hs, record.unit, record.currency, record.date)
-    if not same:
+    stored = {
+        "direction": recorded.direction,
+        "hs": recorded.hs,
+        "quantity": Decimal(recorded.quantity),
+        "unit": recorded.unit,
+        "value": recorded.value,
+        "currency": recorded.currency,
+        "date": recorded.declared_on,
+    }
+    differ = [name for name, value in stored.items() if getattr(record, name) != value]
+    if differ:
         raise InputError(
             [
                 Problem(
-                    f"declaration {reference!r} was recorded with other content", field="reference"
+                    f"declaration {reference!r} was recorded with other content "
+                    f"({', '.join(differ)})",
+                    field="reference",
                 )
             ]
         )
     return recorded
+
+
+def _planned_lines(
+    session: Session, authorization_id: int, direction: Direction
+) -> list[PlannedLine]:
+    """The authorized lines of ``direction`` and what has been declared against each."""
+    declared_value: dict[int, int] = defaultdict(int)
+    declared_quantity: dict[int, Decimal] = defaultdict(Decimal)
+    for line, value_unit, quantity in session.execute(
+        select(Declaration.line, Declaration.value_unit, Declaration.quantity).where(
+            Declaration.authorization_id == authorization_id,
+            Declaration.direction == direction,
+            Declaration.line.is_not(None),
+        )
+    ):
+        if line is not None:  # (selected so)
+            declared_value[line] += value_unit
+            declared_quantity[line] += Decimal(quantity)
+    return [
+        PlannedLine(
+            position=line.position,
+            hs=line.hs,
+            description=line.description,
+            quantity=Decimal(line.quantity),
+            unit=line.unit,
+            value_unit=line.value_unit,
+            declared_quantity=declared_quantity[line.position],
+            declared_value=declared_value[line.position],
+        )
+        for line in session.execute(
+            select(AuthorizationLine)
+            .where(
+                AuthorizationLine.authorization_id == authorization_id,
+                AuthorizationLine.direction == direction,
+            )
+            .order_by(AuthorizationLine.position)
+        ).scalars()
+    ]
 
 
 def declare(
@@ -369,6 +469,8 @@ def declare(
     if record is None:
         raise InputError(list(problems))
     if record.reference is not None:
+        if problems:  # what could not be read cannot be compared with what was stored
+            raise InputError(list(problems))
         recorded = _repeated_declaration(session, authorization_id, record, record.reference)
         if recorded is not None:
             return _with_declaration(session, policy, recorded)
@@ -378,7 +480,7 @@ def declare(
     before = AuthorizationStatus(authorization.state)
     window = (authorization.authorized_on or dt.date.max, authorization.deadline or dt.date.min)
     rules = rules_of(policy, authorization)
-    found += barter.declaration_problems(
+    checked = barter.declaration_problems(
         rules,
         before,
         way,
@@ -386,8 +488,8 @@ def declare(
         on,
         window,
         (authorization.valid_from, authorization.valid_until),
-        totals[Direction.IMPORT],
     )
+    found += [problem for problem in checked if problem not in found]
     if found:
         raise InputError(found)
     rate = corridors.rates_on(session, on, {currency})[currency].per_unit_of_account
@@ -396,6 +498,23 @@ def declare(
         raise InputError(
             [Problem("the declared values would exceed the 64-bit limit", field="value")]
         )
+    totals[way] += value_unit
+    goods = Goods(way, record.hs, record.quantity, record.unit, value_unit)
+    unit, digits = corridor.unit_of_account, corridor.unit_digits
+    line, found = barter_lines.match_line(
+        rules, _planned_lines(session, authorization_id, way), goods, unit, digits
+    )
+    found += barter_lines.sequencing_problems(
+        rules,
+        way,
+        totals[Direction.IMPORT],
+        totals[Direction.EXPORT],
+        authorization.planned_import,
+        unit,
+        digits,
+    )
+    if found:
+        raise InputError(found)
     flag = barter.price_flag(
         policy, record.hs, record.unit, record.quantity, value_unit, corridor.unit_digits
     )
@@ -411,18 +530,17 @@ def declare(
         rate=str(rate),
         value_unit=value_unit,
         declared_on=on,
+        line=line,
         flag=flag,
         created_at=now(),
         created_by=actor,
     )
     session.add(declaration)
     session.flush()
-    totals[way] += value_unit
-    imported, exported = totals[Direction.IMPORT], totals[Direction.EXPORT]
-    if barter.is_balanced(imported, exported, rules.tolerance):
-        authorization.state = transition(before, AuthorizationEvent.BALANCE)
-        authorization.closed_on = on
-        _settle_difference(session, authorization, imported, exported, on, "residual", actor)
+    if barter.plan_reached(
+        authorization.planned_import, totals[Direction.IMPORT]
+    ) and barter.plan_reached(authorization.planned_export, totals[Direction.EXPORT]):
+        balance(session, authorization, on, actor)
     view = _with_declaration(session, policy, declaration)
     document = jsonable(view)
     audit.record(
@@ -444,97 +562,3 @@ def _with_declaration(
     view = show(session, policy, declaration.authorization_id)
     record = declaration_record(declaration, corridor)
     return replace(view, declaration=record)
-
-
-def _settle_difference(
-    session: Session,
-    authorization: Authorization,
-    imported: int,
-    exported: int,
-    on: dt.date,
-    kind: str,
-    actor: str,
-) -> None:
-    """Turn what the two sides' goods differ by into an obligation, so no value is lost.
-
-    The side that received more goods than it gave owes the difference; for a
-    consortium the lead firm is the party and every member is jointly liable.
-    """
-    owed = barter.difference(imported, exported)
-    if owed is None:
-        return
-    corridor = corridors.load(session)
-    party = _lead(session, authorization)
-    members: tuple[str, ...] = (authorization.applicant,)
-    if authorization.consortium:
-        members = tuple(
-            session.scalars(
-                select(ConsortiumMember.firm_id)
-                .where(ConsortiumMember.consortium_id == authorization.applicant)
-                .order_by(ConsortiumMember.firm_id)
-            )
-        )
-    debtor, creditor = (
-        (party, authorization.counterparty)
-        if owed.applicant_owes
-        else (authorization.counterparty, party)
-    )
-    # A difference above the corridor's largest obligation is owed all the same: it is
-    # registered as several obligations, so a sweep never stops on one authorization.
-    parts = -(-owed.amount // corridor.max_obligation)
-    for part in range(parts):
-        obligation = create_obligation(
-            session,
-            reference=f"{authorization.approval_number}/{kind}" + (f"/{part + 1}" if part else ""),
-            debtor=debtor,
-            creditor=creditor,
-            amount=min(corridor.max_obligation, owed.amount - part * corridor.max_obligation),
-            currency=corridor.unit_of_account,
-            due_date=on,
-            origin=f"barter authorization {authorization.id} ({kind})",
-            actor=actor,
-            liable=members if owed.applicant_owes else (),
-        )
-        if not part:
-            authorization.settlement_obligation = obligation.id
-
-
-def sweep(session: Session, policy: Policy, as_of: dt.date, actor: str) -> Sweep:
-    """Cancel every authorization past its deadline and not balanced; idempotent.
-
-    Its unbalanced value becomes an obligation from the side that received more
-    to the side that gave more, for the offset clearing to settle.
-    """
-    due = (
-        session.execute(
-            select(Authorization)
-            .where(
-                Authorization.state == AuthorizationStatus.AUTHORIZED,
-                Authorization.deadline < as_of,
-            )
-            .order_by(Authorization.id)
-            .with_for_update()
-        )
-        .scalars()
-        .all()
-    )
-    cancelled = []
-    for authorization in due:
-        totals = declared_totals(session, authorization.id)
-        before = AuthorizationStatus(authorization.state)
-        authorization.state = transition(before, AuthorizationEvent.CANCEL)
-        authorization.closed_on = as_of
-        _settle_difference(
-            session,
-            authorization,
-            totals[Direction.IMPORT],
-            totals[Direction.EXPORT],
-            as_of,
-            "imbalance",
-            actor,
-        )
-        faults.point("barter.sweep.after_cancel")
-        cancelled.append(show(session, policy, authorization.id))
-        _audit_state(session, actor, "barter.cancel", cancelled[-1], before)
-        faults.point("barter.sweep.after_audit")
-    return Sweep(as_of, tuple(cancelled))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tahator.domain.barter import AuthorizationStatus
+from tahator.domain.barter import AuthorizationStatus, plan_reached
 from tahator.domain.errors import NotFoundError
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction, Policy, Rules
@@ -66,6 +66,10 @@ class DeclarationRecord:
     value_unit: Amount
     date: dt.date
     flag: str | None
+    reference: str | None
+    """The goods declaration's (GD) number."""
+    line: int | None
+    """The position of the authorized line of its direction it is counted against."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,19 @@ class AuthorizationDetail:
     lines: tuple[AuthorizedGoods, ...]
     declarations: tuple[DeclarationRecord, ...]
     obligation: DifferenceObligation | None
+    policy_version: str
+    """The version of the order that governs it (in force on its authorization date)."""
+    policy_source: str
+    sequencing: str
+    window_days: int
+    tolerance_source: str
+    undertaking: bool
+    ring: int | None
+    """The proposal (barter ring) it was filed for, if any."""
+    decided_on: dt.date | None
+    """The business date customs authorized or rejected it."""
+    closed_by: str | None
+    close_reason: str | None
     declaration: DeclarationRecord | None = field(default=None, metadata=OMIT_EMPTY)
 
 
@@ -127,11 +144,32 @@ class AuthorizationSummary:
 
 
 @dataclass(frozen=True)
+class DeadlineRow:
+    """An open authorization and the days left to balance it."""
+
+    id: int
+    approval_number: str | None
+    applicant: str
+    counterparty: str
+    deadline: dt.date
+    days_left: int
+    """Negative when overdue."""
+    overdue: bool
+    planned_import: Amount
+    planned_export: Amount
+    imported: Amount
+    exported: Amount
+    reached: bool
+    """Both sides reached the plan within the tolerance: balanced at its deadline."""
+
+
+@dataclass(frozen=True)
 class Sweep:
-    """What a sweep cancelled as of a day."""
+    """What a sweep ended as of a day: cancelled, or balanced at their deadlines."""
 
     as_of: dt.date
     cancelled: tuple[AuthorizationDetail, ...]
+    balanced: tuple[AuthorizationDetail, ...] = field(default=(), metadata=OMIT_EMPTY)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -185,6 +223,8 @@ def declaration_record(d: Declaration, corridor: CorridorView) -> DeclarationRec
         value_unit=Amount(d.value_unit, corridor.unit_of_account, corridor.unit_digits),
         date=d.declared_on,
         flag=d.flag,
+        reference=d.reference,
+        line=d.line,
     )
 
 
@@ -193,6 +233,7 @@ def show(session: Session, policy: Policy, authorization_id: int) -> Authorizati
     corridor = corridors.load(session)
     unit, digits = corridor.unit_of_account, corridor.unit_digits
     a = load_authorization(session, authorization_id)
+    rules = rules_of(policy, a)
     totals = declared_totals(session, authorization_id)
     imported, exported = totals[Direction.IMPORT], totals[Direction.EXPORT]
     declarations = session.execute(
@@ -232,7 +273,7 @@ def show(session: Session, policy: Policy, authorization_id: int) -> Authorizati
         imported=money(imported),
         exported=money(exported),
         difference=money(imported - exported),
-        tolerance=str(rules_of(policy, a).tolerance),
+        tolerance=str(rules.tolerance),
         lines=tuple(
             AuthorizedGoods(
                 direction=Direction(line.direction),
@@ -256,6 +297,16 @@ def show(session: Session, policy: Policy, authorization_id: int) -> Authorizati
             amount=Amount(obligation.amount, obligation.currency, digits),
             currency=obligation.currency,
         ),
+        policy_version=rules.version,
+        policy_source=rules.source,
+        sequencing=str(rules.sequencing),
+        window_days=rules.window_days,
+        tolerance_source=rules.tolerance_source,
+        undertaking=a.undertaking,
+        ring=a.proposal_id,
+        decided_on=a.decided_on,
+        closed_by=a.closed_by,
+        close_reason=a.close_reason,
     )
 
 
@@ -287,3 +338,56 @@ def list_authorizations(
         )
         for a in session.execute(query).scalars()
     ]
+
+
+def deadlines(
+    session: Session, policy: Policy, as_of: dt.date, firm: str | None = None
+) -> tuple[DeadlineRow, ...]:
+    """Authorized (open) authorizations and the days left to balance each, overdue first
+    (fewest days left first, then by id); only those ``firm`` is a party to, if given."""
+    corridor = corridors.load(session)
+    query = select(Authorization).where(Authorization.state == AuthorizationStatus.AUTHORIZED)
+    if firm is not None:
+        query = query.where(access.authorizations_of(firm))
+    totals: dict[tuple[int, str], int] = {}
+    for authorization_id, direction, total in session.execute(
+        select(
+            Declaration.authorization_id,
+            Declaration.direction,
+            exact_sum(Declaration.value_unit),
+        )
+        .join(Authorization, Authorization.id == Declaration.authorization_id)
+        .where(Authorization.state == AuthorizationStatus.AUTHORIZED)
+        .group_by(Declaration.authorization_id, Declaration.direction)
+    ):
+        totals[(authorization_id, direction)] = int(total)
+
+    def money(minor: int) -> Amount:
+        return Amount(minor, corridor.unit_of_account, corridor.unit_digits)
+
+    rows = []
+    for a in session.execute(query).scalars():
+        assert a.deadline is not None  # set when authorized
+        imported = totals.get((a.id, Direction.IMPORT), 0)
+        exported = totals.get((a.id, Direction.EXPORT), 0)
+        tolerance = rules_of(policy, a).tolerance
+        days_left = (a.deadline - as_of).days
+        rows.append(
+            DeadlineRow(
+                id=a.id,
+                approval_number=a.approval_number,
+                applicant=a.applicant,
+                counterparty=a.counterparty,
+                deadline=a.deadline,
+                days_left=days_left,
+                overdue=days_left < 0,
+                planned_import=money(a.planned_import),
+                planned_export=money(a.planned_export),
+                imported=money(imported),
+                exported=money(exported),
+                reached=plan_reached(a.planned_import, imported, tolerance)
+                and plan_reached(a.planned_export, exported, tolerance),
+            )
+        )
+    rows.sort(key=lambda row: (row.days_left, row.id))
+    return tuple(rows)
