@@ -292,7 +292,7 @@ def test_a_ring_of_two_across_the_border_is_one_two_sided_application(
     run = run_match(house, cap=2)
     assert run.rings == 1
     bound = bind(house, run.proposals[0])
-    assert bound.obligations == ("RING-1-0",)  # PK-1 received 99,000 for 100,000
+    assert bound.obligations == ("RING-1-1",)  # IR-1 received 100,000 for its 99,000
     with transaction(house) as session:
         assert paperwork(session, bound.applications) == [
             Paper(
@@ -326,8 +326,8 @@ def test_a_ring_within_pakistan_makes_obligations_only(house: Engine, tmp_path: 
         assert barter.list_authorizations(session) == []
         owed = {o["id"]: o for o in jsonable(obligations.list_obligations(session))}
     assert {(o["debtor"], o["creditor"], o["amount"]) for o in owed.values()} == {
-        ("PK-3", "PK-1", "1000.00"),
-        ("PK-2", "PK-3", "2000.00"),
+        ("PK-3", "PK-2", "1000.00"),  # PK-1 → PK-2 → PK-3 → PK-1; barter covers 100,000
+        ("PK-1", "PK-3", "2000.00"),
     }
 
 

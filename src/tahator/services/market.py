@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain.barter import Application, GoodsLine
-from tahator.domain.corridor import day_problem, to_unit_of_account
+from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.matching import (
     Answer,
@@ -38,6 +38,7 @@ from tahator.domain.rings import ring_applications, ring_debts
 from tahator.io.kidney import KepInstance
 from tahator.services import access, audit, barter, screening
 from tahator.services import corridor as corridors
+from tahator.services.barter_closing import check_day
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
 from tahator.store.bulk import insert_rows
@@ -138,7 +139,7 @@ def match(
     time_limit: float | None = None,
 ) -> MatchingRunView:
     """Find the best rings among the open offers; record the run and one proposal a ring."""
-    _check_day(as_of)
+    check_day(as_of)
     rules = policy.rules_on(as_of)
     tolerance = rules.tolerance if tolerance is None else tolerance
     check_run(cap, tolerance, time_limit)
@@ -259,14 +260,6 @@ def matching_run_view(session: Session, run_id: int) -> MatchingRunView:
 # --- proposals -------------------------------------------------------------------------
 
 
-def _check_day(as_of: date) -> None:
-    """Refuse a business date outside the accepted range (``domain.corridor.day_problem``)
-    before it is stored or counted from."""
-    problem = day_problem(as_of)
-    if problem is not None:
-        raise InputError([Problem(problem, field="as_of")])
-
-
 def _countries(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Firm.id, Firm.country)).all())
 
@@ -346,7 +339,7 @@ def _legs_of(legs: list[ProposalLeg], firm: str, proposal_id: int) -> list[Propo
 
 def decline(session: Session, proposal_id: int, firm: str, as_of: date, actor: str) -> ProposalView:
     """A firm declines: the ring falls through and its offers are free again."""
-    _check_day(as_of)
+    check_day(as_of)
     proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalStatus.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
@@ -372,7 +365,7 @@ def accept(
     """A firm accepts, which states its undertaking for its foreign partners in the ring;
     when the last one does, the ring binds (applications, obligations) and the answer
     is a ``BoundProposal``."""
-    _check_day(as_of)
+    check_day(as_of)
     proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalStatus.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
