@@ -108,7 +108,8 @@ class BoundProposal(ProposalView):
     """A ring that bound on the last firm's acceptance, with what the binding made."""
 
     applications: tuple[int, ...]
-    """The barter applications filed for the home country's firms."""
+    """The barter applications filed: one per home firm and foreign partner, listing only
+    the goods that cross the border between them."""
     obligations: tuple[str, ...]
     """References of the obligations for the differences in value."""
 
