@@ -35,6 +35,7 @@ def test_a_valid_application_is_a_record_without_problems() -> None:
         valid_until=date(2026, 6, 30),
         origin_declared=True,
         reference="PO-1",
+        undertaking=True,
     )
 
 

@@ -30,24 +30,28 @@ from tahator.domain.barter import (
     Party,
     application_problems,
     approval_number,
+    closing_problems,
     deadline,
     declaration_problems,
     difference,
     expiry_problems,
     imbalance_debtor_is_applicant,
-    is_balanced,
+    plan_reached,
     price_flag,
     quarter_bounds,
     quarter_counts,
     rejection_problems,
     transition,
+    window_problems,
 )
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.policy import Direction, Policy, PriceBand, Sequencing, parse_policy
+from tahator.domain.policy import Direction, Policy, PriceBand, Rules, parse_policy
 
 POLICY_FILE = Path(tahator.__file__).resolve().parent / "policies" / "pk-ir.toml"
 with POLICY_FILE.open("rb") as _file:
     POLICY = parse_policy(tomllib.load(_file), str(POLICY_FILE))
+RULES = POLICY.rules("2025-10")
+RULES_2023 = POLICY.rules("2023")
 
 HOME_FIRM = Party(
     id="PK-1",
@@ -91,19 +95,22 @@ APPLICATION = Application(
     valid_from=date(2025, 10, 1),
     valid_until=date(2026, 6, 30),
     origin_declared=True,
+    undertaking=True,
 )
 
 
 def check(
     *,
     policy: Policy = POLICY,
+    rules: Rules = RULES,
     applicant: Applicant | None = APPLICANT,
     counterparty: Party | None = PARTNER_FIRM,
     **changes: Any,
 ) -> list[Problem]:
-    """``application_problems`` for the baseline with ``changes`` to the application."""
+    """``application_problems`` for the baseline with ``changes`` to the application,
+    under the amended order unless ``rules`` says otherwise."""
     application = dataclasses.replace(APPLICATION, **changes)
-    return application_problems(policy, application, applicant, counterparty)
+    return application_problems(policy, rules, application, applicant, counterparty)
 
 
 def alone(party: Party) -> Applicant:
@@ -245,15 +252,28 @@ def test_consortium_checks_every_member() -> None:
     assert problems[3].message == "PK-C (member of CONS-1) is not a firm of PK"
 
 
-def test_consortium_refused_when_the_policy_disallows_consortia() -> None:
-    policy = dataclasses.replace(POLICY, consortium_allowed=False)
-    problems = check(policy=policy, applicant=consortium(HOME_FIRM, MEMBER_2))
-    the_one(problems, "applicant", "does not allow consortia")
+def test_consortium_refused_when_the_version_disallows_consortia() -> None:
+    problems = check(rules=RULES_2023, applicant=consortium(HOME_FIRM, MEMBER_2))
+    problem = the_one(problems, "applicant", "does not allow consortia")
+    assert problem.message == "the 2023 order does not allow consortia"
 
 
-def test_single_firm_allowed_when_the_policy_disallows_consortia() -> None:
-    policy = dataclasses.replace(POLICY, consortium_allowed=False)
-    assert check(policy=policy) == []
+def test_single_firm_allowed_when_the_version_disallows_consortia() -> None:
+    assert check(rules=RULES_2023) == []
+
+
+# the undertaking for the foreign partner
+
+
+def test_undertaking_required_under_the_amended_order() -> None:
+    problem = the_one(check(undertaking=False), "undertaking", "required")
+    assert problem.message == (
+        "an undertaking for the foreign partner is required under the 2025-10 order"
+    )
+
+
+def test_undertaking_not_required_under_the_2023_order() -> None:
+    assert check(rules=RULES_2023, undertaking=False) == []
 
 
 # partner country and counterparty
@@ -304,12 +324,21 @@ def test_no_export_line_refused() -> None:
     the_one(check(exports=()), "exports", "at least one export line")
 
 
+@pytest.mark.parametrize("side", ["imports", "exports"])
+def test_a_rings_application_may_list_one_side(side: str) -> None:
+    assert check(proposal=4, **{side: ()}) == []
+
+
+def test_a_rings_application_needs_some_line() -> None:
+    the_one(check(proposal=4, imports=(), exports=()), "imports", "at least one import or export")
+
+
 def test_several_lines_each_way_allowed() -> None:
     assert check(imports=(LPG, LPG), exports=(RICE, RICE, RICE)) == []
 
 
 @pytest.mark.parametrize(
-    ("hs", "prefix"), [("22030000", "2203"), ("02031100", "0203"), ("2208", "2208")]
+    ("hs", "prefix"), [("22030000", "2203"), ("02031100", "0203"), ("220830", "2208")]
 )
 def test_prohibited_import_refused(hs: str, prefix: str) -> None:
     line = dataclasses.replace(LPG, hs=hs)
@@ -317,7 +346,7 @@ def test_prohibited_import_refused(hs: str, prefix: str) -> None:
     assert problem.message == f"HS {hs} is prohibited for import (HS {prefix})"
 
 
-@pytest.mark.parametrize("hs", ["22030000", "02031100", "2208"])
+@pytest.mark.parametrize("hs", ["22030000", "02031100", "220830"])
 def test_same_code_allowed_on_export(hs: str) -> None:
     assert check(exports=(dataclasses.replace(RICE, hs=hs),)) == []
 
@@ -337,9 +366,25 @@ def test_bad_hs_text_refused(direction: str, hs: str) -> None:
     the_one(problems, f"{direction}[1].hs", "is not an HS code (4 to 10 digits)")
 
 
-@pytest.mark.parametrize("hs", ["2711", "271119", "2711190000"])
-def test_hs_of_4_to_10_digits_allowed(hs: str) -> None:
+@pytest.mark.parametrize("hs", ["271119", "2711190000"])
+def test_hs_of_6_to_10_digits_allowed(hs: str) -> None:
     assert check(imports=(dataclasses.replace(LPG, hs=hs),)) == []
+
+
+def test_hs_shorter_than_the_subheading_refused() -> None:
+    problems = check(imports=(dataclasses.replace(LPG, hs="2711"),))
+    problem = the_one(problems, "imports[1].hs", "at least 6 digits")
+    assert "the 2025-10 order matches declarations" in problem.message
+
+
+@pytest.mark.parametrize("field", ["valid_from", "valid_until"])
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1999, 12, 31), date(9999, 12, 31)])
+def test_contract_dates_out_of_range_refused(field: str, day: date) -> None:
+    changes = {field: day}
+    if field == "valid_from":
+        changes["valid_until"] = max(day, APPLICATION.valid_until)
+    problems = [p for p in check(**changes) if p.field == field and "accepted" in p.message]
+    the_one(problems, field, "outside the accepted dates, 2000-01-01 to 2100-12-31")
 
 
 @pytest.mark.parametrize("quantity", [Decimal(0), Decimal("-1"), Decimal("-0.001")])
@@ -415,20 +460,19 @@ VALIDITY = (APPLICATION.valid_from, APPLICATION.valid_until)
 
 def declare(
     *,
-    policy: Policy = POLICY,
+    rules: Rules = RULES,
     state: AuthorizationStatus = AuthorizationStatus.AUTHORIZED,
     direction: Direction = Direction.IMPORT,
     hs: str = "27111900",
     on: date = date(2025, 11, 15),
     window: tuple[date, date] = WINDOW,
     validity: tuple[date, date] = VALIDITY,
-    imported: int = 0,
 ) -> list[Problem]:
-    return declaration_problems(policy, state, direction, hs, on, window, validity, imported)
+    return declaration_problems(rules, state, direction, hs, on, window, validity)
 
 
 def test_window_is_the_deadline() -> None:
-    assert deadline(AUTHORIZED_ON, POLICY) == DEADLINE
+    assert deadline(AUTHORIZED_ON, RULES) == DEADLINE
 
 
 @pytest.mark.parametrize("direction", list(Direction))
@@ -495,26 +539,18 @@ def test_declaration_with_bad_hs_refused(hs: str) -> None:
     the_one(declare(hs=hs), "hs", "is not an HS code")
 
 
-IMPORT_FIRST = dataclasses.replace(POLICY, sequencing=Sequencing.IMPORT_FIRST)
+def test_declaration_shorter_than_the_subheading_refused() -> None:
+    the_one(declare(hs="2711"), "hs", "at least 6 digits")
 
 
-def test_import_first_refuses_an_export_before_any_import() -> None:
-    problems = declare(policy=IMPORT_FIRST, direction=Direction.EXPORT, imported=0)
-    the_one(problems, "direction", "import_first")
+@pytest.mark.parametrize("on", [date(1, 1, 1), date(9999, 12, 31)])
+def test_declaration_date_out_of_range_refused_alone(on: date) -> None:
+    the_one(declare(on=on, window=(date.min, date.max)), "date", "outside the accepted dates")
 
 
-@pytest.mark.parametrize("imported", [1, 30_000_000])
-def test_import_first_allows_an_export_after_an_import(imported: int) -> None:
-    assert declare(policy=IMPORT_FIRST, direction=Direction.EXPORT, imported=imported) == []
-
-
-def test_import_first_allows_the_first_import() -> None:
-    assert declare(policy=IMPORT_FIRST, direction=Direction.IMPORT, imported=0) == []
-
-
-def test_simultaneous_allows_an_export_before_any_import() -> None:
-    assert POLICY.sequencing is Sequencing.SIMULTANEOUS
-    assert declare(direction=Direction.EXPORT, imported=0) == []
+@pytest.mark.parametrize("direction", list(Direction))
+def test_declaration_order_is_not_checked_before_the_value(direction: Direction) -> None:
+    assert declare(rules=RULES_2023, direction=direction) == []  # barter_lines checks it
 
 
 # -- price_flag -------------------------------------------------------------------------------
@@ -582,64 +618,38 @@ def test_price_with_other_unit_digits() -> None:
     assert price_flag(POLICY, "10063010", "kg", Decimal(1000), 5_000, unit_digits=0) is not None
 
 
-# -- is_balanced ------------------------------------------------------------------------------
+# -- plan_reached ---------------------------------------------------------------------------
 
 FIVE_PERCENT = Decimal("0.05")
 
 
-@pytest.mark.parametrize("exported", [9500, 10000, 10500])
-def test_balanced_within_and_at_the_edge(exported: int) -> None:
-    assert is_balanced(10000, exported, FIVE_PERCENT)
+@pytest.mark.parametrize("declared", [10000, 10001, 2**70])
+def test_the_full_plan_is_reached(declared: int) -> None:
+    assert plan_reached(10000, declared)
 
 
-@pytest.mark.parametrize("exported", [9499, 10501, 1, 20000])
-def test_not_balanced_just_outside(exported: int) -> None:
-    assert not is_balanced(10000, exported, FIVE_PERCENT)
+@pytest.mark.parametrize("declared", [9999, 0, -1])
+def test_short_of_the_plan_is_not_reached(declared: int) -> None:
+    assert not plan_reached(10000, declared)
 
 
-@pytest.mark.parametrize(("imported", "exported"), [(0, 0), (0, 1), (10000, 0), (-5, -5)])
-def test_zero_imports_or_exports_never_balanced(imported: int, exported: int) -> None:
-    assert not is_balanced(imported, exported, FIVE_PERCENT)
-    assert not is_balanced(imported, exported, Decimal("0.999"))
+def test_nothing_planned_is_reached_by_nothing() -> None:
+    assert plan_reached(0, 0)  # a ring's application that plans no import
 
 
-def test_zero_tolerance_needs_exact_match() -> None:
-    assert is_balanced(10000, 10000, Decimal(0))
-    assert not is_balanced(10000, 10001, Decimal(0))
-    assert not is_balanced(10000, 9999, Decimal(0))
-
-
-def test_balance_is_exact_for_huge_amounts() -> None:
-    imported = 9_000_000_000_000_000_000  # past float precision
-    edge = imported // 20
-    assert is_balanced(imported, imported - edge, FIVE_PERCENT)
-    assert not is_balanced(imported, imported - edge - 1, FIVE_PERCENT)
-    assert is_balanced(imported, imported + edge, FIVE_PERCENT)
-    assert not is_balanced(imported, imported + edge + 1, FIVE_PERCENT)
-
-
-def exact_balance(imported: int, exported: int, tolerance: Decimal) -> bool:
-    if imported <= 0 or exported <= 0:
-        return False
-    return abs(Fraction(exported - imported)) <= Fraction(tolerance) * imported
+@pytest.mark.parametrize(("declared", "reached"), [(9500, True), (9499, False)])
+def test_the_plan_is_reached_within_the_tolerance(declared: int, reached: bool) -> None:
+    assert plan_reached(10000, declared, FIVE_PERCENT) is reached
 
 
 tolerances = st.decimals(min_value=0, max_value=Decimal("0.9999"), places=4)
-amounts = st.integers(-10, 10**18)
 
 
 @settings(max_examples=300, deadline=None)
-@given(amounts, amounts, tolerances)
-def test_is_balanced_matches_exact_fractions(imported: int, exported: int, tol: Decimal) -> None:
-    assert is_balanced(imported, exported, tol) == exact_balance(imported, exported, tol)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.integers(1, 10**18), tolerances, st.integers(-2, 2), st.booleans())
-def test_is_balanced_near_the_edge(imported: int, tol: Decimal, nudge: int, over: bool) -> None:
-    edge = int(Fraction(tol) * imported)  # the largest whole difference allowed
-    exported = imported + (edge + nudge) * (1 if over else -1)
-    assert is_balanced(imported, exported, tol) == exact_balance(imported, exported, tol)
+@given(st.integers(0, 10**18), st.integers(-10, 10**18), tolerances)
+def test_plan_reached_matches_exact_fractions(planned: int, declared: int, tol: Decimal) -> None:
+    exact = Fraction(declared) >= Fraction(planned) * (1 - Fraction(tol))
+    assert plan_reached(planned, declared, tol) == exact
 
 
 # -- who owes the imbalance -------------------------------------------------------------------
@@ -663,6 +673,14 @@ def test_the_difference_is_owed_by_the_side_that_received_more() -> None:
     assert difference(9000, 10000) == Difference(applicant_owes=False, amount=1000)
     assert difference(10000, 10000) is None
     assert difference(0, 0) is None
+
+
+def test_a_rings_difference_is_measured_against_its_plan() -> None:
+    # Planned 0 in, 100 out: the ring already owes the applicant 100; 90 went out.
+    assert difference(0, 90, planned=(0, 100)) == Difference(applicant_owes=True, amount=10)
+    assert difference(0, 100, planned=(0, 100)) is None
+    assert difference(0, 110, planned=(0, 100)) == Difference(applicant_owes=False, amount=10)
+    assert difference(50, 30, planned=(50, 20)) == Difference(applicant_owes=False, amount=10)
 
 
 @given(st.integers(0, 2**63 - 1), st.integers(0, 2**63 - 1))
@@ -731,6 +749,35 @@ def test_an_expired_contract_cannot_be_authorized() -> None:
     )
 
 
+def test_a_window_must_meet_the_contract() -> None:
+    authorized, closes = date(2026, 1, 2), date(2026, 4, 2)
+    assert window_problems(authorized, closes, date(2026, 4, 2), date(2026, 9, 1), RULES_2023) == []
+    [problem] = window_problems(authorized, closes, date(2026, 9, 1), date(2027, 1, 1), RULES_2023)
+    assert problem.field == "as_of"
+    assert problem.message == (
+        "the contract is valid only from 2026-09-01, after the balancing window authorized "
+        "on 2026-01-02 closes on 2026-04-02 (90 days under the 2023 order): no goods could "
+        "be declared in time"
+    )
+    expired = window_problems(authorized, closes, date(2025, 1, 1), date(2026, 1, 1), RULES)
+    assert [p.message for p in expired] == ["the contract expired on 2026-01-01, before 2026-01-02"]
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_closing_early_needs_a_reason(reason: str) -> None:
+    [problem] = closing_problems(reason, 10)
+    assert (problem.field, problem.message) == (
+        "reason",
+        "closing an authorization early needs a reason",
+    )
+
+
+def test_closing_reason_length() -> None:
+    assert closing_problems("x" * 10, 10) == []
+    [problem] = closing_problems("x" * 11, 10)
+    assert problem.message == "must be at most 10 characters"
+
+
 @pytest.mark.parametrize("reason", ["", "   ", "\t\n"])
 def test_a_rejection_needs_a_reason(reason: str) -> None:
     assert rejection_problems(reason) == [Problem("a rejection needs a reason", field="reason")]
@@ -744,13 +791,12 @@ def test_a_rejection_with_a_reason() -> None:
 
 
 def test_deadline_counts_the_window_from_authorization() -> None:
-    assert deadline(date(2025, 10, 25), POLICY) == date(2026, 2, 22)
+    assert deadline(date(2025, 10, 25), RULES) == date(2026, 2, 22)
 
 
 def test_deadline_of_the_2023_window() -> None:
-    policy = dataclasses.replace(POLICY, window_days=90)
-    assert deadline(date(2025, 10, 25), policy) == date(2026, 1, 23)
-    assert deadline(date(2024, 1, 1), policy) == date(2024, 3, 31)  # leap year
+    assert deadline(date(2025, 6, 1), RULES_2023) == date(2025, 8, 30)
+    assert deadline(date(2024, 1, 1), RULES_2023) == date(2024, 3, 31)  # leap year
 
 
 def test_approval_number_links_the_ntn() -> None:

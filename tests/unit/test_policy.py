@@ -7,6 +7,7 @@ import dataclasses
 import json
 import tomllib
 from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -72,18 +73,76 @@ def test_shipped_eligibility_and_consortium() -> None:
     assert SHIPPED.require_active_taxpayer
     assert SHIPPED.require_psw_subscription
     assert SHIPPED.state_enterprises_eligible
-    assert SHIPPED.consortium_allowed
     assert SHIPPED.consortium_liability == "joint_and_several"
     assert SHIPPED.every_member_eligible
     assert SHIPPED.consortium_one_country
-
-
-def test_shipped_sequencing_window_and_tolerance() -> None:
-    assert SHIPPED.sequencing is Sequencing.SIMULTANEOUS
-    assert SHIPPED.window_days == 120
     assert SHIPPED.reconciliation == "quarterly"
-    assert SHIPPED.tolerance == Decimal("0.05")
-    assert isinstance(SHIPPED.tolerance, Decimal)
+
+
+def test_shipped_versions_of_the_order() -> None:
+    old, new = SHIPPED.versions
+    assert (old.version, old.effective) == ("2023", date(2023, 6, 1))
+    assert (old.sequencing, old.window_days, old.tolerance) == (
+        Sequencing.IMPORT_FIRST,
+        90,
+        Decimal("0.05"),
+    )
+    assert (old.consortium_allowed, old.undertaking_required, old.hs_digits) == (False, False, 6)
+    assert (new.version, new.effective) == ("2025-10", date(2025, 10, 17))
+    assert (new.sequencing, new.window_days, new.tolerance) == (
+        Sequencing.SIMULTANEOUS,
+        120,
+        Decimal("0.20"),
+    )
+    assert (new.consortium_allowed, new.undertaking_required, new.hs_digits) == (True, True, 6)
+    assert "November 2025" in new.tolerance_source
+    assert new.source == "SRO 642(I)/2023 as amended 17 October 2025"
+    assert isinstance(new.tolerance, Decimal)
+
+
+@pytest.mark.parametrize(
+    ("day", "version"),
+    [
+        (date(2023, 6, 1), "2023"),
+        (date(2025, 6, 1), "2023"),
+        (date(2025, 10, 16), "2023"),
+        (date(2025, 10, 17), "2025-10"),
+        (date(2025, 11, 3), "2025-10"),
+        (date(2100, 12, 31), "2025-10"),
+    ],
+)
+def test_the_version_in_force_on_a_day(day: date, version: str) -> None:
+    assert SHIPPED.rules_on(day).version == version
+    assert SHIPPED.rules(version) is SHIPPED.rules_on(day)
+
+
+def test_no_version_before_the_first() -> None:
+    with pytest.raises(InputError) as caught:
+        SHIPPED.rules_on(date(2023, 5, 31))
+    [problem] = caught.value.problems
+    assert problem.message == (
+        "no barter order was in force on 2023-05-31: SRO 642(I)/2023 of 1 June 2023 "
+        "took effect on 2023-06-01"
+    )
+
+
+def test_an_unknown_version_is_refused() -> None:
+    with pytest.raises(InputError, match="no version '2024'"):
+        SHIPPED.rules("2024")
+
+
+def test_an_eligible_goods_list_limits_the_version() -> None:
+    listed = dataclasses.replace(
+        SHIPPED.rules("2023"), allowed={Direction.IMPORT: ("2711",), Direction.EXPORT: ()}
+    )
+    assert listed.goods_problem(Direction.IMPORT, "27111900") is None
+    assert listed.goods_problem(Direction.IMPORT, "10063010") == (
+        "HS 10063010 is not on the 2023 list of goods eligible for import"
+    )
+    assert listed.goods_problem(Direction.EXPORT, "10063010") is None
+    assert listed.goods_problem(Direction.IMPORT, "02031100") == (
+        "HS 02031100 is prohibited for import (HS 0203)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,7 +160,8 @@ def test_shipped_sequencing_window_and_tolerance() -> None:
     ],
 )
 def test_shipped_import_prohibitions(hs: str, prefix: str) -> None:
-    assert SHIPPED.prohibited_prefix(Direction.IMPORT, hs) == prefix
+    for rules in SHIPPED.versions:
+        assert rules.prohibited_prefix(Direction.IMPORT, hs) == prefix
 
 
 @pytest.mark.parametrize(
@@ -118,13 +178,16 @@ def test_shipped_import_prohibitions(hs: str, prefix: str) -> None:
     ],
 )
 def test_shipped_import_allowed(hs: str) -> None:
-    assert SHIPPED.prohibited_prefix(Direction.IMPORT, hs) is None
+    for rules in SHIPPED.versions:
+        assert rules.prohibited_prefix(Direction.IMPORT, hs) is None
+        assert rules.goods_problem(Direction.IMPORT, hs) is None
 
 
 @pytest.mark.parametrize("hs", ["02031100", "22030000", "22089000", "10063010"])
 def test_shipped_exports_have_no_prohibitions(hs: str) -> None:
-    assert SHIPPED.prohibited[Direction.EXPORT] == ()
-    assert SHIPPED.prohibited_prefix(Direction.EXPORT, hs) is None
+    for rules in SHIPPED.versions:
+        assert rules.prohibited[Direction.EXPORT] == ()
+        assert rules.prohibited_prefix(Direction.EXPORT, hs) is None
 
 
 def test_shipped_price_bands() -> None:
@@ -151,10 +214,15 @@ def test_band_for_picks_the_longest_matching_prefix() -> None:
 # -- parse_policy refusals --------------------------------------------------------------------
 
 
+def version(number: int, key: str, value: object) -> Callable[[dict[str, Any]], object]:
+    """A change setting ``key`` of the ``number``-th version (1-based, as problems name it)."""
+    return lambda d: d["versions"][number - 1].__setitem__(key, value)
+
+
 @pytest.mark.parametrize(
     ("section", "expected"),
     [
-        ("balancing", {"balancing.window_days", "balancing.reconciliation", "balancing.tolerance"}),
+        ("balancing", {"balancing.reconciliation"}),
         (
             "eligibility",
             {
@@ -164,8 +232,11 @@ def test_band_for_picks_the_longest_matching_prefix() -> None:
             },
         ),
         ("partners", {"partners.allowed"}),
-        ("sequencing", {"sequencing.rule"}),
-        ("goods", {"goods.import_prohibited", "goods.export_prohibited"}),
+        ("versions", {"versions"}),
+        (
+            "consortium",
+            {"consortium.liability", "consortium.every_member_eligible", "consortium.one_country"},
+        ),
         ("corridor", {"corridor.id", "corridor.name", "corridor.home_country", "corridor.zone"}),
     ],
 )
@@ -187,10 +258,32 @@ def test_missing_source_defaults_to_the_file_name() -> None:
     assert policy.source == "elsewhere.toml"
 
 
-def test_missing_single_field() -> None:
-    problems = refusal(mutated(lambda d: d["consortium"].pop("allowed")))
-    assert fields(problems) == {"consortium.allowed"}
+@pytest.mark.parametrize(
+    "key",
+    [
+        "version",
+        "source",
+        "sequencing",
+        "window_days",
+        "tolerance",
+        "tolerance_source",
+        "hs_digits",
+        "consortium_allowed",
+        "undertaking_required",
+        "import_prohibited",
+        "export_prohibited",
+    ],
+)
+def test_missing_field_of_a_version(key: str) -> None:
+    problems = refusal(mutated(lambda d: d["versions"][1].pop(key)))
+    assert fields(problems) == {f"versions[2].{key}"}
     assert problems[0].message == "is missing"
+
+
+@pytest.mark.parametrize("key", ["import_allowed", "export_allowed"])
+def test_an_eligible_goods_list_is_optional(key: str) -> None:
+    policy = parse_policy(mutated(lambda d: d["versions"][0].pop(key)))
+    assert policy.versions[0].allowed == {Direction.IMPORT: (), Direction.EXPORT: ()}
 
 
 @pytest.mark.parametrize(
@@ -199,7 +292,6 @@ def test_missing_single_field() -> None:
         "eligibility.require_active_taxpayer",
         "eligibility.require_psw_subscription",
         "eligibility.state_enterprises_eligible",
-        "consortium.allowed",
         "consortium.every_member_eligible",
         "consortium.one_country",
     ],
@@ -212,16 +304,23 @@ def test_string_where_bool_expected(field: str) -> None:
     assert "'true'" in messages(problems, field)
 
 
+@pytest.mark.parametrize("key", ["consortium_allowed", "undertaking_required"])
+def test_string_where_bool_expected_in_a_version(key: str) -> None:
+    problems = refusal(mutated(version(1, key, "yes")))
+    assert fields(problems) == {f"versions[1].{key}"}
+    assert "must be true or false, not 'yes'" in messages(problems, f"versions[1].{key}")
+
+
 def test_bool_where_int_expected() -> None:
-    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("window_days", True)))
-    assert fields(problems) == {"balancing.window_days"}
-    assert "must be an integer, not True" in messages(problems, "balancing.window_days")
+    problems = refusal(mutated(version(2, "window_days", True)))
+    assert fields(problems) == {"versions[2].window_days"}
+    assert "must be an integer, not True" in messages(problems, "versions[2].window_days")
 
 
 def test_string_where_int_expected() -> None:
-    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("window_days", "120")))
-    assert fields(problems) == {"balancing.window_days"}
-    assert "must be an integer" in messages(problems, "balancing.window_days")
+    problems = refusal(mutated(version(2, "window_days", "120")))
+    assert fields(problems) == {"versions[2].window_days"}
+    assert "must be an integer" in messages(problems, "versions[2].window_days")
 
 
 def test_string_where_list_expected() -> None:
@@ -231,45 +330,115 @@ def test_string_where_list_expected() -> None:
 
 
 def test_section_that_is_not_a_table() -> None:
-    problems = refusal(mutated(lambda d: d.__setitem__("sequencing", "simultaneous")))
-    assert fields(problems) == {"sequencing.rule"}
+    problems = refusal(mutated(lambda d: d.__setitem__("balancing", "quarterly")))
+    assert fields(problems) == {"balancing.reconciliation"}
     assert problems[0].message == "is missing"
+
+
+def test_a_version_that_is_not_a_table() -> None:
+    problems = refusal(mutated(lambda d: d["versions"].append("2026")))
+    assert fields(problems) == {"versions[3]"}
+    assert "must be a table" in messages(problems, "versions[3]")
+
+
+def test_versions_that_are_not_a_list() -> None:
+    problems = refusal(mutated(lambda d: d.__setitem__("versions", {"version": "2023"})))
+    assert fields(problems) == {"versions"}
+    assert "must be a list" in messages(problems, "versions")
+
+
+def test_no_version_at_all() -> None:
+    problems = refusal(mutated(lambda d: d.__setitem__("versions", [])))
+    assert [(p.field, p.message) for p in problems] == [
+        ("versions", "needs at least one version of the order")
+    ]
+
+
+def test_versions_must_follow_in_time() -> None:
+    problems = refusal(mutated(version(2, "effective", date(2023, 6, 1))))
+    assert messages(problems, "versions") == "version '2025-10' must take effect after '2023'"
+    problems = refusal(mutated(lambda d: d["versions"].reverse()))
+    assert messages(problems, "versions") == "version '2023' must take effect after '2025-10'"
+
+
+def test_version_names_must_differ() -> None:
+    problems = refusal(mutated(version(2, "version", "2023")))
+    assert messages(problems, "versions") == "version names must differ"
+
+
+@pytest.mark.parametrize(
+    ("effective", "fragment"),
+    [
+        ("17 October 2025", "is not a date (YYYY-MM-DD)"),
+        ("9999-12-31", "outside the accepted dates"),
+        (date(1999, 1, 1), "outside the accepted dates"),
+        (datetime(2025, 10, 17, 0, 0), "must be a date"),
+        (20251017, "must be a date"),
+    ],
+)
+def test_bad_effective_date(effective: object, fragment: str) -> None:
+    problems = refusal(mutated(version(2, "effective", effective)))
+    assert fields(problems) == {"versions[2].effective"}
+    assert fragment in messages(problems, "versions[2].effective")
+
+
+def test_missing_effective_date() -> None:
+    problems = refusal(mutated(lambda d: d["versions"][0].pop("effective")))
+    assert fields(problems) == {"versions[1].effective"}
+
+
+def test_effective_date_as_text_is_read() -> None:
+    policy = parse_policy(mutated(version(2, "effective", "2025-10-18")))
+    assert policy.versions[1].effective == date(2025, 10, 18)
 
 
 @pytest.mark.parametrize("rule", ["import-first", "export_first", "Simultaneous", " simultaneous"])
 def test_unknown_sequencing_rule(rule: str) -> None:
-    problems = refusal(mutated(lambda d: d["sequencing"].__setitem__("rule", rule)))
-    assert fields(problems) == {"sequencing.rule"}
-    assert "must be 'simultaneous' or 'import_first'" in messages(problems, "sequencing.rule")
+    problems = refusal(mutated(version(1, "sequencing", rule)))
+    assert fields(problems) == {"versions[1].sequencing"}
+    assert "must be 'simultaneous' or 'import_first'" in messages(
+        problems, "versions[1].sequencing"
+    )
 
 
 def test_empty_sequencing_rule_is_refused() -> None:
-    problems = refusal(mutated(lambda d: d["sequencing"].__setitem__("rule", "")))
-    assert fields(problems) == {"sequencing.rule"}
+    problems = refusal(mutated(version(1, "sequencing", "")))
+    assert fields(problems) == {"versions[1].sequencing"}
 
 
 def test_sequencing_rule_of_the_wrong_type() -> None:
-    problems = refusal(mutated(lambda d: d["sequencing"].__setitem__("rule", 1)))
-    assert fields(problems) == {"sequencing.rule"}
-    assert "must be a string" in messages(problems, "sequencing.rule")
+    problems = refusal(mutated(version(1, "sequencing", 1)))
+    assert fields(problems) == {"versions[1].sequencing"}
+    assert "must be a string" in messages(problems, "versions[1].sequencing")
 
 
 def test_import_first_rule_parses() -> None:
-    policy = parse_policy(mutated(lambda d: d["sequencing"].__setitem__("rule", "import_first")))
-    assert policy.sequencing is Sequencing.IMPORT_FIRST
+    policy = parse_policy(mutated(version(2, "sequencing", "import_first")))
+    assert policy.versions[1].sequencing is Sequencing.IMPORT_FIRST
 
 
-@pytest.mark.parametrize("days", [0, -1, -120])
-def test_window_days_not_positive(days: int) -> None:
-    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("window_days", days)))
-    assert fields(problems) == {"balancing.window_days"}
-    assert "must be 1 to 3650 days" in messages(problems, "balancing.window_days")
+@pytest.mark.parametrize("days", [0, -1, -120, 3651])
+def test_window_days_out_of_range(days: int) -> None:
+    problems = refusal(mutated(version(1, "window_days", days)))
+    assert fields(problems) == {"versions[1].window_days"}
+    assert "must be 1 to 3650 days" in messages(problems, "versions[1].window_days")
 
 
-@pytest.mark.parametrize("days", [1, 90, 365])
-def test_window_days_positive(days: int) -> None:
-    policy = parse_policy(mutated(lambda d: d["balancing"].__setitem__("window_days", days)))
-    assert policy.window_days == days
+@pytest.mark.parametrize("days", [1, 90, 365, 3650])
+def test_window_days_in_range(days: int) -> None:
+    policy = parse_policy(mutated(version(1, "window_days", days)))
+    assert policy.versions[0].window_days == days
+
+
+@pytest.mark.parametrize("digits", [3, 11, 0])
+def test_hs_digits_out_of_range(digits: int) -> None:
+    problems = refusal(mutated(version(2, "hs_digits", digits)))
+    assert messages(problems, "versions[2].hs_digits") == "must be 4 to 10 digits"
+
+
+@pytest.mark.parametrize("digits", [4, 6, 10])
+def test_hs_digits_in_range(digits: int) -> None:
+    assert parse_policy(mutated(version(2, "hs_digits", digits))).versions[1].hs_digits == digits
 
 
 @pytest.mark.parametrize(
@@ -289,15 +458,15 @@ def test_window_days_positive(days: int) -> None:
     ],
 )
 def test_bad_tolerance(tolerance: object, fragment: str) -> None:
-    problems = refusal(mutated(lambda d: d["balancing"].__setitem__("tolerance", tolerance)))
-    assert fields(problems) == {"balancing.tolerance"}
-    assert fragment in messages(problems, "balancing.tolerance")
+    problems = refusal(mutated(version(2, "tolerance", tolerance)))
+    assert fields(problems) == {"versions[2].tolerance"}
+    assert fragment in messages(problems, "versions[2].tolerance")
 
 
 @pytest.mark.parametrize("tolerance", ["0", "0.00", "0.05", "0.999"])
 def test_good_tolerance(tolerance: str) -> None:
-    policy = parse_policy(mutated(lambda d: d["balancing"].__setitem__("tolerance", tolerance)))
-    assert policy.tolerance == Decimal(tolerance)
+    policy = parse_policy(mutated(version(2, "tolerance", tolerance)))
+    assert policy.versions[1].tolerance == Decimal(tolerance)
 
 
 @pytest.mark.parametrize("partner", ["ir", "Ir", "IRN", "I", "", 98, None, True])
@@ -313,18 +482,20 @@ def test_partner_with_a_digit_is_refused() -> None:
     refusal(mutated(lambda d: d["partners"].__setitem__("allowed", ["A1"])))
 
 
-@pytest.mark.parametrize("direction", ["import_prohibited", "export_prohibited"])
+@pytest.mark.parametrize(
+    "key", ["import_prohibited", "export_prohibited", "import_allowed", "export_allowed"]
+)
 @pytest.mark.parametrize("code", ["22O3", "22.03", "2203 ", "", "2", "12345678901", 2203])
-def test_hs_prefix_not_digits(direction: str, code: object) -> None:
-    problems = refusal(mutated(lambda d: d["goods"].__setitem__(direction, ["0203", code])))
-    field = f"goods.{direction}"
+def test_hs_prefix_not_digits(key: str, code: object) -> None:
+    problems = refusal(mutated(version(1, key, ["0203", code])))
+    field = f"versions[1].{key}"
     assert fields(problems) == {field}
     assert len(problems) == 1
     assert "is not an HS code or prefix" in messages(problems, field)
 
 
 def test_hs_prefix_in_full_width_digits_is_refused() -> None:
-    refusal(mutated(lambda d: d["goods"].__setitem__("import_prohibited", ["０２０３"])))
+    refusal(mutated(version(2, "import_prohibited", ["０２０３"])))
 
 
 @pytest.mark.parametrize("key", ["hs", "unit", "min", "max"])
@@ -369,12 +540,12 @@ def test_price_band_with_nan_bound_is_an_input_error() -> None:
 def test_several_mistakes_are_reported_at_once() -> None:
     def break_everything(d: dict[str, Any]) -> None:
         d.pop("eligibility")
-        d["consortium"]["allowed"] = "yes"
-        d["sequencing"]["rule"] = "export_first"
-        d["balancing"]["window_days"] = 0
-        d["balancing"]["tolerance"] = "1.5"
+        d["consortium"]["one_country"] = "yes"
+        d["versions"][0]["sequencing"] = "export_first"
+        d["versions"][1]["window_days"] = 0
+        d["versions"][1]["tolerance"] = "1.5"
         d["partners"]["allowed"] = ["IR", "iran"]
-        d["goods"]["import_prohibited"] = ["0203", "beer"]
+        d["versions"][0]["import_prohibited"] = ["0203", "beer"]
         del d["price_bands"][1]["max"]
         d["price_bands"][4].update(min="9", max="1")
 
@@ -383,12 +554,12 @@ def test_several_mistakes_are_reported_at_once() -> None:
         "eligibility.require_active_taxpayer",
         "eligibility.require_psw_subscription",
         "eligibility.state_enterprises_eligible",
-        "consortium.allowed",
-        "sequencing.rule",
-        "balancing.window_days",
-        "balancing.tolerance",
+        "consortium.one_country",
+        "versions[1].sequencing",
+        "versions[2].window_days",
+        "versions[2].tolerance",
         "partners.allowed",
-        "goods.import_prohibited",
+        "versions[1].import_prohibited",
         "price_bands[2]",
         "price_bands[5]",
     }
@@ -396,7 +567,7 @@ def test_several_mistakes_are_reported_at_once() -> None:
     # The message lists every problem, one a line, each naming the file and field.
     text = str(InputError(problems))
     assert len(text.splitlines()) == 11
-    assert "test.toml: balancing.window_days: must be 1 to 3650 days" in text
+    assert "test.toml: versions[2].window_days: must be 1 to 3650 days" in text
 
 
 def test_parse_policy_does_not_modify_its_input() -> None:
@@ -414,42 +585,67 @@ def test_as_dict_key_values() -> None:
     assert d["corridor"] == "PK-IR"
     assert d["home_country"] == "PK"
     assert d["partners"] == ["AF", "IR", "RU"]
-    assert d["sequencing"] == "simultaneous"
-    assert d["balancing"] == {
+    assert d["reconciliation"] == "quarterly"
+    assert [v["version"] for v in d["versions"]] == ["2023", "2025-10"]
+    assert d["versions"][1] | {"prohibited": None, "source": None, "tolerance_source": None} == {
+        "version": "2025-10",
+        "effective": "2025-10-17",
+        "source": None,
+        "sequencing": "simultaneous",
         "window_days": 120,
-        "reconciliation": "quarterly",
-        "tolerance": "0.05",
+        "tolerance": "0.20",
+        "tolerance_source": None,
+        "hs_digits": 6,
+        "consortium_allowed": True,
+        "undertaking_required": True,
+        "prohibited": None,
+        "allowed": {"import": [], "export": []},
     }
-    assert Decimal(d["balancing"]["tolerance"]) == SHIPPED.tolerance
+    assert d["versions"][0]["prohibited"]["import"] == [
+        "0203",
+        "2203",
+        "2204",
+        "2205",
+        "2206",
+        "2207",
+        "2208",
+    ]
     assert d["eligibility"]["require_active_taxpayer"] is True
     assert d["consortium"]["liability"] == "joint_and_several"
-    assert d["prohibited"]["import"] == ["0203", "2203", "2204", "2205", "2206", "2207", "2208"]
-    assert d["prohibited"]["export"] == []
     assert d["price_bands"][0] == {"hs": "1006", "unit": "kg", "min": "0.30", "max": "1.50"}
     json.dumps(d)  # plain JSON types only
 
 
+def as_file(policy: Policy) -> dict[str, Any]:
+    """The policy file's content (as TOML would parse it) rebuilt from ``as_dict``."""
+    d = json.loads(json.dumps(policy.as_dict()))
+    versions = []
+    for v in d["versions"]:
+        prohibited, allowed = v.pop("prohibited"), v.pop("allowed")
+        versions.append(
+            v
+            | {f"{way}_prohibited": codes for way, codes in prohibited.items()}
+            | {f"{way}_allowed": codes for way, codes in allowed.items()}
+        )
+    return {
+        "corridor": {k: d[k] for k in ("name", "home_country", "source", "zone")}
+        | {"id": d["corridor"]},
+        "partners": {"allowed": d["partners"]},
+        "eligibility": d["eligibility"],
+        "consortium": d["consortium"],
+        "balancing": {"reconciliation": d["reconciliation"]},
+        "versions": versions,
+        "price_bands": d["price_bands"],
+    }
+
+
 def test_as_dict_round_trips_through_parse_policy() -> None:
-    for policy in (
-        SHIPPED,
-        dataclasses.replace(SHIPPED, sequencing=Sequencing.IMPORT_FIRST, window_days=90),
-    ):
-        d = policy.as_dict()
-        data = {
-            "corridor": {k: d[k] for k in ("name", "home_country", "source", "zone")}
-            | {"id": d["corridor"]},
-            "partners": {"allowed": d["partners"]},
-            "eligibility": d["eligibility"],
-            "consortium": d["consortium"],
-            "sequencing": {"rule": d["sequencing"]},
-            "balancing": d["balancing"],
-            "goods": {
-                "import_prohibited": d["prohibited"]["import"],
-                "export_prohibited": d["prohibited"]["export"],
-            },
-            "price_bands": d["price_bands"],
-        }
-        assert parse_policy(json.loads(json.dumps(data))) == policy
+    changed = dataclasses.replace(
+        SHIPPED.versions[0],
+        allowed={Direction.IMPORT: ("2711",), Direction.EXPORT: ("1006", "0805")},
+    )
+    for policy in (SHIPPED, dataclasses.replace(SHIPPED, versions=(changed,))):
+        assert parse_policy(as_file(policy)) == policy
 
 
 def test_an_unknown_business_zone_is_named() -> None:

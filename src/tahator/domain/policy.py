@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
-from tahator.domain.corridor import is_zone
+from tahator.domain.corridor import day_problem, is_zone, parse_day
 from tahator.domain.errors import InputError, Problem
 
 _HS_PREFIX = re.compile(r"[0-9]{2,10}")
@@ -248,10 +248,19 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         if not 4 <= digits <= 10 and at + "hs_digits" not in missing:
             problems.append(Problem("must be 4 to 10 digits", source, field=at + "hs_digits"))
         effective = node.get("effective") if isinstance(node, Mapping) else None
-        if not isinstance(effective, date):
+        if isinstance(effective, str):  # as ``as_dict`` writes it
+            try:
+                effective = parse_day(effective)
+            except ValueError as error:
+                problems.append(Problem(str(error), source, field=at + "effective"))
+                effective = date.min
+        elif isinstance(effective, datetime) or not isinstance(effective, date):
             problems.append(
                 Problem("must be a date (effective = 2025-10-17)", source, field=at + "effective")
             )
+            effective = date.min
+        elif (outside := day_problem(effective)) is not None:
+            problems.append(Problem(outside, source, field=at + "effective"))
             effective = date.min
         return Rules(
             version=get("version", str, root=node, at=at),
@@ -286,7 +295,9 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
             Problem("needs at least one version of the order", source, field="versions")
         )
     for earlier, later in pairwise(versions):
-        if later.effective <= earlier.effective:
+        if date.min not in (earlier.effective, later.effective) and (
+            later.effective <= earlier.effective
+        ):
             problems.append(
                 Problem(
                     f"version {later.version!r} must take effect after {earlier.version!r}",
