@@ -201,16 +201,18 @@ def test_demo_builds_the_corridor_in_the_database(cli: Cli, tmp_path: Path, monk
     assert summary["firms"] == 300
     assert summary["imported"]["obligations"]["created"] == 2400
     assert summary["ledger_verified"] is True
-    # One of each state, and the applications of the marketplace's binding ring.
+    # Every state (an overdue and a running authorization), and the applications of
+    # the marketplace's binding ring; authorizations under both versions of the order.
     states = summary["barter"]["states"]
     assert states | {"submitted": 1} == {
         "balanced": 1,
         "cancelled": 1,
-        "authorized": 1,
+        "authorized": 2,
         "submitted": 1,
         "rejected": 1,
     }
     assert states["submitted"] > 1
+    assert summary["barter"]["versions"] == {"2023": 2, "2025-10": 2}
     assert summary["barter"]["report"]["flagged"]
     assert (tmp_path / "var" / "demo" / "barter-2025Q4.csv").exists()
     market = summary["market"]
