@@ -145,9 +145,9 @@ def test_bad_dates_and_rates_are_refused(cli: Cli, db: str) -> None:
     code, _, err = cli("--db", db, "clearing", "run", "--as-of", "yesterday")
     assert code == 2
     assert "'yesterday' is not a date" in err
-    code, _, err = cli("--db", db, "clearing", "run", "--as-of", "9999-12-31")
+    code, _, err = cli("--db", db, "clearing", "run", "--as-of", "2100-12-31")
     assert code == 2
-    assert "9999-12-31 is after today's business date" in err
+    assert "2100-12-31 is after today's business date" in err
     code, _, err = cli("--db", db, "corridor", "rate", "PKR", "0", "--from", "2026-01-01")
     assert code == 2
     assert "must be a positive number" in err

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from tahator.domain.barter import AuthorizationStatus
+from tahator.domain.corridor import parse_day
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.io.application import parse_application
 from tahator.io.barter_report import report_csv, report_document, report_pdf
@@ -312,9 +313,9 @@ def run_matching(
     as_of = today_of(request)
     if values.get("as_of"):
         try:
-            as_of = date.fromisoformat(values["as_of"])
-        except ValueError:
-            errors["as_of"] = ["a date as YYYY-MM-DD"]
+            as_of = parse_day(values["as_of"])
+        except ValueError as error:
+            errors["as_of"] = [str(error)]
     if not errors:
         try:
             with transaction(engine_of(request)) as writer:
