@@ -26,7 +26,10 @@ from sqlalchemy import Engine
 
 from tahator.demo_data import (
     BARTER_GOODS,
+    BARTER_STORIES,
+    BARTER_SWEEP,
     BORDER_GOODS,
+    CONSORTIUM,
     DOMESTIC_CURRENCY,
     IRAN_CITIES,
     IRAN_EXPORT_RATIO,
@@ -36,9 +39,11 @@ from tahator.demo_data import (
     PAKISTAN_CITIES,
     PAKISTAN_EXPORTS,
     PAKISTAN_GOODS,
+    BarterStory,
     border_residents,
     tax_id,
 )
+from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.application import read_application
 from tahator.io.barter_report import REPORT_CSV_HEADER, csv_row, report_document
@@ -344,8 +349,8 @@ def _states(rows: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def _application(applicant: str, counterparty: str, imports: str, exports: str) -> dict[str, Any]:
-    """An application swapping ``imports`` for ``exports``, each "HS:qty:unit:USD"."""
+def _application(story: BarterStory, undertaking: bool) -> dict[str, Any]:
+    """The story's application: one line each way, each "HS:qty:unit:USD"."""
 
     def line(spec: str) -> dict[str, str]:
         hs, quantity, unit, value = spec.split(":")
@@ -359,22 +364,21 @@ def _application(applicant: str, counterparty: str, imports: str, exports: str) 
         }
 
     return {
-        "applicant": applicant,
-        "counterparty": counterparty,
+        "applicant": story.applicant,
+        "counterparty": story.counterparty,
         "partner_country": "IR",
-        "imports": [line(imports)],
-        "exports": [line(exports)],
-        "valid_from": "2025-07-01",
-        "valid_until": "2026-06-30",
+        "imports": [line(story.imports)],
+        "exports": [line(story.exports)],
+        "valid_from": story.contract[0].isoformat(),
+        "valid_until": story.contract[1].isoformat(),
         "origin_declared": True,
+        "undertaking": undertaking,
     }
 
 
-CONSORTIUM = "PK-CONS-1"
-
-
 def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
-    """Authorizations in every state, declarations, one sweep, the 2025Q4 report.
+    """Authorizations in every state under both versions of the order, declarations,
+    one sweep, the 2025Q4 report.
 
     Runs once per database: a demo run again finds its authorizations there.
     """
@@ -384,8 +388,14 @@ def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
     if not existing:
         _barter_story(engine, folder, policy)
     with transaction(engine) as session:
-        states = _states(jsonable(barter.list_authorizations(session)))
-        report = barter_report.quarterly_report(session, "2025Q4")
+        listed = barter.list_authorizations(session)
+        states = _states(jsonable(listed))
+        versions: dict[str, int] = {}
+        for row in listed:  # the version of the order governing each authorization
+            if row.approval_number is not None:
+                version = barter.show(session, policy, row.id).policy_version
+                versions[version] = versions.get(version, 0) + 1
+        report = barter_report.quarterly_report(session, policy, "2025Q4")
     document = report_document(report)
     (folder / "barter-2025Q4.json").write_text(json.dumps(document, indent=2) + "\n")
     rows = [csv_row(row) for row in barter_report.report_rows(report)]
@@ -394,24 +404,14 @@ def run_barter(engine: Engine, folder: Path) -> dict[str, Any]:
         REPORT_CSV_HEADER,
         [list(column) for column in zip(*rows, strict=True)],
     )
-    return {"states": states, "report": document}
+    return {"states": states, "versions": versions, "report": document}
 
 
-def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
+def _barter_story(engine: Engine, folder: Path, policy: Policy) -> None:
     from tahator.io.declarations import declaration_record
 
     applications = folder / "applications"
     applications.mkdir(parents=True, exist_ok=True)
-    stories = [
-        # A rice-for-LPG swap that balances within the tolerance.
-        ("balanced", "PK-0001", "IR-0002", "27111900:500:t:300000", "10063010:400000:kg:290000"),
-        # A consortium's kinnow-for-bitumen swap whose exports fall short: swept.
-        ("cancelled", CONSORTIUM, "IR-0004", "27132000:800:t:360000", "08052100:300000:kg:240000"),
-        # Medicines for cement, under way.
-        ("authorized", "PK-0005", "IR-0006", "25232900:2000:t:150000", "30049099:3000:kg:160000"),
-        ("submitted", "PK-0007", "IR-0008", "27111900:200:t:120000", "10063010:150000:kg:118000"),
-        ("rejected", "PK-0009", "IR-0010", "27132000:100:t:45000", "08052100:60000:kg:44000"),
-    ]
     with transaction(engine) as session:
         firms.create_consortium(
             session,
@@ -421,39 +421,28 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
             ["PK-0011"],
             DEMO_ACTOR,
         )
-    for number, (state, applicant, counterparty, imports, exports) in enumerate(stories, 1):
+    for number, story in enumerate(BARTER_STORIES, 1):
         path = applications / f"application-{number}.json"
-        path.write_text(
-            json.dumps(_application(applicant, counterparty, imports, exports), indent=2)
-        )
+        # The undertaking for the foreign partner is given where the order asks for it.
+        undertaking = policy.rules_on(story.submitted).undertaking_required
+        path.write_text(json.dumps(_application(story, undertaking), indent=2))
         with transaction(engine) as session:
             record = read_application(path, corridor.load(session).digits)
-            authorization_id = barter.submit(session, policy, record, DEMO_ACTOR, str(path)).id
+            authorization_id = barter.submit(
+                session, policy, record, DEMO_ACTOR, str(path), as_of=story.submitted
+            ).id
+        if story.decided is None:
+            continue
         with transaction(engine) as session:
-            if state == "rejected":
-                barter.reject(session, policy, authorization_id, "contract copy missing", "customs")
+            if story.state == "rejected":
+                reason = "contract copy missing"
+                barter.reject(
+                    session, policy, authorization_id, reason, "customs", as_of=story.decided
+                )
                 continue
-            if state == "submitted":
-                continue
-            on = {"cancelled": date(2025, 7, 10), "authorized": date(2025, 12, 1)}.get(
-                state, date(2025, 10, 5)
-            )
-            barter.authorize(session, policy, authorization_id, on, "customs")
-        hs_in, quantity_in, unit_in, value_in = imports.split(":")
-        hs_out, quantity_out, unit_out, value_out = exports.split(":")
-        plan = [("import", hs_in, quantity_in, unit_in, value_in, 20)]
-        if state == "balanced":
-            plan.append(("export", hs_out, quantity_out, unit_out, str(int(value_out) - 2000), 45))
-        if state == "cancelled":
-            plan.append(("export", hs_out, "150000", unit_out, "120000", 30))
-        if state == "authorized":  # LPG priced far below its band: flagged
-            plan = [("import", hs_in, quantity_in, unit_in, "40000", 10)]
-        base = {
-            "balanced": date(2025, 10, 5),
-            "cancelled": date(2025, 7, 10),
-            "authorized": date(2025, 12, 1),
-        }[state]
-        for direction, hs, quantity, unit, value, days in plan:
+            barter.authorize(session, policy, authorization_id, story.decided, "customs")
+        for direction, quantity, value, days in story.declarations:
+            hs, _, unit, _ = (story.imports if direction == "import" else story.exports).split(":")
             with transaction(engine) as session:
                 declared, problems = declaration_record(
                     direction=direction,
@@ -462,7 +451,7 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
                     unit=unit,
                     value=value,
                     currency="USD",
-                    on=base + timedelta(days=days),
+                    on=story.decided + timedelta(days=days),
                     reference=None,
                     digits=corridor.load(session).digits,
                 )
@@ -470,7 +459,7 @@ def _barter_story(engine: Engine, folder: Path, policy: Any) -> None:
                     session, policy, authorization_id, declared, actor="customs", problems=problems
                 )
     with transaction(engine) as session:
-        barter.sweep(session, policy, date(2025, 12, 31), "customs")
+        barter.sweep(session, policy, BARTER_SWEEP, "customs")
 
 
 def build_market(

@@ -4,6 +4,8 @@ barter, the marketplace and the border market, valid tax ids and border resident
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from datetime import date
 
 from tahator.domain.border import iran_national_code_check_digit
 from tahator.domain.corridor import iran_legal_id_check_digit
@@ -26,6 +28,106 @@ BARTER_GOODS = {
     "3004": "medicines",
     "2523": "cement",
 }
+
+CONSORTIUM = "PK-CONS-1"
+"""A consortium of kinnow exporters (PK-0003 leads, with PK-0011): allowed since 2025-10."""
+
+
+@dataclass(frozen=True)
+class BarterStory:
+    """A barter application of the demo and what becomes of it."""
+
+    state: str
+    """The state it ends in: balanced, cancelled, authorized, submitted or rejected."""
+    applicant: str
+    counterparty: str
+    imports: str
+    """One line, "HS:quantity:unit:USD"; likewise ``exports``."""
+    exports: str
+    contract: tuple[date, date]
+    """The contract's validity."""
+    submitted: date
+    decided: date | None = None
+    """Authorized (or rejected) on; ``None`` while submitted."""
+    declarations: tuple[tuple[str, str, str, int], ...] = ()
+    """(direction, quantity, USD value, days after the authorization)."""
+
+
+BARTER_STORIES = (
+    # Under the 2023 order (90 days, import first): rice for LPG, both sides
+    # declared in full, so it balances on reaching its plan.
+    BarterStory(
+        "balanced",
+        "PK-0001",
+        "IR-0002",
+        "27111900:500:t:300000",
+        "10063010:400000:kg:290000",
+        (date(2025, 7, 1), date(2026, 6, 30)),
+        date(2025, 9, 22),
+        date(2025, 10, 5),
+        (("import", "500", "300000", 20), ("export", "400000", "290000", 45)),
+    ),
+    # Under the 2023 order: medicines for cement, exports short at the deadline
+    # (2025-10-08): cancelled by the year-end sweep, dated by its deadline.
+    BarterStory(
+        "cancelled",
+        "PK-0005",
+        "IR-0006",
+        "25232900:2000:t:150000",
+        "30049099:3000:kg:155000",
+        (date(2025, 6, 15), date(2026, 6, 14)),
+        date(2025, 7, 1),
+        date(2025, 7, 10),
+        (("import", "2000", "150000", 20), ("export", "1500", "77000", 30)),
+    ),
+    # Under the 2025-10 order (120 days, consortia, the undertaking): the
+    # consortium's kinnow for bitumen, its bitumen priced far below the band
+    # (flagged), overdue since 2026-03-31 for customs to act on.
+    BarterStory(
+        "authorized",
+        CONSORTIUM,
+        "IR-0004",
+        "27132000:800:t:300000",
+        "08052100:300000:kg:280000",
+        (date(2025, 11, 1), date(2026, 10, 31)),
+        date(2025, 11, 20),
+        date(2025, 12, 1),
+        (("import", "800", "40000", 10),),
+    ),
+    # Under the 2025-10 order, under way: rice exported before any import.
+    BarterStory(
+        "authorized",
+        "PK-0013",
+        "IR-0014",
+        "27111900:300:t:180000",
+        "10063010:250000:kg:175000",
+        (date(2026, 9, 1), date(2027, 8, 31)),
+        date(2026, 9, 15),
+        date(2026, 10, 1),
+        (("export", "100000", "70000", 12),),
+    ),
+    BarterStory(
+        "submitted",
+        "PK-0007",
+        "IR-0008",
+        "27111900:200:t:120000",
+        "10063010:150000:kg:118000",
+        (date(2026, 11, 1), date(2027, 10, 31)),
+        date(2026, 11, 20),
+    ),
+    BarterStory(
+        "rejected",
+        "PK-0009",
+        "IR-0010",
+        "27132000:100:t:45000",
+        "08052100:60000:kg:44000",
+        (date(2025, 10, 1), date(2026, 9, 30)),
+        date(2025, 11, 1),
+        date(2025, 11, 10),
+    ),
+)
+BARTER_SWEEP = date(2025, 12, 31)
+"""Customs' year-end sweep: cancels what was overdue then."""
 
 PAKISTAN_GOODS = {
     "10063010": ("Basmati rice", "kg"),

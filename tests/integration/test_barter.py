@@ -478,7 +478,7 @@ def test_the_quarterly_report(house: Engine, tmp_path: Path) -> None:
     rejected = apply(house, tmp_path, application())
     with transaction(house) as session:
         barter.reject(session, POLICY, rejected, "no", "customs", as_of=date(2025, 12, 5))
-        report = barter_report.quarterly_report(session, "2025Q4")
+        report = barter_report.quarterly_report(session, POLICY, "2025Q4")
     assert report.authorizations_issued == 2
     assert report.balanced == 1
     assert report.cancelled == 0
@@ -497,9 +497,9 @@ def test_the_quarterly_report(house: Engine, tmp_path: Path) -> None:
     assert document["planned_import"] == "600000.00"
     assert document["flagged"][0]["date"] == "2025-12-21"
     with transaction(house) as session:
-        assert barter_report.quarterly_report(session, "2026Q1").authorizations_issued == 0
+        assert barter_report.quarterly_report(session, POLICY, "2026Q1").authorizations_issued == 0
         with pytest.raises(InputError, match="not a quarter"):
-            barter_report.quarterly_report(session, "2025-Q4")
+            barter_report.quarterly_report(session, POLICY, "2025-Q4")
 
 
 def test_retried_applications_and_declarations_count_once(house: Engine, tmp_path: Path) -> None:

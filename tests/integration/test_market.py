@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
+from tahator.domain.policy import Direction
 from tahator.formatting import amount, jsonable
 from tahator.io.offers import read_offers
 from tahator.io.policy import load_policy
@@ -57,6 +59,37 @@ def run_match(engine: Engine, **options: object) -> MatchingRunView:
         return market.match(session, POLICY, "operator", as_of=DAY, **options)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Paper:
+    """What an application says: who applies, with whom, where from, and its goods."""
+
+    applicant: str
+    counterparty: str
+    partner_country: str
+    lines: tuple[tuple[Direction, str, str], ...]
+    """(direction, HS code, value in the line's currency)."""
+
+
+def paperwork(session: Session, applications: tuple[int, ...]) -> list[Paper]:
+    papers = []
+    for application in applications:
+        detail = barter.show(session, POLICY, application)
+        lines = tuple((g.direction, g.hs, amount(g.value)) for g in detail.lines)
+        papers.append(Paper(detail.applicant, detail.counterparty, detail.partner_country, lines))
+    return papers
+
+
+def bind(engine: Engine, proposal: int) -> market.BoundProposal:
+    """Every firm of the proposal accepts; the last acceptance binds it."""
+    with transaction(engine) as session:
+        firms = [leg.firm for leg in market.show_proposal(session, proposal).legs]
+    for firm in dict.fromkeys(firms):
+        with transaction(engine) as session:
+            answered = market.accept(session, POLICY, proposal, firm, DAY, "t")
+    assert isinstance(answered, market.BoundProposal)
+    return answered
+
+
 def test_a_ring_of_three_binds_into_applications_and_obligations(
     house: Engine, tmp_path: Path
 ) -> None:
@@ -84,17 +117,24 @@ def test_a_ring_of_three_binds_into_applications_and_obligations(
         bound = market.accept(session, POLICY, proposal, "PK-2", DAY, "t")
     assert isinstance(bound, market.BoundProposal)
     assert bound.state == "binding"
-    assert len(bound.applications) == 2  # PK-1 and PK-2, each trading with IR-1
     assert bound.obligations == ("RING-1-1", "RING-1-2")
     with transaction(house) as session:
-        applications = [barter.show(session, POLICY, a) for a in bound.applications]
+        papers = paperwork(session, bound.applications)
         owed = {o["id"]: o for o in jsonable(obligations.list_obligations(session))}
         assert {o.status for o in list_offers(session)} == {"bound"}
         assert ledger.verify(session).breaks == ()
-    assert {(a.applicant, a.counterparty, a.state) for a in applications} == {
-        ("PK-1", "IR-1", "submitted"),
-        ("PK-2", "IR-1", "submitted"),
-    }
+    # PK-1's rice went to PK-2 within Pakistan: on no application.  PK-1 imports
+    # IR-1's LPG (of Iranian origin); PK-2 exports its medicines to IR-1 and imports
+    # nothing (the rice it received came from PK-1).
+    assert papers == [
+        Paper("PK-1", "IR-1", "IR", ((Direction.IMPORT, "27111900", "98000.00"),)),
+        Paper("PK-2", "IR-1", "IR", ((Direction.EXPORT, "30049099", "101000.00"),)),
+    ]
+    with transaction(house) as session:
+        for application in bound.applications:
+            detail = barter.show(session, POLICY, application)
+            assert (detail.state, detail.ring, detail.undertaking) == ("submitted", proposal, True)
+            assert (detail.valid_from, detail.valid_until) == (DAY, date(2026, 12, 31))
     # Barter covers 98,000 of each leg; each firm owes its supplier the rest.
     assert (owed["RING-1-1"]["debtor"], owed["RING-1-1"]["creditor"]) == ("PK-2", "PK-1")
     assert owed["RING-1-1"]["amount"] == "2000.00"
@@ -213,7 +253,102 @@ def test_a_firm_with_two_offers_in_one_ring_accepts_once(house: Engine, tmp_path
         with transaction(house) as session:
             market.accept(session, POLICY, proposal, firm, DAY, "t")
     with transaction(house) as session:
-        assert market.accept(session, POLICY, proposal, "IR-2", DAY, "t").state == "binding"
+        bound = market.accept(session, POLICY, proposal, "IR-2", DAY, "t")
+    assert isinstance(bound, market.BoundProposal)
+    # PK-1 trades rice for IR-2's bitumen and maize for IR-1's LPG: one application
+    # with each partner, both ways.
+    with transaction(house) as session:
+        papers = sorted(paperwork(session, bound.applications), key=lambda p: p.counterparty)
+    assert papers == [
+        Paper(
+            "PK-1",
+            "IR-1",
+            "IR",
+            (
+                (Direction.IMPORT, "27111900", "100000.00"),
+                (Direction.EXPORT, "10059000", "100000.00"),
+            ),
+        ),
+        Paper(
+            "PK-1",
+            "IR-2",
+            "IR",
+            (
+                (Direction.IMPORT, "27132000", "100000.00"),
+                (Direction.EXPORT, "10063010", "100000.00"),
+            ),
+        ),
+    ]
+
+
+def test_a_ring_of_two_across_the_border_is_one_two_sided_application(
+    house: Engine, tmp_path: Path
+) -> None:
+    rows = (
+        "S1,PK-1,10063010,Basmati rice,200000,kg,100000.00,USD,2711,2028-01-31\n"
+        "S2,IR-1,27111900,LPG,160,t,99000.00,USD,1006,2028-01-31\n"
+    )
+    offers(house, tmp_path, rows)
+    run = run_match(house, cap=2)
+    assert run.rings == 1
+    bound = bind(house, run.proposals[0])
+    assert bound.obligations == ("RING-1-1",)  # IR-1 received 100,000 for its 99,000
+    with transaction(house) as session:
+        assert paperwork(session, bound.applications) == [
+            Paper(
+                "PK-1",
+                "IR-1",
+                "IR",
+                (
+                    (Direction.IMPORT, "27111900", "99000.00"),
+                    (Direction.EXPORT, "10063010", "100000.00"),
+                ),
+            )
+        ]
+        detail = barter.show(session, POLICY, bound.applications[0])
+    # The offers outlast a year: the contract runs a year from the binding.
+    assert (detail.valid_from, detail.valid_until) == (DAY, date(2027, 11, 23))
+    assert (detail.ring, detail.undertaking) == (run.proposals[0], True)
+
+
+def test_a_ring_within_pakistan_makes_obligations_only(house: Engine, tmp_path: Path) -> None:
+    rows = (
+        "D1,PK-1,10063010,Basmati rice,1,t,100000.00,USD,1005,2026-12-31\n"
+        "D2,PK-3,10059000,Maize,1,t,102000.00,USD,3004,2026-12-31\n"
+        "D3,PK-2,30049099,Medicines,1,kg,101000.00,USD,1006,2026-12-31\n"
+    )
+    offers(house, tmp_path, rows)
+    run = run_match(house)
+    assert run.rings == 1
+    bound = bind(house, run.proposals[0])
+    assert bound.applications == ()
+    with transaction(house) as session:
+        assert barter.list_authorizations(session) == []
+        owed = {o["id"]: o for o in jsonable(obligations.list_obligations(session))}
+    assert {(o["debtor"], o["creditor"], o["amount"]) for o in owed.values()} == {
+        ("PK-3", "PK-2", "1000.00"),  # PK-1 → PK-2 → PK-3 → PK-1; barter covers 100,000
+        ("PK-1", "PK-3", "2000.00"),
+    }
+
+
+def test_a_date_out_of_range_is_refused_before_anything_changes(
+    house: Engine, tmp_path: Path
+) -> None:
+    offers(house, tmp_path, RING)
+    proposal = run_match(house).proposals[0]
+    with transaction(house) as session, pytest.raises(InputError) as accepted:
+        market.accept(session, POLICY, proposal, "PK-1", date(9999, 12, 31), "t")
+    with transaction(house) as session, pytest.raises(InputError) as declined:
+        market.decline(session, proposal, "PK-1", date(1, 1, 1), "t")
+    with transaction(house) as session, pytest.raises(InputError) as matched:
+        market.match(session, POLICY, "operator", as_of=date(9999, 12, 31))
+    for caught in (accepted, declined, matched):
+        assert [p.field for p in caught.value.problems] == ["as_of"]
+        assert "outside the accepted dates" in caught.value.problems[0].message
+    with transaction(house) as session:
+        view = market.show_proposal(session, proposal)
+    assert view.state == "proposed"
+    assert {leg.answer for leg in view.legs} == {"pending"}
 
 
 # Only PostgreSQL: SQLite's writer lock is taken at BEGIN, so no one commits in between.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.io.application import parse_application
-from tahator.io.barter_report import report_document
+from tahator.io.barter_report import report_csv, report_document, report_pdf
 from tahator.io.declarations import declaration_record
 from tahator.services import access, barter, barter_report, barter_views, corridor
 from tahator.services.users import Principal
@@ -328,11 +328,45 @@ def sweep(request: Request, body: SweepIn, principal: Sweeper, policy: PolicyDep
 Quarter = Annotated[str, Query(pattern=r"^\d{4}Q[1-4]$", description="e.g. 2025Q4")]
 
 
-@router.get("/reports/barter")
+REPORT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+}
+
+
+@router.get(
+    "/reports/barter",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The report as JSON (the default), long-format CSV or a one-page PDF",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
 def quarterly_report(
     quarter: Quarter,
     session: Reader,
     principal: Annotated[Principal, Depends(require(*access.REPORT_READERS))],
-) -> dict[str, Any]:
-    """The quarterly barter report to the Ministry of Commerce."""
-    return report_document(barter_report.quarterly_report(session, quarter))
+    policy: PolicyDep,
+    output_format: Annotated[
+        Literal["json", "csv", "pdf"], Query(alias="format", description="json, csv or pdf")
+    ] = "json",
+) -> Response:
+    """The quarterly barter report to the Ministry of Commerce, with the versions of the
+    barter order governing what it counts."""
+    report = barter_report.quarterly_report(session, policy, quarter)
+    if output_format == "json":
+        return JSONResponse(report_document(report))
+    body = report_csv(report).encode("utf-8") if output_format == "csv" else report_pdf(report)
+    name = f"barter-report-{report.quarter}.{output_format}"
+    return Response(
+        body,
+        media_type=REPORT_TYPES[output_format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -17,13 +17,14 @@ from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.api.problems import ApiError
 from tahator.domain.audit import canonical
+from tahator.domain.corridor import day_problem
 from tahator.formatting import not_allowed
 from tahator.services.common import now
 from tahator.services.users import Principal
@@ -119,8 +120,16 @@ def _iso_day(value: Any) -> Any:
     raise ValueError("must be a date, YYYY-MM-DD")
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
-"""A date in a JSON body: only ``YYYY-MM-DD`` (not a number of seconds since 1970)."""
+def _accepted_day(value: date) -> date:
+    problem = day_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_accepted_day)]
+"""A date in a JSON body: only ``YYYY-MM-DD`` (not a number of seconds since 1970), within
+the accepted dates (``corridor.day_problem``)."""
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 

@@ -215,7 +215,9 @@ def _answer(
 def accept(
     request: Request, proposal_id: Id, body: AnswerIn, principal: Trader, policy: PolicyDep
 ) -> JSONResponse:
-    """The trader's firm accepts the ring; when every firm has, it binds."""
+    """The trader's firm accepts the ring, which gives the barter order's undertaking for
+    its foreign partners in it (not on the UN sanctions lists notified by the Ministry of
+    Foreign Affairs); when every firm has, it binds and the applications carry it."""
     return _answer(request, proposal_id, body, principal, True, policy)
 
 

@@ -299,29 +299,47 @@ def barter_sweep(
 @report_app.command("barter")
 def report_barter(
     quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2025Q4")],
-    output_format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+    output_format: Annotated[
+        str, typer.Option("--format", help="json, csv or pdf (a one-page PDF needs --output)")
+    ] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here")] = None,
 ) -> None:
     """The quarterly barter report for the Ministry of Commerce."""
-    from tahator.io.barter_report import report_csv, report_document
+    from tahator.cli.common import EXIT_BROKEN
+    from tahator.io.barter_report import (
+        ReportLayoutError,
+        report_csv,
+        report_document,
+        report_pdf,
+    )
+    from tahator.io.tables import write_bytes_atomically
     from tahator.services import barter_report
 
-    if output_format not in ("json", "csv"):
-        fail(TahatorError(f"--format: {output_format!r} must be json or csv"))
+    if output_format not in ("json", "csv", "pdf"):
+        fail(TahatorError(f"--format: {output_format!r} must be json, csv or pdf"))
+    if output_format == "pdf" and output is None:
+        fail(TahatorError("--output: a PDF report is written to a file; give -o FILE"))
+    policy = _load_policy()
     with use_case() as session:
-        report = barter_report.quarterly_report(session, quarter)
+        report = barter_report.quarterly_report(session, policy, quarter)
     if output_format == "json":
-        text = json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n"
+        data = (json.dumps(report_document(report), indent=2, ensure_ascii=False) + "\n").encode()
+    elif output_format == "csv":
+        data = report_csv(report).encode()
     else:
-        text = report_csv(report)
+        try:
+            data = report_pdf(report)
+        except ReportLayoutError as error:
+            print(f"error: {error}", file=sys.stderr)
+            raise typer.Exit(EXIT_BROKEN) from error
     if output is None:
-        sys.stdout.write(text)
-    else:
-        from tahator.io.tables import atomic_output
-
-        with atomic_output(output) as out:
-            out.write(text)
-        print(f"barter report for {report.quarter} written to {output}")
+        sys.stdout.write(data.decode())
+        return
+    try:
+        write_bytes_atomically(output, data)
+    except TahatorError as error:
+        fail(error)
+    print(f"barter report for {report.quarter} written to {output}")
 
 
 def _print_authorization(view: AuthorizationDetail, as_json: bool) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from tahator import formatting
+from tahator.domain.corridor import parse_day
 from tahator.domain.errors import InputError, Problem, TahatorError
 
 EXIT_BAD_INPUT = 2
@@ -130,10 +131,11 @@ def _print_import(result: dict[str, Any], as_json: bool, what: str) -> None:
 
 
 def _date(text: str, option: str) -> date:
+    """``option``'s date (``corridor.parse_day``); exit 2 saying why not."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(TahatorError(f"{option}: {text!r} is not a date (YYYY-MM-DD)"))
+        return parse_day(text)
+    except ValueError as error:
+        fail(TahatorError(f"{option}: {error}"))
 
 
 def _as_of(text: str | None) -> date:

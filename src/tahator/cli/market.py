@@ -171,7 +171,13 @@ def proposals_accept(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the answer")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A firm accepts its place in a ring; the ring binds when all have."""
+    """A firm accepts its place in a ring; the ring binds when all have.
+
+    Accepting gives the barter order's undertaking for the firm's foreign partners
+    in the ring (not entities on the UN sanctions lists notified by the Ministry of
+    Foreign Affairs): each Pakistani firm's barter applications, filed when the ring
+    binds, carry it and list only the goods that cross the border.
+    """
     from tahator.services import market
 
     policy = _load_policy()

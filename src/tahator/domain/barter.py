@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from tahator.domain.corridor import day_problem
+from tahator.domain.corridor import FIRST_DAY, LAST_DAY, day_problem
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy, Rules
 
@@ -417,6 +417,27 @@ class Lifetime:
     closed_on: date | None
     planned_import: int
     planned_export: int
+    deadline: date | None = None
+    decided_on: date | None = None
+    """The business date of customs' decision (a rejection's date); ``None`` before one."""
+    version: str | None = None
+    """The version of the order that governs it (``None``: unknown)."""
+
+    @property
+    def closed_day(self) -> date | None:
+        """When it closed as the report dates it: a cancellation on its deadline (the
+        window ran out then, whenever the sweep noticed), a balance on its closing day."""
+        if self.status == AuthorizationStatus.CANCELLED and self.deadline is not None:
+            return self.deadline
+        return self.closed_on
+
+    @property
+    def rejected_day(self) -> date | None:
+        """The business date of its rejection (the submission's for one recorded
+        before decisions were dated), or ``None`` when it was not rejected."""
+        if self.status != AuthorizationStatus.REJECTED:
+            return None
+        return self.decided_on or self.submitted_on
 
 
 @dataclass(frozen=True)
@@ -431,39 +452,53 @@ class QuarterCounts:
     balanced: int
     """Closed within the quarter, balanced."""
     cancelled: int
-    """Closed within the quarter, cancelled."""
+    """Whose deadline fell within the quarter, cancelled."""
     rejected: int
-    """Submitted within the quarter, and rejected."""
+    """Rejected by a decision dated within the quarter."""
     outstanding: int
     """Authorized by the quarter's end and not closed by then."""
+    versions: tuple[tuple[str, int], ...] = ()
+    """The versions of the order governing the authorizations counted above, each with
+    how many of them it governs, in version order."""
 
 
 def quarter_counts(lives: Iterable[Lifetime], start: date, end: date) -> QuarterCounts:
     """How many authorizations were issued, closed, rejected and outstanding in the
-    quarter from ``start`` to ``end`` (both included)."""
+    quarter from ``start`` to ``end`` (both included).
+
+    A cancellation is dated by its deadline, a rejection by its decision's business
+    date; outstanding at the end means authorized by then and not closed by then."""
 
     def within(day: date | None) -> bool:
         return day is not None and start <= day <= end
 
+    def open_at_end(life: Lifetime) -> bool:
+        closed = life.closed_day
+        return (
+            life.authorized_on is not None
+            and life.authorized_on <= end
+            and (closed is None or closed > end)
+        )
+
     lives = list(lives)
     issued = [a for a in lives if within(a.authorized_on)]
-    closed = [a for a in lives if within(a.closed_on)]
+    closed = [a for a in lives if within(a.closed_day)]
+    rejected = [a for a in lives if within(a.rejected_day)]
+    outstanding = [a for a in lives if open_at_end(a)]
+    versions: dict[str, int] = {}
+    # Each authorization once, though it may be issued, closed and outstanding alike.
+    for life in {id(a): a for a in issued + closed + rejected + outstanding}.values():
+        if life.version is not None:
+            versions[life.version] = versions.get(life.version, 0) + 1
     return QuarterCounts(
         issued=len(issued),
         planned_import=sum(a.planned_import for a in issued),
         planned_export=sum(a.planned_export for a in issued),
         balanced=sum(1 for a in closed if a.status == AuthorizationStatus.BALANCED),
         cancelled=sum(1 for a in closed if a.status == AuthorizationStatus.CANCELLED),
-        rejected=sum(
-            1 for a in lives if a.status == AuthorizationStatus.REJECTED and within(a.submitted_on)
-        ),
-        outstanding=sum(
-            1
-            for a in lives
-            if a.authorized_on is not None
-            and a.authorized_on <= end
-            and (a.closed_on is None or a.closed_on > end)
-        ),
+        rejected=len(rejected),
+        outstanding=len(outstanding),
+        versions=tuple(sorted(versions.items())),
     )
 
 
@@ -473,7 +508,14 @@ def quarter_bounds(text: str) -> tuple[date, date]:
     if match is None:
         raise InputError([Problem(f"{text!r} is not a quarter like 2025Q4", field="quarter")])
     year, quarter = int(match[1]), int(match[2])
-    if year < 1:
-        raise InputError([Problem(f"{text!r} has no year 0", field="quarter")])
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise InputError(
+            [
+                Problem(
+                    f"{text!r} is outside the accepted dates, {FIRST_DAY} to {LAST_DAY}",
+                    field="quarter",
+                )
+            ]
+        )
     last_month = 3 * quarter
     return date(year, last_month - 2, 1), date(year, last_month, monthrange(year, last_month)[1])

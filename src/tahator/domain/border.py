@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from tahator.domain.corridor import FIRST_DAY, LAST_DAY, day_problem
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, parse_amount
 
@@ -193,7 +194,14 @@ def parse_trade_policy(data: Mapping[str, Any], source: str = "markets") -> Trad
                 bad(field, "is missing")
             return None
         value = node[key]
-        if kind is date and isinstance(value, date):
+        if kind is date:
+            # A TOML date (not a date-time), in the accepted range.
+            if not isinstance(value, date) or isinstance(value, datetime):
+                bad(field, f"must be a date (YYYY-MM-DD), not {value!r}")
+                return None
+            if (problem := day_problem(value)) is not None:
+                bad(field, problem)
+                return None
             return value
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             bad(field, f"must be {kind.__name__}, not {value!r}")
@@ -284,6 +292,8 @@ def parse_trade_policy(data: Mapping[str, Any], source: str = "markets") -> Trad
     baseline_year = get(node, "target", "baseline_year", int) or 0
     if year and baseline_year and not 1990 < baseline_year < year < 2200:
         bad("target.year", "must come after target.baseline_year")
+    elif year and not FIRST_DAY.year <= year <= LAST_DAY.year:
+        bad("target.year", f"must be from {FIRST_DAY.year} to {LAST_DAY.year}")
     multiple_text = get(node, "target", "multiple", str) or "1"
     try:
         multiple = Decimal(multiple_text)

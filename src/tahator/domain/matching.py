@@ -27,9 +27,8 @@ Two formulations are offered (``auto`` picks cycles up to cap 3, half-cycles bey
     every vertex in at most one chosen cycle.  Kept as the baseline.
 
 The marketplace's rules live here too: which offers may trade (``compatibility``,
-an HS code's shape, the corridor's directions), what a bound ring's firms owe one
-another (``ring_debts``), which of them need a barter authorization, and the
-names of the offers' and proposals' states.
+an HS code's shape, the corridor's directions) and the names of the offers' and
+proposals' states.  What a bound ring makes is in ``domain.rings``.
 """
 
 from __future__ import annotations
@@ -511,53 +510,3 @@ def compatibility(
             tails.append(o)
             heads.append(p)
     return np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class RingDebt:
-    """What one firm of a bound ring owes its supplier beyond what barter covers."""
-
-    position: int
-    """The debtor's leg in the ring."""
-    debtor: str
-    creditor: str
-    amount: int
-    """In the unit of account's minor units."""
-
-
-def ring_debts(firms: Sequence[str], gives: Sequence[int]) -> tuple[RingDebt, ...]:
-    """The obligations of a ring whose leg ``i`` is firm ``firms[i]`` giving ``gives[i]``.
-
-    Each firm receives the previous leg's goods and gives its own.  Barter covers
-    the smallest value in the ring; each firm owes its supplier the rest of what
-    it received, so every firm's net position is what it received less what it
-    gave.  Legs owing nothing are left out.
-    """
-    if len(firms) != len(gives) or not firms:
-        raise ValueError("a ring needs one value for each of its legs")
-    floor = min(gives)
-    return tuple(
-        RingDebt(position, firms[position], firms[position - 1], gives[position - 1] - floor)
-        for position in range(len(firms))
-        if gives[position - 1] != floor
-    )
-
-
-def cross_border_legs(countries: Sequence[str], home: str) -> tuple[tuple[int, int], ...]:
-    """The legs that need a barter authorization, each with its foreign partner's leg.
-
-    Leg ``i`` of a ring receives from leg ``i-1`` and gives to leg ``i+1``.  A firm
-    of the ``home`` country trading with a foreign customer or supplier needs one
-    (its customer counts first); goods moving within the country need none, and
-    foreign firms apply under their own country's rules.
-    """
-    count = len(countries)
-    legs = []
-    for position, country in enumerate(countries):
-        if country != home:
-            continue
-        customer, supplier = (position + 1) % count, (position - 1) % count
-        foreign = [other for other in (customer, supplier) if countries[other] != home]
-        if foreign:
-            legs.append((position, foreign[0]))
-    return tuple(legs)

@@ -1,13 +1,23 @@
-"""The quarterly barter report written as JSON and as long-format CSV."""
+"""The quarterly barter report written as JSON, as long-format CSV and as a one-page
+A4 PDF (an HTML template rendered by WeasyPrint with the system's DejaVu fonts)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from tahator.formatting import amount, jsonable
-from tahator.services.barter_report import QuarterlyReport, ReportRow, report_rows
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from tahator.domain.errors import TahatorError
+from tahator.domain.money import Amount
+from tahator.formatting import amount, day, grouped, jsonable
+from tahator.services.barter_report import Flow, QuarterlyReport, ReportRow, report_rows
+
+if TYPE_CHECKING:
+    from weasyprint import Document
 
 REPORT_CSV_HEADER = ("section", "partner_country", "hs_chapter", "measure", "value")
 
@@ -33,3 +43,77 @@ def report_csv(report: QuarterlyReport) -> str:
     writer.writerow(REPORT_CSV_HEADER)
     writer.writerows(csv_row(row) for row in report_rows(report))
     return out.getvalue()
+
+
+TEMPLATES = Path(__file__).parent / "templates"
+PDF_FLOW_ROWS = 30
+"""At most this many flows (the largest) on the PDF's one page; the rest are counted."""
+
+
+class ReportLayoutError(TahatorError):
+    """The PDF could not be kept to one page: not the user's input."""
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(("html",)),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(grouped=grouped, day=day)
+    return environment
+
+
+def _largest(flows: tuple[Flow, ...], rows: int) -> list[Flow]:
+    """The ``rows`` largest flows by declared value, in the report's order."""
+    ranked = sorted(flows, key=lambda f: f.imported.minor + f.exported.minor, reverse=True)
+    shown = set(map(id, ranked[:rows]))
+    return [flow for flow in flows if id(flow) in shown]
+
+
+def report_html(report: QuarterlyReport, flow_rows: int = PDF_FLOW_ROWS) -> str:
+    """The report as the HTML page the PDF is printed from, with at most ``flow_rows``
+    flows (the largest), saying how many more there are."""
+    flows = _largest(report.flows, flow_rows)
+
+    def total(side: str) -> Amount:
+        minor = sum(getattr(flow, side).minor for flow in report.flows)
+        return Amount(minor, report.unit_of_account, report.planned_import.digits)
+
+    return (
+        _environment()
+        .get_template("barter_report.html")
+        .render(
+            report=report,
+            flows=flows,
+            omitted=len(report.flows) - len(flows),
+            imported=total("imported"),
+            exported=total("exported"),
+            declarations=sum(flow.declarations for flow in report.flows),
+        )
+    )
+
+
+def _render(html: str) -> Document:
+    from weasyprint import HTML, URLFetcher
+
+    # No protocol allowed: the page is self-contained and nothing is fetched (offline).
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render()
+
+
+def report_pdf(report: QuarterlyReport) -> bytes:
+    """The report as a one-page A4 PDF: when its flows would run over the page, fewer of
+    the largest are shown (the page says how many are omitted)."""
+    rows = PDF_FLOW_ROWS
+    while True:
+        document = _render(report_html(report, rows))
+        if len(document.pages) == 1:
+            pdf: bytes = document.write_pdf()
+            return pdf
+        if rows == 0:
+            raise ReportLayoutError(
+                f"the barter report for {report.quarter} does not fit on one page"
+            )
+        rows = rows * 3 // 4

@@ -21,6 +21,7 @@ from typing import TextIO
 import numpy as np
 
 from tahator.domain.clearing import Int64Array, SetOff
+from tahator.domain.corridor import FIRST_DAY, LAST_DAY, day_problem
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import format_amount, fraction_digits, parse_amount
 from tahator.domain.settlement import Settlement
@@ -248,13 +249,22 @@ def _amounts(
     return amounts, digits
 
 
+_FIRST, _LAST = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
+
+
 def _due_dates(table: Table, texts: list[str], problems: Problems) -> Int64Array:
+    # Not ``parse_day`` per row: a million rows parse to ordinals, then the range is
+    # checked on the ordinal (``day_problem`` words the few that fail).
     ordinals = np.zeros(len(texts), dtype=np.int64)
     for row, text in enumerate(texts):
         try:
-            ordinals[row] = date.fromisoformat(text).toordinal()
+            ordinal = date.fromisoformat(text).toordinal()
         except ValueError:
             problems.add(table.problem(row, f"{text!r} is not a date (YYYY-MM-DD)", "due_date"))
+            continue
+        if not _FIRST <= ordinal <= _LAST and (problem := day_problem(date.fromordinal(ordinal))):
+            problems.add(table.problem(row, problem, "due_date"))
+        ordinals[row] = ordinal
     return ordinals
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tahator.domain.corridor import parse_day
 from tahator.domain.errors import Problem
 from tahator.domain.money import parse_amount
 from tahator.io.tables import read_table
@@ -80,11 +81,9 @@ def obligation_record(
         except ValueError as error:
             problems.append(Problem(str(error), source, line, "amount"))
     try:
-        due = date.fromisoformat(due_text.strip())
-    except ValueError:
-        problems.append(
-            Problem(f"{due_text!r} is not a date (YYYY-MM-DD)", source, line, "due_date")
-        )
+        due = parse_day(due_text)
+    except ValueError as error:
+        problems.append(Problem(str(error), source, line, "due_date"))
     if len(problems) > found:
         return None
     return ObligationRecord(reference, debtor, creditor, amount, currency, due, line)

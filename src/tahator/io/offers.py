@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tahator.domain.barter import MAX_UNIT, parse_quantity
+from tahator.domain.corridor import parse_day
 from tahator.domain.errors import Problem
 from tahator.domain.matching import is_hs
 from tahator.domain.money import Amount, parse_amount
@@ -115,9 +116,9 @@ def parse_offer(
             problem(str(error), "value")
     valid_until = date.min
     try:
-        valid_until = date.fromisoformat(fields["valid_until"].strip())
-    except ValueError:
-        problem(f"{fields['valid_until']!r} is not a date", "valid_until")
+        valid_until = parse_day(fields["valid_until"])
+    except ValueError as error:
+        problem(str(error), "valid_until")
     firm, description = fields["firm"].strip(), fields["description"].strip()
     if problems:
         content = (offer_id, firm, gives, description, str(quantity), unit, value, currency)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tahator.domain.border import parse_national_id
+from tahator.domain.corridor import day_problem
 from tahator.domain.errors import Problem
 from tahator.domain.money import positive_amount
 
@@ -64,6 +65,8 @@ def sale_record(
         record = SaleRecord(market, resident, hs, 0, currency, on, reference)
         return record, [Problem(str(error), field="resident")]
     problems: list[Problem] = []
+    if (problem := day_problem(on)) is not None:
+        problems.append(Problem(problem, field="date"))
     if reference is not None and not 0 < len(reference) <= MAX_REFERENCE:
         problems.append(Problem(f"must be 1 to {MAX_REFERENCE} characters", field="reference"))
     amount = positive_amount(value, currency, digits, problems)

@@ -1,8 +1,9 @@
 """The quarterly barter report for the Ministry of Commerce.
 
 What was authorized, balanced, cancelled and rejected in a quarter, and the
-declared flows by partner country and HS chapter, in the unit of account.
-``tahator.io.barter_report`` writes it as JSON and CSV.
+declared flows by partner country and HS chapter, in the unit of account, with the
+versions of the barter order that govern the authorizations counted.
+``tahator.io.barter_report`` writes it as JSON, CSV and a one-page PDF.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from sqlalchemy.orm import Session
 
 from tahator.domain import barter
 from tahator.domain.barter import AuthorizationStatus
+from tahator.domain.corridor import business_date
+from tahator.domain.errors import InputError
 from tahator.domain.money import Amount
-from tahator.domain.policy import Direction
+from tahator.domain.policy import Direction, Policy
 from tahator.services import corridor as corridors
+from tahator.services.barter_views import rules_of
+from tahator.services.common import now
 from tahator.store.schema import Authorization, Declaration
 
 
@@ -45,6 +50,17 @@ class FlaggedDeclaration:
 
 
 @dataclass(frozen=True)
+class PolicyVersion:
+    """A version of the barter order governing some of the authorizations counted."""
+
+    version: str
+    effective: dt.date
+    source: str
+    authorizations: int
+    """How many of the authorizations counted it governs."""
+
+
+@dataclass(frozen=True)
 class QuarterlyReport:
     """The report; its JSON document names ``from_`` ``from`` (a Python keyword)."""
 
@@ -61,6 +77,10 @@ class QuarterlyReport:
     outstanding: int
     flows: tuple[Flow, ...]
     flagged: tuple[FlaggedDeclaration, ...]
+    policy_versions: tuple[PolicyVersion, ...]
+    """Oldest first; empty when the quarter counts no authorization."""
+    generated_at: dt.datetime
+    """When the report was made (UTC)."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +94,9 @@ class ReportRow:
     value: int | Amount | str
 
 
-def quarterly_report(session: Session, quarter: str) -> QuarterlyReport:
-    """The quarterly barter report; ``InputError`` for a quarter not like ``2025Q4``."""
+def quarterly_report(session: Session, policy: Policy, quarter: str) -> QuarterlyReport:
+    """The quarterly barter report; ``InputError`` for a quarter not like ``2025Q4`` or
+    outside the accepted dates."""
     start, end = barter.quarter_bounds(quarter)
     corridor = corridors.load(session)
     authorizations = session.execute(select(Authorization)).scalars().all()
@@ -83,21 +104,31 @@ def quarterly_report(session: Session, quarter: str) -> QuarterlyReport:
     def money(minor: int) -> Amount:
         return Amount(minor, corridor.unit_of_account, corridor.unit_digits)
 
+    def version(authorization: Authorization) -> str | None:
+        try:
+            return rules_of(policy, authorization).version
+        except InputError:  # submitted before the first version took effect
+            return None
+
     counts = barter.quarter_counts(
         (
             barter.Lifetime(
                 AuthorizationStatus(a.state),
-                a.submitted_at.date(),
+                business_date(a.submitted_at, policy.zone),
                 a.authorized_on,
                 a.closed_on,
                 a.planned_import,
                 a.planned_export,
+                deadline=a.deadline,
+                decided_on=a.decided_on,
+                version=version(a),
             )
             for a in authorizations
         ),
         start,
         end,
     )
+    governing = dict(counts.versions)
     partner_of = {a.id: a.partner_country for a in authorizations}
     flows: dict[tuple[str, str], dict[str, int]] = defaultdict(
         lambda: {"imported": 0, "exported": 0, "declarations": 0}
@@ -138,6 +169,12 @@ def quarterly_report(session: Session, quarter: str) -> QuarterlyReport:
             for (partner, chapter), cell in sorted(flows.items())
         ),
         flagged=tuple(flagged),
+        policy_versions=tuple(
+            PolicyVersion(rules.version, rules.effective, rules.source, governing[rules.version])
+            for rules in policy.versions
+            if rules.version in governing
+        ),
+        generated_at=now(),
     )
 
 
@@ -153,7 +190,8 @@ SUMMARY_MEASURES = (
 
 
 def report_rows(report: QuarterlyReport) -> tuple[ReportRow, ...]:
-    """The report in long format: the summary, the flows, then the flagged declarations."""
+    """The report in long format: the summary, the flows, the flagged declarations, the
+    versions of the order governing what it counts, then when it was made."""
     rows = [
         ReportRow("summary", "", "", measure, getattr(report, measure))
         for measure in SUMMARY_MEASURES
@@ -170,4 +208,15 @@ def report_rows(report: QuarterlyReport) -> tuple[ReportRow, ...]:
         ReportRow("flagged", "", item.hs[:2], f"declaration {item.declaration}", item.flag)
         for item in report.flagged
     ]
+    for rules in report.policy_versions:
+        rows += [
+            ReportRow("policy", "", "", f"version {rules.version} source", rules.source),
+            ReportRow(
+                "policy", "", "", f"version {rules.version} effective", rules.effective.isoformat()
+            ),
+            ReportRow(
+                "policy", "", "", f"version {rules.version} authorizations", rules.authorizations
+            ),
+        ]
+    rows.append(ReportRow("report", "", "", "generated_at", report.generated_at.isoformat()))
     return tuple(rows)

@@ -19,7 +19,7 @@ from tahator.domain.border import (
     parse_national_id,
     quota_breach,
 )
-from tahator.domain.corridor import to_unit_of_account
+from tahator.domain.corridor import day_problem, to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import Amount, format_amount
 from tahator.formatting import OMIT_EMPTY, jsonable
@@ -312,6 +312,8 @@ def sell(
         raise InputError(list(problems))
     national_id, hs, amount, currency = record.resident, record.hs, record.value, record.currency
     on, reference = record.date, record.reference
+    if (outside := day_problem(on)) is not None:
+        raise InputError([Problem(outside, field="date")])
     found: list[Problem] = []
     query = select(BorderResident).where(
         BorderResident.market == chosen.code, BorderResident.national_id == national_id

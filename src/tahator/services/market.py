@@ -5,9 +5,10 @@ each offer to every offer whose wants its goods meet (where the corridor allows
 that direction and the receiver gets within the tolerance of what it gives),
 and finds the rings that exchange the most value (``domain.matching``).  Each
 ring is a proposal; it binds when every firm in it accepts.  Then each Pakistani
-firm in it trading across the border gets a barter application for its legs,
-and what the firms' goods differ by becomes obligations for the offset
-clearing.  A declined proposal frees its offers.
+firm gets a barter application per foreign partner listing only the goods that
+cross the border between them, with their true origin (goods passing between
+two Pakistani firms are on none), and what the firms' goods differ by becomes
+obligations for the offset clearing.  A declined proposal frees its offers.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ from tahator.domain.matching import (
     best_rings,
     check_run,
     compatibility,
-    cross_border_legs,
-    ring_debts,
 )
 from tahator.domain.money import Amount, format_amount
 from tahator.domain.policy import Policy
+from tahator.domain.rings import ring_applications, ring_debts
 from tahator.io.kidney import KepInstance
 from tahator.services import access, audit, barter, screening
 from tahator.services import corridor as corridors
+from tahator.services.barter_closing import check_day
 from tahator.services.common import now
 from tahator.services.obligations import create_obligation
 from tahator.store.bulk import insert_rows
@@ -45,6 +46,9 @@ from tahator.store.schema import Firm, MatchingRun, Offer, Proposal, ProposalLeg
 
 PAYMENT_DAYS = 30
 """Obligations from a binding ring fall due this many days after it binds."""
+CONTRACT_DAYS = 365
+"""A ring's barter contracts last at most this long from its binding (or while its
+offers are valid, if less)."""
 
 
 # --- results ---------------------------------------------------------------------------
@@ -104,7 +108,8 @@ class BoundProposal(ProposalView):
     """A ring that bound on the last firm's acceptance, with what the binding made."""
 
     applications: tuple[int, ...]
-    """The barter applications filed for the home country's firms."""
+    """The barter applications filed: one per home firm and foreign partner, listing only
+    the goods that cross the border between them."""
     obligations: tuple[str, ...]
     """References of the obligations for the differences in value."""
 
@@ -135,6 +140,7 @@ def match(
     time_limit: float | None = None,
 ) -> MatchingRunView:
     """Find the best rings among the open offers; record the run and one proposal a ring."""
+    check_day(as_of)
     rules = policy.rules_on(as_of)
     tolerance = rules.tolerance if tolerance is None else tolerance
     check_run(cap, tolerance, time_limit)
@@ -334,6 +340,7 @@ def _legs_of(legs: list[ProposalLeg], firm: str, proposal_id: int) -> list[Propo
 
 def decline(session: Session, proposal_id: int, firm: str, as_of: date, actor: str) -> ProposalView:
     """A firm declines: the ring falls through and its offers are free again."""
+    check_day(as_of)
     proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalStatus.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
@@ -356,8 +363,10 @@ def decline(session: Session, proposal_id: int, firm: str, as_of: date, actor: s
 def accept(
     session: Session, policy: Policy, proposal_id: int, firm: str, as_of: date, actor: str
 ) -> ProposalView:
-    """A firm accepts; when the last one does, the ring binds (applications, obligations)
-    and the answer is a ``BoundProposal``."""
+    """A firm accepts, which states its undertaking for its foreign partners in the ring;
+    when the last one does, the ring binds (applications, obligations) and the answer
+    is a ``BoundProposal``."""
+    check_day(as_of)
     proposal, legs = _proposal(session, proposal_id, lock=True)
     if proposal.state != ProposalStatus.PROPOSED:
         raise InputError([Problem(f"proposal {proposal_id} is {proposal.state}")])
@@ -397,8 +406,9 @@ def _bind(
     as_of: date,
     actor: str,
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """Every firm accepted: applications for the home country's firms trading across the
-    border, obligations for the differences (``domain.matching.ring_debts``)."""
+    """Every firm accepted: for each home firm and foreign partner, an application for
+    only the goods crossing the border between them (``domain.rings.ring_applications``),
+    and obligations for the differences (``domain.rings.ring_debts``)."""
     corridor = corridors.load(session)
     offers = {
         o.id: o
@@ -406,22 +416,31 @@ def _bind(
     }
     countries = _countries(session)
     applications = []
-    for position, partner in cross_border_legs(
-        [countries[leg.firm] for leg in legs], policy.home_country
+    for made in ring_applications(
+        [leg.firm for leg in legs], [countries[leg.firm] for leg in legs], policy.home_country
     ):
-        leg, foreign = legs[position], legs[partner]
-        received, given = offers[legs[position - 1].offer_id], offers[leg.offer_id]
+        imported = [offers[legs[position].offer_id] for position in made.imports]
+        exported = [offers[legs[position].offer_id] for position in made.exports]
         application = Application(
-            applicant_id=leg.firm,
-            counterparty_id=foreign.firm,
-            partner_country=countries[foreign.firm],
-            imports=(_line(received),),
-            exports=(_line(given),),
+            applicant_id=made.applicant,
+            counterparty_id=made.partner,
+            partner_country=made.partner_country,
+            imports=tuple(_line(offer) for offer in imported),
+            exports=tuple(_line(offer) for offer in exported),
             valid_from=as_of,
-            valid_until=min(received.valid_until, given.valid_until, as_of + timedelta(days=365)),
+            valid_until=min(
+                [offer.valid_until for offer in imported + exported]
+                + [as_of + timedelta(days=CONTRACT_DAYS)]
+            ),
             origin_declared=True,
+            # Accepting a ring states the undertaking for the foreign partners (the
+            # proposal page and ``tahator proposals accept`` say so).
+            undertaking=True,
+            proposal=proposal.id,
         )
-        filed = barter.submit(session, policy, application, actor, f"proposal {proposal.id}")
+        filed = barter.submit(
+            session, policy, application, actor, f"proposal {proposal.id}", as_of=as_of
+        )
         applications.append(filed.id)
     obligations = []
     for debt in ring_debts([leg.firm for leg in legs], [leg.gives for leg in legs]):

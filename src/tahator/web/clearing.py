@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tahator.domain.corridor import parse_day
 from tahator.domain.errors import TahatorError
 from tahator.domain.returns import REASONS
 from tahator.domain.settlement import InstructionStatus
@@ -89,15 +89,10 @@ def start_run(
     as_of = today_of(request)
     if raw:
         try:
-            as_of = date.fromisoformat(raw)
-        except ValueError:
+            as_of = parse_day(raw)
+        except ValueError as error:
             return _clearing_page(
-                request,
-                principal,
-                session,
-                status=422,
-                errors={"as_of": "a date as YYYY-MM-DD"},
-                as_of=raw,
+                request, principal, session, status=422, errors={"as_of": str(error)}, as_of=raw
             )
     try:
         with transaction(engine_of(request)) as writer:

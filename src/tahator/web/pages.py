@@ -124,12 +124,6 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
     return context
 
 
-def _date(text: str) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(text)
-
-
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, principal: User, session: Reader) -> HTMLResponse:
     return render(request, "dashboard.html", principal, **_dashboard(request, session, principal))

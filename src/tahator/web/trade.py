@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import parse_day
 from tahator.domain.errors import InputError, Problem, TahatorError
-from tahator.io.barter_report import report_csv, report_document
+from tahator.io.barter_report import report_csv, report_document, report_pdf
 from tahator.io.markets import load_trade_policy
 from tahator.io.target_report import render_target_report
 from tahator.services import access, market, offers, stats
@@ -78,9 +78,9 @@ def run_matching(
     as_of = today_of(request)
     if values.get("as_of"):
         try:
-            as_of = date.fromisoformat(values["as_of"])
-        except ValueError:
-            errors["as_of"] = ["a date as YYYY-MM-DD"]
+            as_of = parse_day(values["as_of"])
+        except ValueError as error:
+            errors["as_of"] = [str(error)]
     if not errors:
         try:
             with transaction(engine_of(request)) as writer:
@@ -168,7 +168,7 @@ def reports_page(
             error=f"{quarter!r} is not a quarter such as 2025Q4",
         )
     try:
-        report = quarterly_report(session, chosen)
+        report = quarterly_report(session, policy_of(request), chosen)
     except (InputError, ValueError) as error:
         return render(
             request,
@@ -182,24 +182,29 @@ def reports_page(
     return render(request, "reports.html", principal, quarter=chosen, report=report, error="")
 
 
+BARTER_REPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "pdf": "application/pdf",
+}
+
+
 @router.get("/reports/barter.{kind}")
 def barter_report(
     request: Request, kind: str, principal: User, session: Reader, quarter: str = ""
 ) -> Response:
     allow(principal, *access.REPORT_READERS)
-    if kind not in ("csv", "json"):
+    if kind not in BARTER_REPORT_TYPES:
         raise PageError(404, "no such report")
     chosen = _quarter(quarter or _current_quarter(request))
-    report = quarterly_report(session, chosen)
+    report = quarterly_report(session, policy_of(request), chosen)
+    if kind == "json":
+        body: str | bytes = json.dumps(report_document(report), indent=2, ensure_ascii=False)
+    else:
+        body = report_csv(report) if kind == "csv" else report_pdf(report)
     name = f"barter-report-{chosen}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if kind == "json":
-        return Response(
-            json.dumps(report_document(report), indent=2, ensure_ascii=False),
-            media_type="application/json",
-            headers=disposition,
-        )
-    return Response(report_csv(report), media_type="text/csv; charset=utf-8", headers=disposition)
+    return Response(body, media_type=BARTER_REPORT_TYPES[kind], headers=disposition)
 
 
 TARGET_TYPES = {
