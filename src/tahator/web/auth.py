@@ -11,12 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from tahator import signin
-from tahator.signin import SESSION_COOKIE, engine_of
+from tahator.signin import SESSION_COOKIE, csrf_token, engine_of
 from tahator.web.core import (
     CSRF_FIELD,
     LOGIN_COOKIE,
     check_csrf,
-    csrf_token,
     new_login_key,
     render,
     safe_next,

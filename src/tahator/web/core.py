@@ -3,7 +3,6 @@ and HTML error pages (the API keeps its problem documents)."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from tahator import formatting
 from tahator.domain.money import Amount
 from tahator.services.users import Principal
-from tahator.signin import SESSION_COOKIE, engine_of, principal_of
+from tahator.signin import SESSION_COOKIE, csrf_token, engine_of, principal_of
 from tahator.store.database import reading
 
 HERE = Path(__file__).parent
@@ -47,12 +46,6 @@ class PageError(Exception):
 
 
 # --- sessions and CSRF ---------------------------------------------------------------
-
-
-def csrf_token(key: str, purpose: str = "session") -> str:
-    """A token bound to a secret the browser holds in an HTTP-only cookie: a forged
-    cross-site form cannot know it."""
-    return hmac.new(key.encode(), f"tahator-csrf:{purpose}".encode(), hashlib.sha256).hexdigest()
 
 
 def check_csrf(key: str | None, given: object, purpose: str = "session") -> None:
