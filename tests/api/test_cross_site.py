@@ -82,9 +82,9 @@ def pending_instruction(house: House) -> int:
 
 
 def status_of(house: House, instruction: int) -> str:
-    items = house.client.get(
-        "/api/v1/settlement/instructions", headers=house.as_("bank")
-    ).json()["items"]
+    items = house.client.get("/api/v1/settlement/instructions", headers=house.as_("bank")).json()[
+        "items"
+    ]
     return str(next(i["status"] for i in items if i["id"] == instruction))
 
 
@@ -178,9 +178,7 @@ def test_signing_out_by_cookie_from_another_site_is_refused(house: House) -> Non
     cookie = session_token(house, "op")
     house.client.cookies.set(signin.SESSION_COOKIE, cookie)
     try:
-        assert (
-            house.client.post("/api/v1/auth/revoke", headers={"Origin": EVIL}).status_code == 403
-        )
+        assert house.client.post("/api/v1/auth/revoke", headers={"Origin": EVIL}).status_code == 403
         assert house.client.get("/api/v1/auth/me").status_code == 200  # still signed in
     finally:
         house.client.cookies.clear()
