@@ -41,6 +41,7 @@ __all__ = [
     "LockedError",
     "SignedIn",
     "TokenKind",
+    "client_address",
     "cross_site",
     "csrf_token",
     "engine_of",
@@ -116,20 +117,29 @@ class SignedIn:
     lifetime: int
 
 
-def sign_in(engine: Engine, username: str, password: str, kind: TokenKind) -> SignedIn:
+def client_address(request: Request) -> str:
+    """The address sign-ins are throttled by: the peer's, or the one a trusted proxy
+    names (``serve --proxy-headers``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def sign_in(
+    engine: Engine, username: str, password: str, kind: TokenKind, address: str
+) -> SignedIn:
     """A new token of ``kind`` for the right password; ``AuthenticationError`` or
-    ``LockedError`` otherwise.
+    ``LockedError`` otherwise, alike for known and unknown usernames.
 
     The password is checked outside any write transaction; the attempt is then
     counted in a short one, committed even when it failed (the count is the point).
+    Failures are throttled per username and per client ``address`` (``throttle``).
     """
     failure: AuthenticationError | LockedError | None = None
     try:
         with reading(engine) as session:
-            matched = users.password_matches(session, username, password)
+            matched = users.password_matches(session, username, password, address)
         with transaction(engine) as session:
             try:
-                principal = users.settle_sign_in(session, username, password, matched)
+                principal = users.settle_sign_in(session, username, password, matched, address)
             except (AuthenticationError, LockedError) as error:
                 failure = error
             else:

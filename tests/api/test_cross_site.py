@@ -23,7 +23,7 @@ NO_SIGN_IN = {f"{API_PREFIX}/auth/token"}  # takes a password, sets no cookie
 
 
 def session_token(house: House, username: str) -> str:
-    return signin.sign_in(house.engine, username, PASSWORD, "session").token
+    return signin.sign_in(house.engine, username, PASSWORD, "session", "testclient").token
 
 
 def api_writes(house: House) -> list[tuple[str, str]]:
