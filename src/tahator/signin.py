@@ -43,6 +43,7 @@ __all__ = [
     "TokenKind",
     "client_address",
     "cross_site",
+    "csrf_matches",
     "csrf_token",
     "engine_of",
     "own_origin",
@@ -103,10 +104,17 @@ def cross_site(request: Request, session_token: str) -> str | None:
             return f"the request came from {origin!r}, not from this site"
     elif request.headers.get("sec-fetch-site") != "same-origin":
         return "the request names no Origin of this site"
-    given = request.headers.get(CSRF_HEADER, "")
-    if not given or not hmac.compare_digest(csrf_token(session_token), given):
+    if not csrf_matches(session_token, request.headers.get(CSRF_HEADER)):
         return f"the {CSRF_HEADER} header does not carry this session's token"
     return None
+
+
+def csrf_matches(key: str, given: object, purpose: str = "session") -> bool:
+    """Whether ``given`` is ``key``'s CSRF token, compared in constant time (as bytes:
+    ``compare_digest`` refuses a string with non-ASCII characters, which anyone can send)."""
+    if not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(csrf_token(key, purpose).encode(), given.encode())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from tahator.store.database import reading
 from tahator.store.schema import AuditRecord
 from tests.api.conftest import PASSWORD, House
 from tests.unit.test_screening import SAMPLE
+from tests.web.conftest import browser
 
 EVIL = "http://evil.example"
 OWN = "http://testserver"  # the test client's origin
@@ -99,10 +100,11 @@ def status_of(house: House, instruction: int) -> str:
         {"Sec-Fetch-Site": "same-site"},
         {"Sec-Fetch-Site": "none"},
         {"Origin": OWN},  # this site, but without the session's CSRF token
+        {"Origin": OWN, signin.CSRF_HEADER: "\u00e9t\u00e9".encode("latin-1")},  # not ASCII
     ],
 )
 def test_a_cross_site_confirmation_is_refused_and_changes_nothing(
-    house: House, headers: dict[str, str]
+    house: House, headers: dict[str, str | bytes]
 ) -> None:
     instruction = pending_instruction(house)
     house.client.cookies.set(signin.SESSION_COOKIE, session_token(house, "bank"))
@@ -182,3 +184,10 @@ def test_signing_out_by_cookie_from_another_site_is_refused(house: House) -> Non
         assert house.client.get("/api/v1/auth/me").status_code == 200  # still signed in
     finally:
         house.client.cookies.clear()
+
+
+def test_a_form_token_that_is_not_ascii_is_a_403_not_a_500(house: House) -> None:
+    client = browser(house, "operator")
+    signed_out = client.post("/logout", data={"csrf_token": "\u00e9t\u00e9"})
+    assert signed_out.status_code == 403
+    assert client.get("/").status_code == 200  # still signed in
