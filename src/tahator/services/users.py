@@ -151,7 +151,7 @@ def password_weakness(password: str, context: list[str]) -> str | None:
     return (
         "too easy to guess"
         + (f" ({hint.lower()})" if hint else "")
-        + (": use several uncommon words, or a password manager's")
+        + (": use several uncommon words, or let a password manager make one")
     )
 
 
