@@ -70,7 +70,7 @@ def current_principal(
     """The user whose bearer token came with the request; 401 otherwise.
 
     The web UI's session cookie is accepted too, so its pages' scripts can call the API;
-    but a write so signed in is refused (403, before anything is read or changed) unless
+    but a write so signed in is refused (403, before the endpoint runs) unless
     it came from this site with the session's CSRF token (``signin.cross_site``).
     """
     token: str | None = None
