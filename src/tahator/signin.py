@@ -3,11 +3,15 @@ other): the application's database and policy, passwords exchanged for tokens, t
 session cookie, and who a token belongs to.
 
 A token of kind ``api`` is sent as a bearer token; one of kind ``session`` lives in
-the web UI's HTTP-only cookie (the API accepts it too, so pages' scripts can call it).
+the web UI's HTTP-only cookie.  The API accepts the cookie too, so pages' scripts can
+call it, but a write so signed in must prove it came from this site (``cross_site``):
+the cookie rides along with any form another site makes a browser post.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -23,15 +27,26 @@ from tahator.services.users import AuthenticationError, LockedError, Principal
 from tahator.store.database import reading, transaction
 
 SESSION_COOKIE = "tahator_session"
+CSRF_HEADER = "X-CSRF-Token"
+"""Where a script of this site's pages puts the session's CSRF token (``csrf_token``),
+which base.html carries in ``<meta name="csrf-token">``."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TokenKind = Literal["api", "session"]
 
 __all__ = [
+    "CSRF_HEADER",
+    "SAFE_METHODS",
     "SESSION_COOKIE",
     "AuthenticationError",
     "LockedError",
     "SignedIn",
     "TokenKind",
+    "client_address",
+    "cross_site",
+    "csrf_matches",
+    "csrf_token",
     "engine_of",
+    "own_origin",
     "policy_of",
     "principal_of",
     "sign_in",
@@ -58,6 +73,50 @@ def policy_of(request: Request) -> Policy:
     return load_policy(request.app.state.policy_path)
 
 
+def csrf_token(key: str, purpose: str = "session") -> str:
+    """A token bound to a secret the browser holds in an HTTP-only cookie (the session's
+    token, or the sign-in form's key): a forged cross-site form cannot know it."""
+    return hmac.new(key.encode(), f"tahator-csrf:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+
+def own_origin(request: Request) -> str:
+    """This site's origin as a browser names it: the scheme (``https`` behind a TLS proxy
+    whose ``X-Forwarded-Proto`` is trusted, see ``serve --proxy-headers``) and the host
+    the browser asked for."""
+    host = request.headers.get("host") or request.url.netloc
+    return f"{request.url.scheme}://{host}"
+
+
+def cross_site(request: Request, session_token: str) -> str | None:
+    """Why a write signed in by the session cookie is refused, or ``None`` when it came
+    from this site's own pages.
+
+    Both must hold: the request is same-origin (its ``Origin`` is this site's; without
+    an ``Origin``, ``Sec-Fetch-Site: same-origin``; neither means refused: browsers send
+    at least one, and a script that sends neither holds a bearer token instead), and it
+    carries the session's CSRF token in ``X-CSRF-Token``, which no other site can read.
+    ``Sec-Fetch-Site: none`` (typed into the address bar) is refused too: no page of
+    this site makes an API write that way.
+    """
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if origin != own_origin(request):
+            return f"the request came from {origin!r}, not from this site"
+    elif request.headers.get("sec-fetch-site") != "same-origin":
+        return "the request names no Origin of this site"
+    if not csrf_matches(session_token, request.headers.get(CSRF_HEADER)):
+        return f"the {CSRF_HEADER} header does not carry this session's token"
+    return None
+
+
+def csrf_matches(key: str, given: object, purpose: str = "session") -> bool:
+    """Whether ``given`` is ``key``'s CSRF token, compared in constant time (as bytes:
+    ``compare_digest`` refuses a string with non-ASCII characters, which anyone can send)."""
+    if not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(csrf_token(key, purpose).encode(), given.encode())
+
+
 @dataclass(frozen=True)
 class SignedIn:
     """A new token and how many seconds it lives."""
@@ -66,20 +125,29 @@ class SignedIn:
     lifetime: int
 
 
-def sign_in(engine: Engine, username: str, password: str, kind: TokenKind) -> SignedIn:
+def client_address(request: Request) -> str:
+    """The address sign-ins are throttled by: the peer's, or the one a trusted proxy
+    names (``serve --proxy-headers``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def sign_in(
+    engine: Engine, username: str, password: str, kind: TokenKind, address: str
+) -> SignedIn:
     """A new token of ``kind`` for the right password; ``AuthenticationError`` or
-    ``LockedError`` otherwise.
+    ``LockedError`` otherwise, alike for known and unknown usernames.
 
     The password is checked outside any write transaction; the attempt is then
     counted in a short one, committed even when it failed (the count is the point).
+    Failures are throttled per username and per client ``address`` (``throttle``).
     """
     failure: AuthenticationError | LockedError | None = None
     try:
         with reading(engine) as session:
-            matched = users.password_matches(session, username, password)
+            matched = users.password_matches(session, username, password, address)
         with transaction(engine) as session:
             try:
-                principal = users.settle_sign_in(session, username, password, matched)
+                principal = users.settle_sign_in(session, username, password, matched, address)
             except (AuthenticationError, LockedError) as error:
                 failure = error
             else:

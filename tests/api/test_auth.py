@@ -9,8 +9,8 @@ from sqlalchemy import update
 from tahator.services import users
 from tahator.services.common import now
 from tahator.store.database import transaction
-from tahator.store.schema import AccessToken, User
-from tests.api.conftest import PASSWORD, House, sign_in
+from tahator.store.schema import AccessToken
+from tests.api.conftest import PASSWORD, House
 
 PROBLEM = "application/problem+json"
 
@@ -66,34 +66,6 @@ def test_bad_credentials_are_401_and_do_not_say_which_part_was_wrong(house: Hous
     assert wrong_password.json()["detail"] == no_such_user.json()["detail"]
     bogus = house.client.get("/api/v1/firms", headers={"Authorization": "Bearer forged"})
     assert bogus.status_code == 401
-
-
-def test_repeated_failures_slow_down_then_lock(house: House) -> None:
-    def attempt(password: str) -> int:
-        return house.client.post(
-            "/api/v1/auth/token", data={"username": "bank", "password": password}
-        ).status_code
-
-    assert [attempt("wrong password!") for _ in range(users.SLOW_AFTER)] == [401] * 3
-    # Now even the right password must wait.
-    response = house.client.post(
-        "/api/v1/auth/token", data={"username": "bank", "password": PASSWORD}
-    )
-    assert response.status_code == 429
-    assert int(response.headers["retry-after"]) >= 1
-    # Let the back-off pass each time; at LOCK_AFTER failures the user is locked for long.
-    for _ in range(users.LOCK_AFTER - users.SLOW_AFTER):
-        with transaction(house.engine) as session:
-            session.execute(update(User).where(User.username == "bank").values(locked_until=None))
-        assert attempt("wrong password!") == 401
-    response = house.client.post(
-        "/api/v1/auth/token", data={"username": "bank", "password": PASSWORD}
-    )
-    assert response.status_code == 429
-    assert int(response.headers["retry-after"]) > 600
-    with transaction(house.engine) as session:
-        users.unlock(session, "bank", "test")
-    assert sign_in(house.client, "bank")
 
 
 def test_users_need_long_passwords_and_traders_a_firm(house: House) -> None:

@@ -14,6 +14,7 @@ from tahator.api import (
     barter,
     border,
     clearing,
+    docs,
     firms,
     market,
     obligations,
@@ -41,3 +42,4 @@ def install(app: FastAPI) -> None:
     ):
         api.include_router(module.router)
     app.include_router(api)
+    docs.install(app)  # Swagger UI at /api/docs, from the installed package

@@ -28,9 +28,12 @@ class Me(BaseModel):
 
 
 def sign_in(request: Request, username: str, password: str) -> signin.SignedIn:
-    """A new API token for the right password; 401 or 429 otherwise."""
+    """A new API token for the right password; 401 or 429 otherwise, the same for
+    known and unknown usernames."""
     try:
-        return signin.sign_in(engine_of(request), username, password, "api")
+        return signin.sign_in(
+            engine_of(request), username, password, "api", signin.client_address(request)
+        )
     except signin.LockedError as error:
         raise ApiError(429, str(error), headers={"Retry-After": str(error.retry_after)}) from None
     except signin.AuthenticationError as error:

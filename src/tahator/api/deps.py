@@ -28,7 +28,14 @@ from tahator.domain.corridor import day_problem
 from tahator.formatting import not_allowed
 from tahator.services.common import now
 from tahator.services.users import Principal
-from tahator.signin import SESSION_COOKIE, TokenKind, engine_of, principal_of
+from tahator.signin import (
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    TokenKind,
+    cross_site,
+    engine_of,
+    principal_of,
+)
 from tahator.signin import policy_of as policy_of  # the routers' dependency
 from tahator.store.database import reading, transaction
 from tahator.store.schema import IdempotentRequest
@@ -63,7 +70,9 @@ def current_principal(
 ) -> Principal:
     """The user whose bearer token came with the request; 401 otherwise.
 
-    The web UI's session cookie is accepted too, so its pages' scripts can call the API.
+    The web UI's session cookie is accepted too, so its pages' scripts can call the API;
+    but a write so signed in is refused (403, before the endpoint runs) unless
+    it came from this site with the session's CSRF token (``signin.cross_site``).
     """
     token: str | None = None
     kind: TokenKind = "api"
@@ -71,6 +80,14 @@ def current_principal(
         token = credentials.credentials
     elif request.cookies.get(SESSION_COOKIE):
         token, kind = request.cookies[SESSION_COOKIE], "session"
+        if request.method not in SAFE_METHODS:
+            refused = cross_site(request, token)
+            if refused is not None:
+                raise ApiError(
+                    403,
+                    f"{refused}: a write signed in by the session cookie needs this site's "
+                    "pages (Origin and X-CSRF-Token); other clients send a bearer token",
+                )
     if not token:
         raise ApiError(401, "sign in: send a bearer token", headers=UNAUTHORIZED_HEADERS)
     principal = principal_of(session, token, kind)

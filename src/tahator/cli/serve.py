@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from typing import Annotated
@@ -21,18 +22,62 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers",
+            help="Behind a reverse proxy: take the scheme and client address from its "
+            "X-Forwarded-Proto and X-Forwarded-For, from --forwarded-allow-ips only "
+            "(behind TLS the session cookie is then Secure)",
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="With --proxy-headers: the proxy's addresses or networks, comma-separated "
+            "(default 127.0.0.1; '*' trusts every client, only where no one else can connect)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (/api/v1, docs at /api/docs) and the web UI."""
     from tahator.store.database import database_url
 
+    trusted = _trusted_proxies(proxy_headers, forwarded_allow_ips)
     url = database_url(_database["url"])
     with use_case(url, read_only=True):
         pass  # the database must be reachable and migrated before anyone is served
-    _serve(url, host, port, workers)
+    _serve(url, host, port, workers, trusted)
 
 
-def _serve(url: str, host: str, port: int, workers: int) -> None:
-    """Serve the API and web UI; each worker builds its app from the environment."""
+def _trusted_proxies(proxy_headers: bool, forwarded_allow_ips: str | None) -> str | None:
+    """The addresses whose ``X-Forwarded-*`` headers count, or ``None`` (ignore them all);
+    exit 2 naming the option for a malformed list."""
+    if not proxy_headers:
+        if forwarded_allow_ips is not None:
+            fail(TahatorError("--forwarded-allow-ips: only with --proxy-headers"))
+        return None
+    text = "127.0.0.1" if forwarded_allow_ips is None else forwarded_allow_ips
+    items = [item.strip() for item in text.split(",")]
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            fail(
+                TahatorError(
+                    f"--forwarded-allow-ips: {item!r} is not an address or network "
+                    "(e.g. 127.0.0.1,10.0.0.0/8) or '*'"
+                )
+            )
+    return ",".join(items)
+
+
+def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = None) -> None:
+    """Serve the API and web UI; each worker builds its app from the environment.
+
+    ``trusted``: the proxies whose ``X-Forwarded-Proto``/``-For`` uvicorn honours
+    (``None``: none, the headers are ignored)."""
     import uvicorn
 
     from tahator.store.database import URL_VARIABLE
@@ -51,7 +96,8 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="warning",
-        proxy_headers=False,
+        proxy_headers=trusted is not None,
+        forwarded_allow_ips=trusted or "127.0.0.1",
     )
     print(f"Tahator on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
     if workers == 1:

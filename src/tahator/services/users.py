@@ -1,8 +1,9 @@
 """Users, passwords and access tokens: who may sign in, as what, for how long.
 
-Passwords are hashed with Argon2id.  Repeated failures slow a user's sign-in
-down and then lock it; tokens are random, stored only as SHA-256 hashes, expire,
-and can be revoked.
+Passwords are hashed with Argon2id and must be hard to guess (length, and zxcvbn's
+estimate, which knows the common passwords).  Repeated failures slow sign-ins down per
+username and per client address (``throttle``) and then lock the user, revoking its
+tokens; tokens are random, stored only as SHA-256 hashes, expire, and can be revoked.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.roles import Role
-from tahator.services import audit
+from tahator.services import audit, throttle
 from tahator.services.common import now
 from tahator.store.schema import AccessToken, Firm, User
 
@@ -29,12 +31,13 @@ MAX_USERNAME = 80
 """So that ``ROLE:USERNAME`` fits the 100 characters of every actor column."""
 TOKEN_LIFETIME = timedelta(hours=1)
 SESSION_LIFETIME = timedelta(hours=8)
-SLOW_AFTER = 3
-"""Failures after which each further attempt must wait 2, 4, 8 … seconds."""
-LOCK_AFTER = 10
-"""Failures after which the user is locked for ``LOCK_TIME``."""
-LOCK_TIME = timedelta(minutes=15)
-MAX_BACKOFF = timedelta(seconds=60)
+MIN_GUESSES_SCORE = 3
+"""zxcvbn's score a password needs (0-4; 3: "safely unguessable", about 10^8 guesses):
+zxcvbn (Dropbox's estimator) ranks a password against the 30,000 most common ones,
+English words, names and keyboard, date and repeated patterns; it runs offline."""
+CHECKED_LENGTH = 72
+"""zxcvbn's longest input; a longer password is judged by its first 72 characters."""
+TOO_MANY = "too many failed sign-ins"
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has, for timing")
@@ -115,6 +118,10 @@ def create_user(
                 f"at least {MIN_PASSWORD_LENGTH} characters, got {len(password)}", field="password"
             )
         )
+    else:
+        weakness = password_weakness(password, [username, role, firm or ""])
+        if weakness:
+            problems.append(Problem(weakness, field="password"))
     if problems:
         raise InputError(problems)
     user = User(
@@ -122,7 +129,6 @@ def create_user(
         role=role,
         firm_id=firm if role == "trader" else None,
         password_hash=_hasher.hash(password),
-        failed_logins=0,
         disabled=False,
         created_at=now(),
         created_by=actor,
@@ -134,37 +140,54 @@ def create_user(
     return view
 
 
-def user_view(user: User) -> UserView:
+def password_weakness(password: str, context: list[str]) -> str | None:
+    """Why ``password`` is too easy to guess (a common password, a word, a pattern, the
+    user's own name), or ``None``."""
+    result = zxcvbn(password[:CHECKED_LENGTH], user_inputs=[c for c in context if c])
+    if int(result["score"]) >= MIN_GUESSES_SCORE:
+        return None
+    feedback = result.get("feedback") or {}
+    hint = str(feedback.get("warning") or "").rstrip(".")
+    return (
+        "too easy to guess"
+        + (f" ({hint.lower()})" if hint else "")
+        + (": use several uncommon words, or let a password manager make one")
+    )
+
+
+def user_view(user: User, locked_until: datetime | None = None) -> UserView:
     return UserView(
         id=user.id,
         username=user.username,
         role=user.role,
         firm=user.firm_id,
         disabled=user.disabled,
-        locked_until=user.locked_until,
+        locked_until=locked_until,
     )
 
 
 def list_users(session: Session) -> list[UserView]:
-    return [user_view(u) for u in session.scalars(select(User).order_by(User.id))]
+    found = list(session.scalars(select(User).order_by(User.id)))
+    waits = throttle.waits_of(session, [u.username for u in found], now())
+    return [user_view(u, waits.get(u.username)) for u in found]
 
 
-def _retry_after(until: datetime, at: datetime) -> int:
-    return max(1, int((until - at).total_seconds() + 0.999))
+def _too_many(seconds: int) -> LockedError:
+    return LockedError(f"{TOO_MANY}; try again in {seconds} s", seconds)
 
 
-def password_matches(session: Session, username: str, password: str) -> bool:
-    """Whether ``password`` is the user's; ``LockedError`` while the user must wait.
+def password_matches(session: Session, username: str, password: str, address: str) -> bool:
+    """Whether ``password`` is the user's; ``LockedError`` while the username or the
+    client ``address`` must wait (``throttle``: the same for unknown usernames).
 
     Run it in a read-only session: the Argon2 check takes a fifth of a second on
     purpose, and must not hold the database's write lock meanwhile.  An unknown
     user costs the same time as a known one, so timing reveals nobody.
     """
+    wait = throttle.waiting(session, username, address, now())
+    if wait is not None:
+        raise _too_many(wait)
     user = session.scalar(select(User).where(User.username == username))
-    if user is not None and user.locked_until is not None and user.locked_until > now():
-        raise LockedError(
-            "too many failed sign-ins; try again later", _retry_after(user.locked_until, now())
-        )
     stored = user.password_hash if user is not None and not user.disabled else _DUMMY_HASH
     try:
         return _hasher.verify(stored, password) and stored is not _DUMMY_HASH
@@ -172,51 +195,58 @@ def password_matches(session: Session, username: str, password: str) -> bool:
         return False
 
 
-def settle_sign_in(session: Session, username: str, password: str, matched: bool) -> Principal:
+def settle_sign_in(
+    session: Session, username: str, password: str, matched: bool, address: str
+) -> Principal:
     """Count the attempt ``password_matches`` judged: the user, or
     ``AuthenticationError`` / ``LockedError``.
 
     A failure is counted before it is raised: the caller commits this session
-    even then (the count is the point).
+    even then (the count is the point).  The lock (``throttle.LOCK_AFTER`` failures)
+    revokes the user's tokens issued before it: whoever holds one may be the guesser.
     """
     at = now()
-    user = session.scalar(select(User).where(User.username == username).with_for_update())
-    if user is None or user.disabled:
-        raise AuthenticationError("wrong username or password")
-    if user.locked_until is not None and user.locked_until > at:
+    wait = throttle.waiting(session, username, address, at)
+    if wait is not None:
         # Another attempt failed while this one was being checked.
-        raise LockedError(
-            "too many failed sign-ins; try again later", _retry_after(user.locked_until, at)
-        )
-    if not matched:
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until = at + LOCK_TIME
+        raise _too_many(wait)
+    user = session.scalar(select(User).where(User.username == username).with_for_update())
+    if user is None or user.disabled or not matched:
+        if throttle.count_failure(session, username, address, at) and user is not None:
+            revoked = session.execute(
+                update(AccessToken)
+                .where(
+                    AccessToken.user_id == user.id,
+                    AccessToken.revoked_at.is_(None),
+                    AccessToken.created_at <= at,
+                )
+                .values(revoked_at=at)
+            )
             audit.record(
                 session,
                 f"system:{username}",
                 "user.lock",
                 f"user:{username}",
-                {"failed_logins": user.failed_logins - 1},
-                {"failed_logins": user.failed_logins, "locked_until": user.locked_until},
+                None,
+                {
+                    "failed_logins": throttle.LOCK_AFTER,
+                    "locked_until": at + throttle.MAX_WAIT,
+                    "tokens_revoked": int(revoked.rowcount),  # type: ignore[attr-defined]
+                },
             )
-        elif user.failed_logins >= SLOW_AFTER:
-            backoff = timedelta(seconds=2 ** (user.failed_logins - SLOW_AFTER + 1))
-            user.locked_until = at + min(backoff, MAX_BACKOFF)
         raise AuthenticationError("wrong username or password")
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
+    throttle.clear_user(session, username)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return _principal(user)
 
 
-def authenticate(session: Session, username: str, password: str) -> Principal:
+def authenticate(
+    session: Session, username: str, password: str, address: str = "local"
+) -> Principal:
     """Both steps in one session, for scripts and tests that hold no lock worth sparing."""
-    return settle_sign_in(
-        session, username, password, password_matches(session, username, password)
-    )
+    matched = password_matches(session, username, password, address)
+    return settle_sign_in(session, username, password, matched, address)
 
 
 def _digest(token: str) -> str:
@@ -283,12 +313,11 @@ def revoke_all(session: Session, username: str, actor: str) -> int:
 
 
 def unlock(session: Session, username: str, actor: str) -> UserView:
-    """Clear a user's failed sign-ins and lock."""
+    """Clear a user's failed sign-ins and lock (its client addresses' counts stay)."""
     user = session.scalar(select(User).where(User.username == username).with_for_update())
     if user is None:
         raise InputError([Problem(f"no user {username!r}", field="username")])
-    before = user_view(user)
-    user.failed_logins = 0
-    user.locked_until = None
+    before = user_view(user, throttle.waits_of(session, [username], now()).get(username))
+    throttle.clear_user(session, username)
     audit.record(session, actor, "user.unlock", f"user:{username}", before, user_view(user))
     return user_view(user)

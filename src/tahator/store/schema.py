@@ -274,11 +274,21 @@ class User(Base):
     firm_id: Mapped[str | None] = mapped_column(ForeignKey("firms.id"))
     """The one firm a trader acts for; empty for every other role."""
     password_hash: Mapped[str] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
+
+
+class SignInFailures(Base):
+    """Failed sign-ins, counted per username (known or not: the answers must not tell
+    which) and per client address; ``key`` is the SHA-256 of ``user:NAME`` or
+    ``address:IP`` (no typed name is kept)."""
+
+    __tablename__ = "sign_in_failures"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    wait_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AccessToken(Base):

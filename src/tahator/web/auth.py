@@ -11,12 +11,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from tahator import signin
-from tahator.signin import SESSION_COOKIE, engine_of
+from tahator.signin import SESSION_COOKIE, csrf_token, engine_of
 from tahator.web.core import (
     CSRF_FIELD,
     LOGIN_COOKIE,
     check_csrf,
-    csrf_token,
     new_login_key,
     render,
     safe_next,
@@ -65,7 +64,13 @@ async def login(request: Request) -> Response:
     if len(username) > 100 or len(password) > 1024:
         return _login_page(request, next_, "", "Wrong username or password.", status=401)
     try:
-        signed_in = signin.sign_in(engine_of(request), username.strip(), password, "session")
+        signed_in = signin.sign_in(
+            engine_of(request),
+            username.strip(),
+            password,
+            "session",
+            signin.client_address(request),
+        )
     except signin.LockedError as error:
         message = f"Too many failed attempts: try again in {error.retry_after} s."
         return _login_page(request, next_, username, message, status=429)

@@ -3,8 +3,6 @@ and HTML error pages (the API keeps its problem documents)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, datetime
@@ -21,7 +19,7 @@ from sqlalchemy.orm import Session
 from tahator import formatting
 from tahator.domain.money import Amount
 from tahator.services.users import Principal
-from tahator.signin import SESSION_COOKIE, engine_of, principal_of
+from tahator.signin import SESSION_COOKIE, csrf_matches, csrf_token, engine_of, principal_of
 from tahator.store.database import reading
 
 HERE = Path(__file__).parent
@@ -49,16 +47,8 @@ class PageError(Exception):
 # --- sessions and CSRF ---------------------------------------------------------------
 
 
-def csrf_token(key: str, purpose: str = "session") -> str:
-    """A token bound to a secret the browser holds in an HTTP-only cookie: a forged
-    cross-site form cannot know it."""
-    return hmac.new(key.encode(), f"tahator-csrf:{purpose}".encode(), hashlib.sha256).hexdigest()
-
-
 def check_csrf(key: str | None, given: object, purpose: str = "session") -> None:
-    if not key or not isinstance(given, str) or not given:
-        raise PageError(403, "the form has expired or did not come from this site: reload it")
-    if not hmac.compare_digest(csrf_token(key, purpose), given):
+    if not key or not csrf_matches(key, given, purpose):
         raise PageError(403, "the form has expired or did not come from this site: reload it")
 
 

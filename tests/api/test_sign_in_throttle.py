@@ -1,0 +1,178 @@
+"""Sign-in throttling: the same answers for known and unknown users through the lockout,
+waits per username and per client address that end in minutes, a lock that revokes the
+user's tokens, and passwords that are hard to guess."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from tahator import signin
+from tahator.domain.errors import InputError
+from tahator.services import throttle, users
+from tahator.store.database import reading, transaction
+from tahator.store.schema import AuditRecord, SignInFailures
+from tests.api.conftest import PASSWORD, House, sign_in
+from tests.conftest import Cli
+from tests.e2e.test_serve_cli import create_user as create_cli_user
+from tests.web.conftest import browser, csrf_of
+
+WRONG = "not the password at all"
+
+
+def attempt(client: TestClient, username: str, password: str = WRONG) -> httpx.Response:
+    return client.post("/api/v1/auth/token", data={"username": username, "password": password})
+
+
+def answer(response: httpx.Response) -> tuple[int, Any, dict[str, str]]:
+    """What a client learns: status, body and headers (less the clock's ``date``)."""
+    headers = {k: v for k, v in response.headers.items() if k != "date"}
+    return response.status_code, response.json(), headers
+
+
+def let_waits_pass(house: House) -> None:
+    with transaction(house.engine) as session:
+        session.execute(update(SignInFailures).values(wait_until=None))
+
+
+def test_the_waits_end_in_minutes_and_grow_by_doubling() -> None:
+    user = [throttle.wait_after(n, throttle.USER_FREE, throttle.LOCK_AFTER) for n in range(1, 13)]
+    assert [w.total_seconds() for w in user] == [0, 0, 0, 2, 4, 8, 16, 32, 64, 300, 300, 300]
+    address = [throttle.wait_after(n, throttle.ADDRESS_FREE) for n in range(20, 32)]
+    assert [w.total_seconds() for w in address[:6]] == [0, 2, 4, 8, 16, 32]
+    assert max(address) == throttle.MAX_WAIT == timedelta(minutes=5)
+
+
+def test_known_and_unknown_users_get_the_same_answers_through_the_lockout(house: House) -> None:
+    client = house.client
+    bank_token = house.as_("bank")
+    assert client.get("/api/v1/auth/me", headers=bank_token).status_code == 200
+    for failure in range(1, throttle.LOCK_AFTER + 1):
+        known, unknown = attempt(client, "bank"), attempt(client, "nobody")
+        assert answer(known) == answer(unknown), failure
+        assert known.status_code == 401
+        if failure > throttle.USER_FREE:
+            # Now even the right password waits, and says so alike for both.
+            waited = attempt(client, "bank", PASSWORD)
+            unknown_waited = attempt(client, "nobody", PASSWORD)
+            assert answer(waited) == answer(unknown_waited), failure
+            assert waited.status_code == 429
+            expected = throttle.wait_after(failure, throttle.USER_FREE, throttle.LOCK_AFTER)
+            assert int(waited.headers["retry-after"]) == int(expected.total_seconds())
+            assert waited.json()["detail"].startswith("too many failed sign-ins")
+        let_waits_pass(house)
+    # The lock revoked the token the bank had; a new sign-in (after the wait) works.
+    assert client.get("/api/v1/auth/me", headers=bank_token).status_code == 401
+    with reading(house.engine) as session:
+        locks = session.scalars(
+            select(AuditRecord.subject).where(AuditRecord.action == "user.lock")
+        ).all()
+    assert list(locks) == ["user:bank"]  # nothing recorded for a name nobody has
+    token = sign_in(client, "bank")
+    assert (
+        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()[
+            "username"
+        ]
+        == "bank"
+    )
+
+
+def test_attempts_while_waiting_are_not_counted(house: House) -> None:
+    statuses = [attempt(house.client, "auditor").status_code for _ in range(throttle.USER_FREE + 2)]
+    assert statuses == [401] * (throttle.USER_FREE + 1) + [429]
+    with reading(house.engine) as session:
+        counted = session.scalar(
+            select(SignInFailures.failures).where(
+                SignInFailures.key == throttle.user_key("auditor")
+            )
+        )
+    assert counted == throttle.USER_FREE + 1  # the fifth came during the wait
+    with transaction(house.engine) as session:
+        users.unlock(session, "auditor", "test")
+    assert sign_in(house.client, "auditor")
+
+
+def test_one_address_trying_many_usernames_is_slowed_but_others_are_not(house: House) -> None:
+    for n in range(throttle.ADDRESS_FREE):
+        assert attempt(house.client, f"guess-{n}").status_code == 401, n
+    assert attempt(house.client, "guess-last").status_code == 401  # the 21st: now it waits
+    slowed = attempt(house.client, "op", PASSWORD)
+    assert slowed.status_code == 429
+    assert int(slowed.headers["retry-after"]) == 2
+    # The owner, from its own address, is not held up by the guesser's.
+    elsewhere = TestClient(house.client.app, client=("10.0.0.2", 50000))
+    assert attempt(elsewhere, "op", PASSWORD).status_code == 200
+
+
+def test_an_operator_unlocks_and_the_user_list_shows_the_wait(house: House) -> None:
+    for _ in range(throttle.USER_FREE + 1):
+        signin_failure(house, "customs")
+    with reading(house.engine) as session:
+        listed = {u.username: u.locked_until for u in users.list_users(session)}
+    assert listed["customs"] is not None
+    assert listed["op"] is None
+    with transaction(house.engine) as session:
+        assert users.unlock(session, "customs", "test").locked_until is None
+    assert sign_in(house.client, "customs")
+
+
+def signin_failure(house: House, username: str) -> None:
+    with pytest.raises(signin.AuthenticationError):
+        signin.sign_in(house.engine, username, WRONG, "api", "192.0.2.1")
+
+
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaaaa", "password1234", "qwertyuiop123", "iloveyou1234", "bankbankbank"]
+)
+def test_common_and_patterned_passwords_are_refused(house: House, password: str) -> None:
+    with transaction(house.engine) as session, pytest.raises(InputError) as refused:
+        users.create_user(session, "bank2", "bank", password, "test")
+    [problem] = refused.value.problems
+    assert problem.field == "password"
+    assert "too easy to guess" in problem.message
+
+
+def test_a_hard_password_is_accepted(house: House) -> None:
+    with transaction(house.engine) as session:
+        made = users.create_user(session, "bank2", "bank", "velvet quarry lantern 42", "test")
+    assert made.username == "bank2"
+
+
+def test_the_sign_in_page_answers_known_and_unknown_users_alike(house: House) -> None:
+    def post(username: str, password: str = WRONG) -> tuple[int, str]:
+        client = browser(house)
+        page = client.get("/login")
+        response = client.post(
+            "/login",
+            data={"username": username, "password": password, "csrf_token": csrf_of(page.text)},
+        )
+        message = response.text.split('id="login-error">')[1].split("<")[0]
+        return response.status_code, message
+
+    for failure in range(1, throttle.USER_FREE + 2):
+        known, unknown = post("trader1"), post("nobody")
+        assert known == unknown == (401, "Wrong username or password."), failure
+        if failure > throttle.USER_FREE:
+            waited = post("trader1", PASSWORD)
+            assert waited == post("nobody", PASSWORD)
+            assert waited[0] == 429
+            assert waited[1] == "Too many failed attempts: try again in 2 s."
+        let_waits_pass(house)
+    with reading(house.engine) as session:
+        assert session.scalar(select(func.count()).select_from(SignInFailures)) == 3
+
+
+def test_the_cli_refuses_a_common_password_naming_the_field(tmp_path: Path, cli: Cli) -> None:
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    assert cli("--db", url, "db", "upgrade")[0] == 0
+    made = create_cli_user(
+        url, "op", "--role", "operator", "--password-stdin", password="aaaaaaaaaaaa"
+    )
+    assert made.returncode == 2
+    assert "password: too easy to guess" in made.stderr
