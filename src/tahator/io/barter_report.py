@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from tahator.formatting import amount, jsonable
+from tahator.io.tables import write_csv
 from tahator.services.barter_report import QuarterlyReport, ReportRow, report_rows
 
 REPORT_CSV_HEADER = ("section", "partner_country", "hs_chapter", "measure", "value")
@@ -27,9 +27,9 @@ def csv_row(row: ReportRow) -> tuple[str, str, str, str, str]:
 
 
 def report_csv(report: QuarterlyReport) -> str:
-    """The report as CSV text with a header, one measure a line."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_CSV_HEADER)
-    writer.writerows(csv_row(row) for row in report_rows(report))
+    """The report as CSV text with a header, one measure a line (``write_csv``: cells
+    safe for spreadsheets)."""
+    rows = [csv_row(row) for row in report_rows(report)]
+    out = io.StringIO(newline="")
+    write_csv(out, REPORT_CSV_HEADER, [list(column) for column in zip(*rows, strict=True)])
     return out.getvalue()
