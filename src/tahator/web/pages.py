@@ -94,7 +94,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
                 "target_year": status.target_year,
             }
         )
-    if principal.role in ("operator", "bank", "auditor"):
+    if access.may_read(principal, access.Part.CLEARING_ACCOUNTS):
         context["imbalance"] = [
             r for r in ledger.balance_rows(session) if r.account.startswith("interaccount:")
         ]
