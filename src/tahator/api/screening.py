@@ -20,7 +20,7 @@ from tahator.services.users import Principal
 
 router = APIRouter(tags=["screening"])
 Operator = Annotated[Principal, Depends(require("operator"))]
-Screener = Annotated[Principal, Depends(require("operator", "customs", "bank", "auditor"))]
+Screener = Annotated[Principal, Depends(require(*access.SCREENING_READERS))]
 AnyReader = Annotated[
     Principal, Depends(require("operator", "customs", "bank", "trader", "auditor"))
 ]
