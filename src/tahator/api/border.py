@@ -154,6 +154,9 @@ def import_statistics(request: Request, file: UploadFile, principal: Operator) -
 
 @router.get("/stats/target")
 def target(session: Reader, principal: AnyReader, policy: TradePolicyDep) -> dict[str, Any]:
-    """The corridor's trade against its target: status and the monthly series."""
-    document: dict[str, Any] = jsonable(stats.target_report(session, policy))
+    """The corridor's trade against its target: status and the monthly series.  A bank
+    or a trader reads a month's barter and set-off as ``null`` where fewer firms than
+    the markets file's ``[target] min_firms`` make them up (totals and run rates then
+    leave them out)."""
+    document: dict[str, Any] = jsonable(stats.target_report(session, policy, principal))
     return document

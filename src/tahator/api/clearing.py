@@ -80,9 +80,11 @@ def list_runs(
 
 @router.get("/clearing/runs/{run_id:int}")
 def show_run(run_id: Id, session: Reader, principal: AnyReader) -> dict[str, Any]:
-    """A run's totals, positions and instructions; a trader sees its own firm's part."""
+    """A run's totals, positions and instructions; a trader sees its own firm's part.
+    What a role reads follows ``access.READERS``: customs gets no instructions, a trader
+    and customs no clearing accounts' figures (``settlement`` is ``null``)."""
     document: dict[str, Any] = jsonable(
-        clearing.show_run(session, run_id, access.firm_filter(principal, None))
+        clearing.show_run(session, run_id, access.firm_filter(principal, None), principal)
     )
     return document
 

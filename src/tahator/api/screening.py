@@ -15,12 +15,12 @@ from tahator.api.problems import ApiError
 from tahator.domain.screening import Query
 from tahator.formatting import jsonable
 from tahator.io.un_list import read_list
-from tahator.services import access, sanctions_lists, screening
+from tahator.services import access, sanctions_lists, screening, screening_views
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["screening"])
 Operator = Annotated[Principal, Depends(require("operator"))]
-Screener = Annotated[Principal, Depends(require("operator", "customs", "bank", "auditor"))]
+Screener = Annotated[Principal, Depends(require(*access.SCREENING_READERS))]
 AnyReader = Annotated[
     Principal, Depends(require("operator", "customs", "bank", "trader", "auditor"))
 ]
@@ -81,9 +81,12 @@ def queue(session: Reader, principal: Screener) -> list[dict[str, Any]]:
 
 @router.get("/firms/{firm_id}/screening")
 def firm_screening(firm_id: str, session: Reader, principal: AnyReader) -> dict[str, Any]:
-    """A firm's screening status and hits."""
+    """A firm's screening status and hits; a trader reads only where its own firm stands
+    (``screening``: unscreened, clear or under review), with no hit."""
     access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
-    result: dict[str, Any] = jsonable(screening.firm_screening(session, firm_id))
+    result: dict[str, Any] = jsonable(
+        screening_views.firm_screening_for(session, firm_id, principal)
+    )
     return result
 
 

@@ -94,6 +94,9 @@ class Target:
     baseline: int
     """The baseline year's trade when the statistics do not hold all of it."""
     source: str
+    min_firms: int = 3
+    """A monthly figure made up by fewer firms than this (but some) is withheld from
+    roles that may not see a single firm's trade (``services.access.FIRM_FIGURE_READERS``)."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,7 @@ def parse_trade_policy(data: Mapping[str, Any], source: str = "markets") -> Trad
     except InvalidOperation:
         bad("target.multiple", f"{multiple_text!r} must be a positive number")
         multiple = Decimal(1)
+    min_firms = get(node, "target", "min_firms", int, required=False)
     target = Target(
         annual=annual,
         year=year,
@@ -309,7 +313,10 @@ def parse_trade_policy(data: Mapping[str, Any], source: str = "markets") -> Trad
         baseline_year=baseline_year,
         baseline=amount(node, "target", "baseline"),
         source=get(node, "target", "source", str, required=False) or source,
+        min_firms=3 if min_firms is None else min_firms,
     )
+    if not 1 <= target.min_firms <= 1000:
+        bad("target.min_firms", f"{target.min_firms} must be from 1 to 1000")
     if annual > MAX_MINOR // 1000:
         bad("target.annual", "is too large")
     if problems:

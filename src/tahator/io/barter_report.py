@@ -3,7 +3,6 @@ A4 PDF (an HTML template rendered by WeasyPrint with the system's DejaVu fonts).
 
 from __future__ import annotations
 
-import csv
 import io
 from functools import cache
 from pathlib import Path
@@ -14,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from tahator.domain.errors import TahatorError
 from tahator.domain.money import Amount
 from tahator.formatting import amount, day, grouped, jsonable
+from tahator.io.tables import write_csv
 from tahator.services.barter_report import Flow, QuarterlyReport, ReportRow, report_rows
 
 if TYPE_CHECKING:
@@ -37,11 +37,11 @@ def csv_row(row: ReportRow) -> tuple[str, str, str, str, str]:
 
 
 def report_csv(report: QuarterlyReport) -> str:
-    """The report as CSV text with a header, one measure a line."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_CSV_HEADER)
-    writer.writerows(csv_row(row) for row in report_rows(report))
+    """The report as CSV text with a header, one measure a line (``write_csv``: cells
+    safe for spreadsheets)."""
+    rows = [csv_row(row) for row in report_rows(report)]
+    out = io.StringIO(newline="")
+    write_csv(out, REPORT_CSV_HEADER, [list(column) for column in zip(*rows, strict=True)])
     return out.getvalue()
 
 

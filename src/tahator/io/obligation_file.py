@@ -25,7 +25,14 @@ from tahator.domain.corridor import FIRST_DAY, LAST_DAY, day_problem
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import format_amount, fraction_digits, parse_amount
 from tahator.domain.settlement import Settlement
-from tahator.io.tables import Problems, Table, atomic_output, read_table, write_csv
+from tahator.io.tables import (
+    Problems,
+    Table,
+    atomic_output,
+    may_start_formula,
+    read_table,
+    write_csv,
+)
 
 SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
 SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")
@@ -298,8 +305,13 @@ def write_setoffs(out: TextIO, obligations: ObligationFile, result: SetOff) -> N
     for row in np.flatnonzero(result.setoff).tolist():
         setoff[row] = format_amount(values[row], digits)
         remainder[row] = format_amount(left[row], digits)
-    if obligations.raw_rows is not None and obligations.header in _NUMERIC_HEADERS:
-        # The rows as written already read [id,]debtor,creditor,amount.
+    if (
+        obligations.raw_rows is not None
+        and obligations.header in _NUMERIC_HEADERS
+        and not may_start_formula(obligations.raw_rows, rows=True)
+    ):
+        # The rows as written already read [id,]debtor,creditor,amount, and no cell of
+        # them needs making safe for spreadsheets (``write_csv`` does that cell by cell).
         leading = [obligations.raw_rows]
         if "id" not in obligations.header:
             leading.insert(0, obligations.ids())

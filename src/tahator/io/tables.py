@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,12 @@ from pathlib import Path
 from typing import TextIO
 
 from tahator.domain.errors import InputError, Problem
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_STARTS_FORMULA = re.compile(r"^[=+\-@\t\r]", re.MULTILINE)
+_CELL_STARTS_FORMULA = re.compile(r"(?:^|,)[=+\-@\t\r]", re.MULTILINE)
 
 MAX_PROBLEMS = 20
 """Problems listed before the rest are only counted."""
@@ -165,6 +172,43 @@ def read_table(
     return Table(name, columns, first_line, row_lines, header=tuple(header))
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as it may be written to a CSV or XLSX file without a spreadsheet taking
+    it for a formula: a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a leading single quote (OWASP, "CSV Injection"), so
+    ``=1+2`` is written ``'=1+2`` and shown as the text it is.
+
+    A cell that is a plain decimal number (``-12.50``, ``+3``) is data and stays as it
+    is: a spreadsheet reads it as that number and evaluates nothing.  Every CSV and
+    XLSX writer of the package passes its text cells through here (``write_csv``,
+    ``spreadsheet_row``).
+    """
+    if cell[:1] in FORMULA_STARTS and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet_row(values: Iterable[object]) -> list[object]:
+    """A row for an XLSX sheet: text cells made safe (``spreadsheet_safe``), numbers,
+    dates and empty cells as they are."""
+    return [spreadsheet_safe(v) if isinstance(v, str) else v for v in values]
+
+
+def may_start_formula(values: Iterable[str], *, rows: bool = False) -> bool:
+    """Whether any of ``values`` (or a line within one) begins as a formula would: a
+    quick test over a whole column before ``spreadsheet_safe`` looks at each cell.
+    With ``rows``, each value is a row of comma-separated cells, and any cell counts."""
+    pattern = _CELL_STARTS_FORMULA if rows else _STARTS_FORMULA
+    return pattern.search("\n".join(values)) is not None
+
+
+def _safe_columns(columns: Sequence[list[str]]) -> Sequence[list[str]]:
+    return [
+        [spreadsheet_safe(v) for v in column] if may_start_formula(column) else column
+        for column in columns
+    ]
+
+
 def needs_quoting(values: Iterable[str]) -> bool:
     """Whether any of ``values`` holds a character CSV must quote."""
     joined = "".join(values)
@@ -223,8 +267,10 @@ def write_csv_atomically(
 def write_csv(
     out: TextIO, header: Sequence[str], columns: Sequence[list[str]], *, plain: bool = False
 ) -> None:
-    """Write a header and rows (given as columns of strings) to an open file."""
+    """Write a header and rows (given as columns of strings) to an open file, every cell
+    safe for spreadsheets (``spreadsheet_safe``)."""
     out.write(",".join(header) + "\n")
+    columns = _safe_columns(columns)
     if not plain and any(needs_quoting(column) for column in columns):
         csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
     elif columns and columns[0]:

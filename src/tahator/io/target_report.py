@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
 from tahator.formatting import amount, jsonable
-from tahator.io.tables import write_bytes_atomically, write_csv
+from tahator.io.tables import spreadsheet_row, write_bytes_atomically, write_csv
 
 if TYPE_CHECKING:
     from tahator.services.stats import TargetReport
@@ -86,9 +86,10 @@ def _xlsx(report: TargetReport) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "monthly"
-    sheet.append(list(REPORT_COLUMNS))
+    sheet.append(spreadsheet_row(REPORT_COLUMNS))
     for row in report.series:
-        sheet.append([row.month] + [_decimal(getattr(row, c)) for c in REPORT_COLUMNS[1:]])
+        cells = [row.month] + [_decimal(getattr(row, c)) for c in REPORT_COLUMNS[1:]]
+        sheet.append(spreadsheet_row(cells))
     sheet.freeze_panes = "B2"
     for column in "BCDEFGH":
         sheet.column_dimensions[column].width = 18
@@ -96,7 +97,9 @@ def _xlsx(report: TargetReport) -> bytes:
             cell.number_format = "#,##0.00"
     status = book.create_sheet("target")
     for key, value in jsonable(report.status).items():
-        status.append([key, ", ".join(value) if isinstance(value, list) else value])
+        status.append(
+            spreadsheet_row([key, ", ".join(value) if isinstance(value, list) else value])
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

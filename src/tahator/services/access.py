@@ -17,11 +17,18 @@ A firm is a party to
 Each kind of record has one predicate (``obligations_of`` …) saying which rows a
 firm is a party to: the services filter their lists with it, and the ``sees_…``
 checks here ask it of one record.
+
+What of a record a role reads is decided here too, in one table (``READERS``, asked
+by ``may_read``): a resource's role-dependent parts (a run's instructions and its
+clearing accounts' figures, a firm's screening hits, monthly figures that could
+single out a firm) are left out by the service for a role not listed, so the API,
+the web pages and their downloads show the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, or_, select
@@ -54,6 +61,36 @@ REPORT_READERS = (Role.OPERATOR, Role.CUSTOMS, Role.AUDITOR)
 """Roles that read the quarterly barter report to the Ministry of Commerce."""
 INSTRUCTION_READERS = (Role.OPERATOR, Role.BANK, Role.TRADER, Role.AUDITOR)
 """Roles that see settlement instructions (customs has no part in payments)."""
+ACCOUNT_READERS = (Role.OPERATOR, Role.BANK, Role.AUDITOR)
+"""Roles that see the clearing accounts' figures and the imbalance between them."""
+SCREENING_READERS = (Role.OPERATOR, Role.CUSTOMS, Role.BANK, Role.AUDITOR)
+"""Roles that read screening hits (the listed entry, score, explanation, decision): a
+trader is told only where its firm stands, lest it tip a listed partner off."""
+FIRM_FIGURE_READERS = REPORT_READERS
+"""Roles that may see one firm's trade in an aggregate: every other role reads a
+monthly figure only when enough firms make it up (``[target] min_firms``)."""
+
+
+class Part(StrEnum):
+    """A role-dependent part of a resource."""
+
+    INSTRUCTIONS = "instructions"
+    """Settlement instructions: in a run, on the clearing page, in their download."""
+    CLEARING_ACCOUNTS = "clearing_accounts"
+    """A run's settlement figures: the accounts, the imbalances, the rounding."""
+    SCREENING_DETAIL = "screening_detail"
+    """A firm's screening hits and the operator's decisions on them."""
+    FIRM_FIGURES = "firm_figures"
+    """Monthly trade figures made up by fewer firms than the minimum."""
+
+
+READERS: Mapping[Part, tuple[Role, ...]] = {
+    Part.INSTRUCTIONS: INSTRUCTION_READERS,
+    Part.CLEARING_ACCOUNTS: ACCOUNT_READERS,
+    Part.SCREENING_DETAIL: SCREENING_READERS,
+    Part.FIRM_FIGURES: FIRM_FIGURE_READERS,
+}
+"""Who reads each role-dependent part: the one table every entry point follows."""
 
 
 class HiddenError(NotFoundError):
@@ -67,9 +104,14 @@ def hide_unless(visible: bool, what: str) -> None:
         raise HiddenError(f"no {what}")
 
 
+def may_read(principal: Principal, part: Part) -> bool:
+    """Whether ``principal``'s role reads ``part`` of the resources it is in (``READERS``)."""
+    return principal.role in READERS[part]
+
+
 def sees_instructions(principal: Principal) -> bool:
     """Whether ``principal``'s role sees settlement instructions at all."""
-    return principal.role in INSTRUCTION_READERS
+    return may_read(principal, Part.INSTRUCTIONS)
 
 
 def sees_every_firm(principal: Principal) -> bool:
@@ -226,12 +268,17 @@ def may_apply_for(session: Session, principal: Principal, applicant: str) -> boo
 
 
 __all__ = [
+    "ACCOUNT_READERS",
     "APPLICANTS",
     "BARTER_READERS",
+    "FIRM_FIGURE_READERS",
     "INSTRUCTION_READERS",
+    "READERS",
     "REPORT_READERS",
+    "SCREENING_READERS",
     "TRADER",
     "HiddenError",
+    "Part",
     "acting_firm",
     "acts_for",
     "authorizations_of",
@@ -240,6 +287,7 @@ __all__ = [
     "hide_unless",
     "instructions_of",
     "may_apply_for",
+    "may_read",
     "notices_of",
     "obligations_of",
     "offers_of",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -47,6 +47,7 @@ from tahator.services.common import now
 from tahator.services.corridor import CorridorView
 from tahator.services.journal import balances, post
 from tahator.services.returned import carried, positions
+from tahator.services.users import Principal
 from tahator.store.bulk import fetch_rows, insert_rows, update_by_id
 from tahator.store.schema import (
     ClearingRun,
@@ -79,7 +80,7 @@ class RunSummary:
     finished_at: datetime | None
     actor: str
     settlement: RunFigures | None
-    """``None`` only while the run is unfinished."""
+    """``None`` while the run is unfinished, and for a role that may not read it."""
 
 
 @dataclass(frozen=True)
@@ -494,11 +495,18 @@ def list_runs(session: Session) -> list[RunRow]:
     ]
 
 
-def show_run(session: Session, run_id: int, firm: str | None = None) -> RunView:
-    """A run's totals, per-firm positions and settlement instructions."""
+def show_run(
+    session: Session, run_id: int, firm: str | None = None, reader: Principal | None = None
+) -> RunView:
+    """A run's totals, per-firm positions and settlement instructions; ``reader``, if
+    given, gets only the parts its role reads (``access.may_read``): no instructions
+    for customs, no clearing accounts' figures (``settlement`` is ``None``) for a
+    trader or customs."""
     run = _run(session, run_id)
     corridor = corridors.load(session)
     summary = _summary(run, corridor.unit_digits)
+    if reader is not None and not access.may_read(reader, access.Part.CLEARING_ACCOUNTS):
+        summary = replace(summary, settlement=None)
     setoff_by: dict[str, int] = defaultdict(int)
     setoff_to: dict[str, int] = defaultdict(int)
     query = (
@@ -518,7 +526,8 @@ def show_run(session: Session, run_id: int, firm: str | None = None) -> RunView:
     if firm is not None:
         firms = [f for f in firms if f == firm]
         paid = paid.where(access.instructions_of(firm))
-    instructions = session.execute(paid).scalars().all()
+    shown = reader is None or access.sees_instructions(reader)
+    instructions = session.execute(paid).scalars().all() if shown else ()
     unit, digits = run.unit_of_account, corridor.unit_digits
     return RunView(
         **{f.name: getattr(summary, f.name) for f in fields(RunSummary)},

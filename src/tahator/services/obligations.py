@@ -158,7 +158,7 @@ def _register(
         bad = False
         for field, firm in (("debtor", debtor), ("creditor", creditor)):
             if firm not in firms:
-                problems.add(Problem(f"unknown firm {firm!r}", source, line, field))
+                problems.add(Problem(_unknown(firm, owed_by), source, line, field))
                 bad = True
         if debtor == creditor:
             problems.add(Problem(f"debtor and creditor are both {debtor!r}", source, line))
@@ -189,15 +189,12 @@ def _register(
     for key, (creditor, *_) in rows.items():
         for field, firm in (("debtor", key[0]), ("creditor", creditor)):
             if firm in stopped:
-                problems.add(
-                    Problem(
-                        f"firm {firm} is held by sanctions screening and cannot take on "
-                        "obligations until the clearing house's review of it is settled",
-                        source,
-                        line_of[key],
-                        field,
-                    )
+                held = (
+                    f"firm {firm} is held by sanctions screening and cannot take on "
+                    "obligations until the clearing house's review of it is settled"
                 )
+                message = held if owed_by in (None, firm) else _unknown(firm, owed_by)
+                problems.add(Problem(message, source, line_of[key], field))
     stored = _stored(session, list(rows))
     for key, content in rows.items():
         if key in stored and stored[key] != content:
@@ -261,6 +258,15 @@ def _register(
         )
     keys = [(record.debtor, record.reference) for record in records]
     return ImportResult(len(records), len(new), len(rows) - len(new)), keys
+
+
+def _unknown(firm: str, owed_by: str | None) -> str:
+    """The refusal of a party that is no registered firm, or (to a trader registering
+    for ``owed_by``) one it may not deal with: a trader is told the same whether another
+    firm does not exist or is held by screening, and nothing of which."""
+    if owed_by is None or firm == owed_by:
+        return f"unknown firm {firm!r}"
+    return f"unknown or unavailable counterparty {firm!r}"
 
 
 def create_obligation(

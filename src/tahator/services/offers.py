@@ -100,7 +100,10 @@ def import_offers(
         stored.update((o.id, o) for o in session.scalars(select(Offer).where(Offer.id.in_(chunk))))
     for row in rows:
         offer, given = stored.get(row.id), contents[row.id]
-        if offer is not None and not (
+        if offer is not None and offer.firm != row.firm:
+            # Another firm's offer: said the same whoever holds it, and nothing of it.
+            found.add(_problem(row, f"offer id {row.id!r} is not available: choose another", "id"))
+        elif offer is not None and not (
             isinstance(given, dict) and all(getattr(offer, k) == v for k, v in given.items())
         ):
             found.add(

@@ -35,10 +35,12 @@ from tahator.domain.target import monthly_series as compute_series
 from tahator.domain.target import target_status as compute_status
 from tahator.io.comtrade import USED_FLOWS, ComtradeFile
 from tahator.io.tables import Problems
-from tahator.services import audit
+from tahator.services import access, audit
 from tahator.services import corridor as corridors
 from tahator.services.common import now
+from tahator.services.users import Principal
 from tahator.store.schema import (
+    Authorization,
     BorderSale,
     ClearingRun,
     Declaration,
@@ -156,12 +158,18 @@ def import_statistics(session: Session, statistics: ComtradeFile, actor: str) ->
 @dataclass(frozen=True)
 class Components:
     """The four parts of the corridor's trade per month (``month_index``), in minor
-    units of the unit of account."""
+    units of the unit of account, and how many firms make up the parts firms make."""
 
     official_trade: Mapping[int, int]
     barter: Mapping[int, int]
     set_off: Mapping[int, int]
     border_sales: Mapping[int, int]
+    barter_firms: Mapping[int, int] = dataclasses.field(default_factory=dict)
+    """Per month, the applicants (firms or consortia) whose declarations make up barter."""
+    set_off_firms: Mapping[int, int] = dataclasses.field(default_factory=dict)
+    """Per month, the firms whose obligations across the border were set off."""
+    withheld: frozenset[tuple[str, int]] = frozenset()
+    """The (part, month) figures left out for a reader (``withhold``)."""
 
 
 @dataclass(frozen=True)
@@ -169,8 +177,10 @@ class MonthFigures:
     month: str
     """``YYYY-MM``."""
     official_trade: Amount
-    barter: Amount
-    set_off: Amount
+    barter: Amount | None
+    """``None``: withheld from this reader, too few firms make it up (``withhold``)."""
+    set_off: Amount | None
+    """``None``: withheld from this reader, as ``barter``."""
     border_sales: Amount
     total: Amount
     run_rate: Amount | None
@@ -246,11 +256,18 @@ def _by_month(pairs: Iterable[tuple[date, int]]) -> dict[int, int]:
     return dict(totals)
 
 
+def _firms_by_month(pairs: Iterable[tuple[date, str]]) -> dict[int, int]:
+    firms: dict[int, set[str]] = defaultdict(set)
+    for day, firm in pairs:
+        firms[month_index(day.year, day.month)].add(firm)
+    return {month: len(named) for month, named in firms.items()}
+
+
 def gather(session: Session) -> Components:
     """The four components per month, in minor units of the unit of account."""
     debtor, creditor = aliased(Firm), aliased(Firm)
     set_off = session.execute(
-        select(ClearingRun.as_of, SetoffNotice.setoff_unit)
+        select(ClearingRun.as_of, SetoffNotice.setoff_unit, debtor.id, creditor.id)
         .join(ClearingRun, ClearingRun.id == SetoffNotice.run_id)
         .join(Obligation, Obligation.id == SetoffNotice.obligation_id)
         .join(debtor, debtor.id == Obligation.debtor)
@@ -259,36 +276,68 @@ def gather(session: Session) -> Components:
         # only set-off across the border counts towards the corridor's trade.
         .where(ClearingRun.status == RunStatus.COMPLETED, debtor.country != creditor.country)
     ).all()
+    declared = session.execute(
+        select(Declaration.declared_on, Declaration.value_unit, Authorization.applicant).join(
+            Authorization, Authorization.id == Declaration.authorization_id
+        )
+    ).all()
     return Components(
         official_trade=official_monthly(_figures(session)),
-        barter=_by_month(
-            session.execute(select(Declaration.declared_on, Declaration.value_unit)).all()
-        ),
-        set_off=_by_month(set_off),
+        barter=_by_month((day, value) for day, value, _ in declared),
+        set_off=_by_month((day, value) for day, value, _, _ in set_off),
         border_sales=_by_month(
             session.execute(select(BorderSale.sold_on, BorderSale.value_unit)).all()
         ),
+        barter_firms=_firms_by_month((day, applicant) for day, _, applicant in declared),
+        set_off_firms=_firms_by_month((day, firm) for day, _, *firms in set_off for firm in firms),
     )
 
 
-def _rows(session: Session, policy: TradePolicy) -> tuple[list[MonthRow], Goal, Mapping[int, int]]:
+def withhold(parts: Components, min_firms: int) -> Components:
+    """``parts`` as a role that may not see a single firm's trade reads them: a month's
+    barter or set-off that some but fewer than ``min_firms`` firms make up is withheld,
+    and left out of that month's total and the run rates too, so that no figure shown
+    gives it away by subtraction (the run rate read is the run rate of what is shown)."""
+
+    def few(counts: Mapping[int, int]) -> set[int]:
+        return {month for month, count in counts.items() if 0 < count < min_firms}
+
+    barter, set_off = few(parts.barter_firms), few(parts.set_off_firms)
+    return dataclasses.replace(
+        parts,
+        barter={m: 0 if m in barter else v for m, v in parts.barter.items()},
+        set_off={m: 0 if m in set_off else v for m, v in parts.set_off.items()},
+        withheld=frozenset({("barter", m) for m in barter} | {("set_off", m) for m in set_off}),
+    )
+
+
+def _rows(
+    session: Session, policy: TradePolicy, reader: Principal | None
+) -> tuple[list[MonthRow], Goal, Components]:
     parts = gather(session)
+    if reader is not None and not access.may_read(reader, access.Part.FIRM_FIGURES):
+        parts = withhold(parts, policy.target.min_firms)
     target = goal(session, policy)
     rows = compute_series(
         parts.official_trade, parts.barter, parts.set_off, parts.border_sales, target
     )
-    return rows, target, parts.official_trade
+    return rows, target, parts
 
 
-def _month_figures(row: MonthRow, unit: str, digits: int) -> MonthFigures:
+def _month_figures(
+    row: MonthRow, unit: str, digits: int, withheld: frozenset[tuple[str, int]] = frozenset()
+) -> MonthFigures:
     def money(value: int) -> Amount:
         return Amount(value, unit, digits)
+
+    def shown(part: str, value: int) -> Amount | None:
+        return None if (part, row.month) in withheld else money(value)
 
     return MonthFigures(
         month=month_label(row.month),
         official_trade=money(row.official_trade),
-        barter=money(row.barter),
-        set_off=money(row.set_off),
+        barter=shown("barter", row.barter),
+        set_off=shown("set_off", row.set_off),
         border_sales=money(row.border_sales),
         total=money(row.total),
         run_rate=None if row.run_rate is None else money(row.run_rate),
@@ -296,11 +345,15 @@ def _month_figures(row: MonthRow, unit: str, digits: int) -> MonthFigures:
     )
 
 
-def monthly_series(session: Session, policy: TradePolicy) -> list[MonthFigures]:
-    """One row per month: the components, total, run rate and target path."""
+def monthly_series(
+    session: Session, policy: TradePolicy, reader: Principal | None = None
+) -> list[MonthFigures]:
+    """One row per month: the components, total, run rate and target path, as ``reader``
+    (if given) may read them (``withhold``)."""
     info = corridors.load(session)
     unit, digits = info.unit_of_account, info.unit_digits
-    return [_month_figures(row, unit, digits) for row in _rows(session, policy)[0]]
+    rows, _, parts = _rows(session, policy, reader)
+    return [_month_figures(row, unit, digits, parts.withheld) for row in rows]
 
 
 def _status(rows: list[MonthRow], target: Goal, official: Mapping[int, int]) -> Status:
@@ -338,12 +391,15 @@ def _target_status(
     )
 
 
-def target_status(session: Session, policy: TradePolicy) -> TargetStatus:
-    """The run rate against the target and the compound monthly growth still needed."""
+def target_status(
+    session: Session, policy: TradePolicy, reader: Principal | None = None
+) -> TargetStatus:
+    """The run rate against the target and the compound monthly growth still needed,
+    as ``reader`` (if given) may read them (``withhold``)."""
     info = corridors.load(session)
-    rows, target, official = _rows(session, policy)
+    rows, target, parts = _rows(session, policy, reader)
     return _target_status(
-        _status(rows, target, official),
+        _status(rows, target, parts.official_trade),
         target,
         info.unit_of_account,
         info.unit_digits,
@@ -356,17 +412,20 @@ def _sources(session: Session) -> tuple[str, ...]:
     return tuple(sorted(set(session.scalars(select(TradeStatistic.source).distinct()))))
 
 
-def target_report(session: Session, policy: TradePolicy) -> TargetReport:
+def target_report(
+    session: Session, policy: TradePolicy, reader: Principal | None = None
+) -> TargetReport:
     """The monthly ``series``, the ``status`` against the target and the ``target_path``
-    from the first month to the target's December."""
+    from the first month to the target's December; ``reader``, if given, reads a month's
+    barter and set-off only where enough firms make them up (``withhold``)."""
     info = corridors.load(session)
     unit, digits = info.unit_of_account, info.unit_digits
-    rows, target, official = _rows(session, policy)
-    status = _status(rows, target, official)
+    rows, target, parts = _rows(session, policy, reader)
+    status = _status(rows, target, parts.official_trade)
     end = month_index(target.year, 12)
     start = rows[0].month if rows else end
     return TargetReport(
-        series=tuple(_month_figures(row, unit, digits) for row in rows),
+        series=tuple(_month_figures(row, unit, digits, parts.withheld) for row in rows),
         status=_target_status(status, target, unit, digits, _sources(session)),
         target_path=tuple(
             PathPoint(month_label(m), Amount(target_path(target, m), unit, digits))

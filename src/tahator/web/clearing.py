@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,6 +14,7 @@ from tahator.domain.errors import TahatorError
 from tahator.domain.returns import REASONS
 from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable
+from tahator.io.tables import write_csv
 from tahator.services import access, clearing, settlement
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
@@ -117,9 +116,7 @@ def run_page(
     request: Request, run_id: int, principal: User, session: Reader, firm: str = ""
 ) -> HTMLResponse:
     firm_filter = access.firm_filter(principal, firm or None)
-    view = clearing.show_run(session, _run_id(run_id), firm_filter)
-    if not access.sees_instructions(principal):
-        view = replace(view, instructions=())
+    view = clearing.show_run(session, _run_id(run_id), firm_filter, principal)
     notices = clearing.setoff_notices(session, run_id, firm_filter)
     return render(
         request,
@@ -136,10 +133,9 @@ def run_page(
 
 def _csv(name: str, columns: tuple[str, ...], results: list[Any]) -> Response:
     rows: list[dict[str, Any]] = jsonable(results)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if r.get(c) is None else r.get(c) for c in columns] for r in rows])
+    out = io.StringIO(newline="")
+    cells = [["" if r.get(c) is None else str(r.get(c)) for r in rows] for c in columns]
+    write_csv(out, columns, cells)  # cells safe for spreadsheets
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

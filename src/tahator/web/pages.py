@@ -25,7 +25,16 @@ from tahator.domain.run import RunStatus
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
-from tahator.services import access, barter, clearing, firms, ledger, obligations, stats
+from tahator.services import (
+    access,
+    barter,
+    clearing,
+    firms,
+    ledger,
+    obligations,
+    screening_views,
+    stats,
+)
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult
 from tahator.services.users import Principal
@@ -65,7 +74,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
     context: dict[str, Any] = {"today": today, "firm": firm}
     try:
         policy = load_trade_policy()
-        report = stats.target_report(session, policy)
+        report = stats.target_report(session, policy, principal)
     except TahatorError as error:
         report, context["target_error"] = None, str(error)
     if report is not None:
@@ -85,7 +94,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
                 "target_year": status.target_year,
             }
         )
-    if principal.role in ("operator", "bank", "auditor"):
+    if access.may_read(principal, access.Part.CLEARING_ACCOUNTS):
         context["imbalance"] = [
             r for r in ledger.balance_rows(session) if r.account.startswith("interaccount:")
         ]
@@ -132,6 +141,13 @@ def dashboard(request: Request, principal: User, session: Reader) -> HTMLRespons
 # --- firms ---------------------------------------------------------------------------
 
 
+def _screening_shown(principal: Principal, rows: list[firms.FirmView]) -> list[firms.FirmView]:
+    """Firms as ``principal`` reads them: a trader sees its firm's screening in words."""
+    return [
+        replace(r, screening=screening_views.screening_shown(principal, r.screening)) for r in rows
+    ]
+
+
 def _firms_page(
     request: Request,
     principal: Principal,
@@ -141,7 +157,9 @@ def _firms_page(
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    rows = firms.list_firms(session, access.firm_filter(principal, None))
+    rows = _screening_shown(
+        principal, firms.list_firms(session, access.firm_filter(principal, None))
+    )
     if country:
         rows = [r for r in rows if r.country == country.upper()]
     if q:
@@ -220,7 +238,7 @@ def firm_page(
     request: Request, firm_id: str, principal: User, session: Reader, registered: str = ""
 ) -> HTMLResponse:
     access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
-    rows = firms.list_firms(session, firm_id)
+    rows = _screening_shown(principal, firms.list_firms(session, firm_id))
     if not rows:
         raise PageError(404, f"no firm {firm_id}")
     return render(

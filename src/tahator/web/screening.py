@@ -13,14 +13,15 @@ from starlette.datastructures import UploadFile
 from tahator.domain.errors import InputError, TahatorError
 from tahator.domain.screening import Query
 from tahator.io.un_list import read_list
-from tahator.services import sanctions_lists, screening
+from tahator.services import access, sanctions_lists, screening
 from tahator.services.users import Principal
 from tahator.signin import engine_of
 from tahator.store.database import reading, transaction
 from tahator.web.core import Form, Reader, User, allow, render
 
 router = APIRouter(include_in_schema=False)
-SCREENERS = ("operator", "customs", "bank", "auditor")
+SCREENERS = access.SCREENING_READERS
+"""Who reads the queue of hits and checks names: the roles that read screening detail."""
 MAX_LIST = 64 * 1024 * 1024
 
 

@@ -216,9 +216,10 @@ TARGET_TYPES = {
 
 @router.get("/reports/target.{kind}")
 def target_report(kind: str, principal: User, session: Reader) -> Response:
+    allow(principal, *access.REPORT_READERS)  # the reports page's roles
     if kind not in TARGET_TYPES:
         raise PageError(404, "no such report")
-    report = stats.target_report(session, load_trade_policy())
+    report = stats.target_report(session, load_trade_policy(), principal)
     data = render_target_report(report, kind)
     headers = {"Content-Disposition": f'attachment; filename="trade-target.{kind}"'}
     return Response(data, media_type=TARGET_TYPES[kind], headers=headers)
