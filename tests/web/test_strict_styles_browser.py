@@ -12,7 +12,6 @@ import plotly
 
 from tahator.web.core import HERE
 from tests.web.test_browser import (  # noqa: F401  (fixtures)
-    CHROMIUM_ARGS,
     Server,
     chromium,
     pytestmark,
@@ -31,7 +30,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def test_the_policy_allows_no_inline_style(server: Server) -> None:
+def test_the_policy_allows_no_inline_style(server: Server) -> None:  # noqa: F811
     import httpx
 
     policy = httpx.get(server.url + "/login").headers["content-security-policy"]
@@ -47,7 +46,7 @@ def test_no_template_carries_a_style_attribute_or_element() -> None:
         assert not re.search(r"<style[\s>]", text), template.name
 
 
-def test_the_shipped_plotly_css_is_what_plotly_js_would_inject(chromium: Any) -> None:
+def test_the_shipped_plotly_css_is_what_plotly_js_would_inject(chromium: Any) -> None:  # noqa: F811
     """On a page with no CSP, plotly.js adds its rules to a ``<style>`` element: they are
     the rules of static/plotly.css, and the ids the dashboard uses to keep plotly.js's
     ``<style>`` elements out are the ones this bundle looks for."""
@@ -76,7 +75,7 @@ def _violations(visitor: Any) -> list[str]:
     return found
 
 
-def test_the_dashboard_draws_its_chart_with_no_csp_violation(visit: Any, server: Server) -> None:
+def test_the_dashboard_draws_its_chart_with_no_csp_violation(visit: Any, server: Server) -> None:  # noqa: F811
     visitor = visit("operator")
     visitor.page.add_init_script(VIOLATIONS)
     visitor.go("/")
@@ -95,7 +94,7 @@ def test_the_dashboard_draws_its_chart_with_no_csp_violation(visit: Any, server:
     assert _violations(visitor) == []  # and the fixture checks the console has no error
 
 
-def test_the_balance_bars_are_sized_under_the_strict_policy(visit: Any, server: Server) -> None:
+def test_the_balance_bars_are_sized_under_the_strict_policy(visit: Any, server: Server) -> None:  # noqa: F811
     visitor = visit("customs")
     visitor.page.add_init_script(VIOLATIONS)
     visitor.go("/barter")
