@@ -221,10 +221,7 @@ def close(
         applicant = barter.show(session, policy, authorization_id).applicant
         if principal.role != "customs" and not access.may_apply_for(session, principal, applicant):
             raise ApiError(403, "only customs or a trader of the applicant closes it")
-        if body.as_of is not None and principal.role != "customs":
-            # A trader's actions carry the server's date.
-            raise InputError([Problem("only customs states the date", field="as_of")])
-        day = body.as_of or today_of(request)
+        day = access.acting_date(principal, body.as_of, policy)  # a trader's: today
         view = barter.close(session, policy, authorization_id, body.reason, day, principal.actor)
         return 200, jsonable(view)
 

@@ -78,7 +78,9 @@ class MatchIn(BaseModel):
 
 class AnswerIn(BaseModel):
     firm: str | None = Field(None, description="Default: the trader's own firm")
-    as_of: Day | None = None
+    as_of: Day | None = Field(
+        None, description="Not for traders: a trader's answer takes today's date (422 if stated)"
+    )
 
 
 @router.post("/offers", status_code=201, response_model=OfferOut)
@@ -195,13 +197,13 @@ def _answer(
     policy: Policy,
 ) -> JSONResponse:
     firm = access.firm_filter(principal, body.firm) or ""
+    day = access.acting_date(principal, body.as_of, policy)  # a trader's: today
 
     def work(session: Session) -> tuple[int, Any]:
         market.show_proposal(session, proposal_id)  # NotFoundError for an unknown proposal
         access.hide_unless(
             access.sees_proposal(session, principal, proposal_id), f"proposal {proposal_id}"
         )
-        day = body.as_of or today_of(request)
         if accept:
             answered = market.accept(session, policy, proposal_id, firm, day, principal.actor)
         else:

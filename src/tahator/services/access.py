@@ -28,14 +28,18 @@ the web pages and their downloads show the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from tahator.domain.errors import NotFoundError
+from tahator.domain.corridor import day_problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.policy import Policy
 from tahator.domain.roles import Role
+from tahator.services.common import business_today
 from tahator.services.users import Principal
 from tahator.store.schema import (
     Authorization,
@@ -69,6 +73,9 @@ trader is told only where its firm stands, lest it tip a listed partner off."""
 FIRM_FIGURE_READERS = REPORT_READERS
 """Roles that may see one firm's trade in an aggregate: every other role reads a
 monthly figure only when enough firms make it up (``[target] min_firms``)."""
+DATERS = (Role.OPERATOR, Role.CUSTOMS)
+"""Roles that may state the business date an action takes effect on (``acting_date``):
+every other role's actions take the server's business date."""
 
 
 class Part(StrEnum):
@@ -148,6 +155,23 @@ def acts_for(principal: Principal, firm: str) -> bool:
     """Whether ``principal`` may act in the name of ``firm`` (offer its goods, answer for
     it): a trader only for its own firm."""
     return sees_firm(principal, firm)
+
+
+def acting_date(
+    principal: Principal, stated: date | None, policy: Policy, field: str = "as_of"
+) -> date:
+    """The business date ``principal``'s action takes effect on: the date it ``stated``
+    where its role may state one (``DATERS``, within the accepted dates), otherwise today
+    in the corridor's zone.  A trader that states a date is refused (``InputError`` naming
+    ``field``): it may not backdate or postdate its own actions."""
+    if stated is None:
+        return business_today(policy.zone)
+    if principal.role not in DATERS:
+        raise InputError([Problem(f"a {principal.role}'s actions take today's date", field=field)])
+    problem = day_problem(stated)
+    if problem is not None:
+        raise InputError([Problem(problem, field=field)])
+    return stated
 
 
 # --- which rows a firm is a party to ------------------------------------------------

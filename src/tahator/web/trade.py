@@ -123,14 +123,17 @@ def answer(
     firm = principal.firm or ""
     if not 1 <= proposal_id <= 2**63 - 1:
         raise PageError(404, f"no proposal {proposal_id}")
+    stated = str(form.get("as_of", "")).strip()
+    policy = policy_of(request)
+    # A trader's answer takes today's date: a stated one is refused, naming the field.
+    today = access.acting_date(principal, _day(stated, "as_of") if stated else None, policy)
     with transaction(engine_of(request)) as writer:
         market.show_proposal(writer, proposal_id)  # NotFoundError for an unknown proposal
         access.hide_unless(
             access.sees_proposal(writer, principal, proposal_id), f"proposal {proposal_id}"
         )
-        today = today_of(request)
         if answer == "accept":
-            market.accept(writer, policy_of(request), proposal_id, firm, today, principal.actor)
+            market.accept(writer, policy, proposal_id, firm, today, principal.actor)
         else:
             market.decline(writer, proposal_id, firm, today, principal.actor)
     return RedirectResponse(f"/market/proposals/{proposal_id}?done={answer}", status_code=303)
