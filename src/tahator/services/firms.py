@@ -236,7 +236,7 @@ def create_consortium(
     wrong_name = name_problem(name, MAX_NAME)
     if wrong_name is not None:
         problems.append(Problem(wrong_name, field="name"))
-    if (
+    if wrong_id is None and (
         session.get(Consortium, consortium_id) is not None
         or session.get(Firm, consortium_id) is not None
     ):

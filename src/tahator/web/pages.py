@@ -224,6 +224,7 @@ def register_firm(
                 raise InputError(problems)
             with transaction(engine_of(request)) as writer:
                 firms.import_firms(writer, [record], principal.actor, source="form")
+            values["id"] = record.id  # as stored (NFKC)
     except InputError as error:
         for p in error.problems:
             errors.setdefault(p.field if p.field in FIRM_FIELDS else "", []).append(p.message)
@@ -231,7 +232,7 @@ def register_firm(
         return _firms_page(
             request, principal, session, status=422, errors=errors, form=values, open_form=True
         )
-    return RedirectResponse(f"/firms/{segment(record.id)}?registered=1", status_code=303)
+    return RedirectResponse(f"/firms/{segment(values['id'])}?registered=1", status_code=303)
 
 
 @router.get("/firms/{firm_id:path}", response_class=HTMLResponse)  # an id stored with "/"
