@@ -31,9 +31,16 @@ AnyReader = Annotated[Principal, Depends(require(*READERS))]
 SOURCE = str(REQUEST)
 
 
+ID_RULE = (
+    "Letters A–Z, digits, '-', '_' and '.' (after NFKC normalization), starting with a"
+    " letter or digit, without '..'"
+)
+NAME_RULE = "Any script; no control, bidirectional-override or zero-width characters"
+
+
 class FirmIn(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=300)
+    id: str = Field(min_length=1, max_length=64, description=ID_RULE)
+    name: str = Field(min_length=1, max_length=300, description=NAME_RULE)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")
     tax_id: str = Field(min_length=1, max_length=40, description="NTN (PK) or national ID (IR)")
     aliases: list[str] = Field(default_factory=list)
@@ -60,8 +67,8 @@ class FirmPage(BaseModel):
 
 
 class ConsortiumIn(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=300)
+    id: str = Field(min_length=1, max_length=64, description=ID_RULE)
+    name: str = Field(min_length=1, max_length=300, description=NAME_RULE)
     lead: str
     members: list[str] = Field(min_length=1)
 

@@ -104,7 +104,7 @@ def post_offer(request: Request, body: OfferIn, principal: Offerer) -> JSONRespo
         # Problems name the body as the row after a header, as they always have.
         row = parse_offer(fields, corridors.load(session).digits, REQUEST.name, 2)
         result = offers.import_offers(session, [row], principal.actor, source=REQUEST.name)
-        offer = offers.list_offers(session, offer_id=body.id.strip())[0]
+        offer = offers.list_offers(session, offer_id=row.id)[0]
         return (201 if result.created else 200), jsonable(offer)
 
     return write(request, principal, body.model_dump(mode="json"), work)

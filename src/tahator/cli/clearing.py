@@ -222,8 +222,8 @@ def consortia_create(
     from tahator.services import firms
 
     with use_case() as session:
-        firms.create_consortium(session, consortium_id, name, lead, member, _actor())
-    print(f"consortium {consortium_id} created")
+        view = firms.create_consortium(session, consortium_id, name, lead, member, _actor())
+    print(f"consortium {view.id} created")
 
 
 @consortia_app.command("list")

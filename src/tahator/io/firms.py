@@ -2,7 +2,8 @@
 ``active_taxpayer``, ``psw_subscribed`` and ``state_enterprise`` (true or false).
 
 The reader parses each row to a typed record and names what is wrong with a row,
-``FILE:LINE: field: reason``.  Whether the country is in the corridor, the tax id
+``FILE:LINE: field: reason``; the id follows the identifier rule and the name and
+aliases the name rule (``domain.identifiers``).  Whether the country is in the corridor, the tax id
 valid for it, or the firm already registered otherwise, the service checks.  The API
 and the web build the same records with ``firm_record``.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tahator.domain.errors import Problem
+from tahator.domain.identifiers import identifier_problem, name_problem, normalize_identifier
 from tahator.io.tables import read_table
 
 FIRM_COLUMNS = ("id", "name", "country", "tax_id")
@@ -83,24 +85,22 @@ def firm_record(
     """The record of one firm: ``fields`` (id, name, country, tax id), its ``aliases``
     (from ``aliases_of``) and ``FLAGS``, or ``None`` with its problems added."""
     firm_id, name, country, tax_id = (
-        fields[0].strip(),
+        normalize_identifier(fields[0]),
         fields[1].strip(),
         fields[2].strip().upper(),
         fields[3].strip(),
     )
     found = len(problems)
-    if not firm_id:
-        problems.append(Problem("is empty", source, line, "id"))
+    id_problem = identifier_problem(firm_id, MAX_ID)
+    if id_problem is not None:
+        problems.append(Problem(id_problem, source, line, "id"))
         return None
-    if len(firm_id) > MAX_ID:
-        problems.append(Problem(f"is longer than {MAX_ID} characters", source, line, "id"))
-        return None
-    if not name or len(name) > MAX_NAME:
-        problems.append(Problem(f"must be 1 to {MAX_NAME} characters", source, line, "name"))
-    if any(len(alias) > MAX_NAME for alias in aliases):
-        problems.append(
-            Problem(f"an alias is longer than {MAX_NAME} characters", source, line, "aliases")
-        )
+    wrong_name = name_problem(name, MAX_NAME)
+    if wrong_name is not None:
+        problems.append(Problem(wrong_name, source, line, "name"))
+    wrong_alias = next(filter(None, (name_problem(alias, MAX_NAME) for alias in aliases)), None)
+    if wrong_alias is not None:
+        problems.append(Problem(f"an alias {wrong_alias}", source, line, "aliases"))
     if len(tax_id) > MAX_TAX_ID:
         problems.append(Problem(f"is longer than {MAX_TAX_ID} characters", source, line, "tax_id"))
     if len(problems) > found:

@@ -2,6 +2,8 @@
 
 The reader parses each row's fields to typed values (amounts in minor units of the
 row's currency) and names every row it cannot parse, ``FILE:LINE: field: reason``.
+The id (the submitter's reference) follows the identifier rule of ``domain.identifiers``;
+references the system makes (a barter residual's ``…/residual``) are not read here.
 What needs the database (are the firms registered, is the reference taken) the
 service checks.  The API and the web build the same records with ``obligation_record``.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 
 from tahator.domain.corridor import parse_day
 from tahator.domain.errors import Problem
+from tahator.domain.identifiers import identifier_problem, normalize_identifier
 from tahator.domain.money import parse_amount
 from tahator.io.tables import read_table
 
@@ -62,11 +65,13 @@ def obligation_record(
     is exact at its currency's precision or refused.
     """
     reference_text, debtor_text, creditor_text, amount_text, currency_text, due_text = fields
-    reference, debtor, creditor = reference_text.strip(), debtor_text.strip(), creditor_text.strip()
+    reference = normalize_identifier(reference_text)
+    debtor, creditor = debtor_text.strip(), creditor_text.strip()
     currency = currency_text.strip().upper()
     found = len(problems)
-    if not reference or len(reference) > MAX_REFERENCE:
-        problems.append(Problem(f"must be 1 to {MAX_REFERENCE} characters", source, line, "id"))
+    wrong_reference = identifier_problem(reference, MAX_REFERENCE)
+    if wrong_reference is not None:
+        problems.append(Problem(wrong_reference, source, line, "id"))
     amount = 0
     if currency not in digits:
         known = ", ".join(sorted(digits))

@@ -2,7 +2,8 @@
 
 Columns: ``id,firm,gives_hs,description,quantity,unit,value,currency,wants_hs,
 valid_until`` (``wants_hs``: HS prefixes separated by ``|``).  What a row says is
-checked here; whether its firm may trade, and whether an offer of that id is
+checked here (the id by the identifier rule, the description and unit by the name
+rule of ``domain.identifiers``); whether its firm may trade, and whether an offer of that id is
 already registered, only the marketplace knows (``services.market``).
 """
 
@@ -17,6 +18,12 @@ from pathlib import Path
 from tahator.domain.barter import MAX_UNIT, parse_quantity
 from tahator.domain.corridor import parse_day
 from tahator.domain.errors import Problem
+from tahator.domain.identifiers import (
+    hidden_problem,
+    identifier_problem,
+    name_problem,
+    normalize_identifier,
+)
 from tahator.domain.matching import is_hs
 from tahator.domain.money import Amount, parse_amount
 from tahator.io.tables import read_table
@@ -86,13 +93,14 @@ def parse_offer(
     def problem(message: str, field: str) -> None:
         problems.append(Problem(message, file, line, field))
 
-    offer_id = fields["id"].strip()
+    offer_id = normalize_identifier(fields["id"])
     gives = fields["gives_hs"].strip()
     currency = fields["currency"].strip().upper()
     wants = tuple(w.strip() for w in fields["wants_hs"].split("|") if w.strip())
     unit = fields["unit"].strip()
-    if not offer_id or len(offer_id) > MAX_ID:
-        problem(f"must be 1 to {MAX_ID} characters", "id")
+    wrong_id = identifier_problem(offer_id, MAX_ID)
+    if wrong_id is not None:
+        problem(wrong_id, "id")
     if not is_hs(gives):
         problem(f"{gives!r} is not an HS code", "gives_hs")
     if not wants or not all(is_hs(w, 2) for w in wants):
@@ -102,8 +110,9 @@ def parse_offer(
         quantity = parse_quantity(fields["quantity"])
     except ValueError as error:
         problem(str(error), "quantity")
-    if not unit or len(unit) > MAX_UNIT:
-        problem(f"must be 1 to {MAX_UNIT} characters", "unit")
+    wrong_unit = name_problem(unit, MAX_UNIT)
+    if wrong_unit is not None:
+        problem(wrong_unit, "unit")
     value = 0
     if currency not in digits:
         problem(f"{currency!r} is not a corridor currency", "currency")
@@ -120,6 +129,9 @@ def parse_offer(
     except ValueError as error:
         problem(str(error), "valid_until")
     firm, description = fields["firm"].strip(), fields["description"].strip()
+    hidden = hidden_problem(description)
+    if hidden is not None:
+        problem(hidden, "description")
     if problems:
         content = (offer_id, firm, gives, description, str(quantity), unit, value, currency)
         return RejectedOffer(

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import tax_id_problem
 from tahator.domain.errors import InputError, Problem
-from tahator.io.firms import MAX_ID, FirmRecord
+from tahator.domain.identifiers import identifier_problem, name_problem, normalize_identifier
+from tahator.io.firms import MAX_ID, MAX_NAME, FirmRecord
 from tahator.io.tables import Problems
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
@@ -212,8 +213,12 @@ def list_firms(session: Session, firm: str | None = None) -> list[FirmView]:
 def create_consortium(
     session: Session, consortium_id: str, name: str, lead: str, members: list[str], actor: str
 ) -> ConsortiumView:
-    """A consortium of private firms of one country; the lead is a member."""
+    """A consortium of private firms of one country; the lead is a member.
+
+    Its id follows the identifier rule (stored NFKC-normalized), its name the name
+    rule (``domain.identifiers``)."""
     problems: list[Problem] = []
+    consortium_id, name = normalize_identifier(consortium_id), name.strip()
     all_members = list(dict.fromkeys([lead, *members]))
     firms = {
         f.id: f for f in session.execute(select(Firm).where(Firm.id.in_(all_members))).scalars()
@@ -225,9 +230,13 @@ def create_consortium(
         problems.append(Problem("members of a consortium must be of one country"))
     if len(all_members) < 2:
         problems.append(Problem("a consortium needs at least two firms"))
-    if not consortium_id.strip() or len(consortium_id) > MAX_ID:
-        problems.append(Problem(f"id must be 1 to {MAX_ID} characters", field="id"))
-    if (
+    wrong_id = identifier_problem(consortium_id, MAX_ID)
+    if wrong_id is not None:
+        problems.append(Problem(wrong_id, field="id"))
+    wrong_name = name_problem(name, MAX_NAME)
+    if wrong_name is not None:
+        problems.append(Problem(wrong_name, field="name"))
+    if wrong_id is None and (
         session.get(Consortium, consortium_id) is not None
         or session.get(Firm, consortium_id) is not None
     ):

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import Problem
+from tahator.domain.identifiers import identifier_problem
 from tahator.domain.matching import OfferStatus
 from tahator.domain.money import Amount
-from tahator.io.offers import OfferRecord, OfferRow, RejectedOffer
+from tahator.io.offers import MAX_ID, OfferRecord, OfferRow, RejectedOffer
 from tahator.io.tables import Problems
 from tahator.services import access, audit, screening
 from tahator.services import corridor as corridors
@@ -94,7 +95,7 @@ def import_offers(
             found.add(_problem(row, f"offer {row.id!r} appears twice with different content", "id"))
         contents[row.id] = content
     stored: dict[str, Offer] = {}
-    ids = list(contents)
+    ids = [i for i in contents if identifier_problem(i, MAX_ID) is None]  # others: never stored
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start : start + 900]
         stored.update((o.id, o) for o in session.scalars(select(Offer).where(Offer.id.in_(chunk))))

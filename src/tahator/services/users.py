@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.identifiers import identifier_problem, normalize_identifier
 from tahator.domain.roles import Role
 from tahator.services import audit, throttle
 from tahator.services.common import now
@@ -89,18 +90,14 @@ class UserView:
 def create_user(
     session: Session, username: str, role: str, password: str, actor: str, firm: str | None = None
 ) -> UserView:
-    """Register a user; every rule broken is named, nothing stored."""
+    """Register a user; every rule broken is named, nothing stored.
+
+    A username is an identifier (``domain.identifiers``), stored NFKC-normalized."""
     problems: list[Problem] = []
-    username = username.strip()
-    if (
-        not username
-        or len(username) > MAX_USERNAME
-        or not username.isprintable()
-        or " " in username
-    ):
-        problems.append(
-            Problem(f"1 to {MAX_USERNAME} printable characters without spaces", field="username")
-        )
+    username = normalize_identifier(username)
+    wrong_username = identifier_problem(username, MAX_USERNAME)
+    if wrong_username is not None:
+        problems.append(Problem(wrong_username, field="username"))
     elif session.scalar(select(User.id).where(User.username == username)) is not None:
         problems.append(Problem(f"{username!r} is taken", field="username"))
     if role not in ROLES:

@@ -145,7 +145,18 @@ def day(value: date | datetime | str | None) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(stamp, text)
 
 
-templates.env.filters.update(money=money, compact=compact, day=day, percent=formatting.percent)
+def segment(value: object) -> str:
+    """``value`` as one URL path segment: ``/``, ``?``, ``#``, ``%`` and all but
+    unreserved characters percent-encoded (Jinja's ``urlencode`` leaves ``/``), so that
+    a link reaches any stored id: ``href="/firms/{{ f.id | segment }}"``."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+templates.env.filters.update(
+    money=money, compact=compact, day=day, percent=formatting.percent, segment=segment
+)
 templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
 

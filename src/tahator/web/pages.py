@@ -49,6 +49,7 @@ from tahator.web.core import (
     allow,
     choice,
     render,
+    segment,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -123,7 +124,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
     context["deadlines"] += [
         {
             "what": f"Obligation {o.id} ({o.debtor} → {o.creditor}) due",
-            "href": f"/obligations?status=open&q={o.id}",
+            "href": f"/obligations?status=open&q={segment(o.id)}",
             "date": o.due_date.isoformat(),
             "days": (o.due_date - today).days,
         }
@@ -223,6 +224,7 @@ def register_firm(
                 raise InputError(problems)
             with transaction(engine_of(request)) as writer:
                 firms.import_firms(writer, [record], principal.actor, source="form")
+            values["id"] = record.id  # as stored (NFKC)
     except InputError as error:
         for p in error.problems:
             errors.setdefault(p.field if p.field in FIRM_FIELDS else "", []).append(p.message)
@@ -230,10 +232,10 @@ def register_firm(
         return _firms_page(
             request, principal, session, status=422, errors=errors, form=values, open_form=True
         )
-    return RedirectResponse(f"/firms/{values['id']}?registered=1", status_code=303)
+    return RedirectResponse(f"/firms/{segment(values['id'])}?registered=1", status_code=303)
 
 
-@router.get("/firms/{firm_id}", response_class=HTMLResponse)
+@router.get("/firms/{firm_id:path}", response_class=HTMLResponse)  # an id stored with "/"
 def firm_page(
     request: Request, firm_id: str, principal: User, session: Reader, registered: str = ""
 ) -> HTMLResponse:
