@@ -335,8 +335,17 @@ def window_problems(
 ) -> list[Problem]:
     """Why an application cannot be authorized on ``as_of``: its balancing window (to
     ``closes``) and its contract's validity share no day, so no declaration could
-    ever be made."""
+    ever be made; or its window closes on the last accepted date or later, so it
+    could never be cancelled."""
     problems = expiry_problems(valid_until, as_of)
+    if closes >= LAST_DAY:
+        problems.append(
+            Problem(
+                f"the balancing window authorized on {as_of} would close on {closes}, and no "
+                f"date after {LAST_DAY} is accepted: it could never be cancelled",
+                field="as_of",
+            )
+        )
     if valid_from > closes:
         problems.append(
             Problem(

@@ -28,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 
-def _day(text: str, field: str) -> date:
+def form_day(text: str, field: str) -> date:
     """A form's date (``YYYY-MM-DD``, within the accepted range); ``InputError`` naming
     ``field`` otherwise."""
     try:
