@@ -385,10 +385,9 @@ def reject(
         raise InputError(problems)
     authorization = load_authorization(session, authorization_id, lock=True)
     before = AuthorizationStatus(authorization.state)
-    authorization.state = transition(
-        before, AuthorizationEvent.REJECT, f"authorization {authorization_id}"
-    )
+    after = transition(before, AuthorizationEvent.REJECT, f"authorization {authorization_id}")
     _decided_before_submission(authorization, as_of)
+    authorization.state = after
     authorization.rejection_reason = reason.strip()
     authorization.decided_on = as_of
     authorization.decided_by = actor
