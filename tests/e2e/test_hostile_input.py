@@ -102,6 +102,7 @@ def test_goods_worth_more_than_64_bits(cli: Cli, db: str, tmp_path: Path) -> Non
         "valid_from": "2025-10-20",
         "valid_until": "2026-06-30",
         "origin_declared": True,
+        "undertaking": True,
     }
     code, _, err = cli(
         "--db", db, "barter", "apply", write(tmp_path / "a.json", json.dumps(application))
