@@ -238,4 +238,4 @@ def test_an_id_out_of_range_is_exit_2_naming_the_range(
         code, _, err = cli("--db", db, *command, number)
         assert code == 2, err
         assert "Traceback" not in err
-        assert "not in the range" in " ".join(err.replace("│", " ").split())
+        assert "Invalid value for 'ID'" in " ".join(err.replace("│", " ").split())
