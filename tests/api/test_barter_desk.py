@@ -21,9 +21,13 @@ IMPORT = {
 }
 
 
-def applied(house: House, who: str = "trader", **changes: Any) -> int:
-    """An application filed by ``who`` (with the undertaking the 2025 order asks for)."""
+def applied(house: House, who: str = "operator", **changes: Any) -> int:
+    """An application filed by ``who`` (with the undertaking the 2025 order asks for); an
+    operator records it as received on the contract's first day, so customs can decide
+    on the dates the tests state (a trader's carries today's)."""
     body = application(undertaking=True, **changes)
+    if who == "operator":
+        body.setdefault("as_of", body["valid_from"])
     response = house.client.post(BASE, json=body, headers=house.as_(who))
     assert response.status_code == 201, response.text
     assert response.json()["undertaking"] is True
@@ -239,3 +243,37 @@ def test_a_changed_retry_of_an_application_is_a_422(house: House) -> None:
     refused = house.client.post(BASE, json=changed, headers=house.as_("trader"))
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "reference"
+
+
+def test_only_an_operator_states_a_submission_s_date_and_none_after_today(house: House) -> None:
+    body = application(undertaking=True, as_of="2025-10-20")
+    by_trader = house.client.post(BASE, json=body, headers=house.as_("trader"))
+    assert by_trader.status_code == 422
+    assert by_trader.json()["errors"] == [
+        {"field": "as_of", "detail": "only an operator states the date"}
+    ]
+    later = house.client.post(
+        BASE, json=body | {"as_of": "2099-01-01"}, headers=house.as_("operator")
+    )
+    assert later.status_code == 422
+    assert "is after today's business date" in later.json()["errors"][0]["detail"]
+    authorization = applied(house)  # received on 2025-10-20
+    early = house.client.post(
+        f"{BASE}/{authorization}/authorize",
+        json={"as_of": "2025-10-19"},
+        headers=house.as_("customs"),
+    )
+    assert early.status_code == 422
+    assert early.json()["errors"] == [
+        {
+            "field": "as_of",
+            "detail": "2025-10-19 is before the application was submitted (2025-10-20)",
+        }
+    ]
+    # Customs cannot end it early by stating a day past its deadline.
+    authorized(house, authorization, "2025-11-01")  # deadline 2026-03-01
+    cancel = house.client.post(
+        f"{BASE}/{authorization}/cancel", json={"as_of": "2099-01-01"}, headers=house.as_("customs")
+    )
+    assert cancel.status_code == 422
+    assert "is after today's business date" in cancel.json()["detail"]

@@ -126,12 +126,13 @@ def test_the_authorization_matrix_cell_by_cell(house: House) -> None:
     ids["run"] = client.post("/api/v1/clearing/runs", json={}, headers=operator).json()["run_id"]
     instructions = client.get("/api/v1/settlement/instructions", headers=operator).json()["items"]
     ids["instruction"] = instructions[0]["id"]
+    # Recorded as received on the contract's first day: customs decides in 2025.
     ids["authorization"] = client.post(
-        "/api/v1/barter/authorizations", json=application(), headers=operator
+        "/api/v1/barter/authorizations", json=application(as_of="2025-10-20"), headers=operator
     ).json()["id"]
     ids["foreign_authorization"] = client.post(
         "/api/v1/barter/authorizations",
-        json=application(applicant="PK-2", counterparty="IR-2"),
+        json=application(applicant="PK-2", counterparty="IR-2", as_of="2025-10-20"),
         headers=operator,
     ).json()["id"]
     wrong = []

@@ -122,8 +122,8 @@ def declare_one_barter_month(house: House) -> None:
     """One applicant's declaration in November 2025: a month one firm makes up."""
     applied = house.client.post(
         "/api/v1/barter/authorizations",
-        json=application(valid_from="2025-10-20"),
-        headers=house.as_("trader"),
+        json=application(valid_from="2025-10-20", as_of="2025-10-20"),
+        headers=house.as_("operator"),  # who records an application received then
     )
     assert applied.status_code == 201, applied.text
     path = f"/api/v1/barter/authorizations/{applied.json()['id']}"

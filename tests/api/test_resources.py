@@ -240,7 +240,12 @@ def test_clearing_settlement_and_ledger_over_http(house: House) -> None:
 
 def test_barter_authorizations_over_http(house: House) -> None:
     trader, customs = house.as_("trader"), house.as_("customs")
-    applied = house.client.post("/api/v1/barter/authorizations", json=application(), headers=trader)
+    # Recorded by an operator as received on 20 October 2025, so customs may decide then.
+    applied = house.client.post(
+        "/api/v1/barter/authorizations",
+        json=application(as_of="2025-10-20"),
+        headers=house.as_("operator"),
+    )
     assert applied.status_code == 201, applied.text
     authorization = applied.json()["id"]
     assert applied.json()["state"] == "submitted"

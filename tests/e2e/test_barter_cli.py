@@ -34,7 +34,9 @@ def application(tmp_path: Path, **changes: Any) -> Path:
 
 
 def test_the_barter_life_end_to_end(cli: Cli, db: str, tmp_path: Path) -> None:
-    code, out, err = cli("--db", db, "barter", "apply", application(tmp_path), "--json")
+    code, out, err = cli(
+        "--db", db, "barter", "apply", application(tmp_path), "--as-of", "2025-10-20", "--json"
+    )
     assert code == 0, err
     first = json.loads(out)["id"]
     code, out, _ = cli(
@@ -101,6 +103,8 @@ def test_the_barter_life_end_to_end(cli: Cli, db: str, tmp_path: Path) -> None:
         "barter",
         "apply",
         application(tmp_path, applicant="PK-2", counterparty="IR-2"),
+        "--as-of",
+        "2025-10-20",
         "--json",
     )
     second = json.loads(out)["id"]

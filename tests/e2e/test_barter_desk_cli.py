@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
 from tests.e2e.test_barter_cli import application, db  # noqa: F401  (fixture)
 
@@ -29,7 +31,14 @@ IMPORT = (
 
 def _apply(cli: Cli, db: str, tmp_path: Path, **changes: str) -> int:  # noqa: F811
     code, out, err = cli(
-        "--db", db, "barter", "apply", application(tmp_path, undertaking=True, **changes), "--json"
+        "--db",
+        db,
+        "barter",
+        "apply",
+        application(tmp_path, undertaking=True, **changes),
+        "--as-of",
+        "2025-10-20",
+        "--json",
     )
     assert code == 0, err
     identifier: int = json.loads(out)["id"]
@@ -207,3 +216,26 @@ def test_the_sweep_balances_what_reached_its_plan_within_tolerance(
     assert "1 balanced at their deadlines" in out
     assert f"  {reached} (BT-" in out
     assert "closed on 2026-03-01" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("barter", "show"),
+        ("barter", "authorize"),
+        ("barter", "cancel"),
+        ("proposals", "accept"),
+        ("clearing", "show"),
+        ("settlement", "confirm"),
+    ],
+)
+def test_an_id_out_of_range_is_exit_2_naming_the_range(
+    cli: Cli,
+    db: str,  # noqa: F811
+    command: tuple[str, ...],
+) -> None:
+    for number in ("99999999999999999999", "0"):
+        code, _, err = cli("--db", db, *command, number)
+        assert code == 2, err
+        assert "Traceback" not in err
+        assert "Invalid value for 'ID'" in " ".join(err.replace("│", " ").split())

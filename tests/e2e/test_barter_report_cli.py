@@ -13,7 +13,9 @@ SOURCE = "SRO 642(I)/2023 as amended 17 October 2025"
 
 
 def test_the_report_as_a_pdf_file(cli: Cli, db: str, tmp_path: Path) -> None:  # noqa: F811
-    code, out, err = cli("--db", db, "barter", "apply", application(tmp_path), "--json")
+    code, out, err = cli(
+        "--db", db, "barter", "apply", application(tmp_path), "--as-of", "2025-10-20", "--json"
+    )
     assert code == 0, err
     authorization = json.loads(out)["id"]
     code, _, err = cli(

@@ -52,6 +52,7 @@ def _authorization(applicant: str, counterparty: str, consortium: bool) -> Autho
         planned_import=1,
         planned_export=1,
         submitted_at=now(),
+        submitted_on=DAY,
         submitted_by="t",
     )
 

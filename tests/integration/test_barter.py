@@ -21,6 +21,7 @@ from tahator.io.declarations import declaration_record
 from tahator.io.policy import load_policy
 from tahator.services import barter, barter_report, clearing, corridor, firms, ledger, obligations
 from tahator.services.barter import AuthorizationDetail
+from tahator.services.common import business_today
 from tahator.store.database import transaction
 from tahator.store.schema import Authorization, Declaration
 from tests.integration.conftest import import_firms_file
@@ -83,17 +84,24 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
     return engine
 
 
-def submit_file(session: Any, path: Path, policy=POLICY) -> barter.Submission:
-    """What the CLI does with an application file: read it, then submit it."""
+def submit_file(
+    session: Any, path: Path, policy=POLICY, as_of: date | None = None
+) -> barter.Submission:
+    """What the CLI does with an application file: read it, then submit it; received on
+    ``as_of``, by default its contract's first day (today at the latest), so customs can
+    decide on the dates the tests state."""
     record = read_application(path, corridor.load(session).digits)
-    return barter.submit(session, policy, record, "trader", str(path))
+    as_of = as_of or min(record.valid_from, business_today(policy.zone))
+    return barter.submit(session, policy, record, "trader", str(path), as_of=as_of)
 
 
-def apply(engine: Engine, tmp_path: Path, data: dict[str, Any], policy=POLICY) -> int:
+def apply(
+    engine: Engine, tmp_path: Path, data: dict[str, Any], policy=POLICY, as_of: date | None = None
+) -> int:
     path = tmp_path / "application.json"
     path.write_text(json.dumps(data))
     with transaction(engine) as session:
-        return submit_file(session, path, policy).id
+        return submit_file(session, path, policy, as_of).id
 
 
 def authorize(

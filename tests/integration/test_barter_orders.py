@@ -131,9 +131,20 @@ def test_the_amended_order_governs_an_authorization_of_november_2025(
 def test_the_application_is_checked_again_under_the_authorizing_version(
     house: Engine, tmp_path: Path
 ) -> None:
-    consortium = apply(house, tmp_path, plan(applicant="C-1"))
-    with transaction(house) as session, pytest.raises(InputError, match="does not allow consortia"):
+    # Customs cannot choose the 2023 order by dating its decision before the submission.
+    consortium = apply(house, tmp_path, plan(applicant="C-1"), as_of=date(2025, 10, 20))
+    with transaction(house) as session, pytest.raises(InputError) as caught:
         barter.authorize(session, POLICY, consortium, date(2025, 6, 1), "customs")
+    [problem] = caught.value.problems
+    assert (problem.field, problem.message) == (
+        "as_of",
+        "2025-06-01 is before the application was submitted (2025-10-20)",
+    )
+    with transaction(house) as session, pytest.raises(InputError, match="before the application"):
+        barter.reject(session, POLICY, consortium, "no", "customs", as_of=date(2025, 10, 19))
+    # Under the 2023 order a consortium cannot even apply.
+    with pytest.raises(InputError, match="does not allow consortia"):
+        apply(house, tmp_path, plan(applicant="C-1", reference="C-2023"), as_of=date(2025, 6, 1))
     # Filed under the 2023 order without an undertaking, authorized under 2025-10.
     record = parse_application(plan(undertaking=False, reference="PO-1"), {"USD": 2, "PKR": 2})
     with transaction(house) as session:
@@ -143,7 +154,7 @@ def test_the_application_is_checked_again_under_the_authorizing_version(
     assert "an undertaking for the foreign partner is required under the 2025-10 order" in str(
         caught.value
     )
-    with transaction(house) as session, pytest.raises(InputError, match="no barter order"):
+    with transaction(house) as session, pytest.raises(InputError, match="before the application"):
         barter.authorize(session, POLICY, filed, date(2023, 5, 1), "customs")
     with transaction(house) as session:
         assert barter.show(session, POLICY, filed).state == "submitted"
@@ -151,7 +162,10 @@ def test_the_application_is_checked_again_under_the_authorizing_version(
 
 def test_a_window_that_misses_the_contract_is_refused(house: Engine, tmp_path: Path) -> None:
     authorization_id = apply(
-        house, tmp_path, plan(valid_from="2026-09-01", valid_until="2027-06-30")
+        house,
+        tmp_path,
+        plan(valid_from="2026-09-01", valid_until="2027-06-30"),
+        as_of=date(2026, 1, 2),
     )
     with transaction(house) as session, pytest.raises(InputError) as caught:
         barter.authorize(session, POLICY, authorization_id, date(2026, 1, 2), "customs")

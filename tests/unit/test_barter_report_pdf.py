@@ -30,6 +30,7 @@ def quarterly(flows: int, versions: tuple[PolicyVersion, ...]) -> QuarterlyRepor
         planned_import=usd(123_456_789),
         planned_export=usd(120_000_000),
         balanced=2,
+        closed_on_purpose=1,
         cancelled=3,
         rejected=1,
         outstanding=4,

@@ -102,6 +102,13 @@ def test_only_customs_or_the_applicant_s_trader_closes(house: House) -> None:
     )
     assert blank.status_code == 422
     assert "needs a reason" in blank.text
+    # A trader's actions carry today's date: one it states is refused, as in the API.
+    dated = trader.post(
+        f"/barter/{current}/close",
+        data={"csrf_token": token(trader), **reason, "as_of": "2026-11-30"},
+    )
+    assert dated.status_code == 422
+    assert "only customs states the date" in dated.text
     closed = trader.post(f"/barter/{current}/close", data={"csrf_token": token(trader), **reason})
     assert closed.status_code == 303
     page = trader.get(closed.headers["location"]).text

@@ -114,6 +114,7 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
                 ),
                 "test",
                 "a",
+                as_of=date(2026, 11, 1),  # customs authorizes it on that day
             )
             other = barter.submit(
                 session,
@@ -130,6 +131,7 @@ def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
                 ),
                 "test",
                 "a",
+                as_of=business_today(policy.zone) - timedelta(days=100),
             )
             # Authorized 100 days ago: its deadline falls within the next 30 days.
             today = business_today(policy.zone)
@@ -159,6 +161,7 @@ def _overdue(session: Session, policy: Policy, digits: dict[str, int], today: da
         ),
         "test",
         "a",
+        as_of=today - timedelta(days=200),
     )
     barter.authorize(session, policy, filed.id, today - timedelta(days=200), "test")
     record, problems = declaration_record(

@@ -342,7 +342,9 @@ def test_customs_declares_goods_through_the_form(house: House) -> None:
     from tests.api.test_resources import application
 
     applied = house.client.post(
-        "/api/v1/barter/authorizations", json=application(), headers=house.as_("trader")
+        "/api/v1/barter/authorizations",
+        json=application(as_of="2025-10-20"),
+        headers=house.as_("operator"),
     )
     authorization = applied.json()["id"]
     customs = browser(house, "customs")

@@ -71,6 +71,11 @@ class ApplicationIn(BaseModel):
     reference: str | None = Field(
         None, description="The applicant's own; a retry files once, a changed retry is a 422"
     )
+    as_of: Day | None = Field(
+        None,
+        description="The submission's business date (default today; only an operator states "
+        "it, recording an application received earlier): no decision is dated before it",
+    )
 
 
 class AuthorizeIn(BaseModel):
@@ -132,17 +137,22 @@ def apply(
     request: Request, body: ApplicationIn, principal: Applicant, policy: PolicyDep
 ) -> JSONResponse:
     """Apply for a barter authorization; refused whole, every failing rule named."""
-    data = body.model_dump(exclude_none=True)
+    data = body.model_dump(exclude_none=True, exclude={"as_of"})
 
     def work(session: Session) -> tuple[int, Any]:
         digits = corridor.load(session).digits
         application = parse_application(data, digits, "application")
         if not access.may_apply_for(session, principal, application.applicant_id):
             raise ApiError(403, f"a trader applies for its own firm {principal.firm} only")
-        result = barter.submit(session, policy, application, principal.actor, "application")
+        if body.as_of is not None and principal.role != "operator":
+            # A trader's actions carry the server's date.
+            raise InputError([Problem("only an operator states the date", field="as_of")])
+        result = barter.submit(
+            session, policy, application, principal.actor, "application", as_of=body.as_of
+        )
         return 201, jsonable(barter.show(session, policy, result.id))
 
-    return write(request, principal, data, work)
+    return write(request, principal, body.model_dump(mode="json", exclude_none=True), work)
 
 
 @router.get("/barter/authorizations", response_model=AuthorizationPage)
@@ -222,7 +232,15 @@ def close(
         if principal.role != "customs" and not access.may_apply_for(session, principal, applicant):
             raise ApiError(403, "only customs or a trader of the applicant closes it")
         day = access.acting_date(principal, body.as_of, policy)  # a trader's: today
-        view = barter.close(session, policy, authorization_id, body.reason, day, principal.actor)
+        view = barter.close(
+            session,
+            policy,
+            authorization_id,
+            body.reason,
+            day,
+            principal.actor,
+            by_trader=principal.role == "trader",
+        )
         return 200, jsonable(view)
 
     return write(request, principal, body.model_dump(mode="json"), work)

@@ -11,6 +11,7 @@ import typer
 
 from tahator.cli.common import (
     EXIT_BROKEN,
+    MAX_ID,
     DbOption,
     JsonOption,
     _actor,
@@ -286,7 +287,7 @@ def audit_seal(as_json: JsonOption = False) -> None:
 
 @audit_app.command("list")
 def audit_list(
-    after: Annotated[int, typer.Option(help="Only records after this id")] = 0,
+    after: Annotated[int, typer.Option(min=0, max=MAX_ID, help="Only records after this id")] = 0,
     limit: Annotated[int, typer.Option(min=1, help="At most this many")] = 100,
     actor: Annotated[str | None, typer.Option(help="Only this actor's")] = None,
     action: Annotated[str | None, typer.Option(help="Only this action")] = None,

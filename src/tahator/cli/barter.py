@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tahator.cli.common import (
+    IdArgument,
     JsonOption,
     _actor,
     _as_of,
@@ -65,15 +66,27 @@ def policy_show(as_json: JsonOption = False) -> None:
 
 
 @barter_app.command("apply")
-def barter_apply(application: Path, as_json: JsonOption = False) -> None:
+def barter_apply(
+    application: Path,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The submission's business date, for an application received earlier "
+            "(default today); no decision is dated before it",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Submit a barter application (JSON); refused whole if any rule fails."""
     from tahator.io.application import read_application
     from tahator.services import barter, corridor
 
     policy = _load_policy()
+    day = _date(as_of, "--as-of") if as_of else None
     with use_case() as session:
         record = read_application(application, corridor.load(session).digits)
-        result = barter.submit(session, policy, record, _actor(), str(application))
+        result = barter.submit(session, policy, record, _actor(), str(application), as_of=day)
     if as_json:
         print_json({"id": result.id})
     else:
@@ -82,7 +95,7 @@ def barter_apply(application: Path, as_json: JsonOption = False) -> None:
 
 @barter_app.command("authorize")
 def barter_authorize(
-    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    authorization_id: IdArgument,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Authorization date")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -98,7 +111,7 @@ def barter_authorize(
 
 @barter_app.command("reject")
 def barter_reject(
-    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    authorization_id: IdArgument,
     reason: Annotated[str, typer.Option(help="Why, for the applicant")],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The decision's business date (default today)")
@@ -117,7 +130,7 @@ def barter_reject(
 
 @barter_app.command("close")
 def barter_close(
-    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    authorization_id: IdArgument,
     reason: Annotated[str, typer.Option(help="Why it closes before its plan is reached")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="Closing date")] = None,
     as_json: JsonOption = False,
@@ -134,7 +147,7 @@ def barter_close(
 
 @barter_app.command("cancel")
 def barter_cancel(
-    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    authorization_id: IdArgument,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="A day past its deadline (default today)")
     ] = None,
@@ -179,7 +192,7 @@ def barter_deadlines(
 
 @barter_app.command("declare")
 def barter_declare(
-    authorization_id: Annotated[int, typer.Argument(metavar="ID")],
+    authorization_id: IdArgument,
     direction: Annotated[str, typer.Option(help="import or export")],
     hs: Annotated[str, typer.Option(help="HS code of the goods")],
     quantity: Annotated[str, typer.Option(help="Quantity")],
@@ -230,9 +243,7 @@ def barter_declare(
 
 
 @barter_app.command("show")
-def barter_show(
-    authorization_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOption = False
-) -> None:
+def barter_show(authorization_id: IdArgument, as_json: JsonOption = False) -> None:
     """An authorization: state, values, deadline, declarations."""
     from tahator.services import barter
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tahator.cli.common import (
+    IdArgument,
     JsonOption,
     _actor,
     _as_of,
@@ -329,7 +330,7 @@ def clearing_list(as_json: JsonOption = False) -> None:
 
 @clearing_app.command("show")
 def clearing_show(
-    run_id: int,
+    run_id: IdArgument,
     firm: Annotated[
         str | None, typer.Option(help="Only this firm's positions and instructions")
     ] = None,

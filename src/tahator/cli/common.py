@@ -33,6 +33,10 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+MAX_ID = 2**63 - 1
+"""The largest id a table holds (a signed 64-bit integer)."""
+IdArgument = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID)]
+"""A record's numeric id: outside 1..2**63-1 it is exit 2 naming the range, not a traceback."""
 _database: dict[str, str | None] = {"url": None}
 _policy: dict[str, Path | None] = {"path": None}
 

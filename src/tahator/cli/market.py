@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tahator.cli.common import (
+    IdArgument,
     JsonOption,
     _actor,
     _as_of,
@@ -142,9 +143,7 @@ def proposals_list(
 
 
 @proposals_app.command("show")
-def proposals_show(
-    proposal_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOption = False
-) -> None:
+def proposals_show(proposal_id: IdArgument, as_json: JsonOption = False) -> None:
     """A proposal and its legs."""
     from tahator.services import market
 
@@ -166,7 +165,7 @@ FirmOption = Annotated[str, typer.Option("--firm", help="The firm answering")]
 
 @proposals_app.command("accept")
 def proposals_accept(
-    proposal_id: Annotated[int, typer.Argument(metavar="ID")],
+    proposal_id: IdArgument,
     firm: FirmOption,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the answer")] = None,
     as_json: JsonOption = False,
@@ -195,7 +194,7 @@ def proposals_accept(
 
 @proposals_app.command("decline")
 def proposals_decline(
-    proposal_id: Annotated[int, typer.Argument(metavar="ID")],
+    proposal_id: IdArgument,
     firm: FirmOption,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Date of the answer")] = None,
     as_json: JsonOption = False,

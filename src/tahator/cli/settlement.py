@@ -9,6 +9,7 @@ import typer
 
 from tahator.cli.common import (
     EXIT_BROKEN,
+    IdArgument,
     JsonOption,
     _actor,
     _choice,
@@ -47,7 +48,7 @@ def ledger_verify() -> None:
 
 
 @settlement_app.command("confirm")
-def settlement_confirm(instruction_id: int, as_json: JsonOption = False) -> None:
+def settlement_confirm(instruction_id: IdArgument, as_json: JsonOption = False) -> None:
     """A bank confirms a collection or payout."""
     from tahator.formatting import jsonable
     from tahator.services import settlement

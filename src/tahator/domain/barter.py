@@ -335,8 +335,17 @@ def window_problems(
 ) -> list[Problem]:
     """Why an application cannot be authorized on ``as_of``: its balancing window (to
     ``closes``) and its contract's validity share no day, so no declaration could
-    ever be made."""
+    ever be made; or its window closes on the last accepted date or later, so it
+    could never be cancelled."""
     problems = expiry_problems(valid_until, as_of)
+    if closes >= LAST_DAY:
+        problems.append(
+            Problem(
+                f"the balancing window authorized on {as_of} would close on {closes}, and no "
+                f"date after {LAST_DAY} is accepted: it could never be cancelled",
+                field="as_of",
+            )
+        )
     if valid_from > closes:
         problems.append(
             Problem(
@@ -422,6 +431,8 @@ class Lifetime:
     """The business date of customs' decision (a rejection's date); ``None`` before one."""
     version: str | None = None
     """The version of the order that governs it (``None``: unknown)."""
+    closed_by: str | None = None
+    """Who closed it on purpose before its plan was reached, if anyone did."""
 
     @property
     def closed_day(self) -> date | None:
@@ -450,13 +461,17 @@ class QuarterCounts:
     """Planned values of those issued (minor units of the unit of account)."""
     planned_export: int
     balanced: int
-    """Closed within the quarter, balanced."""
+    """Balanced within the quarter by reaching the plan: by its declarations, or at its
+    deadline within the tolerance."""
     cancelled: int
     """Whose deadline fell within the quarter, cancelled."""
     rejected: int
     """Rejected by a decision dated within the quarter."""
     outstanding: int
     """Authorized by the quarter's end and not closed by then."""
+    closed_on_purpose: int = 0
+    """Closed within the quarter on purpose (by customs or the trader) before its plan
+    was reached: not counted as balanced."""
     versions: tuple[tuple[str, int], ...] = ()
     """The versions of the order governing the authorizations counted above, each with
     how many of them it governs, in version order."""
@@ -464,7 +479,8 @@ class QuarterCounts:
 
 def quarter_counts(lives: Iterable[Lifetime], start: date, end: date) -> QuarterCounts:
     """How many authorizations were issued, closed, rejected and outstanding in the
-    quarter from ``start`` to ``end`` (both included).
+    quarter from ``start`` to ``end`` (both included).  One closed on purpose counts as
+    such, not as balanced.
 
     A cancellation is dated by its deadline, a rejection by its decision's business
     date; outstanding at the end means authorized by then and not closed by then."""
@@ -494,7 +510,14 @@ def quarter_counts(lives: Iterable[Lifetime], start: date, end: date) -> Quarter
         issued=len(issued),
         planned_import=sum(a.planned_import for a in issued),
         planned_export=sum(a.planned_export for a in issued),
-        balanced=sum(1 for a in closed if a.status == AuthorizationStatus.BALANCED),
+        balanced=sum(
+            1 for a in closed if a.status == AuthorizationStatus.BALANCED and a.closed_by is None
+        ),
+        closed_on_purpose=sum(
+            1
+            for a in closed
+            if a.status == AuthorizationStatus.BALANCED and a.closed_by is not None
+        ),
         cancelled=sum(1 for a in closed if a.status == AuthorizationStatus.CANCELLED),
         rejected=len(rejected),
         outstanding=len(outstanding),

@@ -5,13 +5,14 @@ code shares the order's subheading digits (``Rules.hs_digits``) with it; what is
 declared against a line, in value (unit of account) and quantity, may exceed the
 line's plan by at most the version's tolerance.  Under ``import_first`` no export
 comes before an import, and exports may not exceed imports by more than the
-tolerance.
+tolerance, counted by the declarations' dates (not the order they were entered).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, localcontext
 
 from tahator.domain.errors import Problem
@@ -162,3 +163,45 @@ def sequencing_problems(
             field="value",
         )
     ]
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A declaration as the order of goods sees it: which way, on what day, how much."""
+
+    direction: Direction
+    on: date
+    value_unit: int
+
+
+def dated_sequencing_problems(
+    rules: Rules,
+    goods: Dated,
+    declared: Sequence[Dated],
+    planned_import: int,
+    unit_of_account: str,
+    digits: int,
+) -> list[Problem]:
+    """``sequencing_problems`` by the goods' dates: an export counts only the imports
+    dated on or before its day, and it is checked on its day and on each later
+    export's (an export back-dated before imports entered earlier cannot slip in)."""
+    if goods.direction != Direction.EXPORT:
+        return []
+    everything = [*declared, goods]
+    later = {d.on for d in declared if d.direction == Direction.EXPORT and d.on > goods.on}
+    for day in sorted({goods.on} | later):
+        imported = sum(
+            d.value_unit for d in everything if d.direction == Direction.IMPORT and d.on <= day
+        )
+        exported = sum(
+            d.value_unit for d in everything if d.direction == Direction.EXPORT and d.on <= day
+        )
+        problems = sequencing_problems(
+            rules, Direction.EXPORT, imported, exported, planned_import, unit_of_account, digits
+        )
+        if problems:
+            return [
+                Problem(f"{p.message} (counting goods dated up to {day})", p.file, p.line, p.field)
+                for p in problems
+            ]
+    return []

@@ -22,6 +22,20 @@ from tahator.domain.money import positive_amount
 from tahator.domain.policy import Direction
 
 MAX_REFERENCE = 100
+REFERENCE_MARKS = "-_./"
+"""What a GD number may hold besides letters and digits."""
+
+
+def reference_problem(reference: str) -> str | None:
+    """Why ``reference`` cannot be a goods declaration's (GD) number, or ``None``: 1 to
+    ``MAX_REFERENCE`` letters, digits and ``-_./`` (no spaces, control, bidirectional
+    or zero-width characters, which would make two numbers look alike)."""
+    if not 0 < len(reference) <= MAX_REFERENCE:
+        return f"must be 1 to {MAX_REFERENCE} characters"
+    wrong = next((c for c in reference if not (c.isalnum() or c in REFERENCE_MARKS)), None)
+    if wrong is not None:
+        return f"may hold only letters, digits and {' '.join(REFERENCE_MARKS)}, not {wrong!a}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +70,8 @@ def declaration_record(
     """The record of a declaration's fields (as text), with the problems of those
     that do not parse.
 
-    A reference that is too long or a direction that is neither import nor export
+    A reference that is not a GD number (``reference_problem``) or a direction that
+    is neither import nor export
     is reported alone, with no record.  Otherwise a record comes back even when the
     quantity, value, currency or unit is wrong (those fields then hold neutral
     placeholders), because the service still checks the rest, reports everything
@@ -64,8 +79,8 @@ def declaration_record(
     record must never be recorded.  ``digits`` holds the corridor's currencies and
     their minor-unit digits.
     """
-    if reference is not None and not 0 < len(reference) <= MAX_REFERENCE:
-        return None, [Problem(f"must be 1 to {MAX_REFERENCE} characters", field="reference")]
+    if reference is not None and (wrong := reference_problem(reference)) is not None:
+        return None, [Problem(wrong, field="reference")]
     try:
         way = Direction(direction)
     except ValueError:

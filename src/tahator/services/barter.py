@@ -4,23 +4,24 @@ The rules are the domain's (``domain.barter`` under a ``domain.policy``); this
 module reads and writes them.  Values are converted to the unit of account at
 the rate of the day they refer to: an application's first day of validity, a
 declaration's date.  The results, and ``show``, ``list_authorizations`` and
-``deadlines``, are ``services.barter_views``; ``close``, ``cancel`` and ``sweep`` are
+``deadlines``, are ``services.barter_views``; ``declare`` is
+``services.barter_declaring``; ``close``, ``cancel`` and ``sweep`` are
 ``services.barter_closing`` (all named here too); the quarterly report is
-``services.barter_report``.
+``services.barter_report``.  No date stated to them may be after the business date
+(``today``, given by tests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import fields, replace
-from decimal import Decimal, localcontext
+from dataclasses import fields
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tahator.domain import barter, barter_lines
+from tahator.domain import barter
 from tahator.domain.barter import (
     Applicant,
     Application,
@@ -30,45 +31,37 @@ from tahator.domain.barter import (
     Party,
     transition,
 )
-from tahator.domain.barter_lines import Goods, PlannedLine
 from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR
 from tahator.domain.policy import Direction, Policy
-from tahator.formatting import jsonable
-from tahator.io.declarations import DeclarationRecord
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.barter_closing import (
     audit_state,
-    balance,
     cancel,
-    check_day,
     close,
     lead,
     sweep,
 )
+from tahator.services.barter_declaring import declare
 from tahator.services.barter_views import (
     AuthorizationDetail,
     AuthorizationSummary,
     Submission,
     Sweep,
     deadlines,
-    declaration_record,
-    declared_totals,
     list_authorizations,
     load_authorization,
-    rules_of,
     show,
 )
-from tahator.services.common import business_today, now
+from tahator.services.common import business_today, check_past, now
 from tahator.store.schema import (
     Authorization,
     AuthorizationLine,
     Consortium,
     ConsortiumMember,
     Corridor,
-    Declaration,
     Firm,
 )
 
@@ -192,6 +185,7 @@ def submit(
     label: str = "",
     *,
     as_of: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> Submission:
     """Submit an application; ``InputError`` names every rule it breaks, nothing stored.
 
@@ -200,6 +194,8 @@ def submit(
     when it authorizes it.  An application carrying a ``reference`` already filed by
     the same applicant is not filed again: the same content answers with the stored
     one, other content is refused.  ``label`` names the application in problems (its file, say).
+    ``as_of`` (its submission date, kept: no decision is dated before it) may not be
+    after ``today``, the business date unless given.
     """
     corridor = corridors.load(session)
     filed = _filed(session, application, label)
@@ -208,9 +204,11 @@ def submit(
     applicant = _applicant(session, application.applicant_id)
     counterparty_firm = session.get(Firm, application.counterparty_id)
     counterparty = _party(counterparty_firm) if counterparty_firm else None
+    today = today or business_today(policy.zone)
     if as_of is not None:
-        check_day(as_of)
-    rules = policy.rules_on(as_of or business_today(policy.zone))
+        check_past(as_of, policy.zone, today)
+    submitted_on = as_of or today
+    rules = policy.rules_on(submitted_on)
     problems = barter.application_problems(policy, rules, application, applicant, counterparty)
     # Sanctions screening of every party: the applicant (each consortium member) and
     # the counterparty; a blocked or confirmed firm cannot apply.
@@ -253,6 +251,7 @@ def submit(
         planned_import=planned[Direction.IMPORT],
         planned_export=planned[Direction.EXPORT],
         submitted_at=now(),
+        submitted_on=submitted_on,
         submitted_by=actor,
     )
     session.add(authorization)
@@ -299,19 +298,42 @@ def _ntn(session: Session, authorization: Authorization) -> str:
     return firm.tax_id
 
 
+def _decided_before_submission(authorization: Authorization, as_of: dt.date) -> None:
+    """``InputError`` when a decision would be dated before the application's submission:
+    customs may not choose the law by back-dating."""
+    if as_of < authorization.submitted_on:
+        raise InputError(
+            [
+                Problem(
+                    f"{as_of} is before the application was submitted "
+                    f"({authorization.submitted_on})",
+                    field="as_of",
+                )
+            ]
+        )
+
+
 def authorize(
-    session: Session, policy: Policy, authorization_id: int, as_of: dt.date, actor: str
+    session: Session,
+    policy: Policy,
+    authorization_id: int,
+    as_of: dt.date,
+    actor: str,
+    *,
+    today: dt.date | None = None,
 ) -> AuthorizationDetail:
     """Customs authorizes a submitted application on ``as_of``: approval number and deadline.
 
     The version of the order in force on ``as_of`` governs it for life (its window,
     sequencing, tolerance): the application is checked again under it, and its
-    balancing window must share days with the contract's validity.
+    balancing window must share days with the contract's validity.  ``as_of`` lies
+    between the submission's date and ``today`` (the business date, unless given).
     """
-    check_day(as_of)
+    check_past(as_of, policy.zone, today)
     authorization = load_authorization(session, authorization_id, lock=True)
     before = AuthorizationStatus(authorization.state)
     after = transition(before, AuthorizationEvent.AUTHORIZE, f"authorization {authorization_id}")
+    _decided_before_submission(authorization, as_of)
     rules = policy.rules_on(as_of)
     closes = barter.deadline(as_of, rules)
     problems = barter.window_problems(
@@ -353,219 +375,22 @@ def reject(
     actor: str,
     *,
     as_of: dt.date,
+    today: dt.date | None = None,
 ) -> AuthorizationDetail:
     """Customs rejects a submitted application, saying why; ``as_of`` is the decision's
-    business date."""
-    check_day(as_of)
+    business date, between the submission's and ``today`` (the business date unless given)."""
+    check_past(as_of, policy.zone, today)
     problems = barter.rejection_problems(reason)
     if problems:
         raise InputError(problems)
     authorization = load_authorization(session, authorization_id, lock=True)
     before = AuthorizationStatus(authorization.state)
-    authorization.state = transition(
-        before, AuthorizationEvent.REJECT, f"authorization {authorization_id}"
-    )
+    after = transition(before, AuthorizationEvent.REJECT, f"authorization {authorization_id}")
+    _decided_before_submission(authorization, as_of)
+    authorization.state = after
     authorization.rejection_reason = reason.strip()
     authorization.decided_on = as_of
     authorization.decided_by = actor
     view = show(session, policy, authorization_id)
     audit_state(session, actor, "barter.reject", view, before)
     return view
-
-
-# --- declaring goods and balancing ----------------------------------------------------
-
-
-def _repeated_declaration(
-    session: Session, authorization_id: int, record: DeclarationRecord, reference: str
-) -> Declaration | None:
-    """The declaration already recorded under ``reference``, if any; ``InputError``
-    naming what differs when it was recorded with other content."""
-    recorded = session.execute(
-        select(Declaration).where(
-            Declaration.authorization_id == authorization_id,
-            Declaration.reference == reference,
-        )
-    ).scalar_one_or_none()
-    if recorded is None:
-        return None
-    stored = {
-        "direction": recorded.direction,
-        "hs": recorded.hs,
-        "quantity": Decimal(recorded.quantity),
-        "unit": recorded.unit,
-        "value": recorded.value,
-        "currency": recorded.currency,
-        "date": recorded.declared_on,
-    }
-    differ = [name for name, value in stored.items() if getattr(record, name) != value]
-    if differ:
-        raise InputError(
-            [
-                Problem(
-                    f"declaration {reference!r} was recorded with other content "
-                    f"({', '.join(differ)})",
-                    field="reference",
-                )
-            ]
-        )
-    return recorded
-
-
-def _planned_lines(
-    session: Session, authorization_id: int, direction: Direction
-) -> list[PlannedLine]:
-    """The authorized lines of ``direction`` and what has been declared against each."""
-    declared_value: dict[int, int] = defaultdict(int)
-    declared_quantity: dict[int, Decimal] = defaultdict(Decimal)
-    for line, value_unit, quantity in session.execute(
-        select(Declaration.line, Declaration.value_unit, Declaration.quantity).where(
-            Declaration.authorization_id == authorization_id,
-            Declaration.direction == direction,
-            Declaration.line.is_not(None),
-        )
-    ):
-        if line is not None:  # (selected so)
-            declared_value[line] += value_unit
-            with localcontext() as context:
-                context.prec = barter_lines.EXACT
-                declared_quantity[line] += Decimal(quantity)
-    return [
-        PlannedLine(
-            position=line.position,
-            hs=line.hs,
-            description=line.description,
-            quantity=Decimal(line.quantity),
-            unit=line.unit,
-            value_unit=line.value_unit,
-            declared_quantity=declared_quantity[line.position],
-            declared_value=declared_value[line.position],
-        )
-        for line in session.execute(
-            select(AuthorizationLine)
-            .where(
-                AuthorizationLine.authorization_id == authorization_id,
-                AuthorizationLine.direction == direction,
-            )
-            .order_by(AuthorizationLine.position)
-        ).scalars()
-    ]
-
-
-def declare(
-    session: Session,
-    policy: Policy,
-    authorization_id: int,
-    record: DeclarationRecord | None,
-    *,
-    actor: str,
-    problems: Sequence[Problem] = (),
-) -> AuthorizationDetail:
-    """Record a goods declaration quoting the authorization; balance it when it nets off.
-
-    ``record`` and ``problems`` are what ``io.declarations.declaration_record`` made
-    of the submitted fields: the problems are reported together with (before) this
-    service's own, and a record that came with problems is never recorded.
-
-    A declaration carrying a ``reference`` (the goods declaration's number) already
-    recorded against the authorization is not counted again: the same content
-    answers with the stored one, other content is refused.
-    """
-    corridor = corridors.load(session)
-    authorization = load_authorization(session, authorization_id, lock=True)
-    if record is None:
-        raise InputError(list(problems))
-    if record.reference is not None:
-        if problems:  # what could not be read cannot be compared with what was stored
-            raise InputError(list(problems))
-        recorded = _repeated_declaration(session, authorization_id, record, record.reference)
-        if recorded is not None:
-            return _with_declaration(session, policy, recorded)
-    found = list(problems)
-    way, on, currency, amount = record.direction, record.date, record.currency, record.value
-    totals = declared_totals(session, authorization_id)
-    before = AuthorizationStatus(authorization.state)
-    window = (authorization.authorized_on or dt.date.max, authorization.deadline or dt.date.min)
-    rules = rules_of(policy, authorization)
-    checked = barter.declaration_problems(
-        rules,
-        before,
-        way,
-        record.hs,
-        on,
-        window,
-        (authorization.valid_from, authorization.valid_until),
-    )
-    found += [problem for problem in checked if problem not in found]
-    if found:
-        raise InputError(found)
-    rate = corridors.rates_on(session, on, {currency})[currency].per_unit_of_account
-    value_unit = to_unit_of_account(amount, corridor.digits[currency], rate, corridor.unit_digits)
-    if totals[way] + value_unit > MAX_MINOR:
-        raise InputError(
-            [Problem("the declared values would exceed the 64-bit limit", field="value")]
-        )
-    totals[way] += value_unit
-    goods = Goods(way, record.hs, record.quantity, record.unit, value_unit)
-    unit, digits = corridor.unit_of_account, corridor.unit_digits
-    line, found = barter_lines.match_line(
-        rules, _planned_lines(session, authorization_id, way), goods, unit, digits
-    )
-    found += barter_lines.sequencing_problems(
-        rules,
-        way,
-        totals[Direction.IMPORT],
-        totals[Direction.EXPORT],
-        authorization.planned_import,
-        unit,
-        digits,
-    )
-    if found:
-        raise InputError(found)
-    flag = barter.price_flag(
-        policy, record.hs, record.unit, record.quantity, value_unit, corridor.unit_digits
-    )
-    declaration = Declaration(
-        authorization_id=authorization_id,
-        reference=record.reference,
-        direction=str(way),
-        hs=record.hs,
-        quantity=str(record.quantity),
-        unit=record.unit,
-        value=amount,
-        currency=currency,
-        rate=str(rate),
-        value_unit=value_unit,
-        declared_on=on,
-        line=line,
-        flag=flag,
-        created_at=now(),
-        created_by=actor,
-    )
-    session.add(declaration)
-    session.flush()
-    if barter.plan_reached(
-        authorization.planned_import, totals[Direction.IMPORT]
-    ) and barter.plan_reached(authorization.planned_export, totals[Direction.EXPORT]):
-        balance(session, authorization, on, actor)
-    view = _with_declaration(session, policy, declaration)
-    document = jsonable(view)
-    audit.record(
-        session,
-        actor,
-        "barter.declare",
-        f"authorization:{authorization_id}",
-        {"state": before},
-        {"state": document["state"], "declaration": document["declaration"]},
-    )
-    return view
-
-
-def _with_declaration(
-    session: Session, policy: Policy, declaration: Declaration
-) -> AuthorizationDetail:
-    """The authorization, showing ``declaration`` as the one just recorded."""
-    corridor = corridors.load(session)
-    view = show(session, policy, declaration.authorization_id)
-    record = declaration_record(declaration, corridor)
-    return replace(view, declaration=record)

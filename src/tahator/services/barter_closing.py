@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from tahator import faults
 from tahator.domain import barter
 from tahator.domain.barter import AuthorizationEvent, AuthorizationStatus, transition
-from tahator.domain.corridor import day_problem
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy
 from tahator.formatting import jsonable
@@ -32,17 +31,11 @@ from tahator.services.barter_views import (
     rules_of,
     show,
 )
+from tahator.services.common import check_past
 from tahator.services.obligations import create_obligation
 from tahator.store.schema import Authorization, Consortium, ConsortiumMember
 
 MAX_REASON = 1000
-
-
-def check_day(day: dt.date, field: str = "as_of") -> None:
-    """``InputError`` when ``day`` is outside the accepted dates."""
-    problem = day_problem(day)
-    if problem is not None:
-        raise InputError([Problem(problem, field=field)])
 
 
 def lead(session: Session, authorization: Authorization) -> str:
@@ -71,6 +64,17 @@ def audit_state(
     )
 
 
+def _owed(session: Session, authorization: Authorization) -> barter.Difference | None:
+    """What the goods declared so far differ by (from the plan, for a ring's application)."""
+    totals = declared_totals(session, authorization.id)
+    planned = (
+        (authorization.planned_import, authorization.planned_export)
+        if authorization.proposal_id is not None
+        else None
+    )
+    return barter.difference(totals[Direction.IMPORT], totals[Direction.EXPORT], planned)
+
+
 def settle_difference(
     session: Session, authorization: Authorization, on: dt.date, kind: str, actor: str
 ) -> None:
@@ -81,13 +85,7 @@ def settle_difference(
     a ring's application only what the goods differ from the plan by is owed: the
     plan's own difference is already one of the ring's obligations.
     """
-    totals = declared_totals(session, authorization.id)
-    planned = (
-        (authorization.planned_import, authorization.planned_export)
-        if authorization.proposal_id is not None
-        else None
-    )
-    owed = barter.difference(totals[Direction.IMPORT], totals[Direction.EXPORT], planned)
+    owed = _owed(session, authorization)
     if owed is None:
         return
     corridor = corridors.load(session)
@@ -142,10 +140,17 @@ def close(
     reason: str,
     as_of: dt.date,
     actor: str,
+    *,
+    by_trader: bool = False,
+    today: dt.date | None = None,
 ) -> AuthorizationDetail:
     """Close an authorized authorization on purpose before its plan is reached (customs,
-    or the applicant's trader), saying why: it is balanced, its residual owed."""
-    check_day(as_of)
+    or the applicant's trader), saying why: it is balanced, its residual owed.
+
+    ``as_of`` may not be after ``today`` (the business date, unless given).  A trader
+    (``by_trader``) may not close one whose residual the counterparty would owe: the
+    applicant's side cannot make its partner a debtor; customs can."""
+    check_past(as_of, policy.zone, today)
     problems = barter.closing_problems(reason, MAX_REASON)
     if problems:
         raise InputError(problems)
@@ -170,6 +175,16 @@ def close(
                     f"authorization {authorization_id} is overdue since its deadline "
                     f"{authorization.deadline}: cancel it instead",
                     field="as_of",
+                )
+            ]
+        )
+    owed = _owed(session, authorization)
+    if by_trader and owed is not None and not owed.applicant_owes:
+        raise InputError(
+            [
+                Problem(
+                    "closing it would leave the counterparty owing: customs must close an "
+                    "authorization that leaves the counterparty owing"
                 )
             ]
         )
@@ -209,11 +224,18 @@ def _end(
 
 
 def cancel(
-    session: Session, policy: Policy, authorization_id: int, as_of: dt.date, actor: str
+    session: Session,
+    policy: Policy,
+    authorization_id: int,
+    as_of: dt.date,
+    actor: str,
+    *,
+    today: dt.date | None = None,
 ) -> AuthorizationDetail:
-    """Cancel one overdue authorization (its deadline before ``as_of``), as a sweep would:
-    balanced instead when both sides reached the plan within the tolerance."""
-    check_day(as_of)
+    """Cancel one overdue authorization (its deadline before ``as_of``, not after
+    ``today``), as a sweep would: balanced instead when both sides reached the plan
+    within the tolerance."""
+    check_past(as_of, policy.zone, today)
     authorization = load_authorization(session, authorization_id, lock=True)
     transition(authorization.state, AuthorizationEvent.CANCEL, f"authorization {authorization_id}")
     assert authorization.deadline is not None
@@ -230,15 +252,18 @@ def cancel(
     return _end(session, policy, authorization, actor)
 
 
-def sweep(session: Session, policy: Policy, as_of: dt.date, actor: str) -> Sweep:
+def sweep(
+    session: Session, policy: Policy, as_of: dt.date, actor: str, *, today: dt.date | None = None
+) -> Sweep:
     """End every authorization past its deadline; idempotent.
 
     One whose both sides reached the plan within the tolerance is balanced; the
     others are cancelled, their unbalanced value owed by the side that received
     more to the side that gave more, for the offset clearing to settle.  Both are
-    dated by the deadline, not by the sweep.
+    dated by the deadline, not by the sweep.  ``as_of`` may not be after ``today`` (the
+    business date unless given): a deadline cannot pass before its day.
     """
-    check_day(as_of)
+    check_past(as_of, policy.zone, today)
     due = (
         session.execute(
             select(Authorization)

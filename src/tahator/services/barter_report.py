@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from tahator.domain import barter
 from tahator.domain.barter import AuthorizationStatus
-from tahator.domain.corridor import business_date
 from tahator.domain.errors import InputError
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction, Policy
@@ -72,6 +71,10 @@ class QuarterlyReport:
     planned_import: Amount
     planned_export: Amount
     balanced: int
+    """Balanced by reaching the plan (its declarations, or within the tolerance at its
+    deadline)."""
+    closed_on_purpose: int
+    """Closed on purpose by customs or the trader before its plan was reached."""
     cancelled: int
     rejected: int
     outstanding: int
@@ -114,7 +117,7 @@ def quarterly_report(session: Session, policy: Policy, quarter: str) -> Quarterl
         (
             barter.Lifetime(
                 AuthorizationStatus(a.state),
-                business_date(a.submitted_at, policy.zone),
+                a.submitted_on,
                 a.authorized_on,
                 a.closed_on,
                 a.planned_import,
@@ -122,6 +125,7 @@ def quarterly_report(session: Session, policy: Policy, quarter: str) -> Quarterl
                 deadline=a.deadline,
                 decided_on=a.decided_on,
                 version=version(a),
+                closed_by=a.closed_by,
             )
             for a in authorizations
         ),
@@ -155,6 +159,7 @@ def quarterly_report(session: Session, policy: Policy, quarter: str) -> Quarterl
         planned_import=money(counts.planned_import),
         planned_export=money(counts.planned_export),
         balanced=counts.balanced,
+        closed_on_purpose=counts.closed_on_purpose,
         cancelled=counts.cancelled,
         rejected=counts.rejected,
         outstanding=counts.outstanding,
@@ -183,6 +188,7 @@ SUMMARY_MEASURES = (
     "planned_import",
     "planned_export",
     "balanced",
+    "closed_on_purpose",
     "cancelled",
     "rejected",
     "outstanding",

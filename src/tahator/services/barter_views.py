@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tahator.domain.barter import AuthorizationStatus, plan_reached
-from tahator.domain.corridor import day_problem
-from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.errors import NotFoundError, TahatorError
 from tahator.domain.money import Amount
 from tahator.domain.policy import Direction, Policy, Rules
 from tahator.formatting import OMIT_EMPTY
 from tahator.services import access
 from tahator.services import corridor as corridors
+from tahator.services.common import check_day
 from tahator.services.corridor import CorridorView
 from tahator.store.schema import Authorization, AuthorizationLine, Declaration, Obligation
 from tahator.store.sums import exact_sum
@@ -190,12 +190,27 @@ def load_authorization(
 
 
 def rules_of(policy: Policy, authorization: Authorization) -> Rules:
-    """The version of the order that governs ``authorization``: the one in force on its
-    authorization date (recorded then); before that, the one in force on submission."""
-    if authorization.policy_version is not None:
-        return policy.rules(authorization.policy_version)
-    day = authorization.authorized_on or authorization.submitted_at.date()
-    return policy.rules_on(day)
+    """The version of the order that governs ``authorization``: the one recorded when it
+    was authorized, never derived again from the policy file (a version added later
+    changes nothing); before a decision, the one in force on its submission date.
+
+    ``TahatorError`` when an authorized one has no recorded version, or one the policy
+    file no longer has: the file, or the database, must be put right."""
+    version = authorization.policy_version
+    if version is None:
+        if authorization.authorized_on is not None:
+            raise TahatorError(
+                f"authorization {authorization.id} was authorized but its version of the "
+                "order was not recorded: the database needs repair"
+            )
+        return policy.rules_on(authorization.submitted_on)
+    found = next((rules for rules in policy.versions if rules.version == version), None)
+    if found is None:
+        raise TahatorError(
+            f"authorization {authorization.id} is governed by version {version!r} of the "
+            "order, which the policy file no longer has: restore that version to the file"
+        )
+    return found
 
 
 def declared_totals(session: Session, authorization_id: int) -> dict[Direction, int]:
@@ -346,8 +361,7 @@ def deadlines(
 ) -> tuple[DeadlineRow, ...]:
     """Authorized (open) authorizations and the days left to balance each, overdue first
     (fewest days left first, then by id); only those ``firm`` is a party to, if given."""
-    if (outside := day_problem(as_of)) is not None:
-        raise InputError([Problem(outside, field="as_of")])
+    check_day(as_of)
     corridor = corridors.load(session)
     query = select(Authorization).where(Authorization.state == AuthorizationStatus.AUTHORIZED)
     if firm is not None:

@@ -19,14 +19,14 @@ from tahator.domain.border import (
     parse_national_id,
     quota_breach,
 )
-from tahator.domain.corridor import day_problem, to_unit_of_account
+from tahator.domain.corridor import to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import Amount, format_amount
 from tahator.formatting import OMIT_EMPTY, jsonable
 from tahator.io import sales
 from tahator.services import audit
 from tahator.services import corridor as corridors
-from tahator.services.common import now
+from tahator.services.common import check_day, now
 from tahator.store.schema import BorderResident, BorderSale
 from tahator.store.sums import exact_sum
 
@@ -312,8 +312,7 @@ def sell(
         raise InputError(list(problems))
     national_id, hs, amount, currency = record.resident, record.hs, record.value, record.currency
     on, reference = record.date, record.reference
-    if (outside := day_problem(on)) is not None:
-        raise InputError([Problem(outside, field="date")])
+    check_day(on, "date")
     found: list[Problem] = []
     query = select(BorderResident).where(
         BorderResident.market == chosen.code, BorderResident.national_id == national_id

@@ -6,7 +6,8 @@ import getpass
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from tahator.domain.corridor import business_date
+from tahator.domain.corridor import business_date, day_problem
+from tahator.domain.errors import InputError, Problem
 from tahator.formatting import OMIT_EMPTY
 
 
@@ -18,6 +19,23 @@ def now() -> datetime:
 def business_today(zone: str) -> date:
     """Today in the corridor's business time ``zone`` (the policy's ``corridor.zone``)."""
     return business_date(now(), zone)
+
+
+def check_day(day: date, field: str = "as_of") -> None:
+    """``InputError`` naming ``field`` when ``day`` is outside the accepted dates."""
+    if (problem := day_problem(day)) is not None:
+        raise InputError([Problem(problem, field=field)])
+
+
+def check_past(day: date, zone: str, today: date | None = None, field: str = "as_of") -> date:
+    """``InputError`` naming ``field`` when ``day`` is outside the accepted dates or after
+    ``today`` (the business date in ``zone`` unless given, as tests do): nobody states
+    a date that has not come.  Returns today."""
+    check_day(day, field)
+    today = today or business_today(zone)
+    if day > today:
+        raise InputError([Problem(f"{day} is after today's business date, {today}", field=field)])
+    return today
 
 
 def cli_actor() -> str:

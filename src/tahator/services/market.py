@@ -38,8 +38,7 @@ from tahator.domain.rings import ring_applications, ring_debts
 from tahator.io.kidney import KepInstance
 from tahator.services import access, audit, barter, screening
 from tahator.services import corridor as corridors
-from tahator.services.barter_closing import check_day
-from tahator.services.common import now
+from tahator.services.common import check_day, now
 from tahator.services.obligations import create_obligation
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, MatchingRun, Offer, Proposal, ProposalLeg

@@ -54,6 +54,9 @@ class Authorization(Base):
     """The obligation carrying its residual or imbalance, if any."""
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    """The submission's business date in the corridor's zone (stated, or that day): no
+    decision is dated before it."""
     policy_version: Mapped[str | None] = mapped_column(String(40))
     """The version of the order that governs it: in force on its authorization date."""
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
@@ -88,11 +91,12 @@ class Declaration(Base):
     """A goods declaration quoting an authorization, at its assessed value."""
 
     __tablename__ = "declarations"
-    __table_args__ = (UniqueConstraint("authorization_id", "reference"),)
+    __table_args__ = (UniqueConstraint("reference"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), index=True)
     reference: Mapped[str | None] = mapped_column(String(100))
-    """The goods declaration's number: declaring it again is not counted twice."""
+    """The goods declaration's (GD) number, unique in the corridor: declaring it again on
+    the same authorization is not counted twice; on another, it is refused."""
     direction: Mapped[str] = mapped_column(String(10))
     hs: Mapped[str] = mapped_column(String(10))
     quantity: Mapped[str] = mapped_column(String(40))

@@ -22,12 +22,10 @@ from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
-from tahator.web.trade import _day
+from tahator.web.trade import form_day
 
 router = APIRouter(include_in_schema=False)
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
-APPLICANT_COUNTRY = "PK"
-"""The barter order binds Pakistani applicants; the partner-country firm is the counterparty."""
 CANCELLERS = ("customs", "operator")
 """Who cancels an overdue authorization: those who run the sweep, whose code path it is."""
 CLOSERS = ("customs", "trader")
@@ -92,6 +90,9 @@ def _barter_page(
         view = barter.show(session, policy, a.id)
         rows.append((view, _bar(view, today)))
     country = _firm_country(session, principal)
+    # The barter order binds the home country's applicants; the partner firm is the
+    # counterparty.
+    home = policy.home_country
     return render(
         request,
         "barter.html",
@@ -100,8 +101,8 @@ def _barter_page(
         rows=rows,
         state=state or "",
         states=tuple(AuthorizationStatus),
-        can_apply=principal.role in access.APPLICANTS and country in (None, APPLICANT_COUNTRY),
-        foreign_firm=country not in (None, APPLICANT_COUNTRY),
+        can_apply=principal.role in access.APPLICANTS and country in (None, home),
+        foreign_firm=country not in (None, home),
         rules=policy.rules_on(today),
         deadlines=barter_views.deadlines(session, policy, today, firm),
         can_cancel=principal.role in CANCELLERS,
@@ -146,7 +147,7 @@ def apply(
     request: Request, principal: User, form: Form, session: Reader
 ) -> HTMLResponse | RedirectResponse:
     allow(principal, *access.APPLICANTS)
-    if _firm_country(session, principal) not in (None, APPLICANT_COUNTRY):
+    if _firm_country(session, principal) not in (None, policy_of(request).home_country):
         raise PageError(403, "the barter order binds Pakistani applicants: your firm cannot apply")
     data, values = _application(principal, form)
     fields = {
@@ -241,8 +242,9 @@ def _act(
     policy = policy_of(request)
     raw = values.get("as_of", "")
     # Only customs and operators state the business date; a trader acts on today's.
-    stated = raw and principal.role in CANCELLERS
-    day = _day(raw, "as_of") if stated else today_of(request)
+    if raw and principal.role not in CANCELLERS:
+        raise InputError([Problem("only customs states the date", field="as_of")])
+    day = form_day(raw, "as_of") if raw else today_of(request)
     if action == "authorize":
         barter.authorize(writer, policy, authorization_id, day, principal.actor)
     elif action == "reject":
@@ -255,7 +257,13 @@ def _act(
         if not _may_close(writer, principal, view):
             raise PageError(403, "only customs or a trader of the applicant closes it")
         barter.close(
-            writer, policy, authorization_id, values.get("reason", ""), day, principal.actor
+            writer,
+            policy,
+            authorization_id,
+            values.get("reason", ""),
+            day,
+            principal.actor,
+            by_trader=principal.role == "trader",
         )
     else:
         record, problems = declaration_record(
@@ -265,7 +273,7 @@ def _act(
             unit=values.get("unit", ""),
             value=values.get("value", ""),
             currency=values.get("currency", "").upper(),
-            on=_day(values.get("date", ""), "date"),
+            on=form_day(values.get("date", ""), "date"),
             reference=values.get("reference") or None,
             digits=corridors.load(writer).digits,
         )

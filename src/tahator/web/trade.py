@@ -28,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 
-def _day(text: str, field: str) -> date:
+def form_day(text: str, field: str) -> date:
     """A form's date (``YYYY-MM-DD``, within the accepted range); ``InputError`` naming
     ``field`` otherwise."""
     try:
@@ -126,7 +126,7 @@ def answer(
     stated = str(form.get("as_of", "")).strip()
     policy = policy_of(request)
     # A trader's answer takes today's date: a stated one is refused, naming the field.
-    today = access.acting_date(principal, _day(stated, "as_of") if stated else None, policy)
+    today = access.acting_date(principal, form_day(stated, "as_of") if stated else None, policy)
     with transaction(engine_of(request)) as writer:
         market.show_proposal(writer, proposal_id)  # NotFoundError for an unknown proposal
         access.hide_unless(
