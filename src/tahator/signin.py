@@ -46,6 +46,7 @@ __all__ = [
     "csrf_matches",
     "csrf_token",
     "engine_of",
+    "foreign_origin",
     "own_origin",
     "policy_of",
     "principal_of",
@@ -98,14 +99,26 @@ def cross_site(request: Request, session_token: str) -> str | None:
     ``Sec-Fetch-Site: none`` (typed into the address bar) is refused too: no page of
     this site makes an API write that way.
     """
+    refused = foreign_origin(request)
+    if refused is not None:
+        return refused
+    if not csrf_matches(session_token, request.headers.get(CSRF_HEADER)):
+        return f"the {CSRF_HEADER} header does not carry this session's token"
+    return None
+
+
+def foreign_origin(request: Request) -> str | None:
+    """Why ``request`` is not same-origin, or ``None`` when it is: its ``Origin`` is this
+    site's, or it names no ``Origin`` and says ``Sec-Fetch-Site: same-origin``.  Every
+    cookie-signed write asks this (API writes and every web form, the sign-in form
+    too): cookies are shared across a host's ports, so a token alone does not prove
+    the form is this site's."""
     origin = request.headers.get("origin")
     if origin is not None:
         if origin != own_origin(request):
             return f"the request came from {origin!r}, not from this site"
     elif request.headers.get("sec-fetch-site") != "same-origin":
         return "the request names no Origin of this site"
-    if not csrf_matches(session_token, request.headers.get(CSRF_HEADER)):
-        return f"the {CSRF_HEADER} header does not carry this session's token"
     return None
 
 

@@ -16,6 +16,8 @@ from tests.api.conftest import (  # noqa: F401  (fixtures)
     quick_argon2,
 )
 
+ORIGIN = "http://testserver"
+"""The test client's own origin, which a browser names on every form post."""
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 
@@ -26,9 +28,13 @@ def csrf_of(html: str) -> str:
 
 
 def browser(clearing_house: House, who: str | None = None) -> TestClient:
-    """A new client (its own cookies), signed in as ``who`` (a role or ``trader2``)."""
+    """A new client (its own cookies, posting as a browser does: with this site's
+    ``Origin``), signed in as ``who`` (a role or ``trader2``)."""
     client = TestClient(
-        clearing_house.client.app, raise_server_exceptions=False, follow_redirects=False
+        clearing_house.client.app,
+        raise_server_exceptions=False,
+        follow_redirects=False,
+        headers={"Origin": ORIGIN},
     )
     if who is not None:
         page = client.get("/login")
