@@ -20,6 +20,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from tahator.domain.identifiers import normalize_identifier
 from tahator.domain.policy import Policy
 from tahator.services import users
 from tahator.services.common import business_today
@@ -153,7 +154,9 @@ def sign_in(
     The password is checked outside any write transaction; the attempt is then
     counted in a short one, committed even when it failed (the count is the point).
     Failures are throttled per username and per client ``address`` (``throttle``).
+    The username is NFKC-normalized first, as it was when the user was created.
     """
+    username = normalize_identifier(username)
     failure: AuthenticationError | LockedError | None = None
     try:
         with reading(engine) as session:

@@ -66,10 +66,10 @@ def test_the_reviews_ids_are_refused_everywhere_and_nothing_is_stored(house: Hou
         refused(post("/api/v1/consortia", json=consortium, headers=operator), "id")
         refused(post("/api/v1/offers", json=OFFER | {"id": hostile}, headers=operator), "id")
         one = OBLIGATION | {"reference": hostile}
-        refused(post("/api/v1/obligations", json=one, headers=operator), "id")
+        refused(post("/api/v1/obligations", json=one, headers=operator), "reference")
         batch = {"obligations": [OBLIGATION | {"reference": "GOOD-1"}, one]}
         response = post("/api/v1/obligations/batch", json=batch, headers=operator)
-        refused(response, "id")
+        refused(response, "reference")
         assert response.json()["errors"][0]["line"] == 3  # the second item
     assert counts(house) == before
 

@@ -229,3 +229,12 @@ def test_passwords_made_of_this_sites_names_are_refused(house: House, password: 
     [problem] = refused.value.problems
     assert problem.field == "password"
     assert "too easy to guess" in problem.message
+
+
+def test_the_sign_in_form_takes_the_username_as_it_was_stored(house: House) -> None:
+    client = browser(house)
+    page = client.get("/login")
+    fullwidth = "\uff4f\uff50"  # "ｏｐ": NFKC makes it "op"
+    form = {"username": fullwidth, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    assert client.post("/login", data=form).status_code == 303
+    assert attempt(house.client, fullwidth, PASSWORD).status_code == 200

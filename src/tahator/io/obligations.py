@@ -71,7 +71,7 @@ def obligation_record(
     found = len(problems)
     wrong_reference = identifier_problem(reference, MAX_REFERENCE)
     if wrong_reference is not None:
-        problems.append(Problem(wrong_reference, source, line, "id"))
+        problems.append(Problem(wrong_reference, source, line, "reference"))
     amount = 0
     if currency not in digits:
         known = ", ".join(sorted(digits))
