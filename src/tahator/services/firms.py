@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tahator.domain.corridor import tax_id_problem
 from tahator.domain.errors import InputError, Problem
