@@ -58,6 +58,7 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(house: House) -> None
     assert "Secure" not in cookie  # plain http in tests; https gets Secure
     secure = browser(house)
     secure.base_url = secure.base_url.copy_with(scheme="https")
+    secure.headers["Origin"] = "https://testserver"
     page = secure.get("/login")
     response = secure.post(
         "/login",
