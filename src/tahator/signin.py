@@ -110,15 +110,21 @@ def cross_site(request: Request, session_token: str) -> str | None:
 
 def foreign_origin(request: Request) -> str | None:
     """Why ``request`` is not same-origin, or ``None`` when it is: its ``Origin`` is this
-    site's, or it names no ``Origin`` and says ``Sec-Fetch-Site: same-origin``.  Every
-    cookie-signed write asks this (API writes and every web form, the sign-in form
-    too): cookies are shared across a host's ports, so a token alone does not prove
-    the form is this site's."""
+    site's, or it names none (or ``null``) and says ``Sec-Fetch-Site: same-origin``.
+    Every cookie-signed write asks this (API writes and every web form, the sign-in
+    form too): cookies are shared across a host's ports, so a token alone does not
+    prove the form is this site's.
+
+    ``Origin: null`` is what a browser sends with a form this site's own pages post,
+    their ``Referrer-Policy`` being ``no-referrer``; the browser's ``Sec-Fetch-Site``,
+    which no page can set, then tells this site's forms (``same-origin``) from another
+    port's (``same-site``) or a sandboxed frame's (``cross-site``)."""
     origin = request.headers.get("origin")
-    if origin is not None:
-        if origin != own_origin(request):
-            return f"the request came from {origin!r}, not from this site"
-    elif request.headers.get("sec-fetch-site") != "same-origin":
+    if origin == own_origin(request):
+        return None
+    if origin not in (None, "null"):
+        return f"the request came from {origin!r}, not from this site"
+    if request.headers.get("sec-fetch-site") != "same-origin":
         return "the request names no Origin of this site"
     return None
 

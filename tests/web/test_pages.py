@@ -395,6 +395,7 @@ def posting_from(client: TestClient, headers: dict[str, str]) -> TestClient:
     [
         {"Origin": "http://127.0.0.1:8019"},  # another port of the same host
         {"Origin": "null"},
+        {"Origin": "null", "Sec-Fetch-Site": "same-site"},  # another port's form
         {"Sec-Fetch-Site": "same-site"},
         {},
     ],
@@ -431,5 +432,10 @@ def test_a_form_post_from_another_origin_is_refused_even_with_the_right_token(
     posting_from(operator, {"Sec-Fetch-Site": "same-origin"})
     assert operator.post("/firms", data=firm | {"csrf_token": csrf}).status_code == 303
     assert count(house, Firm) == before + 1
+    # A browser's own form under Referrer-Policy: no-referrer says Origin: null.
+    posting_from(operator, {"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    other = firm | {"id": "PK-10", "csrf_token": csrf}
+    assert operator.post("/firms", data=other).status_code == 303
+    assert count(house, Firm) == before + 2
     posting_from(client, {"Origin": ORIGIN})
     assert client.post("/login", data=form).status_code == 303
