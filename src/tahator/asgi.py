@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -165,6 +166,36 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+PROXY_HEADERS_VARIABLE = "TAHATOR_PROXY_HEADERS"
+"""Set by ``serve``: ``off`` when it ignores ``X-Forwarded-*`` (no ``--proxy-headers``)."""
+
+
+class UntrustedProxyWarning:
+    """Says once on stderr that requests carry ``X-Forwarded-For`` which ``serve`` ignores
+    (no ``--proxy-headers``): behind a proxy every client then has the proxy's address,
+    so one client's failed sign-ins slow everyone's (``services.throttle``)."""
+
+    MESSAGE = (
+        "tahator: warning: requests carry X-Forwarded-For but serve ignores it (no "
+        "--proxy-headers): every client behind the proxy has its address, and sign-in "
+        "throttling counts them as one; run serve --proxy-headers --forwarded-allow-ips PROXY"
+    )
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.warned = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            not self.warned
+            and scope["type"] == "http"
+            and any(name == b"x-forwarded-for" for name, _ in scope["headers"])
+        ):
+            self.warned = True
+            print(self.MESSAGE, file=sys.stderr, flush=True)
+        await self.app(scope, receive, send)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
@@ -201,6 +232,8 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
 
     app.add_middleware(Admission)
     app.add_middleware(BodyLimit)
+    if os.environ.get(PROXY_HEADERS_VARIABLE) == "off":
+        app.add_middleware(UntrustedProxyWarning)
     api.install(app)  # the API: its routers and problem documents
     web.install(app)  # the web UI: pages, static files, HTML error pages (after the API's)
     return app

@@ -78,9 +78,15 @@ def share_percent(value: Decimal | str) -> str:
     return f"{format((Decimal(value) * 100).normalize(), 'f')}%"
 
 
+ROLE_PEOPLE = {"customs": "customs officer"}
+"""A role named as a person where its name is not one (``customs``)."""
+
+
 def not_allowed(role: str) -> str:
-    """What a user whose ``role`` may not do something is told ("an auditor …")."""
-    return f"{'an' if role[:1] in tuple('aeiou') else 'a'} {role} may not do this"
+    """What a user whose ``role`` may not do something is told, everywhere in the same
+    words ("an auditor may not do this", "a customs officer may not do this")."""
+    who = ROLE_PEOPLE.get(role, role)
+    return f"{'an' if who[:1] in tuple('aeiou') else 'a'} {who} may not do this"
 
 
 def day(value: date | datetime | str | None) -> str:

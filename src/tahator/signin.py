@@ -20,6 +20,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from tahator.domain.identifiers import normalize_identifier
 from tahator.domain.policy import Policy
 from tahator.services import users
 from tahator.services.common import business_today
@@ -46,6 +47,7 @@ __all__ = [
     "csrf_matches",
     "csrf_token",
     "engine_of",
+    "foreign_origin",
     "own_origin",
     "policy_of",
     "principal_of",
@@ -98,14 +100,32 @@ def cross_site(request: Request, session_token: str) -> str | None:
     ``Sec-Fetch-Site: none`` (typed into the address bar) is refused too: no page of
     this site makes an API write that way.
     """
-    origin = request.headers.get("origin")
-    if origin is not None:
-        if origin != own_origin(request):
-            return f"the request came from {origin!r}, not from this site"
-    elif request.headers.get("sec-fetch-site") != "same-origin":
-        return "the request names no Origin of this site"
+    refused = foreign_origin(request)
+    if refused is not None:
+        return refused
     if not csrf_matches(session_token, request.headers.get(CSRF_HEADER)):
         return f"the {CSRF_HEADER} header does not carry this session's token"
+    return None
+
+
+def foreign_origin(request: Request) -> str | None:
+    """Why ``request`` is not same-origin, or ``None`` when it is: its ``Origin`` is this
+    site's, or it names none (or ``null``) and says ``Sec-Fetch-Site: same-origin``.
+    Every cookie-signed write asks this (API writes and every web form, the sign-in
+    form too): cookies are shared across a host's ports, so a token alone does not
+    prove the form is this site's.
+
+    ``Origin: null`` is what a browser sends with a form this site's own pages post,
+    their ``Referrer-Policy`` being ``no-referrer``; the browser's ``Sec-Fetch-Site``,
+    which no page can set, then tells this site's forms (``same-origin``) from another
+    port's (``same-site``) or a sandboxed frame's (``cross-site``)."""
+    origin = request.headers.get("origin")
+    if origin == own_origin(request):
+        return None
+    if origin not in (None, "null"):
+        return f"the request came from {origin!r}, not from this site"
+    if request.headers.get("sec-fetch-site") != "same-origin":
+        return "the request names no Origin of this site"
     return None
 
 
@@ -140,7 +160,9 @@ def sign_in(
     The password is checked outside any write transaction; the attempt is then
     counted in a short one, committed even when it failed (the count is the point).
     Failures are throttled per username and per client ``address`` (``throttle``).
+    The username is NFKC-normalized first, as it was when the user was created.
     """
+    username = normalize_identifier(username)
     failure: AuthenticationError | LockedError | None = None
     try:
         with reading(engine) as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -53,6 +54,27 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+def declare_gas_import(house: House, path: str) -> dict[str, Any]:
+    """Customs declares 500 t of LNG worth 300,000.00 USD (``GD-1``, 2025-11-10) against
+    the authorization at ``path``; the declaration as answered."""
+    declaration = {
+        "direction": "import",
+        "hs": "27111900",
+        "quantity": "500",
+        "unit": "t",
+        "value": "300000.00",
+        "currency": "USD",
+        "date": "2025-11-10",
+        "reference": "GD-1",
+    }
+    declared = house.client.post(
+        f"{path}/declarations", json=declaration, headers=house.as_("customs")
+    )
+    assert declared.status_code == 201, declared.text
+    answer: dict[str, Any] = declared.json()
+    return answer
 
 
 def fill(session: Session, folder: Path) -> None:

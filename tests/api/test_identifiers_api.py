@@ -66,10 +66,10 @@ def test_the_reviews_ids_are_refused_everywhere_and_nothing_is_stored(house: Hou
         refused(post("/api/v1/consortia", json=consortium, headers=operator), "id")
         refused(post("/api/v1/offers", json=OFFER | {"id": hostile}, headers=operator), "id")
         one = OBLIGATION | {"reference": hostile}
-        refused(post("/api/v1/obligations", json=one, headers=operator), "id")
+        refused(post("/api/v1/obligations", json=one, headers=operator), "reference")
         batch = {"obligations": [OBLIGATION | {"reference": "GOOD-1"}, one]}
         response = post("/api/v1/obligations/batch", json=batch, headers=operator)
-        refused(response, "id")
+        refused(response, "reference")
         assert response.json()["errors"][0]["line"] == 3  # the second item
     assert counts(house) == before
 
@@ -103,3 +103,28 @@ def test_a_full_width_id_is_stored_in_its_nfkc_form(house: House) -> None:
     )
     assert offer.status_code == 201, offer.text
     assert offer.json()["id"] == "O-1"
+
+
+def test_ids_equal_but_for_case_are_refused_like_any_taken_id(house: House) -> None:
+    operator = house.as_("operator")
+    post = house.client.post
+    assert post("/api/v1/firms", json=FIRM | {"id": "PK-0001"}, headers=operator).status_code == 201
+    consortium = {"id": "PK-CONS", "name": "C", "lead": "PK-1", "members": ["PK-2"]}
+    assert post("/api/v1/consortia", json=consortium, headers=operator).status_code == 201
+    mine = OFFER | {"id": "OF-00001"}
+    assert post("/api/v1/offers", json=mine, headers=house.as_("trader")).status_code == 201
+    before = counts(house)
+    twin = FIRM | {"id": "pk-0001", "tax_id": "4100010-2"}
+    assert "already taken" in refused(post("/api/v1/firms", json=twin, headers=operator), "id")
+    twin_of_consortium = FIRM | {"id": "pk-cons", "tax_id": "4100010-2"}
+    refused(post("/api/v1/firms", json=twin_of_consortium, headers=operator), "id")
+    for twin_id in ("pk-0001", "Pk-Cons"):
+        again = consortium | {"id": twin_id}
+        assert "already taken" in refused(
+            post("/api/v1/consortia", json=again, headers=operator), "id"
+        )
+    # Another firm's offer id, in other case: the same words as any unavailable id.
+    theirs = OFFER | {"id": "of-00001", "firm": "IR-2"}
+    message = refused(post("/api/v1/offers", json=theirs, headers=house.as_("trader2")), "id")
+    assert message == "offer id 'of-00001' is not available: choose another"
+    assert counts(house) == before

@@ -10,7 +10,7 @@ import pytest
 from tahator.demo import tax_id
 from tahator.services import users
 from tahator.store.database import transaction
-from tests.api.conftest import PASSWORD, ROLES, House, sign_in
+from tests.api.conftest import PASSWORD, ROLES, House, declare_gas_import, sign_in
 from tests.integration.test_barter import application
 from tests.unit.test_screening import SAMPLE
 
@@ -132,18 +132,7 @@ def declare_one_barter_month(house: House) -> None:
         f"{path}/authorize", json={"as_of": "2025-11-01"}, headers=customs
     )
     assert authorized.status_code == 200, authorized.text
-    declaration = {
-        "direction": "import",
-        "hs": "27111900",
-        "quantity": "500",
-        "unit": "t",
-        "value": "300000.00",
-        "currency": "USD",
-        "date": "2025-11-10",
-        "reference": "GD-1",
-    }
-    declared = house.client.post(f"{path}/declarations", json=declaration, headers=customs)
-    assert declared.status_code == 201, declared.text
+    declare_gas_import(house, path)
 
 
 def november(house: House, role: str) -> dict[str, Any]:

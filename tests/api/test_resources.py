@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, Obligation
-from tests.api.conftest import House
+from tests.api.conftest import House, declare_gas_import
 from tests.integration.test_barter import application
 from tests.integration.test_market import HEADER, RING
 
@@ -259,19 +259,8 @@ def test_barter_authorizations_over_http(house: House) -> None:
     assert authorized.status_code == 200, authorized.text
     assert authorized.json()["approval_number"]
     assert authorized.json()["deadline"] == "2026-03-01"
-    declaration = {
-        "direction": "import",
-        "hs": "27111900",
-        "quantity": "500",
-        "unit": "t",
-        "value": "300000.00",
-        "currency": "USD",
-        "date": "2025-11-10",
-        "reference": "GD-1",
-    }
-    declared = house.client.post(f"{path}/declarations", json=declaration, headers=customs)
-    assert declared.status_code == 201, declared.text
-    assert declared.json()["imported"] == "300000.00"
+    declared = declare_gas_import(house, path)
+    assert declared["imported"] == "300000.00"
     refused = house.client.post(
         "/api/v1/barter/authorizations",
         json=application(partner_country="CN", origin_declared=False),

@@ -6,8 +6,6 @@ import asyncio
 import json
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,10 +14,10 @@ import uvloop
 
 from tahator.cli import _listening_socket
 from tests.conftest import Cli
+from tests.e2e.conftest import TAHATOR, serving
 from tests.integration.conftest import firms_file
 
 PASSWORD = "correct horse battery"
-TAHATOR = [sys.executable, "-m", "tahator.cli"]
 
 
 @pytest.fixture
@@ -70,34 +68,9 @@ def test_users_are_created_from_standard_input_and_bad_ones_refused(db: str, cli
     assert [r["subject"] for r in json.loads(out)] == ["user:op", "user:t"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_serve_answers_over_http_with_two_workers(db: str) -> None:
     assert create_user(db, "op", "--role", "operator", "--password-stdin").returncode == 0
-    port = free_port()
-    server = subprocess.Popen(
-        [*TAHATOR, "--db", db, "serve", "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.communicate()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
+    with serving(db, "--workers", "2") as base:
         assert httpx.get(f"{base}/api/v1/firms").status_code == 401
         token = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "op", "password": PASSWORD}
@@ -107,9 +80,6 @@ def test_serve_answers_over_http_with_two_workers(db: str) -> None:
         for _ in range(6):
             firms = httpx.get(f"{base}/api/v1/firms", headers=headers).json()
             assert [f["id"] for f in firms["items"]] == ["IR-1", "PK-1"]
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_serve_refuses_a_database_that_is_not_ready(tmp_path: Path) -> None:

@@ -3,45 +3,14 @@ are ``Secure``; ``X-Forwarded-Proto`` counts only from the proxies named."""
 
 from __future__ import annotations
 
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import httpx
 import pytest
 
 from tests.conftest import Cli
-from tests.e2e.test_serve_cli import TAHATOR, create_user, db, free_port  # noqa: F401
+from tests.e2e.conftest import serving
+from tests.e2e.test_serve_cli import create_user, db  # noqa: F401
 
 HTTPS = {"X-Forwarded-Proto": "https"}
-
-
-@contextmanager
-def serving(db: str, *options: str) -> Iterator[str]:  # noqa: F811
-    port = free_port()
-    server = subprocess.Popen(
-        [*TAHATOR, "--db", db, "serve", "--port", str(port), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.communicate()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def login_cookie(base: str, headers: dict[str, str]) -> str:
@@ -62,7 +31,7 @@ def test_behind_a_trusted_tls_proxy_the_session_cookie_is_secure(db: str) -> Non
         signed_in = httpx.post(
             f"{base}/login",
             data={"username": "op", "password": "correct horse battery", "csrf_token": csrf},
-            headers=HTTPS | {"Cookie": key},
+            headers=HTTPS | {"Cookie": key, "Origin": "https" + base.removeprefix("http")},
         )
         assert signed_in.status_code == 303, signed_in.text
         session = signed_in.headers["set-cookie"]
@@ -94,3 +63,21 @@ def test_bad_proxy_options_exit_2_naming_the_option(
     assert code == 2
     assert "--forwarded-allow-ips" in err
     assert message in err
+
+
+def test_serve_warns_once_of_forwarded_headers_it_ignores(db: str) -> None:  # noqa: F811
+    forwarded = {"X-Forwarded-For": "198.51.100.7"}
+    err: list[str] = []
+    with serving(db, stderr=err) as base:
+        for _ in range(3):
+            assert httpx.get(f"{base}/login", headers=forwarded).status_code == 200
+    assert err[0].count("X-Forwarded-For but serve ignores it") == 1
+    assert "--proxy-headers" in err[0]
+    trusted: list[str] = []
+    with serving(db, "--proxy-headers", stderr=trusted) as base:
+        assert httpx.get(f"{base}/login", headers=forwarded).status_code == 200
+    assert "X-Forwarded-For" not in trusted[0]
+    quiet: list[str] = []
+    with serving(db, stderr=quiet) as base:
+        assert httpx.get(f"{base}/login").status_code == 200
+    assert "X-Forwarded-For" not in quiet[0]

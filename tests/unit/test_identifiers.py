@@ -168,7 +168,9 @@ def test_offers_and_obligations_follow_the_rule() -> None:
     problems: list = []
     fields6 = ("INV/1", "PK-1", "IR-1", "1.00", "USD", "2026-06-30")
     assert obligation_record("request", 2, fields6, DIGITS, problems) is None
-    assert [(p.field, p.message) for p in problems] == [("id", f"{IDENTIFIER_RULE} (found '/')")]
+    assert [(p.field, p.message) for p in problems] == [
+        ("reference", f"{IDENTIFIER_RULE} (found '/')")
+    ]
     record = obligation_record("r", 2, ("INV-1", *fields6[1:]), DIGITS, problems)
     assert record is not None
     assert (record.reference, record.due_date) == ("INV-1", date(2026, 6, 30))

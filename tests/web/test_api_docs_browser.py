@@ -3,8 +3,6 @@ operation under the application's own CSP, and no request leaves 127.0.0.1."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,33 +11,18 @@ import pytest
 
 from tahator.store import migrate
 from tahator.store.database import make_engine
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, pytestmark  # noqa: F401
+from tests.web.conftest import uvicorn_serving
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, pytestmark  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def docs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
-    from tahator.asgi import create_app
-
     url = f"sqlite:///{tmp_path_factory.mktemp('docs') / 'tahator.db'}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
-    app = create_app(url)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(10)
-    app.state.engine.dispose()
+    with uvicorn_serving(url) as base:
+        yield base
 
 
 def test_api_docs_render_with_no_request_leaving_the_server(

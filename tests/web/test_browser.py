@@ -9,9 +9,6 @@ Every page is checked for console errors and for requests to any other host.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -50,6 +47,7 @@ from tests.api.conftest import LOGINS, PASSWORD, fill
 from tests.conftest import ROOT, absent_in_ci
 from tests.integration.test_barter import application
 from tests.integration.test_market import DAY, HEADER, RING
+from tests.web.conftest import uvicorn_serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -79,12 +77,6 @@ class Server:
     ids: dict[str, int]
     shots: Path
     seen: list[str] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _build(url: str, folder: Path) -> tuple[Engine, dict[str, int]]:
@@ -181,29 +173,13 @@ def _overdue(session: Session, policy: Policy, digits: dict[str, int], today: da
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    import uvicorn
-
-    from tahator.asgi import create_app
-
     folder = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{folder / 'tahator.db'}"
     engine, ids = _build(url, folder)
-    port = _free_port()
-    app = create_app(url)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
     shots = Path(os.environ.get("TAHATOR_SCREENSHOTS") or folder / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
-    yield Server(f"http://127.0.0.1:{port}", engine, ids, shots)
-    instance.should_exit = True
-    thread.join(10)
-    app.state.engine.dispose()
+    with uvicorn_serving(url) as base:
+        yield Server(base, engine, ids, shots)
     engine.dispose()
 
 

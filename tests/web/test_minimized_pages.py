@@ -33,7 +33,7 @@ def test_a_runs_page_shows_each_role_only_its_parts(house: House, role: str) -> 
 
 
 def signed_in(house: House, username: str) -> TestClient:
-    client = TestClient(house.client.app, raise_server_exceptions=False, follow_redirects=False)
+    client = browser(house)
     form = {"username": username, "password": PASSWORD}
     answer = client.post("/login", data=form | {"csrf_token": csrf_of(client.get("/login").text)})
     assert answer.status_code == 303, answer.text

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tahator.signin import csrf_token
 from tahator.store.database import transaction
 from tahator.store.schema import Firm, Obligation
-from tests.web.conftest import House, browser, csrf_of, token
+from tests.web.conftest import ORIGIN, House, browser, csrf_of, token
 
 GOOD = "id,debtor,creditor,amount,currency,due_date\nWEB-1,PK-1,IR-1,250.00,USD,2026-12-31\n"
 BAD = (
@@ -56,6 +58,7 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(house: House) -> None
     assert "Secure" not in cookie  # plain http in tests; https gets Secure
     secure = browser(house)
     secure.base_url = secure.base_url.copy_with(scheme="https")
+    secure.headers["Origin"] = "https://testserver"
     page = secure.get("/login")
     response = secure.post(
         "/login",
@@ -380,3 +383,61 @@ def test_customs_declares_goods_through_the_form(house: House) -> None:
     page = customs.get(path).text
     assert "No declarations yet." not in page
     assert '<td class="mono">27111900</td>' in page
+
+
+def posting_from(client: TestClient, headers: dict[str, str]) -> TestClient:
+    """``client`` now posting with ``headers`` instead of its own ``Origin``."""
+    client.headers.pop("Origin", None)
+    client.headers.update(headers)
+    return client
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://127.0.0.1:8019"},  # another port of the same host
+        {"Origin": "null"},
+        {"Origin": "null", "Sec-Fetch-Site": "same-site"},  # another port's form
+        {"Sec-Fetch-Site": "same-site"},
+        {},
+    ],
+)
+def test_a_form_post_from_another_origin_is_refused_even_with_the_right_token(
+    house: House, headers: dict[str, str]
+) -> None:
+    # Login CSRF: a page on another port sets the sign-in form's key cookie (cookies are
+    # shared across ports) and posts the attacker's credentials with the token it
+    # computed from that key.  The token is right; the origin is not.
+    client = browser(house)
+    client.cookies.set("tahator_login", "attackerkey123")
+    form = {
+        "username": "op",
+        "password": "correct horse battery",
+        "csrf_token": csrf_token("attackerkey123", "login"),
+    }
+    signed = posting_from(client, headers).post("/login", data=form)
+    assert signed.status_code == 403
+    assert "tahator_session" not in client.cookies
+    operator = browser(house, "operator")
+    session = operator.cookies["tahator_session"]
+    csrf = token(operator)
+    firm = {"id": "PK-9", "name": "Nine", "country": "PK", "tax_id": "1234567-8"}
+    before = count(house, Firm)
+    posting_from(operator, headers)
+    assert operator.post("/firms", data=firm | {"csrf_token": csrf}).status_code == 403
+    assert count(house, Firm) == before
+    assert operator.post("/logout", data={"csrf_token": csrf}).status_code == 403
+    assert operator.cookies["tahator_session"] == session
+    assert operator.get("/").status_code == 200
+    # The same forms from this site pass: with its Origin, or with none and
+    # Sec-Fetch-Site: same-origin; the sign-in form too.
+    posting_from(operator, {"Sec-Fetch-Site": "same-origin"})
+    assert operator.post("/firms", data=firm | {"csrf_token": csrf}).status_code == 303
+    assert count(house, Firm) == before + 1
+    # A browser's own form under Referrer-Policy: no-referrer says Origin: null.
+    posting_from(operator, {"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    other = firm | {"id": "PK-10", "csrf_token": csrf}
+    assert operator.post("/firms", data=other).status_code == 303
+    assert count(house, Firm) == before + 2
+    posting_from(client, {"Origin": ORIGIN})
+    assert client.post("/login", data=form).status_code == 303

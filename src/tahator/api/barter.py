@@ -193,7 +193,7 @@ def authorize(
     """Customs authorizes: an approval number linked to the NTN, and a deadline."""
 
     def work(session: Session) -> tuple[int, Any]:
-        day = body.as_of or today_of(request)
+        day = access.acting_date(principal, body.as_of, policy)
         view = barter.authorize(session, policy, authorization_id, day, principal.actor)
         return 200, jsonable(view)
 
@@ -207,7 +207,7 @@ def reject(
     """Customs rejects an application, with a reason."""
 
     def work(session: Session) -> tuple[int, Any]:
-        day = body.as_of or today_of(request)
+        day = access.acting_date(principal, body.as_of, policy)
         view = barter.reject(
             session, policy, authorization_id, body.reason, principal.actor, as_of=day
         )
@@ -254,7 +254,7 @@ def cancel(
     deadline, its imbalance becomes an obligation; 422 if it is not overdue."""
 
     def work(session: Session) -> tuple[int, Any]:
-        day = body.as_of or today_of(request)
+        day = access.acting_date(principal, body.as_of, policy)
         view = barter.cancel(session, policy, authorization_id, day, principal.actor)
         return 200, jsonable(view)
 

@@ -23,7 +23,7 @@ from tahator.api.deps import (
 from tahator.api.models import model_of, page_of
 from tahator.api.problems import ApiError
 from tahator.domain.settlement import InstructionStatus
-from tahator.formatting import jsonable
+from tahator.formatting import jsonable, not_allowed
 from tahator.services import access, clearing, ledger, settlement
 from tahator.services.users import Principal
 from tahator.signin import today_of
@@ -32,7 +32,7 @@ router = APIRouter(tags=["clearing"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
 Operator = Annotated[Principal, Depends(require("operator"))]
 Bank = Annotated[Principal, Depends(require("bank"))]
-LedgerReader = Annotated[Principal, Depends(require("operator", "bank", "auditor"))]
+LedgerReader = Annotated[Principal, Depends(require(*access.ACCOUNT_READERS))]
 
 
 class RunIn(BaseModel):
@@ -115,7 +115,7 @@ def instructions(
 ) -> dict[str, Any]:
     """Domestic payment instructions: collections from debtors, payouts to creditors."""
     if not access.sees_instructions(principal):
-        raise ApiError(403, "a customs officer may not do this")
+        raise ApiError(403, not_allowed(principal.role))
     rows = settlement.list_instructions(session, status, access.firm_filter(principal, firm))
     if run_id is not None:
         rows = [r for r in rows if r.run_id == run_id]

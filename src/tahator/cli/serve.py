@@ -80,9 +80,11 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
     (``None``: none, the headers are ignored)."""
     import uvicorn
 
+    from tahator.asgi import PROXY_HEADERS_VARIABLE
     from tahator.store.database import URL_VARIABLE
 
     os.environ[URL_VARIABLE] = url
+    os.environ[PROXY_HEADERS_VARIABLE] = "off" if trusted is None else "on"
     if _policy["path"] is not None:
         os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
 

@@ -57,12 +57,15 @@ def obligation_record(
     fields: tuple[str, str, str, str, str, str],
     digits: Mapping[str, int],
     problems: list[Problem],
+    reference_field: str = "reference",
 ) -> ObligationRecord | None:
-    """The record of one row's ``fields`` (id, debtor, creditor, amount, currency,
-    due date as text), or ``None`` with its problems added.
+    """The record of one row's ``fields`` (reference, debtor, creditor, amount,
+    currency, due date as text), or ``None`` with its problems added.
 
     ``digits`` holds the corridor's currencies and their minor-unit digits: an amount
-    is exact at its currency's precision or refused.
+    is exact at its currency's precision or refused.  A problem of the reference
+    names ``reference_field``: ``reference`` as a request calls it, a file's ``id``
+    column for a file.
     """
     reference_text, debtor_text, creditor_text, amount_text, currency_text, due_text = fields
     reference = normalize_identifier(reference_text)
@@ -71,7 +74,7 @@ def obligation_record(
     found = len(problems)
     wrong_reference = identifier_problem(reference, MAX_REFERENCE)
     if wrong_reference is not None:
-        problems.append(Problem(wrong_reference, source, line, "id"))
+        problems.append(Problem(wrong_reference, source, line, reference_field))
     amount = 0
     if currency not in digits:
         known = ", ".join(sorted(digits))
@@ -118,7 +121,9 @@ def read_obligations(
             strict=True,
         )
     ):
-        record = obligation_record(table.path, table.line(row), fields, digits, problems)
+        record = obligation_record(
+            table.path, table.line(row), fields, digits, problems, reference_field="id"
+        )
         if record is not None:
             records.append(record)
     return ObligationRows(table.path, tuple(records), tuple(problems))

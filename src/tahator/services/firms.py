@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tahator.domain.corridor import tax_id_problem
 from tahator.domain.errors import InputError, Problem
@@ -108,6 +108,11 @@ def import_firms(
     # A consortium and a firm never share an id: the access rule tells a consortium
     # applicant's members by it, so a firm named like one would see its authorizations.
     taken = set(session.scalars(select(Consortium.id))) & firms.keys()  # consortia are few
+    # Nor do two ids differ only by case (``pk-0001`` beside ``PK-0001``).
+    taken |= case_twins(session, Firm.id, list(firms)) | case_twins(
+        session, Consortium.id, list(firms)
+    )
+    taken |= batch_twins(list(firms))
     for record in records:
         if record.id in taken:
             found.add(Problem(f"{record.id!r} is already taken", source, record.line, "id"))
@@ -149,6 +154,34 @@ def import_firms(
     screened = screening.screen_firms(session, [r.id for r in new], actor)
     blocked = tuple(f.firm for f in screened.newly_blocked)
     return ImportResult(len(records), len(new), len(firms) - len(new), blocked)
+
+
+def case_twins(
+    session: Session, column: InstrumentedAttribute[str], ids: Sequence[str]
+) -> set[str]:
+    """Those of ``ids`` that differ only by case from a stored id of ``column`` (``pk-1``
+    beside ``PK-1``): refused like any taken id, so that no two ids read alike.
+
+    Identifiers are ASCII (``domain.identifiers``), so SQL's ``lower`` folds them as
+    ``str.casefold`` does on every database."""
+    folded: dict[str, list[str]] = {}
+    for given in ids:
+        folded.setdefault(given.casefold(), []).append(given)
+    twins: set[str] = set()
+    keys = list(folded)
+    for start in range(0, len(keys), 900):  # stay under SQLite's bound-parameter limit
+        chunk = keys[start : start + 900]
+        for stored in session.scalars(select(column).where(func.lower(column).in_(chunk))):
+            twins.update(given for given in folded[stored.casefold()] if given != stored)
+    return twins
+
+
+def batch_twins(ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` that differ only by case from another of them."""
+    spellings: dict[str, set[str]] = {}
+    for given in ids:
+        spellings.setdefault(given.casefold(), set()).add(given)
+    return {given for same in spellings.values() if len(same) > 1 for given in same}
 
 
 def register_firm(
@@ -239,6 +272,8 @@ def create_consortium(
     if wrong_id is None and (
         session.get(Consortium, consortium_id) is not None
         or session.get(Firm, consortium_id) is not None
+        or case_twins(session, Consortium.id, [consortium_id])
+        or case_twins(session, Firm.id, [consortium_id])
     ):
         problems.append(Problem(f"{consortium_id!r} is already taken", field="id"))
     if not problems:

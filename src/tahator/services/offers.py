@@ -25,6 +25,7 @@ from tahator.io.tables import Problems
 from tahator.services import access, audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
+from tahator.services.firms import batch_twins, case_twins
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, Offer
 
@@ -99,9 +100,12 @@ def import_offers(
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start : start + 900]
         stored.update((o.id, o) for o in session.scalars(select(Offer).where(Offer.id.in_(chunk))))
+    # An id that differs only by case from another (``of-1`` beside ``OF-1``, whoever
+    # holds it) is not available either, in the same words.
+    twins = case_twins(session, Offer.id, ids) | batch_twins(ids)
     for row in rows:
         offer, given = stored.get(row.id), contents[row.id]
-        if offer is not None and offer.firm != row.firm:
+        if row.id in twins or (offer is not None and offer.firm != row.firm):
             # Another firm's offer: said the same whoever holds it, and nothing of it.
             found.add(_problem(row, f"offer id {row.id!r} is not available: choose another", "id"))
         elif offer is not None and not (

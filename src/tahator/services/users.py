@@ -2,13 +2,16 @@
 
 Passwords are hashed with Argon2id and must be hard to guess (length, and zxcvbn's
 estimate, which knows the common passwords).  Repeated failures slow sign-ins down per
-username and per client address (``throttle``) and then lock the user, revoking its
-tokens; tokens are random, stored only as SHA-256 hashes, expire, and can be revoked.
+username and client address, and many from everywhere lock the user for a while,
+revoking its tokens (``throttle``); tokens are random, stored only as SHA-256 hashes,
+expire, and can be revoked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
+from tahator.domain.corridor import COUNTRY_NAMES
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.identifiers import identifier_problem, normalize_identifier
 from tahator.domain.roles import Role
@@ -39,7 +43,19 @@ English words, names and keyboard, date and repeated patterns; it runs offline."
 CHECKED_LENGTH = 72
 """zxcvbn's longest input; a longer password is judged by its first 72 characters."""
 TOO_MANY = "too many failed sign-ins"
+GUESSABLE = (
+    "tahator",
+    "demo",
+    "clearing",
+    "barter",
+    *(word.lower() for word in COUNTRY_NAMES.values()),
+    *(code.lower() for code in COUNTRY_NAMES),
+)
+"""Words an attacker of this site tries first, given to zxcvbn as ``user_inputs`` with
+the user's own name: the site's name, the demo password's words
+(``tahator-demo-2025``), the corridor's countries by name and code."""
 
+_log = logging.getLogger("tahator.security")
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("a password nobody has, for timing")
 
@@ -88,11 +104,20 @@ class UserView:
 
 
 def create_user(
-    session: Session, username: str, role: str, password: str, actor: str, firm: str | None = None
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    actor: str,
+    firm: str | None = None,
+    *,
+    demo: bool = False,
 ) -> UserView:
     """Register a user; every rule broken is named, nothing stored.
 
-    A username is an identifier (``domain.identifiers``), stored NFKC-normalized."""
+    A username is an identifier (``domain.identifiers``), stored NFKC-normalized.
+    ``demo``: a demonstration's user, whose password is the published demo one (only
+    ``tahator demo`` passes it: anyone else choosing that password is refused)."""
     problems: list[Problem] = []
     username = normalize_identifier(username)
     wrong_username = identifier_problem(username, MAX_USERNAME)
@@ -115,8 +140,8 @@ def create_user(
                 f"at least {MIN_PASSWORD_LENGTH} characters, got {len(password)}", field="password"
             )
         )
-    else:
-        weakness = password_weakness(password, [username, role, firm or ""])
+    elif not demo:
+        weakness = password_weakness(password, [username, role, firm or "", *GUESSABLE])
         if weakness:
             problems.append(Problem(weakness, field="password"))
     if problems:
@@ -140,9 +165,22 @@ def create_user(
 def password_weakness(password: str, context: list[str]) -> str | None:
     """Why ``password`` is too easy to guess (a common password, a word, a pattern, the
     user's own name), or ``None``."""
-    result = zxcvbn(password[:CHECKED_LENGTH], user_inputs=[c for c in context if c])
+    words = [c for c in context if c]
+    checked = password[:CHECKED_LENGTH]
+    result = zxcvbn(checked, user_inputs=words)
     if int(result["score"]) >= MIN_GUESSES_SCORE:
-        return None
+        # zxcvbn prices a known word cheaply but what surrounds it as random: the rest,
+        # once the known words are gone, must be hard to guess on its own
+        # (``Tahator12345!`` leaves ``12345!``).
+        rest = checked
+        for word in sorted(words, key=len, reverse=True):
+            if len(word) >= 4:
+                rest = re.sub(re.escape(word), "", rest, flags=re.IGNORECASE)
+        if rest == checked or int(zxcvbn(rest or "a", user_inputs=words)["score"]) >= (
+            MIN_GUESSES_SCORE
+        ):
+            return None
+        result = {"feedback": {"warning": "it is made of this site's or your own names"}}
     feedback = result.get("feedback") or {}
     hint = str(feedback.get("warning") or "").rstrip(".")
     return (
@@ -199,8 +237,9 @@ def settle_sign_in(
     ``AuthenticationError`` / ``LockedError``.
 
     A failure is counted before it is raised: the caller commits this session
-    even then (the count is the point).  The lock (``throttle.LOCK_AFTER`` failures)
-    revokes the user's tokens issued before it: whoever holds one may be the guesser.
+    even then (the count is the point).  The lock (``throttle.LOCK_AFTER`` failures from
+    all addresses) revokes the user's tokens issued before it (whoever holds one may be
+    the guesser), is audited and logged as a warning for the operator.
     """
     at = now()
     wait = throttle.waiting(session, username, address, at)
@@ -227,12 +266,19 @@ def settle_sign_in(
                 None,
                 {
                     "failed_logins": throttle.LOCK_AFTER,
-                    "locked_until": at + throttle.MAX_WAIT,
+                    "locked_until": at + throttle.LOCK_WAIT,
                     "tokens_revoked": int(revoked.rowcount),  # type: ignore[attr-defined]
                 },
             )
+            _log.warning(
+                "user %r locked until %s after %d failed sign-ins within %s; tokens revoked",
+                username,
+                (at + throttle.LOCK_WAIT).isoformat(timespec="seconds"),
+                throttle.LOCK_AFTER,
+                throttle.FORGET_AFTER,
+            )
         raise AuthenticationError("wrong username or password")
-    throttle.clear_user(session, username)
+    throttle.clear_success(session, username, address)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return _principal(user)

@@ -56,7 +56,7 @@ async def login(request: Request) -> Response:
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     next_ = str(form.get("next", "/"))
-    check_csrf(request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD), "login")
+    check_csrf(request, request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD), "login")
     if not username.strip() or not password:
         return _login_page(
             request, next_, username, "Enter your username and password.", status=422
@@ -95,7 +95,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> RedirectResponse:
     form = await request.form()
     token = request.cookies.get(SESSION_COOKIE)
-    check_csrf(token, form.get(CSRF_FIELD))
+    check_csrf(request, token, form.get(CSRF_FIELD))
     if token:
         signin.sign_out(engine_of(request), token)
     response = RedirectResponse("/login", status_code=303)

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from tahator import formatting
 from tahator.domain.money import Amount
 from tahator.services.users import Principal
-from tahator.signin import SESSION_COOKIE, csrf_matches, csrf_token, engine_of, principal_of
+from tahator.signin import (
+    SESSION_COOKIE,
+    csrf_matches,
+    csrf_token,
+    engine_of,
+    foreign_origin,
+    principal_of,
+)
 from tahator.store.database import reading
 
 HERE = Path(__file__).parent
@@ -47,7 +54,12 @@ class PageError(Exception):
 # --- sessions and CSRF ---------------------------------------------------------------
 
 
-def check_csrf(key: str | None, given: object, purpose: str = "session") -> None:
+def check_csrf(request: Request, key: str | None, given: object, purpose: str = "session") -> None:
+    """Refuse (403) a form post that is not same-origin (``signin.foreign_origin``) or
+    whose CSRF token is not ``key``'s: both, since cookies are shared across the
+    host's ports."""
+    if foreign_origin(request) is not None:
+        raise PageError(403, "the form did not come from this site: reload it")
     if not key or not csrf_matches(key, given, purpose):
         raise PageError(403, "the form has expired or did not come from this site: reload it")
 
@@ -75,7 +87,7 @@ User = Annotated[Principal, Depends(web_principal)]
 async def verified_form(request: Request) -> dict[str, Any]:
     """The posted form, after its CSRF token is checked against the session."""
     form = await request.form()
-    check_csrf(request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD))
+    check_csrf(request, request.cookies.get(SESSION_COOKIE), form.get(CSRF_FIELD))
     return dict(form.multi_items())
 
 

@@ -36,7 +36,7 @@ def ensure_logins(engine: Engine) -> list[tuple[str, str, str, str | None]]:
                 continue
             existing = session.scalar(select(User).where(User.username == username))
             if existing is None:
-                users.create_user(session, username, role, DEMO_PASSWORD, "demo", firm)
+                users.create_user(session, username, role, DEMO_PASSWORD, "demo", firm, demo=True)
             elif existing.role != role or existing.firm_id != firm:
                 continue
             logins.append((role, username, DEMO_PASSWORD, firm))

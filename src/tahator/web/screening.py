@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -74,7 +75,7 @@ def decide(
         problems = getattr(error, "problems", None) or []
         message = "; ".join(p.message for p in problems) or str(error)
         return _page(request, principal, session, status=422, decide_errors={firm: message})
-    return RedirectResponse(f"/screening?decided={firm}", status_code=303)
+    return RedirectResponse(f"/screening?{urlencode({'decided': firm})}", status_code=303)
 
 
 @router.post("/screening/lists", response_class=HTMLResponse, response_model=None)
