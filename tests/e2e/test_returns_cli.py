@@ -38,7 +38,8 @@ def test_a_bank_returns_a_collection_and_then_a_payout(cli: Cli, tmp_path: Path)
         assert (code, f"no settlement instruction {number}" in err) == (2, True), err
     code, _, err = cli("--db", db, "settlement", "confirm", "99999999999999999999999")
     assert code == 2, err
-    assert "less than or equal to" in err and "9223372036854775807" in err
+    assert "less than or equal to" in err
+    assert "9223372036854775807" in err
     code, out, _ = cli("--db", db, "settlement", "list", "--status", "returned", "--json")
     assert json.loads(out) == []
 
