@@ -84,7 +84,14 @@ class Trials:
     def authorized(self) -> None:
         """A barter authorization past its deadline, with goods declared on one side only."""
         code, out, err = self.cli(
-            "--db", self.url, "barter", "apply", application(self.tmp), "--json"
+            "--db",
+            self.url,
+            "barter",
+            "apply",
+            application(self.tmp),
+            "--as-of",
+            "2025-10-20",
+            "--json",
         )
         assert code == 0, err
         number = str(json.loads(out)["id"])
