@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tahator.api.deps import REQUEST, Reader, require, write
 from tahator.api.problems import ApiError
-from tahator.domain.screening import Query
+from tahator.domain.screening import Identifier, Query
 from tahator.formatting import jsonable
 from tahator.io.un_list import read_list
 from tahator.services import access, sanctions_lists, screening, screening_views
@@ -28,10 +28,38 @@ MAX_LIST_BYTES = 64 * 1024 * 1024
 MAX_NAMES = 10_000
 
 
+class IdentifierIn(BaseModel):
+    kind: Literal["passport", "national_id", "registration", "tax", "other"]
+    number: str = Field(min_length=1, max_length=60)
+    country: str | None = Field(None, pattern="^[A-Za-z]{2}$")
+
+
 class NameIn(BaseModel):
     id: str = Field("1", max_length=100)
     name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(None, min_length=2, max_length=2)
+    country: str | None = Field(None, pattern="^[A-Za-z]{2}$")
+    born: str | None = Field(
+        None,
+        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
+        description="Date of birth of a person: YYYY-MM-DD, YYYY-MM or YYYY",
+    )
+    nationality: str | None = Field(None, pattern="^[A-Za-z]{2}$")
+    identifiers: list[IdentifierIn] = Field(default_factory=list, max_length=10)
+    kind: Literal["individual", "entity"] | None = None
+
+    def query(self) -> Query:
+        return Query(
+            self.name,
+            self.country.upper() if self.country else None,
+            self.id,
+            born=self.born,
+            nationality=self.nationality.upper() if self.nationality else None,
+            identifiers=tuple(
+                Identifier(i.kind, i.number, i.country.upper() if i.country else None)
+                for i in self.identifiers
+            ),
+            kind=self.kind,
+        )
 
 
 class ScreenIn(BaseModel):
@@ -69,7 +97,7 @@ def import_list(
 @router.post("/screen")
 def screen(body: ScreenIn, session: Reader, principal: Screener) -> list[dict[str, Any]]:
     """Screen names against the lists in force; hits ranked best first, each explained."""
-    queries = [Query(n.name, n.country, n.id) for n in body.names]
+    queries = [n.query() for n in body.names]
     return [jsonable(r) for r in screening.screen_names(session, queries)]
 
 

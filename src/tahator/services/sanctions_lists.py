@@ -14,7 +14,14 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tahator.domain.screening import Index, ListedName, ListEntry, ParsedList, build_index
+from tahator.domain.screening import (
+    Identifier,
+    Index,
+    ListedName,
+    ListEntry,
+    ParsedList,
+    build_index,
+)
 from tahator.formatting import jsonable
 from tahator.services import audit
 from tahator.services.common import now
@@ -54,6 +61,7 @@ def add_version(session: Session, parsed: ParsedList, actor: str) -> tuple[ListV
     if newest is not None and newest.sha256 == parsed.sha256:
         return _list_version(newest), False
     version = SanctionsList(
+        name=parsed.name[:100],
         format=parsed.format,
         source=parsed.source[:300],
         sha256=parsed.sha256,
@@ -89,6 +97,12 @@ def _store_entries(session: Session, list_id: int, entries: Sequence[ListEntry])
                     "updated_on": [d.isoformat() for d in e.updated_on],
                     "countries": list(e.countries),
                     "born": list(e.born),
+                    "birth_places": list(e.birth_places),
+                    "nationalities": list(e.nationalities),
+                    "identifiers": [
+                        {"kind": i.kind, "number": i.number, "country": i.country}
+                        for i in e.identifiers
+                    ],
                 },
             }
             for e in entries
@@ -176,6 +190,7 @@ def current_index(session: Session) -> tuple[tuple[int, ...], Index | None]:
     """The lists in force (their version ids) and their index (``None`` without lists)."""
     newest = sorted(_newest(session).values(), key=lambda v: v.id)
     versions = tuple(v.id for v in newest)
+    names = {v.id: v.name for v in newest}
     if not versions:
         return versions, None
     key = tuple((v.id, v.sha256, v.imported_at.isoformat()) for v in newest)
@@ -208,10 +223,24 @@ def current_index(session: Session) -> tuple[tuple[int, ...], Index | None]:
                 data_id=e.data_id,
                 countries=tuple(_strings(e.details.get("countries"))),
                 born=tuple(_strings(e.details.get("born"))),
+                list_name=names[e.list_id],
+                birth_places=tuple(_strings(e.details.get("birth_places"))),
+                nationalities=tuple(_strings(e.details.get("nationalities"))),
+                identifiers=_identifiers(e.details.get("identifiers")),
             )
             for e in entries
         )
     return versions, _INDEX_CACHE[key]
+
+
+def _identifiers(value: object) -> tuple[Identifier, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Identifier(str(i.get("kind", "")), str(i.get("number", "")), i.get("country") or None)
+        for i in value
+        if isinstance(i, dict)
+    )
 
 
 def _strings(value: object) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -22,7 +22,9 @@ from tahator.domain.screening import (
     NO_TRADE,
     Band,
     Decision,
+    Evidence,
     Hit,
+    Identifier,
     ParsedList,
     Query,
     ScreeningStatus,
@@ -69,6 +71,10 @@ class ScreenedHit:
     normalized: NormalizedNames
     explanation: str
     country_match: bool | None
+    name_score: float | None = None
+    """The name's score before the evidence (``None`` when no other fact weighed)."""
+    evidence: tuple[Evidence, ...] = ()
+    """Facts besides the name (identifiers, birth, nationality) and their points."""
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,8 @@ def _screened_hit(hit: Hit) -> ScreenedHit:
         normalized=NormalizedNames(hit.normalized_query, hit.normalized_matched),
         explanation=hit.explanation,
         country_match=hit.country_match,
+        name_score=hit.name_score,
+        evidence=hit.evidence,
     )
 
 
@@ -220,20 +228,29 @@ def _screened_hit(hit: Hit) -> ScreenedHit:
 
 def _firm_names(
     session: Session, firm_ids: Sequence[str]
-) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Each firm's name and aliases, and its country."""
+) -> tuple[dict[str, list[str]], dict[str, Query]]:
+    """Each firm's name and aliases, and what else screening weighs (its country and
+    tax number), as a query without a name.  A firm's country is not taken as a
+    nationality: a front company is registered where it is useful, so where a firm is
+    registered must not lower a hit."""
     names: dict[str, list[str]] = {}
-    countries: dict[str, str] = {}
+    facts: dict[str, Query] = {}
     for start in range(0, len(firm_ids), 900):
         chunk = list(firm_ids[start : start + 900])
-        for firm_id, name, country in session.execute(
-            select(Firm.id, Firm.name, Firm.country).where(Firm.id.in_(chunk))
+        for firm_id, name, country, tax_id in session.execute(
+            select(Firm.id, Firm.name, Firm.country, Firm.tax_id).where(Firm.id.in_(chunk))
         ):
             names.setdefault(firm_id, []).insert(0, name)
-            countries[firm_id] = country
+            facts[firm_id] = Query(
+                "",
+                country or None,
+                firm_id,
+                identifiers=(Identifier("tax", tax_id, country),) if tax_id else (),
+                kind="entity",
+            )
         for alias in session.scalars(select(FirmAlias).where(FirmAlias.firm_id.in_(chunk))):
             names.setdefault(alias.firm_id, []).append(alias.alias)
-    return names, countries
+    return names, facts
 
 
 def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> ScreeningChanges:
@@ -243,13 +260,16 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
     if index is None or not firm_ids:
         return ScreeningChanges()
     limits = thresholds()
-    names, countries = _firm_names(session, firm_ids)
-    queries: list[tuple[str, str, str]] = []
-    for firm_id, firm_names in names.items():
-        queries.extend((firm_id, n, countries.get(firm_id, "")) for n in firm_names)
-    results = screen(index, [Query(n, c or None) for _, n, c in queries], limits)
+    names, facts = _firm_names(session, firm_ids)
+    queries: list[tuple[str, Query]] = [
+        (firm_id, replace(facts[firm_id], name=n))
+        for firm_id, firm_names in names.items()
+        for n in firm_names
+    ]
+    results = screen(index, [q for _, q in queries], limits)
     hits: dict[str, list[tuple[str, Hit]]] = {}
-    for (firm_id, name, _), found in zip(queries, results, strict=True):
+    for (firm_id, query), found in zip(queries, results, strict=True):
+        name = query.name
         hits.setdefault(firm_id, []).extend((name, h) for h in found)
     stored = {
         f.id: f
@@ -411,7 +431,7 @@ def _firm_hit(hit: ScreeningHit) -> FirmHit:
     return FirmHit(
         reference=hit.reference,
         name=hit.entry_name,
-        list=f"UN {hit.list_type}",
+        list=str(hit.explanation.get("list") or f"UN {hit.list_type}"),
         list_version=hit.list_id,
         score=hit.score,
         band=Band(hit.band),

@@ -402,6 +402,8 @@ class SanctionsList(Base):
 
     __tablename__ = "sanctions_lists"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), index=True, server_default="UN")
+    """The list (``UN``, ``OFAC SDN``); the newest version of each name applies."""
     format: Mapped[str] = mapped_column(String(20), index=True)
     source: Mapped[str] = mapped_column(String(300))
     """The file's name as imported."""
@@ -427,7 +429,8 @@ class SanctionsEntry(Base):
     listed_on: Mapped[date | None] = mapped_column(Date)
     data_id: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, object]] = mapped_column(JSON)
-    """Dates updated, countries, dates of birth: as the list gives them."""
+    """Dates updated, countries, dates of birth, places of birth, nationalities (ISO
+    codes) and identifiers (kind, number, country): as the list gives them."""
 
 
 class SanctionsAlias(Base):

@@ -1,0 +1,262 @@
+"""The index of every listed name and the search for candidate pairs (pure; no I/O).
+
+Words are compared all at once with ``rapidfuzz.process.cdist`` and a name's
+covers with sparse matrix products, so 10,000 names screen against a whole list
+in seconds.  :func:`tahator.domain.screening.screen` turns candidates into hits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tahator.domain.names import Normalized, matching_names, normalize
+from tahator.domain.sanctions_lists import ListEntry, countries_of
+
+WORD_SIMILARITY: tuple[tuple[int, int, float], ...] = (
+    # (edits, shortest word, similarity), the first that applies; OSA edits
+    (0, 0, 1.0),
+    (1, 6, 0.9),
+    (1, 4, 0.8),
+    (2, 9, 0.8),
+)
+MIN_LISTED_COVER = 0.45
+"""Candidates whose listed cover is below this cannot reach any sensible threshold."""
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class _Space:
+    """One way of comparing words (folded Latin, or consonant skeletons)."""
+
+    vocabulary: dict[str, int]
+    words: list[str]
+    weights: FloatArray
+    unknown_weight: float
+    name_words: list[tuple[int, ...]]
+    name_weight: FloatArray
+    incidence: Any
+    """Sparse (names × words) counts."""
+    name_letters: IntArray
+    """Letters in each name's distinct words."""
+
+
+@dataclass(frozen=True)
+class Index:
+    """Every name and alias of the lists, ready to screen against."""
+
+    entries: tuple[ListEntry, ...]
+    name_entry: tuple[int, ...]
+    """Index of the entry each indexed name belongs to."""
+    name_text: tuple[str, ...]
+    name_quality: tuple[str, ...]
+    name_normalized: tuple[str, ...]
+    latin: _Space
+    skeleton: _Space
+    entry_countries: tuple[frozenset[str], ...] = field(default=())
+
+
+def _space(names: Sequence[tuple[str, ...]]) -> _Space:
+    from scipy.sparse import csr_matrix
+
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    name_words: list[tuple[int, ...]] = []
+    for row, words in enumerate(names):
+        ids = tuple(dict.fromkeys(vocabulary.setdefault(w, len(vocabulary)) for w in words))
+        name_words.append(ids)
+        rows.extend([row] * len(ids))
+        cols.extend(ids)
+    frequency = np.zeros(len(vocabulary), dtype=np.int64)
+    for ids in name_words:
+        for word in set(ids):
+            frequency[word] += 1
+    total = max(len(names), 1)
+    weights = np.log1p(total / np.maximum(frequency, 1)).astype(np.float64)
+    incidence = csr_matrix(
+        (np.ones(len(rows)), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+        shape=(len(names), max(len(vocabulary), 1)),
+    )
+    name_weight = np.array(
+        [float(weights[list(ids)].sum()) if ids else 0.0 for ids in name_words], dtype=np.float64
+    )
+    listed = list(vocabulary)
+    return _Space(
+        vocabulary,
+        listed,
+        weights,
+        float(math.log1p(total)),
+        name_words,
+        name_weight,
+        incidence,
+        np.array([sum(len(listed[i]) for i in ids) for ids in name_words], dtype=np.int64),
+    )
+
+
+def build_index(entries: Iterable[ListEntry]) -> Index:
+    """Index every name and alias (and bracketed acronym) of ``entries``."""
+    entries = tuple(entries)
+    name_entry: list[int] = []
+    texts: list[str] = []
+    qualities: list[str] = []
+    normalized: list[Normalized] = []
+    for number, entry in enumerate(entries):
+        seen: set[tuple[str, ...]] = set()
+        for listed in entry.names:
+            for text in matching_names(listed.name):
+                form = normalize(text)
+                if not form.words or form.words in seen:
+                    continue
+                seen.add(form.words)
+                name_entry.append(number)
+                texts.append(listed.name)
+                qualities.append(listed.quality)
+                normalized.append(form)
+    return Index(
+        entries=entries,
+        name_entry=tuple(name_entry),
+        name_text=tuple(texts),
+        name_quality=tuple(qualities),
+        name_normalized=tuple(n.text for n in normalized),
+        latin=_space([n.words for n in normalized]),
+        skeleton=_space([n.skeleton for n in normalized]),
+        entry_countries=tuple(countries_of(e) for e in entries),
+    )
+
+
+def word_similarity(distance: int, length: int) -> float:
+    """How alike two words are, from their edit distance and the shorter one's length:
+    equal 1; one edit 0.9 from 6 letters, 0.8 in words of 4 or 5; two edits 0.8 from 9."""
+    for edits, shortest, similarity in WORD_SIMILARITY:
+        if distance == edits and length >= shortest:
+            return similarity
+    return 0.0
+
+
+def _similar_words(space: _Space, words: list[str], longer: bool) -> Any:
+    """Sparse (query words × list words) similarities, judging the length by the
+    longer word of a pair (Latin: folding shortens words) or the shorter (skeletons)."""
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import cdist
+    from scipy.sparse import csr_matrix, vstack
+
+    if not words or not space.words:
+        return csr_matrix((len(words), max(len(space.words), 1)))
+    list_lengths = np.array([len(w) for w in space.words], dtype=np.int64)
+    blocks = []
+    for start in range(0, len(words), 2000):
+        chunk = words[start : start + 2000]
+        distances = cdist(chunk, space.words, scorer=OSA.distance, score_cutoff=2, workers=-1)
+        rows, cols = np.nonzero(distances <= 2)
+        d = distances[rows, cols].astype(np.int64)
+        pick = np.maximum if longer else np.minimum
+        lengths = pick(np.array([len(w) for w in chunk], dtype=np.int64)[rows], list_lengths[cols])
+        similarity = np.zeros(len(d), dtype=np.float64)
+        for edits, shortest, value in reversed(WORD_SIMILARITY):
+            similarity[(d == edits) & (lengths >= shortest)] = value
+        keep = similarity > 0
+        blocks.append(
+            csr_matrix(
+                (similarity[keep], (rows[keep], cols[keep])), shape=(len(chunk), len(space.words))
+            )
+        )
+    return vstack(blocks).tocsr()
+
+
+def _query_weight(space: _Space, similar: Any, row: int, word: str) -> float:
+    """A query word's weight: its own on the lists; for a word not on them (a typo,
+    a variant), that of the list word it is most like; else that of a unique word."""
+    known = space.vocabulary.get(word)
+    if known is not None:
+        return float(space.weights[known])
+    lo, hi = similar.indptr[row], similar.indptr[row + 1]
+    if lo == hi:
+        return space.unknown_weight
+    data = similar.data[lo:hi]
+    best = np.flatnonzero(data == data.max())
+    return float(space.weights[similar.indices[lo:hi][best]].min())
+
+
+def candidates(
+    index: Index,
+    space: _Space,
+    queries: list[tuple[int, tuple[str, ...]]],
+) -> list[tuple[int, int, float, float]]:
+    """(query, indexed name, listed cover, query cover) for every promising pair."""
+    from scipy.sparse import csr_matrix
+
+    if not queries or not space.words:
+        return []
+    unique: dict[str, int] = {}
+    for _, words in queries:
+        for w in words:
+            unique.setdefault(w, len(unique))
+    similar = _similar_words(space, list(unique), longer=space is index.latin)
+    # credit[u, v]: what query word u earns for list word v: their similarity times the
+    # rarer-is-worth-more weight of the more common of the two, so a common word ("hasan")
+    # one edit from a rare one ("hashan") earns what a common word earns.
+    query_weight = np.array(
+        [_query_weight(space, similar, u, w) for w, u in unique.items()], dtype=np.float64
+    )
+    row_of = np.repeat(np.arange(len(unique)), np.diff(similar.indptr))
+    similar.data = similar.data * np.minimum(query_weight[row_of], space.weights[similar.indices])
+    # best[q, v]: the best credit any of query q's words earns for list word v
+    query_rows: list[int] = []
+    word_ids: list[int] = []
+    for row, (_, words) in enumerate(queries):
+        for w in set(words):
+            query_rows.append(row)
+            word_ids.append(unique[w])
+    qi = np.array(query_rows, dtype=np.int64)
+    ui = np.array(word_ids, dtype=np.int64)
+    starts, ends = similar.indptr[ui], similar.indptr[ui + 1]
+    counts = ends - starts
+    if counts.sum() == 0:
+        return []
+    q_rep = np.repeat(qi, counts)
+    first_of_pair = np.cumsum(counts) - counts
+    offsets = np.repeat(starts - first_of_pair, counts) + np.arange(counts.sum())
+    v = similar.indices[offsets].astype(np.int64)
+    s = similar.data[offsets]
+    size = len(space.words)
+    key = q_rep * size + v
+    order = np.lexsort((-s, key))
+    key, s = key[order], s[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, s = key[first], s[first]
+    best = csr_matrix((s, (key // size, key % size)), shape=(len(queries), size))
+    found = (best @ space.incidence.T).tocoo()
+    listed_cover = found.data / np.maximum(space.name_weight[found.col], 1e-9)
+    promising = listed_cover >= MIN_LISTED_COVER
+    pairs: list[tuple[int, int, float, float]] = []
+    similarity_rows: dict[int, dict[int, float]] = {}
+    for row, name, cover in zip(
+        found.row[promising].tolist(),
+        found.col[promising].tolist(),
+        listed_cover[promising].tolist(),
+        strict=True,
+    ):
+        words = queries[row][1]
+        name_words = space.name_words[name]
+        total = explained = 0.0
+        for w in words:
+            u = unique[w]
+            if u not in similarity_rows:
+                lo, hi = similar.indptr[u], similar.indptr[u + 1]
+                similarity_rows[u] = dict(
+                    zip(similar.indices[lo:hi].tolist(), similar.data[lo:hi].tolist(), strict=True)
+                )
+            total += float(query_weight[u])
+            row_credit = similarity_rows[u]
+            explained += max((row_credit.get(t, 0.0) for t in name_words), default=0.0)
+        pairs.append((queries[row][0], name, min(cover, 1.0), explained / total if total else 0.0))
+    return pairs

@@ -1,0 +1,32 @@
+"""sanctions lists by name (issue 19): each version belongs to a named list (``UN``,
+``OFAC SDN``, the Ministry's), so lists of one format (FollowTheMoney) stay apart and
+the newest version of each name applies; versions imported before were the UN list
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-02 06:10:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sanctions_lists", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("name", sa.String(length=100), nullable=False, server_default="UN")
+        )
+        batch_op.create_index(batch_op.f("ix_sanctions_lists_name"), ["name"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sanctions_lists", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sanctions_lists_name"))
+        batch_op.drop_column("name")
