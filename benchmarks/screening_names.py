@@ -54,6 +54,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from name_scripts import VARIANT_OF, ascii_fold, canon, persian
+from name_scripts import words as _words
 from tahator.domain.sanctions_lists import ListEntry
 
 UN_XML = Path("/work/shared/data/sanctions/un-consolidated-2018-10-29.xml")
@@ -70,44 +72,7 @@ class LabelledName:
 
 # --- tables ---------------------------------------------------------------------------
 
-_VARIANTS: tuple[tuple[str, ...], ...] = (
-    ("mohammad", "muhammad", "mohammed", "mohamed", "mohamad", "muhammed", "mohd", "mehmet"),
-    ("hossein", "hussain", "husayn", "hussein", "hosein", "husain", "hossain"),
-    ("hassan", "hasan", "hassen", "hasson"),
-    ("ahmad", "ahmed", "ahmet"),
-    ("mahmoud", "mahmud", "mehmood", "mahmood"),
-    ("reza", "riza", "raza", "rida"),
-    ("abdullah", "abdallah", "abdollah", "abdulla"),
-    ("yousef", "yusuf", "yousuf", "youssef", "yusef"),
-    ("qasim", "ghasem", "qasem", "kasim", "qassem"),
-    ("jafar", "jaafar", "ja'far", "djafar"),
-    ("omar", "umar"),
-    ("osama", "usama", "oussama"),
-    ("mustafa", "mostafa", "moustafa"),
-    ("khalid", "khaled"),
-    ("saeed", "said", "saeid", "sayeed"),
-    ("rahman", "rehman", "rahmon"),
-    ("ibrahim", "ebrahim", "ibraheem"),
-    ("ismail", "esmail", "ismael", "esmaeil"),
-    ("yahya", "yahia", "yehia"),
-    ("mansour", "mansur", "mansoor"),
-    ("nasser", "naser", "nasir"),
-    ("javad", "jawad"),
-    ("morteza", "murtaza", "mortaza"),
-    ("mojtaba", "mujtaba"),
-    ("mehdi", "mahdi"),
-    ("gholam", "ghulam", "golam", "qolam"),
-    ("abdul", "abdol", "abdel", "abd al"),
-    ("abu", "abou", "abo"),
-    ("bin", "ibn", "ben"),
-    ("karim", "kareem"),
-    ("rahim", "raheem"),
-    ("hamid", "hamed"),
-    ("abbas", "abas"),
-    ("usman", "osman", "uthman", "othman"),
-)
-_VARIANT_OF = {w: group for group in _VARIANTS for w in group}
-
+# fmt: off
 # letter rules: (pattern, replacement) applied to one word
 _LETTER_RULES: tuple[tuple[str, str], ...] = (
     ("q", "gh"), ("q", "k"), ("q", "kh"), ("gh", "q"), ("kh", "q"), ("kh", "h"),
@@ -115,7 +80,7 @@ _LETTER_RULES: tuple[tuple[str, str], ...] = (
     ("e", "i"), ("i", "e"), ("e", "a"), ("a", "e"), ("o", "u"), ("w", "v"), ("v", "w"),
     ("zadeh", "zade"), ("zadeh", "zada"), ("zada", "zadeh"), ("ss", "s"), ("s", "ss"),
     ("'", ""), ("y", "i"), ("dh", "z"), ("th", "s"),
-)  # fmt: skip
+)
 
 _HONORIFICS = (
     "Haji", "Hajji", "Hadji", "Haj", "Al-Haj", "Alhaj", "Hajee",
@@ -125,7 +90,7 @@ _HONORIFICS = (
     "Maulvi", "Moulvi", "Maulana", "Mawlawi", "Molvi",
     "Dr.", "Dr", "Doctor", "General", "Gen.", "Sardar", "Serdar",
     "Ayatollah", "Ayatullah", "Ayatolah", "Mufti", "Qari", "Eng.", "Engineer", "Mr.",
-)  # fmt: skip
+)
 _HONORIFICS_FA = ("حاج", "حاجی", "سید", "سردار", "آیت الله", "شیخ", "ملا", "مولوی", "دکتر", "مهندس")
 
 _LEGAL_FORMS = re.compile(
@@ -137,30 +102,14 @@ _LEGAL_FORMS = re.compile(
 _NEW_FORMS = (
     "{} Co.", "{} Company", "{} (Pvt) Ltd", "{} LLC", "{} Ltd.", "{} Private Limited",
     "{} Co. Ltd", "{} Corp.", "Sherkat-e {}", "Sherkate {}", "{}",
-)  # fmt: skip
+)
 
-_COMPOUND_FIRST = {
-    "mohammad",
-    "muhammad",
-    "mohammed",
-    "gholam",
-    "ghulam",
-    "abdol",
-    "abdul",
-    "abd",
-    "ali",
-    "mir",
-    "amir",
-    "hossein",
-    "seyed",
-    "noor",
-    "nur",
-    "fazl",
-}
+_COMPOUND_FIRST = {"mohammad", "muhammad", "mohammed", "gholam", "ghulam", "abdol", "abdul",
+                   "abd", "ali", "mir", "amir", "hossein", "seyed", "noor", "nur", "fazl"}
 _COMPOUND_SECOND = {"ali", "reza", "akbar", "asghar", "hossein", "hassan", "rahim", "rahman",
                     "allah", "ullah", "ollah", "din", "uddin", "eddin", "karim", "mohammad",
                     "taqi", "naqi", "javad", "mahdi", "zadeh", "zada", "nejad", "pour",
-                    "latif", "aziz", "majid", "hamid", "qadir", "ghafoor", "haq"}  # fmt: skip
+                    "latif", "aziz", "majid", "hamid", "qadir", "ghafoor", "haq"}
 
 _PARTICLES = {"bin", "ibn", "ben", "bint", "al", "el", "ul", "ud", "of", "the", "and", "&"}
 
@@ -169,19 +118,19 @@ _GIVEN = (
     "Imran", "Bilal", "Farhad", "Mehdi", "Saeed", "Tariq", "Kamran", "Javad", "Nasir",
     "Asif", "Zahid", "Shahid", "Ayesha", "Sana", "Amir", "Hamid", "Majid", "Abdul Rahman",
     "Mohammad Reza", "Gholam Ali", "Parvin", "Shirin", "Babak", "Dariush", "Faisal",
-)  # fmt: skip
+)
 _SURNAMES = (
     "Khan", "Ahmadi", "Hosseini", "Rezaei", "Mohammadi", "Karimi", "Rahimi", "Jafari",
     "Qureshi", "Malik", "Baloch", "Chaudhry", "Butt", "Siddiqui", "Hashemi", "Mousavi",
     "Sadeghi", "Akbari", "Nazari", "Kazemi", "Afridi", "Yousafzai", "Shah", "Bukhari",
     "Rizvi", "Naqvi", "Abbasi", "Rana", "Gill", "Bhatti", "Mirza", "Tehrani", "Shirazi",
     "Esfahani", "Tabrizi", "Kermani", "Zahedani", "Rostami", "Ghorbani", "Soltani",
-)  # fmt: skip
+)
 _GOODS = (
     "Textile Mills", "Rice Export", "Dates Trading", "Cement", "Fresh Fruit", "Carpets",
     "Marble Works", "Saffron", "Leather Goods", "Surgical Instruments", "Sports Goods",
     "Dry Fruits", "Pistachio Export", "Tiles", "Poultry Feed", "Steel Re-Rolling",
-)  # fmt: skip
+)
 _GENERIC = {
     "company", "trading", "co", "ltd", "limited", "corporation", "corp", "bank", "industrial",
     "industries", "group", "international", "services", "general", "state", "enterprise",
@@ -198,124 +147,18 @@ _GENERIC = {
     "central", "complex", "training", "factory", "company,", "trade", "mechanical",
     "electricity", "distribution", "directorate", "management", "marine", "maritime",
     "aviation", "airlines", "construction", "manufacturing", "production", "products",
-}  # fmt: skip
-_OCR = (("m", "rn"), ("rn", "m"), ("l", "1"), ("o", "0"), ("i", "l"), ("d", "cl"), ("h", "b"),
-        ("e", "c"), ("s", "5"))  # fmt: skip
-_KEYS = "qwertyuiop asdfghjkl zxcvbnm"
-
-# --- Persian and Urdu script ------------------------------------------------------------
-
-_FA_WORDS = {
-    "mohammad": "محمد", "ali": "علی", "hossein": "حسین", "hassan": "حسن", "reza": "رضا",
-    "ahmad": "احمد", "abdul": "عبدال", "abd": "عبد", "abdullah": "عبدالله", "allah": "الله",
-    "ullah": "الله", "rahman": "رحمان", "rahim": "رحیم", "khan": "خان", "zadeh": "زاده",
-    "gholam": "غلام", "akbar": "اکبر", "mehdi": "مهدی", "jafar": "جعفر", "abbas": "عباس",
-    "yousef": "یوسف", "ibrahim": "ابراهیم", "ismail": "اسماعیل", "qasim": "قاسم",
-    "mustafa": "مصطفی", "mahmoud": "محمود", "morteza": "مرتضی", "haji": "حاجی",
-    "omar": "عمر", "osama": "اسامه", "abu": "ابو", "bin": "بن", "saeed": "سعید",
-}  # fmt: skip
-_FA_DIGRAPHS = {"kh": "خ", "gh": "غ", "sh": "ش", "ch": "چ", "zh": "ژ", "th": "ث", "dh": "ذ",
-                "ph": "ف", "aa": "ا", "ee": "ی", "oo": "و", "ou": "و", "ei": "ی", "ey": "ی",
-                "ai": "ی", "ay": "ی", "ow": "و", "au": "و"}  # fmt: skip
-_UR_DIGRAPHS = {"bh": "بھ", "ph": "پھ", "th": "تھ", "dh": "دھ", "jh": "جھ", "kh": "کھ"}
-_FA_LETTERS = {
-    "b": "ب",
-    "p": "پ",
-    "t": "ت",
-    "j": "ج",
-    "h": "ح",
-    "d": "د",
-    "r": "ر",
-    "z": "ز",
-    "s": "س",
-    "f": "ف",
-    "q": "ق",
-    "k": "ک",
-    "g": "گ",
-    "l": "ل",
-    "m": "م",
-    "n": "ن",
-    "v": "و",
-    "w": "و",
-    "y": "ی",
-    "x": "کس",
-    "c": "ک",
-    "'": "ع",
-    "i": "ی",
-    "u": "و",
 }
-
-
-def _ascii(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-def _canon(word: str) -> str:
-    """A word's group head when it is a known variant (Muhammad -> mohammad)."""
-    w = word.casefold()
-    return _VARIANT_OF[w][0] if w in _VARIANT_OF else w
-
-
-def persian_word(word: str, urdu: bool = False) -> str:
-    """``word`` (Latin) as Persian (or Urdu) script writes it: short vowels unwritten,
-    long ones as ا و ی, doubled consonants once."""
-    w = re.sub(r"[^a-z'\-]", "", _ascii(word).casefold())
-    if not w:
-        return ""
-    if w.startswith(("al-", "el-")):
-        return "ال" + persian_word(w[3:], urdu)
-    w = w.replace("-", "")
-    known = _FA_WORDS.get(_canon(w))
-    if known:
-        return known.replace("ه", "ہ") if urdu and known.endswith("ه") else known
-    out: list[str] = []
-    i = 0
-    while i < len(w):
-        two = w[i : i + 2]
-        if urdu and two in _UR_DIGRAPHS:
-            out.append(_UR_DIGRAPHS[two])
-            i += 2
-            continue
-        if two in _FA_DIGRAPHS and not (two[0] == two[1] and two[0] not in "aeo"):
-            out.append("آ" if i == 0 and two == "aa" else _FA_DIGRAPHS[two])
-            i += 2
-            continue
-        c = w[i]
-        last = i == len(w) - 1
-        if i > 0 and c == w[i - 1] and c not in "aeiou":
-            i += 1  # a doubled consonant is written once (the shadda is left out)
-            continue
-        if c in "aeo":
-            if i == 0:
-                out.append("ا")
-            elif last:
-                out.append({"a": "ا", "e": "ے" if urdu else "ه", "o": "و"}[c])
-            # a short vowel inside a word is not written
-        elif c in "iu" and i == 0:
-            out.append("ای" if c == "i" else "او")
-        elif c == "h" and last:
-            out.append("ہ" if urdu else "ه")
-        else:
-            out.append(_FA_LETTERS.get(c, ""))
-        i += 1
-    return "".join(out)
-
-
-def persian(name: str, urdu: bool = False) -> str:
-    return " ".join(p for p in (persian_word(w, urdu) for w in _words(name)) if p)
-
+_OCR = (("m", "rn"), ("rn", "m"), ("l", "1"), ("o", "0"), ("i", "l"), ("d", "cl"), ("h", "b"),
+        ("e", "c"), ("s", "5"))
+_KEYS = "qwertyuiop asdfghjkl zxcvbnm"
+# fmt: on
 
 # --- words and the fold negatives are checked with --------------------------------------
 
 
-def _words(name: str) -> list[str]:
-    words = (w.strip('"“”«»') for w in re.split(r"[\s,;()/]+", name))
-    return [w for w in words if w]
-
-
 def _fold(word: str) -> str:
-    w = re.sub(r"^(al|el)-", "", _ascii(word).casefold())
-    w = _canon(re.sub(r"[^a-z']", "", w)).replace("'", "")
+    w = re.sub(r"^(al|el)-", "", ascii_fold(word).casefold())
+    w = canon(re.sub(r"[^a-z']", "", w)).replace("'", "")
     w = re.sub(r"zad(eh|e|ah|a)$", "zd", w)
     for a, b in (("kh", "k"), ("gh", "k"), ("q", "k"), ("ou", "u"), ("oo", "u"), ("o", "u"),
                  ("ee", "i"), ("ei", "i"), ("ey", "i"), ("e", "i"), ("y", "i"), ("w", "v"),
@@ -358,7 +201,7 @@ def _romanize(name: str, rng: random.Random) -> str | None:
     changed = 0
     for i in order:
         low = words[i].casefold()
-        group = _VARIANT_OF.get(low)
+        group = VARIANT_OF.get(low)
         if group:
             words[i] = rng.choice([g for g in group if g != low])
             changed += 1
@@ -389,8 +232,8 @@ def _compound_given(name: str, rng: random.Random) -> str | None:
     for i in range(len(words) - 1):
         a, b = words[i], words[i + 1]
         la, lb = a.casefold(), re.sub(r"^al-", "", b.casefold())
-        if lb in _COMPOUND_SECOND or (la in _COMPOUND_FIRST and lb in _VARIANT_OF):
-            if la == "abd" or la in _VARIANT_OF.get("abdul", ()):
+        if lb in _COMPOUND_SECOND or (la in _COMPOUND_FIRST and lb in VARIANT_OF):
+            if la == "abd" or la in VARIANT_OF.get("abdul", ()):
                 joined = rng.choice(["Abdul", "Abdol", "Abdel", "Abd-al-", "Abdu"]) + lb
                 glue = rng.choice([joined, f"{rng.choice(['Abdul', 'Abdol', 'Abd al-'])} {lb}"])
             else:
