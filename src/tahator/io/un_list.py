@@ -1,4 +1,5 @@
-"""Sanctions list files: the UN Security Council Consolidated List (XML).
+"""Sanctions list files: the UN Security Council Consolidated List (XML), and the
+format registry (FollowTheMoney entities are read in ``ftm_list.py``).
 
 List formats are parser functions in :data:`PARSERS` (format name -> function
 from the file's bytes to a :class:`ParsedList`); the UN list is the first.
@@ -8,14 +9,18 @@ command line, the API and the web hand the screening service typed entries.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.screening import ListedName, ListEntry, ParsedList
+from tahator.domain.screening import Identifier, ListedName, ListEntry, ParsedList
+from tahator.io.countries import country_codes
+from tahator.io.ftm_list import parse_ftm
 
 
 def _text(element: Element, tag: str) -> str:
@@ -34,6 +39,71 @@ def _date(text: str) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _birth(record: Element) -> str:
+    """A date of birth as ``YYYY-MM-DD``, ``YYYY-MM``, ``YYYY`` or ``YYYY-YYYY``;
+    an approximate year allows the years either side."""
+    exact = _text(record, "DATE")[:10]
+    year = _text(record, "YEAR")
+    years = [_text(record, "FROM_YEAR"), _text(record, "TO_YEAR")]
+    approximate = _text(record, "TYPE_OF_DATE").upper() == "APPROXIMATELY"
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", exact):
+        return f"{int(exact[:4]) - 1}-{int(exact[:4]) + 1}" if approximate else exact
+    if re.fullmatch(r"\d{4}", year):
+        return f"{int(year) - 1}-{int(year) + 1}" if approximate else year
+    if all(re.fullmatch(r"\d{4}", y) for y in years):
+        return "-".join(sorted(years))
+    note = _text(record, "NOTE").casefold()  # "August 1961", "Nov. 1973"
+    found = re.findall(r"\b(1[89]\d\d|20\d\d)\b", note)
+    months = [m for m in _MONTHS if re.search(rf"\b{m}", note)]
+    if len(found) == 1 and "hijri" not in note:
+        return f"{found[0]}-{_MONTHS.index(months[0]) + 1:02d}" if len(months) == 1 else found[0]
+    return ""
+
+
+_DOCUMENT_KINDS = (("passport", "passport"), ("passeport", "passport"), ("pasaporte", "passport"))
+_SHORT_PREFIX = re.compile(r"[A-Z]{1,3}(-[A-Z])?-?")
+
+
+def _document_number(written: str) -> str:
+    """The number in what the list writes (``"Libyan Passport No. 96/184442"``,
+    ``"D 000974"``, ``"TR-P 614 166"``): the trailing words that hold digits and the
+    short letter prefixes before them."""
+    words = written.replace("(", " ").replace(")", " ").split()
+    kept: list[str] = []
+    for word in reversed(words):
+        if any(c.isdigit() for c in word) or (kept and _SHORT_PREFIX.fullmatch(word)):
+            kept.append(word)
+        else:
+            break
+    return " ".join(reversed(kept)).strip(" .,;")
+
+
+def _document(record: Element) -> Identifier | None:
+    written = _text(record, "TYPE_OF_DOCUMENT").casefold()
+    kind = next((k for word, k in _DOCUMENT_KINDS if word in written), None)
+    if kind is None:
+        kind = "national_id" if "national" in written or "identi" in written else "other"
+    number = _document_number(_text(record, "NUMBER"))
+    if not number:  # "Tunisian passport number L 191609 issued on 28 Feb. 1996"
+        said = re.search(
+            r"\b(?:number|no\.)\s*:?\s*((?:[A-Z]{1,3}[ -]?)?\d[\d/-]*)", _text(record, "NOTE")
+        )
+        number = said.group(1) if said else ""
+    if not number:
+        return None
+    issuer = _text(record, "ISSUING_COUNTRY") or _text(record, "COUNTRY_OF_ISSUE")
+    codes = country_codes(issuer) if issuer else ()
+    return Identifier(kind, number, codes[0] if len(codes) == 1 else None)
+
+
+def _place(record: Element) -> str:
+    parts = (_text(record, t) for t in ("CITY", "STATE_PROVINCE", "COUNTRY"))
+    return ", ".join(p for p in parts if p)
 
 
 def parse_un(data: bytes, label: str = "") -> ParsedList:
@@ -107,12 +177,14 @@ def parse_un(data: bytes, label: str = "") -> ParsedList:
             countries = _values(record, "NATIONALITY/VALUE") + _values(
                 record, f"{address_tag}/COUNTRY"
             )
-            born = [
-                _text(b, "DATE")
-                or _text(b, "YEAR")
-                or "-".join(v for v in (_text(b, "FROM_YEAR"), _text(b, "TO_YEAR")) if v)
-                for b in record.findall("INDIVIDUAL_DATE_OF_BIRTH")
-            ]
+            born = [_birth(b) for b in record.findall("INDIVIDUAL_DATE_OF_BIRTH")]
+            # a person's nationalities; a body's: the countries of its addresses
+            national = (
+                _values(record, "NATIONALITY/VALUE")
+                if kind == "individual"
+                else _values(record, f"{address_tag}/COUNTRY")
+            )
+            documents = (_document(d) for d in record.findall("INDIVIDUAL_DOCUMENT"))
             entries.append(
                 ListEntry(
                     reference=reference,
@@ -124,7 +196,16 @@ def parse_un(data: bytes, label: str = "") -> ParsedList:
                     updated_on=updated,
                     data_id=data_id,
                     countries=tuple(dict.fromkeys(countries)),
-                    born=tuple(b for b in born if b),
+                    born=tuple(dict.fromkeys(b for b in born if b)),
+                    birth_places=tuple(
+                        dict.fromkeys(
+                            p for p in map(_place, record.findall("INDIVIDUAL_PLACE_OF_BIRTH")) if p
+                        )
+                    ),
+                    nationalities=tuple(
+                        dict.fromkeys(code for n in national for code in country_codes(n))
+                    ),
+                    identifiers=tuple(dict.fromkeys(d for d in documents if d)),
                 )
             )
     if problems:
@@ -140,14 +221,21 @@ def parse_un(data: bytes, label: str = "") -> ParsedList:
     )
 
 
-PARSERS: dict[str, Callable[[bytes, str], ParsedList]] = {"un": parse_un}
+PARSERS: dict[str, Callable[[bytes, str], ParsedList]] = {"un": parse_un, "ftm": parse_ftm}
 """List formats by name (``tahator lists import FORMAT FILE``); OFAC SDN, EU and
 national lists are further entries here, each returning the same plain data."""
 
 
-def read_list(list_format: str, path: Path, *, data: bytes | None = None) -> ParsedList:
-    """The list in ``path`` (or ``data``, an upload named ``path``) in ``list_format``;
+def read_list(
+    list_format: str, path: Path, *, data: bytes | None = None, name: str | None = None
+) -> ParsedList:
+    """The list in ``path`` (or ``data``, an upload named ``path``) in ``list_format``,
+    named ``name`` when given (else as the file names itself: ``UN``, an FtM dataset);
     ``InputError`` for an unknown format, an unreadable file or a bad or hostile list."""
+    if name is not None:
+        name = " ".join(name.split())
+        if not name or len(name) > 100:
+            raise InputError([Problem("a list name must be 1 to 100 characters", field="name")])
     parser = PARSERS.get(list_format.lower())
     if parser is None:
         known = ", ".join(sorted(PARSERS))
@@ -157,4 +245,8 @@ def read_list(list_format: str, path: Path, *, data: bytes | None = None) -> Par
             data = path.read_bytes()
     except OSError as error:
         raise InputError([Problem(f"cannot read the file: {error.strerror}", str(path))]) from None
-    return parser(data, str(path))
+    parsed = parser(data, str(path))
+    if name is None:
+        return parsed
+    entries = tuple(dataclasses.replace(e, list_name=name) for e in parsed.entries)
+    return dataclasses.replace(parsed, name=name, entries=entries)
