@@ -73,7 +73,8 @@ def test_numbers_compare_without_spaces_dashes_dots_and_case() -> None:
 
 
 def test_a_number_counts_only_within_its_family() -> None:
-    # the listed national id's digits written as a passport: no evidence either way
+    # the listed national id's digits given as a passport are compared with the
+    # listed passport only, which they are not
     assert points(PERSON, identifiers=(Identifier("passport", "0035011785", "IR"),)) == [
         ("identifier", -10.0)
     ]
@@ -105,6 +106,8 @@ def test_a_different_number_of_the_same_kind_and_country_lowers() -> None:
     assert points(COMPANY, identifiers=(Identifier("registration", "999", "IR"),)) == [
         ("identifier", -15.0)
     ]
+    # a firm's tax number differs from its registration number anyway: no evidence
+    assert points(COMPANY, identifiers=(Identifier("tax", "999", "IR"),)) == []
 
 
 def test_a_same_number_among_others_settles_it_and_facts_against_are_not_counted() -> None:
@@ -260,6 +263,13 @@ def test_a_different_date_of_birth_lowers_a_name_match_below_review(index) -> No
     assert lowered.name_score == name_only.score
     assert lowered.score == round(name_only.score + OTHER_BIRTH, 1)
     assert [e.fact for e in lowered.evidence] == ["birth"]
+
+
+def test_a_firm_named_as_a_listed_person_still_needs_review(index) -> None:  # type: ignore[no-untyped-def]
+    [hit] = screen(index, [Query("Bahram Qolizadeh Tavakoli", kind="entity")])[0][:1]
+    assert hit.reference == "tx-person-bahram"
+    assert hit.score == 100.0 + OTHER_KIND
+    assert hit.band != Band.CLEAR
 
 
 def test_no_evidence_leaves_the_score_unchanged(index) -> None:  # type: ignore[no-untyped-def]

@@ -13,9 +13,10 @@ The points, and why:
   registration and tax numbers together, since lists and traders confuse them) and
   only when the issuing countries agree or one is unknown.  The same number is
   near-certain: it alone adds the most facts may add.  A different number of the
-  same family and country lowers: a company has one registration and a person one
-  national id for life (-15); passports are renewed, so a different one lowers
-  less (-10); a country unknown on either side halves that.
+  same kind and country lowers: a company has one registration and one tax number,
+  a person one national id for life (-15); passports are renewed, so a different
+  one lowers less (-10); a country unknown on either side halves that.  A tax
+  number says nothing against a listed registration number: they differ anyway.
 - **Dates of birth** are compared at the precision both have.  The same full date
   (+12) says more than the same month (+8), the same year (+6) or a year inside a
   listed range (+4).  Day and month swapped is a clerk's slip (+6).  Persons born
@@ -23,8 +24,9 @@ The points, and why:
   off lowers less (-10), and the same year on another day a little (-5).
 - **Nationality** supports mildly (+4) or lowers mildly (-6): people hold several.
 - **Kind**: a firm screened against a listed person, or a person against a listed
-  body, lowers (-10), but not more: firms in the corridor are often named after
-  their owner.
+  body, lowers (-5), and no more: firms in the corridor are often named after
+  their owner, and a listed person's own firm is itself a concern (owned, it is
+  sanctioned too), so a strong name still needs review.
 
 Raises together never exceed :data:`MAX_RAISE`; when an identifier is the listed
 one's, the facts against are shown but not counted (lists carry false dates of
@@ -43,8 +45,8 @@ MAX_RAISE = 30.0
 """The most that facts besides the name can add: a name scoring this much below the
 review threshold is never a hit, whatever else matches."""
 SAME_IDENTIFIER = 30.0
-OTHER_IDENTIFIER = {"passport": -10.0, "national_id": -15.0, "registration": -15.0}
-"""A different number of the same family and issuing country."""
+OTHER_IDENTIFIER = {"passport": -10.0, "national_id": -15.0, "registration": -15.0, "tax": -15.0}
+"""A different number of the same kind and issuing country."""
 SAME_BIRTH_DATE = 12.0
 SAME_BIRTH_MONTH = 8.0
 SAME_BIRTH_YEAR = 6.0
@@ -55,7 +57,7 @@ BIRTH_YEAR_OFF = -10.0
 OTHER_BIRTH = -25.0
 SAME_NATIONALITY = 4.0
 OTHER_NATIONALITY = -6.0
-OTHER_KIND = -10.0
+OTHER_KIND = -5.0
 
 _FAMILY = {"passport": "passport", "national_id": "national_id", "registration": "registration"}
 _FAMILY["tax"] = "registration"
@@ -129,11 +131,14 @@ def _identifiers(entry: ListEntry, known: tuple[Identifier, ...]) -> list[Eviden
                     f"{words} number {mine.number} is the listed one's",
                 )
             ]
-        if not same_family or family not in OTHER_IDENTIFIER:
+        # a different number proves something only against a number of the same kind
+        # (a firm's tax number differs from its registration number)
+        same_kind = [(i, n) for i, n in same_family if i.kind == mine.kind]
+        if not same_kind or mine.kind not in OTHER_IDENTIFIER:
             continue
-        both_known = bool(mine.country) and all(i.country for i, _ in same_family)
-        points = OTHER_IDENTIFIER[family] * (1.0 if both_known else 0.5)
-        shown = ", ".join(i.number for i, _ in same_family)
+        both_known = bool(mine.country) and all(i.country for i, _ in same_kind)
+        points = OTHER_IDENTIFIER[mine.kind] * (1.0 if both_known else 0.5)
+        shown = ", ".join(i.number for i, _ in same_kind)
         where = f" of {mine.country.upper()}" if mine.country else ""
         against.append(
             Evidence(
