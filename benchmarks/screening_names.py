@@ -182,11 +182,17 @@ def _is_arabic(text: str) -> bool:
     return any(unicodedata.name(c, "").startswith("ARABIC") for c in text if c.isalpha())
 
 
+_TITLE_KEYS = {_fold(h) for h in _HONORIFICS} - {""}
+_SCRIPT_SKIP = {"بن", "ال", "آیت", *_HONORIFICS_FA}
+
+
 def _key(name: str) -> frozenset[str]:
+    """A name's words as the negatives' check compares them: folded, without
+    particles and titles (``Haji Ahmad Shah`` is all in ``Ahmad Shah``)."""
     if _is_latin(name):
         words = (_fold(w) for w in re.split(r"[\s,;()/\-.]+", name))
-        return frozenset(w for w in words if w and w not in _PARTICLES)
-    return frozenset(_arabic_fold(w) for w in name.split() if w not in ("بن", "ال"))
+        return frozenset(w for w in words if w and w not in _PARTICLES | _TITLE_KEYS)
+    return frozenset(_arabic_fold(w) for w in name.split() if w not in _SCRIPT_SKIP)
 
 
 # --- variations (each returns None when it does not apply) ------------------------------
