@@ -263,6 +263,10 @@ def test_a_different_date_of_birth_lowers_a_name_match_below_review(index) -> No
     assert lowered.name_score == name_only.score
     assert lowered.score == round(name_only.score + OTHER_BIRTH, 1)
     assert [e.fact for e in lowered.evidence] == ["birth"]
+    # the listed name itself is never cleared by a date of birth alone
+    [exact] = screen(index, [Query("Bahram Qolizadeh Tavakoli", born="1990-06-01")])[0][:1]
+    assert exact.reference == "tx-person-bahram"
+    assert exact.band != Band.CLEAR
 
 
 def test_a_firm_named_as_a_listed_person_still_needs_review(index) -> None:  # type: ignore[no-untyped-def]

@@ -20,8 +20,11 @@ The points, and why:
 - **Dates of birth** are compared at the precision both have.  The same full date
   (+12) says more than the same month (+8), the same year (+6) or a year inside a
   listed range (+4).  Day and month swapped is a clerk's slip (+6).  Persons born
-  two or more years from every listed date are different persons (-25); one year
-  off lowers less (-10), and the same year on another day a little (-5).
+  two or more years from every listed date are most likely different persons
+  (-24: any name short of the listed one drops below the default review threshold
+  of 75, but the listed name itself stays in review, since lists carry false dates
+  of birth); one year off lowers less (-10), the same year on another day a
+  little (-5).
 - **Nationality** supports mildly (+4) or lowers mildly (-6): people hold several.
 - **Kind**: a firm screened against a listed person, or a person against a listed
   body, lowers (-5), and no more: firms in the corridor are often named after
@@ -54,7 +57,7 @@ SWAPPED_BIRTH_DATE = 6.0
 BIRTH_IN_RANGE = 4.0
 OTHER_BIRTH_DAY = -5.0
 BIRTH_YEAR_OFF = -10.0
-OTHER_BIRTH = -25.0
+OTHER_BIRTH = -24.0
 SAME_NATIONALITY = 4.0
 OTHER_NATIONALITY = -6.0
 OTHER_KIND = -5.0
