@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tahator.domain.errors import InputError
-from tahator.domain.screening import Identifier, Query, build_index, screen
+from tahator.domain.screening import Identifier, Query, build_index, countries_of, screen
 from tahator.io import ftm_list
 from tahator.io.ftm_list import parse_ftm
 from tahator.io.un_list import PARSERS, read_list
@@ -84,7 +84,8 @@ def test_the_sample_parses_with_its_facts() -> None:
     assert kavir.kind == "entity"
     assert kavir.identifiers == (Identifier("registration", "10861234567", "IR"),)
     assert kavir.nationalities == ("IR",)
-    assert "IR" in kavir.countries  # from its address entity
+    assert kavir.countries == ("Iran",)  # from its address entity
+    assert countries_of(kavir) == {"IR"}
     assert "Kavir Zarrin Export Ltd" in {a.name for a in kavir.aliases}  # previousName
     assert by_id["tx-person-yasmin"].identifiers == (Identifier("national_id", "42101-7654321-8"),)
     assert by_id["tx-org-tafdan"].identifiers == (Identifier("tax", "100234567800003", "AE"),)

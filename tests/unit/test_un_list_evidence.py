@@ -4,7 +4,7 @@ passports and national ids) as ``parse_un`` reads them, and countries as written
 from __future__ import annotations
 
 from tahator.domain.screening import Identifier
-from tahator.io.countries import code_of, country_codes
+from tahator.io.countries import code_of, country_codes, name_of
 from tahator.io.un_list import parse_un
 from tests.conftest import SHARED_DATA, absent_in_ci
 
@@ -25,6 +25,9 @@ def test_countries_as_the_list_writes_them() -> None:
     assert code_of("ir") == "IR"
     assert code_of("zz") is None
     assert code_of("Sudan/South Sudan") is None  # two: not one nationality
+    assert name_of("kp") == "Democratic People's Republic of Korea"
+    assert name_of("IR") == "Iran"
+    assert name_of("XX") is None
 
 
 def un_entries():  # type: ignore[no-untyped-def]

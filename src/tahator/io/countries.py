@@ -110,3 +110,15 @@ def code_of(written: str) -> str | None:
         return text.upper() if text.upper() != "ZZ" else None  # FtM's "unknown"
     codes = country_codes(text)
     return codes[0] if len(codes) == 1 else None
+
+
+_NAMES = {code: name for name, code in reversed(COUNTRY_CODES.items())}
+
+
+def name_of(code: str) -> str | None:
+    """A country's name for an ISO code (``IR`` -> ``Iran``), as lists write it."""
+    name = _NAMES.get(code.upper())
+    if not name:
+        return None
+    small = ("of", "the", "and")
+    return " ".join(w if w in small else w[:1].upper() + w[1:] for w in name.split())

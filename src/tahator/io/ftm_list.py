@@ -31,7 +31,7 @@ from typing import Any
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.sanctions_lists import Identifier, ListedName, ListEntry, ParsedList
-from tahator.io.countries import code_of
+from tahator.io.countries import code_of, name_of
 
 SCREENED = {
     "Person": "individual",
@@ -120,6 +120,11 @@ def _adjacent(entity: dict[str, Any], facts: _Facts, holder_is_person: bool) -> 
         facts.listed.extend(_strings(properties, "listingDate") + _strings(properties, "startDate"))
     elif schema == "Address":
         facts.countries.extend(_strings(properties, "country"))
+
+
+def _country_name(written: str) -> str:
+    code = code_of(written)
+    return (name_of(code) or code) if code else written
 
 
 def _day(text: str) -> date | None:
@@ -297,7 +302,8 @@ def _entry(
         aliases=tuple(dict.fromkeys(a for a in aliases if a.name != names[0])),
         listed_on=listed[0] if listed else seen_on,
         updated_on=(updated,) if updated else (),
-        countries=tuple(dict.fromkeys(code_of(c) or c for c in countries)),
+        # as names, like the UN list's, so screening's country words read them
+        countries=tuple(dict.fromkeys(_country_name(c) for c in countries)),
         born=tuple(
             dict.fromkeys(
                 m.group(0) for b in _strings(properties, "birthDate") if (m := _DATE.match(b))
