@@ -51,7 +51,12 @@ from tahator.domain.names import matching_names, normalize  # noqa: E402
 from tahator.domain.screening import ListEntry, Thresholds, build_index, screen  # noqa: E402
 from tahator.io.un_list import parse_un  # noqa: E402
 
-DEFAULT_LIST = ROOT.parent / "shared" / "data" / "sanctions" / "un-consolidated-2018-10-29.xml"
+_LIST_FILE = Path("shared") / "data" / "sanctions" / "un-consolidated-2018-10-29.xml"
+# the repository's parent holds shared/ in the main checkout; a worktree sits one deeper
+DEFAULT_LIST = next(
+    (p / _LIST_FILE for p in (ROOT.parent, ROOT.parent.parent) if (p / _LIST_FILE).exists()),
+    ROOT.parent / _LIST_FILE,
+)
 
 VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bmohammad\b|\bmuhammad\b|\bmohammed\b|\bmohamed\b", ("Mohammad", "Muhammad", "Mohammed")),
@@ -73,8 +78,55 @@ VARIANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"ahmed", ("ahmad",)),
     (r"ss", ("s",)),
     (r"(?<=[bcdfghjklmnpqrstvz])e(?=[bcdfghjklmnpqrstvz])", ("a",)),
+    (r"(?<=[a-z][bcdfghjklmnpqrstvz])i(?=[bcdfghjklmnpqrstvz])", ("e",)),
+    (r"w", ("v",)),
+    (r"v", ("w",)),
+    (r"u(?=[bcdfghjklmnpqrstvz])", ("ou",)),
+    (r"([bcdfghjklmnpqrstvz])\1", (r"\1",)),
+    (r"(?<=[aeiou])([lmnrst])(?=[aeiou])", (r"\1\1",)),
+    (r"\babd(?:ul|el|al)?[- ]?(?=[a-z])", ("Abdul", "Abdel ", "Abd al-", "Abdol")),
+    (r"\babu[- ]", ("Abu", "Abou ", "Abu-")),
 )
 HONORIFICS = ("Haji", "Mullah", "Sayed", "Maulvi", "Sheikh")
+# titles as clerks misspell and abbreviate them, in Latin and Persian script
+TITLES = (
+    "Hajji",
+    "Hadji",
+    "Haj",
+    "Al-Haj",
+    "Seyyed",
+    "Seyed",
+    "Sayyid",
+    "Syed",
+    "Mulla",
+    "Molla",
+    "Maulana",
+    "Moulvi",
+    "Mawlawi",
+    "Sheik",
+    "Shaikh",
+    "Dr",
+    "Dr.",
+    "Eng.",
+    "Engr.",
+    "General",
+    "Brigadier General",
+    "Brigadeer",
+    "Ayatollah",
+    "Ayatolah",
+    "Hojatoleslam",
+    "Hojjat ol-Eslam",
+    "Col.",
+    "Capt.",
+)
+PERSIAN_TITLES = ("سردار", "سرتیپ", "حاج", "حاجی", "سید", "شیخ", "ملا", "مولوی", "دکتر", "مهندس")
+# given names that combine into compounds written joined (Mohammadali, Gholamreza)
+COMPOUND_PARTS = frozenset(
+    "mohammad muhammad mohammed ali reza hossein hussain hassan hasan akbar asghar gholam "
+    "ghulam abbas mehdi mahdi taqi naqi bagher baqer jafar javad sadegh kazem qasem karim "
+    "rahim amir hadi mostafa morteza mojtaba mohsen hamid saeed majid".split()
+)
+NASAB = {"bin": ("ibn", "b.", "", "Ben"), "ibn": ("bin", ""), "ben": ("bin", "ibn")}
 LEGAL_FORMS = ("Co.", "Ltd", "(Pvt) Ltd", "Company", "Trading Co.", "LLC")
 GIVEN = [
     "Mohammad",
@@ -282,7 +334,7 @@ def variant(name: str, rng: random.Random) -> str:
         if not matches:  # an earlier change removed it
             continue
         m = rng.choice(matches)
-        name = name[: m.start()] + rng.choice(replacements) + name[m.end() :]
+        name = name[: m.start()] + m.expand(rng.choice(replacements)) + name[m.end() :]
     return name
 
 
@@ -308,6 +360,79 @@ def typo(name: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def transpose(name: str, rng: random.Random) -> str | None:
+    """Two neighbouring letters swapped in a short word (Ail for Ali, Omra for Omar)."""
+    words = name.split()
+    short = [i for i, w in enumerate(words) if 3 <= len(w) <= 5 and w.isalpha()]
+    if not short:
+        return None
+    i = rng.choice(short)
+    w = words[i]
+    at = rng.randrange(1, len(w))
+    if w[at - 1] == w[at]:
+        return None
+    words[i] = w[: at - 1] + w[at] + w[at - 1] + w[at + 1 :]
+    return " ".join(words)
+
+
+def joined(name: str, rng: random.Random) -> str | None:
+    """A compound given name written as one word (Mohammad Ali -> Mohammadali), in
+    Latin or, for a Persian name, in Persian script (محمدعلی)."""
+    words = name.split()
+    pairs = [
+        i
+        for i in range(len(words) - 1)
+        if words[i].casefold() in COMPOUND_PARTS and words[i + 1].casefold() in COMPOUND_PARTS
+    ]
+    if not pairs:
+        return None
+    i = rng.choice(pairs)
+    if rng.random() < 0.4:
+        rest = [persian(w, rng) for w in words]
+        return " ".join([*rest[:i], rest[i] + rest[i + 1], *rest[i + 2 :]])
+    return " ".join([*words[:i], (words[i] + words[i + 1].lower()).title(), *words[i + 2 :]])
+
+
+def titled(name: str, rng: random.Random) -> str:
+    """A person's name with a title, as often misspelled as not, Latin or Persian."""
+    if rng.random() < 0.25:
+        return f"{rng.choice(PERSIAN_TITLES)} {persian(name, rng)}"
+    return f"{rng.choice(TITLES)} {name}"
+
+
+def surname_part(name: str, rng: random.Random) -> str | None:
+    """A name shortened to a given name and one part of a compound surname
+    (Ali Akbar Ahmadian-Tehrani -> Ali Ahmadian)."""
+    words = name.split()
+    if len(words) < 2 or "-" not in words[-1]:
+        return None
+    parts = [p for p in words[-1].split("-") if len(p) >= 4]
+    if len(parts) != 2:
+        return None
+    return f"{words[0]} {rng.choice(parts)}"
+
+
+def nasab(name: str, rng: random.Random) -> str | None:
+    """bin/ibn ("son of") written otherwise or left out (Usama bin Ladin, Usama Ladin)."""
+    words = name.split()
+    at = [i for i, w in enumerate(words) if w.casefold() in NASAB]
+    if not at:
+        return None
+    i = rng.choice(at)
+    words[i] = rng.choice(NASAB[words[i].casefold()])
+    return " ".join(w for w in words if w)
+
+
+SHAPERS = {
+    "transpose": transpose,
+    "joined": joined,
+    "title": titled,
+    "surname part": surname_part,
+    "nasab": nasab,
+}
+KINDS = ("variant", "reorder", "drop", "typo", "persian", "decorate", *SHAPERS)
+
+
 def word_counts(entries: list[ListEntry]) -> dict[str, int]:
     """In how many listed names (and aliases) each word appears."""
     counts: dict[str, int] = {}
@@ -331,7 +456,7 @@ def positives(
         name = rng.choice(matching_names(chosen) or [entry.name])
         if not normalize(name).words:
             continue
-        how = rng.choice(("variant", "reorder", "drop", "typo", "persian", "decorate"))
+        how = rng.choice(KINDS)
         if how == "persian" and entry.kind == "entity" and entry.list_type != "Iran":
             how = "variant"  # other lists' firms are translated, not transliterated
         words = name.split()
@@ -350,6 +475,10 @@ def positives(
             changed = typo(name, rng)
         elif how == "persian":
             changed = persian(name, rng)
+        elif how in SHAPERS and (shaped := SHAPERS[how](name, rng)) is not None:
+            if how in {"title", "transpose"} and entry.kind != "individual":
+                continue
+            changed = shaped
         elif how == "decorate":
             extra = rng.choice(HONORIFICS if entry.kind == "individual" else LEGAL_FORMS)
             changed = f"{extra} {name}" if entry.kind == "individual" else f"{name} {extra}"

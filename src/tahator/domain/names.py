@@ -13,23 +13,26 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tahator.domain import screening_tables as tables
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")
 _APOSTROPHES = re.compile(r"['’‘ʼʻ`´ʿʾ]")
+_ZWNJ_YEH = re.compile("\u200c(?=\u0627?[\u06cc\u064a](?!\\w))")
 _SEPARATORS = re.compile(r"[\W_]+")
 _LETTER_FOLDS = tuple((re.compile(p), r) for p, r in tables.LETTER_FOLDS)
 _DOUBLED = re.compile(tables.DOUBLED_LETTERS)
 _SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.SKELETON_FOLDS)
 _ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
-_DROPPED = tables.HONORIFICS | tables.LEGAL_FORMS | tables.GENERIC_WORDS
+_DROPPED = tables.LEGAL_FORMS | tables.GENERIC_WORDS | tables.NASAB
 
 
+@lru_cache(maxsize=1 << 16)
 def _dropped(word: str) -> bool:
-    """An honorific, article, or a legal form or generic word however it is spelled
-    (variants folded, or one typo away in words of six letters or more)."""
+    """An article, a legal form or generic word however it is spelled (variants folded,
+    or one typo away in words of six letters or more)."""
     if word in _DROPPED or word in tables.ARTICLES:
         return True
     folded = _letters(word, True)
@@ -58,16 +61,34 @@ class Normalized:
         return " ".join(self.words)
 
 
+@lru_cache(maxsize=1 << 16)
+def split_compound(word: str, parts: frozenset[str], depth: int = 3) -> tuple[str, ...]:
+    """A word made wholly of two or three known parts of three letters or more, split
+    into them (``muhamadali`` -> ``muhamad ali``); any other word alone."""
+    if word in parts or len(word) < 6 or depth < 2:
+        return (word,)
+    for cut in range(3, len(word) - 2):
+        if word[:cut] not in parts:
+            continue
+        rest = word[cut:]
+        tail = (rest,) if rest in parts else split_compound(rest, parts, depth - 1)
+        if all(t in parts for t in tail):
+            return (word[:cut], *tail)
+    return (word,)
+
+
 def transliterate(text: str) -> str:
     """Persian, Arabic and Urdu letters to Latin (other text unchanged)."""
     text = _ARABIC_MARKS.sub("", text)
-    words = []
+    # the Persian -i written after a ZWNJ (خامنه‌ای) is part of the word
+    text = _ZWNJ_YEH.sub("", text)
+    words: list[str] = []
     for word in text.split():
         for prefix, replacement in tables.ARABIC_WORD_PREFIXES:
             if word.startswith(prefix) and len(word) > len(prefix) + 1:
                 word = replacement + word[len(prefix) :]
                 break
-        words.append(word)
+        words.extend(split_compound(word, tables.PERSIAN_GIVEN_NAME_PARTS))
     return " ".join(words).translate(_ARABIC_TABLE)
 
 
@@ -82,23 +103,26 @@ def _plain_words(name: str) -> tuple[list[str], bool]:
     return [w for w in _SEPARATORS.split(text) if w], arabic
 
 
-def _prefixes(word: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _prefixes(word: str) -> tuple[str, ...]:
     word = tables.WORD_FOLDS.get(word, word)
     for prefix, replacement in tables.PREFIX_FOLDS:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:
             word = replacement + word[len(prefix) :]
             break
-    return [tables.WORD_FOLDS.get(p, p) for p in word.split() if p not in tables.ARTICLES]
+    return tuple(tables.WORD_FOLDS.get(p, p) for p in word.split() if p not in tables.ARTICLES)
 
 
-def _suffixes(word: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _suffixes(word: str) -> tuple[str, ...]:
     for suffix, replacement in tables.SUFFIX_FOLDS:
-        if word.endswith(suffix) and len(word) > len(suffix):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)] + replacement
             break
-    return word.split()
+    return tuple(word.split())
 
 
+@lru_cache(maxsize=1 << 16)
 def _letters(word: str, collapse: bool) -> str:
     for pattern, replacement in _LETTER_FOLDS:
         word = pattern.sub(replacement, word)
@@ -107,8 +131,25 @@ def _letters(word: str, collapse: bool) -> str:
 
 _BUSINESS_FOLDED = frozenset(_letters(w, True) for w in tables.LEGAL_FORMS | tables.GENERIC_WORDS)
 _BUSINESS_LONG = sorted(w for w in _BUSINESS_FOLDED if len(w) >= 6)
+_TITLES_LONG = sorted({f for w in tables.HONORIFICS if len(f := _letters(w, True)) >= 6})
+_TITLE_PHRASES: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in sorted(
+    {tuple(_plain_words(t)[0]) for t in tables.TITLE_PHRASES + tables.PERSIAN_TITLES}
+    | {tuple(_plain_words(t.replace("\u200c", ""))[0]) for t in tables.PERSIAN_TITLES},
+    key=len,
+    reverse=True,
+):
+    if _phrase:
+        _TITLE_PHRASES.setdefault(_phrase[0], []).append(_phrase)
+_GIVEN_PARTS = frozenset(
+    part
+    for name in tables.GIVEN_NAME_PARTS
+    for part in _letters(tables.WORD_FOLDS.get(name, name), True).split()
+    if len(part) >= 3
+)
 
 
+@lru_cache(maxsize=1 << 16)
 def skeleton_of(word: str) -> str:
     """A folded word's consonant skeleton: ``hussain`` -> ``hsn``."""
     for pattern, replacement in _SKELETON_FOLDS:
@@ -116,10 +157,68 @@ def skeleton_of(word: str) -> str:
     return word
 
 
+_GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _GIVEN_PARTS)
+
+
+@lru_cache(maxsize=1 << 16)
+def _split_skeleton(word: str) -> tuple[str, ...]:
+    """A transliterated Arabic-script word made of two given names (آلیحسن, alihsn),
+    split where both halves have a given name's consonant skeleton."""
+    if len(word) < 6:
+        return (word,)
+    for cut in range(3, len(word) - 2):
+        head, tail = word[:cut], word[cut:]
+        if skeleton_of(head) in _GIVEN_SKELETONS and skeleton_of(tail) in _GIVEN_SKELETONS:
+            if len(skeleton_of(head) + skeleton_of(tail)) >= 4:
+                return (head, tail)
+    return (word,)
+
+
+@lru_cache(maxsize=1 << 16)
+def _title(word: str) -> bool:
+    """A title or form of address, misspelled too (one edit, in words of six letters
+    or more once folded: Ayatolah, Brigadeer)."""
+    if word in tables.HONORIFICS:
+        return True
+    folded = _letters(word, True)
+    if len(folded) < 6:
+        return False
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import extractOne
+
+    return extractOne(folded, _TITLES_LONG, scorer=OSA.distance, score_cutoff=1) is not None
+
+
+def _titles(words: list[str]) -> list[bool]:
+    """Which of ``words`` are titles, single words or phrases (Hojjat ol-Eslam)."""
+    flags = [False] * len(words)
+    at = 0
+    while at < len(words):
+        phrase = next(
+            (
+                p
+                for p in _TITLE_PHRASES.get(words[at], ())
+                if tuple(words[at : at + len(p)]) == p
+            ),
+            None,
+        )
+        if phrase is not None:
+            flags[at : at + len(phrase)] = [True] * len(phrase)
+            at += len(phrase)
+            continue
+        flags[at] = _title(words[at])
+        at += 1
+    return flags
+
+
 def normalize(name: str) -> Normalized:
     """Fold ``name`` to the words screening compares (see the module docstring)."""
     raw, arabic = _plain_words(name)
-    kept = [w for w in raw if not _dropped(w)]
+    titles = _titles(raw)
+    kept = [w for w, title in zip(raw, titles, strict=True) if not title and not _dropped(w)]
+    if not kept and any(titles):
+        # a name made only of a title and business words ("Haji Traders") keeps the title
+        kept = [w for w in raw if not _dropped(w)]
     if not kept:  # a name made only of generic words is still a name
         kept = [w for w in raw if w not in tables.ARTICLES]
     folded: list[str] = []
@@ -132,7 +231,14 @@ def normalize(name: str) -> Normalized:
         else:
             joined.append(word)
     split = [part for word in joined for part in _suffixes(word)]
-    words = tuple(w for w in (_letters(w, not arabic) for w in split) if w)
+    letters = (_letters(w, not arabic) for w in split)
+    # compound given names written joined (Mohammadali, Gholamreza) as written apart
+    words = tuple(
+        part
+        for w in letters
+        if w
+        for part in (_split_skeleton(w) if arabic else split_compound(w, _GIVEN_PARTS))
+    )
     skeleton = tuple(s for s in (skeleton_of(w) for w in words) if s)
     return Normalized(words, skeleton, arabic)
 
@@ -145,4 +251,28 @@ def matching_names(name: str) -> list[str]:
     names = [outer] if outer else []
     # an acronym in brackets is another name; a lower-case remark ("combat name") is not
     acronyms = [i for i in inner if i.isupper() and " " not in i and 2 <= len(i) <= 6]
-    return names + [i for i in acronyms if normalize(i).words]
+    return names + [i for i in acronyms if normalize(i).words] + surname_parts(outer)
+
+
+_COMPOUND = re.compile(r"^([^\W\d_]{4,})-([^\W\d_]{4,})$")
+_NOT_SURNAME = frozenset({"abd", "abdul", "abu", "bin", "ibn"}) | tables.ARTICLES
+
+
+def surname_parts(name: str) -> list[str]:
+    """A name with a compound surname as people shorten it: with one part of a
+    hyphenated surname (Ali Akbar Ahmadian-Tehrani: Ali Akbar Ahmadian, Ali Akbar
+    Tehrani) or without a Persian suffix written apart (Zolghadr Nejad: Zolghadr)."""
+    words = name.split()
+    if not 2 <= len(words) <= 5:
+        return []
+    found = []
+    last = _COMPOUND.match(words[-1])
+    if last and not {p.casefold() for p in last.groups()} & _NOT_SURNAME:
+        found += [" ".join([*words[:-1], part]) for part in last.groups()]
+    if len(words) >= 3:
+        found += [
+            " ".join(words[:at] + words[at + 1 :])
+            for at in range(2, len(words))
+            if words[at].casefold() in tables.JOIN_WITH_PREVIOUS
+        ]
+    return found
