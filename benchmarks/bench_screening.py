@@ -423,7 +423,19 @@ def nasab(name: str, rng: random.Random) -> str | None:
     return " ".join(w for w in words if w)
 
 
+def initials(name: str, rng: random.Random) -> str | None:
+    """Given names cut to initials (M. A. Jafari, M.A. JAFARI)."""
+    words = name.split()
+    if len(words) < 2 or not all(w.isalpha() for w in words):
+        return None
+    cut = rng.randint(1, len(words) - 1)
+    marks = [w[0].upper() + "." for w in words[:cut]]
+    joined = "".join(marks) if rng.random() < 0.5 else " ".join(marks)
+    return f"{joined} {' '.join(words[cut:])}"
+
+
 SHAPERS = {
+    "initials": initials,
     "transpose": transpose,
     "joined": joined,
     "title": titled,
@@ -476,7 +488,7 @@ def positives(
         elif how == "persian":
             changed = persian(name, rng)
         elif how in SHAPERS and (shaped := SHAPERS[how](name, rng)) is not None:
-            if how in {"title", "transpose"} and entry.kind != "individual":
+            if how in {"title", "transpose", "initials"} and entry.kind != "individual":
                 continue
             changed = shaped
         elif how == "decorate":
@@ -550,6 +562,52 @@ def evaluate(entries: list[ListEntry], seed: int, size: int, thresholds: Thresho
     }
 
 
+def second_generator(where: Path) -> object | None:
+    """``screening_names`` (the second, independently written generator), if present."""
+    sys.path.insert(0, str(where))
+    try:
+        import screening_names
+    except ImportError:
+        return None
+    finally:
+        sys.path.remove(str(where))
+    return screening_names
+
+
+def evaluate_second(
+    generator: object, entries: list[ListEntry], seed: int, size: int, thresholds: Thresholds
+) -> dict:
+    """The same measures on the second generator's labelled set (its seeds are held out:
+    nothing here was tuned on them)."""
+    rows = generator.labelled_set(entries, seed, size)  # type: ignore[attr-defined]
+    index = build_index(entries)
+    results = screen(index, [r.name for r in rows], thresholds)
+    tp = fp = positives_count = 0
+    missed: dict[str, int] = {}
+    false: dict[str, int] = {}
+    for row, hits in zip(rows, results, strict=True):
+        flagged = [h for h in hits if h.band != "clear"]
+        if row.reference is None:
+            if flagged:
+                fp += 1
+                false[row.kind] = false.get(row.kind, 0) + 1
+            continue
+        positives_count += 1
+        if any(h.reference == row.reference for h in flagged):
+            tp += 1
+        else:
+            missed[row.kind] = missed.get(row.kind, 0) + 1
+            if flagged:
+                fp += 1
+    return {
+        "seed": seed,
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / positives_count if positives_count else 1.0,
+        "missed": missed,
+        "false_positives": false,
+    }
+
+
 def timing(entries: list[ListEntry], thresholds: Thresholds, count: int = 10_000) -> dict:
     rng = random.Random(0)
     started = time.perf_counter()
@@ -575,6 +633,15 @@ def main() -> None:
     parser.add_argument("--review", type=float, default=Thresholds().review)
     parser.add_argument("--match", type=float, default=Thresholds().match)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--second-seeds", type=int, nargs="*", default=[11, 12, 13], help="held-out seeds"
+    )
+    parser.add_argument(
+        "--second-from",
+        type=Path,
+        default=Path(__file__).resolve().parent,
+        help="the folder holding screening_names.py (the second generator)",
+    )
     args = parser.parse_args()
     thresholds = Thresholds(args.review, args.match)
     entries = list(parse_un(args.list.read_bytes(), str(args.list)).entries)
@@ -585,6 +652,20 @@ def main() -> None:
         result = evaluate(entries, seed, args.size, thresholds)
         print(
             f"seed {seed}: precision {result['precision']:.4f}  recall {result['recall']:.4f}"
+            + (
+                f"  missed {result['missed']}  false {result['false_positives']}"
+                if args.verbose
+                else ""
+            )
+        )
+    generator = second_generator(args.second_from)
+    if generator is None:
+        print("second generator (screening_names.py) not found: skipped")
+    for seed in args.second_seeds if generator is not None else []:
+        result = evaluate_second(generator, entries, seed, args.size, thresholds)
+        print(
+            f"second generator seed {seed}: precision {result['precision']:.4f}  "
+            f"recall {result['recall']:.4f}"
             + (
                 f"  missed {result['missed']}  false {result['false_positives']}"
                 if args.verbose

@@ -55,6 +55,9 @@ class Normalized:
     skeleton: tuple[str, ...]
     """The words' consonant skeletons (for names written in Arabic script)."""
     arabic_script: bool
+    initials: tuple[str, ...] = ()
+    """Single letters standing for words (M. A. Jafari: ``m``, ``a``), left out of
+    ``words``; a listed word beginning with one earns part of its weight."""
 
     @property
     def text(self) -> str:
@@ -190,10 +193,14 @@ def _title(word: str) -> bool:
 
 
 def _titles(words: list[str]) -> list[bool]:
-    """Which of ``words`` are titles, single words or phrases (Hojjat ol-Eslam)."""
+    """Which of ``words`` are titles, single words or phrases (Hojjat ol-Eslam), before
+    the name itself: a title after a name's first word is part of it (Abdul Rahman Agha,
+    Amir Sheikh)."""
     flags = [False] * len(words)
     at = 0
     while at < len(words):
+        if at and not flags[at - 1]:
+            break
         phrase = next(
             (
                 p
@@ -206,7 +213,7 @@ def _titles(words: list[str]) -> list[bool]:
             flags[at : at + len(phrase)] = [True] * len(phrase)
             at += len(phrase)
             continue
-        flags[at] = _title(words[at])
+        flags[at] = _title(words[at]) or words[at] in tables.ARTICLES
         at += 1
     return flags
 
@@ -221,6 +228,11 @@ def normalize(name: str) -> Normalized:
         kept = [w for w in raw if not _dropped(w)]
     if not kept:  # a name made only of generic words is still a name
         kept = [w for w in raw if w not in tables.ARTICLES]
+    initials: tuple[str, ...] = ()
+    if any(len(w) > 1 for w in kept) and not arabic:
+        # initials (M. A. Jafari) are compared apart: a letter is not a word
+        initials = tuple(w for w in kept if len(w) == 1 and w.isalpha())
+        kept = [w for w in kept if len(w) > 1]
     folded: list[str] = []
     for word in kept:
         folded.extend(_prefixes(word))
@@ -240,7 +252,7 @@ def normalize(name: str) -> Normalized:
         for part in (_split_skeleton(w) if arabic else split_compound(w, _GIVEN_PARTS))
     )
     skeleton = tuple(s for s in (skeleton_of(w) for w in words) if s)
-    return Normalized(words, skeleton, arabic)
+    return Normalized(words, skeleton, arabic, initials)
 
 
 def matching_names(name: str) -> list[str]:

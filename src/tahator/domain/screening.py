@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tahator.domain.names import normalize
+from tahator.domain.names import Normalized, normalize
 from tahator.domain.sanctions_lists import (
     UN,
     Identifier,
@@ -122,6 +122,10 @@ LISTED_WEIGHT = 0.5
 SPECIFICITY_POWER = 2
 SKELETON_LETTERS = 4
 """Consonants a listed name's skeleton needs to count in full for Arabic-script names."""
+INITIAL_CREDIT = 0.7
+"""Share of a listed word's weight an initial standing for it earns (M. for Mohammad)."""
+INITIAL_LETTERS: dict[str, str] = {"g": "gq", "k": "kq", "q": "qgk", "y": "yi", "o": "ou", "e": "ea"}
+"""First letters a folded listed word may have for an initial (G. for Gholam: ``qulam``)."""
 LOW_QUALITY = frozenset({"low"})
 """Alias qualities the list itself calls too weak to identify: at most ``review``."""
 
@@ -208,6 +212,8 @@ def screen(
     best: list[dict[int, Hit]] = [{} for _ in asked]
     for space, batch in ((index.latin, latin), (index.skeleton, skeleton)):
         for query, name, listed, explained in candidates(index, space, batch):
+            if forms[query].initials and space is index.latin:
+                listed = _with_initials(index, name, forms[query], listed)
             # how much a name says, measured on the Latin lists (skeletons collide more)
             specificity = min(
                 1.0, float(index.latin.name_weight[name]) / index.latin.unknown_weight
@@ -266,6 +272,30 @@ def screen(
         ]
         for found in best
     ]
+
+
+def _with_initials(index: Index, name: int, form: Normalized, listed: float) -> float:
+    """The listed cover with the query's initials credited: each initial earns part of
+    the weight of the first listed word it could stand for that no query word matched."""
+    from rapidfuzz.distance import OSA
+
+    space = index.latin
+    total = float(space.name_weight[name])
+    if total <= 0:
+        return listed
+    credit = 0.0
+    open_words = [
+        w
+        for w in space.name_words[name]
+        if not any(OSA.distance(space.words[w], q, score_cutoff=1) <= 1 for q in form.words)
+    ]
+    for initial in form.initials:
+        letters = INITIAL_LETTERS.get(initial, initial)
+        stands_for = next((w for w in open_words if space.words[w][0] in letters), None)
+        if stands_for is not None:
+            open_words.remove(stands_for)
+            credit += INITIAL_CREDIT * float(space.weights[stands_for])
+    return min(1.0, listed + credit / total)
 
 
 def worst_band(hits: Iterable[Hit]) -> Band:

@@ -192,7 +192,6 @@ HONORIFICS: frozenset[str] = frozenset(
         "khanum",
         "khanom",
         "begum",
-        "sahib",
     }
 )
 """Titles and forms of address, dropped as whole words (a word of six letters or more
@@ -547,6 +546,8 @@ SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("eddin", " din"),
     ("addin", " din"),
     ("ullah", " allah"),
+    ("ulah", " allah"),
+    ("olah", " allah"),
     ("ollah", " allah"),
     ("vlh", " allah"),  # -ullah as transliterated from Persian script
     ("allh", " allah"),
