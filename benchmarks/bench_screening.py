@@ -122,9 +122,44 @@ TITLES = (
 PERSIAN_TITLES = ("سردار", "سرتیپ", "حاج", "حاجی", "سید", "شیخ", "ملا", "مولوی", "دکتر", "مهندس")
 # given names that combine into compounds written joined (Mohammadali, Gholamreza)
 COMPOUND_PARTS = frozenset(
-    "mohammad muhammad mohammed ali reza hossein hussain hassan hasan akbar asghar gholam "
-    "ghulam abbas mehdi mahdi taqi naqi bagher baqer jafar javad sadegh kazem qasem karim "
-    "rahim amir hadi mostafa morteza mojtaba mohsen hamid saeed majid".split()
+    {
+        "mohammad",
+        "muhammad",
+        "mohammed",
+        "ali",
+        "reza",
+        "hossein",
+        "hussain",
+        "hassan",
+        "hasan",
+        "akbar",
+        "asghar",
+        "gholam",
+        "ghulam",
+        "abbas",
+        "mehdi",
+        "mahdi",
+        "taqi",
+        "naqi",
+        "bagher",
+        "baqer",
+        "jafar",
+        "javad",
+        "sadegh",
+        "kazem",
+        "qasem",
+        "karim",
+        "rahim",
+        "amir",
+        "hadi",
+        "mostafa",
+        "morteza",
+        "mojtaba",
+        "mohsen",
+        "hamid",
+        "saeed",
+        "majid",
+    }
 )
 NASAB = {"bin": ("ibn", "b.", "", "Ben"), "ibn": ("bin", ""), "ben": ("bin", "ibn")}
 LEGAL_FORMS = ("Co.", "Ltd", "(Pvt) Ltd", "Company", "Trading Co.", "LLC")

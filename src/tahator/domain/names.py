@@ -134,7 +134,7 @@ def _letters(word: str, collapse: bool) -> str:
 
 _BUSINESS_FOLDED = frozenset(_letters(w, True) for w in tables.LEGAL_FORMS | tables.GENERIC_WORDS)
 _BUSINESS_LONG = sorted(w for w in _BUSINESS_FOLDED if len(w) >= 6)
-_TITLES_LONG = sorted({f for w in tables.HONORIFICS if len(f := _letters(w, True)) >= 6})
+_TITLES_LONG = sorted({f for w in tables.HONORIFICS if len(f := _letters(w, True)) >= 7})
 _TITLE_PHRASES: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in sorted(
     {tuple(_plain_words(t)[0]) for t in tables.TITLE_PHRASES + tables.PERSIAN_TITLES}
@@ -170,21 +170,21 @@ def _split_skeleton(word: str) -> tuple[str, ...]:
     if len(word) < 6:
         return (word,)
     for cut in range(3, len(word) - 2):
-        head, tail = word[:cut], word[cut:]
-        if skeleton_of(head) in _GIVEN_SKELETONS and skeleton_of(tail) in _GIVEN_SKELETONS:
-            if len(skeleton_of(head) + skeleton_of(tail)) >= 4:
-                return (head, tail)
+        head, tail = skeleton_of(word[:cut]), skeleton_of(word[cut:])
+        if head in _GIVEN_SKELETONS and tail in _GIVEN_SKELETONS and len(head + tail) >= 4:
+            return (word[:cut], word[cut:])
     return (word,)
 
 
 @lru_cache(maxsize=1 << 16)
 def _title(word: str) -> bool:
-    """A title or form of address, misspelled too (one edit, in words of six letters
-    or more once folded: Ayatolah, Brigadeer)."""
+    """A title or form of address, misspelled too (one edit, in words of seven letters
+    or more once folded: Ayatolah, Brigadeer; not shorter ones, where one edit turns a
+    title into a name: Moulavi, Mousavi)."""
     if word in tables.HONORIFICS:
         return True
     folded = _letters(word, True)
-    if len(folded) < 6:
+    if len(folded) < 7:
         return False
     from rapidfuzz.distance import OSA
     from rapidfuzz.process import extractOne
@@ -202,11 +202,7 @@ def _titles(words: list[str]) -> list[bool]:
         if at and not flags[at - 1]:
             break
         phrase = next(
-            (
-                p
-                for p in _TITLE_PHRASES.get(words[at], ())
-                if tuple(words[at : at + len(p)]) == p
-            ),
+            (p for p in _TITLE_PHRASES.get(words[at], ()) if tuple(words[at : at + len(p)]) == p),
             None,
         )
         if phrase is not None:

@@ -166,7 +166,9 @@ def _similar_words(space: _Space, words: list[str], longer: bool) -> Any:
         for edits, shortest, value in reversed(WORD_SIMILARITY):
             similarity[(d == edits) & (lengths >= shortest)] = value
         # a transposition in a short word: one OSA edit that Levenshtein counts as two
-        swapped = np.flatnonzero((d == 1) & (similarity < TRANSPOSED[1]) & (lengths >= TRANSPOSED[0]))
+        swapped = np.flatnonzero(
+            (d == 1) & (similarity < TRANSPOSED[1]) & (lengths >= TRANSPOSED[0])
+        )
         for k in swapped.tolist():
             if Levenshtein.distance(chunk[rows[k]], space.words[cols[k]], score_cutoff=2) == 2:
                 similarity[k] = TRANSPOSED[1]
