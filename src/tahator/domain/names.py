@@ -91,6 +91,10 @@ def transliterate(text: str) -> str:
             if word.startswith(prefix) and len(word) > len(prefix) + 1:
                 word = replacement + word[len(prefix) :]
                 break
+        # عبدالالملک: the article written twice after Abd is still one article
+        head, _, rest = word.rpartition(" ")
+        if head and rest.startswith("ال") and len(rest) > 3:
+            word = f"{head} {rest[2:]}"
         words.extend(split_compound(word, tables.PERSIAN_GIVEN_NAME_PARTS))
     return " ".join(words).translate(_ARABIC_TABLE)
 

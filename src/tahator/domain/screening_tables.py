@@ -546,6 +546,7 @@ SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("olah", " allah"),
     ("ollah", " allah"),
     ("vlh", " allah"),  # -ullah as transliterated from Persian script
+    ("vlah", " allah"),
     ("allh", " allah"),
 )
 """Applied after the joins, so that a suffix written apart is folded too."""
