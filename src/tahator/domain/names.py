@@ -164,6 +164,15 @@ def skeleton_of(word: str) -> str:
     return word
 
 
+def _article(word: str) -> str:
+    """A folded word without the article joined to a given name (Elhassan: hasan)."""
+    if word[:2] == "al" and len(word) >= 6:
+        rest = word[2:]
+        if rest in _GIVEN_PARTS or split_compound(rest, _GIVEN_PARTS) != (rest,):
+            return rest
+    return word
+
+
 _GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _GIVEN_PARTS)
 
 
@@ -249,7 +258,7 @@ def normalize(name: str) -> Normalized:
         part
         for w in letters
         if w
-        for part in (_split_skeleton(w) if arabic else split_compound(w, _GIVEN_PARTS))
+        for part in (_split_skeleton(w) if arabic else split_compound(_article(w), _GIVEN_PARTS))
     )
     skeleton = tuple(s for s in (skeleton_of(w) for w in words) if s)
     return Normalized(words, skeleton, arabic, initials)
