@@ -1,5 +1,6 @@
 """OpenSanctions' ``rigour`` against Tahator's own name handling, on both labelled sets.
 
+    .venv/bin/uv pip install rigour   # not a dependency of Tahator: see below
     .venv/bin/python benchmarks/compare_rigour.py [--seeds 1 2 3] [--second-seeds 11 12]
 
 Variants, each screened at the default thresholds and scored as in

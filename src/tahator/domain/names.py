@@ -6,6 +6,12 @@ words that compare equal across those variants (NFKC, casefold, script
 transliteration, honorifics and legal forms dropped, romanization variants
 folded: every rule a table in ``screening_tables.py``).  Persian-script names,
 which leave short vowels unwritten, are compared on consonant skeletons.
+
+What clerks write differently is written alike: compound given names joined or
+apart (Mohammadali, Mohammad Ali, محمدعلی), titles before a name however spelt
+(Hajji, Seyyed, Brigadeer, سردار), bin/ibn written or not; initials are kept
+apart for the scoring to credit; a listed compound surname is also matched by
+either part (:func:`surname_parts`).
 """
 
 from __future__ import annotations
