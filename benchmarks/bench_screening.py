@@ -536,7 +536,7 @@ def timing(entries: list[ListEntry], thresholds: Thresholds, count: int = 10_000
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3, 4, 5])
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--list", type=Path, default=DEFAULT_LIST)
     parser.add_argument("--review", type=float, default=Thresholds().review)

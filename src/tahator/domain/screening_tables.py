@@ -380,6 +380,7 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     (r"th", "s"),
     (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
     (r"c", "k"),
+    (r"(?<=[^aeiouvyh])i$", "I"),  # the nisba -i (Karimi, not Karim) is written in both scripts
     (r"[aeiouvy]", ""),
     (r"(.)\1+", r"\1"),
 )
