@@ -374,7 +374,7 @@ def positives(
         entry = rng.choice(entries)
         aliases = [a.name for a in entry.aliases if a.quality.casefold() in {"good", "a.k.a."}]
         chosen = rng.choice(aliases) if aliases and rng.random() < 0.25 else entry.name
-        name = rng.choice(matching_names(chosen) or [entry.name])
+        name = rng.choice(matching_names(chosen, shortened=False) or [entry.name])
         if not normalize(name).words:
             continue
         how = rng.choice(KINDS)
@@ -411,7 +411,12 @@ def positives(
 
 def negatives(entries: list[ListEntry], size: int, rng: random.Random) -> list[tuple[str, str]]:
     """(name, how it was made): unlisted names sharing words with listed ones."""
-    listed = {normalize(n).words for e in entries for a in e.names for n in matching_names(a.name)}
+    listed = {
+        normalize(n).words
+        for e in entries
+        for a in e.names
+        for n in matching_names(a.name, shortened=False)
+    }
     containing: dict[str, list[frozenset[str]]] = {}
     for words in listed:
         for word in words:

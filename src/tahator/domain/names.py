@@ -270,15 +270,17 @@ def normalize(name: str) -> Normalized:
     return Normalized(words, skeleton, arabic, initials)
 
 
-def matching_names(name: str) -> list[str]:
+def matching_names(name: str, shortened: bool = True) -> list[str]:
     """The names to match a listed name as: itself without bracketed parts, and each
-    bracketed part alone (``SHAHID HEMMAT INDUSTRIAL GROUP (SHIG)`` -> both)."""
+    bracketed part alone (``SHAHID HEMMAT INDUSTRIAL GROUP (SHIG)`` -> both); and,
+    unless ``shortened`` is false, as people shorten a compound surname."""
     inner = [m.strip() for m in re.findall(r"\(([^()]*)\)", name)]
     outer = re.sub(r"\([^()]*\)", " ", name).strip()
     names = [outer] if outer else []
     # an acronym in brackets is another name; a lower-case remark ("combat name") is not
     acronyms = [i for i in inner if i.isupper() and " " not in i and 2 <= len(i) <= 6]
-    return names + [i for i in acronyms if normalize(i).words] + surname_parts(outer)
+    found = names + [i for i in acronyms if normalize(i).words]
+    return found + surname_parts(outer) if shortened else found
 
 
 _COMPOUND = re.compile(r"^([^\W\d_]{4,})-([^\W\d_]{4,})$")
