@@ -223,3 +223,18 @@ def test_a_hit_is_explained_in_words(index: Index) -> None:
     assert "ahmadian" in said
     assert "akbar missing" in said
     assert said.endswith(f"Score {hit.score:g}: {hit.band}.")
+
+
+# --- Urdu and Pashto letters -------------------------------------------------------------
+
+
+def test_urdu_and_pashto_letters_transliterate_like_their_persian_ones() -> None:
+    # ټ ډ ړ ڼ are Pashto's retroflex t d r n; ې ۍ its e and final y; ۃ Urdu's teh marbuta
+    assert normalize("ښاغلی ملا محمد عمر").words == normalize("ملا محمد عمر").words
+    assert normalize("ډاکټر").skeleton == normalize("داکتر").skeleton
+    assert normalize("ړنګ").skeleton == normalize("رنگ").skeleton
+    assert all(w.isascii() for w in normalize("ټډړڼږښځڅېۍۃ").words)
+
+
+def test_a_pashto_letter_is_not_taken_for_another_consonant() -> None:
+    assert normalize("ښ").skeleton != normalize("س").skeleton

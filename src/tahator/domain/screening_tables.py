@@ -63,6 +63,28 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ى": "y",
     "ے": "y",
     "ۓ": "y",
+    "ۃ": "a",  # Urdu teh marbuta goal, as ة
+    "ۂ": "h",
+    "ۆ": "u",
+    "ۇ": "u",
+    "ۋ": "v",
+    "ە": "h",  # Kurdish ae, written like he
+    "ڤ": "v",
+    "ڨ": "g",
+    "ڭ": "ng",
+    "ګ": "g",
+    # Pashto (names on the Taliban list are Pashto): retroflex letters as their plain ones
+    "ټ": "t",
+    "ډ": "d",
+    "ړ": "r",
+    "ڼ": "n",
+    "ږ": "zh",
+    "ښ": "sh",
+    "ځ": "z",
+    "څ": "s",
+    "ې": "y",
+    "ۍ": "y",
+    "ێ": "y",
     "\u200c": " ",  # zero-width non-joiner: Persian writes -zadeh, -ha apart with it
     "ـ": "",  # tatweel
     "،": " ",
@@ -117,7 +139,7 @@ PERSIAN_TITLES: tuple[str, ...] = (
     "آیت‌الله‌العظمی", "آیت الله العظمی", "حجت‌الاسلام والمسلمین", "حجت الاسلام و المسلمین",
     "حجت‌الاسلام و المسلمین", "حضرت", "استاد", "مولانا", "علامه",
     # Urdu
-    "ڈاکٹر", "انجینئر", "محترم", "حاجى", "سيّد", "مولوى",
+    "ڈاکٹر", "انجینئر", "محترم", "حاجى", "سيّد", "مولوى", "ښاغلی",
 )
 # fmt: on
 """Persian-script titles, multi-word ones as a phrase (ZWNJ or space inside)."""
