@@ -156,7 +156,7 @@ class WordMatch:
         if self.query == self.listed:
             return "exactly"
         if len(self.query) == 1:
-            return f"as the initial {self.query.upper()}."
+            return f"as the initial {self.query.upper()}"
         return f"as {self.query!r}"
 
 
@@ -203,22 +203,24 @@ class Hit:
         quality = "primary name" if self.matched_quality == "primary" else self.matched_quality
         if self.words:
             found = [w for w in self.words if w.query is not None]
-            count = _count(len(self.words), "word")
+            exact = all(w.how == "exactly" for w in self.words)
+            n = len(self.words)
+            count = "both words" if n == 2 else f"all {n} words" if n > 2 else "the word"
             said = f"{self.normalized_query!r} matches "
-            said += (
-                f"all {count}" if len(found) == len(self.words) else f"{len(found)} of the {count}"
-            )
+            said += count if len(found) == n else f"{len(found)} of the {_count(n, 'word')}"
             said += f" of the listed name {self.matched_name!r} ({quality})"
-            rarest = max(self.words, key=lambda w: w.share)
-            if sum(w.share == rarest.share for w in self.words) == 1:
-                said += f"; its rarest word ({rarest.listed}) {rarest.how}"
-            others = [w for w in self.words if w.how != "exactly" and w is not rarest]
-            if rarest.how != "exactly" and rarest.share == min(w.share for w in self.words):
-                others.insert(0, rarest)
-            if others:
-                said += "; " + ", ".join(f"{w.listed} {w.how}" for w in others)
-            elif len(found) == len(self.words) and len(self.words) > 1:
-                said += ", each exactly"
+            if exact:
+                said += " exactly" if n > 1 else ""
+            else:
+                rarest = max(self.words, key=lambda w: w.share)
+                others = [w for w in self.words if w.how != "exactly"]
+                if sum(w.share == rarest.share for w in self.words) == 1 and n > 1:
+                    said += f"; its rarest word ({rarest.listed}) {rarest.how}"
+                    others = [w for w in others if w is not rarest]
+                if others:
+                    said += "; " + ", ".join(f"{w.listed} {w.how}" for w in others)
+            if any(w.listed not in self.normalized_matched.split() for w in self.words):
+                said += " (compared on consonants: the name screened is in Arabic script)"
         else:
             said = (
                 f"{self.normalized_query!r} resembles the listed name {self.matched_name!r} "
