@@ -238,7 +238,8 @@ def test_hits_are_explained_and_ranked(index: Index) -> None:
         "shahid saiad shirazi industrias",
         "shahid saiada shirazi industrias",
     )
-    assert "score" in top.explanation
+    assert "score 97.5: match" in top.explanation.casefold()
+    assert "matches all 4 words" in top.explanation
     assert top.country_match is True
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 

@@ -6,6 +6,12 @@ words that compare equal across those variants (NFKC, casefold, script
 transliteration, honorifics and legal forms dropped, romanization variants
 folded: every rule a table in ``screening_tables.py``).  Persian-script names,
 which leave short vowels unwritten, are compared on consonant skeletons.
+
+What clerks write differently is written alike: compound given names joined or
+apart (Mohammadali, Mohammad Ali, محمدعلی), titles before a name however spelt
+(Hajji, Seyyed, Brigadeer, سردار), bin/ibn written or not; initials are kept
+apart for the scoring to credit; a listed compound surname is also matched by
+either part (:func:`surname_parts`).
 """
 
 from __future__ import annotations
@@ -13,23 +19,26 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tahator.domain import screening_tables as tables
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")
 _APOSTROPHES = re.compile(r"['’‘ʼʻ`´ʿʾ]")
+_ZWNJ_YEH = re.compile("\u200c(?=\u0627?[\u06cc\u064a](?!\\w))")
 _SEPARATORS = re.compile(r"[\W_]+")
 _LETTER_FOLDS = tuple((re.compile(p), r) for p, r in tables.LETTER_FOLDS)
 _DOUBLED = re.compile(tables.DOUBLED_LETTERS)
 _SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.SKELETON_FOLDS)
 _ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
-_DROPPED = tables.HONORIFICS | tables.LEGAL_FORMS | tables.GENERIC_WORDS
+_DROPPED = tables.LEGAL_FORMS | tables.GENERIC_WORDS | tables.NASAB
 
 
+@lru_cache(maxsize=1 << 16)
 def _dropped(word: str) -> bool:
-    """An honorific, article, or a legal form or generic word however it is spelled
-    (variants folded, or one typo away in words of six letters or more)."""
+    """An article, a legal form or generic word however it is spelled (variants folded,
+    or one typo away in words of six letters or more)."""
     if word in _DROPPED or word in tables.ARTICLES:
         return True
     folded = _letters(word, True)
@@ -52,22 +61,47 @@ class Normalized:
     skeleton: tuple[str, ...]
     """The words' consonant skeletons (for names written in Arabic script)."""
     arabic_script: bool
+    initials: tuple[str, ...] = ()
+    """Single letters standing for words (M. A. Jafari: ``m``, ``a``), left out of
+    ``words``; a listed word beginning with one earns part of its weight."""
 
     @property
     def text(self) -> str:
         return " ".join(self.words)
 
 
+@lru_cache(maxsize=1 << 16)
+def split_compound(word: str, parts: frozenset[str], depth: int = 3) -> tuple[str, ...]:
+    """A word made wholly of two or three known parts of three letters or more, split
+    into them (``muhamadali`` -> ``muhamad ali``); any other word alone."""
+    if word in parts or len(word) < 6 or depth < 2:
+        return (word,)
+    for cut in range(3, len(word) - 2):
+        if word[:cut] not in parts:
+            continue
+        rest = word[cut:]
+        tail = (rest,) if rest in parts else split_compound(rest, parts, depth - 1)
+        if all(t in parts for t in tail):
+            return (word[:cut], *tail)
+    return (word,)
+
+
 def transliterate(text: str) -> str:
     """Persian, Arabic and Urdu letters to Latin (other text unchanged)."""
     text = _ARABIC_MARKS.sub("", text)
-    words = []
+    # the Persian -i written after a ZWNJ (خامنه‌ای) is part of the word
+    text = _ZWNJ_YEH.sub("", text)
+    words: list[str] = []
     for word in text.split():
         for prefix, replacement in tables.ARABIC_WORD_PREFIXES:
             if word.startswith(prefix) and len(word) > len(prefix) + 1:
                 word = replacement + word[len(prefix) :]
                 break
-        words.append(word)
+        # عبدالالملک: the article written twice after Abd is still one article
+        head, _, rest = word.rpartition(" ")
+        if head and rest.startswith("ال") and len(rest) > 3:
+            word = f"{head} {rest[2:]}"
+        words.extend(split_compound(word, tables.PERSIAN_GIVEN_NAME_PARTS))
     return " ".join(words).translate(_ARABIC_TABLE)
 
 
@@ -82,23 +116,26 @@ def _plain_words(name: str) -> tuple[list[str], bool]:
     return [w for w in _SEPARATORS.split(text) if w], arabic
 
 
-def _prefixes(word: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _prefixes(word: str) -> tuple[str, ...]:
     word = tables.WORD_FOLDS.get(word, word)
     for prefix, replacement in tables.PREFIX_FOLDS:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:
             word = replacement + word[len(prefix) :]
             break
-    return [tables.WORD_FOLDS.get(p, p) for p in word.split() if p not in tables.ARTICLES]
+    return tuple(tables.WORD_FOLDS.get(p, p) for p in word.split() if p not in tables.ARTICLES)
 
 
-def _suffixes(word: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)
+def _suffixes(word: str) -> tuple[str, ...]:
     for suffix, replacement in tables.SUFFIX_FOLDS:
-        if word.endswith(suffix) and len(word) > len(suffix):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)] + replacement
             break
-    return word.split()
+    return tuple(word.split())
 
 
+@lru_cache(maxsize=1 << 16)
 def _letters(word: str, collapse: bool) -> str:
     for pattern, replacement in _LETTER_FOLDS:
         word = pattern.sub(replacement, word)
@@ -107,8 +144,25 @@ def _letters(word: str, collapse: bool) -> str:
 
 _BUSINESS_FOLDED = frozenset(_letters(w, True) for w in tables.LEGAL_FORMS | tables.GENERIC_WORDS)
 _BUSINESS_LONG = sorted(w for w in _BUSINESS_FOLDED if len(w) >= 6)
+_TITLES_LONG = sorted({f for w in tables.HONORIFICS if len(f := _letters(w, True)) >= 7})
+_TITLE_PHRASES: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in sorted(
+    {tuple(_plain_words(t)[0]) for t in tables.TITLE_PHRASES + tables.PERSIAN_TITLES}
+    | {tuple(_plain_words(t.replace("\u200c", ""))[0]) for t in tables.PERSIAN_TITLES},
+    key=len,
+    reverse=True,
+):
+    if _phrase:
+        _TITLE_PHRASES.setdefault(_phrase[0], []).append(_phrase)
+_GIVEN_PARTS = frozenset(
+    part
+    for name in tables.GIVEN_NAME_PARTS
+    for part in _letters(tables.WORD_FOLDS.get(name, name), True).split()
+    if len(part) >= 3
+)
 
 
+@lru_cache(maxsize=1 << 16)
 def skeleton_of(word: str) -> str:
     """A folded word's consonant skeleton: ``hussain`` -> ``hsn``."""
     for pattern, replacement in _SKELETON_FOLDS:
@@ -116,12 +170,84 @@ def skeleton_of(word: str) -> str:
     return word
 
 
+def _article(word: str) -> str:
+    """A folded word without the article joined to a given name (Elhassan: hasan)."""
+    if word[:2] == "al" and len(word) >= 6:
+        rest = word[2:]
+        if rest in _GIVEN_PARTS or split_compound(rest, _GIVEN_PARTS) != (rest,):
+            return rest
+    return word
+
+
+_GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _GIVEN_PARTS)
+
+
+@lru_cache(maxsize=1 << 16)
+def _split_skeleton(word: str) -> tuple[str, ...]:
+    """A transliterated Arabic-script word made of two given names (آلیحسن, alihsn),
+    split where both halves have a given name's consonant skeleton."""
+    if len(word) < 6:
+        return (word,)
+    for cut in range(3, len(word) - 2):
+        head, tail = skeleton_of(word[:cut]), skeleton_of(word[cut:])
+        if head in _GIVEN_SKELETONS and tail in _GIVEN_SKELETONS and len(head + tail) >= 4:
+            return (word[:cut], word[cut:])
+    return (word,)
+
+
+@lru_cache(maxsize=1 << 16)
+def _title(word: str) -> bool:
+    """A title or form of address, misspelled too (one edit, in words of seven letters
+    or more once folded: Ayatolah, Brigadeer; not shorter ones, where one edit turns a
+    title into a name: Moulavi, Mousavi)."""
+    if word in tables.HONORIFICS:
+        return True
+    folded = _letters(word, True)
+    if len(folded) < 7:
+        return False
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import extractOne
+
+    return extractOne(folded, _TITLES_LONG, scorer=OSA.distance, score_cutoff=1) is not None
+
+
+def _titles(words: list[str]) -> list[bool]:
+    """Which of ``words`` are titles, single words or phrases (Hojjat ol-Eslam), before
+    the name itself: a title after a name's first word is part of it (Abdul Rahman Agha,
+    Amir Sheikh)."""
+    flags = [False] * len(words)
+    at = 0
+    while at < len(words):
+        if at and not flags[at - 1]:
+            break
+        phrase = next(
+            (p for p in _TITLE_PHRASES.get(words[at], ()) if tuple(words[at : at + len(p)]) == p),
+            None,
+        )
+        if phrase is not None:
+            flags[at : at + len(phrase)] = [True] * len(phrase)
+            at += len(phrase)
+            continue
+        flags[at] = _title(words[at]) or words[at] in tables.ARTICLES
+        at += 1
+    return flags
+
+
 def normalize(name: str) -> Normalized:
     """Fold ``name`` to the words screening compares (see the module docstring)."""
     raw, arabic = _plain_words(name)
-    kept = [w for w in raw if not _dropped(w)]
+    titles = _titles(raw)
+    kept = [w for w, title in zip(raw, titles, strict=True) if not title and not _dropped(w)]
+    if not kept and any(titles):
+        # a name made only of a title and business words ("Haji Traders") keeps the title
+        kept = [w for w in raw if not _dropped(w)]
     if not kept:  # a name made only of generic words is still a name
         kept = [w for w in raw if w not in tables.ARTICLES]
+    initials: tuple[str, ...] = ()
+    if any(len(w) > 1 for w in kept) and not arabic:
+        # initials (M. A. Jafari) are compared apart: a letter is not a word
+        initials = tuple(w for w in kept if len(w) == 1 and w.isalpha())
+        kept = [w for w in kept if len(w) > 1]
     folded: list[str] = []
     for word in kept:
         folded.extend(_prefixes(word))
@@ -132,17 +258,50 @@ def normalize(name: str) -> Normalized:
         else:
             joined.append(word)
     split = [part for word in joined for part in _suffixes(word)]
-    words = tuple(w for w in (_letters(w, not arabic) for w in split) if w)
+    letters = (_letters(w, not arabic) for w in split)
+    # compound given names written joined (Mohammadali, Gholamreza) as written apart
+    words = tuple(
+        part
+        for w in letters
+        if w
+        for part in (_split_skeleton(w) if arabic else split_compound(_article(w), _GIVEN_PARTS))
+    )
     skeleton = tuple(s for s in (skeleton_of(w) for w in words) if s)
-    return Normalized(words, skeleton, arabic)
+    return Normalized(words, skeleton, arabic, initials)
 
 
-def matching_names(name: str) -> list[str]:
+def matching_names(name: str, shortened: bool = True) -> list[str]:
     """The names to match a listed name as: itself without bracketed parts, and each
-    bracketed part alone (``SHAHID HEMMAT INDUSTRIAL GROUP (SHIG)`` -> both)."""
+    bracketed part alone (``SHAHID HEMMAT INDUSTRIAL GROUP (SHIG)`` -> both); and,
+    unless ``shortened`` is false, as people shorten a compound surname."""
     inner = [m.strip() for m in re.findall(r"\(([^()]*)\)", name)]
     outer = re.sub(r"\([^()]*\)", " ", name).strip()
     names = [outer] if outer else []
     # an acronym in brackets is another name; a lower-case remark ("combat name") is not
     acronyms = [i for i in inner if i.isupper() and " " not in i and 2 <= len(i) <= 6]
-    return names + [i for i in acronyms if normalize(i).words]
+    found = names + [i for i in acronyms if normalize(i).words]
+    return found + surname_parts(outer) if shortened else found
+
+
+_COMPOUND = re.compile(r"^([^\W\d_]{4,})-([^\W\d_]{4,})$")
+_NOT_SURNAME = frozenset({"abd", "abdul", "abu", "bin", "ibn"}) | tables.ARTICLES
+
+
+def surname_parts(name: str) -> list[str]:
+    """A name with a compound surname as people shorten it: with one part of a
+    hyphenated surname (Ali Akbar Ahmadian-Tehrani: Ali Akbar Ahmadian, Ali Akbar
+    Tehrani) or without a Persian suffix written apart (Zolghadr Nejad: Zolghadr)."""
+    words = name.split()
+    if not 2 <= len(words) <= 5:
+        return []
+    found = []
+    last = _COMPOUND.match(words[-1])
+    if last and not {p.casefold() for p in last.groups()} & _NOT_SURNAME:
+        found += [" ".join([*words[:-1], part]) for part in last.groups()]
+    if len(words) >= 3:
+        found += [
+            " ".join(words[:at] + words[at + 1 :])
+            for at in range(2, len(words))
+            if words[at].casefold() in tables.JOIN_WITH_PREVIOUS
+        ]
+    return found

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tahator.domain.names import normalize
+from tahator.domain.names import Normalized, normalize
 from tahator.domain.sanctions_lists import (
     UN,
     Identifier,
@@ -40,6 +40,7 @@ from tahator.domain.screening_evidence import MAX_RAISE, Evidence, weigh
 from tahator.domain.screening_index import (
     WORD_SIMILARITY,
     Index,
+    _Space,
     build_index,
     candidates,
     word_similarity,
@@ -60,6 +61,7 @@ __all__ = [
     "Query",
     "ScreeningStatus",
     "Thresholds",
+    "WordMatch",
     "build_index",
     "countries_of",
     "screen",
@@ -122,8 +124,44 @@ LISTED_WEIGHT = 0.5
 SPECIFICITY_POWER = 2
 SKELETON_LETTERS = 4
 """Consonants a listed name's skeleton needs to count in full for Arabic-script names."""
+INITIAL_CREDIT = 0.7
+"""Share of a listed word's weight an initial standing for it earns (M. for Mohammad)."""
+INITIAL_LETTERS: dict[str, str] = {
+    "g": "gq",
+    "k": "kq",
+    "q": "qgk",
+    "y": "yi",
+    "o": "ou",
+    "e": "ea",
+}
+"""First letters a folded listed word may have for an initial (G. for Gholam: ``qulam``)."""
 LOW_QUALITY = frozenset({"low"})
 """Alias qualities the list itself calls too weak to identify: at most ``review``."""
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    """A word of the listed name as compared, and the query's word that matched it."""
+
+    listed: str
+    query: str | None
+    """``None``: nothing in the query matched it."""
+    share: float
+    """The word's share of the listed name's weight (rare words weigh more)."""
+
+    @property
+    def how(self) -> str:
+        if self.query is None:
+            return "missing"
+        if self.query == self.listed:
+            return "exactly"
+        if len(self.query) == 1:
+            return f"as the initial {self.query.upper()}"
+        return f"as {self.query!r}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @dataclass(frozen=True)
@@ -151,6 +189,8 @@ class Hit:
     """The score of the name alone, before the evidence (``None``: the same as ``score``)."""
     evidence: tuple[Evidence, ...] = ()
     """Facts besides the name that raised or lowered the score."""
+    words: tuple[WordMatch, ...] = ()
+    """The compared listed name's words and what in the query matched each."""
 
     @property
     def list_name(self) -> str:
@@ -159,16 +199,44 @@ class Hit:
 
     @property
     def explanation(self) -> str:
-        """Why the hit scored what it did, in a sentence."""
-        said = (
-            f"{self.normalized_query!r} against {self.matched_quality} name "
-            f"{self.normalized_matched!r}: {self.listed_cover:.0%} of the listed name's "
-            f"weight found, {self.query_cover:.0%} of the query's explained, "
-            f"specificity {self.specificity:.2f}"
-        )
+        """Why the hit scored what it did, in words an operator reads."""
+        quality = "primary name" if self.matched_quality == "primary" else self.matched_quality
+        if self.words:
+            found = [w for w in self.words if w.query is not None]
+            exact = all(w.how == "exactly" for w in self.words)
+            n = len(self.words)
+            count = "both words" if n == 2 else f"all {n} words" if n > 2 else "the word"
+            said = f"{self.normalized_query!r} matches "
+            said += count if len(found) == n else f"{len(found)} of the {_count(n, 'word')}"
+            said += f" of the listed name {self.matched_name!r} ({quality})"
+            if exact:
+                said += " exactly" if n > 1 else ""
+            else:
+                rarest = max(self.words, key=lambda w: w.share)
+                others = [w for w in self.words if w.how != "exactly"]
+                if sum(w.share == rarest.share for w in self.words) == 1 and n > 1:
+                    said += f"; its rarest word ({rarest.listed}) {rarest.how}"
+                    others = [w for w in others if w is not rarest]
+                if others:
+                    said += "; " + ", ".join(f"{w.listed} {w.how}" for w in others)
+            if any(w.listed not in self.normalized_matched.split() for w in self.words):
+                said += " (compared on consonants: the name screened is in Arabic script)"
+        else:
+            said = (
+                f"{self.normalized_query!r} resembles the listed name {self.matched_name!r} "
+                f"({quality}), compared as {self.normalized_matched!r}"
+            )
+        unexplained = round((1 - self.query_cover) * 100)
+        if unexplained >= 5:
+            said += f"; {unexplained}% of the name screened is not in the listed name"
+        if self.specificity < 0.995:
+            said += (
+                f"; the listed name is made of common words, so it counts for less "
+                f"({self.specificity:.0%})"
+            )
         for fact in self.evidence:
             said += f"; {fact.detail} ({fact.points:+g})"
-        return f"{said}; score {self.score} is {self.band}"
+        return f"{said}. Score {self.score:g}: {self.band}."
 
 
 @dataclass(frozen=True)
@@ -208,6 +276,8 @@ def screen(
     best: list[dict[int, Hit]] = [{} for _ in asked]
     for space, batch in ((index.latin, latin), (index.skeleton, skeleton)):
         for query, name, listed, explained in candidates(index, space, batch):
+            if forms[query].initials and space is index.latin:
+                listed = _with_initials(index, name, forms[query], listed)
             # how much a name says, measured on the Latin lists (skeletons collide more)
             specificity = min(
                 1.0, float(index.latin.name_weight[name]) / index.latin.unknown_weight
@@ -237,6 +307,7 @@ def screen(
             if band == Band.MATCH and index.name_quality[name].casefold() in LOW_QUALITY:
                 band = Band.REVIEW
             country = asked[query].country
+            words = _word_matches(index, space, name, forms[query])
             best[query][entry_number] = Hit(
                 reference=entry.reference,
                 name=entry.name,
@@ -259,6 +330,7 @@ def screen(
                 list=entry.list_name,
                 name_score=name_score if evidence else None,
                 evidence=evidence,
+                words=words,
             )
     return [
         sorted(found.values(), key=lambda h: (-h.score, h.country_match is not True, h.reference))[
@@ -266,6 +338,57 @@ def screen(
         ]
         for found in best
     ]
+
+
+def _word_matches(
+    index: Index, space: _Space, name: int, form: Normalized
+) -> tuple[WordMatch, ...]:
+    """Each word of the listed name and the query word most like it (an edit or two
+    away at most), for the explanation; only for hits, so the cost is small."""
+    from rapidfuzz.distance import OSA
+
+    ids = space.name_words[name]
+    total = float(space.name_weight[name]) or 1.0
+    query = form.skeleton if space is index.skeleton else form.words
+    initials = list(form.initials) if space is index.latin else []
+    out = []
+    for w in ids:
+        listed = space.words[w]
+        near = [(OSA.distance(listed, q), q) for q in query]
+        close = [(d, q) for d, q in near if d <= (2 if len(listed) >= 8 else 1)]
+        matched: str | None = min(close)[1] if close else None
+        if matched is None:
+            letters = INITIAL_LETTERS.get(listed[0], listed[0])
+            initial = next((i for i in initials if i in letters), None)
+            if initial is not None:
+                initials.remove(initial)
+                matched = initial
+        out.append(WordMatch(listed, matched, round(float(space.weights[w]) / total, 3)))
+    return tuple(out)
+
+
+def _with_initials(index: Index, name: int, form: Normalized, listed: float) -> float:
+    """The listed cover with the query's initials credited: each initial earns part of
+    the weight of the first listed word it could stand for that no query word matched."""
+    from rapidfuzz.distance import OSA
+
+    space = index.latin
+    total = float(space.name_weight[name])
+    if total <= 0:
+        return listed
+    credit = 0.0
+    open_words = [
+        w
+        for w in space.name_words[name]
+        if not any(OSA.distance(space.words[w], q, score_cutoff=1) <= 1 for q in form.words)
+    ]
+    for initial in form.initials:
+        letters = INITIAL_LETTERS.get(initial, initial)
+        stands_for = next((w for w in open_words if space.words[w][0] in letters), None)
+        if stands_for is not None:
+            open_words.remove(stands_for)
+            credit += INITIAL_CREDIT * float(space.weights[stands_for])
+    return min(1.0, listed + credit / total)
 
 
 def worst_band(hits: Iterable[Hit]) -> Band:

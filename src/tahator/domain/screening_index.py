@@ -25,6 +25,9 @@ WORD_SIMILARITY: tuple[tuple[int, int, float], ...] = (
     (1, 4, 0.8),
     (2, 9, 0.8),
 )
+TRANSPOSED: tuple[int, float] = (3, 0.9)
+"""(shortest word, similarity) of two neighbouring letters swapped (Ail, Ali; Omra, Omar):
+one OSA edit that is two Levenshtein edits; clerks swap letters in short names too."""
 MIN_LISTED_COVER = 0.45
 """Candidates whose listed cover is below this cannot reach any sensible threshold."""
 
@@ -144,7 +147,7 @@ def word_similarity(distance: int, length: int) -> float:
 def _similar_words(space: _Space, words: list[str], longer: bool) -> Any:
     """Sparse (query words × list words) similarities, judging the length by the
     longer word of a pair (Latin: folding shortens words) or the shorter (skeletons)."""
-    from rapidfuzz.distance import OSA
+    from rapidfuzz.distance import OSA, Levenshtein
     from rapidfuzz.process import cdist
     from scipy.sparse import csr_matrix, vstack
 
@@ -162,6 +165,13 @@ def _similar_words(space: _Space, words: list[str], longer: bool) -> Any:
         similarity = np.zeros(len(d), dtype=np.float64)
         for edits, shortest, value in reversed(WORD_SIMILARITY):
             similarity[(d == edits) & (lengths >= shortest)] = value
+        # a transposition in a short word: one OSA edit that Levenshtein counts as two
+        swapped = np.flatnonzero(
+            (d == 1) & (similarity < TRANSPOSED[1]) & (lengths >= TRANSPOSED[0])
+        )
+        for k in swapped.tolist():
+            if Levenshtein.distance(chunk[rows[k]], space.words[cols[k]], score_cutoff=2) == 2:
+                similarity[k] = TRANSPOSED[1]
         keep = similarity > 0
         blocks.append(
             csr_matrix(

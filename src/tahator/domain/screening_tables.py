@@ -63,6 +63,28 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ى": "y",
     "ے": "y",
     "ۓ": "y",
+    "ۃ": "a",  # Urdu teh marbuta goal, as ة
+    "ۂ": "h",
+    "ۆ": "u",
+    "ۇ": "u",
+    "ۋ": "v",
+    "ە": "h",  # Kurdish ae, written like he
+    "ڤ": "v",
+    "ڨ": "g",
+    "ڭ": "ng",
+    "ګ": "g",
+    # Pashto (names on the Taliban list are Pashto): retroflex letters as their plain ones
+    "ټ": "t",
+    "ډ": "d",
+    "ړ": "r",
+    "ڼ": "n",
+    "ږ": "zh",
+    "ښ": "sh",
+    "ځ": "z",
+    "څ": "s",
+    "ې": "y",
+    "ۍ": "y",
+    "ێ": "y",
     "\u200c": " ",  # zero-width non-joiner: Persian writes -zadeh, -ha apart with it
     "ـ": "",  # tatweel
     "،": " ",
@@ -78,145 +100,163 @@ ARABIC_WORD_PREFIXES: tuple[tuple[str, str], ...] = (
     ("ال", ""),  # the article
 )
 
+# fmt: off
 HONORIFICS: frozenset[str] = frozenset(
     {
-        "haji",
-        "hajji",
-        "hadji",
-        "alhaj",
-        "alhajj",
-        "mullah",
-        "mulla",
-        "molla",
-        "mullo",
-        "maulana",
-        "mawlana",
-        "maulvi",
-        "mawlawi",
-        "maulavi",
-        "mufti",
-        "qari",
-        "hafiz",
-        "sayed",
-        "sayyed",
-        "sayyid",
-        "sayid",
-        "seyed",
-        "seyyed",
-        "syed",
-        "sheikh",
-        "shaikh",
-        "shaykh",
-        "sheik",
-        "ayatollah",
-        "hojatoleslam",
-        "hojjatoleslam",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "engr",
-        "eng",
-        "prof",
-        "general",
-        "gen",
-        "brigadier",
-        "brig",
-        "colonel",
-        "col",
-        "admiral",
-        "captain",
-        "capt",
-        "major",
-        "commander",
-        "sardar",
-        "janab",
-        "agha",
-        "aqa",
+        "haji", "hajji", "hadji", "alhaj", "alhajj", "mullah", "mulla", "molla", "mullo",
+        "maulana", "mawlana", "maulvi", "mawlawi", "maulavi", "mufti", "qari", "hafiz", "sayed",
+        "sayyed", "sayyid", "sayid", "seyed", "seyyed", "syed", "sheikh", "shaikh", "shaykh",
+        "sheik", "ayatollah", "hojatoleslam", "hojjatoleslam", "mr", "mrs", "ms", "dr", "engr",
+        "eng", "prof", "general", "gen", "brigadier", "brig", "colonel", "col", "admiral",
+        "captain", "capt", "major", "commander", "sardar", "janab", "agha", "aqa",
         # as transliterated from Persian script
-        "syd",
-        "haj",
-        "hajy",
-        "mla",
-        "shykh",
-        "mvlvy",
+        "syd", "haj", "hajy", "mla", "shykh", "mvlvy",
+        # and as clerks misspell or abbreviate them
+        "hajj", "hajie", "hadj", "alhadj", "alhaji", "seyyid", "saiyid", "saiyed",
+        "sheikhe", "shaik", "shiekh", "sheyk", "moulvi", "moulavi", "molvi", "mowlavi",
+        "molavi", "moulana", "mowlana", "molana", "mollah", "moulla", "ayatullah", "ayatolah",
+        "ayetollah", "hojatolislam", "hojjatolislam", "hujjatulislam", "hojjat-ol-eslam",
+        "engineer", "doctor", "professor", "lt", "lieutenant", "sgt", "sergeant", "marshal",
+        "sartip", "sarlashkar", "sarhang", "sepahbod", "daryadar", "pasdar", "khanum", "khanom",
+        "begum",
     }
 )
-"""Titles and forms of address, dropped as whole words."""
+# fmt: on
+"""Titles and forms of address, dropped as whole words (a word of six letters or more
+one edit from one of them too); kept when dropping them would leave under two words."""
 
+# fmt: off
+PERSIAN_TITLES: tuple[str, ...] = (
+    # Titles as written in Persian, Arabic and Urdu script; dropped like HONORIFICS.
+    "حاج", "حاجی", "الحاج", "سید", "سيد", "شیخ", "شيخ", "ملا", "مولوی", "مولانا", "مولوي",
+    "آیت‌الله", "آیت الله", "آیتالله", "حجت‌الاسلام", "حجت الاسلام", "حجت‌الاسلام‌والمسلمین",
+    "سردار", "سرتیپ", "سرلشکر", "سرهنگ", "سپهبد", "دریادار", "سرگرد", "سروان", "دکتر", "مهندس",
+    "آقای", "آقا", "جناب", "خانم", "حافظ", "قاری", "مفتی", "الشيخ", "الدكتور", "دكتور",
+    "اللواء", "العميد", "العقيد", "المهندس", "الحاج",
+    # ranks with their grade or corps (سرتیپ دوم: brigadier second class; پاسدار: IRGC)
+    "سرتیپ دوم", "سرتیپ‌دوم", "سرهنگ دوم", "سرلشکر پاسدار", "سرتیپ پاسدار", "سردار سرتیپ",
+    "پاسدار", "دریابان", "ستوان", "سرباز",
+    "آیت‌الله‌العظمی", "آیت الله العظمی", "حجت‌الاسلام والمسلمین", "حجت الاسلام و المسلمین",
+    "حجت‌الاسلام و المسلمین", "حضرت", "استاد", "مولانا", "علامه",
+    # Urdu
+    "ڈاکٹر", "انجینئر", "محترم", "حاجى", "سيّد", "مولوى", "ښاغلی",
+)
+# fmt: on
+"""Persian-script titles, multi-word ones as a phrase (ZWNJ or space inside)."""
+
+# fmt: off
+TITLE_PHRASES: tuple[str, ...] = (
+    "hojjat ol eslam", "hojjat al islam", "hojat ol eslam", "hujjat al islam", "ayat allah",
+    "ayat ollah", "ayat ullah", "brigadier general", "major general", "lieutenant general",
+    "second brigadier general",
+)
+# fmt: on
+"""Titles written as several words, dropped as a phrase."""
+
+GIVEN_NAME_PARTS: frozenset[str] = frozenset(
+    # Given names that combine into compound ones written joined or apart
+    # (Mohammadali, Mohammad Ali; Gholamreza, Gholam Reza): a word made wholly of two
+    # or three of these is split into them.
+    {
+        "mohammad",
+        "muhammad",
+        "mohammed",
+        "ali",
+        "reza",
+        "hossein",
+        "hussain",
+        "hosein",
+        "hassan",
+        "hasan",
+        "akbar",
+        "asghar",
+        "gholam",
+        "ghulam",
+        "golam",
+        "abbas",
+        "mehdi",
+        "mahdi",
+        "taqi",
+        "taghi",
+        "naqi",
+        "naghi",
+        "bagher",
+        "baqer",
+        "baqir",
+        "jafar",
+        "javad",
+        "jawad",
+        "sadegh",
+        "sadiq",
+        "kazem",
+        "kazim",
+        "ghasem",
+        "qasem",
+        "qasim",
+        "karim",
+        "rahim",
+        "rahman",
+        "amir",
+        "hadi",
+        "mostafa",
+        "mustafa",
+        "morteza",
+        "murtaza",
+        "mojtaba",
+        "mujtaba",
+        "mohsen",
+        "hamid",
+        "saeed",
+        "majid",
+        "nasser",
+        "naser",
+        "yar",
+        "jan",
+        "allah",
+        "ullah",
+        "fazl",
+        "nabi",
+        "rasul",
+        "rasool",
+    }
+)
+
+# fmt: off
+PERSIAN_GIVEN_NAME_PARTS: frozenset[str] = frozenset(
+    {
+        "محمد", "علی", "علي", "رضا", "حسین", "حسين", "حسن", "اکبر", "اكبر", "اصغر", "غلام",
+        "عباس", "مهدی", "تقی", "نقی", "باقر", "جعفر", "جواد", "صادق", "کاظم", "قاسم", "کریم",
+        "رحیم", "امیر", "هادی", "مصطفی", "مرتضی", "مجتبی", "محسن", "حمید", "سعید", "مجید",
+        "ناصر", "الله",
+    }
+)
+# fmt: on
+"""The same in Persian script: محمدعلی is محمد علی."""
+
+NASAB: frozenset[str] = frozenset({"bin", "ibn", "bint", "binti", "ibnu", "bn"})
+"""``son/daughter of`` in Arabic names, written or left out: dropped as a word."""
+
+# fmt: off
 LEGAL_FORMS: frozenset[str] = frozenset(
     {
-        "co",
-        "company",
-        "companies",
-        "cos",
-        "ltd",
-        "limited",
-        "pvt",
-        "private",
-        "pte",
-        "pty",
-        "plc",
-        "llc",
-        "llp",
-        "lp",
-        "inc",
-        "incorporated",
-        "corp",
-        "corporation",
-        "gmbh",
-        "sa",
-        "sarl",
-        "srl",
-        "spa",
-        "bv",
-        "nv",
-        "jsc",
-        "ojsc",
-        "cjsc",
-        "pjsc",
-        "pjs",
-        "fze",
-        "fzc",
-        "fzco",
-        "fzllc",
-        "smc",
-        "sdn",
-        "bhd",
-        "est",
-        "establishment",
-        "sherkat",
-        "sherkate",
-        "shirkat",
-        "shrkt",
-        "sahami",
-        "shmy",
-        "khas",
-        "khs",
+        "co", "company", "companies", "cos", "ltd", "limited", "pvt", "private", "pte", "pty",
+        "plc", "llc", "llp", "lp", "inc", "incorporated", "corp", "corporation", "gmbh", "sa",
+        "sarl", "srl", "spa", "bv", "nv", "jsc", "ojsc", "cjsc", "pjsc", "pjs", "fze", "fzc",
+        "fzco", "fzllc", "smc", "sdn", "bhd", "est", "establishment", "sherkat", "sherkate",
+        "shirkat", "shrkt", "sahami", "shmy", "khas", "khs",
     }
 )
+# fmt: on
 """Legal forms of firms in the corridor and its trading partners, dropped as words."""
 
+# fmt: off
 GENERIC_WORDS: frozenset[str] = frozenset(
     {
-        "the",
-        "of",
-        "and",
-        "for",
-        "&",
-        "trading",
-        "traders",
-        "trade",
-        "enterprise",
-        "enterprises",
-        "import",
-        "imports",
-        "export",
-        "exports",
-        "importers",
-        "exporters",
+        "the", "of", "and", "for", "&", "trading", "traders", "trade", "enterprise",
+        "enterprises", "import", "imports", "export", "exports", "importers", "exporters",
     }
 )
+# fmt: on
 """Connectives and business descriptors that say nothing about who a party is."""
 
 ARTICLES: frozenset[str] = frozenset({"al", "el", "ul", "ol", "ud", "ad"})
@@ -275,6 +315,9 @@ WORD_FOLDS: dict[str, str] = {
     "abdus": "abd",
     "abdu": "abd",
     "abou": "abu",
+    "abdol": "abd",
+    "abol": "abu",
+    "abul": "abu",
     "intl": "international",
     "natl": "national",
     "mfg": "manufacturing",
@@ -296,8 +339,11 @@ PREFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("abdur", "abd "),
     ("abdus", "abd "),
     ("abdu", "abd "),
+    ("abdol", "abd "),
     ("abd", "abd "),
     ("abou", "abu "),
+    ("abol", "abu "),
+    ("abul", "abu "),
     ("abu", "abu "),
 )
 
@@ -317,8 +363,11 @@ SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("eddin", " din"),
     ("addin", " din"),
     ("ullah", " allah"),
+    ("ulah", " allah"),
+    ("olah", " allah"),
     ("ollah", " allah"),
     ("vlh", " allah"),  # -ullah as transliterated from Persian script
+    ("vlah", " allah"),
     ("allh", " allah"),
 )
 """Applied after the joins, so that a suffix written apart is folded too."""
@@ -353,6 +402,7 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     (r"th", "s"),
     (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
     (r"c", "k"),
+    (r"(?<=[^aeiouvyh])i$", "I"),  # the nisba -i (Karimi, not Karim) is written in both scripts
     (r"[aeiouvy]", ""),
     (r"(.)\1+", r"\1"),
 )
