@@ -240,11 +240,11 @@ def index():  # type: ignore[no-untyped-def]
 
 def test_a_same_passport_raises_a_name_just_below_review_into_review(index) -> None:  # type: ignore[no-untyped-def]
     thresholds = Thresholds()
-    name_only = screen(index, [Query("B. Qolizadeh Tavakoli")], min_score=0)[0][0]
+    name_only = screen(index, [Query("Qolizadeh")], min_score=0)[0][0]
     assert name_only.reference == "tx-person-bahram"
     assert thresholds.review - 10 < name_only.score < thresholds.review
-    assert screen(index, [Query("B. Qolizadeh Tavakoli")])[0] == []
-    query = Query("B. Qolizadeh Tavakoli", identifiers=(Identifier("passport", "Z 987 6543"),))
+    assert screen(index, [Query("Qolizadeh")])[0] == []
+    query = Query("Qolizadeh", identifiers=(Identifier("passport", "Z 987 6543"),))
     [hit] = screen(index, [query])[0]
     assert hit.reference == "tx-person-bahram"
     assert hit.band in (Band.REVIEW, Band.MATCH)
