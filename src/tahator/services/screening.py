@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.list_changes import ChangeSummary
 from tahator.domain.screening import (
     NO_TRADE,
     Band,
@@ -149,6 +150,11 @@ class ListImport:
     list: sanctions_lists.ListVersion
     unchanged: bool
     changes: ScreeningChanges
+    """What screening every firm again changed."""
+    entries: ChangeSummary | None = None
+    """The entries added, removed and changed against the version of the same list in
+    force before (counts and the first few; ``tahator lists diff`` gives them all)."""
+    shrink_confirmed: bool = False
 
 
 def thresholds() -> Thresholds:
@@ -175,15 +181,21 @@ def thresholds() -> Thresholds:
 # --- lists ------------------------------------------------------------------
 
 
-def import_list(session: Session, parsed: ParsedList, actor: str) -> ListImport:
-    """Import a parsed list file as a new version of its format, then re-screen every
-    firm.  A file equal (SHA-256) to the newest version of its format is not
-    imported again.  The readers in ``tahator.io.un_list`` refuse bad or hostile files.
-    """
-    version, added = sanctions_lists.add_version(session, parsed, actor)
-    if not added:
-        return ListImport(version, True, ScreeningChanges())
-    return ListImport(version, False, rescreen_all(session, actor))
+def import_list(
+    session: Session, parsed: ParsedList, actor: str, *, confirm_shrink: bool = False
+) -> ListImport:
+    """Import a parsed list file as a new version of its list (``parsed.name``), then
+    re-screen every firm.  A file equal (SHA-256) to the newest version of its list is
+    not imported again; one removing more than the shrink limit of the entries in force
+    is refused (``sanctions_lists.ShrinkRefused``) unless ``confirm_shrink``.  The
+    readers in ``tahator.io`` refuse bad or hostile files."""
+    added = sanctions_lists.add_version(session, parsed, actor, confirm_shrink=confirm_shrink)
+    entries = sanctions_lists.report(added.changes)
+    if not added.added:
+        return ListImport(added.version, True, ScreeningChanges(), entries)
+    return ListImport(
+        added.version, False, rescreen_all(session, actor), entries, added.shrink_confirmed
+    )
 
 
 # --- screening names ----------------------------------------------------------
