@@ -59,7 +59,7 @@ def lists_import(
         parsed = sanctions_lists.named(read_list(list_format, path), name)
         try:
             result = screening.import_list(session, parsed, _actor(), confirm_shrink=confirm_shrink)
-        except sanctions_lists.ShrinkRefused as refused:
+        except sanctions_lists.ShrinkRefusedError as refused:
             _print_entry_changes(refused.summary, first, sys.stderr)
             raise TahatorError(
                 f"{refused.problems[0].message} (--confirm-shrink); nothing imported"

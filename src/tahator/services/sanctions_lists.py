@@ -37,7 +37,6 @@ from tahator.services.common import now
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import SanctionsAlias, SanctionsEntry, SanctionsList
 
-
 SHRINK_VARIABLE = "TAHATOR_LIST_SHRINK_LIMIT"
 DEFAULT_SHRINK_LIMIT = 10.0
 """Percent of the entries in force a new version may remove without a confirmation."""
@@ -97,7 +96,7 @@ class VersionChanges:
     changes: ListChanges
 
 
-class ShrinkRefused(InputError):
+class ShrinkRefusedError(InputError):
     """A new version would remove more than the shrink limit of the entries in force
     and the operator has not confirmed it; nothing was stored."""
 
@@ -161,7 +160,7 @@ def add_version(
     """Store a parsed list file as a new version of its list (audited, with what it
     changes), and say so; a file equal (SHA-256) to the newest version of its list is not
     stored again.  A version removing more than :func:`shrink_limit` % of the entries in
-    force is refused (:class:`ShrinkRefused`) unless ``confirm_shrink``."""
+    force is refused (:class:`ShrinkRefusedError`) unless ``confirm_shrink``."""
     name = list_name(parsed.name)
     if not parsed.entries:
         raise InputError([Problem(f"{parsed.source or 'the file'} holds no entries")])
@@ -177,7 +176,7 @@ def add_version(
     limit = shrink_limit()
     shrinks = list_changes.exceeds(found, limit)
     if shrinks and not confirm_shrink:
-        raise ShrinkRefused(name, found, limit)
+        raise ShrinkRefusedError(name, found, limit)
     version = SanctionsList(
         name=name,
         format=parsed.format,
@@ -338,6 +337,17 @@ def list_versions(session: Session) -> list[ListVersionStatus]:
         )
         for v in session.scalars(select(SanctionsList).order_by(SanctionsList.id.desc()))
     ]
+
+
+def versions_in_force(session: Session) -> dict[str, int]:
+    """The version in force of each list, by the list's name."""
+    return {name: v.id for name, v in _newest(session).items()}
+
+
+def version_names(session: Session) -> dict[int, str]:
+    """The name of the list of every stored version, by version."""
+    rows = session.execute(select(SanctionsList.id, SanctionsList.name)).all()
+    return {version: name for version, name in rows}
 
 
 def in_force(session: Session) -> list[ListVersionStatus]:

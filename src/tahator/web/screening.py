@@ -134,7 +134,7 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
     confirm = str(form.get("confirm_shrink", "")) == "yes"
     expected = str(form.get("sha256", ""))
     message = ""
-    refused: sanctions_lists.ShrinkRefused | None = None
+    refused: sanctions_lists.ShrinkRefusedError | None = None
     version = None
     if not isinstance(upload, UploadFile) or not upload.filename:
         message = "choose the list's file"
@@ -155,7 +155,7 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
                     version = screening.import_list(
                         writer, parsed, principal.actor, confirm_shrink=confirm
                     ).list.version
-            except sanctions_lists.ShrinkRefused as error:
+            except sanctions_lists.ShrinkRefusedError as error:
                 refused = error
                 expected = digest
             except TahatorError as error:
