@@ -346,8 +346,7 @@ def versions_in_force(session: Session) -> dict[str, int]:
 
 def version_names(session: Session) -> dict[int, str]:
     """The name of the list of every stored version, by version."""
-    rows = session.execute(select(SanctionsList.id, SanctionsList.name)).all()
-    return {version: name for version, name in rows}
+    return dict(session.execute(select(SanctionsList.id, SanctionsList.name)).all())
 
 
 def in_force(session: Session) -> list[ListVersionStatus]:
