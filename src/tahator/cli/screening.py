@@ -157,7 +157,7 @@ def lists_show(as_json: JsonOption = False) -> None:
     _print_rows(
         rows,
         False,
-        ("version", "name", "format", "source", "generated", "entries", "in_force", "imported_at"),
+        ("version", "name", "format", "entries", "in_force", "generated", "source"),
         "sanctions lists",
     )
     for version in versions:
