@@ -90,6 +90,9 @@ def test_a_shrinking_import_asks_to_confirm_the_same_file(house: House, tmp_path
     report = operator.get(done.headers["location"])  # type: ignore[attr-defined]
     assert "17 removed" in report.text
     assert "UN list version 2 imported (4 entries)" in report.text
+    again = post_list(operator, "small.xml", small)
+    assert again.headers["location"] == "/screening?unchanged=2"  # type: ignore[attr-defined]
+    assert "nothing new was imported" in operator.get("/screening?unchanged=2").text
     full = operator.get("/screening/lists/2")
     assert full.status_code == 200
     assert "Removed (17)" in full.text

@@ -135,7 +135,7 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
     expected = str(form.get("sha256", ""))
     message = ""
     refused: sanctions_lists.ShrinkRefusedError | None = None
-    version = None
+    version, unchanged = None, False
     if not isinstance(upload, UploadFile) or not upload.filename:
         message = "choose the list's file"
     else:
@@ -152,9 +152,10 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
                     read_list(list_format, Path(upload.filename), data=data), name
                 )
                 with transaction(engine_of(request)) as writer:
-                    version = screening.import_list(
+                    result = screening.import_list(
                         writer, parsed, principal.actor, confirm_shrink=confirm
-                    ).list.version
+                    )
+                version, unchanged = result.list.version, result.unchanged
             except sanctions_lists.ShrinkRefusedError as error:
                 refused = error
                 expected = digest
@@ -172,4 +173,6 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
                 shrink=refused,
                 shrink_form={"format": list_format, "name": name or "", "sha256": expected},
             )
+    if unchanged:
+        return RedirectResponse(f"/screening?unchanged={version}", status_code=303)
     return RedirectResponse(f"/screening?imported={version}", status_code=303)
