@@ -55,6 +55,14 @@ def test_names_changes_shrink_and_diff(cli: Cli, db: str, tmp_path: Path) -> Non
 
     code, out, _ = cli("--db", db, "lists", "show")
     assert "OFAC SDN" in out
+    code, out, err = cli("--db", db, "lists", "withdraw", "OFAC SDN", "--reason", "a test list")
+    assert code == 0, err
+    assert "OFAC SDN (version 2) withdrawn" in out
+    code, out, _ = cli("--db", db, "lists", "show", "--json")
+    assert [v["name"] for v in json.loads(out) if v["active"]] == ["UN"]
+    code, out, err = cli("--db", db, "lists", "withdraw", "UN", "--reason", "x")
+    assert code == 2
+    assert "only list in force" in err
     for bad in (("diff", "99"), ("diff", "x"), ("import", "un", SAMPLE, "--name", " ")):
         code, out, err = cli("--db", db, "lists", *bad)
         assert code == 2, (bad, out, err)

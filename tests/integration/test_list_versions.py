@@ -152,3 +152,35 @@ def test_a_bad_list_name_is_refused_and_nothing_stored(house: Engine, name: str)
     with pytest.raises(InputError, match="1 to 100 printable characters"):
         imported(house, SAMPLE, name)
     assert counts(house)[0] == 0
+
+
+def test_a_withdrawn_list_is_no_longer_in_force_and_the_last_one_stays(
+    house: Engine, tmp_path: Path
+) -> None:
+    imported(house, SAMPLE)
+    imported(house, only(["IRe.070"], tmp_path / "sdn.xml"), "OFAC SDN")
+    with transaction(house) as session, pytest.raises(InputError, match="give the reason"):
+        screening.withdraw_list(session, "OFAC SDN", " ", "operator")
+    with transaction(house) as session, pytest.raises(NotFoundError, match="no list 'EU'"):
+        screening.withdraw_list(session, "EU", "gone", "operator")
+    with transaction(house) as session:
+        done = screening.withdraw_list(session, "OFAC SDN", "published in error", "operator")
+        assert done.list.version == 2
+        assert [v.name for v in sanctions_lists.in_force(session)] == ["UN"]
+        shown = {v.version: v.withdrawn for v in sanctions_lists.list_versions(session)}
+        assert shown[1] is None
+        assert shown[2] is not None
+        assert shown[2].endswith("by operator: published in error")
+        hits = screening.firm_screening(session, LOOK_ALIKE).hits
+        assert {h.list_version for h in hits} == {1}  # the withdrawn list's hit is gone
+        record = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "lists.withdraw")
+        ).one()
+        assert json.loads(record.after)["reason"] == "published in error"
+    with transaction(house) as session, pytest.raises(InputError, match="only list in force"):
+        screening.withdraw_list(session, "UN", "gone", "operator")
+    # A new version of the withdrawn list puts it back in force.
+    again = imported(house, only(["IRe.070"], tmp_path / "sdn.xml"), "OFAC SDN")
+    assert (again.unchanged, again.list.version) == (False, 3)
+    with transaction(house) as session:
+        assert [v.version for v in sanctions_lists.in_force(session)] == [3, 1]

@@ -100,6 +100,25 @@ def _print_entry_changes(found: ChangeSummary, first: int, out: TextIO) -> None:
         print("    (every one: tahator lists diff VERSION)", file=out)
 
 
+@lists_app.command("withdraw")
+def lists_withdraw(
+    name: Annotated[str, typer.Argument(help="The list (tahator lists show)")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log)")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a list: it is no longer in force until a new version is imported; every
+    firm is screened again against the lists still in force."""
+    from tahator.services import screening
+
+    with use_case() as session:
+        result = screening.withdraw_list(session, name, reason, _actor())
+    if as_json:
+        print_json(jsonable(result))
+        return
+    print(f"{result.list.name} (version {result.list.version}) withdrawn: no longer in force")
+    _print_changes(result.changes)
+
+
 @lists_app.command("diff")
 def lists_diff(
     version: Annotated[int, typer.Argument(help="A list version (tahator lists show)")],
@@ -161,6 +180,8 @@ def lists_show(as_json: JsonOption = False) -> None:
         "sanctions lists",
     )
     for version in versions:
+        if version.withdrawn:
+            print(f"{version.name} version {version.version}: {version.withdrawn}")
         if version.problem:
             print(f"warning: {version.problem}", file=sys.stderr)
 

@@ -68,6 +68,8 @@ class ListVersionStatus(ListVersion):
     stored_entries: int
     list_types: Mapping[str, int]
     """Entries per programme (``Iran``, ``DPRK``…), by name."""
+    withdrawn: str | None = None
+    """When, by whom and why the list was withdrawn (on its newest version)."""
     problem: str | None = None
     """Why a version in force looks wrong (no entries, fewer stored than read), or
     ``None``: a check against it must not be reported clear."""
@@ -213,6 +215,37 @@ def add_version(
     return AddedVersion(view, True, found, shrinks)
 
 
+def withdraw(session: Session, name: str, reason: str, actor: str) -> ListVersion:
+    """Withdraw list ``name`` (audited, with the reason): its newest version is no
+    longer in force until a new version is imported.  The last list in force may not
+    be withdrawn: screening would have nothing to check against."""
+    name = list_name(name)
+    reason = reason.strip()
+    if not reason or len(reason) > 1000:
+        raise InputError([Problem("give the reason (1 to 1000 characters)", field="reason")])
+    newest = _newest(session)
+    version = newest.get(name)
+    if version is None:
+        known = ", ".join(sorted(newest)) or "none"
+        raise NotFoundError(f"no list {name!r} is in force (in force: {known})")
+    if len(newest) == 1:
+        raise InputError(
+            [Problem(f"{name} is the only list in force: import another before withdrawing it")]
+        )
+    version.withdrawn_at, version.withdrawn_by, version.withdrawn_reason = now(), actor, reason
+    session.flush()
+    view = _list_version(version)
+    audit.record(
+        session,
+        actor,
+        "lists.withdraw",
+        f"sanctions_list:{version.id}",
+        {"name": name, "version": version.id, "in_force": True},
+        {"name": name, "version": version.id, "in_force": False, "reason": reason},
+    )
+    return view
+
+
 def version_changes(session: Session, version_id: int) -> VersionChanges:
     """What stored version ``version_id`` changed against the version of its list
     imported before it."""
@@ -288,14 +321,15 @@ def _store_entries(session: Session, list_id: int, entries: Sequence[ListEntry])
 
 
 def _newest(session: Session) -> dict[str, SanctionsList]:
-    """The newest version of each list, by the list's name: the versions in force."""
+    """The newest version of each list, by the list's name, unless the list was
+    withdrawn: the versions in force."""
     newest = (
         select(SanctionsList.name, func.max(SanctionsList.id).label("id"))
         .group_by(SanctionsList.name)
         .subquery()
     )
     rows = session.scalars(select(SanctionsList).join(newest, SanctionsList.id == newest.c.id))
-    return {row.name: row for row in rows}
+    return {row.name: row for row in rows if row.withdrawn_at is None}
 
 
 def _list_version(version: SanctionsList) -> ListVersion:
@@ -333,6 +367,11 @@ def list_versions(session: Session) -> list[ListVersionStatus]:
             active=v.id in active,
             stored_entries=counts.get(v.id, 0),
             list_types=dict(sorted(by_type.get(v.id, {}).items())),
+            withdrawn=(
+                f"withdrawn {v.withdrawn_at:%Y-%m-%d} by {v.withdrawn_by}: {v.withdrawn_reason}"
+                if v.withdrawn_at is not None
+                else None
+            ),
             problem=_problem(v, counts.get(v.id, 0)) if v.id in active else None,
         )
         for v in session.scalars(select(SanctionsList).order_by(SanctionsList.id.desc()))

@@ -198,6 +198,21 @@ def import_list(
     )
 
 
+@dataclass(frozen=True)
+class ListWithdrawal:
+    """A list withdrawn and what screening every firm again changed."""
+
+    list: sanctions_lists.ListVersion
+    changes: ScreeningChanges
+
+
+def withdraw_list(session: Session, name: str, reason: str, actor: str) -> ListWithdrawal:
+    """Withdraw list ``name`` (``sanctions_lists.withdraw``), then re-screen every firm
+    against the lists still in force."""
+    version = sanctions_lists.withdraw(session, name, reason, actor)
+    return ListWithdrawal(version, rescreen_all(session, actor))
+
+
 # --- screening names ----------------------------------------------------------
 
 
