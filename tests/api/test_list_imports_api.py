@@ -114,7 +114,9 @@ def test_bad_imports_are_problem_documents_and_store_nothing(
     assert versions(house) == []
 
 
-@pytest.mark.parametrize(("version", "status"), [("99", 404), ("x", 422), ("-1", 404)])
+@pytest.mark.parametrize(
+    ("version", "status"), [("99", 404), ("x", 422), ("-1", 404), ("9" * 30, 404)]
+)
 def test_the_changes_of_an_unknown_version_are_a_problem(
     house: House, version: str, status: int
 ) -> None:

@@ -97,6 +97,8 @@ def test_a_shrinking_import_asks_to_confirm_the_same_file(house: House, tmp_path
     assert full.status_code == 200
     assert "Removed (17)" in full.text
     assert operator.get("/screening/lists/99").status_code == 404
+    assert operator.get("/screening/lists/" + "9" * 30).status_code == 404
+    assert operator.get("/screening?imported=" + "9" * 30).status_code == 200
     assert browser(house, "trader").get("/screening/lists/2").status_code == 403
 
 

@@ -249,7 +249,8 @@ def withdraw(session: Session, name: str, reason: str, actor: str) -> ListVersio
 def version_changes(session: Session, version_id: int) -> VersionChanges:
     """What stored version ``version_id`` changed against the version of its list
     imported before it."""
-    version = session.get(SanctionsList, version_id)
+    # An id no column can hold is no version either (not a database error).
+    version = session.get(SanctionsList, version_id) if 0 < version_id < 2**31 else None
     if version is None:
         raise NotFoundError(f"no list version {version_id}")
     previous = session.scalar(
