@@ -130,7 +130,7 @@ def shrink_limit() -> float:
 
 
 def list_name(text: str) -> str:
-    """A list's name as stored: 1 to 100 printable characters, outer spaces dropped."""
+    """A list's name as stored: 1 to 100 printable characters, runs of spaces made one."""
     name = " ".join(text.split()) if text.isprintable() else text
     if not name or len(name) > 100 or not name.isprintable():
         raise InputError(
