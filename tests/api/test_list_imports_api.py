@@ -89,6 +89,25 @@ def test_lists_by_name_stay_apart(house: House, tmp_path: Path) -> None:
         headers=house.as_("operator"),
     ).json()[0]["hits"]
     assert {h["list"] for h in hits if h["reference"] == "IRe.024"} == {"UN Iran", "OFAC SDN Iran"}
+    path = "/api/v1/lists/OFAC%20SDN/withdrawal"
+    reason = {"reason": "loaded by mistake"}
+    assert house.client.post(path, json=reason, headers=house.as_("auditor")).status_code == 403
+    for body in ({}, {"reason": ""}, {"reason": "x" * 1001}):
+        answer = house.client.post(path, json=body, headers=house.as_("operator"))
+        assert answer.status_code == 422, answer.text
+    unknown = house.client.post(
+        "/api/v1/lists/EU/withdrawal", json=reason, headers=house.as_("operator")
+    )
+    assert unknown.status_code == 404
+    withdrawn = house.client.post(path, json=reason, headers=house.as_("operator"))
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["list"]["name"] == "OFAC SDN"
+    assert [v["name"] for v in versions(house) if v["active"]] == ["UN"]
+    last = house.client.post(
+        "/api/v1/lists/UN/withdrawal", json=reason, headers=house.as_("operator")
+    )
+    assert last.status_code == 422
+    assert "only list in force" in last.json()["detail"]
 
 
 @pytest.mark.parametrize(

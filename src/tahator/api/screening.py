@@ -122,6 +122,23 @@ def import_list(
     return write(request, principal, fingerprint, work)
 
 
+class WithdrawalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post("/lists/{name}/withdrawal")
+def withdraw_list(
+    request: Request, name: str, body: WithdrawalIn, principal: Operator
+) -> JSONResponse:
+    """Withdraw a list (by name: `OFAC SDN`): no longer in force until a new version is
+    imported; every firm is screened again.  The last list in force cannot be."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 200, jsonable(screening.withdraw_list(session, name, body.reason, principal.actor))
+
+    return write(request, principal, body.model_dump(), work)
+
+
 @router.post("/screen")
 def screen(body: ScreenIn, session: Reader, principal: Screener) -> list[dict[str, Any]]:
     """Screen names against the lists in force; hits ranked best first, each explained."""
