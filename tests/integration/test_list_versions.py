@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tahator.domain.errors import InputError, NotFoundError
+from tahator.domain.sanctions_lists import ListEntry, ParsedList
 from tahator.io.un_list import read_list
 from tahator.services import sanctions_lists, screening
 from tahator.store.database import transaction
@@ -184,3 +185,17 @@ def test_a_withdrawn_list_is_no_longer_in_force_and_the_last_one_stays(
     assert (again.unchanged, again.list.version) == (False, 3)
     with transaction(house) as session:
         assert [v.version for v in sanctions_lists.in_force(session)] == [3, 1]
+
+
+def test_a_reader_s_own_list_name_is_kept_and_an_empty_list_refused(house: Engine) -> None:
+    entry = ListEntry("NK-1", "entity", "SHAHID SAYYADE SHIRAZI INDUSTRIES", "SDN")
+    parsed = ParsedList("ftm", "2026-11-30", (entry,), "sdn.jsonl", "0" * 64, "OFAC SDN")
+    with transaction(house) as session:
+        done = screening.import_list(session, parsed, "operator")
+        assert (done.list.name, done.list.format) == ("OFAC SDN", "ftm")
+        hits = screening.firm_screening(session, LOOK_ALIKE).hits
+        assert [(h.reference, h.list) for h in hits] == [("NK-1", "OFAC SDN SDN")]
+    empty = ParsedList("ftm", None, (), "empty.jsonl", "1" * 64, "EU")
+    with transaction(house) as session, pytest.raises(InputError, match="holds no entries"):
+        screening.import_list(session, empty, "operator")
+    assert counts(house)[0] == 1
