@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -77,21 +77,66 @@ def list_versions(session: Reader, principal: Screener) -> list[dict[str, Any]]:
     return [jsonable(v) for v in sanctions_lists.list_versions(session)]
 
 
+@router.get("/lists/{version}/changes")
+def list_changes(version: int, session: Reader, principal: Screener) -> dict[str, Any]:
+    """Every entry a list version added, removed and changed against the version of the
+    same list before it."""
+    result: dict[str, Any] = jsonable(sanctions_lists.version_changes(session, version))
+    return result
+
+
 @router.post("/lists/{list_format}", status_code=201)
 def import_list(
-    request: Request, list_format: str, file: UploadFile, principal: Operator
+    request: Request,
+    list_format: str,
+    file: UploadFile,
+    principal: Operator,
+    name: Annotated[
+        str | None,
+        Form(description="The list this is a version of (`OFAC SDN`); default: the reader's"),
+    ] = None,
+    confirm_shrink: Annotated[
+        bool,
+        Form(
+            description="Import even though it removes more than the shrink limit of the "
+            "entries in force (otherwise refused, 422, with the counts)"
+        ),
+    ] = False,
 ) -> JSONResponse:
-    """Import a new version of a list (`un`: the UN Consolidated List XML); every firm
-    is screened again and the changes reported.  Hostile XML is refused (422)."""
+    """Import a new version of a list (`un`: the UN Consolidated List XML; `ftm`:
+    FollowTheMoney entities); the answer says which entries it added, removed and
+    changed against the version of the same list in force; every firm is screened again
+    and the changes reported.  Hostile XML is refused (422)."""
     data = file.file.read(MAX_LIST_BYTES + 1)
     if len(data) > MAX_LIST_BYTES:
         raise ApiError(413, f"the file is larger than {MAX_LIST_BYTES} bytes")
 
     def work(session: Session) -> tuple[int, Any]:
-        parsed = read_list(list_format, REQUEST, data=data)
-        return 201, jsonable(screening.import_list(session, parsed, principal.actor))
+        parsed = sanctions_lists.named(read_list(list_format, REQUEST, data=data), name)
+        imported = screening.import_list(
+            session, parsed, principal.actor, confirm_shrink=confirm_shrink
+        )
+        return 201, jsonable(imported)
 
-    return write(request, principal, hashlib.sha256(data).hexdigest(), work)
+    fingerprint = [hashlib.sha256(data).hexdigest(), name, confirm_shrink]
+    return write(request, principal, fingerprint, work)
+
+
+class WithdrawalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+@router.post("/lists/{name}/withdrawal")
+def withdraw_list(
+    request: Request, name: str, body: WithdrawalIn, principal: Operator
+) -> JSONResponse:
+    """Withdraw a list (by name: `OFAC SDN`): no longer in force until a new version is
+    imported; every firm is screened again.  The last list in force cannot be."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        return 200, jsonable(screening.withdraw_list(session, name, body.reason, principal.actor))
+
+    return write(request, principal, body.model_dump(), work)
 
 
 @router.post("/screen")

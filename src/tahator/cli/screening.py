@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -20,6 +21,7 @@ from tahator.domain.errors import TahatorError
 from tahator.formatting import jsonable
 
 if TYPE_CHECKING:
+    from tahator.domain.list_changes import ChangeSummary
     from tahator.services.screening import ScreenedHit, ScreeningChanges
 
 lists_app = typer.Typer(help="Sanctions lists: import versions, show them.", no_args_is_help=True)
@@ -31,28 +33,119 @@ screening_app = typer.Typer(
 
 @lists_app.command("import")
 def lists_import(
-    list_format: Annotated[str, typer.Argument(metavar="FORMAT", help="List format: un")],
+    list_format: Annotated[str, typer.Argument(metavar="FORMAT", help="List format: un, ftm")],
     path: Annotated[Path, typer.Argument(metavar="FILE")],
+    name: Annotated[
+        str | None,
+        typer.Option(help='The list this is a version of ("OFAC SDN"); default: the reader\'s'),
+    ] = None,
+    confirm_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-shrink",
+            help="Import even though it removes more than the shrink limit of the entries "
+            "in force ($TAHATOR_LIST_SHRINK_LIMIT, default 10 %)",
+        ),
+    ] = False,
+    first: Annotated[int, typer.Option(min=0, help="Name this many entries of each change")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """Import a sanctions list file as a new version, then re-screen every firm."""
+    """Import a sanctions list file as a new version of its list, show what it changes
+    against the version in force, then re-screen every firm."""
     from tahator.io.un_list import read_list
-    from tahator.services import screening
+    from tahator.services import sanctions_lists, screening
 
     with use_case() as session:
-        result = screening.import_list(session, read_list(list_format, path), _actor())
+        parsed = sanctions_lists.named(read_list(list_format, path), name)
+        try:
+            result = screening.import_list(session, parsed, _actor(), confirm_shrink=confirm_shrink)
+        except sanctions_lists.ShrinkRefusedError as refused:
+            _print_entry_changes(refused.summary, first, sys.stderr)
+            raise TahatorError(
+                f"{refused.problems[0].message} (--confirm-shrink); nothing imported"
+            ) from None
     if as_json:
         print_json(jsonable(result))
         return
     version, changes = result.list, result.changes
     if result.unchanged:
-        print(f"{path} equals {version.format} list version {version.version}: nothing new")
+        print(f"{path} equals {version.name} list version {version.version}: nothing new")
         return
+    confirmed = " (shrink confirmed)" if result.shrink_confirmed else ""
     print(
-        f"{version.format} list version {version.version}: {version.entries} entries "
-        f"(generated {version.generated}); {changes.screened} firms re-screened"
+        f"{version.name} list version {version.version} ({version.format}): "
+        f"{version.entries:,} entries (generated {version.generated}){confirmed}; "
+        f"{changes.screened} firms re-screened"
     )
+    if result.entries is not None:
+        _print_entry_changes(result.entries, first, sys.stdout)
     _print_changes(changes)
+
+
+def _print_entry_changes(found: ChangeSummary, first: int, out: TextIO) -> None:
+    print(
+        f"  entries: {found.before:,} before, {found.after:,} now: {found.added:,} added, "
+        f"{found.removed:,} removed, {found.changed:,} changed",
+        file=out,
+    )
+    for what, refs in (("added", found.first_added), ("removed", found.first_removed)):
+        for ref in refs[:first]:
+            print(f"    {what}: {ref.reference} {ref.name}", file=out)
+    for changed in found.first_changed[:first]:
+        print(
+            f"    changed: {changed.reference} {changed.name}: {', '.join(changed.fields)}",
+            file=out,
+        )
+    if max(found.added, found.removed, found.changed) > first:
+        print("    (every one: tahator lists diff VERSION)", file=out)
+
+
+@lists_app.command("withdraw")
+def lists_withdraw(
+    name: Annotated[str, typer.Argument(help="The list (tahator lists show)")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log)")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a list: it is no longer in force until a new version is imported; every
+    firm is screened again against the lists still in force."""
+    from tahator.services import screening
+
+    with use_case() as session:
+        result = screening.withdraw_list(session, name, reason, _actor())
+    if as_json:
+        print_json(jsonable(result))
+        return
+    print(f"{result.list.name} (version {result.list.version}) withdrawn: no longer in force")
+    _print_changes(result.changes)
+
+
+@lists_app.command("diff")
+def lists_diff(
+    version: Annotated[int, typer.Argument(help="A list version (tahator lists show)")],
+    as_json: JsonOption = False,
+) -> None:
+    """Every entry a list version added, removed and changed against the version of the
+    same list before it."""
+    from tahator.services import sanctions_lists
+
+    with use_case(read_only=True) as session:
+        found = sanctions_lists.version_changes(session, version)
+    if as_json:
+        print_json(jsonable(found))
+        return
+    changes, listed = found.changes, found.version
+    against = f"version {found.previous}" if found.previous else "nothing (the first version)"
+    print(
+        f"{listed.name} list version {listed.version} against {against}: "
+        f"{len(changes.added):,} added, {len(changes.removed):,} removed, "
+        f"{len(changes.changed):,} changed ({changes.before:,} -> {changes.after:,} entries)"
+    )
+    for ref in changes.added:
+        print(f"  added:   {ref.reference} {ref.name}")
+    for ref in changes.removed:
+        print(f"  removed: {ref.reference} {ref.name}")
+    for changed in changes.changed:
+        print(f"  changed: {changed.reference} {changed.name}: {', '.join(changed.fields)}")
 
 
 def _print_changes(changes: ScreeningChanges) -> None:
@@ -69,7 +162,7 @@ def _print_changes(changes: ScreeningChanges) -> None:
 
 @lists_app.command("show")
 def lists_show(as_json: JsonOption = False) -> None:
-    """The imported list versions, newest first; the newest of each format is in force."""
+    """The imported list versions, newest first; the newest of each list is in force."""
     from tahator.services import sanctions_lists
 
     with use_case() as session:
@@ -83,9 +176,14 @@ def lists_show(as_json: JsonOption = False) -> None:
     _print_rows(
         rows,
         False,
-        ("version", "format", "source", "generated", "entries", "in_force", "imported_at"),
+        ("version", "name", "format", "entries", "in_force", "generated", "source"),
         "sanctions lists",
     )
+    for version in versions:
+        if version.withdrawn:
+            print(f"{version.name} version {version.version}: {version.withdrawn}")
+        if version.problem:
+            print(f"warning: {version.problem}", file=sys.stderr)
 
 
 def screen_command(

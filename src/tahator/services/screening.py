@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.list_changes import ChangeSummary
 from tahator.domain.screening import (
     NO_TRADE,
     Band,
@@ -149,6 +150,11 @@ class ListImport:
     list: sanctions_lists.ListVersion
     unchanged: bool
     changes: ScreeningChanges
+    """What screening every firm again changed."""
+    entries: ChangeSummary | None = None
+    """The entries added, removed and changed against the version of the same list in
+    force before (counts and the first few; ``tahator lists diff`` gives them all)."""
+    shrink_confirmed: bool = False
 
 
 def thresholds() -> Thresholds:
@@ -175,15 +181,36 @@ def thresholds() -> Thresholds:
 # --- lists ------------------------------------------------------------------
 
 
-def import_list(session: Session, parsed: ParsedList, actor: str) -> ListImport:
-    """Import a parsed list file as a new version of its format, then re-screen every
-    firm.  A file equal (SHA-256) to the newest version of its format is not
-    imported again.  The readers in ``tahator.io.un_list`` refuse bad or hostile files.
-    """
-    version, added = sanctions_lists.add_version(session, parsed, actor)
-    if not added:
-        return ListImport(version, True, ScreeningChanges())
-    return ListImport(version, False, rescreen_all(session, actor))
+def import_list(
+    session: Session, parsed: ParsedList, actor: str, *, confirm_shrink: bool = False
+) -> ListImport:
+    """Import a parsed list file as a new version of its list (``parsed.name``), then
+    re-screen every firm.  A file equal (SHA-256) to the newest version of its list is
+    not imported again; one removing more than the shrink limit of the entries in force
+    is refused (``sanctions_lists.ShrinkRefusedError``) unless ``confirm_shrink``.  The
+    readers in ``tahator.io`` refuse bad or hostile files."""
+    added = sanctions_lists.add_version(session, parsed, actor, confirm_shrink=confirm_shrink)
+    entries = sanctions_lists.report(added.changes)
+    if not added.added:
+        return ListImport(added.version, True, ScreeningChanges(), entries)
+    return ListImport(
+        added.version, False, rescreen_all(session, actor), entries, added.shrink_confirmed
+    )
+
+
+@dataclass(frozen=True)
+class ListWithdrawal:
+    """A list withdrawn and what screening every firm again changed."""
+
+    list: sanctions_lists.ListVersion
+    changes: ScreeningChanges
+
+
+def withdraw_list(session: Session, name: str, reason: str, actor: str) -> ListWithdrawal:
+    """Withdraw list ``name`` (``sanctions_lists.withdraw``), then re-screen every firm
+    against the lists still in force."""
+    version = sanctions_lists.withdraw(session, name, reason, actor)
+    return ListWithdrawal(version, rescreen_all(session, actor))
 
 
 # --- screening names ----------------------------------------------------------
@@ -271,6 +298,9 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
     for (firm_id, query), found in zip(queries, results, strict=True):
         name = query.name
         hits.setdefault(firm_id, []).extend((name, h) for h in found)
+    # Each hit is recorded against the version of the list its entry is on.
+    version_of = sanctions_lists.versions_in_force(session)
+    list_names = sanctions_lists.version_names(session)
     stored = {
         f.id: f
         for start in range(0, len(firm_ids), 900)
@@ -283,7 +313,9 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
     no_longer_hit: list[FirmName] = []
     for firm_id in sorted(stored):
         firm = stored[firm_id]
-        change = _apply(session, firm, hits.get(firm_id, []), versions[-1], actor)
+        change = _apply(
+            session, firm, hits.get(firm_id, []), version_of, list_names, versions[-1], actor
+        )
         screened += 1
         if change == "newly_blocked":
             newly_blocked.append(_firm_summary(session, firm))
@@ -295,25 +327,34 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
 
 
 def _apply(
-    session: Session, firm: Firm, found: list[tuple[str, Hit]], list_id: int, actor: str
+    session: Session,
+    firm: Firm,
+    found: list[tuple[str, Hit]],
+    version_of: dict[str, int],
+    list_names: dict[int, str],
+    newest: int,
+    actor: str,
 ) -> str | None:
     """Record a firm's hits and set its status; return the change worth reporting."""
-    best: dict[str, tuple[str, Hit]] = {}
+    # An entry is known by its list and reference: one reference may be on two lists.
+    best: dict[tuple[str, str], tuple[str, Hit]] = {}
     for name, hit in found:
-        if hit.reference not in best or hit.score > best[hit.reference][1].score:
-            best[hit.reference] = (name, hit)
+        key = (hit.list, hit.reference)
+        if key not in best or hit.score > best[key][1].score:
+            best[key] = (name, hit)
+    # A decision stays with the entry from one version of its list to the next.
     previous = {
-        h.reference: h
+        (list_names.get(h.list_id, ""), h.reference): h
         for h in session.scalars(select(ScreeningHit).where(ScreeningHit.firm_id == firm.id))
     }
     session.execute(delete(ScreeningHit).where(ScreeningHit.firm_id == firm.id))
     created = now()
-    for reference, (name, hit) in best.items():
-        before = previous.get(reference)
+    for (list_name, reference), (name, hit) in best.items():
+        before = previous.get((list_name, reference))
         session.add(
             ScreeningHit(
                 firm_id=firm.id,
-                list_id=list_id,
+                list_id=version_of.get(list_name, newest),
                 reference=reference,
                 entry_name=hit.name,
                 list_type=hit.list_type,
@@ -349,7 +390,7 @@ def _apply(
         "screening.screen",
         f"firm:{firm.id}",
         {"screening": status},
-        {"screening": new_status, "hits": sorted(best)},
+        {"screening": new_status, "hits": sorted({r for _, r in best})},
     )
     if new_status == ScreeningStatus.BLOCKED:
         return "newly_blocked"

@@ -18,6 +18,7 @@ from tahator.domain.screening import ScreeningStatus
 from tahator.services import access
 from tahator.services.screening import FirmScreening, firm_screening
 from tahator.services.users import Principal
+from tahator.store.schema import Firm
 
 
 class Standing(StrEnum):
@@ -66,6 +67,43 @@ def firm_screening_for(
     return FirmStanding(full.firm, full.name, full.country, standing(full.screening))
 
 
+WORDS: dict[str, str] = {
+    ScreeningStatus.UNSCREENED: "unscreened",
+    ScreeningStatus.CLEAR: "clear",
+    ScreeningStatus.BLOCKED: "held for review",
+    ScreeningStatus.CONFIRMED: "confirmed match",
+    ScreeningStatus.CLEARED: "cleared as false positive",
+    **{s.value: s.value for s in Standing},
+}
+"""A firm's screening in the words every page shows it: for a status (to those who read
+the detail) or a ``Standing`` (to its trader); the firm list and the firm page agree."""
+
+HELD_NOTICE = (
+    "Your firm's trading is paused pending a routine compliance review by the clearing "
+    "house. Until the review is settled, new obligations, offers and applications "
+    "cannot be recorded for your firm. The clearing house will contact you; you need "
+    "not do anything now."
+)
+"""What a held firm's users read on their dashboard: the same for a hit awaiting review
+and a confirmed match, and nothing of the list, the entry or the score."""
+
+
+def words(shown: str) -> str:
+    """The words for a screening status or standing, as :func:`screening_shown` gives it."""
+    return WORDS.get(shown, shown)
+
+
+def held_notice(session: Session, firm_id: str | None) -> str | None:
+    """The neutral notice for the users of ``firm_id`` when screening stops it from
+    trading (held for review or a confirmed match alike); ``None`` otherwise."""
+    if firm_id is None:
+        return None
+    firm = session.get(Firm, firm_id)
+    if firm is None or standing(firm.screening) != Standing.UNDER_REVIEW:
+        return None
+    return HELD_NOTICE
+
+
 def screening_shown(reader: Principal, status: str) -> str:
     """A firm's screening ``status`` as ``reader`` is shown it in a firm's record: the
     status itself, or for a role without the detail the ``Standing`` in words."""
@@ -74,4 +112,14 @@ def screening_shown(reader: Principal, status: str) -> str:
     return standing(status).value
 
 
-__all__ = ["FirmStanding", "Standing", "firm_screening_for", "screening_shown", "standing"]
+__all__ = [
+    "HELD_NOTICE",
+    "WORDS",
+    "FirmStanding",
+    "Standing",
+    "firm_screening_for",
+    "held_notice",
+    "screening_shown",
+    "standing",
+    "words",
+]

@@ -398,7 +398,8 @@ class TradeStatistic(Base):
 
 
 class SanctionsList(Base):
-    """One imported version of a sanctions list (the newest of each format applies)."""
+    """One imported version of a sanctions list (the newest of each name applies, unless
+    the list was withdrawn)."""
 
     __tablename__ = "sanctions_lists"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -413,6 +414,10 @@ class SanctionsList(Base):
     entries: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
     imported_by: Mapped[str] = mapped_column(String(100))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When an operator withdrew the list (this, its newest version): not in force."""
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(1000))
 
 
 class SanctionsEntry(Base):

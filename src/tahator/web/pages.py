@@ -73,6 +73,7 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
     firm = access.firm_filter(principal, None)
     today = today_of(request)
     context: dict[str, Any] = {"today": today, "firm": firm}
+    context["held_notice"] = screening_views.held_notice(session, firm)
     try:
         policy = load_trade_policy()
         report = stats.target_report(session, policy, principal)
@@ -182,6 +183,7 @@ def _firms_page(
         status=status,
         firms=rows,
         consortia=consortia,
+        screening_words=screening_views.words,
         q=q,
         country=country,
         **extra,
@@ -243,11 +245,14 @@ def firm_page(
     rows = _screening_shown(principal, firms.list_firms(session, firm_id))
     if not rows:
         raise PageError(404, f"no firm {firm_id}")
+    detail = screening_views.firm_screening_for(session, rows[0].id, principal)
     return render(
         request,
         "firm.html",
         principal,
         firm=rows[0],
+        screening_words=screening_views.words,
+        hits=getattr(detail, "hits", None),  # only for the roles that read the detail
         obligations=obligations.list_obligations(session, firm_id, limit=200),
         authorizations=barter.list_authorizations(session, None, firm_id),
         registered=bool(registered),

@@ -1,7 +1,13 @@
-"""The screening page: the queue of hits to decide, the lists in force, a name check."""
+"""The screening page: the queue of hits to decide, the lists in force, a name check.
+
+A check says "clear" only when it ran against lists in force that look whole; the
+lists it ran against are shown beside the result.  An import that fails shows its
+error and no check result; one that would remove too many entries asks the operator
+to confirm it, showing the counts, before anything is stored."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -11,14 +17,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from tahator.domain.errors import InputError, TahatorError
+from tahator.domain.errors import InputError, NotFoundError, TahatorError
 from tahator.domain.screening import Query
-from tahator.io.un_list import read_list
+from tahator.io.un_list import PARSERS, read_list
 from tahator.services import access, sanctions_lists, screening
 from tahator.services.users import Principal
 from tahator.signin import engine_of
 from tahator.store.database import reading, transaction
-from tahator.web.core import Form, Reader, User, allow, render
+from tahator.web.core import Form, PageError, Reader, User, allow, render
 
 router = APIRouter(include_in_schema=False)
 SCREENERS = access.SCREENING_READERS
@@ -29,20 +35,34 @@ MAX_LIST = 64 * 1024 * 1024
 def _page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
+    lists = sanctions_lists.list_versions(session)
+    context: dict[str, Any] = {
+        "results": None,  # no check result unless a check ran (never after a failed import)
+        "name": "",
+        "country": "",
+        "errors": {},
+        "formats": sorted(PARSERS),
+    }
     return render(
         request,
         "screening.html",
         principal,
         status=status,
         queue=screening.queue(session),
-        lists=sanctions_lists.list_versions(session),
-        **extra,
+        lists=lists,
+        in_force=sorted((v for v in lists if v.active), key=lambda v: v.name),
+        **(context | extra),
     )
 
 
 @router.get("/screening", response_class=HTMLResponse)
 def screening_page(
-    request: Request, principal: User, session: Reader, name: str = "", country: str = ""
+    request: Request,
+    principal: User,
+    session: Reader,
+    name: str = "",
+    country: str = "",
+    imported: str = "",
 ) -> HTMLResponse:
     allow(principal, *SCREENERS)
     results: tuple[screening.ScreenedHit, ...] | None = None
@@ -55,9 +75,36 @@ def screening_page(
             results = found[0].hits
         except InputError as error:
             errors["name"] = [p.message for p in error.problems]
+    report = None
+    if imported.isdigit():
+        try:
+            found_changes = sanctions_lists.version_changes(session, int(imported))
+            report = (found_changes, sanctions_lists.report(found_changes.changes))
+        except NotFoundError:
+            report = None
     return _page(
-        request, principal, session, results=results, name=name, country=country, errors=errors
+        request,
+        principal,
+        session,
+        results=results,
+        name=name,
+        country=country,
+        errors=errors,
+        imported=report,
     )
+
+
+@router.get("/screening/lists/{version}", response_class=HTMLResponse)
+def list_changes_page(
+    request: Request, version: int, principal: User, session: Reader
+) -> HTMLResponse:
+    """Every entry a list version added, removed and changed."""
+    allow(principal, *SCREENERS)
+    try:
+        found = sanctions_lists.version_changes(session, version)
+    except NotFoundError as error:
+        raise PageError(404, str(error)) from None
+    return render(request, "list_changes.html", principal, found=found)
 
 
 @router.post("/screening/decide", response_class=HTMLResponse, response_model=None)
@@ -82,21 +129,50 @@ def decide(
 async def import_list(request: Request, principal: User, form: Form) -> Any:
     allow(principal, "operator")
     upload = form.get("file")
+    list_format = str(form.get("format", "un") or "un")
+    name = str(form.get("name", "")).strip() or None
+    confirm = str(form.get("confirm_shrink", "")) == "yes"
+    expected = str(form.get("sha256", ""))
     message = ""
+    refused: sanctions_lists.ShrinkRefusedError | None = None
+    version, unchanged = None, False
     if not isinstance(upload, UploadFile) or not upload.filename:
-        message = "choose the list's XML file"
+        message = "choose the list's file"
     else:
         data = await upload.read(MAX_LIST + 1)
+        digest = hashlib.sha256(data).hexdigest()
         if len(data) > MAX_LIST:
             message = f"the file is larger than {MAX_LIST} bytes"
+        elif confirm and expected != digest:
+            # The confirmation is of the counts shown for one file: not for another.
+            message = "this is not the file whose shrink you were asked to confirm; import it anew"
         else:
             try:
-                parsed = read_list("un", Path(upload.filename), data=data)
+                parsed = sanctions_lists.named(
+                    read_list(list_format, Path(upload.filename), data=data), name
+                )
                 with transaction(engine_of(request)) as writer:
-                    screening.import_list(writer, parsed, principal.actor)
-            except InputError as error:
-                message = "; ".join(str(p) for p in error.problems)
-    if message:
+                    result = screening.import_list(
+                        writer, parsed, principal.actor, confirm_shrink=confirm
+                    )
+                version, unchanged = result.list.version, result.unchanged
+            except sanctions_lists.ShrinkRefusedError as error:
+                refused = error
+                expected = digest
+            except TahatorError as error:
+                problems = getattr(error, "problems", None) or []
+                message = "; ".join(str(p) for p in problems) or str(error)
+    if message or refused is not None:
         with reading(engine_of(request)) as session:
-            return _page(request, principal, session, status=422, list_error=message)
-    return RedirectResponse("/screening?imported=1", status_code=303)
+            return _page(
+                request,
+                principal,
+                session,
+                status=422 if message else 409,
+                list_error=message,
+                shrink=refused,
+                shrink_form={"format": list_format, "name": name or "", "sha256": expected},
+            )
+    if unchanged:
+        return RedirectResponse(f"/screening?unchanged={version}", status_code=303)
+    return RedirectResponse(f"/screening?imported={version}", status_code=303)

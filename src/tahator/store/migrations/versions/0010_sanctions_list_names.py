@@ -1,6 +1,8 @@
 """sanctions lists by name (issue 19): each version belongs to a named list (``UN``,
 ``OFAC SDN``, the Ministry's), so lists of one format (FollowTheMoney) stay apart and
-the newest version of each name applies; versions imported before were the UN list
+the newest version of each name applies; versions imported before were the UN list.
+A list may be withdrawn (its newest version marked, with who, when and why): it is
+then no longer in force until a new version of it is imported.
 
 Revision ID: 0010
 Revises: 0009
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from tahator.store.types import UtcDateTime
 
 revision = "0010"
 down_revision = "0009"
@@ -24,9 +28,15 @@ def upgrade() -> None:
             sa.Column("name", sa.String(length=100), nullable=False, server_default="UN")
         )
         batch_op.create_index(batch_op.f("ix_sanctions_lists_name"), ["name"])
+        batch_op.add_column(sa.Column("withdrawn_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("withdrawn_by", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("withdrawn_reason", sa.String(length=1000), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sanctions_lists", schema=None) as batch_op:
+        batch_op.drop_column("withdrawn_reason")
+        batch_op.drop_column("withdrawn_by")
+        batch_op.drop_column("withdrawn_at")
         batch_op.drop_index(batch_op.f("ix_sanctions_lists_name"))
         batch_op.drop_column("name")
