@@ -269,26 +269,33 @@ UN_LIST = (
 )
 """The UN Consolidated List beside a clone (``../shared``); else the sample shipped here."""
 UN_SAMPLE = Path(__file__).resolve().parent / "data" / "un-sample.xml"
-LOOK_ALIKE = ("IR-9001", "Shahid Sayad Shirazi Industrial Co.", "IR", 9001)
-"""A demo firm that resembles a listed entity (UN Iran list IRe.070), so the queue has a hit."""
+LOOK_ALIKES = (
+    ("IR-9001", "Shahid Sayad Shirazi Industrial Co.", "IR", tax_id("IR", 9001)),
+    ("IR-9002", "Kavir Zarin Commercial Co.", "IR", "10861234565"),
+)
+"""Demo firms resembling listed entities, so the queue has hits: UN Iran list IRe.070 by
+name; the example Ministry list's Kavir Zarrin by name and registration number."""
+FTM_SAMPLE = Path(__file__).resolve().parent / "data" / "ftm-sample.jsonl"
 
 
 def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) -> dict[str, Any]:
-    """Import the UN list (every firm is re-screened), register a look-alike firm,
-    which screening blocks, and return the list and the queue of hits."""
+    """Import the UN list and an example of the Ministry's lists (FollowTheMoney; every
+    firm is re-screened), register look-alike firms, which screening blocks, and
+    return the lists and the queue of hits."""
     from tahator.formatting import jsonable
     from tahator.io.un_list import read_list
     from tahator.services import screening
 
     source = un_list or (UN_LIST if UN_LIST.exists() else UN_SAMPLE)
-    firm_id, name, country, number = LOOK_ALIKE
     path = folder / "screening-firms.csv"
     path.write_text(
         "id,name,country,tax_id,active_taxpayer,psw_subscribed\n"
-        f"{firm_id},{name},{country},{tax_id(country, number)},false,false\n"
+        + "".join(f"{i},{n},{c},{t},false,false\n" for i, n, c, t in LOOK_ALIKES)
     )
     with transaction(engine) as session:
         imported = screening.import_list(session, read_list("un", source), DEMO_ACTOR)
+        ministry = read_list("ftm", FTM_SAMPLE, name="MoFA Pakistan (example)")
+        screening.import_list(session, ministry, DEMO_ACTOR)
         read = read_firms(path)
         firms.import_firms(
             session, read.records, DEMO_ACTOR, source=read.source, problems=read.problems

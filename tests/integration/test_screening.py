@@ -300,8 +300,12 @@ def test_the_demo_imports_a_list_and_queues_its_look_alike(engine: Engine, tmp_p
     assert first["list"]["version"] == 1
     assert first["newly_blocked"] == []  # the look-alike is registered after the import...
     assert [(f["firm"], f["hits"][0]["reference"]) for f in first["queue"]] == [
-        ("IR-9001", "IRe.070")  # ...and blocked on registration
+        ("IR-9002", "tx-company-kavir"),  # ...and blocked on registration: by name and number
+        ("IR-9001", "IRe.070"),
     ]
+    kavir = first["queue"][0]["hits"][0]
+    assert kavir["list"].startswith("MoFA Pakistan (example)")
+    assert "10861234565 is the listed one's" in kavir["explanation"]
     again = screening_demo(engine, tmp_path, un_list=UN_SAMPLE)
     assert again["list"]["version"] == 1
     assert again["queue"] == first["queue"]

@@ -82,7 +82,7 @@ def test_the_sample_parses_with_its_facts() -> None:
     }
     kavir = by_id["tx-company-kavir"]
     assert kavir.kind == "entity"
-    assert kavir.identifiers == (Identifier("registration", "10861234567", "IR"),)
+    assert kavir.identifiers == (Identifier("registration", "10861234565", "IR"),)
     assert kavir.nationalities == ("IR",)
     assert kavir.countries == ("Iran",)  # from its address entity
     assert countries_of(kavir) == {"IR"}

@@ -22,6 +22,7 @@ def ensure_logins(engine: Engine) -> list[tuple[str, str, str, str | None]]:
             )
             for country in ("PK", "IR")
         }
+        held = session.scalar(select(Firm.id).where(Firm.id == "IR-9001"))
         wanted = [
             ("operator", "demo-operator", None),
             ("customs", "demo-customs", None),
@@ -29,6 +30,8 @@ def ensure_logins(engine: Engine) -> list[tuple[str, str, str, str | None]]:
             ("trader", "demo-trader-pk", first["PK"]),
             ("trader", "demo-trader-ir", first["IR"]),
             ("auditor", "demo-auditor", None),
+            # a trader of the look-alike firm screening holds: what a held firm's users see
+            ("trader", "demo-trader-held", held),
         ]
         logins = []
         for role, username, firm in wanted:
