@@ -284,7 +284,7 @@ def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) ->
     return the lists and the queue of hits."""
     from tahator.formatting import jsonable
     from tahator.io.un_list import read_list
-    from tahator.services import screening
+    from tahator.services import list_imports, screening
 
     source = un_list or (UN_LIST if UN_LIST.exists() else UN_SAMPLE)
     path = folder / "screening-firms.csv"
@@ -293,9 +293,9 @@ def screening_demo(engine: Engine, folder: Path, un_list: Path | None = None) ->
         + "".join(f"{i},{n},{c},{t},false,false\n" for i, n, c, t in LOOK_ALIKES)
     )
     with transaction(engine) as session:
-        imported = screening.import_list(session, read_list("un", source), DEMO_ACTOR)
+        imported = list_imports.import_list(session, read_list("un", source), DEMO_ACTOR)
         ministry = read_list("ftm", FTM_SAMPLE, name="MoFA Pakistan (example)")
-        screening.import_list(session, ministry, DEMO_ACTOR)
+        list_imports.import_list(session, ministry, DEMO_ACTOR, new_list=True)
         read = read_firms(path)
         firms.import_firms(
             session, read.records, DEMO_ACTOR, source=read.source, problems=read.problems

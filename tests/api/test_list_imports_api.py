@@ -78,7 +78,13 @@ def test_an_import_says_what_changed_and_a_shrink_needs_confirming(
 
 def test_lists_by_name_stay_apart(house: House, tmp_path: Path) -> None:
     assert upload(house, SAMPLE.read_bytes()).status_code == 201
-    sdn = upload(house, only(["IRe.024"], tmp_path / "sdn.xml").read_bytes(), name="OFAC SDN")
+    sdn_file = only(["IRe.024"], tmp_path / "sdn.xml").read_bytes()
+    unconfirmed = upload(house, sdn_file, name="OFAC SDN")
+    assert unconfirmed.status_code == 422, unconfirmed.text
+    assert unconfirmed.json()["errors"][0]["field"] == "new_list"
+    assert "'OFAC SDN' is a new list (the lists are: UN)" in unconfirmed.json()["detail"]
+    assert [v["name"] for v in versions(house)] == ["UN"]
+    sdn = upload(house, sdn_file, name="OFAC SDN", new_list="true")
     assert sdn.status_code == 201, sdn.text
     assert (sdn.json()["list"]["name"], sdn.json()["entries"]["before"]) == ("OFAC SDN", 0)
     active = [(v["name"], v["version"], v["entries"]) for v in versions(house) if v["active"]]

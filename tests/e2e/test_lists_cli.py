@@ -20,7 +20,13 @@ def test_names_changes_shrink_and_diff(cli: Cli, db: str, tmp_path: Path) -> Non
     assert "(every one: tahator lists diff VERSION)" in out
 
     sdn = only(["IRe.070"], tmp_path / "sdn.xml")
-    code, out, err = cli("--db", db, "lists", "import", "un", sdn, "--name", "OFAC SDN", "--json")
+    code, out, err = cli("--db", db, "lists", "import", "un", sdn, "--name", "OFAC SDN")
+    assert code == 2
+    assert "'OFAC SDN' is a new list (the lists are: UN)" in err
+    assert "(--new-list); nothing imported" in err
+    code, out, err = cli(
+        "--db", db, "lists", "import", "un", sdn, "--name", "OFAC SDN", "--new-list", "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["list"]["name"] == "OFAC SDN"
 

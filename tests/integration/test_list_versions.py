@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from tahator.domain.errors import InputError, NotFoundError
 from tahator.domain.sanctions_lists import ListEntry, ParsedList
 from tahator.io.un_list import read_list
-from tahator.services import sanctions_lists, screening
+from tahator.services import list_imports, sanctions_lists, screening
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, SanctionsEntry, SanctionsList, ScreeningHit
 from tests.integration.conftest import import_firms_file
@@ -37,11 +37,18 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
 
 
 def imported(
-    engine: Engine, path: Path, name: str | None = None, *, confirm: bool = False
-) -> screening.ListImport:
+    engine: Engine,
+    path: Path,
+    name: str | None = None,
+    *,
+    confirm: bool = False,
+    new_list: bool = False,
+) -> list_imports.ListImport:
     with transaction(engine) as session:
-        parsed = sanctions_lists.named(read_list("un", path), name)
-        return screening.import_list(session, parsed, "operator", confirm_shrink=confirm)
+        parsed = read_list("un", path, name=name)
+        return list_imports.import_list(
+            session, parsed, "operator", confirm_shrink=confirm, new_list=new_list
+        )
 
 
 def counts(engine: Engine) -> tuple[int, int, int]:
@@ -61,7 +68,9 @@ def test_the_newest_version_of_each_name_applies_and_hits_name_their_list(
     assert un.entries is not None
     assert (un.entries.added, un.entries.before) == (21, 0)
     # The same file under another name is another list, not "nothing new".
-    sdn = imported(house, only(["IRe.070", "IRe.024"], tmp_path / "sdn.xml"), "  OFAC   SDN ")
+    sdn = imported(
+        house, only(["IRe.070", "IRe.024"], tmp_path / "sdn.xml"), "  OFAC   SDN ", new_list=True
+    )
     assert (sdn.unchanged, sdn.list.name, sdn.list.version) == (False, "OFAC SDN", 2)
     with transaction(house) as session:
         in_force = sanctions_lists.in_force(session)
@@ -159,13 +168,13 @@ def test_a_withdrawn_list_is_no_longer_in_force_and_the_last_one_stays(
     house: Engine, tmp_path: Path
 ) -> None:
     imported(house, SAMPLE)
-    imported(house, only(["IRe.070"], tmp_path / "sdn.xml"), "OFAC SDN")
+    imported(house, only(["IRe.070"], tmp_path / "sdn.xml"), "OFAC SDN", new_list=True)
     with transaction(house) as session, pytest.raises(InputError, match="give the reason"):
-        screening.withdraw_list(session, "OFAC SDN", " ", "operator")
+        list_imports.withdraw_list(session, "OFAC SDN", " ", "operator")
     with transaction(house) as session, pytest.raises(NotFoundError, match="no list 'EU'"):
-        screening.withdraw_list(session, "EU", "gone", "operator")
+        list_imports.withdraw_list(session, "EU", "gone", "operator")
     with transaction(house) as session:
-        done = screening.withdraw_list(session, "OFAC SDN", "published in error", "operator")
+        done = list_imports.withdraw_list(session, "OFAC SDN", "published in error", "operator")
         assert done.list.version == 2
         assert [v.name for v in sanctions_lists.in_force(session)] == ["UN"]
         shown = {v.version: v.withdrawn for v in sanctions_lists.list_versions(session)}
@@ -179,7 +188,7 @@ def test_a_withdrawn_list_is_no_longer_in_force_and_the_last_one_stays(
         ).one()
         assert json.loads(record.after)["reason"] == "published in error"
     with transaction(house) as session, pytest.raises(InputError, match="only list in force"):
-        screening.withdraw_list(session, "UN", "gone", "operator")
+        list_imports.withdraw_list(session, "UN", "gone", "operator")
     # A new version of the withdrawn list puts it back in force.
     again = imported(house, only(["IRe.070"], tmp_path / "sdn.xml"), "OFAC SDN")
     assert (again.unchanged, again.list.version) == (False, 3)
@@ -191,11 +200,11 @@ def test_a_reader_s_own_list_name_is_kept_and_an_empty_list_refused(house: Engin
     entry = ListEntry("NK-1", "entity", "SHAHID SAYYADE SHIRAZI INDUSTRIES", "SDN")
     parsed = ParsedList("ftm", "2026-11-30", (entry,), "sdn.jsonl", "0" * 64, "OFAC SDN")
     with transaction(house) as session:
-        done = screening.import_list(session, parsed, "operator")
+        done = list_imports.import_list(session, parsed, "operator")
         assert (done.list.name, done.list.format) == ("OFAC SDN", "ftm")
         hits = screening.firm_screening(session, LOOK_ALIKE).hits
         assert [(h.reference, h.list) for h in hits] == [("NK-1", "OFAC SDN SDN")]
     empty = ParsedList("ftm", None, (), "empty.jsonl", "1" * 64, "EU")
     with transaction(house) as session, pytest.raises(InputError, match="holds no entries"):
-        screening.import_list(session, empty, "operator")
+        list_imports.import_list(session, empty, "operator")
     assert counts(house)[0] == 1

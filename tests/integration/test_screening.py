@@ -15,7 +15,7 @@ from tahator.domain.errors import InputError
 from tahator.formatting import jsonable
 from tahator.io.policy import load_policy
 from tahator.io.un_list import read_list
-from tahator.services import firms, market, obligations, sanctions_lists, screening
+from tahator.services import firms, list_imports, market, obligations, sanctions_lists, screening
 from tahator.store.database import transaction
 from tahator.store.schema import (
     AuditRecord,
@@ -81,9 +81,9 @@ def statuses(engine: Engine) -> dict[str, str]:
         return dict(session.execute(select(Firm.id, Firm.screening)).all())
 
 
-def import_list(engine: Engine, path: Path) -> screening.ListImport:
+def import_list(engine: Engine, path: Path) -> list_imports.ListImport:
     with transaction(engine) as session:
-        return screening.import_list(session, read_list("un", path), "operator")
+        return list_imports.import_list(session, read_list("un", path), "operator")
 
 
 def test_an_import_is_a_version_and_screens_every_firm(house: Engine) -> None:
@@ -274,13 +274,13 @@ def test_a_hostile_or_malformed_list_changes_nothing(house: Engine, tmp_path: Pa
         path = tmp_path / name
         path.write_bytes(data)
         with transaction(house) as session, pytest.raises(InputError):
-            screening.import_list(session, read_list("un", path), "op")
+            list_imports.import_list(session, read_list("un", path), "op")
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(SanctionsList)) == 0
         assert session.scalar(select(func.count()).select_from(AuditRecord)) == records
     assert set(statuses(house).values()) == {"unscreened"}
     with transaction(house) as session, pytest.raises(InputError, match="unknown list format"):
-        screening.import_list(session, read_list("ofac", SAMPLE), "op")
+        list_imports.import_list(session, read_list("ofac", SAMPLE), "op")
 
 
 def test_migration_0005_creates_what_the_models_declare(engine: Engine) -> None:

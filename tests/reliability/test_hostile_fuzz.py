@@ -228,7 +228,7 @@ def test_fuzzed_sanctions_lists_import_or_fail_clearly_and_a_failure_writes_noth
     engine: Engine,
 ) -> None:
     from tahator.io.un_list import read_list
-    from tahator.services import screening
+    from tahator.services import list_imports
     from tahator.store.schema import SanctionsEntry, SanctionsList
 
     def lists() -> tuple[int, int, int]:
@@ -249,7 +249,7 @@ def test_fuzzed_sanctions_lists_import_or_fail_clearly_and_a_failure_writes_noth
         try:
             with transaction(engine) as session:
                 parsed = read_list("un", Path("list.xml"), data=data)
-                screening.import_list(session, parsed, "fuzz")
+                list_imports.import_list(session, parsed, "fuzz")
         except InputError as error:  # any other exception fails the test
             problems = error.problems
         outcomes["imported" if problems is None else "refused"] += 1

@@ -96,7 +96,7 @@ def test_the_caller_names_the_list() -> None:
     parsed = read_list("ftm", SAMPLE, name="  OFAC   SDN ")
     assert parsed.name == "OFAC SDN"
     assert {e.list_name for e in parsed.entries} == {"OFAC SDN"}
-    with pytest.raises(InputError, match="list name"):
+    with pytest.raises(InputError, match="1 to 100 printable characters"):
         read_list("ftm", SAMPLE, name=" ")
     # the UN list keeps its name unless told otherwise (read_list as before)
     assert read_list("ftm", SAMPLE, data=SAMPLE.read_bytes()).name == "tahator_example"
@@ -140,7 +140,7 @@ def test_a_file_without_target_flags_screens_every_screened_schema() -> None:
     address = {"id": "a1", "schema": "Address", "properties": {"full": ["Somewhere"]}}
     parsed = parse_ftm(lines(plain, address), "/tmp/plain.jsonl")
     assert [e.reference for e in parsed.entries] == ["c1"]
-    assert parsed.name == "plain"  # no datasets: the file's name
+    assert parsed.name == ""  # no datasets: never the file's name (the caller names it)
 
 
 def test_blank_lines_and_a_byte_order_mark_are_fine() -> None:
@@ -164,7 +164,7 @@ def test_lines_that_are_not_json_objects_are_named() -> None:
 def test_missing_and_duplicate_ids_are_named_with_both_lines() -> None:
     data = lines(person("a"), {"schema": "Person", "properties": {}}, person("b"), person("a"))
     assert refused(data) == [
-        (2, "has no id (a string of 1 to 200 characters)"),
+        (2, "has no id (a string of 1 to 60 characters)"),
         (4, "a appears again (first on line 1)"),
     ]
 

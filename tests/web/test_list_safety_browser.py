@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from tahator.io.un_list import read_list
-from tahator.services import corridor, screening, screening_views, users
+from tahator.services import corridor, list_imports, screening, screening_views, users
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 from tests.api.conftest import LOGINS, PASSWORD, fill
@@ -63,7 +63,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 def hold_look_alike(site: Site) -> None:
     """The UN sample in force: IR-9 is held."""
     with transaction(site.engine) as session:
-        screening.import_list(session, read_list("un", SAMPLE), "test")
+        list_imports.import_list(session, read_list("un", SAMPLE), "test")
         assert [f.firm for f in screening.queue(session)] == ["IR-9"]
 
 

@@ -15,7 +15,7 @@ from tahator.api.problems import ApiError
 from tahator.domain.screening import Identifier, Query
 from tahator.formatting import jsonable
 from tahator.io.un_list import read_list
-from tahator.services import access, sanctions_lists, screening, screening_views
+from tahator.services import access, list_imports, sanctions_lists, screening, screening_views
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["screening"])
@@ -93,8 +93,18 @@ def import_list(
     principal: Operator,
     name: Annotated[
         str | None,
-        Form(description="The list this is a version of (`OFAC SDN`); default: the reader's"),
+        Form(
+            description="The list this is a version of (`OFAC SDN`; case does not matter); "
+            "default: the file's own (`UN`; an FtM file's one dataset)"
+        ),
     ] = None,
+    new_list: Annotated[
+        bool,
+        Form(
+            description="The name is of a list the house has not got yet: start it "
+            "(otherwise refused, 422: a mistyped name would make a second list in force)"
+        ),
+    ] = False,
     confirm_shrink: Annotated[
         bool,
         Form(
@@ -112,13 +122,13 @@ def import_list(
         raise ApiError(413, f"the file is larger than {MAX_LIST_BYTES} bytes")
 
     def work(session: Session) -> tuple[int, Any]:
-        parsed = sanctions_lists.named(read_list(list_format, REQUEST, data=data), name)
-        imported = screening.import_list(
-            session, parsed, principal.actor, confirm_shrink=confirm_shrink
+        parsed = read_list(list_format, REQUEST, data=data, name=name)
+        imported = list_imports.import_list(
+            session, parsed, principal.actor, confirm_shrink=confirm_shrink, new_list=new_list
         )
         return 201, jsonable(imported)
 
-    fingerprint = [hashlib.sha256(data).hexdigest(), name, confirm_shrink]
+    fingerprint = [hashlib.sha256(data).hexdigest(), name, confirm_shrink, new_list]
     return write(request, principal, fingerprint, work)
 
 
@@ -134,7 +144,8 @@ def withdraw_list(
     imported; every firm is screened again.  The last list in force cannot be."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, jsonable(screening.withdraw_list(session, name, body.reason, principal.actor))
+        withdrawn = list_imports.withdraw_list(session, name, body.reason, principal.actor)
+        return 200, jsonable(withdrawn)
 
     return write(request, principal, body.model_dump(), work)
 

@@ -37,8 +37,19 @@ def lists_import(
     path: Annotated[Path, typer.Argument(metavar="FILE")],
     name: Annotated[
         str | None,
-        typer.Option(help='The list this is a version of ("OFAC SDN"); default: the reader\'s'),
+        typer.Option(
+            help='The list this is a version of ("OFAC SDN"; case does not matter); default: '
+            "the file's own (UN; an FtM file's one dataset)"
+        ),
     ] = None,
+    new_list: Annotated[
+        bool,
+        typer.Option(
+            "--new-list",
+            help="The name is of a list the house has not got yet: start it (a mistyped "
+            "name would otherwise make a second list in force)",
+        ),
+    ] = False,
     confirm_shrink: Annotated[
         bool,
         typer.Option(
@@ -53,16 +64,22 @@ def lists_import(
     """Import a sanctions list file as a new version of its list, show what it changes
     against the version in force, then re-screen every firm."""
     from tahator.io.un_list import read_list
-    from tahator.services import sanctions_lists, screening
+    from tahator.services import list_imports, sanctions_lists
 
     with use_case() as session:
-        parsed = sanctions_lists.named(read_list(list_format, path), name)
+        parsed = read_list(list_format, path, name=name)
         try:
-            result = screening.import_list(session, parsed, _actor(), confirm_shrink=confirm_shrink)
+            result = list_imports.import_list(
+                session, parsed, _actor(), confirm_shrink=confirm_shrink, new_list=new_list
+            )
         except sanctions_lists.ShrinkRefusedError as refused:
             _print_entry_changes(refused.summary, first, sys.stderr)
             raise TahatorError(
                 f"{refused.problems[0].message} (--confirm-shrink); nothing imported"
+            ) from None
+        except sanctions_lists.NewListRefusedError as refused:
+            raise TahatorError(
+                f"{refused.problems[0].message} (--new-list); nothing imported"
             ) from None
     if as_json:
         print_json(jsonable(result))
@@ -103,15 +120,15 @@ def _print_entry_changes(found: ChangeSummary, first: int, out: TextIO) -> None:
 @lists_app.command("withdraw")
 def lists_withdraw(
     name: Annotated[str, typer.Argument(help="The list (tahator lists show)")],
-    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log)")] = "",
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log)")],
     as_json: JsonOption = False,
 ) -> None:
     """Withdraw a list: it is no longer in force until a new version is imported; every
     firm is screened again against the lists still in force."""
-    from tahator.services import screening
+    from tahator.services import list_imports
 
     with use_case() as session:
-        result = screening.withdraw_list(session, name, reason, _actor())
+        result = list_imports.withdraw_list(session, name, reason, _actor())
     if as_json:
         print_json(jsonable(result))
         return

@@ -48,6 +48,13 @@ SCREENED = {
 MAX_BYTES = 256 * 1024 * 1024
 """Largest file read (OpenSanctions' whole sanctions collection is about 200 MB)."""
 MAX_PROBLEMS = 50
+MAX_ID = 60
+"""Longest entity id kept: the store keeps a reference in 60 characters, and two ids
+cut to one would merge two entries."""
+_HIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 controls and bidi overrides: a hostile list could move a terminal's cursor
+(``\\u001b``) or reverse what an operator reads.  The zero-width non-joiner (U+200C),
+which Persian writes inside words, is kept."""
 _DATE = re.compile(r"\d{4}(-\d\d){0,2}")
 
 # property -> identifier kind; registration and tax numbers are weighed as one family
@@ -75,9 +82,14 @@ class _Facts:
     countries: list[str] = field(default_factory=list)
 
 
+def clean(text: str) -> str:
+    """``text`` without control characters or bidi overrides, runs of spaces made one."""
+    return " ".join(_HIDDEN.sub(" ", text).split())
+
+
 def _strings(properties: dict[str, Any], name: str) -> list[str]:
     values = properties.get(name) or []
-    return [" ".join(v.split()) for v in values if isinstance(v, str) and v.strip()]
+    return [c for v in values if isinstance(v, str) and (c := clean(v))]
 
 
 def _refs(properties: dict[str, Any], name: str) -> list[str]:
@@ -163,8 +175,18 @@ def _read_lines(data: bytes, label: str) -> list[tuple[int, dict[str, Any]]]:
             problems.append(Problem("not a JSON object", label, number))
             continue
         entity_id = entity.get("id")
-        if not isinstance(entity_id, str) or not entity_id.strip() or len(entity_id) > 200:
-            problems.append(Problem("has no id (a string of 1 to 200 characters)", label, number))
+        if not isinstance(entity_id, str) or not entity_id.strip():
+            problems.append(Problem("has no id (a string of 1 to 60 characters)", label, number))
+            continue
+        if len(entity_id) > MAX_ID or _HIDDEN.search(entity_id):
+            problems.append(
+                Problem(
+                    f"{clean(entity_id)[:80]!r}: an id must be 1 to {MAX_ID} printable characters",
+                    label,
+                    number,
+                    "id",
+                )
+            )
             continue
         if entity_id in seen:
             problems.append(
@@ -195,8 +217,12 @@ def _read_lines(data: bytes, label: str) -> list[tuple[int, dict[str, Any]]]:
 
 def parse_ftm(data: bytes, label: str = "") -> ParsedList:
     """FollowTheMoney entities, one JSON object a line (OpenSanctions' exports); the
-    list is named after the first target's first dataset (``us_ofac_sdn``), or the
-    file.  ``InputError`` names the line of every problem."""
+    list is named after the one dataset its targets are in (``us_ofac_sdn``).  When
+    they are in none or in several the name is empty and the caller must give one
+    (:func:`tahator.io.un_list.read_list` refuses otherwise): a file's name
+    (``ministry-2026-11``) changes from one month to the next, and a second name would
+    make a second list in force beside the first.  ``InputError`` names the line of
+    every problem."""
     entities = _read_lines(data, label)
     facts: dict[str, _Facts] = defaultdict(_Facts)
     addresses: dict[str, list[str]] = {}
@@ -214,7 +240,7 @@ def parse_ftm(data: bytes, label: str = "") -> ParsedList:
     flagged = any("target" in e for _, e in entities)
     problems: list[Problem] = []
     entries: list[ListEntry] = []
-    dataset = ""
+    datasets: set[str] = set()
     changed: list[str] = []
     for number, entity in entities:
         kind = SCREENED.get(entity["schema"])
@@ -235,8 +261,8 @@ def parse_ftm(data: bytes, label: str = "") -> ParsedList:
         if any(len(n) > 1000 for n in names):
             problems.append(Problem(f"{entity_id}: a name over 1000 characters", label, number))
             continue
-        datasets = [d for d in entity.get("datasets") or [] if isinstance(d, str)]
-        dataset = dataset or (datasets[0] if datasets else "")
+        named = {clean(d) for d in entity.get("datasets") or [] if isinstance(d, str)}
+        datasets |= named - {""}
         changed.extend(
             str(entity[k]) for k in ("last_change", "last_seen") if isinstance(entity.get(k), str)
         )
@@ -249,7 +275,7 @@ def parse_ftm(data: bytes, label: str = "") -> ParsedList:
         raise InputError(
             [Problem(f"no targets of the screened schemata ({', '.join(SCREENED)})", label)]
         )
-    name = dataset or Path(label).stem or "FtM"
+    name = next(iter(datasets)) if len(datasets) == 1 else ""
     return ParsedList(
         "ftm",
         max(changed) if changed else None,

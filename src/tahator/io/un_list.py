@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.screening import Identifier, ListedName, ListEntry, ParsedList
+from tahator.io import ftm_list
 from tahator.io.countries import country_codes
 from tahator.io.ftm_list import parse_ftm
 
@@ -226,27 +227,65 @@ PARSERS: dict[str, Callable[[bytes, str], ParsedList]] = {"un": parse_un, "ftm":
 national lists are further entries here, each returning the same plain data."""
 
 
+MAX_BYTES = ftm_list.MAX_BYTES
+"""Largest list file read, of any format."""
+
+
+def list_name(text: str) -> str:
+    """A list's name as stored: 1 to 100 printable characters (no control character or
+    bidi override), runs of spaces made one; ``InputError`` otherwise."""
+    # a newline or tab is refused, not folded: the name was not what the caller meant
+    name = " ".join(text.split()) if text.isprintable() else text
+    if not name or len(name) > 100 or not name.isprintable() or ftm_list.clean(name) != name:
+        raise InputError(
+            [Problem(f"{text[:120]!r} is not 1 to 100 printable characters", field="name")]
+        )
+    return name
+
+
+def _check_size(size: int, path: Path) -> None:
+    if size > MAX_BYTES:
+        message = f"the file is {size:,} bytes; at most {MAX_BYTES:,} are read"
+        raise InputError([Problem(message, str(path))])
+
+
 def read_list(
     list_format: str, path: Path, *, data: bytes | None = None, name: str | None = None
 ) -> ParsedList:
     """The list in ``path`` (or ``data``, an upload named ``path``) in ``list_format``,
-    named ``name`` when given (else as the file names itself: ``UN``, an FtM dataset);
-    ``InputError`` for an unknown format, an unreadable file or a bad or hostile list."""
+    as a version of the list ``name`` (validated) when given, else as the file names
+    itself (``UN``, an FtM file's one dataset; a file naming no single list is refused:
+    give its name).  ``InputError`` for an unknown format, an unreadable or too large
+    file or a bad or hostile list.  The one place a list is named: its entries carry the
+    name too."""
     if name is not None:
-        name = " ".join(name.split())
-        if not name or len(name) > 100:
-            raise InputError([Problem("a list name must be 1 to 100 characters", field="name")])
+        name = list_name(name)
     parser = PARSERS.get(list_format.lower())
     if parser is None:
         known = ", ".join(sorted(PARSERS))
         raise InputError([Problem(f"unknown list format {list_format!r} (known: {known})")])
     try:
         if data is None:
+            # The size before reading: a huge file must not be read into memory first.
+            size = path.stat().st_size
+            _check_size(size, path)
             data = path.read_bytes()
     except OSError as error:
         raise InputError([Problem(f"cannot read the file: {error.strerror}", str(path))]) from None
+    _check_size(len(data), path)
     parsed = parser(data, str(path))
     if name is None:
+        if not parsed.name:
+            raise InputError(
+                [
+                    Problem(
+                        "the file does not name its list (its targets are in no dataset, or "
+                        "in several): give the list's name",
+                        str(path),
+                        field="name",
+                    )
+                ]
+            )
         return parsed
     entries = tuple(dataclasses.replace(e, list_name=name) for e in parsed.entries)
     return dataclasses.replace(parsed, name=name, entries=entries)

@@ -6,8 +6,10 @@ Every version belongs to a named list (``UN``, ``OFAC SDN``); the newest version
 each name is in force.  A new version that would remove more than
 ``$TAHATOR_LIST_SHRINK_LIMIT`` % (default 10) of the entries in force is refused
 unless the operator confirms the shrink: a truncated or wrong file must not silently
-replace a whole list.  ``services/screening.py`` imports a list through
-:func:`add_version` and then screens every firm again.
+replace a whole list.  Names are one regardless of case, and a name no list has yet
+needs the operator's confirmation (but the house's first list and ``UN``).
+``services/list_imports.py`` imports a list through :func:`add_version` and then
+screens every firm again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tahator.domain import list_changes
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.list_changes import ChangeSummary, ListChanges
 from tahator.domain.screening import (
+    UN,
     Identifier,
     Index,
     ListedName,
@@ -32,6 +35,7 @@ from tahator.domain.screening import (
     build_index,
 )
 from tahator.formatting import jsonable
+from tahator.io.un_list import list_name
 from tahator.services import audit
 from tahator.services.common import now
 from tahator.store.bulk import insert_rows
@@ -129,45 +133,88 @@ def shrink_limit() -> float:
     return limit
 
 
-def list_name(text: str) -> str:
-    """A list's name as stored: 1 to 100 printable characters, runs of spaces made one."""
-    name = " ".join(text.split()) if text.isprintable() else text
-    if not name or len(name) > 100 or not name.isprintable():
-        raise InputError(
-            [Problem(f"{text[:120]!r} is not 1 to 100 printable characters", field="name")]
+class NewListRefusedError(InputError):
+    """A version names a list the house has not got and the operator has not confirmed
+    a new list: a mistyped or changed name would make a second list in force beside the
+    first, never compared with it (no shrink check) and never replacing it."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        super().__init__(
+            [
+                Problem(
+                    f"{name!r} is a new list (the lists are: {', '.join(known)}): check the "
+                    "name, or confirm a new list",
+                    field="new_list",
+                )
+            ]
         )
-    return name
 
 
-def named(parsed: ParsedList, name: str | None) -> ParsedList:
-    """``parsed`` as a version of the list ``name`` (validated), or of the list its
-    reader named when ``name`` is ``None``."""
-    return parsed if name is None else replace(parsed, name=list_name(name))
+def _reference(entry: ListEntry) -> str:
+    # Never cut: two references sharing their first 60 characters would merge.
+    if len(entry.reference) > 60:
+        said = f"{entry.reference[:80]!r}: a reference over 60 characters"
+        raise InputError([Problem(said, field="reference")])
+    return entry.reference
 
 
 def _as_stored(entry: ListEntry) -> ListEntry:
     """An entry as the store keeps it (so a version compares equal to itself stored)."""
     return replace(
         entry,
-        reference=entry.reference[:60],
+        reference=_reference(entry),
         list_type=entry.list_type[:60],
         data_id=entry.data_id[:40],
         aliases=tuple(ListedName(a.name, a.quality[:40]) for a in entry.aliases),
     )
 
 
+def _latest(session: Session) -> dict[str, SanctionsList]:
+    """The newest version of each list, withdrawn or not, by the list's name: what a
+    new version is compared with (a withdrawn list's next version is still checked
+    against what it held)."""
+    newest = (
+        select(SanctionsList.name, func.max(SanctionsList.id).label("id"))
+        .group_by(SanctionsList.name)
+        .subquery()
+    )
+    rows = session.scalars(select(SanctionsList).join(newest, SanctionsList.id == newest.c.id))
+    return {row.name: row for row in rows}
+
+
+def _spelled(name: str, known: Sequence[str]) -> str | None:
+    """The stored spelling of list ``name`` (names are one regardless of case)."""
+    return next((k for k in known if k.casefold() == name.casefold()), None)
+
+
 def add_version(
-    session: Session, parsed: ParsedList, actor: str, *, confirm_shrink: bool = False
+    session: Session,
+    parsed: ParsedList,
+    actor: str,
+    *,
+    confirm_shrink: bool = False,
+    new_list: bool = False,
 ) -> AddedVersion:
     """Store a parsed list file as a new version of its list (audited, with what it
-    changes), and say so; a file equal (SHA-256) to the newest version of its list is not
-    stored again.  A version removing more than :func:`shrink_limit` % of the entries in
-    force is refused (:class:`ShrinkRefusedError`) unless ``confirm_shrink``."""
+    changes), and say so; a file equal (SHA-256) to the newest version of its list in
+    force is not stored again.  List names are one regardless of case (the first
+    spelling is kept).  A name no list has yet is refused (:class:`NewListRefusedError`)
+    unless ``new_list``, or it is the house's first list or ``UN``.  A version removing
+    more than :func:`shrink_limit` % of the entries of the newest version of its list
+    (withdrawn or not) is refused (:class:`ShrinkRefusedError`) unless
+    ``confirm_shrink``."""
     name = list_name(parsed.name)
     if not parsed.entries:
         raise InputError([Problem(f"{parsed.source or 'the file'} holds no entries")])
-    newest = _newest(session).get(name)
-    if newest is not None and newest.sha256 == parsed.sha256:
+    latest = _latest(session)
+    known = sorted(latest)
+    spelled = _spelled(name, [UN, *known])
+    if spelled is None and known and not new_list:
+        raise NewListRefusedError(name, known)
+    name = spelled or name
+    newest = latest.get(name)
+    if newest is not None and newest.sha256 == parsed.sha256 and newest.withdrawn_at is None:
         return AddedVersion(
             _list_version(newest), False, ListChanges(newest.entries, newest.entries)
         )
@@ -191,7 +238,7 @@ def add_version(
     )
     session.add(version)
     session.flush()
-    _store_entries(session, version.id, parsed.entries)
+    _store_entries(session, version.id, entries)
     view = _list_version(version)
     report = list_changes.summary(found, 0)
     audit.record(
@@ -224,7 +271,7 @@ def withdraw(session: Session, name: str, reason: str, actor: str) -> ListVersio
     if not reason or len(reason) > 1000:
         raise InputError([Problem("give the reason (1 to 1000 characters)", field="reason")])
     newest = _newest(session)
-    version = newest.get(name)
+    version = newest.get(_spelled(name, list(newest)) or name)
     if version is None:
         known = ", ".join(sorted(newest)) or "none"
         raise NotFoundError(f"no list {name!r} is in force (in force: {known})")
@@ -232,6 +279,7 @@ def withdraw(session: Session, name: str, reason: str, actor: str) -> ListVersio
         raise InputError(
             [Problem(f"{name} is the only list in force: import another before withdrawing it")]
         )
+    name = version.name
     version.withdrawn_at, version.withdrawn_by, version.withdrawn_reason = now(), actor, reason
     session.flush()
     view = _list_version(version)
@@ -277,7 +325,7 @@ def _store_entries(session: Session, list_id: int, entries: Sequence[ListEntry])
         [
             {
                 "list_id": list_id,
-                "reference": e.reference[:60],
+                "reference": _reference(e),
                 "kind": e.kind,
                 "name": e.name,
                 "list_type": e.list_type[:60],
@@ -310,7 +358,7 @@ def _store_entries(session: Session, list_id: int, entries: Sequence[ListEntry])
         SanctionsAlias,
         [
             {
-                "entry_id": ids[e.reference[:60]],
+                "entry_id": ids[e.reference],
                 "position": position,
                 "name": alias.name,
                 "quality": alias.quality[:40],
@@ -379,14 +427,31 @@ def list_versions(session: Session) -> list[ListVersionStatus]:
     ]
 
 
-def versions_in_force(session: Session) -> dict[str, int]:
-    """The version in force of each list, by the list's name."""
-    return {name: v.id for name, v in _newest(session).items()}
+@dataclass(frozen=True)
+class ListNames:
+    """Which version of each list is in force, and the list of every stored version."""
+
+    in_force: Mapping[str, int]
+    """The version in force, by the list's name."""
+    of_version: Mapping[int, str]
+    """The list's name, by version."""
 
 
-def version_names(session: Session) -> dict[int, str]:
-    """The name of the list of every stored version, by version."""
-    return dict(session.execute(select(SanctionsList.id, SanctionsList.name)).all())
+def list_names(session: Session) -> ListNames:
+    """The versions in force by name and every version's list name."""
+    return ListNames(
+        {name: v.id for name, v in _newest(session).items()},
+        dict(session.execute(select(SanctionsList.id, SanctionsList.name)).all()),
+    )
+
+
+def changed_references(session: Session, old: int, new: int) -> frozenset[str]:
+    """The references of the entries version ``new`` changed against version ``old``
+    (names, programme or evidence; ``domain/list_changes``)."""
+    if old == new:
+        return frozenset()
+    found = list_changes.changes(load_entries(session, [old]), load_entries(session, [new]))
+    return frozenset(c.reference for c in found.changed)
 
 
 def in_force(session: Session) -> list[ListVersionStatus]:

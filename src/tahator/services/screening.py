@@ -1,8 +1,9 @@
-"""Sanctions screening: importing lists, screening names and firms, operators' decisions.
+"""Sanctions screening: screening names and firms, operators' decisions (lists are
+imported and withdrawn in ``list_imports.py``).
 
 Every function takes the caller's session and returns frozen dataclasses (field
 names are the JSON keys), so the command line, the HTTP API and the web UI share
-them.  The newest version of each list format applies.  A firm whose name or an
+them.  The newest version of each named list applies.  A firm whose name or an
 alias hits a listed entry in the ``review`` or ``match`` band is ``blocked`` until
 an operator decides: a false positive (``cleared``) or a true match
 (``confirmed``).  A blocked or confirmed firm cannot trade (:func:`require_clear`).
@@ -18,20 +19,20 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, NotFoundError, Problem
-from tahator.domain.list_changes import ChangeSummary
 from tahator.domain.screening import (
+    LOW_QUALITY,
     NO_TRADE,
     Band,
     Decision,
     Evidence,
     Hit,
     Identifier,
-    ParsedList,
     Query,
     ScreeningStatus,
     Thresholds,
     screen,
 )
+from tahator.domain.screening_evidence import OTHER_IDENTIFIER
 from tahator.formatting import jsonable
 from tahator.services import audit, sanctions_lists
 from tahator.services.common import now
@@ -143,20 +144,6 @@ class ScreeningChanges:
     """Firms blocked (awaiting a decision) among those screened."""
 
 
-@dataclass(frozen=True)
-class ListImport:
-    """A list imported (or found equal to the version in force) and what it changed."""
-
-    list: sanctions_lists.ListVersion
-    unchanged: bool
-    changes: ScreeningChanges
-    """What screening every firm again changed."""
-    entries: ChangeSummary | None = None
-    """The entries added, removed and changed against the version of the same list in
-    force before (counts and the first few; ``tahator lists diff`` gives them all)."""
-    shrink_confirmed: bool = False
-
-
 def thresholds() -> Thresholds:
     """The review and match thresholds: defaults, or ``$TAHATOR_SCREENING_REVIEW`` and
     ``$TAHATOR_SCREENING_MATCH``."""
@@ -176,41 +163,6 @@ def thresholds() -> Thresholds:
     if values["review"] > values["match"]:
         raise InputError([Problem("the review threshold must not exceed the match threshold")])
     return Thresholds(values["review"], values["match"])
-
-
-# --- lists ------------------------------------------------------------------
-
-
-def import_list(
-    session: Session, parsed: ParsedList, actor: str, *, confirm_shrink: bool = False
-) -> ListImport:
-    """Import a parsed list file as a new version of its list (``parsed.name``), then
-    re-screen every firm.  A file equal (SHA-256) to the newest version of its list is
-    not imported again; one removing more than the shrink limit of the entries in force
-    is refused (``sanctions_lists.ShrinkRefusedError``) unless ``confirm_shrink``.  The
-    readers in ``tahator.io`` refuse bad or hostile files."""
-    added = sanctions_lists.add_version(session, parsed, actor, confirm_shrink=confirm_shrink)
-    entries = sanctions_lists.report(added.changes)
-    if not added.added:
-        return ListImport(added.version, True, ScreeningChanges(), entries)
-    return ListImport(
-        added.version, False, rescreen_all(session, actor), entries, added.shrink_confirmed
-    )
-
-
-@dataclass(frozen=True)
-class ListWithdrawal:
-    """A list withdrawn and what screening every firm again changed."""
-
-    list: sanctions_lists.ListVersion
-    changes: ScreeningChanges
-
-
-def withdraw_list(session: Session, name: str, reason: str, actor: str) -> ListWithdrawal:
-    """Withdraw list ``name`` (``sanctions_lists.withdraw``), then re-screen every firm
-    against the lists still in force."""
-    version = sanctions_lists.withdraw(session, name, reason, actor)
-    return ListWithdrawal(version, rescreen_all(session, actor))
 
 
 # --- screening names ----------------------------------------------------------
@@ -280,6 +232,38 @@ def _firm_names(
     return names, facts
 
 
+REOPEN_RISE = 5.0
+"""Points a hit's score may rise by and keep the operator's decision on it."""
+_BAND_RANK = {Band.CLEAR: 0, Band.REVIEW: 1, Band.MATCH: 2}
+_MAX_LOWER = -min(OTHER_IDENTIFIER.values())
+"""The most a different identifier takes off a hit's score (what a firm's own number
+must never take off)."""
+
+
+def _without_own_number(hit: Hit, limits: Thresholds) -> Hit:
+    """``hit`` without a different identifier's negative points: a firm's tax number
+    is self-declared at registration, so a front company could declare another number
+    to lower a near-name below review and be cleared.  The firm's number only raises a
+    hit (the same number as the listed one's); the name and the other facts stand.
+    Done here because the scoring (``domain/screening.py``) lets every identifier a
+    caller gives lower a hit, which is right for a party a clerk vouches for."""
+    if not any(e.fact == "identifier" and e.points < 0 for e in hit.evidence):
+        return hit
+    evidence = tuple(e for e in hit.evidence if not (e.fact == "identifier" and e.points < 0))
+    name_score = hit.name_score if hit.name_score is not None else hit.score
+    score = round(min(100.0, max(0.0, name_score + sum(e.points for e in evidence))), 1)
+    band = limits.band(score)
+    if band == Band.MATCH and hit.matched_quality.casefold() in LOW_QUALITY:
+        band = Band.REVIEW
+    return replace(
+        hit,
+        score=score,
+        band=band,
+        name_score=name_score if evidence else None,
+        evidence=evidence,
+    )
+
+
 def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> ScreeningChanges:
     """Screen these firms (names and aliases) against the lists in force and set their
     status; report what changed.  Without lists nothing happens."""
@@ -293,14 +277,18 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
         for firm_id, firm_names in names.items()
         for n in firm_names
     ]
-    results = screen(index, [q for _, q in queries], limits)
+    # Hits a firm's own number lowered below review are looked at too (and raised back).
+    results = screen(
+        index, [q for _, q in queries], limits, min_score=max(0.0, limits.review - _MAX_LOWER)
+    )
     hits: dict[str, list[tuple[str, Hit]]] = {}
     for (firm_id, query), found in zip(queries, results, strict=True):
         name = query.name
-        hits.setdefault(firm_id, []).extend((name, h) for h in found)
+        kept = (_without_own_number(h, limits) for h in found)
+        hits.setdefault(firm_id, []).extend((name, h) for h in kept if h.score >= limits.review)
     # Each hit is recorded against the version of the list its entry is on.
-    version_of = sanctions_lists.versions_in_force(session)
-    list_names = sanctions_lists.version_names(session)
+    lists = sanctions_lists.list_names(session)
+    changed = _Changed(session)
     stored = {
         f.id: f
         for start in range(0, len(firm_ids), 900)
@@ -313,9 +301,7 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
     no_longer_hit: list[FirmName] = []
     for firm_id in sorted(stored):
         firm = stored[firm_id]
-        change = _apply(
-            session, firm, hits.get(firm_id, []), version_of, list_names, versions[-1], actor
-        )
+        change = _apply(session, firm, hits.get(firm_id, []), lists, changed, versions[-1], actor)
         screened += 1
         if change == "newly_blocked":
             newly_blocked.append(_firm_summary(session, firm))
@@ -326,12 +312,38 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
     return ScreeningChanges(screened, tuple(newly_blocked), tuple(no_longer_hit), blocked)
 
 
+class _Changed:
+    """The references a list version changed against an older one, computed once per
+    pair of versions in a screening."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.found: dict[tuple[int, int], frozenset[str]] = {}
+
+    def __call__(self, old: int, new: int) -> frozenset[str]:
+        if (old, new) not in self.found:
+            self.found[old, new] = sanctions_lists.changed_references(self.session, old, new)
+        return self.found[old, new]
+
+
+def _reopens(before: ScreeningHit, hit: Hit, version: int, changed: _Changed) -> bool:
+    """Whether a decision on ``before`` no longer holds for ``hit``: the operator
+    decided on what they saw, so a higher band, a score risen by more than
+    :data:`REOPEN_RISE` or a changed listed entry (a new alias, a new number) is a new
+    question."""
+    if _BAND_RANK[hit.band] > _BAND_RANK.get(Band(before.band), 0):
+        return True
+    if hit.score > before.score + REOPEN_RISE:
+        return True
+    return hit.reference in changed(before.list_id, version)
+
+
 def _apply(
     session: Session,
     firm: Firm,
     found: list[tuple[str, Hit]],
-    version_of: dict[str, int],
-    list_names: dict[int, str],
+    lists: sanctions_lists.ListNames,
+    changed: _Changed,
     newest: int,
     actor: str,
 ) -> str | None:
@@ -342,20 +354,30 @@ def _apply(
         key = (hit.list, hit.reference)
         if key not in best or hit.score > best[key][1].score:
             best[key] = (name, hit)
-    # A decision stays with the entry from one version of its list to the next.
+    # A decision stays with the entry from one version of its list to the next, unless
+    # the hit or the entry changed (_reopens).
     previous = {
-        (list_names.get(h.list_id, ""), h.reference): h
+        (lists.of_version.get(h.list_id, ""), h.reference): h
         for h in session.scalars(select(ScreeningHit).where(ScreeningHit.firm_id == firm.id))
     }
     session.execute(delete(ScreeningHit).where(ScreeningHit.firm_id == firm.id))
     created = now()
-    for (list_name, reference), (name, hit) in best.items():
-        before = previous.get((list_name, reference))
+    kept: dict[tuple[str, str], ScreeningHit] = {}
+    for key, (name, hit) in best.items():
+        version = lists.in_force.get(key[0], newest)
+        before = previous.get(key)
+        if (
+            before is not None
+            and before.decision is not None
+            and not _reopens(before, hit, version, changed)
+        ):
+            kept[key] = before
+        decided = kept.get(key)
         session.add(
             ScreeningHit(
                 firm_id=firm.id,
-                list_id=version_of.get(list_name, newest),
-                reference=reference,
+                list_id=version,
+                reference=hit.reference,
                 entry_name=hit.name,
                 list_type=hit.list_type,
                 screened_name=name,
@@ -364,14 +386,17 @@ def _apply(
                 band=hit.band,
                 explanation=jsonable(_screened_hit(hit)),
                 created_at=created,
-                decision=before.decision if before else None,
-                decided_by=before.decided_by if before else None,
-                decided_at=before.decided_at if before else None,
-                reason=before.reason if before else None,
+                decision=decided.decision if decided else None,
+                decided_by=decided.decided_by if decided else None,
+                decided_at=decided.decided_at if decided else None,
+                reason=decided.reason if decided else None,
             )
         )
     status = firm.screening
-    undecided = [r for r in best if previous.get(r) is None or previous[r].decision is None]
+    undecided = [key for key in best if key not in kept]
+    reopened = sorted(
+        key[1] for key in best if key in previous and previous[key].decision and key not in kept
+    )
     if status == ScreeningStatus.CONFIRMED:
         new_status = ScreeningStatus.CONFIRMED
     elif not best:
@@ -390,7 +415,7 @@ def _apply(
         "screening.screen",
         f"firm:{firm.id}",
         {"screening": status},
-        {"screening": new_status, "hits": sorted({r for _, r in best})},
+        {"screening": new_status, "hits": sorted({r for _, r in best}), "reopened": reopened},
     )
     if new_status == ScreeningStatus.BLOCKED:
         return "newly_blocked"

@@ -8,6 +8,7 @@ to confirm it, showing the counts, before anything is stored."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,8 @@ from starlette.datastructures import UploadFile
 from tahator.domain.errors import InputError, NotFoundError, TahatorError
 from tahator.domain.screening import Query
 from tahator.io.un_list import PARSERS, read_list
-from tahator.services import access, sanctions_lists, screening
+from tahator.services import access, list_imports, sanctions_lists, screening
+from tahator.services.common import now
 from tahator.services.users import Principal
 from tahator.signin import engine_of
 from tahator.store.database import reading, transaction
@@ -79,9 +81,10 @@ def screening_page(
     if imported.isdigit():
         try:
             found_changes = sanctions_lists.version_changes(session, int(imported))
-            report = (found_changes, sanctions_lists.report(found_changes.changes))
         except NotFoundError:
-            report = None
+            found_changes = None
+        if found_changes is not None and _just_imported(session, found_changes, principal):
+            report = (found_changes, sanctions_lists.report(found_changes.changes))
     return _page(
         request,
         principal,
@@ -91,6 +94,29 @@ def screening_page(
         country=country,
         errors=errors,
         imported=report,
+    )
+
+
+JUST_IMPORTED = timedelta(minutes=10)
+"""How long after an import its report is shown on the screening page."""
+
+
+def _just_imported(
+    session: Session, found: sanctions_lists.VersionChanges, principal: Principal
+) -> bool:
+    """Whether ``found`` is the version this user just imported and still the newest of
+    its list: ``?imported=N`` is only the redirect after an import, and must not say
+    "imported; every firm was screened again" of any other version (the web UI shows
+    the result of a form by its redirect's query, with no session store for a flash)."""
+    version = found.version
+    newest = max(
+        (v.version for v in sanctions_lists.list_versions(session) if v.name == version.name),
+        default=None,
+    )
+    return (
+        newest == version.version
+        and version.imported_by == principal.actor
+        and now() - version.imported_at <= JUST_IMPORTED
     )
 
 
@@ -132,9 +158,11 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
     list_format = str(form.get("format", "un") or "un")
     name = str(form.get("name", "")).strip() or None
     confirm = str(form.get("confirm_shrink", "")) == "yes"
+    new_list = str(form.get("new_list", "")) == "yes"
     expected = str(form.get("sha256", ""))
     message = ""
     refused: sanctions_lists.ShrinkRefusedError | None = None
+    new_name: sanctions_lists.NewListRefusedError | None = None
     version, unchanged = None, False
     if not isinstance(upload, UploadFile) or not upload.filename:
         message = "choose the list's file"
@@ -143,26 +171,27 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
         digest = hashlib.sha256(data).hexdigest()
         if len(data) > MAX_LIST:
             message = f"the file is larger than {MAX_LIST} bytes"
-        elif confirm and expected != digest:
+        elif (confirm or new_list) and expected != digest:
             # The confirmation is of the counts shown for one file: not for another.
-            message = "this is not the file whose shrink you were asked to confirm; import it anew"
+            message = "this is not the file you were asked to confirm; import it anew"
         else:
             try:
-                parsed = sanctions_lists.named(
-                    read_list(list_format, Path(upload.filename), data=data), name
-                )
+                parsed = read_list(list_format, Path(upload.filename), data=data, name=name)
                 with transaction(engine_of(request)) as writer:
-                    result = screening.import_list(
-                        writer, parsed, principal.actor, confirm_shrink=confirm
+                    result = list_imports.import_list(
+                        writer, parsed, principal.actor, confirm_shrink=confirm, new_list=new_list
                     )
                 version, unchanged = result.list.version, result.unchanged
             except sanctions_lists.ShrinkRefusedError as error:
                 refused = error
                 expected = digest
+            except sanctions_lists.NewListRefusedError as error:
+                new_name = error
+                expected = digest
             except TahatorError as error:
                 problems = getattr(error, "problems", None) or []
                 message = "; ".join(str(p) for p in problems) or str(error)
-    if message or refused is not None:
+    if message or refused is not None or new_name is not None:
         with reading(engine_of(request)) as session:
             return _page(
                 request,
@@ -171,7 +200,13 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
                 status=422 if message else 409,
                 list_error=message,
                 shrink=refused,
-                shrink_form={"format": list_format, "name": name or "", "sha256": expected},
+                new_list=new_name,
+                shrink_form={
+                    "format": list_format,
+                    "name": name or "",
+                    "sha256": expected,
+                    "new_list": "yes" if new_list else "",
+                },
             )
     if unchanged:
         return RedirectResponse(f"/screening?unchanged={version}", status_code=303)

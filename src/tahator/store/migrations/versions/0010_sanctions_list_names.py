@@ -4,6 +4,10 @@ the newest version of each name applies; versions imported before were the UN li
 A list may be withdrawn (its newest version marked, with who, when and why): it is
 then no longer in force until a new version of it is imported.
 
+Downgrading is refused while a list other than ``UN`` or a withdrawn version exists:
+before 0010 every version was the UN list and the newest was in force, so the
+downgrade would merge every list into one and put withdrawn lists back in force.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 06:10:00
@@ -34,6 +38,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    bind = op.get_bind()
+    others = bind.execute(
+        sa.text(
+            "SELECT count(*) FROM sanctions_lists WHERE name <> 'UN' OR withdrawn_at IS NOT NULL"
+        )
+    ).scalar()
+    if others:
+        raise RuntimeError(
+            f"cannot downgrade below 0010: {others} list versions are of lists other than UN "
+            "or withdrawn; before 0010 every version was the UN list and the newest in force, "
+            "so they would merge and withdrawn lists come back in force.  Delete them (and "
+            "their entries and hits) first, or stay at 0010."
+        )
     with op.batch_alter_table("sanctions_lists", schema=None) as batch_op:
         batch_op.drop_column("withdrawn_reason")
         batch_op.drop_column("withdrawn_by")
