@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 
 from tahator.demo import tax_id
 from tahator.domain.errors import InputError
@@ -16,7 +16,13 @@ from tahator.domain.sanctions_lists import Identifier, ListEntry, ParsedList
 from tahator.io.un_list import read_list
 from tahator.services import list_imports, sanctions_lists, screening
 from tahator.store.database import transaction
-from tahator.store.schema import AuditRecord, FirmAlias, SanctionsEntry, SanctionsList
+from tahator.store.schema import (
+    AuditRecord,
+    FirmAlias,
+    SanctionsAlias,
+    SanctionsEntry,
+    SanctionsList,
+)
 from tests.integration.conftest import import_firms_file
 from tests.integration.test_screening import LOOK_ALIKE, firms_csv, statuses
 from tests.list_files import only, references, renamed
@@ -270,3 +276,41 @@ def test_a_firms_own_tax_number_never_lowers_a_hit(house: Engine) -> None:
         )
         [hit] = screening.firm_screening(session, "IR-2").hits
     assert hit.score > 81.6
+
+
+# --- migration 0010 -----------------------------------------------------------------------
+
+
+def test_0010_refuses_to_downgrade_while_it_would_merge_lists(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tahator.store import migrate
+    from tahator.store.database import make_engine
+
+    engine = make_engine(database_url)
+    config = migrate.alembic_config(engine)
+    migrate.upgrade(engine)
+    entry = ListEntry("X-1", "entity", "SOME LISTED CO", "SDN")
+    with transaction(engine) as session:
+        list_imports.import_list(
+            session, ParsedList("ftm", None, (entry,), "a.jsonl", "6" * 64, "OFAC SDN"), "op"
+        )
+        list_imports.import_list(
+            session,
+            ParsedList("ftm", None, (entry,), "b.jsonl", "7" * 64, "EU"),
+            "op",
+            new_list=True,
+        )
+    with pytest.raises(RuntimeError, match="cannot downgrade below 0010: 2 list versions"):
+        command.downgrade(config, "0009")
+    assert migrate.revision_of(engine) == migrate.HEAD
+    assert "name" in {c["name"] for c in inspect(engine).get_columns("sanctions_lists")}
+    with transaction(engine) as session:  # without them it may
+        session.execute(delete(SanctionsAlias))
+        session.execute(delete(SanctionsEntry))
+        session.execute(delete(SanctionsList))
+    command.downgrade(config, "0009")
+    assert "name" not in {c["name"] for c in inspect(engine).get_columns("sanctions_lists")}
+    migrate.upgrade(engine)
+    engine.dispose()

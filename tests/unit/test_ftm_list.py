@@ -4,6 +4,7 @@ and hostile or broken files refused by line number."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from tahator.domain.errors import InputError
 from tahator.domain.screening import Identifier, Query, build_index, countries_of, screen
-from tahator.io import ftm_list
+from tahator.io import ftm_list, un_list
 from tahator.io.ftm_list import parse_ftm
 from tahator.io.un_list import PARSERS, read_list
 
@@ -189,12 +190,70 @@ def test_a_file_without_targets_is_refused() -> None:
     assert refused(b"")[0][1].startswith("no targets")
 
 
-def test_a_file_over_the_size_is_refused_before_it_is_read(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_bytes_over_the_size_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ftm_list, "MAX_BYTES", 100)
     problems = refused(lines(person(), person("p2"), person("p3")))
     assert problems[0][1].endswith("at most 100 are read")
+
+
+@pytest.mark.parametrize("list_format", ["un", "ftm"])
+def test_a_file_over_the_size_is_refused_before_it_is_read(
+    tmp_path: Path, list_format: str
+) -> None:
+    path = tmp_path / "huge.list"
+    with path.open("wb") as sparse:  # no disk used, and nothing read: its size says enough
+        sparse.truncate(un_list.MAX_BYTES + 1)
+    started = time.monotonic()
+    with pytest.raises(InputError) as error:
+        read_list(list_format, path)
+    assert str(error.value) == (
+        f"{path}: the file is {un_list.MAX_BYTES + 1:,} bytes; "
+        f"at most {un_list.MAX_BYTES:,} are read"
+    )
+    assert time.monotonic() - started < 0.5  # reading 256 MB would take longer
+
+
+def test_an_id_over_60_characters_is_refused_by_line() -> None:
+    # The store keeps 60: two ids sharing their first 60 characters would merge.
+    data = lines(person("x" * 60), person("y" * 60 + "-a"), person("y" * 60 + "-b"))
+    assert [(line, message.split(": ")[-1]) for line, message in refused(data)] == [
+        (2, "an id must be 1 to 60 printable characters"),
+        (3, "an id must be 1 to 60 printable characters"),
+    ]
+
+
+def test_control_characters_and_bidi_overrides_are_taken_out_of_names() -> None:
+    hostile = person(
+        "h1",
+        "Evil\u001b[2J Trading\u0085 Co",
+        alias=["\u202eoC gnidarT\u202c", "\u2066Safe\u2069 Name", "قلی\u200cزاده"],
+    )
+    hostile["datasets"] = ["list\u001b]0;owned\u0007"]
+    parsed = parse_ftm(lines(hostile))
+    [entry] = parsed.entries
+    assert entry.name == "Evil [2J Trading Co"
+    assert [a.name for a in entry.aliases] == ["oC gnidarT", "Safe Name", "قلی\u200cزاده"]
+    assert parsed.name == "list ]0;owned"
+    assert all(c.isprintable() or c == "\u200c" for c in entry.name + parsed.name)
+    for bad in ("UN\u001b[31m", "OFAC\u202eNDS", "EU\u2067"):
+        with pytest.raises(InputError, match="printable"):
+            read_list("ftm", SAMPLE, name=bad)
+
+
+def test_a_file_naming_no_single_dataset_needs_a_name(tmp_path: Path) -> None:
+    nameless = person("a")
+    del nameless["datasets"]
+    two = person("b")
+    two["datasets"] = ["other"]
+    for number, data in enumerate((lines(nameless), lines(person("a"), two))):
+        path = tmp_path / f"ministry-2026-1{number}.jsonl"  # never named by the file
+        path.write_bytes(data)
+        with pytest.raises(InputError, match="give the list's name") as error:
+            read_list("ftm", path)
+        assert error.value.problems[0].field == "name"
+        named = read_list("ftm", path, name="MoFA Pakistan")
+        assert named.name == "MoFA Pakistan"
+        assert {e.list_name for e in named.entries} == {"MoFA Pakistan"}
 
 
 def test_hostile_inputs_are_problems_not_tracebacks() -> None:

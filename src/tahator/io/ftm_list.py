@@ -160,7 +160,9 @@ def _read_lines(data: bytes, label: str) -> list[tuple[int, dict[str, Any]]]:
     problems: list[Problem] = []
     found: list[tuple[int, dict[str, Any]]] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: str.splitlines would also cut at U+0085 or U+2028, which
+    # JSON writes raw inside a string.
+    for number, line in enumerate(text.split("\n"), start=1):
         if len(problems) >= MAX_PROBLEMS:
             problems.append(Problem("more problems not listed", label))
             break
