@@ -150,3 +150,32 @@ def test_the_changes_of_an_unknown_version_are_a_problem(
     assert answer.headers["content-type"].startswith("application/problem+json")
     trader = house.client.get("/api/v1/lists/1/changes", headers=house.as_("trader"))
     assert trader.status_code == 403
+
+
+def test_an_ftm_list_named_on_upload_finds_a_persian_alias(house: House) -> None:
+    sample = SAMPLE.parent / "ftm-sample.jsonl"
+    answer = upload(house, sample.read_bytes(), "ftm", name="MoFA Pakistan")
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["list"]["name"] == "MoFA Pakistan"
+    found = house.client.post(
+        "/api/v1/screen",
+        json={"names": [{"name": "بهرام قلی زاده توکلی"}]},
+        headers=house.as_("customs"),
+    )
+    assert found.status_code == 200, found.text
+    top = found.json()[0]["hits"][0]
+    assert top["reference"] == "tx-person-bahram"
+    assert top["list"] == "MoFA Pakistan Example programme (fictitious)"
+    # Next month's file under another spelling of the name is the same list.
+    again = upload(house, sample.read_bytes() + b"\n", "ftm", name="mofa pakistan")
+    assert again.status_code == 201, again.text
+    assert (again.json()["list"]["name"], again.json()["list"]["version"]) == ("MoFA Pakistan", 2)
+
+
+def test_an_ftm_file_without_a_dataset_needs_a_name(house: House) -> None:
+    line = b'{"id": "c1", "schema": "Company", "properties": {"name": ["Plain Co"]}}\n'
+    answer = upload(house, line, "ftm")
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "name"
+    assert versions(house) == []
+    assert upload(house, line, "ftm", name="Ministry").status_code == 201

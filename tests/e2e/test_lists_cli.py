@@ -73,3 +73,31 @@ def test_names_changes_shrink_and_diff(cli: Cli, db: str, tmp_path: Path) -> Non
         code, out, err = cli("--db", db, "lists", *bad)
         assert code == 2, (bad, out, err)
         assert "Traceback" not in err
+
+
+FTM_SAMPLE = SAMPLE.parent / "ftm-sample.jsonl"
+PERSIAN = "بهرام قلی زاده توکلی"  # the sample Person's alias, typed without the ZWNJ
+
+
+def test_an_ftm_list_named_on_import_finds_a_persian_alias(cli: Cli, db: str) -> None:  # noqa: F811
+    code, out, err = cli(
+        "--db", db, "lists", "import", "ftm", FTM_SAMPLE, "--name", "MoFA Pakistan"
+    )
+    assert code == 0, err
+    assert "MoFA Pakistan list version 1 (ftm): 5 entries" in out
+    code, out, err = cli("--db", db, "screen", PERSIAN, "--json")
+    assert code == 0, err
+    top = json.loads(out)["hits"][0]
+    assert top["reference"] == "tx-person-bahram"
+    assert top["list"] == "MoFA Pakistan Example programme (fictitious)"
+    code, out, err = cli("--db", db, "screen", PERSIAN)
+    assert code == 0, err
+    assert "tx-person-bahram Bahram Qolizadeh Tavakoli (MoFA Pakistan" in out
+
+
+def test_a_withdrawal_needs_its_reason(cli: Cli, db: str) -> None:  # noqa: F811
+    assert cli("--db", db, "lists", "import", "un", SAMPLE)[0] == 0
+    code, out, err = cli("--db", db, "lists", "withdraw", "UN")
+    assert code == 2
+    assert "--reason" in err
+    assert "Traceback" not in err

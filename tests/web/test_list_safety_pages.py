@@ -23,11 +23,11 @@ from tests.web.test_minimized_pages import signed_in
 CLEAR = "No listed name resembles it: clear."
 
 
-def post_list(client: TestClient, name: str, data: bytes, **form: str) -> object:
+def post_list(client: TestClient, filename: str, data: bytes, **form: str) -> object:
     return client.post(
         "/screening/lists",
         data={"csrf_token": token(client, "/screening"), **form},
-        files={"file": (name, data, "application/xml")},
+        files={"file": (filename, data, "application/xml")},
     )
 
 
@@ -126,3 +126,42 @@ def test_firm_pages_agree_on_the_state_and_a_held_trader_reads_a_neutral_notice(
     assert 'id="screening-state">confirmed match<' in operator.get("/firms/IR-9").text
     assert ">confirmed match<" in operator.get("/firms?q=IR-9").text
     assert 'id="held-notice"' not in browser(house, "trader").get("/").text  # PK-1 is clear
+
+
+def test_a_new_list_name_asks_to_confirm_the_same_file(house: House, tmp_path: Path) -> None:
+    operator = browser(house, "operator")
+    assert post_list(operator, "un.xml", SAMPLE.read_bytes()).status_code == 303  # type: ignore[attr-defined]
+    sdn = only(["IRe.070"], tmp_path / "sdn.xml").read_bytes()
+    asked = post_list(operator, "sdn.xml", sdn, name="OFAC SDN")
+    assert asked.status_code == 409, asked.text  # type: ignore[attr-defined]
+    text = html.unescape(asked.text)  # type: ignore[attr-defined]
+    assert 'id="new-list-confirm"' in text
+    assert "'OFAC SDN' is a new list (the lists are: UN)" in text
+    assert list_count(house) == 1
+    sha = text.split('name="sha256" value="')[1].split('"')[0]
+    other = post_list(
+        operator, "x.xml", SAMPLE.read_bytes(), name="OFAC SDN", new_list="yes", sha256=sha
+    )
+    assert "not the file you were asked to confirm" in other.text  # type: ignore[attr-defined]
+    assert list_count(house) == 1
+    done = post_list(operator, "sdn.xml", sdn, name="OFAC SDN", new_list="yes", sha256=sha)
+    assert done.status_code == 303, done.text  # type: ignore[attr-defined]
+    report = operator.get(done.headers["location"])  # type: ignore[attr-defined]
+    assert "OFAC SDN list version 2 imported (1 entries)" in report.text
+    # Another case of a name is that list, no confirmation asked.
+    again = post_list(operator, "sdn2.xml", sdn + b"\n", name="ofac sdn")
+    assert again.status_code == 303, again.text  # type: ignore[attr-defined]
+    assert list_count(house) == 3
+
+
+def test_the_import_report_is_only_of_a_version_the_user_just_imported(house: House) -> None:
+    from tahator.io.un_list import read_list
+    from tahator.services import list_imports
+
+    with transaction(house.engine) as session:  # imported by someone else
+        list_imports.import_list(session, read_list("un", SAMPLE), "another operator")
+    operator = browser(house, "operator")
+    page = operator.get("/screening?imported=1")
+    assert page.status_code == 200
+    assert 'id="imported"' not in page.text
+    assert "every firm was screened again" not in page.text

@@ -173,7 +173,10 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
             message = f"the file is larger than {MAX_LIST} bytes"
         elif (confirm or new_list) and expected != digest:
             # The confirmation is of the counts shown for one file: not for another.
-            message = "this is not the file you were asked to confirm; import it anew"
+            asked = (
+                "whose shrink you were asked to confirm" if confirm else "you were asked to confirm"
+            )
+            message = f"this is not the file {asked}; import it anew"
         else:
             try:
                 parsed = read_list(list_format, Path(upload.filename), data=data, name=name)
