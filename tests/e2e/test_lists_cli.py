@@ -97,7 +97,7 @@ def test_an_ftm_list_named_on_import_finds_a_persian_alias(cli: Cli, db: str) ->
 
 def test_a_withdrawal_needs_its_reason(cli: Cli, db: str) -> None:  # noqa: F811
     assert cli("--db", db, "lists", "import", "un", SAMPLE)[0] == 0
-    code, out, err = cli("--db", db, "lists", "withdraw", "UN")
+    code, _, err = cli("--db", db, "lists", "withdraw", "UN")
     assert code == 2
     assert "--reason" in err
     assert "Traceback" not in err

@@ -14,7 +14,7 @@ from tahator.demo import tax_id
 from tahator.domain.errors import InputError
 from tahator.domain.sanctions_lists import Identifier, ListEntry, ParsedList
 from tahator.io.un_list import read_list
-from tahator.services import list_imports, sanctions_lists, screening
+from tahator.services import firm_hits, list_imports, sanctions_lists, screening
 from tahator.store.database import transaction
 from tahator.store.schema import (
     AuditRecord,
@@ -238,7 +238,7 @@ def test_a_decision_reopens_when_the_hit_rises(house: Engine) -> None:
         screening.rescreen_all(session, "op")
         [after] = screening.firm_screening(session, "IR-2").hits
     assert (before.band, after.band) == ("review", "match")
-    assert after.score > before.score + screening.REOPEN_RISE
+    assert after.score > before.score + firm_hits.REOPEN_RISE
     assert (after.decision, statuses(house)["IR-2"]) == (None, "blocked")
 
 

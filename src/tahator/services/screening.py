@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.screening import (
-    LOW_QUALITY,
     NO_TRADE,
     Band,
     Decision,
@@ -32,9 +31,8 @@ from tahator.domain.screening import (
     Thresholds,
     screen,
 )
-from tahator.domain.screening_evidence import OTHER_IDENTIFIER
 from tahator.formatting import jsonable
-from tahator.services import audit, sanctions_lists
+from tahator.services import audit, firm_hits, sanctions_lists
 from tahator.services.common import now
 from tahator.store.schema import (
     Firm,
@@ -232,38 +230,6 @@ def _firm_names(
     return names, facts
 
 
-REOPEN_RISE = 5.0
-"""Points a hit's score may rise by and keep the operator's decision on it."""
-_BAND_RANK = {Band.CLEAR: 0, Band.REVIEW: 1, Band.MATCH: 2}
-_MAX_LOWER = -min(OTHER_IDENTIFIER.values())
-"""The most a different identifier takes off a hit's score (what a firm's own number
-must never take off)."""
-
-
-def _without_own_number(hit: Hit, limits: Thresholds) -> Hit:
-    """``hit`` without a different identifier's negative points: a firm's tax number
-    is self-declared at registration, so a front company could declare another number
-    to lower a near-name below review and be cleared.  The firm's number only raises a
-    hit (the same number as the listed one's); the name and the other facts stand.
-    Done here because the scoring (``domain/screening.py``) lets every identifier a
-    caller gives lower a hit, which is right for a party a clerk vouches for."""
-    if not any(e.fact == "identifier" and e.points < 0 for e in hit.evidence):
-        return hit
-    evidence = tuple(e for e in hit.evidence if not (e.fact == "identifier" and e.points < 0))
-    name_score = hit.name_score if hit.name_score is not None else hit.score
-    score = round(min(100.0, max(0.0, name_score + sum(e.points for e in evidence))), 1)
-    band = limits.band(score)
-    if band == Band.MATCH and hit.matched_quality.casefold() in LOW_QUALITY:
-        band = Band.REVIEW
-    return replace(
-        hit,
-        score=score,
-        band=band,
-        name_score=name_score if evidence else None,
-        evidence=evidence,
-    )
-
-
 def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> ScreeningChanges:
     """Screen these firms (names and aliases) against the lists in force and set their
     status; report what changed.  Without lists nothing happens."""
@@ -279,16 +245,19 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
     ]
     # Hits a firm's own number lowered below review are looked at too (and raised back).
     results = screen(
-        index, [q for _, q in queries], limits, min_score=max(0.0, limits.review - _MAX_LOWER)
+        index,
+        [q for _, q in queries],
+        limits,
+        min_score=max(0.0, limits.review - firm_hits.MAX_LOWER),
     )
     hits: dict[str, list[tuple[str, Hit]]] = {}
     for (firm_id, query), found in zip(queries, results, strict=True):
         name = query.name
-        kept = (_without_own_number(h, limits) for h in found)
+        kept = (firm_hits.without_own_number(h, limits) for h in found)
         hits.setdefault(firm_id, []).extend((name, h) for h in kept if h.score >= limits.review)
     # Each hit is recorded against the version of the list its entry is on.
     lists = sanctions_lists.list_names(session)
-    changed = _Changed(session)
+    changed = firm_hits.Changed(session)
     stored = {
         f.id: f
         for start in range(0, len(firm_ids), 900)
@@ -312,38 +281,12 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
     return ScreeningChanges(screened, tuple(newly_blocked), tuple(no_longer_hit), blocked)
 
 
-class _Changed:
-    """The references a list version changed against an older one, computed once per
-    pair of versions in a screening."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.found: dict[tuple[int, int], frozenset[str]] = {}
-
-    def __call__(self, old: int, new: int) -> frozenset[str]:
-        if (old, new) not in self.found:
-            self.found[old, new] = sanctions_lists.changed_references(self.session, old, new)
-        return self.found[old, new]
-
-
-def _reopens(before: ScreeningHit, hit: Hit, version: int, changed: _Changed) -> bool:
-    """Whether a decision on ``before`` no longer holds for ``hit``: the operator
-    decided on what they saw, so a higher band, a score risen by more than
-    :data:`REOPEN_RISE` or a changed listed entry (a new alias, a new number) is a new
-    question."""
-    if _BAND_RANK[hit.band] > _BAND_RANK.get(Band(before.band), 0):
-        return True
-    if hit.score > before.score + REOPEN_RISE:
-        return True
-    return hit.reference in changed(before.list_id, version)
-
-
 def _apply(
     session: Session,
     firm: Firm,
     found: list[tuple[str, Hit]],
     lists: sanctions_lists.ListNames,
-    changed: _Changed,
+    changed: firm_hits.Changed,
     newest: int,
     actor: str,
 ) -> str | None:
@@ -369,7 +312,7 @@ def _apply(
         if (
             before is not None
             and before.decision is not None
-            and not _reopens(before, hit, version, changed)
+            and not firm_hits.reopens(before, hit, version, changed)
         ):
             kept[key] = before
         decided = kept.get(key)
