@@ -183,3 +183,24 @@ def test_a_held_trader_sees_a_neutral_notice_and_nothing_of_the_hit(
     # A trader of a clear firm reads no notice.
     other = signed_in(LOGINS["trader"][0])
     assert other.locator("#held-notice").count() == 0
+
+
+def test_a_new_list_name_needs_the_confirmation_step(site: Site, signed_in: Any) -> None:
+    page = signed_in(LOGINS["operator"][0])
+    page.goto(site.url + "/screening")
+    import_in_page(page, "un.xml", SAMPLE.read_bytes())
+    sdn = only(["IRe.070"], site.folder / "sdn.xml").read_bytes()
+    page.fill("#list-name", "OFAC SDN")
+    import_in_page(page, "sdn.xml", sdn)
+    step = page.locator("#new-list-confirm")
+    assert step.is_visible()
+    assert "'OFAC SDN' is a new list (the lists are: UN)" in step.inner_text()
+    assert "OFAC SDN" not in page.locator("#checked-against").inner_text()  # nothing stored
+    page.set_input_files(
+        "#new-list-file", {"name": "sdn.xml", "mimeType": "application/xml", "buffer": sdn}
+    )
+    page.check("#new-list-confirm input[name=new_list]")
+    page.click("#new-list-confirm button[type=submit]")
+    page.wait_for_url(site.url + "/screening?imported=2")
+    assert "OFAC SDN list version 2 imported (1 entries)" in page.locator("#imported").inner_text()
+    assert "OFAC SDN version 2 (1 entries" in page.locator("#checked-against").inner_text()
