@@ -275,3 +275,12 @@ def test_read_list_reports_ftm_problems_as_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError) as error:
         read_list("FTM", path)
     assert str(error.value).startswith(f"{path}:1: has no id")
+
+
+def test_read_list_takes_control_characters_out_of_any_format(tmp_path: Path) -> None:
+    un_sample = SAMPLE.parent / "un-sample.xml"
+    hostile = un_sample.read_text().replace("SHAHID SAYYADE", "SHAHID\u009b2J SAYYADE\u202e")
+    path = tmp_path / "un.xml"
+    path.write_text(hostile)  # XML allows C1 controls; U+009B opens a terminal escape
+    by_reference = {e.reference: e for e in read_list("un", path).entries}
+    assert by_reference["IRe.070"].name == "SHAHID 2J SAYYADE SHIRAZI INDUSTRIES (SSSI)"

@@ -243,6 +243,25 @@ def list_name(text: str) -> str:
     return name
 
 
+def _printable(parsed: ParsedList) -> ParsedList:
+    """``parsed`` with control characters and bidi overrides taken out of every name and
+    alias, whatever the format: XML allows C1 controls (U+009B opens a terminal escape)
+    and names are printed on operators' terminals and pages."""
+    entries = tuple(
+        dataclasses.replace(
+            e,
+            name=ftm_list.clean(e.name),
+            aliases=tuple(
+                dict.fromkeys(
+                    dataclasses.replace(a, name=ftm_list.clean(a.name)) for a in e.aliases
+                )
+            ),
+        )
+        for e in parsed.entries
+    )
+    return dataclasses.replace(parsed, entries=entries)
+
+
 def _check_size(size: int, path: Path) -> None:
     if size > MAX_BYTES:
         message = f"the file is {size:,} bytes; at most {MAX_BYTES:,} are read"
@@ -273,7 +292,7 @@ def read_list(
     except OSError as error:
         raise InputError([Problem(f"cannot read the file: {error.strerror}", str(path))]) from None
     _check_size(len(data), path)
-    parsed = parser(data, str(path))
+    parsed = _printable(parser(data, str(path)))
     if name is None:
         if not parsed.name:
             raise InputError(
