@@ -236,27 +236,64 @@ def candidates(
     best = csr_matrix((s, (key // size, key % size)), shape=(len(queries), size))
     found = (best @ space.incidence.T).tocoo()
     listed_cover = found.data / np.maximum(space.name_weight[found.col], 1e-9)
-    promising = listed_cover >= MIN_LISTED_COVER
-    pairs: list[tuple[int, int, float, float]] = []
-    similarity_rows: dict[int, dict[int, float]] = {}
-    for row, name, cover in zip(
-        found.row[promising].tolist(),
-        found.col[promising].tolist(),
-        listed_cover[promising].tolist(),
-        strict=True,
-    ):
-        words = queries[row][1]
-        name_words = space.name_words[name]
-        total = explained = 0.0
-        for w in words:
-            u = unique[w]
-            if u not in similarity_rows:
-                lo, hi = similar.indptr[u], similar.indptr[u + 1]
-                similarity_rows[u] = dict(
-                    zip(similar.indices[lo:hi].tolist(), similar.data[lo:hi].tolist(), strict=True)
-                )
-            total += float(query_weight[u])
-            row_credit = similarity_rows[u]
-            explained += max((row_credit.get(t, 0.0) for t in name_words), default=0.0)
-        pairs.append((queries[row][0], name, min(cover, 1.0), explained / total if total else 0.0))
-    return pairs
+    promising = np.flatnonzero(listed_cover >= MIN_LISTED_COVER)
+    rows, names = found.row[promising].astype(np.int64), found.col[promising].astype(np.int64)
+    covers = np.minimum(listed_cover[promising], 1.0)
+    explained = _explained(space, similar, queries, unique, query_weight, rows, names)
+    return [
+        (queries[row][0], name, cover, share)
+        for row, name, cover, share in zip(
+            rows.tolist(), names.tolist(), covers.tolist(), explained.tolist(), strict=True
+        )
+    ]
+
+
+def _explained(
+    space: _Space,
+    credit: Any,
+    queries: list[tuple[int, tuple[str, ...]]],
+    unique: dict[str, int],
+    query_weight: FloatArray,
+    rows: IntArray,
+    names: IntArray,
+) -> FloatArray:
+    """Each pair's query cover: the sum over the query's words (repeats included) of the
+    best credit the word earns against one of the name's words, over the sum of the
+    words' weights.  Summed word by word in the query's order, as floats, so the
+    figures are the very ones a loop over the words gives."""
+    name_count = len(space.name_words)
+    # most[u, n]: the best credit word u earns against any word of name n
+    by_word = space.incidence.tocsc()
+    pairs = credit.tocoo()
+    counts = np.diff(by_word.indptr)[pairs.col]
+    offsets = np.repeat(by_word.indptr[pairs.col] - (np.cumsum(counts) - counts), counts)
+    listed = by_word.indices[offsets + np.arange(counts.sum())].astype(np.int64)
+    key = np.repeat(pairs.row.astype(np.int64), counts) * name_count + listed
+    value = np.repeat(pairs.data, counts)
+    order = np.lexsort((-value, key))
+    key, value = key[order], value[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, value = key[first], value[first]
+    # the queries' words in order, one row per query, padded with -1
+    length = np.array([len(words) for _, words in queries], dtype=np.int64)
+    width = int(length.max()) if len(length) else 0
+    word_of = np.full((len(queries), max(width, 1)), -1, dtype=np.int64)
+    for row, (_, words) in enumerate(queries):
+        word_of[row, : len(words)] = [unique[w] for w in words]
+    weight = np.where(word_of >= 0, query_weight[np.maximum(word_of, 0)], 0.0)
+    total = np.zeros(len(queries), dtype=np.float64)
+    explained = np.zeros(len(rows), dtype=np.float64)
+    for j in range(width):
+        total += weight[:, j]
+        words = word_of[rows, j]
+        asked = np.flatnonzero(words >= 0)
+        wanted = words[asked] * name_count + names[asked]
+        at = np.minimum(np.searchsorted(key, wanted), max(len(key) - 1, 0))
+        if len(key):
+            hit = key[at] == wanted
+            explained[asked[hit]] += value[at[hit]]
+    share: FloatArray = np.zeros(len(rows), dtype=np.float64)
+    totals = total[rows]
+    np.divide(explained, totals, out=share, where=totals != 0)
+    return share
