@@ -52,7 +52,6 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
 import bench_screening as generator  # noqa: E402
-
 from tahator.domain.screening import ListEntry, Query, screen  # noqa: E402
 
 TAHATOR = str(ROOT / ".venv" / "bin" / "tahator")
