@@ -101,9 +101,22 @@ def _space(names: Sequence[tuple[str, ...]]) -> _Space:
     )
 
 
-def build_index(entries: Iterable[ListEntry]) -> Index:
-    """Index every name and alias (and bracketed acronym) of ``entries``."""
-    entries = tuple(entries)
+@dataclass(frozen=True)
+class IndexForms:
+    """What indexing derives from the entries by normalizing their names (nearly all of
+    the build's time): per indexed name, its entry's number, the listed name and its
+    quality, the normalized text, and its distinct Latin words and skeletons."""
+
+    name_entry: tuple[int, ...]
+    name_text: tuple[str, ...]
+    name_quality: tuple[str, ...]
+    name_normalized: tuple[str, ...]
+    latin: tuple[tuple[str, ...], ...]
+    skeleton: tuple[tuple[str, ...], ...]
+
+
+def index_forms(entries: Iterable[ListEntry]) -> IndexForms:
+    """Normalize every name and alias (and bracketed acronym) of ``entries``."""
     name_entry: list[int] = []
     texts: list[str] = []
     qualities: list[str] = []
@@ -120,16 +133,67 @@ def build_index(entries: Iterable[ListEntry]) -> Index:
                 texts.append(listed.name)
                 qualities.append(listed.quality)
                 normalized.append(form)
-    return Index(
-        entries=entries,
+    return IndexForms(
         name_entry=tuple(name_entry),
         name_text=tuple(texts),
         name_quality=tuple(qualities),
         name_normalized=tuple(n.text for n in normalized),
-        latin=_space([n.words for n in normalized]),
-        skeleton=_space([n.skeleton for n in normalized]),
+        # a name's repeated word counts once (_space), so only distinct words are kept
+        latin=tuple(tuple(dict.fromkeys(n.words)) for n in normalized),
+        skeleton=tuple(tuple(dict.fromkeys(n.skeleton)) for n in normalized),
+    )
+
+
+def index_from_forms(entries: Iterable[ListEntry], forms: IndexForms) -> Index:
+    """The index of ``entries`` from their forms (:func:`index_forms`, perhaps kept
+    from an earlier build); ``ValueError`` if the forms cannot be those entries'."""
+    entries = tuple(entries)
+    count = len(forms.name_entry)
+    if not all(
+        len(column) == count
+        for column in (
+            forms.name_text,
+            forms.name_quality,
+            forms.name_normalized,
+            forms.latin,
+            forms.skeleton,
+        )
+    ):
+        raise ValueError("the index's columns differ in length")
+    if any(not 0 <= n < len(entries) for n in forms.name_entry) or any(
+        b < a for a, b in zip(forms.name_entry, forms.name_entry[1:], strict=False)
+    ):
+        raise ValueError("the index names entries that are not there")
+    return Index(
+        entries=entries,
+        name_entry=forms.name_entry,
+        name_text=forms.name_text,
+        name_quality=forms.name_quality,
+        name_normalized=forms.name_normalized,
+        latin=_space(forms.latin),
+        skeleton=_space(forms.skeleton),
         entry_countries=tuple(countries_of(e) for e in entries),
     )
+
+
+def forms_of(index: Index) -> IndexForms:
+    """The forms ``index`` was built from, to keep for another process."""
+    return IndexForms(
+        name_entry=index.name_entry,
+        name_text=index.name_text,
+        name_quality=index.name_quality,
+        name_normalized=index.name_normalized,
+        latin=tuple(tuple(index.latin.words[i] for i in ids) for ids in index.latin.name_words),
+        skeleton=tuple(
+            tuple(index.skeleton.words[i] for i in ids) for ids in index.skeleton.name_words
+        ),
+    )
+
+
+def build_index(entries: Iterable[ListEntry]) -> Index:
+    """Index every name and alias (and bracketed acronym) of ``entries``."""
+    entries = tuple(entries)
+    return index_from_forms(entries, index_forms(entries))
 
 
 def word_similarity(distance: int, length: int) -> float:
