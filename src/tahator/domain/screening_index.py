@@ -207,32 +207,84 @@ def word_similarity(distance: int, length: int) -> float:
 
 def _similar_words(space: _Space, words: list[str], longer: bool) -> Any:
     """Sparse (query words × list words) similarities, judging the length by the
-    longer word of a pair (Latin: folding shortens words) or the shorter (skeletons)."""
+    longer word of a pair (Latin: folding shortens words) or the shorter (skeletons).
+
+    Words are compared by length: two words whose lengths differ by more than the
+    table's most edits cannot be that close, and of the pairs that can, only those
+    whose lengths allow an edit are compared by edit distance; the rest must be equal.
+    """
     from rapidfuzz.distance import OSA
     from rapidfuzz.process import cdist
-    from scipy.sparse import csr_matrix, vstack
+    from scipy.sparse import csr_matrix
 
+    shape = (len(words), max(len(space.words), 1))
     if not words or not space.words:
-        return csr_matrix((len(words), max(len(space.words), 1)))
-    list_lengths = np.array([len(w) for w in space.words], dtype=np.int64)
-    blocks = []
-    for start in range(0, len(words), 2000):
-        chunk = words[start : start + 2000]
-        distances = cdist(chunk, space.words, scorer=OSA.distance, score_cutoff=2, workers=-1)
-        rows, cols = np.nonzero(distances <= 2)
-        d = distances[rows, cols].astype(np.int64)
-        pick = np.maximum if longer else np.minimum
-        lengths = pick(np.array([len(w) for w in chunk], dtype=np.int64)[rows], list_lengths[cols])
-        similarity = np.zeros(len(d), dtype=np.float64)
-        for edits, shortest, value in reversed(WORD_SIMILARITY):
-            similarity[(d == edits) & (lengths >= shortest)] = value
-        keep = similarity > 0
-        blocks.append(
-            csr_matrix(
-                (similarity[keep], (rows[keep], cols[keep])), shape=(len(chunk), len(space.words))
+        return csr_matrix(shape)
+    most = max(edits for edits, _, similarity in WORD_SIMILARITY if similarity > 0)
+    by_length: dict[int, list[int]] = {}
+    for number, word in enumerate(space.words):
+        by_length.setdefault(len(word), []).append(number)
+    asked: dict[int, list[int]] = {}
+    for number, word in enumerate(words):
+        asked.setdefault(len(word), []).append(number)
+    pick = max if longer else min
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    edits: list[IntArray] = []
+    for length, numbers in asked.items():
+        for other in range(max(length - most, 1), length + most + 1):
+            listed = by_length.get(other)
+            if listed is None:
+                continue
+            allowed = max(
+                (
+                    e
+                    for e, shortest, similarity in WORD_SIMILARITY
+                    if similarity > 0 and pick(length, other) >= shortest
+                ),
+                default=-1,
             )
-        )
-    return vstack(blocks).tocsr()
+            if allowed < abs(length - other):
+                continue  # no edit distance these lengths allow earns anything
+            if allowed == 0:  # equal words only
+                found = [
+                    (n, space.vocabulary[words[n]]) for n in numbers if words[n] in space.vocabulary
+                ]
+                if found:
+                    pairs = np.array(found, dtype=np.int64)
+                    rows.append(pairs[:, 0])
+                    cols.append(pairs[:, 1])
+                    edits.append(np.zeros(len(found), dtype=np.int64))
+                continue
+            query_numbers = np.array(numbers, dtype=np.int64)
+            list_numbers = np.array(listed, dtype=np.int64)
+            for start in range(0, len(numbers), 2000):
+                chunk = query_numbers[start : start + 2000]
+                distances = cdist(
+                    [words[n] for n in chunk],
+                    [space.words[n] for n in listed],
+                    scorer=OSA.distance,
+                    score_cutoff=allowed,
+                    workers=-1,
+                )
+                r, c = np.nonzero(distances <= allowed)
+                rows.append(chunk[r])
+                cols.append(list_numbers[c])
+                edits.append(distances[r, c].astype(np.int64))
+    if not rows:
+        return csr_matrix(shape)
+    row, col, d = np.concatenate(rows), np.concatenate(cols), np.concatenate(edits)
+    lengths = (np.maximum if longer else np.minimum)(
+        np.array([len(w) for w in words], dtype=np.int64)[row],
+        np.array([len(w) for w in space.words], dtype=np.int64)[col],
+    )
+    similarity = np.zeros(len(d), dtype=np.float64)
+    for e, shortest, value in reversed(WORD_SIMILARITY):
+        similarity[(d == e) & (lengths >= shortest)] = value
+    keep = similarity > 0
+    result = csr_matrix((similarity[keep], (row[keep], col[keep])), shape=shape)
+    result.sort_indices()
+    return result
 
 
 def _query_weight(space: _Space, similar: Any, row: int, word: str) -> float:
