@@ -67,28 +67,38 @@ def _space(names: Sequence[tuple[str, ...]]) -> _Space:
     from scipy.sparse import csr_matrix
 
     vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    name_words: list[tuple[int, ...]] = []
-    for row, words in enumerate(names):
-        ids = tuple(dict.fromkeys(vocabulary.setdefault(w, len(vocabulary)) for w in words))
-        name_words.append(ids)
-        rows.extend([row] * len(ids))
-        cols.extend(ids)
-    frequency = np.zeros(len(vocabulary), dtype=np.int64)
-    for ids in name_words:
-        for word in set(ids):
-            frequency[word] += 1
+    name_words = [
+        tuple(dict.fromkeys([vocabulary.setdefault(w, len(vocabulary)) for w in words]))
+        for words in names
+    ]
+    lengths = np.fromiter((len(ids) for ids in name_words), dtype=np.int64, count=len(name_words))
+    flat = np.fromiter(
+        (i for ids in name_words for i in ids), dtype=np.int64, count=int(lengths.sum())
+    )
+    rows = np.repeat(np.arange(len(name_words), dtype=np.int64), lengths)
+    frequency = np.bincount(flat, minlength=len(vocabulary)).astype(np.int64)
     total = max(len(names), 1)
     weights = np.log1p(total / np.maximum(frequency, 1)).astype(np.float64)
     incidence = csr_matrix(
-        (np.ones(len(rows)), (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
-        shape=(len(names), max(len(vocabulary), 1)),
+        (np.ones(len(flat)), (rows, flat)), shape=(len(names), max(len(vocabulary), 1))
     )
-    name_weight = np.array(
-        [float(weights[list(ids)].sum()) if ids else 0.0 for ids in name_words], dtype=np.float64
-    )
+    # each name's weights summed in order, as numpy sums fewer than 8 numbers, so the
+    # figures are bit for bit those of ``weights[ids].sum()`` (which sums 8 or more
+    # pairwise: those names, rare, are summed by numpy itself)
+    column = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    first = column < 8
+    table = np.zeros((len(name_words), 8), dtype=np.float64)
+    table[rows[first], column[first]] = weights[flat[first]]
+    name_weight = np.zeros(len(name_words), dtype=np.float64)
+    for j in range(8):
+        name_weight += table[:, j]
+    for row in np.flatnonzero(lengths >= 8).tolist():
+        name_weight[row] = float(weights[list(name_words[row])].sum())
     listed = list(vocabulary)
+    word_lengths = np.fromiter((len(w) for w in listed), dtype=np.int64, count=len(listed))
+    name_letters = np.bincount(rows, weights=word_lengths[flat], minlength=len(name_words)).astype(
+        np.int64
+    )
     return _Space(
         vocabulary,
         listed,
@@ -97,7 +107,7 @@ def _space(names: Sequence[tuple[str, ...]]) -> _Space:
         name_words,
         name_weight,
         incidence,
-        np.array([sum(len(listed[i]) for i in ids) for ids in name_words], dtype=np.int64),
+        name_letters,
     )
 
 
