@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tahator.domain import screening_index
 from tahator.domain.names import normalize
 from tahator.domain.screening import ListedName, ListEntry, Query, screen
 from tahator.domain.screening_index import (
     MIN_LISTED_COVER,
+    PRODUCT_TOUCHES,
     WORD_SIMILARITY,
     Index,
     _query_weight,
@@ -334,8 +336,13 @@ def assert_same_candidates(index: Index, names: list[str]) -> int:
     return pairs
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_candidates_are_the_same_as_before_on_names_sharing_words(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "product_touches"), [(1, PRODUCT_TOUCHES), (2, 0)])
+def test_candidates_are_the_same_as_before_on_names_sharing_words(
+    seed: int, product_touches: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of finding the pairs: the sparse product, and (as on a large list)
+    through the names' heavier words."""
+    monkeypatch.setattr(screening_index, "PRODUCT_TOUCHES", product_touches)
     rng = random.Random(seed)
     entries = made_up_entries(rng, 400) + list(parse_un(SAMPLE.read_bytes(), "s").entries)
     long = " ".join(rng.sample(GIVEN, 9) + rng.sample(SURNAMES, 3))  # summed pairwise
@@ -346,7 +353,11 @@ def test_candidates_are_the_same_as_before_on_names_sharing_words(seed: int) -> 
 
 
 @absent_in_ci(UN_LIST.exists(), "shared/data/sanctions")
-def test_candidates_are_the_same_as_before_on_the_un_list() -> None:
+@pytest.mark.parametrize("product_touches", [PRODUCT_TOUCHES, 0])
+def test_candidates_are_the_same_as_before_on_the_un_list(
+    product_touches: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(screening_index, "PRODUCT_TOUCHES", product_touches)
     rng = random.Random(3)
     entries = list(parse_un(UN_LIST.read_bytes(), "un").entries)
     index = build_index(entries)

@@ -28,6 +28,12 @@ WORD_SIMILARITY: tuple[tuple[int, int, float], ...] = (
 MIN_LISTED_COVER = 0.45
 """Candidates whose listed cover is below this cannot reach any sensible threshold."""
 
+PRODUCT_TOUCHES = 20_000_000
+"""Above this many (query, word, name) steps, candidates are found through the names'
+heavier words rather than the whole sparse product (same pairs, same figures): 10,000
+names of common words take 6 million steps on the UN list (the product is quicker), 80
+million on a list of 200,000 names (the product 6.6 s, the heavier words 0.5 s)."""
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -317,7 +323,6 @@ def candidates(
     queries: list[tuple[int, tuple[str, ...]]],
 ) -> list[tuple[int, int, float, float]]:
     """(query, indexed name, listed cover, query cover) for every promising pair."""
-    from scipy.sparse import csr_matrix
 
     if not queries or not space.words:
         return []
@@ -359,11 +364,10 @@ def candidates(
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
     key, s = key[first], s[first]
-    best = csr_matrix((s, (key // size, key % size)), shape=(len(queries), size))
-    found = (best @ space.incidence.T).tocoo()
-    listed_cover = found.data / np.maximum(space.name_weight[found.col], 1e-9)
+    found_rows, found_names, found_sums = _found(space, key, s, len(queries))
+    listed_cover = found_sums / np.maximum(space.name_weight[found_names], 1e-9)
     promising = np.flatnonzero(listed_cover >= MIN_LISTED_COVER)
-    rows, names = found.row[promising].astype(np.int64), found.col[promising].astype(np.int64)
+    rows, names = found_rows[promising], found_names[promising]
     covers = np.minimum(listed_cover[promising], 1.0)
     explained = _explained(space, similar, queries, unique, query_weight, rows, names)
     return [
@@ -372,6 +376,72 @@ def candidates(
             rows.tolist(), names.tolist(), covers.tolist(), explained.tolist(), strict=True
         )
     ]
+
+
+def _found(
+    space: _Space, key: IntArray, credit: FloatArray, query_count: int
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """(query, name, summed credit) for every pair that may reach ``MIN_LISTED_COVER``,
+    from each query's best credit per list word (``key`` = query × words + word, sorted).
+
+    The sums and the order are those of the sparse product ``best @ incidence.T``
+    (credits added in the order of the words' numbers; per query, names in the
+    reverse of the order first reached), which this replaces: that product paired
+    every query with every name sharing any word, millions of pairs for names of
+    common words on a large list.  A pair is only looked at if the query matches
+    one of the name's heavier words: the lighter ones together weigh less than
+    ``MIN_LISTED_COVER`` of the name, and a word earns at most its weight.
+    """
+    from scipy.sparse import csr_matrix
+
+    size = len(space.words)
+    incidence = space.incidence
+    touches = int(np.bincount(incidence.indices, minlength=size)[key % size].sum())
+    if touches <= PRODUCT_TOUCHES:  # the product itself is quicker
+        best = csr_matrix((credit, (key // size, key % size)), shape=(query_count, size))
+        found = (best @ incidence.T).tocoo()
+        return found.row.astype(np.int64), found.col.astype(np.int64), found.data
+    if not incidence.has_sorted_indices:
+        incidence = incidence.sorted_indices()
+    starts = incidence.indptr[:-1].astype(np.int64)
+    lengths = np.diff(incidence.indptr).astype(np.int64)
+    name_count = len(lengths)
+    # the heavier words of each name: those left when its lightest words, together
+    # under the floor (with a margin for rounding), are set aside
+    weight = space.weights[incidence.indices]
+    lightest = np.lexsort((weight, np.repeat(np.arange(name_count), lengths)))
+    running = np.zeros(name_count, dtype=np.float64)
+    light = np.zeros(len(weight), dtype=bool)
+    floor = MIN_LISTED_COVER * space.name_weight * (1 - 1e-6)
+    for j in range(int(lengths.max()) if name_count else 0):
+        at = np.flatnonzero(lengths > j)
+        position = lightest[starts[at] + j]
+        running[at] += weight[position]
+        light[position] = running[at] < floor[at]
+    heavy = ~light
+    name_of = np.repeat(np.arange(name_count), lengths)
+    prefix = csr_matrix(
+        (np.ones(int(heavy.sum())), (name_of[heavy], incidence.indices[heavy])),
+        shape=(name_count, max(size, 1)),
+    )
+    asked = csr_matrix(
+        (np.ones(len(key)), (key // size, key % size)), shape=(query_count, max(size, 1))
+    )
+    pairs = (asked @ prefix.T).tocoo()
+    rows, names = pairs.row.astype(np.int64), pairs.col.astype(np.int64)
+    sums = np.zeros(len(rows), dtype=np.float64)
+    reached = np.full(len(rows), size, dtype=np.int64)
+    for j in range(int(lengths[names].max()) if len(names) else 0):
+        at = np.flatnonzero(lengths[names] > j)
+        word = incidence.indices[starts[names[at]] + j].astype(np.int64)
+        wanted = rows[at] * size + word
+        place = np.minimum(np.searchsorted(key, wanted), len(key) - 1)
+        hit = key[place] == wanted
+        sums[at[hit]] += credit[place[hit]]
+        first = at[hit][reached[at[hit]] == size]
+        reached[first] = word[hit][reached[at[hit]] == size]
+    order = np.lexsort((-names, -reached, rows))
+    return rows[order], names[order], sums[order]
 
 
 def _explained(
