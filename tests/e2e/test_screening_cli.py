@@ -139,7 +139,7 @@ def test_unknown_format_and_missing_file(cli: Cli, db: str, tmp_path: Path) -> N
 def test_the_whole_un_list_imports_and_rescreens(cli: Cli, db: str) -> None:
     code, out, err = cli("--db", db, "lists", "import", "un", UN_LIST)
     assert code == 0, err
-    assert "1093 entries" in out
+    assert "1,093 entries" in out
     assert "newly blocked: IR-1" in out
     code, out, _ = cli("--db", db, "screen", "Mohammad Bagher Ghalibaf", "--json")
     assert json.loads(out)["hits"] == []  # not on the 2018 UN list

@@ -139,11 +139,14 @@ def withdraw_list(
     return write(request, principal, body.model_dump(), work)
 
 
-@router.post("/screen")
-def screen(body: ScreenIn, session: Reader, principal: Screener) -> list[dict[str, Any]]:
+@router.post("/screen", response_model=list[dict[str, Any]])
+def screen(body: ScreenIn, session: Reader, principal: Screener) -> JSONResponse:
     """Screen names against the lists in force; hits ranked best first, each explained."""
     queries = [n.query() for n in body.names]
-    return [jsonable(r) for r in screening.screen_names(session, queries)]
+    # Encoded once here: FastAPI's own path (validating the returned list against the
+    # response model, then jsonable_encoder on every value) took longer than the
+    # screening on 10,000 names with many hits.
+    return JSONResponse([jsonable(r) for r in screening.screen_names(session, queries)])
 
 
 @router.get("/screening/queue")
