@@ -86,3 +86,10 @@ def test_numbers_and_dates_any_script_are_accepted(house: House) -> None:
         },
     )
     assert response.status_code == 200, response.text  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", ["   ", "...", "!!!,,,---", "\u200c\u200d"])
+def test_a_name_without_a_letter_is_nothing_to_screen_not_clear(house: House, name: str) -> None:
+    [(field, detail)] = refused(house, {"name": "Ali Reza"}, {"name": name})
+    assert field.endswith("name")
+    assert "nothing to screen" in detail

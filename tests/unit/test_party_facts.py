@@ -11,8 +11,8 @@ from tahator.domain.party_facts import (
     MAX_NAME_WORDS,
     birth_date,
     born_problem,
-    name_problem,
     number_problem,
+    screened_name_problem,
 )
 
 TODAY = date(2026, 12, 2)
@@ -77,7 +77,7 @@ def test_identifier_numbers_refused(number: str, why: str) -> None:
 
 
 def test_names_of_more_than_the_most_words_are_refused() -> None:
-    assert name_problem(" ".join(["Ali"] * MAX_NAME_WORDS)) is None
-    assert name_problem(" ".join(["Ali"] * (MAX_NAME_WORDS + 1))) == (
+    assert screened_name_problem(" ".join(["Ali"] * MAX_NAME_WORDS)) is None
+    assert screened_name_problem(" ".join(["Ali"] * (MAX_NAME_WORDS + 1))) == (
         f"has {MAX_NAME_WORDS + 1} words; at most {MAX_NAME_WORDS}"
     )

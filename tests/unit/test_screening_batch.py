@@ -87,3 +87,19 @@ def test_dates_numbers_and_names_are_checked_as_the_api_checks_them() -> None:
     ]
     assert "'1990-13-45' is not a real date" in found[0][2]
     assert "has 25 words; at most 24" in found[2][2]
+
+
+def test_a_misspelt_column_is_refused_not_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_bytes(b"id,name,pasport\n1,Ali Ahmadian,Z1234567\n")
+    with pytest.raises(InputError) as refused:
+        read_batch(path)
+    assert "unknown column 'pasport'" in str(refused.value)
+
+
+def test_a_name_without_a_letter_is_nothing_to_screen(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_bytes(b"id,name\n1,...\n2,Ali Ahmadian\n")
+    with pytest.raises(InputError) as refused:
+        read_batch(path)
+    assert "nothing to screen" in str(refused.value)

@@ -16,8 +16,8 @@ from tahator.domain.party_facts import (
     MAX_NAME_WORDS,
     MAX_NUMBER,
     born_problem,
-    name_problem,
     number_problem,
+    screened_name_problem,
 )
 from tahator.domain.screening import Identifier, Query
 from tahator.formatting import jsonable
@@ -82,7 +82,7 @@ class NameIn(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, name: str) -> str:
-        return _checked(name_problem(name), name)
+        return _checked(screened_name_problem(name), name)
 
     @field_validator("born")
     @classmethod

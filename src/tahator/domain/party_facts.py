@@ -70,8 +70,11 @@ def number_problem(number: str) -> str | None:
     return None
 
 
-def name_problem(name: str) -> str | None:
-    """Why ``name`` is too long to screen: more than :data:`MAX_NAME_WORDS` words."""
+def screened_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be screened: no letter or digit in it (a blank name is not
+    "clear", it is nothing), or more than :data:`MAX_NAME_WORDS` words."""
+    if not any(character.isalnum() for character in name):
+        return "has no letter or digit: nothing to screen"
     words = len(name.split())
     if words > MAX_NAME_WORDS:
         return f"has {words} words; at most {MAX_NAME_WORDS}"

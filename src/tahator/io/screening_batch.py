@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tahator.domain.party_facts import born_problem, name_problem, number_problem
+from tahator.domain.errors import Problem
+from tahator.domain.party_facts import born_problem, number_problem, screened_name_problem
 from tahator.domain.screening import Identifier, Query
 from tahator.io.tables import Problems, Table, read_table
 
@@ -29,6 +30,13 @@ def read_batch(path: Path, *, data: bytes | None = None) -> list[Query]:
     ``InputError`` names the file, line and field of every bad row."""
     table = read_table(path, ("id", "name"), OPTIONAL, data=data)
     problems = Problems()
+    known = ("id", "name", *OPTIONAL)
+    for column in table.header:
+        if column not in known:
+            # a misspelt fact column (pasport) would be dropped without a word
+            problems.add(
+                Problem(f"unknown column {column!r} (known: {', '.join(known)})", table.path, 1)
+            )
     rows: list[Query] = []
     for row in range(table.rows):
         query_id = _cell(table, "id", row)
@@ -41,7 +49,7 @@ def read_batch(path: Path, *, data: bytes | None = None) -> list[Query]:
             problems.add(table.problem(row, "is empty", "id"))
         if not name or len(name) > MAX_NAME:
             problems.add(table.problem(row, f"must be 1 to {MAX_NAME} characters", "name"))
-        elif (too_long := name_problem(name)) is not None:
+        elif (too_long := screened_name_problem(name)) is not None:
             problems.add(table.problem(row, too_long, "name"))
         for column, code in (("country", country), ("nationality", nationality)):
             if code is not None and not (len(code) == 2 and code.isascii() and code.isalpha()):
