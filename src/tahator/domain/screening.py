@@ -36,7 +36,13 @@ from tahator.domain.sanctions_lists import (
     ParsedList,
     countries_of,
 )
-from tahator.domain.screening_evidence import MAX_RAISE, Evidence, weigh
+from tahator.domain.screening_evidence import (
+    MAX_RAISE,
+    SAME_IDENTIFIER,
+    Evidence,
+    plain_number,
+    weigh,
+)
 from tahator.domain.screening_index import (
     WORD_SIMILARITY,
     Index,
@@ -221,13 +227,18 @@ class Hit:
                     said += "; " + ", ".join(f"{w.listed} {w.how}" for w in others)
             if any(w.listed not in self.normalized_matched.split() for w in self.words):
                 said += " (compared on consonants: the name screened is in Arabic script)"
+        elif self.name_score == 0.0 and not self.query_cover:
+            said = (
+                f"the name {self.normalized_query!r} differs from the listed name "
+                f"{self.matched_name!r}, but an identifier is the listed one's"
+            )
         else:
             said = (
                 f"{self.normalized_query!r} resembles the listed name {self.matched_name!r} "
                 f"({quality}), compared as {self.normalized_matched!r}"
             )
         unexplained = round((1 - self.query_cover) * 100)
-        if unexplained >= 5:
+        if unexplained >= 5 and self.query_cover:
             said += f"; {unexplained}% of the name screened is not in the listed name"
         if self.specificity < 0.995:
             said += (
@@ -306,7 +317,6 @@ def screen(
             band = thresholds.band(score)
             if band == Band.MATCH and index.name_quality[name].casefold() in LOW_QUALITY:
                 band = Band.REVIEW
-            country = asked[query].country
             words = _word_matches(index, space, name, forms[query])
             best[query][entry_number] = Hit(
                 reference=entry.reference,
@@ -322,22 +332,76 @@ def screen(
                 listed_cover=round(listed, 3),
                 query_cover=round(explained, 3),
                 specificity=round(specificity, 3),
-                country_match=(
-                    country.upper() in index.entry_countries[entry_number]
-                    if country and index.entry_countries[entry_number]
-                    else None
-                ),
+                country_match=_country_match(index, entry_number, asked[query].country),
                 list=entry.list_name,
                 name_score=name_score if evidence else None,
                 evidence=evidence,
                 words=words,
             )
+    _identified(index, asked, forms, best, thresholds)
     return [
         sorted(found.values(), key=lambda h: (-h.score, h.country_match is not True, h.reference))[
             :limit
         ]
         for found in best
     ]
+
+
+def _country_match(index: Index, entry_number: int, country: str | None) -> bool | None:
+    """Whether the party's country is one the list ties the entry to (its addresses'
+    countries or its nationalities); ``None`` when either side has none."""
+    entry = index.entries[entry_number]
+    known = index.entry_countries[entry_number] | {n.upper() for n in entry.nationalities}
+    return country.upper() in known if country and known else None
+
+
+def _identified(
+    index: Index,
+    asked: Sequence[Query],
+    forms: Sequence[Normalized],
+    best: list[dict[int, Hit]],
+    thresholds: Thresholds,
+) -> None:
+    """Add to ``best`` the entries whose identifier a query carries, whatever the name:
+    a listed passport or registration number is a hit (at least ``review``) even under
+    another name, compared as the evidence compares them (same family, countries
+    agreeing).  Entries the name already found are left as scored."""
+    if not any(q.identifiers for q in asked):
+        return
+    holders: dict[str, set[int]] = {}
+    for number, entry in enumerate(index.entries):
+        for listed in entry.identifiers:
+            if plain := plain_number(listed.number):
+                holders.setdefault(plain, set()).add(number)
+    for query, party in enumerate(asked):
+        numbers = {plain_number(i.number) for i in party.identifiers} - {""}
+        for entry_number in sorted(set().union(*(holders.get(n, set()) for n in numbers))):
+            if entry_number in best[query]:
+                continue
+            entry = index.entries[entry_number]
+            evidence = weigh(entry, party)
+            if not any(e.fact == "identifier" and e.points == SAME_IDENTIFIER for e in evidence):
+                continue  # another family, or another issuing country
+            raised = sum(e.points for e in evidence)
+            score = round(max(thresholds.review, min(100.0, raised)), 1)
+            best[query][entry_number] = Hit(
+                reference=entry.reference,
+                name=entry.name,
+                list_type=entry.list_type,
+                kind=entry.kind,
+                score=score,
+                band=thresholds.band(score),
+                matched_name=entry.name,
+                matched_quality="primary",
+                normalized_query=forms[query].text,
+                normalized_matched=normalize(entry.name).text,
+                listed_cover=0.0,
+                query_cover=0.0,
+                country_match=_country_match(index, entry_number, party.country),
+                list=entry.list_name,
+                name_score=0.0,
+                evidence=evidence,
+            )
 
 
 def _word_matches(
