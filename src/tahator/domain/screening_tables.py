@@ -42,7 +42,7 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ض": "z",
     "ط": "t",
     "ظ": "z",
-    "ع": "",
+    "ع": "a",  # a vowel in Latin (Ali, Saeed); written, it keeps سعید (Saeed) from سید (Seyed)
     "غ": "gh",
     "ف": "f",
     "ق": "q",
@@ -97,6 +97,12 @@ ARABIC_SCRIPT: dict[str, str] = {
 ARABIC_WORD_PREFIXES: tuple[tuple[str, str], ...] = (
     # Arabic-script words beginning with the first are written with the second.
     ("عبدال", "عبد "),  # Abd al-Rahman -> abd rahman
+    # Abdul/Abdel/Abdol as Latin is written back in Persian script (ابدلحفیز, عبدال حمید)
+    ("ابدول", "عبد "),
+    ("عبدول", "عبد "),
+    ("ابدال", "عبد "),
+    ("ابدل", "عبد "),
+    ("عبدل", "عبد "),
     ("ال", ""),  # the article
 )
 
@@ -124,6 +130,10 @@ HONORIFICS: frozenset[str] = frozenset(
 # fmt: on
 """Titles and forms of address, dropped as whole words (a word of six letters or more
 one edit from one of them too); kept when dropping them would leave under two words."""
+
+SHORT_TITLE_SKELETONS = frozenset({"hj", "ml", "Sq", "Sk"})
+"""Titles' consonant skeletons of two letters that are no given name's (Haj, Mulla, Sheikh):
+a Persian-script word with them before a name is a title; other titles need three."""
 
 # fmt: off
 PERSIAN_TITLES: tuple[str, ...] = (
@@ -399,12 +409,19 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     (r"sh", "S"),
     (r"ch", "C"),
     (r"zh", "J"),
-    (r"th", "s"),
     (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
     (r"c", "k"),
     (r"(?<=[^aeiouvyh])i$", "I"),  # the nisba -i (Karimi, not Karim) is written in both scripts
     (r"[aeiouvy]", ""),
     (r"(.)\1+", r"\1"),
+)
+
+LATIN_SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
+    # Before SKELETON_FOLDS, for names written in Latin only: there th is ث (Uthman) and
+    # dh between vowels ذ ض ظ (Qadhafi), which Persian script writes س and ز; in a
+    # transliterated Persian-script name th is ت then ح (تحیر, Tahir).
+    (r"th", "s"),
+    (r"(?<=[aeiou])dh(?=[aeiou])", "z"),
 )
 
 COUNTRY_WORDS: dict[str, str] = {
