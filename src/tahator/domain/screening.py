@@ -141,6 +141,12 @@ INITIAL_LETTERS: dict[str, str] = {
     "e": "ea",
 }
 """First letters a folded listed word may have for an initial (G. for Gholam: ``qulam``)."""
+SHORT_FORM_COVER = 0.6
+"""Listed cover credited to a given name with one rare later word of a name of three words
+or more (Nayef Ujaym for Nayef Salam Muhammad Ujaym al-Hababi): at the default thresholds
+such a name needs review, and no more."""
+RARE_WORD = 0.8
+"""Weight, as a share of a word found nowhere else on the lists, of a rare word."""
 LOW_QUALITY = frozenset({"low"})
 """Alias qualities the list itself calls too weak to identify: at most ``review``."""
 
@@ -289,6 +295,8 @@ def screen(
         for query, name, listed, explained in candidates(index, space, batch):
             if forms[query].initials and space is index.latin:
                 listed = _with_initials(index, name, forms[query], listed)
+            if explained > 0.99 and listed < SHORT_FORM_COVER:
+                listed = _short_form(index, space, name, forms[query], listed)
             # how much a name says, measured on the Latin lists (skeletons collide more)
             specificity = min(
                 1.0, float(index.latin.name_weight[name]) / index.latin.unknown_weight
@@ -429,6 +437,32 @@ def _word_matches(
                 matched = initial
         out.append(WordMatch(listed, matched, round(float(space.weights[w]) / total, 3)))
     return tuple(out)
+
+
+def _short_form(index: Index, space: _Space, name: int, form: Normalized, listed: float) -> float:
+    """The listed cover of a query that is a listed name's given name and one rare word
+    after its second (a compound surname, unhyphenated, shortened to one part): at least
+    :data:`SHORT_FORM_COVER`."""
+    from rapidfuzz.distance import OSA
+
+    ids = space.name_words[name]
+    query = form.skeleton if space is index.skeleton else form.words
+    if len(ids) < 3 or len(query) < 2:
+        return listed
+    if index.entries[index.name_entry[name]].kind != "individual":
+        return listed  # a firm's name has no given name
+    words = [space.words[i] for i in ids]
+    # the given name as listed, one typo away in a Latin word of five letters or more
+    slack = 1 if space is index.latin and len(words[0]) >= 5 else 0
+    if OSA.distance(query[0], words[0], score_cutoff=slack + 1) > slack:
+        return listed
+    rare = RARE_WORD * space.unknown_weight
+    for at in range(2, len(ids)):
+        if float(space.weights[ids[at]]) >= rare and any(
+            OSA.distance(q, words[at], score_cutoff=1) <= 1 for q in query[1:]
+        ):
+            return SHORT_FORM_COVER
+    return listed
 
 
 def _with_initials(index: Index, name: int, form: Normalized, listed: float) -> float:
