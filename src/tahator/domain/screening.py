@@ -292,7 +292,10 @@ def screen(
     skeleton = [(i, f.skeleton) for i, f in enumerate(forms) if f.skeleton and f.arabic_script]
     best: list[dict[int, Hit]] = [{} for _ in asked]
     for space, batch in ((index.latin, latin), (index.skeleton, skeleton)):
-        for query, name, listed, explained in candidates(index, space, batch):
+        pairs = candidates(index, space, batch)
+        if space is index.latin:
+            pairs += _initials_candidates(index, forms, pairs)
+        for query, name, listed, explained in pairs:
             if forms[query].initials and space is index.latin:
                 listed = _with_initials(index, name, forms[query], listed)
             if explained > 0.99 and listed < SHORT_FORM_COVER:
@@ -463,6 +466,38 @@ def _short_form(index: Index, space: _Space, name: int, form: Normalized, listed
         ):
             return SHORT_FORM_COVER
     return listed
+
+
+def _initials_candidates(
+    index: Index, forms: Sequence[Normalized], found: list[tuple[int, int, float, float]]
+) -> list[tuple[int, int, float, float]]:
+    """Listed names holding every word of a query written with initials (A. M. Huwaysh),
+    which the search for candidates passed over (the initials are no words there): the
+    initials are credited after, by :func:`_with_initials`."""
+    space = index.latin
+    asked = [
+        (i, f.words)
+        for i, f in enumerate(forms)
+        if f.initials
+        and f.words
+        and not f.arabic_script
+        and all(w in space.vocabulary for w in f.words)
+    ]
+    if not asked:
+        return []
+    seen = {(q, n) for q, n, _, _ in found}
+    by_word = space.incidence.T.tocsr()
+    extra = []
+    for query, words in asked:
+        ids = [space.vocabulary[w] for w in words]
+        names = set(by_word.indices[by_word.indptr[ids[0]] : by_word.indptr[ids[0] + 1]].tolist())
+        for w in ids[1:]:
+            names &= set(by_word.indices[by_word.indptr[w] : by_word.indptr[w + 1]].tolist())
+        for name in sorted(names):
+            if (query, name) not in seen:
+                held = float(space.weights[ids].sum())
+                extra.append((query, name, held / float(space.name_weight[name]), 1.0))
+    return extra
 
 
 def _with_initials(index: Index, name: int, form: Normalized, listed: float) -> float:
