@@ -128,9 +128,34 @@ def _plain_words(name: str) -> tuple[list[str], bool]:
     return [w for w in _SEPARATORS.split(text) if w], arabic
 
 
+_FOLD_KEYS: dict[int, list[str]] = {}
+for _key in tables.WORD_FOLDS:
+    if len(_key) >= 5 and _key.isalpha():
+        _FOLD_KEYS.setdefault(len(_key), []).append(_key)
+
+
+def _word_fold(word: str) -> str:
+    """A word's fold (Mohamed: muhammad), a clerk's slip too: two neighbouring letters
+    swapped (Adbul, Abudl: abd), or one replaced in a word of seven letters or more
+    (Abdalkah); not a letter added or replaced in a short word, which makes another name
+    (Ahmadi is not Ahmad, Ahdal not Abdal)."""
+    if word in tables.WORD_FOLDS or len(word) < 5:
+        return tables.WORD_FOLDS.get(word, word)
+    from rapidfuzz.distance import OSA, Levenshtein
+
+    folds = {
+        tables.WORD_FOLDS[k]
+        for k in _FOLD_KEYS.get(len(word), ())
+        if OSA.distance(word, k, score_cutoff=1) <= 1
+        and (len(word) >= 7 or Levenshtein.distance(word, k) == 2)
+        and not (word[-1] == "i" != k[-1])  # a nisba (Esmaeli) is no given name
+    }
+    return folds.pop() if len(folds) == 1 else word
+
+
 @lru_cache(maxsize=1 << 16)
 def _prefixes(word: str) -> tuple[str, ...]:
-    word = tables.WORD_FOLDS.get(word, word)
+    word = _word_fold(word)
     for prefix, replacement in tables.PREFIX_FOLDS:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:
             word = replacement + word[len(prefix) :]
