@@ -34,6 +34,8 @@ _DH = re.compile(
     "(?:(?<=[\u0627\u0648\u06cc\u064a])\u062f\u0647(?=\\w)"
     "|(?<=\\w)\u062f\u0647(?=[\u0627\u0648\u06cc\u064a]))(?!\u0627?\u0633|\u0631)"
 )
+_URDU_TH = re.compile("\u062a\u06be")
+_URDU_DH = re.compile("\u062f\u06be(?!\u0631)")
 _SEPARATORS = re.compile(r"[\W_]+")
 _LETTER_FOLDS = tuple((re.compile(p), r) for p, r in tables.LETTER_FOLDS)
 _DOUBLED = re.compile(tables.DOUBLED_LETTERS)
@@ -101,8 +103,12 @@ def transliterate(text: str) -> str:
     # the Persian -i written after a ZWNJ (خامنه‌ای) is part of the word
     text = _ZWNJ_YEH.sub("", text)
     text = _DH.sub("\u0630", text)
+    # Urdu's aspirates written for Latin th and dh (اتھمن Othman, قدھفی Qadhafi)
+    text = _URDU_TH.sub("\u062b", _URDU_DH.sub("\u0630", text))
     words: list[str] = []
     for word in text.split():
+        if word in tables.FINAL_ALEF_NAMES:
+            word = word[:-1] + "ا"
         # Abdul written apart (عبدال حمید): the word is Abd and the article
         word = _ABD_ALONE.get(word, word)
         for prefix, replacement in tables.ARABIC_WORD_PREFIXES:

@@ -35,7 +35,7 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ر": "r",
     "ڑ": "r",
     "ز": "z",
-    "ژ": "zh",
+    "ژ": "ʒ",  # zhe apart: ز then ح (زحید, Zahid) is no zh
     "س": "s",
     "ش": "sh",
     "ص": "s",
@@ -78,7 +78,7 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ډ": "d",
     "ړ": "r",
     "ڼ": "n",
-    "ږ": "zh",
+    "ږ": "ʒ",
     "ښ": "sh",
     "ځ": "z",
     "څ": "s",
@@ -93,6 +93,38 @@ ARABIC_SCRIPT: dict[str, str] = {
     **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
 }
 """Arabic-script diacritics (U+064B–U+065F, U+0670) are dropped before this table."""
+
+FINAL_ALEF_NAMES: frozenset[str] = frozenset(
+    # Names ending in alef maqsura, which Persian writes ی: the -a of Mostafa, Musa, not
+    # the nisba -i
+    {
+        "مرتضی",
+        "مصطفی",
+        "موسی",
+        "عیسی",
+        "یحیی",
+        "مجتبی",
+        "مرتضى",
+        "مصطفى",
+        "موسى",
+        "عيسى",
+        "يحيى",
+        "مجتبى",
+        "مصطفي",
+        "موسي",
+        "عيسي",
+        "مرتضي",
+        "مولی",
+        "مولى",
+        "هدی",
+        "لیلی",
+        "کبری",
+        "صغری",
+        "زهری",
+        "یعلی",
+        "مرتضا",
+    }
+)
 
 ARABIC_WORD_PREFIXES: tuple[tuple[str, str], ...] = (
     # Arabic-script words beginning with the first are written with the second.
@@ -376,6 +408,8 @@ SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("ulah", " allah"),
     ("olah", " allah"),
     ("ollah", " allah"),
+    ("vdyn", " din"),  # -uddin, -aldin as transliterated from Persian script
+    ("aldyn", " din"),
     ("vlh", " allah"),  # -ullah as transliterated from Persian script
     ("vlah", " allah"),
     ("allh", " allah"),
@@ -408,7 +442,7 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     # From a folded word to its consonant skeleton, for Persian-script names.
     (r"sh", "S"),
     (r"ch", "C"),
-    (r"zh", "J"),
+    (r"ʒ", "J"),
     (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
     (r"c", "k"),
     (r"(?<=[^aeiouvyh])i$", "I"),  # the nisba -i (Karimi, not Karim) is written in both scripts
@@ -422,6 +456,7 @@ LATIN_SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     # transliterated Persian-script name th is ت then ح (تحیر, Tahir).
     (r"th", "s"),
     (r"(?<=[aeiou])dh(?=[aeiou])", "z"),
+    (r"zh", "J"),  # Zhila; Persian script writes ژ
 )
 
 COUNTRY_WORDS: dict[str, str] = {
