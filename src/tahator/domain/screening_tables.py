@@ -35,7 +35,7 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ر": "r",
     "ڑ": "r",
     "ز": "z",
-    "ژ": "ʒ",  # zhe apart: ز then ح (زحید, Zahid) is no zh
+    "ژ": "J",  # zhe as its skeleton letter: ز then ح (زحید, Zahid) is no zh
     "س": "s",
     "ش": "sh",
     "ص": "s",
@@ -78,7 +78,7 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ډ": "d",
     "ړ": "r",
     "ڼ": "n",
-    "ږ": "ʒ",
+    "ږ": "J",
     "ښ": "sh",
     "ځ": "z",
     "څ": "s",
@@ -442,7 +442,6 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     # From a folded word to its consonant skeleton, for Persian-script names.
     (r"sh", "S"),
     (r"ch", "C"),
-    (r"ʒ", "J"),
     (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
     (r"c", "k"),
     (r"(?<=[^aeiouvyh])i$", "I"),  # the nisba -i (Karimi, not Karim) is written in both scripts
