@@ -294,7 +294,7 @@ def screen(
     for space, batch in ((index.latin, latin), (index.skeleton, skeleton)):
         pairs = candidates(index, space, batch)
         if space is index.latin:
-            pairs += _initials_candidates(index, forms, pairs)
+            pairs += _word_candidates(index, forms, pairs)
         for query, name, listed, explained in pairs:
             if forms[query].initials and space is index.latin:
                 listed = _with_initials(index, name, forms[query], listed)
@@ -468,34 +468,33 @@ def _short_form(index: Index, space: _Space, name: int, form: Normalized, listed
     return listed
 
 
-def _initials_candidates(
+def _word_candidates(
     index: Index, forms: Sequence[Normalized], found: list[tuple[int, int, float, float]]
 ) -> list[tuple[int, int, float, float]]:
-    """Listed names holding every word of a query written with initials (A. M. Huwaysh),
-    which the search for candidates passed over (the initials are no words there): the
-    initials are credited after, by :func:`_with_initials`."""
+    """Listed names holding every word of a query the search for candidates passed over
+    (it needs most of a listed name's weight): a name written with initials (A. M.
+    Huwaysh; the initials are credited after, by :func:`_with_initials`), or a given name
+    and one rare word of a long name (Hamad Dahi; see :func:`_short_form`).  Looked up
+    from the query's rarest word, so a common given name costs nothing."""
     space = index.latin
-    asked = [
-        (i, f.words)
-        for i, f in enumerate(forms)
-        if f.initials
-        and f.words
-        and not f.arabic_script
-        and all(w in space.vocabulary for w in f.words)
-    ]
+    rare = RARE_WORD * space.unknown_weight
+    asked = []
+    for i, f in enumerate(forms):
+        if f.arabic_script or not f.words or not all(w in space.vocabulary for w in f.words):
+            continue
+        ids = [space.vocabulary[w] for w in f.words]
+        if f.initials or (len(ids) <= 3 and max(float(space.weights[w]) for w in ids) >= rare):
+            asked.append((i, ids))
     if not asked:
         return []
     seen = {(q, n) for q, n, _, _ in found}
     by_word = space.incidence.T.tocsr()
     extra = []
-    for query, words in asked:
-        ids = [space.vocabulary[w] for w in words]
-        names = set(by_word.indices[by_word.indptr[ids[0]] : by_word.indptr[ids[0] + 1]].tolist())
-        for w in ids[1:]:
-            names &= set(by_word.indices[by_word.indptr[w] : by_word.indptr[w + 1]].tolist())
-        for name in sorted(names):
-            if (query, name) not in seen:
-                held = float(space.weights[ids].sum())
+    for query, ids in asked:
+        rarest = max(ids, key=lambda w: float(space.weights[w]))
+        held = float(space.weights[ids].sum())
+        for name in by_word.indices[by_word.indptr[rarest] : by_word.indptr[rarest + 1]].tolist():
+            if (query, name) not in seen and set(ids) <= set(space.name_words[name]):
                 extra.append((query, name, held / float(space.name_weight[name]), 1.0))
     return extra
 
