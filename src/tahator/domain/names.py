@@ -197,12 +197,19 @@ for _phrase in sorted(
 ):
     if _phrase:
         _TITLE_PHRASES.setdefault(_phrase[0], []).append(_phrase)
-_GIVEN_PARTS = frozenset(
-    part
-    for name in tables.GIVEN_NAME_PARTS
-    for part in _letters(tables.WORD_FOLDS.get(name, name), True).split()
-    if len(part) >= 3
-)
+
+
+def _parts(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(
+        part
+        for name in names
+        for part in _letters(tables.WORD_FOLDS.get(name, name), True).split()
+        if len(part) >= 3
+    )
+
+
+_SKELETON_PARTS = _parts(tables.GIVEN_NAME_PARTS)
+_GIVEN_PARTS = _SKELETON_PARTS | _parts(tables.MORE_GIVEN_NAME_PARTS)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -225,7 +232,7 @@ def _article(word: str) -> str:
     return word
 
 
-_GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _GIVEN_PARTS)
+_GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _SKELETON_PARTS)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -264,6 +264,15 @@ GIVEN_NAME_PARTS: frozenset[str] = frozenset(
 )
 
 # fmt: off
+MORE_GIVEN_NAME_PARTS: frozenset[str] = frozenset(
+    # More given names that open or close a compound written joined in Latin script
+    # (Mohammadibrahim, Akhtarmohammad, Hafizmohammad, Ibrahimhassan); not used to split
+    # consonant skeletons, where their short skeletons would cut Ibrahim (ابراهیم) apart.
+    {"ibrahim", "ebrahim", "ismail", "esmail", "yusuf", "yousef", "akhtar", "hafiz", "omar",
+     "umar", "osman", "usman", "ahmad", "ahmed", "mahmoud", "mahmud", "ayub", "ayyub",
+     "yaqub", "yahya", "musa", "isa", "nur", "noor", "din", "shah"}
+)
+
 PERSIAN_GIVEN_NAME_PARTS: frozenset[str] = frozenset(
     {
         "محمد", "علی", "علي", "رضا", "حسین", "حسين", "حسن", "اکبر", "اكبر", "اصغر", "غلام",
