@@ -413,12 +413,20 @@ SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("oddin", " din"),
     ("eddin", " din"),
     ("addin", " din"),
+    ("uddeen", " din"),  # Shamsuddeen, Nooredine: -ud-din however romanized
+    ("uddine", " din"),
+    ("eddine", " din"),
+    ("udden", " din"),
+    ("uddin", " din"),
+    ("edine", " din"),
+    ("udin", " din"),
     ("ullah", " allah"),
     ("ulah", " allah"),
     ("olah", " allah"),
     ("ollah", " allah"),
     ("vdyn", " din"),  # -uddin, -aldin as transliterated from Persian script
     ("aldyn", " din"),
+    ("dynh", " din"),  # -eddine written back in Persian script (نوردینه)
     ("vlh", " allah"),  # -ullah as transliterated from Persian script
     ("vlah", " allah"),
     ("allh", " allah"),
