@@ -437,7 +437,7 @@ LETTER_FOLDS: tuple[tuple[str, str], ...] = (
     # Regular expressions applied in order to each word, after the word folds.
     (r"kh|gh", "q"),  # Qalibaf, Ghalibaf, Khalibaf
     (r"ck", "k"),
-    (r"x", "ks"),
+    (r"(?<=[aeiou])x(?=[aeiou])", "ks"),  # Alexander; a stray x elsewhere is a slip
     (r"ph", "f"),
     (r"dj", "j"),
     (r"tch", "ch"),
