@@ -236,7 +236,7 @@ class Hit:
         elif self.name_score == 0.0 and not self.query_cover:
             said = (
                 f"the name {self.normalized_query!r} differs from the listed name "
-                f"{self.matched_name!r}, but an identifier is the listed one's"
+                f"{self.matched_name!r} ({quality})"
             )
         else:
             said = (
