@@ -3,6 +3,8 @@ name that only resembles it stays clear."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tahator.domain.names import matching_names, normalize
@@ -328,3 +330,22 @@ def test_a_given_name_with_one_rare_part_of_a_long_surname_needs_review(
 def test_initials_standing_for_most_of_a_name_find_it(long_names: Index) -> None:
     assert top(long_names, "A. M. Huwaysh")[0] == "IQi.202"
     assert top(long_names, "Z. K. Huwaysh") == (None, Band.CLEAR)
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u034f", "\u200e"]
+)
+def test_an_invisible_character_inside_a_word_hides_no_listed_name(invisible: str) -> None:
+    from tahator.domain.screening import build_index, screen
+    from tahator.io.un_list import parse_un
+
+    sample = Path(__file__).resolve().parents[2] / "src" / "tahator" / "data" / "un-sample.xml"
+    index = build_index(parse_un(sample.read_bytes()).entries)
+    plain = screen(index, ["Shahid Sayyade Shirazi Industries"])[0]
+    assert plain, "the sample list must hold the entity"
+    hidden = screen(index, [f"Shahid Sayyade Shi{invisible}razi Indus{invisible}tries"])[0]
+    assert [(h.reference, h.score) for h in hidden[:1]] == [(plain[0].reference, plain[0].score)]
+    # between words an invisible character still separates them
+    apart = screen(index, [f"Shahid{invisible}Sayyade Shirazi Industries"])[0]
+    assert apart
+    assert apart[0].reference == plain[0].reference

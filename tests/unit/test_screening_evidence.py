@@ -398,10 +398,6 @@ def test_claims_against_never_clear_the_listed_name_itself(ghalibaf) -> None:  #
     assert [e.fact for e in hit.evidence] == ["identifier", "birth", "nationality"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until screen() passes name_score to weigh() / scores with adjusted()",
-)
 def test_claims_against_never_take_a_name_at_match_below_review(ghalibaf) -> None:  # type: ignore[no-untyped-def]
     name = "Mohammad Bagheri Ghalibof"
     [alone] = screen(ghalibaf, [Query(name)])[0]

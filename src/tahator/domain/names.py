@@ -123,6 +123,24 @@ def transliterate(text: str) -> str:
     return " ".join(words).translate(_ARABIC_TABLE)
 
 
+def joined_across_invisibles(name: str) -> str | None:
+    """``name`` with its invisible characters (soft hyphens, zero-width spaces and
+    joiners, direction marks: Unicode's format characters, and U+034F) taken out, or
+    ``None`` when it has none.  Read as they stand they split a word ("Shi\u00adrazi"
+    becomes "shi razi"), which hid a listed name; read taken out they would join two
+    words ("Kavir\u200bZarrin"): screening reads both.  Persian's ZWNJ, which writes
+    -zadeh apart, is not invisible in Arabic script."""
+    arabic = _ARABIC.search(name) is not None
+    kept = "".join(
+        c
+        for c in name
+        if not (
+            (unicodedata.category(c) == "Cf" or c == "\u034f") and not (arabic and c == "\u200c")
+        )
+    )
+    return None if kept == name else kept
+
+
 def _plain_words(name: str) -> tuple[list[str], bool]:
     text = unicodedata.normalize("NFKC", name).casefold()
     arabic = _ARABIC.search(text) is not None

@@ -24,10 +24,10 @@ The lists arrive as :class:`ParsedList`s read by ``tahator.io``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from tahator.domain.names import Normalized, normalize
+from tahator.domain.names import Normalized, joined_across_invisibles, normalize
 from tahator.domain.sanctions_lists import (
     UN,
     Identifier,
@@ -40,6 +40,7 @@ from tahator.domain.screening_evidence import (
     MAX_RAISE,
     SAME_IDENTIFIER,
     Evidence,
+    adjusted,
     plain_number,
     weigh,
 )
@@ -287,6 +288,13 @@ def screen(
     ``min_score`` (default: the review threshold), best first, one hit per entry."""
     floor = thresholds.review if min_score is None else min_score
     asked = [q if isinstance(q, Query) else Query(q) for q in queries]
+    count = len(asked)
+    # a name with invisible characters is also screened with them taken out
+    origin = list(range(count))
+    for number, written in enumerate(asked[:count]):
+        if (joined := joined_across_invisibles(written.name)) is not None:
+            asked.append(replace(written, name=joined))
+            origin.append(number)
     forms = [normalize(q.name) for q in asked]
     latin = [(i, f.words) for i, f in enumerate(forms) if f.words and not f.arabic_script]
     skeleton = [(i, f.skeleton) for i, f in enumerate(forms) if f.skeleton and f.arabic_script]
@@ -318,8 +326,8 @@ def screen(
                 continue
             entry_number = index.name_entry[name]
             entry = index.entries[entry_number]
-            evidence = weigh(entry, asked[query])
-            score = round(min(100.0, max(0.0, name_score + sum(e.points for e in evidence))), 1)
+            evidence = weigh(entry, asked[query], name_score=name_score)
+            score = adjusted(name_score, evidence)
             if score < floor:
                 continue
             held = best[query].get(entry_number)
@@ -350,6 +358,12 @@ def screen(
                 words=words,
             )
     _identified(index, asked, forms, best, thresholds)
+    for variant in range(count, len(asked)):
+        found = best[origin[variant]]
+        for entry_number, hit in best[variant].items():
+            if entry_number not in found or found[entry_number].score < hit.score:
+                found[entry_number] = hit
+    del best[count:]
     return [
         sorted(found.values(), key=lambda h: (-h.score, h.country_match is not True, h.reference))[
             :limit
