@@ -3,6 +3,8 @@ name that only resembles it stays clear."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tahator.domain.names import matching_names, normalize
@@ -238,3 +240,112 @@ def test_urdu_and_pashto_letters_transliterate_like_their_persian_ones() -> None
 
 def test_a_pashto_letter_is_not_taken_for_another_consonant() -> None:
     assert normalize("ښ").skeleton != normalize("س").skeleton
+
+
+# --- round 2: Persian-script letters, initials, short forms, slips in folded names -------
+
+
+def test_abdul_written_back_in_persian_script_is_abd() -> None:
+    assert normalize("ابدلحفیز زلیتنی").skeleton == normalize("Abdelhafiz Zlitni").skeleton
+    assert normalize("عبدال حمید").skeleton == normalize("Abdul Hamid").skeleton
+    assert normalize("ابدولقدر").skeleton == normalize("Abdul Qadir").skeleton
+
+
+def test_saeed_in_persian_script_is_no_seyed_title() -> None:
+    assert normalize("سعید جلیلی").skeleton == normalize("Saeed Jalili").skeleton
+    assert normalize("سید علی").skeleton == normalize("Ali").skeleton
+
+
+def test_letters_that_meet_in_persian_script_are_not_a_latin_digraph() -> None:
+    # ت then ح is t h (Tahir), ز then ح z h (Zahid): not ث, not ژ
+    assert normalize("محمد تحیر").skeleton == normalize("Muhammad Tahir").skeleton
+    assert normalize("محمد زحید").skeleton == normalize("Mohammad Zahid").skeleton
+    assert normalize("ژیلا").skeleton == normalize("Zhila").skeleton
+    assert normalize("Uthman").skeleton == normalize("عثمان").skeleton
+
+
+def test_latin_dh_and_its_persian_and_urdu_renderings_agree() -> None:
+    qadhafi = normalize("Qadhafi").skeleton
+    assert normalize("قذافی").skeleton == qadhafi
+    assert normalize("قادهافی").skeleton == qadhafi
+    assert normalize("قدھفی").skeleton == qadhafi
+    # Urdu's aspirate before r stays d h: Chaudhry is no Chazri
+    assert normalize("چودھری").skeleton == normalize("Chaudhry").skeleton
+    assert normalize("اتھمن").skeleton == normalize("Othman").skeleton
+
+
+def test_names_ending_in_alef_maqsura_are_no_nisba() -> None:
+    assert normalize("مرتضی").skeleton == normalize("Morteza").skeleton
+    assert normalize("موسی").skeleton == normalize("Musa").skeleton
+    assert normalize("کریمی").skeleton != normalize("Karim").skeleton
+
+
+def test_a_latin_title_written_in_persian_script_without_vowels_is_dropped() -> None:
+    assert normalize("حجی اغا جن").skeleton == normalize("آغا جان").skeleton
+    assert normalize("موله محمد عمر").skeleton == normalize("محمد عمر").skeleton
+    # only before a name: a lone word is the name
+    assert normalize("ملا").words
+
+
+def test_a_slip_in_a_folded_given_name_folds_as_the_name() -> None:
+    assert words("Adbul Rahim") == words("Abdul Rahim")
+    assert words("Abudl Rahim") == words("Abdul Rahim")
+    # a letter added is another name (the nisba), a short word's letter replaced too
+    assert words("Ahmadi") != words("Ahmad")
+    assert words("Ahdal") != words("Abdal")
+
+
+@pytest.fixture(scope="module")
+def long_names() -> Index:
+    return build_index(
+        [
+            entry("IQi.201", "Hamad Awad Dahi Sarhan al-Shammari"),
+            entry("IQi.202", "Abd-al-Tawwab Mullah Huwaysh"),
+            entry("IQe.203", "Shahid Sayyade Shirazi Industries", kind="entity"),
+            *(
+                entry(f"XXi.{n:03}", f"{g} {s}")
+                for n, (g, s) in enumerate(
+                    [
+                        (g, s)
+                        for g in ("Hamad", "Ali", "Mohammad", "Shahid")
+                        for s in ("Awad", "Sarhan", "Karimi", "Ahmadi")
+                    ],
+                    start=300,
+                )
+            ),
+        ]
+    )
+
+
+def test_a_given_name_with_one_rare_part_of_a_long_surname_needs_review(
+    long_names: Index,
+) -> None:
+    assert top(long_names, "Hamad Dahi") == ("IQi.201", Band.REVIEW)
+    # not with a common part, nor another given name, nor a firm's words
+    assert top(long_names, "Hamad Sarhan")[0] != "IQi.201"
+    assert top(long_names, "Ali Dahi") == (None, Band.CLEAR)
+    assert top(long_names, "Shahid Shirazi") == (None, Band.CLEAR)
+
+
+def test_initials_standing_for_most_of_a_name_find_it(long_names: Index) -> None:
+    assert top(long_names, "A. M. Huwaysh")[0] == "IQi.202"
+    assert top(long_names, "Z. K. Huwaysh") == (None, Band.CLEAR)
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u034f", "\u200e"]
+)
+def test_an_invisible_character_inside_a_word_hides_no_listed_name(invisible: str) -> None:
+    from tahator.domain.screening import build_index, screen
+    from tahator.io.un_list import parse_un
+
+    sample = Path(__file__).resolve().parents[2] / "src" / "tahator" / "data" / "un-sample.xml"
+    index = build_index(parse_un(sample.read_bytes()).entries)
+    plain = screen(index, ["Shahid Sayyade Shirazi Industries"])[0]
+    assert plain, "the sample list must hold the entity"
+    hidden = screen(index, [f"Shahid Sayyade Shi{invisible}razi Indus{invisible}tries"])[0]
+    assert [(h.reference, h.score) for h in hidden[:1]] == [(plain[0].reference, plain[0].score)]
+    # between words an invisible character still separates them
+    apart = screen(index, [f"Shahid{invisible}Sayyade Shirazi Industries"])[0]
+    assert apart
+    assert apart[0].reference == plain[0].reference

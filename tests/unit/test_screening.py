@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tahator.domain.errors import InputError
 from tahator.domain.names import matching_names, normalize
 from tahator.domain.screening import (
+    Identifier,
     Index,
     ListedName,
     ListEntry,
@@ -365,3 +366,66 @@ def test_other_roots_and_empty_lists_are_refused() -> None:
         parse_un(b"<sdnList/>", "x.xml")
     with pytest.raises(InputError, match="no individuals and no entities"):
         parse_un(b"<CONSOLIDATED_LIST><INDIVIDUALS/></CONSOLIDATED_LIST>", "x.xml")
+
+
+# --- identifiers and countries -----------------------------------------------------------
+
+
+def listed_person() -> Index:
+    return build_index(
+        [
+            ListEntry(
+                "IRi.901",
+                "individual",
+                "Kambiz Rostamizadeh Tavakoli",
+                "Iran",
+                nationalities=("IR",),
+                identifiers=(Identifier("passport", "H 1234567", "IR"),),
+            ),
+            entry("IRe.902", "Shahid Bakeri Industrial Group"),
+        ]
+    )
+
+
+def test_a_listed_passport_is_a_hit_whatever_the_name() -> None:
+    found = screen(
+        listed_person(),
+        [Query("Reza Ahmadi", identifiers=(Identifier("passport", "h1234-567", "IR"),))],
+    )[0]
+    assert [h.reference for h in found] == ["IRi.901"]
+    hit = found[0]
+    assert hit.band == "review"
+    assert hit.score == 75.0
+    assert hit.name_score == 0.0
+    assert "passport number h1234-567 is the listed one's" in hit.explanation
+    assert "differs from the listed name 'Kambiz Rostamizadeh Tavakoli'" in hit.explanation
+
+
+def test_an_identifier_of_another_family_or_country_is_no_hit() -> None:
+    index = listed_person()
+    other_country = Query("Reza Ahmadi", identifiers=(Identifier("passport", "H1234567", "PK"),))
+    other_family = Query("Reza Ahmadi", identifiers=(Identifier("national_id", "H1234567"),))
+    assert screen(index, [other_country, other_family, "Reza Ahmadi"]) == [[], [], []]
+
+
+def test_a_listed_passport_with_the_name_raises_it_to_a_match() -> None:
+    query = Query("Kambiz Rostamizadeh", identifiers=(Identifier("passport", "H1234567", "IR"),))
+    hit = screen(listed_person(), [query])[0][0]
+    assert hit.reference == "IRi.901"
+    assert hit.band == "match"
+    assert hit.name_score is not None
+    assert hit.score > hit.name_score
+
+
+def test_country_match_reads_nationalities_too() -> None:
+    index = listed_person()
+    iranian, pakistani = screen(
+        index,
+        [
+            Query("Kambiz Rostamizadeh Tavakoli", country="ir"),
+            Query("Kambiz Rostamizadeh Tavakoli", country="PK"),
+        ],
+    )
+    assert iranian[0].country_match is True
+    assert pakistani[0].country_match is False
+    assert screen(index, ["Kambiz Rostamizadeh Tavakoli"])[0][0].country_match is None

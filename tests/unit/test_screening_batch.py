@@ -54,3 +54,52 @@ def test_bad_cells_are_named_by_line_and_column() -> None:
         (4, "passport"),
     ]
     assert "'03/14/1971' is not a date" in str(error.value)
+
+
+def test_a_tax_column_and_numbers_in_any_script_are_read() -> None:
+    data = (
+        "id,name,tax,passport\n1,Kavir Zarrin,1086-1234-565,\n2,Bahram Tavakoli,,۹۸۷۶۵۴۳\n"
+    ).encode()
+    one, two = read_batch(Path("names.csv"), data=data)
+    assert one.identifiers == (Identifier("tax", "1086-1234-565"),)
+    assert two.identifiers == (Identifier("passport", "۹۸۷۶۵۴۳"),)
+
+
+def test_dates_numbers_and_names_are_checked_as_the_api_checks_them() -> None:
+    too_many = " ".join(["Ali"] * 25)
+    data = (
+        "id,name,born,tax\n"
+        "1,A B,1990-13-45,\n"
+        "2,C D,1899,\n"
+        f"3,{too_many},,\n"
+        f"4,E F,,{'9' * 61}\n"
+        "5,G H,,12_34\n"
+    ).encode()
+    with pytest.raises(InputError) as error:
+        read_batch(Path("names.csv"), data=data)
+    found = [(p.line, p.field, p.message) for p in error.value.problems]
+    assert [(line, field) for line, field, _ in found] == [
+        (2, "born"),
+        (3, "born"),
+        (4, "name"),
+        (5, "tax"),
+        (6, "tax"),
+    ]
+    assert "'1990-13-45' is not a real date" in found[0][2]
+    assert "has 25 words; at most 24" in found[2][2]
+
+
+def test_a_misspelt_column_is_refused_not_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_bytes(b"id,name,pasport\n1,Ali Ahmadian,Z1234567\n")
+    with pytest.raises(InputError) as refused:
+        read_batch(path)
+    assert "unknown column 'pasport'" in str(refused.value)
+
+
+def test_a_name_without_a_letter_is_nothing_to_screen(tmp_path: Path) -> None:
+    path = tmp_path / "names.csv"
+    path.write_bytes(b"id,name\n1,...\n2,Ali Ahmadian\n")
+    with pytest.raises(InputError) as refused:
+        read_batch(path)
+    assert "nothing to screen" in str(refused.value)

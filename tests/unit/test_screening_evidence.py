@@ -12,6 +12,7 @@ from tahator.domain.screening import Band, Query, Thresholds, build_index, scree
 from tahator.domain.screening_evidence import (
     BIRTH_IN_RANGE,
     BIRTH_YEAR_OFF,
+    MAX_LOWER,
     MAX_RAISE,
     OTHER_BIRTH,
     OTHER_BIRTH_DAY,
@@ -23,6 +24,7 @@ from tahator.domain.screening_evidence import (
     SAME_IDENTIFIER,
     SAME_NATIONALITY,
     SWAPPED_BIRTH_DATE,
+    adjusted,
     plain_number,
     weigh,
 )
@@ -64,6 +66,39 @@ def points(entry: ListEntry, **facts: object) -> list[tuple[str, float]]:
 # --- identifiers -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "placeholder", ["N/A", "n/a", "NA", "none", "Unknown", "nil", "-", "0000", "000-000", "", "A12"]
+)
+def test_placeholders_and_short_numbers_identify_nothing(placeholder: str) -> None:
+    assert plain_number(placeholder) == ""
+    listed = ListEntry(
+        "T.7",
+        "individual",
+        "Someone Listed",
+        "Example",
+        born=("1960",),
+        identifiers=(Identifier("passport", placeholder, "IR"),),
+    )
+    # the same placeholder on both sides is not the listed document, and does not
+    # hide a date of birth years away
+    facts = weigh(listed, q(born="1990", identifiers=(Identifier("passport", placeholder, "IR"),)))
+    assert [(e.fact, e.points) for e in facts] == [("birth", OTHER_BIRTH)]
+
+
+def test_digits_of_any_script_compare_as_ascii() -> None:
+    assert plain_number("۱۲۳۴۵") == plain_number("١٢٣٤٥") == plain_number("12345") == "12345"
+    listed = ListEntry(
+        "T.8",
+        "individual",
+        "Someone Listed",
+        "Example",
+        identifiers=(Identifier("national_id", "0035011785", "IR"),),
+    )
+    assert points(listed, identifiers=(Identifier("national_id", "۰۰۳۵۰۱۱۷۸۵", "IR"),)) == [
+        ("identifier", SAME_IDENTIFIER)
+    ]
+
+
 def test_numbers_compare_without_spaces_dashes_dots_and_case() -> None:
     assert plain_number(" z98-765.43 ") == plain_number("Z9876543") == "z9876543"
     assert plain_number("IMO 9999991") == plain_number("9999991")
@@ -103,11 +138,11 @@ def test_a_different_number_of_the_same_kind_and_country_lowers() -> None:
     ]
     # another country's passport says nothing: people hold two
     assert points(PERSON, identifiers=(Identifier("passport", "K1112223", "PK"),)) == []
-    assert points(COMPANY, identifiers=(Identifier("registration", "999", "IR"),)) == [
+    assert points(COMPANY, identifiers=(Identifier("registration", "9999", "IR"),)) == [
         ("identifier", -15.0)
     ]
     # a firm's tax number differs from its registration number anyway: no evidence
-    assert points(COMPANY, identifiers=(Identifier("tax", "999", "IR"),)) == []
+    assert points(COMPANY, identifiers=(Identifier("tax", "9999", "IR"),)) == []
 
 
 def test_a_same_number_among_others_settles_it_and_facts_against_are_not_counted() -> None:
@@ -212,6 +247,47 @@ def test_raises_together_never_exceed_max_raise() -> None:
     assert all(e.points >= 0 for e in facts)
 
 
+def test_facts_against_together_take_at_most_max_lower() -> None:
+    # born years away, another nationality, a firm: -20 - 6 - 5 claimed, 20 counted
+    facts = weigh(PERSON, q(born="1990", nationality="PK", kind="entity"))
+    assert [e.fact for e in facts] == ["birth", "nationality", "kind"]
+    assert sum(e.points for e in facts) == -MAX_LOWER
+    assert "capped" in facts[1].detail
+    assert adjusted(60.0, facts) == 60.0 - MAX_LOWER
+
+
+@pytest.mark.parametrize("name_score", [92.0, 93.5, 96.0, 100.0])
+def test_facts_against_never_take_a_matching_name_below_review(name_score: float) -> None:
+    review, match = Thresholds().review, Thresholds().match
+    assert match <= name_score
+    against = q(
+        born="1990",
+        nationality="PK",
+        kind="entity",
+        identifiers=(Identifier("passport", "K1112223", "IR"),),
+    )
+    facts = weigh(PERSON, against, name_score=name_score)
+    lowered = -sum(e.points for e in facts)
+    assert lowered == min(MAX_LOWER, name_score - review)
+    assert name_score - lowered >= review
+    # adjusted() applies the same cap to evidence weighed without the name's score
+    assert adjusted(name_score, weigh(PERSON, against)) == name_score - lowered
+    # a raise still counts on top
+    raised = weigh(PERSON, q(born="1971-03-14", nationality="PK"), name_score=name_score)
+    assert adjusted(name_score, raised) == min(100.0, name_score + SAME_BIRTH_DATE - 6.0)
+
+
+def test_a_name_below_match_may_still_be_lowered_below_review() -> None:
+    facts = weigh(PERSON, q(born="1990"), name_score=91.9)
+    assert adjusted(91.9, facts) == round(91.9 - MAX_LOWER, 1) < Thresholds().review
+
+
+def test_adjusted_stays_within_0_and_100() -> None:
+    assert adjusted(95.0, weigh(PERSON, q(born="1971-03-14", nationality="IR"))) == 100.0
+    assert adjusted(10.0, weigh(PERSON, q(born="1990"))) == 0.0
+    assert adjusted(80.0, ()) == 80.0
+
+
 def test_no_facts_no_evidence_and_every_fact_has_words() -> None:
     assert weigh(PERSON, Query("Bahram")) == ()
     assert weigh(ListEntry("T.6", "individual", "X Y", "E"), q(born="1971", nationality="IR")) == ()
@@ -221,7 +297,7 @@ def test_no_facts_no_evidence_and_every_fact_has_words() -> None:
             born="1960",
             nationality="AF",
             kind="entity",
-            identifiers=(Identifier("passport", "K1", "IR"),),
+            identifiers=(Identifier("passport", "K1112223", "IR"),),
         ),
     )
     assert len(facts) == 4
@@ -286,3 +362,47 @@ def test_no_evidence_leaves_the_score_unchanged(index) -> None:  # type: ignore[
         assert hit.evidence == ()
         assert hit.name_score is None
         assert hit.score == plain.score
+
+
+# the listed name a party's own claims must not hide (IRi.001 on the UN list)
+GHALIBAF = ListEntry(
+    "IRi.001",
+    "individual",
+    "Mohammad Bagher Ghalibaf",
+    "Iran",
+    born=("1961-08-23",),
+    nationalities=("IR",),
+    identifiers=(Identifier("passport", "D9001234", "IR"),),
+)
+_NEIGHBOURS = ("Mohammad Hassan Akhond", "Ali Reza Tavakoli", "Mohammad Javad Zarif")
+CLAIMS = {
+    "born": "1975",
+    "nationality": "PK",
+    "identifiers": (Identifier("passport", "P7654321", "IR"),),
+}
+
+
+@pytest.fixture(scope="module")
+def ghalibaf():  # type: ignore[no-untyped-def]
+    others = [ListEntry(f"X.{i}", "individual", n, "Iran") for i, n in enumerate(_NEIGHBOURS)]
+    return build_index([GHALIBAF, *others])
+
+
+def test_claims_against_never_clear_the_listed_name_itself(ghalibaf) -> None:  # type: ignore[no-untyped-def]
+    # before the cap: 100 - 24 - 6 - 10 = 60, no hit at all
+    [hit] = screen(ghalibaf, [Query("Mohammad Bagher Ghalibaf", **CLAIMS)])[0]  # type: ignore[arg-type]
+    assert hit.reference == "IRi.001"
+    assert hit.name_score == 100.0
+    assert hit.score == 100.0 - MAX_LOWER
+    assert hit.band == Band.REVIEW
+    assert [e.fact for e in hit.evidence] == ["identifier", "birth", "nationality"]
+
+
+def test_claims_against_never_take_a_name_at_match_below_review(ghalibaf) -> None:  # type: ignore[no-untyped-def]
+    name = "Mohammad Bagheri Ghalibof"
+    [alone] = screen(ghalibaf, [Query(name)])[0]
+    # at match, yet MAX_LOWER alone would take it below review
+    assert Thresholds().match <= alone.score < Thresholds().review + MAX_LOWER
+    hits = screen(ghalibaf, [Query(name, **CLAIMS)])[0]  # type: ignore[arg-type]
+    assert [h.reference for h in hits] == ["IRi.001"]
+    assert hits[0].score == Thresholds().review

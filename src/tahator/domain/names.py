@@ -27,11 +27,22 @@ _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")
 _APOSTROPHES = re.compile(r"['’‘ʼʻ`´ʿʾ]")
 _ZWNJ_YEH = re.compile("\u200c(?=\u0627?[\u06cc\u064a](?!\\w))")
+# د then ه inside a word, by a vowel letter, is Latin dh written letter by letter
+# (قادهافی, ریدهو: Qadhafi, Ridho): ذ, as dh between vowels is in Latin; not before ر
+# (Urdu aspirate: Chaudhry) nor where ه begins a joined given name (موهمادهاسان)
+_DH = re.compile(
+    "(?:(?<=[\u0627\u0648\u06cc\u064a])\u062f\u0647(?=\\w)"
+    "|(?<=\\w)\u062f\u0647(?=[\u0627\u0648\u06cc\u064a]))(?!\u0627?\u0633|\u0631)"
+)
+_URDU_TH = re.compile("\u062a\u06be")
+_URDU_DH = re.compile("\u062f\u06be(?!\u0631)")
 _SEPARATORS = re.compile(r"[\W_]+")
 _LETTER_FOLDS = tuple((re.compile(p), r) for p, r in tables.LETTER_FOLDS)
 _DOUBLED = re.compile(tables.DOUBLED_LETTERS)
 _SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.SKELETON_FOLDS)
+_LATIN_SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.LATIN_SKELETON_FOLDS)
 _ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
+_ABD_ALONE = {p.rstrip(): "عبد" for p, r in tables.ARABIC_WORD_PREFIXES if r == "عبد "}
 _DROPPED = tables.LEGAL_FORMS | tables.GENERIC_WORDS | tables.NASAB
 
 
@@ -91,8 +102,15 @@ def transliterate(text: str) -> str:
     text = _ARABIC_MARKS.sub("", text)
     # the Persian -i written after a ZWNJ (خامنه‌ای) is part of the word
     text = _ZWNJ_YEH.sub("", text)
+    text = _DH.sub("\u0630", text)
+    # Urdu's aspirates written for Latin th and dh (اتھمن Othman, قدھفی Qadhafi)
+    text = _URDU_TH.sub("\u062b", _URDU_DH.sub("\u0630", text))
     words: list[str] = []
     for word in text.split():
+        if word in tables.FINAL_ALEF_NAMES:
+            word = word[:-1] + "ا"
+        # Abdul written apart (عبدال حمید): the word is Abd and the article
+        word = _ABD_ALONE.get(word, word)
         for prefix, replacement in tables.ARABIC_WORD_PREFIXES:
             if word.startswith(prefix) and len(word) > len(prefix) + 1:
                 word = replacement + word[len(prefix) :]
@@ -103,6 +121,24 @@ def transliterate(text: str) -> str:
             word = f"{head} {rest[2:]}"
         words.extend(split_compound(word, tables.PERSIAN_GIVEN_NAME_PARTS))
     return " ".join(words).translate(_ARABIC_TABLE)
+
+
+def joined_across_invisibles(name: str) -> str | None:
+    """``name`` with its invisible characters (soft hyphens, zero-width spaces and
+    joiners, direction marks: Unicode's format characters, and U+034F) taken out, or
+    ``None`` when it has none.  Read as they stand they split a word ("Shi\u00adrazi"
+    becomes "shi razi"), which hid a listed name; read taken out they would join two
+    words ("Kavir\u200bZarrin"): screening reads both.  Persian's ZWNJ, which writes
+    -zadeh apart, is not invisible in Arabic script."""
+    arabic = _ARABIC.search(name) is not None
+    kept = "".join(
+        c
+        for c in name
+        if not (
+            (unicodedata.category(c) == "Cf" or c == "\u034f") and not (arabic and c == "\u200c")
+        )
+    )
+    return None if kept == name else kept
 
 
 def _plain_words(name: str) -> tuple[list[str], bool]:
@@ -116,9 +152,34 @@ def _plain_words(name: str) -> tuple[list[str], bool]:
     return [w for w in _SEPARATORS.split(text) if w], arabic
 
 
+_FOLD_KEYS: dict[int, list[str]] = {}
+for _key in tables.WORD_FOLDS:
+    if len(_key) >= 5 and _key.isalpha():
+        _FOLD_KEYS.setdefault(len(_key), []).append(_key)
+
+
+def _word_fold(word: str) -> str:
+    """A word's fold (Mohamed: muhammad), a clerk's slip too: two neighbouring letters
+    swapped (Adbul, Abudl: abd), or one replaced in a word of seven letters or more
+    (Abdalkah); not a letter added or replaced in a short word, which makes another name
+    (Ahmadi is not Ahmad, Ahdal not Abdal)."""
+    if word in tables.WORD_FOLDS or len(word) < 5:
+        return tables.WORD_FOLDS.get(word, word)
+    from rapidfuzz.distance import OSA, Levenshtein
+
+    folds = {
+        tables.WORD_FOLDS[k]
+        for k in _FOLD_KEYS.get(len(word), ())
+        if OSA.distance(word, k, score_cutoff=1) <= 1
+        and (len(word) >= 7 or Levenshtein.distance(word, k) == 2)
+        and not (word[-1] == "i" != k[-1])  # a nisba (Esmaeli) is no given name
+    }
+    return folds.pop() if len(folds) == 1 else word
+
+
 @lru_cache(maxsize=1 << 16)
 def _prefixes(word: str) -> tuple[str, ...]:
-    word = tables.WORD_FOLDS.get(word, word)
+    word = _word_fold(word)
     for prefix, replacement in tables.PREFIX_FOLDS:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:
             word = replacement + word[len(prefix) :]
@@ -154,17 +215,27 @@ for _phrase in sorted(
 ):
     if _phrase:
         _TITLE_PHRASES.setdefault(_phrase[0], []).append(_phrase)
-_GIVEN_PARTS = frozenset(
-    part
-    for name in tables.GIVEN_NAME_PARTS
-    for part in _letters(tables.WORD_FOLDS.get(name, name), True).split()
-    if len(part) >= 3
-)
+
+
+def _parts(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(
+        part
+        for name in names
+        for part in _letters(tables.WORD_FOLDS.get(name, name), True).split()
+        if len(part) >= 3
+    )
+
+
+_SKELETON_PARTS = _parts(tables.GIVEN_NAME_PARTS)
+_GIVEN_PARTS = _SKELETON_PARTS | _parts(tables.MORE_GIVEN_NAME_PARTS)
 
 
 @lru_cache(maxsize=1 << 16)
-def skeleton_of(word: str) -> str:
-    """A folded word's consonant skeleton: ``hussain`` -> ``hsn``."""
+def skeleton_of(word: str, arabic: bool = False) -> str:
+    """A folded word's consonant skeleton: ``hussain`` -> ``hsn`` (``arabic``: the word
+    was transliterated from Arabic script, where some Latin digraphs are two letters)."""
+    for pattern, replacement in () if arabic else _LATIN_SKELETON_FOLDS:
+        word = pattern.sub(replacement, word)
     for pattern, replacement in _SKELETON_FOLDS:
         word = pattern.sub(replacement, word)
     return word
@@ -179,7 +250,7 @@ def _article(word: str) -> str:
     return word
 
 
-_GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _GIVEN_PARTS)
+_GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _SKELETON_PARTS)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -189,7 +260,7 @@ def _split_skeleton(word: str) -> tuple[str, ...]:
     if len(word) < 6:
         return (word,)
     for cut in range(3, len(word) - 2):
-        head, tail = skeleton_of(word[:cut]), skeleton_of(word[cut:])
+        head, tail = skeleton_of(word[:cut], True), skeleton_of(word[cut:], True)
         if head in _GIVEN_SKELETONS and tail in _GIVEN_SKELETONS and len(head + tail) >= 4:
             return (word[:cut], word[cut:])
     return (word,)
@@ -211,7 +282,21 @@ def _title(word: str) -> bool:
     return extractOne(folded, _TITLES_LONG, scorer=OSA.distance, score_cutoff=1) is not None
 
 
-def _titles(words: list[str]) -> list[bool]:
+_TITLE_SKELETONS = frozenset(
+    k
+    for k in (skeleton_of(_letters(t, True)) for t in tables.HONORIFICS)
+    if (len(k) >= 3 or k in tables.SHORT_TITLE_SKELETONS) and k not in _GIVEN_SKELETONS
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def _script_title(word: str) -> bool:
+    """A transliterated Persian-script word with a title's consonants (حجی, موله: a Latin
+    title written back without its vowels)."""
+    return skeleton_of(_letters(word, True), True) in _TITLE_SKELETONS
+
+
+def _titles(words: list[str], arabic: bool = False) -> list[bool]:
     """Which of ``words`` are titles, single words or phrases (Hojjat ol-Eslam), before
     the name itself: a title after a name's first word is part of it (Abdul Rahman Agha,
     Amir Sheikh)."""
@@ -228,7 +313,11 @@ def _titles(words: list[str]) -> list[bool]:
             flags[at : at + len(phrase)] = [True] * len(phrase)
             at += len(phrase)
             continue
-        flags[at] = _title(words[at]) or words[at] in tables.ARTICLES
+        flags[at] = (
+            _title(words[at])
+            or words[at] in tables.ARTICLES
+            or (arabic and at + 1 < len(words) and _script_title(words[at]))
+        )
         at += 1
     return flags
 
@@ -236,7 +325,7 @@ def _titles(words: list[str]) -> list[bool]:
 def normalize(name: str) -> Normalized:
     """Fold ``name`` to the words screening compares (see the module docstring)."""
     raw, arabic = _plain_words(name)
-    titles = _titles(raw)
+    titles = _titles(raw, arabic)
     kept = [w for w, title in zip(raw, titles, strict=True) if not title and not _dropped(w)]
     if not kept and any(titles):
         # a name made only of a title and business words ("Haji Traders") keeps the title
@@ -266,7 +355,7 @@ def normalize(name: str) -> Normalized:
         if w
         for part in (_split_skeleton(w) if arabic else split_compound(_article(w), _GIVEN_PARTS))
     )
-    skeleton = tuple(s for s in (skeleton_of(w) for w in words) if s)
+    skeleton = tuple(s for s in (skeleton_of(w, arabic) for w in words) if s)
     return Normalized(words, skeleton, arabic, initials)
 
 

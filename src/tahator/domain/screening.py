@@ -24,10 +24,10 @@ The lists arrive as :class:`ParsedList`s read by ``tahator.io``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from tahator.domain.names import Normalized, normalize
+from tahator.domain.names import Normalized, joined_across_invisibles, normalize
 from tahator.domain.sanctions_lists import (
     UN,
     Identifier,
@@ -36,7 +36,14 @@ from tahator.domain.sanctions_lists import (
     ParsedList,
     countries_of,
 )
-from tahator.domain.screening_evidence import MAX_RAISE, Evidence, weigh
+from tahator.domain.screening_evidence import (
+    MAX_RAISE,
+    SAME_IDENTIFIER,
+    Evidence,
+    adjusted,
+    plain_number,
+    weigh,
+)
 from tahator.domain.screening_index import (
     WORD_SIMILARITY,
     Index,
@@ -135,6 +142,12 @@ INITIAL_LETTERS: dict[str, str] = {
     "e": "ea",
 }
 """First letters a folded listed word may have for an initial (G. for Gholam: ``qulam``)."""
+SHORT_FORM_COVER = 0.6
+"""Listed cover credited to a given name with one rare later word of a name of three words
+or more (Nayef Ujaym for Nayef Salam Muhammad Ujaym al-Hababi): at the default thresholds
+such a name needs review, and no more."""
+RARE_WORD = 0.8
+"""Weight, as a share of a word found nowhere else on the lists, of a rare word."""
 LOW_QUALITY = frozenset({"low"})
 """Alias qualities the list itself calls too weak to identify: at most ``review``."""
 
@@ -221,13 +234,18 @@ class Hit:
                     said += "; " + ", ".join(f"{w.listed} {w.how}" for w in others)
             if any(w.listed not in self.normalized_matched.split() for w in self.words):
                 said += " (compared on consonants: the name screened is in Arabic script)"
+        elif self.name_score == 0.0 and not self.query_cover:
+            said = (
+                f"the name {self.normalized_query!r} differs from the listed name "
+                f"{self.matched_name!r} ({quality})"
+            )
         else:
             said = (
                 f"{self.normalized_query!r} resembles the listed name {self.matched_name!r} "
                 f"({quality}), compared as {self.normalized_matched!r}"
             )
         unexplained = round((1 - self.query_cover) * 100)
-        if unexplained >= 5:
+        if unexplained >= 5 and self.query_cover:
             said += f"; {unexplained}% of the name screened is not in the listed name"
         if self.specificity < 0.995:
             said += (
@@ -270,14 +288,26 @@ def screen(
     ``min_score`` (default: the review threshold), best first, one hit per entry."""
     floor = thresholds.review if min_score is None else min_score
     asked = [q if isinstance(q, Query) else Query(q) for q in queries]
+    count = len(asked)
+    # a name with invisible characters is also screened with them taken out
+    origin = list(range(count))
+    for number, written in enumerate(asked[:count]):
+        if (joined := joined_across_invisibles(written.name)) is not None:
+            asked.append(replace(written, name=joined))
+            origin.append(number)
     forms = [normalize(q.name) for q in asked]
     latin = [(i, f.words) for i, f in enumerate(forms) if f.words and not f.arabic_script]
     skeleton = [(i, f.skeleton) for i, f in enumerate(forms) if f.skeleton and f.arabic_script]
     best: list[dict[int, Hit]] = [{} for _ in asked]
     for space, batch in ((index.latin, latin), (index.skeleton, skeleton)):
-        for query, name, listed, explained in candidates(index, space, batch):
+        pairs = candidates(index, space, batch)
+        if space is index.latin:
+            pairs += _word_candidates(index, forms, pairs)
+        for query, name, listed, explained in pairs:
             if forms[query].initials and space is index.latin:
                 listed = _with_initials(index, name, forms[query], listed)
+            if explained > 0.99 and listed < SHORT_FORM_COVER:
+                listed = _short_form(index, space, name, forms[query], listed)
             # how much a name says, measured on the Latin lists (skeletons collide more)
             specificity = min(
                 1.0, float(index.latin.name_weight[name]) / index.latin.unknown_weight
@@ -296,8 +326,8 @@ def screen(
                 continue
             entry_number = index.name_entry[name]
             entry = index.entries[entry_number]
-            evidence = weigh(entry, asked[query])
-            score = round(min(100.0, max(0.0, name_score + sum(e.points for e in evidence))), 1)
+            evidence = weigh(entry, asked[query], name_score=name_score)
+            score = adjusted(name_score, evidence)
             if score < floor:
                 continue
             held = best[query].get(entry_number)
@@ -306,7 +336,6 @@ def screen(
             band = thresholds.band(score)
             if band == Band.MATCH and index.name_quality[name].casefold() in LOW_QUALITY:
                 band = Band.REVIEW
-            country = asked[query].country
             words = _word_matches(index, space, name, forms[query])
             best[query][entry_number] = Hit(
                 reference=entry.reference,
@@ -322,22 +351,82 @@ def screen(
                 listed_cover=round(listed, 3),
                 query_cover=round(explained, 3),
                 specificity=round(specificity, 3),
-                country_match=(
-                    country.upper() in index.entry_countries[entry_number]
-                    if country and index.entry_countries[entry_number]
-                    else None
-                ),
+                country_match=_country_match(index, entry_number, asked[query].country),
                 list=entry.list_name,
                 name_score=name_score if evidence else None,
                 evidence=evidence,
                 words=words,
             )
+    _identified(index, asked, forms, best, thresholds)
+    for variant in range(count, len(asked)):
+        found = best[origin[variant]]
+        for entry_number, hit in best[variant].items():
+            if entry_number not in found or found[entry_number].score < hit.score:
+                found[entry_number] = hit
+    del best[count:]
     return [
         sorted(found.values(), key=lambda h: (-h.score, h.country_match is not True, h.reference))[
             :limit
         ]
         for found in best
     ]
+
+
+def _country_match(index: Index, entry_number: int, country: str | None) -> bool | None:
+    """Whether the party's country is one the list ties the entry to (its addresses'
+    countries or its nationalities); ``None`` when either side has none."""
+    entry = index.entries[entry_number]
+    known = index.entry_countries[entry_number] | {n.upper() for n in entry.nationalities}
+    return country.upper() in known if country and known else None
+
+
+def _identified(
+    index: Index,
+    asked: Sequence[Query],
+    forms: Sequence[Normalized],
+    best: list[dict[int, Hit]],
+    thresholds: Thresholds,
+) -> None:
+    """Add to ``best`` the entries whose identifier a query carries, whatever the name:
+    a listed passport or registration number is a hit (at least ``review``) even under
+    another name, compared as the evidence compares them (same family, countries
+    agreeing).  Entries the name already found are left as scored."""
+    if not any(q.identifiers for q in asked):
+        return
+    holders: dict[str, set[int]] = {}
+    for number, entry in enumerate(index.entries):
+        for listed in entry.identifiers:
+            if plain := plain_number(listed.number):
+                holders.setdefault(plain, set()).add(number)
+    for query, party in enumerate(asked):
+        numbers = {plain_number(i.number) for i in party.identifiers} - {""}
+        for entry_number in sorted(set().union(*(holders.get(n, set()) for n in numbers))):
+            if entry_number in best[query]:
+                continue
+            entry = index.entries[entry_number]
+            evidence = weigh(entry, party)
+            if not any(e.fact == "identifier" and e.points == SAME_IDENTIFIER for e in evidence):
+                continue  # another family, or another issuing country
+            raised = sum(e.points for e in evidence)
+            score = round(max(thresholds.review, min(100.0, raised)), 1)
+            best[query][entry_number] = Hit(
+                reference=entry.reference,
+                name=entry.name,
+                list_type=entry.list_type,
+                kind=entry.kind,
+                score=score,
+                band=thresholds.band(score),
+                matched_name=entry.name,
+                matched_quality="primary",
+                normalized_query=forms[query].text,
+                normalized_matched=normalize(entry.name).text,
+                listed_cover=0.0,
+                query_cover=0.0,
+                country_match=_country_match(index, entry_number, party.country),
+                list=entry.list_name,
+                name_score=0.0,
+                evidence=evidence,
+            )
 
 
 def _word_matches(
@@ -365,6 +454,63 @@ def _word_matches(
                 matched = initial
         out.append(WordMatch(listed, matched, round(float(space.weights[w]) / total, 3)))
     return tuple(out)
+
+
+def _short_form(index: Index, space: _Space, name: int, form: Normalized, listed: float) -> float:
+    """The listed cover of a query that is a listed name's given name and one rare word
+    after its second (a compound surname, unhyphenated, shortened to one part): at least
+    :data:`SHORT_FORM_COVER`."""
+    from rapidfuzz.distance import OSA
+
+    ids = space.name_words[name]
+    query = form.skeleton if space is index.skeleton else form.words
+    if len(ids) < 3 or len(query) < 2:
+        return listed
+    if index.entries[index.name_entry[name]].kind != "individual":
+        return listed  # a firm's name has no given name
+    words = [space.words[i] for i in ids]
+    # the given name as listed, one typo away in a Latin word of five letters or more
+    slack = 1 if space is index.latin and len(words[0]) >= 5 else 0
+    if OSA.distance(query[0], words[0], score_cutoff=slack + 1) > slack:
+        return listed
+    rare = RARE_WORD * space.unknown_weight
+    for at in range(2, len(ids)):
+        if float(space.weights[ids[at]]) >= rare and any(
+            OSA.distance(q, words[at], score_cutoff=1) <= 1 for q in query[1:]
+        ):
+            return SHORT_FORM_COVER
+    return listed
+
+
+def _word_candidates(
+    index: Index, forms: Sequence[Normalized], found: list[tuple[int, int, float, float]]
+) -> list[tuple[int, int, float, float]]:
+    """Listed names holding every word of a query the search for candidates passed over
+    (it needs most of a listed name's weight): a name written with initials (A. M.
+    Huwaysh; the initials are credited after, by :func:`_with_initials`), or a given name
+    and one rare word of a long name (Hamad Dahi; see :func:`_short_form`).  Looked up
+    from the query's rarest word, so a common given name costs nothing."""
+    space = index.latin
+    rare = RARE_WORD * space.unknown_weight
+    asked = []
+    for i, f in enumerate(forms):
+        if f.arabic_script or not f.words or not all(w in space.vocabulary for w in f.words):
+            continue
+        ids = [space.vocabulary[w] for w in f.words]
+        if f.initials or (len(ids) <= 3 and max(float(space.weights[w]) for w in ids) >= rare):
+            asked.append((i, ids))
+    if not asked:
+        return []
+    seen = {(q, n) for q, n, _, _ in found}
+    by_word = space.incidence.T.tocsr()
+    extra = []
+    for query, ids in asked:
+        rarest = max(ids, key=lambda w: float(space.weights[w]))
+        held = float(space.weights[ids].sum())
+        for name in by_word.indices[by_word.indptr[rarest] : by_word.indptr[rarest + 1]].tolist():
+            if (query, name) not in seen and set(ids) <= set(space.name_words[name]):
+                extra.append((query, name, held / float(space.name_weight[name]), 1.0))
+    return extra
 
 
 def _with_initials(index: Index, name: int, form: Normalized, listed: float) -> float:

@@ -21,9 +21,8 @@ The points, and why:
   (+12) says more than the same month (+8), the same year (+6) or a year inside a
   listed range (+4).  Day and month swapped is a clerk's slip (+6).  Persons born
   two or more years from every listed date are most likely different persons
-  (-24: any name short of the listed one drops below the default review threshold
-  of 75, but the listed name itself stays in review, since lists carry false dates
-  of birth); one year off lowers less (-10), the same year on another day a
+  (-20: any name below the default match threshold of 92 drops below the review
+  threshold of 75); one year off lowers less (-10), the same year on another day a
   little (-5).
 - **Nationality** supports mildly (+4) or lowers mildly (-6): people hold several.
 - **Kind**: a firm screened against a listed person, or a person against a listed
@@ -34,19 +33,38 @@ The points, and why:
 Raises together never exceed :data:`MAX_RAISE`; when an identifier is the listed
 one's, the facts against are shown but not counted (lists carry false dates of
 birth and nationalities; a document number is harder to share by chance).
+
+Facts against are the party's own claims (whoever screens it says when it was born
+and which passport it holds), so they are capped: together they take at most
+:data:`MAX_LOWER`, and never take a name scoring at the default match threshold
+(92) or more below the default review threshold (75): the listed name itself always
+reaches an operator, whatever is claimed.  :func:`adjusted` gives the score.
+
+A number counts only when it has at least :data:`MIN_NUMBER` characters, one of
+them a digit, and is not all zeros: ``N/A``, ``none``, ``-`` or ``0000`` on both
+sides is a blank form, not the same document.  Digits of any script compare as
+their ASCII values (Persian ۱۲۳۴۵ is 12345).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Protocol
 
+from tahator.domain.party_facts import birth_date
 from tahator.domain.sanctions_lists import Identifier, ListEntry
 
 MAX_RAISE = 30.0
 """The most that facts besides the name can add: a name scoring this much below the
 review threshold is never a hit, whatever else matches."""
+MAX_LOWER = 20.0
+"""The most that facts besides the name can take away, all together: they are the
+party's own claims."""
+MIN_NUMBER = 4
+"""Characters (one a digit) a number needs to be compared at all."""
 SAME_IDENTIFIER = 30.0
 OTHER_IDENTIFIER = {"passport": -10.0, "national_id": -15.0, "registration": -15.0, "tax": -15.0}
 """A different number of the same kind and issuing country."""
@@ -57,7 +75,7 @@ SWAPPED_BIRTH_DATE = 6.0
 BIRTH_IN_RANGE = 4.0
 OTHER_BIRTH_DAY = -5.0
 BIRTH_YEAR_OFF = -10.0
-OTHER_BIRTH = -24.0
+OTHER_BIRTH = -20.0
 SAME_NATIONALITY = 4.0
 OTHER_NATIONALITY = -6.0
 OTHER_KIND = -5.0
@@ -71,8 +89,6 @@ _WORDS = {
     "tax": "tax",
     "other": "identification",
 }
-_NOT_ALNUM = re.compile(r"[^0-9a-z]")
-_DATE = re.compile(r"(\d{4})(?:-(\d\d))?(?:-(\d\d))?")
 _RANGE = re.compile(r"(\d{4})\s*-\s*(\d{4})")
 
 
@@ -100,11 +116,23 @@ class Party(Protocol):
     def kind(self) -> str | None: ...
 
 
+def _ascii_digit(character: str) -> str:
+    value = unicodedata.decimal(character, None)
+    return str(value) if value is not None else character
+
+
 def plain_number(number: str) -> str:
-    """A number as compared: lower case, without spaces, dashes, dots or slashes
-    (and without an ``IMO`` prefix)."""
-    plain = _NOT_ALNUM.sub("", number.casefold())
-    return plain[3:] if plain.startswith("imo") and plain[3:].isdigit() else plain
+    """A number as compared: lower case, digits of any script as ASCII, without
+    spaces, dashes, dots or slashes (and without an ``IMO`` prefix); ``""`` for a
+    placeholder (``N/A``, ``none``, ``-``, ``0000``) or anything shorter than
+    :data:`MIN_NUMBER` characters or without a digit, which identify nothing."""
+    plain = "".join(_ascii_digit(c) for c in number.casefold() if c.isalnum())
+    if plain.startswith("imo") and plain[3:].isdigit():
+        plain = plain[3:]
+    digits = [c for c in plain if c.isdigit()]
+    if len(plain) < MIN_NUMBER or not digits or set(plain) == {"0"}:
+        return ""
+    return plain
 
 
 def _family(kind: str) -> str:
@@ -154,14 +182,6 @@ def _identifiers(entry: ListEntry, known: tuple[Identifier, ...]) -> list[Eviden
     return sorted(against, key=lambda f: f.points)[:1]
 
 
-def _date(written: str) -> tuple[int, int | None, int | None] | None:
-    found = _DATE.fullmatch(written.strip())
-    if not found:
-        return None
-    year, month, day = found.groups()
-    return int(year), int(month) if month else None, int(day) if day else None
-
-
 def _birth_against(mine: tuple[int, int | None, int | None], listed: str) -> tuple[float, str]:
     """Points and words for one listed date of birth."""
     year, month, day = mine
@@ -172,7 +192,7 @@ def _birth_against(mine: tuple[int, int | None, int | None], listed: str) -> tup
             return BIRTH_IN_RANGE, f"born in {year}, within the listed {low}–{high}"
         off = min(abs(year - low), abs(year - high))
         return (OTHER_BIRTH if off >= 2 else BIRTH_YEAR_OFF), f"listed born {low}–{high}"
-    theirs = _date(listed)
+    theirs = birth_date(listed)
     if theirs is None:
         return 0.0, ""
     their_year, their_month, their_day = theirs
@@ -195,7 +215,7 @@ def _birth_against(mine: tuple[int, int | None, int | None], listed: str) -> tup
 def _birth(entry: ListEntry, born: str | None) -> list[Evidence]:
     if not born or not entry.born or entry.kind != "individual":
         return []
-    mine = _date(born)
+    mine = birth_date(born)
     if mine is None:
         return []
     weighed = [_birth_against(mine, listed) for listed in entry.born]
@@ -229,9 +249,34 @@ def _kind(entry: ListEntry, kind: str | None) -> list[Evidence]:
     return [Evidence("kind", OTHER_KIND, said)]
 
 
-def weigh(entry: ListEntry, party: Party) -> tuple[Evidence, ...]:
+@cache
+def _thresholds() -> tuple[float, float]:
+    """The default match and review thresholds (``Thresholds()``); imported late
+    because domain/screening.py imports this module."""
+    from tahator.domain.screening import Thresholds
+
+    defaults = Thresholds()
+    return defaults.match, defaults.review
+
+
+def most_lowered(name_score: float | None) -> float:
+    """The most that facts against may take from a name scoring ``name_score``:
+    :data:`MAX_LOWER`, and never a name at the default match threshold or above
+    below the default review threshold."""
+    if name_score is None:
+        return MAX_LOWER
+    match, review = _thresholds()
+    if name_score < match:
+        return MAX_LOWER
+    return min(MAX_LOWER, name_score - review)
+
+
+def weigh(
+    entry: ListEntry, party: Party, *, name_score: float | None = None
+) -> tuple[Evidence, ...]:
     """The facts besides the name that ``party`` and ``entry`` both carry, each with
-    its points (none when either side lacks them)."""
+    its points (none when either side lacks them).  Facts against together take at
+    most :func:`most_lowered` of ``name_score`` (``None``: :data:`MAX_LOWER`)."""
     identified = _identifiers(entry, party.identifiers)
     facts = [
         *identified,
@@ -240,14 +285,34 @@ def weigh(entry: ListEntry, party: Party) -> tuple[Evidence, ...]:
         *_kind(entry, party.kind),
     ]
     certain = any(f.points == SAME_IDENTIFIER for f in identified)
+    may_lower = most_lowered(name_score)
     weighed: list[Evidence] = []
     raised = 0.0
+    lowered = 0.0
     for fact in facts:
         if fact.points < 0 and certain:
             fact = replace(fact, points=0.0, detail=f"{fact.detail} (not counted: same number)")
+        elif fact.points < 0:
+            allowed = max(fact.points, -(may_lower - lowered))
+            if allowed != fact.points:
+                fact = replace(
+                    fact,
+                    points=allowed,
+                    detail=f"{fact.detail} (facts against capped at {may_lower:g})",
+                )
+            lowered -= allowed
         elif fact.points > 0:
             allowed = min(fact.points, MAX_RAISE - raised)
             raised += allowed
             fact = replace(fact, points=allowed)
         weighed.append(fact)
     return tuple(weighed)
+
+
+def adjusted(name_score: float, evidence: tuple[Evidence, ...]) -> float:
+    """The score of a name scoring ``name_score`` with ``evidence`` counted: raises up
+    to :data:`MAX_RAISE`, facts against up to :func:`most_lowered`, within 0–100, to
+    one decimal."""
+    raised = min(MAX_RAISE, sum(e.points for e in evidence if e.points > 0))
+    lowered = min(most_lowered(name_score), -sum(e.points for e in evidence if e.points < 0))
+    return round(min(100.0, max(0.0, name_score + raised - lowered)), 1)

@@ -35,14 +35,14 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ر": "r",
     "ڑ": "r",
     "ز": "z",
-    "ژ": "zh",
+    "ژ": "J",  # zhe as its skeleton letter: ز then ح (زحید, Zahid) is no zh
     "س": "s",
     "ش": "sh",
     "ص": "s",
     "ض": "z",
     "ط": "t",
     "ظ": "z",
-    "ع": "",
+    "ع": "a",  # a vowel in Latin (Ali, Saeed); written, it keeps سعید (Saeed) from سید (Seyed)
     "غ": "gh",
     "ف": "f",
     "ق": "q",
@@ -78,7 +78,7 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ډ": "d",
     "ړ": "r",
     "ڼ": "n",
-    "ږ": "zh",
+    "ږ": "J",
     "ښ": "sh",
     "ځ": "z",
     "څ": "s",
@@ -94,9 +94,47 @@ ARABIC_SCRIPT: dict[str, str] = {
 }
 """Arabic-script diacritics (U+064B–U+065F, U+0670) are dropped before this table."""
 
+FINAL_ALEF_NAMES: frozenset[str] = frozenset(
+    # Names ending in alef maqsura, which Persian writes ی: the -a of Mostafa, Musa, not
+    # the nisba -i
+    {
+        "مرتضی",
+        "مصطفی",
+        "موسی",
+        "عیسی",
+        "یحیی",
+        "مجتبی",
+        "مرتضى",
+        "مصطفى",
+        "موسى",
+        "عيسى",
+        "يحيى",
+        "مجتبى",
+        "مصطفي",
+        "موسي",
+        "عيسي",
+        "مرتضي",
+        "مولی",
+        "مولى",
+        "هدی",
+        "لیلی",
+        "کبری",
+        "صغری",
+        "زهری",
+        "یعلی",
+        "مرتضا",
+    }
+)
+
 ARABIC_WORD_PREFIXES: tuple[tuple[str, str], ...] = (
     # Arabic-script words beginning with the first are written with the second.
     ("عبدال", "عبد "),  # Abd al-Rahman -> abd rahman
+    # Abdul/Abdel/Abdol as Latin is written back in Persian script (ابدلحفیز, عبدال حمید)
+    ("ابدول", "عبد "),
+    ("عبدول", "عبد "),
+    ("ابدال", "عبد "),
+    ("ابدل", "عبد "),
+    ("عبدل", "عبد "),
     ("ال", ""),  # the article
 )
 
@@ -124,6 +162,10 @@ HONORIFICS: frozenset[str] = frozenset(
 # fmt: on
 """Titles and forms of address, dropped as whole words (a word of six letters or more
 one edit from one of them too); kept when dropping them would leave under two words."""
+
+SHORT_TITLE_SKELETONS = frozenset({"hj", "ml", "Sq", "Sk"})
+"""Titles' consonant skeletons of two letters that are no given name's (Haj, Mulla, Sheikh):
+a Persian-script word with them before a name is a title; other titles need three."""
 
 # fmt: off
 PERSIAN_TITLES: tuple[str, ...] = (
@@ -222,6 +264,15 @@ GIVEN_NAME_PARTS: frozenset[str] = frozenset(
 )
 
 # fmt: off
+MORE_GIVEN_NAME_PARTS: frozenset[str] = frozenset(
+    # More given names that open or close a compound written joined in Latin script
+    # (Mohammadibrahim, Akhtarmohammad, Hafizmohammad, Ibrahimhassan); not used to split
+    # consonant skeletons, where their short skeletons would cut Ibrahim (ابراهیم) apart.
+    {"ibrahim", "ebrahim", "ismail", "esmail", "yusuf", "yousef", "akhtar", "hafiz", "omar",
+     "umar", "osman", "usman", "ahmad", "ahmed", "mahmoud", "mahmud", "ayub", "ayyub",
+     "yaqub", "yahya", "musa", "isa", "nur", "noor", "din", "shah"}
+)
+
 PERSIAN_GIVEN_NAME_PARTS: frozenset[str] = frozenset(
     {
         "محمد", "علی", "علي", "رضا", "حسین", "حسين", "حسن", "اکبر", "اكبر", "اصغر", "غلام",
@@ -362,10 +413,20 @@ SUFFIX_FOLDS: tuple[tuple[str, str], ...] = (
     ("oddin", " din"),
     ("eddin", " din"),
     ("addin", " din"),
+    ("uddeen", " din"),  # Shamsuddeen, Nooredine: -ud-din however romanized
+    ("uddine", " din"),
+    ("eddine", " din"),
+    ("udden", " din"),
+    ("uddin", " din"),
+    ("edine", " din"),
+    ("udin", " din"),
     ("ullah", " allah"),
     ("ulah", " allah"),
     ("olah", " allah"),
     ("ollah", " allah"),
+    ("vdyn", " din"),  # -uddin, -aldin as transliterated from Persian script
+    ("aldyn", " din"),
+    ("dynh", " din"),  # -eddine written back in Persian script (نوردینه)
     ("vlh", " allah"),  # -ullah as transliterated from Persian script
     ("vlah", " allah"),
     ("allh", " allah"),
@@ -376,7 +437,7 @@ LETTER_FOLDS: tuple[tuple[str, str], ...] = (
     # Regular expressions applied in order to each word, after the word folds.
     (r"kh|gh", "q"),  # Qalibaf, Ghalibaf, Khalibaf
     (r"ck", "k"),
-    (r"x", "ks"),
+    (r"(?<=[aeiou])x(?=[aeiou])", "ks"),  # Alexander; a stray x elsewhere is a slip
     (r"ph", "f"),
     (r"dj", "j"),
     (r"tch", "ch"),
@@ -398,13 +459,20 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     # From a folded word to its consonant skeleton, for Persian-script names.
     (r"sh", "S"),
     (r"ch", "C"),
-    (r"zh", "J"),
-    (r"th", "s"),
     (r"(?<=.)h$", ""),  # a final h is usually the silent he (Kaveh, zadeh)
     (r"c", "k"),
     (r"(?<=[^aeiouvyh])i$", "I"),  # the nisba -i (Karimi, not Karim) is written in both scripts
     (r"[aeiouvy]", ""),
     (r"(.)\1+", r"\1"),
+)
+
+LATIN_SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
+    # Before SKELETON_FOLDS, for names written in Latin only: there th is ث (Uthman) and
+    # dh between vowels ذ ض ظ (Qadhafi), which Persian script writes س and ز; in a
+    # transliterated Persian-script name th is ت then ح (تحیر, Tahir).
+    (r"th", "s"),
+    (r"(?<=[aeiou])dh(?=[aeiou])", "z"),
+    (r"zh", "J"),  # Zhila; Persian script writes ژ
 )
 
 COUNTRY_WORDS: dict[str, str] = {
