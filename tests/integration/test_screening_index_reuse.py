@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from tahator.domain.screening import Index
 from tahator.io.un_list import read_list
-from tahator.services import sanctions_lists, screening
+from tahator.services import list_imports, sanctions_lists
 from tahator.store.database import reading, transaction
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src" / "tahator" / "data" / "un-sample.xml"
@@ -32,7 +32,7 @@ def test_another_process_restores_the_index_from_the_kept_file(
     monkeypatch.setattr(sanctions_lists, "KEEP_NAMES", 1)  # the sample list is small
     monkeypatch.setattr(sanctions_lists, "_INDEX_CACHE", {})
     with transaction(engine) as session:
-        screening.import_list(session, read_list("un", SAMPLE), "operator")
+        list_imports.import_list(session, read_list("un", SAMPLE), "operator")
     built = current(engine)
     assert current(engine) is built  # the next request: from memory
     [kept] = cache.glob("screening-index-*.json")
@@ -62,7 +62,7 @@ def test_a_small_list_is_not_kept_and_an_unwritable_folder_is_no_error(
     monkeypatch.setenv(sanctions_lists.CACHE_VARIABLE, str(tmp_path / "small"))
     monkeypatch.setattr(sanctions_lists, "_INDEX_CACHE", {})
     with transaction(engine) as session:
-        screening.import_list(session, read_list("un", SAMPLE), "operator")
+        list_imports.import_list(session, read_list("un", SAMPLE), "operator")
     assert current(engine).name_entry
     assert not (tmp_path / "small").exists()  # 0.01 s to build: not worth a file
     monkeypatch.setenv(sanctions_lists.CACHE_VARIABLE, str(blocker / "cache"))
