@@ -8,16 +8,13 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from tahator.domain.screening import LOW_QUALITY, Band, Hit, Thresholds
-from tahator.domain.screening_evidence import OTHER_IDENTIFIER
+from tahator.domain.screening_evidence import adjusted
 from tahator.services import sanctions_lists
 from tahator.store.schema import ScreeningHit
 
 REOPEN_RISE = 5.0
 """Points a hit's score may rise by and keep the operator's decision on it."""
 _BAND_RANK = {Band.CLEAR: 0, Band.REVIEW: 1, Band.MATCH: 2}
-MAX_LOWER = -min(OTHER_IDENTIFIER.values())
-"""The most a different identifier takes off a hit's score (what a firm's own number
-must never take off)."""
 
 
 def without_own_number(hit: Hit, limits: Thresholds) -> Hit:
@@ -31,7 +28,7 @@ def without_own_number(hit: Hit, limits: Thresholds) -> Hit:
         return hit
     evidence = tuple(e for e in hit.evidence if not (e.fact == "identifier" and e.points < 0))
     name_score = hit.name_score if hit.name_score is not None else hit.score
-    score = round(min(100.0, max(0.0, name_score + sum(e.points for e in evidence))), 1)
+    score = adjusted(name_score, evidence)
     band = limits.band(score)
     if band == Band.MATCH and hit.matched_quality.casefold() in LOW_QUALITY:
         band = Band.REVIEW

@@ -31,6 +31,7 @@ from tahator.domain.screening import (
     Thresholds,
     screen,
 )
+from tahator.domain.screening_evidence import MAX_LOWER
 from tahator.formatting import jsonable
 from tahator.services import audit, firm_hits, sanctions_lists
 from tahator.services.common import now
@@ -248,7 +249,7 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
         index,
         [q for _, q in queries],
         limits,
-        min_score=max(0.0, limits.review - firm_hits.MAX_LOWER),
+        min_score=max(0.0, limits.review - MAX_LOWER),
     )
     hits: dict[str, list[tuple[str, Hit]]] = {}
     for (firm_id, query), found in zip(queries, results, strict=True):
