@@ -173,6 +173,10 @@ def test_a_withdrawn_list_is_no_longer_in_force_and_the_last_one_stays(
         list_imports.withdraw_list(session, "OFAC SDN", " ", "operator")
     with transaction(house) as session, pytest.raises(NotFoundError, match="no list 'EU'"):
         list_imports.withdraw_list(session, "EU", "gone", "operator")
+    # Pakistan's order applies the UN list whatever else is in force (an attacker's
+    # one-entry list beside it must not make withdrawing UN possible)
+    with transaction(house) as session, pytest.raises(InputError, match="always applied"):
+        list_imports.withdraw_list(session, "un", "gone", "operator")
     with transaction(house) as session:
         done = list_imports.withdraw_list(session, "OFAC SDN", "published in error", "operator")
         assert done.list.version == 2

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from tahator.domain.screening import Index
+from tahator.io import screening_index_cache
 from tahator.io.un_list import read_list
 from tahator.services import list_imports, sanctions_lists
 from tahator.store.database import reading, transaction
@@ -28,8 +29,8 @@ def test_another_process_restores_the_index_from_the_kept_file(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
-    monkeypatch.setenv(sanctions_lists.CACHE_VARIABLE, str(cache))
-    monkeypatch.setattr(sanctions_lists, "KEEP_NAMES", 1)  # the sample list is small
+    monkeypatch.setenv(screening_index_cache.CACHE_VARIABLE, str(cache))
+    monkeypatch.setattr(screening_index_cache, "KEEP_NAMES", 1)  # the sample list is small
     monkeypatch.setattr(sanctions_lists, "_INDEX_CACHE", {})
     with transaction(engine) as session:
         list_imports.import_list(session, read_list("un", SAMPLE), "operator")
@@ -59,13 +60,13 @@ def test_a_small_list_is_not_kept_and_an_unwritable_folder_is_no_error(
 ) -> None:
     blocker = tmp_path / "a file"
     blocker.write_text("")
-    monkeypatch.setenv(sanctions_lists.CACHE_VARIABLE, str(tmp_path / "small"))
+    monkeypatch.setenv(screening_index_cache.CACHE_VARIABLE, str(tmp_path / "small"))
     monkeypatch.setattr(sanctions_lists, "_INDEX_CACHE", {})
     with transaction(engine) as session:
         list_imports.import_list(session, read_list("un", SAMPLE), "operator")
     assert current(engine).name_entry
     assert not (tmp_path / "small").exists()  # 0.01 s to build: not worth a file
-    monkeypatch.setenv(sanctions_lists.CACHE_VARIABLE, str(blocker / "cache"))
-    monkeypatch.setattr(sanctions_lists, "KEEP_NAMES", 1)
+    monkeypatch.setenv(screening_index_cache.CACHE_VARIABLE, str(blocker / "cache"))
+    monkeypatch.setattr(screening_index_cache, "KEEP_NAMES", 1)
     sanctions_lists._INDEX_CACHE.clear()
     assert current(engine).name_entry  # cannot keep it: built all the same

@@ -14,20 +14,15 @@ screens every firm again.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tahator.domain import list_changes, screening_index, screening_tables
-from tahator.domain import names as normalization
+from tahator.domain import list_changes
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.list_changes import ChangeSummary, ListChanges
 from tahator.domain.screening import (
@@ -37,11 +32,9 @@ from tahator.domain.screening import (
     ListedName,
     ListEntry,
     ParsedList,
-    build_index,
 )
-from tahator.domain.screening_index import forms_of, index_from_forms
 from tahator.formatting import jsonable
-from tahator.io.screening_index_cache import read_forms, write_forms
+from tahator.io.screening_index_cache import kept_or_built
 from tahator.io.un_list import list_name
 from tahator.services import audit
 from tahator.services.common import now
@@ -271,8 +264,9 @@ def add_version(
 
 def withdraw(session: Session, name: str, reason: str, actor: str) -> ListVersion:
     """Withdraw list ``name`` (audited, with the reason): its newest version is no
-    longer in force until a new version is imported.  The last list in force may not
-    be withdrawn: screening would have nothing to check against."""
+    longer in force until a new version is imported.  The UN list may not be
+    withdrawn (Pakistan's order applies it whatever else is notified; a bad version is
+    replaced by importing a good one), nor the last list in force."""
     name = list_name(name)
     reason = reason.strip()
     if not reason or len(reason) > 1000:
@@ -287,6 +281,10 @@ def withdraw(session: Session, name: str, reason: str, actor: str) -> ListVersio
             [Problem(f"{name} is the only list in force: import another before withdrawing it")]
         )
     name = version.name
+    if name == UN:
+        raise InputError(
+            [Problem("the UN list is always applied; import a corrected version instead")]
+        )
     version.withdrawn_at, version.withdrawn_by, version.withdrawn_reason = now(), actor, reason
     session.flush()
     view = _list_version(version)
@@ -492,7 +490,7 @@ def current_index(session: Session) -> tuple[tuple[int, ...], Index | None]:
     if key not in _INDEX_CACHE:
         entries = load_entries(session, versions)
         _INDEX_CACHE.clear()
-        _INDEX_CACHE[key] = _kept_or_built(entries)
+        _INDEX_CACHE[key] = kept_or_built(entries)
     return versions, _INDEX_CACHE[key]
 
 
@@ -537,50 +535,6 @@ def load_entries(session: Session, versions: Sequence[int]) -> list[ListEntry]:
         )
         for e in entries
     ]
-
-
-CACHE_VARIABLE = "TAHATOR_CACHE_DIR"
-"""Where the index's normalized names are kept for other workers and restarts (else
-``$XDG_CACHE_HOME/tahator`` or ``~/.cache/tahator``)."""
-KEEP_NAMES = 20_000
-"""Indexes of at least this many names are kept in a file: normalizing the UN list's
-3,900 names takes 0.3 s, an OpenSanctions-sized list's 200,000 some 15 s."""
-_FORMS_CODE = (normalization, screening_index, screening_tables)
-"""The modules that decide the normalized forms: a change to one makes old files stale."""
-
-
-def _kept_or_built(listed: Iterable[ListEntry]) -> Index:
-    """The index of ``entries``, from the file another process kept if there is one
-    (checked against the entries), else built and, when large, kept."""
-    entries = list(listed)
-    digest = hashlib.sha256(f"{unicodedata.unidata_version}\x1e".encode())
-    for module in _FORMS_CODE:
-        digest.update(Path(module.__file__ or "").read_bytes())
-    for entry in entries:
-        for name in entry.names:
-            digest.update(f"\x1e{name.name}\x1f{name.quality}".encode())
-        digest.update(b"\x1d")
-    key = digest.hexdigest()
-    path = cache_folder() / f"screening-index-{key[:32]}.json"
-    forms = read_forms(path, key)
-    if forms is not None:
-        try:
-            return index_from_forms(entries, forms)
-        except ValueError:
-            pass  # not these entries' after all: build
-    index = build_index(entries)
-    if len(index.name_entry) >= KEEP_NAMES:
-        with contextlib.suppress(OSError):  # an unwritable folder costs time, not results
-            write_forms(path, key, forms_of(index))
-    return index
-
-
-def cache_folder() -> Path:
-    """The folder for files worth keeping between processes."""
-    if configured := os.environ.get(CACHE_VARIABLE):
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tahator"
 
 
 def _identifiers(value: object) -> tuple[Identifier, ...]:
