@@ -349,3 +349,31 @@ def test_an_invisible_character_inside_a_word_hides_no_listed_name(invisible: st
     apart = screen(index, [f"Shahid{invisible}Sayyade Shirazi Industries"])[0]
     assert apart
     assert apart[0].reference == plain[0].reference
+
+
+# --- a word written twice ------------------------------------------------------------------
+
+
+def test_a_word_written_twice_is_explained_once(index: Index) -> None:
+    # one listed Khattab explains one of them: the other is a word the listing lacks
+    once = screen(index, ["Omar Khattab"])[0][0]
+    twice = screen(index, ["Khattab Khattab"])[0]
+    assert once.reference == "IRi.006"
+    assert once.band == Band.MATCH
+    assert all(h.band == Band.CLEAR or h.query_cover <= 0.6 for h in twice)
+    assert top(index, "Fadavi Fadavi")[1] == Band.CLEAR
+    assert top(index, "فدوی فدوی")[1] == Band.CLEAR  # in Persian script too
+    assert normalize("Fadavi Fadavi").repeated
+    assert not normalize("Ali Fadavi").repeated
+
+
+def test_a_word_the_listing_itself_repeats_may_be_repeated() -> None:
+    listed = build_index(
+        [
+            entry("XXi.001", "Hamid Hamad Hamid Rostami"),
+            *(entry(f"XXi.{n}", f"Hamid {s}") for n, s in enumerate(("Karimi", "Ahmadi"), 10)),
+        ]
+    )
+    hit = screen(listed, ["Hamid Hamid Rostami"])[0][0]
+    assert hit.reference == "XXi.001"
+    assert hit.query_cover == 1.0

@@ -80,6 +80,13 @@ class Normalized:
     def text(self) -> str:
         return " ".join(self.words)
 
+    @property
+    def repeated(self) -> bool:
+        """A word written twice (Zahid Zahid): one listed word must not explain both.
+        In Arabic script, a skeleton twice (ناوید نوید: Navid Navid)."""
+        compared = self.skeleton if self.arabic_script else self.words
+        return len(set(compared)) < len(compared)
+
 
 @lru_cache(maxsize=1 << 16)
 def split_compound(word: str, parts: frozenset[str], depth: int = 3) -> tuple[str, ...]:

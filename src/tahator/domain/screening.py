@@ -304,6 +304,8 @@ def screen(
         if space is index.latin:
             pairs += _word_candidates(index, forms, pairs)
         for query, name, listed, explained in pairs:
+            if forms[query].repeated:
+                explained = _unrepeated(index, space, name, forms[query], explained)
             if forms[query].initials and space is index.latin:
                 listed = _with_initials(index, name, forms[query], listed)
             if explained > 0.99 and listed < SHORT_FORM_COVER:
@@ -454,6 +456,31 @@ def _word_matches(
                 matched = initial
         out.append(WordMatch(listed, matched, round(float(space.weights[w]) / total, 3)))
     return tuple(out)
+
+
+def _unrepeated(
+    index: Index, space: _Space, name: int, form: Normalized, explained: float
+) -> float:
+    """The query cover with a word the query repeats (Zahid Zahid) explained only as
+    often as the listed name holds it: one listed Zahid explains one of them."""
+    from rapidfuzz.distance import OSA
+
+    skeleton = space is index.skeleton
+    query = form.skeleton if skeleton else form.words
+    # the listed text whole (an alias in brackets too), as written: its repeats kept
+    whole = normalize(index.name_text[name])
+    listed = whole.skeleton if skeleton else whole.words
+
+    def weight(word: str) -> float:
+        known = space.vocabulary.get(word)
+        return space.unknown_weight if known is None else float(space.weights[known])
+
+    total = sum(weight(w) for w in query)
+    extra = 0.0
+    for word in set(query):
+        copies = sum(1 for w in listed if OSA.distance(w, word, score_cutoff=1) <= 1)
+        extra += max(0, query.count(word) - max(copies, 1)) * weight(word)
+    return max(0.0, explained - extra / total) if total else explained
 
 
 def _short_form(index: Index, space: _Space, name: int, form: Normalized, listed: float) -> float:
