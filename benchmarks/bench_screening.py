@@ -348,7 +348,14 @@ SHAPERS = {
     "urdu": kinds.urdu,
     "short typo": kinds.short_typo,
 }
-PEOPLE_ONLY = {"title", "transpose", "initials", "urdu", "short typo"}
+PEOPLE_ONLY = {
+    "title",
+    "transpose",
+    "initials",
+    "urdu",
+    "short typo",
+    "surname part (unhyphenated)",
+}
 KINDS = ("variant", "reorder", "drop", "typo", "persian", "decorate", *SHAPERS)
 
 

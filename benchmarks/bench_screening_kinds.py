@@ -14,6 +14,8 @@ from __future__ import annotations
 import random
 import re
 
+from tahator.domain.names import normalize
+
 # Latin letters and digraphs as an Urdu clerk writes them (short vowels mostly unwritten)
 URDU_DIGRAPHS = {
     "kh": "خ", "gh": "غ", "sh": "ش", "ch": "چ", "zh": "ژ", "th": "تھ", "dh": "دھ",
@@ -25,6 +27,7 @@ URDU_LETTERS = {
     "x": "کس", "s": "س", "h": "ہ",
 }  # fmt: skip
 STOP = frozenset({"of", "for", "and", "the"})
+NOT_SURNAME = frozenset({"bin", "ben", "ibn", "abdul", "abu", "ould", "wa", "ul", "ur"})
 
 
 def urdu(name: str, rng: random.Random) -> str:
@@ -68,12 +71,15 @@ def urdu(name: str, rng: random.Random) -> str:
 
 
 def unhyphenated_part(name: str, rng: random.Random) -> str | None:
-    """A given name with one later word of a name of three words or more (an
-    unhyphenated compound surname shortened to one part)."""
+    """A person's given name with one of the last two words of a name of three words
+    or more (an unhyphenated compound surname shortened to one part)."""
     words = name.split()
-    if len(words) < 3 or "-" in words[-1]:
-        return None
-    later = [w for w in words[2:] if len(w) >= 4 and w.isalpha()]
+    if len(words) < 3 or "-" in words[-1] or len(normalize(f"{words[0]} {words[-1]}").words) < 2:
+        return None  # a hyphenated surname is the other kind; a title is no given name
+    if {w.casefold() for w in words} & NOT_SURNAME:
+        return None  # a chain of fathers' names (bin, ben) or Abdul: no compound surname
+    # the surname is taken as the last two words (never the second: a given name's)
+    later = [w for w in words[max(2, len(words) - 2) :] if len(w) >= 4 and w.isalpha()]
     if not later:
         return None
     return f"{words[0]} {rng.choice(later)}"

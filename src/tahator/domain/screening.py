@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 
 from tahator.domain.names import Normalized, joined_across_invisibles, normalize
 from tahator.domain.sanctions_lists import (
@@ -458,6 +459,11 @@ def _word_matches(
     return tuple(out)
 
 
+@lru_cache(maxsize=1 << 14)
+def _listed_form(text: str) -> Normalized:
+    return normalize(text)
+
+
 def _unrepeated(
     index: Index, space: _Space, name: int, form: Normalized, explained: float
 ) -> float:
@@ -468,7 +474,7 @@ def _unrepeated(
     skeleton = space is index.skeleton
     query = form.skeleton if skeleton else form.words
     # the listed text whole (an alias in brackets too), as written: its repeats kept
-    whole = normalize(index.name_text[name])
+    whole = _listed_form(index.name_text[name])
     listed = whole.skeleton if skeleton else whole.words
 
     def weight(word: str) -> float:
