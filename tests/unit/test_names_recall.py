@@ -377,3 +377,22 @@ def test_a_word_the_listing_itself_repeats_may_be_repeated() -> None:
     hit = screen(listed, ["Hamid Hamid Rostami"])[0][0]
     assert hit.reference == "XXi.001"
     assert hit.query_cover == 1.0
+
+
+# --- Urdu script written letter by letter -----------------------------------------------
+
+
+def test_abdul_written_back_with_an_alef_madda_is_abd() -> None:
+    assert words("آبدول واهد") == words("عبدالواهد")
+    assert words("آبدلحافیز") == words("Abdelhafiz")
+    assert words("آبادی") == ("abadi",)  # another word beginning آب is left alone
+
+
+def test_bin_written_back_letter_by_letter_is_left_out() -> None:
+    assert words("فاهد بین آجمی") == words("فاهد آجمی")
+
+
+def test_a_name_with_a_consonant_twice_is_no_title() -> None:
+    # حجاج (Hajjaj) has the consonants of حاج (Haj) once its doubled letter is folded
+    assert words("حجاج فاهد") == words("حجاج") + words("فاهد")
+    assert words("حاج فاهد") == words("فاهد")

@@ -44,6 +44,8 @@ _LATIN_SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.LATIN_SKELET
 _ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
 _ABD_ALONE = {p.rstrip(): "عبد" for p, r in tables.ARABIC_WORD_PREFIXES if r == "عبد "}
 _DROPPED = tables.LEGAL_FORMS | tables.GENERIC_WORDS | tables.NASAB
+_MADDA_ABD = frozenset({"آب"})
+_REPEATED_CONSONANT = re.compile(r"([^aeiouy])[aeiouy]+\1")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -118,9 +120,13 @@ def transliterate(text: str) -> str:
             word = word[:-1] + "ا"
         # Abdul written apart (عبدال حمید): the word is Abd and the article
         word = _ABD_ALONE.get(word, word)
+        # Abdul written back with an initial alef madda (آبدول, آبدل: a clerk's Latin a)
+        bare = "ا" + word[1:] if word[:2] in _MADDA_ABD else word
+        word = _ABD_ALONE.get(bare, word)
         for prefix, replacement in tables.ARABIC_WORD_PREFIXES:
-            if word.startswith(prefix) and len(word) > len(prefix) + 1:
-                word = replacement + word[len(prefix) :]
+            probe = bare if replacement == "عبد " else word
+            if probe.startswith(prefix) and len(probe) > len(prefix) + 1:
+                word = replacement + probe[len(prefix) :]
                 break
         # عبدالالملک: the article written twice after Abd is still one article
         head, _, rest = word.rpartition(" ")
@@ -299,7 +305,10 @@ _TITLE_SKELETONS = frozenset(
 @lru_cache(maxsize=1 << 16)
 def _script_title(word: str) -> bool:
     """A transliterated Persian-script word with a title's consonants (حجی, موله: a Latin
-    title written back without its vowels)."""
+    title written back without its vowels); not one with a consonant written twice
+    about a vowel (حجاج, Hajjaj: a name, not حاج)."""
+    if _REPEATED_CONSONANT.search(word):
+        return False
     return skeleton_of(_letters(word, True), True) in _TITLE_SKELETONS
 
 
