@@ -23,7 +23,7 @@ write them, each labelled with its entry's reference, and ``size`` unlisted name
   name written joined (Mohammadali, Gholamreza, or محمدعلی in Persian script); a
   given name with one part of a hyphenated surname (Ali Ahmadian for Ali Akbar
   Ahmadian-Tehrani); bin/ibn written otherwise or left out; and round 3's kinds
-  (``bench_screening_kinds.py``).  A quarter start from a Good or a.k.a. alias;
+  (``bench_screening_kinds.py``, OCR slips too).  A quarter start from an alias;
 * negatives — names that share words with listed ones but name someone else: a
   word of a listed name with goods and a trade ("Shirazi Dates Export Co"), two
   common given names and a trade ("Mohammad Hassan Traders"), a common given name
@@ -337,25 +337,9 @@ def initials(name: str, rng: random.Random) -> str | None:
     return f"{joined} {' '.join(words[cut:])}"
 
 
-SHAPERS = {
-    "initials": initials,
-    "transpose": transpose,
-    "joined": joined,
-    "title": titled,
-    "surname part": surname_part,
-    "nasab": nasab,
-    "surname part (unhyphenated)": kinds.unhyphenated_part,
-    "urdu": kinds.urdu,
-    "short typo": kinds.short_typo,
-}
-PEOPLE_ONLY = {
-    "title",
-    "transpose",
-    "initials",
-    "urdu",
-    "short typo",
-    "surname part (unhyphenated)",
-}
+SHAPERS = {"initials": initials, "transpose": transpose, "joined": joined, "title": titled}
+SHAPERS |= {"surname part": surname_part, "nasab": nasab, **kinds.SHAPERS}
+PEOPLE_ONLY = {"title", "transpose", "initials", *kinds.PEOPLE_ONLY}
 KINDS = ("variant", "reorder", "drop", "typo", "persian", "decorate", *SHAPERS)
 
 

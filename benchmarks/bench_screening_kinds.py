@@ -6,7 +6,8 @@ Tehrani); the name in Urdu script (ہ for h, ے for a final e, aspirates with ھ
 a doubled t or d now and then); a typo in a short given name (three or four letters:
 Omar as Omer, Reza as Rzea).  Negatives: a word repeated (Zahid Zahid, Zahid Zahid
 Khan), and a listed one-word alias inside a longer unlisted name (Mohammad Saifuddin
-Khan, where Saifuddin alone is an alias of someone listed).
+Khan, where Saifuddin alone is an alias of someone listed).  And OCR's slips (m read
+as rn, l as 1, o as 0).
 """
 
 from __future__ import annotations
@@ -119,3 +120,29 @@ def alias_inside(
 ) -> str:
     """A listed one-word alias inside a longer unlisted name."""
     return f"{rng.choice(given)} {rng.choice(one_word).title()} {rng.choice(surnames)}"
+
+
+def ocr(name: str, rng: random.Random) -> str | None:
+    """A name read back by OCR: m as rn, l as 1, o as 0, in one word."""
+    words = name.split()
+    spots = [
+        (i, m.start(), m.group())
+        for i, w in enumerate(words)
+        for m in re.finditer(r"[mMlLoO]", w)
+        if w.isalpha()
+    ]
+    if not spots:
+        return None
+    i, at, letter = rng.choice(spots)
+    read = {"m": "rn", "M": "RN", "l": "1", "L": "1", "o": "0", "O": "0"}[letter]
+    words[i] = words[i][:at] + read + words[i][at + 1 :]
+    return " ".join(words)
+
+
+SHAPERS = {
+    "surname part (unhyphenated)": unhyphenated_part,
+    "urdu": urdu,
+    "short typo": short_typo,
+    "ocr": ocr,
+}
+PEOPLE_ONLY = {"urdu", "short typo", "surname part (unhyphenated)"}

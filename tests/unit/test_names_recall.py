@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tahator.domain.names import matching_names, normalize
+from tahator.domain.names import matching_names, normalize, ocr_read
 from tahator.domain.screening import (
     Band,
     Index,
@@ -396,3 +396,18 @@ def test_a_name_with_a_consonant_twice_is_no_title() -> None:
     # حجاج (Hajjaj) has the consonants of حاج (Haj) once its doubled letter is folded
     assert words("حجاج فاهد") == words("حجاج") + words("فاهد")
     assert words("حاج فاهد") == words("فاهد")
+
+
+# --- OCR's slips -------------------------------------------------------------------------
+
+
+def test_a_digit_in_a_word_of_letters_is_the_letter_ocr_took_it_for() -> None:
+    assert words("M0hammad A1i Jafari") == words("Mohammad Ali Jafari")
+    assert words("0MAR KHATTAB") == words("Omar Khattab")
+    assert words("Mohammad Jafari 2") == words("Mohammad Jafari")  # a number alone is no letter
+
+
+def test_rn_read_as_m_finds_the_listing(index: Index) -> None:
+    assert ocr_read("Abdul Rahirn HAQQANI") == "Abdul Rahim HAQQANI"
+    assert ocr_read("Ali Fadavi") is None
+    assert top(index, "Abdul Rahirn Haqqani") == ("IRi.007", Band.MATCH)

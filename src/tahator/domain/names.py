@@ -45,6 +45,9 @@ _ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
 _ABD_ALONE = {p.rstrip(): "عبد" for p, r in tables.ARABIC_WORD_PREFIXES if r == "عبد "}
 _DROPPED = tables.LEGAL_FORMS | tables.GENERIC_WORDS | tables.NASAB
 _MADDA_ABD = frozenset({"آب"})
+_OCR_DIGITS = re.compile(r"(?<=[a-z])[01]|[01](?=[a-z])")
+_OCR_LETTERS = {"0": "o", "1": "l"}
+_OCR_RN = re.compile("rn", re.IGNORECASE)
 _REPEATED_CONSONANT = re.compile(r"([^aeiouy])[aeiouy]+\1")
 
 
@@ -162,7 +165,16 @@ def _plain_words(name: str) -> tuple[list[str], bool]:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
-    return [w for w in _SEPARATORS.split(text) if w], arabic
+    words = [w for w in _SEPARATORS.split(text) if w]
+    # OCR reads o as 0 and l as 1: a digit in a word of letters is that letter
+    return [_OCR_DIGITS.sub(lambda m: _OCR_LETTERS[m.group()], w) for w in words], arabic
+
+
+def ocr_read(name: str) -> str | None:
+    """``name`` with rn read as m (OCR sees Karim as Karirn), if it has an rn: screened
+    too, as a name with invisible characters is."""
+    read = _OCR_RN.sub("m", name)
+    return read if read != name else None
 
 
 _FOLD_KEYS: dict[int, list[str]] = {}

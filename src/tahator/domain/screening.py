@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 
-from tahator.domain.names import Normalized, joined_across_invisibles, normalize
+from tahator.domain.names import Normalized, joined_across_invisibles, normalize, ocr_read
 from tahator.domain.sanctions_lists import (
     UN,
     Identifier,
@@ -292,11 +292,15 @@ def screen(
     floor = thresholds.review if min_score is None else min_score
     asked = [q if isinstance(q, Query) else Query(q) for q in queries]
     count = len(asked)
-    # a name with invisible characters is also screened with them taken out
+    # a name with invisible characters is also screened with them taken out, and one
+    # with an rn with it read as m
     origin = list(range(count))
     for number, written in enumerate(asked[:count]):
         if (joined := joined_across_invisibles(written.name)) is not None:
             asked.append(replace(written, name=joined))
+            origin.append(number)
+        if (read := ocr_read(written.name)) is not None:
+            asked.append(replace(written, name=read))
             origin.append(number)
     forms = [normalize(q.name) for q in asked]
     latin = [(i, f.words) for i, f in enumerate(forms) if f.words and not f.arabic_script]
