@@ -411,3 +411,11 @@ def test_rn_read_as_m_finds_the_listing(index: Index) -> None:
     assert ocr_read("Abdul Rahirn HAQQANI") == "Abdul Rahim HAQQANI"
     assert ocr_read("Ali Fadavi") is None
     assert top(index, "Abdul Rahirn Haqqani") == ("IRi.007", Band.MATCH)
+
+
+def test_a_letter_slipped_inside_a_folded_name_folds_as_the_name() -> None:
+    assert words("ABmDUL HAQ") == words("Abdul Haq")
+    assert words("Mohamnmad") == words("Mohammad")
+    # a letter added at an end makes another name
+    assert words("Ahmadi") != words("Ahmad")
+    assert words("Ahmada") != words("Ahmad")

@@ -185,9 +185,9 @@ for _key in tables.WORD_FOLDS:
 
 def _word_fold(word: str) -> str:
     """A word's fold (Mohamed: muhammad), a clerk's slip too: two neighbouring letters
-    swapped (Adbul, Abudl: abd), or one replaced in a word of seven letters or more
-    (Abdalkah); not a letter added or replaced in a short word, which makes another name
-    (Ahmadi is not Ahmad, Ahdal not Abdal)."""
+    swapped (Adbul, Abudl: abd), one replaced in a word of seven letters or more
+    (Abdalkah), one added inside (Abmdul); not a letter added at an end or replaced in
+    a short word, which makes another name (Ahmadi is not Ahmad, Ahdal not Abdal)."""
     if word in tables.WORD_FOLDS or len(word) < 5:
         return tables.WORD_FOLDS.get(word, word)
     from rapidfuzz.distance import OSA, Levenshtein
@@ -199,6 +199,9 @@ def _word_fold(word: str) -> str:
         and (len(word) >= 7 or Levenshtein.distance(word, k) == 2)
         and not (word[-1] == "i" != k[-1])  # a nisba (Esmaeli) is no given name
     }
+    # a letter slipped in inside the word (Abmdul), not at an end (Ahmadi, Ahmada)
+    inside = {word[:at] + word[at + 1 :] for at in range(1, len(word) - 1)}
+    folds |= {tables.WORD_FOLDS[k] for k in _FOLD_KEYS.get(len(word) - 1, ()) if k in inside}
     return folds.pop() if len(folds) == 1 else word
 
 
