@@ -419,3 +419,11 @@ def test_a_letter_slipped_inside_a_folded_name_folds_as_the_name() -> None:
     # a letter added at an end makes another name
     assert words("Ahmadi") != words("Ahmad")
     assert words("Ahmada") != words("Ahmad")
+
+
+def test_a_title_with_two_letters_swapped_is_dropped() -> None:
+    assert words("Ahji Ashraf Jafari") == words("Ashraf Jafari")
+    assert words("Qrai Saifullah") == words("Saifullah")
+    # a swap that makes a given name is the name (Hafiz is a title, Ahfiz is not a name,
+    # but Ali swapped is not a title at all)
+    assert words("Ail Jafari") != words("Jafari")

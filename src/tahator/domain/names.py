@@ -256,6 +256,20 @@ def _parts(names: frozenset[str]) -> frozenset[str]:
 
 _SKELETON_PARTS = _parts(tables.GIVEN_NAME_PARTS)
 _GIVEN_PARTS = _SKELETON_PARTS | _parts(tables.MORE_GIVEN_NAME_PARTS)
+# titles of four letters or more with two neighbouring letters swapped (Ahji, Qrai, Mjaor),
+# unless that makes a title or a name
+_TITLE_SWAPS = (
+    frozenset(
+        swapped
+        for t in tables.HONORIFICS
+        if len(t) >= 4 and t.isalpha()
+        for at in range(len(t) - 1)
+        if (swapped := t[:at] + t[at + 1] + t[at] + t[at + 2 :]) != t
+    )
+    - tables.HONORIFICS
+    - _GIVEN_PARTS
+    - frozenset(tables.WORD_FOLDS)
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -298,8 +312,8 @@ def _split_skeleton(word: str) -> tuple[str, ...]:
 def _title(word: str) -> bool:
     """A title or form of address, misspelled too (one edit, in words of seven letters
     or more once folded: Ayatolah, Brigadeer; not shorter ones, where one edit turns a
-    title into a name: Moulavi, Mousavi)."""
-    if word in tables.HONORIFICS:
+    title into a name: Moulavi, Mousavi), or two of its letters swapped (Ahji)."""
+    if word in tables.HONORIFICS or word in _TITLE_SWAPS:
         return True
     folded = _letters(word, True)
     if len(folded) < 7:
