@@ -256,13 +256,13 @@ def _parts(names: frozenset[str]) -> frozenset[str]:
 
 _SKELETON_PARTS = _parts(tables.GIVEN_NAME_PARTS)
 _GIVEN_PARTS = _SKELETON_PARTS | _parts(tables.MORE_GIVEN_NAME_PARTS)
-# titles of four letters or more with two neighbouring letters swapped (Ahji, Qrai, Mjaor),
-# unless that makes a title or a name
+# titles of four letters or more (doubled letters folded: Hajj is three) with two
+# neighbouring letters swapped (Ahji, Qrai, Mjaor), unless that makes a title or a name
 _TITLE_SWAPS = (
     frozenset(
         swapped
         for t in tables.HONORIFICS
-        if len(t) >= 4 and t.isalpha()
+        if len(_letters(t, True)) >= 4 and t.isalpha()
         for at in range(len(t) - 1)
         if (swapped := t[:at] + t[at + 1] + t[at] + t[at + 2 :]) != t
     )
