@@ -427,3 +427,9 @@ def test_a_title_with_two_letters_swapped_is_dropped() -> None:
     # a swap that makes a given name is the name (Hafiz is a title, Ahfiz is not a name,
     # but Ali swapped is not a title at all)
     assert words("Ail Jafari") != words("Jafari")
+
+
+def test_urdu_bari_ye_ends_a_word_in_e_not_the_nisba() -> None:
+    # نوردینے (Nouredine) is no Nuredini: ے is -e or -ay, the nisba is ی
+    assert normalize("نوردینے").skeleton != normalize("نوردینی").skeleton
+    assert normalize("تورے").skeleton == normalize("Ture").skeleton

@@ -61,8 +61,8 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ی": "y",
     "ي": "y",
     "ى": "y",
-    "ے": "y",
-    "ۓ": "y",
+    "ے": "e",  # Urdu bari ye ends a word in -e or -ay: no nisba -i
+    "ۓ": "e",
     "ۃ": "a",  # Urdu teh marbuta goal, as ة
     "ۂ": "h",
     "ۆ": "u",
