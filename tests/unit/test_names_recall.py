@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tahator.domain.names import matching_names, normalize
+from tahator.domain.names import matching_names, normalize, ocr_read
 from tahator.domain.screening import (
     Band,
     Index,
@@ -349,3 +349,87 @@ def test_an_invisible_character_inside_a_word_hides_no_listed_name(invisible: st
     apart = screen(index, [f"Shahid{invisible}Sayyade Shirazi Industries"])[0]
     assert apart
     assert apart[0].reference == plain[0].reference
+
+
+# --- a word written twice ------------------------------------------------------------------
+
+
+def test_a_word_written_twice_is_explained_once(index: Index) -> None:
+    # one listed Khattab explains one of them: the other is a word the listing lacks
+    once = screen(index, ["Omar Khattab"])[0][0]
+    twice = screen(index, ["Khattab Khattab"])[0]
+    assert once.reference == "IRi.006"
+    assert once.band == Band.MATCH
+    assert all(h.band == Band.CLEAR or h.query_cover <= 0.6 for h in twice)
+    assert top(index, "Fadavi Fadavi")[1] == Band.CLEAR
+    assert top(index, "فدوی فدوی")[1] == Band.CLEAR  # in Persian script too
+    assert normalize("Fadavi Fadavi").repeated
+    assert not normalize("Ali Fadavi").repeated
+
+
+def test_a_word_the_listing_itself_repeats_may_be_repeated() -> None:
+    listed = build_index(
+        [
+            entry("XXi.001", "Hamid Hamad Hamid Rostami"),
+            *(entry(f"XXi.{n}", f"Hamid {s}") for n, s in enumerate(("Karimi", "Ahmadi"), 10)),
+        ]
+    )
+    hit = screen(listed, ["Hamid Hamid Rostami"])[0][0]
+    assert hit.reference == "XXi.001"
+    assert hit.query_cover == 1.0
+
+
+# --- Urdu script written letter by letter -----------------------------------------------
+
+
+def test_abdul_written_back_with_an_alef_madda_is_abd() -> None:
+    assert words("آبدول واهد") == words("عبدالواهد")
+    assert words("آبدلحافیز") == words("Abdelhafiz")
+    assert words("آبادی") == ("abadi",)  # another word beginning آب is left alone
+
+
+def test_bin_written_back_letter_by_letter_is_left_out() -> None:
+    assert words("فاهد بین آجمی") == words("فاهد آجمی")
+
+
+def test_a_name_with_a_consonant_twice_is_no_title() -> None:
+    # حجاج (Hajjaj) has the consonants of حاج (Haj) once its doubled letter is folded
+    assert words("حجاج فاهد") == words("حجاج") + words("فاهد")
+    assert words("حاج فاهد") == words("فاهد")
+
+
+# --- OCR's slips -------------------------------------------------------------------------
+
+
+def test_a_digit_in_a_word_of_letters_is_the_letter_ocr_took_it_for() -> None:
+    assert words("M0hammad A1i Jafari") == words("Mohammad Ali Jafari")
+    assert words("0MAR KHATTAB") == words("Omar Khattab")
+    assert words("Mohammad Jafari 2") == words("Mohammad Jafari")  # a number alone is no letter
+
+
+def test_rn_read_as_m_finds_the_listing(index: Index) -> None:
+    assert ocr_read("Abdul Rahirn HAQQANI") == "Abdul Rahim HAQQANI"
+    assert ocr_read("Ali Fadavi") is None
+    assert top(index, "Abdul Rahirn Haqqani") == ("IRi.007", Band.MATCH)
+
+
+def test_a_letter_slipped_inside_a_folded_name_folds_as_the_name() -> None:
+    assert words("ABmDUL HAQ") == words("Abdul Haq")
+    assert words("Mohamnmad") == words("Mohammad")
+    # a letter added at an end makes another name
+    assert words("Ahmadi") != words("Ahmad")
+    assert words("Ahmada") != words("Ahmad")
+
+
+def test_a_title_with_two_letters_swapped_is_dropped() -> None:
+    assert words("Ahji Ashraf Jafari") == words("Ashraf Jafari")
+    assert words("Qrai Saifullah") == words("Saifullah")
+    # a swap that makes a given name is the name (Hafiz is a title, Ahfiz is not a name,
+    # but Ali swapped is not a title at all)
+    assert words("Ail Jafari") != words("Jafari")
+
+
+def test_urdu_bari_ye_ends_a_word_in_e_not_the_nisba() -> None:
+    # نوردینے (Nouredine) is no Nuredini: ے is -e or -ay, the nisba is ی
+    assert normalize("نوردینے").skeleton != normalize("نوردینی").skeleton
+    assert normalize("تورے").skeleton == normalize("Ture").skeleton

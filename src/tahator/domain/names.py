@@ -44,6 +44,11 @@ _LATIN_SKELETON_FOLDS = tuple((re.compile(p), r) for p, r in tables.LATIN_SKELET
 _ARABIC_TABLE = str.maketrans(tables.ARABIC_SCRIPT)
 _ABD_ALONE = {p.rstrip(): "عبد" for p, r in tables.ARABIC_WORD_PREFIXES if r == "عبد "}
 _DROPPED = tables.LEGAL_FORMS | tables.GENERIC_WORDS | tables.NASAB
+_MADDA_ABD = frozenset({"آب"})
+_OCR_DIGITS = re.compile(r"(?<=[a-z])[01]|[01](?=[a-z])")
+_OCR_LETTERS = {"0": "o", "1": "l"}
+_OCR_RN = re.compile("rn", re.IGNORECASE)
+_REPEATED_CONSONANT = re.compile(r"([^aeiouy])[aeiouy]+\1")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -80,6 +85,13 @@ class Normalized:
     def text(self) -> str:
         return " ".join(self.words)
 
+    @property
+    def repeated(self) -> bool:
+        """A word written twice (Zahid Zahid): one listed word must not explain both.
+        In Arabic script, a skeleton twice (ناوید نوید: Navid Navid)."""
+        compared = self.skeleton if self.arabic_script else self.words
+        return len(set(compared)) < len(compared)
+
 
 @lru_cache(maxsize=1 << 16)
 def split_compound(word: str, parts: frozenset[str], depth: int = 3) -> tuple[str, ...]:
@@ -111,9 +123,13 @@ def transliterate(text: str) -> str:
             word = word[:-1] + "ا"
         # Abdul written apart (عبدال حمید): the word is Abd and the article
         word = _ABD_ALONE.get(word, word)
+        # Abdul written back with an initial alef madda (آبدول, آبدل: a clerk's Latin a)
+        bare = "ا" + word[1:] if word[:2] in _MADDA_ABD else word
+        word = _ABD_ALONE.get(bare, word)
         for prefix, replacement in tables.ARABIC_WORD_PREFIXES:
-            if word.startswith(prefix) and len(word) > len(prefix) + 1:
-                word = replacement + word[len(prefix) :]
+            probe = bare if replacement == "عبد " else word
+            if probe.startswith(prefix) and len(probe) > len(prefix) + 1:
+                word = replacement + probe[len(prefix) :]
                 break
         # عبدالالملک: the article written twice after Abd is still one article
         head, _, rest = word.rpartition(" ")
@@ -149,7 +165,16 @@ def _plain_words(name: str) -> tuple[list[str], bool]:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
-    return [w for w in _SEPARATORS.split(text) if w], arabic
+    words = [w for w in _SEPARATORS.split(text) if w]
+    # OCR reads o as 0 and l as 1: a digit in a word of letters is that letter
+    return [_OCR_DIGITS.sub(lambda m: _OCR_LETTERS[m.group()], w) for w in words], arabic
+
+
+def ocr_read(name: str) -> str | None:
+    """``name`` with rn read as m (OCR sees Karim as Karirn), if it has an rn: screened
+    too, as a name with invisible characters is."""
+    read = _OCR_RN.sub("m", name)
+    return read if read != name else None
 
 
 _FOLD_KEYS: dict[int, list[str]] = {}
@@ -160,9 +185,9 @@ for _key in tables.WORD_FOLDS:
 
 def _word_fold(word: str) -> str:
     """A word's fold (Mohamed: muhammad), a clerk's slip too: two neighbouring letters
-    swapped (Adbul, Abudl: abd), or one replaced in a word of seven letters or more
-    (Abdalkah); not a letter added or replaced in a short word, which makes another name
-    (Ahmadi is not Ahmad, Ahdal not Abdal)."""
+    swapped (Adbul, Abudl: abd), one replaced in a word of seven letters or more
+    (Abdalkah), one added inside (Abmdul); not a letter added at an end or replaced in
+    a short word, which makes another name (Ahmadi is not Ahmad, Ahdal not Abdal)."""
     if word in tables.WORD_FOLDS or len(word) < 5:
         return tables.WORD_FOLDS.get(word, word)
     from rapidfuzz.distance import OSA, Levenshtein
@@ -174,6 +199,9 @@ def _word_fold(word: str) -> str:
         and (len(word) >= 7 or Levenshtein.distance(word, k) == 2)
         and not (word[-1] == "i" != k[-1])  # a nisba (Esmaeli) is no given name
     }
+    # a letter slipped in inside the word (Abmdul), not at an end (Ahmadi, Ahmada)
+    inside = {word[:at] + word[at + 1 :] for at in range(1, len(word) - 1)}
+    folds |= {tables.WORD_FOLDS[k] for k in _FOLD_KEYS.get(len(word) - 1, ()) if k in inside}
     return folds.pop() if len(folds) == 1 else word
 
 
@@ -228,6 +256,20 @@ def _parts(names: frozenset[str]) -> frozenset[str]:
 
 _SKELETON_PARTS = _parts(tables.GIVEN_NAME_PARTS)
 _GIVEN_PARTS = _SKELETON_PARTS | _parts(tables.MORE_GIVEN_NAME_PARTS)
+# titles of four letters or more (doubled letters folded: Hajj is three) with two
+# neighbouring letters swapped (Ahji, Qrai, Mjaor), unless that makes a title or a name
+_TITLE_SWAPS = (
+    frozenset(
+        swapped
+        for t in tables.HONORIFICS
+        if len(_letters(t, True)) >= 4 and t.isalpha()
+        for at in range(len(t) - 1)
+        if (swapped := t[:at] + t[at + 1] + t[at] + t[at + 2 :]) != t
+    )
+    - tables.HONORIFICS
+    - _GIVEN_PARTS
+    - frozenset(tables.WORD_FOLDS)
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -270,8 +312,8 @@ def _split_skeleton(word: str) -> tuple[str, ...]:
 def _title(word: str) -> bool:
     """A title or form of address, misspelled too (one edit, in words of seven letters
     or more once folded: Ayatolah, Brigadeer; not shorter ones, where one edit turns a
-    title into a name: Moulavi, Mousavi)."""
-    if word in tables.HONORIFICS:
+    title into a name: Moulavi, Mousavi), or two of its letters swapped (Ahji)."""
+    if word in tables.HONORIFICS or word in _TITLE_SWAPS:
         return True
     folded = _letters(word, True)
     if len(folded) < 7:
@@ -292,7 +334,10 @@ _TITLE_SKELETONS = frozenset(
 @lru_cache(maxsize=1 << 16)
 def _script_title(word: str) -> bool:
     """A transliterated Persian-script word with a title's consonants (حجی, موله: a Latin
-    title written back without its vowels)."""
+    title written back without its vowels); not one with a consonant written twice
+    about a vowel (حجاج, Hajjaj: a name, not حاج)."""
+    if _REPEATED_CONSONANT.search(word):
+        return False
     return skeleton_of(_letters(word, True), True) in _TITLE_SKELETONS
 
 

@@ -61,8 +61,8 @@ ARABIC_SCRIPT: dict[str, str] = {
     "ی": "y",
     "ي": "y",
     "ى": "y",
-    "ے": "y",
-    "ۓ": "y",
+    "ے": "e",  # Urdu bari ye ends a word in -e or -ay: no nisba -i
+    "ۓ": "e",
     "ۃ": "a",  # Urdu teh marbuta goal, as ة
     "ۂ": "h",
     "ۆ": "u",
@@ -284,8 +284,9 @@ PERSIAN_GIVEN_NAME_PARTS: frozenset[str] = frozenset(
 # fmt: on
 """The same in Persian script: محمدعلی is محمد علی."""
 
-NASAB: frozenset[str] = frozenset({"bin", "ibn", "bint", "binti", "ibnu", "bn"})
-"""``son/daughter of`` in Arabic names, written or left out: dropped as a word."""
+NASAB: frozenset[str] = frozenset({"bin", "ibn", "bint", "binti", "ibnu", "bn", "byn"})
+"""``son/daughter of`` in Arabic names, written or left out: dropped as a word (``byn``:
+bin written back in Persian or Urdu script letter by letter, بین)."""
 
 # fmt: off
 LEGAL_FORMS: frozenset[str] = frozenset(
