@@ -246,4 +246,4 @@ def test_a_batch_names_an_unknown_and_a_held_creditor_alike(house: House) -> Non
         headers=house.as_("operator"),
     )
     assert operator.status_code == 422
-    assert "screening" in operator.text
+    assert "compliance review" in operator.text

@@ -134,7 +134,10 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
     with transaction(house) as session, pytest.raises(InputError) as refused:
         submit_file(session, path)
     message = str(refused.value)
-    assert "firm IR-1 (Shahid Sayad Shirazi Industries Co.) is held by sanctions" in message
+    assert (
+        "firm IR-1 (Shahid Sayad Shirazi Industries Co.) is held by the clearing house's "
+        "compliance review" in message
+    )
     # Nothing of the listed entry or the score: a trader could tip its partner off.
     assert "IRe.070" not in message
     assert "score" not in message
@@ -159,8 +162,8 @@ def test_a_blocked_firm_cannot_apply_take_obligations_or_offer(
     with transaction(house) as session, pytest.raises(InputError) as refused:
         import_obligations_file(session, invoices, "test")
     assert [str(p) for p in refused.value.problems] == [
-        f"{invoices}:3: creditor: firm IR-1 is held by sanctions screening and cannot take on "
-        "obligations until the clearing house's review of it is settled"
+        f"{invoices}:3: creditor: firm IR-1 is held by the clearing house's compliance "
+        "review and cannot take on obligations until that review is settled"
     ]
     from tests.integration.test_market import import_offer_file
 
@@ -220,7 +223,7 @@ def test_a_confirmed_match_never_trades(house: Engine, tmp_path: Path) -> None:
     path = tmp_path / "application.json"
     path.write_text(json.dumps(application(counterparty=LOOK_ALIKE)))
     # A confirmed match is refused in the same words as a pending one.
-    with transaction(house) as session, pytest.raises(InputError, match="held by sanctions"):
+    with transaction(house) as session, pytest.raises(InputError, match="compliance review"):
         submit_file(session, path)
     import_list(house, without(SAMPLE, "IRe.070", tmp_path / "delisted.xml"))
     assert statuses(house)[LOOK_ALIKE] == "confirmed"  # only an operator lifts it

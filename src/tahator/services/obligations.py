@@ -190,8 +190,8 @@ def _register(
         for field, firm in (("debtor", key[0]), ("creditor", creditor)):
             if firm in stopped:
                 held = (
-                    f"firm {firm} is held by sanctions screening and cannot take on "
-                    "obligations until the clearing house's review of it is settled"
+                    f"firm {firm} is held by the clearing house's compliance review and "
+                    "cannot take on obligations until that review is settled"
                 )
                 message = held if owed_by in (None, firm) else _unknown(firm, owed_by)
                 problems.add(Problem(message, source, line_of[key], field))

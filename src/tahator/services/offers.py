@@ -83,8 +83,8 @@ def import_offers(
             found.add(
                 _problem(
                     row,
-                    f"firm {row.firm} is held by sanctions screening and cannot offer goods "
-                    "until the clearing house's review of it is settled",
+                    f"firm {row.firm} is held by the clearing house's compliance review and "
+                    "cannot offer goods until that review is settled",
                     "firm",
                 )
             )

@@ -430,8 +430,8 @@ def _reason(session: Session, firm: Firm) -> str:
     # operator reads the detail in the queue (tahator screening show FIRM).
     del session
     return (
-        f"firm {firm.id} ({firm.name}) is held by sanctions screening and cannot trade "
-        "until the clearing house's review of it is settled"
+        f"firm {firm.id} ({firm.name}) is held by the clearing house's compliance review "
+        "and cannot trade until that review is settled"
     )
 
 

@@ -442,7 +442,7 @@ def _next_member(
     stopped = {f.id for f in screening.stopped_firms(session)} & candidates
     member = returns.next_liable([common], {i.firm_id for i in chain}, stopped)
     skipped = tuple(
-        Skipped(firm, "held by sanctions screening until the clearing house's review is settled")
+        Skipped(firm, "held by the clearing house's compliance review until it is settled")
         for firm in sorted(stopped)
         if member is None or firm < member
     )
