@@ -35,6 +35,7 @@ def test_an_import_says_what_changed_and_a_shrink_needs_confirming(
     first = upload(house, SAMPLE.read_bytes())
     assert first.status_code == 201, first.text
     assert first.json()["list"]["name"] == "UN"
+    assert first.json()["list"]["source"] == "list.xml"  # the upload's own name
     assert first.json()["entries"]["added"] == 21
     changed = upload(house, renamed("YAS AIR", "YAS AIRLINES", tmp_path / "b.xml").read_bytes())
     assert changed.status_code == 201, changed.text

@@ -145,3 +145,12 @@ def test_the_whole_un_list_imports_and_rescreens(cli: Cli, db: str) -> None:
     assert json.loads(out)["hits"] == []  # not on the 2018 UN list
     code, out, _ = cli("--db", db, "screen", "Abdul Khaliq al-Houthi", "--json")
     assert json.loads(out)["hits"][0]["reference"] == "YEi.001"
+
+
+@pytest.mark.parametrize("name", ["   ", "...", "\u200b"])
+def test_a_name_with_nothing_to_screen_is_refused_not_clear(cli: Cli, db: str, name: str) -> None:
+    assert cli("--db", db, "lists", "import", "un", SAMPLE)[0] == 0
+    code, out, err = cli("--db", db, "screen", name)
+    assert code == 2
+    assert "nothing to screen" in err
+    assert "clear" not in out

@@ -165,3 +165,11 @@ def test_the_import_report_is_only_of_a_version_the_user_just_imported(house: Ho
     assert page.status_code == 200
     assert 'id="imported"' not in page.text
     assert "every firm was screened again" not in page.text
+
+
+def test_a_name_with_nothing_to_screen_is_an_error_not_clear(house: House) -> None:
+    operator = browser(house, "operator")
+    assert post_list(operator, "un.xml", SAMPLE.read_bytes()).status_code == 303  # type: ignore[attr-defined]
+    check = operator.get("/screening?name=!!!,,,---")
+    assert CLEAR not in check.text
+    assert "nothing to screen" in html.unescape(check.text)

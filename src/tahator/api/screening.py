@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -182,8 +183,12 @@ def import_list(
     if len(data) > MAX_LIST_BYTES:
         raise ApiError(413, f"the file is larger than {MAX_LIST_BYTES} bytes")
 
+    # the upload's own file name is the version's source, as on the web page
+    uploaded = Path(file.filename or "").name
+    source = Path(uploaded) if uploaded and uploaded.isprintable() else REQUEST
+
     def work(session: Session) -> tuple[int, Any]:
-        parsed = read_list(list_format, REQUEST, data=data, name=name)
+        parsed = read_list(list_format, source, data=data, name=name)
         imported = list_imports.import_list(
             session, parsed, principal.actor, confirm_shrink=confirm_shrink, new_list=new_list
         )

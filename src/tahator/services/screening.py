@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.party_facts import screened_name_problem
 from tahator.domain.screening import (
     NO_TRADE,
     Band,
@@ -171,7 +172,15 @@ def screen_names(
     session: Session, queries: Sequence[Query], *, min_score: float | None = None
 ) -> list[NameScreening]:
     """Screen names (each with its caller's id and country) against the lists in force,
-    hits best first."""
+    hits best first.  A name with nothing to screen (no letter) or too many words is
+    refused: "no hit" must never stand for "nothing was compared"."""
+    problems = [
+        Problem(f"{query.name!r} {wrong}", field="name")
+        for query in queries
+        if (wrong := screened_name_problem(query.name)) is not None
+    ]
+    if problems:
+        raise InputError(problems)
     _, index = sanctions_lists.current_index(session)
     if index is None:
         raise InputError([Problem("no sanctions list is imported; run `tahator lists import`")])
