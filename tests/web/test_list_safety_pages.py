@@ -111,6 +111,7 @@ def test_firm_pages_agree_on_the_state_and_a_held_trader_reads_a_neutral_notice(
     assert 'id="screening-state">held for review<' in page.text
     assert 'href="#screening-hits"' in page.text
     assert "IRe.070" in page.text  # the hits, for the operator
+    assert "matches all" in html.unescape(page.text)  # why it hit, in words
     listing = operator.get("/firms?q=IR-9")
     assert ">held for review<" in listing.text
     trader = signed_in(house, "trader9")

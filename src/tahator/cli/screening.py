@@ -91,7 +91,8 @@ def lists_import(
     confirmed = " (shrink confirmed)" if result.shrink_confirmed else ""
     print(
         f"{version.name} list version {version.version} ({version.format}): "
-        f"{version.entries:,} entries (generated {version.generated}){confirmed}; "
+        f"{version.entries:,} entries (generated {version.generated or 'date unknown'})"
+        f"{confirmed}; "
         f"{changes.screened} firms re-screened"
     )
     if result.entries is not None:
@@ -207,7 +208,11 @@ def screen_command(
     name: Annotated[str | None, typer.Argument(help="A name to screen")] = None,
     country: Annotated[str | None, typer.Option(help="The party's country (ISO 3166)")] = None,
     batch: Annotated[
-        Path | None, typer.Option(help="CSV of names to screen: id,name[,country]")
+        Path | None,
+        typer.Option(
+            help="CSV of names to screen: id,name and optionally country, kind, born, "
+            "nationality, passport, national_id, registration, tax"
+        ),
     ] = None,
     min_score: Annotated[
         float | None, typer.Option(help="Show hits from this score (default: review threshold)")
@@ -282,7 +287,9 @@ def screening_show(firm: str, as_json: JsonOption = False) -> None:
     print(f"{view.firm} ({view.name}): {view.screening}")
     for hit in view.hits:
         decided = f" — {hit.decision}: {hit.reason}" if hit.decision else ""
-        print(f"  {hit.band} {hit.score} {hit.reference} {hit.name}{decided}")
+        print(f"  {hit.band} {hit.score} {hit.reference} {hit.name} ({hit.list}){decided}")
+        if hit.explanation:
+            print(f"      {hit.explanation}")
 
 
 @screening_app.command("decide")
