@@ -327,6 +327,27 @@ def test_a_given_name_with_one_rare_part_of_a_long_surname_needs_review(
     assert top(long_names, "Shahid Shirazi") == (None, Band.CLEAR)
 
 
+def test_a_given_name_with_a_common_later_word_no_other_entry_holds_with_it_needs_review() -> None:
+    surnamed = build_index(
+        [
+            entry("IQi.081", "Yasser Sabawi Ibrahim Hasan Al-Tikriti"),
+            *(
+                entry(f"XXi.{n:03}", f"{g} Hasan Al-Tikriti")
+                for n, g in enumerate(("Barzan", "Watban", "Rafi"), start=400)
+            ),
+            *(
+                entry(f"XXi.{n:03}", f"Nabil {s}")
+                for n, s in enumerate(("Karimi", "Ahmadi", "Sarhan", "Dahi", "Jafari"), 500)
+            ),
+        ]
+    )
+    # Tikriti is held by four entries, Yasser with Tikriti by one
+    assert top(surnamed, "Yasser Al-Tikriti") == ("IQi.081", Band.REVIEW)
+    # a given name that is another entry's with the same word stays below
+    assert top(surnamed, "Barzan Sabawi")[0] != "IQi.081"
+    assert top(surnamed, "Hasan Tikriti") == (None, Band.CLEAR)
+
+
 def test_initials_standing_for_most_of_a_name_find_it(long_names: Index) -> None:
     assert top(long_names, "A. M. Huwaysh")[0] == "IQi.202"
     assert top(long_names, "Z. K. Huwaysh") == (None, Band.CLEAR)

@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import lru_cache
 
 from tahator.domain.names import Normalized, joined_across_invisibles, normalize, ocr_read
 from tahator.domain.sanctions_lists import (
@@ -44,6 +43,12 @@ from tahator.domain.screening_evidence import (
     adjusted,
     plain_number,
     weigh,
+)
+from tahator.domain.screening_forms import (
+    RARE_WORD,
+    SHORT_FORM_COVER,
+    short_form,
+    unrepeated,
 )
 from tahator.domain.screening_index import (
     WORD_SIMILARITY,
@@ -143,14 +148,6 @@ INITIAL_LETTERS: dict[str, str] = {
     "e": "ea",
 }
 """First letters a folded listed word may have for an initial (G. for Gholam: ``qulam``)."""
-SHORT_FORM_COVER = 0.6
-"""Listed cover credited to a given name with one rare later word of a name of three words
-or more (Nayef Ujaym for Nayef Salam Muhammad Ujaym al-Hababi): at the default thresholds
-such a name needs review, and no more."""
-RARE_WORD = 0.9
-"""Weight, as a share of a word found nowhere else on the lists, of a rare word.  Chosen
-on our generator's unhyphenated surname parts (seeds 1-5): recall the same from 0.7 to
-0.9 and lower at 1.0, precision highest from 0.9."""
 LOW_QUALITY = frozenset({"low"})
 """Alias qualities the list itself calls too weak to identify: at most ``review``."""
 
@@ -312,11 +309,11 @@ def screen(
             pairs += _word_candidates(index, forms, pairs)
         for query, name, listed, explained in pairs:
             if forms[query].repeated:
-                explained = _unrepeated(index, space, name, forms[query], explained)
+                explained = unrepeated(index, space, name, forms[query], explained)
             if forms[query].initials and space is index.latin:
                 listed = _with_initials(index, name, forms[query], listed)
             if explained > 0.99 and listed < SHORT_FORM_COVER:
-                listed = _short_form(index, space, name, forms[query], listed)
+                listed = short_form(index, space, name, forms[query], listed)
             # how much a name says, measured on the Latin lists (skeletons collide more)
             specificity = min(
                 1.0, float(index.latin.name_weight[name]) / index.latin.unknown_weight
@@ -465,69 +462,13 @@ def _word_matches(
     return tuple(out)
 
 
-@lru_cache(maxsize=1 << 14)
-def _listed_form(text: str) -> Normalized:
-    return normalize(text)
-
-
-def _unrepeated(
-    index: Index, space: _Space, name: int, form: Normalized, explained: float
-) -> float:
-    """The query cover with a word the query repeats (Zahid Zahid) explained only as
-    often as the listed name holds it: one listed Zahid explains one of them."""
-    from rapidfuzz.distance import OSA
-
-    skeleton = space is index.skeleton
-    query = form.skeleton if skeleton else form.words
-    # the listed text whole (an alias in brackets too), as written: its repeats kept
-    whole = _listed_form(index.name_text[name])
-    listed = whole.skeleton if skeleton else whole.words
-
-    def weight(word: str) -> float:
-        known = space.vocabulary.get(word)
-        return space.unknown_weight if known is None else float(space.weights[known])
-
-    total = sum(weight(w) for w in query)
-    extra = 0.0
-    for word in set(query):
-        copies = sum(1 for w in listed if OSA.distance(w, word, score_cutoff=1) <= 1)
-        extra += max(0, query.count(word) - max(copies, 1)) * weight(word)
-    return max(0.0, explained - extra / total) if total else explained
-
-
-def _short_form(index: Index, space: _Space, name: int, form: Normalized, listed: float) -> float:
-    """The listed cover of a query that is a listed name's given name and one rare word
-    after its second (a compound surname, unhyphenated, shortened to one part): at least
-    :data:`SHORT_FORM_COVER`."""
-    from rapidfuzz.distance import OSA
-
-    ids = space.name_words[name]
-    query = form.skeleton if space is index.skeleton else form.words
-    if len(ids) < 3 or len(query) < 2:
-        return listed
-    if index.entries[index.name_entry[name]].kind != "individual":
-        return listed  # a firm's name has no given name
-    words = [space.words[i] for i in ids]
-    # the given name as listed, one typo away in a Latin word of five letters or more
-    slack = 1 if space is index.latin and len(words[0]) >= 5 else 0
-    if OSA.distance(query[0], words[0], score_cutoff=slack + 1) > slack:
-        return listed
-    rare = RARE_WORD * space.unknown_weight
-    for at in range(2, len(ids)):
-        if float(space.weights[ids[at]]) >= rare and any(
-            OSA.distance(q, words[at], score_cutoff=1) <= 1 for q in query[1:]
-        ):
-            return SHORT_FORM_COVER
-    return listed
-
-
 def _word_candidates(
     index: Index, forms: Sequence[Normalized], found: list[tuple[int, int, float, float]]
 ) -> list[tuple[int, int, float, float]]:
     """Listed names holding every word of a query the search for candidates passed over
     (it needs most of a listed name's weight): a name written with initials (A. M.
     Huwaysh; the initials are credited after, by :func:`_with_initials`), or a given name
-    and one rare word of a long name (Hamad Dahi; see :func:`_short_form`).  Looked up
+    and one rare word of a long name (Hamad Dahi; see :func:`short_form`).  Looked up
     from the query's rarest word, so a common given name costs nothing."""
     space = index.latin
     rare = RARE_WORD * space.unknown_weight
