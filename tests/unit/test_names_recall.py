@@ -287,6 +287,14 @@ def test_a_latin_title_written_in_persian_script_without_vowels_is_dropped() -> 
     assert normalize("ملا").words
 
 
+def test_a_final_he_after_s_z_k_or_g_is_a_vowel_not_a_latin_digraph() -> None:
+    assert normalize("ادویگه").skeleton == normalize("Edwige").skeleton
+    assert normalize("ملکه").skeleton == normalize("Malekeh").skeleton
+    # after other letters it is still the silent he
+    assert normalize("زاده").skeleton == normalize("Zadeh").skeleton
+    assert normalize("شاه").skeleton == normalize("Shah").skeleton
+
+
 def test_a_slip_in_a_folded_given_name_folds_as_the_name() -> None:
     assert words("Adbul Rahim") == words("Abdul Rahim")
     assert words("Abudl Rahim") == words("Abdul Rahim")

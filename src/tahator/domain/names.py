@@ -34,6 +34,11 @@ _DH = re.compile(
     "(?:(?<=[\u0627\u0648\u06cc\u064a])\u062f\u0647(?=\\w)"
     "|(?<=\\w)\u062f\u0647(?=[\u0627\u0648\u06cc\u064a]))(?!\u0627?\u0633|\u0631)"
 )
+# a word's final he after a letter Latin writes s, z, k or g is the vowel -e (ملکه Maleke,
+# ادویگه Edwige), not the h of a Latin digraph (sh, zh, kh, gh)
+_FINAL_HE = re.compile(
+    "(?<=[\u06af\u06a9\u0643\u0633\u0635\u0632\u0638\u0636\u0630])[\u0647\u06c1](?!\\w)"
+)
 _URDU_TH = re.compile("\u062a\u06be")
 _URDU_DH = re.compile("\u062f\u06be(?!\u0631)")
 _SEPARATORS = re.compile(r"[\W_]+")
@@ -115,6 +120,7 @@ def transliterate(text: str) -> str:
     # the Persian -i written after a ZWNJ (خامنه‌ای) is part of the word
     text = _ZWNJ_YEH.sub("", text)
     text = _DH.sub("\u0630", text)
+    text = _FINAL_HE.sub("\u06c3", text)
     # Urdu's aspirates written for Latin th and dh (اتھمن Othman, قدھفی Qadhafi)
     text = _URDU_TH.sub("\u062b", _URDU_DH.sub("\u0630", text))
     words: list[str] = []
