@@ -406,6 +406,12 @@ def test_a_word_the_listing_itself_repeats_may_be_repeated() -> None:
     hit = screen(listed, ["Hamid Hamid Rostami"])[0][0]
     assert hit.reference == "XXi.001"
     assert hit.query_cover == 1.0
+    # a part of a joined word written apart makes a third Hamid: still the listing's word
+    thrice = screen(listed, ["Hamid Hamad Hamid Rostami Hamid"])[0][0]
+    assert thrice.reference == "XXi.001"
+    assert thrice.query_cover == 1.0
+    # a word the listing holds once still counts once
+    assert screen(listed, ["Karimi Karimi Hamid"])[0][0].query_cover < 0.9
 
 
 # --- Urdu script written letter by letter -----------------------------------------------

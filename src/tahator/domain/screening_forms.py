@@ -46,7 +46,8 @@ def unrepeated(index: Index, space: _Space, name: int, form: Normalized, explain
     extra = 0.0
     for word in set(query):
         copies = sum(1 for w in listed if OSA.distance(w, word, score_cutoff=1) <= 1)
-        extra += max(0, query.count(word) - max(copies, 1)) * weight(word)
+        if copies < 2:  # a name that repeats the word itself may be written with more
+            extra += max(0, query.count(word) - 1) * weight(word)
     return max(0.0, explained - extra / total) if total else explained
 
 
