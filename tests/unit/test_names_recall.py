@@ -293,6 +293,10 @@ def test_a_final_he_after_s_z_k_or_g_is_a_vowel_not_a_latin_digraph() -> None:
     # after other letters it is still the silent he
     assert normalize("زاده").skeleton == normalize("Zadeh").skeleton
     assert normalize("شاه").skeleton == normalize("Shah").skeleton
+    # after ye it ends -ieh, no nisba: Marzieh is no Marzi
+    assert normalize("مرضیه").skeleton == normalize("Marzieh").skeleton
+    assert normalize("امیلیه").skeleton == normalize("Emilie").skeleton
+    assert normalize("مرضی").skeleton != normalize("Marzieh").skeleton
 
 
 def test_a_slip_in_a_folded_given_name_folds_as_the_name() -> None:

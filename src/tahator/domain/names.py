@@ -35,9 +35,10 @@ _DH = re.compile(
     "|(?<=\\w)\u062f\u0647(?=[\u0627\u0648\u06cc\u064a]))(?!\u0627?\u0633|\u0631)"
 )
 # a word's final he after a letter Latin writes s, z, k or g is the vowel -e (ملکه Maleke,
-# ادویگه Edwige), not the h of a Latin digraph (sh, zh, kh, gh)
+# ادویگه Edwige), not the h of a Latin digraph (sh, zh, kh, gh); after ye it is the -ie,
+# -iyeh ending (مرضیه Marzieh, امیلیه Emilie), not the nisba -i (Faqih is the loss)
 _FINAL_HE = re.compile(
-    "(?<=[\u06af\u06a9\u0643\u0633\u0635\u0632\u0638\u0636\u0630])[\u0647\u06c1](?!\\w)"
+    "(?<=[\u06cc\u064a\u06af\u06a9\u0643\u0633\u0635\u0632\u0638\u0636\u0630])[\u0647\u06c1](?!\\w)"
 )
 _URDU_TH = re.compile("\u062a\u06be")
 _URDU_DH = re.compile("\u062f\u06be(?!\u0631)")
