@@ -299,6 +299,19 @@ def test_a_final_he_after_s_z_k_or_g_is_a_vowel_not_a_latin_digraph() -> None:
     assert normalize("مرضی").skeleton != normalize("Marzieh").skeleton
 
 
+def test_a_doubled_vowel_left_by_a_fold_or_a_slip_is_kept() -> None:
+    # Mortea folds to murtaa: written once it would be two letters from murtaza
+    assert words("Mortea") == ("murtaa",)
+    assert words("Hassan") == words("Hasan")  # a doubled consonant is written once
+    listed = build_index(
+        [
+            entry("IRi.035", "Morteza Safari"),
+            *(entry(f"XXi.{n}", f"Ali {s}") for n, s in enumerate(("Karimi", "Safavi"), 10)),
+        ]
+    )
+    assert top(listed, "Mortea Safari")[0] == "IRi.035"
+
+
 def test_a_slip_in_a_folded_given_name_folds_as_the_name() -> None:
     assert words("Adbul Rahim") == words("Abdul Rahim")
     assert words("Abudl Rahim") == words("Abdul Rahim")
