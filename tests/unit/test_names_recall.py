@@ -373,6 +373,25 @@ def test_a_given_name_with_a_common_later_word_no_other_entry_holds_with_it_need
     assert top(surnamed, "Hasan Tikriti") == (None, Band.CLEAR)
 
 
+def test_a_long_name_whose_given_name_and_common_later_word_no_other_entry_holds_is_found() -> None:
+    # the search for candidates passes over a six-word name two words stand for
+    listed = build_index(
+        [
+            entry("IQi.090", "Ahmad Taha Khalid Sabawi Ibrahim Qadir"),
+            *(entry(f"XXi.{n}", f"{g} Qadir") for n, g in enumerate(("Barzan", "Rafi"), 400)),
+            entry("XXi.402", "Watban Qadir"),
+            *(
+                entry(f"XXi.{n}", f"Nabil {s}")
+                for n, s in enumerate(
+                    ("Karimi", "Ahmadi", "Sarhan", "Dahi", "Jafari", "Ahmad"), 500
+                )
+            ),
+        ]
+    )
+    assert top(listed, "Ahmad Qadir") == ("IQi.090", Band.REVIEW)
+    assert top(listed, "Nabil Qadir") == (None, Band.CLEAR)
+
+
 def test_initials_standing_for_most_of_a_name_find_it(long_names: Index) -> None:
     assert top(long_names, "A. M. Huwaysh")[0] == "IQi.202"
     assert top(long_names, "Z. K. Huwaysh") == (None, Band.CLEAR)

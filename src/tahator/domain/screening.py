@@ -45,8 +45,10 @@ from tahator.domain.screening_evidence import (
     weigh,
 )
 from tahator.domain.screening_forms import (
+    PAIR_WORD,
     RARE_WORD,
     SHORT_FORM_COVER,
+    names_by_word,
     short_form,
     unrepeated,
 )
@@ -472,24 +474,38 @@ def _word_candidates(
     from the query's rarest word, so a common given name costs nothing."""
     space = index.latin
     rare = RARE_WORD * space.unknown_weight
+    pair = PAIR_WORD * space.unknown_weight
     asked = []
     for i, f in enumerate(forms):
         if f.arabic_script or not f.words or not all(w in space.vocabulary for w in f.words):
             continue
         ids = [space.vocabulary[w] for w in f.words]
-        if f.initials or (len(ids) <= 3 and max(float(space.weights[w]) for w in ids) >= rare):
-            asked.append((i, ids))
+        top = max(float(space.weights[w]) for w in ids)
+        if f.initials or (len(ids) <= 3 and top >= pair):
+            asked.append((i, ids, bool(f.initials) or top >= rare))
     if not asked:
         return []
     seen = {(q, n) for q, n, _, _ in found}
-    by_word = space.incidence.T.tocsr()
+    by_word = names_by_word(space)
     extra = []
-    for query, ids in asked:
+    for query, ids, rare_word in asked:
         rarest = max(ids, key=lambda w: float(space.weights[w]))
         held = float(space.weights[ids].sum())
-        for name in by_word.indices[by_word.indptr[rarest] : by_word.indptr[rarest + 1]].tolist():
-            if (query, name) not in seen and set(ids) <= set(space.name_words[name]):
-                extra.append((query, name, held / float(space.name_weight[name]), 1.0))
+        names = [
+            name
+            for name in by_word.indices[
+                by_word.indptr[rarest] : by_word.indptr[rarest + 1]
+            ].tolist()
+            if set(ids) <= set(space.name_words[name])
+        ]
+        # without a rare word the words together must name one entry (Yasser Tikriti)
+        if not rare_word and len({index.name_entry[n] for n in names}) != 1:
+            continue
+        extra += [
+            (query, name, held / float(space.name_weight[name]), 1.0)
+            for name in names
+            if (query, name) not in seen
+        ]
     return extra
 
 

@@ -86,13 +86,18 @@ def short_form(index: Index, space: _Space, name: int, form: Normalized, listed:
 _BY_WORD: dict[int, tuple[_Space, Any]] = {}
 
 
-def _one_entry(index: Index, space: _Space, given: int, later: int) -> bool:
-    """Whether the names holding both words all belong to one entry."""
+def names_by_word(space: _Space) -> Any:
+    """The space's (words × names) incidence, kept for the space's life."""
     held = _BY_WORD.get(id(space))
     if held is None or held[0] is not space:
         if len(_BY_WORD) > 8:
             _BY_WORD.clear()
         held = _BY_WORD[id(space)] = (space, space.incidence.T.tocsr())
-    by_word = held[1]
+    return held[1]
+
+
+def _one_entry(index: Index, space: _Space, given: int, later: int) -> bool:
+    """Whether the names holding both words all belong to one entry."""
+    by_word = names_by_word(space)
     names = by_word.indices[by_word.indptr[later] : by_word.indptr[later + 1]].tolist()
     return len({index.name_entry[n] for n in names if given in space.name_words[n]}) == 1
