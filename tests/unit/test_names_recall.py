@@ -312,6 +312,13 @@ def test_a_doubled_vowel_left_by_a_fold_or_a_slip_is_kept() -> None:
     assert top(listed, "Mortea Safari")[0] == "IRi.035"
 
 
+def test_h_after_s_inside_a_persian_script_word_is_its_own_letter() -> None:
+    assert normalize("سهراب").skeleton == normalize("Sohrab").skeleton
+    assert normalize("سحب").skeleton == normalize("Saheb").skeleton
+    # sheen is still sh
+    assert normalize("شهاب").skeleton == normalize("Shahab").skeleton
+
+
 def test_a_slip_in_a_folded_given_name_folds_as_the_name() -> None:
     assert words("Adbul Rahim") == words("Abdul Rahim")
     assert words("Abudl Rahim") == words("Abdul Rahim")

@@ -40,6 +40,11 @@ _DH = re.compile(
 _FINAL_HE = re.compile(
     "(?<=[\u06cc\u064a\u06af\u06a9\u0643\u0633\u0635\u0632\u0638\u0636\u0630])[\u0647\u06c1](?!\\w)"
 )
+# he or hah inside a word after a letter Latin writes s, z, k or g is its own letter
+# (سحب Saheb, سهراب Sohrab), not the h of sh, zh, kh, gh: written H until the skeleton
+_APART_H = re.compile(
+    "(?<=[\u06af\u06a9\u0643\u0633\u0635\u0632\u0638\u0636\u0630])[\u062d\u0647\u06c1](?=\\w)"
+)
 _URDU_TH = re.compile("\u062a\u06be")
 _URDU_DH = re.compile("\u062f\u06be(?!\u0631)")
 _SEPARATORS = re.compile(r"[\W_]+")
@@ -122,6 +127,7 @@ def transliterate(text: str) -> str:
     text = _ZWNJ_YEH.sub("", text)
     text = _DH.sub("\u0630", text)
     text = _FINAL_HE.sub("\u06c3", text)
+    text = _APART_H.sub("H", text)
     # Urdu's aspirates written for Latin th and dh (اتھمن Othman, قدھفی Qadhafi)
     text = _URDU_TH.sub("\u062b", _URDU_DH.sub("\u0630", text))
     words: list[str] = []

@@ -469,6 +469,7 @@ SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
     (r"(?<=[^aeiouvyh])i$", "I"),  # the nisba -i (Karimi, not Karim) is written in both scripts
     (r"[aeiouvy]", ""),
     (r"(.)\1+", r"\1"),
+    (r"H", "h"),  # Persian script's h after s, z, k or g, kept apart until here
 )
 
 LATIN_SKELETON_FOLDS: tuple[tuple[str, str], ...] = (
