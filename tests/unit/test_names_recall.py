@@ -319,6 +319,13 @@ def test_h_after_s_inside_a_persian_script_word_is_its_own_letter() -> None:
     assert normalize("شهاب").skeleton == normalize("Shahab").skeleton
 
 
+def test_col_written_in_persian_script_before_a_name_is_a_title() -> None:
+    assert (
+        normalize("دکتر کل عبدال حمید محمود").skeleton == normalize("Abdul Hamid Mahmud").skeleton
+    )
+    assert normalize("کل").words  # a lone word is the name
+
+
 def test_a_slip_in_a_folded_given_name_folds_as_the_name() -> None:
     assert words("Adbul Rahim") == words("Abdul Rahim")
     assert words("Abudl Rahim") == words("Abdul Rahim")
