@@ -326,6 +326,12 @@ def test_col_written_in_persian_script_before_a_name_is_a_title() -> None:
     assert normalize("کل").words  # a lone word is the name
 
 
+def test_alef_lam_a_letter_and_ye_is_a_name_not_the_article() -> None:
+    assert normalize("المی").skeleton == normalize("Elmi").skeleton
+    assert normalize("الهی").skeleton == normalize("Elahi").skeleton
+    assert normalize("الحق").skeleton == normalize("Haq").skeleton  # the article still
+
+
 def test_a_slip_in_a_folded_given_name_folds_as_the_name() -> None:
     assert words("Adbul Rahim") == words("Abdul Rahim")
     assert words("Abudl Rahim") == words("Abdul Rahim")

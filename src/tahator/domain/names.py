@@ -141,7 +141,9 @@ def transliterate(text: str) -> str:
         word = _ABD_ALONE.get(bare, word)
         for prefix, replacement in tables.ARABIC_WORD_PREFIXES:
             probe = bare if replacement == "عبد " else word
-            if probe.startswith(prefix) and len(probe) > len(prefix) + 1:
+            # ال, a letter and ye is a name with the nisba (المی Elmi, الهی Elahi), no article
+            nisba = not replacement and len(probe) == 4 and probe[-1] in "\u06cc\u064a"
+            if probe.startswith(prefix) and len(probe) > len(prefix) + 1 and not nisba:
                 word = replacement + probe[len(prefix) :]
                 break
         # عبدالالملک: the article written twice after Abd is still one article
