@@ -94,6 +94,12 @@ def test_names_are_one_regardless_of_case_and_a_new_name_needs_confirming(
     small = only(["IRe.070"], tmp_path / "small.xml")
     with pytest.raises(sanctions_lists.ShrinkRefusedError, match="UN: would remove 20 of 21"):
         imported(house, small, "un")
+    # ...and of its width: fullwidth ＵＮ is UN, not a new list beside it
+    with pytest.raises(sanctions_lists.ShrinkRefusedError, match="UN: would remove 20 of 21"):
+        imported(house, small, "\uff35\uff2e")
+    # a name with an invisible character would look like another list's: refused
+    with pytest.raises(InputError, match="printable"):
+        imported(house, small, "U\u034fN")
     again = imported(house, renamed("HARA COMPANY", "HARA CO", tmp_path / "r.xml"), "uN")
     assert (again.list.name, again.list.version) == ("UN", 2)
     # A name no list has yet is refused unless confirmed: a changed or mistyped name

@@ -71,3 +71,14 @@ def test_the_shrink_limit_and_its_message_name_the_numbers() -> None:
         3,
         "r0022",
     )
+
+
+def test_restoring_a_whole_list_over_a_truncated_one_is_no_shrink() -> None:
+    from tahator.domain.list_changes import changes, exceeds
+
+    whole = [ListEntry(f"R{i}", "individual", f"Name {i}", "Iran") for i in range(1093)]
+    junk = [ListEntry("J1", "individual", "Junk", "Iran")]
+    assert not exceeds(changes(junk, whole), 10)  # 1 of 1 removed, 1,093 back
+    assert exceeds(changes(whole, whole[:22]), 10)  # the truncated file itself
+    wrong = [ListEntry(f"W{i}", "entity", f"Other {i}", "EU") for i in range(2000)]
+    assert exceeds(changes(whole, wrong), 10)  # another list's file, larger but wrong

@@ -418,7 +418,28 @@ def test_initials_standing_for_most_of_a_name_find_it(long_names: Index) -> None
 
 
 @pytest.mark.parametrize(
-    "invisible", ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u034f", "\u200e"]
+    "invisible",
+    [
+        "\u00ad",
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u2060",
+        "\ufeff",
+        "\u034f",
+        "\u200e",
+        "\ufe0f",
+        "\U000e0100",
+        "\u180b",
+        "\u17b4",
+        "\u2065",
+        "\u2800",
+        "\ufffc",
+        "\u3164",
+        "\u115f",
+        "\x00",
+        "\x7f",
+    ],
 )
 def test_an_invisible_character_inside_a_word_hides_no_listed_name(invisible: str) -> None:
     from tahator.domain.screening import build_index, screen
@@ -524,3 +545,31 @@ def test_urdu_bari_ye_ends_a_word_in_e_not_the_nisba() -> None:
     # نوردینے (Nouredine) is no Nuredini: ے is -e or -ay, the nisba is ی
     assert normalize("نوردینے").skeleton != normalize("نوردینی").skeleton
     assert normalize("تورے").skeleton == normalize("Ture").skeleton
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\ufe0f", "\u3164", "\u2065"])
+def test_a_listed_name_written_with_invisible_characters_is_found_by_its_clean_name(
+    invisible: str,
+) -> None:
+    from tahator.domain.screening import ListEntry, build_index, screen
+
+    entry = ListEntry("X-1", "individual", f"Dar{invisible}vish Kal{invisible}hori", "Example")
+    [hit] = screen(build_index([entry]), ["Darvish Kalhori"])[0]
+    assert (hit.reference, hit.band) == ("X-1", "match")
+
+
+def test_a_very_long_arabic_script_word_normalizes_at_once() -> None:
+    import time
+
+    from tahator.domain.names import normalize
+
+    started = time.perf_counter()
+    normalize("ب" * 20_000)
+    assert time.perf_counter() - started < 2  # it took 7 s when every cut was tried
+
+
+@pytest.mark.parametrize("blank", ["\u3164", "\u0640\u0640", "\u2800", "\ufe0f"])
+def test_a_name_of_fillers_has_no_letters(blank: str) -> None:
+    from tahator.domain.party_facts import screened_name_problem
+
+    assert screened_name_problem(blank) == "has no letter or digit: nothing to screen"

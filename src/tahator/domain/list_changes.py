@@ -130,8 +130,11 @@ def summary(found: ListChanges, first: int = 10) -> ChangeSummary:
 
 
 def exceeds(found: ListChanges, limit_percent: float) -> bool:
-    """Whether the new version removes more than ``limit_percent`` % of the older one."""
-    return found.removed_share * 100 > limit_percent
+    """Whether the new version removes more than ``limit_percent`` % of the larger of the
+    two versions: a truncated or wrong file does; restoring a whole list over a
+    truncated one (one entry of one removed, 1,093 back) does not."""
+    larger = max(found.before, found.after)
+    return larger > 0 and len(found.removed) * 100 > limit_percent * larger
 
 
 def shrink_message(found: ListChanges, limit_percent: float) -> str:

@@ -154,26 +154,55 @@ def transliterate(text: str) -> str:
     return " ".join(words).translate(_ARABIC_TABLE)
 
 
+_INVISIBLE_RANGES = (
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x115F, 0x1160),  # Hangul fillers
+    (0x17B4, 0x17B5),  # Khmer inherent vowels
+    (0x180B, 0x180F),  # Mongolian variation selectors
+    (0x2060, 0x206F),  # word joiner, invisible operators (and unassigned ones)
+    (0x2800, 0x2800),  # Braille blank
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFE00, 0xFE0F),  # variation selectors
+    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler
+    (0xFFF0, 0xFFFC),  # specials, object replacement
+    (0xE0000, 0xE0FFF),  # tags, variation selectors supplement
+)
+"""Characters that show as nothing besides Unicode's format and control characters
+(Default_Ignorable_Code_Point, with the blank-looking fillers)."""
+
+
+def invisible(character: str) -> bool:
+    """Whether ``character`` shows as nothing (whitespace is not invisible: it separates)."""
+    if character.isspace():
+        return False
+    if unicodedata.category(character) in ("Cf", "Cc", "Zl", "Zp"):
+        return True
+    code = ord(character)
+    return any(low <= code <= high for low, high in _INVISIBLE_RANGES)
+
+
+def has_letters(name: str) -> bool:
+    """Whether ``name`` holds a letter or digit one can see (not a filler, not the
+    Arabic tatweel, which only stretches a letter)."""
+    return any(c.isalnum() and c != "\u0640" and not invisible(c) for c in name)
+
+
 def joined_across_invisibles(name: str) -> str | None:
     """``name`` with its invisible characters (soft hyphens, zero-width spaces and
-    joiners, direction marks: Unicode's format characters, and U+034F) taken out, or
-    ``None`` when it has none.  Read as they stand they split a word ("Shi\u00adrazi"
-    becomes "shi razi"), which hid a listed name; read taken out they would join two
-    words ("Kavir\u200bZarrin"): screening reads both.  Persian's ZWNJ, which writes
+    joiners, direction marks, variation selectors, fillers: :func:`invisible`) taken
+    out, or ``None`` when it has none.  Read as separators (as :func:`normalize` reads
+    them) they split a word ("Shi\u00adrazi" becomes "shi razi"), which hid a listed
+    name; taken out they would join two words ("Kavir\u200bZarrin"): screening reads
+    both, on the lists' names as on the names screened.  Persian's ZWNJ, which writes
     -zadeh apart, is not invisible in Arabic script."""
     arabic = _ARABIC.search(name) is not None
-    kept = "".join(
-        c
-        for c in name
-        if not (
-            (unicodedata.category(c) == "Cf" or c == "\u034f") and not (arabic and c == "\u200c")
-        )
-    )
+    kept = "".join(c for c in name if not (invisible(c) and not (arabic and c == "\u200c")))
     return None if kept == name else kept
 
 
 def _plain_words(name: str) -> tuple[list[str], bool]:
     text = unicodedata.normalize("NFKC", name).casefold()
+    text = "".join(" " if invisible(c) and c != "\u200c" else c for c in text)
     arabic = _ARABIC.search(text) is not None
     if arabic:
         text = transliterate(text)
@@ -314,7 +343,7 @@ _GIVEN_SKELETONS = frozenset(skeleton_of(p) for p in _SKELETON_PARTS)
 def _split_skeleton(word: str) -> tuple[str, ...]:
     """A transliterated Arabic-script word made of two given names (آلیحسن, alihsn),
     split where both halves have a given name's consonant skeleton."""
-    if len(word) < 6:
+    if not 6 <= len(word) <= 24:  # two given names; a longer word is no compound of them
         return (word,)
     for cut in range(3, len(word) - 2):
         head, tail = skeleton_of(word[:cut], True), skeleton_of(word[cut:], True)
@@ -429,6 +458,8 @@ def matching_names(name: str, shortened: bool = True) -> list[str]:
     # an acronym in brackets is another name; a lower-case remark ("combat name") is not
     acronyms = [i for i in inner if i.isupper() and " " not in i and 2 <= len(i) <= 6]
     found = names + [i for i in acronyms if normalize(i).words]
+    if (joined := joined_across_invisibles(outer)) is not None:
+        found.append(joined)  # a list's own zero-width characters must not hide its entry
     return found + surname_parts(outer) if shortened else found
 
 

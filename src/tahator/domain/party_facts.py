@@ -10,6 +10,8 @@ import re
 import unicodedata
 from datetime import date
 
+from tahator.domain.names import has_letters
+
 MAX_NAME_WORDS = 24
 """Words in a name screened: the longest listed names have about a dozen, and the
 matcher's work grows with every word (80-word names took 7.6 s per thousand)."""
@@ -73,7 +75,7 @@ def number_problem(number: str) -> str | None:
 def screened_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be screened: no letter or digit in it (a blank name is not
     "clear", it is nothing), or more than :data:`MAX_NAME_WORDS` words."""
-    if not any(character.isalnum() for character in name):
+    if not has_letters(name):
         return "has no letter or digit: nothing to screen"
     words = len(name.split())
     if words > MAX_NAME_WORDS:

@@ -84,7 +84,9 @@ class _Facts:
 
 def clean(text: str) -> str:
     """``text`` without control characters or bidi overrides, runs of spaces made one."""
-    return " ".join(_HIDDEN.sub(" ", text).split())
+    # a line break or tab separates words; a bidi override or other control inside a
+    # word is taken out, not made a space, which would split the word
+    return " ".join(_HIDDEN.sub(lambda m: " " if m.group().isspace() else "", text).split())
 
 
 def _strings(properties: dict[str, Any], name: str) -> list[str]:

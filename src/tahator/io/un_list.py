@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from tahator.domain.errors import InputError, Problem
+from tahator.domain.names import joined_across_invisibles
 from tahator.domain.screening import Identifier, ListedName, ListEntry, ParsedList
 from tahator.io import ftm_list
 from tahator.io.countries import country_codes
@@ -232,11 +233,18 @@ MAX_BYTES = ftm_list.MAX_BYTES
 
 
 def list_name(text: str) -> str:
-    """A list's name as stored: 1 to 100 printable characters (no control character or
-    bidi override), runs of spaces made one; ``InputError`` otherwise."""
+    """A list's name as stored: 1 to 100 printable characters (no control character,
+    bidi override or other invisible character), runs of spaces made one;
+    ``InputError`` otherwise."""
     # a newline or tab is refused, not folded: the name was not what the caller meant
     name = " ".join(text.split()) if text.isprintable() else text
-    if not name or len(name) > 100 or not name.isprintable() or ftm_list.clean(name) != name:
+    if (
+        not name
+        or len(name) > 100
+        or not name.isprintable()
+        or ftm_list.clean(name) != name
+        or joined_across_invisibles(name) is not None  # looks like another list's name
+    ):
         raise InputError(
             [Problem(f"{text[:120]!r} is not 1 to 100 printable characters", field="name")]
         )

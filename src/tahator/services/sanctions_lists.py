@@ -15,6 +15,7 @@ screens every firm again.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -184,8 +185,14 @@ def _latest(session: Session) -> dict[str, SanctionsList]:
 
 
 def _spelled(name: str, known: Sequence[str]) -> str | None:
-    """The stored spelling of list ``name`` (names are one regardless of case)."""
-    return next((k for k in known if k.casefold() == name.casefold()), None)
+    """The stored spelling of list ``name`` (names are one regardless of case and of
+    width or compatibility forms: ``ＵＮ`` is ``UN``)."""
+    wanted = _folded(name)
+    return next((k for k in known if _folded(k) == wanted), None)
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def add_version(
