@@ -424,7 +424,7 @@ def test_a_member_sanctions_screening_stops_is_skipped_and_named(house: Engine) 
     assert asked.collected_from is not None
     assert asked.collected_from.firm == "PK-2"
     assert [s.firm for s in asked.skipped] == ["IR-2"]
-    assert "sanctions screening" in asked.skipped[0].reason
+    assert "compliance review" in asked.skipped[0].reason
     with transaction(house) as session:
         last = settlement.return_instruction(session, asked.collected_from.id, "AM04", BANK)
     # No member left who may pay: the obligation reopens; IR-2 is still named.
