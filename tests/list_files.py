@@ -6,6 +6,11 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from tahator.io.un_list import read_list
+from tahator.services import list_imports
+from tahator.store.database import transaction
 from tests.unit.test_screening import SAMPLE
 
 BLOCK = re.compile(r"<(INDIVIDUAL|ENTITY)>.*?</\1>", re.S)
@@ -36,3 +41,22 @@ def renamed(old: str, new: str, target: Path, source: Path = SAMPLE) -> Path:
         text.replace(f"<FIRST_NAME>{old}</FIRST_NAME>", f"<FIRST_NAME>{new}</FIRST_NAME>")
     )
     return target
+
+
+def imported(
+    engine: Engine,
+    path: Path,
+    name: str | None = None,
+    *,
+    new_list: bool = False,
+    confirm: bool = False,
+) -> list_imports.ListImport:
+    """Import the UN-format list file ``path`` as the operator (named ``name``)."""
+    with transaction(engine) as session:
+        return list_imports.import_list(
+            session,
+            read_list("un", path, name=name),
+            "operator",
+            new_list=new_list,
+            confirm_shrink=confirm,
+        )

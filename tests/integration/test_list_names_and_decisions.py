@@ -13,7 +13,6 @@ from sqlalchemy import Engine, delete, func, select
 from tahator.demo import tax_id
 from tahator.domain.errors import InputError
 from tahator.domain.sanctions_lists import Identifier, ListEntry, ParsedList
-from tahator.io.un_list import read_list
 from tahator.services import firm_hits, list_imports, sanctions_lists, screening
 from tahator.store.database import transaction
 from tahator.store.schema import (
@@ -25,7 +24,7 @@ from tahator.store.schema import (
 )
 from tests.integration.conftest import import_firms_file
 from tests.integration.test_screening import LOOK_ALIKE, firms_csv, statuses
-from tests.list_files import only, references, renamed
+from tests.list_files import imported, only, references, renamed
 from tests.unit.test_screening import SAMPLE
 
 FIRM_NAME = "Shahid Sayad Shirazi Industries Co."
@@ -45,24 +44,6 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
     with transaction(engine) as session:
         import_firms_file(session, path, "test")
     return engine
-
-
-def imported(
-    engine: Engine,
-    path: Path,
-    name: str | None = None,
-    *,
-    new_list: bool = False,
-    confirm: bool = False,
-) -> list_imports.ListImport:
-    with transaction(engine) as session:
-        return list_imports.import_list(
-            session,
-            read_list("un", path, name=name),
-            "operator",
-            new_list=new_list,
-            confirm_shrink=confirm,
-        )
 
 
 def stored_lists(engine: Engine) -> list[tuple[int, str]]:

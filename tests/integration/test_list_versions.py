@@ -11,13 +11,12 @@ from sqlalchemy import Engine, func, select
 
 from tahator.domain.errors import InputError, NotFoundError
 from tahator.domain.sanctions_lists import ListEntry, ParsedList
-from tahator.io.un_list import read_list
 from tahator.services import list_imports, sanctions_lists, screening
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, SanctionsEntry, SanctionsList, ScreeningHit
 from tests.integration.conftest import import_firms_file
 from tests.integration.test_screening import LOOK_ALIKE, firms_csv, statuses
-from tests.list_files import only, references, renamed
+from tests.list_files import imported, only, references, renamed
 from tests.unit.test_screening import SAMPLE
 
 
@@ -34,21 +33,6 @@ def house(engine: Engine, tmp_path: Path) -> Engine:
     with transaction(engine) as session:
         import_firms_file(session, path, "test")
     return engine
-
-
-def imported(
-    engine: Engine,
-    path: Path,
-    name: str | None = None,
-    *,
-    confirm: bool = False,
-    new_list: bool = False,
-) -> list_imports.ListImport:
-    with transaction(engine) as session:
-        parsed = read_list("un", path, name=name)
-        return list_imports.import_list(
-            session, parsed, "operator", confirm_shrink=confirm, new_list=new_list
-        )
 
 
 def counts(engine: Engine) -> tuple[int, int, int]:
