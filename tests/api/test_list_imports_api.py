@@ -95,7 +95,7 @@ def test_lists_by_name_stay_apart(house: House, tmp_path: Path) -> None:
         json={"names": [{"name": "Ghorb Nooh"}]},
         headers=house.as_("operator"),
     ).json()[0]["hits"]
-    assert {h["list"] for h in hits if h["reference"] == "IRe.024"} == {"UN Iran", "OFAC SDN Iran"}
+    assert {h["list"] for h in hits if h["reference"] == "IRe.024"} == {"UN Iran", "OFAC SDN: Iran"}
     path = "/api/v1/lists/OFAC%20SDN/withdrawal"
     reason = {"reason": "loaded by mistake"}
     assert house.client.post(path, json=reason, headers=house.as_("auditor")).status_code == 403
@@ -166,7 +166,7 @@ def test_an_ftm_list_named_on_upload_finds_a_persian_alias(house: House) -> None
     assert found.status_code == 200, found.text
     top = found.json()[0]["hits"][0]
     assert top["reference"] == "tx-person-bahram"
-    assert top["list"] == "MoFA Pakistan Example programme (fictitious)"
+    assert top["list"] == "MoFA Pakistan: Example programme (fictitious)"
     # Next month's file under another spelling of the name is the same list.
     again = upload(house, sample.read_bytes() + b"\n", "ftm", name="mofa pakistan")
     assert again.status_code == 201, again.text

@@ -89,7 +89,7 @@ def test_an_ftm_list_named_on_import_finds_a_persian_alias(cli: Cli, db: str) ->
     assert code == 0, err
     top = json.loads(out)["hits"][0]
     assert top["reference"] == "tx-person-bahram"
-    assert top["list"] == "MoFA Pakistan Example programme (fictitious)"
+    assert top["list"] == "MoFA Pakistan: Example programme (fictitious)"
     code, out, err = cli("--db", db, "screen", PERSIAN)
     assert code == 0, err
     assert "tx-person-bahram Bahram Qolizadeh Tavakoli (MoFA Pakistan" in out

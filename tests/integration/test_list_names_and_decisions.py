@@ -177,7 +177,7 @@ def test_a_decision_carries_across_versions_of_one_list_but_not_to_another_list(
     assert statuses(house)[LOOK_ALIKE] == "blocked"
     assert hit_decisions(house) == {
         ("UN Iran", "IRe.070"): "false_positive",
-        ("OFAC SDN Iran", "IRe.070"): None,
+        ("OFAC SDN: Iran", "IRe.070"): None,
     }
 
 

@@ -69,7 +69,10 @@ def test_the_newest_version_of_each_name_applies_and_hits_name_their_list(
     assert statuses(house)[LOOK_ALIKE] == "blocked"
     # IRe.070 is on both lists: a hit on each, recorded against its own list's version.
     assert recorded == {("IRe.070", 1), ("IRe.070", 2)}
-    assert {(h.list, h.list_version) for h in stored.hits} == {("UN Iran", 1), ("OFAC SDN Iran", 2)}
+    assert {(h.list, h.list_version) for h in stored.hits} == {
+        ("UN Iran", 1),
+        ("OFAC SDN: Iran", 2),
+    }
     # A newer UN version leaves OFAC SDN in force.
     newer = imported(house, renamed("HARA COMPANY", "HARA CO", tmp_path / "un2.xml"))
     assert newer.entries is not None
@@ -191,7 +194,7 @@ def test_a_reader_s_own_list_name_is_kept_and_an_empty_list_refused(house: Engin
         done = list_imports.import_list(session, parsed, "operator")
         assert (done.list.name, done.list.format) == ("OFAC SDN", "ftm")
         hits = screening.firm_screening(session, LOOK_ALIKE).hits
-        assert [(h.reference, h.list) for h in hits] == [("NK-1", "OFAC SDN SDN")]
+        assert [(h.reference, h.list) for h in hits] == [("NK-1", "OFAC SDN: SDN")]
     empty = ParsedList("ftm", None, (), "empty.jsonl", "1" * 64, "EU")
     with transaction(house) as session, pytest.raises(InputError, match="holds no entries"):
         list_imports.import_list(session, empty, "operator")

@@ -110,7 +110,7 @@ def test_the_persian_script_alias_is_found_by_screening() -> None:
     [hits] = screen(index, [Query("بهرام قلی زاده توکلی")])
     assert hits[0].reference == "tx-person-bahram"
     assert hits[0].list == "tahator_example"
-    assert hits[0].list_name == "tahator_example Example programme (fictitious)"
+    assert hits[0].list_name == "tahator_example: Example programme (fictitious)"
     [company] = screen(index, [Query("شرکت بازرگانی کویر زرین")])
     assert company[0].reference == "tx-company-kavir"
 

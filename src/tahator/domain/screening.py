@@ -209,8 +209,13 @@ class Hit:
 
     @property
     def list_name(self) -> str:
-        """The list and programme as people name them: ``UN Iran``, ``OFAC SDN``."""
-        return f"{self.list} {self.list_type}" if self.list_type else self.list
+        """The list and programme as people name them: ``UN Iran``; another list's
+        programme after a colon (``MoFA Pakistan: IRAN-EO13902``)."""
+        if not self.list_type or self.list_type == self.list:
+            return self.list
+        return (
+            f"{self.list} {self.list_type}" if self.list == UN else f"{self.list}: {self.list_type}"
+        )
 
     @property
     def explanation(self) -> str:
