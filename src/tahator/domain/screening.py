@@ -406,14 +406,11 @@ def _identified(
     agreeing).  Entries the name already found are left as scored."""
     if not any(q.identifiers for q in asked):
         return
-    holders: dict[str, set[int]] = {}
-    for number, entry in enumerate(index.entries):
-        for listed in entry.identifiers:
-            if plain := plain_number(listed.number):
-                holders.setdefault(plain, set()).add(number)
+    holders = index.identifier_holders
     for query, party in enumerate(asked):
         numbers = {plain_number(i.number) for i in party.identifiers} - {""}
-        for entry_number in sorted(set().union(*(holders.get(n, set()) for n in numbers))):
+        found: set[int] = set().union(*(holders.get(n, frozenset()) for n in numbers))
+        for entry_number in sorted(found):
             if entry_number in best[query]:
                 continue
             entry = index.entries[entry_number]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import numpy.typing as npt
 
 from tahator.domain.names import Normalized, matching_names, normalize
 from tahator.domain.sanctions_lists import ListEntry, countries_of
+from tahator.domain.screening_evidence import plain_number
 
 WORD_SIMILARITY: tuple[tuple[int, int, float], ...] = (
     # (edits, shortest word, similarity), the first that applies; OSA edits
@@ -70,6 +72,17 @@ class Index:
     latin: _Space
     skeleton: _Space
     entry_countries: tuple[frozenset[str], ...] = field(default=())
+
+    @cached_property
+    def identifier_holders(self) -> dict[str, frozenset[int]]:
+        """The entries holding each listed identifier number, as evidence compares
+        numbers; derived once per index, not on every screening that carries one."""
+        holders: dict[str, set[int]] = {}
+        for number, entry in enumerate(self.entries):
+            for listed in entry.identifiers:
+                if plain := plain_number(listed.number):
+                    holders.setdefault(plain, set()).add(number)
+        return {plain: frozenset(found) for plain, found in holders.items()}
 
 
 def _space(names: Sequence[tuple[str, ...]]) -> _Space:
