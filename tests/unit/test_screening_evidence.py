@@ -406,3 +406,13 @@ def test_claims_against_never_take_a_name_at_match_below_review(ghalibaf) -> Non
     hits = screen(ghalibaf, [Query(name, **CLAIMS)])[0]  # type: ignore[arg-type]
     assert [h.reference for h in hits] == ["IRi.001"]
     assert hits[0].score == Thresholds().review
+
+
+def test_a_declared_number_raises_a_hit_but_a_different_one_proves_nothing() -> None:
+    other = (Identifier("registration", "10861234999", "IR"),)
+    assert points(COMPANY, identifiers=other)  # a clerk's number counts against
+    assert points(COMPANY, identifiers=other, numbers_only_raise=True) == []
+    same = (Identifier("registration", "10861234565", "IR"),)
+    assert points(COMPANY, identifiers=same, numbers_only_raise=True) == [
+        ("identifier", SAME_IDENTIFIER)
+    ]

@@ -281,6 +281,10 @@ class Query:
     """Passport, national id, registration or tax numbers."""
     kind: str | None = None
     """``individual`` or ``entity`` when known."""
+    numbers_only_raise: bool = False
+    """The identifiers are the party's own declaration (a firm's tax number given at
+    registration): the listed one's raises a hit, a different one proves nothing,
+    since a front company would declare another number to lower a near-name."""
 
 
 def screen(

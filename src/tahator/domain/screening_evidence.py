@@ -114,6 +114,8 @@ class Party(Protocol):
     def identifiers(self) -> tuple[Identifier, ...]: ...
     @property
     def kind(self) -> str | None: ...
+    @property
+    def numbers_only_raise(self) -> bool: ...
 
 
 def _ascii_digit(character: str) -> str:
@@ -139,7 +141,9 @@ def _family(kind: str) -> str:
     return _FAMILY.get(kind, kind)
 
 
-def _identifiers(entry: ListEntry, known: tuple[Identifier, ...]) -> list[Evidence]:
+def _identifiers(
+    entry: ListEntry, known: tuple[Identifier, ...], only_raise: bool = False
+) -> list[Evidence]:
     listed = [(i, plain_number(i.number)) for i in entry.identifiers if plain_number(i.number)]
     against: list[Evidence] = []
     for mine in known:
@@ -165,7 +169,7 @@ def _identifiers(entry: ListEntry, known: tuple[Identifier, ...]) -> list[Eviden
         # a different number proves something only against a number of the same kind
         # (a firm's tax number differs from its registration number)
         same_kind = [(i, n) for i, n in same_family if i.kind == mine.kind]
-        if not same_kind or mine.kind not in OTHER_IDENTIFIER:
+        if only_raise or not same_kind or mine.kind not in OTHER_IDENTIFIER:
             continue
         both_known = bool(mine.country) and all(i.country for i, _ in same_kind)
         points = OTHER_IDENTIFIER[mine.kind] * (1.0 if both_known else 0.5)
@@ -277,7 +281,7 @@ def weigh(
     """The facts besides the name that ``party`` and ``entry`` both carry, each with
     its points (none when either side lacks them).  Facts against together take at
     most :func:`most_lowered` of ``name_score`` (``None``: :data:`MAX_LOWER`)."""
-    identified = _identifiers(entry, party.identifiers)
+    identified = _identifiers(entry, party.identifiers, party.numbers_only_raise)
     facts = [
         *identified,
         *_birth(entry, party.born),

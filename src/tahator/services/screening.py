@@ -32,7 +32,6 @@ from tahator.domain.screening import (
     Thresholds,
     screen,
 )
-from tahator.domain.screening_evidence import MAX_LOWER
 from tahator.formatting import jsonable
 from tahator.services import audit, firm_hits, sanctions_lists
 from tahator.services.common import now
@@ -233,6 +232,7 @@ def _firm_names(
                 country or None,
                 firm_id,
                 identifiers=(Identifier("tax", tax_id, country),) if tax_id else (),
+                numbers_only_raise=True,
                 kind="entity",
             )
         for alias in session.scalars(select(FirmAlias).where(FirmAlias.firm_id.in_(chunk))):
@@ -253,18 +253,10 @@ def screen_firms(session: Session, firm_ids: Sequence[str], actor: str) -> Scree
         for firm_id, firm_names in names.items()
         for n in firm_names
     ]
-    # Hits a firm's own number lowered below review are looked at too (and raised back).
-    results = screen(
-        index,
-        [q for _, q in queries],
-        limits,
-        min_score=max(0.0, limits.review - MAX_LOWER),
-    )
+    results = screen(index, [q for _, q in queries], limits)
     hits: dict[str, list[tuple[str, Hit]]] = {}
     for (firm_id, query), found in zip(queries, results, strict=True):
-        name = query.name
-        kept = (firm_hits.without_own_number(h, limits) for h in found)
-        hits.setdefault(firm_id, []).extend((name, h) for h in kept if h.score >= limits.review)
+        hits.setdefault(firm_id, []).extend((query.name, h) for h in found)
     # Each hit is recorded against the version of the list its entry is on.
     lists = sanctions_lists.list_names(session)
     changed = firm_hits.Changed(session)
