@@ -4,7 +4,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 
-.PHONY: install demo test lint typecheck format benchmark clean
+.PHONY: install demo test lint typecheck format benchmark messages clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,15 @@ test: install
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Extract every marked string and merge it into the Persian and Urdu catalogues; then
+# translate what `tests/test_catalogues.py` reports missing.
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o var/messages.pot .
+	for lang in fa ur; do \
+	  $(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i var/messages.pot \
+	    -d src/tahator/locale -l $$lang; \
+	done
 
 benchmark: install
 	$(VENV)/bin/python benchmarks/bench_clear.py

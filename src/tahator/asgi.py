@@ -27,6 +27,7 @@ from tahator.api import app as api
 from tahator.api import problems
 from tahator.api.app import API_PREFIX
 from tahator.store.database import POOL_SIZE, make_engine
+from tahator.web.language import ReaderMiddleware
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 """Larger requests get a 413 before anything reads them."""
@@ -208,7 +209,9 @@ class GuardedApp(FastAPI):
     unexpected error's 500 carries the secure headers like every other response."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return Guard(super().build_middleware_stack())
+        # The reader (language, zone) is set outside the error middleware too, so that
+        # an error page or problem document is in the user's language.
+        return Guard(ReaderMiddleware(super().build_middleware_stack()))
 
 
 def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:

@@ -19,6 +19,7 @@ from enum import Enum
 from typing import Any
 
 from tahator.domain.money import Amount, format_amount
+from tahator.i18n import N_, _
 
 OMIT_EMPTY: Mapping[str, bool] = {"omit_empty": True}
 """``field(metadata=OMIT_EMPTY)``: no key in the JSON when the value is empty."""
@@ -78,15 +79,20 @@ def share_percent(value: Decimal | str) -> str:
     return f"{format((Decimal(value) * 100).normalize(), 'f')}%"
 
 
-ROLE_PEOPLE = {"customs": "customs officer"}
-"""A role named as a person where its name is not one (``customs``)."""
+NOT_ALLOWED = {
+    "operator": N_("an operator may not do this"),
+    "trader": N_("a trader may not do this"),
+    "bank": N_("a bank may not do this"),
+    "customs": N_("a customs officer may not do this"),
+    "auditor": N_("an auditor may not do this"),
+}
 
 
 def not_allowed(role: str) -> str:
     """What a user whose ``role`` may not do something is told, everywhere in the same
-    words ("an auditor may not do this", "a customs officer may not do this")."""
-    who = ROLE_PEOPLE.get(role, role)
-    return f"{'an' if who[:1] in tuple('aeiou') else 'a'} {who} may not do this"
+    words ("an auditor may not do this", "a customs officer may not do this"), in the
+    reader's language."""
+    return _(NOT_ALLOWED.get(str(role), N_("you may not do this")))
 
 
 def day(value: date | datetime | str | None) -> str:

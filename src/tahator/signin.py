@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.identifiers import normalize_identifier
 from tahator.domain.policy import Policy
+from tahator.i18n import DEFAULT_ZONE, Reader
 from tahator.services import users
 from tahator.services.common import business_today
 from tahator.services.users import AuthenticationError, LockedError, Principal
@@ -143,6 +144,10 @@ class SignedIn:
 
     token: str
     lifetime: int
+    reader: Reader | None = None
+    """The user's saved language, zone and rial choice, if any (the web sets cookies)."""
+    zone: str = DEFAULT_ZONE
+    """The zone the user sees times in: the saved one, else the firm's country's."""
 
 
 def client_address(request: Request) -> str:
@@ -174,11 +179,12 @@ def sign_in(
                 failure = error
             else:
                 token, lifetime = users.issue_token(session, principal, kind=kind)
+                zone = users.home_zone(session, principal)
     except LockedError as error:
         failure = error
     if failure is not None:
         raise failure
-    return SignedIn(token, lifetime)
+    return SignedIn(token, lifetime, principal.reader, zone)
 
 
 def principal_of(session: Session, token: str, kind: TokenKind) -> Principal | None:

@@ -26,6 +26,7 @@ from tahator.domain.corridor import COUNTRY_NAMES
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.identifiers import identifier_problem, normalize_identifier
 from tahator.domain.roles import Role
+from tahator.i18n import DEFAULT_ZONE, LANGUAGES, ZONES, Reader
 from tahator.services import audit, throttle
 from tahator.services.common import now
 from tahator.store.schema import AccessToken, Firm, User
@@ -80,6 +81,8 @@ class Principal:
     username: str
     role: Role
     firm: str | None
+    reader: Reader | None = None
+    """The user's saved language, zone and rial choice; ``None`` until one is saved."""
 
     @property
     def actor(self) -> str:
@@ -88,7 +91,42 @@ class Principal:
 
 
 def _principal(user: User) -> Principal:
-    return Principal(user.id, user.username, Role(user.role), user.firm_id)
+    reader = None
+    if user.language or user.time_zone or user.toman:
+        reader = Reader(user.language or LANGUAGES[0], user.time_zone or DEFAULT_ZONE, user.toman)
+    return Principal(user.id, user.username, Role(user.role), user.firm_id, reader)
+
+
+def home_zone(session: Session, principal: Principal) -> str:
+    """The zone ``principal`` sees times in: the saved one, else its firm's country's
+    (Iran's for an Iranian firm), else Pakistan's, where the corridor's dates are."""
+    if principal.reader is not None:
+        return principal.reader.zone
+    country = session.scalar(select(Firm.country).where(Firm.id == principal.firm))
+    return "Asia/Tehran" if country == "IR" else DEFAULT_ZONE
+
+
+def save_reader(session: Session, principal: Principal, reader: Reader) -> Reader:
+    """Save ``principal``'s language, time zone and rial choice (audited); refuses a
+    language or zone Tahator does not offer."""
+    problems = []
+    if reader.language not in LANGUAGES:
+        problems.append(Problem(f"one of {', '.join(LANGUAGES)}", field="language"))
+    if reader.zone not in ZONES:
+        problems.append(Problem(f"one of {', '.join(ZONES)}", field="zone"))
+    if problems:
+        raise InputError(problems)
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise TahatorError("the user no longer exists")
+    before = {"language": user.language, "zone": user.time_zone, "toman": user.toman}
+    user.language, user.time_zone, user.toman = reader.language, reader.zone, reader.toman
+    after = {"language": reader.language, "zone": reader.zone, "toman": reader.toman}
+    if before != after:
+        audit.record(
+            session, principal.actor, "user.preferences", f"user:{user.username}", before, after
+        )
+    return reader
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tahator.store.barter_tables import (
@@ -277,6 +278,12 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(5))
+    """The user's language (``en``, ``fa``, ``ur``); empty: the browser's."""
+    time_zone: Mapped[str | None] = mapped_column(String(40))
+    """The zone times are shown in; empty: the firm's country's, else Pakistan's."""
+    toman: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    """Show rials as tomans (ten rials), as Iranians count."""
 
 
 class SignInFailures(Base):

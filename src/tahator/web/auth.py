@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from tahator import signin
 from tahator.signin import SESSION_COOKIE, csrf_token, engine_of
+from tahator.web import language
 from tahator.web.core import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -88,6 +89,17 @@ async def login(request: Request) -> Response:
         path="/",
     )
     response.delete_cookie(LOGIN_COOKIE, path="/")
+    if signed_in.reader is not None:
+        language.remember(response, request, signed_in.reader)
+    else:  # the browser's language goes on deciding; times in the firm's zone
+        response.set_cookie(
+            language.ZONE_COOKIE,
+            signed_in.zone,
+            max_age=language.YEAR,
+            samesite="lax",
+            secure=secure(request),
+            path="/",
+        )
     return response
 
 

@@ -10,14 +10,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import jinja2
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from tahator import formatting
+from tahator import display, formatting, i18n
 from tahator.domain.money import Amount
+from tahator.i18n import _
 from tahator.services.users import Principal
 from tahator.signin import (
     SESSION_COOKIE,
@@ -30,7 +32,15 @@ from tahator.signin import (
 from tahator.store.database import reading
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+)
+# Newstyle gettext: ``_("… %(name)s", name=x)`` formats after translating, escaped.
+templates.env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 LOGIN_COOKIE = "tahator_login"
 """A random value set with the sign-in form: the key of that form's CSRF token."""
 CSRF_FIELD = "csrf_token"
@@ -59,9 +69,9 @@ def check_csrf(request: Request, key: str | None, given: object, purpose: str = 
     whose CSRF token is not ``key``'s: both, since cookies are shared across the
     host's ports."""
     if foreign_origin(request) is not None:
-        raise PageError(403, "the form did not come from this site: reload it")
+        raise PageError(403, _("the form did not come from this site: reload it"))
     if not key or not csrf_matches(key, given, purpose):
-        raise PageError(403, "the form has expired or did not come from this site: reload it")
+        raise PageError(403, _("the form has expired or did not come from this site: reload it"))
 
 
 def secure(request: Request) -> bool:
@@ -128,10 +138,21 @@ def render(
 ) -> HTMLResponse:
     token = request.cookies.get(SESSION_COOKIE)
     context.setdefault("csrf", csrf_token(token) if token else "")
+    reader = i18n.reader()
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     response = templates.TemplateResponse(
         request,
         template,
-        {"user": principal, "path": request.url.path, **context},
+        {
+            "user": principal,
+            "path": request.url.path,
+            "here": here,
+            "lang": reader.language,
+            "dir": i18n.direction(reader.language),
+            "languages": [(code, i18n.NAMES[code]) for code in i18n.LANGUAGES],
+            "reader": reader,
+            **context,
+        },
         status_code=status,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -139,22 +160,66 @@ def render(
 
 
 def money(value: Amount | None, currency: str = "") -> str:
-    """An amount grouped, the currency named: ``1,234,567.50 USD``; ``—`` for none."""
-    return "—" if value is None else f"{formatting.grouped(value)} {currency}".strip()
+    """An amount for the reader (``display.amount_text``: grouping, digits and the
+    currency's customary precision), the currency code after it if given:
+    ``7,40,43,868.11 PKR``; ``—`` for none.  Rials as tomans where the reader chose."""
+    if value is None:
+        return "—"
+    if currency:
+        return display.money(value)
+    return display.amount_text(value, toman=value.currency == "IRR" and i18n.reader().toman)
 
 
 def compact(value: Amount | None, currency: str = "") -> str:
     """Large amounts in words: ``2.63 billion USD``; ``—`` for none."""
-    return "—" if value is None else formatting.compact(value, currency)
+    if value is None:
+        return "—"
+    if i18n.language() == "en":
+        return formatting.compact(value, currency)
+    from babel.numbers import format_compact_decimal
+
+    whole = value.minor // 10**value.digits
+    text = format_compact_decimal(
+        whole, format_type="long", fraction_digits=2, locale=display.BABEL_LOCALE[i18n.language()]
+    )
+    return f"{display.digits(text)} {currency}".strip()
 
 
 def day(value: date | datetime | str | None) -> Markup:
-    """A date or timestamp (``formatting.day``) in a ``<time>`` element."""
-    text = formatting.day(value)
-    if text == "—":
-        return Markup(text)
-    stamp = value.isoformat() if isinstance(value, date) else str(value)
-    return Markup('<time datetime="{}">{}</time>').format(stamp, text)
+    """A date or timestamp in a ``<time>`` element, for the reader: a date in the
+    reader's calendar (Solar Hijri in Persian, its Latin-digit and Gregorian forms on
+    hover), a timestamp in the reader's zone (UTC on hover)."""
+    if isinstance(value, str) and len(value) > 10 and value[10] == "T":
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return Markup("{}").format(value)
+    elif isinstance(value, str) and len(value) == 10:
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return Markup("{}").format(value)
+    if value is None or value == "":
+        return Markup("—")
+    if isinstance(value, datetime):
+        hover = formatting.day(value)
+        if i18n.language() == "fa":
+            hover = f"{display.solar_hijri(display.local_time(value).date())} · {hover}"
+        return Markup('<time datetime="{}" title="{}">{}</time>').format(
+            value.isoformat(), hover, display.moment(value)
+        )
+    if isinstance(value, date):
+        if i18n.language() != "fa":
+            return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), value)
+        return Markup('<time datetime="{}" title="{} · {}">{}</time>').format(
+            value.isoformat(), display.solar_hijri(value), value, display.calendar_day(value)
+        )
+    return Markup("{}").format(value)
+
+
+def number(value: int | None) -> str:
+    """A count for the reader: ``1,580``, ``۱٬۵۸۰``."""
+    return "—" if value is None else display.number(value)
 
 
 def segment(value: object) -> str:
@@ -167,7 +232,13 @@ def segment(value: object) -> str:
 
 
 templates.env.filters.update(
-    money=money, compact=compact, day=day, percent=formatting.percent, segment=segment
+    money=money,
+    compact=compact,
+    day=day,
+    number=number,
+    percent=lambda ratio: display.digits(formatting.percent(ratio)),
+    segment=segment,
+    currency_name=display.currency_name,
 )
 templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
@@ -184,13 +255,14 @@ def _is_page(request: Request) -> bool:
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
-    titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 422: "Not accepted"}
+    titles = {403: _("Not allowed"), 404: _("Not found"), 405: _("Not allowed")}
+    titles[422] = _("Not accepted")
     return render(
         request,
         "error.html",
         principal,
         status=status,
-        title=titles.get(status, "Something went wrong"),
+        title=titles.get(status, _("Something went wrong")),
         message=message,
     )
 
@@ -227,7 +299,7 @@ def install_errors(app: FastAPI) -> None:
             status = status_of(error)
             if status == 500:
                 await _call(api_handler, request, error)  # logs it
-                return error_page(request, status, "an internal error; it has been logged")
+                return error_page(request, status, _("an internal error; it has been logged"))
             return error_page(request, status, _message(error, status))
 
         app.exception_handlers[kind] = handler
@@ -251,7 +323,7 @@ async def _call(handler: Handler, request: Request, error: Any) -> Response:
 
 def _message(error: Any, status: int) -> str:
     if status == 404:
-        return "There is no such page, or it is not visible to you."
+        return _("There is no such page, or it is not visible to you.")
     problems = getattr(error, "problems", None)
     if isinstance(problems, list):
         return "; ".join(describe(p) for p in problems)
