@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tahator.domain.corridor import parse_day
 from tahator.domain.errors import TahatorError
 from tahator.domain.returns import REASONS
 from tahator.domain.settlement import InstructionStatus
@@ -20,6 +19,7 @@ from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
+from tahator.web.forms import typed_day
 
 router = APIRouter(include_in_schema=False)
 NOTICE_COLUMNS = (
@@ -88,7 +88,7 @@ def start_run(
     as_of = today_of(request)
     if raw:
         try:
-            as_of = parse_day(raw)
+            as_of = typed_day(raw)
         except ValueError as error:
             return _clearing_page(
                 request, principal, session, status=422, errors={"as_of": str(error)}, as_of=raw

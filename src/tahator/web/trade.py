@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from decimal import InvalidOperation
 from typing import Any
 
@@ -12,8 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tahator.domain.corridor import parse_day
-from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.errors import InputError, TahatorError
 from tahator.io.barter_report import report_csv, report_document, report_pdf
 from tahator.io.markets import load_trade_policy
 from tahator.io.target_report import render_target_report
@@ -23,18 +21,10 @@ from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, render
+from tahator.web.forms import form_day, typed_day
 
 router = APIRouter(include_in_schema=False)
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
-
-
-def form_day(text: str, field: str) -> date:
-    """A form's date (``YYYY-MM-DD``, within the accepted range); ``InputError`` naming
-    ``field`` otherwise."""
-    try:
-        return parse_day(text)
-    except ValueError as error:
-        raise InputError([Problem(str(error), field=field)]) from None
 
 
 # --- the marketplace -----------------------------------------------------------------
@@ -78,7 +68,7 @@ def run_matching(
     as_of = today_of(request)
     if values.get("as_of"):
         try:
-            as_of = parse_day(values["as_of"])
+            as_of = typed_day(values["as_of"])
         except ValueError as error:
             errors["as_of"] = [str(error)]
     if not errors:
