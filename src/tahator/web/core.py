@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tahator import display, formatting, i18n
 from tahator.domain.money import Amount
-from tahator.i18n import _
+from tahator.i18n import N_, _
 from tahator.services.users import Principal
 from tahator.signin import (
     SESSION_COOKIE,
@@ -217,6 +217,43 @@ def day(value: date | datetime | str | None) -> Markup:
     return Markup("{}").format(value)
 
 
+STATES = {
+    "active": N_("active"),
+    "running": N_("running"),
+    "completed": N_("completed"),
+    "pending": N_("pending"),
+    "confirmed": N_("confirmed"),
+    "returned": N_("returned"),
+    "held": N_("held"),
+    "submitted": N_("submitted"),
+    "authorized": N_("authorized"),
+    "balanced": N_("balanced"),
+    "cancelled": N_("cancelled"),
+    "rejected": N_("rejected"),
+    "open": N_("open"),
+    "proposed": N_("proposed"),
+    "bound": N_("bound"),
+    "binding": N_("binding"),
+    "declined": N_("declined"),
+    "accepted": N_("accepted"),
+    "set_off": N_("set off"),
+    "in_settlement": N_("in settlement"),
+    "planned": N_("planned"),
+    "closed": N_("closed"),
+    "withdrawn": N_("withdrawn"),
+    "collection": N_("collection"),
+    "payout": N_("payout"),
+}
+"""Each state and kind a badge shows, in the catalogue (a value not listed is shown
+as stored)."""
+
+
+def state_name(value: object) -> str:
+    """A state for the reader: ``set_off`` → "set off", in the reader's language."""
+    text = str(getattr(value, "value", value))
+    return _(STATES[text]) if text in STATES else text.replace("_", " ")
+
+
 def number(value: int | None) -> str:
     """A count for the reader: ``1,580``, ``۱٬۵۸۰``."""
     return "—" if value is None else display.number(value)
@@ -239,6 +276,7 @@ templates.env.filters.update(
     percent=lambda ratio: display.digits(formatting.percent(ratio)),
     segment=segment,
     currency_name=display.currency_name,
+    state_name=state_name,
 )
 templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
 
