@@ -49,6 +49,7 @@ def ensure_logins(engine: Engine) -> list[tuple[str, str, str, str | None]]:
 def print_logins(logins: list[tuple[str, str, str, str | None]], url: str) -> None:
     print(f"\nThe web UI: {url}   The API: {url}/api/v1 (documentation: {url}/api/docs;")
     print("  a token: POST /api/v1/auth/token with form fields username and password)")
+    print("  in English, Persian (فارسی) or Urdu (اردو): the switch at the top of every page")
     print("Demo logins, one per role:")
     for role, username, password, firm in logins:
         print(f"  {role:<9} {username:<16} {password}" + (f"   (firm {firm})" if firm else ""))
