@@ -9,7 +9,6 @@ import datetime as dt
 import gettext
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,9 +57,8 @@ class Catalogue(gettext.NullTranslations):
 
 
 @pytest.fixture(autouse=True)
-def catalogues(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def catalogues(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(i18n, "catalogue", lambda lang: Catalogue(TRANSLATIONS.get(lang, {})))
-    yield
 
 
 def fonts_of(data: bytes) -> set[str]:
