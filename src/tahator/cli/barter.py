@@ -314,8 +314,12 @@ def report_barter(
         str, typer.Option("--format", help="json, csv or pdf (a one-page PDF needs --output)")
     ] = "json",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here")] = None,
+    language: Annotated[
+        str, typer.Option("--language", help="The PDF's language: en, fa or ur")
+    ] = "en",
 ) -> None:
     """The quarterly barter report for the Ministry of Commerce."""
+    from tahator import i18n
     from tahator.cli.common import EXIT_BROKEN
     from tahator.io.barter_report import (
         ReportLayoutError,
@@ -330,6 +334,8 @@ def report_barter(
         fail(TahatorError(f"--format: {output_format!r} must be json, csv or pdf"))
     if output_format == "pdf" and output is None:
         fail(TahatorError("--output: a PDF report is written to a file; give -o FILE"))
+    if language not in i18n.LANGUAGES:
+        fail(TahatorError(f"--language: {language!r} must be en, fa or ur"))
     policy = _load_policy()
     with use_case() as session:
         report = barter_report.quarterly_report(session, policy, quarter)
@@ -339,7 +345,8 @@ def report_barter(
         data = report_csv(report).encode()
     else:
         try:
-            data = report_pdf(report)
+            with i18n.speaking(language):
+                data = report_pdf(report)
         except ReportLayoutError as error:
             print(f"error: {error}", file=sys.stderr)
             raise typer.Exit(EXIT_BROKEN) from error

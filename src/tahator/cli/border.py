@@ -210,18 +210,25 @@ def stats_target(as_json: JsonOption = False) -> None:
 def report_target(
     output: Annotated[Path, typer.Option("-o", "--output", help="Write here")],
     output_format: Annotated[str, typer.Option("--format", help="csv, xlsx, png or html")] = "csv",
+    language: Annotated[
+        str, typer.Option("--language", help="The chart's language (png, html): en, fa or ur")
+    ] = "en",
 ) -> None:
     """The corridor's trade per month against its target, as a table or a chart."""
+    from tahator import i18n
     from tahator.io import target_report as rendering
     from tahator.services import stats
 
     if output_format not in rendering.FORMATS:
         fail(TahatorError(f"--format: {output_format!r} must be csv, xlsx, png or html"))
+    if language not in i18n.LANGUAGES:
+        fail(TahatorError(f"--language: {language!r} must be en, fa or ur"))
     policy = _trade_policy()
     with use_case() as session:
         report = stats.target_report(session, policy)
     try:
-        rendering.write_target_report(report, output_format, output)
+        with i18n.speaking(language):
+            rendering.write_target_report(report, output_format, output)
     except rendering.ChartError as error:
         print(f"error: {error}", file=sys.stderr)
         raise typer.Exit(EXIT_BROKEN) from error

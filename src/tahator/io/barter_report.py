@@ -1,23 +1,19 @@
 """The quarterly barter report written as JSON, as long-format CSV and as a one-page
-A4 PDF (an HTML template rendered by WeasyPrint with the system's DejaVu fonts)."""
+A4 PDF: an HTML template in the reader's language (``tahator.i18n.language()``:
+English, Persian or Urdu, right to left where they are), printed by WeasyPrint in the
+shipped fonts (``io.pdf``).  JSON and CSV are for machines and stay as they are."""
 
 from __future__ import annotations
 
 import io
-from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import Any
 
 from tahator.domain.errors import TahatorError
 from tahator.domain.money import Amount
-from tahator.formatting import amount, day, grouped, jsonable
+from tahator.formatting import amount, jsonable
+from tahator.io.pdf import document_context, document_environment, render
 from tahator.io.tables import write_csv
 from tahator.services.barter_report import Flow, QuarterlyReport, ReportRow, report_rows
-
-if TYPE_CHECKING:
-    from weasyprint import Document
 
 REPORT_CSV_HEADER = ("section", "partner_country", "hs_chapter", "measure", "value")
 
@@ -45,25 +41,12 @@ def report_csv(report: QuarterlyReport) -> str:
     return out.getvalue()
 
 
-TEMPLATES = Path(__file__).parent / "templates"
 PDF_FLOW_ROWS = 30
 """At most this many flows (the largest) on the PDF's one page; the rest are counted."""
 
 
 class ReportLayoutError(TahatorError):
     """The PDF could not be kept to one page: not the user's input."""
-
-
-@cache
-def _environment() -> Environment:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(("html",)),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(grouped=grouped, day=day)
-    return environment
 
 
 def _largest(flows: tuple[Flow, ...], rows: int) -> list[Flow]:
@@ -74,8 +57,8 @@ def _largest(flows: tuple[Flow, ...], rows: int) -> list[Flow]:
 
 
 def report_html(report: QuarterlyReport, flow_rows: int = PDF_FLOW_ROWS) -> str:
-    """The report as the HTML page the PDF is printed from, with at most ``flow_rows``
-    flows (the largest), saying how many more there are."""
+    """The report as the HTML page the PDF is printed from, in the active language, with
+    at most ``flow_rows`` flows (the largest), saying how many more there are."""
     flows = _largest(report.flows, flow_rows)
 
     def total(side: str) -> Amount:
@@ -83,9 +66,10 @@ def report_html(report: QuarterlyReport, flow_rows: int = PDF_FLOW_ROWS) -> str:
         return Amount(minor, report.unit_of_account, report.planned_import.digits)
 
     return (
-        _environment()
+        document_environment()
         .get_template("barter_report.html")
         .render(
+            **document_context(),
             report=report,
             flows=flows,
             omitted=len(report.flows) - len(flows),
@@ -96,19 +80,13 @@ def report_html(report: QuarterlyReport, flow_rows: int = PDF_FLOW_ROWS) -> str:
     )
 
 
-def _render(html: str) -> Document:
-    from weasyprint import HTML, URLFetcher
-
-    # No protocol allowed: the page is self-contained and nothing is fetched (offline).
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render()
-
-
 def report_pdf(report: QuarterlyReport) -> bytes:
-    """The report as a one-page A4 PDF: when its flows would run over the page, fewer of
-    the largest are shown (the page says how many are omitted)."""
+    """The report as a one-page A4 PDF in the active language and the shipped fonts:
+    when its flows would run over the page, fewer of the largest are shown (the page
+    says how many are omitted)."""
     rows = PDF_FLOW_ROWS
     while True:
-        document = _render(report_html(report, rows))
+        document = render(report_html(report, rows))
         if len(document.pages) == 1:
             pdf: bytes = document.write_pdf()
             return pdf

@@ -1,6 +1,10 @@
 """The trade-target report rendered as CSV, XLSX, PNG (Plotly through kaleido and
 Chromium) or offline HTML.
 
+The PNG and the HTML page are for people: in the reader's language
+(``tahator.i18n.language()``), the page ``<html lang dir>`` with the shipped fonts
+inline; CSV and XLSX are for machines and stay as they are.
+
 ``render_target_report`` turns a ``services.stats.TargetReport`` into the file's
 bytes in memory; ``write_target_report`` writes them to a path whole or not at all.
 """
@@ -14,9 +18,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
+from tahator import display, i18n
 from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
 from tahator.formatting import amount, jsonable
+from tahator.i18n import _
+from tahator.io.pdf import document_context, document_environment, embedded_fonts_css, font_family
 from tahator.io.tables import spreadsheet_row, write_bytes_atomically, write_csv
 
 if TYPE_CHECKING:
@@ -56,10 +65,7 @@ def render_target_report(report: TargetReport, output_format: str) -> bytes:
     if output_format == "xlsx":
         return _xlsx(report)
     if output_format == "html":
-        html: str = _figure(report).to_html(
-            include_plotlyjs=True, full_html=True, include_mathjax=False
-        )
-        return html.encode("utf-8")
+        return target_html(report).encode("utf-8")
     return _png(report)
 
 
@@ -111,28 +117,87 @@ def _millions(value: Amount | None) -> float | None:
     return None if exact is None else float(exact / 1_000_000)
 
 
-def _figure(report: TargetReport) -> Any:
+def _month(month: str) -> str:
+    return display.digits(month)
+
+
+def _in_millions(value: Amount | None) -> str:
+    """``3,129 million`` for people, in the language (``—`` for none)."""
+    exact = _decimal(value)
+    if exact is None:
+        return "–"
+    return _("%(amount)s million") % {"amount": display.number(round(exact / 1_000_000))}
+
+
+def _percent(ratio: str) -> str:
+    from babel.numbers import format_percent
+
+    text = format_percent(
+        Decimal(ratio),
+        format="#,##0.00%",
+        locale=display.BABEL_LOCALE[i18n.language()],
+        numbering_system="default",
+    )
+    return display.digits(text)
+
+
+def summary(report: TargetReport) -> list[str]:
+    """The target's state in a few lines for people, in the language: the run rate, the
+    target, the growth still needed, where the official statistics came from."""
+    status = report.status
+    unit = status.unit_of_account
+    lines = [
+        _("run rate %(amount)s %(unit)s at %(month)s")
+        % {
+            "amount": _in_millions(status.run_rate),
+            "unit": unit,
+            "month": _month(status.as_of or "–"),
+        },
+        _("target %(amount)s %(unit)s a year by %(month)s")
+        % {
+            "amount": _in_millions(status.target),
+            "unit": unit,
+            "month": _month(f"{status.target_year}-12"),
+        },
+    ]
+    if status.needed_monthly_growth is not None:
+        lines.append(
+            _("needs %(percent)s growth a month")
+            % {"percent": _percent(status.needed_monthly_growth)}
+        )
+    if status.sources:
+        lines.append(
+            _("official statistics from %(sources)s") % {"sources": ", ".join(status.sources)}
+        )
+    return lines
+
+
+def _figure(report: TargetReport, titled: bool = True) -> Any:
+    """The chart in the active language (a PNG's carries its title; the HTML page
+    writes the title and the summary as text above it)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     series, status = report.series, report.status
     unit = status.unit_of_account
-    months = [row.month for row in series]
+    english = i18n.language() == "en"
+    months = [_month(row.month) for row in series]
     figure = make_subplots(
         rows=2,
         cols=1,
         shared_xaxes=False,
         vertical_spacing=0.12,
         subplot_titles=(
-            f"Trade per month, million {unit}",
-            f"Run rate (trailing 12 months) against the target, million {unit} a year",
+            _("Trade per month, million %(unit)s") % {"unit": unit},
+            _("Run rate (trailing 12 months) against the target, million %(unit)s a year")
+            % {"unit": unit},
         ),
     )
     for column, name in (
-        ("official_trade", "official trade"),
-        ("barter", "barter"),
-        ("set_off", "set-off"),
-        ("border_sales", "border markets"),
+        ("official_trade", _("official trade")),
+        ("barter", _("barter")),
+        ("set_off", _("set-off")),
+        ("border_sales", _("border markets")),
     ):
         figure.add_trace(
             go.Bar(x=months, y=[_millions(getattr(row, column)) for row in series], name=name),
@@ -143,7 +208,7 @@ def _figure(report: TargetReport) -> Any:
         go.Scatter(
             x=months,
             y=[_millions(row.run_rate) for row in series],
-            name="run rate",
+            name=_("run rate"),
             mode="lines",
         ),
         row=2,
@@ -151,38 +216,51 @@ def _figure(report: TargetReport) -> Any:
     )
     figure.add_trace(
         go.Scatter(
-            x=[point.month for point in report.target_path],
+            x=[_month(point.month) for point in report.target_path],
             y=[_millions(point.target_run_rate) for point in report.target_path],
-            name="target path",
+            name=_("target path"),
             mode="lines",
             line={"dash": "dash"},
         ),
         row=2,
         col=1,
     )
-    end = f"{status.target_year}-12"
-    growth = status.needed_monthly_growth
-
-    def text(value: Amount | None) -> str:
-        exact = _decimal(value)
-        return "–" if exact is None else f"{exact / 1_000_000:,.0f} million"
-
-    subtitle = (
-        f"run rate {text(status.run_rate)} {unit} at {status.as_of}; "
-        f"target {text(status.target)} {unit} a year by {end}"
-        + (f"; needs {Decimal(growth) * 100:.2f} % growth a month" if growth is not None else "")
-        + (f"<br>official statistics from {', '.join(status.sources)}" if status.sources else "")
-    )
+    if not english:
+        # Months written in the language's digits are labels, not dates Plotly reads.
+        figure.update_xaxes(type="category")
+    title = _("Pakistan–Iran trade against its target")
+    subtitle = " · ".join(summary(report))
     figure.update_layout(
         barmode="stack",
-        title={"text": f"Pakistan–Iran trade against its target<br><sup>{subtitle}</sup>"},
+        title={"text": f"{title}<br><sup>{subtitle}</sup>"} if titled else None,
         template="plotly_white",
         legend={"orientation": "h", "y": -0.08},
-        margin={"t": 140},
+        margin={"t": 140 if titled else 60},
         height=800,
         width=1200,
+        font={"family": font_family()},
     )
     return figure
+
+
+def target_html(report: TargetReport) -> str:
+    """The report as one offline HTML page in the active language: ``<html lang
+    dir>``, the title and the summary as text, the chart (plotly.js inline) and the
+    shipped fonts inline."""
+    chart: str = _figure(report, titled=False).to_html(
+        include_plotlyjs=True, full_html=False, include_mathjax=False
+    )
+    return (
+        document_environment()
+        .get_template("target_report.html")
+        .render(
+            **document_context(),
+            report=report,
+            summary=summary(report),
+            chart=Markup(chart),
+            fonts=Markup(embedded_fonts_css()),
+        )
+    )
 
 
 def chromium_path() -> str | None:
