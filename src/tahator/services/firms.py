@@ -364,13 +364,19 @@ def _aliases_of(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, ..
     return {k: tuple(v) for k, v in found.items()}
 
 
+def _entities(rows: Sequence[Any]) -> list[Firm]:
+    """The firms of ``paged``'s rows (an entity select comes back as one-entity rows)."""
+    return [row if isinstance(row, Firm) else row[0] for row in rows]
+
+
 def directory(session: Session, window: Window, country: str | None = None) -> Page[DirectoryEntry]:
     """Every registered firm's public fields, a page at a time: sorted by ``id``,
     ``name`` or ``country``, searched by id, name or alias."""
     query, unsearched, sorts = _firms_window(window, country)
     page = paged(session, query, unsearched, sorts, tiebreak=[Firm.id.expression])
-    aliases = _aliases_of(session, [f.id for f in page.rows])
-    rows = tuple(DirectoryEntry(f.id, f.name, f.country, aliases.get(f.id, ())) for f in page.rows)
+    found = _entities(page.rows)
+    aliases = _aliases_of(session, [f.id for f in found])
+    rows = tuple(DirectoryEntry(f.id, f.name, f.country, aliases.get(f.id, ())) for f in found)
     return Page(rows, page.total, replace(page.window, search=window.within(FIRM_SORTS).search))
 
 
@@ -379,7 +385,8 @@ def page_firms(session: Session, window: Window, country: str | None = None) -> 
     firm), a page at a time, as ``directory`` sorts and searches."""
     query, unsearched, sorts = _firms_window(window, country)
     page = paged(session, query, unsearched, sorts, tiebreak=[Firm.id.expression])
-    aliases = _aliases_of(session, [f.id for f in page.rows])
+    found = _entities(page.rows)
+    aliases = _aliases_of(session, [f.id for f in found])
     rows = tuple(
         FirmView(
             f.id,
@@ -393,6 +400,6 @@ def page_firms(session: Session, window: Window, country: str | None = None) -> 
             f.state_enterprise,
             f.screening,
         )
-        for f in page.rows
+        for f in found
     )
     return Page(rows, page.total, replace(page.window, search=window.within(FIRM_SORTS).search))
