@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 
 from tahator.domain.errors import InputError
 from tahator.io.firms import FirmRecord
-from tahator.io.statement import STATEMENT_CSV_HEADER, statement_csv
 from tahator.io.obligations import read_obligations
+from tahator.io.statement import STATEMENT_CSV_HEADER, statement_csv
 from tahator.services import corridor, firms, obligations
 from tahator.services import position as positions
 from tahator.services import statement as statements
@@ -164,7 +164,8 @@ def test_obligations_page_sort_and_search_by_name(filled: Engine) -> None:
         named = obligations.page_obligations(session, Window(search="lahore RICE"))
         assert [o.id for o in named.rows] == ["C-1", "C-2", "C-3"]
         cut = obligations.page_obligations(session, Window(size=25, sort="number", descending=True))
-        assert cut.total == 6 and cut.rows[0].id == "C-3"
+        assert cut.total == 6
+        assert cut.rows[0].id == "C-3"
         only_iran = obligations.page_obligations(session, Window(), "IR-1")
         assert {o.id for o in only_iran.rows} == {"A-1", "A-2", "B-1"}
 
