@@ -5,6 +5,7 @@ set-off counted once and the upload's template."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 
 from tests.web.conftest import House, browser, token
@@ -123,3 +124,8 @@ def test_the_dashboard_counts_each_set_off_once(house: House) -> None:
     dashboard = browser(house, "trader").get("/").text
     assert "600.00 USD" in dashboard
     assert "1,200.00 USD" not in dashboard
+    # After the run, what PK-1 still owes is a collection into its clearing account:
+    # the position shows it, and the net is unchanged.
+    position = browser(house, "trader").get("/position").text
+    assert "Your country's clearing account" in html.unescape(position)
+    assert "-1,12,400.00 PKR" in position
