@@ -178,6 +178,14 @@ def _firms_page(
         page: Page[Any] = replace(full, rows=tuple(_screening_shown(principal, list(full.rows))))
     else:
         page = firms.directory(session, asked, country or None)
+        # Its own firm's screening, in words: the one status a trader reads here.
+        extra.setdefault(
+            "own",
+            next(
+                iter(_screening_shown(principal, firms.list_firms(session, principal.firm or ""))),
+                None,
+            ),
+        )
     consortia = firms.list_consortia(session)
     seen = access.visible_consortia(session, principal, (c.id for c in consortia))
     consortia_page = page_of(
