@@ -8,6 +8,7 @@ import csv
 import html
 import io
 
+from tests.pdf_file import pdf_objects
 from tests.web.conftest import House, browser, token
 
 
@@ -81,6 +82,7 @@ def test_the_statement_downloads_as_csv_and_pdf(house: House) -> None:
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    assert b"Vazirmatn" in pdf_objects(pdf.content)  # the shipped font, for Persian
     bad = trader.get("/position/statement.csv?from=2026-13-01&to=2026-01-01")
     assert bad.status_code == 422
     assert "2026-13-01" in bad.text
