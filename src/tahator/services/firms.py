@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tahator.domain.corridor import tax_id_problem
@@ -17,6 +18,7 @@ from tahator.io.tables import Problems
 from tahator.services import audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
+from tahator.services.paging import Page, Window, paged
 from tahator.store.schema import Consortium, ConsortiumMember, Firm, FirmAlias
 
 
@@ -308,3 +310,96 @@ def list_consortia(session: Session) -> list[ConsortiumView]:
         ConsortiumView(c.id, c.name, c.lead_firm, c.liability, tuple(members.get(c.id, ())))
         for c in session.execute(select(Consortium).order_by(Consortium.id)).scalars()
     ]
+
+
+# --- lists a page at a time ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """A firm as every signed-in user may read it: who it is, never how it stands
+    (no tax id, no screening, no obligations or balances)."""
+
+    id: str
+    name: str
+    country: str
+    aliases: tuple[str, ...]
+
+
+FIRM_SORTS = ("id", "name", "country")
+
+
+def _firms_window(
+    window: Window, country: str | None
+) -> tuple[Select[Any], Window, dict[str, Any]]:
+    """The query of firms ``window`` asks for, searched by id, name or any alias
+    (case-insensitive), and its sort columns."""
+    sorts: dict[str, Any] = {"id": Firm.id, "name": func.lower(Firm.name), "country": Firm.country}
+    window = window.within(list(sorts))
+    query = select(Firm)
+    if country:
+        query = query.where(Firm.country == country.upper())
+    if window.search:
+        needle = window.search.lower()
+        aliases = select(FirmAlias.firm_id).where(
+            func.lower(FirmAlias.alias).contains(needle, autoescape=True)
+        )
+        query = query.where(
+            or_(
+                func.lower(Firm.id).contains(needle, autoescape=True),
+                func.lower(Firm.name).contains(needle, autoescape=True),
+                Firm.id.in_(aliases),
+            )
+        )
+    return query, replace(window, search=""), sorts
+
+
+def _aliases_of(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    if ids:
+        for alias in session.scalars(
+            select(FirmAlias).where(FirmAlias.firm_id.in_(ids)).order_by(FirmAlias.alias)
+        ):
+            found.setdefault(alias.firm_id, []).append(alias.alias)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _entities(rows: Sequence[Any]) -> list[Firm]:
+    """The firms of ``paged``'s rows (an entity select comes back as one-entity rows)."""
+    return [row if isinstance(row, Firm) else row[0] for row in rows]
+
+
+def directory(session: Session, window: Window, country: str | None = None) -> Page[DirectoryEntry]:
+    """Every registered firm's public fields, a page at a time: sorted by ``id``,
+    ``name`` or ``country``, searched by id, name or alias."""
+    query, unsearched, sorts = _firms_window(window, country)
+    page = paged(session, query, unsearched, sorts, tiebreak=[Firm.id.expression])
+    found = _entities(page.rows)
+    aliases = _aliases_of(session, [f.id for f in found])
+    rows = tuple(DirectoryEntry(f.id, f.name, f.country, aliases.get(f.id, ())) for f in found)
+    return Page(rows, page.total, replace(page.window, search=window.within(FIRM_SORTS).search))
+
+
+def page_firms(session: Session, window: Window, country: str | None = None) -> Page[FirmView]:
+    """Registered firms with everything stored of them (for the roles that see every
+    firm), a page at a time, as ``directory`` sorts and searches."""
+    query, unsearched, sorts = _firms_window(window, country)
+    page = paged(session, query, unsearched, sorts, tiebreak=[Firm.id.expression])
+    found = _entities(page.rows)
+    aliases = _aliases_of(session, [f.id for f in found])
+    rows = tuple(
+        FirmView(
+            f.id,
+            f.name,
+            f.country,
+            f.tax_id,
+            f.status,
+            aliases.get(f.id, ()),
+            f.active_taxpayer,
+            f.psw_subscribed,
+            f.state_enterprise,
+            f.screening,
+        )
+        for f in found
+    )
+    return Page(rows, page.total, replace(page.window, search=window.within(FIRM_SORTS).search))

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePath
+from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator import faults
@@ -24,6 +25,7 @@ from tahator.services import access, audit, proof, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
+from tahator.services.paging import Page, Window, paged
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Currency, Firm, Obligation, ObligationLiability, SetoffNotice
 from tahator.store.sums import exact_sum
@@ -512,3 +514,57 @@ def _listed(session: Session, numbers: Select[int]) -> list[ObligationView]:
         replace(view, jointly_liable=tuple(liable[number])) if number in liable else view
         for number, view in listed.items()
     ]
+
+
+OBLIGATION_SORTS = ("number", "reference", "debtor", "creditor", "amount", "due", "status")
+
+
+def page_obligations(
+    session: Session,
+    window: Window,
+    firm: str | None = None,
+    status: ObligationStatus | None = None,
+) -> Page[ObligationView]:
+    """Obligations a page at a time (of one firm or status, as ``list_obligations``),
+    sorted by one of ``OBLIGATION_SORTS`` and searched, case-insensitively, by number,
+    reference, a party's id or a party's name."""
+    sorts: dict[str, Any] = {
+        "number": Obligation.id,
+        "reference": Obligation.reference,
+        "debtor": Obligation.debtor,
+        "creditor": Obligation.creditor,
+        "amount": Obligation.amount,
+        "due": Obligation.due_date,
+        "status": Obligation.status,
+    }
+    window = window.within(list(sorts))
+    numbers = select(Obligation.id)
+    if firm is not None:
+        numbers = numbers.where(access.obligations_of(firm))
+    if status is not None:
+        numbers = numbers.where(Obligation.status == status)
+    if window.search:
+        needle = window.search.lower()
+
+        def has(column: Any) -> Any:
+            return func.lower(column).contains(needle, autoescape=True)
+
+        named = select(Firm.id).where(has(Firm.name))
+        found = [
+            has(Obligation.reference),
+            has(Obligation.debtor),
+            has(Obligation.creditor),
+            Obligation.debtor.in_(named),
+            Obligation.creditor.in_(named),
+        ]
+        if window.search.isascii() and window.search.isdigit() and len(window.search) < 12:
+            found.append(Obligation.id == int(window.search))
+        numbers = numbers.where(or_(*found))
+    page = paged(
+        session, numbers, replace(window, search=""), sorts, tiebreak=[Obligation.id.expression]
+    )
+    ids = [int(number) for number in page.rows]
+    views = {
+        v.number: v for v in _listed(session, select(Obligation.id).where(Obligation.id.in_(ids)))
+    }
+    return Page(tuple(views[n] for n in ids if n in views), page.total, window)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -22,6 +22,7 @@ from tahator.domain.errors import InputError, Problem, TahatorError
 from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
+from tahator.i18n import _
 from tahator.io.firms import FIRM_COLUMNS, FIRM_OPTIONAL, aliases_of, firm_record
 from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
@@ -36,7 +37,9 @@ from tahator.services import (
     stats,
 )
 from tahator.services import corridor as corridors
+from tahator.services import position as positions
 from tahator.services.common import ImportResult
+from tahator.services.paging import Page, page_of
 from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
@@ -51,6 +54,7 @@ from tahator.web.core import (
     render,
     segment,
 )
+from tahator.web.paging import window
 
 router = APIRouter(include_in_schema=False)
 FIRM_FIELDS = (*FIRM_COLUMNS, *FIRM_OPTIONAL)
@@ -102,9 +106,14 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
         ]
     runs = [r for r in clearing.list_runs(session) if r.status == RunStatus.COMPLETED]
     if firm is not None:
-        # A trader's version: what was set off of its own firm's obligations.
+        # A trader's version: the debt its firm owed that runs set off.  Each obligation
+        # counts once, as a run counts it: the set-off of what the firm was owed is the
+        # same debt seen from the other side (a cycle clears both by one amount).
         context["firm_setoff"] = _sum(
-            n.setoff_unit for r in runs for n in clearing.setoff_notices(session, r.run_id, firm)
+            n.setoff_unit
+            for r in runs
+            for n in clearing.setoff_notices(session, r.run_id, firm)
+            if n.debtor == firm
         )
     total, cleared = _sum(r.total for r in runs), _sum(r.cleared for r in runs)
     context["runs"] = len(runs)
@@ -124,9 +133,10 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
     ]
     context["deadlines"] += [
         {
-            "what": f"Obligation {o.id} ({o.debtor} → {o.creditor}) due",
+            "what": _("Obligation %(reference)s (%(debtor)s → %(creditor)s) due")
+            % {"reference": o.id, "debtor": o.debtor, "creditor": o.creditor},
             "href": f"/obligations?status=open&q={segment(o.id)}",
-            "date": o.due_date.isoformat(),
+            "date": o.due_date,
             "days": (o.due_date - today).days,
         }
         for o in due[:50]
@@ -154,37 +164,45 @@ def _firms_page(
     request: Request,
     principal: Principal,
     session: Session,
-    q: str = "",
     country: str = "",
     status: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
-    rows = _screening_shown(
-        principal, firms.list_firms(session, access.firm_filter(principal, None))
-    )
-    if country:
-        rows = [r for r in rows if r.country == country.upper()]
-    if q:
-        needle = q.casefold()
-        rows = [
-            r
-            for r in rows
-            if needle in r.name.casefold()
-            or needle in r.id.casefold()
-            or any(needle in a.casefold() for a in r.aliases)
-        ]
+    """The firm directory: every firm's public fields for a trader (so that it finds its
+    counterparties), everything stored for the roles that see every firm; a page at a
+    time, sorted and searched by id, name or alias."""
+    country = country.strip().upper()[:2]
+    asked = window(request)
+    if access.sees_every_firm(principal):
+        full = firms.page_firms(session, asked, country or None)
+        page: Page[Any] = replace(full, rows=tuple(_screening_shown(principal, list(full.rows))))
+    else:
+        page = firms.directory(session, asked, country or None)
+        # Its own firm's screening, in words: the one status a trader reads here.
+        extra.setdefault(
+            "own",
+            next(
+                iter(_screening_shown(principal, firms.list_firms(session, principal.firm or ""))),
+                None,
+            ),
+        )
     consortia = firms.list_consortia(session)
     seen = access.visible_consortia(session, principal, (c.id for c in consortia))
-    consortia = [c for c in consortia if c.id in seen]
+    consortia_page = page_of(
+        [c for c in consortia if c.id in seen],
+        window(request, "c_"),
+        {"id": lambda c: c.id, "name": lambda c: c.name.casefold()},
+        text=lambda c: f"{c.id} {c.name} {' '.join(c.members)}",
+    )
     return render(
         request,
         "firms.html",
         principal,
         status=status,
-        firms=rows,
-        consortia=consortia,
+        page=page,
+        directory=not access.sees_every_firm(principal),
+        consortia=consortia_page,
         screening_words=screening_views.words,
-        q=q,
         country=country,
         **extra,
     )
@@ -192,9 +210,12 @@ def _firms_page(
 
 @router.get("/firms", response_class=HTMLResponse)
 def firms_page(
-    request: Request, principal: User, session: Reader, q: str = "", country: str = ""
+    request: Request, principal: User, session: Reader, country: str = ""
 ) -> HTMLResponse:
-    return _firms_page(request, principal, session, q, country)
+    """The firm directory: ``?q=`` (id, name or alias, any case), ``?country=PK``,
+    ``?sort=name`` (``-name``: descending; ``id``, ``name``, ``country``), ``?page=``,
+    ``?size=``."""
+    return _firms_page(request, principal, session, country)
 
 
 @router.post("/firms", response_class=HTMLResponse, response_model=None)
@@ -207,7 +228,7 @@ def register_firm(
     try:
         for k in ("id", "name", "country", "tax_id"):
             if not values[k]:
-                errors.setdefault(k, []).append("required")
+                errors.setdefault(k, []).append(_("required"))
         if not errors:
             problems: list[Problem] = []
             record = firm_record(
@@ -244,7 +265,7 @@ def firm_page(
     access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = _screening_shown(principal, firms.list_firms(session, firm_id))
     if not rows:
-        raise PageError(404, f"no firm {firm_id}")
+        raise PageError(404, _("There is no such firm, or it is not visible to you."))
     detail = screening_views.firm_screening_for(session, rows[0].id, principal)
     return render(
         request,
@@ -253,8 +274,15 @@ def firm_page(
         firm=rows[0],
         screening_words=screening_views.words,
         hits=getattr(detail, "hits", None),  # only for the roles that read the detail
-        obligations=obligations.list_obligations(session, firm_id, limit=200),
-        authorizations=barter.list_authorizations(session, None, firm_id),
+        page=(page := obligations.page_obligations(session, window(request, "o_"), firm_id)),
+        prefix="o_",
+        names=_party_names(session, page.rows),
+        authorizations=page_of(
+            barter.list_authorizations(session, None, firm_id),
+            window(request, "a_"),
+            {"id": lambda a: a.id, "deadline": lambda a: a.deadline},
+            text=lambda a: f"{a.id} {a.applicant} {a.counterparty} {a.state}",
+        ),
         registered=bool(registered),
     )
 
@@ -270,37 +298,36 @@ def _obligations_page(
     session: Session,
     firm: str = "",
     status: str = "",
-    q: str = "",
     code: int = 200,
     **extra: Any,
 ) -> HTMLResponse:
     if status and status not in STATUSES:
         status = ""
-    rows = obligations.list_obligations(
-        session, access.firm_filter(principal, firm or None), choice(ObligationStatus, status)
+    page = obligations.page_obligations(
+        session,
+        window(request),
+        access.firm_filter(principal, firm.strip() or None),
+        choice(ObligationStatus, status),
     )
-    if q:
-        rows = [
-            r
-            for r in rows
-            if q.casefold()
-            in " ".join(str(v) for v in (r.id, r.debtor, r.creditor, r.number)).casefold()
-        ]
-    shown = rows[:500]
     return render(
         request,
         "obligations.html",
         principal,
         status=code,
-        rows=shown,
-        count=len(rows),
+        page=page,
+        names=_party_names(session, page.rows),
         firm=firm,
         filter_status=status,
-        q=q,
         statuses=STATUSES,
         can_upload=principal.role in ("operator", "trader"),
         **extra,
     )
+
+
+def _party_names(session: Session, rows: Iterable[obligations.ObligationView]) -> dict[str, str]:
+    """The names of the firms party to ``rows``, by id (names are public: the directory)."""
+    ids = {firm for r in rows for firm in (r.debtor, r.creditor)}
+    return {firm: found[0] for firm, found in positions.firm_names(session, ids).items()}
 
 
 @router.get("/obligations", response_class=HTMLResponse)
@@ -310,10 +337,24 @@ def obligations_page(
     session: Reader,
     firm: str = "",
     status: str = "",
-    q: str = "",
     stored: Annotated[int | None, Query(ge=0)] = None,
 ) -> HTMLResponse:
-    return _obligations_page(request, principal, session, firm, status, q, stored=stored)
+    """Obligations a page at a time: ``?q=`` searches number, reference, a party's id or
+    name (any case); ``?sort=`` one of ``services.obligations.OBLIGATION_SORTS``."""
+    return _obligations_page(request, principal, session, firm, status, stored=stored)
+
+
+TEMPLATE_HEADER = "id,debtor,creditor,amount,currency,due_date"
+
+
+@router.get("/obligations/template.csv", response_model=None)
+def obligations_template(principal: User) -> Response:
+    """An empty CSV to fill in: the header the upload reads."""
+    return Response(
+        TEMPLATE_HEADER + "\n",
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="debts-template.csv"'},
+    )
 
 
 def _check(
@@ -367,7 +408,7 @@ async def check_upload(
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _obligations_page(
-            request, principal, session, code=422, upload_error="Choose a CSV file to upload."
+            request, principal, session, code=422, upload_error=_("Choose a CSV file to upload.")
         )
     data = await upload.read(MAX_UPLOAD + 1)
     name = _file_name(upload.filename)
@@ -377,7 +418,8 @@ async def check_upload(
             principal,
             session,
             code=422,
-            upload_error=f"{name} is larger than {MAX_UPLOAD // 1024 // 1024} MB.",
+            upload_error=_("%(name)s is larger than %(size)s MB.")
+            % {"name": name, "size": MAX_UPLOAD // 1024 // 1024},
         )
     problems, result = _check(request, principal, name, data, store=False)
     return _obligations_page(
@@ -407,7 +449,7 @@ def store_upload(
         data = b""
     if not data:
         return _obligations_page(
-            request, principal, session, code=422, upload_error="Upload the file again."
+            request, principal, session, code=422, upload_error=_("Upload the file again.")
         )
     problems, result = _check(request, principal, name, data, store=True)
     if problems:
