@@ -64,7 +64,7 @@ def ungrouped(text: str) -> str:
         return text
     whole, point, fraction = text.partition(".")
     groups = whole.split(",")
-    digits_only = all(group.isascii() and group.isdigit() for group in groups)
+    digits_only = all(group.isascii() and (group.isdigit() or not group) for group in groups)
     if "," in fraction or not digits_only:
         raise ValueError(
             _("%(text)s: commas may only group the digits before the decimal point")

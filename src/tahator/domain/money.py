@@ -45,9 +45,8 @@ def parse_amount(text: str, scale: int) -> int:
     written = text
     text = latin_digits(text)
     if "," in text:
-        stripped = text.strip()
-        sign = "-" if stripped.startswith("-") else ""
-        text = sign + ungrouped(stripped.removeprefix("-"))
+        sign = "-" if text.startswith("-") else ""
+        text = sign + ungrouped(text.removeprefix("-"))
     match = _AMOUNT.fullmatch(text)
     if match is None:
         if text.strip().startswith("-"):
