@@ -132,8 +132,9 @@ def test_every_day_of_a_solar_hijri_year_round_trips() -> None:
 
 
 def test_a_plain_date_with_a_solar_hijri_year_is_refused_saying_so() -> None:
-    assert looks_solar_hijri("1405-09-10") and not looks_solar_hijri("2026-09-10")
-    with pytest.raises(ValueError) as refused:
+    assert looks_solar_hijri("1405-09-10")
+    assert not looks_solar_hijri("2026-09-10")
+    with pytest.raises(ValueError, match="outside") as refused:
         parse_day("1405-09-10", hint="try due_date_sh")
     assert "outside the accepted dates" in str(refused.value)
     assert "1405 is a Solar Hijri year" in str(refused.value)
@@ -200,14 +201,16 @@ def test_a_fraction_of_a_rial_is_refused() -> None:
 def test_a_fraction_of_a_rial_in_a_declaration_or_sale() -> None:
     problems: list[Problem] = []
     assert positive_amount("0.50", "IRR", DIGITS, problems) == 0
-    assert problems[0].field == "value" and "whole units" in problems[0].message
+    assert problems[0].field == "value"
+    assert "whole units" in problems[0].message
 
 
 def test_a_fraction_of_a_rial_in_an_obligation() -> None:
     problems: list[Problem] = []
     fields = ("INV-1", "PK-1", "IR-1", "0.50", "IRR", "2026-03-03")
     assert obligation_record("request", 2, fields, DIGITS, problems) is None
-    assert problems[0].field == "amount" and "whole units" in problems[0].message
+    assert problems[0].field == "amount"
+    assert "whole units" in problems[0].message
 
 
 def _offer(**changes: str) -> dict[str, str]:
@@ -228,10 +231,12 @@ def _offer(**changes: str) -> dict[str, str]:
 
 def test_a_fraction_of_a_rial_in_an_offer() -> None:
     accepted = parse_offer(_offer(), DIGITS, "request", None)
-    assert isinstance(accepted, OfferRecord) and accepted.value.minor == 100000000
+    assert isinstance(accepted, OfferRecord)
+    assert accepted.value.minor == 100000000
     refused = parse_offer(_offer(value="0.50"), DIGITS, "request", None)
     assert isinstance(refused, RejectedOffer)
-    assert refused.problems[0].field == "value" and "whole units" in refused.problems[0].message
+    assert refused.problems[0].field == "value"
+    assert "whole units" in refused.problems[0].message
 
 
 def test_a_fraction_of_a_rial_in_a_barter_application() -> None:
@@ -333,11 +338,13 @@ def test_offers_files_read_solar_hijri_only_when_told(tmp_path: Path) -> None:
     assert plain.problems[0].field == "valid_until"
     assert "valid_until_sh column" in plain.problems[0].message
     [solar] = read_offers(_offers_file(tmp_path, "valid_until_sh", "1405/04/09"), DIGITS)
-    assert isinstance(solar, OfferRecord) and solar.valid_until == date(2026, 6, 30)
+    assert isinstance(solar, OfferRecord)
+    assert solar.valid_until == date(2026, 6, 30)
     [flagged] = read_offers(
         _offers_file(tmp_path, "valid_until", "1405-04-09"), DIGITS, calendar=Calendar.SOLAR_HIJRI
     )
-    assert isinstance(flagged, OfferRecord) and flagged.valid_until == date(2026, 6, 30)
+    assert isinstance(flagged, OfferRecord)
+    assert flagged.valid_until == date(2026, 6, 30)
 
 
 def test_tahator_clear_s_file_refuses_and_reads_solar_hijri(tmp_path: Path) -> None:
@@ -346,13 +353,15 @@ def test_tahator_clear_s_file_refuses_and_reads_solar_hijri(tmp_path: Path) -> N
     with pytest.raises(InputError) as refused:
         obligation_file.read_obligations(path, 2)
     message = refused.value.problems[0].message
-    assert "1405 is a Solar Hijri year" in message and "due_date_sh" in message
+    assert "1405 is a Solar Hijri year" in message
+    assert "due_date_sh" in message
     read = obligation_file.read_obligations(path, 2, Calendar.SOLAR_HIJRI)
     assert read.priority is not None
     assert read.priority.tolist() == [date(2026, 12, 1).toordinal()]
     path.write_text("debtor,creditor,amount,due_date_sh\nA,B,۱۰,۱۴۰۴/۱۲/۱۲\n", encoding="utf-8")
     read = obligation_file.read_obligations(path, 2)
-    assert read.priority is not None and read.priority.tolist() == [date(2026, 3, 3).toordinal()]
+    assert read.priority is not None
+    assert read.priority.tolist() == [date(2026, 3, 3).toordinal()]
     assert read.amounts.tolist() == [10]
 
 
