@@ -208,6 +208,16 @@ def parse_day(text: str, calendar: Calendar = Calendar.GREGORIAN, hint: str = ""
                 "%(problem)s: %(year)s is a Solar Hijri year, and these dates are Gregorian"
             ) % {"problem": problem, "year": day.year}
             if hint:
-                problem = f"{problem} ({hint})"
+                problem = f"{problem}. {hint}"
+        elif calendar is Calendar.SOLAR_HIJRI:
+            problem = _(
+                "%(text)s in the Solar Hijri calendar is %(day)s, outside the accepted dates, "
+                "%(first)s to %(last)s"
+            ) % {
+                "text": repr(text.strip()[:40]),
+                "day": day.isoformat(),
+                "first": FIRST_DAY.isoformat(),
+                "last": LAST_DAY.isoformat(),
+            }
         raise ValueError(problem)
     return day

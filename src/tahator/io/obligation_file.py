@@ -224,9 +224,11 @@ def _read_general(label: str, data: bytes, scale: int, calendar: Calendar) -> Ob
     if "due_date" in columns and DUE_DATE_SH in columns:
         problems.add(Problem("give due dates in one column: due_date or due_date_sh", label))
     elif DUE_DATE_SH in columns:
-        priority = _due_dates(table, columns[DUE_DATE_SH], problems, Calendar.SOLAR_HIJRI)
+        priority = _due_dates(
+            table, columns[DUE_DATE_SH], problems, Calendar.SOLAR_HIJRI, DUE_DATE_SH
+        )
     elif "due_date" in columns:
-        priority = _due_dates(table, columns["due_date"], problems, calendar)
+        priority = _due_dates(table, columns["due_date"], problems, calendar, "due_date")
     problems.raise_if_any()
     return ObligationFile(
         label,
@@ -274,11 +276,10 @@ _FIRST, _LAST = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
 
 
 def _due_dates(
-    table: Table, texts: list[str], problems: Problems, calendar: Calendar
+    table: Table, texts: list[str], problems: Problems, calendar: Calendar, field: str
 ) -> Int64Array:
     # Not ``parse_day`` per row: a million plain rows parse to ordinals, then the range
     # is checked on the ordinal; ``parse_day`` reads (and words) the others.
-    field = "due_date" if calendar is Calendar.GREGORIAN else DUE_DATE_SH
     hint = (
         "Solar Hijri dates go in a due_date_sh column, or read the file in that calendar "
         "(--calendar solar-hijri)"
