@@ -135,3 +135,9 @@ def test_problem_documents_speak_the_request_s_language(
     # In English, the same titles as ever.
     english_answer = house.client.get("/api/v1/obligations")
     assert english_answer.json()["title"] == "Unauthorized"
+
+
+def test_a_due_date_in_persian_digits_is_read(house: House) -> None:
+    stored = _post(house, due_date="۲۰۲۶-۰۳-۰۳", reference="INV-FA-DIGITS")
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["due_date"] == "2026-03-03"
