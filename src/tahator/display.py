@@ -23,12 +23,11 @@ from zoneinfo import ZoneInfo
 import jdatetime
 from babel.numbers import format_decimal, get_currency_name
 
+from tahator.domain.money import CUSTOMARY_DIGITS as CUSTOMARY_DIGITS  # input's table too
 from tahator.domain.money import Amount
 from tahator.i18n import language, reader
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-CUSTOMARY_DIGITS = {"IRR": 0}
-"""Currencies written with fewer decimals than ISO 4217 gives them (rials: none)."""
 LAKH_CURRENCIES = frozenset({"PKR", "INR"})
 """Currencies written in lakh and crore groups (``#,##,##0``)."""
 TOMAN = 10

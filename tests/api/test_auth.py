@@ -85,7 +85,14 @@ def test_users_need_long_passwords_and_traders_a_firm(house: House) -> None:
 def test_validation_errors_name_each_field(house: House) -> None:
     response = house.client.post(
         "/api/v1/obligations",
-        json={"reference": "", "debtor": "PK-1", "creditor": "IR-1", "amount": "1,000"},
+        # "1,000" is an amount now (issue 20: grouping); a due date is due_date or due_date_sh.
+        json={
+            "reference": "",
+            "debtor": "PK-1",
+            "creditor": "IR-1",
+            "amount": "ten",
+            "due_date": "03/03/2026",
+        },
         headers=house.as_("operator"),
     )
     assert response.status_code == 422

@@ -68,9 +68,9 @@ def test_parse_accepts_only_exact_plain_decimals(text: str, scale: int) -> None:
         minor = parse_amount(text, scale)
     except ValueError:
         return
-    assert all(character in "0123456789." for character in text)
+    assert all(character in "0123456789.," for character in text)
     assert 0 <= minor <= MAX_MINOR
-    assert minor == Decimal(text).scaleb(scale)
+    assert minor == Decimal(text.replace(",", "")).scaleb(scale)  # grouping commas
 
 
 @pytest.mark.parametrize(
@@ -86,6 +86,9 @@ def test_parse_accepts_only_exact_plain_decimals(text: str, scale: int) -> None:
         ("7", 0, 7),
         ("92233720368547758.07", 2, MAX_MINOR),
         (str(MAX_MINOR), 0, MAX_MINOR),
+        ("1,000", 2, 100000),
+        ("\u0663", 0, 3),  # ARABIC-INDIC DIGIT THREE
+        ("\u06f3", 0, 3),  # EXTENDED ARABIC-INDIC DIGIT THREE
     ],
 )
 def test_parse_examples(text: str, scale: int, minor: int) -> None:
@@ -105,10 +108,10 @@ def test_parse_examples(text: str, scale: int, minor: int) -> None:
         (" 1", 2, "not a decimal"),
         ("1 ", 2, "not a decimal"),
         ("+1", 2, "not a decimal"),
-        ("1,000", 2, "not a decimal"),
+        ("1,00", 2, "not grouped"),
+        ("1,0,0", 2, "not grouped"),
+        ("1,000.0,0", 2, "commas may only group"),
         ("1.2.3", 2, "not a decimal"),
-        ("\u0663", 0, "not a decimal"),  # ARABIC-INDIC DIGIT THREE
-        ("\u06f3", 0, "not a decimal"),  # EXTENDED ARABIC-INDIC DIGIT THREE
         ("\uff11", 0, "not a decimal"),  # FULLWIDTH DIGIT ONE
         ("1.234", 2, "more than 2 fraction digits"),
         ("1.0", 0, "more than 0 fraction digits"),

@@ -25,7 +25,9 @@ from tahator import faults
 from tahator.api.problems import ApiError
 from tahator.domain.audit import canonical
 from tahator.domain.corridor import day_problem
+from tahator.domain.local_text import SOLAR_HIJRI_YEARS, latin_digits
 from tahator.formatting import not_allowed
+from tahator.i18n import _
 from tahator.services.common import now
 from tahator.services.users import Principal
 from tahator.signin import (
@@ -85,15 +87,19 @@ def current_principal(
             if refused is not None:
                 raise ApiError(
                     403,
-                    f"{refused}: a write signed in by the session cookie needs this site's "
-                    "pages (Origin and X-CSRF-Token); other clients send a bearer token",
+                    _(
+                        "%(refused)s: a write signed in by the session cookie needs this "
+                        "site's pages (Origin and X-CSRF-Token); other clients send a bearer "
+                        "token"
+                    )
+                    % {"refused": refused},
                 )
     if not token:
-        raise ApiError(401, "sign in: send a bearer token", headers=UNAUTHORIZED_HEADERS)
+        raise ApiError(401, _("sign in: send a bearer token"), headers=UNAUTHORIZED_HEADERS)
     principal = principal_of(session, token, kind)
     if principal is None:
         raise ApiError(
-            401, "the token is unknown, expired or revoked", headers=UNAUTHORIZED_HEADERS
+            401, _("the token is unknown, expired or revoked"), headers=UNAUTHORIZED_HEADERS
         )
     request.state.principal = principal
     return principal
@@ -124,22 +130,27 @@ REQUEST = Path("request")
 # --- pages -------------------------------------------------------------------------
 
 Id = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="A number the clearing house gave")]
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _iso_day(value: Any) -> Any:
     # Not ``Strict()``: a strict date refuses every string once a model sits inside a
     # list (FastAPI validates those as Python objects), so batches of dates failed.
-    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
-        return value
+    # Persian and Arabic-Indic digits are read as the digits they are.
+    if isinstance(value, str) and _ISO_DAY.fullmatch(latin := latin_digits(value)):
+        return latin
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise ValueError("must be a date, YYYY-MM-DD")
+    raise ValueError(_("must be a date, YYYY-MM-DD"))
 
 
 def _accepted_day(value: date) -> date:
     problem = day_problem(value)
     if problem is not None:
+        if value.year in SOLAR_HIJRI_YEARS:
+            problem = _(
+                "%(problem)s: %(year)s is a Solar Hijri year, and these dates are Gregorian"
+            ) % {"problem": problem, "year": value.year}
         raise ValueError(problem)
     return value
 
@@ -162,10 +173,10 @@ def decode_cursor(cursor: str | None) -> Any:
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError) as error:
-        raise ApiError(422, "the cursor is not one this API gave") from error
+        raise ApiError(422, _("the cursor is not one this API gave")) from error
     if (type(key) is int and 0 <= key < 2**63) or type(key) is str:
         return key
-    raise ApiError(422, "the cursor is not one this API gave")
+    raise ApiError(422, _("the cursor is not one this API gave"))
 
 
 def page(
@@ -175,7 +186,7 @@ def page(
     after = decode_cursor(cursor)
     if after is not None:
         if not isinstance(after, type(items[0][key]) if items else (int, str)):
-            raise ApiError(422, "the cursor is not one this API gave")
+            raise ApiError(422, _("the cursor is not one this API gave"))
         items = [item for item in items if item[key] > after]
     chosen = items[:limit]
     more = len(items) > limit
@@ -201,7 +212,11 @@ def write(
     """
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
-        raise ApiError(422, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters")
+        raise ApiError(
+            422,
+            _("Idempotency-Key must be 1 to %(most)s printable characters")
+            % {"most": MAX_KEY_LENGTH},
+        )
     request_hash = hashlib.sha256(
         canonical(
             [request.method, request.url.path, str(request.query_params), fingerprint]
@@ -218,7 +233,7 @@ def write(
                         if stored.body_hash != request_hash:
                             raise ApiError(
                                 422,
-                                "this Idempotency-Key was used for a different request",
+                                _("this Idempotency-Key was used for a different request"),
                             )
                         return JSONResponse(
                             json.loads(stored.response),
@@ -250,5 +265,7 @@ def write(
             # A concurrent request stored the same thing (or claimed the same key)
             # first: once more, now that it is committed, answers as a retry would.
             if attempt:
-                raise ApiError(409, "a concurrent request changed the same thing; retry") from None
+                raise ApiError(
+                    409, _("a concurrent request changed the same thing; retry")
+                ) from None
     raise AssertionError("unreachable")

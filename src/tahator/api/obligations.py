@@ -25,8 +25,10 @@ from tahator.api.deps import (
 )
 from tahator.api.problems import ApiError
 from tahator.domain.errors import InputError, Problem
+from tahator.domain.local_text import Calendar
 from tahator.domain.obligations import ObligationStatus
 from tahator.formatting import jsonable
+from tahator.i18n import _
 from tahator.io.obligations import obligation_record
 from tahator.services import access, obligations
 from tahator.services import corridor as corridors
@@ -36,7 +38,8 @@ from tahator.signin import today_of
 router = APIRouter(tags=["obligations"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
 Submitter = Annotated[Principal, Depends(require("operator", "trader"))]
-AMOUNT = r"^\d{1,18}(\.\d{1,6})?$"
+AMOUNT = r"^[\d,٬]{1,30}([.٫]\d{1,6})?$"
+"""Digits (Latin, Persian or Arabic-Indic), grouped or not: ``io.obligations`` checks."""
 MAX_BATCH = 10_000
 SOURCE = str(REQUEST)
 
@@ -45,9 +48,17 @@ class ObligationIn(BaseModel):
     reference: str = Field(min_length=1, max_length=100, description="The submitter's own id")
     debtor: str = Field(min_length=1, max_length=64)
     creditor: str = Field(min_length=1, max_length=64)
-    amount: str = Field(pattern=AMOUNT, description="A decimal string, e.g. `1250.00`")
+    amount: str = Field(
+        pattern=AMOUNT,
+        description="A decimal string, e.g. `1250.00` or `1,250.00` (rials: whole rials)",
+    )
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
-    due_date: Day
+    due_date: Day | None = Field(None, description="Gregorian, `YYYY-MM-DD`")
+    due_date_sh: str | None = Field(
+        None,
+        max_length=40,
+        description="Or the due date in the Solar Hijri calendar, `1404/12/12`",
+    )
 
 
 class ObligationOut(BaseModel):
@@ -97,8 +108,18 @@ def _store(
     problems: list[Problem] = []
     records = []
     for line, i in enumerate(items, start=2):
-        fields = (i.reference, i.debtor, i.creditor, i.amount, i.currency, i.due_date.isoformat())
-        record = obligation_record(SOURCE, line, fields, digits, problems)
+        if (i.due_date is None) == (i.due_date_sh is None):
+            message = _("give the due date in one of due_date and due_date_sh")
+            problems.append(Problem(message, SOURCE, line, "due_date"))
+            continue
+        if i.due_date is not None:
+            due, calendar, field = i.due_date.isoformat(), Calendar.GREGORIAN, "due_date"
+        else:
+            due, calendar, field = str(i.due_date_sh), Calendar.SOLAR_HIJRI, "due_date_sh"
+        fields = (i.reference, i.debtor, i.creditor, i.amount, i.currency, due)
+        record = obligation_record(
+            SOURCE, line, fields, digits, problems, calendar=calendar, due_field=field
+        )
         if record is not None:
             records.append(record)
     return obligations.register_obligations(

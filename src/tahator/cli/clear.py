@@ -10,10 +10,12 @@ from typing import Annotated, Any
 import typer
 
 from tahator.cli.common import (
+    CalendarOption,
     fail,
     print_json,
 )
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.local_text import Calendar
 
 
 def clear(
@@ -25,6 +27,7 @@ def clear(
         Path | None, typer.Option("-o", "--output", help="Write set-offs here (CSV)")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    calendar: CalendarOption = Calendar.GREGORIAN,
     scale: Annotated[int, typer.Option(help="Most fraction digits an amount may have")] = 2,
     participants: Annotated[
         Path | None, typer.Option(help="CSV id,country: settle through clearing accounts")
@@ -56,7 +59,7 @@ def clear(
         with _Progress(obligations) as on_step, collection_paused():
             step = on_step or (lambda _: None)
             step("reading obligations")
-            read = read_obligations(obligations, scale)
+            read = read_obligations(obligations, scale, calendar)
             countries = read_participants(participants) if participants else None
             if settlement is not None and countries is None:
                 raise InputError([Problem("--settlement needs --participants", str(settlement))])

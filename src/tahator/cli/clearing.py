@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tahator.cli.common import (
+    CalendarOption,
     IdArgument,
     JsonOption,
     _actor,
@@ -22,6 +23,7 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+from tahator.domain.local_text import Calendar
 from tahator.formatting import jsonable, share_percent
 
 corridor_app = typer.Typer(
@@ -240,13 +242,16 @@ def consortia_list(as_json: JsonOption = False) -> None:
 
 
 @obligations_app.command("import")
-def obligations_import(path: Path, as_json: JsonOption = False) -> None:
-    """Register obligations from a CSV (id,debtor,creditor,amount,currency,due_date)."""
+def obligations_import(
+    path: Path, as_json: JsonOption = False, calendar: CalendarOption = Calendar.GREGORIAN
+) -> None:
+    """Register obligations from a CSV (id,debtor,creditor,amount,currency,due_date);
+    Solar Hijri due dates in a due_date_sh column or with --calendar solar-hijri."""
     from tahator.io.obligations import read_obligations
     from tahator.services import corridor, obligations
 
     with use_case() as session:
-        rows = read_obligations(path, corridor.load(session).digits)
+        rows = read_obligations(path, corridor.load(session).digits, calendar=calendar)
         result = obligations.import_obligations(
             session,
             rows.records,

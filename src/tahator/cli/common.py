@@ -16,6 +16,7 @@ import typer
 from tahator import formatting
 from tahator.domain.corridor import parse_day
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.local_text import Calendar
 
 EXIT_BAD_INPUT = 2
 EXIT_BROKEN = 1
@@ -33,6 +34,14 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+CalendarOption = Annotated[
+    Calendar,
+    typer.Option(
+        "--calendar",
+        help="The calendar of the file's plain date column (a *_sh column, such as "
+        "due_date_sh, is always Solar Hijri)",
+    ),
+]
 MAX_ID = 2**63 - 1
 """The largest id a table holds (a signed 64-bit integer)."""
 IdArgument = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ID)]

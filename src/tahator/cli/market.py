@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tahator.cli.common import (
+    CalendarOption,
     IdArgument,
     JsonOption,
     _actor,
@@ -21,6 +22,7 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+from tahator.domain.local_text import Calendar
 from tahator.formatting import amount, jsonable
 
 offers_app = typer.Typer(help="Offers on the barter marketplace.", no_args_is_help=True)
@@ -28,14 +30,16 @@ proposals_app = typer.Typer(help="Barter rings proposed by matching runs.", no_a
 
 
 @offers_app.command("import")
-def offers_import(path: Path, as_json: JsonOption = False) -> None:
+def offers_import(
+    path: Path, as_json: JsonOption = False, calendar: CalendarOption = Calendar.GREGORIAN
+) -> None:
     """Register offers from a CSV: id,firm,gives_hs,description,quantity,unit,value,currency,
     wants_hs,valid_until (wants_hs: HS prefixes separated by |)."""
     from tahator.io.offers import read_offers
     from tahator.services import corridor, offers
 
     with use_case() as session:
-        read = read_offers(path, corridor.load(session).digits)
+        read = read_offers(path, corridor.load(session).digits, calendar=calendar)
         result = offers.import_offers(session, read, _actor(), source=path.name)
     _print_import(jsonable(result), as_json, "offers")
 

@@ -9,6 +9,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tahator.domain.local_text import SOLAR_HIJRI_YEARS, Calendar, latin_digits, solar_hijri_day
+from tahator.i18n import _
+
 CURRENCY_DIGITS = {"USD": 2, "PKR": 2, "IRR": 2, "AFN": 2, "RUB": 2}
 """Minor-unit digits of the corridor currencies (ISO 4217)."""
 
@@ -174,15 +177,47 @@ def day_problem(day: date) -> str | None:
     return f"{day.isoformat()} is outside the accepted dates, {FIRST_DAY} to {LAST_DAY}"
 
 
-def parse_day(text: str) -> date:
-    """A ``YYYY-MM-DD`` date within the accepted range; ``ValueError`` saying why not."""
+def iso_day(text: str) -> date | None:
+    """The date ``text`` writes as ``YYYY-MM-DD`` (ASCII digits), or ``None``."""
+    if len(text) != 10 or not (text[4] == text[7] == "-" and text.isascii()):
+        return None
     try:
-        day = date.fromisoformat(text.strip()) if len(text) <= 40 else None
+        return date.fromisoformat(text)
     except ValueError:
-        day = None
-    if day is None or len(text.strip()) != 10:
-        raise ValueError(f"{text[:40]!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def parse_day(text: str, calendar: Calendar = Calendar.GREGORIAN, hint: str = "") -> date:
+    """A date within the accepted range, written ``YYYY-MM-DD`` in the Gregorian
+    calendar or, with ``calendar`` Solar Hijri, ``YYYY/MM/DD`` or ``YYYY-MM-DD`` in that
+    one; Persian and Arabic-Indic digits too.  ``ValueError`` saying why not.
+
+    A Gregorian date whose year is a Solar Hijri one (``1405-09-10``) is refused as out
+    of range, saying so, with ``hint`` (how the edge reads Solar Hijri dates) added."""
+    if calendar is Calendar.SOLAR_HIJRI:
+        day = solar_hijri_day(text)
+    else:
+        gregorian = iso_day(latin_digits(text.strip()) if len(text) <= 40 else text)
+        if gregorian is None:
+            raise ValueError(f"{text[:40]!r} is not a date (YYYY-MM-DD)")
+        day = gregorian
     problem = day_problem(day)
     if problem is not None:
+        if calendar is Calendar.GREGORIAN and day.year in SOLAR_HIJRI_YEARS:
+            problem = _(
+                "%(problem)s: %(year)s is a Solar Hijri year, and these dates are Gregorian"
+            ) % {"problem": problem, "year": day.year}
+            if hint:
+                problem = f"{problem}. {hint}"
+        elif calendar is Calendar.SOLAR_HIJRI:
+            problem = _(
+                "%(text)s in the Solar Hijri calendar is %(day)s, outside the accepted dates, "
+                "%(first)s to %(last)s"
+            ) % {
+                "text": repr(text.strip()[:40]),
+                "day": day.isoformat(),
+                "first": FIRST_DAY.isoformat(),
+                "last": LAST_DAY.isoformat(),
+            }
         raise ValueError(problem)
     return day

@@ -13,15 +13,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tahator.domain.errors import Problem
+from tahator.domain.local_text import latin_digits, ungrouped
+from tahator.i18n import _
 
 MAX_MINOR = 2**63 - 1
 """The largest amount, or total of amounts, that Tahator handles (signed 64-bit)."""
+
+CUSTOMARY_DIGITS = {"IRR": 0}
+"""Currencies written with fewer decimals than ISO 4217 gives them (rials: none).  An
+amount typed in one is refused with a finer fraction; storage keeps the ISO minor
+units, and ``display`` shows it at this precision."""
 
 _AMOUNT = re.compile(r"([0-9]+)(?:\.([0-9]*))?|\.([0-9]+)")
 
 
 def fraction_digits(text: str) -> int:
     """Digits after the decimal point in ``text`` (0 when there is none)."""
+    text = latin_digits(text)
     point = text.find(".")
     return 0 if point < 0 else len(text) - point - 1
 
@@ -31,28 +39,34 @@ def parse_amount(text: str, scale: int) -> int:
 
     Raises ``ValueError`` with a message for a user when ``text`` is not a plain
     non-negative decimal, has more than ``scale`` fraction digits, or exceeds
-    ``MAX_MINOR``.
+    ``MAX_MINOR``.  Digits may be Persian or Arabic-Indic, and the whole part grouped
+    by commas (``1,000``, ``10,00,000``; ``local_text.ungrouped``).
     """
+    written = text
+    text = latin_digits(text)
+    if "," in text:
+        sign = "-" if text.startswith("-") else ""
+        text = sign + ungrouped(text.removeprefix("-"))
     match = _AMOUNT.fullmatch(text)
     if match is None:
         if text.strip().startswith("-"):
             rest = _AMOUNT.fullmatch(text.strip()[1:])
             if rest is not None and not rest.group(0).strip("0."):  # "-0" is not negative
-                raise ValueError(f"{text!r} has a minus sign: write the amount without one")
-            raise ValueError(f"{text!r} is negative")
-        raise ValueError(f"{text!r} is not a decimal number")
+                raise ValueError(f"{written!r} has a minus sign: write the amount without one")
+            raise ValueError(f"{written!r} is negative")
+        raise ValueError(f"{written!r} is not a decimal number")
     whole, fraction, bare_fraction = match.groups()
     if bare_fraction is not None:
         whole, fraction = "0", bare_fraction
     fraction = fraction or ""
     whole = whole.lstrip("0") or "0"
     if len(whole) > len(str(MAX_MINOR)):  # before int(): Python refuses 4,300 digits
-        raise ValueError(f"{text[:40]!r}… is too large")
+        raise ValueError(f"{written[:40]!r}… is too large")
     if len(fraction) > scale:
-        raise ValueError(f"{text!r} has more than {scale} fraction digits")
+        raise ValueError(f"{written!r} has more than {scale} fraction digits")
     minor: int = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
     if minor > MAX_MINOR:
-        raise ValueError(f"{text!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
+        raise ValueError(f"{written!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
     return minor
 
 
@@ -77,6 +91,25 @@ def parse_percent(text: str) -> Decimal:
     return Decimal(parts).scaleb(-PERCENT_DIGITS - 2)
 
 
+def parse_money(text: str, currency: str, digits: int) -> int:
+    """``text``, an amount of ``currency`` (``digits``: its ISO minor-unit digits), in
+    minor units, refused (``ValueError`` with a message) where it is finer than the
+    currency is written: ``0.50`` rials is half a rial, which no one pays."""
+    customary = min(CUSTOMARY_DIGITS.get(currency, digits), digits)
+    minor = parse_amount(text, digits)
+    if minor % 10 ** (digits - customary):
+        if customary == 0:
+            raise ValueError(
+                _("%(text)s %(currency)s has a fraction: %(currency)s is written in whole units")
+                % {"text": repr(text.strip()[:40]), "currency": currency}
+            )
+        raise ValueError(
+            _("%(text)s %(currency)s has more than %(places)s fraction digits")
+            % {"text": repr(text.strip()[:40]), "currency": currency, "places": customary}
+        )
+    return minor
+
+
 def positive_amount(
     value: str, currency: str, digits: Mapping[str, int], problems: list[Problem]
 ) -> int:
@@ -87,7 +120,7 @@ def positive_amount(
         problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
         return 0
     try:
-        amount = parse_amount(value, digits[currency])
+        amount = parse_money(value, currency, digits[currency])
     except ValueError as error:
         problems.append(Problem(str(error), field="value"))
         return 0

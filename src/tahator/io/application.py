@@ -7,7 +7,7 @@ the barter order's rules are the domain's (``domain.barter.application_problems`
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +15,7 @@ from pathlib import Path
 from tahator.domain.barter import Application, GoodsLine, parse_quantity
 from tahator.domain.corridor import FIRST_DAY, parse_day
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.money import parse_amount
+from tahator.domain.money import parse_money
 
 MAX_APPLICATION_BYTES = 1_000_000
 
@@ -48,17 +48,24 @@ def read_application(path: Path, digits: Mapping[str, int]) -> Application:
 
 
 def parse_application(
-    data: Mapping[str, object], digits: Mapping[str, int], label: str = "application"
+    data: Mapping[str, object],
+    digits: Mapping[str, int],
+    label: str = "application",
+    read_day: Callable[[str], date] = parse_day,
 ) -> Application:
-    """An ``Application`` from its JSON form; ``InputError`` names every bad field."""
-    application, problems = check_application(data, digits, label)
+    """An ``Application`` from its JSON form; ``InputError`` names every bad field.
+    Dates are read by ``read_day`` (a web form's reads Solar Hijri too)."""
+    application, problems = check_application(data, digits, label, read_day)
     if problems:
         raise InputError(problems)
     return application
 
 
 def check_application(
-    data: Mapping[str, object], digits: Mapping[str, int], label: str = "application"
+    data: Mapping[str, object],
+    digits: Mapping[str, int],
+    label: str = "application",
+    read_day: Callable[[str], date] = parse_day,
 ) -> tuple[Application, list[Problem]]:
     """The application read from its JSON form, and every problem with that form.
 
@@ -78,7 +85,7 @@ def check_application(
     def day(key: str) -> date:
         value = text(key, data, key)
         try:
-            return parse_day(value)
+            return read_day(value)
         except ValueError as error:
             if value:
                 problems.append(Problem(str(error), label, field=key))
@@ -101,7 +108,7 @@ def check_application(
             problems.append(Problem("must be a decimal string", label, field=f"{path}.value"))
         elif currency:
             try:
-                value = parse_amount(raw, digits[currency])
+                value = parse_money(raw, currency, digits[currency])
             except ValueError as error:
                 problems.append(Problem(str(error), label, field=f"{path}.value"))
         return GoodsLine(

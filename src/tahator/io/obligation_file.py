@@ -1,7 +1,8 @@
 """The files of ``tahator clear``: obligations and participants in, set-offs and
 settlement instructions out.
 
-Reads ``debtor,creditor,amount`` (optionally ``id`` and ``due_date``) into arrays,
+Reads ``debtor,creditor,amount`` (optionally ``id`` and ``due_date``, Gregorian, or
+``due_date_sh``, Solar Hijri; or ``due_date`` in the calendar given) into arrays,
 fast: a file of plain integers is parsed in NumPy; anything else goes through the
 general CSV reader, which names every bad row.  ``id,country`` gives each firm's
 country.  The writers put one row per obligation (what was set off, what remains)
@@ -21,8 +22,9 @@ from typing import TextIO
 import numpy as np
 
 from tahator.domain.clearing import Int64Array, SetOff
-from tahator.domain.corridor import FIRST_DAY, LAST_DAY, day_problem
+from tahator.domain.corridor import FIRST_DAY, LAST_DAY, parse_day
 from tahator.domain.errors import InputError, Problem
+from tahator.domain.local_text import SOLAR_HIJRI_SUFFIX, Calendar
 from tahator.domain.money import format_amount, fraction_digits, parse_amount
 from tahator.domain.settlement import Settlement
 from tahator.io.tables import (
@@ -102,8 +104,11 @@ OBLIGATION_COLUMNS = ("debtor", "creditor", "amount")
 _NUMERIC_HEADERS = (OBLIGATION_COLUMNS, ("id", *OBLIGATION_COLUMNS))
 
 
-def read_obligations(path: Path, scale: int) -> ObligationFile:
-    """Read and validate an obligations file; ``InputError`` lists every bad row."""
+def read_obligations(
+    path: Path, scale: int, calendar: Calendar = Calendar.GREGORIAN
+) -> ObligationFile:
+    """Read and validate an obligations file; ``InputError`` lists every bad row.
+    ``due_date`` is read in ``calendar``; a ``due_date_sh`` column in Solar Hijri."""
     label = str(path)
     if not 0 <= scale <= 18:
         raise InputError([Problem(f"scale {scale} must be between 0 and 18", label)])
@@ -111,7 +116,7 @@ def read_obligations(path: Path, scale: int) -> ObligationFile:
         data = path.read_bytes()
     except OSError as error:
         raise InputError([Problem(f"cannot read the file: {error.strerror}", label)]) from error
-    return _read_numeric(label, data) or _read_general(label, data, scale)
+    return _read_numeric(label, data) or _read_general(label, data, scale, calendar)
 
 
 def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
@@ -179,8 +184,11 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
     )
 
 
-def _read_general(label: str, data: bytes, scale: int) -> ObligationFile:
-    table = read_table(Path(label), OBLIGATION_COLUMNS, ("id", "due_date"), data=data)
+DUE_DATE_SH = "due_date" + SOLAR_HIJRI_SUFFIX
+
+
+def _read_general(label: str, data: bytes, scale: int, calendar: Calendar) -> ObligationFile:
+    table = read_table(Path(label), OBLIGATION_COLUMNS, ("id", "due_date", DUE_DATE_SH), data=data)
     columns = table.columns
     # Firms are named as in the file less surrounding blanks: "A, B" owes B, not " B".
     columns["debtor"] = [firm.strip() for firm in columns["debtor"]]
@@ -212,7 +220,15 @@ def _read_general(label: str, data: bytes, scale: int) -> ObligationFile:
         problems.add(table.problem(row, f"debtor and creditor are both {debtors[row]!r}"))
 
     amounts, digits = _amounts(table, texts, scale, problems)
-    priority = _due_dates(table, columns["due_date"], problems) if "due_date" in columns else None
+    priority = None
+    if "due_date" in columns and DUE_DATE_SH in columns:
+        problems.add(Problem("give due dates in one column: due_date or due_date_sh", label))
+    elif DUE_DATE_SH in columns:
+        priority = _due_dates(
+            table, columns[DUE_DATE_SH], problems, Calendar.SOLAR_HIJRI, DUE_DATE_SH
+        )
+    elif "due_date" in columns:
+        priority = _due_dates(table, columns["due_date"], problems, calendar, "due_date")
     problems.raise_if_any()
     return ObligationFile(
         label,
@@ -259,18 +275,29 @@ def _amounts(
 _FIRST, _LAST = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
 
 
-def _due_dates(table: Table, texts: list[str], problems: Problems) -> Int64Array:
-    # Not ``parse_day`` per row: a million rows parse to ordinals, then the range is
-    # checked on the ordinal (``day_problem`` words the few that fail).
+def _due_dates(
+    table: Table, texts: list[str], problems: Problems, calendar: Calendar, field: str
+) -> Int64Array:
+    # Not ``parse_day`` per row: a million plain rows parse to ordinals, then the range
+    # is checked on the ordinal; ``parse_day`` reads (and words) the others.
+    hint = (
+        "Solar Hijri dates go in a due_date_sh column, or read the file in that calendar "
+        "(--calendar solar-hijri)"
+    )
     ordinals = np.zeros(len(texts), dtype=np.int64)
     for row, text in enumerate(texts):
-        try:
-            ordinal = date.fromisoformat(text).toordinal()
-        except ValueError:
-            problems.add(table.problem(row, f"{text!r} is not a date (YYYY-MM-DD)", "due_date"))
-            continue
-        if not _FIRST <= ordinal <= _LAST and (problem := day_problem(date.fromordinal(ordinal))):
-            problems.add(table.problem(row, problem, "due_date"))
+        ordinal = 0
+        if calendar is Calendar.GREGORIAN and len(text) == 10 and text.isascii():
+            try:
+                ordinal = date.fromisoformat(text).toordinal()
+            except ValueError:
+                ordinal = 0
+        if not _FIRST <= ordinal <= _LAST:
+            try:
+                ordinal = parse_day(text, calendar, hint).toordinal()
+            except ValueError as error:
+                problems.add(table.problem(row, str(error), field))
+                continue
         ordinals[row] = ordinal
     return ordinals
 

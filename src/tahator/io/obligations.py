@@ -1,5 +1,12 @@
 """The obligations CSV: ``id,debtor,creditor,amount,currency,due_date``, one invoice a row.
 
+``due_date`` is Gregorian (``2026-03-03``): a Solar Hijri date there (``1405-09-10``) is
+refused as out of range, never read as the year 1405.  Solar Hijri dates go in a
+``due_date_sh`` column instead (``1404/12/12`` or ``1404-12-12``), or the whole file is
+read in that calendar (``calendar``: the CLI's ``--calendar solar-hijri``).  Amounts may
+be grouped (``"1,000"``, ``"10,00,000"``) and written in Persian or Arabic-Indic digits;
+a rial amount is whole rials (``money.parse_money``).
+
 The reader parses each row's fields to typed values (amounts in minor units of the
 row's currency) and names every row it cannot parse, ``FILE:LINE: field: reason``.
 The id (the submitter's reference) follows the identifier rule of ``domain.identifiers``;
@@ -16,12 +23,26 @@ from datetime import date
 from pathlib import Path
 
 from tahator.domain.corridor import parse_day
-from tahator.domain.errors import Problem
+from tahator.domain.errors import InputError, Problem
 from tahator.domain.identifiers import identifier_problem, normalize_identifier
-from tahator.domain.money import parse_amount
+from tahator.domain.local_text import SOLAR_HIJRI_SUFFIX, Calendar
+from tahator.domain.money import parse_money
+from tahator.i18n import _
 from tahator.io.tables import read_table
 
 OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
+DUE_DATE_SH = "due_date" + SOLAR_HIJRI_SUFFIX
+"""The column of Solar Hijri due dates, in place of ``due_date``."""
+
+
+def solar_hijri_hint(column: str) -> str:
+    """How a CSV file gives Solar Hijri dates, for a refusal of one in ``column``."""
+    return _(
+        "Solar Hijri dates go in a %(column)s column, or read the file in that calendar "
+        "(--calendar solar-hijri)"
+    ) % {"column": column + SOLAR_HIJRI_SUFFIX}
+
+
 MAX_REFERENCE = 100
 
 
@@ -58,6 +79,8 @@ def obligation_record(
     digits: Mapping[str, int],
     problems: list[Problem],
     reference_field: str = "reference",
+    calendar: Calendar = Calendar.GREGORIAN,
+    due_field: str = "due_date",
 ) -> ObligationRecord | None:
     """The record of one row's ``fields`` (reference, debtor, creditor, amount,
     currency, due date as text), or ``None`` with its problems added.
@@ -65,7 +88,8 @@ def obligation_record(
     ``digits`` holds the corridor's currencies and their minor-unit digits: an amount
     is exact at its currency's precision or refused.  A problem of the reference
     names ``reference_field``: ``reference`` as a request calls it, a file's ``id``
-    column for a file.
+    column for a file.  The due date is read in ``calendar``; its problem names
+    ``due_field``.
     """
     reference_text, debtor_text, creditor_text, amount_text, currency_text, due_text = fields
     reference = normalize_identifier(reference_text)
@@ -85,29 +109,54 @@ def obligation_record(
         )
     else:
         try:
-            amount = parse_amount(amount_text.strip(), digits[currency])
+            amount = parse_money(amount_text.strip(), currency, digits[currency])
         except ValueError as error:
             problems.append(Problem(str(error), source, line, "amount"))
     try:
-        due = parse_day(due_text)
+        due = parse_day(due_text, calendar, solar_hijri_hint("due_date"))
     except ValueError as error:
-        problems.append(Problem(str(error), source, line, "due_date"))
+        problems.append(Problem(str(error), source, line, due_field))
     if len(problems) > found:
         return None
     return ObligationRecord(reference, debtor, creditor, amount, currency, due, line)
 
 
 def read_obligations(
-    path: Path, digits: Mapping[str, int], *, data: bytes | None = None
+    path: Path,
+    digits: Mapping[str, int],
+    *,
+    data: bytes | None = None,
+    calendar: Calendar = Calendar.GREGORIAN,
 ) -> ObligationRows:
-    """The obligations in the CSV file at ``path`` (or ``data``, its content).
+    """The obligations in the CSV file at ``path`` (or ``data``, its content), due
+    dates in ``due_date`` (Gregorian, or in ``calendar``) or in ``due_date_sh``.
 
     Raises ``InputError`` for a file that is not such a CSV at all (unreadable, not
     UTF-8, larger than 256 MiB, a column missing, no rows); row problems come back
     with the rows that parse, for the service to report with its own.
     """
-    table = read_table(path, OBLIGATION_COLUMNS, data=data)
+    table = read_table(path, OBLIGATION_COLUMNS[:-1], ("due_date", DUE_DATE_SH), data=data)
     c = table.columns
+    due_field = "due_date"
+    if DUE_DATE_SH in table.header:
+        if "due_date" in table.header:
+            message = _("give due dates in one column: due_date or %(column)s, not both")
+            raise InputError(
+                [Problem(message % {"column": DUE_DATE_SH}, table.path, table.first_line - 1)]
+            )
+        due_field, calendar = DUE_DATE_SH, Calendar.SOLAR_HIJRI
+    elif "due_date" not in table.header:
+        message = _("missing column %(column)s (or %(solar)s) (header: %(header)s)")
+        header = ",".join(table.header)
+        raise InputError(
+            [
+                Problem(
+                    message % {"column": "'due_date'", "solar": DUE_DATE_SH, "header": header},
+                    table.path,
+                    table.first_line - 1,
+                )
+            ]
+        )
     problems: list[Problem] = []
     records: list[ObligationRecord] = []
     for row, fields in enumerate(
@@ -117,12 +166,19 @@ def read_obligations(
             c["creditor"],
             c["amount"],
             c["currency"],
-            c["due_date"],
+            c[due_field],
             strict=True,
         )
     ):
         record = obligation_record(
-            table.path, table.line(row), fields, digits, problems, reference_field="id"
+            table.path,
+            table.line(row),
+            fields,
+            digits,
+            problems,
+            reference_field="id",
+            calendar=calendar,
+            due_field=due_field,
         )
         if record is not None:
             records.append(record)

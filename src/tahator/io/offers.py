@@ -5,11 +5,15 @@ valid_until`` (``wants_hs``: HS prefixes separated by ``|``).  What a row says i
 checked here (the id by the identifier rule, the description and unit by the name
 rule of ``domain.identifiers``); whether its firm may trade, and whether an offer of that id is
 already registered, only the marketplace knows (``services.market``).
+
+``valid_until`` is Gregorian; Solar Hijri dates go in a ``valid_until_sh`` column instead
+(or the file is read with ``calendar`` Solar Hijri).  Values may be grouped and written
+in Persian or Arabic-Indic digits, at the currency's customary precision (whole rials).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,15 +21,17 @@ from pathlib import Path
 
 from tahator.domain.barter import MAX_UNIT, parse_quantity
 from tahator.domain.corridor import parse_day
-from tahator.domain.errors import Problem
+from tahator.domain.errors import InputError, Problem
 from tahator.domain.identifiers import (
     hidden_problem,
     identifier_problem,
     name_problem,
     normalize_identifier,
 )
+from tahator.domain.local_text import SOLAR_HIJRI_SUFFIX, Calendar
 from tahator.domain.matching import is_hs
-from tahator.domain.money import Amount, parse_amount
+from tahator.domain.money import Amount, parse_money
+from tahator.i18n import _
 from tahator.io.tables import read_table
 
 OFFER_COLUMNS = (
@@ -41,6 +47,19 @@ OFFER_COLUMNS = (
     "valid_until",
 )
 MAX_ID = 100
+VALID_UNTIL_SH = "valid_until" + SOLAR_HIJRI_SUFFIX
+"""The column of Solar Hijri last days, in place of ``valid_until``."""
+
+
+def _file_day(calendar: Calendar) -> Callable[[str], date]:
+    def read(text: str) -> date:
+        hint = _(
+            "Solar Hijri dates go in a %(column)s column, or read the file in that calendar "
+            "(--calendar solar-hijri)"
+        ) % {"column": VALID_UNTIL_SH}
+        return parse_day(text, calendar, hint)
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -84,7 +103,11 @@ OfferRow = OfferRecord | RejectedOffer
 
 
 def parse_offer(
-    fields: Mapping[str, str], digits: Mapping[str, int], file: str, line: int | None
+    fields: Mapping[str, str],
+    digits: Mapping[str, int],
+    file: str,
+    line: int | None,
+    read_day: Callable[[str], date] = _file_day(Calendar.GREGORIAN),
 ) -> OfferRow:
     """One offer from its fields as text (the columns' names as keys), or what is wrong
     with them.  ``digits`` holds the corridor's currencies and their minor-unit digits."""
@@ -118,14 +141,14 @@ def parse_offer(
         problem(f"{currency!r} is not a corridor currency", "currency")
     else:
         try:
-            value = parse_amount(fields["value"].strip(), digits[currency])
+            value = parse_money(fields["value"].strip(), currency, digits[currency])
             if value == 0:
                 problem("must be positive", "value")
         except ValueError as error:
             problem(str(error), "value")
     valid_until = date.min
     try:
-        valid_until = parse_day(fields["valid_until"])
+        valid_until = read_day(fields["valid_until"])
     except ValueError as error:
         problem(str(error), "valid_until")
     firm, description = fields["firm"].strip(), fields["description"].strip()
@@ -158,7 +181,11 @@ def parse_offer(
 
 
 def read_offers(
-    path: Path, digits: Mapping[str, int], *, data: bytes | None = None
+    path: Path,
+    digits: Mapping[str, int],
+    *,
+    data: bytes | None = None,
+    calendar: Calendar = Calendar.GREGORIAN,
 ) -> tuple[OfferRow, ...]:
     """The rows of the CSV file at ``path`` (``data``: its content, already read).
 
@@ -166,11 +193,37 @@ def read_offers(
     not an offer comes back as a ``RejectedOffer``, so that the marketplace reports
     its problems with its own, all at once.
     """
-    table = read_table(path, OFFER_COLUMNS, data=data)
-    columns = [table.columns[name] for name in OFFER_COLUMNS]
+    table = read_table(path, OFFER_COLUMNS[:-1], ("valid_until", VALID_UNTIL_SH), data=data)
+    last_day = "valid_until"
+    if VALID_UNTIL_SH in table.header:
+        if "valid_until" in table.header:
+            message = _("give last days in one column: valid_until or %(column)s, not both")
+            raise InputError(
+                [Problem(message % {"column": VALID_UNTIL_SH}, table.path, table.first_line - 1)]
+            )
+        last_day, calendar = VALID_UNTIL_SH, Calendar.SOLAR_HIJRI
+    elif "valid_until" not in table.header:
+        message = _("missing column %(column)s (or %(solar)s) (header: %(header)s)")
+        header = ",".join(table.header)
+        raise InputError(
+            [
+                Problem(
+                    message
+                    % {"column": "'valid_until'", "solar": VALID_UNTIL_SH, "header": header},
+                    table.path,
+                    table.first_line - 1,
+                )
+            ]
+        )
+    columns = [table.columns[name] for name in (*OFFER_COLUMNS[:-1], last_day)]
+    read_day = _file_day(calendar)
     return tuple(
         parse_offer(
-            dict(zip(OFFER_COLUMNS, values, strict=True)), digits, table.path, table.line(row)
+            dict(zip(OFFER_COLUMNS, values, strict=True)),
+            digits,
+            table.path,
+            table.line(row),
+            read_day,
         )
         for row, values in enumerate(zip(*columns, strict=True))
     )

@@ -22,7 +22,7 @@ from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
-from tahator.web.forms import form_day
+from tahator.web.forms import form_day, typed_day
 
 router = APIRouter(include_in_schema=False)
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
@@ -163,7 +163,7 @@ def apply(
     try:
         with transaction(engine_of(request)) as writer:
             digits = corridors.load(writer).digits
-            application = parse_application(data, digits, "application")
+            application = parse_application(data, digits, "application", typed_day)
             result = barter.submit(
                 writer, policy_of(request), application, principal.actor, "application"
             )
