@@ -198,7 +198,8 @@ def test_an_operator_sees_every_offer_and_posts_for_a_firm(house: House) -> None
     post(house, "trader2", offer_id="LPG-1", gives_hs="27111900", wants_hs="1006")
     operator = browser(house, "operator")
     page = operator.get("/market")
-    assert "RICE-1" in page.text and "LPG-1" in page.text
+    assert "RICE-1" in page.text
+    assert "LPG-1" in page.text
     assert "IR-2 Trading" in page.text
     missing = operator.post(
         "/market/offers",
@@ -220,16 +221,20 @@ def test_offers_page_sort_and_search(house: House) -> None:
         form = offer_form(offer_id=f"B-{n:02}", firm="PK-2" if n % 2 else "IR-1", csrf_token=csrf)
         assert operator.post("/market/offers", data=form).status_code == 303
     first = operator.get("/market?o_size=25").text
-    assert "B-00" in first and "B-29" not in first
+    assert "B-00" in first
+    assert "B-29" not in first
     assert "Rows 1–25 of 30" in first
     second = operator.get("/market?o_size=25&o_page=2").text
-    assert "B-29" in second and "B-00" not in second
+    assert "B-29" in second
+    assert "B-00" not in second
     backwards = operator.get("/market?o_sort=-id").text
     assert backwards.index("B-29") < backwards.index("B-28")
     found = operator.get("/market?o_q=ir-1 trad").text  # case-insensitive, by name
-    assert "B-00" in found and "B-01" not in found
+    assert "B-00" in found
+    assert "B-01" not in found
     by_id = operator.get("/market?o_q=b-07").text
-    assert "B-07" in by_id and "B-08" not in by_id
+    assert "B-07" in by_id
+    assert "B-08" not in by_id
 
 
 def test_a_proposal_names_its_firms_goods_and_answer_deadline(house: House, tmp_path: Path) -> None:
@@ -239,9 +244,11 @@ def test_a_proposal_names_its_firms_goods_and_answer_deadline(house: House, tmp_
     assert page.status_code == 200
     for name in ("PK-1 Trading", "IR-1 Trading", "PK-2 Trading"):
         assert name in page.text
-    assert "Basmati rice" in page.text and "200,000 kg" in page.text
+    assert "Basmati rice" in page.text
+    assert "200,000 kg" in page.text
     assert "100,000.00 USD" in page.text
-    assert 'id="answer-by"' in page.text and 'datetime="2026-12-31"' in page.text
+    assert 'id="answer-by"' in page.text
+    assert 'datetime="2026-12-31"' in page.text
     # Accepting asks first; only the confirmed answer counts.
     csrf = token(trader, f"/market/proposals/{proposal}")
     asked = trader.post(f"/market/proposals/{proposal}/accept", data={"csrf_token": csrf})

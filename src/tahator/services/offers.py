@@ -25,8 +25,8 @@ from tahator.io.tables import Problems
 from tahator.services import access, audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
-from tahator.services.paging import Page, Window, paged
 from tahator.services.firms import batch_twins, case_twins
+from tahator.services.paging import Page, Window, paged
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, Offer
 
