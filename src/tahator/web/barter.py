@@ -23,6 +23,7 @@ from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
 from tahator.web.forms import form_day
+from tahator.web.paging import window
 
 router = APIRouter(include_in_schema=False)
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
@@ -85,8 +86,9 @@ def _barter_page(
     policy = policy_of(request)
     today = today_of(request)
     firm = access.firm_filter(principal, None)
+    listed = barter_views.authorization_page(session, window(request, "a_"), state, firm)
     rows = []
-    for a in barter.list_authorizations(session, state, firm):
+    for a in listed.rows:
         view = barter.show(session, policy, a.id)
         rows.append((view, _bar(view, today)))
     country = _firm_country(session, principal)
@@ -99,12 +101,14 @@ def _barter_page(
         principal,
         status=status,
         rows=rows,
+        listed=listed,
+        names=barter_views.party_names(session),
         state=state or "",
         states=tuple(AuthorizationStatus),
         can_apply=principal.role in access.APPLICANTS and country in (None, home),
         foreign_firm=country not in (None, home),
         rules=policy.rules_on(today),
-        deadlines=barter_views.deadlines(session, policy, today, firm),
+        deadlines=barter_views.deadline_page(session, policy, today, window(request, "d_"), firm),
         can_cancel=principal.role in CANCELLERS,
         today=today,
         currencies=sorted(corridors.load(session).digits),
@@ -197,6 +201,8 @@ def _authorization_page(
         status=status,
         a=view,
         bar=_bar(view, today),
+        imbalance=barter_views.imbalance(view),
+        names=barter_views.party_names(session),
         today=today,
         can_cancel=principal.role in CANCELLERS,
         can_close=_may_close(session, principal, view),
