@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.i18n import _
 from tahator.io.application import parse_application
 from tahator.io.declarations import declaration_record
 from tahator.services import access, barter, barter_views, firms
@@ -152,7 +153,9 @@ def apply(
 ) -> HTMLResponse | RedirectResponse:
     allow(principal, *access.APPLICANTS)
     if _firm_country(session, principal) not in (None, policy_of(request).home_country):
-        raise PageError(403, "the barter order binds Pakistani applicants: your firm cannot apply")
+        raise PageError(
+            403, _("the barter order binds Pakistani applicants: your firm cannot apply")
+        )
     data, values = _application(principal, form)
     fields = {
         "applicant",
@@ -214,7 +217,7 @@ def _authorization_page(
 def _visible(session: Session, principal: Principal, authorization_id: int) -> None:
     """A 404 for an authorization that does not exist or that ``principal`` may not see."""
     if not 1 <= authorization_id <= 2**63 - 1:
-        raise PageError(404, f"no barter authorization {authorization_id}")
+        raise PageError(404, _("no such barter authorization"))
     access.hide_unless(
         access.sees_authorization(session, principal, authorization_id),
         f"barter authorization {authorization_id}",
@@ -249,7 +252,7 @@ def _act(
     raw = values.get("as_of", "")
     # Only customs and operators state the business date; a trader acts on today's.
     if raw and principal.role not in CANCELLERS:
-        raise InputError([Problem("only customs states the date", field="as_of")])
+        raise InputError([Problem(_("only customs states the date"), field="as_of")])
     day = form_day(raw, "as_of") if raw else today_of(request)
     if action == "authorize":
         barter.authorize(writer, policy, authorization_id, day, principal.actor)
@@ -261,7 +264,7 @@ def _act(
     elif action == "close":
         view = barter.show(writer, policy, authorization_id)
         if not _may_close(writer, principal, view):
-            raise PageError(403, "only customs or a trader of the applicant closes it")
+            raise PageError(403, _("only customs or a trader of the applicant closes it"))
         barter.close(
             writer,
             policy,
@@ -300,7 +303,7 @@ def authorization_action(
     session: Reader,
 ) -> HTMLResponse | RedirectResponse:
     if action not in ACTIONS:
-        raise PageError(404, "no such page")
+        raise PageError(404, _("no such page"))
     allow(principal, *ACTIONS[action])
     _visible(session, principal, authorization_id)
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}

@@ -291,7 +291,7 @@ def run_matching(
         if not 2 <= cap <= 6:
             raise ValueError
     except ValueError:
-        errors["cap"] = ["a whole number from 2 to 6"]
+        errors["cap"] = [_("a whole number from 2 to 6")]
     as_of = today_of(request)
     if values.get("as_of"):
         try:
@@ -381,7 +381,7 @@ def answer(
 def _quarter(text: str) -> str:
     text = text.strip().upper()
     if not QUARTER.match(text):
-        raise PageError(422, f"{text!r} is not a quarter such as 2025Q4")
+        raise PageError(422, _("%(text)s is not a quarter such as 2025Q4") % {"text": repr(text)})
     return text
 
 
@@ -404,7 +404,7 @@ def reports_page(
             status=422,
             quarter=quarter,
             report=None,
-            error=f"{quarter!r} is not a quarter such as 2025Q4",
+            error=_("%(text)s is not a quarter such as 2025Q4") % {"text": repr(quarter)},
         )
     try:
         report = quarterly_report(session, policy_of(request), chosen)
@@ -434,7 +434,7 @@ def barter_report(
 ) -> Response:
     allow(principal, *access.REPORT_READERS)
     if kind not in BARTER_REPORT_TYPES:
-        raise PageError(404, "no such report")
+        raise PageError(404, _("no such report"))
     chosen = _quarter(quarter or _current_quarter(request))
     report = quarterly_report(session, policy_of(request), chosen)
     if kind == "json":
@@ -457,7 +457,7 @@ TARGET_TYPES = {
 def target_report(kind: str, principal: User, session: Reader) -> Response:
     allow(principal, *access.REPORT_READERS)  # the reports page's roles
     if kind not in TARGET_TYPES:
-        raise PageError(404, "no such report")
+        raise PageError(404, _("no such report"))
     report = stats.target_report(session, load_trade_policy(), principal)
     data = render_target_report(report, kind)
     headers = {"Content-Disposition": f'attachment; filename="trade-target.{kind}"'}
