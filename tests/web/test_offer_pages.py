@@ -261,3 +261,37 @@ def test_a_proposal_names_its_firms_goods_and_answer_deadline(house: House, tmp_
     listed = trader.get("/market?p_q=ir-1 trading").text
     assert f'href="/market/proposals/{proposal}"' in listed
     assert f'href="/market/proposals/{proposal}"' not in trader.get("/market?p_q=nobody").text
+
+
+def test_the_pages_render_in_persian_and_urdu(house: House, tmp_path: Path) -> None:
+    proposal = proposed(house, tmp_path)
+    offer = post(house, "trader", offer_id="RICE-9")
+    for language in ("fa", "ur"):
+        operator = browser(house, "operator")
+        operator.headers["Accept-Language"] = language
+        for path in ("/market", f"/market/offers/{offer}", f"/market/proposals/{proposal}"):
+            page = operator.get(path)
+            assert page.status_code == 200, (language, path)
+            assert f'<html lang="{language}" dir="rtl">' in page.text
+        trader = browser(house, "trader")
+        trader.headers["Accept-Language"] = language
+        assert trader.get(f"/market/proposals/{proposal}").status_code == 200
+
+
+def test_persian_digits_in_an_offer_are_read(house: House) -> None:
+    trader = browser(house, "trader")
+    trader.headers["Accept-Language"] = "fa"
+    form = offer_form(
+        offer_id="FA-1",
+        quantity="۲۰۰۰",
+        value="۱۲۳۴۵.۶۷",
+        gives_hs="۱۰۰۶۳۰۱۰",
+        wants_hs="۲۷۱۱ ۳۰۰۴",
+        csrf_token=token(trader, "/market"),
+    )
+    posted = trader.post("/market/offers", data=form)
+    assert posted.status_code == 303, posted.text
+    with transaction(house.engine) as session:
+        (offer,) = list_offers(session, offer_id="FA-1")
+    assert (offer.quantity, offer.value.minor, offer.gives_hs) == ("2000", 1234567, "10063010")
+    assert offer.wants_hs == ("2711", "3004")
