@@ -295,3 +295,18 @@ def test_persian_digits_in_an_offer_are_read(house: House) -> None:
         (offer,) = list_offers(session, offer_id="FA-1")
     assert (offer.quantity, offer.value.minor, offer.gives_hs) == ("2000", 1234567, "10063010")
     assert offer.wants_hs == ("2711", "3004")
+
+
+def test_a_firm_held_by_compliance_is_told_why_and_nothing_is_stored(house: House) -> None:
+    from tahator.store.schema import Firm
+
+    with transaction(house.engine) as session:
+        firm = session.get(Firm, "PK-1")
+        assert firm is not None
+        firm.screening = "blocked"
+    trader = browser(house, "trader")
+    answer = trader.post("/market/offers", data=offer_form(csrf_token=token(trader, "/market")))
+    assert answer.status_code == 422
+    assert 'id="err-firm"' in answer.text
+    assert "compliance review" in answer.text
+    assert count(house) == 0
