@@ -104,7 +104,7 @@ def test_a_matching_run_s_parameters_are_checked() -> None:
 
 
 def test_states_are_the_stored_words() -> None:
-    assert [s.value for s in OfferStatus] == ["open", "proposed", "bound"]
+    assert [s.value for s in OfferStatus] == ["open", "proposed", "bound", "withdrawn"]
     assert [s.value for s in ProposalStatus] == ["proposed", "binding", "declined"]
     assert [s.value for s in Answer] == ["pending", "accepted", "declined"]
     assert ProposalStatus.BINDING == "binding"

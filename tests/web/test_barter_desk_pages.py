@@ -53,7 +53,7 @@ def test_customs_sees_the_overdue_first_and_cancels_it(house: House) -> None:
     page = customs.get(cancelled.headers["location"]).text
     assert "Cancelled: past its deadline." in page
     assert "state-cancelled" in page
-    assert re.search(r'id="obligation">.*PK-1 owes IR-1 60,000.00 USD', page)
+    assert re.search(r'id="obligation">.*PK-1 Trading owes IR-1 Trading 60,000.00 USD', page)
     assert _rows(customs.get("/").text) == [second]
     # Not overdue: refused with the reason, nothing changed.
     early = customs.post(

@@ -371,7 +371,7 @@ def test_customs_cancels_an_overdue_authorization_from_the_deadline_view(
     customs.page.wait_for_url(f"**/barter/{overdue}?done=cancel")
     customs.page.locator("text=Cancelled: past its deadline.").wait_for()
     assert "cancelled" in customs.page.inner_text("h1")
-    assert "PK-1 owes IR-1 60,000.00 USD" in customs.page.inner_text("#obligation")
+    assert "PK-1 Trading owes IR-1 Trading 60,000.00 USD" in customs.page.inner_text("#obligation")
     assert customs.page.inner_text("td.gd") == "GD-B-1"
     customs.shot("barter-cancelled")
     with transaction(server.engine) as session:
@@ -407,6 +407,7 @@ def test_the_form_says_who_may_apply_and_an_iranian_trader_gets_none(
 def test_a_trader_accepts_a_proposal(visit: Any, server: Server) -> None:
     trader = visit("trader")
     trader.go(f"/market/proposals/{server.ids['proposal']}")
+    trader.page.click("#ask-accept")  # the confirmation step opens
     trader.page.click("#accept")
     trader.page.locator("text=Your firm accepted the ring.").wait_for()
     row = trader.page.locator("tbody tr", has_text="Basmati rice")

@@ -32,7 +32,7 @@ def test_accepting_a_ring_states_the_undertaking_for_foreign_partners(
     assert "undertaking for its foreign partners" in page.text
     answered = trader.post(
         f"/market/proposals/{proposal}/accept",
-        data={"csrf_token": token(trader, f"/market/proposals/{proposal}")},
+        data={"csrf_token": token(trader, f"/market/proposals/{proposal}"), "confirm": "yes"},
     )
     assert answered.status_code == 303, answered.text
     # Answered: no button, and no undertaking left to give.

@@ -401,11 +401,13 @@ def _solve(
 
 
 class OfferStatus(StrEnum):
-    """Where an offer stands: free to match, in a proposed ring, or in a bound one."""
+    """Where an offer stands: free to match, in a proposed ring, in a bound one, or
+    withdrawn by its firm (no longer matched)."""
 
     OPEN = "open"
     PROPOSED = "proposed"
     BOUND = "bound"
+    WITHDRAWN = "withdrawn"
 
 
 class ProposalStatus(StrEnum):

@@ -22,7 +22,15 @@ from tahator.services import access
 from tahator.services import corridor as corridors
 from tahator.services.common import check_day
 from tahator.services.corridor import CorridorView
-from tahator.store.schema import Authorization, AuthorizationLine, Declaration, Obligation
+from tahator.services.paging import Page, Window, page_of
+from tahator.store.schema import (
+    Authorization,
+    AuthorizationLine,
+    Consortium,
+    Declaration,
+    Firm,
+    Obligation,
+)
 from tahator.store.sums import exact_sum
 
 # --- results --------------------------------------------------------------------
@@ -408,3 +416,120 @@ def deadlines(
         )
     rows.sort(key=lambda row: (row.days_left, row.id))
     return tuple(rows)
+
+
+# --- what the pages show ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Imbalance:
+    """What an authorization's two sides differ by, planned and declared so far: each an
+    amount (never negative) and the side that is larger (``None`` when even)."""
+
+    planned: Amount
+    planned_larger: Direction | None
+    declared: Amount
+    declared_larger: Direction | None
+
+
+def _larger(imported: int, exported: int) -> Direction | None:
+    if imported == exported:
+        return None
+    return Direction.IMPORT if imported > exported else Direction.EXPORT
+
+
+def imbalance(view: AuthorizationDetail) -> Imbalance:
+    """The plan's difference (planned import against planned export) beside the declared
+    goods' (``view.difference``, which is zero until goods are declared)."""
+    plan_in, plan_out = view.planned_import, view.planned_export
+    done_in, done_out = view.imported, view.exported
+    return Imbalance(
+        planned=Amount(abs(plan_in.minor - plan_out.minor), plan_in.currency, plan_in.digits),
+        planned_larger=_larger(plan_in.minor, plan_out.minor),
+        declared=Amount(abs(done_in.minor - done_out.minor), done_in.currency, done_in.digits),
+        declared_larger=_larger(done_in.minor, done_out.minor),
+    )
+
+
+AUTHORIZATION_SORTS = ("id", "state", "applicant", "deadline", "planned_import")
+DEADLINE_SORTS = ("days", "id", "applicant", "deadline")
+
+
+def _names(session: Session) -> dict[str, str]:
+    rows = session.execute(select(Firm.id, Firm.name)).all()
+    found: dict[str, str] = {str(i): str(n) for i, n in rows}
+    found.update(
+        (str(i), str(n)) for i, n in session.execute(select(Consortium.id, Consortium.name)).all()
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class Named:
+    """A list's parties' names by id (firms and consortia)."""
+
+    names: dict[str, str]
+
+    def of(self, party: str) -> str:
+        return self.names.get(party, party)
+
+
+def party_names(session: Session) -> Named:
+    return Named(_names(session))
+
+
+def authorization_page(
+    session: Session,
+    window: Window,
+    state: AuthorizationStatus | None = None,
+    firm: str | None = None,
+) -> Page[AuthorizationSummary]:
+    """A page of authorizations, sorted by ``AUTHORIZATION_SORTS``; searched by number,
+    approval number, or a party's id or name (case-insensitive)."""
+    named = party_names(session)
+    rows = list_authorizations(session, state, firm)
+
+    def text(a: AuthorizationSummary) -> str:
+        parties = (a.applicant, a.counterparty, named.of(a.applicant), named.of(a.counterparty))
+        return " ".join((str(a.id), a.approval_number or "", *parties))
+
+    return page_of(
+        rows,
+        window,
+        sorts={
+            "id": lambda a: a.id,
+            "state": lambda a: (str(a.state), a.id),
+            "applicant": lambda a: (named.of(a.applicant).casefold(), a.id),
+            "deadline": lambda a: (a.deadline or dt.date.max, a.id),
+            "planned_import": lambda a: (a.planned_import.minor, a.id),
+        },
+        text=text,
+    )
+
+
+def deadline_page(
+    session: Session,
+    policy: Policy,
+    as_of: dt.date,
+    window: Window,
+    firm: str | None = None,
+) -> Page[DeadlineRow]:
+    """``deadlines`` a page at a time (overdue first unless sorted otherwise), searched
+    by number, approval number, or a party's id or name."""
+    named = party_names(session)
+
+    def text(r: DeadlineRow) -> str:
+        parties = (r.applicant, r.counterparty, named.of(r.applicant), named.of(r.counterparty))
+        return " ".join((str(r.id), r.approval_number or "", *parties))
+
+    return page_of(
+        deadlines(session, policy, as_of, firm),
+        window,
+        sorts={
+            "days": lambda r: (r.days_left, r.id),
+            "id": lambda r: r.id,
+            "applicant": lambda r: (named.of(r.applicant).casefold(), r.id),
+            "deadline": lambda r: (r.deadline, r.id),
+        },
+        text=text,
+    )

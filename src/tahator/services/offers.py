@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tahator.domain.errors import Problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.identifiers import identifier_problem
 from tahator.domain.matching import OfferStatus
 from tahator.domain.money import Amount
@@ -26,6 +26,7 @@ from tahator.services import access, audit, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import now
 from tahator.services.firms import batch_twins, case_twins
+from tahator.services.paging import Page, Window, paged
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, Offer
 
@@ -188,3 +189,140 @@ def list_offers(
         )
         for o in session.scalars(query)
     ]
+
+
+# --- one offer at a time (the web form) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListedOffer:
+    """An offer in a list, with its firm's name."""
+
+    offer: OfferView
+    firm_name: str
+
+
+OFFER_SORTS = ("id", "firm", "gives", "valid_until", "status")
+
+
+def _view(o: Offer, digits: dict[str, int]) -> OfferView:
+    return OfferView(
+        id=o.id,
+        firm=o.firm,
+        gives_hs=o.gives_hs,
+        description=o.description,
+        quantity=o.quantity,
+        unit=o.unit,
+        value=Amount(o.value, o.currency, digits[o.currency]),
+        currency=o.currency,
+        wants_hs=tuple(o.wants_hs.split("|")),
+        valid_until=o.valid_until,
+        status=OfferStatus(o.status),
+    )
+
+
+def offer_page(
+    session: Session, window: Window, firm: str | None = None, status: OfferStatus | None = None
+) -> Page[ListedOffer]:
+    """A page of offers (``firm``'s only, if given), sorted by ``OFFER_SORTS``, searched
+    case-insensitively by the offer's id, its goods, its firm's id or name."""
+    digits = dict(corridors.load(session).digits)
+    query: Any = select(Offer, Firm.name).join(Firm, Firm.id == Offer.firm).order_by(Offer.id)
+    if firm is not None:
+        query = query.where(access.offers_of(firm))
+    if status is not None:
+        query = query.where(Offer.status == status)
+    page = paged(
+        session,
+        query,
+        window,
+        sorts={
+            "id": Offer.id.expression,
+            "firm": Firm.name.expression,
+            "gives": Offer.gives_hs.expression,
+            "valid_until": Offer.valid_until.expression,
+            "status": Offer.status.expression,
+        },
+        searched=[
+            Offer.id.expression,
+            Offer.firm.expression,
+            Firm.name.expression,
+            Offer.description.expression,
+            Offer.gives_hs.expression,
+        ],
+        tiebreak=[Offer.id.expression],
+    )
+    rows = tuple(ListedOffer(_view(o, digits), name) for o, name in page.rows)
+    return Page(rows, page.total, page.window)
+
+
+def post_offer(session: Session, row: OfferRow, actor: str, *, source: str) -> OfferView:
+    """Register one offer (a form's): ``import_offers`` of one row, the same checks."""
+    import_offers(session, [row], actor, source=source)
+    return list_offers(session, offer_id=row.id)[0]
+
+
+def _open_offer(session: Session, offer_id: str) -> Offer:
+    offer = session.execute(
+        select(Offer).where(Offer.id == offer_id).with_for_update()
+    ).scalar_one_or_none()
+    if offer is None:
+        raise NotFoundError(f"no offer {offer_id}")
+    if offer.status != OfferStatus.OPEN:
+        raise InputError(
+            [Problem(f"offer {offer_id} is {offer.status}: only an open offer changes")]
+        )
+    return offer
+
+
+def edit_offer(session: Session, offer_id: str, row: OfferRow, actor: str) -> OfferView:
+    """Change an open offer's goods, wants, value and validity (its id and firm stay);
+    ``row`` is what the form says, read by ``io.offers.parse_offer``."""
+    offer = _open_offer(session, offer_id)
+    if isinstance(row, RejectedOffer):
+        raise InputError([p for p in row.problems if p.field != "id"] or list(row.problems))
+    stopped = {f.id for f in screening.stopped_firms(session)}
+    if offer.firm in stopped:
+        raise InputError(
+            [
+                Problem(
+                    f"firm {offer.firm} is held by the clearing house's compliance review and "
+                    "cannot offer goods until that review is settled",
+                    field="firm",
+                )
+            ]
+        )
+    content = _content(row)
+    content.pop("id")
+    content.pop("firm")
+    before = {k: getattr(offer, k) for k in content}
+    if before == content:
+        return list_offers(session, offer_id=offer_id)[0]
+    for key, value in content.items():
+        setattr(offer, key, value)
+    audit.record(
+        session,
+        actor,
+        "offer.edit",
+        f"offer:{offer_id}",
+        {k: str(v) for k, v in before.items()},
+        {k: str(v) for k, v in content.items()},
+    )
+    session.flush()
+    return list_offers(session, offer_id=offer_id)[0]
+
+
+def withdraw_offer(session: Session, offer_id: str, actor: str) -> OfferView:
+    """Withdraw an open offer: no matching run takes it any more."""
+    offer = _open_offer(session, offer_id)
+    offer.status = OfferStatus.WITHDRAWN
+    audit.record(
+        session,
+        actor,
+        "offer.withdraw",
+        f"offer:{offer_id}",
+        {"status": OfferStatus.OPEN.value},
+        {"status": OfferStatus.WITHDRAWN.value},
+    )
+    session.flush()
+    return list_offers(session, offer_id=offer_id)[0]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.i18n import _
 from tahator.io.application import parse_application
 from tahator.io.declarations import declaration_record
 from tahator.services import access, barter, barter_views, firms
@@ -23,6 +24,7 @@ from tahator.signin import engine_of, policy_of, today_of
 from tahator.store.database import transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
 from tahator.web.forms import form_day, typed_day
+from tahator.web.paging import window
 
 router = APIRouter(include_in_schema=False)
 LINE_FIELDS = ("hs", "description", "quantity", "unit", "value", "currency")
@@ -85,8 +87,9 @@ def _barter_page(
     policy = policy_of(request)
     today = today_of(request)
     firm = access.firm_filter(principal, None)
+    listed = barter_views.authorization_page(session, window(request, "a_"), state, firm)
     rows = []
-    for a in barter.list_authorizations(session, state, firm):
+    for a in listed.rows:
         view = barter.show(session, policy, a.id)
         rows.append((view, _bar(view, today)))
     country = _firm_country(session, principal)
@@ -99,12 +102,14 @@ def _barter_page(
         principal,
         status=status,
         rows=rows,
+        listed=listed,
+        names=barter_views.party_names(session),
         state=state or "",
         states=tuple(AuthorizationStatus),
         can_apply=principal.role in access.APPLICANTS and country in (None, home),
         foreign_firm=country not in (None, home),
         rules=policy.rules_on(today),
-        deadlines=barter_views.deadlines(session, policy, today, firm),
+        deadlines=barter_views.deadline_page(session, policy, today, window(request, "d_"), firm),
         can_cancel=principal.role in CANCELLERS,
         today=today,
         currencies=sorted(corridors.load(session).digits),
@@ -148,7 +153,9 @@ def apply(
 ) -> HTMLResponse | RedirectResponse:
     allow(principal, *access.APPLICANTS)
     if _firm_country(session, principal) not in (None, policy_of(request).home_country):
-        raise PageError(403, "the barter order binds Pakistani applicants: your firm cannot apply")
+        raise PageError(
+            403, _("the barter order binds Pakistani applicants: your firm cannot apply")
+        )
     data, values = _application(principal, form)
     fields = {
         "applicant",
@@ -197,6 +204,8 @@ def _authorization_page(
         status=status,
         a=view,
         bar=_bar(view, today),
+        imbalance=barter_views.imbalance(view),
+        names=barter_views.party_names(session),
         today=today,
         can_cancel=principal.role in CANCELLERS,
         can_close=_may_close(session, principal, view),
@@ -208,7 +217,7 @@ def _authorization_page(
 def _visible(session: Session, principal: Principal, authorization_id: int) -> None:
     """A 404 for an authorization that does not exist or that ``principal`` may not see."""
     if not 1 <= authorization_id <= 2**63 - 1:
-        raise PageError(404, f"no barter authorization {authorization_id}")
+        raise PageError(404, _("no such barter authorization"))
     access.hide_unless(
         access.sees_authorization(session, principal, authorization_id),
         f"barter authorization {authorization_id}",
@@ -243,7 +252,7 @@ def _act(
     raw = values.get("as_of", "")
     # Only customs and operators state the business date; a trader acts on today's.
     if raw and principal.role not in CANCELLERS:
-        raise InputError([Problem("only customs states the date", field="as_of")])
+        raise InputError([Problem(_("only customs states the date"), field="as_of")])
     day = form_day(raw, "as_of") if raw else today_of(request)
     if action == "authorize":
         barter.authorize(writer, policy, authorization_id, day, principal.actor)
@@ -255,7 +264,7 @@ def _act(
     elif action == "close":
         view = barter.show(writer, policy, authorization_id)
         if not _may_close(writer, principal, view):
-            raise PageError(403, "only customs or a trader of the applicant closes it")
+            raise PageError(403, _("only customs or a trader of the applicant closes it"))
         barter.close(
             writer,
             policy,
@@ -294,7 +303,7 @@ def authorization_action(
     session: Reader,
 ) -> HTMLResponse | RedirectResponse:
     if action not in ACTIONS:
-        raise PageError(404, "no such page")
+        raise PageError(404, _("no such page"))
     allow(principal, *ACTIONS[action])
     _visible(session, principal, authorization_id)
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
