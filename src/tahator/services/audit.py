@@ -292,7 +292,9 @@ def record_page(session: Session, window: Window, asked: AuditFilter) -> Page[Au
         ],
         tiebreak=[AuditRecord.id.desc()],
     )
-    return Page(tuple(_view(r) for r in page.rows), page.total, page.window)
+    # ``paged`` gives rows for a select of an entity's many columns; an entity otherwise.
+    records = [r if isinstance(r, AuditRecord) else r[0] for r in page.rows]
+    return Page(tuple(_view(r) for r in records), page.total, page.window)
 
 
 def _view(r: AuditRecord) -> AuditRecordView:
