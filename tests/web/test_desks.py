@@ -257,3 +257,25 @@ def test_a_trader_reads_its_instruction_in_plain_language(house: House) -> None:
     assert f'datetime="{as_of.isoformat()}"' in page
     assert f"reference TAH-1-{mine.id}." in page
     assert "IR-2" not in page.split('id="instructions"')[1]
+
+
+def test_the_desks_render_in_persian(house: House) -> None:
+    run_once(house)
+    for who, paths in (
+        ("bank", ["/clearing?country=PK", "/clearing/runs/1"]),
+        ("operator", ["/clearing/runs/1?n_sort=-setoff", "/audit/verify"]),
+        ("trader", ["/clearing"]),
+    ):
+        client = browser(house, who)
+        client.cookies.set("tahator_lang", "fa")
+        for path in paths:
+            page = client.get(path)
+            assert page.status_code == 200, (who, path)
+            assert '<html lang="fa" dir="rtl">' in page.text
+    bank = browser(house, "bank")
+    bank.cookies.set("tahator_lang", "fa")
+    review = bank.post(
+        "/settlement/review",
+        data={"csrf_token": token(bank, "/clearing"), "back": "/clearing", "pick-1": "1"},
+    )
+    assert review.status_code == 200
