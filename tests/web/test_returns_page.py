@@ -23,7 +23,7 @@ def test_a_bank_marks_a_collection_returned_with_a_reason(house: House) -> None:
         data={"csrf_token": csrf_of(page.text), "reason": "AM04", "back": "/clearing/runs/1"},
     )
     assert returned.status_code == 303
-    assert returned.headers["location"] == "/clearing/runs/1?returned=1&reason=AM04"
+    assert returned.headers["location"] == "/clearing/runs/1?returned=1&reason=AM04#instruction-1"
     shown = bank.get(returned.headers["location"]).text
     assert "Instruction 1 returned (AM04)" in shown
     assert 'state-returned">returned' in shown

@@ -11,10 +11,10 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tahator import formatting
@@ -31,6 +31,7 @@ from tahator.domain.audit import (
 from tahator.domain.errors import InputError, Problem
 from tahator.services import proof
 from tahator.services.common import now
+from tahator.services.paging import Page, Window, paged
 from tahator.store.schema import AuditRecord
 
 _CHAIN_LOCK = 0x7A4A7A
@@ -246,3 +247,69 @@ def check_against(session: Session, saved: Checkpoint) -> CheckpointCheck:
     hash_at = session.scalar(select(AuditRecord.hash).where(AuditRecord.id == saved.last_id))
     breaks += checkpoint_breaks(saved, checkpoint(session), hash_at)
     return CheckpointCheck(not breaks, chain.records, tuple(breaks))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which records an auditor asks for: text in the actor, action or subject (any
+    case, anywhere), and a range of days (UTC) the records were made on."""
+
+    actor: str = ""
+    action: str = ""
+    subject: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+AUDIT_SORTS = ("id", "at", "actor", "action", "subject")
+
+
+def record_page(session: Session, window: Window, asked: AuditFilter) -> Page[AuditRecordView]:
+    """One page of the audit log, newest first unless sorted otherwise (``AUDIT_SORTS``),
+    filtered by ``asked``; the window's search looks in actor, action and subject."""
+    query = select(AuditRecord).order_by(AuditRecord.id.desc())
+    for column, text_ in (
+        (AuditRecord.actor, asked.actor),
+        (AuditRecord.action, asked.action),
+        (AuditRecord.subject, asked.subject),
+    ):
+        if text_.strip():
+            query = query.where(func.lower(column).contains(text_.strip().lower(), autoescape=True))
+    if asked.since is not None:
+        query = query.where(AuditRecord.at >= datetime.combine(asked.since, time(), UTC))
+    if asked.until is not None:
+        end = datetime.combine(asked.until + timedelta(days=1), time(), UTC)
+        query = query.where(AuditRecord.at < end)
+    page = paged(
+        session,
+        query,
+        window,
+        sorts={key: getattr(AuditRecord, key).expression for key in AUDIT_SORTS},
+        searched=[
+            AuditRecord.actor.expression,
+            AuditRecord.action.expression,
+            AuditRecord.subject.expression,
+        ],
+        tiebreak=[AuditRecord.id.desc()],
+    )
+    # ``paged`` gives rows for a select of an entity's many columns; an entity otherwise.
+    records = [r if isinstance(r, AuditRecord) else r[0] for r in page.rows]
+    return Page(tuple(_view(r) for r in records), page.total, page.window)
+
+
+def _view(r: AuditRecord) -> AuditRecordView:
+    return AuditRecordView(
+        id=r.id,
+        at=r.at,
+        actor=r.actor,
+        action=r.action,
+        subject=r.subject,
+        before=cast(JsonValue, json.loads(r.before)),
+        after=cast(JsonValue, json.loads(r.after)),
+        hash=r.hash,
+    )
+
+
+def actions(session: Session) -> tuple[str, ...]:
+    """The actions the log holds, for a filter's choices."""
+    return tuple(session.scalars(select(AuditRecord.action).distinct().order_by("action")))

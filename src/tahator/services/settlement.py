@@ -507,3 +507,31 @@ def _collection(
     session.add(new)
     session.flush()
     return new
+
+
+def confirm_many(
+    session: Session, instruction_ids: list[int], actor: str, country: str | None = None
+) -> tuple[InstructionView, ...]:
+    """A bank confirms several instructions at once, each as ``confirm`` does, in one
+    transaction: all or none.  ``country``, if given, is the clearing account the bank
+    chose: an instruction of another country's account is refused, and so is one not
+    pending; the refusal names every such instruction and nothing is confirmed."""
+    wanted = sorted(set(instruction_ids))
+    if not wanted:
+        raise InputError([Problem("no instruction was selected", field="ids")])
+    problems = []
+    for instruction_id in wanted:
+        instruction = _locked(session, instruction_id)
+        if country is not None and instruction.country != country:
+            problems.append(
+                Problem(
+                    f"instruction {instruction_id} is of {instruction.country}'s clearing "
+                    f"account, not {country}'s",
+                    field="ids",
+                )
+            )
+        elif instruction.status != InstructionStatus.PENDING:
+            problems.append(Problem(_not_pending(instruction), field="ids"))
+    if problems:
+        raise InputError(problems)
+    return tuple(confirm(session, instruction_id, actor) for instruction_id in wanted)

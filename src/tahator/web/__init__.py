@@ -9,11 +9,22 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tahator.web import auth, barter, clearing, core, language, pages, position, screening, trade
+from tahator.web import (
+    audit,
+    auth,
+    barter,
+    clearing,
+    core,
+    language,
+    pages,
+    position,
+    screening,
+    trade,
+)
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, language, pages, position, clearing, barter, trade, screening):
+    for module in (auth, language, pages, position, clearing, audit, barter, trade, screening):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
     core.install_errors(app)

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from tahator import display
 from tahator.domain.errors import TahatorError
 from tahator.domain.returns import REASONS
 from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable
+from tahator.i18n import _
 from tahator.io.tables import write_csv
-from tahator.services import access, clearing, settlement
+from tahator.services import access, clearing, clearing_desk, settlement
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
 from tahator.web.forms import typed_day
+from tahator.web.paging import window, with_query
 
 router = APIRouter(include_in_schema=False)
 NOTICE_COLUMNS = (
@@ -51,14 +55,39 @@ INSTRUCTION_COLUMNS = (
 )
 
 
+def _instruction_filters(request: Request, session: Session) -> dict[str, Any]:
+    """The clearing page's filters: country (a clearing account's), run, status
+    (pending unless another or "any" is asked)."""
+    params = request.query_params
+    known = dict(clearing_desk.countries(session))
+    country = params.get("country", "")
+    run_text = params.get("run", "")
+    status_text = params.get("status", "pending")
+    return {
+        "country": country if country in known else "",
+        "run": int(run_text) if run_text.isdigit() and 0 < int(run_text) < 2**63 else None,
+        "status": choice(InstructionStatus, status_text),
+        "status_text": status_text if choice(InstructionStatus, status_text) else "any",
+        "countries": tuple(known.items()),
+    }
+
+
 def _clearing_page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     firm = access.firm_filter(principal, None)
-    pending = (
-        settlement.list_instructions(session, InstructionStatus.PENDING, firm)
+    filters = _instruction_filters(request, session)
+    lines = (
+        clearing_desk.instruction_lines(
+            session,
+            window(request).within(clearing_desk.INSTRUCTION_SORTS),
+            run=filters["run"],
+            status=filters["status"],
+            firm=firm,
+            country=filters["country"] or None,
+        )
         if access.sees_instructions(principal)
-        else []
+        else None
     )
     return render(
         request,
@@ -66,7 +95,8 @@ def _clearing_page(
         principal,
         status=status,
         runs=list(reversed(clearing.list_runs(session))),
-        pending=pending,
+        lines=lines,
+        filters=filters,
         sees_instructions=access.sees_instructions(principal),
         return_reasons=REASONS,
         today=today_of(request),
@@ -77,6 +107,35 @@ def _clearing_page(
 @router.get("/clearing", response_class=HTMLResponse)
 def clearing_page(request: Request, principal: User, session: Reader) -> HTMLResponse:
     return _clearing_page(request, principal, session)
+
+
+def _backdated(session: Session, as_of: date, today: date) -> tuple[str, str] | None:
+    """A warning and the words its confirmation box says, for a run as of a day before
+    today: on the date of an earlier run, or simply back-dated.  (A day before the
+    latest run's is refused by the service: runs follow the calendar.)"""
+    if as_of >= today:
+        return None
+    earlier = clearing_desk.latest_run_on_or_after(session, as_of)
+    if earlier is not None and earlier.as_of > as_of:
+        return None  # the service refuses it, saying why
+    if earlier is not None:
+        return (
+            _(
+                "Run %(run)s is already as of %(day)s: this run would be back-dated onto "
+                "its date, and settle only what was due by then."
+            )
+            % {"run": display.number(earlier.run_id), "day": display.calendar_day(earlier.as_of)},
+            _("I know this date is not after run %(run)s's")
+            % {"run": display.number(earlier.run_id)},
+        )
+    return (
+        _(
+            "%(day)s is before today's business date (%(today)s): the run would be "
+            "back-dated, and settle only what was due by then."
+        )
+        % {"day": display.calendar_day(as_of), "today": display.calendar_day(today)},
+        _("I know this date is before today's"),
+    )
 
 
 @router.post("/clearing/run", response_class=HTMLResponse, response_model=None)
@@ -93,6 +152,16 @@ def start_run(
             return _clearing_page(
                 request, principal, session, status=422, errors={"as_of": str(error)}, as_of=raw
             )
+        warning = _backdated(session, as_of, today_of(request))
+        if warning is not None and form.get("backdated") != "yes":
+            return _clearing_page(
+                request,
+                principal,
+                session,
+                status=409,
+                backdated=warning,
+                as_of=raw,
+            )
     try:
         with transaction(engine_of(request)) as writer:
             summary = clearing.run_clearing(writer, principal.actor, as_of, today=today_of(request))
@@ -107,7 +176,7 @@ def start_run(
 
 def _run_id(run_id: int) -> int:
     if not 1 <= run_id <= 2**63 - 1:
-        raise PageError(404, f"no clearing run {run_id}")
+        raise PageError(404, _("no clearing run %(run)s") % {"run": run_id})
     return run_id
 
 
@@ -117,16 +186,35 @@ def run_page(
 ) -> HTMLResponse:
     firm_filter = access.firm_filter(principal, firm or None)
     view = clearing.show_run(session, _run_id(run_id), firm_filter, principal)
-    notices = clearing.setoff_notices(session, run_id, firm_filter)
+    notices = clearing_desk.notice_page(
+        session, run_id, window(request, "n_").within(clearing_desk.NOTICE_SORTS), firm_filter
+    )
+    shown = access.sees_instructions(principal)
+    lines = (
+        clearing_desk.instruction_lines(
+            session,
+            window(request, "i_").within(clearing_desk.INSTRUCTION_SORTS),
+            run=run_id,
+            firm=firm_filter,
+        )
+        if shown
+        else None
+    )
+    accounts = (
+        clearing_desk.account_summary(session, run_id)
+        if access.may_read(principal, access.Part.CLEARING_ACCOUNTS)
+        else ()
+    )
     return render(
         request,
         "run.html",
         principal,
         run=view,
-        notices=notices[:1000],
-        notice_count=len(notices),
+        notices=notices,
+        lines=lines,
+        accounts=accounts,
         firm=firm,
-        sees_instructions=access.sees_instructions(principal),
+        sees_instructions=shown,
         return_reasons=REASONS,
     )
 
@@ -156,7 +244,7 @@ def instructions_csv(
     principal: User, session: Reader, run: int | None = None, status: str = ""
 ) -> Response:
     if not access.sees_instructions(principal):
-        raise PageError(403, "a customs officer may not see settlement instructions")
+        raise PageError(403, _("a customs officer may not see settlement instructions"))
     rows = settlement.list_instructions(
         session, choice(InstructionStatus, status), access.firm_filter(principal, None)
     )
@@ -170,10 +258,12 @@ def instructions_csv(
 def confirm(request: Request, instruction_id: int, principal: User, form: Form) -> Response:
     allow(principal, "bank")
     if not 1 <= instruction_id <= 2**63 - 1:
-        raise PageError(404, f"no instruction {instruction_id}")
+        raise PageError(404, _("no instruction %(id)s") % {"id": instruction_id})
     with transaction(engine_of(request)) as writer:
         done = settlement.confirm(writer, instruction_id, principal.actor)
-    return RedirectResponse(_back(form, f"confirmed={done.id}"), status_code=303)
+    return RedirectResponse(
+        _back(form, {"confirmed": str(done.id)}, f"instruction-{done.id}"), status_code=303
+    )
 
 
 @router.post("/settlement/{instruction_id:int}/return")
@@ -183,16 +273,94 @@ def return_instruction(
     """A bank marks a pending instruction returned, with an ISO 20022 reason code."""
     allow(principal, "bank")
     if not 1 <= instruction_id <= 2**63 - 1:
-        raise PageError(404, f"no instruction {instruction_id}")
+        raise PageError(404, _("no instruction %(id)s") % {"id": instruction_id})
     reason = str(form.get("reason", ""))
     with transaction(engine_of(request)) as writer:
         done = settlement.return_instruction(writer, instruction_id, reason, principal.actor)
-    query = f"returned={done.instruction.id}&reason={done.reason}"
-    return RedirectResponse(_back(form, query), status_code=303)
+    changes = {"returned": str(done.instruction.id), "reason": done.reason}
+    return RedirectResponse(
+        _back(form, changes, f"instruction-{done.instruction.id}"), status_code=303
+    )
 
 
-def _back(form: Any, query: str) -> str:
-    """Where a bank's action returns to: the clearing page it came from, never elsewhere."""
+PICK = "pick-"
+"""A selected instruction's checkbox: ``pick-<id>`` (one name each: the form is read
+as a dict)."""
+
+
+def _picked(form: dict[str, Any]) -> list[int]:
+    ids = []
+    for key in form:
+        number = key.removeprefix(PICK)
+        if key.startswith(PICK) and number.isdigit() and 0 < int(number) < 2**63:
+            ids.append(int(number))
+    return sorted(set(ids))
+
+
+def _country(form: dict[str, Any], session: Session) -> str | None:
+    asked = str(form.get("country", ""))
+    if not asked:
+        return None
+    if asked not in dict(clearing_desk.countries(session)):
+        raise PageError(422, _("no clearing account of %(country)s") % {"country": asked})
+    return asked
+
+
+@router.post("/settlement/review", response_class=HTMLResponse)
+def review(request: Request, principal: User, form: Form, session: Reader) -> HTMLResponse:
+    """The bank's confirmation step: what "confirm selected" would confirm, with totals
+    per currency, and the button that confirms it."""
+    allow(principal, "bank")
+    ids = _picked(form)
+    country = _country(form, session)
+    lines = clearing_desk.chosen_lines(session, ids)
+    refused = [
+        line
+        for line in lines
+        if line.instruction.status != InstructionStatus.PENDING
+        or (country is not None and line.instruction.country != country)
+    ]
+    missing = sorted(set(ids) - {line.instruction.id for line in lines})
+    return render(
+        request,
+        "confirm_selected.html",
+        principal,
+        status=200 if ids and not refused and not missing else 422,
+        lines=lines,
+        refused=refused,
+        missing=missing,
+        totals=clearing_desk.totals_by_currency(lines),
+        country=country or "",
+        back=_back_target(form),
+        picked=ids,
+    )
+
+
+@router.post("/settlement/confirm")
+def confirm_selected(request: Request, principal: User, form: Form) -> Response:
+    """Confirm every instruction the confirmation step listed: all or none."""
+    allow(principal, "bank")
+    ids = _picked(form)
+    with transaction(engine_of(request)) as writer:
+        country = _country(form, writer)
+        done = settlement.confirm_many(writer, ids, principal.actor, country)
+    return RedirectResponse(
+        _back(form, {"confirmed_count": str(len(done))}, "instructions"), status_code=303
+    )
+
+
+_NOTES = ("confirmed", "returned", "reason", "confirmed_count")
+"""What a redirect after an action says in the query: left out of the next ``back``."""
+
+
+def _back_target(form: Any) -> str:
+    """Where a bank's action returns to: the clearing page it came from (with its
+    filters and page), never elsewhere."""
     back = str(form.get("back", ""))
     target = back if back.startswith("/clearing") and not back.startswith("//") else "/clearing"
-    return f"{target}{'&' if '?' in target else '?'}{query}"
+    return with_query(target.split("#")[0], **dict.fromkeys(_NOTES))
+
+
+def _back(form: Any, notes: dict[str, str], fragment: str) -> str:
+    """The page the bank came from, saying what was done, scrolled to ``fragment``."""
+    return f"{with_query(_back_target(form), **notes)}#{fragment}"
