@@ -145,15 +145,11 @@ def queue_page(session: Session, window: Window) -> Page[FirmScreening]:
     return Page(tuple(firm_screening(session, f) for f in found.rows), found.total, found.window)
 
 
-def list_versions_page(
-    session: Session, window: Window
-) -> Page[sanctions_lists.ListVersionStatus]:
+def list_versions_page(session: Session, window: Window) -> Page[sanctions_lists.ListVersionStatus]:
     """Every imported list version (``sanctions_lists.list_versions``) a page at a time,
     newest first unless sorted by ``version``, ``name``, ``entries`` or ``imported``;
     searched by the list's name, its source or the version's number."""
-    versions = sorted(
-        sanctions_lists.list_versions(session), key=lambda v: v.version, reverse=True
-    )
+    versions = sorted(sanctions_lists.list_versions(session), key=lambda v: v.version, reverse=True)
     return page_of(
         versions,
         window,

@@ -20,8 +20,8 @@ from starlette.datastructures import UploadFile
 
 from tahator.domain.errors import InputError, NotFoundError, TahatorError
 from tahator.domain.screening import Query
-from tahator.io.un_list import PARSERS, read_list
 from tahator.i18n import _
+from tahator.io.un_list import PARSERS, read_list
 from tahator.services import access, list_imports, sanctions_lists, screening, screening_views
 from tahator.services.common import now
 from tahator.services.users import Principal
