@@ -128,6 +128,7 @@ def queue_page(session: Session, window: Window) -> Page[FirmScreening]:
         .subquery()
     )
     score = func.coalesce(best.c.best, 0.0)
+    firm_id, name = Firm.id.expression, Firm.name.expression
     query = (
         select(Firm.id)
         .outerjoin(best, best.c.firm_id == Firm.id)
@@ -138,9 +139,9 @@ def queue_page(session: Session, window: Window) -> Page[FirmScreening]:
         session,
         query,
         window,
-        sorts={"firm": Firm.id, "name": Firm.name, "country": Firm.country, "score": score},
-        searched=[Firm.id, Firm.name],
-        tiebreak=[Firm.id],
+        sorts={"firm": firm_id, "name": name, "country": Firm.country.expression, "score": score},
+        searched=[firm_id, name],
+        tiebreak=[firm_id],
     )
     return Page(tuple(firm_screening(session, f) for f in found.rows), found.total, found.window)
 
