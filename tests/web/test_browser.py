@@ -220,7 +220,7 @@ class Visitor:
         self.page.goto(server.url + "/login")
         self.page.fill("#username", LOGINS[who][0])
         self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
+        self.page.click("main button[type=submit]")
         self.page.wait_for_url(server.url + "/")
 
     def _console(self, message: Any) -> None:

@@ -80,7 +80,7 @@ def signed_in(chromium: Any, site: Site) -> Iterator[Any]:  # noqa: F811
         page.goto(site.url + "/login")
         page.fill("#username", username)
         page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_url(site.url + "/")
         return page
 
