@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tahator.domain.list_changes import ChangedEntry, EntryRef
 from tahator.domain.screening import ScreeningStatus
-from tahator.services import access
-from tahator.services.screening import FirmScreening, firm_screening
+from tahator.services import access, sanctions_lists
+from tahator.services.paging import Page, Window, page_of, paged
+from tahator.services.screening import FirmScreening, ScreenedHit, firm_screening
 from tahator.services.users import Principal
-from tahator.store.schema import Firm
+from tahator.store.schema import Firm, ScreeningHit
 
 
 class Standing(StrEnum):
@@ -112,13 +115,105 @@ def screening_shown(reader: Principal, status: str) -> str:
     return standing(status).value
 
 
+# --- the screening page's lists, a page at a time --------------------------------------
+
+
+def queue_page(session: Session, window: Window) -> Page[FirmScreening]:
+    """Firms whose hits await an operator's decision (``screening.queue``) a page at a
+    time: best hit first unless sorted by ``firm``, ``name``, ``country`` or ``score``;
+    searched by the firm's id or name."""
+    best = (
+        select(ScreeningHit.firm_id, func.max(ScreeningHit.score).label("best"))
+        .group_by(ScreeningHit.firm_id)
+        .subquery()
+    )
+    score = func.coalesce(best.c.best, 0.0)
+    firm_id, name = Firm.id.expression, Firm.name.expression
+    query = (
+        select(Firm.id)
+        .outerjoin(best, best.c.firm_id == Firm.id)
+        .where(Firm.screening == ScreeningStatus.BLOCKED)
+        .order_by(score.desc())
+    )
+    found = paged(
+        session,
+        query,
+        window,
+        sorts={"firm": firm_id, "name": name, "country": Firm.country.expression, "score": score},
+        searched=[firm_id, name],
+        tiebreak=[firm_id],
+    )
+    return Page(tuple(firm_screening(session, f) for f in found.rows), found.total, found.window)
+
+
+def list_versions_page(session: Session, window: Window) -> Page[sanctions_lists.ListVersionStatus]:
+    """Every imported list version (``sanctions_lists.list_versions``) a page at a time,
+    newest first unless sorted by ``version``, ``name``, ``entries`` or ``imported``;
+    searched by the list's name, its source or the version's number."""
+    versions = sorted(sanctions_lists.list_versions(session), key=lambda v: v.version, reverse=True)
+    return page_of(
+        versions,
+        window,
+        sorts={
+            "version": lambda v: v.version,
+            "name": lambda v: v.name.casefold(),
+            "entries": lambda v: v.entries,
+            "imported": lambda v: v.imported_at,
+        },
+        text=lambda v: f"{v.version} {v.name} {v.source}",
+    )
+
+
+def entries_page(entries: tuple[EntryRef, ...], window: Window) -> Page[EntryRef]:
+    """Entries a list version added or removed, a page at a time: sorted by
+    ``reference`` or ``name``, searched by either."""
+    return page_of(
+        entries,
+        window,
+        sorts={"reference": lambda e: e.reference, "name": lambda e: e.name.casefold()},
+        text=lambda e: f"{e.reference} {e.name}",
+    )
+
+
+def changed_page(entries: tuple[ChangedEntry, ...], window: Window) -> Page[ChangedEntry]:
+    """Entries a list version changed, a page at a time (as :func:`entries_page`; the
+    name before the change is searched too)."""
+    return page_of(
+        entries,
+        window,
+        sorts={"reference": lambda e: e.reference, "name": lambda e: e.name.casefold()},
+        text=lambda e: f"{e.reference} {e.name} {e.before_name}",
+    )
+
+
+def hits_page(hits: tuple[ScreenedHit, ...], window: Window) -> Page[ScreenedHit]:
+    """A name check's hits, best first unless sorted by ``score``, ``name``,
+    ``reference`` or ``list``; searched by the listed name or reference."""
+    return page_of(
+        hits,
+        window,
+        sorts={
+            "score": lambda h: h.score,
+            "name": lambda h: h.name.casefold(),
+            "reference": lambda h: h.reference,
+            "list": lambda h: h.list.casefold(),
+        },
+        text=lambda h: f"{h.reference} {h.name} {h.matched_name}",
+    )
+
+
 __all__ = [
     "HELD_NOTICE",
     "WORDS",
     "FirmStanding",
     "Standing",
+    "changed_page",
+    "entries_page",
     "firm_screening_for",
     "held_notice",
+    "hits_page",
+    "list_versions_page",
+    "queue_page",
     "screening_shown",
     "standing",
     "words",

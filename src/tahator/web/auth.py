@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from tahator import signin
+from tahator.i18n import _
 from tahator.signin import SESSION_COOKIE, csrf_token, engine_of
 from tahator.web import language
 from tahator.web.core import (
@@ -60,10 +61,10 @@ async def login(request: Request) -> Response:
     check_csrf(request, request.cookies.get(LOGIN_COOKIE), form.get(CSRF_FIELD), "login")
     if not username.strip() or not password:
         return _login_page(
-            request, next_, username, "Enter your username and password.", status=422
+            request, next_, username, _("Enter your username and password."), status=422
         )
     if len(username) > 100 or len(password) > 1024:
-        return _login_page(request, next_, "", "Wrong username or password.", status=401)
+        return _login_page(request, next_, "", _("Wrong username or password."), status=401)
     try:
         signed_in = signin.sign_in(
             engine_of(request),
@@ -73,10 +74,12 @@ async def login(request: Request) -> Response:
             signin.client_address(request),
         )
     except signin.LockedError as error:
-        message = f"Too many failed attempts: try again in {error.retry_after} s."
+        message = _("Too many failed attempts: try again in %(seconds)s s.") % {
+            "seconds": error.retry_after
+        }
         return _login_page(request, next_, username, message, status=429)
     except signin.AuthenticationError:
-        message = "Wrong username or password."
+        message = _("Wrong username or password.")
         return _login_page(request, next_, username, message, status=401)
     response = RedirectResponse(safe_next(next_), status_code=303)
     response.set_cookie(

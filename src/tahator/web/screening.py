@@ -20,13 +20,15 @@ from starlette.datastructures import UploadFile
 
 from tahator.domain.errors import InputError, NotFoundError, TahatorError
 from tahator.domain.screening import Query
+from tahator.i18n import _
 from tahator.io.un_list import PARSERS, read_list
-from tahator.services import access, list_imports, sanctions_lists, screening
+from tahator.services import access, list_imports, sanctions_lists, screening, screening_views
 from tahator.services.common import now
 from tahator.services.users import Principal
 from tahator.signin import engine_of
 from tahator.store.database import reading, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, render
+from tahator.web.paging import window
 
 router = APIRouter(include_in_schema=False)
 SCREENERS = access.SCREENING_READERS
@@ -37,6 +39,8 @@ MAX_LIST = 64 * 1024 * 1024
 def _page(
     request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
 ) -> HTMLResponse:
+    """The screening page; its lists a page at a time (``f_`` the queue of firms,
+    ``h_`` a check's hits, ``l_`` the list versions: ``?f_page=2&l_sort=-entries``)."""
     lists = sanctions_lists.list_versions(session)
     context: dict[str, Any] = {
         "results": None,  # no check result unless a check ran (never after a failed import)
@@ -45,14 +49,18 @@ def _page(
         "errors": {},
         "formats": sorted(PARSERS),
     }
+    found = extra.get("results")
+    hits = None if found is None else screening_views.hits_page(found, window(request, "h_"))
     return render(
         request,
         "screening.html",
         principal,
         status=status,
-        queue=screening.queue(session),
-        lists=lists,
+        title=_("Screening"),
+        queue=screening_views.queue_page(session, window(request, "f_")),
+        lists=screening_views.list_versions_page(session, window(request, "l_")),
         in_force=sorted((v for v in lists if v.active), key=lambda v: v.name),
+        hits=hits,
         **(context | extra),
     )
 
@@ -130,7 +138,17 @@ def list_changes_page(
         found = sanctions_lists.version_changes(session, version)
     except NotFoundError as error:
         raise PageError(404, str(error)) from None
-    return render(request, "list_changes.html", principal, found=found)
+    changes = found.changes
+    return render(
+        request,
+        "list_changes.html",
+        principal,
+        title=_("List changes"),
+        found=found,
+        added=screening_views.entries_page(changes.added, window(request, "a_")),
+        removed=screening_views.entries_page(changes.removed, window(request, "r_")),
+        changed=screening_views.changed_page(changes.changed, window(request, "c_")),
+    )
 
 
 @router.post("/screening/decide", response_class=HTMLResponse, response_model=None)
@@ -141,6 +159,10 @@ def decide(
     firm = str(form.get("firm", ""))
     decision = str(form.get("decision", ""))
     reason = str(form.get("reason", ""))
+    if decision == "confirmed" and str(form.get("confirm", "")) != "yes":
+        # "Confirmed: never trades" stops a firm for good: asked once more, with the
+        # firm, its hits and the reason shown, before anything is recorded.
+        return _confirm_page(request, principal, session, firm, reason)
     try:
         with transaction(engine_of(request)) as writer:
             screening.decide(writer, firm, decision, reason, principal.actor)
@@ -149,6 +171,31 @@ def decide(
         message = "; ".join(p.message for p in problems) or str(error)
         return _page(request, principal, session, status=422, decide_errors={firm: message})
     return RedirectResponse(f"/screening?{urlencode({'decided': firm})}", status_code=303)
+
+
+def _confirm_page(
+    request: Request, principal: Principal, session: Session, firm: str, reason: str
+) -> HTMLResponse:
+    if not reason.strip():
+        return _page(
+            request,
+            principal,
+            session,
+            status=422,
+            decide_errors={firm: _("Give the reason for the decision.")},
+        )
+    try:
+        found = screening.firm_screening(session, firm)
+    except NotFoundError:
+        raise PageError(404, _("Unknown firm %(firm)s.") % {"firm": firm}) from None
+    return render(
+        request,
+        "screening_confirm.html",
+        principal,
+        title=_("Confirm a match"),
+        found=found,
+        reason=reason.strip(),
+    )
 
 
 @router.post("/screening/lists", response_class=HTMLResponse, response_model=None)
@@ -165,18 +212,19 @@ async def import_list(request: Request, principal: User, form: Form) -> Any:
     new_name: sanctions_lists.NewListRefusedError | None = None
     version, unchanged = None, False
     if not isinstance(upload, UploadFile) or not upload.filename:
-        message = "choose the list's file"
+        message = _("Choose the list's file.")
     else:
         data = await upload.read(MAX_LIST + 1)
         digest = hashlib.sha256(data).hexdigest()
         if len(data) > MAX_LIST:
-            message = f"the file is larger than {MAX_LIST} bytes"
+            message = _("The file is larger than %(size)s bytes.") % {"size": f"{MAX_LIST:,}"}
         elif (confirm or new_list) and expected != digest:
             # The confirmation is of the counts shown for one file: not for another.
-            asked = (
-                "whose shrink you were asked to confirm" if confirm else "you were asked to confirm"
+            message = (
+                _("This is not the file whose shrink you were asked to confirm; import it anew.")
+                if confirm
+                else _("This is not the file you were asked to confirm; import it anew.")
             )
-            message = f"this is not the file {asked}; import it anew"
         else:
             try:
                 parsed = read_list(list_format, Path(upload.filename), data=data, name=name)
