@@ -1,16 +1,18 @@
 """The trader's day in Chromium, in Persian: find a counterparty by name in the
-directory, read the firm's net position in rupees, download the statement."""
+directory, read the firm's net position in rupees, post a barter offer, download the
+statement for a period typed in the Solar Hijri calendar with Persian digits."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tahator.services import corridor, users
+from tahator.services import corridor, offers, users
 from tahator.store import migrate
 from tahator.store.database import make_engine, transaction
 from tests.api.conftest import LOGINS, PASSWORD, fill
@@ -18,6 +20,8 @@ from tests.conftest import absent_in_ci
 from tests.web.conftest import uvicorn_serving
 
 CHROMIUM = Path("/usr/bin/chromium")
+DATABASES: dict[str, str] = {}
+"""Each served site's database, for checking what the browser stored."""
 pytestmark = absent_in_ci(CHROMIUM.exists(), "Chromium at /usr/bin/chromium")
 
 
@@ -37,10 +41,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             fill(session, folder)
     engine.dispose()
     with uvicorn_serving(url) as base:
+        DATABASES[base] = url
         yield base
 
 
-def test_a_persian_trader_finds_a_counterparty_reads_its_position_and_downloads_a_statement(
+def test_a_persian_traders_day_counterparty_position_offer_statement(
     site: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
@@ -78,8 +83,28 @@ def test_a_persian_trader_finds_a_counterparty_reads_its_position_and_downloads_
         assert "IR-2 Trading" in rows
         assert "PK-1 Trading" not in rows
 
+        page.goto(site + "/market")
+        page.click("#new-offer summary")
+        page.fill("#f-offer_id", "E2E-FA-1")
+        page.fill("#f-valid_until", "۱۴۲۰/۰۱/۰۱")  # Solar Hijri, Persian digits: 2041-03-20
+        page.fill("#f-gives_hs", "۱۰۰۶۳۰۱۰")
+        page.fill("#f-description", "برنج باسماتی")
+        page.fill("#f-quantity", "۱۰۰")
+        page.fill("#f-unit", "t")
+        page.fill("#f-value", "۵۰,۰۰۰")
+        page.select_option("#f-currency", "USD")
+        page.fill("#f-wants_hs", "2711")
+        page.click("#post-offer")
+        page.wait_for_url("**/market/offers/E2E-FA-1?done=posted")
+        assert "برنج باسماتی" in page.inner_text("main")
+        engine = make_engine(DATABASES[site])
+        with transaction(engine) as session:
+            (offer,) = offers.list_offers(session, offer_id="E2E-FA-1")
+        engine.dispose()
+        assert (offer.value.minor, offer.valid_until) == (5_000_000, date(2041, 3, 20))
+
         page.goto(site + "/position")
-        page.fill("#from", "2025-01-01")
+        page.fill("#from", "۱۴۰۳/۱۰/۱۲")  # 2025-01-01
         page.fill("#to", "2030-12-31")
         with page.expect_download() as download:
             page.click("#statement-csv")
