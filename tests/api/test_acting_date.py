@@ -140,13 +140,16 @@ def test_the_web_answer_form_refuses_a_trader_s_date_and_changes_nothing(
     trader = browser(house, "trader")
     page = f"/market/proposals/{proposal}"
     refused = trader.post(
-        f"{page}/accept", data={"csrf_token": token(trader, page), "as_of": "2020-01-01"}
+        f"{page}/accept",
+        data={"csrf_token": token(trader, page), "as_of": "2020-01-01", "confirm": "yes"},
     )
     assert refused.status_code == 422
     assert "as_of" in refused.text
     assert TODAY_REFUSED.replace("'", "&#39;") in refused.text
     assert answers(house, proposal) == before
-    accepted = trader.post(f"{page}/accept", data={"csrf_token": token(trader, page)})
+    accepted = trader.post(
+        f"{page}/accept", data={"csrf_token": token(trader, page), "confirm": "yes"}
+    )
     assert accepted.status_code == 303, accepted.text
     state, decided_on, _ = answers(house, proposal)
     assert (state, decided_on) == ("binding", business_today(load_policy().zone))
