@@ -243,6 +243,14 @@ STATES = {
     "withdrawn": N_("withdrawn"),
     "collection": N_("collection"),
     "payout": N_("payout"),
+    "match": N_("match"),
+    "review": N_("review"),
+    "clear": N_("clear"),
+    "unscreened": N_("unscreened"),
+    "blocked": N_("blocked"),
+    "cleared": N_("cleared"),
+    "false_positive": N_("false positive"),
+    "joint_and_several": N_("joint and several"),
 }
 """Each state and kind a badge shows, in the catalogue (a value not listed is shown
 as stored)."""
