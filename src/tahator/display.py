@@ -72,6 +72,14 @@ def currency_name(code: str, lang: str | None = None) -> str:
     return str(get_currency_name(code, locale=BABEL_LOCALE[lang]))
 
 
+def country_name(code: str, lang: str | None = None) -> str:
+    """A country's name in the language (CLDR): ``Iran``, ``ایران``; the code if unknown."""
+    from babel import Locale
+
+    locale = Locale.parse(BABEL_LOCALE[lang or language()])
+    return str(locale.territories.get(code.upper(), code))
+
+
 def money(value: Amount | None, lang: str | None = None) -> str:
     """``value`` with its currency code: ``7,40,43,868.11 PKR``; ``—`` for none.  Rials
     are shown as tomans (``TMN``) where the reader chose so."""

@@ -21,7 +21,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -162,12 +161,6 @@ def document_number(value: int | None) -> str:
     return "—" if value is None else display.number(value)
 
 
-def country(code: str) -> str:
-    """A country's name in the language (CLDR): ``Iran``, ``ایران``; the code if unknown."""
-    locale = Locale.parse(display.BABEL_LOCALE[i18n.language()])
-    return str(locale.territories.get(code.upper(), code))
-
-
 def css_string(text: object) -> Markup:
     """``text`` as the inside of a CSS string in a ``<style>`` element (``content:``)."""
     escaped = "".join(
@@ -197,7 +190,7 @@ def document_environment() -> Environment:
         money=document_money,
         number=document_number,
         digits=lambda text: display.digits(str(text)),
-        country=country,
+        country=display.country_name,
         css_string=css_string,
     )
     return environment

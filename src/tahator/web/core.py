@@ -284,6 +284,7 @@ templates.env.filters.update(
     percent=lambda ratio: display.digits(formatting.percent(ratio)),
     segment=segment,
     currency_name=display.currency_name,
+    country_name=display.country_name,
     state_name=state_name,
 )
 templates.env.filters["amount"] = formatting.amount  # an Amount as a plain decimal string
