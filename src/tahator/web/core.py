@@ -41,6 +41,23 @@ templates = Jinja2Templates(
 )
 # Newstyle gettext: ``_("… %(name)s", name=x)`` formats after translating, escaped.
 templates.env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+@jinja2.pass_context
+def _ngettext(
+    context: jinja2.runtime.Context, __singular: str, __plural: str, __num: int, **variables: Any
+) -> str:
+    """Jinja's newstyle ``ngettext``, with ``%(num)s`` the count in the reader's digits
+    (``۳ روز``), not Python's.  (Dunder names, as Jinja's own: ``{% trans count=n %}``
+    passes ``count`` as a variable too.)"""
+    variables.setdefault("num", display.number(__num))
+    text = i18n.ngettext(__singular, __plural, __num)
+    if context.eval_ctx.autoescape:
+        return Markup(text) % variables
+    return text % variables
+
+
+templates.env.globals["ngettext"] = _ngettext
 LOGIN_COOKIE = "tahator_login"
 """A random value set with the sign-in form: the key of that form's CSRF token."""
 CSRF_FIELD = "csrf_token"
