@@ -64,6 +64,16 @@ def amount_text(value: Amount, lang: str | None = None, toman: bool = False) -> 
     return number(quantity, lang, group + ("." + "0" * places if places else ""))
 
 
+def percent(ratio: Decimal | float | str | None, lang: str | None = None) -> str:
+    """A ratio as a percentage to one decimal, in the language's digits and separator:
+    ``0.4567`` → ``45.7 %`` (``۴۵٫۷ %``); ``—`` if none."""
+    try:
+        value = (Decimal(str(ratio)) * 100).quantize(Decimal("0.1"))
+    except (ArithmeticError, ValueError, TypeError):
+        return "—"
+    return f"{number(value, lang, '#,##0.0')} %"
+
+
 def currency_name(code: str, lang: str | None = None) -> str:
     """The currency's name in the language: ``Pakistani Rupee``, ``ریال ایران``."""
     lang = lang or language()

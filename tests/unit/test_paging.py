@@ -44,6 +44,20 @@ def test_sql_lists_page_sort_and_search_case_insensitively() -> None:
         assert [row.n for row in down.rows[:3]] == [6, 6, 6]
 
 
+def test_a_search_finds_a_name_typed_with_the_other_yeh_and_kaf() -> None:
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with Session(engine) as session:
+        session.execute(insert(firms), [{"id": "كوير علي", "n": 1}, {"id": "Lahore", "n": 2}])
+        sorts = {"id": firms.c.id}
+        assert paged(
+            session, select(firms.c.id), Window(search="کویر"), sorts, [firms.c.id]
+        ).rows == ("كوير علي",)
+    items = [("شركت كوير",), ("Lahore",)]
+    found = page_of(items, Window(search="شرکت"), {"n": lambda i: i[0]}, lambda i: i[0])
+    assert found.total == 1
+
+
 def test_lists_in_memory_page_like_sql_lists() -> None:
     items = [("Kavir", 3), ("kashan", 1), ("Lahore", 2)]
     page = page_of(items, Window(size=25, sort="n"), {"n": lambda i: i[1]}, lambda i: i[0])

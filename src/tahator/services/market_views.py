@@ -15,7 +15,7 @@ from tahator.domain.money import Amount
 from tahator.services import access
 from tahator.services import corridor as corridors
 from tahator.services.market import ProposalView, show_proposal
-from tahator.services.paging import Page, Window, paged
+from tahator.services.paging import Page, Window, paged, row_id
 from tahator.store.schema import Firm, Offer, Proposal, ProposalLeg
 
 
@@ -136,7 +136,8 @@ def proposal_page(
             )
         )
         wanted = Proposal.id.in_(in_ring)
-        query = query.where(or_(Proposal.id == int(text), wanted) if text.isdigit() else wanted)
+        number = row_id(text)
+        query = query.where(or_(Proposal.id == number, wanted) if number else wanted)
     page = paged(
         session,
         query,

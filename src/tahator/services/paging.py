@@ -25,6 +25,16 @@ DEFAULT_SIZE = 50
 MAX_SEARCH = 100
 
 
+def row_id(text: str) -> int | None:
+    """``text`` as a stored row's id (1 to 2**63 - 1, ASCII digits only: ``"²"`` is a
+    digit to ``str.isdigit`` but not a number), or ``None``."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number < 2**63 else None
+
+
 @dataclass(frozen=True)
 class Window:
     """A page of a list: its number (from 1), its size, the sort key (one the list
@@ -76,8 +86,22 @@ class Page(Generic[Row]):
         return self.window.offset + len(self.rows)
 
 
+SAME_LETTERS = (("ي", "ی"), ("ى", "ی"), ("ك", "ک"))
+"""Arabic letters a Persian or Urdu keyboard types differently (yeh, kaf): a search
+finds a name whichever was stored."""
+
+
+def _folded(text: str) -> str:
+    for arabic, persian in SAME_LETTERS:
+        text = text.replace(arabic, persian)
+    return text.lower()
+
+
 def _contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
-    return func.lower(column).contains(text.lower(), autoescape=True)
+    folded: ColumnElement[Any] = func.lower(column)
+    for arabic, persian in SAME_LETTERS:
+        folded = func.replace(folded, arabic, persian)
+    return folded.contains(_folded(text), autoescape=True)
 
 
 def paged(
@@ -119,8 +143,8 @@ def page_of(
     window = window.within(list(sorts))
     rows = list(items)
     if window.search and text is not None:
-        needle = window.search.casefold()
-        rows = [row for row in rows if needle in text(row).casefold()]
+        needle = _folded(window.search).casefold()
+        rows = [row for row in rows if needle in _folded(text(row)).casefold()]
     if window.sort:
         rows.sort(key=sorts[window.sort], reverse=window.descending)
     return Page(tuple(rows[window.offset : window.offset + window.size]), len(rows), window)

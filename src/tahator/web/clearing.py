@@ -18,6 +18,7 @@ from tahator.formatting import jsonable
 from tahator.i18n import _
 from tahator.io.tables import write_csv
 from tahator.services import access, clearing, clearing_desk, settlement
+from tahator.services.paging import row_id
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
@@ -65,7 +66,7 @@ def _instruction_filters(request: Request, session: Session) -> dict[str, Any]:
     status_text = params.get("status", "pending")
     return {
         "country": country if country in known else "",
-        "run": int(run_text) if run_text.isdigit() and 0 < int(run_text) < 2**63 else None,
+        "run": row_id(run_text),
         "status": choice(InstructionStatus, status_text),
         "status_text": status_text if choice(InstructionStatus, status_text) else "any",
         "countries": tuple(known.items()),
@@ -291,9 +292,9 @@ as a dict)."""
 def _picked(form: dict[str, Any]) -> list[int]:
     ids = []
     for key in form:
-        number = key.removeprefix(PICK)
-        if key.startswith(PICK) and number.isdigit() and 0 < int(number) < 2**63:
-            ids.append(int(number))
+        number = row_id(key.removeprefix(PICK)) if key.startswith(PICK) else None
+        if number is not None:
+            ids.append(number)
     return sorted(set(ids))
 
 

@@ -298,7 +298,7 @@ templates.env.filters.update(
     compact=compact,
     day=day,
     number=number,
-    percent=lambda ratio: display.digits(formatting.percent(ratio)),
+    percent=display.percent,
     segment=segment,
     currency_name=display.currency_name,
     country_name=display.country_name,

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tahator import i18n
+from tahator.domain.errors import InputError
 from tahator.i18n import DEFAULT_ZONE, LANGUAGES, ZONES, Reader, _
 from tahator.services import users
 from tahator.signin import SESSION_COOKIE, engine_of, principal_of
@@ -113,8 +114,21 @@ def save_profile(request: Request, user: User, form: Form) -> Response:
     reader = Reader(
         str(form.get("language", "")), str(form.get("zone", "")), form.get("toman") == "1"
     )
-    with transaction(engine_of(request)) as session:
-        saved = users.save_reader(session, user, reader)
+    try:
+        with transaction(engine_of(request)) as session:
+            saved = users.save_reader(session, user, reader)
+    except InputError as error:
+        problems = "; ".join(str(p) for p in error.problems)
+        message = _("Not saved: %(problems)s") % {"problems": problems}
+        return render(
+            request,
+            "profile.html",
+            user,
+            status=422,
+            title=_("Profile"),
+            saved=False,
+            error=message,
+        )
     i18n.use(saved)
     response = render(request, "profile.html", user, title=_("Profile"), saved=True)
     remember(response, request, saved)

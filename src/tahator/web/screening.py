@@ -24,6 +24,7 @@ from tahator.i18n import _
 from tahator.io.un_list import PARSERS, read_list
 from tahator.services import access, list_imports, sanctions_lists, screening, screening_views
 from tahator.services.common import now
+from tahator.services.paging import row_id
 from tahator.services.users import Principal
 from tahator.signin import engine_of
 from tahator.store.database import reading, transaction
@@ -86,9 +87,9 @@ def screening_page(
         except InputError as error:
             errors["name"] = [p.message for p in error.problems]
     report = None
-    if imported.isdigit():
+    if (version := row_id(imported)) is not None:
         try:
-            found_changes = sanctions_lists.version_changes(session, int(imported))
+            found_changes = sanctions_lists.version_changes(session, version)
         except NotFoundError:
             found_changes = None
         if found_changes is not None and _just_imported(session, found_changes, principal):
