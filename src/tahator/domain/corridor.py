@@ -199,7 +199,7 @@ def parse_day(text: str, calendar: Calendar = Calendar.GREGORIAN, hint: str = ""
     else:
         gregorian = iso_day(latin_digits(text.strip()) if len(text) <= 40 else text)
         if gregorian is None:
-            raise ValueError(f"{text[:40]!r} is not a date (YYYY-MM-DD)")
+            raise ValueError(_("%(text)s is not a date (YYYY-MM-DD)") % {"text": repr(text[:40])})
         day = gregorian
     problem = day_problem(day)
     if problem is not None:

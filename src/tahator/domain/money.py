@@ -52,21 +52,30 @@ def parse_amount(text: str, scale: int) -> int:
         if text.strip().startswith("-"):
             rest = _AMOUNT.fullmatch(text.strip()[1:])
             if rest is not None and not rest.group(0).strip("0."):  # "-0" is not negative
-                raise ValueError(f"{written!r} has a minus sign: write the amount without one")
-            raise ValueError(f"{written!r} is negative")
-        raise ValueError(f"{written!r} is not a decimal number")
+                raise ValueError(
+                    _("%(amount)s has a minus sign: write the amount without one")
+                    % {"amount": repr(written)}
+                )
+            raise ValueError(_("%(amount)s is negative") % {"amount": repr(written)})
+        raise ValueError(_("%(amount)s is not a decimal number") % {"amount": repr(written)})
     whole, fraction, bare_fraction = match.groups()
     if bare_fraction is not None:
         whole, fraction = "0", bare_fraction
     fraction = fraction or ""
     whole = whole.lstrip("0") or "0"
     if len(whole) > len(str(MAX_MINOR)):  # before int(): Python refuses 4,300 digits
-        raise ValueError(f"{written[:40]!r}… is too large")
+        raise ValueError(_("%(amount)s… is too large") % {"amount": repr(written[:40])})
     if len(fraction) > scale:
-        raise ValueError(f"{written!r} has more than {scale} fraction digits")
+        raise ValueError(
+            _("%(amount)s has more than %(places)s fraction digits")
+            % {"amount": repr(written), "places": scale}
+        )
     minor: int = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
     if minor > MAX_MINOR:
-        raise ValueError(f"{written!r} is too large (at most {format_amount(MAX_MINOR, scale)})")
+        raise ValueError(
+            _("%(amount)s is too large (at most %(largest)s)")
+            % {"amount": repr(written), "largest": format_amount(MAX_MINOR, scale)}
+        )
     return minor
 
 
@@ -117,7 +126,12 @@ def positive_amount(
     corridor's currencies) and the amount positive; otherwise 0, with the problem added
     (field ``currency`` or ``value``), so a form's every problem is reported at once."""
     if currency not in digits:
-        problems.append(Problem(f"{currency!r} is not a corridor currency", field="currency"))
+        problems.append(
+            Problem(
+                _("%(currency)s is not a corridor currency") % {"currency": repr(currency)},
+                field="currency",
+            )
+        )
         return 0
     try:
         amount = parse_money(value, currency, digits[currency])
@@ -125,7 +139,7 @@ def positive_amount(
         problems.append(Problem(str(error), field="value"))
         return 0
     if amount == 0:
-        problems.append(Problem("must be positive", field="value"))
+        problems.append(Problem(_("must be positive"), field="value"))
     return amount
 
 

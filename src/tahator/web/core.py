@@ -402,7 +402,7 @@ def describe(problem: Any) -> str:
     """A service's problem as ``line 3: amount: not a number``."""
     parts = []
     if getattr(problem, "line", None):
-        parts.append(f"line {problem.line}")
+        parts.append(_("line %(line)s") % {"line": problem.line})
     if getattr(problem, "field", None):
         parts.append(str(problem.field))
     parts.append(str(problem.message))
