@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeAlias, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -252,13 +253,15 @@ def check_against(session: Session, saved: Checkpoint) -> CheckpointCheck:
 @dataclass(frozen=True)
 class AuditFilter:
     """Which records an auditor asks for: text in the actor, action or subject (any
-    case, anywhere), and a range of days (UTC) the records were made on."""
+    case, anywhere), and a range of days the records were made on, in ``zone`` (the
+    zone the auditor reads times in, so a day means what the page shows)."""
 
     actor: str = ""
     action: str = ""
     subject: str = ""
     since: date | None = None
     until: date | None = None
+    zone: str = "UTC"
 
 
 AUDIT_SORTS = ("id", "at", "actor", "action", "subject")
@@ -275,10 +278,12 @@ def record_page(session: Session, window: Window, asked: AuditFilter) -> Page[Au
     ):
         if text_.strip():
             query = query.where(func.lower(column).contains(text_.strip().lower(), autoescape=True))
+    zone = ZoneInfo(asked.zone)
     if asked.since is not None:
-        query = query.where(AuditRecord.at >= datetime.combine(asked.since, time(), UTC))
+        start = datetime.combine(asked.since, time(), zone).astimezone(UTC)
+        query = query.where(AuditRecord.at >= start)
     if asked.until is not None:
-        end = datetime.combine(asked.until + timedelta(days=1), time(), UTC)
+        end = datetime.combine(asked.until + timedelta(days=1), time(), zone).astimezone(UTC)
         query = query.where(AuditRecord.at < end)
     page = paged(
         session,

@@ -533,7 +533,7 @@ def page_obligations(
         "reference": Obligation.reference,
         "debtor": Obligation.debtor,
         "creditor": Obligation.creditor,
-        "amount": Obligation.amount,
+        "amount": (Obligation.currency, Obligation.amount),
         "due": Obligation.due_date,
         "status": Obligation.status,
     }

@@ -108,14 +108,16 @@ def paged(
     session: Session,
     query: Select[Any],
     window: Window,
-    sorts: Mapping[str, ColumnElement[Any]],
+    sorts: Mapping[str, ColumnElement[Any] | tuple[ColumnElement[Any], ...]],
     searched: Sequence[ColumnElement[Any]] = (),
     tiebreak: Sequence[ColumnElement[Any]] = (),
 ) -> Page[Any]:
     """The rows of ``query`` that ``window`` asks for.
 
-    ``sorts`` maps the list's sort keys to columns; ``searched`` are the columns a
-    search looks in (case-insensitive, anywhere in the text); ``tiebreak`` keeps the
+    ``sorts`` maps the list's sort keys to columns (or several: amounts sort by their
+    currency first, never minor units of one currency against another's);
+    ``searched`` are the columns a search looks in (case-insensitive, anywhere in the
+    text); ``tiebreak`` keeps the
     order stable between pages (a unique column: the id).  Rows are what the query
     selects (``session.execute(...).all()``, or entities for a one-entity select)."""
     window = window.within(list(sorts))
@@ -123,8 +125,11 @@ def paged(
         query = query.where(or_(*(_contains(column, window.search) for column in searched)))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     if window.sort:  # else the query's own order, made stable by the tiebreak
-        column = sorts[window.sort]
-        query = query.order_by(None).order_by(column.desc() if window.descending else column.asc())
+        key = sorts[window.sort]
+        columns = key if isinstance(key, tuple) else (key,)
+        query = query.order_by(None).order_by(
+            *(column.desc() if window.descending else column.asc() for column in columns)
+        )
     query = query.order_by(*tiebreak)
     query = query.offset(window.offset).limit(window.size)
     single = len(query.selected_columns) == 1

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from tahator import i18n
 from tahator.i18n import _
 from tahator.services import audit
 from tahator.services.users import Principal
@@ -46,6 +47,7 @@ def _page(
         subject=params.get("subject", "")[:200],
         since=None if errors else since,
         until=None if errors else until,
+        zone=i18n.reader().zone,
     )
     page = audit.record_page(session, window(request).within(audit.AUDIT_SORTS), asked)
     return render(
