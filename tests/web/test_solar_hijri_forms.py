@@ -79,3 +79,43 @@ def test_customs_dates_a_rejection_in_solar_hijri(house: House) -> None:
     seen = house.client.get(f"{BASE}/{authorization}", headers=house.as_("customs")).json()
     assert seen["state"] == "rejected"
     assert seen["decided_on"] == "2025-12-01"  # 1404/09/10
+
+
+def test_an_upload_marked_solar_hijri_stores_the_gregorian_due_date(house: House) -> None:
+    import re
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from tahator.store.database import reading
+    from tahator.store.schema import Obligation
+    from tests.web.conftest import csrf_of
+
+    trader = browser(house, "trader")
+    text = "id,debtor,creditor,amount,currency,due_date\nSH-1,PK-1,IR-1,250.00,USD,1405/09/10\n"
+    files = {"file": ("sh.csv", text.encode(), "text/csv")}
+    plain = trader.post(
+        "/obligations/check", data={"csrf_token": token(trader, "/obligations")}, files=files
+    )
+    assert plain.status_code == 422  # a plain date column is Gregorian: 1405 is out of range
+    checked = trader.post(
+        "/obligations/check",
+        data={"csrf_token": token(trader, "/obligations"), "calendar": "solar-hijri"},
+        files=files,
+    )
+    assert checked.status_code == 200, checked.text
+    data = re.search(r'name="data" value="([^"]+)"', checked.text)
+    assert data is not None
+    stored = trader.post(
+        "/obligations/store",
+        data={
+            "csrf_token": csrf_of(checked.text),
+            "name": "sh.csv",
+            "data": data.group(1),
+            "calendar": "solar-hijri",
+        },
+    )
+    assert stored.status_code == 303
+    with reading(house.engine) as session:
+        due = session.scalar(select(Obligation.due_date).where(Obligation.reference == "SH-1"))
+    assert due == date(2026, 12, 1)

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from tahator import formatting
 from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.domain.local_text import Calendar
 from tahator.domain.money import Amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import RunStatus
@@ -358,13 +359,20 @@ def obligations_template(principal: User) -> Response:
 
 
 def _check(
-    request: Request, principal: Principal, name: str, data: bytes, store: bool
+    request: Request,
+    principal: Principal,
+    name: str,
+    data: bytes,
+    store: bool,
+    calendar: Calendar = Calendar.GREGORIAN,
 ) -> tuple[list[Problem], ImportResult | None]:
-    """Validate the whole file in a transaction; commit it only when ``store``."""
+    """Validate the whole file in a transaction; commit it only when ``store``; its due
+    dates are read in ``calendar`` (the upload form's choice)."""
     owed_by = access.acting_firm(principal)
 
     def register(session: Session) -> ImportResult:
-        read = read_obligations(Path(name), corridors.load(session).digits, data=data)
+        digits = corridors.load(session).digits
+        read = read_obligations(Path(name), digits, data=data, calendar=calendar)
         return obligations.import_obligations(
             session,
             read.records,
@@ -394,6 +402,13 @@ def _check(
     return [], checked
 
 
+def _calendar(form: dict[str, Any]) -> Calendar:
+    """The calendar an upload's due dates are in: Solar Hijri only when asked for."""
+    return (
+        Calendar.SOLAR_HIJRI if form.get("calendar") == Calendar.SOLAR_HIJRI else Calendar.GREGORIAN
+    )
+
+
 def _file_name(raw: str) -> str:
     name = Path(raw.replace("\\", "/")).name.strip() or "upload.csv"
     return "".join(c for c in name if c.isprintable())[:100]
@@ -421,7 +436,8 @@ async def check_upload(
             upload_error=_("%(name)s is larger than %(size)s MB.")
             % {"name": name, "size": MAX_UPLOAD // 1024 // 1024},
         )
-    problems, result = _check(request, principal, name, data, store=False)
+    calendar = _calendar(form)
+    problems, result = _check(request, principal, name, data, store=False, calendar=calendar)
     return _obligations_page(
         request,
         principal,
@@ -432,6 +448,7 @@ async def check_upload(
             "problems": [str(p) for p in sorted(problems, key=lambda p: p.line or 0)],
             "result": result,
             "data": base64.b64encode(data).decode(),
+            "calendar": calendar.value,
         },
     )
 
@@ -451,7 +468,7 @@ def store_upload(
         return _obligations_page(
             request, principal, session, code=422, upload_error=_("Upload the file again.")
         )
-    problems, result = _check(request, principal, name, data, store=True)
+    problems, result = _check(request, principal, name, data, store=True, calendar=_calendar(form))
     if problems:
         return _obligations_page(
             request,
