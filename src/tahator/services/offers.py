@@ -8,7 +8,7 @@ registered before under its id said the same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -173,22 +173,7 @@ def list_offers(
         query = query.where(access.offers_of(firm))
     if offer_id is not None:
         query = query.where(Offer.id == offer_id)
-    return [
-        OfferView(
-            id=o.id,
-            firm=o.firm,
-            gives_hs=o.gives_hs,
-            description=o.description,
-            quantity=o.quantity,
-            unit=o.unit,
-            value=Amount(o.value, o.currency, digits[o.currency]),
-            currency=o.currency,
-            wants_hs=tuple(o.wants_hs.split("|")),
-            valid_until=o.valid_until,
-            status=OfferStatus(o.status),
-        )
-        for o in session.scalars(query)
-    ]
+    return [_view(o, digits) for o in session.scalars(query)]
 
 
 # --- one offer at a time (the web form) -----------------------------------------------
@@ -205,7 +190,7 @@ class ListedOffer:
 OFFER_SORTS = ("id", "firm", "gives", "valid_until", "status")
 
 
-def _view(o: Offer, digits: dict[str, int]) -> OfferView:
+def _view(o: Offer, digits: Mapping[str, int]) -> OfferView:
     return OfferView(
         id=o.id,
         firm=o.firm,

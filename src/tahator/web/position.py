@@ -141,27 +141,18 @@ def _download(statement: statements.Statement, kind: str) -> Response:
     return Response(statement_pdf(statement), media_type="application/pdf", headers=headers)
 
 
-@router.get("/position/statement.csv", response_model=None)
-def statement_csv_download(
+@router.get("/position/statement.{kind}", response_model=None)
+def statement_download(
     request: Request,
     principal: User,
     session: Reader,
+    kind: str,
     firm: str = "",
     to: str = "",
 ) -> Response:
-    """The statement of ``?from=`` to ``?to=`` (YYYY-MM-DD) as CSV."""
+    """The statement of ``?from=`` to ``?to=`` as CSV (machine formats) or a PDF in the
+    reader's language."""
+    if kind not in ("csv", "pdf"):
+        raise PageError(404, _("There is no such page, or it is not visible to you."))
     found = _statement(request, principal, session, firm, request.query_params.get("from", ""), to)
-    return found if isinstance(found, HTMLResponse) else _download(found, "csv")
-
-
-@router.get("/position/statement.pdf", response_model=None)
-def statement_pdf_download(
-    request: Request,
-    principal: User,
-    session: Reader,
-    firm: str = "",
-    to: str = "",
-) -> Response:
-    """The statement of ``?from=`` to ``?to=`` as a PDF in the reader's language."""
-    found = _statement(request, principal, session, firm, request.query_params.get("from", ""), to)
-    return found if isinstance(found, HTMLResponse) else _download(found, "pdf")
+    return found if isinstance(found, HTMLResponse) else _download(found, kind)
