@@ -23,12 +23,12 @@ from datetime import date
 from pathlib import Path
 
 from tahator.domain.corridor import parse_day
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.errors import Problem
 from tahator.domain.identifiers import identifier_problem, normalize_identifier
 from tahator.domain.local_text import SOLAR_HIJRI_SUFFIX, Calendar
 from tahator.domain.money import parse_money
 from tahator.i18n import _
-from tahator.io.tables import read_table
+from tahator.io.tables import date_column, read_table
 
 OBLIGATION_COLUMNS = ("id", "debtor", "creditor", "amount", "currency", "due_date")
 DUE_DATE_SH = "due_date" + SOLAR_HIJRI_SUFFIX
@@ -137,26 +137,7 @@ def read_obligations(
     """
     table = read_table(path, OBLIGATION_COLUMNS[:-1], ("due_date", DUE_DATE_SH), data=data)
     c = table.columns
-    due_field = "due_date"
-    if DUE_DATE_SH in table.header:
-        if "due_date" in table.header:
-            message = _("give due dates in one column: due_date or %(column)s, not both")
-            raise InputError(
-                [Problem(message % {"column": DUE_DATE_SH}, table.path, table.first_line - 1)]
-            )
-        due_field, calendar = DUE_DATE_SH, Calendar.SOLAR_HIJRI
-    elif "due_date" not in table.header:
-        message = _("missing column %(column)s (or %(solar)s) (header: %(header)s)")
-        header = ",".join(table.header)
-        raise InputError(
-            [
-                Problem(
-                    message % {"column": "'due_date'", "solar": DUE_DATE_SH, "header": header},
-                    table.path,
-                    table.first_line - 1,
-                )
-            ]
-        )
+    due_field, calendar = date_column(table, "due_date", DUE_DATE_SH, calendar)
     problems: list[Problem] = []
     records: list[ObligationRecord] = []
     for row, fields in enumerate(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tahator.domain.barter import MAX_UNIT, parse_quantity
 from tahator.domain.corridor import parse_day
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.errors import Problem
 from tahator.domain.identifiers import (
     hidden_problem,
     identifier_problem,
@@ -32,7 +32,7 @@ from tahator.domain.local_text import SOLAR_HIJRI_SUFFIX, Calendar
 from tahator.domain.matching import is_hs
 from tahator.domain.money import Amount, parse_money
 from tahator.i18n import _
-from tahator.io.tables import read_table
+from tahator.io.tables import date_column, read_table
 
 OFFER_COLUMNS = (
     "id",
@@ -194,27 +194,7 @@ def read_offers(
     its problems with its own, all at once.
     """
     table = read_table(path, OFFER_COLUMNS[:-1], ("valid_until", VALID_UNTIL_SH), data=data)
-    last_day = "valid_until"
-    if VALID_UNTIL_SH in table.header:
-        if "valid_until" in table.header:
-            message = _("give last days in one column: valid_until or %(column)s, not both")
-            raise InputError(
-                [Problem(message % {"column": VALID_UNTIL_SH}, table.path, table.first_line - 1)]
-            )
-        last_day, calendar = VALID_UNTIL_SH, Calendar.SOLAR_HIJRI
-    elif "valid_until" not in table.header:
-        message = _("missing column %(column)s (or %(solar)s) (header: %(header)s)")
-        header = ",".join(table.header)
-        raise InputError(
-            [
-                Problem(
-                    message
-                    % {"column": "'valid_until'", "solar": VALID_UNTIL_SH, "header": header},
-                    table.path,
-                    table.first_line - 1,
-                )
-            ]
-        )
+    last_day, calendar = date_column(table, "valid_until", VALID_UNTIL_SH, calendar)
     columns = [table.columns[name] for name in (*OFFER_COLUMNS[:-1], last_day)]
     read_day = _file_day(calendar)
     return tuple(

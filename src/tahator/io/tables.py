@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import TextIO
 
 from tahator.domain.errors import InputError, Problem
+from tahator.domain.local_text import Calendar
+from tahator.i18n import _
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP's list)."""
@@ -275,3 +277,26 @@ def write_csv(
         csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
     elif columns and columns[0]:
         out.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
+
+
+def date_column(table: Table, plain: str, solar: str, calendar: Calendar) -> tuple[str, Calendar]:
+    """Which of a file's two date columns holds its dates, and in which calendar: the
+    ``solar`` one (``due_date_sh``) is Solar Hijri, the ``plain`` one in ``calendar``;
+    a file with both, or neither, is refused at its header line."""
+    if solar in table.header:
+        if plain in table.header:
+            message = _("give dates in one column: %(plain)s or %(solar)s, not both")
+            raise InputError(
+                [
+                    Problem(
+                        message % {"plain": plain, "solar": solar}, table.path, table.first_line - 1
+                    )
+                ]
+            )
+        return solar, Calendar.SOLAR_HIJRI
+    if plain not in table.header:
+        message = _("missing column %(column)s (or %(solar)s) (header: %(header)s)")
+        header = ",".join(table.header)
+        values = {"column": repr(plain), "solar": solar, "header": header}
+        raise InputError([Problem(message % values, table.path, table.first_line - 1)])
+    return plain, calendar
