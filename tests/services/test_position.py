@@ -190,15 +190,15 @@ def test_a_statement_lists_what_was_registered_in_the_period(filled: Engine) -> 
     assert totals == {"IRR": (1_100_000_00, 0), "PKR": (281_00, 3), "USD": (0, 10_00)}
 
 
-def _cleared(engine: Engine, folder: Path) -> int:
+def _cleared(db: Engine, folder: Path) -> int:
     """Add D-1 (IR-1 owes PK-2 5.00 USD, due before ``AS_OF``: handed to settlement)
     and run a clearing run as of ``AS_OF`` over the fixture; return its id."""
     from tahator.services import clearing
 
     folder.mkdir()
-    with transaction(engine) as session:
+    with transaction(db) as session:
         _obligations(session, folder, ["D-1,IR-1,PK-2,5.00,USD,2026-06-01"])
-    with transaction(engine) as session:
+    with transaction(db) as session:
         return clearing.run_clearing(session, "test", AS_OF, today=AS_OF).run_id
 
 
