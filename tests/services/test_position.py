@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tahator.domain.errors import InputError
 from tahator.io.firms import FirmRecord
 from tahator.io.obligations import read_obligations
-from tahator.io.statement import STATEMENT_CSV_HEADER, statement_csv
+from tahator.io.statement import STATEMENT_CSV_HEADER, statement_csv, statement_html
 from tahator.services import corridor, firms, obligations
 from tahator.services import position as positions
 from tahator.services import statement as statements
@@ -262,6 +262,9 @@ def test_a_statement_reconciles_with_what_is_open_after_a_run_and_a_payment(
             assert {t.currency for t in found.payment_totals} == {local}
             assert [x.kind for x in found.payment_lines] == [statements.LineKind.PAID]
             assert not set(found.payment_lines) & set(found.obligation_lines)
+            page = statement_html(found)
+            assert "Payments with the clearing account" in page
+            assert "handed to the clearing accounts for settlement" in page
 
 
 def test_pending_settlement_instructions_are_overdue_after_the_runs_day(
