@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from tahator.domain.errors import InputError
 from tahator.io.firms import FirmRecord
 from tahator.io.obligations import read_obligations
-from tahator.io.statement import STATEMENT_CSV_HEADER, statement_csv
+from tahator.io.statement import STATEMENT_CSV_HEADER, statement_csv, statement_html
 from tahator.services import corridor, firms, obligations
 from tahator.services import position as positions
 from tahator.services import statement as statements
@@ -188,3 +188,106 @@ def test_a_statement_lists_what_was_registered_in_the_period(filled: Engine) -> 
     assert rows[3] == f"{day},registered,3,B-1,IR-1,Pars Petro,USD,0.00,10.00"
     totals = {t.currency: (t.owed_by_firm.minor, t.owed_to_firm.minor) for t in found.totals}
     assert totals == {"IRR": (1_100_000_00, 0), "PKR": (281_00, 3), "USD": (0, 10_00)}
+
+
+def _cleared(db: Engine, folder: Path) -> int:
+    """Add D-1 (IR-1 owes PK-2 5.00 USD, due before ``AS_OF``: handed to settlement)
+    and run a clearing run as of ``AS_OF`` over the fixture; return its id."""
+    from tahator.services import clearing
+
+    folder.mkdir()
+    with transaction(db) as session:
+        _obligations(session, folder, ["D-1,IR-1,PK-2,5.00,USD,2026-06-01"])
+    with transaction(db) as session:
+        return clearing.run_clearing(session, "test", AS_OF, today=AS_OF).run_id
+
+
+def _open_remaining(session: object, firm: str) -> dict[str, tuple[int, int]]:
+    """Per currency: what ``firm`` still owes and is owed (open obligations' remaining)."""
+    from sqlalchemy import select
+
+    from tahator.store.schema import Obligation
+
+    sums: dict[str, list[int]] = {}
+    rows = session.execute(  # type: ignore[attr-defined]
+        select(Obligation.debtor, Obligation.creditor, Obligation.currency, Obligation.remaining)
+    )
+    for debtor, creditor, currency, remaining in rows:
+        if firm not in (debtor, creditor):
+            continue
+        by, to = sums.setdefault(currency, [0, 0]), creditor == firm
+        by[1 if to else 0] += remaining
+    return {c: (v[0], v[1]) for c, v in sums.items()}
+
+
+def test_a_statement_reconciles_with_what_is_open_after_a_run_and_a_payment(
+    filled: Engine, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from tahator.domain.settlement import InstructionStatus
+    from tahator.services import settlement
+    from tahator.store.schema import Novation, SettlementInstruction
+
+    run_id = _cleared(filled, tmp_path / "more")
+    with transaction(filled) as session:
+        assert session.scalar(select(Novation.obligation_id).where(Novation.run_id == run_id))
+        paid = session.scalars(
+            select(SettlementInstruction.id).where(
+                SettlementInstruction.run_id == run_id,
+                SettlementInstruction.status == InstructionStatus.PENDING.value,
+            )
+        ).all()
+        for instruction in paid:
+            settlement.confirm(session, instruction, "bank")
+    today = date.today()
+    for firm in ("PK-1", "IR-1", "PK-2"):
+        with transaction(filled) as session:
+            found = statements.statement(
+                session, firm, AS_OF - timedelta(days=30), today + timedelta(days=2), "UTC"
+            )
+            expected = _open_remaining(session, firm)
+        totals = {t.currency: (t.owed_by_firm.minor, t.owed_to_firm.minor) for t in found.totals}
+        assert totals == expected, firm
+        handed = [x for x in found.lines if x.kind == statements.LineKind.HANDED_OVER]
+        if firm != "PK-1":  # D-1, IR-1 → PK-2: handed over in its own currency, on the run's day
+            assert [(x.reference, x.day, x.owed_by_firm.currency) for x in handed] == [
+                ("D-1", AS_OF, "USD")
+            ]
+            rows = [r.split(",") for r in statement_csv(found).splitlines()]
+            assert ["in_settlement", "D-1"] in [r[1:4:2] for r in rows]
+        # The payments are in the firm's country's currency, totalled apart.
+        if firm == "IR-1":  # it paid its collection for D-1 in rials
+            local = {"PK": "PKR", "IR": "IRR"}[found.country]
+            assert {t.currency for t in found.payment_totals} == {local}
+            assert [x.kind for x in found.payment_lines] == [statements.LineKind.PAID]
+            assert not set(found.payment_lines) & set(found.obligation_lines)
+            page = statement_html(found)
+            assert "Payments with the clearing account" in page
+            assert "handed to the clearing accounts for settlement" in page
+
+
+def test_pending_settlement_instructions_are_overdue_after_the_runs_day(
+    filled: Engine, tmp_path: Path
+) -> None:
+    _cleared(filled, tmp_path / "more")
+    with transaction(filled) as session:
+        on_the_day = positions.position(session, "IR-1", AS_OF)
+        later = positions.position(session, "IR-1", AS_OF + timedelta(days=1))
+    account = [c for c in on_the_day.counterparties if c.firm == positions.CLEARING_ACCOUNT]
+    assert account, "the run issued IR-1 an instruction"
+    before = account[0].local
+    assert (before.owes_overdue.minor, before.owed_overdue.minor) == (0, 0)
+    after = next(c for c in later.counterparties if c.firm == positions.CLEARING_ACCOUNT).local
+    assert (after.owes_due.minor, after.owed_due.minor) == (0, 0)
+    assert (after.owes_overdue.minor, after.owed_overdue.minor) == (
+        before.owes_due.minor,
+        before.owed_due.minor,
+    )
+    assert after.owes.minor + after.owed.minor > 0
+
+
+def test_reference_rates_are_amounts_for_display() -> None:
+    assert positions.RateUsed("IRR", "1100000.00").amount.minor == 1_100_000_00
+    assert positions.RateUsed("PKR", "281.125").amount.digits == 3
+    assert positions.RateUsed("IRR", "1.1E+6").amount.minor == 1_100_000

@@ -74,6 +74,7 @@ def kind_words(kind: LineKind) -> str:
     words = {
         LineKind.REGISTERED: _("registered"),
         LineKind.SET_OFF: _("set off in a clearing run"),
+        LineKind.HANDED_OVER: _("handed to the clearing accounts for settlement"),
         LineKind.PAID: _("paid to the clearing account"),
         LineKind.RECEIVED: _("received from the clearing account"),
     }
@@ -112,7 +113,8 @@ def statement_html(statement: Statement, max_lines: int = PDF_MAX_LINES) -> str:
         .get_template("statement.html")
         .render(
             statement=statement,
-            lines=statement.lines[:max_lines],
+            lines=statement.obligation_lines[:max_lines],
+            payments=statement.payment_lines[: max(0, max_lines - len(statement.obligation_lines))],
             omitted=max(0, len(statement.lines) - max_lines),
             lang=language,
             dir=i18n.direction(language),

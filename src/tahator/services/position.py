@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -24,7 +25,13 @@ from tahator.domain.money import Amount
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import access
 from tahator.services import corridor as corridors
-from tahator.store.schema import Firm, FirmAlias, Obligation, SettlementInstruction
+from tahator.store.schema import (
+    ClearingRun,
+    Firm,
+    FirmAlias,
+    Obligation,
+    SettlementInstruction,
+)
 
 CLEARING_ACCOUNT = ""
 """The counterparty id of the firm's country's clearing account: settlement
@@ -83,6 +90,15 @@ class RateUsed:
 
     currency: str
     rate: str
+
+    @property
+    def amount(self) -> Amount:
+        """The rate as an amount of ``currency`` (for display), exact: as many decimal
+        places as the rate has."""
+        value = Decimal(self.rate)
+        exponent = value.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        return Amount(int(value.scaleb(places)), self.currency, places)
 
 
 @dataclass(frozen=True)
@@ -172,20 +188,31 @@ def _open_of(session: Session, firm: str, as_of: date) -> list[_Open]:
             )
         )
     # What a run handed to the clearing accounts is owed to or by the firm's own
-    # country's account until a bank confirms the payment.
-    pending = select(
-        SettlementInstruction.kind,
-        SettlementInstruction.local_currency,
-        SettlementInstruction.local_amount,
-    ).where(
-        access.instructions_of(firm),
-        SettlementInstruction.status == InstructionStatus.PENDING.value,
-        SettlementInstruction.local_amount > 0,
+    # country's account until a bank confirms the payment: due on the run's as-of
+    # date, so overdue on any later business date.
+    pending = (
+        select(
+            SettlementInstruction.kind,
+            SettlementInstruction.local_currency,
+            SettlementInstruction.local_amount,
+            ClearingRun.as_of,
+        )
+        .join(ClearingRun, ClearingRun.id == SettlementInstruction.run_id)
+        .where(
+            access.instructions_of(firm),
+            SettlementInstruction.status == InstructionStatus.PENDING.value,
+            SettlementInstruction.local_amount > 0,
+        )
+        .order_by(SettlementInstruction.id)
     )
-    for kind, currency, amount in session.execute(pending):
+    for kind, currency, amount, due in session.execute(pending):
         rows.append(
             _Open(
-                CLEARING_ACCOUNT, kind == InstructionKind.COLLECTION.value, False, amount, currency
+                CLEARING_ACCOUNT,
+                kind == InstructionKind.COLLECTION.value,
+                due < as_of,
+                amount,
+                currency,
             )
         )
     return rows

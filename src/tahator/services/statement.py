@@ -1,9 +1,16 @@
 """A firm's statement for a period: each change to what it owes and is owed.
 
 A line is an obligation registered (what the firm owes or is owed grows), a clearing
-run's set-off of one (it shrinks on both sides of a cycle), or a confirmed settlement
-payment (a collection the firm paid, a payout it received).  Amounts stay in their own
+run's set-off of one (it shrinks on both sides of a cycle), a run's handing of what
+remains of one to the clearing accounts for settlement (it leaves the obligation, in
+the obligation's currency), or a confirmed settlement payment (a collection the firm
+paid, a payout it received, in its country's currency).  Amounts stay in their own
 currency: a statement is what an accountant books, not a conversion.
+
+The obligations' lines and the payments' lines are totalled apart (``totals`` and
+``payment_totals``): per currency, registered − set off − handed to settlement is
+the change in what is still open between the firm and its counterparties, while the
+payments are what moved between the firm and its country's clearing account.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from tahator.services.position import firm_names
 from tahator.store.schema import (
     ClearingRun,
     Firm,
+    Novation,
     Obligation,
     SetoffNotice,
     SettlementInstruction,
@@ -40,6 +48,8 @@ MAX_DAYS = 3660
 class LineKind(StrEnum):
     REGISTERED = "registered"
     SET_OFF = "set_off"
+    HANDED_OVER = "in_settlement"
+    """What remained of an obligation, handed by a run to the clearing accounts."""
     PAID = "paid"
     """A collection the firm paid into its country's clearing account."""
     RECEIVED = "received"
@@ -80,7 +90,22 @@ class Statement:
     lines: tuple[StatementLine, ...]
     """By date, then kind, then number."""
     totals: tuple[CurrencyTotal, ...]
-    """The period's changes per currency."""
+    """The period's changes per currency of the obligations (registered, set off,
+    handed to settlement): not the payments."""
+    payment_totals: tuple[CurrencyTotal, ...] = ()
+    """The period's payments with the clearing account per (local) currency."""
+
+    @property
+    def obligation_lines(self) -> tuple[StatementLine, ...]:
+        return tuple(x for x in self.lines if x.kind not in PAYMENTS)
+
+    @property
+    def payment_lines(self) -> tuple[StatementLine, ...]:
+        return tuple(x for x in self.lines if x.kind in PAYMENTS)
+
+
+PAYMENTS = frozenset({LineKind.PAID, LineKind.RECEIVED})
+"""The kinds of line that are payments with the clearing account, not obligations."""
 
 
 def check_period(from_: date, to: date) -> None:
@@ -200,6 +225,35 @@ def statement(session: Session, firm: str, from_: date, to: date, zone: str) -> 
             0 if ours else -amount,
             -amount if ours else 0,
         )
+    handed = (
+        select(
+            ClearingRun.as_of,
+            Obligation.id,
+            Obligation.reference,
+            Obligation.debtor,
+            Obligation.creditor,
+            Obligation.currency,
+            Novation.amount,
+        )
+        .join(Obligation, Obligation.id == Novation.obligation_id)
+        .join(ClearingRun, ClearingRun.id == Novation.run_id)
+        .where(access.notices_of(firm))
+        .where(ClearingRun.status == RunStatus.COMPLETED.value)
+        .where(and_(ClearingRun.as_of >= from_, ClearingRun.as_of <= to))
+        .where(Novation.amount > 0)
+    )
+    for as_of, number, reference, debtor, creditor, currency, amount in session.execute(handed):
+        ours = creditor == firm
+        line(
+            as_of,
+            LineKind.HANDED_OVER,
+            number,
+            reference,
+            debtor if ours else creditor,
+            currency,
+            0 if ours else -amount,
+            -amount if ours else 0,
+        )
     payments = (
         select(
             SettlementInstruction.id,
@@ -246,13 +300,25 @@ def statement(session: Session, firm: str, from_: date, to: date, zone: str) -> 
         )
         for x in lines
     ]
-    by: dict[str, int] = defaultdict(int)
-    owed: dict[str, int] = defaultdict(int)
-    for x in lines:
-        by[x.owed_by_firm.currency] += x.owed_by_firm.minor
-        owed[x.owed_to_firm.currency] += x.owed_to_firm.minor
-    totals = tuple(
-        CurrencyTotal(c, Amount(by[c], c, digits[c]), Amount(owed[c], c, digits[c]))
-        for c in sorted(by)
+
+    def summed(chosen: list[StatementLine]) -> tuple[CurrencyTotal, ...]:
+        by: dict[str, int] = defaultdict(int)
+        owed: dict[str, int] = defaultdict(int)
+        for x in chosen:
+            by[x.owed_by_firm.currency] += x.owed_by_firm.minor
+            owed[x.owed_to_firm.currency] += x.owed_to_firm.minor
+        return tuple(
+            CurrencyTotal(c, Amount(by[c], c, digits[c]), Amount(owed[c], c, digits[c]))
+            for c in sorted(by)
+        )
+
+    return Statement(
+        record.id,
+        record.name,
+        record.country,
+        from_,
+        to,
+        tuple(lines),
+        summed([x for x in lines if x.kind not in PAYMENTS]),
+        summed([x for x in lines if x.kind in PAYMENTS]),
     )
-    return Statement(record.id, record.name, record.country, from_, to, tuple(lines), totals)
