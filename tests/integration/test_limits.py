@@ -521,7 +521,7 @@ def test_settings_from_the_command_line(engine: Engine, database_url: str, cli: 
         (("credit-line", "PK", "abc%"), "'abc' is not a decimal number"),
         (("credit-line", "PK", "1e3%"), "'1e3' is not a decimal number"),
         (("credit-line", "PK", "1e-1%"), "'1e-1' is not a decimal number"),
-        (("credit-line", "PK", "٢٠%"), "is not a decimal number"),
+        (("credit-line", "PK", "٢٠x%"), "is not a decimal number"),  # the digits read; the x not
         (("credit-line", "PK", "0.00001%"), "at most 4 decimal places of a percent"),
         (("credit-line", "PK", "--", "-0%"), "has a minus sign"),
         (("limits", "--max-obligation", "-0"), "'-0' has a minus sign"),

@@ -65,7 +65,7 @@ def test_split_debts_leave_the_debtor_owing_what_it_owes(
     registered: Engine, tmp_path: Path
 ) -> None:
     rows = [("P", "PK-1", "IR-1", "1.00", "USD", "2026-06-30")]
-    rows += [(f"I{n}", "IR-1", "PK-1", "16499.99", "IRR", "2026-06-30") for n in range(100)]
+    rows += [(f"I{n}", "IR-1", "PK-1", "16499", "IRR", "2026-06-30") for n in range(100)]
     register(registered, tmp_path / "o.csv", rows)
     view = run(registered)
     assert amount(view.cleared) == "2.00"
@@ -73,7 +73,7 @@ def test_split_debts_leave_the_debtor_owing_what_it_owes(
         p.firm: (amount(p.setoff_as_debtor), amount(p.setoff_as_creditor)) for p in view.positions
     }
     assert positions == {"IR-1": ("1.00", "1.00"), "PK-1": ("1.00", "1.00")}
-    # IR-1 still owes PK-1 the other half (100 × 5,499.99 IRR), and pays it now.
+    # IR-1 still owes PK-1 the other third (100 × 5,499 IRR: rials are whole), and pays it now.
     collections = {(i.firm, i.kind): amount(i.owed) for i in view.instructions}
     assert collections[("IR-1", "collection")] == "0.50"
     assert view.settlement is not None

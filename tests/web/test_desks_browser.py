@@ -38,8 +38,6 @@ def sign_in(context: Any, base: str, who: str) -> Any:
 def test_a_bank_confirms_selected_rows_at_1366_px_without_javascript(
     house: House, chromium: Any
 ) -> None:
-    if "sqlite" not in house.url:
-        pytest.skip("one database is enough for the browser")
     operator = browser(house, "operator")
     assert (
         operator.post(
