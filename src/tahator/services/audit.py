@@ -158,19 +158,7 @@ def list_records(
         query = query.where(AuditRecord.action == action)
     if subject:
         query = query.where(AuditRecord.subject == subject)
-    return [
-        AuditRecordView(
-            id=r.id,
-            at=r.at,
-            actor=r.actor,
-            action=r.action,
-            subject=r.subject,
-            before=cast(JsonValue, json.loads(r.before)),
-            after=cast(JsonValue, json.loads(r.after)),
-            hash=r.hash,
-        )
-        for r in session.scalars(query.limit(limit))
-    ]
+    return [_view(r) for r in session.scalars(query.limit(limit))]
 
 
 def checkpoint(session: Session) -> Checkpoint:

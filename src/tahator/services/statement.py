@@ -196,64 +196,41 @@ def statement(session: Session, firm: str, from_: date, to: date, zone: str) -> 
             0 if ours else amount,
             amount if ours else 0,
         )
-    set_off = (
-        select(
-            ClearingRun.as_of,
-            Obligation.id,
-            Obligation.reference,
-            Obligation.debtor,
-            Obligation.creditor,
-            Obligation.currency,
-            SetoffNotice.setoff,
+    # What runs took off the firm's obligations: set off, or handed to the clearing
+    # accounts for settlement (novated); both dated at the run's as-of.
+    for taken_as, run_column, obligation_id, taken in (
+        (LineKind.SET_OFF, SetoffNotice.run_id, SetoffNotice.obligation_id, SetoffNotice.setoff),
+        (LineKind.HANDED_OVER, Novation.run_id, Novation.obligation_id, Novation.amount),
+    ):
+        runs = (
+            select(
+                ClearingRun.as_of,
+                Obligation.id,
+                Obligation.reference,
+                Obligation.debtor,
+                Obligation.creditor,
+                Obligation.currency,
+                taken,
+            )
+            .join(Obligation, Obligation.id == obligation_id)
+            .join(ClearingRun, ClearingRun.id == run_column)
+            .where(access.notices_of(firm))
+            .where(ClearingRun.status == RunStatus.COMPLETED.value)
+            .where(and_(ClearingRun.as_of >= from_, ClearingRun.as_of <= to))
+            .where(taken > 0)
         )
-        .join(Obligation, Obligation.id == SetoffNotice.obligation_id)
-        .join(ClearingRun, ClearingRun.id == SetoffNotice.run_id)
-        .where(access.notices_of(firm))
-        .where(ClearingRun.status == RunStatus.COMPLETED.value)
-        .where(and_(ClearingRun.as_of >= from_, ClearingRun.as_of <= to))
-        .where(SetoffNotice.setoff > 0)
-    )
-    for as_of, number, reference, debtor, creditor, currency, amount in session.execute(set_off):
-        ours = creditor == firm
-        line(
-            as_of,
-            LineKind.SET_OFF,
-            number,
-            reference,
-            debtor if ours else creditor,
-            currency,
-            0 if ours else -amount,
-            -amount if ours else 0,
-        )
-    handed = (
-        select(
-            ClearingRun.as_of,
-            Obligation.id,
-            Obligation.reference,
-            Obligation.debtor,
-            Obligation.creditor,
-            Obligation.currency,
-            Novation.amount,
-        )
-        .join(Obligation, Obligation.id == Novation.obligation_id)
-        .join(ClearingRun, ClearingRun.id == Novation.run_id)
-        .where(access.notices_of(firm))
-        .where(ClearingRun.status == RunStatus.COMPLETED.value)
-        .where(and_(ClearingRun.as_of >= from_, ClearingRun.as_of <= to))
-        .where(Novation.amount > 0)
-    )
-    for as_of, number, reference, debtor, creditor, currency, amount in session.execute(handed):
-        ours = creditor == firm
-        line(
-            as_of,
-            LineKind.HANDED_OVER,
-            number,
-            reference,
-            debtor if ours else creditor,
-            currency,
-            0 if ours else -amount,
-            -amount if ours else 0,
-        )
+        for as_of, number, reference, debtor, creditor, currency, amount in session.execute(runs):
+            ours = creditor == firm
+            line(
+                as_of,
+                taken_as,
+                number,
+                reference,
+                debtor if ours else creditor,
+                currency,
+                0 if ours else -amount,
+                -amount if ours else 0,
+            )
     payments = (
         select(
             SettlementInstruction.id,
