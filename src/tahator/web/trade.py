@@ -21,7 +21,7 @@ from tahator.domain.money import format_amount, parse_amount
 from tahator.i18n import _
 from tahator.io.barter_report import report_csv, report_document, report_pdf
 from tahator.io.markets import load_trade_policy
-from tahator.io.offers import OfferRow, RejectedOffer, parse_offer
+from tahator.io.offers import OFFER_COLUMNS, OfferRow, RejectedOffer, parse_offer
 from tahator.io.target_report import render_target_report
 from tahator.services import access, market, market_views, offers, stats
 from tahator.services import corridor as corridors
@@ -51,18 +51,7 @@ QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 # --- the marketplace -----------------------------------------------------------------
 
-OFFER_FIELDS = (
-    "offer_id",
-    "firm",
-    "gives_hs",
-    "description",
-    "quantity",
-    "unit",
-    "value",
-    "currency",
-    "wants_hs",
-    "valid_until",
-)
+OFFER_FIELDS = ("offer_id", *OFFER_COLUMNS[1:])
 """The offer form's fields (``offer_id`` optional: a new offer gets one made up;
 ``firm`` only for an operator: a trader offers its own firm's goods)."""
 OFFERERS = ("operator", "trader")
