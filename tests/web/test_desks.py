@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from tahator import display
+from tahator.domain.settlement import InstructionKind
 from tahator.services import audit, clearing_desk
+from tahator.services.clearing_views import reference_of
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, ClearingRun, Rollover, SettlementInstruction
 from tests.web.conftest import House, browser, csrf_of, token
@@ -255,7 +257,7 @@ def test_a_trader_reads_its_instruction_in_plain_language(house: House) -> None:
     assert f"{verb} " in page
     assert "the clearing account of Pakistan by" in page
     assert f'datetime="{as_of.isoformat()}"' in page
-    assert f"reference TAH-1-{mine.id}." in page
+    assert f"reference {reference_of(InstructionKind(mine.kind), 1, mine.id)}." in page
     assert "IR-2" not in page.split('id="instructions"')[1]
 
 

@@ -59,12 +59,11 @@ class InstructionLine:
     account: str
     """The clearing account's country, by name (``Pakistan``)."""
     due: date
-    reference: str
-    """What the payment quotes, so the bank can match it: ``TAH-<run>-<instruction>``."""
 
-
-def reference_of(run_id: int, instruction_id: int) -> str:
-    return f"TAH-{run_id}-{instruction_id}"
+    @property
+    def reference(self) -> str:
+        """What the payment quotes, so the bank can match it."""
+        return self.instruction.reference
 
 
 INSTRUCTION_SORTS = ("id", "run", "firm", "country", "kind", "amount", "local", "status")
@@ -122,13 +121,7 @@ def instruction_lines(
         tiebreak=[_c(s.id)],
     )
     lines = tuple(
-        InstructionLine(
-            instruction_view(i, corridor),
-            firm_name,
-            country_name,
-            as_of,
-            reference_of(i.run_id, i.id),
-        )
+        InstructionLine(instruction_view(i, corridor), firm_name, country_name, as_of)
         for i, firm_name, country_name, as_of in page.rows
     )
     return Page(lines, page.total, page.window)
@@ -141,10 +134,7 @@ def chosen_lines(session: Session, ids: Sequence[int]) -> list[InstructionLine]:
         return []
     corridor = corridors.load(session)
     rows = session.execute(_lines().where(SettlementInstruction.id.in_(wanted))).all()
-    return [
-        InstructionLine(instruction_view(i, corridor), n, c, d, reference_of(i.run_id, i.id))
-        for i, n, c, d in rows
-    ]
+    return [InstructionLine(instruction_view(i, corridor), n, c, d) for i, n, c, d in rows]
 
 
 @dataclass(frozen=True)

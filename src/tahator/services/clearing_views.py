@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tahator.domain import bank
 from tahator.domain.errors import NotFoundError
 from tahator.domain.money import Amount, parse_amount
 from tahator.domain.run import ExcludedFigures, RunFigures, RunStatus
@@ -81,6 +82,9 @@ class InstructionView:
     returned_at: datetime | None
     replaces: int | None
     """The returned collection this one replaces, if any."""
+    reference: str
+    """What the payment quotes so the bank can match it: a collection's ISO 11649
+    creditor reference (``RF84TAH1C3``), a payout's end-to-end id (``TAH-1-3``)."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +296,15 @@ def instruction_view(i: SettlementInstruction, corridor: CorridorView) -> Instru
         return_reason=i.return_reason,
         returned_at=i.returned_at,
         replaces=i.replaces,
+        reference=reference_of(InstructionKind(i.kind), i.run_id, i.id),
     )
+
+
+def reference_of(kind: InstructionKind, run_id: int, instruction_id: int) -> str:
+    """The reference an instruction's payment carries (``InstructionView.reference``)."""
+    if kind == InstructionKind.COLLECTION:
+        return bank.creditor_reference(run_id, instruction_id)
+    return bank.end_to_end_id(run_id, instruction_id)
 
 
 def setoff_notices(session: Session, run_id: int, firm: str | None = None) -> list[NoticeView]:

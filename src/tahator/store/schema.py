@@ -225,6 +225,43 @@ class SettlementInstruction(Base):
     """The returned collection this one (a jointly liable member's) replaces."""
 
 
+class BankAccount(Base):
+    """The bank account of a firm or of a country's clearing account (exactly one of
+    ``firm_id`` and ``clearing_country``): where payouts go and collections arrive."""
+
+    __tablename__ = "bank_accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    firm_id: Mapped[str | None] = mapped_column(ForeignKey("firms.id"), unique=True)
+    clearing_country: Mapped[str | None] = mapped_column(
+        ForeignKey("clearing_accounts.country"), unique=True
+    )
+    iban: Mapped[str] = mapped_column(String(34))
+    """Compact (no spaces), upper case, checked: ``PK36SCBL0000001123456702``."""
+    bic: Mapped[str | None] = mapped_column(String(11))
+    holder: Mapped[str] = mapped_column(String(140))
+    """The account holder's name as the bank knows it (ISO 20022 ``Nm``: 140)."""
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    registered_by: Mapped[str] = mapped_column(String(100))
+
+
+class BankMessage(Base):
+    """An ISO 20022 file a bank sent (camt.053/054), kept so that importing it again
+    changes nothing: keyed by its ``MsgId``, with what the import did."""
+
+    __tablename__ = "bank_messages"
+    message_id: Mapped[str] = mapped_column(String(35), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    """The message definition: ``camt.054.001.08``."""
+    country: Mapped[str] = mapped_column(ForeignKey("clearing_accounts.country"))
+    """The clearing account the statement is of."""
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the file: the same ``MsgId`` with other content is refused."""
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    imported_by: Mapped[str] = mapped_column(String(100))
+    report: Mapped[dict[str, object]] = mapped_column(JSON)
+    """What the import matched, returned and left unmatched (canonical JSON)."""
+
+
 class Novation(Base):
     """What a run handed of one obligation to the clearing accounts, in its currency."""
 
