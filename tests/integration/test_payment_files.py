@@ -1,0 +1,243 @@
+"""A run's payouts as the pain.001.001.09 file a clearing account's bank executes
+(issue 21): valid against the ISO schema, sums and counts right, amounts exact,
+the same message id for the same payouts, refusals that name what is missing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import Engine, select
+
+from tahator.domain import bank
+from tahator.domain.errors import InputError
+from tahator.domain.money import Amount
+from tahator.io import pain001
+from tahator.services import audit, clearing, corridor, payment_files, settlement
+from tahator.services.common import now
+from tahator.store.database import transaction
+from tahator.store.schema import AuditRecord, BankAccount, SettlementInstruction
+from tests.integration.conftest import firms_file, import_firms_file, import_obligations_file
+
+FIRMS = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR", "IR-3": "IR"}
+AS_OF = date(2026, 11, 23)
+NS = {"p": pain001.NAMESPACE}
+ACCOUNTS = {
+    "PK-1": ("PK36SCBL0000001123456702", "SCBLPKKX"),
+    "PK-2": ("PK98MEZN0000009876543210", None),
+    "PK-3": ("PK50HABB0000000011112222", "HABBPKKA"),
+    "IR-1": ("IR050170000000123456789012", "MELIIRTH"),
+    "IR-2": ("IR900120000000987654321098", None),
+    "IR-3": ("IR650550000000555555555555", None),
+}
+CLEARING = {
+    "PK": ("PK38SCBL0000009999999901", "SCBLPKKX"),
+    "IR": ("IR680170000000999999999901", None),
+}
+
+
+def _checked(iban: str, country: str) -> str:
+    return bank.iban(iban, country)
+
+
+@pytest.fixture
+def house(engine: Engine, tmp_path: Path) -> Engine:
+    """Six firms; cross-border obligations so that each country has payouts (IRR in
+    the billions of rials, PKR with paise); one completed run."""
+    with transaction(engine) as session:
+        import_firms_file(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+        corridor.set_rate(session, "IRR", Decimal(1_100_000), date(2026, 1, 1))
+    rows = [
+        ("A", "IR-1", "PK-1", "1234.57", "USD"),
+        ("B", "IR-2", "PK-1", "100.01", "USD"),
+        ("C", "IR-3", "PK-3", "2000.00", "USD"),
+        ("D", "PK-2", "IR-1", "1500.00", "USD"),
+        ("E", "PK-2", "IR-2", "1834.58", "USD"),
+    ]
+    path = tmp_path / "obligations.csv"
+    path.write_text(
+        "id,debtor,creditor,amount,currency,due_date\n"
+        + "".join(f"{i},{d},{c},{a},{cur},2026-06-30\n" for i, d, c, a, cur in rows)
+    )
+    with transaction(engine) as session:
+        import_obligations_file(session, path, "test")
+        clearing.run_clearing(session, "test", AS_OF, today=AS_OF)
+    return engine
+
+
+def register(engine: Engine, firms: dict[str, tuple[str, str | None]] = ACCOUNTS) -> None:
+    with transaction(engine) as session:
+        for firm, (iban, bic) in firms.items():
+            session.add(
+                BankAccount(
+                    firm_id=firm,
+                    iban=_checked(iban, FIRMS[firm]),
+                    bic=bic,
+                    holder=f"{firm} Trading (Pvt) Ltd",
+                    registered_at=now(),
+                    registered_by="test",
+                )
+            )
+        for country, (iban, bic) in CLEARING.items():
+            session.add(
+                BankAccount(
+                    clearing_country=country,
+                    iban=_checked(iban, country),
+                    bic=bic,
+                    holder=f"Tahator clearing account {country}",
+                    registered_at=now(),
+                    registered_by="test",
+                )
+            )
+
+
+def export(engine: Engine, country: str, run: int = 1) -> payment_files.PaymentFile:
+    with transaction(engine) as session:
+        return payment_files.export_payouts(session, run, country, "bank", today=AS_OF)
+
+
+def pending_payouts(engine: Engine, country: str) -> list[SettlementInstruction]:
+    with transaction(engine) as session:
+        return list(
+            session.execute(
+                select(SettlementInstruction).where(
+                    SettlementInstruction.kind == "payout",
+                    SettlementInstruction.status == "pending",
+                    SettlementInstruction.country == country,
+                )
+            ).scalars()
+        )
+
+
+def texts(root: ElementTree.Element, path: str) -> list[str]:
+    return [e.text or "" for e in root.findall(path, NS)]
+
+
+@pytest.mark.parametrize("country", ["PK", "IR"])
+def test_each_countrys_payouts_export_as_a_valid_pain001(house: Engine, country: str) -> None:
+    register(house)
+    payouts = pending_payouts(house, country)
+    assert len(payouts) >= 2  # the fixture gives each country two creditors
+    exported = export(house, country)
+    assert pain001.schema_errors(exported.content) == []
+    root = ElementTree.fromstring(exported.content)
+    assert root.tag == f"{{{pain001.NAMESPACE}}}Document"
+    digits = 2
+    total = sum(p.local_amount for p in payouts)
+    expected_sum = str(Decimal(total).scaleb(-digits))
+    assert texts(root, ".//p:GrpHdr/p:NbOfTxs") == [str(len(payouts))]
+    assert texts(root, ".//p:GrpHdr/p:CtrlSum") == [expected_sum]
+    assert texts(root, ".//p:PmtInf/p:NbOfTxs") == [str(len(payouts))]
+    assert texts(root, ".//p:PmtInf/p:CtrlSum") == [expected_sum]
+    assert exported.payments == len(payouts)
+    currency = "PKR" if country == "PK" else "IRR"
+    assert exported.control_sum == Amount(total, currency, digits)
+    by_end_to_end = {bank.end_to_end_id(1, p.id): p for p in payouts}
+    transactions = root.findall(".//p:CdtTrfTxInf", NS)
+    assert len(transactions) == len(payouts)
+    for tx in transactions:
+        end_to_end = tx.findtext("p:PmtId/p:EndToEndId", namespaces=NS)
+        assert end_to_end is not None
+        payout = by_end_to_end.pop(end_to_end)
+        assert bank.instruction_of_end_to_end_id(end_to_end) == (1, payout.id)
+        instructed = tx.find("p:Amt/p:InstdAmt", NS)
+        assert instructed is not None and instructed.get("Ccy") == currency
+        # Exact: the local amount's minor units with two decimals, nothing rounded.
+        assert instructed.text == str(Decimal(payout.local_amount).scaleb(-digits))
+        iban = tx.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=NS)
+        assert iban == ACCOUNTS[payout.firm_id][0]
+        assert bank.iban(iban, country) == iban
+        assert tx.findtext("p:Cdtr/p:Nm", namespaces=NS) == f"{payout.firm_id} Trading (Pvt) Ltd"
+        remittance = tx.findtext("p:RmtInf/p:Ustrd", namespaces=NS) or ""
+        assert remittance.startswith("Tahator run 1 settlement: obligations ")
+        bic = tx.findtext("p:CdtrAgt/p:FinInstnId/p:BICFI", namespaces=NS)
+        assert bic == ACCOUNTS[payout.firm_id][1]
+    assert by_end_to_end == {}
+    debtor_iban = root.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=NS)
+    assert debtor_iban == CLEARING[country][0]
+    assert root.findtext(".//p:ReqdExctnDt/p:Dt", namespaces=NS) == AS_OF.isoformat()
+    assert exported.file_name == f"pain.001-run1-{country}.xml"
+
+
+def test_amounts_are_exact_in_rials_and_paise(house: Engine) -> None:
+    register(house)
+    rials = {p.firm_id: p.local_amount for p in pending_payouts(house, "IR")}
+    paise = {p.firm_id: p.local_amount for p in pending_payouts(house, "PK")}
+    # IR-2 is owed 1,834.58 USD = 2,018,038,000 IRR; PK-1 1,334.58 USD = 375,016.98 PKR.
+    assert rials["IR-2"] == 2_018_038_000_00
+    assert paise["PK-1"] == 375_016_98
+    root = ElementTree.fromstring(export(house, "IR").content)
+    amounts = texts(root, ".//p:CdtTrfTxInf/p:Amt/p:InstdAmt")
+    assert "2018038000.00" in amounts
+    root = ElementTree.fromstring(export(house, "PK").content)
+    assert "375016.98" in texts(root, ".//p:CdtTrfTxInf/p:Amt/p:InstdAmt")
+
+
+def test_the_same_payouts_give_the_same_message_id(house: Engine) -> None:
+    register(house)
+    first, second = export(house, "PK"), export(house, "PK")
+    assert first.message_id == second.message_id
+    assert first.message_id.startswith("TAH-R1-PK-")
+    assert len(first.message_id) <= 35
+    ids = [texts(ElementTree.fromstring(f.content), ".//p:EndToEndId") for f in (first, second)]
+    assert ids[0] == ids[1]
+    assert export(house, "IR").message_id != first.message_id
+    # A payout confirmed meanwhile leaves the file: another message id.
+    payout = pending_payouts(house, "PK")[0]
+    with transaction(house) as session:
+        settlement.confirm(session, payout.id, "bank")
+    third = export(house, "PK")
+    assert third.message_id != first.message_id
+    assert third.payments == first.payments - 1
+
+
+def test_an_export_is_audited(house: Engine) -> None:
+    register(house)
+    exported = export(house, "IR")
+    with transaction(house) as session:
+        record = session.execute(
+            select(AuditRecord).where(AuditRecord.action == "settlement.export")
+        ).scalar_one()
+        assert audit.verify(session)[1] is None
+    assert (record.subject, record.actor) == ("run:1", "bank")
+    after = json.loads(record.after)
+    assert after["message_id"] == exported.message_id
+    assert after["payments"] == exported.payments == 2
+    assert after["control_sum"] == str(pain001.decimal_of(exported.control_sum))
+    assert after["sha256"] == hashlib.sha256(exported.content).hexdigest()
+
+
+def refusal(engine: Engine, run: int, country: str) -> str:
+    with pytest.raises(InputError) as raised:
+        export(engine, country, run)
+    return str(raised.value)
+
+
+def test_refusals_name_what_is_missing(house: Engine) -> None:
+    message = refusal(house, 1, "PK")
+    assert "clearing account of PK has no bank account" in message
+    assert "PK-1" in message and "PK-3" in message
+    register(house, {f: a for f, a in ACCOUNTS.items() if f != "PK-3"})
+    message = refusal(house, 1, "PK")
+    assert "1 payee(s) have no bank account: PK-3" in message
+    assert "clearing account" not in message
+    assert "no clearing run 7" in refusal(house, 7, "PK")
+    assert "not a country of the corridor" in refusal(house, 1, "XX")
+
+
+def test_no_pending_payouts_is_refused(house: Engine) -> None:
+    register(house)
+    for payout in pending_payouts(house, "IR"):
+        with transaction(house) as session:
+            settlement.confirm(session, payout.id, "bank")
+    assert "has no pending payouts in IR" in refusal(house, 1, "IR")
+    with transaction(house) as session:
+        count = session.execute(
+            select(AuditRecord).where(AuditRecord.action == "settlement.export")
+        ).all()
+    assert count == []
