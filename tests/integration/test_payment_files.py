@@ -146,7 +146,8 @@ def test_each_countrys_payouts_export_as_a_valid_pain001(house: Engine, country:
         payout = by_end_to_end.pop(end_to_end)
         assert bank.instruction_of_end_to_end_id(end_to_end) == (1, payout.id)
         instructed = tx.find("p:Amt/p:InstdAmt", NS)
-        assert instructed is not None and instructed.get("Ccy") == currency
+        assert instructed is not None
+        assert instructed.get("Ccy") == currency
         # Exact: the local amount's minor units with two decimals, nothing rounded.
         assert instructed.text == str(Decimal(payout.local_amount).scaleb(-digits))
         iban = tx.findtext("p:CdtrAcct/p:Id/p:IBAN", namespaces=NS)
@@ -221,7 +222,8 @@ def refusal(engine: Engine, run: int, country: str) -> str:
 def test_refusals_name_what_is_missing(house: Engine) -> None:
     message = refusal(house, 1, "PK")
     assert "clearing account of PK has no bank account" in message
-    assert "PK-1" in message and "PK-3" in message
+    assert "PK-1" in message
+    assert "PK-3" in message
     register(house, {f: a for f, a in ACCOUNTS.items() if f != "PK-3"})
     message = refusal(house, 1, "PK")
     assert "1 payee(s) have no bank account: PK-3" in message

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from tahator.api.deps import (
     Limit,
     Reader,
     page,
+    release_reader,
     require,
     write,
 )
@@ -24,14 +25,18 @@ from tahator.api.models import model_of, page_of
 from tahator.api.problems import ApiError
 from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable, not_allowed
-from tahator.services import access, clearing, ledger, settlement
+from tahator.io import pain001
+from tahator.services import access, clearing, ledger, payment_files, settlement
 from tahator.services.users import Principal
-from tahator.signin import today_of
+from tahator.signin import engine_of, today_of
+from tahator.store.database import transaction
 
 router = APIRouter(tags=["clearing"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
 Operator = Annotated[Principal, Depends(require("operator"))]
 Bank = Annotated[Principal, Depends(require("bank"))]
+PAYMENT_FILERS = ("bank", "operator")
+"""Roles that export payment files for the banks."""
 LedgerReader = Annotated[Principal, Depends(require(*access.ACCOUNT_READERS))]
 
 
@@ -157,6 +162,46 @@ def return_instruction(
         return 200, jsonable(result)
 
     return write(request, principal, body.model_dump(), work)
+
+
+PaymentFiler = Annotated[Principal, Depends(require(*PAYMENT_FILERS))]
+
+
+@router.get(
+    "/settlement/payment-file",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "An ISO 20022 pain.001.001.09 Customer Credit Transfer Initiation",
+            "content": {pain001.MEDIA_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
+)
+def payment_file(
+    request: Request,
+    principal: PaymentFiler,
+    run: Annotated[int, Query(ge=1, le=2**63 - 1, description="The clearing run")],
+    country: Annotated[
+        str, Query(min_length=2, max_length=2, description="Whose clearing account pays")
+    ],
+) -> Response:
+    """A run's pending payouts in ``country`` as the pain.001.001.09 file its clearing
+    account's bank executes (one payment per creditor); the same payouts always get
+    the same ``MsgId``, so the bank refuses a second upload.  Audited; 422 naming what
+    is missing (a payee's or the clearing account's bank account, pending payouts)."""
+    release_reader(request)
+    with transaction(engine_of(request)) as session:
+        exported = payment_files.export_payouts(
+            session, run, country, principal.actor, today=today_of(request)
+        )
+    return Response(
+        exported.content,
+        media_type=pain001.MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{exported.file_name}"',
+            "X-Message-Id": exported.message_id,
+        },
+    )
 
 
 BalancePage = page_of(Balance, "BalancePage")

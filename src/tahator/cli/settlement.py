@@ -14,6 +14,8 @@ from tahator.cli.common import (
     _actor,
     _choice,
     _print_rows,
+    _today,
+    fail,
     print_json,
     use_case,
 )
@@ -151,4 +153,46 @@ def settlement_list(
             "status",
         ),
         "settlement instructions",
+    )
+
+
+@settlement_app.command("export")
+def settlement_export(
+    run: Annotated[int, typer.Option("--run", help="The clearing run", min=1)],
+    country: Annotated[str, typer.Option("--country", help="Whose clearing account pays: PK, IR")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="The file's format: pain.001 (ISO 20022)")
+    ] = "pain.001",
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here (- or none: stdout)"),
+    ] = None,
+) -> None:
+    """A run's pending payouts in one country as the payment file its bank executes:
+    an ISO 20022 pain.001.001.09 Customer Credit Transfer Initiation from the
+    country's clearing account, one payment per creditor.  The same payouts always
+    get the same message id, so the bank refuses a second upload of them."""
+    from pathlib import Path
+
+    from tahator.domain.errors import TahatorError
+    from tahator.formatting import money
+    from tahator.io.tables import write_bytes_atomically
+    from tahator.services import payment_files
+
+    if output_format != payment_files.FORMAT:
+        fail(TahatorError(f"--format: {output_format!r} must be {payment_files.FORMAT}"))
+    with use_case() as session:
+        exported = payment_files.export_payouts(session, run, country, _actor(), today=_today())
+        if output is not None and output != "-":
+            # Inside the transaction: a file that cannot be written leaves no audit record.
+            write_bytes_atomically(Path(output), exported.content)
+    if output is None or output == "-":
+        sys.stdout.buffer.write(exported.content)
+        sys.stdout.flush()
+        return
+    print(
+        f"{exported.message_id}: {exported.payments} payment(s), control sum "
+        f"{money(exported.control_sum)}, execution date {exported.execution_date}, "
+        f"written to {output}",
+        file=sys.stderr,
     )

@@ -203,8 +203,7 @@ def document(order: CreditTransferOrder) -> Any:
                     dbtr=iso.PartyIdentification135(nm=_name(order.debtor.name)),
                     dbtr_acct=_account(order.debtor),
                     # The debtor's agent is required: without a BIC, "NOTPROVIDED".
-                    dbtr_agt=_agent(order.debtor.bic)
-                    or _agent_not_provided(),
+                    dbtr_agt=_agent(order.debtor.bic) or _agent_not_provided(),
                     chrg_br=CHARGE_BEARER,
                     cdt_trf_tx_inf=[_transaction(p) for p in order.payments],
                 )
@@ -272,9 +271,7 @@ def schema() -> xmlschema.XMLSchema:
 
 def schema_errors(content: bytes) -> list[str]:
     """What in ``content`` the schema refuses (empty when it validates)."""
-    return [
-        f"{error.path}: {error.reason}" for error in schema().iter_errors(BytesIO(content))
-    ]
+    return [f"{error.path}: {error.reason}" for error in schema().iter_errors(BytesIO(content))]
 
 
 def write(order: CreditTransferOrder) -> bytes:

@@ -127,10 +127,8 @@ def export_payouts(
     if problems:
         raise InputError(problems)
     assert debtor is not None
-    names = {
-        firm: name
-        for firm, name in session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(firm_ids)))
-    }
+    named = select(Firm.id, Firm.name).where(Firm.id.in_(firm_ids))
+    names: dict[str, str] = dict(session.execute(named).all())
     obligations = _obligations_paid(session, run_id, firm_ids)
     currency = corridor.countries[code]
     digits = corridor.digits[currency]
