@@ -243,3 +243,15 @@ def test_no_pending_payouts_is_refused(house: Engine) -> None:
             select(AuditRecord).where(AuditRecord.action == "settlement.export")
         ).all()
     assert count == []
+
+
+def test_an_account_not_of_the_country_or_unchecked_is_refused(house: Engine) -> None:
+    register(house)
+    with transaction(house) as session:
+        row = session.execute(select(BankAccount).where(BankAccount.firm_id == "PK-3")).scalar_one()
+        row.iban = ACCOUNTS["IR-1"][0]  # written past registration's check
+        row = session.execute(select(BankAccount).where(BankAccount.firm_id == "PK-1")).scalar_one()
+        row.iban = "PK00SCBL0000001123456702"
+    message = refusal(house, 1, "PK")
+    assert f"PK-3: {ACCOUNTS['IR-1'][0]} is an IBAN of IR" in message
+    assert "PK-1: PK00SCBL0000001123456702 is not a valid IBAN" in message

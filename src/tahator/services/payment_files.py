@@ -124,6 +124,14 @@ def export_payouts(
                 field="firms",
             )
         )
+    owners = [(f"the clearing account of {code}", debtor)] if debtor else []
+    owners += [(f, accounts[f]) for f in firm_ids if f in accounts]
+    for owner, account in owners:
+        # Registration checked them; a row written otherwise must not leave unchecked.
+        try:
+            bank.iban(account.iban, code)
+        except InputError as error:
+            problems += [Problem(f"{owner}: {p.message}", field="iban") for p in error.problems]
     if problems:
         raise InputError(problems)
     assert debtor is not None
