@@ -61,6 +61,8 @@ def test_huge_rial_amounts_and_their_sum_are_exact() -> None:
     assert root.findtext(".//p:GrpHdr/p:CreDtTm", namespaces=NS) == "2026-11-23T10:30:15Z"
     assert root.findtext(".//p:ReqdExctnDt/p:Dt", namespaces=NS) == "2026-11-24"
     assert root.findtext(".//p:ChrgBr", namespaces=NS) == "DEBT"
+    assert root.findtext(".//p:PmtMtd", namespaces=NS) == "TRF"
+    assert root.findtext(".//p:BtchBookg", namespaces=NS) == "false"  # a debit per payout
 
 
 def test_a_currency_without_minor_units_has_no_decimals() -> None:

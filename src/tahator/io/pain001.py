@@ -194,7 +194,9 @@ def document(order: CreditTransferOrder) -> Any:
                 iso.PaymentInstruction30(
                     pmt_inf_id=order.message_id,
                     pmt_mtd=iso.PaymentMethod3Code.TRF,
-                    btch_bookg=True,
+                    # One debit per payout, not one for the batch: the bank's statement
+                    # then confirms (or returns) each payout by its own entry.
+                    btch_bookg=False,
                     nb_of_txs=count,
                     ctrl_sum=total,
                     reqd_exctn_dt=iso.DateAndDateTime2Choice(
