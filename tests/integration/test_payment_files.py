@@ -21,7 +21,7 @@ from tahator.io import pain001
 from tahator.services import audit, clearing, corridor, payment_files, settlement
 from tahator.services.common import now
 from tahator.store.database import transaction
-from tahator.store.schema import AuditRecord, BankAccount, SettlementInstruction
+from tahator.store.schema import AuditRecord, BankAccount, Obligation, SettlementInstruction
 from tests.integration.conftest import firms_file, import_firms_file, import_obligations_file
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR", "IR-3": "IR"}
@@ -255,3 +255,38 @@ def test_an_account_not_of_the_country_or_unchecked_is_refused(house: Engine) ->
     message = refusal(house, 1, "PK")
     assert f"PK-3: {ACCOUNTS['IR-1'][0]} is an IBAN of IR" in message
     assert "PK-1: PK00SCBL0000001123456702 is not a valid IBAN" in message
+
+
+def test_remittance_names_the_run_and_the_obligations_paid(house: Engine) -> None:
+    register(house)
+    with transaction(house) as session:
+        owed = {
+            c: sorted(
+                i
+                for i, cr in session.execute(select(Obligation.id, Obligation.creditor))
+                if cr == c
+            )
+            for c in ("PK-1", "PK-3")
+        }
+    root = ElementTree.fromstring(export(house, "PK").content)
+    told = {
+        tx.findtext("p:Cdtr/p:Nm", namespaces=NS): tx.findtext("p:RmtInf/p:Ustrd", namespaces=NS)
+        for tx in root.findall(".//p:CdtTrfTxInf", NS)
+    }
+    assert len(owed["PK-1"]) == 2
+    assert told == {
+        f"{firm} Trading (Pvt) Ltd": "Tahator run 1 settlement: obligations "
+        + ", ".join(map(str, ids))
+        for firm, ids in owed.items()
+    }
+
+
+def test_the_execution_date_is_today_when_the_run_is_older(house: Engine) -> None:
+    register(house)
+    first = export(house, "IR")
+    with transaction(house) as session:
+        later = payment_files.export_payouts(session, 1, "ir", "bank", today=date(2026, 12, 1))
+    assert (first.execution_date, later.execution_date) == (AS_OF, date(2026, 12, 1))
+    root = ElementTree.fromstring(later.content)
+    assert root.findtext(".//p:ReqdExctnDt/p:Dt", namespaces=NS) == "2026-12-01"
+    assert later.message_id == first.message_id  # the same payouts: the bank refuses it again
