@@ -5,6 +5,9 @@ Solar Hijri dates with the Gregorian beside them in Persian)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from tahator import display
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.i18n import _
 from tahator.io.pdf import document_context, document_environment, pdf_bytes
@@ -33,6 +36,7 @@ def notice_html(notice: SetoffNoticeDocument) -> str:
         document_environment()
         .get_template("notice.html")
         .render(
+            rate=rate_text,
             notice=notice,
             roles=roles,
             kinds=kinds,
@@ -42,6 +46,14 @@ def notice_html(notice: SetoffNoticeDocument) -> str:
             **document_context(),
         )
     )
+
+
+def rate_text(rate: Decimal) -> str:
+    """A rate exactly as stored, grouped in the reader's digits: ``1,100,000.00``,
+    ``۱٬۱۰۰٬۰۰۰٫۰۰`` in Persian."""
+    exponent = rate.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return display.number(rate, pattern="#,##0" + ("." + "0" * places if places else ""))
 
 
 def notice_pdf(notice: SetoffNoticeDocument) -> bytes:
