@@ -11,9 +11,7 @@ from tests.pdf_file import pdf_info, pdf_objects
 
 @pytest.fixture
 def ran(house: House) -> House:
-    started = house.client.post(
-        "/api/v1/clearing/runs", json={}, headers=house.as_("operator")
-    )
+    started = house.client.post("/api/v1/clearing/runs", json={}, headers=house.as_("operator"))
     assert started.status_code == 201, started.text
     assert started.json()["run_id"] == 1
     return house
@@ -56,7 +54,13 @@ def test_who_reads_any_firms_notice(ran: House, role: str, status: int) -> None:
 
 def test_unknown_run_firm_or_language(ran: House) -> None:
     operator = ran.as_("operator")
-    assert ran.client.get("/api/v1/clearing/runs/9/notices/PK-1.pdf", headers=operator).status_code == 404
-    assert ran.client.get("/api/v1/clearing/runs/1/notices/XX-9.pdf", headers=operator).status_code == 404
+    assert (
+        ran.client.get("/api/v1/clearing/runs/9/notices/PK-1.pdf", headers=operator).status_code
+        == 404
+    )
+    assert (
+        ran.client.get("/api/v1/clearing/runs/1/notices/XX-9.pdf", headers=operator).status_code
+        == 404
+    )
     bad = ran.client.get("/api/v1/clearing/runs/1/notices/PK-1.pdf?language=de", headers=operator)
     assert bad.status_code == 422

@@ -95,25 +95,28 @@ def test_the_notice_lists_what_the_run_set_off_of_the_firm(ran: Session) -> None
     assert (notice.setoff_by_firm.minor, notice.setoff_to_firm.minor) == (64545, 64545)
     (collection,) = notice.instructions
     assert collection.kind == "collection"
-    assert collection.reference.startswith("RF") and "TAH1C" in collection.reference
+    assert collection.reference.startswith("RF")
+    assert "TAH1C" in collection.reference
     assert collection.local_amount.currency == "PKR"
     rates = {r.currency: str(r.per_unit_of_account) for r in notice.rates}
     assert rates["PKR"] == "281.00"
     assert rates["IRR"] == "1100000.00"
-    record = ran.scalars(
-        select(AuditRecord).where(AuditRecord.subject == "clearing_run:1")
-    ).one()
+    record = ran.scalars(select(AuditRecord).where(AuditRecord.subject == "clearing_run:1")).one()
     assert notice.chain is not None
     assert (notice.chain.record_id, notice.chain.hash) == (record.id, record.hash)
     assert notice.chain.previous_hash == record.previous_hash
-    assert notice.chain.notices_digest and len(notice.chain.notices_digest) == 64
-    assert notice.chain.journal_digest and notice.chain.journal_digest in record.after
+    assert notice.chain.notices_digest
+    assert len(notice.chain.notices_digest) == 64
+    assert notice.chain.journal_digest
+    assert notice.chain.journal_digest in record.after
     assert audit.check_chain(ran).ok
 
 
 def test_a_firm_with_nothing_set_off_gets_a_notice_saying_so(ran: Session) -> None:
     notice = setoff_notice(ran, 1, "PK-3")
-    assert notice.lines == () and notice.totals == () and notice.instructions == ()
+    assert notice.lines == ()
+    assert notice.totals == ()
+    assert notice.instructions == ()
     assert notice.setoff_by_firm.minor == 0
     html = notice_html(notice)
     assert "set off nothing of this firm" in laid_out_text(html)
@@ -177,4 +180,5 @@ def test_the_persian_pdf_has_persian_digits_and_solar_hijri_dates(ran: Session) 
 def test_the_urdu_pdf_opens(ran: Session) -> None:
     with i18n.speaking("ur"):
         data = notice_pdf(setoff_notice(ran, 1, "IR-2"))
-    assert data.startswith(b"%PDF-") and pdf_pages(data) >= 1
+    assert data.startswith(b"%PDF-")
+    assert pdf_pages(data) >= 1

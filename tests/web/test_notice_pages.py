@@ -11,9 +11,7 @@ from tests.web.conftest import House, browser
 
 @pytest.fixture
 def ran(house: House) -> House:
-    started = house.client.post(
-        "/api/v1/clearing/runs", json={}, headers=house.as_("operator")
-    )
+    started = house.client.post("/api/v1/clearing/runs", json={}, headers=house.as_("operator"))
     assert started.status_code == 201, started.text
     return house
 
