@@ -230,3 +230,49 @@ def verify(session: Reader, principal: LedgerReader) -> dict[str, Any]:
     """Check the ledger's invariants; each break named."""
     document: dict[str, Any] = jsonable(ledger.verify(session))
     return document
+
+
+NoticeReader = Annotated[Principal, Depends(require(*access.INSTRUCTION_READERS))]
+
+
+@router.get(
+    "/clearing/runs/{run_id:int}/notices/{firm_id}.pdf",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The firm's set-off notice for the run, as a PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+def notice_pdf(
+    run_id: Id,
+    firm_id: str,
+    session: Reader,
+    principal: NoticeReader,
+    language: Annotated[
+        str | None,
+        Query(pattern="^(en|fa|ur)$", description="en, fa or ur (default: Accept-Language)"),
+    ] = None,
+) -> Response:
+    """A firm's set-off notice for a run as a PDF in the reader's language: what the run
+    set off against what, the firm's settlement instructions, the run's rates and its
+    audit record's hash.  A trader reads only its own firm's."""
+    from tahator import i18n
+    from tahator.io.notice import notice_file_name
+    from tahator.io.notice import notice_pdf as printed
+    from tahator.services import notice
+
+    firm = access.firm_filter(principal, firm_id) or firm_id
+    document = notice.setoff_notice(session, run_id, firm)
+    # In rials even for a reader who reads tomans: the notice is the legal record.
+    with i18n.speaking(language or i18n.language(), i18n.reader().zone):
+        body = printed(document)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{notice_file_name(document)}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -398,3 +398,35 @@ def _print_money_rules(summary: dict[str, object]) -> None:
         f"{largest:.6f} for any firm; settlement {settled} "
         f"{unit} to the rounding account"
     )
+
+
+@clearing_app.command("notice")
+def clearing_notice(
+    run_id: Annotated[int, typer.Option("--run", help="The clearing run")],
+    firm: Annotated[str, typer.Option("--firm", help="The firm whose notice it is")],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="Write here")],
+    language: Annotated[
+        str, typer.Option("--language", help="The PDF's language: en, fa or ur")
+    ] = "en",
+) -> None:
+    """A firm's set-off notice for a run, as a PDF: what the run set off against what,
+    the run's rates and its place in the audit log's hash chain."""
+    from tahator import i18n
+    from tahator.io.notice import notice_pdf
+    from tahator.io.tables import write_bytes_atomically
+    from tahator.services import notice
+
+    if language not in i18n.LANGUAGES:
+        fail(TahatorError(f"--language: {language!r} must be en, fa or ur"))
+    with use_case(read_only=True) as session:
+        document = notice.setoff_notice(session, run_id, firm)
+    with i18n.speaking(language):
+        data = notice_pdf(document)
+    try:
+        write_bytes_atomically(output, data)
+    except TahatorError as error:
+        fail(error)
+    print(
+        f"set-off notice of {document.firm.id} for clearing run {run_id} written to {output} "
+        f"({len(document.lines)} obligations set off)"
+    )

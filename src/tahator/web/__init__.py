@@ -16,6 +16,7 @@ from tahator.web import (
     clearing,
     core,
     language,
+    notice,
     pages,
     position,
     screening,
@@ -26,5 +27,6 @@ from tahator.web import (
 def install(app: FastAPI) -> None:
     for module in (auth, language, pages, position, clearing, audit, barter, trade, screening):
         app.include_router(module.router)
+    app.include_router(notice.router)  # issue 21's set-off notice PDF
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
     core.install_errors(app)

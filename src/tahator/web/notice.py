@@ -1,0 +1,40 @@
+"""A firm's set-off notice for a clearing run, as a PDF in the reader's language: a
+trader downloads its own firm's; the operator, the bank and the auditor any firm's
+(``?firm=``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from tahator import i18n
+from tahator.domain.errors import NotFoundError
+from tahator.i18n import _
+from tahator.io.notice import notice_file_name, notice_pdf
+from tahator.services import access, notice
+from tahator.web.core import PageError, Reader, User, allow
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/clearing/runs/{run_id:int}/notice.pdf")
+def notice_download(run_id: int, principal: User, session: Reader, firm: str = "") -> Response:
+    allow(principal, *access.INSTRUCTION_READERS)
+    chosen = access.firm_filter(principal, firm.strip() or None)
+    if chosen is None:
+        raise PageError(404, _("Choose a firm first."))
+    try:
+        document = notice.setoff_notice(session, run_id, chosen)
+    except NotFoundError:
+        raise PageError(404, _("There is no such page, or it is not visible to you.")) from None
+    # In rials even for a reader who reads tomans: the notice is the legal record.
+    with i18n.speaking(i18n.language(), i18n.reader().zone):
+        body = notice_pdf(document)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{notice_file_name(document)}"',
+            "Cache-Control": "no-store",
+        },
+    )
