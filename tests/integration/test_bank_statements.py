@@ -83,7 +83,8 @@ def test_a_credit_with_a_collections_reference_and_amount_confirms_exactly_it(
     house: Engine,
 ) -> None:
     collection = one(house, "PK-1", "collection")
-    assert collection.country == "PK" and collection.local_currency == "PKR"
+    assert collection.country == "PK"
+    assert collection.local_currency == "PKR"
     before = statuses(house)
     with transaction(house) as session:
         entries = journal.balances(session)
@@ -98,7 +99,8 @@ def test_a_credit_with_a_collections_reference_and_amount_confirms_exactly_it(
     assert [(m.instruction, m.firm, m.kind) for m in report.matched] == [
         (collection.id, "PK-1", "collection")
     ]
-    assert report.unmatched == () and report.returned == ()
+    assert report.unmatched == ()
+    assert report.returned == ()
     after = statuses(house)
     assert after[collection.id] == "confirmed"
     assert {k: v for k, v in after.items() if k != collection.id} == {
@@ -106,12 +108,14 @@ def test_a_credit_with_a_collections_reference_and_amount_confirms_exactly_it(
     }
     with transaction(house) as session:
         assert journal.balances(session) != entries  # posted to the ledger
-        assert session.scalar(
-            select(func.count()).where(AuditRecord.action == "settlement.confirm")
-        ) == 1
-        assert session.scalar(
-            select(func.count()).where(AuditRecord.action == "settlement.import")
-        ) == 1
+        assert (
+            session.scalar(select(func.count()).where(AuditRecord.action == "settlement.confirm"))
+            == 1
+        )
+        assert (
+            session.scalar(select(func.count()).where(AuditRecord.action == "settlement.import"))
+            == 1
+        )
 
     # The same file again: nothing changes, the stored report comes back.
     again = imported(house, content)
@@ -120,9 +124,10 @@ def test_a_credit_with_a_collections_reference_and_amount_confirms_exactly_it(
     assert statuses(house) == after
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(BankMessage)) == 1
-        assert session.scalar(
-            select(func.count()).where(AuditRecord.action == "settlement.import")
-        ) == 1
+        assert (
+            session.scalar(select(func.count()).where(AuditRecord.action == "settlement.import"))
+            == 1
+        )
 
     # The same message id with other content is refused.
     other = camt_file("MSG-1", PK_IBAN, [Line("1.00", "PKR", reference=collection.reference)])
@@ -152,7 +157,8 @@ def test_unmatched_credits_are_reported_and_change_nothing(house: Engine) -> Non
         ],
     )
     report = imported(house, content)
-    assert report.matched == () and report.returned == ()
+    assert report.matched == ()
+    assert report.returned == ()
     reasons = [u.reason for u in report.unmatched]
     assert len(reasons) == 9, reasons
     assert "not a collection's creditor reference" in reasons[0]
@@ -186,11 +192,13 @@ def test_a_return_reopens_the_obligation(house: Engine) -> None:
     report = imported(house, content)
     assert report.kind == "camt.053.001.08"
     assert [(r.instruction, r.return_reason) for r in report.returned] == [(collection.id, "AC04")]
-    assert report.matched == () and report.unmatched == ()
+    assert report.matched == ()
+    assert report.unmatched == ()
     assert statuses(house)[collection.id] == "returned"
     with transaction(house) as session:
         states = dict(session.execute(select(Obligation.reference, Obligation.status)).all())
-    assert states["A1"] == "open" and states["A2"] == "open"
+    assert states["A1"] == "open"
+    assert states["A2"] == "open"
 
 
 def test_a_debit_by_end_to_end_id_confirms_the_payout_in_an_old_version(
@@ -214,9 +222,7 @@ def test_a_debit_by_end_to_end_id_confirms_the_payout_in_an_old_version(
     )
     report = imported(house, content)
     assert report.kind == "camt.054.001.02"
-    assert sorted(m.instruction or 0 for m in report.matched) == sorted(
-        [payout.id, collection.id]
-    )
+    assert sorted(m.instruction or 0 for m in report.matched) == sorted([payout.id, collection.id])
     assert statuses(house)[payout.id] == "confirmed"
 
 

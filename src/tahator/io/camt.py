@@ -25,6 +25,8 @@ _BODY = {"camt.053": ("BkToCstmrStmt", "Stmt"), "camt.054": ("BkToCstmrDbtCdtNtf
 _OLDEST, _NEWEST = 2, 12
 _AMOUNT = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 MAX_MESSAGE_ID = 35
+MAX_BYTES = 16 * 1024 * 1024
+"""The largest file read (the API's request limit): a day's statement is far smaller."""
 
 
 @dataclass(frozen=True)
@@ -159,15 +161,15 @@ def _kind(root: Element) -> tuple[str, str]:
     version = int(found[2])
     kind = f"{found[1]}.001.{found[2]}"
     if not _OLDEST <= version <= _NEWEST:
-        raise InputError(
-            [Problem(f"{kind} is not a version this reads (.001.02 to .001.12)")]
-        )
+        raise InputError([Problem(f"{kind} is not a version this reads (.001.02 to .001.12)")])
     return kind, found[1]
 
 
 def read(content: bytes, digits: Mapping[str, int]) -> CamtMessage:
     """The statement or notification in ``content``; ``digits`` gives each currency's
     minor-unit digits (the corridor's)."""
+    if len(content) > MAX_BYTES:
+        raise InputError([Problem(f"the file is larger than {MAX_BYTES // 1024 // 1024} MB")])
     root = _parse(content)
     kind, short = _kind(root)
     body_name, part_name = _BODY[short]
@@ -189,7 +191,9 @@ def read(content: bytes, digits: Mapping[str, int]) -> CamtMessage:
     for number, part in enumerate(parts, start=1):
         account = _text(part, "Acct", "Id", "IBAN")
         if account is None:
-            raise InputError([Problem(f"{part_name} {number} names no account IBAN (Acct/Id/IBAN)")])
+            raise InputError(
+                [Problem(f"{part_name} {number} names no account IBAN (Acct/Id/IBAN)")]
+            )
         account = account.replace(" ", "").upper()
         if account not in accounts:
             accounts.append(account)
@@ -218,9 +222,7 @@ def _entry(element: Element, number: int, account: str, digits: Mapping[str, int
         booking_date = date.fromisoformat(booked) if booked else None
     except ValueError:
         booking_date = None
-    details = [
-        t for d in _children(element, "NtryDtls") for t in _children(d, "TxDtls")
-    ]
+    details = [t for d in _children(element, "NtryDtls") for t in _children(d, "TxDtls")]
     if not details:
         transactions: tuple[Transaction, ...] = (
             _transaction(element, amount_text, minor, currency, digits, element),
@@ -271,9 +273,7 @@ def _transaction(
         own_currency = (own.get("Ccy") or currency).strip()
         try:
             if own_currency != currency:
-                raise ValueError(
-                    f"a transaction in {own_currency} inside an entry in {currency}"
-                )
+                raise ValueError(f"a transaction in {own_currency} inside an entry in {currency}")
             minor = minor_units(text, currency, digits)
         except ValueError as error:
             minor, problem = None, str(error)

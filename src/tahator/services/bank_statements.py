@@ -90,9 +90,7 @@ def import_statement(session: Session, content: bytes, actor: str) -> StatementR
     for entry in message.entries:
         for transaction in entry.transactions:
             outcome, item = _apply(session, entry, transaction, country, actor)
-            {"matched": matched, "returned": returned, "unmatched": unmatched}[outcome].append(
-                item
-            )
+            {"matched": matched, "returned": returned, "unmatched": unmatched}[outcome].append(item)
     report = StatementReport(
         message_id=message.message_id,
         kind=message.kind,
@@ -172,9 +170,7 @@ def _apply(
     """What one transaction does: ``matched``, ``returned`` or ``unmatched``."""
     references = transaction.creditor_references
     named = [
-        r
-        for r in (transaction.end_to_end_id, transaction.original_end_to_end_id, *references)
-        if r
+        r for r in (transaction.end_to_end_id, transaction.original_end_to_end_id, *references) if r
     ]
     item = StatementItem(
         entry=entry.number,
@@ -197,9 +193,7 @@ def _apply(
     if problem is not None:
         return unmatched(problem)
     if entry.status != "BOOK":
-        return unmatched(
-            f"status {entry.status or 'missing'}: only booked (BOOK) entries apply"
-        )
+        return unmatched(f"status {entry.status or 'missing'}: only booked (BOOK) entries apply")
     if transaction.return_reason is None and entry.reversal:
         return unmatched("a reversal without a return reason: for the bank to look at")
     # A collection is named by its creditor reference, a payout by its end-to-end id.
@@ -228,8 +222,14 @@ def _apply(
     if found is None:
         if not named:
             return unmatched("no reference: no creditor reference or end-to-end id")
-        what = "collection's creditor reference" if wanted == InstructionKind.COLLECTION else (
-            "payout's end-to-end id" if wanted == InstructionKind.PAYOUT else "instruction's reference"
+        what = (
+            "collection's creditor reference"
+            if wanted == InstructionKind.COLLECTION
+            else (
+                "payout's end-to-end id"
+                if wanted == InstructionKind.PAYOUT
+                else "instruction's reference"
+            )
         )
         return unmatched(f"{', '.join(named)}: not a {what} this clearing house gave")
     if found.country != country:
