@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain import bank, returns
-from tahator.domain.errors import InputError, Problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.money import Amount
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import jsonable
 from tahator.io import camt
@@ -293,3 +295,96 @@ def _report_of(document: dict[str, Any], already_imported: bool) -> StatementRep
         returned=items("returned"),
         unmatched=items("unmatched"),
     )
+
+
+# --- the bank's desk ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayoutBatch:
+    """A run's pending payouts from one clearing account: one payment file."""
+
+    run_id: int
+    country: str
+    payouts: int
+    total: Amount
+    """In the country's currency."""
+
+
+def payout_batches(session: Session) -> tuple[PayoutBatch, ...]:
+    """Each run and country with payouts still to be paid, newest run first."""
+    corridor = corridors.load(session)
+    rows = session.execute(
+        select(
+            SettlementInstruction.run_id,
+            SettlementInstruction.country,
+            SettlementInstruction.local_currency,
+            func.count(),
+            func.sum(SettlementInstruction.local_amount),
+        )
+        .where(
+            SettlementInstruction.kind == InstructionKind.PAYOUT,
+            SettlementInstruction.status == InstructionStatus.PENDING,
+        )
+        .group_by(
+            SettlementInstruction.run_id,
+            SettlementInstruction.country,
+            SettlementInstruction.local_currency,
+        )
+        .order_by(SettlementInstruction.run_id.desc(), SettlementInstruction.country)
+    ).all()
+    return tuple(
+        PayoutBatch(
+            run_id, country, int(count), Amount(int(total), currency, corridor.digits[currency])
+        )
+        for run_id, country, currency, count, total in rows
+    )
+
+
+@dataclass(frozen=True)
+class ImportedMessage:
+    """A bank's file imported, as the desk lists it."""
+
+    message_id: str
+    kind: str
+    country: str
+    imported_at: datetime
+    imported_by: str
+    matched: int
+    returned: int
+    unmatched: int
+
+
+def imported_messages(session: Session, limit: int = 50) -> tuple[ImportedMessage, ...]:
+    """The latest files imported, newest first."""
+    rows = session.execute(
+        select(BankMessage)
+        .order_by(BankMessage.imported_at.desc(), BankMessage.message_id)
+        .limit(limit)
+    ).scalars()
+    return tuple(
+        ImportedMessage(
+            row.message_id,
+            row.kind,
+            row.country,
+            row.imported_at,
+            row.imported_by,
+            _count(row.report, "matched"),
+            _count(row.report, "returned"),
+            _count(row.report, "unmatched"),
+        )
+        for row in rows
+    )
+
+
+def _count(report: dict[str, object], key: str) -> int:
+    items = report.get(key)
+    return len(items) if isinstance(items, list) else 0
+
+
+def stored_report(session: Session, message_id: str) -> StatementReport:
+    """The report of a file imported before (``already_imported``)."""
+    stored = session.get(BankMessage, message_id) if len(message_id) <= 35 else None
+    if stored is None:
+        raise NotFoundError(f"no bank statement {message_id[:40]} was imported")
+    return _report_of(stored.report, already_imported=True)
