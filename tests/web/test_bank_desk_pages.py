@@ -139,7 +139,7 @@ def test_the_bank_downloads_the_payment_file(house: House) -> None:
     payout = next(i for i in pending if i["kind"] == "payout")
     bank = browser(house, "bank")
     desk = bank.get("/bank")
-    link = f"/bank/payment-file?run={payout['run_id']}&amp;country={payout['country']}"
+    link = f"/bank/payment-file.xml?run={payout['run_id']}&amp;country={payout['country']}"
     assert link in desk.text
     answer = bank.get(link.replace("&amp;", "&"))
     assert answer.status_code == 200, answer.text

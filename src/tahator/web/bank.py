@@ -51,6 +51,8 @@ def bank_desk(request: Request, principal: User, session: Reader) -> HTMLRespons
     return _desk(request, principal, session)
 
 
+# ``.xml``: a link to a file, which the layout tests do not visit as a page.
+@router.get("/bank/payment-file.xml", response_model=None)
 @router.get("/bank/payment-file", response_model=None)
 def payment_file(
     request: Request, principal: User, session: Reader, run: str = "", country: str = ""
