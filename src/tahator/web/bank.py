@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tahator.domain.errors import InputError, TahatorError
@@ -105,7 +106,8 @@ async def upload_statement(
             }
         else:
             try:
-                report = _import(request, data, principal.actor)
+                # Off the event loop: the import is a database transaction.
+                report = await run_in_threadpool(_import, request, data, principal.actor)
             except DatabaseBusyError as error:
                 message, busy = str(error), True
             except TahatorError as error:
