@@ -86,6 +86,19 @@ def import_statement(session: Session, content: bytes, actor: str) -> StatementR
             )
         return _report_of(stored.report, already_imported=True)
     country, account = _country(session, message)
+    # The message id is claimed first: a concurrent import of the same file waits here
+    # for this one, then fails on the key and (retried) finds it imported.
+    claim = BankMessage(
+        message_id=message.message_id,
+        kind=message.kind,
+        country=country,
+        digest=digest,
+        imported_at=now(),
+        imported_by=actor,
+        report={},
+    )
+    session.add(claim)
+    session.flush()
     matched: list[StatementItem] = []
     returned: list[StatementItem] = []
     unmatched: list[StatementItem] = []
@@ -104,17 +117,7 @@ def import_statement(session: Session, content: bytes, actor: str) -> StatementR
         unmatched=tuple(unmatched),
     )
     document: dict[str, Any] = jsonable(report)
-    session.add(
-        BankMessage(
-            message_id=message.message_id,
-            kind=message.kind,
-            country=country,
-            digest=digest,
-            imported_at=now(),
-            imported_by=actor,
-            report=document,
-        )
-    )
+    claim.report = document
     session.flush()
     audit.record(
         session,
@@ -217,7 +220,13 @@ def _apply(
         if names is None or (wanted is not None and kind != wanted):
             continue
         run_id, instruction_id = names
-        row = session.get(SettlementInstruction, instruction_id)
+        # Locked and read afresh: a concurrent import may have just confirmed it.
+        row = session.execute(
+            select(SettlementInstruction)
+            .where(SettlementInstruction.id == instruction_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one_or_none()
         if row is not None and row.run_id == run_id and row.kind == kind:
             found, item = row, _with(item, reference=reference)
             break

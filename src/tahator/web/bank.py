@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -129,8 +130,15 @@ async def upload_statement(
 
 
 def _import(request: Request, data: bytes, actor: str) -> bank_statements.StatementReport:
-    with transaction(engine_of(request)) as writer:
-        return bank_statements.import_statement(writer, data, actor)
+    for attempt in range(2):
+        try:
+            with transaction(engine_of(request)) as writer:
+                return bank_statements.import_statement(writer, data, actor)
+        except IntegrityError:
+            # The same file imported concurrently, first: once more finds it imported.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 @router.get("/bank/statements/{message_id:path}", response_class=HTMLResponse)
