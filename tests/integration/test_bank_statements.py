@@ -3,11 +3,13 @@ real database (SQLite and PostgreSQL): matched exactly, idempotent by message id
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from tahator.domain.errors import InputError
 from tahator.formatting import amount
@@ -268,3 +270,38 @@ def test_bad_files_are_refused_with_a_reason(house: Engine, content: bytes, mess
     assert statuses(house) == before
     with transaction(house) as session:
         assert session.scalar(select(func.count()).select_from(BankMessage)) == 0
+
+
+def test_the_same_file_imported_twice_at_once_applies_once(house: Engine) -> None:
+    collection = one(house, "PK-1", "collection")
+    content = camt_file(
+        "MSG-RACE",
+        PK_IBAN,
+        [Line(amount(collection.local_amount), "PKR", reference=collection.reference)],
+    )
+    start = threading.Barrier(2)
+    reports: list[bank_statements.StatementReport] = []
+
+    def importer() -> None:
+        start.wait()
+        for attempt in range(2):
+            try:
+                reports.append(imported(house, content))
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
+
+    threads = [threading.Thread(target=importer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(r.already_imported for r in reports) == [False, True]
+    assert all(len(r.matched) == 1 for r in reports)
+    assert statuses(house)[collection.id] == "confirmed"
+    with transaction(house) as session:
+        assert (
+            session.scalar(select(func.count()).where(AuditRecord.action == "settlement.confirm"))
+            == 1
+        )
