@@ -11,7 +11,7 @@ One transaction for the whole file, idempotent by the file's ``MsgId``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from tahator.domain import bank, returns
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.money import Amount
 from tahator.domain.settlement import InstructionKind, InstructionStatus
-from tahator.formatting import jsonable
+from tahator.formatting import amount, jsonable
 from tahator.io import camt
 from tahator.services import audit, settlement
 from tahator.services import corridor as corridors
@@ -233,15 +233,7 @@ def _apply(
     if found is None:
         if not named:
             return unmatched("no reference: no creditor reference or end-to-end id")
-        what = (
-            "collection's creditor reference"
-            if wanted == InstructionKind.COLLECTION
-            else (
-                "payout's end-to-end id"
-                if wanted == InstructionKind.PAYOUT
-                else "instruction's reference"
-            )
-        )
+        what = _NAMED_BY[wanted]
         return unmatched(f"{', '.join(named)}: not a {what} this clearing house gave")
     if found.country != country:
         return unmatched(
@@ -254,7 +246,7 @@ def _apply(
         )
     if transaction.amount != found.local_amount:
         digits = corridors.load(session).digits[found.local_currency]
-        expected = _decimal(found.local_amount, digits)
+        expected = amount(Amount(found.local_amount, found.local_currency, digits))
         return unmatched(
             f"{item.amount} {entry.currency}; instruction {found.id} is for {expected} "
             f"{found.local_currency} (a partial or over payment is not applied)",
@@ -274,17 +266,15 @@ def _apply(
     return "matched", done
 
 
-def _decimal(minor: int, digits: int) -> str:
-    if not digits:
-        return str(minor)
-    sign = "-" if minor < 0 else ""
-    text = str(abs(minor)).rjust(digits + 1, "0")
-    return f"{sign}{text[:-digits]}.{text[-digits:]}"
+_NAMED_BY = {
+    InstructionKind.COLLECTION: "collection's creditor reference",
+    InstructionKind.PAYOUT: "payout's end-to-end id",
+    None: "instruction's reference",
+}
+"""What names an instruction, by the kind an entry can confirm (``None``: a return)."""
 
 
 def _with(item: StatementItem, **changes: Any) -> StatementItem:
-    from dataclasses import replace
-
     return replace(item, **changes)
 
 
