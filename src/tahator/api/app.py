@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from tahator.api import (
     audit,
     auth,
+    bank,
     barter,
     border,
     clearing,
@@ -34,6 +35,7 @@ def install(app: FastAPI) -> None:
         firms,
         obligations,
         clearing,
+        bank,
         barter,
         market,
         screening,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,7 @@ from tahator.cli.common import (
     print_json,
     use_case,
 )
+from tahator.domain.errors import InputError, Problem
 
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 settlement_app = typer.Typer(help="Settlement instructions for banks.", no_args_is_help=True)
@@ -196,3 +198,52 @@ def settlement_export(
         f"written to {output}",
         file=sys.stderr,
     )
+
+
+@settlement_app.command("import")
+def settlement_import(
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="A camt.054 or camt.053 file")],
+    as_json: JsonOption = False,
+) -> None:
+    """Import a bank's statement of a clearing account (camt.054 or camt.053).
+
+    Each booked credit quoting a pending collection's creditor reference with its exact
+    amount confirms it; each booked debit with a payout's end-to-end id confirms the
+    payout; a return (RtrInf with a reason code) returns the instruction.  The rest is
+    listed, unapplied.  Importing the same file again changes nothing.
+    """
+    from tahator.formatting import jsonable
+    from tahator.io.camt import MAX_BYTES
+    from tahator.services import bank_statements
+
+    try:
+        with path.open("rb") as file:
+            content = file.read(MAX_BYTES + 1)
+    except OSError as error:
+        fail(InputError([Problem(f"cannot read {path}: {error.strerror or error}")]))
+    with use_case() as session:
+        report = jsonable(bank_statements.import_statement(session, content, _actor()))
+    if as_json:
+        print_json(report)
+        return
+    print(
+        f"{report['kind']} {report['message_id']} of clearing account {report['country']} "
+        f"({report['account']})"
+        + (": already imported, nothing changed" if report["already_imported"] else "")
+    )
+    for title, key in (("matched", "matched"), ("returned", "returned")):
+        print(f"{title}: {len(report[key])}")
+        for item in report[key]:
+            reason = f" ({item['return_reason']})" if item["return_reason"] else ""
+            print(
+                f"  entry {item['entry']}: {item['amount']} {item['currency']} "
+                f"{item['reference']} -> {item['kind']} {item['instruction']} of "
+                f"{item['firm']}{reason}"
+            )
+    print(f"unmatched: {len(report['unmatched'])}")
+    for item in report["unmatched"]:
+        print(
+            f"  entry {item['entry']}: {item['amount']} {item['currency']} "
+            f"{item['reference'] or '-'} (bank ref {item['bank_reference'] or '-'}): "
+            f"{item['reason']}"
+        )

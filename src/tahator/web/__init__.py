@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from tahator.web import (
     audit,
     auth,
+    bank,
     barter,
     clearing,
     core,
@@ -25,7 +26,18 @@ from tahator.web import (
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, language, pages, position, clearing, audit, barter, trade, screening):
+    for module in (
+        auth,
+        language,
+        pages,
+        position,
+        clearing,
+        bank,
+        audit,
+        barter,
+        trade,
+        screening,
+    ):
         app.include_router(module.router)
     app.include_router(notice.router)  # issue 21's set-off notice PDF
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")

@@ -1,0 +1,162 @@
+"""The settlement bank's desk: payment files out (pain.001), statements in (camt)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from tahator.domain.errors import InputError, TahatorError
+from tahator.i18n import _
+from tahator.io.camt import MAX_BYTES
+from tahator.services import bank_statements, clearing_desk
+from tahator.services.paging import row_id
+from tahator.services.users import Principal
+from tahator.signin import engine_of
+from tahator.store.database import DatabaseBusyError, reading, transaction
+from tahator.web.core import Form, PageError, Reader, User, allow, render
+
+router = APIRouter(include_in_schema=False)
+SETTLERS = ("bank", "operator")
+"""Who handles the banks' files: the bank, and the operator standing in for one."""
+
+
+def _error_text(error: TahatorError) -> str:
+    problems = getattr(error, "problems", None) or []
+    return "; ".join(str(p) for p in problems) or str(error)
+
+
+def _desk(
+    request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    return render(
+        request,
+        "bank.html",
+        principal,
+        status=status,
+        batches=bank_statements.payout_batches(session),
+        messages=bank_statements.imported_messages(session),
+        countries=dict(clearing_desk.countries(session)),
+        **extra,
+    )
+
+
+@router.get("/bank", response_class=HTMLResponse)
+def bank_desk(request: Request, principal: User, session: Reader) -> HTMLResponse:
+    allow(principal, *SETTLERS)
+    return _desk(request, principal, session)
+
+
+# ``.xml``: a link to a file, which the layout tests do not visit as a page.
+@router.get("/bank/payment-file.xml", response_model=None)
+@router.get("/bank/payment-file", response_model=None)
+def payment_file(
+    request: Request, principal: User, session: Reader, run: str = "", country: str = ""
+) -> Response:
+    """The pain.001 of a run's pending payouts from one country's clearing account."""
+    allow(principal, *SETTLERS)
+    # The payment files land from their own module (issue 21, "pain"): imported here,
+    # when a file is asked for, so the desk's other parts stand without it.
+    from tahator.services import payment_files
+
+    run_id = row_id(run)
+    if run_id is None or country not in dict(clearing_desk.countries(session)):
+        return _desk(
+            request,
+            principal,
+            session,
+            status=422,
+            export_error=_("Choose a run and a clearing account's country."),
+        )
+    try:
+        with transaction(engine_of(request)) as writer:
+            made = payment_files.export_payouts(writer, run_id, country, principal.actor)
+    except DatabaseBusyError as error:
+        return _desk(request, principal, session, status=503, export_error=str(error))
+    except TahatorError as error:
+        return _desk(request, principal, session, status=422, export_error=_error_text(error))
+    return Response(
+        made.content,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{made.file_name}"'},
+    )
+
+
+@router.post("/bank/statements", response_class=HTMLResponse, response_model=None)
+async def upload_statement(
+    request: Request, principal: User, form: Form
+) -> HTMLResponse | RedirectResponse:
+    """Import a camt.054/053 file; the report's page after, or the desk saying why not."""
+    allow(principal, *SETTLERS)
+    upload = form.get("file")
+    message, busy = "", False
+    report: bank_statements.StatementReport | None = None
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        message = _("Choose the bank's camt.054 or camt.053 file.")
+    else:
+        data = await upload.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            message = _("The file is larger than %(size)s MB.") % {
+                "size": MAX_BYTES // 1024 // 1024
+            }
+        else:
+            try:
+                # Off the event loop: the import is a database transaction.
+                report = await run_in_threadpool(_import, request, data, principal.actor)
+            except DatabaseBusyError as error:
+                message, busy = str(error), True
+            except TahatorError as error:
+                message = _error_text(error)
+    if report is None:
+        with reading(engine_of(request)) as session:
+            return _desk(
+                request,
+                principal,
+                session,
+                status=503 if busy else 422,
+                upload_error=message,
+            )
+    outcome = "again" if report.already_imported else "new"
+    return RedirectResponse(
+        f"/bank/statements/{quote(report.message_id, safe='')}?imported={outcome}",
+        status_code=303,
+    )
+
+
+def _import(request: Request, data: bytes, actor: str) -> bank_statements.StatementReport:
+    for attempt in range(2):
+        try:
+            with transaction(engine_of(request)) as writer:
+                return bank_statements.import_statement(writer, data, actor)
+        except IntegrityError:
+            # The same file imported concurrently, first: once more finds it imported.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+@router.get("/bank/statements/{message_id:path}", response_class=HTMLResponse)
+def statement_report(
+    request: Request, message_id: str, principal: User, session: Reader, imported: str = ""
+) -> HTMLResponse:
+    allow(principal, *SETTLERS)
+    try:
+        report = bank_statements.stored_report(session, message_id)
+    except InputError:
+        raise PageError(
+            404, _("No bank statement %(id)s was imported.") % {"id": message_id[:40]}
+        ) from None
+    return render(
+        request,
+        "bank_report.html",
+        principal,
+        report=report,
+        fresh=imported == "new",
+        again=imported == "again",
+    )
