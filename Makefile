@@ -38,6 +38,7 @@ format: install
 # Extract every marked string and merge it into the Persian and Urdu catalogues; then
 # translate what `tests/test_catalogues.py` reports missing.
 messages: install
+	mkdir -p var
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o var/messages.pot .
 	for lang in fa ur; do \
 	  $(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i var/messages.pot \
