@@ -159,6 +159,11 @@ def clearing_account(session: Session, country: str) -> AccountView | None:
     return clearing_accounts(session).get(country.strip().upper())
 
 
+def clearing_countries(session: Session) -> list[str]:
+    """The countries that have a clearing account."""
+    return list(session.scalars(select(ClearingAccount.country).order_by(ClearingAccount.country)))
+
+
 def clearing_accounts(session: Session) -> dict[str, AccountView]:
     """Every clearing account's registered bank account, by country (they are few)."""
     rows = session.scalars(
