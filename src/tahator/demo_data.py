@@ -189,18 +189,18 @@ DEMO_BANKS = {
     "IR": (("017", "MELIIRTH"), ("012", "BKMTIRTH"), ("062", "AYBKIRTH"), ("055", "EDBIIRTH")),
 }
 """Banks the demo's accounts are at: a Pakistani IBAN's four-letter bank code or an
-Iranian one's three-digit bank id, with a BIC of the right country."""
+Iranian one's three-digit bank id (0 and the bank's code), with a BIC of the right country."""
 CLEARING_BANKS = {"PK": ("NBPA", "NBPAPKKA"), "IR": ("010", "BMJIIRTH")}
 """Where the demo's clearing accounts are kept (a settlement bank in each country)."""
 
 
 def demo_iban(country: str, bank_code: str, number: int) -> str:
     """A valid fictitious IBAN: Pakistan's 24 characters (bank code + 16-digit account),
-    Iran's 26 (0 + 3-digit bank id + 19-digit account; schwifty does not generate them,
+    Iran's 26 (3-digit bank id + 19-digit account; schwifty does not generate them,
     so the check digits are ISO 7064 mod 97-10's)."""
     if country == "PK":
         return str(IBAN.generate("PK", bank_code=bank_code, account_code=f"{number:016d}").compact)
-    bban = f"0{bank_code}{number:019d}"
+    bban = f"{bank_code}{number:019d}"
     return "IR" + mod_97_10.calc_check_digits(bban + "IR") + bban
 
 
