@@ -133,6 +133,7 @@ def test_the_demo_s_accounts_are_all_valid() -> None:
         assert bic[4:6] == firm.country
         assert demo_account(firm.country, firm.id) == (iban, bic)  # the same every run
     for country, (bank_code, bic) in CLEARING_BANKS.items():
+        assert bic[4:6] == country
         assert IBAN(demo_iban(country, bank_code, 1_000_001)).country_code == country
     for country, banks in DEMO_BANKS.items():
         for bank_code, bic in banks:
@@ -153,8 +154,7 @@ def test_the_demo_registers_a_valid_account_for_every_firm_and_clearing_account(
         assert len(accounts) == len(FIRMS) + 2
         for account in accounts:
             assert IBAN(account.iban).country_code == account.country
-            assert account.bic is not None and account.bic[4:6] == account.country
-        demo_records = session.scalars(
-            select(AuditRecord).where(AuditRecord.actor == "demo")
-        ).all()
+            assert account.bic is not None
+            assert account.bic[4:6] == account.country
+        demo_records = session.scalars(select(AuditRecord).where(AuditRecord.actor == "demo")).all()
         assert len(demo_records) == len(FIRMS) + 2
