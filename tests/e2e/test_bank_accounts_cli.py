@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tahator.demo_data import tax_id
 from tests.conftest import Cli
 from tests.integration.conftest import firms_file, obligations_file
 
@@ -96,3 +97,34 @@ def test_settlement_list_shows_each_instruction_s_reference(
     assert "reference" in table
     for reference in references:
         assert reference in table
+
+
+def test_a_firms_file_may_carry_the_firms_accounts(cli: Cli, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'file.db'}"
+    assert cli("--db", db, "db", "upgrade")[0] == 0
+    good = tmp_path / "firms.csv"
+    good.write_text(
+        "id,name,country,tax_id,iban,bic\n"
+        f"PK-1,Karachi Rice,PK,{tax_id('PK', 1)},{PK_IBAN},SCBLPKKX\n"
+        f"IR-1,Tabriz Steel,IR,{tax_id('IR', 1)},{IR_IBAN},\n"
+        f"PK-2,Lahore Cotton,PK,{tax_id('PK', 2)},,\n"
+    )
+    code, _, err = cli("--db", db, "firms", "import", good)
+    assert code == 0, err
+    code, out, _ = cli("--db", db, "firms", "account", "PK-1", "--json")
+    assert (json.loads(out)["iban"], json.loads(out)["bic"]) == (PK_IBAN, "SCBLPKKX")
+    code, out, _ = cli("--db", db, "firms", "account", "PK-2", "--json")
+    assert json.loads(out) is None
+    assert cli("--db", db, "firms", "import", good)[0] == 0  # again: nothing changes
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,name,country,tax_id,iban\n"
+        f"PK-3,Multan Mangoes,PK,{tax_id('PK', 3)},PK37SCBL0000001123456702\n"
+    )
+    code, _, err = cli("--db", db, "firms", "import", bad)
+    assert code == 2
+    assert "bad.csv:2: iban:" in err
+    assert "checksum" in err
+    code, out, _ = cli("--db", db, "firms", "list", "--json")
+    assert "PK-3" not in {f["id"] for f in json.loads(out)}  # all or none

@@ -189,15 +189,17 @@ def corridor_limits(
 @firms_app.command("import")
 def firms_import(path: Path, as_json: JsonOption = False) -> None:
     """Register firms from a CSV: id,name,country,tax_id (and aliases, active_taxpayer,
-    psw_subscribed)."""
+    psw_subscribed, and the firm's bank account: iban, bic)."""
     from tahator.io.firms import read_firms
-    from tahator.services import firms
+    from tahator.services import bank_accounts, firms
 
     with use_case() as session:
         read = read_firms(path)
         result = firms.import_firms(
             session, read.records, _actor(), source=read.source, problems=read.problems
         )
+        # In the same transaction: a refused account leaves its firms unregistered too.
+        bank_accounts.import_accounts(session, read.accounts, _actor(), source=read.source)
     _print_import(jsonable(result), as_json, "firms")
 
 

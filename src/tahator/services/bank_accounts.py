@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tahator.domain import bank
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.identifiers import name_problem
+from tahator.io.firms import AccountRow
 from tahator.services import audit
 from tahator.services.common import now
 from tahator.store.schema import BankAccount, ClearingAccount, Firm
@@ -170,3 +171,31 @@ def clearing_accounts(session: Session) -> dict[str, AccountView]:
         select(BankAccount).where(BankAccount.clearing_country.is_not(None))
     ).all()
     return {r.clearing_country: _view(r, r.clearing_country) for r in rows if r.clearing_country}
+
+
+def import_accounts(
+    session: Session, rows: Iterable[AccountRow], actor: str, *, source: str
+) -> int:
+    """Register the accounts of a firms file (after its firms): all or none, every
+    refused one named by its line; an account already registered as it is changes
+    nothing.  How many were registered or changed."""
+    rows = list(rows)
+    stored = firm_accounts(session, (r.firm_id for r in rows))
+    problems: list[Problem] = []
+    changed = 0
+    for row in rows:
+        try:
+            firm = session.get(Firm, row.firm_id)
+            if firm is None:
+                raise NotFoundError(f"no firm {row.firm_id}")
+            iban, bic, _ = _checked(row.iban, row.bic, "", firm.country, firm.name[:MAX_HOLDER])
+            now_stored = stored.get(row.firm_id)
+            if now_stored is not None and (now_stored.iban, now_stored.bic) == (iban, bic):
+                continue
+            stored[row.firm_id] = register_firm_account(session, row.firm_id, iban, bic, "", actor)
+            changed += 1
+        except InputError as error:
+            problems.extend(Problem(p.message, source, row.line, p.field) for p in error.problems)
+    if problems:
+        raise InputError(problems)
+    return changed
