@@ -41,6 +41,7 @@ from tahator.demo_data import (
     PAKISTAN_GOODS,
     BarterStory,
     border_residents,
+    register_bank_accounts,
     tax_id,
 )
 from tahator.domain.policy import Policy
@@ -250,6 +251,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     imported = {"firms": jsonable(imported_firms), "obligations": jsonable(imported_obligations)}
     trade = border_demo(engine, folder)
     screened = screening_demo(engine, folder)
+    register_bank_accounts(engine, DEMO_ACTOR)  # every firm, both clearing accounts
     return DemoRun(
         folder,
         firms_,

@@ -1,11 +1,17 @@
 """The demo corridor's data: what each country trades and where, the goods of the
-barter, the marketplace and the border market, valid tax ids and border residents."""
+barter, the marketplace and the border market, valid tax ids and border residents, and
+every firm's and clearing account's (fictitious, but valid) bank account."""
 
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import date
+
+from schwifty import IBAN
+from sqlalchemy import Engine, select
+from stdnum.iso7064 import mod_97_10
 
 from tahator.domain.border import iran_national_code_check_digit
 from tahator.domain.corridor import iran_legal_id_check_digit
@@ -176,3 +182,50 @@ def tax_id(country: str, number: int) -> str:
         return f"{4_100_000 + number:07d}-{number % 10}"
     first_ten = f"14{number:08d}"
     return first_ten + str(iran_legal_id_check_digit(first_ten))
+
+
+DEMO_BANKS = {
+    "PK": (("SCBL", "SCBLPKKX"), ("HABB", "HABBPKKA"), ("MUCB", "MUCBPKKA"), ("UNIL", "UNILPKKA")),
+    "IR": (("017", "MELIIRTH"), ("012", "BKMTIRTH"), ("062", "AYBKIRTH"), ("055", "EDBIIRTH")),
+}
+"""Banks the demo's accounts are at: a Pakistani IBAN's four-letter bank code or an
+Iranian one's three-digit bank id (0 and the bank's code), with a BIC of the right country."""
+CLEARING_BANKS = {"PK": ("NBPA", "NBPAPKKA"), "IR": ("010", "BMJIIRTH")}
+"""Where the demo's clearing accounts are kept (a settlement bank in each country)."""
+
+
+def demo_iban(country: str, bank_code: str, number: int) -> str:
+    """A valid fictitious IBAN: Pakistan's 24 characters (bank code + 16-digit account),
+    Iran's 26 (3-digit bank id + 19-digit account; schwifty does not generate them,
+    so the check digits are ISO 7064 mod 97-10's)."""
+    if country == "PK":
+        return str(IBAN.generate("PK", bank_code=bank_code, account_code=f"{number:016d}").compact)
+    bban = f"{bank_code}{number:019d}"
+    return "IR" + mod_97_10.calc_check_digits(bban + "IR") + bban
+
+
+def demo_account(country: str, firm_id: str) -> tuple[str, str]:
+    """The IBAN and BIC of a demo firm, the same for the same id on every run."""
+    number = zlib.crc32(firm_id.encode())
+    bank_code, bic = DEMO_BANKS[country][number % len(DEMO_BANKS[country])]
+    return demo_iban(country, bank_code, number), bic
+
+
+def register_bank_accounts(engine: Engine, actor: str) -> int:
+    """Give every firm and both clearing accounts a bank account (through the service,
+    audited as ``actor``); how many were registered."""
+    from tahator.services import bank_accounts
+    from tahator.store.database import transaction
+    from tahator.store.schema import Firm
+
+    with transaction(engine) as session:
+        firms = session.execute(select(Firm.id, Firm.country).order_by(Firm.id)).all()
+        for firm_id, country in firms:
+            iban, bic = demo_account(country, firm_id)
+            bank_accounts.register_firm_account(session, firm_id, iban, bic, "", actor)
+        countries = bank_accounts.clearing_countries(session)
+        for country in countries:
+            bank_code, bic = CLEARING_BANKS[country]
+            iban = demo_iban(country, bank_code, 1_000_001)
+            bank_accounts.register_clearing_account(session, country, iban, bic, "", actor)
+        return len(firms) + len(countries)

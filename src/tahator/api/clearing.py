@@ -21,12 +21,12 @@ from tahator.api.deps import (
     require,
     write,
 )
-from tahator.api.models import model_of, page_of
+from tahator.api.models import BankAccountIn, BankAccountOut, model_of, page_of
 from tahator.api.problems import ApiError
 from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable, not_allowed
 from tahator.io import pain001
-from tahator.services import access, clearing, ledger, payment_files, settlement
+from tahator.services import access, bank_accounts, clearing, ledger, payment_files, settlement
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import transaction
@@ -106,6 +106,34 @@ def notices(
     """Set-off notices: what the run set off of each obligation."""
     rows = clearing.setoff_notices(session, run_id, access.firm_filter(principal, firm))
     return page(jsonable(rows), cursor, limit, key="obligation")
+
+
+@router.get("/clearing/accounts/{country}/bank-account", response_model=BankAccountOut)
+def get_clearing_bank_account(
+    country: str, session: Reader, principal: AnyReader
+) -> dict[str, Any]:
+    """The bank account of a country's clearing account: where its debtors pay."""
+    account = bank_accounts.clearing_account(session, country)
+    if account is None:
+        raise ApiError(404, f"no bank account registered for the clearing account of {country}")
+    view: dict[str, Any] = jsonable(account)
+    return view
+
+
+@router.put("/clearing/accounts/{country}/bank-account", response_model=BankAccountOut)
+def put_clearing_bank_account(
+    request: Request, country: str, body: BankAccountIn, principal: Operator
+) -> JSONResponse:
+    """Register or replace the bank account of a country's clearing account (an IBAN of
+    that country; a 422 says why one is refused)."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        account = bank_accounts.register_clearing_account(
+            session, country, body.iban, body.bic, body.holder, principal.actor
+        )
+        return 200, jsonable(account)
+
+    return write(request, principal, body.model_dump(), work)
 
 
 @router.get("/settlement/instructions", response_model=InstructionPage)

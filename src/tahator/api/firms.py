@@ -18,16 +18,18 @@ from tahator.api.deps import (
     require,
     write,
 )
+from tahator.api.models import BankAccountIn, BankAccountOut
 from tahator.api.problems import ApiError
 from tahator.domain.errors import InputError, Problem
 from tahator.formatting import jsonable
 from tahator.io.firms import aliases_of, firm_record
-from tahator.services import access, firms
+from tahator.services import access, bank_accounts, firms
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["firms"])
 Operator = Annotated[Principal, Depends(require("operator"))]
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
+AccountReader = Annotated[Principal, Depends(require("operator", "bank", "auditor", "trader"))]
 SOURCE = str(REQUEST)
 
 
@@ -134,6 +136,36 @@ def register_firm(request: Request, body: FirmIn, principal: Operator) -> JSONRe
             raise InputError(problems)
         stored = firms.register_firm(session, record, principal.actor, source=SOURCE)
         return (201 if stored.result.created else 200), jsonable(stored.firm)
+
+    return write(request, principal, body.model_dump(), work)
+
+
+@router.get("/firms/{firm_id}/bank-account", response_model=BankAccountOut)
+def get_bank_account(firm_id: str, session: Reader, principal: AccountReader) -> dict[str, Any]:
+    """The firm's bank account, where its payouts go; a trader reads only its own."""
+    access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
+    if not firms.list_firms(session, firm_id):
+        raise ApiError(404, f"no firm {firm_id}")
+    account = bank_accounts.firm_account(session, firm_id)
+    if account is None:
+        raise ApiError(404, f"firm {firm_id} has no bank account registered")
+    view: dict[str, Any] = jsonable(account)
+    return view
+
+
+@router.put("/firms/{firm_id}/bank-account", response_model=BankAccountOut)
+def put_bank_account(
+    request: Request, firm_id: str, body: BankAccountIn, principal: Operator
+) -> JSONResponse:
+    """Register or replace the firm's bank account: an IBAN of the firm's country (a
+    422 says why one is refused), the bank's BIC where known, the holder's name (the
+    firm's name if empty)."""
+
+    def work(session: Any) -> tuple[int, Any]:
+        account = bank_accounts.register_firm_account(
+            session, firm_id, body.iban, body.bic, body.holder, principal.actor
+        )
+        return 200, jsonable(account)
 
     return write(request, principal, body.model_dump(), work)
 

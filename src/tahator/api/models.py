@@ -14,9 +14,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from tahator.domain.money import Amount
+from tahator.services.bank_accounts import AccountView
 
 
 def _json_type(hint: Any) -> Any:
@@ -48,3 +49,15 @@ def page_of(item: type[BaseModel], name: str) -> type[BaseModel]:
     """The model of a cursor page of ``item``: ``{"items": [...], "next_cursor": ...}``."""
     fields: dict[str, Any] = {"items": (list[item], ...), "next_cursor": (str | None, ...)}  # type: ignore[valid-type]
     return create_model(name, **fields)
+
+
+class BankAccountIn(BaseModel):
+    """A bank account to register: an IBAN of the owner's country, the bank's BIC where
+    known, the holder's name (the firm's name, or the clearing account's, if empty)."""
+
+    iban: str = Field(min_length=1, max_length=60, description="IBAN (spaces allowed)")
+    bic: str | None = Field(default=None, max_length=20, description="The bank's BIC")
+    holder: str = Field(default="", max_length=200, description="The holder's name")
+
+
+BankAccountOut = model_of(AccountView, "BankAccount")

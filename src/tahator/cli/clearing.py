@@ -189,15 +189,17 @@ def corridor_limits(
 @firms_app.command("import")
 def firms_import(path: Path, as_json: JsonOption = False) -> None:
     """Register firms from a CSV: id,name,country,tax_id (and aliases, active_taxpayer,
-    psw_subscribed)."""
+    psw_subscribed, and the firm's bank account: iban, bic)."""
     from tahator.io.firms import read_firms
-    from tahator.services import firms
+    from tahator.services import bank_accounts, firms
 
     with use_case() as session:
         read = read_firms(path)
         result = firms.import_firms(
             session, read.records, _actor(), source=read.source, problems=read.problems
         )
+        # In the same transaction: a refused account leaves its firms unregistered too.
+        bank_accounts.import_accounts(session, read.accounts, _actor(), source=read.source)
     _print_import(jsonable(result), as_json, "firms")
 
 
@@ -212,6 +214,87 @@ def firms_list(
     with use_case() as session:
         rows = firms.list_firms(session, firm)
     _print_rows(jsonable(rows), as_json, ("id", "name", "country", "tax_id", "status"), "firms")
+
+
+IbanOption = Annotated[
+    str | None,
+    typer.Option(
+        "--iban", help="The account's IBAN (spaces allowed); without it, show the account"
+    ),
+]
+BicOption = Annotated[str | None, typer.Option("--bic", help="The bank's BIC, where known")]
+HolderOption = Annotated[
+    str | None, typer.Option("--holder", help="The holder's name as the bank knows it")
+]
+
+
+def _account(
+    owner: str,
+    iban: str | None,
+    bic: str | None,
+    holder: str | None,
+    as_json: bool,
+    clearing: bool,
+) -> None:
+    """Register (with ``--iban``) or show a firm's or a clearing account's bank account."""
+    from tahator.domain.errors import InputError, NotFoundError, Problem
+    from tahator.services import bank_accounts, firms
+
+    what = f"the clearing account of {owner.upper()}" if clearing else f"firm {owner}"
+    with use_case(read_only=iban is None) as session:
+        if iban is None:
+            if bic is not None or holder is not None:
+                raise InputError([Problem("--bic and --holder go with --iban", field="--iban")])
+            if clearing:
+                if owner.strip().upper() not in bank_accounts.clearing_countries(session):
+                    raise NotFoundError(f"{owner!r} has no clearing account in this corridor")
+                account = bank_accounts.clearing_account(session, owner)
+            else:
+                if not firms.list_firms(session, owner):
+                    raise NotFoundError(f"no firm {owner}")
+                account = bank_accounts.firm_account(session, owner)
+        elif clearing:
+            account = bank_accounts.register_clearing_account(
+                session, owner, iban, bic, holder or "", _actor()
+            )
+        else:
+            account = bank_accounts.register_firm_account(
+                session, owner, iban, bic, holder or "", _actor()
+            )
+    if as_json:
+        print_json(None if account is None else jsonable(account))
+    elif account is None:
+        print(f"{what} has no bank account registered")
+    else:
+        print(f"{what}: IBAN {account.iban}, BIC {account.bic or '-'}, holder {account.holder}")
+        print(f"registered {account.registered_at.isoformat()} by {account.registered_by}")
+
+
+@corridor_app.command("account")
+def corridor_account(
+    country: str,
+    iban: IbanOption = None,
+    bic: BicOption = None,
+    holder: HolderOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register the bank account of COUNTRY's clearing account (an IBAN of COUNTRY),
+    where its debtors pay and from which its creditors are paid; with no --iban, show it."""
+    _account(country, iban, bic, holder, as_json, clearing=True)
+
+
+@firms_app.command("account")
+def firms_account(
+    firm: str,
+    iban: IbanOption = None,
+    bic: BicOption = None,
+    holder: HolderOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register FIRM's bank account (an IBAN of the firm's country; the holder is the
+    firm's name unless --holder says otherwise), where its payouts go; with no --iban,
+    show it."""
+    _account(firm, iban, bic, holder, as_json, clearing=False)
 
 
 @consortia_app.command("create")

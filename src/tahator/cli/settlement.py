@@ -153,6 +153,7 @@ def settlement_list(
             "local_currency",
             "local_amount",
             "status",
+            "reference",
         ),
         "settlement instructions",
     )

@@ -1,5 +1,6 @@
 """The firms CSV: ``id,name,country,tax_id`` and optionally ``aliases`` (``|``-separated),
-``active_taxpayer``, ``psw_subscribed`` and ``state_enterprise`` (true or false).
+``active_taxpayer``, ``psw_subscribed`` and ``state_enterprise`` (true or false), and the
+firm's bank account, ``iban`` and ``bic`` (checked by ``services.bank_accounts``).
 
 The reader parses each row to a typed record and names what is wrong with a row,
 ``FILE:LINE: field: reason``; the id follows the identifier rule and the name and
@@ -21,6 +22,7 @@ from tahator.io.tables import read_table
 FIRM_COLUMNS = ("id", "name", "country", "tax_id")
 FIRM_OPTIONAL = ("aliases", "active_taxpayer", "psw_subscribed", "state_enterprise")
 FLAGS = ("active_taxpayer", "psw_subscribed", "state_enterprise")
+ACCOUNT_COLUMNS = ("iban", "bic")
 MAX_ID = 64
 MAX_NAME = 300
 MAX_TAX_ID = 40
@@ -45,6 +47,16 @@ class FirmRecord:
     """Where it was submitted (a file's line, or 2 for a single request or form)."""
 
 
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """A firm's bank account as a file row gives it, not yet checked."""
+
+    firm_id: str
+    iban: str
+    bic: str
+    line: int
+
+
 @dataclass(frozen=True)
 class FirmRows:
     """What a file or a request holds: the rows that parse and the problems of the others."""
@@ -53,6 +65,8 @@ class FirmRows:
     """How problems name the input: a file's path, ``request`` or ``form``."""
     records: tuple[FirmRecord, ...]
     problems: tuple[Problem, ...] = ()
+    accounts: tuple[AccountRow, ...] = ()
+    """The rows' bank accounts, where the file has an ``iban`` column and a row an IBAN."""
 
 
 def parse_flag(text: str) -> bool:
@@ -126,13 +140,15 @@ def read_firms(path: Path, *, data: bytes | None = None) -> FirmRows:
     UTF-8, larger than 256 MiB, a column missing, no rows); row problems come back
     with the rows that parse, for the service to report with its own.
     """
-    table = read_table(path, FIRM_COLUMNS, FIRM_OPTIONAL, data=data)
+    table = read_table(path, FIRM_COLUMNS, (*FIRM_OPTIONAL, *ACCOUNT_COLUMNS), data=data)
     columns = table.columns
     empty = [""] * table.rows
     aliases = columns.get("aliases", empty)
     flags = [columns.get(flag, empty) for flag in FLAGS]
+    ibans, bics = columns.get("iban", empty), columns.get("bic", empty)
     problems: list[Problem] = []
     records: list[FirmRecord] = []
+    accounts: list[AccountRow] = []
     for row, fields in enumerate(
         zip(columns["id"], columns["name"], columns["country"], columns["tax_id"], strict=True)
     ):
@@ -155,4 +171,6 @@ def read_firms(path: Path, *, data: bytes | None = None) -> FirmRows:
         )
         if record is not None and len(problems) == found:
             records.append(record)
-    return FirmRows(table.path, tuple(records), tuple(problems))
+            if ibans[row].strip():
+                accounts.append(AccountRow(record.id, ibans[row], bics[row], line))
+    return FirmRows(table.path, tuple(records), tuple(problems), tuple(accounts))

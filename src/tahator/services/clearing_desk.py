@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 from typing import cast as cast_type
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from tahator.domain.money import Amount
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
-from tahator.services import access
+from tahator.services import access, bank_accounts
 from tahator.services import corridor as corridors
 from tahator.services.clearing_views import (
     InstructionView,
@@ -59,6 +59,11 @@ class InstructionLine:
     account: str
     """The clearing account's country, by name (``Pakistan``)."""
     due: date
+    account_iban: str | None = None
+    """The IBAN the money goes to, where registered: for a collection the clearing
+    account's (where the debtor pays), for a payout the firm's own (where it receives)."""
+    holder: str | None = None
+    """The holder of the account ``account_iban`` names."""
 
     @property
     def reference(self) -> str:
@@ -120,11 +125,34 @@ def instruction_lines(
         searched=[cast(s.id, String), _c(s.firm_id), _c(Firm.name)],
         tiebreak=[_c(s.id)],
     )
-    lines = tuple(
+    lines = [
         InstructionLine(instruction_view(i, corridor), firm_name, country_name, as_of)
         for i, firm_name, country_name, as_of in page.rows
-    )
-    return Page(lines, page.total, page.window)
+    ]
+    return Page(tuple(_with_accounts(session, lines)), page.total, page.window)
+
+
+def _with_accounts(session: Session, lines: list[InstructionLine]) -> list[InstructionLine]:
+    """``lines`` with the accounts their money goes to (two queries for them all)."""
+    if not lines:
+        return lines
+    payees = {
+        line.instruction.firm for line in lines if line.instruction.kind == InstructionKind.PAYOUT
+    }
+    firms = bank_accounts.firm_accounts(session, payees)
+    clearing = bank_accounts.clearing_accounts(session)
+    filled = []
+    for line in lines:
+        view = line.instruction
+        account = (
+            firms.get(view.firm)
+            if view.kind == InstructionKind.PAYOUT
+            else clearing.get(view.country)
+        )
+        if account is not None:
+            line = replace(line, account_iban=account.iban, holder=account.holder)
+        filled.append(line)
+    return filled
 
 
 def chosen_lines(session: Session, ids: Sequence[int]) -> list[InstructionLine]:
@@ -134,7 +162,8 @@ def chosen_lines(session: Session, ids: Sequence[int]) -> list[InstructionLine]:
         return []
     corridor = corridors.load(session)
     rows = session.execute(_lines().where(SettlementInstruction.id.in_(wanted))).all()
-    return [InstructionLine(instruction_view(i, corridor), n, c, d) for i, n, c, d in rows]
+    lines = [InstructionLine(instruction_view(i, corridor), n, c, d) for i, n, c, d in rows]
+    return _with_accounts(session, lines)
 
 
 @dataclass(frozen=True)

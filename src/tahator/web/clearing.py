@@ -17,7 +17,7 @@ from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable
 from tahator.i18n import _
 from tahator.io.tables import write_csv
-from tahator.services import access, clearing, clearing_desk, settlement
+from tahator.services import access, bank_accounts, clearing, clearing_desk, settlement
 from tahator.services.paging import row_id
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
@@ -101,6 +101,7 @@ def _clearing_page(
         sees_instructions=access.sees_instructions(principal),
         return_reasons=REASONS,
         today=today_of(request),
+        accounts=bank_accounts.clearing_accounts(session),
         **extra,
     )
 
@@ -365,3 +366,30 @@ def _back_target(form: Any) -> str:
 def _back(form: Any, notes: dict[str, str], fragment: str) -> str:
     """The page the bank came from, saying what was done, scrolled to ``fragment``."""
     return f"{with_query(_back_target(form), **notes)}#{fragment}"
+
+
+@router.post(
+    "/clearing/accounts/{country}/bank-account", response_class=HTMLResponse, response_model=None
+)
+def register_clearing_account(
+    request: Request, country: str, principal: User, form: Form, session: Reader
+) -> HTMLResponse | RedirectResponse:
+    """The operator registers (or replaces) a clearing account's bank account; a refused
+    IBAN, BIC or holder is shown in the page and nothing changes."""
+    allow(principal, "operator")
+    values = {k: str(form.get(k, "")).strip() for k in ("iban", "bic", "holder")}
+    try:
+        with transaction(engine_of(request)) as writer:
+            account = bank_accounts.register_clearing_account(
+                writer, country, values["iban"], values["bic"], values["holder"], principal.actor
+            )
+    except TahatorError as error:
+        return _clearing_page(
+            request,
+            principal,
+            session,
+            status=422,
+            account_error=(country.upper(), str(error).replace("\n", "; ")),
+            account_form=values,
+        )
+    return RedirectResponse(f"/clearing?account={account.owner}#clearing-accounts", status_code=303)

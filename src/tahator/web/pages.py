@@ -29,6 +29,7 @@ from tahator.io.markets import load_trade_policy
 from tahator.io.obligations import read_obligations
 from tahator.services import (
     access,
+    bank_accounts,
     barter,
     clearing,
     firms,
@@ -259,19 +260,45 @@ def register_firm(
     return RedirectResponse(f"/firms/{segment(values['id'])}?registered=1", status_code=303)
 
 
+ACCOUNT_FIELDS = ("iban", "bic", "holder")
+ACCOUNT_READERS = ("operator", "bank", "auditor", "trader")
+"""Who reads a firm's bank account on its page (a trader only its own: it sees no other
+firm's page); customs has no business with where money goes."""
+
+
 @router.get("/firms/{firm_id:path}", response_class=HTMLResponse)  # an id stored with "/"
 def firm_page(
-    request: Request, firm_id: str, principal: User, session: Reader, registered: str = ""
+    request: Request,
+    firm_id: str,
+    principal: User,
+    session: Reader,
+    registered: str = "",
+    account: str = "",
+) -> HTMLResponse:
+    return _firm_page(
+        request, firm_id, principal, session, registered=bool(registered), saved=bool(account)
+    )
+
+
+def _firm_page(
+    request: Request,
+    firm_id: str,
+    principal: Principal,
+    session: Session,
+    status: int = 200,
+    **extra: Any,
 ) -> HTMLResponse:
     access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     rows = _screening_shown(principal, firms.list_firms(session, firm_id))
     if not rows:
         raise PageError(404, _("There is no such firm, or it is not visible to you."))
     detail = screening_views.firm_screening_for(session, rows[0].id, principal)
+    reads_account = principal.role in ACCOUNT_READERS
     return render(
         request,
         "firm.html",
         principal,
+        status=status,
         firm=rows[0],
         screening_words=screening_views.words,
         hits=getattr(detail, "hits", None),  # only for the roles that read the detail
@@ -284,8 +311,39 @@ def firm_page(
             {"id": lambda a: a.id, "deadline": lambda a: a.deadline},
             text=lambda a: f"{a.id} {a.applicant} {a.counterparty} {a.state}",
         ),
-        registered=bool(registered),
+        reads_account=reads_account,
+        account=bank_accounts.firm_account(session, rows[0].id) if reads_account else None,
+        **extra,
     )
+
+
+@router.post("/firms/{firm_id:path}/bank-account", response_class=HTMLResponse, response_model=None)
+def register_account(
+    request: Request, firm_id: str, principal: User, form: Form, session: Reader
+) -> HTMLResponse | RedirectResponse:
+    """The operator registers (or replaces) a firm's bank account; a refused IBAN, BIC
+    or holder is shown in the page and nothing changes."""
+    allow(principal, "operator")
+    values = {k: str(form.get(k, "")).strip() for k in ACCOUNT_FIELDS}
+    try:
+        with transaction(engine_of(request)) as writer:
+            bank_accounts.register_firm_account(
+                writer, firm_id, values["iban"], values["bic"], values["holder"], principal.actor
+            )
+    except InputError as error:
+        errors: dict[str, list[str]] = {}
+        for p in error.problems:
+            errors.setdefault(p.field if p.field in ACCOUNT_FIELDS else "", []).append(p.message)
+        return _firm_page(
+            request,
+            firm_id,
+            principal,
+            session,
+            status=422,
+            account_errors=errors,
+            account_form=values,
+        )
+    return RedirectResponse(f"/firms/{segment(firm_id)}?account=1#bank-account", status_code=303)
 
 
 # --- obligations ---------------------------------------------------------------------
