@@ -25,11 +25,11 @@ from tahator.domain.money import Amount
 from tahator.domain.run import RunStatus
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.io import pain001
-from tahator.services import audit
+from tahator.services import audit, bank_accounts
 from tahator.services import corridor as corridors
+from tahator.services.bank_accounts import AccountView
 from tahator.services.common import now
 from tahator.store.schema import (
-    BankAccount,
     ClearingRun,
     Firm,
     Novation,
@@ -54,16 +54,6 @@ class PaymentFile:
     payments: int
     control_sum: Amount
     execution_date: date
-    missing_accounts: tuple[str, ...] = ()
-    """Unused: an export with payees lacking an account is refused instead."""
-
-
-@dataclass(frozen=True)
-class _Account:
-    # The fields of services.bank_accounts.AccountView this export reads.
-    iban: str
-    bic: str | None
-    holder: str
 
 
 def export_payouts(
@@ -111,8 +101,8 @@ def export_payouts(
             [Problem(f"clearing run {run_id} has no pending payouts in {code}", field="country")]
         )
     firm_ids = sorted({p.firm_id for p in payouts})
-    debtor = _clearing_account(session, code)
-    accounts = _firm_accounts(session, firm_ids)
+    debtor = bank_accounts.clearing_account(session, code)
+    accounts = bank_accounts.firm_accounts(session, firm_ids)
     if debtor is None:
         problems.append(
             Problem(f"the clearing account of {code} has no bank account", field="country")
@@ -203,7 +193,7 @@ def _message_id(
     run_id: int,
     country: str,
     payouts: Iterable[SettlementInstruction],
-    accounts: dict[str, _Account],
+    accounts: dict[str, AccountView],
 ) -> str:
     """``TAH-R<run>-<CC>-<digest>``: the digest of what is paid to whom, so the same
     pending payouts give the same id however often they are exported, and any change
@@ -228,19 +218,3 @@ def _obligations_paid(
     for creditor, obligation in session.execute(query):
         found[creditor].append(obligation)
     return found
-
-
-# Until services.bank_accounts lands (helper "accounts"): its firm_accounts and
-# clearing_account, read straight from the table.
-def _clearing_account(session: Session, country: str) -> _Account | None:
-    row = session.execute(
-        select(BankAccount).where(BankAccount.clearing_country == country)
-    ).scalar_one_or_none()
-    return None if row is None else _Account(row.iban, row.bic, row.holder)
-
-
-def _firm_accounts(session: Session, firm_ids: Iterable[str]) -> dict[str, _Account]:
-    rows = session.execute(
-        select(BankAccount).where(BankAccount.firm_id.in_(list(firm_ids)))
-    ).scalars()
-    return {r.firm_id: _Account(r.iban, r.bic, r.holder) for r in rows if r.firm_id}

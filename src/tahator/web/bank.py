@@ -18,7 +18,7 @@ from tahator.io.camt import MAX_BYTES
 from tahator.services import bank_statements, clearing_desk
 from tahator.services.paging import row_id
 from tahator.services.users import Principal
-from tahator.signin import engine_of
+from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, reading, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, render
 
@@ -76,7 +76,9 @@ def payment_file(
         )
     try:
         with transaction(engine_of(request)) as writer:
-            made = payment_files.export_payouts(writer, run_id, country, principal.actor)
+            made = payment_files.export_payouts(
+                writer, run_id, country, principal.actor, today=today_of(request)
+            )
     except DatabaseBusyError as error:
         return _desk(request, principal, session, status=503, export_error=str(error))
     except TahatorError as error:
