@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from tahator.demo_bank import write_statements
 from tahator.demo_data import (
     BARTER_GOODS,
     BARTER_STORIES,
@@ -252,6 +253,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     trade = border_demo(engine, folder)
     screened = screening_demo(engine, folder)
     register_bank_accounts(engine, DEMO_ACTOR)  # every firm, both clearing accounts
+    write_statements(engine, folder)  # what the banks would send back: var/demo/bank/
     return DemoRun(
         folder,
         firms_,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tahator.demo_bank import Line, camt_file
 from tahator.services.common import now
 from tahator.store.database import transaction
 from tahator.store.schema import BankAccount
 from tests.api.conftest import House
-from tests.camt_files import Line, camt_file
 
 PATH = "/api/v1/settlement/bank-statements"
 PK_IBAN = "PK36SCBL0000001123456702"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tahator.demo_bank import Line, camt_file
 from tahator.services.common import now
 from tahator.store.database import make_engine, transaction
 from tahator.store.schema import BankAccount
-from tests.camt_files import Line, camt_file
 from tests.conftest import Cli, write
 from tests.integration.conftest import firms_file, obligations_file
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from tahator.demo_bank import Line, camt_file
 from tahator.domain.errors import InputError
 from tahator.formatting import amount
 from tahator.services import bank_statements, clearing, journal, settlement
@@ -18,7 +19,6 @@ from tahator.services.clearing import InstructionView
 from tahator.services.common import now
 from tahator.store.database import transaction
 from tahator.store.schema import AuditRecord, BankAccount, BankMessage, Obligation
-from tests.camt_files import Line, camt_file
 from tests.integration.conftest import (
     firms_file,
     import_firms_file,

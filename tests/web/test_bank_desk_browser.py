@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.camt_files import Line, camt_file
+from tahator.demo_bank import Line, camt_file
 from tests.web.conftest import House, uvicorn_serving
 from tests.web.test_bank_desk_pages import PK_IBAN, _run, _status
 from tests.web.test_desks_browser import chromium, sign_in  # noqa: F401  (fixture)

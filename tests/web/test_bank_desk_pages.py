@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from schwifty import IBAN
 
+from tahator.demo_bank import Line, camt_file
 from tahator.services.common import now
 from tahator.store.database import transaction
 from tahator.store.schema import BankAccount
 from tests.api.conftest import FIRMS, House
-from tests.camt_files import Line, camt_file
 from tests.web.conftest import browser, token
 
 PK_IBAN = "PK36SCBL0000001123456702"

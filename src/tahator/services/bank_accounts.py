@@ -94,6 +94,8 @@ def _store(
     clearing_country: str | None = None,
 ) -> AccountView:
     before = None if row is None else _view(row, country)
+    if row is not None and (row.iban, row.bic, row.holder) == fields:
+        return _view(row, country)  # nothing changed: nothing to record
     if row is None:
         row = BankAccount(firm_id=firm_id, clearing_country=clearing_country)
         session.add(row)
