@@ -67,6 +67,11 @@ INSTRUCTION_READERS = (Role.OPERATOR, Role.BANK, Role.TRADER, Role.AUDITOR)
 """Roles that see settlement instructions (customs has no part in payments)."""
 ACCOUNT_READERS = (Role.OPERATOR, Role.BANK, Role.AUDITOR)
 """Roles that see the clearing accounts' figures and the imbalance between them."""
+SETTLERS = (Role.OPERATOR, Role.BANK)
+"""Roles that handle the banks' files: export payment files, import statements."""
+BANK_ACCOUNT_READERS = INSTRUCTION_READERS
+"""Roles that see bank accounts (IBANs): a trader its own firm's and the clearing
+accounts' (where it pays); customs has no business with where money goes."""
 SCREENING_READERS = (Role.OPERATOR, Role.CUSTOMS, Role.BANK, Role.AUDITOR)
 """Roles that read screening hits (the listed entry, score, explanation, decision): a
 trader is told only where its firm stands, lest it tip a listed partner off."""
@@ -294,12 +299,14 @@ def may_apply_for(session: Session, principal: Principal, applicant: str) -> boo
 __all__ = [
     "ACCOUNT_READERS",
     "APPLICANTS",
+    "BANK_ACCOUNT_READERS",
     "BARTER_READERS",
     "FIRM_FIGURE_READERS",
     "INSTRUCTION_READERS",
     "READERS",
     "REPORT_READERS",
     "SCREENING_READERS",
+    "SETTLERS",
     "TRADER",
     "HiddenError",
     "Part",

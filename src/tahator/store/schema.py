@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -230,6 +231,9 @@ class BankAccount(Base):
     ``firm_id`` and ``clearing_country``): where payouts go and collections arrive."""
 
     __tablename__ = "bank_accounts"
+    __table_args__ = (
+        CheckConstraint("(firm_id IS NULL) <> (clearing_country IS NULL)", name="one_owner"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     firm_id: Mapped[str | None] = mapped_column(ForeignKey("firms.id"), unique=True)
     clearing_country: Mapped[str | None] = mapped_column(
@@ -246,20 +250,47 @@ class BankAccount(Base):
 
 class BankMessage(Base):
     """An ISO 20022 file a bank sent (camt.053/054), kept so that importing it again
-    changes nothing: keyed by its ``MsgId``, with what the import did."""
+    changes nothing: keyed by the clearing account it is of and its ``MsgId`` (unique
+    only per sending bank), with what the import did."""
 
     __tablename__ = "bank_messages"
+    country: Mapped[str] = mapped_column(ForeignKey("clearing_accounts.country"), primary_key=True)
+    """The clearing account the statement is of."""
     message_id: Mapped[str] = mapped_column(String(35), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     """The message definition: ``camt.054.001.08``."""
-    country: Mapped[str] = mapped_column(ForeignKey("clearing_accounts.country"))
-    """The clearing account the statement is of."""
     digest: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the file: the same ``MsgId`` with other content is refused."""
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
     imported_by: Mapped[str] = mapped_column(String(100))
     report: Mapped[dict[str, object]] = mapped_column(JSON)
     """What the import matched, returned and left unmatched (canonical JSON)."""
+
+
+class PaymentFile(Base):
+    """A pain.001 handed to a clearing account's bank: kept as written, so that asking
+    again gives the same file, and each payout is sent in one file only."""
+
+    __tablename__ = "payment_files"
+    message_id: Mapped[str] = mapped_column(String(35), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("clearing_runs.id"))
+    country: Mapped[str] = mapped_column(ForeignKey("clearing_accounts.country"))
+    content: Mapped[str] = mapped_column(Text)
+    """The XML as handed out (UTF-8 text)."""
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class PaymentFileLine(Base):
+    """A payout sent in a payment file: once sent, it is not sent again, and it has
+    left as far as holds are concerned (the bank may have paid it)."""
+
+    __tablename__ = "payment_file_lines"
+    instruction_id: Mapped[int] = mapped_column(
+        ForeignKey("settlement_instructions.id"), primary_key=True
+    )
+    message_id: Mapped[str] = mapped_column(ForeignKey("payment_files.message_id"), index=True)
 
 
 class Novation(Base):
