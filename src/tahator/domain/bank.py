@@ -83,8 +83,10 @@ def end_to_end_id(run_id: int, instruction_id: int) -> str:
     return f"TAH-{run_id}-{instruction_id}"
 
 
-_REFERENCE = re.compile(r"RF\d\dTAH(\d{1,17})C(\d{1,17})")
-_END_TO_END = re.compile(r"TAH-(\d{1,9})-(\d{1,12})")
+# ASCII digits only, no leading zeros: each instruction has one spelling of its
+# reference, as the files carry it (``RF۵۳…`` or ``TAH-001-217`` are not references).
+_REFERENCE = re.compile(r"RF[0-9]{2}TAH([1-9][0-9]{0,16})C([1-9][0-9]{0,16})")
+_END_TO_END = re.compile(r"TAH-([1-9][0-9]{0,8})-([1-9][0-9]{0,11})")
 
 
 def instruction_of_reference(text: str) -> tuple[int, int] | None:
