@@ -307,6 +307,8 @@ def test_a_run_then_a_bank_confirms_an_instruction_once(house: House) -> None:
     csv = bank.get("/clearing/instructions.csv?run=1")
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith("id,run_id,firm")
+    assert csv.text.splitlines()[0].endswith(",return_reason,reference")
+    assert ",RF" in csv.text or ",TAH-1-" in csv.text  # what each payment quotes
     notices = operator.get("/clearing/runs/1/notices.csv")
     assert notices.text.splitlines()[0] == (
         "obligation,reference,debtor,creditor,currency,before,setoff,after,setoff_unit"

@@ -53,6 +53,7 @@ INSTRUCTION_COLUMNS = (
     "confirmed_at",
     "confirmed_by",
     "return_reason",
+    "reference",
 )
 
 
