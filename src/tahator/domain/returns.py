@@ -36,33 +36,35 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from tahator.domain.settlement import InstructionStatus
+from tahator.i18n import N_
 
 MOVING = (InstructionStatus.PENDING, InstructionStatus.CONFIRMED)
 """Instructions whose money moves or has moved; a returned or held one's does not."""
 
 REASONS: Mapping[str, str] = MappingProxyType(
     {
-        "AC01": "incorrect account number",
-        "AC04": "closed account number",
-        "AC06": "blocked account",
-        "AG01": "transaction forbidden on this type of account",
-        "AM04": "insufficient funds",
-        "AM05": "duplication",
-        "BE04": "missing creditor address",
-        "MD07": "end customer deceased",
-        "MS02": "not specified reason, customer generated",
-        "MS03": "not specified reason, agent generated",
-        "RC01": "bank identifier incorrect",
-        "RR01": "missing debtor account or identification (regulatory)",
-        "RR02": "missing debtor name or address (regulatory)",
-        "RR03": "missing creditor name or address (regulatory)",
-        "RR04": "regulatory reason",
-        "FOCR": "following cancellation request",
-        "NARR": "narrative: the reason is given in words",
+        "AC01": N_("incorrect account number"),
+        "AC04": N_("closed account number"),
+        "AC06": N_("blocked account"),
+        "AG01": N_("transaction forbidden on this type of account"),
+        "AM04": N_("insufficient funds"),
+        "AM05": N_("duplication"),
+        "BE04": N_("missing creditor address"),
+        "MD07": N_("end customer deceased"),
+        "MS02": N_("not specified reason, customer generated"),
+        "MS03": N_("not specified reason, agent generated"),
+        "RC01": N_("bank identifier incorrect"),
+        "RR01": N_("missing debtor account or identification (regulatory)"),
+        "RR02": N_("missing debtor name or address (regulatory)"),
+        "RR03": N_("missing creditor name or address (regulatory)"),
+        "RR04": N_("regulatory reason"),
+        "FOCR": N_("following cancellation request"),
+        "NARR": N_("narrative: the reason is given in words"),
     }
 )
 """The return reasons a bank may give, ISO 20022 ``ExternalReturnReason1Code``,
-with their meanings (the external code set's definitions, shortened)."""
+with their meanings (the external code set's definitions, shortened; marked for
+translation, translated where shown)."""
 
 
 def reason_code(text: str) -> str:
