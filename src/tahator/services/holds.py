@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import from_unit_of_account
@@ -33,6 +33,16 @@ class Shortfall:
     credit_drawn: Amount
     """The rest, paid out or sent in a payment file (the bank may have paid it): lent
     by the account's credit line."""
+
+
+def not_sent() -> ColumnElement[bool]:
+    """A payout not sent in a payment file: only such a pending payout may be held.
+    A sent one has left like a confirmed one (the bank may have paid it; a held copy
+    would pay it twice): what it was to be funded by is lent by the credit line."""
+    sent = select(PaymentFileLine.instruction_id).where(
+        PaymentFileLine.instruction_id == SettlementInstruction.id
+    )
+    return ~sent.exists()
 
 
 def run_rates(session: Session, run_id: int) -> dict[str, Decimal]:
@@ -74,9 +84,7 @@ def shortfall(
                     SettlementInstruction.country == country,
                     SettlementInstruction.kind == InstructionKind.PAYOUT,
                     SettlementInstruction.status == InstructionStatus.PENDING,
-                    ~select(PaymentFileLine.instruction_id)
-                    .where(PaymentFileLine.instruction_id == SettlementInstruction.id)
-                    .exists(),
+                    not_sent(),
                 )
                 .order_by(SettlementInstruction.id)
                 .with_for_update(of=SettlementInstruction)
