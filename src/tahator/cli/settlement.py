@@ -201,9 +201,7 @@ def settlement_export(
                     )
                 )
         else:
-            exported = payment_files.export_payouts(
-                session, run, country, _actor(), today=_today()
-            )
+            exported = payment_files.export_payouts(session, run, country, _actor(), today=_today())
         if output is not None and output != "-":
             # Inside the transaction: a file that cannot be written is not stored as sent.
             write_bytes_atomically(Path(output), exported.content)
