@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tahator.domain import bank
@@ -119,10 +120,9 @@ def export_payouts(
     )
     payouts = [p for p, sent in pending if sent is None]
     if not payouts:
-        sent_in = sorted({sent for _, sent in pending if sent is not None})
         message = (
-            f"all pending payouts of run {run_id} at {code} were sent in {', '.join(sent_in)}"
-            if sent_in
+            _sent_in(session, run_id, code, [p for p, _ in pending])
+            if pending
             else f"clearing run {run_id} has no pending payouts in {code}"
         )
         raise InputError([Problem(message, field="country")])
@@ -182,20 +182,28 @@ def export_payouts(
     )
     content = pain001.write(order)
     digest = hashlib.sha256(content).hexdigest()
-    session.add(
-        StoredFile(
-            message_id=message_id,
-            run_id=run_id,
-            country=code,
-            content=content.decode("utf-8"),
-            digest=digest,
-            created_at=created,
-            created_by=actor,
-        )
-    )
-    session.flush()
-    session.add_all(PaymentFileLine(instruction_id=p.id, message_id=message_id) for p in payouts)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(
+                StoredFile(
+                    message_id=message_id,
+                    run_id=run_id,
+                    country=code,
+                    content=content.decode("utf-8"),
+                    digest=digest,
+                    created_at=created,
+                    created_by=actor,
+                )
+            )
+            session.flush()
+            session.add_all(
+                PaymentFileLine(instruction_id=p.id, message_id=message_id) for p in payouts
+            )
+            session.flush()
+    except IntegrityError:
+        # A concurrent export sent them first (the row lock does not see its lines).
+        sent = _sent_in(session, run_id, code, payouts)
+        raise InputError([Problem(sent, field="country")]) from None
     exported = PaymentFile(
         message_id=message_id,
         run_id=run_id,
@@ -225,6 +233,18 @@ def export_payouts(
         },
     )
     return exported
+
+
+def _sent_in(
+    session: Session, run_id: int, country: str, payouts: Iterable[SettlementInstruction]
+) -> str:
+    files = session.scalars(
+        select(PaymentFileLine.message_id)
+        .where(PaymentFileLine.instruction_id.in_([p.id for p in payouts]))
+        .distinct()
+        .order_by(PaymentFileLine.message_id)
+    ).all()
+    return f"all pending payouts of run {run_id} at {country} were sent in {', '.join(files)}"
 
 
 def stored(session: Session, message_id: str) -> PaymentFile:
