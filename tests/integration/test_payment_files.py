@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -413,3 +414,34 @@ def test_an_unsent_payout_is_still_held(house: Engine) -> None:
     assert result.shortfall is not None
     assert [v.firm for v in result.shortfall.held] == ["IR-1", "IR-2"]
     assert result.credit_drawn == ()
+
+
+def test_two_exports_at_once_send_each_payout_once(house: Engine) -> None:
+    """Two desks export the same payouts at once: one file is made, the other export
+    is refused naming it (no 500, no second file, one audit record)."""
+    register(house)
+    start = threading.Barrier(2)
+    made: list[payment_files.PaymentFile] = []
+    refused: list[str] = []
+
+    def exporter() -> None:
+        start.wait()
+        try:
+            made.append(export(house, "PK"))
+        except InputError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=exporter) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(made) == 1
+    assert len(refused) == 1
+    assert f"were sent in {made[0].message_id}" in refused[0]
+    with transaction(house) as session:
+        assert len(payment_files.files_of(session, 1, "PK")) == 1
+        exports = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "settlement.export")
+        ).all()
+    assert len(exports) == 1
