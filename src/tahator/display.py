@@ -51,7 +51,7 @@ def number(value: int | Decimal, lang: str | None = None, pattern: str | None = 
 
 def amount_text(value: Amount, lang: str | None = None, toman: bool = False) -> str:
     """``value`` without its currency, grouped and at its customary precision."""
-    quantity = Decimal(value.minor).scaleb(-value.digits)
+    quantity = value.decimal
     places = value.digits
     if toman and value.currency == "IRR":
         quantity /= TOMAN

@@ -1,5 +1,6 @@
-"""``GET /settlement/payment-file``: a run's payouts as a pain.001 file, for the bank
-and the operator only (issue 21)."""
+"""``GET /settlement/payment-file``: a run's payouts not sent before as a new pain.001
+file, and ``GET /settlement/payment-files/{message_id}`` a stored one again, for the
+bank and the operator only (issue 21)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_the_bank_downloads_the_payment_file(house: House) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("application/xml")
     assert answer.headers["content-disposition"] == (
-        f'attachment; filename="pain.001-run{run}-PK.xml"'
+        f'attachment; filename="pain.001-{answer.headers["x-message-id"]}.xml"'
     )
     assert pain001.schema_errors(answer.content) == []
     root = ElementTree.fromstring(answer.content)
@@ -51,17 +52,27 @@ def test_the_bank_downloads_the_payment_file(house: House) -> None:
     }
     message_id = root.findtext(".//p:GrpHdr/p:MsgId", namespaces=NS)
     assert answer.headers["x-message-id"] == message_id
-    # The operator gets the same file (same message id) for the same payouts.
+    # Asked again, the payouts are not sent twice: 422 naming the file.
     again = house.client.get(path, headers=house.as_("operator"))
-    assert again.status_code == 200
-    assert again.headers["x-message-id"] == message_id
+    assert again.status_code == 422, again.text
+    assert f"were sent in {message_id}" in again.text
+    # The stored file comes back byte for byte, to the bank and to the operator.
+    for role in ("bank", "operator"):
+        stored = house.client.get(
+            f"/api/v1/settlement/payment-files/{message_id}", headers=house.as_(role)
+        )
+        assert stored.status_code == 200, stored.text
+        assert stored.content == answer.content
+        assert stored.headers["x-message-id"] == message_id
+        assert stored.headers["content-disposition"] == answer.headers["content-disposition"]
+    unknown = house.client.get(
+        "/api/v1/settlement/payment-files/TAH-NONE", headers=house.as_("bank")
+    )
+    assert unknown.status_code == 404, unknown.text
     audit = house.client.get("/api/v1/audit?action=settlement.export", headers=house.as_("auditor"))
     assert audit.status_code == 200, audit.text
     exports = [r for r in audit.json()["items"] if r["action"] == "settlement.export"]
-    assert [(r["actor"], r["subject"]) for r in exports] == [
-        ("bank:bank", f"run:{run}"),
-        ("operator:op", f"run:{run}"),
-    ]
+    assert [(r["actor"], r["subject"]) for r in exports] == [("bank:bank", f"run:{run}")]
 
 
 def test_other_roles_are_refused(house: House) -> None:
@@ -72,6 +83,12 @@ def test_other_roles_are_refused(house: House) -> None:
         answer = house.client.get(path, headers=house.as_(role))
         assert answer.status_code == 403, (role, answer.text)
     assert house.client.get(path).status_code == 401
+    message_id = house.client.get(path, headers=house.as_("bank")).headers["x-message-id"]
+    stored = f"/api/v1/settlement/payment-files/{message_id}"
+    for role in ("trader", "customs", "auditor"):
+        answer = house.client.get(stored, headers=house.as_(role))
+        assert answer.status_code == 403, (role, answer.text)
+    assert house.client.get(stored).status_code == 401
 
 
 def test_refusals_are_problems(house: House) -> None:

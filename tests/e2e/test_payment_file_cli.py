@@ -60,14 +60,27 @@ def test_export_writes_a_valid_file_and_refuses_without_accounts(cli: Cli, tmp_p
         ibans["PK-1"],
         ibans["PK-2"],
     }
-    # To stdout (no -o, or -o -): the same message id, nothing else printed.
+    # Again: the payouts were sent; refused, naming the file.
+    code, stdout, err = cli(*args, "-o", tmp_path / "again.xml")
+    assert code == 2
+    assert f"all pending payouts of run 1 at PK were sent in {message_id}" in err
+    assert not (tmp_path / "again.xml").exists()
+    # --message-id writes the stored file again, byte for byte (to stdout, or -o).
     for more in ((), ("-o", "-")):
-        code, stdout, err = cli(*args, *more)
+        code, stdout, err = cli(*args, "--message-id", message_id, *more)
         assert code == 0, err
-        assert (
-            ElementTree.fromstring(stdout.encode()).findtext(".//p:MsgId", namespaces=NS)
-            == message_id
-        )
+        assert stdout.encode() == content
+    copy = tmp_path / "copy.xml"
+    code, _, err = cli(*args, "--message-id", message_id, "-o", copy)
+    assert code == 0, err
+    assert copy.read_bytes() == content
+    assert err.startswith(f"{message_id}: 2 payment(s), control sum ")
+    code, _, err = cli(*args, "--message-id", "TAH-NONE")
+    assert code == 2
+    assert "no payment file 'TAH-NONE'" in err
+    code, _, err = cli(*args[:-1], "IR", "--message-id", message_id)
+    assert code == 2
+    assert f"{message_id} is a file of run 1 at PK" in err
     code, _, err = cli(*args[:-1], "XX")
     assert code == 2
     assert "'XX' is not a country of the corridor" in err

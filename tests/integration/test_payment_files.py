@@ -1,11 +1,13 @@
 """A run's payouts as the pain.001.001.09 file a clearing account's bank executes
-(issue 21): valid against the ISO schema, sums and counts right, amounts exact,
-the same message id for the same payouts, refusals that name what is missing."""
+(issue 21): valid against the ISO schema, sums and counts right, amounts exact, a
+payout sent in one file only (the file kept and given again as it was), a sent
+payout not held when its collection comes back, refusals that name what is missing."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,14 +16,22 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import Engine, select
 
+from tahator import formatting
 from tahator.domain import bank
-from tahator.domain.errors import InputError
+from tahator.domain.errors import InputError, NotFoundError
 from tahator.domain.money import Amount
 from tahator.io import pain001
-from tahator.services import audit, clearing, corridor, payment_files, settlement
+from tahator.services import audit, clearing, corridor, ledger, payment_files, settlement
 from tahator.services.common import now
 from tahator.store.database import transaction
-from tahator.store.schema import AuditRecord, BankAccount, Obligation, SettlementInstruction
+from tahator.store.schema import (
+    AuditRecord,
+    BankAccount,
+    Obligation,
+    PaymentFileLine,
+    SettlementInstruction,
+)
+from tahator.store.schema import PaymentFile as PaymentFileRecord
 from tests.integration.conftest import firms_file, import_firms_file, import_obligations_file
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "PK-3": "PK", "IR-1": "IR", "IR-2": "IR", "IR-3": "IR"}
@@ -162,7 +172,7 @@ def test_each_countrys_payouts_export_as_a_valid_pain001(house: Engine, country:
     debtor_iban = root.findtext(".//p:DbtrAcct/p:Id/p:IBAN", namespaces=NS)
     assert debtor_iban == CLEARING[country][0]
     assert root.findtext(".//p:ReqdExctnDt/p:Dt", namespaces=NS) == AS_OF.isoformat()
-    assert exported.file_name == f"pain.001-run1-{country}.xml"
+    assert exported.file_name == f"pain.001-{exported.message_id}.xml"
 
 
 def test_amounts_are_exact_in_rials_and_paise(house: Engine) -> None:
@@ -179,22 +189,82 @@ def test_amounts_are_exact_in_rials_and_paise(house: Engine) -> None:
     assert "375016.98" in texts(root, ".//p:CdtTrfTxInf/p:Amt/p:InstdAmt")
 
 
-def test_the_same_payouts_give_the_same_message_id(house: Engine) -> None:
+def test_a_payout_is_sent_in_one_file_only(house: Engine) -> None:
     register(house)
-    first, second = export(house, "PK"), export(house, "PK")
-    assert first.message_id == second.message_id
+    first = export(house, "PK")
     assert first.message_id.startswith("TAH-R1-PK-")
     assert len(first.message_id) <= 35
-    ids = [texts(ElementTree.fromstring(f.content), ".//p:EndToEndId") for f in (first, second)]
-    assert ids[0] == ids[1]
-    assert export(house, "IR").message_id != first.message_id
-    # A payout confirmed meanwhile leaves the file: another message id.
+    # Exporting again refuses, naming the file the payouts went in: no second file.
+    message = refusal(house, 1, "PK")
+    assert f"all pending payouts of run 1 at PK were sent in {first.message_id}" in message
+    # The file is kept as sent: the same bytes, by its message id.
+    with transaction(house) as session:
+        again = payment_files.stored(session, first.message_id)
+        listed = payment_files.files_of(session, 1, "pk")
+        lines = session.scalars(
+            select(PaymentFileLine.instruction_id).where(
+                PaymentFileLine.message_id == first.message_id
+            )
+        ).all()
+    assert again == first
+    assert hashlib.sha256(again.content).digest() == hashlib.sha256(first.content).digest()
+    assert [(r.message_id, r.created_by, r.payments, r.control_sum) for r in listed] == [
+        (first.message_id, "bank", 2, first.control_sum)
+    ]
+    assert sorted(lines) == sorted(p.id for p in pending_payouts(house, "PK"))
+    # The other country's payouts are not sent: their own file, another id.
+    other = export(house, "IR")
+    assert other.message_id.startswith("TAH-R1-IR-")
+    with transaction(house) as session:
+        assert [r.message_id for r in payment_files.files_of(session, 1, "IR")] == [
+            other.message_id
+        ]
+        with pytest.raises(NotFoundError, match="no payment file 'TAH-NONE'"):
+            payment_files.stored(session, "TAH-NONE")
+
+
+def test_the_same_payouts_give_the_same_message_id_until_sent(house: Engine) -> None:
+    register(house)
+    made: list[payment_files.PaymentFile] = []
+
+    def handed_out_not() -> None:
+        with transaction(house) as session:
+            made.append(payment_files.export_payouts(session, 1, "PK", "bank", today=AS_OF))
+            raise RuntimeError("the file was not handed out")
+
+    with pytest.raises(RuntimeError):
+        handed_out_not()
+    dropped = made[0]
+    with transaction(house) as session:
+        assert payment_files.files_of(session, 1, "PK") == []
+    sent = export(house, "PK")
+    assert sent.message_id == dropped.message_id
+
+
+def test_a_new_payout_goes_in_a_new_file(house: Engine) -> None:
+    """A payout that was not pending when the first file was sent (here: one reset
+    to pending by hand) goes alone in a second file; the first stays as it was."""
+    register(house)
     payout = pending_payouts(house, "PK")[0]
     with transaction(house) as session:
         settlement.confirm(session, payout.id, "bank")
-    third = export(house, "PK")
-    assert third.message_id != first.message_id
-    assert third.payments == first.payments - 1
+    first = export(house, "PK")
+    assert first.payments == 1
+    with transaction(house) as session:
+        row = session.get(SettlementInstruction, payout.id)
+        assert row is not None
+        row.status = "pending"
+    second = export(house, "PK")
+    assert (second.payments, second.message_id != first.message_id) == (1, True)
+    root = ElementTree.fromstring(second.content)
+    assert texts(root, ".//p:EndToEndId") == [bank.end_to_end_id(1, payout.id)]
+    with transaction(house) as session:
+        assert payment_files.stored(session, first.message_id).content == first.content
+        listed = payment_files.files_of(session, 1, "PK")
+    assert {r.message_id for r in listed} == {first.message_id, second.message_id}
+    message = refusal(house, 1, "PK")
+    assert first.message_id in message
+    assert second.message_id in message
 
 
 def test_an_export_is_audited(house: Engine) -> None:
@@ -209,8 +279,18 @@ def test_an_export_is_audited(house: Engine) -> None:
     after = json.loads(record.after)
     assert after["message_id"] == exported.message_id
     assert after["payments"] == exported.payments == 2
-    assert after["control_sum"] == str(pain001.decimal_of(exported.control_sum))
+    assert after["control_sum"] == formatting.amount(exported.control_sum)
     assert after["sha256"] == hashlib.sha256(exported.content).hexdigest()
+    # A refused second export records nothing: one record per file created.
+    refusal(house, 1, "IR")
+    with transaction(house) as session:
+        records = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "settlement.export")
+        ).all()
+        stored = session.get(PaymentFileRecord, exported.message_id)
+        assert stored is not None
+        assert stored.digest == after["sha256"]
+    assert len(records) == 1
 
 
 def refusal(engine: Engine, run: int, country: str) -> str:
@@ -283,10 +363,85 @@ def test_remittance_names_the_run_and_the_obligations_paid(house: Engine) -> Non
 
 def test_the_execution_date_is_today_when_the_run_is_older(house: Engine) -> None:
     register(house)
-    first = export(house, "IR")
+    first = export(house, "PK")
     with transaction(house) as session:
         later = payment_files.export_payouts(session, 1, "ir", "bank", today=date(2026, 12, 1))
+        again = payment_files.stored(session, later.message_id)
     assert (first.execution_date, later.execution_date) == (AS_OF, date(2026, 12, 1))
+    assert again.execution_date == date(2026, 12, 1)
     root = ElementTree.fromstring(later.content)
     assert root.findtext(".//p:ReqdExctnDt/p:Dt", namespaces=NS) == "2026-12-01"
-    assert later.message_id == first.message_id  # the same payouts: the bank refuses it again
+
+
+def test_a_sent_payout_is_not_held_when_its_collection_is_returned(house: Engine) -> None:
+    """PK-3 is paid from IR-3's collection.  Once PK-3's payout is in a file the bank
+    may have paid it: the return lends it on the credit line instead of holding it,
+    and no sent payout is held for Iran's shortfall either."""
+    register(house)
+    before = {p.id: p.local_amount for c in ("PK", "IR") for p in pending_payouts(house, c)}
+    export(house, "PK")
+    export(house, "IR")
+    with transaction(house) as session:
+        collection = session.scalars(
+            select(SettlementInstruction).where(
+                SettlementInstruction.firm_id == "IR-3",
+                SettlementInstruction.kind == "collection",
+            )
+        ).one()
+        result = settlement.return_instruction(session, collection.id, "AM04", "bank")
+    assert result.held == ()
+    assert result.shortfall is None or result.shortfall.held == ()
+    assert [(d.firm, d.country) for d in result.credit_drawn] == [("PK-3", "PK")]
+    after = {p.id: p.local_amount for c in ("PK", "IR") for p in pending_payouts(house, c)}
+    assert after == before  # none held, none shrunk
+    with transaction(house) as session:
+        assert list(ledger.verify(session).breaks) == []
+
+
+def test_an_unsent_payout_is_still_held(house: Engine) -> None:
+    """The same return before any file is sent holds PK-3's payout, and Iran's pending
+    payouts for its account's shortfall (the control of the test above)."""
+    register(house)
+    with transaction(house) as session:
+        collection = session.scalars(
+            select(SettlementInstruction).where(
+                SettlementInstruction.firm_id == "IR-3",
+                SettlementInstruction.kind == "collection",
+            )
+        ).one()
+        result = settlement.return_instruction(session, collection.id, "AM04", "bank")
+    assert [v.firm for v in result.held] == ["PK-3", "IR-1", "IR-2"]
+    assert result.shortfall is not None
+    assert [v.firm for v in result.shortfall.held] == ["IR-1", "IR-2"]
+    assert result.credit_drawn == ()
+
+
+def test_two_exports_at_once_send_each_payout_once(house: Engine) -> None:
+    """Two desks export the same payouts at once: one file is made, the other export
+    is refused naming it (no 500, no second file, one audit record)."""
+    register(house)
+    start = threading.Barrier(2)
+    made: list[payment_files.PaymentFile] = []
+    refused: list[str] = []
+
+    def exporter() -> None:
+        start.wait()
+        try:
+            made.append(export(house, "PK"))
+        except InputError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=exporter) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(made) == 1
+    assert len(refused) == 1
+    assert f"were sent in {made[0].message_id}" in refused[0]
+    with transaction(house) as session:
+        assert len(payment_files.files_of(session, 1, "PK")) == 1
+        exports = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "settlement.export")
+        ).all()
+    assert len(exports) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from xml.etree import ElementTree
 
 import pytest
@@ -144,3 +145,16 @@ def test_the_schema_refuses_a_broken_file() -> None:
     content = pain001.write(order(payment(1, 100)))
     broken = content.replace(b"<NbOfTxs>1</NbOfTxs>", b"<NbOfTxs>one</NbOfTxs>", 1)
     assert pain001.schema_errors(broken)
+
+
+def test_the_execution_date_is_read_back_from_a_written_file() -> None:
+    content = pain001.write(order(payment(1, 101)))
+    assert pain001.execution_date(content) == date(2026, 11, 24)
+
+
+def test_an_amount_is_one_exact_decimal_wherever_it_is_written() -> None:
+    """``Amount.decimal`` is the decimal of an amount the file and the pages share."""
+    assert Amount(9_876_543_210_987_654, "IRR", 2).decimal == Decimal("98765432109876.54")
+    assert str(Amount(1500, "XAF", 0).decimal) == "1500"
+    assert str(Amount(5, "PKR", 2).decimal) == "0.05"
+    assert pain001.decimal_of(Amount(101, "IRR", 2)) == Amount(101, "IRR", 2).decimal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -35,7 +35,6 @@ router = APIRouter(tags=["clearing"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
 Operator = Annotated[Principal, Depends(require("operator"))]
 Bank = Annotated[Principal, Depends(require("bank"))]
-PAYMENT_FILERS = ("bank", "operator")
 """Roles that export payment files for the banks."""
 LedgerReader = Annotated[Principal, Depends(require(*access.ACCOUNT_READERS))]
 
@@ -192,7 +191,7 @@ def return_instruction(
     return write(request, principal, body.model_dump(), work)
 
 
-PaymentFiler = Annotated[Principal, Depends(require(*PAYMENT_FILERS))]
+PaymentFiler = Annotated[Principal, Depends(require(*access.SETTLERS))]
 
 
 @router.get(
@@ -213,15 +212,39 @@ def payment_file(
         str, Query(min_length=2, max_length=2, description="Whose clearing account pays")
     ],
 ) -> Response:
-    """A run's pending payouts in ``country`` as the pain.001.001.09 file its clearing
-    account's bank executes (one payment per creditor); the same payouts always get
-    the same ``MsgId``, so the bank refuses a second upload.  Audited; 422 naming what
-    is missing (a payee's or the clearing account's bank account, pending payouts)."""
+    """A run's pending payouts in ``country`` not sent before, as a new pain.001.001.09
+    file its clearing account's bank executes (one payment per creditor).  A payout
+    is sent in one file only: once all are sent, 422 naming the files, which
+    ``/settlement/payment-files/{message_id}`` gives again.  Stored and audited; 422
+    naming what is missing (a payee's or the clearing account's bank account)."""
     release_reader(request)
     with transaction(engine_of(request)) as session:
         exported = payment_files.export_payouts(
             session, run, country, principal.actor, today=today_of(request)
         )
+    return _file_response(exported)
+
+
+@router.get(
+    "/settlement/payment-files/{message_id}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "A pain.001.001.09 file as it was sent",
+            "content": {pain001.MEDIA_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
+)
+def stored_payment_file(
+    session: Reader,
+    principal: PaymentFiler,
+    message_id: Annotated[str, Path(min_length=1, max_length=35)],
+) -> Response:
+    """The payment file with this message id, byte for byte as it was sent (404 if none)."""
+    return _file_response(payment_files.stored(session, message_id))
+
+
+def _file_response(exported: payment_files.PaymentFile) -> Response:
     return Response(
         exported.content,
         media_type=pain001.MEDIA_TYPE,

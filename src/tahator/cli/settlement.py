@@ -170,11 +170,17 @@ def settlement_export(
         str | None,
         typer.Option("-o", "--output", metavar="FILE", help="Write here (- or none: stdout)"),
     ] = None,
+    message_id: Annotated[
+        str | None,
+        typer.Option(
+            "--message-id", metavar="MSGID", help="Write this file sent before again, as it was"
+        ),
+    ] = None,
 ) -> None:
-    """A run's pending payouts in one country as the payment file its bank executes:
-    an ISO 20022 pain.001.001.09 Customer Credit Transfer Initiation from the
-    country's clearing account, one payment per creditor.  The same payouts always
-    get the same message id, so the bank refuses a second upload of them."""
+    """A run's pending payouts in one country not sent before, as a new payment file
+    its bank executes: an ISO 20022 pain.001.001.09 Customer Credit Transfer
+    Initiation from the country's clearing account, one payment per creditor.  A
+    payout is sent in one file only; --message-id writes a file sent before again."""
     from pathlib import Path
 
     from tahator.domain.errors import TahatorError
@@ -185,9 +191,19 @@ def settlement_export(
     if output_format != payment_files.FORMAT:
         fail(TahatorError(f"--format: {output_format!r} must be {payment_files.FORMAT}"))
     with use_case() as session:
-        exported = payment_files.export_payouts(session, run, country, _actor(), today=_today())
+        if message_id is not None:
+            exported = payment_files.stored(session, message_id)
+            if (exported.run_id, exported.country) != (run, country.strip().upper()):
+                fail(
+                    TahatorError(
+                        f"--message-id: {exported.message_id} is a file of run "
+                        f"{exported.run_id} at {exported.country}"
+                    )
+                )
+        else:
+            exported = payment_files.export_payouts(session, run, country, _actor(), today=_today())
         if output is not None and output != "-":
-            # Inside the transaction: a file that cannot be written leaves no audit record.
+            # Inside the transaction: a file that cannot be written is not stored as sent.
             write_bytes_atomically(Path(output), exported.content)
     if output is None or output == "-":
         sys.stdout.buffer.write(exported.content)

@@ -170,6 +170,11 @@ class Amount:
     currency: str
     digits: int
 
+    @property
+    def decimal(self) -> Decimal:
+        """The amount as an exact decimal with the currency's digits (``1234.50``)."""
+        return Decimal(self.minor).scaleb(-self.digits)
+
     def __add__(self, other: Amount) -> Amount:
         if (other.currency, other.digits) != (self.currency, self.digits):
             raise ValueError(f"cannot add {other.currency} to {self.currency}")

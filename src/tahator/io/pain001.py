@@ -22,6 +22,7 @@ from functools import cache
 from importlib.resources import as_file, files
 from io import BytesIO
 from typing import Any
+from xml.etree import ElementTree
 
 import xmlschema
 from pyiso20022.pain.pain_001_001_09 import pain_001_001_09 as iso
@@ -131,7 +132,7 @@ def decimal_of(amount: Amount, field: str = "amount") -> Decimal:
         raise InputError(
             [Problem(f"{amount.minor} minor units of {amount.currency} is negative", field=field)]
         )
-    value = Decimal(amount.minor).scaleb(-amount.digits)
+    value = amount.decimal
     if len(str(amount.minor)) > TOTAL_DIGITS:
         raise InputError(
             [
@@ -274,6 +275,16 @@ def schema() -> xmlschema.XMLSchema:
 def schema_errors(content: bytes) -> list[str]:
     """What in ``content`` the schema refuses (empty when it validates)."""
     return [f"{error.path}: {error.reason}" for error in schema().iter_errors(BytesIO(content))]
+
+
+def execution_date(content: bytes) -> date:
+    """The requested execution date of a file :func:`write` wrote (Tahator's own,
+    kept in the store: not a file from outside)."""
+    root = ElementTree.fromstring(content)
+    found = root.findtext(f".//{{{NAMESPACE}}}ReqdExctnDt/{{{NAMESPACE}}}Dt")
+    if found is None:
+        raise InputError([Problem(f"the {MESSAGE} file has no execution date")])
+    return date.fromisoformat(found)
 
 
 def write(order: CreditTransferOrder) -> bytes:

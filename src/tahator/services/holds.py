@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import from_unit_of_account
@@ -16,7 +16,7 @@ from tahator.domain.settlement import InstructionKind, InstructionStatus, alloca
 from tahator.services.clearing import InstructionView, instruction_view
 from tahator.services.corridor import CorridorView
 from tahator.services.returned import positions
-from tahator.store.schema import ClearingRun, RunRate, SettlementInstruction
+from tahator.store.schema import ClearingRun, PaymentFileLine, RunRate, SettlementInstruction
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,22 @@ class Shortfall:
     country: str
     amount: Amount
     held: tuple[InstructionView, ...]
-    """That account's pending payouts held for it, pro rata (policy ``hold``): their
-    claims stay owed and the next run carries them like roll-overs."""
+    """That account's pending payouts not yet sent to its bank, held for it, pro rata
+    (policy ``hold``): their claims stay owed and the next run carries them like
+    roll-overs."""
     credit_drawn: Amount
-    """The rest, already paid out: lent by the account's credit line."""
+    """The rest, paid out or sent in a payment file (the bank may have paid it): lent
+    by the account's credit line."""
+
+
+def not_sent() -> ColumnElement[bool]:
+    """A payout not sent in a payment file: only such a pending payout may be held.
+    A sent one has left like a confirmed one (the bank may have paid it; a held copy
+    would pay it twice): what it was to be funded by is lent by the credit line."""
+    sent = select(PaymentFileLine.instruction_id).where(
+        PaymentFileLine.instruction_id == SettlementInstruction.id
+    )
+    return ~sent.exists()
 
 
 def run_rates(session: Session, run_id: int) -> dict[str, Decimal]:
@@ -51,9 +63,11 @@ def shortfall(
 ) -> Shortfall | None:
     """The returned collection's own account: how much more it is overdrawn than before
     the return.  It paid its creditors counting on that collection; under the ``hold``
-    policy its pending payouts are held up to the shortfall, pro rata (their claims
-    stay owed: no posting, the next run carries them); the rest was paid and is lent
-    by its credit line.  ``None``: the account is not short."""
+    policy its pending payouts not yet sent in a payment file are held up to the
+    shortfall, pro rata (their claims stay owed: no posting, the next run carries
+    them); the rest has left (confirmed, or sent: the bank may have paid it, and a
+    held copy would pay it twice) and is lent by its credit line.  ``None``: the
+    account is not short."""
     session.flush()
     country = returned.country
     short = max(0, -positions(session, country).get(country, 0)) - max(0, -before)
@@ -70,6 +84,7 @@ def shortfall(
                     SettlementInstruction.country == country,
                     SettlementInstruction.kind == InstructionKind.PAYOUT,
                     SettlementInstruction.status == InstructionStatus.PENDING,
+                    not_sent(),
                 )
                 .order_by(SettlementInstruction.id)
                 .with_for_update(of=SettlementInstruction)

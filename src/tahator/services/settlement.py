@@ -329,6 +329,7 @@ def _returned_collection(
                     SettlementInstruction.firm_id == creditor,
                     SettlementInstruction.kind == InstructionKind.PAYOUT,
                     SettlementInstruction.status == InstructionStatus.PENDING,
+                    holds.not_sent(),
                 )
                 .order_by(SettlementInstruction.id)
                 .with_for_update()
