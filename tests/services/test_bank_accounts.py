@@ -127,12 +127,12 @@ def test_an_iban_registered_for_another_owner_is_refused_naming_it(house: Engine
     with transaction(house) as session:
         bank_accounts.register_firm_account(session, "PK-1", PK_IBAN, "", "", "op")
         bank_accounts.register_clearing_account(session, "IR", IR_IBAN, "", "", "op")
-    with pytest.raises(InputError, match="already registered for firm PK-1"):
-        with transaction(house) as session:
-            bank_accounts.register_clearing_account(session, "PK", PK_IBAN, "", "", "op")
-    with pytest.raises(InputError, match="already registered for the clearing account IR"):
-        with transaction(house) as session:
-            bank_accounts.register_firm_account(session, "IR-1", IR_IBAN, "", "", "op")
+    taken = pytest.raises(InputError, match="already registered for firm PK-1")
+    with taken, transaction(house) as session:
+        bank_accounts.register_clearing_account(session, "PK", PK_IBAN, "", "", "op")
+    taken = pytest.raises(InputError, match="already registered for the clearing account IR")
+    with taken, transaction(house) as session:
+        bank_accounts.register_firm_account(session, "IR-1", IR_IBAN, "", "", "op")
     with transaction(house) as session:  # the owner's own IBAN again is no clash
         again = bank_accounts.register_firm_account(session, "PK-1", PK_IBAN, "", "Mine", "op")
     assert again.holder == "Mine"
@@ -161,7 +161,8 @@ def test_a_csv_re_import_keeps_a_holder_set_by_hand(house: Engine) -> None:
             session, [AccountRow("PK-1", PK_IBAN, "", 2)], "op", source="firms.csv"
         )
         named = bank_accounts.firm_account(session, "PK-1")
-        assert named is not None and named.holder != "Karachi Traders (Pvt) Ltd"
+        assert named is not None
+        assert named.holder != "Karachi Traders (Pvt) Ltd"
         bank_accounts.register_firm_account(
             session, "PK-1", PK_IBAN, "", "Karachi Traders (Pvt) Ltd", "op"
         )

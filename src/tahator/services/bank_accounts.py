@@ -4,8 +4,8 @@ Each firm, and each country's clearing account, has at most one account: an IBAN
 its own country (``domain/bank.iban`` checks it), the bank's BIC where known, and the
 holder's name as the bank knows it.  An IBAN belongs to one owner: one registered for
 another owner is refused (a statement line naming it must say whose it is).
-Registering again replaces it; every registration is audited with what it replaced.  Who may register is the entry
-points' business (the operator only).
+Registering again replaces it; every registration is audited with what it replaced.
+Who may register is the entry points' business (``access.ACCOUNT_REGISTRARS``).
 """
 
 from __future__ import annotations

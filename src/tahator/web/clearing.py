@@ -24,6 +24,7 @@ from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
 from tahator.web.forms import typed_day
+from tahator.web.pages import ACCOUNT_FIELDS, account_errors
 from tahator.web.paging import window, with_query
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +102,11 @@ def _clearing_page(
         sees_instructions=access.sees_instructions(principal),
         return_reasons=REASONS,
         today=today_of(request),
-        accounts=bank_accounts.clearing_accounts(session),
+        accounts=(
+            bank_accounts.clearing_accounts(session)
+            if principal.role in access.BANK_ACCOUNT_READERS
+            else {}
+        ),
         **extra,
     )
 
@@ -376,8 +381,8 @@ def register_clearing_account(
 ) -> HTMLResponse | RedirectResponse:
     """The operator registers (or replaces) a clearing account's bank account; a refused
     IBAN, BIC or holder is shown in the page and nothing changes."""
-    allow(principal, "operator")
-    values = {k: str(form.get(k, "")).strip() for k in ("iban", "bic", "holder")}
+    allow(principal, *access.ACCOUNT_REGISTRARS)
+    values = {k: str(form.get(k, "")).strip() for k in ACCOUNT_FIELDS}
     try:
         with transaction(engine_of(request)) as writer:
             account = bank_accounts.register_clearing_account(
@@ -389,7 +394,8 @@ def register_clearing_account(
             principal,
             session,
             status=422,
-            account_error=(country.upper(), str(error).replace("\n", "; ")),
+            account_country=country.upper(),
+            account_errors=account_errors(error),
             account_form=values,
         )
     return RedirectResponse(f"/clearing?account={account.owner}#clearing-accounts", status_code=303)
