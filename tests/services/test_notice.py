@@ -139,6 +139,7 @@ def test_the_english_pdf_opens_and_shows_the_runs_figures(ran: Session) -> None:
     info = pdf_info(data)
     assert info["Title"] == "Set-off notice: clearing run 1, PK-1"
     assert notice.record.hash in info["Subject"]
+    assert info["Subject"].startswith(f"Run 1; firm PK-1; audit record {notice.record.record_id};")
     text = laid_out_text(notice_html(notice))
     for shown in (
         "PK-1 Trading",

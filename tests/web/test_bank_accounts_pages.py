@@ -111,6 +111,9 @@ def test_the_operator_sets_a_clearing_account_s_iban_on_the_clearing_page(house:
     assert 'id="clearing-accounts"' not in customs.text  # no business with where money goes
     assert shown(PK_CLEARING) not in customs.text
     assert PK_CLEARING not in customs.text
+    assert 'href="/bank"' not in customs.text  # the bank desk is the settlers' (access)
+    assert 'href="/bank"' not in trader.get("/clearing").text
+    assert 'href="/bank"' in page  # the operator's
     refused = trader.post(
         "/clearing/accounts/PK/bank-account",
         data={"csrf_token": token(trader, "/clearing"), "iban": PK_IBAN},
