@@ -222,8 +222,18 @@ def run_page(
         accounts=accounts,
         firm=firm,
         sees_instructions=shown,
+        notice_pdf=_notice_pdf(principal, run_id, firm_filter),
         return_reasons=REASONS,
     )
+
+
+def _notice_pdf(principal: Principal, run_id: int, firm: str | None) -> str | None:
+    """Where the page offers the set-off notice PDF (``web.notice``): to the roles that
+    read it, once a firm is chosen (a trader's own, always)."""
+    if principal.role not in access.INSTRUCTION_READERS or not firm:
+        return None
+    asked = firm if access.sees_every_firm(principal) else None  # a trader's is implied
+    return with_query(f"/clearing/runs/{run_id}/notice.pdf", firm=asked)
 
 
 def _csv(name: str, columns: tuple[str, ...], results: list[Any]) -> Response:
