@@ -4,20 +4,13 @@ the ORM (until every test registers them through ``services.bank_accounts``)."""
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from stdnum.iso7064 import mod_97_10
 
-from tahator.domain import bank
+from tahator.demo_data import demo_iban
 from tahator.services.common import now
 from tahator.store.database import transaction
 from tahator.store.schema import BankAccount
 
 BANKS = {"PK": "SCBL", "IR": "017"}
-
-
-def fictitious_iban(country: str, number: int) -> str:
-    """A checked IBAN of ``country`` (PK: 24 characters, IR: 26) for account ``number``."""
-    bban = BANKS[country] + (f"{number:016d}" if country == "PK" else f"{number:019d}")
-    return bank.iban(country + mod_97_10.calc_check_digits(bban + country) + bban, country)
 
 
 def register_accounts(
@@ -28,7 +21,7 @@ def register_accounts(
     ibans: dict[str, str] = {}
     with transaction(engine) as session:
         for number, (firm, country) in enumerate(sorted(firms.items()), start=1):
-            ibans[firm] = fictitious_iban(country, number)
+            ibans[firm] = demo_iban(country, BANKS[country], number)
             session.add(
                 BankAccount(
                     firm_id=firm,
@@ -39,7 +32,7 @@ def register_accounts(
                 )
             )
         for number, country in enumerate(clearing, start=900):
-            ibans[country] = fictitious_iban(country, number)
+            ibans[country] = demo_iban(country, BANKS[country], number)
             session.add(
                 BankAccount(
                     clearing_country=country,

@@ -81,7 +81,7 @@ def test_unknown_firms_and_countries_are_404(house: House) -> None:
     assert put(house, "/clearing/accounts/AF/bank-account", iban=PK_IBAN)[0] == 404
 
 
-def test_clearing_accounts_are_read_by_every_signed_in_role(house: House) -> None:
+def test_clearing_accounts_are_read_by_every_role_but_customs(house: House) -> None:
     code, body = put(house, "/clearing/accounts/pk/bank-account", iban=PK_IBAN, bic="NBPAPKKA")
     assert code == 200, body
     assert (body["owner"], body["clearing"], body["holder"]) == (
@@ -89,8 +89,19 @@ def test_clearing_accounts_are_read_by_every_signed_in_role(house: House) -> Non
         True,
         "Tahator clearing account PK",
     )
-    for who in ("trader", "trader2", "customs", "bank", "auditor", "operator"):
+    for who in ("trader", "trader2", "bank", "auditor", "operator"):
         code, shown = get(house, "/clearing/accounts/PK/bank-account", who)
         assert (code, shown["iban"]) == (200, PK_IBAN), who
+    code, refused = get(house, "/clearing/accounts/PK/bank-account", "customs")
+    assert code == 403  # customs has no business with where money goes
+    assert PK_IBAN not in str(refused)
     response = house.client.get(f"{API}/clearing/accounts/PK/bank-account")
     assert response.status_code == 401
+
+
+def test_an_iban_of_another_owner_is_a_422_naming_it(house: House) -> None:
+    assert put(house, "/firms/PK-1/bank-account", iban=PK_IBAN)[0] == 200
+    code, problem = put(house, "/clearing/accounts/PK/bank-account", iban=PK_IBAN)
+    assert code == 422
+    assert "already registered for firm PK-1" in str(problem["errors"]), problem
+    assert get(house, "/clearing/accounts/PK/bank-account", "operator")[0] == 404

@@ -18,6 +18,7 @@ from tahator.demo_data import (
     register_bank_accounts,
 )
 from tahator.domain.errors import InputError, NotFoundError
+from tahator.io.firms import AccountRow
 from tahator.services import audit, bank_accounts
 from tahator.store.database import reading, transaction
 from tahator.store.schema import AuditRecord, BankAccount
@@ -120,6 +121,60 @@ def test_clearing_accounts_take_their_own_country_s_iban(house: Engine) -> None:
     with reading(house) as session:
         assert bank_accounts.clearing_account(session, "ir") == ir
         assert bank_accounts.clearing_accounts(session) == {"PK": pk, "IR": ir}
+
+
+def test_an_iban_registered_for_another_owner_is_refused_naming_it(house: Engine) -> None:
+    with transaction(house) as session:
+        bank_accounts.register_firm_account(session, "PK-1", PK_IBAN, "", "", "op")
+        bank_accounts.register_clearing_account(session, "IR", IR_IBAN, "", "", "op")
+    taken = pytest.raises(InputError, match="already registered for firm PK-1")
+    with taken, transaction(house) as session:
+        bank_accounts.register_clearing_account(session, "PK", PK_IBAN, "", "", "op")
+    taken = pytest.raises(InputError, match="already registered for the clearing account IR")
+    with taken, transaction(house) as session:
+        bank_accounts.register_firm_account(session, "IR-1", IR_IBAN, "", "", "op")
+    with transaction(house) as session:  # the owner's own IBAN again is no clash
+        again = bank_accounts.register_firm_account(session, "PK-1", PK_IBAN, "", "Mine", "op")
+    assert again.holder == "Mine"
+    with reading(house) as session:
+        assert bank_accounts.clearing_account(session, "PK") is None
+        assert bank_accounts.firm_account(session, "IR-1") is None
+        assert session.scalar(select(func.count()).select_from(BankAccount)) == 2
+
+
+def test_a_file_naming_one_iban_for_two_firms_is_refused_whole(house: Engine) -> None:
+    rows = [AccountRow("PK-1", PK_IBAN, "", 2), AccountRow("IR-1", IR_IBAN, "", 3)]
+    with transaction(house) as session:
+        bank_accounts.register_clearing_account(session, "IR", IR_IBAN, "", "", "op")
+    with pytest.raises(InputError) as refused, transaction(house) as session:
+        bank_accounts.import_accounts(session, rows, "op", source="firms.csv")
+    assert [(p.line, p.field) for p in refused.value.problems] == [(3, "iban")]
+    assert "the clearing account IR" in str(refused.value)
+    with reading(house) as session:  # all or none
+        assert bank_accounts.firm_account(session, "PK-1") is None
+
+
+def test_a_csv_re_import_keeps_a_holder_set_by_hand(house: Engine) -> None:
+    other = str(IBAN.generate("PK", bank_code="HABB", account_code="0000000000000042").compact)
+    with transaction(house) as session:
+        bank_accounts.import_accounts(
+            session, [AccountRow("PK-1", PK_IBAN, "", 2)], "op", source="firms.csv"
+        )
+        named = bank_accounts.firm_account(session, "PK-1")
+        assert named is not None
+        assert named.holder != "Karachi Traders (Pvt) Ltd"
+        bank_accounts.register_firm_account(
+            session, "PK-1", PK_IBAN, "", "Karachi Traders (Pvt) Ltd", "op"
+        )
+    with transaction(house) as session:  # a new IBAN from the file: the holder stays
+        changed = bank_accounts.import_accounts(
+            session, [AccountRow("PK-1", other, "HABBPKKA", 2)], "op", source="firms.csv"
+        )
+    assert changed == 1
+    with reading(house) as session:
+        account = bank_accounts.firm_account(session, "PK-1")
+    assert account is not None
+    assert (account.iban, account.holder) == (other, "Karachi Traders (Pvt) Ltd")
 
 
 def test_the_demo_s_accounts_are_all_valid() -> None:

@@ -102,13 +102,13 @@ def test_the_notice_lists_what_the_run_set_off_of_the_firm(ran: Session) -> None
     assert rates["PKR"] == "281.00"
     assert rates["IRR"] == "1100000.00"
     record = ran.scalars(select(AuditRecord).where(AuditRecord.subject == "clearing_run:1")).one()
-    assert notice.chain is not None
-    assert (notice.chain.record_id, notice.chain.hash) == (record.id, record.hash)
-    assert notice.chain.previous_hash == record.previous_hash
-    assert notice.chain.notices_digest
-    assert len(notice.chain.notices_digest) == 64
-    assert notice.chain.journal_digest
-    assert notice.chain.journal_digest in record.after
+    assert notice.record is not None
+    assert (notice.record.record_id, notice.record.hash) == (record.id, record.hash)
+    assert notice.record.previous_hash == record.previous_hash
+    assert notice.record.notices_digest
+    assert len(notice.record.notices_digest) == 64
+    assert notice.record.journal_digest
+    assert notice.record.journal_digest in record.after
     assert audit.check_chain(ran).ok
 
 
@@ -132,13 +132,14 @@ def test_an_unknown_run_or_firm_is_not_found(ran: Session) -> None:
 
 def test_the_english_pdf_opens_and_shows_the_runs_figures(ran: Session) -> None:
     notice = setoff_notice(ran, 1, "PK-1")
-    assert notice.chain is not None
+    assert notice.record is not None
     data = notice_pdf(notice)
     assert data.startswith(b"%PDF-")
     assert pdf_pages(data) >= 1
     info = pdf_info(data)
     assert info["Title"] == "Set-off notice: clearing run 1, PK-1"
-    assert notice.chain.hash in info["Subject"]
+    assert notice.record.hash in info["Subject"]
+    assert info["Subject"].startswith(f"Run 1; firm PK-1; audit record {notice.record.record_id};")
     text = laid_out_text(notice_html(notice))
     for shown in (
         "PK-1 Trading",
@@ -150,7 +151,7 @@ def test_the_english_pdf_opens_and_shows_the_runs_figures(ran: Session) -> None:
         "281.00",  # the run's rupee rate
         "1,100,000.00",  # and its rial rate
         notice.instructions[0].reference,
-        notice.chain.hash,
+        notice.record.hash,
         "tahator audit verify",
     ):
         assert shown in text, shown
@@ -158,7 +159,7 @@ def test_the_english_pdf_opens_and_shows_the_runs_figures(ran: Session) -> None:
 
 def test_the_persian_pdf_has_persian_digits_and_solar_hijri_dates(ran: Session) -> None:
     notice = setoff_notice(ran, 1, "PK-1")
-    assert notice.chain is not None
+    assert notice.record is not None
     with i18n.speaking("fa", "Asia/Tehran"):
         html = notice_html(notice)
         data = notice_pdf(notice)
@@ -171,7 +172,7 @@ def test_the_persian_pdf_has_persian_digits_and_solar_hijri_dates(ran: Session) 
         "۱۲٬۷۷۱٫۴۵ PKR",
         "۲۸۱٫۰۰",
         "۱٬۱۰۰٬۰۰۰٫۰۰",
-        notice.chain.hash,  # the hash stays as the auditor's tools print it
+        notice.record.hash,  # the hash stays as the auditor's tools print it
     ):
         assert shown in text, shown
     assert "600.00 USD" not in text

@@ -94,7 +94,7 @@ def test_the_operator_sets_a_clearing_account_s_iban_on_the_clearing_page(house:
         data={"csrf_token": csrf_of(page.text), "iban": IR_IBAN},
     )
     assert refused.status_code == 422
-    assert 'id="account-error-PK"' in refused.text
+    assert 'id="err-iban-PK"' in refused.text
     assert "must be in PK" in refused.text
     saved = operator.post(
         "/clearing/accounts/PK/bank-account",
@@ -106,6 +106,14 @@ def test_the_operator_sets_a_clearing_account_s_iban_on_the_clearing_page(house:
     assert "Tahator clearing account PK" in page
     trader = browser(house, "trader")
     assert shown(PK_CLEARING) in trader.get("/clearing").text  # where to pay
+    customs = browser(house, "customs").get("/clearing")
+    assert customs.status_code == 200
+    assert 'id="clearing-accounts"' not in customs.text  # no business with where money goes
+    assert shown(PK_CLEARING) not in customs.text
+    assert PK_CLEARING not in customs.text
+    assert 'href="/bank"' not in customs.text  # the bank desk is the settlers' (access)
+    assert 'href="/bank"' not in trader.get("/clearing").text
+    assert 'href="/bank"' in page  # the operator's
     refused = trader.post(
         "/clearing/accounts/PK/bank-account",
         data={"csrf_token": token(trader, "/clearing"), "iban": PK_IBAN},

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from tahator import i18n
 from tahator.api.deps import (
     READERS,
     Cursor,
@@ -21,12 +22,22 @@ from tahator.api.deps import (
     require,
     write,
 )
+from tahator.api.firms import AccountReader, account_out
 from tahator.api.models import BankAccountIn, BankAccountOut, model_of, page_of
 from tahator.api.problems import ApiError
 from tahator.domain.settlement import InstructionStatus
 from tahator.formatting import jsonable, not_allowed
 from tahator.io import pain001
-from tahator.services import access, bank_accounts, clearing, ledger, payment_files, settlement
+from tahator.io.notice import pdf_headers, printed_notice
+from tahator.services import (
+    access,
+    bank_accounts,
+    clearing,
+    ledger,
+    notice,
+    payment_files,
+    settlement,
+)
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import transaction
@@ -109,14 +120,12 @@ def notices(
 
 @router.get("/clearing/accounts/{country}/bank-account", response_model=BankAccountOut)
 def get_clearing_bank_account(
-    country: str, session: Reader, principal: AnyReader
+    country: str, session: Reader, principal: AccountReader
 ) -> dict[str, Any]:
-    """The bank account of a country's clearing account: where its debtors pay."""
-    account = bank_accounts.clearing_account(session, country)
-    if account is None:
-        raise ApiError(404, f"no bank account registered for the clearing account of {country}")
-    view: dict[str, Any] = jsonable(account)
-    return view
+    """The bank account of a country's clearing account: where its debtors pay (customs
+    reads no IBAN: ``access.BANK_ACCOUNT_READERS``)."""
+    missing = f"no bank account registered for the clearing account of {country}"
+    return account_out(bank_accounts.clearing_account(session, country), missing)
 
 
 @router.put("/clearing/accounts/{country}/bank-account", response_model=BankAccountOut)
@@ -309,21 +318,9 @@ def notice_pdf(
     """A firm's set-off notice for a run as a PDF in the reader's language: what the run
     set off against what, the firm's settlement instructions, the run's rates and its
     audit record's hash.  A trader reads only its own firm's."""
-    from tahator import i18n
-    from tahator.io.notice import notice_file_name
-    from tahator.io.notice import notice_pdf as printed
-    from tahator.services import notice
-
     firm = access.firm_filter(principal, firm_id) or firm_id
     document = notice.setoff_notice(session, run_id, firm)
-    # In rials even for a reader who reads tomans: the notice is the legal record.
-    with i18n.speaking(language or i18n.language(), i18n.reader().zone):
-        body = printed(document)
+    printed = printed_notice(document, language or i18n.language())
     return Response(
-        body,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{notice_file_name(document)}"',
-            "Cache-Control": "no-store",
-        },
+        printed.body, media_type="application/pdf", headers=pdf_headers(printed.file_name)
     )

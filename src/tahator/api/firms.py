@@ -29,7 +29,8 @@ from tahator.services.users import Principal
 router = APIRouter(tags=["firms"])
 Operator = Annotated[Principal, Depends(require("operator"))]
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
-AccountReader = Annotated[Principal, Depends(require("operator", "bank", "auditor", "trader"))]
+AccountReader = Annotated[Principal, Depends(require(*access.BANK_ACCOUNT_READERS))]
+"""Who reads bank accounts (IBANs), firms' and clearing accounts' alike."""
 SOURCE = str(REQUEST)
 
 
@@ -146,9 +147,14 @@ def get_bank_account(firm_id: str, session: Reader, principal: AccountReader) ->
     access.hide_unless(access.sees_firm(principal, firm_id), f"firm {firm_id}")
     if not firms.list_firms(session, firm_id):
         raise ApiError(404, f"no firm {firm_id}")
-    account = bank_accounts.firm_account(session, firm_id)
+    missing = f"firm {firm_id} has no bank account registered"
+    return account_out(bank_accounts.firm_account(session, firm_id), missing)
+
+
+def account_out(account: bank_accounts.AccountView | None, missing: str) -> dict[str, Any]:
+    """A bank account as the API returns it, or a 404 saying ``missing``."""
     if account is None:
-        raise ApiError(404, f"firm {firm_id} has no bank account registered")
+        raise ApiError(404, missing)
     view: dict[str, Any] = jsonable(account)
     return view
 

@@ -5,9 +5,10 @@ Solar Hijri dates with the Gregorian beside them in Persian)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from tahator import display
+from tahator import display, i18n
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.i18n import _
 from tahator.io.pdf import document_context, document_environment, pdf_bytes
@@ -65,3 +66,28 @@ def notice_file_name(notice: SetoffNoticeDocument) -> str:
     """``setoff-notice-run-3-PK-1.pdf``: ASCII letters, digits and ``-_.`` only."""
     name = f"setoff-notice-run-{notice.run.run_id}-{notice.firm.id}.pdf"
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
+
+
+@dataclass(frozen=True)
+class PrintedNotice:
+    """A notice printed for download: the PDF and the file name to offer it under."""
+
+    body: bytes
+    file_name: str
+
+
+def printed_notice(notice: SetoffNoticeDocument, language: str) -> PrintedNotice:
+    """The notice as a PDF in ``language`` (the reader's zone kept), as the API and the
+    web both offer it.  In rials even for a reader who reads tomans: the notice is the
+    legal record."""
+    with i18n.speaking(language, i18n.reader().zone):
+        body = notice_pdf(notice)
+    return PrintedNotice(body, notice_file_name(notice))
+
+
+def pdf_headers(file_name: str) -> dict[str, str]:
+    """A downloaded PDF's response headers: an attachment, never cached (it is a firm's)."""
+    return {
+        "Content-Disposition": f'attachment; filename="{file_name}"',
+        "Cache-Control": "no-store",
+    }

@@ -68,7 +68,10 @@ INSTRUCTION_READERS = (Role.OPERATOR, Role.BANK, Role.TRADER, Role.AUDITOR)
 ACCOUNT_READERS = (Role.OPERATOR, Role.BANK, Role.AUDITOR)
 """Roles that see the clearing accounts' figures and the imbalance between them."""
 SETTLERS = (Role.OPERATOR, Role.BANK)
-"""Roles that handle the banks' files: export payment files, import statements."""
+"""Roles that handle the banks' files: export payment files, import statements (the
+bank desk)."""
+ACCOUNT_REGISTRARS = (Role.OPERATOR,)
+"""Roles that register bank accounts, firms' and clearing accounts'."""
 BANK_ACCOUNT_READERS = INSTRUCTION_READERS
 """Roles that see bank accounts (IBANs): a trader its own firm's and the clearing
 accounts' (where it pays); customs has no business with where money goes."""
@@ -298,6 +301,7 @@ def may_apply_for(session: Session, principal: Principal, applicant: str) -> boo
 
 __all__ = [
     "ACCOUNT_READERS",
+    "ACCOUNT_REGISTRARS",
     "APPLICANTS",
     "BANK_ACCOUNT_READERS",
     "BARTER_READERS",

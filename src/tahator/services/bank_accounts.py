@@ -2,9 +2,10 @@
 
 Each firm, and each country's clearing account, has at most one account: an IBAN of
 its own country (``domain/bank.iban`` checks it), the bank's BIC where known, and the
-holder's name as the bank knows it.  Registering again replaces it; every
-registration is audited with what it replaced.  Who may register is the entry
-points' business (the operator only).
+holder's name as the bank knows it.  An IBAN belongs to one owner: one registered for
+another owner is refused (a statement line naming it must say whose it is).
+Registering again replaces it; every registration is audited with what it replaced.
+Who may register is the entry points' business (``access.ACCOUNT_REGISTRARS``).
 """
 
 from __future__ import annotations
@@ -82,6 +83,24 @@ def _checked(
     return checked_iban, checked_bic, name
 
 
+def _owner_name(row: BankAccount) -> str:
+    if row.clearing_country is not None:
+        return f"the clearing account {row.clearing_country}"
+    return f"firm {row.firm_id}"
+
+
+def _refuse_taken(session: Session, iban: str, row: BankAccount | None) -> None:
+    """Refuse ``iban`` if another owner's account has it.  The message names that owner:
+    only the operator registers accounts, and it sees every owner."""
+    query = select(BankAccount).where(BankAccount.iban == iban)
+    if row is not None:
+        query = query.where(BankAccount.id != row.id)
+    other = session.scalars(query).first()
+    if other is not None:
+        message = f"IBAN {iban} is already registered for {_owner_name(other)}"
+        raise InputError([Problem(message, field="iban")])
+
+
 def _store(
     session: Session,
     row: BankAccount | None,
@@ -93,6 +112,7 @@ def _store(
     firm_id: str | None = None,
     clearing_country: str | None = None,
 ) -> AccountView:
+    _refuse_taken(session, fields[0], row)
     before = None if row is None else _view(row, country)
     if row is not None and (row.iban, row.bic, row.holder) == fields:
         return _view(row, country)  # nothing changed: nothing to record
@@ -180,7 +200,8 @@ def import_accounts(
 ) -> int:
     """Register the accounts of a firms file (after its firms): all or none, every
     refused one named by its line; an account already registered as it is changes
-    nothing.  How many were registered or changed."""
+    nothing, and the file (which has no holder column) keeps a holder set by hand.
+    How many were registered or changed."""
     rows = list(rows)
     stored = firm_accounts(session, (r.firm_id for r in rows))
     problems: list[Problem] = []
@@ -194,7 +215,10 @@ def import_accounts(
             now_stored = stored.get(row.firm_id)
             if now_stored is not None and (now_stored.iban, now_stored.bic) == (iban, bic):
                 continue
-            stored[row.firm_id] = register_firm_account(session, row.firm_id, iban, bic, "", actor)
+            holder = "" if now_stored is None else now_stored.holder
+            stored[row.firm_id] = register_firm_account(
+                session, row.firm_id, iban, bic, holder, actor
+            )
             changed += 1
         except InputError as error:
             problems.extend(Problem(p.message, source, row.line, p.field) for p in error.problems)

@@ -116,10 +116,10 @@ class NoticeRate:
 
 
 @dataclass(frozen=True)
-class ChainHead:
-    """Where the run stands in the audit log's hash chain: the record that recorded it
-    (its hash covers the run's digests and chains to every record before it), and the
-    digests it holds of the notices and journal lines the run wrote."""
+class RunRecord:
+    """The run's audit record, one link of the audit log's hash chain (not its head:
+    records come after it): its hash covers the digests it holds of the notices and
+    journal lines the run wrote, and chains to every record before it."""
 
     record_id: int
     hash: str
@@ -140,7 +140,7 @@ class SetoffNoticeDocument:
     setoff_to_firm: Amount
     instructions: tuple[NoticeInstruction, ...]
     rates: tuple[NoticeRate, ...]
-    chain: ChainHead | None
+    record: RunRecord | None
     """``None`` for a run no audit record names (a run still running)."""
     issued_at: datetime
 
@@ -221,7 +221,7 @@ def setoff_notice(session: Session, run_id: int, firm_id: str) -> SetoffNoticeDo
                 .order_by(RunRate.currency)
             )
         ),
-        chain=chain_head(session, run_id),
+        record=run_record(session, run_id),
         issued_at=now(),
     )
 
@@ -232,7 +232,7 @@ def _instruction(view: InstructionView) -> NoticeInstruction:
     )
 
 
-def chain_head(session: Session, run_id: int) -> ChainHead | None:
+def run_record(session: Session, run_id: int) -> RunRecord | None:
     """The audit record of run ``run_id`` and the digests it holds (``proof.run``)."""
     record = session.execute(
         select(AuditRecord)
@@ -254,7 +254,7 @@ def chain_head(session: Session, run_id: int) -> ChainHead | None:
         value = tables.get(name)
         return value if isinstance(value, str) else None
 
-    return ChainHead(
+    return RunRecord(
         record.id,
         record.hash,
         record.previous_hash,

@@ -37,8 +37,8 @@ def install(app: FastAPI) -> None:
         barter,
         trade,
         screening,
+        notice,
     ):
         app.include_router(module.router)
-    app.include_router(notice.router)  # issue 21's set-off notice PDF
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
     core.install_errors(app)

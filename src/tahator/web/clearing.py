@@ -24,6 +24,7 @@ from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, choice, render
 from tahator.web.forms import typed_day
+from tahator.web.pages import ACCOUNT_FIELDS, account_errors
 from tahator.web.paging import window, with_query
 
 router = APIRouter(include_in_schema=False)
@@ -102,7 +103,11 @@ def _clearing_page(
         sees_instructions=access.sees_instructions(principal),
         return_reasons=REASONS,
         today=today_of(request),
-        accounts=bank_accounts.clearing_accounts(session),
+        accounts=(
+            bank_accounts.clearing_accounts(session)
+            if principal.role in access.BANK_ACCOUNT_READERS
+            else {}
+        ),
         **extra,
     )
 
@@ -218,8 +223,18 @@ def run_page(
         accounts=accounts,
         firm=firm,
         sees_instructions=shown,
+        notice_pdf=_notice_pdf(principal, run_id, firm_filter),
         return_reasons=REASONS,
     )
+
+
+def _notice_pdf(principal: Principal, run_id: int, firm: str | None) -> str | None:
+    """Where the page offers the set-off notice PDF (``web.notice``): to the roles that
+    read it, once a firm is chosen (a trader's own, always)."""
+    if principal.role not in access.INSTRUCTION_READERS or not firm:
+        return None
+    asked = firm if access.sees_every_firm(principal) else None  # a trader's is implied
+    return with_query(f"/clearing/runs/{run_id}/notice.pdf", firm=asked)
 
 
 def _csv(name: str, columns: tuple[str, ...], results: list[Any]) -> Response:
@@ -377,8 +392,8 @@ def register_clearing_account(
 ) -> HTMLResponse | RedirectResponse:
     """The operator registers (or replaces) a clearing account's bank account; a refused
     IBAN, BIC or holder is shown in the page and nothing changes."""
-    allow(principal, "operator")
-    values = {k: str(form.get(k, "")).strip() for k in ("iban", "bic", "holder")}
+    allow(principal, *access.ACCOUNT_REGISTRARS)
+    values = {k: str(form.get(k, "")).strip() for k in ACCOUNT_FIELDS}
     try:
         with transaction(engine_of(request)) as writer:
             account = bank_accounts.register_clearing_account(
@@ -390,7 +405,8 @@ def register_clearing_account(
             principal,
             session,
             status=422,
-            account_error=(country.upper(), str(error).replace("\n", "; ")),
+            account_country=country.upper(),
+            account_errors=account_errors(error),
             account_form=values,
         )
     return RedirectResponse(f"/clearing?account={account.owner}#clearing-accounts", status_code=303)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tahator import display, formatting, i18n
 from tahator.domain.money import Amount
 from tahator.i18n import N_, _
+from tahator.services import access
 from tahator.services.users import Principal
 from tahator.signin import (
     SESSION_COOKIE,
@@ -168,6 +169,12 @@ def render(
             "dir": i18n.direction(reader.language),
             "languages": [(code, i18n.NAMES[code]) for code in i18n.LANGUAGES],
             "reader": reader,
+            # What the page shows by role, decided by ``access`` (templates name no role):
+            "sees_bank_desk": principal is not None and principal.role in access.SETTLERS,
+            "sees_bank_accounts": principal is not None
+            and principal.role in access.BANK_ACCOUNT_READERS,
+            "registers_bank_accounts": principal is not None
+            and principal.role in access.ACCOUNT_REGISTRARS,
             **context,
         },
         status_code=status,

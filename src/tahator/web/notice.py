@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from tahator import i18n
 from tahator.domain.errors import NotFoundError
 from tahator.i18n import _
-from tahator.io.notice import notice_file_name, notice_pdf
+from tahator.io.notice import pdf_headers, printed_notice
 from tahator.services import access, notice
 from tahator.web.core import PageError, Reader, User, allow
 
@@ -27,14 +27,7 @@ def notice_download(run_id: int, principal: User, session: Reader, firm: str = "
         document = notice.setoff_notice(session, run_id, chosen)
     except NotFoundError:
         raise PageError(404, _("There is no such page, or it is not visible to you.")) from None
-    # In rials even for a reader who reads tomans: the notice is the legal record.
-    with i18n.speaking(i18n.language(), i18n.reader().zone):
-        body = notice_pdf(document)
+    printed = printed_notice(document, i18n.language())
     return Response(
-        body,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{notice_file_name(document)}"',
-            "Cache-Control": "no-store",
-        },
+        printed.body, media_type="application/pdf", headers=pdf_headers(printed.file_name)
     )

@@ -261,9 +261,17 @@ def register_firm(
 
 
 ACCOUNT_FIELDS = ("iban", "bic", "holder")
-ACCOUNT_READERS = ("operator", "bank", "auditor", "trader")
-"""Who reads a firm's bank account on its page (a trader only its own: it sees no other
-firm's page); customs has no business with where money goes."""
+"""A bank account form's fields (a firm's page, the clearing page)."""
+
+
+def account_errors(error: TahatorError) -> dict[str, list[str]]:
+    """A refused bank account's problems by form field (``""``: not one field's), as
+    both registration forms show them."""
+    problems = error.problems if isinstance(error, InputError) else [Problem(str(error))]
+    errors: dict[str, list[str]] = {}
+    for p in problems:
+        errors.setdefault(p.field if p.field in ACCOUNT_FIELDS else "", []).append(p.message)
+    return errors
 
 
 @router.get("/firms/{firm_id:path}", response_class=HTMLResponse)  # an id stored with "/"
@@ -293,7 +301,8 @@ def _firm_page(
     if not rows:
         raise PageError(404, _("There is no such firm, or it is not visible to you."))
     detail = screening_views.firm_screening_for(session, rows[0].id, principal)
-    reads_account = principal.role in ACCOUNT_READERS
+    # A trader reads only its own firm's (it sees no other firm's page).
+    reads_account = principal.role in access.BANK_ACCOUNT_READERS
     return render(
         request,
         "firm.html",
@@ -311,7 +320,6 @@ def _firm_page(
             {"id": lambda a: a.id, "deadline": lambda a: a.deadline},
             text=lambda a: f"{a.id} {a.applicant} {a.counterparty} {a.state}",
         ),
-        reads_account=reads_account,
         account=bank_accounts.firm_account(session, rows[0].id) if reads_account else None,
         **extra,
     )
@@ -323,7 +331,7 @@ def register_account(
 ) -> HTMLResponse | RedirectResponse:
     """The operator registers (or replaces) a firm's bank account; a refused IBAN, BIC
     or holder is shown in the page and nothing changes."""
-    allow(principal, "operator")
+    allow(principal, *access.ACCOUNT_REGISTRARS)
     values = {k: str(form.get(k, "")).strip() for k in ACCOUNT_FIELDS}
     try:
         with transaction(engine_of(request)) as writer:
@@ -331,16 +339,13 @@ def register_account(
                 writer, firm_id, values["iban"], values["bic"], values["holder"], principal.actor
             )
     except InputError as error:
-        errors: dict[str, list[str]] = {}
-        for p in error.problems:
-            errors.setdefault(p.field if p.field in ACCOUNT_FIELDS else "", []).append(p.message)
         return _firm_page(
             request,
             firm_id,
             principal,
             session,
             status=422,
-            account_errors=errors,
+            account_errors=account_errors(error),
             account_form=values,
         )
     return RedirectResponse(f"/firms/{segment(firm_id)}?account=1#bank-account", status_code=303)
