@@ -53,6 +53,8 @@ class Entry:
 
     number: int
     """Its place in the file, from 1."""
+    amount: int | None
+    """Minor units of ``currency``; ``None`` if it could not be read."""
     amount_text: str
     currency: str
     credit: bool
@@ -209,6 +211,7 @@ def _entry(element: Element, number: int, digits: Mapping[str, int]) -> Entry:
         )
     return Entry(
         number=number,
+        amount=minor,
         amount_text=amount_text,
         currency=currency,
         credit=indicator == "CRDT",
