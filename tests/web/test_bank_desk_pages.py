@@ -89,7 +89,7 @@ def test_the_bank_imports_a_statement_and_reads_the_report(house: House) -> None
         files={"file": ("camt054.xml", content, "application/xml")},
     )
     assert posted.status_code == 303, posted.text
-    assert posted.headers["location"] == "/bank/statements/WEB-1?imported=new"
+    assert posted.headers["location"] == "/bank/statements/PK/WEB-1?imported=new"
     report = bank.get(posted.headers["location"])
     assert report.status_code == 200
     assert "Statement imported." in report.text
@@ -103,7 +103,7 @@ def test_the_bank_imports_a_statement_and_reads_the_report(house: House) -> None
         data={"csrf_token": csrf},
         files={"file": ("camt054.xml", content, "application/xml")},
     )
-    assert again.headers["location"] == "/bank/statements/WEB-1?imported=again"
+    assert again.headers["location"] == "/bank/statements/PK/WEB-1?imported=again"
     assert "imported already: nothing changed" in bank.get(again.headers["location"]).text
     assert "WEB-1" in bank.get("/bank").text
 
@@ -128,9 +128,9 @@ def test_only_the_bank_and_the_operator_use_the_desk(house: House) -> None:
         page = browser(house, who).get("/bank")
         assert page.status_code == status, who
     trader = browser(house, "trader")
-    assert trader.get("/bank/statements/WEB-1").status_code == 403
+    assert trader.get("/bank/statements/PK/WEB-1").status_code == 403
     assert trader.get("/bank/payment-file?run=1&country=PK").status_code == 403
-    assert browser(house, "bank").get("/bank/statements/NOPE").status_code == 404
+    assert browser(house, "bank").get("/bank/statements/PK/NOPE").status_code == 404
 
 
 def test_the_bank_downloads_the_payment_file(house: House) -> None:
