@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from schwifty import IBAN
 
+from tahator import display
 from tahator.demo_bank import Line, camt_file
+from tahator.domain.money import Amount, parse_amount
 from tahator.services.common import now
 from tahator.store.database import transaction
 from tahator.store.schema import BankAccount
@@ -149,3 +151,40 @@ def test_the_bank_downloads_the_payment_file(house: House) -> None:
     assert payout["reference"].encode() in answer.content
     refused = bank.get("/bank/payment-file?run=999&country=PK")
     assert refused.status_code == 422
+
+
+def _persian_report(house: House) -> tuple[dict[str, Any], str]:
+    """A bank reading in Persian imports a partial payment of a PK collection: the
+    report page as it reads it."""
+    pending = _run(house)
+    collection = next(i for i in pending if i["kind"] == "collection" and i["country"] == "PK")
+    bank = browser(house, "bank")
+    bank.cookies.set("tahator_lang", "fa")
+    content = camt_file("FA-1", PK_IBAN, [Line("1.00", "PKR", reference=collection["reference"])])
+    posted = bank.post(
+        "/bank/statements",
+        data={"csrf_token": token(bank, "/bank")},
+        files={"file": ("camt054.xml", content, "application/xml")},
+    )
+    assert posted.status_code == 303, posted.text
+    page = bank.get(posted.headers["location"])
+    assert page.status_code == 200
+    assert '<html lang="fa" dir="rtl">' in page.text
+    return collection, page.text
+
+
+def test_a_persian_report_shows_persian_digits(house: House) -> None:
+    collection, text = _persian_report(house)
+    expected = Amount(parse_amount(collection["local_amount"], 2), "PKR", 2)
+    # The amounts, the bank's and the instruction's, and the instruction's number.
+    assert display.money(Amount(100, "PKR", 2), "fa") in text
+    assert display.money(expected, "fa") in text
+    assert display.number(collection["id"], "fa") in text
+    assert display.number(collection["id"], "fa") != str(collection["id"])
+
+
+@pytest.mark.xfail(strict=True, reason="needs /work/wt/tr21/statements.json in the catalogues")
+def test_a_persian_report_translates_why_not_applied(house: House) -> None:
+    _, text = _persian_report(house)
+    assert "partial or over payment" not in text
+    assert "پرداخت ناقص یا اضافه اعمال نمی‌شود" in text
