@@ -132,7 +132,9 @@ def test_only_the_bank_and_the_operator_use_the_desk(house: House) -> None:
     trader = browser(house, "trader")
     assert trader.get("/bank/statements/PK/WEB-1").status_code == 403
     assert trader.get("/bank/payment-file?run=1&country=PK").status_code == 403
-    assert browser(house, "bank").get("/bank/statements/PK/NOPE").status_code == 404
+    missing = browser(house, "bank").get("/bank/statements/PK/NOPE")
+    assert missing.status_code == 404
+    assert "No bank statement NOPE was imported." in missing.text
 
 
 def test_the_bank_downloads_the_payment_file(house: House) -> None:
