@@ -12,6 +12,7 @@ from xsdata.models.datatype import XmlDate, XmlDateTime
 
 from tahator.domain.bank import creditor_reference, end_to_end_id
 from tahator.domain.errors import InputError
+from tahator.i18n import speaking
 from tahator.io import camt
 
 DIGITS = {"PKR": 2, "IRR": 2, "USD": 2}
@@ -154,3 +155,9 @@ def test_a_version_out_of_range_is_refused() -> None:
     )
     with pytest.raises(InputError, match=r"not a version this reads \(.001.02 to .001.12\)"):
         camt.read(content, DIGITS)
+
+
+def test_a_bad_amount_is_refused_in_english_whoever_imports() -> None:
+    # The reason is stored with the report, which any reader may read later.
+    with speaking("fa"), pytest.raises(ValueError, match="more than 2 fraction digits"):
+        camt.minor_units("1.005", "PKR", DIGITS)

@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element
 from tahator.domain import bank
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import parse_amount
+from tahator.i18n import speaking
 from tahator.io import xml_safe
 
 _NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.05[34])\.001\.(\d\d)")
@@ -113,7 +114,10 @@ def minor_units(text: str, currency: str, digits: Mapping[str, int]) -> int:
     # ISO 20022 writes plain decimals: no grouping, no local digits, no sign.
     if _AMOUNT.fullmatch(text) is None:
         raise ValueError(f"{text[:40]!r} is not an amount (a positive decimal: 1234.50)")
-    minor = parse_amount(text, digits[currency])
+    # In English whoever imports: the problem is stored with the report, read in any
+    # language (and the CLI's and API's words are English).
+    with speaking("en"):
+        minor = parse_amount(text, digits[currency])
     if minor <= 0:
         raise ValueError(f"{text} {currency} is not an amount a payment can have")
     return minor

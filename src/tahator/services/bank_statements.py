@@ -203,7 +203,9 @@ def import_statement(session: Session, content: bytes, actor: str) -> StatementR
     for entry in message.entries:
         adds_up = _adds_up(entry)
         for transaction in entry.transactions:
-            outcome, item = _apply(session, entry, transaction, country, actor, adds_up)
+            outcome, item = _apply(
+                session, entry, transaction, country, actor, adds_up, corridor.digits
+            )
             found[outcome].append(item)
     report = StatementReport(
         message_id=message.message_id,
@@ -294,13 +296,13 @@ def _apply(
     country: str,
     actor: str,
     adds_up: bool,
+    digits: Mapping[str, int],
 ) -> tuple[Outcome, StatementItem]:
     """What one transaction does."""
     references = transaction.creditor_references
     named = [
         r for r in (transaction.end_to_end_id, transaction.original_end_to_end_id, *references) if r
     ]
-    digits = corridors.load(session).digits
     item = StatementItem(
         entry=entry.number,
         amount=None
