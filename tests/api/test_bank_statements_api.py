@@ -99,7 +99,7 @@ def test_bad_statements_are_problems(house: House) -> None:
     other = camt_file("API-3", PK_IBAN, [Line("1.00", "PKR", reference=collection["reference"])])
     first = house.client.post(PATH, content=other, headers=bank | XML)
     assert first.status_code == 200
-    assert "partial or over payment" in first.json()["unmatched"][0]["reason"]
+    assert "partial or over payment" in first.json()["unmatched"][0]["why"]
     changed = camt_file("API-3", PK_IBAN, [Line("2.00", "PKR")])
     refused = house.client.post(PATH, content=changed, headers=bank | XML)
     assert refused.status_code == 422

@@ -61,6 +61,23 @@ def test_settlement_import_confirms_once_and_lists_the_rest(cli: Cli, tmp_path: 
     assert report["already_imported"] is True
     assert [m["instruction"] for m in report["matched"]] == [collection["id"]]
 
+    # The day's statement repeats the notification: listed as applied already.
+    statement = write(
+        tmp_path / "camt053.xml",
+        camt_file(
+            "CLI-2",
+            PK_IBAN,
+            [Line(collection["local_amount"], "PKR", reference=collection["reference"])],
+            kind="camt.053",
+        ),
+    )
+    code, out, err = cli("--db", db, "settlement", "import", statement)
+    assert code == 0, err
+    assert "matched: 0" in out
+    assert "unmatched: 0" in out
+    assert "already applied: 1" in out
+    assert f"instruction {collection['id']} was confirmed already" in out
+
     bad = write(tmp_path / "bad.xml", b"<x/>")
     code, out, err = cli("--db", db, "settlement", "import", bad)
     assert code == 2

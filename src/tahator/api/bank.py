@@ -17,10 +17,11 @@ from tahator.formatting import jsonable
 from tahator.i18n import _
 from tahator.io.camt import MAX_BYTES
 from tahator.services import bank_statements
+from tahator.services.access import SETTLERS
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["clearing"])
-Settler = Annotated[Principal, Depends(require("bank", "operator"))]
+Settler = Annotated[Principal, Depends(require(*SETTLERS))]
 StatementReport = model_of(bank_statements.StatementReport, "StatementReport")
 XML_TYPES = ("application/xml", "text/xml")
 
@@ -74,8 +75,10 @@ def import_statement(
 ) -> JSONResponse:
     """A settlement bank's statement of a clearing account (camt.054 or camt.053, any
     version .001.02–.12): booked credits and debits confirm the pending instructions
-    they name with their exact amount, returns return them, the rest is listed.  The
-    same file again (by ``MsgId``) answers the stored report, ``already_imported``."""
+    they name with their exact amount, returns in their direction return them, what an
+    earlier file applied is listed as ``already_applied``, the rest as ``unmatched``
+    (``reason`` a code with its ``details``, ``why`` in English).  The same file again
+    (by account and ``MsgId``) answers the stored report, ``already_imported``."""
 
     def work(session: Session) -> tuple[int, Any]:
         return 200, jsonable(bank_statements.import_statement(session, content, principal.actor))

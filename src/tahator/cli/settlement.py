@@ -253,14 +253,15 @@ def settlement_import(
         for item in report[key]:
             reason = f" ({item['return_reason']})" if item["return_reason"] else ""
             print(
-                f"  entry {item['entry']}: {item['amount']} {item['currency']} "
+                f"  entry {item['entry']}: {item['amount_text']} {item['currency']} "
                 f"{item['reference']} -> {item['kind']} {item['instruction']} of "
                 f"{item['firm']}{reason}"
             )
-    print(f"unmatched: {len(report['unmatched'])}")
-    for item in report["unmatched"]:
-        print(
-            f"  entry {item['entry']}: {item['amount']} {item['currency']} "
-            f"{item['reference'] or '-'} (bank ref {item['bank_reference'] or '-'}): "
-            f"{item['reason']}"
-        )
+    for title, key in (("unmatched", "unmatched"), ("already applied", "already_applied")):
+        print(f"{title}: {len(report[key])}")
+        for item in report[key]:
+            print(
+                f"  entry {item['entry']}: {item['amount_text']} {item['currency']} "
+                f"{item['reference'] or '-'} (bank ref {item['bank_reference'] or '-'}): "
+                f"{item['why']}"
+            )

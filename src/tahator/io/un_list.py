@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.names import joined_across_invisibles
 from tahator.domain.screening import Identifier, ListedName, ListEntry, ParsedList
-from tahator.io import ftm_list
+from tahator.io import ftm_list, xml_safe
 from tahator.io.countries import country_codes
 from tahator.io.ftm_list import parse_ftm
 
@@ -111,27 +111,7 @@ def _place(record: Element) -> str:
 def parse_un(data: bytes, label: str = "") -> ParsedList:
     """The UN Security Council Consolidated List (``sc-sanctions.xsd``), refusing DTDs,
     entities and external references; ``InputError`` names every problem."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
-    try:
-        root: Element = fromstring(
-            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
-    except DefusedXmlException as error:
-        raise InputError(
-            [Problem(f"refused: unsafe XML ({type(error).__name__}: {error})", label)]
-        ) from None
-    except ParseError as error:
-        line = error.position[0] if getattr(error, "position", None) else None
-        raise InputError([Problem(f"not well-formed XML: {error}", label, line)]) from None
-    except (LookupError, ValueError) as error:
-        # An XML declaration naming an encoding Python does not know, or one expat cannot
-        # read (found by atheris: ``encoding="UTF-4"`` escaped as a LookupError and
-        # ``"UTF-7"`` as a ValueError, each a traceback and a 500).
-        raise InputError([Problem(f"not readable XML: {error}", label)]) from None
+    root = xml_safe.parse(data, "the UN list", label)
     if root.tag != "CONSOLIDATED_LIST":
         raise InputError([Problem(f"the root element is {root.tag}, not CONSOLIDATED_LIST", label)])
     problems: list[Problem] = []

@@ -1,33 +1,100 @@
 """A settlement bank's statement of a clearing account (camt.053/054) matched to the
-pending settlement instructions of that country (DESIGN §8).
+settlement instructions of that country (DESIGN §8).
 
 A booked credit quoting a pending collection's creditor reference with its exact
 amount and currency confirms it; a booked debit with a pending payout's end-to-end id
-and its amount confirms the payout; a transaction with a return reason returns the
-instruction it names.  Everything else is listed for the bank and changes nothing.
-One transaction for the whole file, idempotent by the file's ``MsgId``.
+and its amount confirms the payout; a transaction with a return reason in the return's
+direction (a payout's money back in, a collection's back out) returns the instruction
+it names, a payout even after its debit was confirmed.  What an earlier file already
+applied is listed as such; everything else is listed for the bank and changes nothing.
+One transaction for the whole file, idempotent by the sending account and ``MsgId``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tahator.domain import bank, returns
 from tahator.domain.errors import InputError, NotFoundError, Problem
-from tahator.domain.money import Amount
+from tahator.domain.money import Amount, parse_amount
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.formatting import amount, jsonable
 from tahator.io import camt
-from tahator.services import audit, settlement
+from tahator.services import audit, bank_accounts, settlement
 from tahator.services import corridor as corridors
 from tahator.services.common import now
-from tahator.store.schema import BankAccount, BankMessage, SettlementInstruction
+from tahator.store.schema import BankMessage, Corridor, SettlementInstruction
+
+
+class Reason(StrEnum):
+    """Why a transaction was not applied (or was applied before); its words are the
+    edge's: English from :func:`reason_text`, the web's translated."""
+
+    UNREADABLE = "unreadable"
+    NOT_BOOKED = "not_booked"
+    NOT_ADDING_UP = "not_adding_up"
+    REVERSAL = "reversal"
+    NO_REFERENCE = "no_reference"
+    UNKNOWN_COLLECTION = "unknown_collection"
+    UNKNOWN_PAYOUT = "unknown_payout"
+    UNKNOWN_INSTRUCTION = "unknown_instruction"
+    OTHER_COUNTRY = "other_country"
+    CURRENCY = "currency"
+    AMOUNT = "amount"
+    NOT_PENDING = "not_pending"
+    BAD_RETURN_REASON = "bad_return_reason"
+    PAYOUT_RETURN_DEBIT = "payout_return_debit"
+    COLLECTION_RETURN_CREDIT = "collection_return_credit"
+    CONFIRMED_COLLECTION_RETURNED = "confirmed_collection_returned"
+    ALREADY_CONFIRMED = "already_confirmed"
+    ALREADY_RETURNED = "already_returned"
+
+
+ENGLISH: dict[Reason, str] = {
+    Reason.UNREADABLE: "%(problem)s",
+    Reason.NOT_BOOKED: "status %(status)s: only booked (BOOK) entries apply",
+    Reason.NOT_ADDING_UP: "the entry's transactions do not add up to its amount",
+    Reason.REVERSAL: "a reversal without a return reason: for the bank to look at",
+    Reason.NO_REFERENCE: "no reference: no creditor reference or end-to-end id",
+    Reason.UNKNOWN_COLLECTION: (
+        "%(references)s: not a collection's creditor reference this clearing house gave"
+    ),
+    Reason.UNKNOWN_PAYOUT: "%(references)s: not a payout's end-to-end id this clearing house gave",
+    Reason.UNKNOWN_INSTRUCTION: (
+        "%(references)s: not an instruction's reference this clearing house gave"
+    ),
+    Reason.OTHER_COUNTRY: (
+        "instruction %(instruction)s is of %(other)s's clearing account, not %(country)s's"
+    ),
+    Reason.CURRENCY: "in %(currency)s; instruction %(instruction)s is in %(expected)s",
+    Reason.AMOUNT: (
+        "%(amount)s; instruction %(instruction)s is for %(expected)s "
+        "(a partial or over payment is not applied)"
+    ),
+    Reason.NOT_PENDING: "instruction %(instruction)s is %(status)s, not pending",
+    Reason.BAD_RETURN_REASON: "%(problem)s",
+    Reason.PAYOUT_RETURN_DEBIT: (
+        "a payout's return is a credit (its money back in), not a debit: not applied"
+    ),
+    Reason.COLLECTION_RETURN_CREDIT: (
+        "a collection's return is a debit (its money back out), not a credit: not applied"
+    ),
+    Reason.CONFIRMED_COLLECTION_RETURNED: (
+        "a collection returned after it was confirmed is for the operator"
+    ),
+    Reason.ALREADY_CONFIRMED: "instruction %(instruction)s was confirmed already",
+    Reason.ALREADY_RETURNED: "instruction %(instruction)s was returned already",
+}
+"""The English of each reason (CLI, API, audit); the web has its own, translated."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +103,9 @@ class StatementItem:
 
     entry: int
     """The entry's place in the file, from 1."""
-    amount: str
+    amount: Amount | None
+    """``None`` when it could not be read (``amount_text`` is what the bank wrote)."""
+    amount_text: str
     """As the bank wrote it: ``1234.50``."""
     currency: str
     credit: bool
@@ -47,10 +116,32 @@ class StatementItem:
     instruction: int | None = None
     """The instruction it confirmed, returned or named."""
     firm: str = ""
-    kind: str = ""
+    kind: InstructionKind | None = None
     return_reason: str = ""
-    reason: str = ""
-    """Why an unmatched item was not applied."""
+    reason: Reason | None = None
+    """Why it was not applied, or that it was applied before."""
+    details: dict[str, str] = field(default_factory=dict)
+    """The reason's parameters (``instruction``, ``status``…); amounts are fields."""
+    expected: Amount | None = None
+    """The instruction's amount, when the transaction's differs."""
+    why: str = ""
+    """The reason in English (:func:`reason_text`)."""
+
+
+def reason_text(item: StatementItem, template: str | None = None) -> str:
+    """Why ``item`` was not applied, in ``template`` (default: the English) with its
+    parameters and amounts filled in."""
+    if item.reason is None:
+        return ""
+    text = ENGLISH[item.reason] if template is None else template
+    values = {
+        **item.details,
+        "amount": f"{amount(item.amount)} {item.amount.currency}" if item.amount else "",
+        "expected": item.details.get("expected", "")
+        if item.expected is None
+        else f"{amount(item.expected)} {item.expected.currency}",
+    }
+    return text % values
 
 
 @dataclass(frozen=True)
@@ -65,6 +156,11 @@ class StatementReport:
     matched: tuple[StatementItem, ...]
     returned: tuple[StatementItem, ...]
     unmatched: tuple[StatementItem, ...] = field(default=())
+    already_applied: tuple[StatementItem, ...] = field(default=())
+    """What an earlier file (or an earlier entry of this one) applied already."""
+
+
+Outcome = Literal["matched", "returned", "unmatched", "already_applied"]
 
 
 def import_statement(session: Session, content: bytes, actor: str) -> StatementReport:
@@ -72,49 +168,55 @@ def import_statement(session: Session, content: bytes, actor: str) -> StatementR
     corridor = corridors.load(session)
     message = camt.read(content, corridor.digits)
     digest = hashlib.sha256(content).hexdigest()
-    stored = session.get(BankMessage, message.message_id, with_for_update=True)
-    if stored is not None:
-        if stored.digest != digest:
-            raise InputError(
-                [
-                    Problem(
-                        f"a different file with MsgId {message.message_id} was imported by "
-                        f"{stored.imported_by} at {stored.imported_at:%Y-%m-%d %H:%M} UTC: a "
-                        "bank's message id names one file only"
-                    )
-                ]
-            )
-        return _report_of(stored.report, already_imported=True)
     country, account = _country(session, message)
-    # The message id is claimed first: a concurrent import of the same file waits here
-    # for this one, then fails on the key and (retried) finds it imported.
+    # The corridor first, as returns and clearing runs take it (one lock order: no
+    # deadlock with a run); it also makes a concurrent import of the same file wait
+    # here, then find it imported.
+    session.execute(select(Corridor.id).with_for_update()).all()
+    stored = session.get(BankMessage, (country, message.message_id), populate_existing=True)
+    if stored is not None:
+        return _imported_before(stored, digest, corridor.digits)
     claim = BankMessage(
+        country=country,
         message_id=message.message_id,
         kind=message.kind,
-        country=country,
         digest=digest,
         imported_at=now(),
         imported_by=actor,
         report={},
     )
-    session.add(claim)
-    session.flush()
-    matched: list[StatementItem] = []
-    returned: list[StatementItem] = []
-    unmatched: list[StatementItem] = []
+    try:
+        with session.begin_nested():
+            session.add(claim)
+    except IntegrityError:
+        # An import that did not wait on the corridor claimed it first and committed.
+        stored = session.get(BankMessage, (country, message.message_id), populate_existing=True)
+        if stored is None:
+            raise
+        return _imported_before(stored, digest, corridor.digits)
+    found: dict[Outcome, list[StatementItem]] = {
+        "matched": [],
+        "returned": [],
+        "unmatched": [],
+        "already_applied": [],
+    }
     for entry in message.entries:
+        adds_up = _adds_up(entry)
         for transaction in entry.transactions:
-            outcome, item = _apply(session, entry, transaction, country, actor)
-            {"matched": matched, "returned": returned, "unmatched": unmatched}[outcome].append(item)
+            outcome, item = _apply(
+                session, entry, transaction, country, actor, adds_up, corridor.digits
+            )
+            found[outcome].append(item)
     report = StatementReport(
         message_id=message.message_id,
         kind=message.kind,
         country=country,
         account=account,
         already_imported=False,
-        matched=tuple(matched),
-        returned=tuple(returned),
-        unmatched=tuple(unmatched),
+        matched=tuple(found["matched"]),
+        returned=tuple(found["returned"]),
+        unmatched=tuple(found["unmatched"]),
+        already_applied=tuple(found["already_applied"]),
     )
     document: dict[str, Any] = jsonable(report)
     claim.report = document
@@ -123,22 +225,44 @@ def import_statement(session: Session, content: bytes, actor: str) -> StatementR
         session,
         actor,
         "settlement.import",
-        f"bank-message:{message.message_id}",
+        f"bank-message:{country}:{message.message_id}",
         None,
         {**document, "digest": digest},
     )
     return report
 
 
+def _imported_before(
+    stored: BankMessage, digest: str, digits: Mapping[str, int]
+) -> StatementReport:
+    if stored.digest != digest:
+        raise InputError(
+            [
+                Problem(
+                    f"a different file with MsgId {stored.message_id} from {stored.country}'s "
+                    f"clearing account was imported by {stored.imported_by} at "
+                    f"{stored.imported_at:%Y-%m-%d %H:%M} UTC: a bank's message id names one "
+                    "file only"
+                )
+            ]
+        )
+    return _report_of(stored.report, digits, already_imported=True)
+
+
+def _adds_up(entry: camt.Entry) -> bool:
+    """Whether the entry's transactions add up to its booked amount (when all are
+    known: an unreadable one is listed for its own reason)."""
+    amounts = [t.amount for t in entry.transactions]
+    if entry.amount is None or any(a is None for a in amounts):
+        return True
+    return sum(a for a in amounts if a is not None) == entry.amount
+
+
 def _country(session: Session, message: camt.CamtMessage) -> tuple[str, str]:
     """The clearing account the statement is of; refused unless every account in it is
     one registered clearing account."""
     registered = {
-        row.iban: row.clearing_country
-        for row in session.execute(
-            select(BankAccount).where(BankAccount.clearing_country.is_not(None))
-        ).scalars()
-        if row.clearing_country is not None
+        view.iban: country for country, view in bank_accounts.clearing_accounts(session).items()
     }
     unknown = [a for a in message.accounts if a not in registered]
     if unknown:
@@ -171,15 +295,20 @@ def _apply(
     transaction: camt.Transaction,
     country: str,
     actor: str,
-) -> tuple[str, StatementItem]:
-    """What one transaction does: ``matched``, ``returned`` or ``unmatched``."""
+    adds_up: bool,
+    digits: Mapping[str, int],
+) -> tuple[Outcome, StatementItem]:
+    """What one transaction does."""
     references = transaction.creditor_references
     named = [
         r for r in (transaction.end_to_end_id, transaction.original_end_to_end_id, *references) if r
     ]
     item = StatementItem(
         entry=entry.number,
-        amount=transaction.amount_text or entry.amount_text,
+        amount=None
+        if transaction.amount is None
+        else Amount(transaction.amount, entry.currency, digits[entry.currency]),
+        amount_text=transaction.amount_text or entry.amount_text,
         currency=entry.currency,
         credit=entry.credit,
         reference=named[0] if named else "",
@@ -187,40 +316,118 @@ def _apply(
         return_reason=transaction.return_reason or "",
     )
 
-    def unmatched(reason: str, found: SettlementInstruction | None = None) -> tuple[str, Any]:
-        if found is None:
-            return "unmatched", _with(item, reason=reason)
-        return "unmatched", _with(
-            item, reason=reason, instruction=found.id, firm=found.firm_id, kind=found.kind
-        )
+    def listed(
+        reason: Reason,
+        found: SettlementInstruction | None = None,
+        outcome: Outcome = "unmatched",
+        **details: str,
+    ) -> tuple[Outcome, StatementItem]:
+        listed_item = replace(item, reason=reason, details=details)
+        if found is not None:
+            listed_item = replace(
+                listed_item,
+                instruction=found.id,
+                firm=found.firm_id,
+                kind=InstructionKind(found.kind),
+            )
+        return outcome, replace(listed_item, why=reason_text(listed_item))
 
     problem = entry.problem or transaction.problem
     if problem is not None:
-        return unmatched(problem)
+        return listed(Reason.UNREADABLE, problem=problem)
     if entry.status != "BOOK":
-        return unmatched(f"status {entry.status or 'missing'}: only booked (BOOK) entries apply")
-    if transaction.return_reason is None and entry.reversal:
-        return unmatched("a reversal without a return reason: for the bank to look at")
+        return listed(Reason.NOT_BOOKED, status=entry.status or "missing")
+    if not adds_up:
+        return listed(Reason.NOT_ADDING_UP)
+    returning = transaction.return_reason is not None
+    if not returning and entry.reversal:
+        return listed(Reason.REVERSAL)
+    found, reference = _instruction(session, transaction, None if returning else entry.credit)
+    if found is None:
+        if not named:
+            return listed(Reason.NO_REFERENCE)
+        unknown = (
+            Reason.UNKNOWN_INSTRUCTION
+            if returning
+            else Reason.UNKNOWN_COLLECTION
+            if entry.credit
+            else Reason.UNKNOWN_PAYOUT
+        )
+        return listed(unknown, references=", ".join(named))
+    item = replace(item, reference=reference)
+    number = str(found.id)
+    if found.country != country:
+        return listed(
+            Reason.OTHER_COUNTRY, found, instruction=number, other=found.country, country=country
+        )
+    if entry.currency != found.local_currency:
+        return listed(
+            Reason.CURRENCY,
+            found,
+            instruction=number,
+            currency=entry.currency,
+            expected=found.local_currency,
+        )
+    if transaction.amount != found.local_amount:
+        item = replace(
+            item,
+            expected=Amount(found.local_amount, found.local_currency, digits[found.local_currency]),
+        )
+        return listed(Reason.AMOUNT, found, instruction=number)
+    status = InstructionStatus(found.status)
+    payout = found.kind == InstructionKind.PAYOUT
+    done = replace(item, instruction=found.id, firm=found.firm_id, kind=InstructionKind(found.kind))
+    if transaction.return_reason is not None:
+        try:
+            returns.reason_code(transaction.return_reason)
+        except ValueError as error:
+            return listed(Reason.BAD_RETURN_REASON, found, problem=str(error))
+        # A payout's money comes back in (a credit), a collection's goes back out.
+        if payout and not entry.credit:
+            return listed(Reason.PAYOUT_RETURN_DEBIT, found)
+        if not payout and entry.credit:
+            return listed(Reason.COLLECTION_RETURN_CREDIT, found)
+        if status == InstructionStatus.RETURNED:
+            return listed(Reason.ALREADY_RETURNED, found, "already_applied", instruction=number)
+        if not payout and status == InstructionStatus.CONFIRMED:
+            return listed(Reason.CONFIRMED_COLLECTION_RETURNED, found)
+        if status not in (InstructionStatus.PENDING, InstructionStatus.CONFIRMED):
+            return listed(Reason.NOT_PENDING, found, instruction=number, status=status.value)
+        settlement.return_instruction(session, found.id, transaction.return_reason, actor)
+        return "returned", done
+    # A payment already confirmed, also when its payout came back later, is one an
+    # earlier file applied (a camt.053 repeats the day's camt.054 entries).
+    if status == InstructionStatus.CONFIRMED or (
+        status == InstructionStatus.RETURNED and found.confirmed_at is not None
+    ):
+        return listed(Reason.ALREADY_CONFIRMED, found, "already_applied", instruction=number)
+    if status != InstructionStatus.PENDING:
+        return listed(Reason.NOT_PENDING, found, instruction=number, status=status.value)
+    settlement.confirm(session, found.id, actor)
+    return "matched", done
+
+
+def _instruction(
+    session: Session, transaction: camt.Transaction, credit: bool | None
+) -> tuple[SettlementInstruction | None, str]:
+    """The instruction the transaction names, locked and read afresh (a concurrent
+    import may have just confirmed it), and the reference naming it.  ``credit``: the
+    direction of a payment (a credit confirms collections only, a debit payouts only);
+    ``None`` for a return, which may name either (its direction is checked after)."""
     # A collection is named by its creditor reference, a payout by its end-to-end id.
     candidates: list[tuple[str, InstructionKind, tuple[int, int] | None]] = [
-        (r, InstructionKind.COLLECTION, bank.instruction_of_reference(r)) for r in references
+        (r, InstructionKind.COLLECTION, bank.instruction_of_reference(r))
+        for r in transaction.creditor_references
     ]
     for e2e in (transaction.end_to_end_id, transaction.original_end_to_end_id):
         if e2e:
             candidates.append((e2e, InstructionKind.PAYOUT, bank.instruction_of_end_to_end_id(e2e)))
             candidates.append((e2e, InstructionKind.COLLECTION, bank.instruction_of_reference(e2e)))
-    if transaction.return_reason is not None:
-        wanted = None  # a return names either kind
-    elif entry.credit:
-        wanted = InstructionKind.COLLECTION
-    else:
-        wanted = InstructionKind.PAYOUT
-    found: SettlementInstruction | None = None
+    wanted = {None: None, True: InstructionKind.COLLECTION, False: InstructionKind.PAYOUT}[credit]
     for reference, kind, names in candidates:
         if names is None or (wanted is not None and kind != wanted):
             continue
         run_id, instruction_id = names
-        # Locked and read afresh: a concurrent import may have just confirmed it.
         row = session.execute(
             select(SettlementInstruction)
             .where(SettlementInstruction.id == instruction_id)
@@ -228,61 +435,49 @@ def _apply(
             .execution_options(populate_existing=True)
         ).scalar_one_or_none()
         if row is not None and row.run_id == run_id and row.kind == kind:
-            found, item = row, _with(item, reference=reference)
-            break
-    if found is None:
-        if not named:
-            return unmatched("no reference: no creditor reference or end-to-end id")
-        what = _NAMED_BY[wanted]
-        return unmatched(f"{', '.join(named)}: not a {what} this clearing house gave")
-    if found.country != country:
-        return unmatched(
-            f"instruction {found.id} is of {found.country}'s clearing account, not {country}'s",
-            found,
-        )
-    if entry.currency != found.local_currency:
-        return unmatched(
-            f"in {entry.currency}; instruction {found.id} is in {found.local_currency}", found
-        )
-    if transaction.amount != found.local_amount:
-        digits = corridors.load(session).digits[found.local_currency]
-        expected = amount(Amount(found.local_amount, found.local_currency, digits))
-        return unmatched(
-            f"{item.amount} {entry.currency}; instruction {found.id} is for {expected} "
-            f"{found.local_currency} (a partial or over payment is not applied)",
-            found,
-        )
-    if found.status != InstructionStatus.PENDING:
-        return unmatched(f"instruction {found.id} is {found.status}, not pending", found)
-    done = _with(item, instruction=found.id, firm=found.firm_id, kind=found.kind)
-    if transaction.return_reason is not None:
-        try:
-            returns.reason_code(transaction.return_reason)
-        except ValueError as error:
-            return unmatched(str(error), found)
-        settlement.return_instruction(session, found.id, transaction.return_reason, actor)
-        return "returned", done
-    settlement.confirm(session, found.id, actor)
-    return "matched", done
+            return row, reference
+    return None, ""
 
 
-_NAMED_BY = {
-    InstructionKind.COLLECTION: "collection's creditor reference",
-    InstructionKind.PAYOUT: "payout's end-to-end id",
-    None: "instruction's reference",
-}
-"""What names an instruction, by the kind an entry can confirm (``None``: a return)."""
-
-
-def _with(item: StatementItem, **changes: Any) -> StatementItem:
-    return replace(item, **changes)
-
-
-def _report_of(document: dict[str, Any], already_imported: bool) -> StatementReport:
+def _report_of(
+    document: dict[str, Any], digits: Mapping[str, int], already_imported: bool
+) -> StatementReport:
     """The report stored with a bank message, as a report again."""
 
+    def money(text: object, currency: str) -> Amount | None:
+        scale = digits.get(currency)
+        if not isinstance(text, str) or not text or scale is None:
+            return None
+        try:
+            return Amount(parse_amount(text, scale), currency, scale)
+        except ValueError:
+            return None
+
+    def item(row: dict[str, Any]) -> StatementItem:
+        currency = str(row.get("currency", ""))
+        reason = row.get("reason") or None
+        known = reason in Reason._value2member_map_
+        return StatementItem(
+            entry=int(row["entry"]),
+            amount=money(row.get("amount"), currency),
+            amount_text=str(row.get("amount_text", row.get("amount") or "")),
+            currency=currency,
+            credit=bool(row.get("credit")),
+            reference=str(row.get("reference", "")),
+            bank_reference=str(row.get("bank_reference", "")),
+            instruction=row.get("instruction"),
+            firm=str(row.get("firm", "")),
+            kind=InstructionKind(row["kind"]) if row.get("kind") else None,
+            return_reason=str(row.get("return_reason", "")),
+            reason=Reason(str(reason)) if known else None,
+            details={str(k): str(v) for k, v in (row.get("details") or {}).items()},
+            expected=money(row.get("expected"), currency),
+            # A report stored before reasons were typed kept only their English.
+            why=str(row.get("why") or ("" if known else reason or "")),
+        )
+
     def items(key: str) -> tuple[StatementItem, ...]:
-        return tuple(StatementItem(**row) for row in document.get(key, ()))
+        return tuple(item(row) for row in document.get(key, ()))
 
     return StatementReport(
         message_id=str(document["message_id"]),
@@ -293,6 +488,7 @@ def _report_of(document: dict[str, Any], already_imported: bool) -> StatementRep
         matched=items("matched"),
         returned=items("returned"),
         unmatched=items("unmatched"),
+        already_applied=items("already_applied"),
     )
 
 
@@ -352,13 +548,14 @@ class ImportedMessage:
     matched: int
     returned: int
     unmatched: int
+    already_applied: int
 
 
 def imported_messages(session: Session, limit: int = 50) -> tuple[ImportedMessage, ...]:
     """The latest files imported, newest first."""
     rows = session.execute(
         select(BankMessage)
-        .order_by(BankMessage.imported_at.desc(), BankMessage.message_id)
+        .order_by(BankMessage.imported_at.desc(), BankMessage.country, BankMessage.message_id)
         .limit(limit)
     ).scalars()
     return tuple(
@@ -371,6 +568,7 @@ def imported_messages(session: Session, limit: int = 50) -> tuple[ImportedMessag
             _count(row.report, "matched"),
             _count(row.report, "returned"),
             _count(row.report, "unmatched"),
+            _count(row.report, "already_applied"),
         )
         for row in rows
     )
@@ -381,9 +579,16 @@ def _count(report: dict[str, object], key: str) -> int:
     return len(items) if isinstance(items, list) else 0
 
 
-def stored_report(session: Session, message_id: str) -> StatementReport:
-    """The report of a file imported before (``already_imported``)."""
-    stored = session.get(BankMessage, message_id) if len(message_id) <= 35 else None
+def stored_report(session: Session, country: str, message_id: str) -> StatementReport:
+    """The report of a file imported before (``already_imported``) from the clearing
+    account of ``country``."""
+    stored = (
+        session.get(BankMessage, (country, message_id))
+        if len(message_id) <= camt.MAX_MESSAGE_ID and len(country) <= 3
+        else None
+    )
     if stored is None:
-        raise NotFoundError(f"no bank statement {message_id[:40]} was imported")
-    return _report_of(stored.report, already_imported=True)
+        raise NotFoundError(
+            f"no bank statement {message_id[:40]} of {country[:3]}'s clearing account was imported"
+        )
+    return _report_of(stored.report, corridors.load(session).digits, already_imported=True)

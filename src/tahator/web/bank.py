@@ -7,15 +7,17 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from tahator.domain.errors import InputError, TahatorError
+from tahator import display
+from tahator.domain.errors import NotFoundError, TahatorError
 from tahator.i18n import _
 from tahator.io.camt import MAX_BYTES
-from tahator.services import bank_statements, clearing_desk
+from tahator.services import bank_statements, clearing_desk, payment_files
+from tahator.services.access import SETTLERS
+from tahator.services.bank_statements import Reason, StatementItem
 from tahator.services.paging import row_id
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
@@ -23,8 +25,6 @@ from tahator.store.database import DatabaseBusyError, reading, transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, render
 
 router = APIRouter(include_in_schema=False)
-SETTLERS = ("bank", "operator")
-"""Who handles the banks' files: the bank, and the operator standing in for one."""
 
 
 def _error_text(error: TahatorError) -> str:
@@ -61,10 +61,6 @@ def payment_file(
 ) -> Response:
     """The pain.001 of a run's pending payouts from one country's clearing account."""
     allow(principal, *SETTLERS)
-    # The payment files land from their own module (issue 21, "pain"): imported here,
-    # when a file is asked for, so the desk's other parts stand without it.
-    from tahator.services import payment_files
-
     run_id = row_id(run)
     if run_id is None or country not in dict(clearing_desk.countries(session)):
         return _desk(
@@ -126,31 +122,30 @@ async def upload_statement(
             )
     outcome = "again" if report.already_imported else "new"
     return RedirectResponse(
-        f"/bank/statements/{quote(report.message_id, safe='')}?imported={outcome}",
+        f"/bank/statements/{quote(report.country, safe='')}/"
+        f"{quote(report.message_id, safe='')}?imported={outcome}",
         status_code=303,
     )
 
 
 def _import(request: Request, data: bytes, actor: str) -> bank_statements.StatementReport:
-    for attempt in range(2):
-        try:
-            with transaction(engine_of(request)) as writer:
-                return bank_statements.import_statement(writer, data, actor)
-        except IntegrityError:
-            # The same file imported concurrently, first: once more finds it imported.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    with transaction(engine_of(request)) as writer:
+        return bank_statements.import_statement(writer, data, actor)
 
 
-@router.get("/bank/statements/{message_id:path}", response_class=HTMLResponse)
+@router.get("/bank/statements/{country}/{message_id:path}", response_class=HTMLResponse)
 def statement_report(
-    request: Request, message_id: str, principal: User, session: Reader, imported: str = ""
+    request: Request,
+    country: str,
+    message_id: str,
+    principal: User,
+    session: Reader,
+    imported: str = "",
 ) -> HTMLResponse:
     allow(principal, *SETTLERS)
     try:
-        report = bank_statements.stored_report(session, message_id)
-    except InputError:
+        report = bank_statements.stored_report(session, country, message_id)
+    except NotFoundError:
         raise PageError(
             404, _("No bank statement %(id)s was imported.") % {"id": message_id[:40]}
         ) from None
@@ -159,6 +154,59 @@ def statement_report(
         "bank_report.html",
         principal,
         report=report,
+        why=reason,
         fresh=imported == "new",
         again=imported == "again",
     )
+
+
+def reason(item: StatementItem) -> str:
+    """Why ``item`` was not applied, in the reader's language with local amounts."""
+    if item.reason is None:
+        return item.why  # a report stored before reasons were typed: its English
+    texts = {
+        Reason.UNREADABLE: "%(problem)s",
+        Reason.NOT_BOOKED: _("status %(status)s: only booked (BOOK) entries apply"),
+        Reason.NOT_ADDING_UP: _("the entry's transactions do not add up to its amount"),
+        Reason.REVERSAL: _("a reversal without a return reason: for the bank to look at"),
+        Reason.NO_REFERENCE: _("no reference: no creditor reference or end-to-end id"),
+        Reason.UNKNOWN_COLLECTION: _(
+            "%(references)s: not a collection's creditor reference this clearing house gave"
+        ),
+        Reason.UNKNOWN_PAYOUT: _(
+            "%(references)s: not a payout's end-to-end id this clearing house gave"
+        ),
+        Reason.UNKNOWN_INSTRUCTION: _(
+            "%(references)s: not an instruction's reference this clearing house gave"
+        ),
+        Reason.OTHER_COUNTRY: _(
+            "instruction %(instruction)s is of %(other)s's clearing account, not %(country)s's"
+        ),
+        Reason.CURRENCY: _("in %(currency)s; instruction %(instruction)s is in %(expected)s"),
+        Reason.AMOUNT: _(
+            "%(amount)s; instruction %(instruction)s is for %(expected)s "
+            "(a partial or over payment is not applied)"
+        ),
+        Reason.NOT_PENDING: _("instruction %(instruction)s is %(status)s, not pending"),
+        Reason.BAD_RETURN_REASON: "%(problem)s",
+        Reason.PAYOUT_RETURN_DEBIT: _(
+            "a payout's return is a credit (its money back in), not a debit: not applied"
+        ),
+        Reason.COLLECTION_RETURN_CREDIT: _(
+            "a collection's return is a debit (its money back out), not a credit: not applied"
+        ),
+        Reason.CONFIRMED_COLLECTION_RETURNED: _(
+            "a collection returned after it was confirmed is for the operator"
+        ),
+        Reason.ALREADY_CONFIRMED: _("instruction %(instruction)s was confirmed already"),
+        Reason.ALREADY_RETURNED: _("instruction %(instruction)s was returned already"),
+    }
+    values = {
+        **item.details,
+        "instruction": display.number(int(item.details.get("instruction", item.instruction or 0))),
+        "amount": display.money(item.amount),
+        "expected": display.money(item.expected)
+        if item.expected is not None
+        else item.details.get("expected", ""),
+    }
+    return texts[item.reason] % values
