@@ -185,7 +185,6 @@ def test_a_persian_report_shows_persian_digits(house: House) -> None:
     assert display.number(collection["id"], "fa") != str(collection["id"])
 
 
-@pytest.mark.xfail(strict=True, reason="needs /work/wt/tr21/statements.json in the catalogues")
 def test_a_persian_report_translates_why_not_applied(house: House) -> None:
     _, text = _persian_report(house)
     assert "partial or over payment" not in text
