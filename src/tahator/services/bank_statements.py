@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -493,47 +493,6 @@ def _report_of(
 
 
 # --- the bank's desk ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PayoutBatch:
-    """A run's pending payouts from one clearing account: one payment file."""
-
-    run_id: int
-    country: str
-    payouts: int
-    total: Amount
-    """In the country's currency."""
-
-
-def payout_batches(session: Session) -> tuple[PayoutBatch, ...]:
-    """Each run and country with payouts still to be paid, newest run first."""
-    corridor = corridors.load(session)
-    rows = session.execute(
-        select(
-            SettlementInstruction.run_id,
-            SettlementInstruction.country,
-            SettlementInstruction.local_currency,
-            func.count(),
-            func.sum(SettlementInstruction.local_amount),
-        )
-        .where(
-            SettlementInstruction.kind == InstructionKind.PAYOUT,
-            SettlementInstruction.status == InstructionStatus.PENDING,
-        )
-        .group_by(
-            SettlementInstruction.run_id,
-            SettlementInstruction.country,
-            SettlementInstruction.local_currency,
-        )
-        .order_by(SettlementInstruction.run_id.desc(), SettlementInstruction.country)
-    ).all()
-    return tuple(
-        PayoutBatch(
-            run_id, country, int(count), Amount(int(total), currency, corridor.digits[currency])
-        )
-        for run_id, country, currency, count, total in rows
-    )
 
 
 @dataclass(frozen=True)

@@ -277,6 +277,55 @@ def files_of(session: Session, run_id: int, country: str) -> list[PaymentFileRow
     return _rows(session, list(files))
 
 
+@dataclass(frozen=True)
+class PayoutBatch:
+    """A run's pending payouts from one clearing account, as the bank's desk lists them:
+    how many are not yet in a payment file (the next export sends those) and the files
+    the others went in."""
+
+    run_id: int
+    country: str
+    payouts: int
+    total: Amount
+    """What the pending payouts come to, in the country's currency."""
+    unsent: int
+    files: tuple[PaymentFileRow, ...]
+
+
+def payout_batches(session: Session) -> tuple[PayoutBatch, ...]:
+    """Each run and country with payouts still pending, newest run first."""
+    corridor = corridors.load(session)
+    instruction = SettlementInstruction
+    rows = session.execute(
+        select(
+            instruction.run_id,
+            instruction.country,
+            instruction.local_currency,
+            func.count(),
+            func.sum(instruction.local_amount),
+            func.count(PaymentFileLine.instruction_id),
+        )
+        .outerjoin(PaymentFileLine, PaymentFileLine.instruction_id == instruction.id)
+        .where(
+            instruction.kind == InstructionKind.PAYOUT,
+            instruction.status == InstructionStatus.PENDING,
+        )
+        .group_by(instruction.run_id, instruction.country, instruction.local_currency)
+        .order_by(instruction.run_id.desc(), instruction.country)
+    ).all()
+    return tuple(
+        PayoutBatch(
+            run_id,
+            country,
+            int(count),
+            Amount(int(total), currency, corridor.digits[currency]),
+            int(count) - int(sent),
+            tuple(files_of(session, run_id, country)),
+        )
+        for run_id, country, currency, count, total, sent in rows
+    )
+
+
 def _rows(session: Session, files: list[StoredFile]) -> list[PaymentFileRow]:
     """Each file's payments and control sum, from the payouts it sent (a sent payout's
     amount does not change: holds leave it alone)."""

@@ -40,7 +40,7 @@ def _desk(
         "bank.html",
         principal,
         status=status,
-        batches=bank_statements.payout_batches(session),
+        batches=payment_files.payout_batches(session),
         messages=bank_statements.imported_messages(session),
         countries=dict(clearing_desk.countries(session)),
         **extra,
@@ -83,6 +83,21 @@ def payment_file(
         made.content,
         media_type="application/xml",
         headers={"Content-Disposition": f'attachment; filename="{made.file_name}"'},
+    )
+
+
+@router.get("/bank/payment-files/{message_id}.xml", response_model=None)
+def sent_payment_file(principal: User, session: Reader, message_id: str) -> Response:
+    """A payment file as it was sent, again (the bank lost it, or checks it)."""
+    allow(principal, *SETTLERS)
+    try:
+        sent = payment_files.stored(session, message_id)
+    except NotFoundError as error:
+        raise PageError(404, _("No payment file %(id)s.") % {"id": message_id}) from error
+    return Response(
+        sent.content,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{sent.file_name}"'},
     )
 
 
