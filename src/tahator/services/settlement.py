@@ -261,9 +261,7 @@ def _reverse_confirmation(
 
 def _not_pending(instruction: SettlementInstruction) -> str:
     if instruction.status == InstructionStatus.CONFIRMED:
-        return (
-            f"instruction {instruction.id} was already confirmed by {instruction.confirmed_by}"
-        )
+        return f"instruction {instruction.id} was already confirmed by {instruction.confirmed_by}"
     if instruction.status == InstructionStatus.RETURNED:
         return (
             f"instruction {instruction.id} was returned ({instruction.return_reason}) by "
