@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select, update
 
 from tahator.domain import ledger as chart
 from tahator.domain.errors import InputError
+from tahator.domain.settlement import InstructionStatus
 from tahator.services import audit, clearing, corridor, journal, ledger, settlement
 from tahator.services.clearing import InstructionView
 from tahator.store.database import transaction
@@ -24,6 +25,7 @@ from tests.integration.conftest import (
     import_obligations_file,
     obligations_file,
 )
+from tests.integration.test_ledger_seal import _as_before_digests, _history
 
 FIRMS = {"PK-1": "PK", "PK-2": "PK", "IR-1": "IR", "IR-2": "IR"}
 ROWS = [
@@ -212,3 +214,20 @@ def test_the_cli_returns_a_confirmed_payout(cli: Cli, tmp_path: Path) -> None:
     code, _, err = cli("--db", db, "settlement", "return", collection, "--reason", "AM04")
     assert code == 2
     assert "is for the operator" in err
+
+
+def test_a_payout_confirmed_before_a_seal_returned_after_it_verifies(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    # A ledger sealed (issue 15) between the confirmation and the return: the seal
+    # gives the payout's state, confirmed, and the reversal is checked against it.
+    _history(engine, tmp_path)
+    _as_before_digests(engine)
+    code, _, err = Cli()("--db", database_url, "audit", "seal")
+    assert code == 0, err
+    with transaction(engine) as session:
+        confirmed = settlement.list_instructions(session, InstructionStatus.CONFIRMED)
+        payout = next(v for v in confirmed if v.kind == "payout")
+        settlement.return_instruction(session, payout.id, "AC04", BANK)
+    assert breaks(engine) == []
+    assert chain_intact(engine)
