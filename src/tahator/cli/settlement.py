@@ -76,7 +76,8 @@ def settlement_return(
     ],
     as_json: JsonOption = False,
 ) -> None:
-    """A bank returns a pending collection or payout: the money did not arrive.
+    """A bank returns a pending collection or payout, or a payout it confirmed and got
+    back: the money did not arrive (a confirmed payout's confirmation is reversed).
 
     Reasons (ISO 20022 ExternalReturnReason1Code): AC01 incorrect account number,
     AC04 closed account, AC06 blocked account, AG01 transaction forbidden, AM04

@@ -39,6 +39,8 @@ class EntryKind(StrEnum):
     """A bank confirmed a clearing account paid a firm."""
     RETURN = "return"
     """A bank returned a collection or payout: what it was to settle is undone."""
+    REVERSAL = "reversal"
+    """A bank returned a payout after it confirmed it: the confirmation, reversed."""
 
 
 def receivable(firm: str) -> str:
@@ -129,6 +131,11 @@ def confirmation(
     if collecting:
         return EntryKind.COLLECTION, transfer(clearing(country), collection(firm), currency, amount)
     return EntryKind.PAYOUT, transfer(payout(firm), clearing(country), currency, amount)
+
+
+def reversal(postings: Iterable[Posting]) -> tuple[Posting, ...]:
+    """The postings that undo ``postings`` (a confirmation the bank took back)."""
+    return tuple(Posting(p.account, p.currency, -p.amount) for p in postings)
 
 
 class EntryBuilder:

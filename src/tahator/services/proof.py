@@ -9,7 +9,8 @@ audit record, so the hash chain covers them:
   obligations it saw, and one digest per table it wrote (rates, notices,
   novations, instructions, roll-overs, journal lines, the obligations it changed,
   the run's totals);
-* a bank's confirmation: the journal lines it posted.
+* a bank's confirmation or return: the journal lines posted for the instruction (a
+  payout returned after it was confirmed: its confirmation's and their reversal).
 
 ``services/replay.py`` recomputes every figure from these and names the first
 stored record that disagrees.

@@ -79,10 +79,12 @@ def _returned(r: Replay, instruction_id: int, document: Any, entries: list[int])
     """A return, as its record says (``settlement.return``): the returned instruction,
     the collection asked instead, the payouts held, the obligations reopened."""
     returned = r.instructions.get(instruction_id)
+    was = None if returned is None else returned["status"]
     _set_status(r, instruction_id, str(document["instruction"]["status"]))
     if returned is None:
         return
     if returned["kind"] == InstructionKind.PAYOUT:
+        _reversal(r, instruction_id, returned, was == InstructionStatus.CONFIRMED, entries)
         r.carried[returned["firm"]] = r.carried.get(returned["firm"], 0) + returned["amount"]
         return
     if isinstance(document.get("collected_from"), dict):
@@ -130,6 +132,30 @@ def _returned(r: Replay, instruction_id: int, document: Any, entries: list[int])
         if taken > 0 and (run_id, firm) in r.rollovers and run_id == r.latest_run:
             r.rollovers[run_id, firm] -= taken
             r.carried[firm] = r.carried.get(firm, 0) - taken
+
+
+def _reversal(
+    r: Replay, instruction_id: int, payout: Mapping[str, Any], confirmed: bool, entries: list[int]
+) -> None:
+    """A payout returned after it was confirmed reverses its confirmation in one entry
+    (``settlement.return``); one returned pending reverses nothing."""
+    reversals = [
+        entry_id
+        for entry_id, kind in r.session.execute(
+            select(JournalEntry.id, JournalEntry.kind).where(JournalEntry.id.in_(entries))
+        )
+        if kind == ledger.EntryKind.REVERSAL
+    ]
+    if len(reversals) != int(confirmed):
+        r.breaks.append(
+            f"payout {instruction_id} returned {'after' if confirmed else 'before'} its "
+            f"confirmation: {len(reversals)} journal entries reverse it, the recomputation "
+            f"says {int(confirmed)}"
+        )
+    for entry_id in reversals:
+        compare_lines(
+            r, entry_id, ledger.reversal(_confirmation(payout)), "the reversal of its confirmation"
+        )
 
 
 def _check_liable(

@@ -148,8 +148,11 @@ class Skipped:
 def return_instruction(
     session: Session, instruction_id: int, reason: str, actor: str
 ) -> ReturnResult:
-    """A bank returns a pending collection or payout with an ISO 20022 reason code.
+    """A bank returns a pending collection or payout, or a confirmed payout, with an
+    ISO 20022 reason code.
 
+    A payout the bank booked and then got back (a closed account, say) first has its
+    confirmation reversed in the ledger, then is returned as a pending one is.
     A returned payout leaves the money in the clearing account and the creditor's
     claim owed: the next run carries it like a roll-over.  A returned collection turns
     to the next jointly liable member of its obligations (lowest firm id first, each
@@ -165,16 +168,32 @@ def return_instruction(
     # Returns wait for a clearing run, and a run for them: a run reads what was returned.
     session.execute(select(Corridor.id).with_for_update()).all()
     instruction = _locked(session, instruction_id)
-    if instruction.status != InstructionStatus.PENDING:
+    payout = instruction.kind == InstructionKind.PAYOUT
+    confirmed = instruction.status == InstructionStatus.CONFIRMED
+    if confirmed and not payout:
+        # Its money went into the account and may have paid creditors since: undoing
+        # that is a decision (who pays meanwhile), not a bank's message.
+        raise InputError(
+            [
+                Problem(
+                    f"collection {instruction_id} was confirmed by {instruction.confirmed_by}: "
+                    "a collection that arrived cannot be returned here; a collection "
+                    "returned after it was confirmed is for the operator"
+                )
+            ]
+        )
+    if instruction.status != InstructionStatus.PENDING and not confirmed:
         raise InputError([Problem(_not_pending(instruction))])
     corridor = corridors.load(session)
     before = instruction_view(instruction, corridor)
+    if confirmed:
+        _reverse_confirmation(session, instruction, corridor.unit_of_account, code, actor)
     instruction.status = InstructionStatus.RETURNED.value
     instruction.return_reason = code
     instruction.returned_at = now()
     instruction.returned_by = actor
     label = f"{instruction.kind} {instruction_id} returned ({code}, {returns.REASONS[code]})"
-    if instruction.kind == InstructionKind.PAYOUT:
+    if payout:
         # Nothing moves: the money stays in the account and the claim stays owed.
         memo = f"{label}: {instruction.firm_id}'s claim is carried into the next run"
         post(
@@ -222,12 +241,27 @@ def _locked(session: Session, instruction_id: int) -> SettlementInstruction:
     return instruction
 
 
+def _reverse_confirmation(
+    session: Session, payout: SettlementInstruction, unit: str, code: str, actor: str
+) -> None:
+    """Undo a payout's confirmation in its own entry: the money the bank booked out of
+    the clearing account came back, so the account holds it and the creditor is owed."""
+    _, postings = ledger.confirmation(False, payout.country, payout.firm_id, unit, payout.amount)
+    memo = (
+        f"payout {payout.id} returned ({code}) after {payout.confirmed_by} confirmed it: "
+        f"the money is back in clearing account {payout.country}"
+    )
+    post(
+        session,
+        ledger.entry(ledger.EntryKind.REVERSAL, memo, ledger.reversal(postings)),
+        actor,
+        instruction_id=payout.id,
+    )
+
+
 def _not_pending(instruction: SettlementInstruction) -> str:
     if instruction.status == InstructionStatus.CONFIRMED:
-        return (
-            f"instruction {instruction.id} was confirmed by {instruction.confirmed_by}: "
-            "money that arrived cannot be returned"
-        )
+        return f"instruction {instruction.id} was already confirmed by {instruction.confirmed_by}"
     if instruction.status == InstructionStatus.RETURNED:
         return (
             f"instruction {instruction.id} was returned ({instruction.return_reason}) by "
