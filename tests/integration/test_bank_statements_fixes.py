@@ -4,7 +4,6 @@ countries' banks, what an earlier file applied, a payout returned after its debi
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from tahator.demo_bank import Line, camt_file
@@ -195,9 +194,6 @@ def test_a_collection_returned_after_its_confirmation_is_for_the_operator(house:
     assert statuses(house)[collection.id] == "confirmed"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs branch returns (return_instruction of a confirmed payout)"
-)
 def test_a_payouts_return_after_its_debit_is_applied_even_in_the_same_file(
     house: Engine,
 ) -> None:
