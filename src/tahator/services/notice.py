@@ -86,7 +86,7 @@ class NoticeLine:
 
 
 @dataclass(frozen=True)
-class CurrencyTotal:
+class SetoffTotal:
     """What the run set off in one currency: owed by the firm, and owed to it."""
 
     currency: str
@@ -133,7 +133,7 @@ class SetoffNoticeDocument:
     firm: NoticeFirm
     run: NoticeRun
     lines: tuple[NoticeLine, ...]
-    totals: tuple[CurrencyTotal, ...]
+    totals: tuple[SetoffTotal, ...]
     """Per currency, exact sums of the firm's own lines (not those it is only liable for)."""
     setoff_by_firm: Amount
     """In the unit of account, what the run set off of what the firm owes."""
@@ -191,7 +191,7 @@ def setoff_notice(session: Session, run_id: int, firm_id: str) -> SetoffNoticeDo
             to_firm[v.currency] += v.setoff.minor
             unit_to += v.setoff_unit.minor
     totals = tuple(
-        CurrencyTotal(
+        SetoffTotal(
             c,
             Amount(by_firm[c], c, corridor.digits[c]),
             Amount(to_firm[c], c, corridor.digits[c]),
