@@ -54,7 +54,10 @@ DETAILS = {
         ("reports", "/reports?quarter=2025Q4"),
     ],
     "trader": [("firm", "/firms/PK-0001")],
-    "bank": [("clearing-run", "/clearing/runs/1")],
+    "bank": [
+        ("clearing-run", "/clearing/runs/1"),
+        ("statement-report", "/bank/statements/PK/DEMO-R1-PK"),
+    ],
     "customs": [("barter-authorization", "/barter/3")],
     "auditor": [("clearing-run", "/clearing/runs/1")],
 }

@@ -224,4 +224,7 @@ def reason(item: StatementItem) -> str:
         if item.expected is not None
         else item.details.get("expected", ""),
     }
-    return texts[item.reason] % values
+    # Each value isolated (FSI…PDI): an amount with its Latin currency code, or a
+    # reference, would otherwise run into its neighbours in a right-to-left sentence.
+    isolated = {key: f"\u2068{value}\u2069" for key, value in values.items()}
+    return texts[item.reason] % isolated
