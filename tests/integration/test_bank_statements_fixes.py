@@ -123,6 +123,22 @@ def test_transactions_not_adding_up_to_their_entry_are_not_applied(house: Engine
     assert [u.reason for u in report.unmatched] == [Reason.UNKNOWN_COLLECTION]
 
 
+def test_a_garbled_transaction_beside_a_full_one_applies_nothing(house: Engine) -> None:
+    """An attacker's try: 1.00 booked, one transaction worth a whole collection and a
+    sibling whose amount cannot be read; the sum cannot be shown, so nothing applies."""
+    collection = one(house, "PK-1", "collection")
+    before = statuses(house)
+    garbled = _two_transactions(
+        "SUM-3", "1.00", (amount(collection.local_amount), collection.reference), "abc"
+    )
+    report = imported(house, garbled)
+    assert report.matched == ()
+    assert sorted(u.reason for u in report.unmatched) == sorted(
+        [Reason.NOT_ADDING_UP, Reason.UNREADABLE]
+    )
+    assert statuses(house) == before
+
+
 def test_the_same_message_id_from_each_countrys_bank_is_two_messages(house: Engine) -> None:
     pk = one(house, "PK-1", "collection")
     ir = one(house, "IR-3", "collection")

@@ -41,5 +41,7 @@ def test_the_operator_chooses_the_firm_and_customs_may_not(ran: House) -> None:
     got = operator.get("/clearing/runs/1/notice.pdf?firm=IR-1")
     assert pdf_info(got.content)["Title"] == "Set-off notice: clearing run 1, IR-1"
     assert operator.get("/clearing/runs/1/notice.pdf").status_code == 404
+    huge = operator.get(f"/clearing/runs/{2**63}/notice.pdf?firm=IR-1")
+    assert huge.status_code == 404  # no such run, not an overflow
     customs = browser(ran, "customs")
     assert customs.get("/clearing/runs/1/notice.pdf?firm=IR-1").status_code == 403

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tahator.cli.common import (
+    MAX_ID,
     CalendarOption,
     IdArgument,
     JsonOption,
@@ -485,7 +486,7 @@ def _print_money_rules(summary: dict[str, object]) -> None:
 
 @clearing_app.command("notice")
 def clearing_notice(
-    run_id: Annotated[int, typer.Option("--run", help="The clearing run")],
+    run_id: Annotated[int, typer.Option("--run", help="The clearing run", min=1, max=MAX_ID)],
     firm: Annotated[str, typer.Option("--firm", help="The firm whose notice it is")],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="Write here")],
     language: Annotated[

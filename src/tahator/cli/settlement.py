@@ -10,6 +10,7 @@ import typer
 
 from tahator.cli.common import (
     EXIT_BROKEN,
+    MAX_ID,
     IdArgument,
     JsonOption,
     _actor,
@@ -162,7 +163,7 @@ def settlement_list(
 
 @settlement_app.command("export")
 def settlement_export(
-    run: Annotated[int, typer.Option("--run", help="The clearing run", min=1)],
+    run: Annotated[int, typer.Option("--run", help="The clearing run", min=1, max=MAX_ID)],
     country: Annotated[str, typer.Option("--country", help="Whose clearing account pays: PK, IR")],
     output_format: Annotated[
         str, typer.Option("--format", help="The file's format: pain.001 (ISO 20022)")

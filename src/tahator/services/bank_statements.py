@@ -250,11 +250,13 @@ def _imported_before(
 
 
 def _adds_up(entry: camt.Entry) -> bool:
-    """Whether the entry's transactions add up to its booked amount (when all are
-    known: an unreadable one is listed for its own reason)."""
+    """Whether the entry's transactions add up to its booked amount.  A transaction
+    without a readable amount means they cannot be shown to: nothing of the entry
+    applies (the unreadable one is listed for its own reason, the others for this),
+    lest a small booked amount confirm a large instruction beside a garbled one."""
     amounts = [t.amount for t in entry.transactions]
     if entry.amount is None or any(a is None for a in amounts):
-        return True
+        return False
     return sum(a for a in amounts if a is not None) == entry.amount
 
 

@@ -128,7 +128,8 @@ def run_summary(session: Session, run_id: int) -> RunSummary:
 
 
 def stored_run(session: Session, run_id: int) -> ClearingRun:
-    run = session.get(ClearingRun, run_id)
+    # A number no row can have is not found, not an overflow in the driver.
+    run = session.get(ClearingRun, run_id) if 0 < run_id < 2**63 else None
     if run is None:
         raise NotFoundError(f"no clearing run {run_id}")
     return run

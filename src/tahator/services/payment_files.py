@@ -89,7 +89,7 @@ def export_payouts(
     """
     corridor = corridors.load(session)
     code = country.strip().upper()
-    run = session.get(ClearingRun, run_id)
+    run = session.get(ClearingRun, run_id) if 0 < run_id < 2**63 else None
     problems: list[Problem] = []
     if run is None:
         problems.append(Problem(f"no clearing run {run_id}", field="run"))
