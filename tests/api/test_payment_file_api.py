@@ -1,4 +1,4 @@
-"""``GET /settlement/payment-file``: a run's payouts not sent before as a new pain.001
+"""``POST /settlement/payment-files``: a run's payouts not sent before as a new pain.001
 file, and ``GET /settlement/payment-files/{message_id}`` a stored one again, for the
 bank and the operator only (issue 21)."""
 
@@ -32,9 +32,13 @@ def test_the_bank_downloads_the_payment_file(house: House) -> None:
     ibans = register_accounts(house.engine, FIRMS)
     payouts = _payouts(house, "PK")
     assert payouts
-    path = f"/api/v1/settlement/payment-file?run={run}&country=PK"
-    answer = house.client.get(path, headers=house.as_("bank"))
-    assert answer.status_code == 200, answer.text
+    path = f"/api/v1/settlement/payment-files?run={run}&country=PK"
+    assert (
+        house.client.get(path, headers=house.as_("bank")).status_code == 405
+    )  # a link sends nothing
+    answer = house.client.post(path, headers=house.as_("bank"))
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["location"].endswith(answer.headers["x-message-id"])
     assert answer.headers["content-type"].startswith("application/xml")
     assert answer.headers["content-disposition"] == (
         f'attachment; filename="pain.001-{answer.headers["x-message-id"]}.xml"'
@@ -53,7 +57,7 @@ def test_the_bank_downloads_the_payment_file(house: House) -> None:
     message_id = root.findtext(".//p:GrpHdr/p:MsgId", namespaces=NS)
     assert answer.headers["x-message-id"] == message_id
     # Asked again, the payouts are not sent twice: 422 naming the file.
-    again = house.client.get(path, headers=house.as_("operator"))
+    again = house.client.post(path, headers=house.as_("operator"))
     assert again.status_code == 422, again.text
     assert f"were sent in {message_id}" in again.text
     # The stored file comes back byte for byte, to the bank and to the operator.
@@ -78,12 +82,12 @@ def test_the_bank_downloads_the_payment_file(house: House) -> None:
 def test_other_roles_are_refused(house: House) -> None:
     run = _run(house)
     register_accounts(house.engine, FIRMS)
-    path = f"/api/v1/settlement/payment-file?run={run}&country=PK"
+    path = f"/api/v1/settlement/payment-files?run={run}&country=PK"
     for role in ("trader", "customs", "auditor"):
-        answer = house.client.get(path, headers=house.as_(role))
+        answer = house.client.post(path, headers=house.as_(role))
         assert answer.status_code == 403, (role, answer.text)
-    assert house.client.get(path).status_code == 401
-    message_id = house.client.get(path, headers=house.as_("bank")).headers["x-message-id"]
+    assert house.client.post(path).status_code == 401
+    message_id = house.client.post(path, headers=house.as_("bank")).headers["x-message-id"]
     stored = f"/api/v1/settlement/payment-files/{message_id}"
     for role in ("trader", "customs", "auditor"):
         answer = house.client.get(stored, headers=house.as_(role))
@@ -93,9 +97,9 @@ def test_other_roles_are_refused(house: House) -> None:
 
 def test_refusals_are_problems(house: House) -> None:
     run = _run(house)
-    path = "/api/v1/settlement/payment-file"
+    path = "/api/v1/settlement/payment-files"
     bank = house.as_("bank")
-    missing = house.client.get(f"{path}?run={run}&country=PK", headers=bank)
+    missing = house.client.post(f"{path}?run={run}&country=PK", headers=bank)
     assert missing.status_code == 422, missing.text
     assert "has no bank account" in missing.text
     assert "application/problem+json" in missing.headers["content-type"]
@@ -106,6 +110,6 @@ def test_refusals_are_problems(house: House) -> None:
         (f"run={run}", "country"),
         ("run=0&country=PK", "run"),
     ):
-        answer = house.client.get(f"{path}?{query}", headers=bank)
+        answer = house.client.post(f"{path}?{query}", headers=bank)
         assert answer.status_code == 422, (query, answer.text)
         assert words in answer.text, (query, answer.text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from schwifty import IBAN
 
 from tahator import display
@@ -14,7 +13,7 @@ from tahator.services.common import now
 from tahator.store.database import transaction
 from tahator.store.schema import BankAccount
 from tests.api.conftest import FIRMS, House
-from tests.web.conftest import browser, token
+from tests.web.conftest import browser, csrf_of, token
 
 PK_IBAN = "PK36SCBL0000001123456702"
 IR_IBAN = "IR760170000000000000000001"
@@ -131,28 +130,38 @@ def test_only_the_bank_and_the_operator_use_the_desk(house: House) -> None:
         assert page.status_code == status, who
     trader = browser(house, "trader")
     assert trader.get("/bank/statements/PK/WEB-1").status_code == 403
-    assert trader.get("/bank/payment-file?run=1&country=PK").status_code == 403
+    sent = trader.post("/bank/payment-file", data={"run": "1", "country": "PK"})
+    assert sent.status_code == 403
     missing = browser(house, "bank").get("/bank/statements/PK/NOPE")
     assert missing.status_code == 404
     assert "No bank statement NOPE was imported." in missing.text
 
 
 def test_the_bank_downloads_the_payment_file(house: House) -> None:
-    pytest.importorskip("tahator.services.payment_files")
     pending = _run(house)
     payout = next(i for i in pending if i["kind"] == "payout")
     bank = browser(house, "bank")
     desk = bank.get("/bank")
-    link = f"/bank/payment-file.xml?run={payout['run_id']}&amp;country={payout['country']}"
-    assert link in desk.text
-    answer = bank.get(link.replace("&amp;", "&"))
+    assert f'id="pain-{payout["run_id"]}-{payout["country"]}"' in desk.text
+    chosen = {"run": str(payout["run_id"]), "country": payout["country"]}
+    # A link or a prefetch must not send payouts: only the desk's form, with its token.
+    assert bank.get("/bank/payment-file", params=chosen).status_code == 405
+    assert bank.post("/bank/payment-file", data=chosen).status_code == 403
+    answer = bank.post("/bank/payment-file", data={**chosen, "csrf_token": csrf_of(desk.text)})
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("application/xml")
     assert "attachment" in answer.headers["content-disposition"]
     assert b"pain.001.001.09" in answer.content
     assert payout["reference"].encode() in answer.content
-    refused = bank.get("/bank/payment-file?run=999&country=PK")
+    refused = bank.post(
+        "/bank/payment-file",
+        data={"run": "999", "country": "PK", "csrf_token": csrf_of(desk.text)},
+    )
     assert refused.status_code == 422
+    again = bank.get("/bank")
+    assert f'id="pain-{payout["run_id"]}-{payout["country"]}"' not in again.text
+    stored = f"/bank/payment-files/{answer.headers['content-disposition'].split('pain.001-')[1]}"
+    assert stored.rstrip('"') in again.text
 
 
 def _persian_report(house: House) -> tuple[dict[str, Any], str]:

@@ -203,11 +203,12 @@ def return_instruction(
 PaymentFiler = Annotated[Principal, Depends(require(*access.SETTLERS))]
 
 
-@router.get(
-    "/settlement/payment-file",
+@router.post(
+    "/settlement/payment-files",
+    status_code=201,
     response_class=Response,
     responses={
-        200: {
+        201: {
             "description": "An ISO 20022 pain.001.001.09 Customer Credit Transfer Initiation",
             "content": {pain001.MEDIA_TYPE: {"schema": {"type": "string"}}},
         }
@@ -222,7 +223,8 @@ def payment_file(
     ],
 ) -> Response:
     """A run's pending payouts in ``country`` not sent before, as a new pain.001.001.09
-    file its clearing account's bank executes (one payment per creditor).  A payout
+    file its clearing account's bank executes (one payment per creditor).  A POST: it
+    marks the payouts sent, which no link or prefetch may do.  A payout
     is sent in one file only: once all are sent, 422 naming the files, which
     ``/settlement/payment-files/{message_id}`` gives again.  Stored and audited; 422
     naming what is missing (a payee's or the clearing account's bank account)."""
@@ -231,7 +233,9 @@ def payment_file(
         exported = payment_files.export_payouts(
             session, run, country, principal.actor, today=today_of(request)
         )
-    return _file_response(exported)
+    created = _file_response(exported, 201)
+    created.headers["Location"] = f"/api/v1/settlement/payment-files/{exported.message_id}"
+    return created
 
 
 @router.get(
@@ -253,9 +257,10 @@ def stored_payment_file(
     return _file_response(payment_files.stored(session, message_id))
 
 
-def _file_response(exported: payment_files.PaymentFile) -> Response:
+def _file_response(exported: payment_files.PaymentFile, status: int = 200) -> Response:
     return Response(
         exported.content,
+        status_code=status,
         media_type=pain001.MEDIA_TYPE,
         headers={
             "Content-Disposition": f'attachment; filename="{exported.file_name}"',

@@ -53,15 +53,14 @@ def bank_desk(request: Request, principal: User, session: Reader) -> HTMLRespons
     return _desk(request, principal, session)
 
 
-# ``.xml``: a link to a file, which the layout tests do not visit as a page.
-@router.get("/bank/payment-file.xml", response_model=None)
-@router.get("/bank/payment-file", response_model=None)
-def payment_file(
-    request: Request, principal: User, session: Reader, run: str = "", country: str = ""
-) -> Response:
-    """The pain.001 of a run's pending payouts from one country's clearing account."""
+@router.post("/bank/payment-file", response_model=None)
+def payment_file(request: Request, principal: User, form: Form, session: Reader) -> Response:
+    """The pain.001 of a run's payouts from one country's clearing account not sent
+    before.  A form's POST (CSRF-checked): it marks the payouts sent, which a link a
+    browser follows or prefetches must not do."""
     allow(principal, *SETTLERS)
-    run_id = row_id(run)
+    run_id = row_id(str(form.get("run", "")))
+    country = str(form.get("country", ""))
     if run_id is None or country not in dict(clearing_desk.countries(session)):
         return _desk(
             request,
