@@ -22,7 +22,7 @@ from tahator.services.paging import row_id
 from tahator.services.users import Principal
 from tahator.signin import engine_of, today_of
 from tahator.store.database import DatabaseBusyError, reading, transaction
-from tahator.web.core import Form, PageError, Reader, User, allow, render
+from tahator.web.core import Form, PageError, Reader, User, allow, render, state_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -219,6 +219,7 @@ def reason(item: StatementItem) -> str:
         **item.details,
         "instruction": display.number(int(item.details.get("instruction", item.instruction or 0))),
         "amount": display.money(item.amount),
+        "status": state_name(item.details.get("status", "")),
         "expected": display.money(item.expected)
         if item.expected is not None
         else item.details.get("expected", ""),
