@@ -10,6 +10,7 @@ from pyiso20022.camt.camt_054_001_08 import camt_054_001_08 as m
 from xsdata.formats.dataclass.serializers import XmlSerializer
 from xsdata.models.datatype import XmlDate, XmlDateTime
 
+from tahator.demo_bank import Line, camt_file
 from tahator.domain.bank import creditor_reference, end_to_end_id
 from tahator.domain.errors import InputError
 from tahator.i18n import speaking
@@ -161,3 +162,10 @@ def test_a_bad_amount_is_refused_in_english_whoever_imports() -> None:
     # The reason is stored with the report, which any reader may read later.
     with speaking("fa"), pytest.raises(ValueError, match="more than 2 fraction digits"):
         camt.minor_units("1.005", "PKR", DIGITS)
+
+
+@pytest.mark.parametrize("message_id", ["..", ".", "RTL\u202eDI", "TAB\x7fDEL"])
+def test_a_message_id_that_cannot_be_shown_or_linked_is_refused(message_id: str) -> None:
+    content = camt_file(message_id, "PK36SCBL0000001123456702", [Line("1.00", "PKR")])
+    with pytest.raises(InputError, match="not a message identifier"):
+        camt.read(content, {"PKR": 2})

@@ -12,6 +12,7 @@ statement at all is an ``InputError``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
@@ -162,6 +163,12 @@ def read(content: bytes, digits: Mapping[str, int]) -> CamtMessage:
         raise InputError(
             [Problem(f"MsgId {message_id[:40]!r} is longer than {MAX_MESSAGE_ID} characters")]
         )
+    if message_id in (".", "..") or any(
+        unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in message_id
+    ):
+        # Shown, linked and kept as the file's key: no control or direction marks, and
+        # nothing a browser would read as a path step.
+        raise InputError([Problem(f"MsgId {message_id!r} is not a message identifier")])
     accounts: list[str] = []
     entries: list[Entry] = []
     parts = list(_children(body, part_name))
