@@ -13,7 +13,9 @@ from sqlalchemy import Engine, func, select
 from tahator.demo_bank import Line, camt_file
 from tahator.domain.errors import InputError
 from tahator.formatting import amount
+from tahator.io import camt
 from tahator.services import bank_statements, clearing, journal, settlement
+from tahator.services import corridor as corridors
 from tahator.services.bank_statements import Reason
 from tahator.services.clearing import InstructionView
 from tahator.services.common import now
@@ -78,7 +80,8 @@ def statuses(engine: Engine) -> dict[int, str]:
 
 def imported(engine: Engine, content: bytes) -> bank_statements.StatementReport:
     with transaction(engine) as session:
-        return bank_statements.import_statement(session, content, BANK)
+        message = camt.read(content, corridors.load(session).digits)
+        return bank_statements.import_statement(session, message, BANK)
 
 
 def test_a_credit_with_a_collections_reference_and_amount_confirms_exactly_it(

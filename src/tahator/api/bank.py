@@ -15,8 +15,10 @@ from tahator.api.models import model_of
 from tahator.api.problems import ApiError
 from tahator.formatting import jsonable
 from tahator.i18n import _
+from tahator.io import camt
 from tahator.io.camt import MAX_BYTES
 from tahator.services import bank_statements
+from tahator.services import corridor as corridors
 from tahator.services.access import SETTLERS
 from tahator.services.users import Principal
 
@@ -81,6 +83,7 @@ def import_statement(
     (by account and ``MsgId``) answers the stored report, ``already_imported``."""
 
     def work(session: Session) -> tuple[int, Any]:
-        return 200, jsonable(bank_statements.import_statement(session, content, principal.actor))
+        message = camt.read(content, corridors.load(session).digits)
+        return 200, jsonable(bank_statements.import_statement(session, message, principal.actor))
 
     return write(request, principal, hashlib.sha256(content).hexdigest(), work)

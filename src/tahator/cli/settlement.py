@@ -232,8 +232,10 @@ def settlement_import(
     listed, unapplied.  Importing the same file again changes nothing.
     """
     from tahator.formatting import jsonable
+    from tahator.io import camt
     from tahator.io.camt import MAX_BYTES
     from tahator.services import bank_statements
+    from tahator.services import corridor as corridors
 
     try:
         with path.open("rb") as file:
@@ -241,7 +243,8 @@ def settlement_import(
     except OSError as error:
         fail(InputError([Problem(f"cannot read {path}: {error.strerror or error}")]))
     with use_case() as session:
-        report = jsonable(bank_statements.import_statement(session, content, _actor()))
+        message = camt.read(content, corridors.load(session).digits)
+        report = jsonable(bank_statements.import_statement(session, message, _actor()))
     if as_json:
         print_json(report)
         return

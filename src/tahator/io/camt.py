@@ -11,6 +11,7 @@ statement at all is an ``InputError``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -77,6 +78,8 @@ class CamtMessage:
     accounts: tuple[str, ...]
     """The IBAN of each statement or notification, in order, without repeats."""
     entries: tuple[Entry, ...]
+    digest: str
+    """SHA-256 of the file: the same ``MsgId`` with other content is another file."""
 
 
 def _local(tag: str) -> str:
@@ -185,7 +188,8 @@ def read(content: bytes, digits: Mapping[str, int]) -> CamtMessage:
             accounts.append(account)
         for entry in _children(part, "Ntry"):
             entries.append(_entry(entry, len(entries) + 1, digits))
-    return CamtMessage(message_id, kind, tuple(accounts), tuple(entries))
+    digest = hashlib.sha256(content).hexdigest()
+    return CamtMessage(message_id, kind, tuple(accounts), tuple(entries), digest)
 
 
 def _entry(element: Element, number: int, digits: Mapping[str, int]) -> Entry:

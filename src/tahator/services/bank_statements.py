@@ -12,7 +12,6 @@ One transaction for the whole file, idempotent by the sending account and ``MsgI
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -163,11 +162,11 @@ class StatementReport:
 Outcome = Literal["matched", "returned", "unmatched", "already_applied"]
 
 
-def import_statement(session: Session, content: bytes, actor: str) -> StatementReport:
-    """Apply the statement in ``content`` (all of it, or nothing on an ``InputError``)."""
+def import_statement(session: Session, message: camt.CamtMessage, actor: str) -> StatementReport:
+    """Apply a bank's statement, read by ``io.camt.read`` (all of it, or nothing on an
+    ``InputError``)."""
     corridor = corridors.load(session)
-    message = camt.read(content, corridor.digits)
-    digest = hashlib.sha256(content).hexdigest()
+    digest = message.digest
     country, account = _country(session, message)
     # The corridor first, as returns and clearing runs take it (one lock order: no
     # deadlock with a run); it also makes a concurrent import of the same file wait
@@ -457,8 +456,7 @@ def _report_of(
 
     def item(row: dict[str, Any]) -> StatementItem:
         currency = str(row.get("currency", ""))
-        reason = row.get("reason") or None
-        known = reason in Reason._value2member_map_
+        reason = row.get("reason")
         return StatementItem(
             entry=int(row["entry"]),
             amount=money(row.get("amount"), currency),
@@ -471,11 +469,10 @@ def _report_of(
             firm=str(row.get("firm", "")),
             kind=InstructionKind(row["kind"]) if row.get("kind") else None,
             return_reason=str(row.get("return_reason", "")),
-            reason=Reason(str(reason)) if known else None,
+            reason=Reason(str(reason)) if reason else None,
             details={str(k): str(v) for k, v in (row.get("details") or {}).items()},
             expected=money(row.get("expected"), currency),
-            # A report stored before reasons were typed kept only their English.
-            why=str(row.get("why") or ("" if known else reason or "")),
+            why=str(row.get("why", "")),
         )
 
     def items(key: str) -> tuple[StatementItem, ...]:

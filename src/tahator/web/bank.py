@@ -14,8 +14,10 @@ from starlette.datastructures import UploadFile
 from tahator import display
 from tahator.domain.errors import NotFoundError, TahatorError
 from tahator.i18n import _
+from tahator.io import camt
 from tahator.io.camt import MAX_BYTES
 from tahator.services import bank_statements, clearing_desk, payment_files
+from tahator.services import corridor as corridors
 from tahator.services.access import SETTLERS
 from tahator.services.bank_statements import Reason, StatementItem
 from tahator.services.paging import row_id
@@ -144,7 +146,8 @@ async def upload_statement(
 
 def _import(request: Request, data: bytes, actor: str) -> bank_statements.StatementReport:
     with transaction(engine_of(request)) as writer:
-        return bank_statements.import_statement(writer, data, actor)
+        message = camt.read(data, corridors.load(writer).digits)
+        return bank_statements.import_statement(writer, message, actor)
 
 
 @router.get("/bank/statements/{country}/{message_id:path}", response_class=HTMLResponse)
@@ -177,7 +180,7 @@ def statement_report(
 def reason(item: StatementItem) -> str:
     """Why ``item`` was not applied, in the reader's language with local amounts."""
     if item.reason is None:
-        return item.why  # a report stored before reasons were typed: its English
+        return ""  # applied: nothing to explain
     texts = {
         Reason.UNREADABLE: "%(problem)s",
         Reason.NOT_BOOKED: _("status %(status)s: only booked (BOOK) entries apply"),
