@@ -36,6 +36,8 @@ from tahator.store.barter_tables import (
     ProposalLeg,
 )
 from tahator.store.base import CODE, FIRM_ID, NAMING, Base
+from tahator.store.border_tables import BorderResident, BorderSale
+from tahator.store.ops_tables import JobFailure, JobRun, Webhook, WebhookDelivery
 from tahator.store.types import UtcDateTime
 
 
@@ -177,6 +179,9 @@ class ClearingRun(Base):
     remainder: Mapped[int] = mapped_column(BigInteger)
     figures: Mapped[dict[str, object]] = mapped_column(JSON)
     """Settlement figures and counts, as shown to users."""
+    cutoff_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """The filing cut-off: obligations registered after it waited for the next run
+    (``None``: a run that took everything registered when it began)."""
 
 
 class RunRate(Base):
@@ -409,46 +414,8 @@ class AuditRecord(Base):
     after: Mapped[str] = mapped_column(Text)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-
-
-class BorderResident(Base):
-    """A border-district resident registered to buy at one border market."""
-
-    __tablename__ = "border_residents"
-    __table_args__ = (UniqueConstraint("market", "national_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    market: Mapped[str] = mapped_column(String(40))
-    national_id: Mapped[str] = mapped_column(String(13))
-    """A Pakistani CNIC (13 digits) or an Iranian national code (10), digits only."""
-    country: Mapped[str] = mapped_column(String(2))
-    name: Mapped[str] = mapped_column(String(300))
-    district: Mapped[str] = mapped_column(String(100))
-    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    registered_by: Mapped[str] = mapped_column(String(100))
-
-
-class BorderSale(Base):
-    """A sale to a resident at a border market, within the resident's quotas."""
-
-    __tablename__ = "border_sales"
-    __table_args__ = (
-        UniqueConstraint("market", "reference"),
-        Index("ix_border_sales_resident_day", "resident_id", "sold_on"),
-        Index("ix_border_sales_market_day", "market", "sold_on"),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    market: Mapped[str] = mapped_column(String(40))
-    resident_id: Mapped[int] = mapped_column(ForeignKey("border_residents.id"))
-    reference: Mapped[str | None] = mapped_column(String(100))
-    """The market's receipt number: a retried sale with it is recorded once."""
-    hs: Mapped[str] = mapped_column(String(10))
-    value: Mapped[int] = mapped_column(BigInteger)
-    currency: Mapped[str] = mapped_column(ForeignKey("currencies.code"))
-    rate: Mapped[str] = mapped_column(String(40))
-    value_unit: Mapped[int] = mapped_column(BigInteger)
-    sold_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    created_by: Mapped[str] = mapped_column(String(100))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    """The HTTP request or worker job that made the change (in the hash when set)."""
 
 
 class TradeStatistic(Base):
@@ -570,6 +537,8 @@ __all__ = [
     "FirmAlias",
     "FxRate",
     "IdempotentRequest",
+    "JobFailure",
+    "JobRun",
     "JournalEntry",
     "JournalLine",
     "MatchingRun",
@@ -589,4 +558,6 @@ __all__ = [
     "SettlementInstruction",
     "TradeStatistic",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]
