@@ -192,6 +192,7 @@ def _audited(hook: Webhook) -> dict[str, object]:
 def register(
     session: Session,
     principal: Principal,
+    actor: str,
     url: str,
     events: Sequence[str] | None = None,
     *,
@@ -212,13 +213,11 @@ def register(
         events=subscribed,
         active=True,
         created_at=now(),
-        created_by=principal.actor,
+        created_by=actor,
     )
     session.add(hook)
     session.flush()
-    audit.record(
-        session, principal.actor, "webhook.register", f"webhook:{hook.id}", None, _audited(hook)
-    )
+    audit.record(session, actor, "webhook.register", f"webhook:{hook.id}", None, _audited(hook))
     return Registered(_view(hook), secret)
 
 
@@ -232,7 +231,7 @@ def show(session: Session, principal: Principal, webhook_id: int) -> WebhookView
     return _view(_load(session, principal, webhook_id))
 
 
-def disable(session: Session, principal: Principal, webhook_id: int) -> WebhookView:
+def disable(session: Session, principal: Principal, actor: str, webhook_id: int) -> WebhookView:
     """Disable a webhook: it gets no new deliveries, and its pending ones are not sent."""
     _check_manager(principal)
     hook = _load(session, principal, webhook_id, lock=True)
@@ -241,7 +240,7 @@ def disable(session: Session, principal: Principal, webhook_id: int) -> WebhookV
         hook.active = False
         audit.record(
             session,
-            principal.actor,
+            actor,
             "webhook.disable",
             f"webhook:{hook.id}",
             before,
@@ -250,14 +249,14 @@ def disable(session: Session, principal: Principal, webhook_id: int) -> WebhookV
     return _view(hook)
 
 
-def rotate(session: Session, principal: Principal, webhook_id: int) -> Registered:
+def rotate(session: Session, principal: Principal, actor: str, webhook_id: int) -> Registered:
     """A new secret for a webhook (answered once); deliveries from now on are signed with it."""
     _check_manager(principal)
     hook = _load(session, principal, webhook_id, lock=True)
     hook.secret = secrets.token_hex(32)
     audit.record(
         session,
-        principal.actor,
+        actor,
         "webhook.rotate",
         f"webhook:{hook.id}",
         None,
@@ -281,7 +280,7 @@ def deliveries(
 
 
 def redeliver(
-    session: Session, principal: Principal, webhook_id: int, delivery_id: int
+    session: Session, principal: Principal, actor: str, webhook_id: int, delivery_id: int
 ) -> DeliveryView:
     """Send a delivery again (the same event id and body): pending now, attempts afresh."""
     _check_manager(principal)
@@ -298,7 +297,7 @@ def redeliver(
     delivery.next_attempt_at = now()
     audit.record(
         session,
-        principal.actor,
+        actor,
         "webhook.redeliver",
         f"webhook_delivery:{delivery.id}",
         None,
