@@ -118,13 +118,15 @@ def deliver(as_json: JsonOption = False) -> None:
     """Send every delivery due now, once (the worker does this every tick)."""
     from functools import partial
 
+    from tahator.cli.common import _database
     from tahator.formatting import jsonable
     from tahator.services import webhooks
     from tahator.services.common import now
-    from tahator.store.database import transaction
+    from tahator.store.database import database_url, make_engine, transaction
 
-    with use_case(read_only=True) as session:
-        engine = session.get_bind()
+    with use_case(read_only=True):  # the database is there and migrated (else exit 2)
+        pass
+    engine = make_engine(database_url(_database["url"]))
     tally = webhooks.deliver_due(partial(transaction, engine), now())
     if as_json:
         print_json(jsonable(tally))
