@@ -43,6 +43,13 @@ def test_a_bad_url_is_a_form_error_and_a_good_one_shows_its_secret_once(house: H
     assert refused.status_code == 422
     assert 'id="err-url"' in refused.text
     assert _count(house) == 0
+    nothing = trader.post(
+        "/webhooks", data={"url": "http://127.0.0.1:9/hook", "csrf_token": token(trader)}
+    )
+    assert nothing.status_code == 422
+    assert 'id="err-events"' in nothing.text
+    assert 'name="event:run.completed" value="1">' in nothing.text  # as the trader left it
+    assert _count(house) == 0
     made = trader.post(
         "/webhooks",
         data={

@@ -51,7 +51,7 @@ def add(
 
     with use_case() as session:
         result = webhooks.register(
-            session, _operator(), _actor(), url, event, firm=firm, country=country
+            session, _operator(), _actor(), url, event or None, firm=firm, country=country
         )
     _registered(result, as_json)
 

@@ -157,8 +157,10 @@ def _owner(
 
 def _events(events: Sequence[str] | None, bank: bool) -> list[str]:
     allowed = BANK_EVENTS if bank else EVENT_TYPES
-    if not events:
+    if events is None:
         return list(allowed)
+    if not events:
+        raise InputError([Problem("choose at least one event", field="events")])
     unknown = [e for e in events if e not in allowed]
     if unknown:
         raise InputError(

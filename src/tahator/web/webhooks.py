@@ -74,7 +74,9 @@ def register(request: Request, principal: User, form: Form, session: Reader) -> 
     except DatabaseBusyError as error:
         return _page(request, principal, session, 503, errors={"form": [str(error)]}, form=values)
     except TahatorError as error:
-        return _page(request, principal, session, 422, errors=_errors(error), form=values)
+        return _page(
+            request, principal, session, 422, errors=_errors(error), form=values, chosen=events
+        )
     session.rollback()  # a fresh snapshot: the list shows the new webhook
     return _page(request, principal, session, 201, secret=made.secret, made=made.webhook)
 
