@@ -233,3 +233,18 @@ def test_a_disabled_webhook_gets_nothing_new(house: House) -> None:
         _run(house)
         assert _deliver(house) == webhooks.DeliveryTally(0, 0, 0)
     assert receiver.got == []
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_delivery_another_worker_holds_is_skipped(house: House) -> None:
+    """On PostgreSQL a claimed row is locked: a second worker skips it, sending nothing
+    twice; and a claim's lease keeps it from being taken again while it is sent."""
+    with receiving() as receiver:
+        _register(house, "trader", receiver.url, events=["run.completed"])
+        _run(house)
+        with transaction(house.engine) as holder:
+            holder.execute(select(WebhookDelivery).with_for_update()).all()
+            assert _deliver(house) == webhooks.DeliveryTally(0, 0, 0)
+        assert receiver.got == []
+        assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
+    assert len(receiver.got) == 1
