@@ -102,10 +102,10 @@ def url_problem(url: str, allow_private: bool) -> str | None:
         return "the URL must be printable ASCII without spaces"
     try:
         parts = urlsplit(url)
-        port = parts.port
+        if parts.port == 0:  # reading the port also refuses one out of range (ValueError)
+            return "the URL's port must be 1 to 65535"
     except ValueError:
         return "not a URL"
-    del port
     schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in schemes:
         return "the URL must be https" if not allow_private else "the URL must be http or https"
