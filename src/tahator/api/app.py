@@ -21,6 +21,7 @@ from tahator.api import (
     obligations,
     problems,
     screening,
+    webhooks,
 )
 
 API_PREFIX = "/api/v1"
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         screening,
         border,
         audit,
+        webhooks,
     ):
         api.include_router(module.router)
     app.include_router(api)

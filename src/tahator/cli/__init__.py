@@ -26,6 +26,7 @@ from tahator.cli import (
     screening,
     serve,
     settlement,
+    webhooks,
 )
 from tahator.cli.common import DbOption, _database, _policy
 from tahator.cli.serve import _listening_socket
@@ -66,6 +67,7 @@ for sub_app, name in (
     (border.stats_app, "stats"),
     (screening.lists_app, "lists"),
     (screening.screening_app, "screening"),
+    (webhooks.webhooks_app, "webhooks"),
 ):
     app.add_typer(sub_app, name=name)
 

@@ -22,6 +22,7 @@ from tahator.web import (
     position,
     screening,
     trade,
+    webhooks,
 )
 
 
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
         trade,
         screening,
         notice,
+        webhooks,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")

@@ -175,6 +175,7 @@ def render(
             and principal.role in access.BANK_ACCOUNT_READERS,
             "registers_bank_accounts": principal is not None
             and principal.role in access.ACCOUNT_REGISTRARS,
+            "sees_webhooks": principal is not None and principal.role in access.WEBHOOK_READERS,
             **context,
         },
         status_code=status,
