@@ -92,6 +92,7 @@ class Place:
     state: Path
     cache: Path
     backups: Path
+    run: Path
 
     def local(self, text: str) -> str:
         for unit_path, here in (
@@ -99,6 +100,7 @@ class Place:
             ("/var/lib/tahator", self.state),
             ("/var/cache/tahator", self.cache),
             ("/var/backups/tahator", self.backups),
+            ("/run/tahator-api", self.run),
         ):
             text = text.replace(unit_path, str(here))
         return text
@@ -106,8 +108,8 @@ class Place:
 
 @pytest.fixture
 def place(tmp_path: Path) -> Place:
-    made = Place(tmp_path / "state", tmp_path / "cache", tmp_path / "backups")
-    for folder in (made.state, made.cache, made.backups):
+    made = Place(*(tmp_path / name for name in ("state", "cache", "backups", "run")))
+    for folder in (made.state, made.cache, made.backups, made.run):
         folder.mkdir()
     return made
 
@@ -378,8 +380,14 @@ def test_the_api_unit_serves_health_behind_the_proxy_without_an_access_log(
 ) -> None:
     assert run("tahator-migrate", place, database_url).returncode == 0
     port = free_port()
+    token = "a-scrape-token-from-the-env-file"
     argv, environment, folder = command(
-        "tahator-api", place, database_url, TAHATOR_PORT=str(port), TAHATOR_WORKERS="2"
+        "tahator-api",
+        place,
+        database_url,
+        TAHATOR_PORT=str(port),
+        TAHATOR_WORKERS="2",
+        TAHATOR_METRICS_TOKEN=token,
     )
     base = f"http://127.0.0.1:{port}"
     with started(argv, environment, folder) as server:
@@ -390,6 +398,12 @@ def test_the_api_unit_serves_health_behind_the_proxy_without_an_access_log(
             "(deploy/, Containerfile HEALTHCHECK) needs it (issue 22, helper C)"
         )
         assert httpx.get(f"{base}/readyz").status_code == 200
+        # Prometheus with the env file's token, from any of the worker processes.
+        assert httpx.get(f"{base}/metrics").status_code in (401, 403)
+        for _ in range(4):
+            scraped = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert scraped.status_code == 200, scraped.text
+            assert scraped.headers["content-type"].startswith("text/plain")
         # Behind the TLS proxy (127.0.0.1 here) the session cookie is Secure.
         login = httpx.get(f"{base}/login", headers={"X-Forwarded-Proto": "https"})
         assert "secure" in login.headers["set-cookie"].lower()
