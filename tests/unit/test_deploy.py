@@ -390,8 +390,13 @@ def test_the_api_unit_serves_health_behind_the_proxy_without_an_access_log(
         TAHATOR_METRICS_TOKEN=token,
     )
     base = f"http://127.0.0.1:{port}"
+    stale = place.run / "counter_999999.db"  # a process of the last start's
+    stale.write_text("")
+    (place.run / "notes.txt").write_text("not prometheus-client's")
     with started(argv, environment, folder) as server:
         answering(base, server)
+        assert not stale.exists(), "serve empties $PROMETHEUS_MULTIPROC_DIR at start"
+        assert (place.run / "notes.txt").exists()
         health = httpx.get(f"{base}/healthz")
         assert health.status_code == 200, (
             f"GET /healthz answered {health.status_code}: the load balancer's check "
@@ -510,6 +515,12 @@ def test_the_container_file_builds_or_its_parts_check_out(place: Place) -> None:
     cmd = [str(TAHATOR), *cmd[1:]]
     cmd[cmd.index("--port") + 1] = str(port)
     environment = dict(os.environ, TAHATOR_DATABASE_URL=database)
+    for word, arguments in steps:
+        if word == "ENV":
+            for item in shlex.split(arguments):
+                key, _, value = item.partition("=")
+                if key.startswith(("TAHATOR_", "PROMETHEUS_")):
+                    environment[key] = place.local(value).replace("/tmp/", f"{place.run}/")
     with started(cmd, environment, place.state) as server:
         answering(f"http://127.0.0.1:{port}", server)
         assert probe[0] == "python"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -98,6 +99,7 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
     from uvicorn.supervisors import Multiprocess
 
     listening = _listening_socket(host, port)  # a port in use: exit 2 before anything else
+    _fresh_metrics_folder()
     logs.configure()
     config = uvicorn.Config(
         "tahator.cli.serve:application",
@@ -119,6 +121,26 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
         uvicorn.Server(config).run(sockets=[listening])
     else:
         Multiprocess(config, sockets=[listening]).run()
+
+
+METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus-client's multiprocess mode keeps each worker process's counters."""
+
+
+def _fresh_metrics_folder() -> None:
+    """Empty ``$PROMETHEUS_MULTIPROC_DIR`` (made if missing) before any worker starts:
+    files of processes that are gone would otherwise be added to every scrape.  Only
+    prometheus-client's own files (``*.db``) are removed, whatever the folder holds."""
+    folder = os.environ.get(METRICS_FOLDER_VARIABLE)
+    if not folder:
+        return
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink(missing_ok=True)
+    except OSError as error:
+        fail(TahatorError(f"${METRICS_FOLDER_VARIABLE} {folder}: {error.strerror}"))
 
 
 def application() -> FastAPI:
