@@ -197,6 +197,7 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         identifier = logs.given_or_new(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500  # unless a response starts: an error that escaped everything
 
@@ -211,12 +212,27 @@ class RequestLog:
             try:
                 await self.app(scope, receive, tagged)
             finally:
-                self.done(scope, status, time.perf_counter() - started)
+                self.done(scope, status, time.perf_counter() - started, root_path)
 
     @staticmethod
-    def done(scope: Scope, status: int, seconds: float) -> None:
+    def route_of(scope: Scope, root_path: str) -> str:
+        """The template of the route that took the request (``/api/v1/firms/{firm_id}``)."""
+        path = getattr(scope.get("route"), "path", None)
+        if isinstance(path, str):
+            # FastAPI keeps an included router's routes as they were declared and applies
+            # the including router's prefix as it matches: the API's is ours to add.
+            if scope["path"].startswith(API_PREFIX) and not path.startswith(API_PREFIX):
+                path = API_PREFIX + path
+            return path
+        mounted = scope.get("root_path", "")
+        if mounted != root_path and mounted.startswith(root_path):
+            return f"{mounted[len(root_path) :]}/{{path}}"  # a mount: /static/{path}
+        return UNROUTED
+
+    @classmethod
+    def done(cls, scope: Scope, status: int, seconds: float, root_path: str) -> None:
         method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
-        route = getattr(scope.get("route"), "path", None) or UNROUTED
+        route = cls.route_of(scope, root_path)
         health.REQUESTS.labels(method, route, str(status)).inc()
         health.LATENCY.labels(method, route).observe(seconds)
         principal = scope.get("state", {}).get("principal")
