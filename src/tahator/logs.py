@@ -82,7 +82,7 @@ _SECRET_NAME = re.compile(
 _SECRET_IN_TEXT = re.compile(
     r"(?P<key>\b(?:bearer|basic)\s+)(?P<value>[^\s\"',;]+)"
     r"|(?P<pair>\b(?:[a-z_]*(?:password|passwd|secret|token)[a-z_]*|authorization|cookie)"
-    r"\"?\s*[=:]\s*\"?)(?P<pair_value>[^\s\"'&,;]+)",
+    r"\"?\s*[=:]\s*\"?)(?P<pair_value>(?:(?:bearer|basic)\s+)?[^\s\"'&,;]+)",
     re.IGNORECASE,
 )
 """``Bearer abc…`` and ``password=…``/``"access_token": "…"`` inside free text."""
