@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,9 +23,9 @@ from fastapi import FastAPI, Request, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tahator import web
+from tahator import logs, web
 from tahator.api import app as api
-from tahator.api import problems
+from tahator.api import health, problems
 from tahator.api.app import API_PREFIX
 from tahator.store.database import POOL_SIZE, make_engine
 from tahator.web.language import ReaderMiddleware
@@ -120,7 +121,9 @@ class Admission:
         ] = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # Health probes pass: they hold no pooled connection, and a probe queued behind
+        # a burst would take a busy but healthy worker out of rotation.
+        if scope["type"] != "http" or scope["path"] in health.HEALTH_PATHS:
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
@@ -167,6 +170,83 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+REQUEST_ID_HEADER = "X-Request-ID"
+KNOWN_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+UNROUTED = "unrouted"
+"""The route label of a request no route took (a 404, a 413 before routing): a path
+that names nothing must not become a label of its own."""
+
+
+class RequestLog:
+    """Gives each request an id and, once answered, one JSON log line and its metrics.
+
+    The id is the request's ``X-Request-ID`` when it is well formed (a proxy's, say),
+    else a new one (``logs.given_or_new``); it is echoed in the response's
+    ``X-Request-ID`` and is ``logs.request_id()`` while the request is served, so
+    the audit records it writes carry it.  The line (``logs.line("request", …)``) has
+    the method, route template, path without query string, status, duration and the
+    signed-in user: no header, cookie, query string or body.  Outside ``Guard``, so
+    refused and failed requests are logged and tagged too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        identifier = logs.given_or_new(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        root_path = scope.get("root_path", "")
+        started = time.perf_counter()
+        status = 500  # unless a response starts: an error that escaped everything
+
+        async def tagged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = identifier
+            await send(message)
+
+        with logs.acting_for(identifier):
+            try:
+                await self.app(scope, receive, tagged)
+            finally:
+                self.done(scope, status, time.perf_counter() - started, root_path)
+
+    @staticmethod
+    def route_of(scope: Scope, root_path: str) -> str:
+        """The template of the route that took the request (``/api/v1/firms/{firm_id}``)."""
+        path = getattr(scope.get("route"), "path", None)
+        if isinstance(path, str):
+            # FastAPI keeps an included router's routes as they were declared and applies
+            # the including router's prefix as it matches: the API's is ours to add.
+            if scope["path"].startswith(API_PREFIX) and not path.startswith(API_PREFIX):
+                path = API_PREFIX + path
+            return path
+        mounted = scope.get("root_path", "")
+        if mounted != root_path and mounted.startswith(root_path):
+            return f"{mounted[len(root_path) :]}/{{path}}"  # a mount: /static/{path}
+        return UNROUTED
+
+    @classmethod
+    def done(cls, scope: Scope, status: int, seconds: float, root_path: str) -> None:
+        method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+        route = cls.route_of(scope, root_path)
+        health.REQUESTS.labels(method, route, str(status)).inc()
+        health.LATENCY.labels(method, route).observe(seconds)
+        principal = scope.get("state", {}).get("principal")
+        logs.line(
+            "request",
+            method=method,
+            route=route,
+            path=scope["path"][:500],
+            status=status,
+            duration_ms=round(seconds * 1000, 1),
+            user=getattr(principal, "actor", None),
+        )
+
+
 PROXY_HEADERS_VARIABLE = "TAHATOR_PROXY_HEADERS"
 """Set by ``serve``: ``off`` when it ignores ``X-Forwarded-*`` (no ``--proxy-headers``)."""
 
@@ -206,16 +286,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 class GuardedApp(FastAPI):
     """FastAPI with ``Guard`` outside everything, Starlette's error middleware too: an
-    unexpected error's 500 carries the secure headers like every other response."""
+    unexpected error's 500 carries the secure headers like every other response (and,
+    from ``RequestLog`` outside it, the request id and a log line)."""
 
     def build_middleware_stack(self) -> ASGIApp:
         # The reader (language, zone) is set outside the error middleware too, so that
         # an error page or problem document is in the user's language.
-        return Guard(ReaderMiddleware(super().build_middleware_stack()))
+        return RequestLog(Guard(ReaderMiddleware(super().build_middleware_stack())))
 
 
 def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:
     """The whole application over one database."""
+    logs.configure()  # here, not only in ``serve``: each server worker builds its own app
     app = GuardedApp(
         lifespan=lifespan,
         title="Tahator",
@@ -237,6 +319,7 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     app.add_middleware(BodyLimit)
     if os.environ.get(PROXY_HEADERS_VARIABLE) == "off":
         app.add_middleware(UntrustedProxyWarning)
+    app.include_router(health.router)  # /healthz, /readyz, /metrics: beside the API
     api.install(app)  # the API: its routers and problem documents
     web.install(app)  # the web UI: pages, static files, HTML error pages (after the API's)
     return app

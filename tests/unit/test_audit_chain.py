@@ -115,3 +115,39 @@ def test_canonical_text_does_not_depend_on_key_order() -> None:
     assert canonical({"b": 1, "a": [1, "ری"]}) == canonical({"a": [1, "ری"], "b": 1})
     assert canonical({"b": 1, "a": [1, "ری"]}) == '{"a":[1,"ری"],"b":1}'
     assert canonical(None) == "null"
+
+
+def test_a_record_without_a_request_id_hashes_as_before_ids_were_kept() -> None:
+    entry = entries(1)[0]
+    # The hash as chain_hash computed it before records carried a request id.
+    from hashlib import sha256
+
+    old = sha256(
+        canonical(
+            [
+                GENESIS,
+                entry.id,
+                entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+                entry.actor,
+                entry.action,
+                entry.subject,
+                entry.before,
+                entry.after,
+            ]
+        ).encode()
+    ).hexdigest()
+    assert chain_hash(GENESIS, entry) == old
+    assert chain_hash(GENESIS, replace(entry, request_id="req-1")) != old
+
+
+def test_a_changed_or_removed_request_id_breaks_the_chain() -> None:
+    items = [replace(e, request_id=f"req-{e.id}") for e in entries()]
+    records = chained(items)
+    assert first_break(records) is None
+    for forged in ("req-other", None):
+        changed = list(records)
+        entry, previous, digest = changed[1]
+        changed[1] = (replace(entry, request_id=forged), previous, digest)
+        found = first_break(changed)
+        assert found is not None
+        assert found.id == 2

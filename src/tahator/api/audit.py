@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from tahator.api.deps import Cursor, Limit, Reader, decode_cursor, encode_cursor, require
@@ -26,6 +26,9 @@ class Record(BaseModel):
     before: Any
     after: Any
     hash: str
+    request_id: str | None = Field(
+        None, description="The request (`X-Request-ID`) or worker job that made the change"
+    )
 
 
 class RecordPage(BaseModel):
@@ -47,6 +50,9 @@ def records(
     actor: str | None = None,
     action: str | None = None,
     subject: str | None = None,
+    request_id: Annotated[
+        str | None, Query(max_length=64, description="The `X-Request-ID` of the change")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
@@ -55,7 +61,13 @@ def records(
     if not isinstance(after, int):
         raise ApiError(422, "the cursor is not one this API gave")
     rows = audit.list_records(
-        session, after_id=after, limit=limit + 1, actor=actor, action=action, subject=subject
+        session,
+        after_id=after,
+        limit=limit + 1,
+        actor=actor,
+        action=action,
+        subject=subject,
+        request_id=request_id,
     )
     items = rows[:limit]
     more = len(rows) > limit

@@ -33,22 +33,30 @@ class AuditEntry:
     subject: str
     before: str
     after: str
+    request_id: str | None = None
+    """The request or job that made the change (``tahator.logs``); ``None`` for records
+    made outside one, and for every record from before ids were kept."""
 
 
 def chain_hash(previous_hash: str, entry: AuditEntry) -> str:
-    """SHA-256 over the previous hash and every field of ``entry``."""
-    content = canonical(
-        [
-            previous_hash,
-            entry.id,
-            entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
-            entry.actor,
-            entry.action,
-            entry.subject,
-            entry.before,
-            entry.after,
-        ]
-    )
+    """SHA-256 over the previous hash and every field of ``entry``.
+
+    The request id is covered only when there is one: a record without one hashes as
+    every record did before ids were kept, so chains and checkpoints taken then verify.
+    """
+    fields: list[object] = [
+        previous_hash,
+        entry.id,
+        entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        entry.actor,
+        entry.action,
+        entry.subject,
+        entry.before,
+        entry.after,
+    ]
+    if entry.request_id is not None:
+        fields.append(entry.request_id)
+    content = canonical(fields)
     return hashlib.sha256(content.encode()).hexdigest()
 
 

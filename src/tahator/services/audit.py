@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from tahator import formatting
+from tahator import formatting, logs
 from tahator.domain.audit import (
     GENESIS,
     AuditEntry,
@@ -54,6 +54,13 @@ class AuditRecordView:
     before: JsonValue
     after: JsonValue
     hash: str
+    request_id: str | None = None
+    """The request or job that made the change (its ``X-Request-ID``, or the worker's
+    ``job:…``), as its log line says; ``None`` outside a request or job."""
+
+
+REQUEST_ID_LENGTH = 64
+"""What ``AuditRecord.request_id`` holds; a longer id is cut (and hashed as cut)."""
 
 
 def _snapshot(value: object) -> str:
@@ -84,6 +91,7 @@ def record(
         select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
     ).first()
     previous_hash = last.hash if last else GENESIS
+    acting = logs.request_id()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
         at=now(),
@@ -92,6 +100,7 @@ def record(
         subject=subject,
         before=_snapshot(before),
         after=_snapshot(after),
+        request_id=acting[:REQUEST_ID_LENGTH] if acting else None,
     )
     session.add(
         AuditRecord(
@@ -102,6 +111,7 @@ def record(
             subject=entry.subject,
             before=entry.before,
             after=entry.after,
+            request_id=entry.request_id,
             previous_hash=previous_hash,
             hash=chain_hash(previous_hash, entry),
         )
@@ -111,7 +121,9 @@ def record(
 
 
 def _entry(row: AuditRecord) -> AuditEntry:
-    return AuditEntry(row.id, row.at, row.actor, row.action, row.subject, row.before, row.after)
+    return AuditEntry(
+        row.id, row.at, row.actor, row.action, row.subject, row.before, row.after, row.request_id
+    )
 
 
 def verify(session: Session) -> tuple[int, ChainBreak | None]:
@@ -149,6 +161,7 @@ def list_records(
     actor: str | None = None,
     action: str | None = None,
     subject: str | None = None,
+    request_id: str | None = None,
 ) -> list[AuditRecordView]:
     """Records with ids above ``after_id``, oldest first, filtered."""
     query = select(AuditRecord).where(AuditRecord.id > after_id).order_by(AuditRecord.id)
@@ -158,6 +171,8 @@ def list_records(
         query = query.where(AuditRecord.action == action)
     if subject:
         query = query.where(AuditRecord.subject == subject)
+    if request_id:
+        query = query.where(AuditRecord.request_id == request_id)
     return [_view(r) for r in session.scalars(query.limit(limit))]
 
 
@@ -257,7 +272,8 @@ AUDIT_SORTS = ("id", "at", "actor", "action", "subject")
 
 def record_page(session: Session, window: Window, asked: AuditFilter) -> Page[AuditRecordView]:
     """One page of the audit log, newest first unless sorted otherwise (``AUDIT_SORTS``),
-    filtered by ``asked``; the window's search looks in actor, action and subject."""
+    filtered by ``asked``; the window's search looks in actor, action, subject and
+    request id."""
     query = select(AuditRecord).order_by(AuditRecord.id.desc())
     for column, text_ in (
         (AuditRecord.actor, asked.actor),
@@ -282,6 +298,7 @@ def record_page(session: Session, window: Window, asked: AuditFilter) -> Page[Au
             AuditRecord.actor.expression,
             AuditRecord.action.expression,
             AuditRecord.subject.expression,
+            AuditRecord.request_id.expression,  # a log line's id finds what it changed
         ],
         tiebreak=[AuditRecord.id.desc()],
     )
@@ -300,6 +317,7 @@ def _view(r: AuditRecord) -> AuditRecordView:
         before=cast(JsonValue, json.loads(r.before)),
         after=cast(JsonValue, json.loads(r.after)),
         hash=r.hash,
+        request_id=r.request_id,
     )
 
 

@@ -1,0 +1,141 @@
+"""Whether the service can serve (``/readyz``) and the figures an operator watches
+(``/metrics``), read from the database when asked.
+
+Both are reads only: readiness takes no lock and waits for no writer; the figures are
+counts and sums over a few tables, one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.pool import NullPool
+
+from tahator.domain.run import RunStatus
+from tahator.domain.screening import ScreeningStatus
+from tahator.store import migrate
+from tahator.store.database import READ_ONLY
+from tahator.store.schema import ClearingRun, Firm, JobFailure, JobRun, WebhookDelivery
+
+PROBE_TIMEOUT_SECONDS = 2
+"""How long a readiness probe waits for PostgreSQL to accept a connection or answer."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether requests can be served, and if not, why (short: a probe shows it)."""
+
+    ready: bool
+    reason: str | None = None
+
+
+def probe_engine(engine: Engine) -> Engine:
+    """An engine for readiness probes over ``engine``'s database.
+
+    On PostgreSQL, a connection of its own per probe with short connect and statement
+    timeouts: a probe must answer quickly when the server is down or unreachable, and
+    must not wait for the service's pool (busy, or holding connections to a server that
+    went away).  On SQLite, ``engine`` reading without the write lock (``reading``'s
+    option), so a clearing run does not hold the probe up.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine.execution_options(**{READ_ONLY: True})
+    milliseconds = PROBE_TIMEOUT_SECONDS * 1000
+    return create_engine(
+        engine.url,
+        poolclass=NullPool,
+        connect_args={
+            "connect_timeout": PROBE_TIMEOUT_SECONDS,
+            "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
+        },
+    )
+
+
+def readiness(probe: Engine) -> Readiness:
+    """Ready when the database answers and its schema is at ``migrate.HEAD``."""
+    try:
+        current = migrate.is_current(probe)
+    except DBAPIError:
+        return Readiness(False, "the database cannot be reached")
+    if not current:
+        return Readiness(
+            False, f"the database is not at schema revision {migrate.HEAD}: run tahator db upgrade"
+        )
+    return Readiness(True)
+
+
+@dataclass(frozen=True)
+class Cleared:
+    """Completed clearing runs in one unit of account and what they cleared, in its
+    minor units (cents of USD, say)."""
+
+    unit_of_account: str
+    runs: int
+    cleared: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What ``/metrics`` reports from the database."""
+
+    cleared: tuple[Cleared, ...]
+    last_run_seconds: float | None
+    """How long the latest completed run took; ``None`` before the first."""
+    jobs_run: tuple[tuple[str, int], ...]
+    """Occurrences done per job (``job_runs``), by job name."""
+    job_failures: tuple[tuple[str, int], ...]
+    """Failed attempts per job (``job_failures``), by job name."""
+    deliveries: tuple[tuple[str, int], ...]
+    """Webhook deliveries per status: ``pending``, ``delivered``, ``failed``."""
+    screening_queue: int
+    """Firms whose screening hits await an operator's decision."""
+
+
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+def figures(session: Session) -> Figures:
+    """The figures as the database holds them now."""
+    completed = ClearingRun.status == RunStatus.COMPLETED.value
+    cleared = tuple(
+        Cleared(unit, int(runs), int(total or 0))
+        for unit, runs, total in session.execute(
+            select(ClearingRun.unit_of_account, func.count(), func.sum(ClearingRun.cleared))
+            .where(completed)
+            .group_by(ClearingRun.unit_of_account)
+            .order_by(ClearingRun.unit_of_account)
+        )
+    )
+    last = session.execute(
+        select(ClearingRun.started_at, ClearingRun.finished_at)
+        .where(completed, ClearingRun.finished_at.is_not(None))
+        .order_by(ClearingRun.id.desc())
+        .limit(1)
+    ).first()
+    delivered = dict(_counts(session, WebhookDelivery.status))
+    return Figures(
+        cleared=cleared,
+        last_run_seconds=(
+            (last.finished_at - last.started_at).total_seconds() if last is not None else None
+        ),
+        jobs_run=_counts(session, JobRun.job),
+        job_failures=_counts(session, JobFailure.job),
+        deliveries=tuple((status, delivered.pop(status, 0)) for status in DELIVERY_STATUSES)
+        + tuple(sorted(delivered.items())),
+        screening_queue=int(
+            session.scalar(
+                select(func.count())
+                .select_from(Firm)
+                .where(Firm.screening == ScreeningStatus.BLOCKED.value)
+            )
+            or 0
+        ),
+    )
+
+
+def _counts(session: Session, column: InstrumentedAttribute[str]) -> tuple[tuple[str, int], ...]:
+    rows = session.execute(select(column, func.count()).group_by(column).order_by(column))
+    return tuple((str(key), int(count)) for key, count in rows)
