@@ -15,6 +15,7 @@ from tahator.api import (
     barter,
     border,
     clearing,
+    customs,
     docs,
     firms,
     market,
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
         market,
         screening,
         border,
+        customs,
         audit,
     ):
         api.include_router(module.router)

@@ -15,6 +15,7 @@ from tahator.web import (
     bank,
     barter,
     clearing,
+    consignments,
     core,
     language,
     notice,
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
         trade,
         screening,
         notice,
+        consignments,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")

@@ -175,6 +175,8 @@ def render(
             and principal.role in access.BANK_ACCOUNT_READERS,
             "registers_bank_accounts": principal is not None
             and principal.role in access.ACCOUNT_REGISTRARS,
+            "sees_consignments": principal is not None
+            and principal.role in access.CONSIGNMENT_READERS,
             **context,
         },
         status_code=status,
