@@ -76,7 +76,8 @@ def _vehicle(rng: random.Random, direction: str) -> str:
     an import."""
     if direction == "export":
         return f"{rng.choice(('QTA', 'CAB', 'TKN', 'LES'))}-{rng.randrange(100, 9999)}"
-    return f"IR {rng.randrange(10, 99)}{rng.choice('BDJSTQ')}{rng.randrange(100, 999)}-{rng.randrange(10, 99)}"
+    letter = rng.choice("BDJSTQ")
+    return f"IR {rng.randrange(10, 99)}{letter}{rng.randrange(100, 999)}-{rng.randrange(10, 99)}"
 
 
 def _trucks(session: Session, rng: random.Random, end: datetime) -> list[Truck]:
@@ -97,7 +98,7 @@ def _trucks(session: Session, rng: random.Random, end: datetime) -> list[Truck]:
     ).all()
     trucks: list[Truck] = []
     start = end - timedelta(days=DAYS)
-    for number in range(CONSIGNMENTS):
+    for _ in range(CONSIGNMENTS):
         arrived = start + timedelta(seconds=rng.uniform(0, DAYS * 86400 - 6 * 3600))
         direction = "import" if rng.random() < 0.6 else "export"
         firm = rng.choice(firms)
