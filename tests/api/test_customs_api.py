@@ -148,7 +148,7 @@ def test_bad_input_is_refused_and_changes_nothing(house: House) -> None:
     refusals = [
         (BASE, truck("MND-1", crossing="XXX")),  # no such crossing
         (BASE, truck("MND-2", firm_id="PK-404")),  # no such firm
-        (BASE, truck("TFN-20")),  # the reference is taken
+        (BASE, truck("TFN-20", vehicle="LES-1")),  # the reference is another's
         (BASE, truck("MND-3", lodged_at="2026-11-23T08:30:00")),  # no offset
         (BASE, truck("MND-4", lodged_at=1700000000)),  # seconds since 1970
         (BASE, truck("MND-5", lodged_at=stamp(later))),  # in the future

@@ -8,7 +8,7 @@ chosen nor the rules; a bank has no part in customs.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from sqlalchemy.orm import Session
 
 from tahator.api.deps import Cursor, Day, Id, Limit, Reader, page, policy_of, require, write
-from tahator.api.problems import ApiError
+from tahator.domain.corridor import FIRST_DAY, LAST_DAY
 from tahator.domain.customs import Lane, Phase
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
@@ -118,6 +118,7 @@ def register(
 def listing(
     session: Reader,
     principal: ConsignmentReader,
+    policy: PolicyDep,
     firm: Annotated[str | None, Query(max_length=100)] = None,
     crossing: Annotated[str | None, Query(max_length=20)] = None,
     start: Annotated[Day | None, Query(alias="from", description="Arrived on or after")] = None,
@@ -126,10 +127,8 @@ def listing(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Consignments by number; a trader's are its firm's, their status only."""
-    if start is not None and end is not None and start > end:
-        raise ApiError(422, _("from is after to"))
     views = consignment_views.listed(
-        session, principal, firm_id=firm, crossing=crossing, start=start, end=end
+        session, principal, firm_id=firm, crossing=crossing, start=start, end=end, zone=policy.zone
     )
     rows = sorted((_document(view) for view in views), key=lambda row: int(row["id"]))
     return page(rows, cursor, limit)
@@ -195,9 +194,7 @@ def criteria(
 ) -> list[dict[str, Any]]:
     """Each risk criterion's hit rate over the lanes selected in the period: selections
     it hit, how many were inspected, and the discrepancies found."""
-    first, last = start or date(1970, 1, 1), end or date(9999, 12, 31)
-    if first > last:
-        raise ApiError(422, _("from is after to"))
+    first, last = start or FIRST_DAY, end or LAST_DAY
     rows: list[dict[str, Any]] = jsonable(
         consignments.criterion_rates(session, policy, first, last)
     )

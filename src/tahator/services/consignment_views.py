@@ -2,15 +2,14 @@
 take them from, so both show a trader the same thing.
 
 A trader sees its own firm's consignments (``access.firm_filter``; another firm's do
-not exist to it) and only their status: the lane in force, each phase's time, the
-inspection's result.  How the lane was chosen (``access.Part.LANE_DETAIL``: the score,
-the criteria that hit, the seed and the draw, an override's reason, the officers'
-inspection note) is left out here, before any entry point formats it.
+not exist to it) and only their status (``consignments.status_only``): the lane in
+force, each phase's time, the inspection's result.  How the lane was chosen
+(``access.Part.LANE_DETAIL``: the score, the criteria that hit, the seed and the draw,
+an override's reason) is left out here, before any entry point formats it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ def for_reader(view: ConsignmentView, reader: Principal) -> ConsignmentView:
     """``view`` without what ``reader``'s role may not read of it."""
     if access.may_read(reader, access.Part.LANE_DETAIL):
         return view
-    return replace(view, selections=(), note=None)
+    return consignments.status_only(view)
 
 
 def listed(
@@ -35,12 +34,14 @@ def listed(
     crossing: str | None = None,
     start: date | None = None,
     end: date | None = None,
+    zone: str = "UTC",
 ) -> list[ConsignmentView]:
-    """The consignments ``reader`` may see, filtered as asked (a trader: its firm's;
-    ``HiddenError`` when it asks for another firm's)."""
+    """The consignments ``reader`` may see, newest first, filtered as asked (arrived from
+    ``start`` to ``end``, business dates in ``zone``); a trader's are its firm's
+    (``HiddenError`` when it asks for another firm's)."""
     firm = access.firm_filter(reader, firm_id)
     found = consignments.consignments(
-        session, firm_id=firm, crossing=crossing, start=start, end=end
+        session, firm_id=firm, crossing=crossing, start=start, end=end, zone=zone
     )
     return [for_reader(view, reader) for view in found]
 

@@ -8,7 +8,7 @@ comes from ``services.consignment_views``, which leaves out how a lane was chose
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from tahator import i18n
-from tahator.domain.customs import Lane, Phase, phase_problem
+from tahator.domain.customs import Lane, Phase
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.local_text import latin_digits
 from tahator.i18n import N_, _
@@ -112,6 +112,7 @@ def consignment_list(request: Request, principal: User, session: Reader) -> HTML
         crossing=chosen["crossing"],
         start=chosen["start"],
         end=chosen["end"],
+        zone=policy_of(request).zone,
     )
     return render(
         request,
@@ -119,7 +120,7 @@ def consignment_list(request: Request, principal: User, session: Reader) -> HTML
         principal,
         status=422 if chosen["errors"] else 200,
         title=_("Consignments"),
-        rows=sorted(rows, key=lambda row: row.id, reverse=True),
+        rows=rows,
         chosen=chosen,
         errors=chosen["errors"],
         crossings=policy_of(request).customs.crossings,
@@ -127,23 +128,6 @@ def consignment_list(request: Request, principal: User, session: Reader) -> HTML
         lane_names=LANE_NAMES,
         sees_every_firm=access.sees_every_firm(principal),
     )
-
-
-def current_phase(view: consignments.ConsignmentView) -> str | None:
-    """The latest phase recorded, by the phases' order."""
-    latest = None
-    for phase in Phase:
-        if getattr(view, phase.column) is not None:
-            latest = phase.value
-    return latest
-
-
-def _pending(view: consignments.ConsignmentView) -> list[str]:
-    """The phases an officer may record now (``customs.phase_problem`` finds nothing in
-    the way), in order."""
-    recorded = {p: at for p in Phase if (at := getattr(view, p.column)) is not None}
-    lane = Lane(view.lane) if view.lane else None
-    return [phase.value for phase in Phase if phase_problem(phase, lane, recorded) is None]
 
 
 def _detail(
@@ -157,7 +141,7 @@ def _detail(
     allow(principal, *access.CONSIGNMENT_READERS)
     view = consignment_views.shown(session, principal, consignment_id)
     writes = principal.role in access.CONSIGNMENT_WRITERS
-    pending = _pending(view) if writes else []
+    pending = view.next_phases if writes else ()
     return render(
         request,
         "consignment.html",
@@ -166,7 +150,7 @@ def _detail(
         title=_("Consignment %(reference)s") % {"reference": view.reference},
         c=view,
         phases=[(phase.value, getattr(view, phase.column)) for phase in Phase],
-        current=current_phase(view),
+        current=view.phase,
         # The inspection has its own form, with the result.
         pending=[p for p in pending if p != Phase.INSPECTED],
         inspects=Phase.INSPECTED in pending,
@@ -244,8 +228,6 @@ def record_phase(
     try:
         at = typed_moment(values.get("at", ""), values.get("at_default", ""))
         result = values.get("result") or None
-        if phase == Phase.INSPECTED and result not in ("clear", "discrepancy"):
-            raise InputError([Problem(_("choose the inspection's result"), field="result")])
         with transaction(engine_of(request)) as writer:
             consignments.record_phase(
                 writer,
@@ -288,13 +270,6 @@ def override_lane(
     except InputError as error:
         return _failed(request, principal, session, consignment_id, "override", error, values)
     return RedirectResponse(f"/consignments/{consignment_id}?done=override", status_code=303)
-
-
-def hours_between(start: datetime | None, end: datetime | None) -> float | None:
-    """Hours from ``start`` to ``end``, where both are known."""
-    if start is None or end is None:
-        return None
-    return (end - start) / timedelta(hours=1)
 
 
 __all__ = ["router"]
