@@ -2,7 +2,7 @@
 risk criteria's hit rates.
 
 Customs (and the operator) write; an auditor reads everything; a trader reads its own
-firm's consignments' status (``services.consignment_views``), never how a lane was
+firm's consignments' status (``services.consignment_reading``), never how a lane was
 chosen nor the rules; a bank has no part in customs.
 """
 
@@ -22,7 +22,7 @@ from tahator.domain.customs import Lane, Phase
 from tahator.domain.policy import Policy
 from tahator.formatting import jsonable
 from tahator.i18n import _
-from tahator.services import access, consignment_views, consignments
+from tahator.services import access, consignment_reading, consignments
 from tahator.services.users import Principal
 
 router = APIRouter(tags=["customs"])
@@ -127,7 +127,7 @@ def listing(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Consignments by number; a trader's are its firm's, their status only."""
-    views = consignment_views.listed(
+    views = consignment_reading.listed(
         session, principal, firm_id=firm, crossing=crossing, start=start, end=end, zone=policy.zone
     )
     rows = sorted((_document(view) for view in views), key=lambda row: int(row["id"]))
@@ -137,7 +137,7 @@ def listing(
 @router.get("/consignments/{consignment_id}")
 def one(session: Reader, principal: ConsignmentReader, consignment_id: Id) -> dict[str, Any]:
     """A consignment: its phases, its lane and (to customs) how the lane was chosen."""
-    return _document(consignment_views.shown(session, principal, consignment_id))
+    return _document(consignment_reading.shown(session, principal, consignment_id))
 
 
 @router.post("/consignments/{consignment_id}/phases/{phase}")

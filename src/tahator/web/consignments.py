@@ -3,7 +3,7 @@
 An officer records each phase with one click, the time defaulting to now (editable,
 in the reader's zone), the inspection's result with a note, and overrides a lane with
 a reason.  A trader sees its own firm's consignments' status only: what the page shows
-comes from ``services.consignment_views``, which leaves out how a lane was chosen.
+comes from ``services.consignment_reading``, which leaves out how a lane was chosen.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tahator.domain.customs import Lane, Phase
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.local_text import latin_digits
 from tahator.i18n import N_, _
-from tahator.services import access, consignment_views, consignments
+from tahator.services import access, consignment_reading, consignments
 from tahator.services.common import now
 from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of
@@ -105,7 +105,7 @@ def _filters(request: Request, principal: Principal) -> dict[str, Any]:
 def consignment_list(request: Request, principal: User, session: Reader) -> HTMLResponse:
     allow(principal, *access.CONSIGNMENT_READERS)
     chosen = _filters(request, principal)
-    rows = consignment_views.listed(
+    rows = consignment_reading.listed(
         session,
         principal,
         firm_id=chosen["firm"],
@@ -139,7 +139,7 @@ def _detail(
     **extra: Any,
 ) -> HTMLResponse:
     allow(principal, *access.CONSIGNMENT_READERS)
-    view = consignment_views.shown(session, principal, consignment_id)
+    view = consignment_reading.shown(session, principal, consignment_id)
     writes = principal.role in access.CONSIGNMENT_WRITERS
     pending = view.next_phases if writes else ()
     return render(
@@ -223,7 +223,7 @@ def record_phase(
     _in_range(consignment_id)
     if phase not in PHASE_NAMES:
         raise PageError(404, _("There is no such page, or it is not visible to you."))
-    consignment_views.shown(session, principal, consignment_id)  # 404 before anything
+    consignment_reading.shown(session, principal, consignment_id)  # 404 before anything
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
     try:
         at = typed_moment(values.get("at", ""), values.get("at_default", ""))
@@ -253,7 +253,7 @@ def override_lane(
     """An officer's override of the lane in force: the reason is required."""
     allow(principal, *access.CONSIGNMENT_WRITERS)
     _in_range(consignment_id)
-    consignment_views.shown(session, principal, consignment_id)
+    consignment_reading.shown(session, principal, consignment_id)
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
     try:
         problems = []
