@@ -33,9 +33,9 @@ from tahator.domain.customs import (
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.identifiers import identifier_problem, name_problem, normalize_identifier
 from tahator.domain.policy import Direction, Policy
-from tahator.services import audit, consignment_reading, lane_facts
+from tahator.services import audit, consignment_views, lane_facts
 from tahator.services.common import now
-from tahator.services.consignment_reading import (
+from tahator.services.consignment_views import (
     ConsignmentView,
     CriterionRate,
     LaneSelectionView,
@@ -187,7 +187,7 @@ def register(
     record, problems = _record_problems(session, policy, record)
     existing = session.scalar(select(Consignment).where(Consignment.reference == record.reference))
     if existing is not None and not problems:
-        stored = consignment_reading.view(session, existing)
+        stored = consignment_views.view(session, existing)
         same = (
             stored.crossing == record.crossing
             and stored.direction == record.direction
@@ -228,7 +228,7 @@ def register(
     ):
         declaration.consignment_id = row.id
     session.flush()
-    view = consignment_reading.view(session, row)
+    view = consignment_views.view(session, row)
     audit.record(session, actor, "customs.register", f"consignment:{row.id}", None, view)
     return view
 
@@ -275,7 +275,7 @@ def record_phase(
     the future, never before a phase it follows).  The lane phase selects the lane; the
     inspected phase takes the ``result`` (``clear`` or ``discrepancy``, with a ``note``)."""
     row = _load(session, consignment_id, lock=True)
-    before = consignment_reading.view(session, row)
+    before = consignment_views.view(session, row)
     chosen = _phase_of(phase)
     moment, problem = _moment(at, "at")
     problems = [problem] if problem is not None else []
@@ -307,7 +307,7 @@ def record_phase(
     if chosen is Phase.LANE:
         _select(session, policy, row, moment, actor)
     session.flush()
-    after = consignment_reading.view(session, row)
+    after = consignment_views.view(session, row)
     audit.record(session, actor, f"customs.{chosen}", f"consignment:{row.id}", before, after)
     return after
 
@@ -340,7 +340,7 @@ def override_lane(
     """An officer's lane for the consignment instead of the one in force, with the
     reason (required); only between the lane's selection and release."""
     row = _load(session, consignment_id, lock=True)
-    before = consignment_reading.view(session, row)
+    before = consignment_views.view(session, row)
     problems: list[Problem] = []
     try:
         chosen: Lane | None = Lane(lane)
@@ -377,7 +377,7 @@ def override_lane(
     )
     row.lane = str(chosen)
     session.flush()
-    after = consignment_reading.view(session, row)
+    after = consignment_views.view(session, row)
     audit.record(
         session,
         actor,
