@@ -93,8 +93,9 @@ def test_an_officer_records_a_phase_by_form_and_a_bad_form_changes_nothing(house
     no_reason = customs.post(f"{path}/lane", data={"csrf_token": csrf, "lane": "red"})
     assert no_reason.status_code == 422
     assert 'id="err-reason"' in no_reason.text
+    other = "green" if stored["lane"] == "red" else "red"
     overridden = customs.post(
-        f"{path}/lane", data={"csrf_token": csrf, "lane": "red", "reason": "seals broken"}
+        f"{path}/lane", data={"csrf_token": csrf, "lane": other, "reason": "seals broken"}
     )
     assert overridden.status_code == 303
     shown = customs.get(f"{path}?done=override").text

@@ -35,16 +35,13 @@ PolicyDep = Annotated[Policy, Depends(policy_of)]
 def _moment(value: Any) -> Any:
     # Only ISO 8601 text with its offset: a number of seconds, or a time without a zone
     # (whose zone? Taftan's clock is Pakistan's, Mirjaveh's Iran's), is refused.
-    if isinstance(value, datetime):
-        stamp = value
-    elif isinstance(value, str) and "T" in value:
+    stamp: datetime | None = value if isinstance(value, datetime) else None
+    if isinstance(value, str) and "T" in value:
         try:
             stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             stamp = None
-        if stamp is None:
-            raise ValueError(_("must be a time, ISO 8601 with its offset: 2026-11-23T08:30:00Z"))
-    else:
+    if stamp is None:
         raise ValueError(_("must be a time, ISO 8601 with its offset: 2026-11-23T08:30:00Z"))
     if stamp.tzinfo is None:
         raise ValueError(_("must say its offset from UTC: 2026-11-23T08:30:00+05:00 or …Z"))
