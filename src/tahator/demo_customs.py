@@ -99,7 +99,7 @@ def _trucks(session: Session, rng: random.Random, end: datetime) -> list[Truck]:
     trucks: list[Truck] = []
     start = end - timedelta(days=DAYS)
     for _ in range(CONSIGNMENTS):
-        arrived = start + timedelta(seconds=rng.uniform(0, DAYS * 86400 - 6 * 3600))
+        arrived = start + timedelta(seconds=rng.uniform(0, DAYS * 86400))
         direction = "import" if rng.random() < 0.6 else "export"
         firm = rng.choice(firms)
         origin = "IR" if direction == "import" else "PK"
