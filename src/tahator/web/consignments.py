@@ -32,7 +32,7 @@ from tahator.web.forms import form_day
 router = APIRouter(include_in_schema=False)
 
 PHASE_NAMES = {
-    "lodged": N_("Lodged before arrival"),
+    "lodged": N_("Declaration lodged"),
     "arrived": N_("Arrived"),
     "lane": N_("Lane assigned"),
     "documents": N_("Documents checked"),
