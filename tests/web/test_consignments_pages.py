@@ -24,6 +24,9 @@ def test_the_list_and_the_page_follow_the_role(house: House) -> None:
     only_gabd = customs.get("/consignments?crossing=GBD").text
     assert "GBD-101" in only_gabd
     assert "TFN-100" not in only_gabd
+    found = customs.get("/consignments?q=gbd-1").text
+    assert "GBD-101" in found
+    assert "TFN-100" not in found
     bad = customs.get("/consignments?from=someday")
     assert bad.status_code == 422
     assert 'id="err-from"' in bad.text

@@ -23,11 +23,13 @@ from tahator.domain.local_text import latin_digits
 from tahator.i18n import N_, _
 from tahator.services import access, consignment_reading, consignments
 from tahator.services.common import now
+from tahator.services.paging import page_of
 from tahator.services.users import Principal
 from tahator.signin import engine_of, policy_of
 from tahator.store.database import transaction
 from tahator.web.core import Form, PageError, Reader, User, allow, render
 from tahator.web.forms import form_day
+from tahator.web.paging import window
 
 router = APIRouter(include_in_schema=False)
 
@@ -120,7 +122,12 @@ def consignment_list(request: Request, principal: User, session: Reader) -> HTML
         principal,
         status=422 if chosen["errors"] else 200,
         title=_("Consignments"),
-        rows=rows,
+        page=page_of(
+            rows,
+            window(request),
+            {"reference": lambda c: c.reference, "lane": lambda c: c.lane or ""},
+            text=lambda c: f"{c.reference} {c.vehicle} {c.firm_id} {c.firm_name}",
+        ),
         chosen=chosen,
         errors=chosen["errors"],
         crossings=policy_of(request).customs.crossings,
