@@ -109,3 +109,44 @@ def test_an_officer_records_a_phase_by_form_and_a_bad_form_changes_nothing(house
         f"{path}/lane", data={"csrf_token": token(trader), "lane": "green", "reason": "please"}
     )
     assert refused.status_code == 403
+
+
+def test_an_officer_registers_a_consignment_by_form(house: House) -> None:
+    customs = browser(house, "customs")
+    csrf = token(customs, "/consignments")
+    assert 'id="register-form"' in customs.get("/consignments").text
+    good = {
+        "csrf_token": csrf,
+        "reference": "TFN-300",
+        "crossing": "TFN",
+        "direction": "import",
+        "vehicle": "IR 12B345-67",
+        "firm_id": "PK-1",
+        "origin": "ir",
+        "declarations": "",
+        "lodged_at": "",
+    }
+    bad = customs.post("/consignments", data=good | {"firm_id": "PK-404", "declarations": "x"})
+    assert bad.status_code == 422
+    assert 'id="err-declarations"' in bad.text
+    future = customs.post("/consignments", data=good | {"lodged_at": "2099-01-01T08:00"})
+    assert future.status_code == 422
+    assert 'id="err-lodged_at"' in future.text
+    unknown = customs.post("/consignments", data=good | {"firm_id": "PK-404"})
+    assert unknown.status_code == 422
+    assert 'id="err-firm_id"' in unknown.text
+    listed = house.client.get("/api/v1/consignments", headers=house.as_("customs")).json()
+    assert listed["items"] == []
+
+    made = customs.post("/consignments", data=good)
+    assert made.status_code == 303, made.text
+    page = customs.get(made.headers["location"]).text
+    assert "TFN-300" in page
+    assert 'id="record-arrived"' in page
+    stored = house.client.get("/api/v1/consignments", headers=house.as_("customs")).json()
+    assert [(c["reference"], c["origin"]) for c in stored["items"]] == [("TFN-300", "IR")]
+
+    trader = browser(house, "trader")
+    assert 'id="register-form"' not in trader.get("/consignments").text
+    refused = trader.post("/consignments", data=good | {"csrf_token": token(trader)})
+    assert refused.status_code == 403

@@ -8,6 +8,7 @@ comes from ``services.consignment_reading``, which leaves out how a lane was cho
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,8 +65,8 @@ def local_now() -> str:
 
 def typed_moment(text: str, default: str) -> datetime | None:
     """The time an officer left or typed in a phase's field (the reader's zone), in UTC;
-    ``None`` (now, when the click arrives) where the field still shows the time the page
-    put in it.  ``InputError`` naming ``at`` for anything else."""
+    ``None`` (now, when the click arrives, or not yet) where the field is empty or still
+    shows the time the page put in it.  ``InputError`` naming ``at`` for anything else."""
     written = latin_digits(text.strip())
     if not written or written == default:
         return None
@@ -105,6 +106,12 @@ def _filters(request: Request, principal: Principal) -> dict[str, Any]:
 
 @router.get("/consignments", response_class=HTMLResponse)
 def consignment_list(request: Request, principal: User, session: Reader) -> HTMLResponse:
+    return _list_page(request, principal, session)
+
+
+def _list_page(
+    request: Request, principal: Principal, session: Session, status: int = 200, **extra: Any
+) -> HTMLResponse:
     allow(principal, *access.CONSIGNMENT_READERS)
     chosen = _filters(request, principal)
     rows = consignment_reading.listed(
@@ -120,7 +127,7 @@ def consignment_list(request: Request, principal: User, session: Reader) -> HTML
         request,
         "consignments.html",
         principal,
-        status=422 if chosen["errors"] else 200,
+        status=422 if chosen["errors"] else status,
         title=_("Consignments"),
         page=page_of(
             rows,
@@ -134,7 +141,55 @@ def consignment_list(request: Request, principal: User, session: Reader) -> HTML
         phase_names=PHASE_NAMES,
         lane_names=LANE_NAMES,
         sees_every_firm=access.sees_every_firm(principal),
+        writes=principal.role in access.CONSIGNMENT_WRITERS,
+        **extra,
     )
+
+
+REGISTER_FIELDS = ("reference", "crossing", "direction", "vehicle", "firm_id", "origin")
+
+
+@router.post("/consignments", response_class=HTMLResponse, response_model=None)
+def register(
+    request: Request, principal: User, form: Form, session: Reader
+) -> HTMLResponse | RedirectResponse:
+    """Register a consignment (then record its phases on its page)."""
+    allow(principal, *access.CONSIGNMENT_WRITERS)
+    values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    try:
+        numbers = [
+            n for n in re.split(r"[\s,،]+", latin_digits(values.get("declarations", ""))) if n
+        ]
+        if not all(n.isdigit() and 0 < int(n) < 2**63 for n in numbers):
+            raise InputError(
+                [Problem(_("list declaration numbers, separated by commas"), field="declarations")]
+            )
+        record = consignments.ConsignmentRecord(
+            reference=values.get("reference", ""),
+            crossing=values.get("crossing", ""),
+            direction=values.get("direction", ""),
+            vehicle=values.get("vehicle", ""),
+            firm_id=values.get("firm_id", ""),
+            origin=values.get("origin", "").upper() or None,
+            declaration_ids=tuple(int(n) for n in numbers),
+            lodged_at=typed_moment(values.get("lodged_at", ""), ""),
+        )
+        with transaction(engine_of(request)) as writer:
+            made = consignments.register(writer, policy_of(request), record, principal.actor)
+    except InputError as error:
+        errors: dict[str, list[str]] = {}
+        for problem in error.problems:
+            name = {"at": "lodged_at", "declaration_ids": "declarations"}.get(
+                problem.field or "", problem.field or ""
+            )
+            known = name in (*REGISTER_FIELDS, "lodged_at", "declarations")
+            errors.setdefault(name if known else "", []).append(
+                problem.message if known else str(problem)
+            )
+        return _list_page(
+            request, principal, session, status=422, register_errors=errors, form=values
+        )
+    return RedirectResponse(f"/consignments/{made.id}?done=registered", status_code=303)
 
 
 def _detail(
