@@ -37,6 +37,7 @@ from tahator.domain.policy import Direction, Policy
 from tahator.services import audit, consignment_views, lane_facts
 from tahator.services.common import now
 from tahator.services.consignment_views import (
+    RANDOM,
     ConsignmentView,
     CriterionRate,
     LaneSelectionView,
@@ -420,6 +421,7 @@ def override_lane(
 
 
 __all__ = [
+    "RANDOM",
     "ConsignmentRecord",
     "ConsignmentView",
     "CriterionRate",
