@@ -527,6 +527,16 @@ def test_a_thousand_low_risk_consignments_are_red_at_the_random_rate(
             assert selection.hits == ()
             assert view.lane is random_lane(POLICY.customs.rules, draw(selection.seed))
             lanes[view.lane] += 1  # type: ignore[index]
+        listed = consignments(session, crossing="TFN")  # read in batches of 500
+        assert len(listed) == 1000
+        assert Counter(c.lane for c in listed) == lanes
+        assert all(len(c.selections) == 1 and len(c.declaration_ids) == 1 for c in listed)
+        [drawn] = [
+            r
+            for r in criterion_rates(session, POLICY, T0.date(), T0.date())
+            if r.criterion == RANDOM
+        ]
+        assert drawn.selections == 1000 - lanes[Lane.GREEN]
     assert sum(lanes.values()) == 1000
     assert abs(lanes[Lane.RED] / 1000 - rate) <= 0.02, lanes
     assert lanes[Lane.GREEN] > 700, lanes
