@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tahator.domain.customs import Lane, Phase, draw, random_lane, select_lane
+from tahator.domain.customs import NO_CUSTOMS, Lane, Phase, draw, random_lane, select_lane
 from tahator.domain.errors import InputError, NotFoundError
 from tahator.services import audit, lane_facts
 from tahator.services.common import now
@@ -169,6 +170,9 @@ def test_bad_records_name_every_field_and_change_nothing(
         naive = record("TFN-5", lodged_at=datetime(2025, 11, 1, 8))
         with pytest.raises(InputError, match="time zone"):
             register(session, POLICY, naive, "customs")
+        without_customs = replace(POLICY, customs=NO_CUSTOMS)  # a policy file without [customs]
+        with pytest.raises(InputError, match=r"no border crossing 'TFN' \(known: none\)"):
+            register(session, without_customs, record("TFN-6"), "customs")
         assert audit_count(session) == before
         assert session.scalar(select(func.count()).select_from(Consignment)) == 0
 
