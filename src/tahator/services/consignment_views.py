@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -93,12 +94,17 @@ class CriterionRate:
     criterion: str
     description: str
     weight: int | None
-    """``None`` for a criterion no longer in the policy."""
+    """``None`` for a criterion no longer in the policy, and for the draw's row."""
     selections: int
     inspected: int
     discrepancies: int
     hit_rate: float | None
     """Discrepancies per inspection; ``None`` before any inspection."""
+
+
+RANDOM = "(random)"
+"""The hit-rate row of the selections the draw made: the baseline the criteria's rates
+are compared with (no criterion id can be written so)."""
 
 
 def status_only(view: ConsignmentView) -> ConsignmentView:
@@ -123,38 +129,66 @@ def selection_view(row: LaneSelection) -> LaneSelectionView:
     )
 
 
+def views(session: Session, rows: Sequence[Consignment]) -> list[ConsignmentView]:
+    """``rows`` as views, their firms, declarations and selections read in batches."""
+    by_id = {row.id: row for row in rows}
+    firms: dict[str, str] = {}
+    declarations: dict[int, list[int]] = defaultdict(list)
+    selections: dict[int, list[LaneSelectionView]] = defaultdict(list)
+    ids = list(by_id)
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start : start + _BATCH]
+        firm_ids = {by_id[i].firm_id for i in batch}
+        firms.update(
+            (row.id, row.name)
+            for row in session.execute(select(Firm.id, Firm.name).where(Firm.id.in_(firm_ids)))
+        )
+        for declaration, consignment_id in session.execute(
+            select(Declaration.id, Declaration.consignment_id)
+            .where(Declaration.consignment_id.in_(batch))
+            .order_by(Declaration.id)
+        ):
+            if consignment_id is not None:  # (selected so)
+                declarations[consignment_id].append(declaration)
+        for selection in session.scalars(
+            select(LaneSelection)
+            .where(LaneSelection.consignment_id.in_(batch))
+            .order_by(LaneSelection.id)
+        ):
+            selections[selection.consignment_id].append(selection_view(selection))
+    return [
+        ConsignmentView(
+            id=row.id,
+            reference=row.reference,
+            crossing=row.crossing,
+            direction=Direction(row.direction),
+            vehicle=row.vehicle,
+            firm_id=row.firm_id,
+            firm_name=firms.get(row.firm_id, row.firm_id),
+            origin=row.origin,
+            lane=Lane(row.lane) if row.lane else None,
+            lodged_at=row.lodged_at,
+            arrived_at=row.arrived_at,
+            lane_at=row.lane_at,
+            documents_at=row.documents_at,
+            inspected_at=row.inspected_at,
+            released_at=row.released_at,
+            exited_at=row.exited_at,
+            inspection=Inspection(row.inspection) if row.inspection else None,
+            note=row.inspection_note,
+            declaration_ids=tuple(declarations[row.id]),
+            selections=tuple(selections[row.id]),
+        )
+        for row in rows
+    ]
+
+
+_BATCH = 500
+"""Consignments per query when reading their declarations and selections."""
+
+
 def view(session: Session, row: Consignment) -> ConsignmentView:
-    firm_name = session.scalar(select(Firm.name).where(Firm.id == row.firm_id)) or row.firm_id
-    declarations = session.scalars(
-        select(Declaration.id).where(Declaration.consignment_id == row.id).order_by(Declaration.id)
-    )
-    selections = session.scalars(
-        select(LaneSelection)
-        .where(LaneSelection.consignment_id == row.id)
-        .order_by(LaneSelection.id)
-    )
-    return ConsignmentView(
-        id=row.id,
-        reference=row.reference,
-        crossing=row.crossing,
-        direction=Direction(row.direction),
-        vehicle=row.vehicle,
-        firm_id=row.firm_id,
-        firm_name=firm_name,
-        origin=row.origin,
-        lane=Lane(row.lane) if row.lane else None,
-        lodged_at=row.lodged_at,
-        arrived_at=row.arrived_at,
-        lane_at=row.lane_at,
-        documents_at=row.documents_at,
-        inspected_at=row.inspected_at,
-        released_at=row.released_at,
-        exited_at=row.exited_at,
-        inspection=Inspection(row.inspection) if row.inspection else None,
-        note=row.inspection_note,
-        declaration_ids=tuple(declarations),
-        selections=tuple(selection_view(s) for s in selections),
-    )
+    return views(session, [row])[0]
 
 
 def day_bounds(start: date | None, end: date | None, zone: str) -> tuple[datetime, datetime]:
@@ -207,7 +241,7 @@ def consignments(
         )
     if limit is not None:
         query = query.limit(limit)
-    return [view(session, row) for row in session.scalars(query)]
+    return views(session, session.scalars(query).all())
 
 
 def consignment(
@@ -228,7 +262,7 @@ def criterion_rates(
     that hit under earlier rules."""
     low, high = day_bounds(start, end, policy.zone)
     rows = session.execute(
-        select(LaneSelection.hits, Consignment.inspection)
+        select(LaneSelection.hits, Consignment.inspection, LaneSelection.random)
         .join(Consignment, Consignment.id == LaneSelection.consignment_id)
         .where(
             LaneSelection.overrides.is_(None),
@@ -237,22 +271,33 @@ def criterion_rates(
         )
     ).all()
     ids = [c.id for c in policy.customs.rules.criteria]
-    ids += sorted({hit for hits, _ in rows for hit in hits} - set(ids))
-    rates = []
-    for id_ in ids:
-        hit = [inspection for hits, inspection in rows if id_ in hits]
+    ids += sorted({hit for hits, _, _ in rows for hit in hits} - set(ids))
+
+    def rate(
+        id_: str, description: str, weight: int | None, hit: list[str | None]
+    ) -> CriterionRate:
         inspected = [i for i in hit if i is not None]
         found = sum(1 for i in inspected if i == Inspection.DISCREPANCY)
+        return CriterionRate(
+            criterion=id_,
+            description=description,
+            weight=weight,
+            selections=len(hit),
+            inspected=len(inspected),
+            discrepancies=found,
+            hit_rate=found / len(inspected) if inspected else None,
+        )
+
+    rates = []
+    for id_ in ids:
         criterion = policy.customs.rules.criterion(id_)
         rates.append(
-            CriterionRate(
-                criterion=id_,
-                description=criterion.description if criterion else "",
-                weight=criterion.weight if criterion else None,
-                selections=len(hit),
-                inspected=len(inspected),
-                discrepancies=found,
-                hit_rate=found / len(inspected) if inspected else None,
+            rate(
+                id_,
+                criterion.description if criterion else "",
+                criterion.weight if criterion else None,
+                [inspection for hits, inspection, _ in rows if id_ in hits],
             )
         )
-    return rates
+    drawn = [inspection for _, inspection, random in rows if random]
+    return [*rates, rate(RANDOM, "sent to a stricter lane by the draw", None, drawn)]
