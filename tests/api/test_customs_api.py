@@ -139,6 +139,12 @@ def test_a_trader_sees_its_firms_consignments_status_and_nothing_of_the_rules(
     for secret in ("seed", "score", "draw", "hits", "tip-off", officer["selections"][0]["seed"]):
         assert secret not in shown.text, secret
     assert house.client.get("/api/v1/customs/criteria", headers=trader).status_code == 403
+    rates = house.client.get("/api/v1/customs/criteria", headers=house.as_("auditor")).json()
+    by_id = {rate["criterion"]: rate for rate in rates}
+    assert {"price-band", "first-declaration"} <= set(by_id)
+    # Both firms' first consignments: the criterion hit both, neither inspected yet.
+    assert by_id["first-declaration"]["selections"] == 2
+    assert by_id["first-declaration"]["hit_rate"] is None
 
 
 def test_bad_input_is_refused_and_changes_nothing(house: House) -> None:

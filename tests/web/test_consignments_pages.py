@@ -35,6 +35,11 @@ def test_the_list_and_the_page_follow_the_role(house: House) -> None:
     assert 'id="selections"' in page
     assert 'id="override-form"' in page
 
+    auditor = browser(house, "auditor").get(f"/consignments/{own['id']}").text
+    assert 'id="selections"' in auditor
+    assert 'id="phase-form"' not in auditor
+    assert 'id="register-form"' not in browser(house, "auditor").get("/consignments").text
+
     trader = browser(house, "trader")
     mine = trader.get("/consignments").text
     assert "TFN-100" in mine
