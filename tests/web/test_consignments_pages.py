@@ -38,10 +38,13 @@ def test_the_list_and_the_page_follow_the_role(house: House) -> None:
     auditor = browser(house, "auditor").get(f"/consignments/{own['id']}").text
     assert 'id="selections"' in auditor
     assert 'id="phase-form"' not in auditor
-    assert 'id="register-form"' not in browser(house, "auditor").get("/consignments").text
+    audited = browser(house, "auditor").get("/consignments").text
+    assert 'id="register-form"' not in audited
+    assert 'id="criterion-first-declaration"' in audited  # the rules' feedback
 
     trader = browser(house, "trader")
     mine = trader.get("/consignments").text
+    assert 'id="criteria"' not in mine
     assert "TFN-100" in mine
     assert "GBD-101" not in mine
     shown = trader.get(f"/consignments/{own['id']}")

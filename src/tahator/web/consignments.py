@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from tahator import i18n
+from tahator.domain.corridor import FIRST_DAY, LAST_DAY
 from tahator.domain.customs import Lane, Phase
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.local_text import latin_digits
@@ -142,8 +143,21 @@ def _list_page(
         lane_names=LANE_NAMES,
         sees_every_firm=access.sees_every_firm(principal),
         writes=principal.role in access.CONSIGNMENT_WRITERS,
+        rates=_rates(request, principal, session, chosen),
+        random_row=consignments.RANDOM,
         **extra,
     )
+
+
+def _rates(
+    request: Request, principal: Principal, session: Session, chosen: dict[str, Any]
+) -> list[consignments.CriterionRate]:
+    """The risk criteria's hit rates over the lanes selected in the filter's period, for
+    the roles that read the rules (the feedback customs tunes them by)."""
+    if chosen["errors"] or not access.may_read(principal, access.Part.LANE_DETAIL):
+        return []
+    start, end = chosen["start"] or FIRST_DAY, chosen["end"] or LAST_DAY
+    return consignments.criterion_rates(session, policy_of(request), start, end)
 
 
 REGISTER_FIELDS = ("reference", "crossing", "direction", "vehicle", "firm_id", "origin")
