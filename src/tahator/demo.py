@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tahator.demo_bank import write_statements
+from tahator.demo_customs import build_consignments
 from tahator.demo_data import (
     BARTER_GOODS,
     BARTER_STORIES,
@@ -254,6 +255,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     screened = screening_demo(engine, folder)
     register_bank_accounts(engine, DEMO_ACTOR)  # every firm, both clearing accounts
     write_statements(engine, folder)  # what the banks would send back: var/demo/bank/
+    build_consignments(engine, load_policy(), DEMO_DAY)  # trucks at the three crossings
     return DemoRun(
         folder,
         firms_,

@@ -15,6 +15,7 @@ from tahator.api import (
     barter,
     border,
     clearing,
+    customs,
     docs,
     firms,
     market,
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         market,
         screening,
         border,
+        customs,
         audit,
         webhooks,
     ):

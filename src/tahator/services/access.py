@@ -86,6 +86,15 @@ WEBHOOK_MANAGERS = (Role.OPERATOR, Role.BANK, Role.TRADER)
 the banks' (clearing accounts'), the operator any."""
 WEBHOOK_READERS = (*WEBHOOK_MANAGERS, Role.AUDITOR)
 """Roles that read webhooks and their delivery logs (customs has none)."""
+CONSIGNMENT_READERS = (Role.OPERATOR, Role.CUSTOMS, Role.TRADER, Role.AUDITOR)
+"""Roles that see consignments at the border: a trader its own firm's, and only their
+status (``Part.LANE_DETAIL`` is left out); a bank has no part in customs."""
+CONSIGNMENT_WRITERS = (Role.OPERATOR, Role.CUSTOMS)
+"""Roles that register consignments, record their phases and override their lanes."""
+LANE_DETAIL_READERS = (Role.OPERATOR, Role.CUSTOMS, Role.AUDITOR)
+"""Roles that read how a lane was chosen (score, criteria hit, seed, draw, an override's
+reason), the risk rules and their hit rates: told to a trader, they would teach it how
+to stay green."""
 DATERS = (Role.OPERATOR, Role.CUSTOMS)
 """Roles that may state the business date an action takes effect on (``acting_date``):
 every other role's actions take the server's business date."""
@@ -102,6 +111,9 @@ class Part(StrEnum):
     """A firm's screening hits and the operator's decisions on them."""
     FIRM_FIGURES = "firm_figures"
     """Monthly trade figures made up by fewer firms than the minimum."""
+    LANE_DETAIL = "lane_detail"
+    """A consignment's lane selections (score, hits, seed, draw, reason) and the
+    officers' inspection note; the risk rules and their hit rates."""
 
 
 READERS: Mapping[Part, tuple[Role, ...]] = {
@@ -109,6 +121,7 @@ READERS: Mapping[Part, tuple[Role, ...]] = {
     Part.CLEARING_ACCOUNTS: ACCOUNT_READERS,
     Part.SCREENING_DETAIL: SCREENING_READERS,
     Part.FIRM_FIGURES: FIRM_FIGURE_READERS,
+    Part.LANE_DETAIL: LANE_DETAIL_READERS,
 }
 """Who reads each role-dependent part: the one table every entry point follows."""
 
@@ -310,8 +323,11 @@ __all__ = [
     "APPLICANTS",
     "BANK_ACCOUNT_READERS",
     "BARTER_READERS",
+    "CONSIGNMENT_READERS",
+    "CONSIGNMENT_WRITERS",
     "FIRM_FIGURE_READERS",
     "INSTRUCTION_READERS",
+    "LANE_DETAIL_READERS",
     "READERS",
     "REPORT_READERS",
     "SCREENING_READERS",

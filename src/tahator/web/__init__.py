@@ -15,6 +15,7 @@ from tahator.web import (
     bank,
     barter,
     clearing,
+    consignments,
     core,
     language,
     notice,
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
         screening,
         notice,
         webhooks,
+        consignments,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")

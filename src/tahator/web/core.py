@@ -176,6 +176,8 @@ def render(
             "registers_bank_accounts": principal is not None
             and principal.role in access.ACCOUNT_REGISTRARS,
             "sees_webhooks": principal is not None and principal.role in access.WEBHOOK_READERS,
+            "sees_consignments": principal is not None
+            and principal.role in access.CONSIGNMENT_READERS,
             **context,
         },
         status_code=status,
