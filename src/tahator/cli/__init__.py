@@ -22,6 +22,7 @@ from tahator.cli import (
     clear,
     clearing,
     common,
+    customs,
     market,
     screening,
     serve,
@@ -64,6 +65,7 @@ for sub_app, name in (
     (admin.audit_app, "audit"),
     (border.border_app, "border"),
     (border.stats_app, "stats"),
+    (customs.customs_app, "customs"),
     (screening.lists_app, "lists"),
     (screening.screening_app, "screening"),
 ):
