@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 from tahator.cli.common import (
-    EXIT_BROKEN,
     JsonOption,
     _date,
     _load_policy,
@@ -130,12 +129,8 @@ def report_release_times(
     elif output_format == "csv":
         data = rendering.report_csv(report).encode()
     else:
-        try:
-            with i18n.speaking(language):
-                data = rendering.report_pdf(report)
-        except Exception as error:  # WeasyPrint's failures are not the user's input
-            print(f"error: the PDF could not be made: {error}", file=sys.stderr)
-            raise typer.Exit(EXIT_BROKEN) from error
+        with i18n.speaking(language):
+            data = rendering.report_pdf(report)
     if output is None:
         sys.stdout.write(data.decode())
         return

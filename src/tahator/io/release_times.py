@@ -184,13 +184,25 @@ def report_html(report: ReleaseReport) -> str:
             hours=hours_text,
             lane_name=lane_name,
             interval_name=interval_name,
-            scale=max(
-                [hours(g.total.p90) or 0 for g in report.groups if g.total]
-                + [hours(t) or 0 for _, t in report.targets]
-                + [Decimal(1)]
-            ),
+            bar=_bar_scale(report),
         )
     )
+
+
+def _bar_scale(report: ReleaseReport) -> Any:
+    """A duration as a share (percent, at most 100) of the longest 90th percentile or
+    target in the report: the bars' lengths in the PDF."""
+    longest = max(
+        [g.total.p90 for g in report.groups if g.total]
+        + [t for _, t in report.targets]
+        + [timedelta(hours=1)]
+    )
+
+    def share(delta: timedelta) -> float:
+        # Display only: a bar's length, never a figure that is reported.
+        return round(min(delta / longest, 1.0) * 100, 2)
+
+    return share
 
 
 def report_pdf(report: ReleaseReport) -> bytes:
