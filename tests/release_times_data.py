@@ -20,10 +20,13 @@ START = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
 MEDIAN_HOURS = {"green": 3.0, "blue": 2.5, "yellow": 20.0, "red": 40.0}
 
 
-def add_consignments(session: Session, folder: Path, count: int = 240, seed: int = 7) -> None:
-    """``count`` consignments of firm ``PK-1`` arriving through March 2026 (registers the
-    firm first)."""
-    import_firms_file(session, firms_file(folder / "firms.csv", {"PK-1": "PK"}), "test")
+def add_consignments(
+    session: Session, folder: Path, count: int = 240, seed: int = 7, *, firm: bool = True
+) -> None:
+    """``count`` consignments of firm ``PK-1`` arriving through March 2026 (registering
+    the firm first unless ``firm`` is false)."""
+    if firm:
+        import_firms_file(session, firms_file(folder / "firms.csv", {"PK-1": "PK"}), "test")
     rng = random.Random(seed)
     lanes = ("green",) * 10 + ("yellow",) * 5 + ("red",) * 3 + ("blue",) * 2
     for n in range(count):
@@ -48,7 +51,7 @@ def add_consignments(session: Session, folder: Path, count: int = 240, seed: int
             origin="IR",
             lane=lane,
             inspection="clear" if inspected else None,
-            lodged_at=arrived - timedelta(hours=rng.uniform(1, 30)) if n % 3 else None,
+            lodged_at=arrived - timedelta(hours=rng.uniform(1, 30)) if n % 4 != 1 else None,
             arrived_at=arrived,
             lane_at=lane_at,
             documents_at=documents,

@@ -61,6 +61,7 @@ INTERVALS: tuple[tuple[str, str | None, str], ...] = (
 )
 """Each phase interval's name, its start and end phase (``None``: the last phase
 recorded before release)."""
+INTERVAL_KEYS = tuple(name for name, _, _ in INTERVALS)
 TOTAL = "arrival_to_release"
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from tahator import display
-from tahator.domain.release_times import INTERVALS, TOTAL, Group, Outlier, Stats
+from tahator.domain.release_times import INTERVAL_KEYS, TOTAL, Group, Outlier, Stats
 from tahator.i18n import N_, _
 from tahator.io.pdf import document_context, document_environment, pdf_bytes
 from tahator.io.tables import write_csv
@@ -36,7 +36,7 @@ CSV_HEADER = (
     "within_target",
     "pre_arrival",
     "waiting",
-    *(f"{i[0]}_{measure}" for i in INTERVALS for measure in MEASURES[:4]),
+    *(f"{name}_{measure}" for name in INTERVAL_KEYS for measure in MEASURES[:4]),
 )
 _PLACES = Decimal("0.0001")
 LANE_NAMES = {
@@ -161,8 +161,8 @@ def report_csv(report: ReleaseReport) -> str:
             group.lane or "all",
             *(_cell(document[c]) for c in CSV_HEADER[2:11]),
         ]
-        for interval in INTERVALS:
-            phase = document["phases"][interval[0]]
+        for name in INTERVAL_KEYS:
+            phase = document["phases"][name]
             row += [_cell(phase[m]) for m in MEASURES[:4]]
         rows.append(row)
     out = io.StringIO(newline="")
@@ -180,7 +180,7 @@ def report_html(report: ReleaseReport) -> str:
             **document_context(),
             report=report,
             names=names,
-            intervals=[i[0] for i in INTERVALS],
+            intervals=INTERVAL_KEYS,
             hours=hours_text,
             lane_name=lane_name,
             interval_name=interval_name,

@@ -16,6 +16,7 @@ from tahator.web import (
     barter,
     clearing,
     core,
+    customs,
     language,
     notice,
     pages,
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
         trade,
         screening,
         notice,
+        customs,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
