@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from tahator.domain.corridor import day_problem, is_zone, parse_day
+from tahator.domain.customs import NO_CUSTOMS, CustomsPolicy, parse_customs
 from tahator.domain.errors import InputError, Problem
 
 _HS_PREFIX = re.compile(r"[0-9]{2,10}")
@@ -118,6 +119,8 @@ class Policy:
     price_bands: tuple[PriceBand, ...]
     versions: tuple[Rules, ...]
     """The order's versions, oldest first."""
+    customs: CustomsPolicy = NO_CUSTOMS
+    """Border crossings, risk rules and release-time targets (``[customs]``)."""
 
     def rules_on(self, day: date) -> Rules:
         """The version in force on ``day``; ``InputError`` before the first one."""
@@ -171,7 +174,7 @@ class Policy:
                 {"hs": b.hs, "unit": b.unit, "min": str(b.low), "max": str(b.high)}
                 for b in self.price_bands
             ],
-        }
+        } | ({"customs": self.customs.as_dict()} if self.customs is not NO_CUSTOMS else {})
 
 
 def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
@@ -338,6 +341,8 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         problems.append(
             Problem(f"{zone!r} is not an IANA time zone", source, field="corridor.zone")
         )
+    customs, customs_problems = parse_customs(data.get("customs"), source)
+    problems += customs_problems
     policy = Policy(
         corridor=get("corridor.id", str),
         name=get("corridor.name", str),
@@ -354,6 +359,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         reconciliation=get("balancing.reconciliation", str),
         price_bands=tuple(bands),
         versions=tuple(versions),
+        customs=customs,
     )
     if problems:
         raise InputError(problems)

@@ -1,0 +1,258 @@
+"""What customs and the entry points read of consignments: views, lists, hit rates.
+
+``services.consignments`` re-exports them with the use cases that change consignments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tahator.domain.corridor import day_problem
+from tahator.domain.customs import PHASES, Inspection, Lane, Phase, phase_problem
+from tahator.domain.errors import InputError, NotFoundError, Problem
+from tahator.domain.policy import Direction, Policy
+from tahator.store.customs_tables import Consignment, LaneSelection
+from tahator.store.schema import Declaration, Firm
+
+
+@dataclass(frozen=True)
+class LaneSelectionView:
+    """A lane decision: the rules' score and criteria with the seeded draw, or an
+    officer's override of the one before with the reason."""
+
+    id: int
+    lane: Lane
+    score: int
+    hits: tuple[str, ...]
+    random: bool
+    seed: str
+    """Empty for an override (no draw)."""
+    draw: int
+    rules: str
+    """SHA-256 of the risk rules in force."""
+    overrides: int | None
+    reason: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ConsignmentView:
+    id: int
+    reference: str
+    crossing: str
+    direction: Direction
+    vehicle: str
+    firm_id: str
+    firm_name: str
+    origin: str | None
+    lane: Lane | None
+    lodged_at: datetime | None
+    arrived_at: datetime | None
+    lane_at: datetime | None
+    documents_at: datetime | None
+    inspected_at: datetime | None
+    released_at: datetime | None
+    exited_at: datetime | None
+    inspection: Inspection | None
+    note: str | None
+    """The inspection's note (required with a discrepancy)."""
+    declaration_ids: tuple[int, ...]
+    selections: tuple[LaneSelectionView, ...] = field(default=())
+    """Oldest first; the last is in force.  Never shown to traders."""
+
+    @property
+    def times(self) -> Mapping[Phase, datetime]:
+        """The recorded phases' times, in phase order."""
+        found = {phase: getattr(self, phase.column) for phase in PHASES}
+        return {phase: at for phase, at in found.items() if at is not None}
+
+    @property
+    def phase(self) -> Phase | None:
+        """The last phase reached (in phase order), if any."""
+        return next(reversed(list(self.times)), None)
+
+    @property
+    def next_phases(self) -> tuple[Phase, ...]:
+        """The phases that may be recorded now (one click each)."""
+        times = self.times
+        return tuple(p for p in PHASES if phase_problem(p, self.lane, times) is None)
+
+
+@dataclass(frozen=True)
+class CriterionRate:
+    """How one criterion did: consignments it hit, how many were inspected and how
+    many of those had a discrepancy (its hit rate)."""
+
+    criterion: str
+    description: str
+    weight: int | None
+    """``None`` for a criterion no longer in the policy."""
+    selections: int
+    inspected: int
+    discrepancies: int
+    hit_rate: float | None
+    """Discrepancies per inspection; ``None`` before any inspection."""
+
+
+def status_only(view: ConsignmentView) -> ConsignmentView:
+    """``view`` as a trader may see it: status and lane, nothing of the rules."""
+    return replace(view, selections=())
+
+
+def selection_view(row: LaneSelection) -> LaneSelectionView:
+    return LaneSelectionView(
+        id=row.id,
+        lane=Lane(row.lane),
+        score=row.score,
+        hits=tuple(row.hits),
+        random=row.random,
+        seed=row.seed,
+        draw=row.draw,
+        rules=row.rules,
+        overrides=row.overrides,
+        reason=row.reason,
+        by=row.selected_by,
+        at=row.selected_at,
+    )
+
+
+def view(session: Session, row: Consignment) -> ConsignmentView:
+    firm_name = session.scalar(select(Firm.name).where(Firm.id == row.firm_id)) or row.firm_id
+    declarations = session.scalars(
+        select(Declaration.id).where(Declaration.consignment_id == row.id).order_by(Declaration.id)
+    )
+    selections = session.scalars(
+        select(LaneSelection)
+        .where(LaneSelection.consignment_id == row.id)
+        .order_by(LaneSelection.id)
+    )
+    return ConsignmentView(
+        id=row.id,
+        reference=row.reference,
+        crossing=row.crossing,
+        direction=Direction(row.direction),
+        vehicle=row.vehicle,
+        firm_id=row.firm_id,
+        firm_name=firm_name,
+        origin=row.origin,
+        lane=Lane(row.lane) if row.lane else None,
+        lodged_at=row.lodged_at,
+        arrived_at=row.arrived_at,
+        lane_at=row.lane_at,
+        documents_at=row.documents_at,
+        inspected_at=row.inspected_at,
+        released_at=row.released_at,
+        exited_at=row.exited_at,
+        inspection=Inspection(row.inspection) if row.inspection else None,
+        note=row.inspection_note,
+        declaration_ids=tuple(declarations),
+        selections=tuple(selection_view(s) for s in selections),
+    )
+
+
+def day_bounds(start: date | None, end: date | None, zone: str) -> tuple[datetime, datetime]:
+    for day, name in ((start, "start"), (end, "end")):
+        if day is not None and (problem := day_problem(day)) is not None:
+            raise InputError([Problem(problem, field=name)])
+    if start and end and end < start:
+        raise InputError([Problem(f"{end} is before {start}", field="end")])
+    tz = ZoneInfo(zone)
+    low = datetime.combine(start, time(), tz) if start else datetime(1, 1, 2, tzinfo=UTC)
+    high = (
+        datetime.combine(end + timedelta(days=1), time(), tz)
+        if end
+        else datetime(9999, 12, 30, tzinfo=UTC)
+    )
+    return low.astimezone(UTC), high.astimezone(UTC)
+
+
+def consignments(
+    session: Session,
+    *,
+    firm_id: str | None = None,
+    crossing: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    zone: str = "UTC",
+    limit: int | None = None,
+) -> list[ConsignmentView]:
+    """Consignments, newest first: a firm's only when ``firm_id`` is given; those that
+    arrived from ``start`` to ``end`` (dates in ``zone``, the corridor's), counting one
+    not yet arrived by its registration."""
+    query = select(Consignment).order_by(Consignment.id.desc())
+    if firm_id is not None:
+        query = query.where(Consignment.firm_id == firm_id)
+    if crossing is not None:
+        query = query.where(Consignment.crossing == crossing)
+    if start is not None or end is not None:
+        low, high = day_bounds(start, end, zone)
+        query = query.where(
+            Consignment.id.in_(
+                select(Consignment.id).where(
+                    ((Consignment.arrived_at >= low) & (Consignment.arrived_at < high))
+                    | (
+                        Consignment.arrived_at.is_(None)
+                        & (Consignment.created_at >= low)
+                        & (Consignment.created_at < high)
+                    )
+                )
+            )
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    return [view(session, row) for row in session.scalars(query)]
+
+
+def consignment(
+    session: Session, consignment_id: int, *, firm_id: str | None = None
+) -> ConsignmentView:
+    """One consignment; to a firm (``firm_id``), another firm's does not exist."""
+    row = session.get(Consignment, consignment_id)
+    if row is None or (firm_id is not None and row.firm_id != firm_id):
+        raise NotFoundError(f"no consignment {consignment_id}")
+    return view(session, row)
+
+
+def criterion_rates(
+    session: Session, policy: Policy, start: date, end: date
+) -> list[CriterionRate]:
+    """Each criterion's hit rate over the consignments whose lane was selected from
+    ``start`` to ``end`` (business dates): the policy's criteria in order, then any
+    that hit under earlier rules."""
+    low, high = day_bounds(start, end, policy.zone)
+    rows = session.execute(
+        select(LaneSelection.hits, Consignment.inspection)
+        .join(Consignment, Consignment.id == LaneSelection.consignment_id)
+        .where(
+            LaneSelection.overrides.is_(None),
+            LaneSelection.selected_at >= low,
+            LaneSelection.selected_at < high,
+        )
+    ).all()
+    ids = [c.id for c in policy.customs.rules.criteria]
+    ids += sorted({hit for hits, _ in rows for hit in hits} - set(ids))
+    rates = []
+    for id_ in ids:
+        hit = [inspection for hits, inspection in rows if id_ in hits]
+        inspected = [i for i in hit if i is not None]
+        found = sum(1 for i in inspected if i == Inspection.DISCREPANCY)
+        criterion = policy.customs.rules.criterion(id_)
+        rates.append(
+            CriterionRate(
+                criterion=id_,
+                description=criterion.description if criterion else "",
+                weight=criterion.weight if criterion else None,
+                selections=len(hit),
+                inspected=len(inspected),
+                discrepancies=found,
+                hit_rate=found / len(inspected) if inspected else None,
+            )
+        )
+    return rates
