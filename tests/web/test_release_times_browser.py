@@ -92,7 +92,7 @@ def test_customs_reads_release_times_with_a_chart(
         assert page.get_attribute("html", "dir") == ("rtl" if lang == "fa" else "ltr")
         page.fill("#from", start)
         page.fill("#to", end)
-        page.fill("#crossing", "TFN")
+        page.select_option("#crossing", "TFN")
         page.click("#release-form button[type=submit]")
         page.wait_for_url("**/customs/release-times?*")
         page.wait_for_selector("#release-chart.drawn .main-svg")
@@ -109,12 +109,19 @@ def test_customs_reads_release_times_with_a_chart(
             assert "۰" in page.inner_text("#release-table") or "۱" in page.inner_text(
                 "#release-table"
             )
-        # Four phases stacked, per lane of the crossing; the median and p90 markers.
+        # Four phases stacked, per lane of the crossing; the median, p90 and target markers.
         lanes = [g for g in report.groups if g.lane is not None]
         assert page.locator("#release-chart .barlayer .trace").count() == 4
         assert page.locator("#release-chart .barlayer .point").count() >= 3 * len(lanes)
-        assert page.locator("#release-chart .scatterlayer .trace").count() == 2
+        assert page.locator("#release-chart .scatterlayer .trace").count() == 3
         assert page.locator("#outlier-table tbody tr").count() == min(50, len(report.outliers))
+        # The policy's targets (4 h green, 24 h yellow …) and who met them.
+        green = next(g for g in report.groups if g.lane == "green")
+        assert green.target is not None
+        assert green.within_target is not None
+        row = page.locator("#release-table tr[data-crossing=TFN][data-lane=green]")
+        with i18n.speaking(lang):
+            assert hours_text(green.target) in row.inner_text()
         page.screenshot(path=str(tmp_path / f"release-times-{lang}.png"), full_page=True)
 
         with page.expect_download() as download:

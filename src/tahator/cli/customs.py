@@ -20,8 +20,8 @@ from tahator.cli.common import (
     report_app,
     use_case,
 )
+from tahator.domain.customs import PHASES
 from tahator.domain.errors import TahatorError
-from tahator.domain.release_times import PHASES
 
 customs_app = typer.Typer(
     help="Customs: consignments at the border crossings, lanes and release times.",
@@ -38,10 +38,11 @@ CONSIGNMENT_FIELDS = (
     "direction",
     "vehicle",
     "firm_id",
+    "firm_name",
     "origin",
     "lane",
     "inspection",
-    *PHASES,
+    *(phase.column for phase in PHASES),
 )
 """What the list shows of a consignment: never its lane selections (scores, seeds)."""
 
@@ -56,11 +57,19 @@ def consignment_row(view: Any) -> dict[str, Any]:
     return {field: _iso(getattr(view, field)) for field in CONSIGNMENT_FIELDS}
 
 
+def _check_crossing(crossing: str | None) -> None:
+    """Exit 2 for a crossing the policy does not list."""
+    known = [c.code for c in _load_policy().customs.crossings]
+    if crossing is not None and crossing not in known:
+        fail(TahatorError(f"--crossing: {crossing!r} is not one of {', '.join(known)}"))
+
+
 @customs_app.command("consignments")
 def consignments_command(crossing: CrossingOption = None, as_json: JsonOption = False) -> None:
     """Every consignment with its crossing, lane and the time of each phase (UTC)."""
-    from tahator.services import consignments  # type: ignore[attr-defined]  # lanes work
+    from tahator.services import consignments
 
+    _check_crossing(crossing)
     with use_case(read_only=True) as session:
         views = consignments.consignments(session, crossing=crossing)
     rows = [consignment_row(view) for view in views]
@@ -78,7 +87,7 @@ def criteria_command(
 ) -> None:
     """Each risk criterion's hit rate: selections it hit, inspected, discrepancies found."""
     from tahator.formatting import jsonable
-    from tahator.services import consignments  # type: ignore[attr-defined]  # lanes work
+    from tahator.services import consignments
 
     end = _date(to, "--to") if to else _today()
     start = _date(from_, "--from") if from_ else end - timedelta(days=365)

@@ -37,27 +37,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-LANES = ("green", "yellow", "red", "blue")
-"""The lanes in the order a report lists them (ASYCUDA's selectivity)."""
+from tahator.domain.customs import Lane, Phase
 
-PHASES = (
-    "lodged_at",
-    "arrived_at",
-    "lane_at",
-    "documents_at",
-    "inspected_at",
-    "released_at",
-    "exited_at",
-)
-"""The phases' timestamps in their order."""
+LANES = tuple(str(lane) for lane in Lane)
+"""The lanes in the order a report lists them: from the least control to the most."""
 
-INTERVALS: tuple[tuple[str, str | None, str], ...] = (
-    ("pre_arrival", "lodged_at", "arrived_at"),
-    ("arrival_to_lane", "arrived_at", "lane_at"),
-    ("lane_to_documents", "lane_at", "documents_at"),
-    ("documents_to_inspection", "documents_at", "inspected_at"),
-    ("to_release", None, "released_at"),
-    ("release_to_exit", "released_at", "exited_at"),
+INTERVALS: tuple[tuple[str, Phase | None, Phase], ...] = (
+    ("pre_arrival", Phase.LODGED, Phase.ARRIVED),
+    ("arrival_to_lane", Phase.ARRIVED, Phase.LANE),
+    ("lane_to_documents", Phase.LANE, Phase.DOCUMENTS),
+    ("documents_to_inspection", Phase.DOCUMENTS, Phase.INSPECTED),
+    ("to_release", None, Phase.RELEASED),
+    ("release_to_exit", Phase.RELEASED, Phase.EXITED),
 )
 """Each phase interval's name, its start and end phase (``None``: the last phase
 recorded before release)."""
@@ -65,8 +56,7 @@ INTERVAL_KEYS = tuple(name for name, _, _ in INTERVALS)
 TOTAL = "arrival_to_release"
 MEDIAN = Fraction(1, 2)
 P90 = Fraction(9, 10)
-_BEFORE_RELEASE = ("inspected_at", "documents_at", "lane_at", "arrived_at")
-MICROSECOND = timedelta(microseconds=1)
+_BEFORE_RELEASE = (Phase.INSPECTED, Phase.DOCUMENTS, Phase.LANE, Phase.ARRIVED)
 
 
 @dataclass(frozen=True)
@@ -186,15 +176,15 @@ def interval(timeline: Timeline, name: str) -> int | None:
     """``timeline``'s interval ``name`` (``INTERVALS`` or ``TOTAL``) in microseconds;
     ``None`` where it has none."""
     if name == TOTAL:
-        start_phase: str | None = "arrived_at"
-        end_phase = "released_at"
+        start_phase: Phase | None = Phase.ARRIVED
+        end_phase = Phase.RELEASED
     else:
         _, start_phase, end_phase = next(i for i in INTERVALS if i[0] == name)
     if start_phase is None:
-        start_phase = next((p for p in _BEFORE_RELEASE if getattr(timeline, p)), None)
+        start_phase = next((p for p in _BEFORE_RELEASE if getattr(timeline, p.column)), None)
         if start_phase is None:
             return None
-    start, end = getattr(timeline, start_phase), getattr(timeline, end_phase)
+    start, end = getattr(timeline, start_phase.column), getattr(timeline, end_phase.column)
     if start is None or end is None or end < start:
         return None
     return micros(end - start)

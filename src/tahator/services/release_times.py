@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -44,35 +42,19 @@ class ReleaseReport:
     outliers: tuple[Outlier, ...]
 
 
-def _customs(policy: Policy) -> Any:
-    # ``Policy.customs`` (crossings, target hours) arrives with the lanes work; until
-    # then a policy without it gives no crossing list and no target.
-    return getattr(policy, "customs", None)
-
-
 def policy_crossings(policy: Policy) -> tuple[tuple[str, str], ...]:
-    customs = _customs(policy)
-    if customs is None:
-        return ()
-    return tuple((c.code, c.name) for c in customs.crossings)
+    """The corridor's crossings, code and name."""
+    return tuple((c.code, c.name) for c in policy.customs.crossings)
 
 
 def policy_targets(policy: Policy) -> dict[str, timedelta]:
-    """Each lane's arrival-to-release target from the policy's ``[customs]`` (hours):
-    one number for every lane, or one per lane."""
-    customs = _customs(policy)
-    hours = None if customs is None else customs.target_hours
-    if hours is None:
-        return {}
-    if isinstance(hours, Mapping):
-        return {str(lane): _hours(value) for lane, value in hours.items()}
-    from tahator.domain.release_times import LANES
-
-    return dict.fromkeys(LANES, _hours(hours))
-
-
-def _hours(value: Any) -> timedelta:
-    return timedelta(seconds=int(Decimal(str(value)) * 3600))
+    """Each lane's arrival-to-release target from the policy's ``[customs.target_hours]``
+    (a policy without ``[customs]`` gives none)."""
+    return {
+        str(lane): timedelta(hours=hours)
+        for lane, hours in policy.customs.target_hours.items()
+        if hours > 0
+    }
 
 
 def check_period(from_: date, to: date) -> None:

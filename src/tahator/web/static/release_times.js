@@ -28,7 +28,8 @@
     if (groups.some(function (g) { return g.target !== null; })) {
       traces.push({ type: "scatter", mode: "markers", name: words.target, x: labels,
         y: groups.map(function (g) { return g.target; }),
-        marker: { symbol: "line-ew-open", size: 22, line: { width: 3, color: "#b22222" } } });
+        marker: { symbol: "line-ew-open", size: 22, color: "#b22222",
+          line: { width: 3, color: "#b22222" } } });
     }
     var layout = {
       barmode: "stack", height: 380,
