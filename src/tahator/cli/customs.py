@@ -95,7 +95,7 @@ def criteria_command(
     with use_case(read_only=True) as session:
         rates = consignments.criterion_rates(session, policy, start, end)
     rows = [jsonable(rate) for rate in rates]
-    columns = tuple(rows[0]) if rows else ("criterion",)
+    columns = ("criterion", "weight", "selections", "inspected", "discrepancies", "hit_rate")
     _print_rows(rows, as_json, columns, f"risk criteria {start} to {end}")
 
 
