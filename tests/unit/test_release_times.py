@@ -1,0 +1,32 @@
+"""The release-time figures' percentile is numpy's default (linear, type 7), exactly."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tahator.domain.release_times import P90, percentile, stats
+
+
+@given(st.lists(st.integers(0, 10**12), min_size=1, max_size=60))
+def test_percentiles_are_numpys_linear_ones(values: list[int]) -> None:
+    ordered = sorted(values)
+    for q in (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), P90):
+        expected = np.percentile(np.array(values, dtype=np.float64), float(q) * 100)
+        assert float(percentile(ordered, q)) == float(np.float64(expected)) or abs(
+            float(percentile(ordered, q)) - expected
+        ) <= 1e-9 * max(1.0, abs(expected))
+
+
+def test_one_value_and_two() -> None:
+    one = stats([7_200_000_000])
+    assert one is not None
+    assert one.median == one.p90 == one.max == one.mean
+    two = stats([0, 10 * 3_600_000_000])
+    assert two is not None
+    assert two.median.total_seconds() == 5 * 3600  # the mean of the two middles
+    assert two.p90.total_seconds() == 9 * 3600
+    assert stats([]) is None
