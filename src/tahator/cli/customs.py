@@ -112,9 +112,11 @@ def report_release_times(
         str, typer.Option("--language", help="The PDF's language: en, fa or ur")
     ] = "en",
 ) -> None:
-    """Release times per crossing and lane (WCO Time Release Study): count, median, 90th
-    percentile and maximum hours from arrival to release and of each phase, against
-    the policy's targets; consignments released from --from to --to."""
+    """Release times per crossing and lane, as the WCO Time Release Study measures them.
+
+    Count, median, 90th percentile and maximum hours from arrival to release and of
+    each phase, against the policy's targets, of the consignments released from
+    --from to --to (business dates, both included); the outliers (JSON)."""
     import json
 
     from tahator import i18n

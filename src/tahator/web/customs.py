@@ -15,10 +15,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.release_times import INTERVAL_KEYS, TOTAL
-from tahator.domain.roles import Role
 from tahator.i18n import _
 from tahator.io import release_times as rendering
-from tahator.services import release_times
+from tahator.services import access, release_times
 from tahator.services.release_times import ReleaseReport
 from tahator.services.users import Principal
 from tahator.signin import policy_of, today_of
@@ -26,8 +25,9 @@ from tahator.web.core import PageError, Reader, User, allow, describe, render
 from tahator.web.forms import form_day
 
 router = APIRouter(include_in_schema=False)
-READERS = (Role.CUSTOMS, Role.OPERATOR, Role.AUDITOR)
-"""Who reads release times (the quarterly report's readers: ``access.REPORT_READERS``)."""
+READERS = access.REPORT_READERS
+"""Who reads release times: the readers of the corridor's reports (customs, the operator
+and the auditor)."""
 DEFAULT_DAYS = 30
 """The period shown at first: the last 30 days to today."""
 OUTLIER_ROWS = 50
