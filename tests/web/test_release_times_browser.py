@@ -6,6 +6,7 @@ script error, no style the CSP refuses."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -147,8 +148,6 @@ def test_a_trader_or_a_bank_is_not_let_in(site: str) -> None:
         for who in ("trader", "bank", "auditor", "operator"):
             client.cookies.clear()
             page = client.get("/login")
-            import re
-
             token = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
             assert token is not None
             signed = client.post(
@@ -161,4 +160,15 @@ def test_a_trader_or_a_bank_is_not_let_in(site: str) -> None:
             assert answer.status_code == (403 if who in ("trader", "bank") else 200), who
             csv = client.get("/customs/release-times.csv?from=2026-03-01&to=2026-03-31")
             assert csv.status_code == (403 if who in ("trader", "bank") else 200), who
+        # Bad input is the form's error, a 422 page; a bad download is a 422 page too.
+        for query, message in (
+            ("from=2026-03-01&to=2026-03-31&crossing=XXX", "&#39;XXX&#39; is not a crossing"),
+            ("from=2026-02-30&to=2026-03-31", "is not a date"),
+        ):
+            answer = client.get(f"/customs/release-times?{query}")
+            assert answer.status_code == 422
+            assert message in answer.text
+            assert 'id="release-error"' in answer.text
+            assert client.get(f"/customs/release-times.json?{query}").status_code == 422
+        assert client.get("/customs/release-times.xml").status_code == 404
     app.state.engine.dispose()
