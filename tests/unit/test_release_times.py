@@ -29,3 +29,32 @@ def test_one_value_and_two() -> None:
     assert two.median.total_seconds() == 5 * 3600  # the mean of the two middles
     assert two.p90.total_seconds() == 9 * 3600
     assert stats([]) is None
+
+
+def test_a_group_only_waiting_has_no_figures_in_every_format() -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    from tahator.domain.release_times import Timeline, release_times
+    from tahator.io.release_times import report_csv, report_document, report_html
+    from tahator.services.release_times import ReleaseReport
+
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    stuck = Timeline(1, "CN-1", "TFN", "red", arrived_at=at, lane_at=at + timedelta(hours=1))
+    study = release_times([], [stuck], {"red": timedelta(hours=48)}, at + timedelta(days=3))
+    report = ReleaseReport(
+        date(2026, 3, 1), date(2026, 3, 3), None, (("TFN", "Taftan–Mirjaveh"),),
+        (("red", timedelta(hours=48)),), at + timedelta(days=3), at, study.groups,
+        study.outliers,
+    )  # fmt: skip
+    (group,) = report_document(report)["groups"]
+    assert (group["count"], group["waiting"], group["median_hours"]) == (0, 1, None)
+    assert group["phases"]["to_release"]["count"] == 0
+    (outlier,) = report_document(report)["outliers"]
+    assert (outlier["released_at"], outlier["hours"], outlier["beyond_target"]) == (
+        None,
+        72.0,
+        True,
+    )
+    lines = report_csv(report).splitlines()
+    assert lines[1].startswith("TFN,red,0,,,,,48.0,,0,1,")
+    assert "CN-1" in report_html(report)

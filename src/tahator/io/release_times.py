@@ -90,7 +90,7 @@ def _number(value: Decimal | None) -> float | None:
 
 def _stats(stats: Stats | None) -> dict[str, Any]:
     if stats is None:
-        return {"count": 0, "median_hours": None, "p90_hours": None, "max_hours": None}
+        return {"count": 0} | dict.fromkeys(MEASURES[1:])
     return {
         "count": stats.count,
         "median_hours": _number(hours(stats.median)),
