@@ -58,3 +58,19 @@ def test_a_group_only_waiting_has_no_figures_in_every_format() -> None:
     lines = report_csv(report).splitlines()
     assert lines[1].startswith("TFN,red,0,,,,,48.0,,0,1,")
     assert "CN-1" in report_html(report)
+
+
+def test_a_truck_waiting_for_its_lane_is_an_outlier_past_every_lanes_target() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tahator.domain.release_times import Timeline, release_times
+
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    waiting = Timeline(1, "CN-1", "TFN", None, arrived_at=at)
+    targets = {"green": timedelta(hours=4), "red": timedelta(hours=48)}
+    assert release_times([], [waiting], targets, at + timedelta(hours=47)).outliers == ()
+    (late,) = release_times([], [waiting], targets, at + timedelta(hours=49)).outliers
+    assert late.beyond_target
+    assert late.released_at is None
+    (group,) = release_times([], [waiting], targets, at).groups
+    assert (group.crossing, group.lane, group.waiting) == ("TFN", None, 1)

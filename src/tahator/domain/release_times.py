@@ -25,8 +25,9 @@ Outliers are the consignments to look at one by one: released (or still waiting 
 the period's end) beyond their lane's target, or beyond their crossing-and-lane
 group's upper fence (the third quartile plus 1.5 times the interquartile range,
 Tukey's rule, in groups of four or more), so a truck stuck far longer than its peers
-is listed even under a generous target.  Not "beyond the 90th percentile": that is a
-tenth of every group by definition.
+is listed even under a generous target (one still waiting for its lane is past its
+target once past every lane's).  Not "beyond the 90th percentile": that is a tenth
+of every group by definition.
 """
 
 from __future__ import annotations
@@ -279,7 +280,10 @@ def _outliers(
     for timeline, duration, released in candidates:
         if duration is None or timeline.arrived_at is None:
             continue
-        target = targets.get(timeline.lane or "")
+        # One still without a lane is past its target once past every lane's.
+        target = (
+            targets.get(timeline.lane) if timeline.lane else max(targets.values(), default=None)
+        )
         fence, median = fences.get((timeline.crossing, timeline.lane), (None, None))
         beyond_target = target is not None and duration > micros(target)
         beyond_fence = fence is not None and duration > fence
