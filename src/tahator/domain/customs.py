@@ -431,10 +431,10 @@ def parse_customs(data: Any, source: str = "policy") -> tuple[CustomsPolicy, lis
         elif any(c.id == id_ for c in criteria):
             bad(f"{at}.id", f"{id_!r} appears twice")
         try:
-            kind = Kind(str(entry.get("kind")))
+            kind: Kind | None = Kind(str(entry.get("kind")))
         except ValueError:
             bad(f"{at}.kind", f"must be one of {', '.join(Kind)}, not {entry.get('kind')!r}")
-            kind = Kind.HS
+            kind = None  # reported: its own fields are not checked
         weight = whole(entry.get("weight"), f"{at}.weight", 0, 1000)
         description = entry.get("description", "")
         if not (isinstance(description, str) and description.strip()):
@@ -459,7 +459,7 @@ def parse_customs(data: Any, source: str = "policy") -> tuple[CustomsPolicy, lis
             bad(f"{at}.direction", f"must be 'import' or 'export', not {direction!r}")
             direction = None
         criteria.append(
-            Criterion(id_, kind, weight, description.strip(), prefixes, share, direction)
+            Criterion(id_, kind or Kind.HS, weight, description.strip(), prefixes, share, direction)
         )
 
     stricter = (Lane.BLUE, Lane.YELLOW, Lane.RED)

@@ -15,6 +15,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -228,9 +229,32 @@ def register(
     ):
         declaration.consignment_id = row.id
     session.flush()
-    view = consignment_views.view(session, row)
+    # Built from what was just checked and stored rather than read back: customs
+    # registers consignments by the hundred a day.
+    firm = session.get(Firm, record.firm_id)
+    columns: dict[str, Any] = {name: getattr(row, name) for name in _ROW_FIELDS}
+    view = ConsignmentView(
+        **columns,
+        direction=Direction(row.direction),
+        firm_name=firm.name if firm else row.firm_id,
+        lane=None,
+        inspection=None,
+        note=None,
+        declaration_ids=tuple(sorted(set(record.declaration_ids))),
+    )
     audit.record(session, actor, "customs.register", f"consignment:{row.id}", None, view)
     return view
+
+
+_ROW_FIELDS = (
+    "id",
+    "reference",
+    "crossing",
+    "vehicle",
+    "firm_id",
+    "origin",
+    *(phase.column for phase in PHASES),
+)
 
 
 def _phase_of(phase: Phase | str) -> Phase:
@@ -302,36 +326,42 @@ def record_phase(
     if problems:
         raise InputError(problems)
     setattr(row, chosen.column, moment)
+    changes: dict[str, Any] = {chosen.column: moment}
     if inspection is not None:
         row.inspection, row.inspection_note = inspection, note
+        changes |= {"inspection": inspection, "note": note}
     if chosen is Phase.LANE:
-        _select(session, policy, row, moment, actor)
+        selection = _select(session, policy, row, moment, actor)
+        changes |= {"lane": selection.lane, "selections": (selection,)}
     session.flush()
-    after = consignment_views.view(session, row)
+    after = replace(before, **changes)
     audit.record(session, actor, f"customs.{chosen}", f"consignment:{row.id}", before, after)
     return after
 
 
-def _select(session: Session, policy: Policy, row: Consignment, at: datetime, actor: str) -> None:
+def _select(
+    session: Session, policy: Policy, row: Consignment, at: datetime, actor: str
+) -> LaneSelectionView:
     """Select the lane by the policy's risk rules, with a fresh seed recorded beside it."""
     rules = policy.customs.rules
     seed = secrets.token_hex(16)
     choice = select_lane(rules, lane_facts.gather(session, policy, row, at), seed)
-    session.add(
-        LaneSelection(
-            consignment_id=row.id,
-            lane=str(choice.lane),
-            score=choice.score,
-            hits=list(choice.hits),
-            seed=seed,
-            draw=choice.draw,
-            random=choice.random,
-            rules=rules.digest,
-            selected_at=at,
-            selected_by=actor,
-        )
+    selection = LaneSelection(
+        consignment_id=row.id,
+        lane=str(choice.lane),
+        score=choice.score,
+        hits=list(choice.hits),
+        seed=seed,
+        draw=choice.draw,
+        random=choice.random,
+        rules=rules.digest,
+        selected_at=at,
+        selected_by=actor,
     )
+    session.add(selection)
+    session.flush()
     row.lane = str(choice.lane)
+    return consignment_views.selection_view(selection)
 
 
 def override_lane(
