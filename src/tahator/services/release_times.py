@@ -21,7 +21,7 @@ from tahator.domain.corridor import day_problem
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Policy
 from tahator.domain.release_times import Group, Outlier, Timeline, release_times
-from tahator.services.statement import _bounds as period_bounds
+from tahator.services.consignment_views import day_bounds
 from tahator.store.customs_tables import Consignment
 
 
@@ -106,7 +106,7 @@ def release_report(
         raise InputError([Problem(f"{crossing!r} is not a crossing ({known})", field="crossing")])
     lane_targets = dict(policy_targets(policy) if targets is None else targets)
     generated_at = now or datetime.now(UTC)
-    first, after = period_bounds(start, end, policy.zone)
+    first, after = day_bounds(start, end, policy.zone)
     as_of = min(after, generated_at)
     released_query = select(Consignment).where(
         Consignment.released_at >= first, Consignment.released_at < after
