@@ -17,6 +17,7 @@ from tahator.web import (
     clearing,
     consignments,
     core,
+    customs,
     language,
     notice,
     pages,
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
         notice,
         webhooks,
         consignments,
+        customs,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
