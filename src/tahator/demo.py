@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from tahator.demo_bank import write_statements
+from tahator.demo_bank import bank_demo
 from tahator.demo_customs import build_consignments
 from tahator.demo_data import (
     BARTER_GOODS,
@@ -43,7 +43,6 @@ from tahator.demo_data import (
     PAKISTAN_GOODS,
     BarterStory,
     border_residents,
-    register_bank_accounts,
     tax_id,
 )
 from tahator.domain.policy import Policy
@@ -253,8 +252,7 @@ def run_demo(engine: Engine, seed: int = 2025, folder: Path = Path("var/demo")) 
     imported = {"firms": jsonable(imported_firms), "obligations": jsonable(imported_obligations)}
     trade = border_demo(engine, folder)
     screened = screening_demo(engine, folder)
-    register_bank_accounts(engine, DEMO_ACTOR)  # every firm, both clearing accounts
-    write_statements(engine, folder)  # what the banks would send back: var/demo/bank/
+    bank_demo(engine, folder, DEMO_ACTOR)  # bank accounts; the banks' camt files in bank/
     build_consignments(engine, load_policy(), DEMO_DAY)  # trucks at the three crossings
     return DemoRun(
         folder,

@@ -91,6 +91,15 @@ def camt_file(
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root)
 
 
+def bank_demo(engine: Engine, folder: Path, actor: str) -> tuple[Path, ...]:
+    """Every firm and both clearing accounts get a bank account; then the camt files the
+    banks would send back for the run are written to ``folder/bank``."""
+    from tahator.demo_data import register_bank_accounts
+
+    register_bank_accounts(engine, actor)
+    return write_statements(engine, folder)
+
+
 def write_statements(engine: Engine, folder: Path) -> tuple[Path, ...]:
     """The demo banks' camt.054 for the latest run's pending instructions, one file per
     clearing account with a registered IBAN, in ``folder / "bank"``."""
