@@ -17,6 +17,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
+from tahator.domain.calendar import ClearingCalendar, parse_calendar
 from tahator.domain.corridor import day_problem, is_zone, parse_day
 from tahator.domain.errors import InputError, Problem
 
@@ -118,6 +119,8 @@ class Policy:
     price_bands: tuple[PriceBand, ...]
     versions: tuple[Rules, ...]
     """The order's versions, oldest first."""
+    calendar: ClearingCalendar | None = None
+    """When the jobs run (``[calendar]``); ``None``: the corridor has no calendar."""
 
     def rules_on(self, day: date) -> Rules:
         """The version in force on ``day``; ``InputError`` before the first one."""
@@ -354,6 +357,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         reconciliation=get("balancing.reconciliation", str),
         price_bands=tuple(bands),
         versions=tuple(versions),
+        calendar=parse_calendar(data.get("calendar"), zone or "UTC", source, problems),
     )
     if problems:
         raise InputError(problems)
