@@ -26,6 +26,7 @@ from tahator.cli import (
     screening,
     serve,
     settlement,
+    worker,
 )
 from tahator.cli.common import DbOption, _database, _policy
 from tahator.cli.serve import _listening_socket
@@ -46,6 +47,7 @@ app.command()(admin.demo)
 app.command("match")(market.match_command)
 app.command("screen")(screening.screen_command)
 app.command()(serve.serve)
+app.command("worker")(worker.worker)
 for sub_app, name in (
     (admin.db_app, "db"),
     (clearing.corridor_app, "corridor"),
@@ -66,6 +68,7 @@ for sub_app, name in (
     (border.stats_app, "stats"),
     (screening.lists_app, "lists"),
     (screening.screening_app, "screening"),
+    (worker.schedule_app, "schedule"),
 ):
     app.add_typer(sub_app, name=name)
 
