@@ -20,6 +20,7 @@ from tahator.api import (
     market,
     obligations,
     problems,
+    schedule,
     screening,
 )
 
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         screening,
         border,
         audit,
+        schedule,
     ):
         api.include_router(module.router)
     app.include_router(api)

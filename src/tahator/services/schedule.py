@@ -104,6 +104,30 @@ def filing_window(policy: Policy, at: datetime) -> FilingWindow:
     return FilingWindow(at, _next(upcoming, policy.zone), _next(upcoming, policy.zone))
 
 
+@dataclass(frozen=True)
+class ClearingDates:
+    """What any signed-in user sees of the calendar: the next clearing runs with their
+    filing cut-offs, and the run an obligation registered now goes into."""
+
+    at: datetime
+    zone: str
+    runs: tuple[NextRun, ...]
+    files_into: NextRun
+    waits: bool
+    """Past the upcoming run's cut-off: what is registered now waits for the following run."""
+
+
+def clearing_dates(policy: Policy, at: datetime, count: int = 3) -> ClearingDates:
+    """The next ``count`` clearing runs from ``at``'s business date, and the filing window."""
+    calendar = calendar_of(policy)
+    today = business_date(at, policy.zone)
+    window = filing_window(policy, at)
+    runs = calendar.next_occurrences("clearing", today - timedelta(days=1), count)
+    return ClearingDates(
+        at, policy.zone, tuple(_next(o, policy.zone) for o in runs), window.run, window.waits
+    )
+
+
 def show(
     session: Session, policy: Policy, as_of: date, count: int = 3, recent: int = 30
 ) -> ScheduleView:
