@@ -16,6 +16,9 @@ from tahator.domain.policy import Policy
 from tahator.services.worker import MAX_ATTEMPTS, calendar_of
 from tahator.store.schema import JobFailure, JobRun
 
+SCHEDULE_READERS = ("operator", "auditor")
+"""Who reads the worker's schedule, runs and failures (everyone sees the clearing dates)."""
+
 
 @dataclass(frozen=True)
 class NextRun:

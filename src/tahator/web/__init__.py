@@ -20,6 +20,7 @@ from tahator.web import (
     notice,
     pages,
     position,
+    schedule,
     screening,
     trade,
 )
@@ -38,6 +39,7 @@ def install(app: FastAPI) -> None:
         trade,
         screening,
         notice,
+        schedule,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
