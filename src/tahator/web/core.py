@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from tahator import display, formatting, i18n
 from tahator.domain.money import Amount
 from tahator.i18n import N_, _
-from tahator.services.schedule import SCHEDULE_READERS
 from tahator.services import access
+from tahator.services.schedule import SCHEDULE_READERS
 from tahator.services.users import Principal
 from tahator.signin import (
     SESSION_COOKIE,
