@@ -325,7 +325,7 @@ def _effect(
 
             assert occurrence.period is not None
             report = barter_report.quarterly_report(session, policy, occurrence.period)
-            # The report is kept with the job's run: `tahator schedule runs --json` shows it.
+            # The report is kept with the job's run: `tahator schedule show --json` shows it.
             return Outcome.DONE, {"quarter": occurrence.period, "report": jsonable(report)}
         case _:
             webhooks = _webhooks()
