@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from tahator import logs
+from tahator.demo import DemoRun
 from tahator.domain.policy import Policy
 from tahator.io.policy import load_policy
 from tahator.services import worker
@@ -26,6 +27,22 @@ def catch_up(engine: Engine, as_of: date, policy: Policy | None = None) -> worke
     policy = policy or load_policy(None)
     today = max(as_of, business_today(policy.zone))
     return worker.run_due(lambda: transaction(engine), policy, DEMO_WORKER, as_of, today=today)
+
+
+def run_for_demo(engine: Engine, result: DemoRun) -> worker.Tick:
+    """The build's pass of the worker, as of the demo's business date; the summary's
+    authorization states are then read again (the sweep may have cancelled some)."""
+    from tahator.demo import DEMO_DAY
+    from tahator.formatting import jsonable
+    from tahator.services import barter
+
+    tick = catch_up(engine, DEMO_DAY)
+    with transaction(engine) as session:
+        states: dict[str, int] = {}
+        for row in jsonable(barter.list_authorizations(session)):
+            states[row["state"]] = states.get(row["state"], 0) + 1
+    result.barter["states"] = states
+    return tick
 
 
 def start_loop(engine: Engine, interval: float = INTERVAL) -> threading.Event:

@@ -52,11 +52,11 @@ def test_the_schedule_and_the_traders_next_run(site: str, language: str, tmp_pat
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
         )
+        errors: list[str] = []
         for who in ("operator", "trader"):
             context = chromium.new_context(viewport={"width": 1280, "height": 860})
             context.add_cookies([{"name": "tahator_lang", "value": language, "url": site}])
             page = context.new_page()
-            errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(site + "/login")
             page.fill("#username", LOGINS[who][0])

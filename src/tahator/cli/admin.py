@@ -50,10 +50,9 @@ def demo(
     engine = make_engine(database_url(_database["url"]))
     try:
         result = run_demo(engine, seed)
-        from tahator.demo import DEMO_DAY
-        from tahator.demo_worker import catch_up, start_loop
+        from tahator.demo_worker import run_for_demo, start_loop
 
-        catch_up(engine, DEMO_DAY)  # what the calendar had due by the demo's date
+        run_for_demo(engine, result)  # what the calendar had due by the demo's date
     except TahatorError as error:
         fail(error)
     if as_json:
