@@ -271,3 +271,27 @@ def test_two_workers_started_together_on_postgresql_do_each_job_once(tmp_path: P
         engine.dispose()
     finally:
         drop_postgres(url, admin)
+
+
+def test_the_serving_demos_worker_keeps_authorizations_true_to_their_deadlines(
+    house: Engine,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from tahator.demo_worker import start_loop
+
+    authorization_id = _overdue(house, tmp_path)
+    stop = start_loop(house, interval=0.2)
+    try:
+        deadline = time.monotonic() + 30
+        state = "authorized"
+        while state == "authorized" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with transaction(house) as session:
+                found = session.get(Authorization, authorization_id)
+                assert found is not None
+                state = found.state
+    finally:
+        stop.set()
+    assert state == "cancelled"
