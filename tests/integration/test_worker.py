@@ -274,7 +274,7 @@ def test_two_workers_started_together_on_postgresql_do_each_job_once(tmp_path: P
 
 
 def test_the_serving_demos_worker_keeps_authorizations_true_to_their_deadlines(
-    house: Engine,  # noqa: F811
+    house: Engine,
     tmp_path: Path,
 ) -> None:
     import time

@@ -86,7 +86,7 @@ def _shipped() -> dict[str, Any]:
 def test_every_bad_calendar_field_is_named() -> None:
     data = _shipped()
     calendar = data["calendar"]
-    calendar["start"] = "soon"
+    calendar["start"] = "soon"  # not a date
     calendar["countries"]["PK"]["weekend"] = ["caturday"]
     calendar["countries"]["IR"]["solar_hijri_holidays"] = ["13-01", "12-30"]
     calendar["countries"]["IR"]["holidays"] = [date(1900, 1, 1)]

@@ -367,7 +367,7 @@ def as_file(policy: Policy) -> dict[str, Any]:
         "balancing": {"reconciliation": d["reconciliation"]},
         "versions": versions,
         "price_bands": d["price_bands"],
-    }
+    } | ({"calendar": d["calendar"]} if "calendar" in d else {})
 
 
 def test_as_dict_round_trips_through_parse_policy() -> None:

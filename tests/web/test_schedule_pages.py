@@ -41,6 +41,9 @@ def test_operator_and_auditor_see_the_schedule_others_do_not(house: House) -> No
         assert 'id="gave-up"' in page.text
         assert "list service unreachable" in page.text
         assert "web-test" in page.text  # the job runs, by the worker that did them
+        run = client.get("/clearing/runs/1")
+        assert run.status_code == 200
+        assert 'id="run-cutoff"' in run.text  # a scheduled run shows its filing cut-off
     for who in ("trader", "bank", "customs"):
         client = browser(house, who)
         assert 'href="/schedule"' not in client.get("/").text

@@ -73,6 +73,33 @@ class ClearingCalendar:
     start: date | None = None
     """Occurrences on a fresh database count from here (else only the latest due one)."""
 
+    def as_dict(self) -> dict[str, Any]:
+        """The calendar as its TOML table would hold it (holidays as dates, each listed)."""
+        return {
+            "years": list(self.years),
+            **({"start": self.start.isoformat()} if self.start else {}),
+            "countries": {
+                country: {
+                    "weekend": [WEEKDAYS[d] for d in sorted(self.weekends[country])],
+                    "holidays": [d.isoformat() for d in sorted(self.holidays[country])],
+                }
+                for country in sorted(self.weekends)
+            },
+            "jobs": {
+                job: {
+                    "every": s.every,
+                    **({"on": s.on} if s.on else {}),
+                    **({"weekday": WEEKDAYS[s.weekday]} if s.weekday is not None else {}),
+                    **(
+                        {"cutoff_business_days": s.cutoff_business_days}
+                        if s.cutoff_business_days is not None
+                        else {}
+                    ),
+                }
+                for job, s in self.schedules.items()
+            },
+        }
+
     def is_business_day(self, day: date) -> bool:
         return all(
             day.weekday() not in self.weekends[country] and day not in self.holidays[country]
@@ -193,6 +220,12 @@ def parse_calendar(
         problems.append(Problem(message, source, field=f"calendar.{field}"))
 
     def day_of(value: Any, field: str) -> date | None:
+        if isinstance(value, str):  # as ``as_dict`` writes it
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                bad(f"{value!r} must be a date (2026-03-23)", field)
+                return None
         if isinstance(value, datetime) or not isinstance(value, date):
             bad(f"{value!r} must be a date (2026-03-23)", field)
             return None

@@ -174,6 +174,7 @@ class Policy:
                 {"hs": b.hs, "unit": b.unit, "min": str(b.low), "max": str(b.high)}
                 for b in self.price_bands
             ],
+            **({"calendar": self.calendar.as_dict()} if self.calendar else {}),
         }
 
 
