@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,3 +51,36 @@ def line(kind: str, **fields: object) -> None:
         **fields,
     }
     LOGGER.info(json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")))
+
+
+class _JsonLines(logging.Formatter):
+    """``line()``'s records as they are (already JSON); any other record of the
+    ``tahator`` loggers (a warning, an exception) as one JSON line too."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == LOGGER.name:
+            return record.getMessage()
+        fields: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "kind": "log",
+            "request_id": request_id(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            fields["error"] = self.formatException(record.exc_info)
+        return json.dumps(fields, ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def configure() -> None:
+    """Send the ``tahator`` loggers to stderr, one JSON line a record, at INFO (journald or
+    the container runtime collects stderr).  Idempotent: a second call adds nothing."""
+    if any(getattr(handler, "_tahator", False) for handler in LOGGER.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonLines())
+    handler._tahator = True  # type: ignore[attr-defined]
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.INFO)
+    LOGGER.propagate = False

@@ -22,6 +22,7 @@ from tahator.api import (
     problems,
     schedule,
     screening,
+    webhooks,
 )
 
 API_PREFIX = "/api/v1"
@@ -43,6 +44,7 @@ def install(app: FastAPI) -> None:
         border,
         audit,
         schedule,
+        webhooks,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -26,6 +26,7 @@ from tahator.cli import (
     screening,
     serve,
     settlement,
+    webhooks,
     worker,
 )
 from tahator.cli.common import DbOption, _database, _policy
@@ -69,6 +70,7 @@ for sub_app, name in (
     (screening.lists_app, "lists"),
     (screening.screening_app, "screening"),
     (worker.schedule_app, "schedule"),
+    (webhooks.webhooks_app, "webhooks"),
 ):
     app.add_typer(sub_app, name=name)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from tahator import logs
 from tahator.cli.common import (
     _database,
     _policy,
@@ -16,6 +18,12 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+GRACE_SECONDS = 20
+"""How long a stopping server lets requests in flight finish (systemd waits longer)."""
 
 
 def serve(
@@ -91,13 +99,20 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
     from uvicorn.supervisors import Multiprocess
 
     listening = _listening_socket(host, port)  # a port in use: exit 2 before anything else
+    _fresh_metrics_folder()
+    logs.configure()
     config = uvicorn.Config(
-        "tahator.asgi:factory",
+        "tahator.cli.serve:application",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         log_level="warning",
+        # No access log: it would print every query string; the application logs one
+        # JSON line per request instead (``tahator.asgi``), without them.
+        access_log=False,
+        # On SIGTERM (systemd stop, a rolling restart) requests in flight get this long.
+        timeout_graceful_shutdown=GRACE_SECONDS,
         proxy_headers=trusted is not None,
         forwarded_allow_ips=trusted or "127.0.0.1",
     )
@@ -106,6 +121,35 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
         uvicorn.Server(config).run(sockets=[listening])
     else:
         Multiprocess(config, sockets=[listening]).run()
+
+
+METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus-client's multiprocess mode keeps each worker process's counters."""
+
+
+def _fresh_metrics_folder() -> None:
+    """Empty ``$PROMETHEUS_MULTIPROC_DIR`` (made if missing) before any worker starts:
+    files of processes that are gone would otherwise be added to every scrape.  Only
+    prometheus-client's own files (``*.db``) are removed, whatever the folder holds."""
+    folder = os.environ.get(METRICS_FOLDER_VARIABLE)
+    if not folder:
+        return
+    path = Path(folder)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink(missing_ok=True)
+    except OSError as error:
+        fail(TahatorError(f"${METRICS_FOLDER_VARIABLE} {folder}: {error.strerror}"))
+
+
+def application() -> FastAPI:
+    """For uvicorn in each worker process (spawned: nothing configured in the parent
+    survives): the logs, then the application from the environment."""
+    from tahator.asgi import factory
+
+    logs.configure()
+    return factory()
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

@@ -81,6 +81,11 @@ trader is told only where its firm stands, lest it tip a listed partner off."""
 FIRM_FIGURE_READERS = REPORT_READERS
 """Roles that may see one firm's trade in an aggregate: every other role reads a
 monthly figure only when enough firms make it up (``[target] min_firms``)."""
+WEBHOOK_MANAGERS = (Role.OPERATOR, Role.BANK, Role.TRADER)
+"""Roles that register, disable and rotate webhooks: a trader its firm's, a bank user
+the banks' (clearing accounts'), the operator any."""
+WEBHOOK_READERS = (*WEBHOOK_MANAGERS, Role.AUDITOR)
+"""Roles that read webhooks and their delivery logs (customs has none)."""
 DATERS = (Role.OPERATOR, Role.CUSTOMS)
 """Roles that may state the business date an action takes effect on (``acting_date``):
 every other role's actions take the server's business date."""
@@ -312,6 +317,8 @@ __all__ = [
     "SCREENING_READERS",
     "SETTLERS",
     "TRADER",
+    "WEBHOOK_MANAGERS",
+    "WEBHOOK_READERS",
     "HiddenError",
     "Part",
     "acting_firm",

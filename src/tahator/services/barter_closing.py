@@ -21,7 +21,7 @@ from tahator.domain.barter import AuthorizationEvent, AuthorizationStatus, trans
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy
 from tahator.formatting import jsonable
-from tahator.services import audit
+from tahator.services import audit, webhooks
 from tahator.services import corridor as corridors
 from tahator.services.barter_views import (
     AuthorizationDetail,
@@ -215,6 +215,7 @@ def _end(
         authorization.state = transition(before, AuthorizationEvent.CANCEL)
         authorization.closed_on = on
         settle_difference(session, authorization, on, "imbalance", actor)
+        webhooks.authorization_cancelled(session, authorization)
         action = "barter.cancel"
     faults.point("barter.sweep.after_cancel")
     view = show(session, policy, authorization.id)

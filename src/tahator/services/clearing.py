@@ -33,7 +33,7 @@ from tahator.domain.settlement import (
     pairs_of,
 )
 from tahator.formatting import jsonable
-from tahator.services import audit, proof
+from tahator.services import audit, proof, webhooks
 from tahator.services import corridor as corridors
 from tahator.services.clearing_views import InstructionView as InstructionView
 from tahator.services.clearing_views import NoticeView as NoticeView
@@ -93,6 +93,7 @@ def run_clearing(
     plan = plan_run(inputs)
     step("recording the run")
     run_id = store_run(session, plan, actor, started, cutoff)
+    webhooks.run_completed(session, run_id)  # the outbox: the events commit with the run
     run = session.get(ClearingRun, run_id)
     assert run is not None
     summary = summarize(run, inputs.unit_digits)

@@ -36,7 +36,7 @@ from tahator.domain.money import Amount, format_amount
 from tahator.domain.policy import Policy
 from tahator.domain.rings import ring_applications, ring_debts
 from tahator.io.kidney import KepInstance
-from tahator.services import access, audit, barter, screening
+from tahator.services import access, audit, barter, screening, webhooks
 from tahator.services import corridor as corridors
 from tahator.services.common import check_day, now
 from tahator.services.obligations import create_obligation
@@ -210,6 +210,7 @@ def match(
         )
         for i in cycle:
             offers[i].status = OfferStatus.PROPOSED
+        webhooks.ring_proposed(session, proposal)
     view = matching_run_view(session, run.id)
     audit.record(
         session,

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import func, select
@@ -60,8 +59,6 @@ class Outcome:
     WAITING = "waiting"
     """Failed before; the next attempt is not due yet."""
     GAVE_UP = "gave_up"
-    UNAVAILABLE = "unavailable"
-    """The job's service is not installed here; nothing recorded, tried again next time."""
 
 
 @dataclass(frozen=True)
@@ -97,22 +94,10 @@ def calendar_of(policy: Policy) -> ClearingCalendar:
     return policy.calendar
 
 
-def _webhooks() -> ModuleType | None:
-    """``services.webhooks`` where it is installed (it provides reminders and deliveries)."""
-    # Helper modules arrive separately: import by name, so this runs with or without it.
-    import importlib
-
-    try:
-        return importlib.import_module("tahator.services.webhooks")
-    except ImportError:
-        return None
-
-
 def deliver_webhooks(factory: Factory, at: datetime) -> Any:
-    """Deliver the webhook events due at ``at``; ``None`` where webhooks are not installed."""
-    webhooks = _webhooks()
-    if webhooks is None or not hasattr(webhooks, "deliver_due"):
-        return None
+    """Deliver the webhook events due at ``at`` (each pass of the worker, not a calendar job)."""
+    from tahator.services import webhooks
+
     return webhooks.deliver_due(factory, at)
 
 
@@ -215,13 +200,9 @@ def _attempt(
                 session.flush()  # the key: a second worker stops here
                 inserted = True
                 outcome, detail = _effect(session, policy, occurrence, as_of, actor)
-                if outcome == Outcome.UNAVAILABLE:
-                    raise _UnavailableError
                 row.outcome = {"outcome": outcome, **detail}
                 row.finished_at = now()
                 audit.record(session, actor, f"job.{job}", f"job:{job}:{key}", None, row.outcome)
-        except _UnavailableError:
-            return _logged(JobResult(job, key, Outcome.UNAVAILABLE), clock)
         except IntegrityError:
             if not inserted:
                 return _logged(JobResult(job, key, Outcome.ELSEWHERE), clock)
@@ -229,10 +210,6 @@ def _attempt(
         except Exception as error:  # any failure is recorded, retried, reported
             return _failed(factory, occurrence, actor, attempts + 1, _describe(error), clock)
         return _logged(JobResult(job, key, outcome, detail), clock)
-
-
-class _UnavailableError(Exception):
-    """Raised to roll the job's row back when its service is not installed."""
 
 
 def _describe(error: Exception) -> str:
@@ -328,8 +305,7 @@ def _effect(
             # The report is kept with the job's run: `tahator schedule show --json` shows it.
             return Outcome.DONE, {"quarter": occurrence.period, "report": jsonable(report)}
         case _:
-            webhooks = _webhooks()
-            if webhooks is None or not hasattr(webhooks, "remind_deadlines"):
-                return Outcome.UNAVAILABLE, {}
+            from tahator.services import webhooks
+
             sent = webhooks.remind_deadlines(session, policy, day)
             return Outcome.DONE, {"reminders": int(sent)}

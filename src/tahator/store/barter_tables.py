@@ -110,6 +110,8 @@ class Declaration(Base):
     """The position of the authorized line of its direction that it is counted against."""
     flag: Mapped[str | None] = mapped_column(Text)
     """Why customs should review it (a unit value outside its band), if anything."""
+    consignment_id: Mapped[int | None] = mapped_column(ForeignKey("consignments.id"), index=True)
+    """The consignment that carries the goods, once customs knows it."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(100))
 

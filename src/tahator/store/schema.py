@@ -37,6 +37,7 @@ from tahator.store.barter_tables import (
 )
 from tahator.store.base import CODE, FIRM_ID, NAMING, Base
 from tahator.store.border_tables import BorderResident, BorderSale
+from tahator.store.customs_tables import Consignment, LaneSelection
 from tahator.store.ops_tables import JobFailure, JobRun, Webhook, WebhookDelivery
 from tahator.store.types import UtcDateTime
 
@@ -527,6 +528,7 @@ __all__ = [
     "BorderSale",
     "ClearingAccount",
     "ClearingRun",
+    "Consignment",
     "Consortium",
     "ConsortiumMember",
     "Corridor",
@@ -541,6 +543,7 @@ __all__ = [
     "JobRun",
     "JournalEntry",
     "JournalLine",
+    "LaneSelection",
     "MatchingRun",
     "Novation",
     "Obligation",

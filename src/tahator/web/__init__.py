@@ -23,6 +23,7 @@ from tahator.web import (
     schedule,
     screening,
     trade,
+    webhooks,
 )
 
 
@@ -40,6 +41,7 @@ def install(app: FastAPI) -> None:
         screening,
         notice,
         schedule,
+        webhooks,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")

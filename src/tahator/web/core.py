@@ -177,6 +177,7 @@ def render(
             "registers_bank_accounts": principal is not None
             and principal.role in access.ACCOUNT_REGISTRARS,
             "sees_schedule": principal is not None and principal.role in SCHEDULE_READERS,
+            "sees_webhooks": principal is not None and principal.role in access.WEBHOOK_READERS,
             **context,
         },
         status_code=status,

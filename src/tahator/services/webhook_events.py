@@ -1,0 +1,176 @@
+"""What each event tells each subscriber, built from the views the firms already read:
+a firm's set-off notices and instructions (``clearing_views``), its authorization,
+its own legs of a proposed ring.  Nothing of another firm's beyond what the firm's
+own notice shows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tahator.domain.barter import AuthorizationStatus
+from tahator.domain.policy import Policy
+from tahator.domain.webhook import REMINDER_DAYS, EventType
+from tahator.formatting import jsonable
+from tahator.services.clearing_views import setoff_notices, show_run
+from tahator.services.webhook_outbox import enqueue, subscribers
+from tahator.store.schema import (
+    Authorization,
+    Consortium,
+    ConsortiumMember,
+    Proposal,
+    ProposalLeg,
+    WebhookDelivery,
+)
+
+_REMINDERS = uuid.UUID("6f0c1a52-6a57-4c61-9a55-7461686174f1")
+"""The namespace of reminders' event ids: one id per (authorization, firm, days left),
+so a reminder already enqueued is found and not enqueued again."""
+
+
+def run_completed(session: Session, run_id: int) -> int:
+    """A completed run's events: ``run.completed`` to each firm in it (its notices and
+    instructions) and to each bank (its country's instructions), ``instruction.issued``
+    to each firm per instruction.  Return how many deliveries were enqueued."""
+    firms, countries = subscribers(session, EventType.RUN_COMPLETED)
+    issued, _ = subscribers(session, EventType.INSTRUCTION_ISSUED)
+    if not (firms or countries or issued):
+        return 0
+    whole = show_run(session, run_id)
+    run = {
+        "id": whole.run_id,
+        "as_of": whole.as_of.isoformat(),
+        "unit_of_account": whole.unit_of_account,
+    }
+    count = 0
+    for firm in sorted(firms):
+        notices = setoff_notices(session, run_id, firm)
+        instructions = [i for i in whole.instructions if i.firm == firm]
+        if notices or instructions:
+            data = {
+                "run": run,
+                "notices": jsonable(notices),
+                "instructions": jsonable(instructions),
+            }
+            count += enqueue(session, EventType.RUN_COMPLETED, data, firm=firm)
+    for country in sorted(countries):
+        instructions = [i for i in whole.instructions if i.country == country]
+        data = {"run": run, "country": country, "instructions": jsonable(instructions)}
+        count += enqueue(session, EventType.RUN_COMPLETED, data, country=country)
+    for instruction in whole.instructions:
+        if instruction.firm in issued:
+            data = {"run": run, "instruction": jsonable(instruction)}
+            count += enqueue(session, EventType.INSTRUCTION_ISSUED, data, firm=instruction.firm)
+    return count
+
+
+def _parties(session: Session, authorization: Authorization) -> list[str]:
+    """The firms party to ``authorization`` (``access.authorizations_of``'s, from the
+    authorization's side): its counterparty, and its applicant or the applicant
+    consortium's lead and members."""
+    firms = {authorization.counterparty}
+    if authorization.consortium:
+        firms.update(
+            session.scalars(
+                select(ConsortiumMember.firm_id).where(
+                    ConsortiumMember.consortium_id == authorization.applicant
+                )
+            )
+        )
+        firms.update(
+            session.scalars(
+                select(Consortium.lead_firm).where(Consortium.id == authorization.applicant)
+            )
+        )
+    else:
+        firms.add(authorization.applicant)
+    return sorted(firms)
+
+
+def _authorization(authorization: Authorization) -> dict[str, object]:
+    return {
+        "id": authorization.id,
+        "reference": authorization.reference,
+        "approval_number": authorization.approval_number,
+        "state": authorization.state,
+        "deadline": authorization.deadline.isoformat() if authorization.deadline else None,
+        "closed_on": authorization.closed_on.isoformat() if authorization.closed_on else None,
+    }
+
+
+def authorization_cancelled(session: Session, authorization: Authorization) -> int:
+    """``authorization.cancelled`` to each party of ``authorization``."""
+    data = {"authorization": _authorization(authorization)}
+    return sum(
+        enqueue(session, EventType.AUTHORIZATION_CANCELLED, data, firm=firm)
+        for firm in _parties(session, authorization)
+    )
+
+
+def remind_deadlines(session: Session, policy: Policy, as_of: date) -> int:
+    """``authorization.deadline`` to the parties of each authorized authorization whose
+    deadline is 14, 7 or 1 days after ``as_of``; each (authorization, firm, days left)
+    once however often this runs.  Return how many deliveries were enqueued."""
+    del policy  # the days are the issue's; the corridor's policy may set them later
+    firms, _ = subscribers(session, EventType.AUTHORIZATION_DEADLINE)
+    if not firms:
+        return 0
+    days = {as_of + timedelta(days=d): d for d in REMINDER_DAYS}
+    due = session.scalars(
+        select(Authorization)
+        .where(
+            Authorization.state == AuthorizationStatus.AUTHORIZED.value,
+            Authorization.deadline.in_(list(days)),
+        )
+        .order_by(Authorization.id)
+    )
+    count = 0
+    for authorization in due:
+        assert authorization.deadline is not None
+        left = days[authorization.deadline]
+        data = {"authorization": _authorization(authorization), "days_left": left}
+        for firm in _parties(session, authorization):
+            if firm not in firms:
+                continue
+            key = f"{authorization.id}:{firm}:{left}"
+            event_id = str(uuid.uuid5(_REMINDERS, key))
+            sent = select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id)
+            if session.scalar(sent.limit(1)) is None:
+                count += enqueue(
+                    session,
+                    EventType.AUTHORIZATION_DEADLINE,
+                    data,
+                    firm=firm,
+                    event_id=event_id,
+                )
+    return count
+
+
+def ring_proposed(session: Session, proposal: Proposal) -> int:
+    """``ring.proposed`` to each firm of ``proposal``'s ring, with its own legs only."""
+    legs = list(
+        session.scalars(
+            select(ProposalLeg)
+            .where(ProposalLeg.proposal_id == proposal.id)
+            .order_by(ProposalLeg.position)
+        )
+    )
+    count = 0
+    for firm in sorted({leg.firm for leg in legs}):
+        own = [
+            {"position": leg.position, "offer": leg.offer_id, "gives_minor": leg.gives}
+            for leg in legs
+            if leg.firm == firm
+        ]
+        data = {
+            "proposal": {"id": proposal.id, "matching_run": proposal.run_id, "legs": len(legs)},
+            "own_legs": own,
+        }
+        count += enqueue(session, EventType.RING_PROPOSED, data, firm=firm)
+    return count
+
+
+__all__ = ["authorization_cancelled", "remind_deadlines", "ring_proposed", "run_completed"]
