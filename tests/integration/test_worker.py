@@ -3,6 +3,7 @@ filing cut-offs; failures rolled back and retried with backoff; two workers at o
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -81,7 +82,9 @@ def test_worker_once_sweeps_runs_the_due_clearing_runs_and_is_idempotent(
     tmp_path: Path,
     cli: Cli,
     database_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level("INFO", logger="tahator")
     authorization_id = _overdue(house, tmp_path)
     # The February run (26th) closes filing at the end of the 24th, Karachi time.
     _registered(
@@ -90,7 +93,14 @@ def test_worker_once_sweeps_runs_the_due_clearing_runs_and_is_idempotent(
         {"JAN": _karachi(date(2026, 1, 10), 12), "LATE": _karachi(date(2026, 2, 25), 10)},
     )
     code, out, err = cli("--db", database_url, "worker", "--once", "--as-of", "2026-03-02")
-    assert (code, err) == (0, ""), out
+    assert code == 0, err
+    # One JSON line per job: on stderr once logs.configure() took the logger, else captured.
+    texts = [line for line in err.splitlines() if line.startswith("{")]
+    texts += [r.getMessage() for r in caplog.records if r.name == "tahator"]
+    lines = [json.loads(text) for text in texts]
+    sweep = next(line for line in lines if line.get("job") == "sweep")
+    assert sweep["outcome"] == "done"
+    assert sweep["request_id"] == "job:sweep:2026-03-02"
     assert "sweep             2026-03-02  done" in out
     with transaction(house) as session:
         state = session.get(Authorization, authorization_id)
