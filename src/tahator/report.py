@@ -143,6 +143,8 @@ def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     table.add_column()
     table.add_column(justify="right")
     table.add_row("obligations", f"{summary['obligations']:,}")
+    if summary.get("cutoff_at"):  # a scheduled run read what was filed by its cut-off
+        table.add_row("filed by", str(summary["cutoff_at"]))
     table.add_row(f"total debt ({unit})", grouped(summary["total"]))
     table.add_row(f"set off ({unit})", grouped(summary["cleared"]))
     table.add_row("share set off", f"{summary['cleared_share']:.4%}")

@@ -358,16 +358,20 @@ def as_file(policy: Policy) -> dict[str, Any]:
             | {f"{way}_prohibited": codes for way, codes in prohibited.items()}
             | {f"{way}_allowed": codes for way, codes in allowed.items()}
         )
-    return {
-        "corridor": {k: d[k] for k in ("name", "home_country", "source", "zone")}
-        | {"id": d["corridor"]},
-        "partners": {"allowed": d["partners"]},
-        "eligibility": d["eligibility"],
-        "consortium": d["consortium"],
-        "balancing": {"reconciliation": d["reconciliation"]},
-        "versions": versions,
-        "price_bands": d["price_bands"],
-    } | ({"customs": d["customs"]} if "customs" in d else {})
+    return (
+        {
+            "corridor": {k: d[k] for k in ("name", "home_country", "source", "zone")}
+            | {"id": d["corridor"]},
+            "partners": {"allowed": d["partners"]},
+            "eligibility": d["eligibility"],
+            "consortium": d["consortium"],
+            "balancing": {"reconciliation": d["reconciliation"]},
+            "versions": versions,
+            "price_bands": d["price_bands"],
+        }
+        | ({"customs": d["customs"]} if "customs" in d else {})
+        | ({"calendar": d["calendar"]} if "calendar" in d else {})
+    )
 
 
 def test_as_dict_round_trips_through_parse_policy() -> None:

@@ -21,6 +21,7 @@ from tahator.api import (
     market,
     obligations,
     problems,
+    schedule,
     screening,
     webhooks,
 )
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
         border,
         customs,
         audit,
+        schedule,
         webhooks,
     ):
         api.include_router(module.router)

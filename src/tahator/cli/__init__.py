@@ -28,6 +28,7 @@ from tahator.cli import (
     serve,
     settlement,
     webhooks,
+    worker,
 )
 from tahator.cli.common import DbOption, _database, _policy
 from tahator.cli.serve import _listening_socket
@@ -48,6 +49,7 @@ app.command()(admin.demo)
 app.command("match")(market.match_command)
 app.command("screen")(screening.screen_command)
 app.command()(serve.serve)
+app.command("worker")(worker.worker)
 for sub_app, name in (
     (admin.db_app, "db"),
     (clearing.corridor_app, "corridor"),
@@ -69,6 +71,7 @@ for sub_app, name in (
     (customs.customs_app, "customs"),
     (screening.lists_app, "lists"),
     (screening.screening_app, "screening"),
+    (worker.schedule_app, "schedule"),
     (webhooks.webhooks_app, "webhooks"),
 ):
     app.add_typer(sub_app, name=name)

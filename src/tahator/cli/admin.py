@@ -50,6 +50,9 @@ def demo(
     engine = make_engine(database_url(_database["url"]))
     try:
         result = run_demo(engine, seed)
+        from tahator.demo_worker import run_for_demo, start_loop
+
+        run_for_demo(engine, result)  # what the calendar had due by the demo's date
     except TahatorError as error:
         fail(error)
     if as_json:
@@ -62,6 +65,7 @@ def demo(
         from tahator.web.demo import ensure_logins, print_logins
 
         print_logins(ensure_logins(engine), "http://127.0.0.1:8000")
+        start_loop(engine)  # keeps authorizations true to their deadlines while serving
         _serve(database_url(_database["url"]), "127.0.0.1", 8000, 1)
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
+from tahator.domain.calendar import ClearingCalendar, parse_calendar
 from tahator.domain.corridor import day_problem, is_zone, parse_day
 from tahator.domain.customs import NO_CUSTOMS, CustomsPolicy, parse_customs
 from tahator.domain.errors import InputError, Problem
@@ -121,6 +122,8 @@ class Policy:
     """The order's versions, oldest first."""
     customs: CustomsPolicy = NO_CUSTOMS
     """Border crossings, risk rules and release-time targets (``[customs]``)."""
+    calendar: ClearingCalendar | None = None
+    """When the jobs run (``[calendar]``); ``None``: the corridor has no calendar."""
 
     def rules_on(self, day: date) -> Rules:
         """The version in force on ``day``; ``InputError`` before the first one."""
@@ -174,6 +177,7 @@ class Policy:
                 {"hs": b.hs, "unit": b.unit, "min": str(b.low), "max": str(b.high)}
                 for b in self.price_bands
             ],
+            **({"calendar": self.calendar.as_dict()} if self.calendar else {}),
         } | ({"customs": self.customs.as_dict()} if self.customs is not NO_CUSTOMS else {})
 
 
@@ -360,6 +364,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         price_bands=tuple(bands),
         versions=tuple(versions),
         customs=customs,
+        calendar=parse_calendar(data.get("calendar"), zone or "UTC", source, problems),
     )
     if problems:
         raise InputError(problems)

@@ -12,7 +12,7 @@ the first left.  Reading runs is ``services.clearing_views`` (re-exported here).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from fractions import Fraction
 
 from sqlalchemy import func, insert, select, update
@@ -75,22 +75,24 @@ def run_clearing(
     on_step: Callable[[str], None] | None = None,
     *,
     today: date,
+    cutoff: datetime | None = None,
 ) -> RunSummary:
     """Run a clearing run over every open obligation; return its summary.  ``today`` is
     the business date in the corridor's zone, as the edge sees it: a run may not be as
-    of a later day (it would settle what is not yet due) nor before the last run."""
+    of a later day (it would settle what is not yet due) nor before the last run.
+    ``cutoff`` closes the filing window: obligations registered after it wait."""
     step = on_step or (lambda _: None)
     # One run at a time: PostgreSQL locks the corridor row; SQLite's writer lock
     # was taken when the transaction began.
     session.execute(select(Corridor.id).with_for_update()).all()
     _check_as_of(session, as_of, today)
     step("reading open obligations")
-    inputs = load_open(session, as_of)
+    inputs = load_open(session, as_of, cutoff)
     started = now()
     step("setting off and settling")
     plan = plan_run(inputs)
     step("recording the run")
-    run_id = store_run(session, plan, actor, started)
+    run_id = store_run(session, plan, actor, started, cutoff)
     webhooks.run_completed(session, run_id)  # the outbox: the events commit with the run
     run = session.get(ClearingRun, run_id)
     assert run is not None
@@ -121,16 +123,19 @@ def _check_as_of(session: Session, as_of: date, today: date) -> None:
     raise InputError([Problem(message, field="as_of")])
 
 
-def load_open(session: Session, as_of: date) -> RunInputs:
-    """What a run on ``as_of`` reads: the open obligations, the firms' countries, the
-    rates, and what the clearing accounts carry from earlier runs."""
+def load_open(session: Session, as_of: date, cutoff: datetime | None = None) -> RunInputs:
+    """What a run on ``as_of`` reads: the open obligations (registered by ``cutoff``, if
+    given), the firms' countries, the rates, and what the clearing accounts carry from
+    earlier runs."""
     corridor = corridors.load(session)
     # Straight from the driver, due dates as ISO text: 100,000 rows in a fifth of the time.
+    window = "" if cutoff is None else " AND created_at <= {}"
     rows = fetch_rows(
         session,
         "SELECT id, debtor, creditor, remaining, currency, CAST(due_date AS VARCHAR(10)) "
-        "FROM obligations WHERE status = {} AND remaining > 0 ORDER BY id",
+        f"FROM obligations WHERE status = {{}} AND remaining > 0{window} ORDER BY id",
         ObligationStatus.OPEN.value,
+        *([] if cutoff is None else [_driver_time(session, cutoff)]),
     )
     columns = list(zip(*rows, strict=True)) if rows else [()] * 6
     open_ = OpenObligations(*(list(column) for column in columns))
@@ -165,6 +170,15 @@ def load_open(session: Session, as_of: date) -> RunInputs:
     )
 
 
+def _driver_time(session: Session, moment: datetime) -> object:
+    """``moment`` as the driver compares it with a stored ``UtcDateTime``: SQLite keeps
+    naive UTC text in SQLAlchemy's format, PostgreSQL a timestamp with time zone."""
+    utc = moment.astimezone(UTC)
+    if session.get_bind().dialect.name == "sqlite":
+        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return utc
+
+
 def _earlier_imbalances(session: Session, unit: str) -> dict[tuple[str, str], int]:
     """The net claims between clearing accounts before this run, as the journal has
     them (its ``interaccount:`` accounts): runs and returns alike, each counted once."""
@@ -176,14 +190,22 @@ def _earlier_imbalances(session: Session, unit: str) -> dict[tuple[str, str], in
     return pairs_of(net)
 
 
-def store_run(session: Session, plan: RunPlan, actor: str, started: datetime) -> int:
-    """Record ``plan`` as a completed run begun at ``started``; return the run's id."""
+def store_run(
+    session: Session,
+    plan: RunPlan,
+    actor: str,
+    started: datetime,
+    cutoff: datetime | None = None,
+) -> int:
+    """Record ``plan`` as a completed run begun at ``started`` with the filing ``cutoff``
+    it read obligations up to; return the run's id."""
     run_id = session.scalar(
         insert(ClearingRun)
         .values(
             as_of=plan.as_of,
             status=RunStatus.RUNNING.value,
             started_at=started,
+            cutoff_at=cutoff,
             actor=actor,
             unit_of_account=plan.unit_of_account,
             obligations=plan.obligations,

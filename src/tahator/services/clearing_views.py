@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from tahator.domain.settlement import (
     InstructionKind,
     InstructionStatus,
 )
+from tahator.formatting import OMIT_EMPTY
 from tahator.services import access
 from tahator.services import corridor as corridors
 from tahator.services.corridor import CorridorView
@@ -48,6 +49,8 @@ class RunSummary:
     actor: str
     settlement: RunFigures | None
     """``None`` while the run is unfinished, and for a role that may not read it."""
+    cutoff_at: datetime | None = field(default=None, metadata=OMIT_EMPTY, kw_only=True)
+    """The filing cut-off: the run read obligations registered up to it (scheduled runs)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ def summarize(run: ClearingRun, digits: int) -> RunSummary:
         finished_at=run.finished_at,
         actor=run.actor,
         settlement=stored_figures(run.figures, unit, digits),
+        cutoff_at=run.cutoff_at,
     )
 
 

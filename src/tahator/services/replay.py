@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -124,7 +125,7 @@ def _replay_record(
     elif action in ("obligations.register", "obligation.create"):
         _registration(r, record_id, evidence)
     elif action == "clearing.run":
-        _run(r, record_id, int(subject.split(":")[1]), evidence)
+        _run(r, record_id, int(subject.split(":")[1]), evidence, document.get("cutoff_at"))
     else:
         instruction_event(r, record_id, int(subject.split(":")[1]), document, evidence, actor)
 
@@ -178,13 +179,13 @@ def _liabilities(r: Replay, record_id: int, ids: Sequence[int], listed: Any) -> 
 # --- clearing runs -------------------------------------------------------------------------
 
 
-def _run(r: Replay, record_id: int, run_id: int, evidence: Any) -> None:
+def _run(r: Replay, record_id: int, run_id: int, evidence: Any, cutoff: Any = None) -> None:
     r.runs.add(run_id)
     name = f"clearing run {run_id}"
     if not isinstance(evidence, dict):
         r.breaks.append(f"audit record {record_id} records {name} without its digests")
         return
-    open_ = _open_obligations(r)
+    open_ = _open_obligations(r, cutoff)
     if proof.open_digest(open_) != evidence["open"]:
         r.breaks.append(
             f"{name}: the open obligations it saw ({evidence['open']['count']}) differ from "
@@ -236,13 +237,24 @@ def _run(r: Replay, record_id: int, run_id: int, evidence: Any) -> None:
     r.latest_run = run_id
 
 
-def _open_obligations(r: Replay) -> OpenObligations:
-    """What ``load_open`` read for the run: open obligations with something remaining."""
+def _open_obligations(r: Replay, cutoff: Any = None) -> OpenObligations:
+    """What ``load_open`` read for the run: open obligations with something remaining,
+    registered by the run's filing cut-off if it had one (as its audit record says)."""
     chosen = [
         (oid, o)
         for oid, o in sorted(r.state.items())
         if o.status == ObligationStatus.OPEN and o.remaining > 0
     ]
+    if cutoff is not None:
+        closes = datetime.fromisoformat(str(cutoff))
+        created = dict(
+            r.session.execute(
+                select(Obligation.id, Obligation.created_at).where(
+                    Obligation.id.in_([oid for oid, _ in chosen])
+                )
+            ).all()
+        )
+        chosen = [(oid, o) for oid, o in chosen if oid in created and created[oid] <= closes]
     return OpenObligations(
         [oid for oid, _ in chosen],
         [o.debtor for _, o in chosen],

@@ -21,6 +21,7 @@ from tahator import display, formatting, i18n
 from tahator.domain.money import Amount
 from tahator.i18n import N_, _
 from tahator.services import access
+from tahator.services.schedule import SCHEDULE_READERS
 from tahator.services.users import Principal
 from tahator.signin import (
     SESSION_COOKIE,
@@ -175,6 +176,7 @@ def render(
             and principal.role in access.BANK_ACCOUNT_READERS,
             "registers_bank_accounts": principal is not None
             and principal.role in access.ACCOUNT_REGISTRARS,
+            "sees_schedule": principal is not None and principal.role in SCHEDULE_READERS,
             "sees_webhooks": principal is not None and principal.role in access.WEBHOOK_READERS,
             "sees_consignments": principal is not None
             and principal.role in access.CONSIGNMENT_READERS,

@@ -1,0 +1,54 @@
+"""The schedule page (operator, auditor): the calendar's next occurrences per job, the
+worker's recent runs and its failures; and the next clearing run with its filing
+cut-off, shown to traders where they look at and register obligations (DESIGN §9)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from tahator.domain.errors import InputError
+from tahator.i18n import N_
+from tahator.services import schedule
+from tahator.services.common import now
+from tahator.signin import policy_of, today_of
+from tahator.web.core import Reader, User, allow, render, templates
+
+router = APIRouter(include_in_schema=False)
+JOB_LABELS = {
+    "sweep": N_("Barter sweep"),
+    "clearing": N_("Clearing run"),
+    "rescreen": N_("Sanctions re-screening"),
+    "quarterly_report": N_("Quarterly barter report"),
+    "reminders": N_("Deadline reminders"),
+}
+OUTCOME_LABELS = {
+    "done": N_("done"),
+    "covered": N_("covered by an earlier run"),
+}
+
+
+def clearing_dates(request: Request) -> schedule.ClearingDates | None:
+    """The next clearing runs and the filing window now; ``None`` without a calendar."""
+    try:
+        return schedule.clearing_dates(policy_of(request), now())
+    except InputError:
+        return None
+
+
+# Templates that show a trader the next run call this (position, obligations).
+templates.env.globals["clearing_dates"] = clearing_dates
+
+
+@router.get("/schedule", response_class=HTMLResponse)
+def schedule_page(request: Request, principal: User, session: Reader) -> HTMLResponse:
+    allow(principal, *schedule.SCHEDULE_READERS)
+    view = schedule.show(session, policy_of(request), today_of(request))
+    return render(
+        request,
+        "schedule.html",
+        principal,
+        view=view,
+        jobs=JOB_LABELS,
+        outcomes=OUTCOME_LABELS,
+    )

@@ -1,0 +1,307 @@
+"""The worker on a real database: due jobs done once, in order, with their effects;
+filing cut-offs; failures rolled back and retried with backoff; two workers at once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from tahator.services import corridor, screening, worker
+from tahator.store import migrate
+from tahator.store.database import make_engine, transaction
+from tahator.store.schema import (
+    AuditRecord,
+    Authorization,
+    ClearingRun,
+    JobFailure,
+    JobRun,
+    Obligation,
+)
+from tests.conftest import Cli
+from tests.integration.conftest import (
+    drop_postgres,
+    fresh_postgres,
+    import_obligations_file,
+    obligations_file,
+)
+from tests.integration.test_barter import (
+    LPG,
+    POLICY,
+    application,
+    apply,
+    authorize,
+    declare,
+    sound,
+)
+from tests.integration.test_barter import house as house
+
+AS_OF = date(2026, 3, 2)
+TODAY = date(2026, 12, 2)
+
+
+def _registered(engine: Engine, tmp_path: Path, rows: dict[str, datetime]) -> None:
+    """Register obligations PK-1 owes IR-1, each as if registered at its time."""
+    specs = [(ref, "PK-1", "IR-1", "1000.00", "USD") for ref in rows]
+    with transaction(engine) as session:
+        import_obligations_file(session, obligations_file(tmp_path / "o.csv", specs), "test")
+    with transaction(engine) as session:
+        for ref, at in rows.items():
+            session.execute(
+                update(Obligation).where(Obligation.reference == ref).values(created_at=at)
+            )
+
+
+def _overdue(engine: Engine, tmp_path: Path) -> int:
+    """An authorization whose deadline, 2026-02-22, is past by ``AS_OF``."""
+    authorization_id = apply(engine, tmp_path, application())
+    authorize(engine, authorization_id)
+    declare(engine, authorization_id, **LPG, value="300000", currency="USD", on=date(2025, 11, 10))
+    return authorization_id
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with transaction(engine) as session:
+        return (
+            int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0),
+            int(session.scalar(select(func.count()).select_from(ClearingRun)) or 0),
+            int(session.scalar(select(func.count()).select_from(JobRun)) or 0),
+        )
+
+
+def _karachi(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) - timedelta(hours=5)
+
+
+def test_worker_once_sweeps_runs_the_due_clearing_runs_and_is_idempotent(
+    house: Engine,
+    tmp_path: Path,
+    cli: Cli,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO", logger="tahator")
+    authorization_id = _overdue(house, tmp_path)
+    # The February run (26th) closes filing at the end of the 24th, Karachi time.
+    _registered(
+        house,
+        tmp_path,
+        {"JAN": _karachi(date(2026, 1, 10), 12), "LATE": _karachi(date(2026, 2, 25), 10)},
+    )
+    code, out, err = cli("--db", database_url, "worker", "--once", "--as-of", "2026-03-02")
+    assert code == 0, err
+    # One JSON line per job: on stderr once logs.configure() took the logger, else captured.
+    texts = [line for line in err.splitlines() if line.startswith("{")]
+    texts += [r.getMessage() for r in caplog.records if r.name == "tahator"]
+    lines = [json.loads(text) for text in texts]
+    sweep = next(line for line in lines if line.get("job") == "sweep")
+    assert sweep["outcome"] == "done"
+    assert sweep["request_id"] == "job:sweep:2026-03-02"
+    assert "sweep             2026-03-02  done" in out
+    with transaction(house) as session:
+        state = session.get(Authorization, authorization_id)
+        assert state is not None
+        assert state.state == "cancelled"
+        runs = session.execute(
+            select(
+                ClearingRun.as_of, ClearingRun.obligations, ClearingRun.cutoff_at, ClearingRun.actor
+            ).order_by(ClearingRun.id)
+        ).all()
+    assert [(r.as_of, r.obligations) for r in runs] == [
+        (date(2026, 1, 29), 1),
+        (date(2026, 2, 26), 1),  # JAN again (not due yet, still open); LATE waits
+    ]
+    assert runs[1].cutoff_at == _karachi(date(2026, 2, 25), 0)
+    assert {r.actor for r in runs} == {r.actor for r in runs if r.actor.startswith("worker:")}
+    before = _counts(house)
+    code, out, _ = cli("--db", database_url, "worker", "--once", "--as-of", "2026-03-02")
+    assert code == 0
+    assert _counts(house) == before  # a second pass does nothing
+    assert " done" not in out
+    assert " covered" not in out
+    code, out, _ = cli("--db", database_url, "worker", "--once", "--as-of", "2026-03-31")
+    assert code == 0
+    with transaction(house) as session:
+        march = session.scalars(select(ClearingRun).order_by(ClearingRun.id.desc())).first()
+    assert march is not None
+    assert (march.as_of, march.obligations) == (date(2026, 3, 31), 2)
+    sound(house)
+
+
+def test_a_run_by_hand_covers_the_scheduled_one(house: Engine) -> None:
+    from tahator.services import clearing
+
+    with transaction(house) as session:
+        by_hand = clearing.run_clearing(session, "op", date(2026, 1, 30), today=TODAY)
+    tick = worker.run_due(
+        lambda: transaction(house), POLICY, "w1", date(2026, 2, 1), today=TODAY, deliver=False
+    )
+    covered = [r for r in tick.jobs if r.job == "clearing"]
+    assert [(r.occurrence, r.outcome, r.detail) for r in covered] == [
+        ("2026-01-29", "covered", {"run_id": by_hand.run_id})
+    ]
+    assert _counts(house)[1] == 1
+
+
+def test_a_failed_job_rolls_back_and_is_retried_with_backoff(
+    house: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = screening.rescreen_all
+
+    def failing(session, actor):  # type: ignore[no-untyped-def]
+        real(session, actor)  # does its writes, then fails: none of it may stay
+        raise RuntimeError("list service unreachable")
+
+    monkeypatch.setattr(screening, "rescreen_all", failing)
+    audit_before = _counts(house)[0]
+
+    def rescreen() -> worker.JobResult:
+        tick = worker.run_due(
+            lambda: transaction(house), POLICY, "w1", date(2026, 1, 5), today=TODAY, deliver=False
+        )
+        return next(r for r in tick.jobs if r.job == "rescreen")
+
+    first = rescreen()
+    assert (first.outcome, first.occurrence) == ("failed", "2026-01-05")
+    assert "list service unreachable" in (first.error or "")
+    with transaction(house) as session:
+        assert session.get(JobRun, ("rescreen", "2026-01-05")) is None
+        failure = session.scalars(select(JobFailure)).one()
+        assert failure.retry_at == failure.failed_at + timedelta(minutes=1)
+        actions = session.scalars(
+            select(AuditRecord.action).where(AuditRecord.id > audit_before)
+        ).all()
+    assert not [a for a in actions if a.startswith(("screening", "job.rescreen"))]
+    assert rescreen().outcome == "waiting"  # not before its backoff
+    for attempt in range(2, worker.MAX_ATTEMPTS + 1):
+        with transaction(house) as session:  # the backoff passes
+            session.execute(update(JobFailure).values(retry_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        result = rescreen()
+        assert result.outcome == ("failed" if attempt < worker.MAX_ATTEMPTS else "gave_up")
+    with transaction(house) as session:
+        waits = [
+            f.retry_at - f.failed_at
+            for f in session.scalars(select(JobFailure).order_by(JobFailure.attempt))
+            if f.retry_at is not None and f.retry_at.year > 2000
+        ]
+    assert rescreen().outcome == "gave_up"  # reported, not tried again
+    monkeypatch.setattr(screening, "rescreen_all", real)
+    with transaction(house) as session:  # the operator clears the give-up: it runs again
+        session.execute(update(JobFailure).values(retry_at=datetime(2000, 1, 1, tzinfo=UTC)))
+    done = rescreen()
+    assert done.outcome == "done"
+    with transaction(house) as session:
+        row = session.get(JobRun, ("rescreen", "2026-01-05"))
+        assert row is not None
+        assert row.attempts == worker.MAX_ATTEMPTS + 1
+    assert waits == [] or all(w >= timedelta(minutes=1) for w in waits)
+
+
+def test_worker_refuses_a_date_after_today(cli: Cli, database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    with transaction(engine) as session:
+        corridor.seed(session)
+    engine.dispose()
+    code, _, err = cli("--db", database_url, "worker", "--once", "--as-of", "2099-01-01")
+    assert code == 2
+    assert "after today's business date" in err
+    code, _, err = cli("--db", database_url, "worker", "--once", "--as-of", "2026-02-30")
+    assert code == 2
+    assert "--as-of" in err
+    code, _, err = cli("--db", database_url, "worker", "--as-of", "2026-02-01")
+    assert code == 2
+    assert "--once" in err
+    code, out, _ = cli("--db", database_url, "schedule", "show", "--as-of", "2026-03-01")
+    assert code == 0
+    assert "clearing          2026-03-31  filing closes at the end of 2026-03-26" in out
+    code, _, err = cli("--db", database_url, "schedule", "show", "--as-of", "soon")
+    assert code == 2
+    assert "--as-of" in err
+
+
+def test_two_workers_started_together_on_postgresql_do_each_job_once(tmp_path: Path) -> None:
+    url, admin = fresh_postgres()
+    try:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        with transaction(engine) as session:
+            corridor.seed(session)
+        from tahator.demo import tax_id
+        from tests.integration.conftest import import_firms_file
+        from tests.integration.test_barter import FIRMS
+
+        text = FIRMS.replace("14000000018", tax_id("IR", 1)).replace("14000000026", tax_id("IR", 2))
+        (tmp_path / "firms.csv").write_text(text)
+        with transaction(engine) as session:
+            import_firms_file(session, tmp_path / "firms.csv", "test")
+        _overdue(engine, tmp_path)
+        _registered(engine, tmp_path, {"JAN": _karachi(date(2026, 1, 10), 12)})
+        start = threading.Barrier(2)
+        ticks: dict[str, worker.Tick] = {}
+
+        def work(name: str) -> None:
+            own = make_engine(url)
+            start.wait()
+            ticks[name] = worker.run_due(
+                lambda: transaction(own), POLICY, name, AS_OF, today=TODAY, deliver=False
+            )
+            own.dispose()
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        done = [
+            (r.job, r.occurrence)
+            for tick in ticks.values()
+            for r in tick.jobs
+            if r.outcome in ("done", "covered")
+        ]
+        assert len(done) == len(set(done))  # nothing done twice
+        with transaction(engine) as session:
+            rows = session.execute(select(JobRun.job, JobRun.occurrence)).all()
+            runs = session.scalars(select(ClearingRun.as_of).order_by(ClearingRun.id)).all()
+            audited = session.scalars(
+                select(AuditRecord.action).where(AuditRecord.action.like("job.%"))
+            ).all()
+            cancelled = session.scalars(
+                select(AuditRecord.id).where(AuditRecord.action == "barter.cancel")
+            ).all()
+        assert sorted(done) == sorted((job, occurrence) for job, occurrence in rows)
+        assert runs == [date(2026, 1, 29), date(2026, 2, 26)]
+        assert len(audited) == len(rows)
+        assert len(cancelled) <= 1
+        engine.dispose()
+    finally:
+        drop_postgres(url, admin)
+
+
+def test_the_serving_demos_worker_keeps_authorizations_true_to_their_deadlines(
+    house: Engine,
+    tmp_path: Path,
+) -> None:
+    import time
+
+    from tahator.demo_worker import start_loop
+
+    authorization_id = _overdue(house, tmp_path)
+    stop = start_loop(house, interval=0.2)
+    try:
+        deadline = time.monotonic() + 30
+        state = "authorized"
+        while state == "authorized" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with transaction(house) as session:
+                found = session.get(Authorization, authorization_id)
+                assert found is not None
+                state = found.state
+    finally:
+        stop.set()
+    assert state == "cancelled"

@@ -1,0 +1,72 @@
+"""The schedule page for the operator and the auditor, and the next clearing run with its
+filing cut-off where a trader looks at its position and registers obligations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from tahator.io.policy import load_policy
+from tahator.services import worker
+from tahator.services.common import business_today, now
+from tahator.store.database import transaction
+from tahator.store.schema import JobFailure
+from tests.web.conftest import House, browser
+
+POLICY = load_policy()
+
+
+def test_operator_and_auditor_see_the_schedule_others_do_not(house: House) -> None:
+    today = business_today(POLICY.zone)
+    worker.run_due(lambda: transaction(house.engine), POLICY, "web-test", today, deliver=False)
+    with transaction(house.engine) as session:
+        session.add(
+            JobFailure(
+                job="rescreen",
+                occurrence="2026-01-05",
+                attempt=5,
+                failed_at=now() - timedelta(hours=1),
+                worker="web-test",
+                error="RuntimeError: list service unreachable",
+                retry_at=None,
+            )
+        )
+    for who in ("operator", "auditor"):
+        client = browser(house, who)
+        assert 'href="/schedule"' in client.get("/").text
+        page = client.get("/schedule")
+        assert page.status_code == 200, page.text[:500]
+        assert "Clearing run" in page.text
+        assert "Filing closes at the end of" in page.text
+        assert "Barter sweep" in page.text
+        assert 'id="gave-up"' in page.text
+        assert "list service unreachable" in page.text
+        assert "web-test" in page.text  # the job runs, by the worker that did them
+        run = client.get("/clearing/runs/1")
+        assert run.status_code == 200
+        assert 'id="run-cutoff"' in run.text  # a scheduled run shows its filing cut-off
+    for who in ("trader", "bank", "customs"):
+        client = browser(house, who)
+        assert 'href="/schedule"' not in client.get("/").text
+        assert client.get("/schedule").status_code == 403
+
+
+def test_a_trader_sees_the_next_run_and_its_cutoff(house: House) -> None:
+    trader = browser(house, "trader")
+    upcoming = POLICY.calendar.next_occurrences(  # type: ignore[union-attr]
+        "clearing", business_today(POLICY.zone) - timedelta(days=1), 1
+    )[0]
+    for path in ("/position", "/obligations"):
+        page = trader.get(path)
+        assert page.status_code == 200
+        assert 'id="next-run"' in page.text
+        assert f'datetime="{upcoming.day.isoformat()}"' in page.text
+    stored = trader.get("/obligations?stored=2").text
+    waits = upcoming.cutoff is not None and now() > upcoming.cutoff
+    expected = "they wait for the following run" if waits else "These obligations go into that run."
+    assert expected in stored
+
+
+def test_the_cutoff_day_is_a_business_day_before_the_run() -> None:
+    assert POLICY.calendar is not None
+    run = POLICY.calendar.next_occurrences("clearing", date(2026, 12, 1), 1)[0]
+    assert run.cutoff == datetime(2026, 12, 29, 19, tzinfo=run.cutoff.tzinfo)  # type: ignore[union-attr]
