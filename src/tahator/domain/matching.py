@@ -39,7 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy, Rules
 
-Formulation = Literal["auto", "half-cycle", "cycle"]
+Formulation = Literal["auto", "half-cycle", "cycle", "picef"]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
@@ -146,6 +146,13 @@ def best_rings(
             rows[i][:-1] + backs[rows[i][0], rows[i][-1]][:-1] for i in result[0] if i < split
         ]
         count = len(rows)
+    elif formulation == "picef":
+        from tahator.domain.picef import picef_rings
+
+        chosen, bound, optimal, count = picef_rings(
+            vertices, tails, heads, weights, cap, time_limit, guided=guided
+        )
+        result = ([], 0.0, bound, optimal)
     else:
         raise ValueError(f"unknown formulation {formulation!r}")
     _, _, bound, optimal = result
@@ -283,10 +290,8 @@ def _solve(
     packing reaches the bound it is optimal and the full search is skipped;
     otherwise the full integer program runs as usual.
     """
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
     from scipy.sparse import csr_array
 
-    started = time.perf_counter()
     columns = int(values.size)
     if columns == 0:
         return [], 0.0, 0.0, True
@@ -303,6 +308,27 @@ def _solve(
     if links is not None:
         link_of, signs, count = links
         link_matrix = csr_array((signs, (link_of, np.arange(columns))), shape=(count, columns))
+    return solve_packing(vertex_matrix, link_matrix, values, time_limit, guided=guided)
+
+
+def solve_packing(
+    vertex_matrix: Any,
+    link_matrix: Any,
+    values: FloatArray,
+    time_limit: float | None,
+    *,
+    guided: bool = True,
+) -> tuple[list[int], float, float, bool]:
+    """Maximize Σ values·x over binaries x with ``vertex_matrix``·x ≤ 1 and
+    ``link_matrix``·x = 0 (sparse, or None): the engine behind every formulation.
+    Returns chosen columns, objective, bound, optimal; ``guided`` as in ``_solve``."""
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    started = time.perf_counter()
+    columns = int(values.size)
+    vertices = int(vertex_matrix.shape[0])
+    if columns == 0:
+        return [], 0.0, 0.0, True
     integral_values = bool(np.all(values == np.round(values)))
     # HiGHS works best with objective coefficients near 1: money in cents (10^7
     # a ring) slowed a 2,000-offer market 30-fold.  Packings are scored afterwards
