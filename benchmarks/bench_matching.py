@@ -236,6 +236,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}", flush=True)
+    # Warm up: the first solve pays SciPy's and OR-Tools' imports, not the instance.
+    two = np.array([0, 1])
+    best_rings(2, two, two[::-1], np.ones(2), 2)
+    best_rings(2, two, two[::-1], np.ones(2), 2, formulation="picef")
+    cpsat_cycles(2, two, two[::-1], np.ones(2), 2, 10, 10)
     results = {
         "kidney": kidney(
             args.limit, [3] if args.skip_cap4 else [3, 4], not args.no_picef, args.peer_max_cycles
