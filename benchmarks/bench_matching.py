@@ -144,6 +144,8 @@ def state(optimal: bool, objective: float | None, bound: float | None) -> str:
         return f"optimal {objective:g}"
     if objective is None:
         return f"stopped, no packing, bound {bound}"
+    if bound is None or not np.isfinite(bound):
+        return f"stopped at {objective:g}, no bound"
     gap = (bound - objective) / bound if bound else 0.0
     return f"stopped at {objective:g}, bound {bound:g}, gap {gap:.1%}"
 

@@ -156,6 +156,12 @@ def best_rings(
     else:
         raise ValueError(f"unknown formulation {formulation!r}")
     _, _, bound, optimal = result
+    if not optimal and tails.size:
+        # Every vertex receives at most one arc of a packing: when the time limit
+        # stopped the solver before it had a bound, that still bounds the packing.
+        best_in = np.zeros(vertices)
+        np.maximum.at(best_in, heads, weights)
+        bound = min(bound, float(best_in.sum()))
     cycles = tuple(sorted(tuple(_from_lowest(c)) for c in chosen))
     total = float(sum(weigh.cycle(np.array([c])).sum() for c in cycles)) if cycles else 0.0
     return Packing(
