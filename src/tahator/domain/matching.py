@@ -324,10 +324,13 @@ def solve_packing(
     time_limit: float | None,
     *,
     guided: bool = True,
+    interior: bool = False,
 ) -> tuple[list[int], float, float, bool]:
     """Maximize Σ values·x over binaries x with ``vertex_matrix``·x ≤ 1 and
     ``link_matrix``·x = 0 (sparse, or None): the engine behind every formulation.
-    Returns chosen columns, objective, bound, optimal; ``guided`` as in ``_solve``."""
+    Returns chosen columns, objective, bound, optimal; ``guided`` as in ``_solve``;
+    ``interior`` solves the LP by interior point (with crossover, so the reduced costs
+    are a basis's)."""
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
     started = time.perf_counter()
@@ -398,7 +401,7 @@ def solve_packing(
             A_eq=link_matrix,
             b_eq=None if link_matrix is None else np.zeros(link_matrix.shape[0]),
             bounds=(0, 1),
-            method="highs",
+            method="highs-ipm" if interior else "highs",
         )
         if relaxed.status == 0:
             # Reduced-cost fixing: a packing worth at least ``target`` uses only
