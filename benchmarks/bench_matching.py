@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -203,7 +204,8 @@ def market(offers: int) -> dict[str, object]:
     items = [SimpleNamespace(**row) for row in rows]
     values = [round(Decimal(row["value"]) * 100) for row in rows]
     policy = load_policy()
-    tails, heads = compatibility(items, country, values, policy, policy.tolerance)  # type: ignore[arg-type]
+    rules = policy.rules_on(date.today())
+    tails, heads = compatibility(items, country, values, policy, rules, rules.tolerance)  # type: ignore[arg-type]
     weights = np.array([values[t] for t in tails.tolist()], dtype=np.float64)
     exact = best_rings(len(rows), tails, heads, weights, 3)
     baseline = greedy(len(rows), tails, heads, weights, 3)
