@@ -4,7 +4,7 @@
    kidney_solver's fixtures), a 300-pair pool from ``generate_saidman.py`` (written
    from Saidman et al. 2006, seed 1) and the project's dense 300-pair instance
    (``generate_kidney.py``, seed 1).  In the same run: Tahator's default
-   (``best_rings``, formulation ``auto``), PIEF (``formulation="picef"``) and the
+   (``best_rings``, formulation ``auto``: PIEF beyond cap 3), PIEF at cap 3 and the
    peer: every cycle up to the cap, one CP-SAT Boolean each, at most one cycle per
    vertex, maximize the weight (cycles enumerated by the engine's vectorized
    enumerator, counted in the peer's time).  Each line says whether it was proven
@@ -171,7 +171,7 @@ def kidney(limit: float, caps: list[int], picef: bool, most: int) -> list[dict[s
                 f"{name}, {tails.size} arcs, cap {cap}: Tahator {ours.seconds:.2f} s "
                 f"({ours.variables} binaries, {state(ours.optimal, ours.objective, ours.bound)})"
             )
-            if picef:
+            if picef and cap <= 3:  # beyond, Tahator's default already is PIEF
                 other = best_rings(
                     vertices, tails, heads, weights, cap, time_limit=limit, formulation="picef"
                 )
