@@ -248,3 +248,48 @@ def test_a_delivery_another_worker_holds_is_skipped(house: House) -> None:
         assert receiver.got == []
         assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
     assert len(receiver.got) == 1
+
+
+def test_a_host_resolving_to_loopback_is_refused_at_delivery(
+    house: House, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registered while private hosts were allowed (as a host that resolved to a public
+    address then would be), the name now resolves to loopback: the worker resolves
+    it once, vets the address and POSTs nothing."""
+    with receiving() as receiver:
+        port = receiver.url.rsplit(":", 1)[1].split("/")[0]
+        _register(house, "trader", f"https://localhost:{port}/hook", events=["run.completed"])
+        monkeypatch.delenv("TAHATOR_WEBHOOK_PRIVATE")
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(0, 1, 0)
+    assert receiver.got == []
+    with transaction(house.engine) as session:
+        error = session.scalar(select(WebhookDelivery.last_error))
+    assert error is not None
+    assert "not on the public internet" in error
+
+
+def test_one_delivery_is_claimed_at_a_time(house: House) -> None:
+    """While one delivery is being POSTed the others are not leased: a lease covers one
+    POST, never a batch that could outlive it."""
+    leased: list[int] = []
+
+    def count_leased() -> None:
+        with transaction(house.engine) as session:
+            leased.append(
+                session.scalar(
+                    select(func.count())
+                    .select_from(WebhookDelivery)
+                    .where(WebhookDelivery.status == "pending")
+                    .where(WebhookDelivery.next_attempt_at > now() + timedelta(minutes=1))
+                )
+                or 0
+            )
+
+    with receiving() as receiver:
+        for _ in range(3):
+            _register(house, "trader", receiver.url, events=["run.completed"])
+        receiver.on_post = count_leased
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(3, 0, 0)
+    assert leased == [1, 1, 1]
