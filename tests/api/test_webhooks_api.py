@@ -16,7 +16,7 @@ from tahator.domain import webhook
 from tahator.services import webhooks
 from tahator.services.common import now
 from tahator.store.database import transaction
-from tahator.store.schema import AuditRecord, Webhook, WebhookDelivery
+from tahator.store.schema import AuditRecord, IdempotentRequest, Webhook, WebhookDelivery
 from tests.api.conftest import House
 from tests.receiver import receiving
 
@@ -293,3 +293,29 @@ def test_one_delivery_is_claimed_at_a_time(house: House) -> None:
         _run(house)
         assert _deliver(house) == webhooks.DeliveryTally(3, 0, 0)
     assert leased == [1, 1, 1]
+
+
+def test_an_idempotent_replay_never_keeps_or_answers_the_secret(house: House) -> None:
+    headers = {**house.as_("trader"), "Idempotency-Key": "hook-1"}
+    body = {"url": "http://127.0.0.1:9/hook"}
+    first = house.client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert first.status_code == 201
+    secret = first.json()["secret"]
+    hook = first.json()["webhook"]["id"]
+    replay = house.client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["secret"] is None
+    assert "shown once" in replay.json()["detail"]
+    assert replay.json()["webhook"] == first.json()["webhook"]
+    rotate = {**house.as_("trader"), "Idempotency-Key": "rotate-1"}
+    rotated = house.client.post(f"/api/v1/webhooks/{hook}/rotate", headers=rotate)
+    new = rotated.json()["secret"]
+    assert new not in (None, secret)
+    again = house.client.post(f"/api/v1/webhooks/{hook}/rotate", headers=rotate)
+    assert again.json()["secret"] is None
+    with transaction(house.engine) as session:
+        stored = " ".join(session.scalars(select(IdempotentRequest.response)))
+    assert "shown once" in stored
+    assert secret not in stored
+    assert new not in stored
