@@ -29,6 +29,7 @@ from tahator.store.schema import (
 _REMINDERS = uuid.UUID("6f0c1a52-6a57-4c61-9a55-7461686174f1")
 """The namespace of reminders' event ids: one id per (authorization, firm, days left),
 so a reminder already enqueued is found and not enqueued again."""
+_CHUNK = 1000
 
 
 def run_completed(session: Session, run_id: int) -> int:
@@ -112,41 +113,50 @@ def authorization_cancelled(session: Session, authorization: Authorization) -> i
 
 def remind_deadlines(session: Session, policy: Policy, as_of: date) -> int:
     """``authorization.deadline`` to the parties of each authorized authorization whose
-    deadline is 14, 7 or 1 days after ``as_of``; each (authorization, firm, days left)
-    once however often this runs.  Return how many deliveries were enqueued."""
+    deadline is at most 14, 7 or 1 days after ``as_of``: each (authorization, firm,
+    threshold) once however often this runs, and caught up when the worker missed the
+    day (a deadline in (as_of, as_of + d] not yet reminded for d).  Only the nearest
+    threshold passed is sent: a late "14 days" when one day is left is noise.  Return
+    how many deliveries were enqueued."""
     del policy  # the days are the issue's; the corridor's policy may set them later
     firms, _ = subscribers(session, EventType.AUTHORIZATION_DEADLINE)
     if not firms:
         return 0
-    days = {as_of + timedelta(days=d): d for d in REMINDER_DAYS}
     due = session.scalars(
         select(Authorization)
         .where(
             Authorization.state == AuthorizationStatus.AUTHORIZED.value,
-            Authorization.deadline.in_(list(days)),
+            Authorization.deadline > as_of,
+            Authorization.deadline <= as_of + timedelta(days=max(REMINDER_DAYS)),
         )
         .order_by(Authorization.id)
     )
-    count = 0
+    planned: list[tuple[str, str, dict[str, object]]] = []
     for authorization in due:
         assert authorization.deadline is not None
-        left = days[authorization.deadline]
+        left = (authorization.deadline - as_of).days
+        threshold = min(d for d in REMINDER_DAYS if left <= d)
         data = {"authorization": _authorization(authorization), "days_left": left}
         for firm in _parties(session, authorization):
-            if firm not in firms:
-                continue
-            key = f"{authorization.id}:{firm}:{left}"
-            event_id = str(uuid.uuid5(_REMINDERS, key))
-            sent = select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id)
-            if session.scalar(sent.limit(1)) is None:
-                count += enqueue(
-                    session,
-                    EventType.AUTHORIZATION_DEADLINE,
-                    data,
-                    firm=firm,
-                    event_id=event_id,
-                )
-    return count
+            if firm in firms:
+                key = f"{authorization.id}:{firm}:{threshold}"
+                planned.append((str(uuid.uuid5(_REMINDERS, key)), firm, data))
+    if not planned:
+        return 0
+    ids = [event_id for event_id, _, _ in planned]
+    sent: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):  # bound the bind parameters of one query
+        chunk = ids[start : start + _CHUNK]
+        sent.update(
+            session.scalars(
+                select(WebhookDelivery.event_id).where(WebhookDelivery.event_id.in_(chunk))
+            )
+        )
+    return sum(
+        enqueue(session, EventType.AUTHORIZATION_DEADLINE, data, firm=firm, event_id=event_id)
+        for event_id, firm, data in planned
+        if event_id not in sent
+    )
 
 
 def ring_proposed(session: Session, proposal: Proposal) -> int:
