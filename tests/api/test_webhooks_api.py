@@ -10,7 +10,8 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from tahator.domain import webhook
 from tahator.services import webhooks
@@ -319,3 +320,31 @@ def test_an_idempotent_replay_never_keeps_or_answers_the_secret(house: House) ->
     assert "shown once" in stored
     assert secret not in stored
     assert new not in stored
+
+
+def _statements_of_run_events(house: House) -> tuple[int, int]:
+    """Run 1's events built again (rolled back): the statements run and the deliveries."""
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    with house.engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", count)
+        with Session(connection) as session:
+            made = webhooks.run_completed(session, 1)
+            session.rollback()
+        event.remove(connection, "before_cursor_execute", count)
+    return len(statements), made
+
+
+def test_a_runs_events_cost_the_same_reads_however_many_subscribers(house: House) -> None:
+    _register(house, "operator", "http://127.0.0.1:9/a", firm="PK-1")
+    _run(house)
+    few, made = _statements_of_run_events(house)
+    assert made == 2  # run.completed and instruction.issued to PK-1
+    for firm in ("PK-2", "PK-3", "IR-1", "IR-2", "IR-1"):
+        _register(house, "operator", "http://127.0.0.1:9/b", firm=firm)
+    many, made = _statements_of_run_events(house)
+    assert made > 6
+    assert many == few
