@@ -104,13 +104,14 @@ def test_a_failed_delivery_is_retried_with_the_same_event(house: House) -> None:
     assert log[0]["attempts"] == 2
     assert log[0]["status"] == "delivered"
     assert log[0]["last_status"] == 200
-    # Redelivered on request: the same event again, attempts afresh.
+    # Redelivered on request: the same event again, its attempts so far kept.
     again = house.client.post(
         f"/api/v1/webhooks/{hook['id']}/deliveries/{log[0]['id']}/redeliver",
         headers=house.as_("trader"),
     )
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "pending"
+    assert again.json()["attempts"] == 2
     with receiving() as receiver:
         with transaction(house.engine) as session:
             row = session.get(Webhook, hook["id"])
@@ -118,6 +119,16 @@ def test_a_failed_delivery_is_retried_with_the_same_event(house: House) -> None:
             row.url = receiver.url
         assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
     assert json.loads(receiver.got[0].body)["id"] == first
+    log = house.client.get(
+        f"/api/v1/webhooks/{hook['id']}/deliveries", headers=house.as_("trader")
+    ).json()
+    assert log[0]["attempts"] == 3
+    with transaction(house.engine) as session:
+        audited = session.scalar(
+            select(AuditRecord).where(AuditRecord.action == "webhook.redeliver")
+        )
+        assert audited is not None
+        assert json.loads(audited.before) == {"status": "delivered", "attempts": 2}
 
 
 def test_giving_up_after_the_last_attempt(house: House) -> None:

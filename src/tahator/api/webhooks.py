@@ -109,7 +109,7 @@ def deliveries(webhook_id: Id, session: Reader, principal: Watcher) -> Any:
 def redeliver(
     webhook_id: Id, delivery_id: Id, request: Request, principal: Manager
 ) -> JSONResponse:
-    """Send a delivery again: the same event id and body, attempts afresh."""
+    """Send a delivery again: the same event id and body; its attempts so far are kept."""
     return write(
         request,
         principal,

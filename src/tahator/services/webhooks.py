@@ -284,7 +284,9 @@ def deliveries(
 def redeliver(
     session: Session, principal: Principal, actor: str, webhook_id: int, delivery_id: int
 ) -> DeliveryView:
-    """Send a delivery again (the same event id and body): pending now, attempts afresh."""
+    """Send a delivery again (the same event id and body): pending now.  Its attempts are
+    kept (the history stays true); one past the limit that fails again is given up
+    again, so a redelivery is one more try, and each is in the audit log."""
     _check_manager(principal)
     hook = _load(session, principal, webhook_id)
     delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
@@ -294,16 +296,16 @@ def redeliver(
     assert delivery is not None
     if not hook.active:
         raise InputError([Problem(f"webhook {hook.id} is disabled")])
+    before = {"status": delivery.status, "attempts": delivery.attempts}
     delivery.status = DeliveryStatus.PENDING.value
-    delivery.attempts = 0
     delivery.next_attempt_at = now()
     audit.record(
         session,
         actor,
         "webhook.redeliver",
         f"webhook_delivery:{delivery.id}",
-        None,
-        {"webhook": hook.id, "event_id": delivery.event_id},
+        before,
+        {"webhook": hook.id, "event_id": delivery.event_id, "status": delivery.status},
     )
     return _delivery_view(delivery)
 
