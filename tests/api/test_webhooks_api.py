@@ -359,3 +359,32 @@ def test_a_runs_events_cost_the_same_reads_however_many_subscribers(house: House
     many, made = _statements_of_run_events(house)
     assert made > 6
     assert many == few
+
+
+def test_a_urls_query_is_masked_in_views_and_audit_but_delivered_whole(house: House) -> None:
+    with receiving() as receiver:
+        made = _register(house, "trader", receiver.url + "?token=s3cret", events=["run.completed"])
+        hook = made["webhook"]
+        assert isinstance(hook, dict)
+        assert hook["url"] == receiver.url + "?token=***"
+        for path in ("/api/v1/webhooks", f"/api/v1/webhooks/{hook['id']}"):
+            for who in ("trader", "auditor"):
+                read = house.client.get(path, headers=house.as_(who))
+                assert "s3cret" not in read.text
+                assert "token=***" in read.text
+        house.client.post(f"/api/v1/webhooks/{hook['id']}/disable", headers=house.as_("trader"))
+        with transaction(house.engine) as session:
+            audited = [
+                json.dumps([r.before, r.after])
+                for r in session.scalars(
+                    select(AuditRecord).where(AuditRecord.action.like("webhook.%"))
+                )
+            ]
+            row = session.get(Webhook, hook["id"])
+            assert row is not None
+            row.active = True
+        assert len(audited) == 2
+        assert all("s3cret" not in a for a in audited)
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
+    assert len(receiver.got) == 1

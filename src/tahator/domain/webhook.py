@@ -122,6 +122,20 @@ def url_problem(url: str, allow_private: bool) -> str | None:
     return address_problem(str(literal), allow_private)
 
 
+MASK = "***"
+
+
+def masked_url(url: str) -> str:
+    """``url`` as shown and audited: each query value hidden (``?token=***``), since
+    receivers often put a token there; the scheme, host, path and names stay."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    names = [pair.partition("=")[0] for pair in parts.query.split("&")]
+    query = "&".join(f"{name}={MASK}" if name else MASK for name in names)
+    return parts._replace(query=query).geturl()
+
+
 def address_problem(address: str, allow_private: bool) -> str | None:
     """Why the worker may not POST to ``address`` (``None``: it may): loopback, private,
     link-local, multicast, reserved or unspecified addresses are the clearing house's
@@ -159,6 +173,7 @@ __all__ = [
     "DeliveryStatus",
     "EventType",
     "address_problem",
+    "masked_url",
     "next_attempt",
     "sign",
     "signature",

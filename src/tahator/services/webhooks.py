@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.roles import Role
-from tahator.domain.webhook import BANK_EVENTS, EVENT_TYPES, DeliveryStatus
+from tahator.domain.webhook import BANK_EVENTS, EVENT_TYPES, DeliveryStatus, masked_url
 from tahator.services import access, audit
 from tahator.services.common import now
 from tahator.services.users import Principal
@@ -44,7 +44,7 @@ MAX_DELIVERIES = 200
 
 @dataclass(frozen=True)
 class WebhookView:
-    """A webhook as listed and read: never its secret."""
+    """A webhook as listed and read: never its secret, its URL's query values masked."""
 
     id: int
     firm: str | None
@@ -87,7 +87,7 @@ def _view(hook: Webhook) -> WebhookView:
         hook.id,
         hook.firm_id,
         hook.clearing_country,
-        hook.url,
+        masked_url(hook.url),
         tuple(hook.events),
         hook.active,
         hook.created_at,
@@ -181,11 +181,11 @@ def _check_url(url: str) -> None:
 
 
 def _audited(hook: Webhook) -> dict[str, object]:
-    """What the audit log keeps of a webhook: never its secret."""
+    """What the audit log keeps of a webhook: never its secret, nor its URL's query values."""
     return {
         "firm": hook.firm_id,
         "clearing_country": hook.clearing_country,
-        "url": hook.url,
+        "url": masked_url(hook.url),
         "events": list(hook.events),
         "active": hook.active,
     }
