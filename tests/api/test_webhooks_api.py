@@ -388,3 +388,35 @@ def test_a_urls_query_is_masked_in_views_and_audit_but_delivered_whole(house: Ho
         _run(house)
         assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
     assert len(receiver.got) == 1
+
+
+def test_a_rotation_signs_with_both_secrets_for_a_day(house: House) -> None:
+    with receiving() as receiver:
+        made = _register(house, "trader", receiver.url, events=["run.completed"])
+        hook = made["webhook"]
+        assert isinstance(hook, dict)
+        old = str(made["secret"])
+        rotated = house.client.post(
+            f"/api/v1/webhooks/{hook['id']}/rotate", headers=house.as_("trader")
+        )
+        new = rotated.json()["secret"]
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
+        delivery = house.client.get(
+            f"/api/v1/webhooks/{hook['id']}/deliveries", headers=house.as_("trader")
+        ).json()[0]["id"]
+        house.client.post(
+            f"/api/v1/webhooks/{hook['id']}/deliveries/{delivery}/redeliver",
+            headers=house.as_("trader"),
+        )
+        assert _deliver(house, at_minutes=25 * 60) == webhooks.DeliveryTally(1, 0, 0)
+    first, later = receiver.got
+    at = int(time.time())
+    header = first.headers[webhook.SIGNATURE_HEADER]
+    assert header.count("v1=") == 2
+    assert webhook.verify(new, header, first.body, at)
+    assert webhook.verify(old, header, first.body, at)  # a receiver not yet updated
+    header = later.headers[webhook.SIGNATURE_HEADER]
+    assert header.count("v1=") == 1  # a day on, the old secret signs nothing
+    assert webhook.verify(new, header, later.body, at)
+    assert not webhook.verify(old, header, later.body, at)

@@ -62,6 +62,8 @@ class _Claimed:
     id: int
     url: str
     secret: str
+    previous: str | None
+    """The secret before a rotation, while it still signs (``ROTATION_OVERLAP``)."""
     event: str
     event_id: str
     body: str
@@ -90,10 +92,12 @@ def _claim(factory: Factory, at: datetime) -> _Claimed | None:
             return None
         delivery, hook = row
         delivery.next_attempt_at = at + LEASE
+        overlap = hook.previous_until is not None and hook.previous_until > at
         return _Claimed(
             delivery.id,
             hook.url,
             hook.secret,
+            hook.previous_secret if overlap else None,
             delivery.event,
             delivery.event_id,
             delivery.body,
@@ -110,7 +114,7 @@ def _post(claimed: _Claimed) -> tuple[int | None, str | None]:
         return None, problem
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: sign(claimed.secret, int(time.time()), claimed.body),
+        SIGNATURE_HEADER: sign(claimed.secret, int(time.time()), claimed.body, claimed.previous),
         EVENT_HEADER: claimed.event,
         DELIVERY_HEADER: claimed.event_id,
         "User-Agent": "Tahator-Webhooks/1",

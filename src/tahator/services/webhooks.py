@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.roles import Role
-from tahator.domain.webhook import BANK_EVENTS, EVENT_TYPES, DeliveryStatus, masked_url
+from tahator.domain.webhook import (
+    BANK_EVENTS,
+    EVENT_TYPES,
+    ROTATION_OVERLAP,
+    DeliveryStatus,
+    masked_url,
+)
 from tahator.services import access, audit
 from tahator.services.common import now
 from tahator.services.users import Principal
@@ -252,9 +258,13 @@ def disable(session: Session, principal: Principal, actor: str, webhook_id: int)
 
 
 def rotate(session: Session, principal: Principal, actor: str, webhook_id: int) -> Registered:
-    """A new secret for a webhook (answered once); deliveries from now on are signed with it."""
+    """A new secret for a webhook (answered once); deliveries from now on are signed with
+    it, and for ``ROTATION_OVERLAP`` (24 hours) with the previous one too, so receivers
+    keep verifying while they take the new one."""
     _check_manager(principal)
     hook = _load(session, principal, webhook_id, lock=True)
+    hook.previous_secret = hook.secret
+    hook.previous_until = now() + ROTATION_OVERLAP
     hook.secret = secrets.token_hex(32)
     audit.record(
         session,
@@ -262,7 +272,7 @@ def rotate(session: Session, principal: Principal, actor: str, webhook_id: int) 
         "webhook.rotate",
         f"webhook:{hook.id}",
         None,
-        {"rotated_at": now().isoformat()},
+        {"rotated_at": now().isoformat(), "previous_until": hook.previous_until.isoformat()},
     )
     return Registered(_view(hook), hook.secret)
 
