@@ -109,8 +109,8 @@ def _post(claimed: _Claimed) -> tuple[int | None, str | None]:
     """POST one delivery to the address its host resolves to now, vetted again (the
     name may resolve elsewhere since registration); its status and an error.  The
     response's body is never read: the status line and headers are all it is asked."""
-    address, problem = resolve(claimed.url, private_allowed())
-    if address is None:
+    addresses, problem = resolve(claimed.url, private_allowed())
+    if problem is not None:
         return None, problem
     headers = {
         "Content-Type": "application/json",
@@ -121,7 +121,7 @@ def _post(claimed: _Claimed) -> tuple[int | None, str | None]:
     }
     try:
         with (
-            pinned_client(address) as client,
+            pinned_client(addresses) as client,
             client.stream(
                 "POST", claimed.url, content=claimed.body.encode(), headers=headers
             ) as response,

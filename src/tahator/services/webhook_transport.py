@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,25 +23,27 @@ DEADLINE = 10.0
 """Seconds one POST may take in all: connect, TLS, sending, the status line and headers."""
 
 
-def resolve(url: str, allow_private: bool) -> tuple[str | None, str | None]:
-    """The address to dial for ``url`` and what is wrong with it (one is ``None``):
-    ``url_problem``, then the host resolved once and every address it gives vetted."""
+def resolve(url: str, allow_private: bool) -> tuple[tuple[str, ...], str | None]:
+    """The addresses to dial for ``url``, in the resolver's order, and what is wrong
+    with it (none, or ``None``): ``url_problem``, then the host resolved once and every
+    address it gives vetted."""
     problem = url_problem(url, allow_private)
     if problem is not None:
-        return None, problem
+        return (), problem
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return None, f"the URL's host {host} does not resolve"
-    if not infos:
-        return None, f"the URL's host {host} does not resolve"
-    for info in infos:
-        problem = address_problem(str(info[4][0]), allow_private)
+        return (), f"the URL's host {host} does not resolve"
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not addresses:
+        return (), f"the URL's host {host} does not resolve"
+    for address in addresses:
+        problem = address_problem(address, allow_private)
         if problem is not None:
-            return None, problem
-    return str(infos[0][4][0]).split("%")[0], None
+            return (), problem
+    return addresses, None
 
 
 class _Deadline:
@@ -87,10 +89,11 @@ class _Stream(httpcore.NetworkStream):
 
 
 class _PinnedBackend(httpcore.SyncBackend):
-    """Dials ``address`` whatever host httpcore asks for (the client sends to one URL)."""
+    """Dials ``addresses`` in turn (the first that answers), whatever host httpcore asks
+    for (the client sends to one URL)."""
 
-    def __init__(self, address: str, deadline: _Deadline) -> None:
-        self._address = address
+    def __init__(self, addresses: Sequence[str], deadline: _Deadline) -> None:
+        self._addresses = tuple(addresses)
         self._deadline = deadline
 
     def connect_tcp(
@@ -101,20 +104,27 @@ class _PinnedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        del host  # the vetted address, never the name resolved again
-        wait = self._deadline.left(timeout, httpcore.ConnectTimeout)
-        inner = super().connect_tcp(self._address, port, wait, local_address, socket_options)
-        return _Stream(inner, self._deadline)
+        del host  # the vetted addresses, never the name resolved again
+        failed: Exception = httpcore.ConnectError("no address to connect to")
+        for address in self._addresses:
+            wait = self._deadline.left(timeout, httpcore.ConnectTimeout)
+            try:
+                inner = super().connect_tcp(address, port, wait, local_address, socket_options)
+            except httpcore.ConnectError as error:
+                failed = error
+                continue
+            return _Stream(inner, self._deadline)
+        raise failed
 
 
-def pinned_client(address: str, deadline: float = DEADLINE) -> httpx.Client:
-    """A client for one POST that connects only to ``address``, within ``deadline``."""
+def pinned_client(addresses: Sequence[str], deadline: float = DEADLINE) -> httpx.Client:
+    """A client for one POST that connects only to ``addresses``, within ``deadline``."""
     transport = httpx.HTTPTransport(retries=0)
     # httpx has no public way to give its pool a network backend: the pool is replaced.
     transport._pool = httpcore.ConnectionPool(
         ssl_context=httpx.create_ssl_context(),
         max_connections=1,
-        network_backend=_PinnedBackend(address, _Deadline(deadline)),
+        network_backend=_PinnedBackend(addresses, _Deadline(deadline)),
     )
     return httpx.Client(
         transport=transport,
