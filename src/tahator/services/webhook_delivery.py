@@ -1,7 +1,8 @@
-"""Sending the outbox: the worker claims due deliveries in a short transaction (rows
-locked with ``SKIP LOCKED`` on PostgreSQL, their next attempt pushed forward as a
-lease so no other worker takes them), POSTs each outside any transaction, then
-records how it went: delivered on 2xx, else retried with backoff until given up."""
+"""Sending the outbox: the worker claims one due delivery at a time in a short
+transaction (the row locked with ``SKIP LOCKED`` on PostgreSQL, its next attempt
+pushed forward as a lease so no other worker takes it), POSTs it outside any
+transaction to the address vetted for it (``webhook_transport``), then records how
+it went: delivered on 2xx, else retried with backoff until given up."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ LEASE = timedelta(minutes=2)
 """How long a claimed delivery is another worker's to leave alone: far longer than
 one POST may take (``webhook_transport.DEADLINE``)."""
 BATCH = 50
+"""Deliveries one pass sends at most (each claimed and leased on its own)."""
 MAX_ERROR = 200
 
 Factory = Callable[[], AbstractContextManager[Session]]
