@@ -4,7 +4,7 @@ answers each POST with the next of its planned statuses and keeps what it got.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +21,8 @@ class Receiver:
     url: str
     statuses: list[int]
     got: list[Received] = field(default_factory=list)
+    on_post: Callable[[], None] | None = None
+    """Called while each POST is being answered (the sender is waiting)."""
 
 
 @contextmanager
@@ -33,6 +35,8 @@ def receiving(*statuses: int) -> Iterator[Receiver]:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length).decode()
             receiver.got.append(Received(dict(self.headers.items()), body))
+            if receiver.on_post is not None:
+                receiver.on_post()
             status = receiver.statuses.pop(0) if receiver.statuses else 200
             self.send_response(status)
             self.send_header("Content-Length", "2")

@@ -10,13 +10,14 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from tahator.domain import webhook
 from tahator.services import webhooks
 from tahator.services.common import now
 from tahator.store.database import transaction
-from tahator.store.schema import AuditRecord, Webhook, WebhookDelivery
+from tahator.store.schema import AuditRecord, IdempotentRequest, Webhook, WebhookDelivery
 from tests.api.conftest import House
 from tests.receiver import receiving
 
@@ -103,13 +104,14 @@ def test_a_failed_delivery_is_retried_with_the_same_event(house: House) -> None:
     assert log[0]["attempts"] == 2
     assert log[0]["status"] == "delivered"
     assert log[0]["last_status"] == 200
-    # Redelivered on request: the same event again, attempts afresh.
+    # Redelivered on request: the same event again, its attempts so far kept.
     again = house.client.post(
         f"/api/v1/webhooks/{hook['id']}/deliveries/{log[0]['id']}/redeliver",
         headers=house.as_("trader"),
     )
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "pending"
+    assert again.json()["attempts"] == 2
     with receiving() as receiver:
         with transaction(house.engine) as session:
             row = session.get(Webhook, hook["id"])
@@ -117,6 +119,16 @@ def test_a_failed_delivery_is_retried_with_the_same_event(house: House) -> None:
             row.url = receiver.url
         assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
     assert json.loads(receiver.got[0].body)["id"] == first
+    log = house.client.get(
+        f"/api/v1/webhooks/{hook['id']}/deliveries", headers=house.as_("trader")
+    ).json()
+    assert log[0]["attempts"] == 3
+    with transaction(house.engine) as session:
+        audited = session.scalar(
+            select(AuditRecord).where(AuditRecord.action == "webhook.redeliver")
+        )
+        assert audited is not None
+        assert json.loads(audited.before) == {"status": "delivered", "attempts": 2}
 
 
 def test_giving_up_after_the_last_attempt(house: House) -> None:
@@ -248,3 +260,163 @@ def test_a_delivery_another_worker_holds_is_skipped(house: House) -> None:
         assert receiver.got == []
         assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
     assert len(receiver.got) == 1
+
+
+def test_a_host_resolving_to_loopback_is_refused_at_delivery(
+    house: House, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registered while private hosts were allowed (as a host that resolved to a public
+    address then would be), the name now resolves to loopback: the worker resolves
+    it once, vets the address and POSTs nothing."""
+    with receiving() as receiver:
+        port = receiver.url.rsplit(":", 1)[1].split("/")[0]
+        _register(house, "trader", f"https://localhost:{port}/hook", events=["run.completed"])
+        monkeypatch.delenv("TAHATOR_WEBHOOK_PRIVATE")
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(0, 1, 0)
+    assert receiver.got == []
+    with transaction(house.engine) as session:
+        error = session.scalar(select(WebhookDelivery.last_error))
+    assert error is not None
+    assert "not on the public internet" in error
+
+
+def test_one_delivery_is_claimed_at_a_time(house: House) -> None:
+    """While one delivery is being POSTed the others are not leased: a lease covers one
+    POST, never a batch that could outlive it."""
+    leased: list[int] = []
+
+    def count_leased() -> None:
+        with transaction(house.engine) as session:
+            leased.append(
+                session.scalar(
+                    select(func.count())
+                    .select_from(WebhookDelivery)
+                    .where(WebhookDelivery.status == "pending")
+                    .where(WebhookDelivery.next_attempt_at > now() + timedelta(minutes=1))
+                )
+                or 0
+            )
+
+    with receiving() as receiver:
+        for _ in range(3):
+            _register(house, "trader", receiver.url, events=["run.completed"])
+        receiver.on_post = count_leased
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(3, 0, 0)
+    assert leased == [1, 1, 1]
+
+
+def test_an_idempotent_replay_never_keeps_or_answers_the_secret(house: House) -> None:
+    headers = {**house.as_("trader"), "Idempotency-Key": "hook-1"}
+    body = {"url": "http://127.0.0.1:9/hook"}
+    first = house.client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert first.status_code == 201
+    secret = first.json()["secret"]
+    hook = first.json()["webhook"]["id"]
+    replay = house.client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert replay.status_code == 201
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["secret"] is None
+    assert "shown once" in replay.json()["detail"]
+    assert replay.json()["webhook"] == first.json()["webhook"]
+    rotate = {**house.as_("trader"), "Idempotency-Key": "rotate-1"}
+    rotated = house.client.post(f"/api/v1/webhooks/{hook}/rotate", headers=rotate)
+    new = rotated.json()["secret"]
+    assert new not in (None, secret)
+    again = house.client.post(f"/api/v1/webhooks/{hook}/rotate", headers=rotate)
+    assert again.json()["secret"] is None
+    with transaction(house.engine) as session:
+        stored = " ".join(session.scalars(select(IdempotentRequest.response)))
+    assert "shown once" in stored
+    assert secret not in stored
+    assert new not in stored
+
+
+def _statements_of_run_events(house: House) -> tuple[int, int]:
+    """Run 1's events built again (rolled back): the statements run and the deliveries."""
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    with house.engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", count)
+        with Session(connection) as session:
+            made = webhooks.run_completed(session, 1)
+            session.rollback()
+        event.remove(connection, "before_cursor_execute", count)
+    return len(statements), made
+
+
+def test_a_runs_events_cost_the_same_reads_however_many_subscribers(house: House) -> None:
+    _register(house, "operator", "http://127.0.0.1:9/a", firm="PK-1")
+    _run(house)
+    few, made = _statements_of_run_events(house)
+    assert made == 2  # run.completed and instruction.issued to PK-1
+    for firm in ("PK-2", "PK-3", "IR-1", "IR-2", "IR-1"):
+        _register(house, "operator", "http://127.0.0.1:9/b", firm=firm)
+    many, made = _statements_of_run_events(house)
+    assert made > 6
+    assert many == few
+
+
+def test_a_urls_query_is_masked_in_views_and_audit_but_delivered_whole(house: House) -> None:
+    with receiving() as receiver:
+        made = _register(house, "trader", receiver.url + "?token=s3cret", events=["run.completed"])
+        hook = made["webhook"]
+        assert isinstance(hook, dict)
+        assert hook["url"] == receiver.url + "?token=***"
+        for path in ("/api/v1/webhooks", f"/api/v1/webhooks/{hook['id']}"):
+            for who in ("trader", "auditor"):
+                read = house.client.get(path, headers=house.as_(who))
+                assert "s3cret" not in read.text
+                assert "token=***" in read.text
+        house.client.post(f"/api/v1/webhooks/{hook['id']}/disable", headers=house.as_("trader"))
+        with transaction(house.engine) as session:
+            audited = [
+                json.dumps([r.before, r.after])
+                for r in session.scalars(
+                    select(AuditRecord).where(AuditRecord.action.like("webhook.%"))
+                )
+            ]
+            row = session.get(Webhook, hook["id"])
+            assert row is not None
+            row.active = True
+        assert len(audited) == 2
+        assert all("s3cret" not in a for a in audited)
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
+    assert len(receiver.got) == 1
+
+
+def test_a_rotation_signs_with_both_secrets_for_a_day(house: House) -> None:
+    with receiving() as receiver:
+        made = _register(house, "trader", receiver.url, events=["run.completed"])
+        hook = made["webhook"]
+        assert isinstance(hook, dict)
+        old = str(made["secret"])
+        rotated = house.client.post(
+            f"/api/v1/webhooks/{hook['id']}/rotate", headers=house.as_("trader")
+        )
+        new = rotated.json()["secret"]
+        _run(house)
+        assert _deliver(house) == webhooks.DeliveryTally(1, 0, 0)
+        delivery = house.client.get(
+            f"/api/v1/webhooks/{hook['id']}/deliveries", headers=house.as_("trader")
+        ).json()[0]["id"]
+        house.client.post(
+            f"/api/v1/webhooks/{hook['id']}/deliveries/{delivery}/redeliver",
+            headers=house.as_("trader"),
+        )
+        assert _deliver(house, at_minutes=25 * 60) == webhooks.DeliveryTally(1, 0, 0)
+    first, later = receiver.got
+    at = int(time.time())
+    header = first.headers[webhook.SIGNATURE_HEADER]
+    assert header.count("v1=") == 2
+    assert webhook.verify(new, header, first.body, at)
+    assert webhook.verify(old, header, first.body, at)  # a receiver not yet updated
+    header = later.headers[webhook.SIGNATURE_HEADER]
+    assert header.count("v1=") == 1  # a day on, the old secret signs nothing
+    assert webhook.verify(new, header, later.body, at)
+    assert not webhook.verify(old, header, later.body, at)

@@ -128,3 +128,21 @@ def test_the_cli_registers_lists_and_delivers(
     code, _, err = cli("webhooks", "disable", "99")
     assert code == 2
     assert "no webhook 99" in err
+
+
+def test_reminders_missed_while_the_worker_was_down_are_caught_up(
+    house: Engine,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _subscribe(house, "PK-1")
+    authorization_id = apply(house, tmp_path, application())
+    assert authorize(house, authorization_id).deadline == date(2026, 2, 22)
+    counts = []
+    # Down on the 14- and 7-day days: the 17th (5 days left) sends the 7-day reminder
+    # only, the 20th nothing new, the 21st the 1-day one; a day after the deadline nothing.
+    for day in (date(2026, 2, 17), date(2026, 2, 20), date(2026, 2, 21), date(2026, 2, 22)):
+        with transaction(house) as session:
+            counts.append(webhooks.remind_deadlines(session, POLICY, day))
+    assert counts == [1, 0, 1, 0]
+    sent = _events(house, "authorization.deadline")
+    assert [body["data"]["days_left"] for _, body in sent] == [5, 1]  # type: ignore[index]

@@ -9,6 +9,7 @@ import pytest
 from tahator.domain.webhook import (
     MAX_ATTEMPTS,
     address_problem,
+    masked_url,
     next_attempt,
     sign,
     url_problem,
@@ -70,3 +71,15 @@ def test_addresses_off_the_public_internet_are_refused() -> None:
         assert address_problem(address, False) is not None
         assert address_problem(address, True) is None
     assert address_problem("93.184.216.34", False) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://h.example/hook", "https://h.example/hook"),
+        ("https://h.example/hook?token=s3cret", "https://h.example/hook?token=***"),
+        ("https://h.example:8443/p?a=1&b&=x", "https://h.example:8443/p?a=***&b=***&***"),
+    ],
+)
+def test_a_urls_query_values_are_masked(url: str, shown: str) -> None:
+    assert masked_url(url) == shown

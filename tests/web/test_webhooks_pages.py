@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from tahator.domain.roles import Role
+from tahator.domain.webhook import EventType
 from tahator.services import webhooks
 from tahator.services.common import now
+from tahator.services.users import Principal
 from tahator.store.database import transaction
 from tahator.store.schema import Webhook
 from tests.receiver import receiving
@@ -115,3 +118,31 @@ def test_the_delivery_log_in_a_browser(house: House, chromium: Any, language: st
             context.close()
     assert len(receiver.got) == 3
     assert len({r.headers["Tahator-Delivery"] for r in receiver.got}) == 1
+
+
+def test_ids_out_of_range_are_404_and_a_refused_action_is_422(house: House) -> None:
+    trader = browser(house, "trader")
+    for webhook_id in (0, 2**63, 2**64):
+        assert trader.get(f"/webhooks/{webhook_id}").status_code == 404
+        posted = trader.post(f"/webhooks/{webhook_id}/disable", data={"csrf_token": token(trader)})
+        assert posted.status_code == 404
+    with transaction(house.engine) as session:
+        made = webhooks.register(
+            session, webhooks_operator(), "test", "http://127.0.0.1:9/hook", firm="PK-1"
+        )
+        webhooks.enqueue(session, EventType.RUN_COMPLETED, {"run": {}}, firm="PK-1")
+        webhooks.disable(session, webhooks_operator(), "test", made.webhook.id)
+    hook = made.webhook.id
+    too_big = trader.post(
+        f"/webhooks/{hook}/redeliver", data={"delivery": str(2**64), "csrf_token": token(trader)}
+    )
+    assert too_big.status_code == 422
+    refused = trader.post(
+        f"/webhooks/{hook}/redeliver", data={"delivery": "1", "csrf_token": token(trader)}
+    )
+    assert refused.status_code == 422
+    assert "is disabled" in refused.text
+
+
+def webhooks_operator() -> Principal:
+    return Principal(0, "test", Role.OPERATOR, None)

@@ -203,12 +203,15 @@ def write(
     principal: Principal,
     fingerprint: Any,
     work: Callable[[Session], tuple[int, Any]],
+    redact: Callable[[Any], Any] | None = None,
 ) -> JSONResponse:
     """Run ``work`` in one transaction and answer with what it returns.
 
     With an ``Idempotency-Key`` header, the first answer is stored in the same
     transaction as the change, and a retry with the same key gets it back without
-    anything new being done; the same key with another request is a 422.
+    anything new being done; the same key with another request is a 422.  ``redact``
+    gives what is stored (and replayed) of an answer holding what must not be kept
+    (a webhook's secret).
     """
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
@@ -259,7 +262,7 @@ def write(
                 content = jsonable_encoder(payload)
                 if key is not None:
                     claim.status = status
-                    claim.response = json.dumps(content)
+                    claim.response = json.dumps(redact(content) if redact else content)
             return JSONResponse(content, status_code=status)
         except IntegrityError:
             # A concurrent request stored the same thing (or claimed the same key)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tahator.api.deps import Id, Reader, require, write
 from tahator.api.models import model_of
 from tahator.formatting import jsonable
+from tahator.i18n import _
 from tahator.services import webhooks
 from tahator.services.access import WEBHOOK_MANAGERS, WEBHOOK_READERS
 from tahator.services.users import Principal
@@ -24,6 +25,13 @@ Watcher = Annotated[Principal, Depends(require(*WEBHOOK_READERS))]
 WebhookOut = model_of(webhooks.WebhookView, "Webhook")
 RegisteredOut = model_of(webhooks.Registered, "RegisteredWebhook")
 DeliveryOut = model_of(webhooks.DeliveryView, "WebhookDelivery")
+
+
+def _without_secret(answer: Any) -> Any:
+    """What an idempotent registration or rotation stores and replays: never the secret
+    (the idempotency table would be a second copy of it, kept in backups)."""
+    shown_once = _("the secret was shown once, in the first answer; rotate for a new one")
+    return {**answer, "secret": None, "detail": shown_once}
 
 
 class WebhookIn(BaseModel):
@@ -39,7 +47,8 @@ class WebhookIn(BaseModel):
 
 @router.post("", status_code=201, response_model=RegisteredOut)
 def register(request: Request, principal: Manager, body: WebhookIn) -> JSONResponse:
-    """Register a webhook; the answer holds its ``secret``, the only time it is shown."""
+    """Register a webhook; the answer holds its ``secret``, the only time it is shown (an
+    idempotent replay answers ``secret: null`` and says so)."""
 
     def work(session: Session) -> tuple[int, Any]:
         result = webhooks.register(
@@ -53,7 +62,7 @@ def register(request: Request, principal: Manager, body: WebhookIn) -> JSONRespo
         )
         return 201, jsonable(result)
 
-    return write(request, principal, body.model_dump(), work)
+    return write(request, principal, body.model_dump(), work, _without_secret)
 
 
 @router.get("", response_model=list[WebhookOut])  # type: ignore[valid-type]
@@ -86,6 +95,7 @@ def rotate(webhook_id: Id, request: Request, principal: Manager) -> JSONResponse
         principal,
         webhook_id,
         lambda s: (200, jsonable(webhooks.rotate(s, principal, principal.actor, webhook_id))),
+        _without_secret,
     )
 
 
@@ -99,7 +109,7 @@ def deliveries(webhook_id: Id, session: Reader, principal: Watcher) -> Any:
 def redeliver(
     webhook_id: Id, delivery_id: Id, request: Request, principal: Manager
 ) -> JSONResponse:
-    """Send a delivery again: the same event id and body, attempts afresh."""
+    """Send a delivery again: the same event id and body; its attempts so far are kept."""
     return write(
         request,
         principal,

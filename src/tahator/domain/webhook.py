@@ -45,6 +45,8 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
 MAX_URL = 2000
+ROTATION_OVERLAP = timedelta(hours=24)
+"""How long a rotated-out secret still signs deliveries (as a second ``v1``)."""
 
 
 class DeliveryStatus(StrEnum):
@@ -59,9 +61,13 @@ def signature(secret: str, timestamp: int, body: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign(secret: str, timestamp: int, body: str) -> str:
-    """The ``Tahator-Signature`` header's value for ``body`` sent at ``timestamp``."""
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+def sign(secret: str, timestamp: int, body: str, previous: str | None = None) -> str:
+    """The ``Tahator-Signature`` header's value for ``body`` sent at ``timestamp``; after
+    a rotation, a second ``v1`` under the ``previous`` secret (receivers accept either)."""
+    header = f"t={timestamp},v1={signature(secret, timestamp, body)}"
+    if previous is not None:
+        header += f",v1={signature(previous, timestamp, body)}"
+    return header
 
 
 def verify(secret: str, header: str, body: str, now: int, tolerance: int = TOLERANCE) -> bool:
@@ -122,6 +128,20 @@ def url_problem(url: str, allow_private: bool) -> str | None:
     return address_problem(str(literal), allow_private)
 
 
+MASK = "***"
+
+
+def masked_url(url: str) -> str:
+    """``url`` as shown and audited: each query value hidden (``?token=***``), since
+    receivers often put a token there; the scheme, host, path and names stay."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    names = [pair.partition("=")[0] for pair in parts.query.split("&")]
+    query = "&".join(f"{name}={MASK}" if name else MASK for name in names)
+    return parts._replace(query=query).geturl()
+
+
 def address_problem(address: str, allow_private: bool) -> str | None:
     """Why the worker may not POST to ``address`` (``None``: it may): loopback, private,
     link-local, multicast, reserved or unspecified addresses are the clearing house's
@@ -154,11 +174,13 @@ __all__ = [
     "EVENT_TYPES",
     "MAX_ATTEMPTS",
     "REMINDER_DAYS",
+    "ROTATION_OVERLAP",
     "SIGNATURE_HEADER",
     "TOLERANCE",
     "DeliveryStatus",
     "EventType",
     "address_problem",
+    "masked_url",
     "next_attempt",
     "sign",
     "signature",

@@ -15,28 +15,52 @@ from tahator.domain.barter import AuthorizationStatus
 from tahator.domain.policy import Policy
 from tahator.domain.webhook import REMINDER_DAYS, EventType
 from tahator.formatting import jsonable
-from tahator.services.clearing_views import setoff_notices, show_run
-from tahator.services.webhook_outbox import enqueue, subscribers
+from tahator.services.clearing_views import NoticeView, setoff_notices, show_run
+from tahator.services.webhook_outbox import Outbox
 from tahator.store.schema import (
     Authorization,
     Consortium,
     ConsortiumMember,
+    ObligationLiability,
     Proposal,
     ProposalLeg,
+    SetoffNotice,
     WebhookDelivery,
 )
 
 _REMINDERS = uuid.UUID("6f0c1a52-6a57-4c61-9a55-7461686174f1")
 """The namespace of reminders' event ids: one id per (authorization, firm, days left),
 so a reminder already enqueued is found and not enqueued again."""
+_CHUNK = 1000
+
+
+def _notices_by_firm(session: Session, run_id: int, firms: set[str]) -> dict[str, list[NoticeView]]:
+    """Each of ``firms``' notices of a run (``access.notices_of``'s: as debtor, creditor
+    or jointly liable), from one read of the run's notices and one of their liabilities."""
+    jointly: dict[int, set[str]] = {}
+    liable = (
+        select(ObligationLiability.obligation_id, ObligationLiability.firm_id)
+        .join(SetoffNotice, SetoffNotice.obligation_id == ObligationLiability.obligation_id)
+        .where(SetoffNotice.run_id == run_id, ObligationLiability.firm_id.in_(sorted(firms)))
+    )
+    for obligation, firm in session.execute(liable):
+        jointly.setdefault(obligation, set()).add(firm)
+    grouped: dict[str, list[NoticeView]] = {}
+    for notice in setoff_notices(session, run_id):
+        parties = {notice.debtor, notice.creditor} | jointly.get(notice.obligation, set())
+        for firm in sorted(parties & firms):
+            grouped.setdefault(firm, []).append(notice)
+    return grouped
 
 
 def run_completed(session: Session, run_id: int) -> int:
     """A completed run's events: ``run.completed`` to each firm in it (its notices and
     instructions) and to each bank (its country's instructions), ``instruction.issued``
-    to each firm per instruction.  Return how many deliveries were enqueued."""
-    firms, countries = subscribers(session, EventType.RUN_COMPLETED)
-    issued, _ = subscribers(session, EventType.INSTRUCTION_ISSUED)
+    to each firm per instruction.  The subscriptions and the notices are read once,
+    the deliveries written in one insert.  Return how many deliveries were enqueued."""
+    outbox = Outbox(session)
+    firms, countries = outbox.subscriptions.subscribers(EventType.RUN_COMPLETED)
+    issued, _ = outbox.subscriptions.subscribers(EventType.INSTRUCTION_ISSUED)
     if not (firms or countries or issued):
         return 0
     whole = show_run(session, run_id)
@@ -45,9 +69,9 @@ def run_completed(session: Session, run_id: int) -> int:
         "as_of": whole.as_of.isoformat(),
         "unit_of_account": whole.unit_of_account,
     }
-    count = 0
+    notices_of = _notices_by_firm(session, run_id, firms) if firms else {}
     for firm in sorted(firms):
-        notices = setoff_notices(session, run_id, firm)
+        notices = notices_of.get(firm, [])
         instructions = [i for i in whole.instructions if i.firm == firm]
         if notices or instructions:
             data = {
@@ -55,16 +79,16 @@ def run_completed(session: Session, run_id: int) -> int:
                 "notices": jsonable(notices),
                 "instructions": jsonable(instructions),
             }
-            count += enqueue(session, EventType.RUN_COMPLETED, data, firm=firm)
+            outbox.add(EventType.RUN_COMPLETED, data, firm=firm)
     for country in sorted(countries):
         instructions = [i for i in whole.instructions if i.country == country]
         data = {"run": run, "country": country, "instructions": jsonable(instructions)}
-        count += enqueue(session, EventType.RUN_COMPLETED, data, country=country)
+        outbox.add(EventType.RUN_COMPLETED, data, country=country)
     for instruction in whole.instructions:
         if instruction.firm in issued:
             data = {"run": run, "instruction": jsonable(instruction)}
-            count += enqueue(session, EventType.INSTRUCTION_ISSUED, data, firm=instruction.firm)
-    return count
+            outbox.add(EventType.INSTRUCTION_ISSUED, data, firm=instruction.firm)
+    return outbox.flush()
 
 
 def _parties(session: Session, authorization: Authorization) -> list[str]:
@@ -104,49 +128,58 @@ def _authorization(authorization: Authorization) -> dict[str, object]:
 def authorization_cancelled(session: Session, authorization: Authorization) -> int:
     """``authorization.cancelled`` to each party of ``authorization``."""
     data = {"authorization": _authorization(authorization)}
-    return sum(
-        enqueue(session, EventType.AUTHORIZATION_CANCELLED, data, firm=firm)
-        for firm in _parties(session, authorization)
-    )
+    outbox = Outbox(session)
+    for firm in _parties(session, authorization):
+        outbox.add(EventType.AUTHORIZATION_CANCELLED, data, firm=firm)
+    return outbox.flush()
 
 
 def remind_deadlines(session: Session, policy: Policy, as_of: date) -> int:
     """``authorization.deadline`` to the parties of each authorized authorization whose
-    deadline is 14, 7 or 1 days after ``as_of``; each (authorization, firm, days left)
-    once however often this runs.  Return how many deliveries were enqueued."""
+    deadline is at most 14, 7 or 1 days after ``as_of``: each (authorization, firm,
+    threshold) once however often this runs, and caught up when the worker missed the
+    day (a deadline in (as_of, as_of + d] not yet reminded for d).  Only the nearest
+    threshold passed is sent: a late "14 days" when one day is left is noise.  Return
+    how many deliveries were enqueued."""
     del policy  # the days are the issue's; the corridor's policy may set them later
-    firms, _ = subscribers(session, EventType.AUTHORIZATION_DEADLINE)
+    outbox = Outbox(session)
+    firms, _ = outbox.subscriptions.subscribers(EventType.AUTHORIZATION_DEADLINE)
     if not firms:
         return 0
-    days = {as_of + timedelta(days=d): d for d in REMINDER_DAYS}
     due = session.scalars(
         select(Authorization)
         .where(
             Authorization.state == AuthorizationStatus.AUTHORIZED.value,
-            Authorization.deadline.in_(list(days)),
+            Authorization.deadline > as_of,
+            Authorization.deadline <= as_of + timedelta(days=max(REMINDER_DAYS)),
         )
         .order_by(Authorization.id)
     )
-    count = 0
+    planned: list[tuple[str, str, dict[str, object]]] = []
     for authorization in due:
         assert authorization.deadline is not None
-        left = days[authorization.deadline]
+        left = (authorization.deadline - as_of).days
+        threshold = min(d for d in REMINDER_DAYS if left <= d)
         data = {"authorization": _authorization(authorization), "days_left": left}
         for firm in _parties(session, authorization):
-            if firm not in firms:
-                continue
-            key = f"{authorization.id}:{firm}:{left}"
-            event_id = str(uuid.uuid5(_REMINDERS, key))
-            sent = select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id)
-            if session.scalar(sent.limit(1)) is None:
-                count += enqueue(
-                    session,
-                    EventType.AUTHORIZATION_DEADLINE,
-                    data,
-                    firm=firm,
-                    event_id=event_id,
-                )
-    return count
+            if firm in firms:
+                key = f"{authorization.id}:{firm}:{threshold}"
+                planned.append((str(uuid.uuid5(_REMINDERS, key)), firm, data))
+    if not planned:
+        return 0
+    ids = [event_id for event_id, _, _ in planned]
+    sent: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):  # bound the bind parameters of one query
+        chunk = ids[start : start + _CHUNK]
+        sent.update(
+            session.scalars(
+                select(WebhookDelivery.event_id).where(WebhookDelivery.event_id.in_(chunk))
+            )
+        )
+    for event_id, firm, data in planned:
+        if event_id not in sent:
+            outbox.add(EventType.AUTHORIZATION_DEADLINE, data, firm=firm, event_id=event_id)
+    return outbox.flush()
 
 
 def ring_proposed(session: Session, proposal: Proposal) -> int:
@@ -158,7 +191,7 @@ def ring_proposed(session: Session, proposal: Proposal) -> int:
             .order_by(ProposalLeg.position)
         )
     )
-    count = 0
+    outbox = Outbox(session)
     for firm in sorted({leg.firm for leg in legs}):
         own = [
             {"position": leg.position, "offer": leg.offer_id, "gives_minor": leg.gives}
@@ -169,8 +202,8 @@ def ring_proposed(session: Session, proposal: Proposal) -> int:
             "proposal": {"id": proposal.id, "matching_run": proposal.run_id, "legs": len(legs)},
             "own_legs": own,
         }
-        count += enqueue(session, EventType.RING_PROPOSED, data, firm=firm)
-    return count
+        outbox.add(EventType.RING_PROPOSED, data, firm=firm)
+    return outbox.flush()
 
 
 __all__ = ["authorization_cancelled", "remind_deadlines", "ring_proposed", "run_completed"]

@@ -23,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.roles import Role
-from tahator.domain.webhook import BANK_EVENTS, EVENT_TYPES, DeliveryStatus
+from tahator.domain.webhook import (
+    BANK_EVENTS,
+    EVENT_TYPES,
+    ROTATION_OVERLAP,
+    DeliveryStatus,
+    masked_url,
+)
 from tahator.services import access, audit
 from tahator.services.common import now
 from tahator.services.users import Principal
@@ -44,7 +50,7 @@ MAX_DELIVERIES = 200
 
 @dataclass(frozen=True)
 class WebhookView:
-    """A webhook as listed and read: never its secret."""
+    """A webhook as listed and read: never its secret, its URL's query values masked."""
 
     id: int
     firm: str | None
@@ -87,7 +93,7 @@ def _view(hook: Webhook) -> WebhookView:
         hook.id,
         hook.firm_id,
         hook.clearing_country,
-        hook.url,
+        masked_url(hook.url),
         tuple(hook.events),
         hook.active,
         hook.created_at,
@@ -181,11 +187,11 @@ def _check_url(url: str) -> None:
 
 
 def _audited(hook: Webhook) -> dict[str, object]:
-    """What the audit log keeps of a webhook: never its secret."""
+    """What the audit log keeps of a webhook: never its secret, nor its URL's query values."""
     return {
         "firm": hook.firm_id,
         "clearing_country": hook.clearing_country,
-        "url": hook.url,
+        "url": masked_url(hook.url),
         "events": list(hook.events),
         "active": hook.active,
     }
@@ -252,9 +258,13 @@ def disable(session: Session, principal: Principal, actor: str, webhook_id: int)
 
 
 def rotate(session: Session, principal: Principal, actor: str, webhook_id: int) -> Registered:
-    """A new secret for a webhook (answered once); deliveries from now on are signed with it."""
+    """A new secret for a webhook (answered once); deliveries from now on are signed with
+    it, and for ``ROTATION_OVERLAP`` (24 hours) with the previous one too, so receivers
+    keep verifying while they take the new one."""
     _check_manager(principal)
     hook = _load(session, principal, webhook_id, lock=True)
+    hook.previous_secret = hook.secret
+    hook.previous_until = now() + ROTATION_OVERLAP
     hook.secret = secrets.token_hex(32)
     audit.record(
         session,
@@ -262,7 +272,7 @@ def rotate(session: Session, principal: Principal, actor: str, webhook_id: int) 
         "webhook.rotate",
         f"webhook:{hook.id}",
         None,
-        {"rotated_at": now().isoformat()},
+        {"rotated_at": now().isoformat(), "previous_until": hook.previous_until.isoformat()},
     )
     return Registered(_view(hook), hook.secret)
 
@@ -284,7 +294,9 @@ def deliveries(
 def redeliver(
     session: Session, principal: Principal, actor: str, webhook_id: int, delivery_id: int
 ) -> DeliveryView:
-    """Send a delivery again (the same event id and body): pending now, attempts afresh."""
+    """Send a delivery again (the same event id and body): pending now.  Its attempts are
+    kept (the history stays true); one past the limit that fails again is given up
+    again, so a redelivery is one more try, and each is in the audit log."""
     _check_manager(principal)
     hook = _load(session, principal, webhook_id)
     delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
@@ -294,16 +306,16 @@ def redeliver(
     assert delivery is not None
     if not hook.active:
         raise InputError([Problem(f"webhook {hook.id} is disabled")])
+    before = {"status": delivery.status, "attempts": delivery.attempts}
     delivery.status = DeliveryStatus.PENDING.value
-    delivery.attempts = 0
     delivery.next_attempt_at = now()
     audit.record(
         session,
         actor,
         "webhook.redeliver",
         f"webhook_delivery:{delivery.id}",
-        None,
-        {"webhook": hook.id, "event_id": delivery.event_id},
+        before,
+        {"webhook": hook.id, "event_id": delivery.event_id, "status": delivery.status},
     )
     return _delivery_view(delivery)
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0014"
+HEAD = "0015"
 """The newest revision in ``migrations/versions``; a test keeps the two in step."""
 
 

@@ -78,6 +78,10 @@ class Webhook(Base):
     url: Mapped[str] = mapped_column(String(2000))
     secret: Mapped[str] = mapped_column(String(128))
     """The HMAC-SHA256 key, shown once at registration; kept to sign each delivery."""
+    previous_secret: Mapped[str | None] = mapped_column(String(128))
+    """The key before the last rotation: deliveries are signed with it too until
+    ``previous_until`` (24 hours), so receivers have a day to take the new one."""
+    previous_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     events: Mapped[list[str]] = mapped_column(JSON)
     """The event types subscribed to."""
     active: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())

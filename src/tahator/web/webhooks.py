@@ -81,8 +81,23 @@ def register(request: Request, principal: User, form: Form, session: Reader) -> 
     return _page(request, principal, session, 201, secret=made.secret, made=made.webhook)
 
 
+MAX_ID = 2**63 - 1
+"""The largest id the database holds: a larger one is no webhook (a 404, not a 5xx)."""
+
+
+def _webhook_id(webhook_id: int) -> int:
+    if not 1 <= webhook_id <= MAX_ID:
+        raise PageError(404, _("No webhook %(id)s.") % {"id": webhook_id})
+    return webhook_id
+
+
 def _webhook_page(
-    request: Request, principal: Principal, session: Session, webhook_id: int, **extra: Any
+    request: Request,
+    principal: Principal,
+    session: Session,
+    webhook_id: int,
+    status: int = 200,
+    **extra: Any,
 ) -> HTMLResponse:
     try:
         hook = webhooks.show(session, principal, webhook_id)
@@ -93,6 +108,7 @@ def _webhook_page(
         request,
         "webhook.html",
         principal,
+        status=status,
         hook=hook,
         deliveries=log,
         manages=principal.role in WEBHOOK_MANAGERS,
@@ -105,7 +121,7 @@ def webhook_page(
     request: Request, principal: User, session: Reader, webhook_id: int
 ) -> HTMLResponse:
     allow(principal, *WEBHOOK_READERS)
-    return _webhook_page(request, principal, session, webhook_id)
+    return _webhook_page(request, principal, session, _webhook_id(webhook_id))
 
 
 @router.post("/webhooks/{webhook_id}/{action}", response_model=None)
@@ -114,6 +130,7 @@ def act(
 ) -> Response:
     """Disable, rotate (the answer shows the new secret once) or redeliver one delivery."""
     allow(principal, *WEBHOOK_MANAGERS)
+    _webhook_id(webhook_id)
     try:
         with transaction(engine_of(request)) as writer:
             if action == "disable":
@@ -122,7 +139,7 @@ def act(
                 rotated = webhooks.rotate(writer, principal, principal.actor, webhook_id)
             elif action == "redeliver":
                 delivery = str(form.get("delivery", ""))
-                if not delivery.isdigit():
+                if not (delivery.isascii() and delivery.isdigit() and 0 < int(delivery) <= MAX_ID):
                     raise PageError(422, _("Choose a delivery."))
                 webhooks.redeliver(writer, principal, principal.actor, webhook_id, int(delivery))
             else:
@@ -132,7 +149,8 @@ def act(
     except TahatorError as error:
         problems = getattr(error, "problems", None) or []
         message = "; ".join(p.message for p in problems) or str(error)
-        return _webhook_page(request, principal, session, webhook_id, error=message)
+        # Refused: the page again with why, as a 422 (register answers so too).
+        return _webhook_page(request, principal, session, webhook_id, 422, error=message)
     session.rollback()
     if action == "rotate":
         return _webhook_page(request, principal, session, webhook_id, secret=rotated.secret)
