@@ -200,17 +200,24 @@ class RequestLog:
         root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500  # unless a response starts: an error that escaped everything
+        started = False
 
         async def tagged(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = identifier
             await send(message)
 
         with logs.acting_for(identifier):
             try:
                 await self.app(scope, receive, tagged)
+            except Exception as error:
+                if started and status == 500:
+                    # The 500 was answered by the problem handler, which logged the
+                    # error as a JSON line: uvicorn must not print it again as text.
+                    logs.mark_logged(error)
+                raise
             finally:
                 self.done(scope, status, time.perf_counter() - started, root_path)
 

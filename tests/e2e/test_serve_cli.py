@@ -6,6 +6,9 @@ import asyncio
 import json
 import socket
 import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -137,3 +140,54 @@ def test_serve_refuses_a_port_in_use(db: str, workers: str) -> None:
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Tahator on" not in done.stdout
+
+
+CRASHING_SERVER = """
+import sys, uvicorn
+from tahator import logs
+from tahator.asgi import create_app
+
+app = create_app(sys.argv[1])
+
+@app.get("/boom")
+def boom() -> None:
+    raise RuntimeError("boom: the handler failed")
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
+            access_log=False, log_config=logs.uvicorn_log_config("warning"))
+"""
+
+
+def test_an_unhandled_error_is_one_json_line_with_its_traceback(db: str) -> None:
+    from tests.e2e.conftest import free_port
+
+    port = free_port()
+    with tempfile.TemporaryFile("w+") as err:
+        server = subprocess.Popen(
+            [sys.executable, "-c", CRASHING_SERVER, db, str(port)], stderr=err, text=True
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    answer = httpx.get(f"http://127.0.0.1:{port}/boom", timeout=1)
+                    break
+                except httpx.TransportError:
+                    assert server.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.2)
+            assert answer.status_code == 500
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        err.seek(0)
+        text = err.read()
+    # What deploy.md's `jq -c 'select(.status >= 500)'` reads: every line a JSON document.
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert "Exception in ASGI application" not in text
+    failed = [line for line in lines if line.get("error")]
+    assert len(failed) == 1, text
+    assert "RuntimeError: boom: the handler failed" in failed[0]["error"]
+    assert "Traceback" in failed[0]["error"]
+    requests = [line for line in lines if line["kind"] == "request" and line["status"] >= 500]
+    assert [r["request_id"] for r in requests] == [failed[0]["request_id"]]

@@ -108,6 +108,7 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
         port=port,
         workers=workers,
         log_level="warning",
+        log_config=logs.uvicorn_log_config("warning"),  # JSON lines, errors included
         # No access log: it would print every query string; the application logs one
         # JSON line per request instead (``tahator.asgi``), without them.
         access_log=False,
