@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.pool import NullPool
 
 from tahator.domain.run import RunStatus
 from tahator.domain.screening import ScreeningStatus
 from tahator.store import migrate
-from tahator.store.database import READ_ONLY
+from tahator.store.database import READ_ONLY, make_engine, reading
 from tahator.store.schema import ClearingRun, Firm, JobFailure, JobRun, WebhookDelivery
 
 PROBE_TIMEOUT_SECONDS = 2
@@ -43,15 +42,9 @@ def probe_engine(engine: Engine) -> Engine:
     """
     if engine.dialect.name != "postgresql":
         return engine.execution_options(**{READ_ONLY: True})
-    milliseconds = PROBE_TIMEOUT_SECONDS * 1000
-    return create_engine(
-        engine.url,
-        poolclass=NullPool,
-        connect_args={
-            "connect_timeout": PROBE_TIMEOUT_SECONDS,
-            "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
-        },
-    )
+    # Through ``make_engine``: the same URL, driver options and TLS settings as the
+    # service's own connections, so "ready" speaks for the connections it makes.
+    return make_engine(engine.url, probe_seconds=PROBE_TIMEOUT_SECONDS)
 
 
 def readiness(probe: Engine) -> Readiness:
@@ -134,6 +127,16 @@ def figures(session: Session) -> Figures:
             or 0
         ),
     )
+
+
+def figures_within(probe: Engine) -> Figures | None:
+    """``figures`` read through ``probe`` (``probe_engine``: short timeouts), or
+    ``None`` when the database cannot be read."""
+    try:
+        with reading(probe) as session:
+            return figures(session)
+    except DBAPIError:
+        return None
 
 
 def _counts(session: Session, column: InstrumentedAttribute[str]) -> tuple[tuple[str, int], ...]:
