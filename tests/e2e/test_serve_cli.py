@@ -85,6 +85,33 @@ def test_serve_answers_over_http_with_two_workers(db: str) -> None:
             assert [f["id"] for f in firms["items"]] == ["IR-1", "PK-1"]
 
 
+def test_several_workers_count_together_in_a_private_folder_removed_at_exit(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("TAHATOR_METRICS_TOKEN", "scrape-token-0123456789")
+    folders = set(Path(tempfile.gettempdir()).glob("tahator-metrics-*"))
+    with serving(db, "--workers", "2") as base:
+        made = set(Path(tempfile.gettempdir()).glob("tahator-metrics-*")) - folders
+        assert len(made) == 1
+        for _ in range(20):
+            assert httpx.get(f"{base}/healthz").status_code == 200
+        counted = set()
+        for _ in range(6):  # whichever worker answers, the same sum
+            scraped = httpx.get(
+                f"{base}/metrics", headers={"Authorization": "Bearer scrape-token-0123456789"}
+            )
+            assert scraped.status_code == 200
+            counted |= {
+                line
+                for line in scraped.text.splitlines()
+                if line.startswith("tahator_http_requests_total") and '"/healthz"' in line
+            }
+        assert len(counted) == 1
+        assert counted.pop().endswith(" 20.0")
+    assert not made & set(Path(tempfile.gettempdir()).glob("tahator-metrics-*"))
+
+
 def test_serve_refuses_a_database_that_is_not_ready(tmp_path: Path) -> None:
     done = subprocess.run(
         [*TAHATOR, "--db", f"sqlite:///{tmp_path / 'empty.db'}", "serve", "--port", "1"],

@@ -19,7 +19,8 @@ Several server processes (``serve --workers N``): each keeps its own counters, a
 scrape reaches one of them.  Set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder,
 writable by the service and emptied at each start, in the environment of every
 process; the counters and histograms then live in files there and every scrape adds
-up all processes' (``prometheus_client.multiprocess``).  The process figures are then
+up all processes' (``prometheus_client.multiprocess``); left unset, ``serve`` makes a
+private one for its workers and removes it when it stops.  The process figures are then
 left out (they would be one process's); the database's are the same whichever answers.
 """
 

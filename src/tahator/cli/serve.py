@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +23,7 @@ from tahator.cli.common import (
 from tahator.domain.errors import TahatorError
 
 if TYPE_CHECKING:
+    import uvicorn
     from fastapi import FastAPI
 
 GRACE_SECONDS = 20
@@ -96,12 +100,17 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
     if _policy["path"] is not None:
         os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
 
-    from uvicorn.supervisors import Multiprocess
-
     listening = _listening_socket(host, port)  # a port in use: exit 2 before anything else
-    _fresh_metrics_folder()
+    with _metrics_folder(workers):
+        _run(config_for(host, port, workers, trusted), listening, workers)
+
+
+def config_for(host: str, port: int, workers: int, trusted: str | None) -> uvicorn.Config:
+    """uvicorn's settings for ``serve``."""
+    import uvicorn
+
     logs.configure()
-    config = uvicorn.Config(
+    return uvicorn.Config(
         "tahator.cli.serve:application",
         factory=True,
         host=host,
@@ -117,6 +126,13 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
         proxy_headers=trusted is not None,
         forwarded_allow_ips=trusted or "127.0.0.1",
     )
+
+
+def _run(config: uvicorn.Config, listening: socket.socket, workers: int) -> None:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    host, port = config.host, config.port
     print(f"Tahator on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
     if workers == 1:
         uvicorn.Server(config).run(sockets=[listening])
@@ -128,12 +144,26 @@ METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """Where prometheus-client's multiprocess mode keeps each worker process's counters."""
 
 
-def _fresh_metrics_folder() -> None:
+@contextmanager
+def _metrics_folder(workers: int) -> Iterator[None]:
     """Empty ``$PROMETHEUS_MULTIPROC_DIR`` (made if missing) before any worker starts:
     files of processes that are gone would otherwise be added to every scrape.  Only
-    prometheus-client's own files (``*.db``) are removed, whatever the folder holds."""
+    prometheus-client's own files (``*.db``) are removed, whatever the folder holds.
+
+    Unset with several workers: a fresh private folder for this server, removed when it
+    stops.  Without one each worker keeps its own counters and a scrape reads whichever
+    answers, which Prometheus takes for counter resets."""
     folder = os.environ.get(METRICS_FOLDER_VARIABLE)
     if not folder:
+        if workers == 1:
+            yield
+            return
+        with tempfile.TemporaryDirectory(prefix="tahator-metrics-") as private:
+            os.environ[METRICS_FOLDER_VARIABLE] = private  # the workers inherit it
+            try:
+                yield
+            finally:
+                del os.environ[METRICS_FOLDER_VARIABLE]
         return
     path = Path(folder)
     try:
@@ -142,6 +172,7 @@ def _fresh_metrics_folder() -> None:
             stale.unlink(missing_ok=True)
     except OSError as error:
         fail(TahatorError(f"${METRICS_FOLDER_VARIABLE} {folder}: {error.strerror}"))
+    yield
 
 
 def application() -> FastAPI:
