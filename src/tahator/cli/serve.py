@@ -90,7 +90,6 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
 
     ``trusted``: the proxies whose ``X-Forwarded-Proto``/``-For`` uvicorn honours
     (``None``: none, the headers are ignored)."""
-    import uvicorn
 
     from tahator.asgi import PROXY_HEADERS_VARIABLE
     from tahator.store.database import URL_VARIABLE
