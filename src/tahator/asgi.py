@@ -27,6 +27,7 @@ from tahator import logs, web
 from tahator.api import app as api
 from tahator.api import health, problems
 from tahator.api.app import API_PREFIX
+from tahator.io.policy import load_policy
 from tahator.store.database import POOL_SIZE, make_engine
 from tahator.web.language import ReaderMiddleware
 
@@ -317,6 +318,9 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     app.state.engine = make_engine(database_url)
     policy = policy_path or os.environ.get("TAHATOR_POLICY")
     app.state.policy_path = Path(policy) if policy else None
+    # An invalid policy or calendar stops the server here, with the reason (an
+    # ``InputError`` naming the file and fields), not each user's request later.
+    load_policy(app.state.policy_path)
 
     @app.exception_handler(BodyTooLargeError)
     async def _too_large(request: Request, error: BodyTooLargeError) -> Response:

@@ -52,9 +52,14 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (/api/v1, docs at /api/docs) and the web UI."""
+    from tahator.io.policy import load_policy
     from tahator.store.database import database_url
 
     trusted = _trusted_proxies(proxy_headers, forwarded_allow_ips)
+    try:
+        load_policy(_policy["path"])  # an invalid policy or calendar: exit 2, the reason
+    except TahatorError as error:
+        fail(error)
     url = database_url(_database["url"])
     with use_case(url, read_only=True):
         pass  # the database must be reachable and migrated before anyone is served
