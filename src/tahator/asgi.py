@@ -22,6 +22,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tahator import logs, web
 from tahator.api import app as api
@@ -197,7 +198,13 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        identifier = logs.given_or_new(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        given = Headers(scope=scope).get(REQUEST_ID_HEADER)
+        if scope.get(TRUSTED_PEER):
+            identifier, from_client = logs.given_or_new(given), None
+        else:
+            # Anyone may send the header: an id of our own goes into the audit trail (a
+            # client could otherwise reuse another request's), theirs only into the log.
+            identifier, from_client = logs.new_id(), given
         root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500  # unless a response starts: an error that escaped everything
@@ -220,7 +227,7 @@ class RequestLog:
                     logs.mark_logged(error)
                 raise
             finally:
-                self.done(scope, status, time.perf_counter() - started, root_path)
+                self.done(scope, status, time.perf_counter() - started, root_path, from_client)
 
     @staticmethod
     def route_of(scope: Scope, root_path: str) -> str:
@@ -238,7 +245,9 @@ class RequestLog:
         return UNROUTED
 
     @classmethod
-    def done(cls, scope: Scope, status: int, seconds: float, root_path: str) -> None:
+    def done(
+        cls, scope: Scope, status: int, seconds: float, root_path: str, from_client: str | None
+    ) -> None:
         method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
         route = cls.route_of(scope, root_path)
         health.REQUESTS.labels(method, route, str(status)).inc()
@@ -252,7 +261,32 @@ class RequestLog:
             status=status,
             duration_ms=round(seconds * 1000, 1),
             user=getattr(principal, "actor", None),
+            **({"client_request_id": from_client[:64]} if from_client else {}),
         )
+
+
+TRUSTED_PROXIES_VARIABLE = "TAHATOR_FORWARDED_ALLOW_IPS"
+"""Set by ``serve --proxy-headers``: the proxies whose ``X-Forwarded-*`` and
+``X-Request-ID`` count (``ForwardedBy``)."""
+TRUSTED_PEER = "tahator.trusted_peer"
+"""In a request's scope: whether the connection came from a trusted proxy."""
+
+
+class ForwardedBy:
+    """Takes the scheme and client address from a trusted proxy's ``X-Forwarded-Proto``
+    and ``-For`` (uvicorn's ``ProxyHeadersMiddleware``, here rather than in uvicorn),
+    noting first whether the connection came from one: only then is its
+    ``X-Request-ID`` taken (``RequestLog``).  Once uvicorn has rewritten the client
+    address, whether the peer was a proxy can no longer be told."""
+
+    def __init__(self, app: ASGIApp, trusted: str) -> None:
+        self.proxied = ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            scope[TRUSTED_PEER] = client is not None and client[0] in self.proxied.trusted_hosts
+        await self.proxied(scope, receive, send)  # type: ignore[arg-type]
 
 
 PROXY_HEADERS_VARIABLE = "TAHATOR_PROXY_HEADERS"
@@ -300,7 +334,9 @@ class GuardedApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # The reader (language, zone) is set outside the error middleware too, so that
         # an error page or problem document is in the user's language.
-        return RequestLog(Guard(ReaderMiddleware(super().build_middleware_stack())))
+        logged = RequestLog(Guard(ReaderMiddleware(super().build_middleware_stack())))
+        trusted = os.environ.get(TRUSTED_PROXIES_VARIABLE)
+        return ForwardedBy(logged, trusted) if trusted else logged
 
 
 def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:

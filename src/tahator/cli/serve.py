@@ -96,20 +96,24 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
     ``trusted``: the proxies whose ``X-Forwarded-Proto``/``-For`` uvicorn honours
     (``None``: none, the headers are ignored)."""
 
-    from tahator.asgi import PROXY_HEADERS_VARIABLE
+    from tahator.asgi import PROXY_HEADERS_VARIABLE, TRUSTED_PROXIES_VARIABLE
     from tahator.store.database import URL_VARIABLE
 
     os.environ[URL_VARIABLE] = url
     os.environ[PROXY_HEADERS_VARIABLE] = "off" if trusted is None else "on"
+    if trusted is None:
+        os.environ.pop(TRUSTED_PROXIES_VARIABLE, None)
+    else:
+        os.environ[TRUSTED_PROXIES_VARIABLE] = trusted  # the app applies them (ForwardedBy)
     if _policy["path"] is not None:
         os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
 
     listening = _listening_socket(host, port)  # a port in use: exit 2 before anything else
     with _metrics_folder(workers):
-        _run(config_for(host, port, workers, trusted), listening, workers)
+        _run(config_for(host, port, workers), listening, workers)
 
 
-def config_for(host: str, port: int, workers: int, trusted: str | None) -> uvicorn.Config:
+def config_for(host: str, port: int, workers: int) -> uvicorn.Config:
     """uvicorn's settings for ``serve``."""
     import uvicorn
 
@@ -127,8 +131,9 @@ def config_for(host: str, port: int, workers: int, trusted: str | None) -> uvico
         access_log=False,
         # On SIGTERM (systemd stop, a rolling restart) requests in flight get this long.
         timeout_graceful_shutdown=GRACE_SECONDS,
-        proxy_headers=trusted is not None,
-        forwarded_allow_ips=trusted or "127.0.0.1",
+        # The application applies X-Forwarded-* itself (``asgi.ForwardedBy``), from
+        # $TAHATOR_FORWARDED_ALLOW_IPS: it must know whether the peer was a proxy.
+        proxy_headers=False,
     )
 
 
