@@ -172,6 +172,24 @@ def test_database_figures_match_the_database(house: House) -> None:
                     attempts=2,
                     outcome={},
                 ),
+                JobRun(
+                    job="clearing",
+                    occurrence="2026-11-27",
+                    started_at=at,
+                    finished_at=at,
+                    worker="w1",
+                    attempts=1,
+                    outcome={"outcome": "covered", "run_id": 1},
+                ),
+                JobRun(
+                    job="clearing",
+                    occurrence="2026-11-30",
+                    started_at=at,
+                    finished_at=at,
+                    worker="w1",
+                    attempts=1,
+                    outcome={"outcome": "done", "run_id": 1},
+                ),
                 JobFailure(
                     job="sweep",
                     occurrence="2026-11-30",
@@ -238,7 +256,10 @@ def test_database_figures_match_the_database(house: House) -> None:
     assert found[("tahator_clearing_last_run_duration_seconds", ())] == pytest.approx(
         (last.finished_at - last.started_at).total_seconds()
     )
-    assert found[("tahator_jobs_run_total", (("job", "sweep"),))] == 2
+    assert found[("tahator_jobs_run_total", (("job", "sweep"), ("outcome", "done")))] == 2
+    # A covered occurrence is not a run: counted apart.
+    assert found[("tahator_jobs_run_total", (("job", "clearing"), ("outcome", "done")))] == 1
+    assert found[("tahator_jobs_run_total", (("job", "clearing"), ("outcome", "covered")))] == 1
     assert found[("tahator_job_failures_total", (("job", "sweep"),))] == 1
     assert found[("tahator_job_failures_total", (("job", "clearing"),))] == 1
     assert found[("tahator_webhook_deliveries", (("status", "pending"),))] == 2

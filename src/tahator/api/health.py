@@ -233,8 +233,16 @@ def _figures(figures: health.Figures) -> Iterator[Metric]:
             "How long the latest completed clearing run took",
             value=figures.last_run_seconds,
         )
+    jobs = CounterMetricFamily(
+        "tahator_jobs_run",
+        "Scheduled job occurrences recorded, by job and outcome (done; covered: a clearing "
+        "run already done by hand, so not run again)",
+        labels=["job", "outcome"],
+    )
+    for job, outcome, count in figures.jobs_run:
+        jobs.add_metric([job, outcome], count)
+    yield jobs
     for name, text, counts in (
-        ("tahator_jobs_run", "Scheduled job occurrences done, by job", figures.jobs_run),
         (
             "tahator_job_failures",
             "Failed attempts at scheduled jobs (each retried or given up), by job",

@@ -77,8 +77,9 @@ class Figures:
     cleared: tuple[Cleared, ...]
     last_run_seconds: float | None
     """How long the latest completed run took; ``None`` before the first."""
-    jobs_run: tuple[tuple[str, int], ...]
-    """Occurrences done per job (``job_runs``), by job name."""
+    jobs_run: tuple[tuple[str, str, int], ...]
+    """Occurrences recorded per job and outcome (``job_runs``): (job, outcome, count).
+    ``covered`` (a clearing run already done by hand) is not a run of the job."""
     job_failures: tuple[tuple[str, int], ...]
     """Failed attempts per job (``job_failures``), by job name."""
     deliveries: tuple[tuple[str, int], ...]
@@ -114,7 +115,7 @@ def figures(session: Session) -> Figures:
         last_run_seconds=(
             (last.finished_at - last.started_at).total_seconds() if last is not None else None
         ),
-        jobs_run=_counts(session, JobRun.job),
+        jobs_run=_job_outcomes(session),
         job_failures=_counts(session, JobFailure.job),
         deliveries=tuple((status, delivered.pop(status, 0)) for status in DELIVERY_STATUSES)
         + tuple(sorted(delivered.items())),
@@ -137,6 +138,21 @@ def figures_within(probe: Engine) -> Figures | None:
             return figures(session)
     except DBAPIError:
         return None
+
+
+def _job_outcomes(session: Session) -> tuple[tuple[str, str, int], ...]:
+    # Grouped over a subquery: PostgreSQL would not match the JSON expression, with its
+    # bound key, in GROUP BY against the same one in SELECT.
+    recorded = select(
+        JobRun.job.label("job"),
+        func.coalesce(JobRun.outcome["outcome"].as_string(), "done").label("outcome"),
+    ).subquery()
+    rows = session.execute(
+        select(recorded.c.job, recorded.c.outcome, func.count())
+        .group_by(recorded.c.job, recorded.c.outcome)
+        .order_by(recorded.c.job, recorded.c.outcome)
+    )
+    return tuple((str(job), str(outcome), int(count)) for job, outcome, count in rows)
 
 
 def _counts(session: Session, column: InstrumentedAttribute[str]) -> tuple[tuple[str, int], ...]:
