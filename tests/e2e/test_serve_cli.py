@@ -219,3 +219,47 @@ def test_an_unhandled_error_is_one_json_line_with_its_traceback(db: str) -> None
     assert "Traceback" in failed[0]["error"]
     requests = [line for line in lines if line["kind"] == "request" and line["status"] >= 500]
     assert [r["request_id"] for r in requests] == [failed[0]["request_id"]]
+
+
+def test_the_demo_serves_on_the_host_and_port_asked(tmp_path: Path) -> None:
+    from tests.e2e.conftest import free_port
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    port = free_port()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        demo = subprocess.Popen(
+            [*TAHATOR, "--db", url, "demo", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 240
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert demo.poll() is None, "the demo exited"
+                assert time.monotonic() < deadline, "the demo did not serve"
+                time.sleep(0.5)
+            assert httpx.get(f"http://127.0.0.1:{port}/login").status_code == 200
+        finally:
+            demo.terminate()
+            demo.wait(timeout=30)
+        out.seek(0)
+        assert f"http://127.0.0.1:{port}" in out.read()
+    # The port taken: refused at once, before anything is built.
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = taken.getsockname()[1]
+        done = subprocess.run(
+            [*TAHATOR, "--db", f"sqlite:///{tmp_path / 'b.db'}", "demo", "--port", str(busy)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{busy}" in done.stderr
+    assert not (tmp_path / "b.db").exists()
