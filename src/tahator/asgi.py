@@ -22,11 +22,13 @@ import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tahator import logs, web
 from tahator.api import app as api
 from tahator.api import health, problems
 from tahator.api.app import API_PREFIX
+from tahator.io.policy import load_policy
 from tahator.store.database import POOL_SIZE, make_engine
 from tahator.web.language import ReaderMiddleware
 
@@ -196,23 +198,36 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        identifier = logs.given_or_new(Headers(scope=scope).get(REQUEST_ID_HEADER))
+        given = Headers(scope=scope).get(REQUEST_ID_HEADER)
+        if scope.get(TRUSTED_PEER):
+            identifier, from_client = logs.given_or_new(given), None
+        else:
+            # Anyone may send the header: an id of our own goes into the audit trail (a
+            # client could otherwise reuse another request's), theirs only into the log.
+            identifier, from_client = logs.new_id(), given
         root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500  # unless a response starts: an error that escaped everything
+        started = False
 
         async def tagged(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = identifier
             await send(message)
 
         with logs.acting_for(identifier):
             try:
                 await self.app(scope, receive, tagged)
+            except Exception as error:
+                if started and status == 500:
+                    # The 500 was answered by the problem handler, which logged the
+                    # error as a JSON line: uvicorn must not print it again as text.
+                    logs.mark_logged(error)
+                raise
             finally:
-                self.done(scope, status, time.perf_counter() - started, root_path)
+                self.done(scope, status, time.perf_counter() - started, root_path, from_client)
 
     @staticmethod
     def route_of(scope: Scope, root_path: str) -> str:
@@ -230,7 +245,9 @@ class RequestLog:
         return UNROUTED
 
     @classmethod
-    def done(cls, scope: Scope, status: int, seconds: float, root_path: str) -> None:
+    def done(
+        cls, scope: Scope, status: int, seconds: float, root_path: str, from_client: str | None
+    ) -> None:
         method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
         route = cls.route_of(scope, root_path)
         health.REQUESTS.labels(method, route, str(status)).inc()
@@ -244,7 +261,32 @@ class RequestLog:
             status=status,
             duration_ms=round(seconds * 1000, 1),
             user=getattr(principal, "actor", None),
+            **({"client_request_id": from_client[:64]} if from_client else {}),
         )
+
+
+TRUSTED_PROXIES_VARIABLE = "TAHATOR_FORWARDED_ALLOW_IPS"
+"""Set by ``serve --proxy-headers``: the proxies whose ``X-Forwarded-*`` and
+``X-Request-ID`` count (``ForwardedBy``)."""
+TRUSTED_PEER = "tahator.trusted_peer"
+"""In a request's scope: whether the connection came from a trusted proxy."""
+
+
+class ForwardedBy:
+    """Takes the scheme and client address from a trusted proxy's ``X-Forwarded-Proto``
+    and ``-For`` (uvicorn's ``ProxyHeadersMiddleware``, here rather than in uvicorn),
+    noting first whether the connection came from one: only then is its
+    ``X-Request-ID`` taken (``RequestLog``).  Once uvicorn has rewritten the client
+    address, whether the peer was a proxy can no longer be told."""
+
+    def __init__(self, app: ASGIApp, trusted: str) -> None:
+        self.proxied = ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            scope[TRUSTED_PEER] = client is not None and client[0] in self.proxied.trusted_hosts
+        await self.proxied(scope, receive, send)  # type: ignore[arg-type]
 
 
 PROXY_HEADERS_VARIABLE = "TAHATOR_PROXY_HEADERS"
@@ -292,7 +334,9 @@ class GuardedApp(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # The reader (language, zone) is set outside the error middleware too, so that
         # an error page or problem document is in the user's language.
-        return RequestLog(Guard(ReaderMiddleware(super().build_middleware_stack())))
+        logged = RequestLog(Guard(ReaderMiddleware(super().build_middleware_stack())))
+        trusted = os.environ.get(TRUSTED_PROXIES_VARIABLE)
+        return ForwardedBy(logged, trusted) if trusted else logged
 
 
 def create_app(database_url: str | None = None, policy_path: Path | None = None) -> FastAPI:
@@ -310,6 +354,9 @@ def create_app(database_url: str | None = None, policy_path: Path | None = None)
     app.state.engine = make_engine(database_url)
     policy = policy_path or os.environ.get("TAHATOR_POLICY")
     app.state.policy_path = Path(policy) if policy else None
+    # An invalid policy or calendar stops the server here, with the reason (an
+    # ``InputError`` naming the file and fields), not each user's request later.
+    load_policy(app.state.policy_path)
 
     @app.exception_handler(BodyTooLargeError)
     async def _too_large(request: Request, error: BodyTooLargeError) -> Response:

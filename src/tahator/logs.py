@@ -19,7 +19,7 @@ import re
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -158,6 +158,53 @@ class AccessQueryFilter(logging.Filter):
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
             record.args = (*args[:2], without_query(args[2]), *args[3:])
         return True
+
+
+class HandledErrorFilter(logging.Filter):
+    """Drops uvicorn's report of an error the application already logged (its problem
+    handler wrote one JSON line with the traceback; ``mark_logged``), so an error is one
+    line, not two."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not getattr(error, _LOGGED, False)
+
+
+_LOGGED = "_tahator_logged"
+
+
+def mark_logged(error: BaseException) -> None:
+    """Note that ``error`` has been logged (uvicorn then does not log it again)."""
+    with suppress(AttributeError):
+        setattr(error, _LOGGED, True)
+
+
+def uvicorn_log_config(level: str) -> dict[str, object]:
+    """uvicorn's ``log_config``: its loggers write JSON lines through ``JsonFormatter``
+    too (its default prints plain text, and an error as a multi-line traceback, which
+    breaks every ``jq`` reading the log).  A dict, so spawned workers apply it as well."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "filters": {
+            "handled": {"()": f"{__name__}.HandledErrorFilter"},
+            "query": {"()": f"{__name__}.AccessQueryFilter"},
+        },
+        "handlers": {
+            "json": {"class": f"{__name__}._Stderr", "formatter": "json", "filters": ["handled"]}
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["json"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+            "uvicorn.access": {
+                "handlers": ["json"],
+                "filters": ["query"],
+                "level": level.upper(),
+                "propagate": False,
+            },
+        },
+    }
 
 
 _HANDLER_NAME = "tahator-json"

@@ -70,10 +70,22 @@ def today_of(request: Request) -> date:
 
 
 def policy_of(request: Request) -> Policy:
-    """The policy the application runs under (the shipped one unless configured)."""
+    """The policy the application runs under (the shipped one unless configured).
+
+    ``create_app`` refused to start with an invalid one; should the file be edited into
+    an invalid one while serving, that is the server's fault (a 500, logged with the
+    reason), never the client's 422 naming the server's settings."""
+    from tahator.domain.errors import InputError
     from tahator.io.policy import load_policy
 
-    return load_policy(request.app.state.policy_path)
+    try:
+        return load_policy(request.app.state.policy_path)
+    except InputError as error:
+        raise PolicyBrokenError(str(error)) from error
+
+
+class PolicyBrokenError(RuntimeError):
+    """The server's policy file became invalid while it served."""
 
 
 def csrf_token(key: str, purpose: str = "session") -> str:

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, update
 
 from tahator.api.health import METRICS_TOKEN_VARIABLE
-from tahator.asgi import create_app
+from tahator.asgi import TRUSTED_PROXIES_VARIABLE, create_app
 from tahator.store.database import make_engine, reading, transaction
 from tahator.store.schema import (
     AuditRecord,
@@ -50,6 +50,9 @@ def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], 
 @pytest.fixture(autouse=True)
 def scrape_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(METRICS_TOKEN_VARIABLE, SCRAPE_TOKEN)
+    # The test client stands for a trusted proxy: its X-Request-ID is taken (the
+    # untrusted case is below).
+    monkeypatch.setenv(TRUSTED_PROXIES_VARIABLE, "*")
 
 
 def test_healthz_is_200_without_touching_the_database() -> None:
@@ -169,6 +172,24 @@ def test_database_figures_match_the_database(house: House) -> None:
                     attempts=2,
                     outcome={},
                 ),
+                JobRun(
+                    job="clearing",
+                    occurrence="2026-11-27",
+                    started_at=at,
+                    finished_at=at,
+                    worker="w1",
+                    attempts=1,
+                    outcome={"outcome": "covered", "run_id": 1},
+                ),
+                JobRun(
+                    job="clearing",
+                    occurrence="2026-11-30",
+                    started_at=at,
+                    finished_at=at,
+                    worker="w1",
+                    attempts=1,
+                    outcome={"outcome": "done", "run_id": 1},
+                ),
                 JobFailure(
                     job="sweep",
                     occurrence="2026-11-30",
@@ -235,7 +256,10 @@ def test_database_figures_match_the_database(house: House) -> None:
     assert found[("tahator_clearing_last_run_duration_seconds", ())] == pytest.approx(
         (last.finished_at - last.started_at).total_seconds()
     )
-    assert found[("tahator_jobs_run_total", (("job", "sweep"),))] == 2
+    assert found[("tahator_jobs_run_total", (("job", "sweep"), ("outcome", "done")))] == 2
+    # A covered occurrence is not a run: counted apart.
+    assert found[("tahator_jobs_run_total", (("job", "clearing"), ("outcome", "done")))] == 1
+    assert found[("tahator_jobs_run_total", (("job", "clearing"), ("outcome", "covered")))] == 1
     assert found[("tahator_job_failures_total", (("job", "sweep"),))] == 1
     assert found[("tahator_job_failures_total", (("job", "clearing"),))] == 1
     assert found[("tahator_webhook_deliveries", (("status", "pending"),))] == 2
@@ -357,3 +381,34 @@ def test_one_json_line_per_request(house: House, capfd: pytest.CaptureFixture[st
         "user": "operator:op",
     }
     assert "hidden-query" not in err
+
+
+def test_a_request_id_from_anyone_but_a_trusted_proxy_is_kept_beside_ours(
+    house: House, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    operator = house.as_("operator")
+    firm = {"id": "PK-9", "name": "Sialkot Surgical", "country": "PK", "tax_id": "4100009-9"}
+    for trusted in (None, "10.0.0.0/8"):  # no proxy trusted; a proxy, not this client
+        if trusted is None:
+            monkeypatch.delenv(TRUSTED_PROXIES_VARIABLE)
+        else:
+            monkeypatch.setenv(TRUSTED_PROXIES_VARIABLE, trusted)
+        app = create_app(house.url)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            capfd.readouterr()
+            made = client.post(
+                "/api/v1/firms", json=firm, headers=operator | {"X-Request-ID": "reused-1"}
+            )
+            err = capfd.readouterr().err
+        app.state.engine.dispose()
+        assert made.status_code in (200, 201), made.text  # the second: already there
+        ours = made.headers["x-request-id"]
+        assert ours != "reused-1"
+        assert len(ours) == 32
+        line = next(json.loads(t) for t in err.splitlines() if '"kind":"request"' in t)
+        assert line["request_id"] == ours
+        assert line["client_request_id"] == "reused-1"
+        with reading(house.engine) as session:
+            assert not session.scalars(
+                select(AuditRecord.id).where(AuditRecord.request_id == "reused-1")
+            ).all()

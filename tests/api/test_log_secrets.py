@@ -102,7 +102,7 @@ def test_no_secret_reaches_a_log_line(
     written = capfd.readouterr()
     every_line = "\n".join([*kept.lines, written.out, written.err])
     # The lines were written, and say what happened.
-    assert '"request_id":"secrets-1"' in every_line
+    assert '"client_request_id":"secrets-1"' in every_line  # no trusted proxy: beside ours
     assert '"route":"/api/v1/firms"' in every_line
     assert '"path":"/api/v1/firms"' in every_line
     assert '"user":"operator:op"' in every_line

@@ -134,7 +134,9 @@ def test_readyz_is_503_while_postgresql_is_stopped_and_200_when_it_is_back(
     app.state.engine.dispose()
 
 
-def test_readyz_answers_503_quickly_when_the_server_never_answers() -> None:
+def test_readyz_answers_503_quickly_when_the_server_never_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A host that accepts the connection but never speaks (a hung server, a black
     hole): the probe gives up after its timeouts instead of hanging."""
     listener = socket.create_server(("127.0.0.1", 0))
@@ -149,6 +151,7 @@ def test_readyz_answers_503_quickly_when_the_server_never_answers() -> None:
                 return
 
     threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setenv(METRICS_TOKEN_VARIABLE, "scrape")
     app = create_app(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres")
     try:
         with TestClient(app) as client:
@@ -156,8 +159,35 @@ def test_readyz_answers_503_quickly_when_the_server_never_answers() -> None:
             assert status == 503, text
             assert took < 5, took
             assert client.get("/healthz").status_code == 200
+            # A scrape reads the figures the same way: it answers, database down.
+            started = time.monotonic()
+            scraped = client.get("/metrics", headers={"Authorization": "Bearer scrape"})
+            assert time.monotonic() - started < 5
+            assert scraped.status_code == 200
+            assert "tahator_database_up 0.0" in scraped.text
     finally:
         listener.close()
         for connection in accepted:
             connection.close()
         app.state.engine.dispose()
+
+
+def test_the_probe_engine_connects_as_the_service_does_with_timeouts_added() -> None:
+    """Built by ``make_engine``: the URL's own settings (TLS, options) kept, the probe's
+    timeouts added to them."""
+    from tahator.services.health import probe_engine
+
+    url = (
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        "?sslmode=disable&options=-c%20work_mem%3D8MB"
+    )
+    service = make_engine(url)
+    probe = probe_engine(service)
+    try:
+        with probe.connect() as connection:
+            assert connection.exec_driver_sql("show work_mem").scalar() == "8MB"
+            assert connection.exec_driver_sql("show statement_timeout").scalar() == "2s"
+        assert probe.url.query["sslmode"] == "disable"
+    finally:
+        probe.dispose()
+        service.dispose()

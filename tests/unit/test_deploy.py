@@ -204,6 +204,17 @@ def test_the_api_serves_behind_the_proxy_on_the_loopback_only() -> None:
     assert api[api.index("--forwarded-allow-ips") + 1] == "127.0.0.1"
 
 
+def test_both_proxies_replace_the_clients_request_id_with_their_own() -> None:
+    """Tahator takes a trusted proxy's X-Request-ID into the audit log: the proxy must
+    never pass on a client's."""
+    nginx = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    assert "proxy_set_header X-Request-ID $request_id;" in nginx
+    caddy = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+    proxies = caddy.count("reverse_proxy 127.0.0.1:8000")
+    assert proxies == 2
+    assert caddy.count("header_up X-Request-ID {http.request.uuid}") == proxies
+
+
 def test_backups_run_daily_into_a_folder_the_service_may_write() -> None:
     backup = parse_unit(UNITS / "tahator-backup.service")
     assert one(backup, "Service", "Type") == "oneshot"

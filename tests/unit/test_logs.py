@@ -86,3 +86,28 @@ def test_uvicorns_access_lines_lose_their_query_string() -> None:
     )
     assert logs.AccessQueryFilter().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /login HTTP/1.1" 200'
+
+
+def test_uvicorns_own_errors_are_json_lines_and_handled_ones_are_not_repeated(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    import logging.config
+
+    logging.config.dictConfig(logs.uvicorn_log_config("warning"))
+    capfd.readouterr()
+    error_log = logging.getLogger("uvicorn.error")
+    for handled in (False, True):
+        try:
+            raise RuntimeError(f"boom {handled}")
+        except RuntimeError as error:
+            if handled:
+                logs.mark_logged(error)
+            error_log.exception("Exception in ASGI application")
+    lines = capfd.readouterr().err.splitlines()
+    assert len(lines) == 1  # the handled one was logged by the application already
+    document = json.loads(lines[0])
+    assert document["logger"] == "uvicorn.error"
+    assert "RuntimeError: boom False" in document["error"]
+    logging.config.dictConfig(
+        {"version": 1, "disable_existing_loggers": False, "loggers": {"uvicorn": {"handlers": []}}}
+    )

@@ -19,7 +19,8 @@ Several server processes (``serve --workers N``): each keeps its own counters, a
 scrape reaches one of them.  Set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder,
 writable by the service and emptied at each start, in the environment of every
 process; the counters and histograms then live in files there and every scrape adds
-up all processes' (``prometheus_client.multiprocess``).  The process figures are then
+up all processes' (``prometheus_client.multiprocess``); left unset, ``serve`` makes a
+private one for its workers and removes it when it stops.  The process figures are then
 left out (they would be one process's); the database's are the same whichever answers.
 """
 
@@ -50,7 +51,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
 from tahator.api.deps import bearer, current_principal
 from tahator.api.problems import ApiError
@@ -161,16 +161,27 @@ def scraper(
 
 
 @router.get("/metrics", dependencies=[Depends(scraper)])
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     """The Prometheus text format (version 0.0.4)."""
+    # The database's figures through the probe engine, within the probe's wait: a scrape
+    # answers (``tahator_database_up 0``) while the database is down or hangs, rather
+    # than hanging on the service's pool.
+    figures: health.Figures | None = None
+    with anyio.move_on_after(PROBE_WAIT_SECONDS):
+        figures = await anyio.to_thread.run_sync(
+            health.figures_within,
+            _probe_engine(request),
+            limiter=_probe_limiter(),
+            abandon_on_cancel=True,
+        )
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(MULTIPROCESS_VARIABLE):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ThisProcess())
-    registry.register(DatabaseCollector(engine_of(request)))
+    registry.register(DatabaseCollector(figures))
     return Response(
-        generate_latest(registry),
+        await anyio.to_thread.run_sync(generate_latest, registry),
         media_type=CONTENT_TYPE_LATEST,
         headers={"Cache-Control": "no-store"},
     )
@@ -184,25 +195,19 @@ class _ThisProcess(Collector):
 
 
 class DatabaseCollector(Collector):
-    """Figures read from the database at each scrape (``services.health.figures``):
-    what every server process would say alike.  A database that cannot be read gives
-    ``tahator_database_up 0`` and no figures, not a failed scrape."""
+    """Figures read from the database for this scrape (``services.health.figures``):
+    what every server process would say alike.  ``None`` (the database could not be
+    read in time) gives ``tahator_database_up 0`` and no figures, not a failed scrape."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, figures: health.Figures | None) -> None:
+        self.figures = figures
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("tahator_database_up", "1 when the database could be read")
-        try:
-            with reading(self.engine) as session:
-                figures = health.figures(session)
-        except DBAPIError:
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
+        up.add_metric([], 0 if self.figures is None else 1)
         yield up
-        yield from _figures(figures)
+        if self.figures is not None:
+            yield from _figures(self.figures)
 
 
 def _figures(figures: health.Figures) -> Iterator[Metric]:
@@ -228,8 +233,16 @@ def _figures(figures: health.Figures) -> Iterator[Metric]:
             "How long the latest completed clearing run took",
             value=figures.last_run_seconds,
         )
+    jobs = CounterMetricFamily(
+        "tahator_jobs_run",
+        "Scheduled job occurrences recorded, by job and outcome (done; covered: a clearing "
+        "run already done by hand, so not run again)",
+        labels=["job", "outcome"],
+    )
+    for job, outcome, count in figures.jobs_run:
+        jobs.add_metric([job, outcome], count)
+    yield jobs
     for name, text, counts in (
-        ("tahator_jobs_run", "Scheduled job occurrences done, by job", figures.jobs_run),
         (
             "tahator_job_failures",
             "Failed attempts at scheduled jobs (each retried or given up), by job",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -30,10 +31,11 @@ from tahator.domain.obligations import ObligationStatus
 from tahator.formatting import jsonable
 from tahator.i18n import _
 from tahator.io.obligations import obligation_record
-from tahator.services import access, obligations
+from tahator.services import access, obligations, schedule
 from tahator.services import corridor as corridors
+from tahator.services.common import now
 from tahator.services.users import Principal
-from tahator.signin import today_of
+from tahator.signin import policy_of, today_of
 
 router = APIRouter(tags=["obligations"])
 AnyReader = Annotated[Principal, Depends(require(*READERS))]
@@ -76,6 +78,35 @@ class ObligationOut(BaseModel):
     jointly_liable: list[str]
 
 
+class FilesInto(BaseModel):
+    """A clearing run on the calendar and when filing for it closes."""
+
+    day: str = Field(description="The run's date, `YYYY-MM-DD`")
+    cutoff: str | None = Field(
+        description="Filing for it closes: the end of a business day in the corridor's "
+        "zone, as a UTC time"
+    )
+    cutoff_day: str | None = Field(description="That business day, `YYYY-MM-DD`")
+
+
+class FilingOut(BaseModel):
+    """Added to a registration's answer: which clearing run the obligations go into."""
+
+    files_into: FilesInto | None = Field(
+        None,
+        description="The clearing run they go into (null: the corridor has no calendar)",
+    )
+    waits: bool | None = Field(
+        None,
+        description="Registered after the upcoming run's cut-off: they wait for the "
+        "following run (`files_into`)",
+    )
+
+
+class RegisteredObligationOut(ObligationOut, FilingOut):
+    """The obligation, and the clearing run it goes into."""
+
+
 class ObligationPage(BaseModel):
     items: list[ObligationOut]
     next_cursor: str | None
@@ -85,7 +116,7 @@ class Batch(BaseModel):
     obligations: list[ObligationIn] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class BatchResult(BaseModel):
+class BatchResult(FilingOut):
     rows: int
     created: int
     unchanged: int
@@ -98,6 +129,24 @@ def _view(obligation: obligations.ObligationView) -> dict[str, Any]:
     view["reference"] = view.pop("id")
     view["id"] = view.pop("number")
     return view
+
+
+def _filing(request: Request, at: datetime | None) -> dict[str, Any]:
+    """``files_into`` and ``waits`` for obligations registered at ``at`` (the same
+    rule as the web pages' "next run" note: ``schedule.filing_window``)."""
+    policy = policy_of(request)
+    if at is None or policy.calendar is None:
+        return {"files_into": None, "waits": None}
+    window = schedule.filing_window(policy, at)
+    run = window.run
+    return {
+        "files_into": {
+            "day": run.day.isoformat(),
+            "cutoff": run.cutoff.isoformat() if run.cutoff else None,
+            "cutoff_day": run.cutoff_day.isoformat() if run.cutoff_day else None,
+        },
+        "waits": window.waits,
+    }
 
 
 def _store(
@@ -133,12 +182,14 @@ def _store(
     )
 
 
-@router.post("/obligations", status_code=201, response_model=ObligationOut)
+@router.post("/obligations", status_code=201, response_model=RegisteredObligationOut)
 def create_obligation(request: Request, body: ObligationIn, principal: Submitter) -> JSONResponse:
     """Register one obligation: the debtor owes the creditor the amount by the due date.
 
     Posting the same reference and content again changes nothing (200); the same
-    reference with other content is a 422.
+    reference with other content is a 422.  The answer says which clearing run it goes
+    into (``files_into``), and whether that is the following one because the upcoming
+    run's filing cut-off had passed when it was registered (``waits``).
     """
 
     def work(session: Session) -> tuple[int, Any]:
@@ -146,19 +197,22 @@ def create_obligation(request: Request, body: ObligationIn, principal: Submitter
             stored = _store(request, session, principal, [body])
         except InputError as error:  # one obligation, not a file: no line to name
             raise InputError([replace(p, line=None) for p in error.problems]) from None
-        return (201 if stored.result.created else 200), _view(stored.obligations[0])
+        view = stored.obligations[0]
+        at = obligations.registered_at(session, view.number)
+        return (201 if stored.result.created else 200), _view(view) | _filing(request, at)
 
     return write(request, principal, body.model_dump(mode="json"), work)
 
 
 @router.post("/obligations/batch", status_code=201, response_model=BatchResult)
 def create_obligations(request: Request, body: Batch, principal: Submitter) -> JSONResponse:
-    """Register many obligations, all or none; each problem names its item (`line` − 2)."""
+    """Register many obligations, all or none; each problem names its item (`line` − 2).
+    ``files_into`` and ``waits``: the clearing run the obligations registered now go into."""
 
     def work(session: Session) -> tuple[int, Any]:
         stored = _store(request, session, principal, body.obligations)
         ids = [obligation.number for obligation in stored.obligations]
-        return 201, {**jsonable(stored.result), "ids": ids}
+        return 201, {**jsonable(stored.result), "ids": ids, **_filing(request, now())}
 
     return write(request, principal, body.model_dump(mode="json"), work)
 

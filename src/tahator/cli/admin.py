@@ -21,7 +21,7 @@ from tahator.cli.common import (
     print_json,
     use_case,
 )
-from tahator.cli.serve import _serve
+from tahator.cli.serve import _listening_socket, _serve
 from tahator.domain.audit import Checkpoint
 from tahator.domain.errors import TahatorError
 from tahator.formatting import jsonable
@@ -38,9 +38,11 @@ def demo(
         bool,
         typer.Option(
             "--serve/--no-serve",
-            help="Then create a demo login per role and serve the web UI on http://127.0.0.1:8000",
+            help="Then create a demo login per role and serve the web UI (--host, --port)",
         ),
     ] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on")] = 8000,
 ) -> None:
     """Build the Pakistan–Iran demo corridor in the database and run a clearing run;
     then, unless --no-serve, print a login per role and serve the web UI."""
@@ -48,6 +50,9 @@ def demo(
     from tahator.store.database import database_url, make_engine
 
     engine = make_engine(database_url(_database["url"]))
+    if serve:
+        # A port in use: exit 2 now, before the demo is built (and not after).
+        _listening_socket(host, port).close()
     try:
         result = run_demo(engine, seed)
         from tahator.demo_worker import run_for_demo, start_loop
@@ -64,9 +69,10 @@ def demo(
     if serve:
         from tahator.web.demo import ensure_logins, print_logins
 
-        print_logins(ensure_logins(engine), "http://127.0.0.1:8000")
+        shown = f"[{host}]" if ":" in host else host
+        print_logins(ensure_logins(engine), f"http://{shown}:{port}")
         start_loop(engine)  # keeps authorizations true to their deadlines while serving
-        _serve(database_url(_database["url"]), "127.0.0.1", 8000, 1)
+        _serve(database_url(_database["url"]), host, port, 1)
 
 
 @db_app.command("upgrade")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +23,7 @@ from tahator.cli.common import (
 from tahator.domain.errors import TahatorError
 
 if TYPE_CHECKING:
+    import uvicorn
     from fastapi import FastAPI
 
 GRACE_SECONDS = 20
@@ -48,9 +52,14 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the HTTP API (/api/v1, docs at /api/docs) and the web UI."""
+    from tahator.io.policy import load_policy
     from tahator.store.database import database_url
 
     trusted = _trusted_proxies(proxy_headers, forwarded_allow_ips)
+    try:
+        load_policy(_policy["path"])  # an invalid policy or calendar: exit 2, the reason
+    except TahatorError as error:
+        fail(error)
     url = database_url(_database["url"])
     with use_case(url, read_only=True):
         pass  # the database must be reachable and migrated before anyone is served
@@ -86,36 +95,53 @@ def _serve(url: str, host: str, port: int, workers: int, trusted: str | None = N
 
     ``trusted``: the proxies whose ``X-Forwarded-Proto``/``-For`` uvicorn honours
     (``None``: none, the headers are ignored)."""
-    import uvicorn
 
-    from tahator.asgi import PROXY_HEADERS_VARIABLE
+    from tahator.asgi import PROXY_HEADERS_VARIABLE, TRUSTED_PROXIES_VARIABLE
     from tahator.store.database import URL_VARIABLE
 
     os.environ[URL_VARIABLE] = url
     os.environ[PROXY_HEADERS_VARIABLE] = "off" if trusted is None else "on"
+    if trusted is None:
+        os.environ.pop(TRUSTED_PROXIES_VARIABLE, None)
+    else:
+        os.environ[TRUSTED_PROXIES_VARIABLE] = trusted  # the app applies them (ForwardedBy)
     if _policy["path"] is not None:
         os.environ["TAHATOR_POLICY"] = str(_policy["path"].resolve())
 
-    from uvicorn.supervisors import Multiprocess
-
     listening = _listening_socket(host, port)  # a port in use: exit 2 before anything else
-    _fresh_metrics_folder()
+    with _metrics_folder(workers):
+        _run(config_for(host, port, workers), listening, workers)
+
+
+def config_for(host: str, port: int, workers: int) -> uvicorn.Config:
+    """uvicorn's settings for ``serve``."""
+    import uvicorn
+
     logs.configure()
-    config = uvicorn.Config(
+    return uvicorn.Config(
         "tahator.cli.serve:application",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         log_level="warning",
+        log_config=logs.uvicorn_log_config("warning"),  # JSON lines, errors included
         # No access log: it would print every query string; the application logs one
         # JSON line per request instead (``tahator.asgi``), without them.
         access_log=False,
         # On SIGTERM (systemd stop, a rolling restart) requests in flight get this long.
         timeout_graceful_shutdown=GRACE_SECONDS,
-        proxy_headers=trusted is not None,
-        forwarded_allow_ips=trusted or "127.0.0.1",
+        # The application applies X-Forwarded-* itself (``asgi.ForwardedBy``), from
+        # $TAHATOR_FORWARDED_ALLOW_IPS: it must know whether the peer was a proxy.
+        proxy_headers=False,
     )
+
+
+def _run(config: uvicorn.Config, listening: socket.socket, workers: int) -> None:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    host, port = config.host, config.port
     print(f"Tahator on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
     if workers == 1:
         uvicorn.Server(config).run(sockets=[listening])
@@ -127,12 +153,26 @@ METRICS_FOLDER_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 """Where prometheus-client's multiprocess mode keeps each worker process's counters."""
 
 
-def _fresh_metrics_folder() -> None:
+@contextmanager
+def _metrics_folder(workers: int) -> Iterator[None]:
     """Empty ``$PROMETHEUS_MULTIPROC_DIR`` (made if missing) before any worker starts:
     files of processes that are gone would otherwise be added to every scrape.  Only
-    prometheus-client's own files (``*.db``) are removed, whatever the folder holds."""
+    prometheus-client's own files (``*.db``) are removed, whatever the folder holds.
+
+    Unset with several workers: a fresh private folder for this server, removed when it
+    stops.  Without one each worker keeps its own counters and a scrape reads whichever
+    answers, which Prometheus takes for counter resets."""
     folder = os.environ.get(METRICS_FOLDER_VARIABLE)
     if not folder:
+        if workers == 1:
+            yield
+            return
+        with tempfile.TemporaryDirectory(prefix="tahator-metrics-") as private:
+            os.environ[METRICS_FOLDER_VARIABLE] = private  # the workers inherit it
+            try:
+                yield
+            finally:
+                del os.environ[METRICS_FOLDER_VARIABLE]
         return
     path = Path(folder)
     try:
@@ -141,6 +181,7 @@ def _fresh_metrics_folder() -> None:
             stale.unlink(missing_ok=True)
     except OSError as error:
         fail(TahatorError(f"${METRICS_FOLDER_VARIABLE} {folder}: {error.strerror}"))
+    yield
 
 
 def application() -> FastAPI:

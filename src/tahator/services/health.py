@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.pool import NullPool
 
 from tahator.domain.run import RunStatus
 from tahator.domain.screening import ScreeningStatus
 from tahator.store import migrate
-from tahator.store.database import READ_ONLY
+from tahator.store.database import READ_ONLY, make_engine, reading
 from tahator.store.schema import ClearingRun, Firm, JobFailure, JobRun, WebhookDelivery
 
 PROBE_TIMEOUT_SECONDS = 2
@@ -43,15 +42,9 @@ def probe_engine(engine: Engine) -> Engine:
     """
     if engine.dialect.name != "postgresql":
         return engine.execution_options(**{READ_ONLY: True})
-    milliseconds = PROBE_TIMEOUT_SECONDS * 1000
-    return create_engine(
-        engine.url,
-        poolclass=NullPool,
-        connect_args={
-            "connect_timeout": PROBE_TIMEOUT_SECONDS,
-            "options": f"-c statement_timeout={milliseconds} -c lock_timeout={milliseconds}",
-        },
-    )
+    # Through ``make_engine``: the same URL, driver options and TLS settings as the
+    # service's own connections, so "ready" speaks for the connections it makes.
+    return make_engine(engine.url, probe_seconds=PROBE_TIMEOUT_SECONDS)
 
 
 def readiness(probe: Engine) -> Readiness:
@@ -84,8 +77,9 @@ class Figures:
     cleared: tuple[Cleared, ...]
     last_run_seconds: float | None
     """How long the latest completed run took; ``None`` before the first."""
-    jobs_run: tuple[tuple[str, int], ...]
-    """Occurrences done per job (``job_runs``), by job name."""
+    jobs_run: tuple[tuple[str, str, int], ...]
+    """Occurrences recorded per job and outcome (``job_runs``): (job, outcome, count).
+    ``covered`` (a clearing run already done by hand) is not a run of the job."""
     job_failures: tuple[tuple[str, int], ...]
     """Failed attempts per job (``job_failures``), by job name."""
     deliveries: tuple[tuple[str, int], ...]
@@ -121,7 +115,7 @@ def figures(session: Session) -> Figures:
         last_run_seconds=(
             (last.finished_at - last.started_at).total_seconds() if last is not None else None
         ),
-        jobs_run=_counts(session, JobRun.job),
+        jobs_run=_job_outcomes(session),
         job_failures=_counts(session, JobFailure.job),
         deliveries=tuple((status, delivered.pop(status, 0)) for status in DELIVERY_STATUSES)
         + tuple(sorted(delivered.items())),
@@ -134,6 +128,31 @@ def figures(session: Session) -> Figures:
             or 0
         ),
     )
+
+
+def figures_within(probe: Engine) -> Figures | None:
+    """``figures`` read through ``probe`` (``probe_engine``: short timeouts), or
+    ``None`` when the database cannot be read."""
+    try:
+        with reading(probe) as session:
+            return figures(session)
+    except DBAPIError:
+        return None
+
+
+def _job_outcomes(session: Session) -> tuple[tuple[str, str, int], ...]:
+    # Grouped over a subquery: PostgreSQL would not match the JSON expression, with its
+    # bound key, in GROUP BY against the same one in SELECT.
+    recorded = select(
+        JobRun.job.label("job"),
+        func.coalesce(JobRun.outcome["outcome"].as_string(), "done").label("outcome"),
+    ).subquery()
+    rows = session.execute(
+        select(recorded.c.job, recorded.c.outcome, func.count())
+        .group_by(recorded.c.job, recorded.c.outcome)
+        .order_by(recorded.c.job, recorded.c.outcome)
+    )
+    return tuple((str(job), str(outcome), int(count)) for job, outcome, count in rows)
 
 
 def _counts(session: Session, column: InstrumentedAttribute[str]) -> tuple[tuple[str, int], ...]:

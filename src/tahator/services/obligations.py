@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -568,3 +568,9 @@ def page_obligations(
         v.number: v for v in _listed(session, select(Obligation.id).where(Obligation.id.in_(ids)))
     }
     return Page(tuple(views[n] for n in ids if n in views), page.total, window)
+
+
+def registered_at(session: Session, number: int) -> datetime | None:
+    """When obligation ``number`` was registered (which clearing run it goes into
+    depends on it: ``services.schedule.filing_window``)."""
+    return session.scalar(select(Obligation.created_at).where(Obligation.id == number))
