@@ -198,3 +198,51 @@ def test_a_retry_with_the_same_idempotency_key_registers_once(house: House) -> N
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert first.json()["id"] == again.json()["id"]
+
+
+NOTE = "200 kg more than declared; informant Ali Reza"
+
+
+def inspected_with_note(house: House, reference: str, firm: str = "PK-1") -> dict[str, Any]:
+    """A consignment put in the red lane, its documents checked and its goods found
+    different from the declaration, with an officer's note."""
+    document = laned(house, reference, firm)
+    if document["lane"] != "red":
+        response = house.client.post(
+            f"{BASE}/{document['id']}/lane",
+            json={"lane": "red", "reason": "a tip-off"},
+            headers=house.as_("customs"),
+        )
+        assert response.status_code == 200, response.text
+    at = datetime.now(UTC) - 5 * HOUR
+    assert phase(house, document["id"], "documents", at).status_code == 200
+    response = phase(house, document["id"], "inspected", at + HOUR, result="discrepancy", note=NOTE)
+    assert response.status_code == 200, response.text
+    inspected: dict[str, Any] = response.json()
+    return inspected
+
+
+def test_a_trader_never_reads_the_officers_inspection_note(house: House) -> None:
+    own = inspected_with_note(house, "TFN-40", "PK-1")
+    officer = house.client.get(f"{BASE}/{own['id']}", headers=house.as_("auditor")).json()
+    assert officer["note"] == NOTE
+    trader = house.as_("trader")
+    shown = house.client.get(f"{BASE}/{own['id']}", headers=trader)
+    assert shown.status_code == 200
+    assert shown.json()["inspection"] == "discrepancy"
+    assert shown.json()["note"] is None
+    listed = house.client.get(BASE, headers=trader)
+    for text in (shown.text, listed.text):
+        assert "Ali Reza" not in text
+
+
+def test_an_override_after_the_inspection_is_refused(house: House) -> None:
+    inspected = inspected_with_note(house, "TFN-41")
+    path = f"{BASE}/{inspected['id']}"
+    before = house.client.get(path, headers=house.as_("customs")).json()
+    refused = house.client.post(
+        f"{path}/lane", json={"lane": "green", "reason": "done"}, headers=house.as_("customs")
+    )
+    assert refused.status_code == 422, refused.text
+    assert "inspected" in refused.text
+    assert house.client.get(path, headers=house.as_("customs")).json() == before

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tests.api.conftest import House
-from tests.api.test_customs_api import HOUR, laned, register, stamp
+from tests.api.test_customs_api import HOUR, inspected_with_note, laned, register, stamp
 from tests.web.conftest import browser, token
 
 
@@ -158,3 +158,14 @@ def test_an_officer_registers_a_consignment_by_form(house: House) -> None:
     assert 'id="register-form"' not in trader.get("/consignments").text
     refused = trader.post("/consignments", data=good | {"csrf_token": token(trader)})
     assert refused.status_code == 403
+
+
+def test_a_trader_never_reads_the_officers_inspection_note(house: House) -> None:
+    own = inspected_with_note(house, "TFN-140", "PK-1")
+    assert "Ali Reza" in browser(house, "auditor").get(f"/consignments/{own['id']}").text
+    trader = browser(house, "trader")
+    shown = trader.get(f"/consignments/{own['id']}")
+    assert shown.status_code == 200
+    assert 'id="inspection"' in shown.text
+    assert "Ali Reza" not in shown.text
+    assert "Ali Reza" not in trader.get("/consignments").text

@@ -108,8 +108,9 @@ are compared with (no criterion id can be written so)."""
 
 
 def status_only(view: ConsignmentView) -> ConsignmentView:
-    """``view`` as a trader may see it: status and lane, nothing of the rules."""
-    return replace(view, selections=())
+    """``view`` as a trader may see it: status and lane, nothing of the rules nor of the
+    officers' inspection note (access.Part.LANE_DETAIL)."""
+    return replace(view, selections=(), note=None)
 
 
 def selection_view(row: LaneSelection) -> LaneSelectionView:

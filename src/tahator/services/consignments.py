@@ -26,6 +26,7 @@ from tahator.domain.customs import (
     Inspection,
     Lane,
     Phase,
+    lane_floor,
     phase_problem,
     predecessors,
     select_lane,
@@ -369,7 +370,9 @@ def override_lane(
     session: Session, consignment_id: int, lane: Lane | str, reason: str, actor: str
 ) -> ConsignmentView:
     """An officer's lane for the consignment instead of the one in force, with the
-    reason (required); only between the lane's selection and release."""
+    reason (required); only between the lane's selection and the inspection's result
+    (after it, the lane is what the goods were checked under, and the statistics group
+    by it), and never below the floor of a price-flagged consignment."""
     row = _load(session, consignment_id, lock=True)
     before = consignment_views.view(session, row)
     problems: list[Problem] = []
@@ -385,8 +388,22 @@ def override_lane(
         problems.append(Problem("no lane has been selected yet", field="lane"))
     elif before.released_at is not None:
         problems.append(Problem("the consignment is released: its lane is final", field="lane"))
+    elif before.inspected_at is not None:
+        problems.append(
+            Problem("the goods are inspected: the lane they were checked in is final", field="lane")
+        )
     elif chosen is not None and chosen is before.lane:
         problems.append(Problem(f"the consignment is in the {chosen} lane already", field="lane"))
+    elif (
+        chosen is not None
+        and chosen.rank < (floor := lane_floor(lane_facts.price_flagged(session, row.id))).rank
+    ):
+        problems.append(
+            Problem(
+                f"a declaration carries a price-band flag: the lane is {floor} or stricter",
+                field="lane",
+            )
+        )
     if problems or chosen is None:
         raise InputError(problems)
     previous = before.selections[-1]
