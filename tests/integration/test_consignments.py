@@ -382,6 +382,44 @@ def test_a_price_band_outlier_is_never_green(authorized: tuple[Engine, int, int]
         view = to_lane(session, made.id)
         assert "price-band" in view.selections[0].hits
         assert view.lane in (Lane.YELLOW, Lane.RED)
+        # Nor through an officer's override: yellow is the floor.
+        if view.lane is Lane.RED:
+            view = override_lane(session, made.id, Lane.YELLOW, "papers in order", "officer")
+        before = (consignment(session, made.id), audit_count(session))
+        for lower in (Lane.GREEN, Lane.BLUE):
+            with pytest.raises(InputError, match="price-band flag") as caught:
+                override_lane(session, made.id, lower, "known trader", "officer")
+            assert caught.value.problems[0].field == "lane"
+        assert (consignment(session, made.id), audit_count(session)) == before
+        assert override_lane(session, made.id, Lane.RED, "tip-off", "officer").lane is Lane.RED
+
+
+def test_no_override_once_the_goods_are_inspected(authorized: tuple[Engine, int, int]) -> None:
+    engine, _, first = authorized
+    with transaction(engine) as session:
+        made = register(session, POLICY, record("TFN-0001", first), "customs")
+        if to_lane(session, made.id).lane is not Lane.RED:
+            override_lane(session, made.id, Lane.RED, "tip-off", "officer")
+        record_phase(session, POLICY, made.id, Phase.DOCUMENTS, hours(3), "customs")
+        # After the documents, before the inspection: an override is still possible.
+        override_lane(session, made.id, Lane.YELLOW, "papers explain it", "officer")
+        override_lane(session, made.id, Lane.RED, "second look", "officer")
+        record_phase(
+            session,
+            POLICY,
+            made.id,
+            Phase.INSPECTED,
+            hours(4),
+            "customs",
+            result="discrepancy",
+            note="200 kg more than declared",
+        )
+        before = (consignment(session, made.id), audit_count(session))
+        for lane in (Lane.GREEN, Lane.YELLOW):
+            with pytest.raises(InputError, match="inspected") as caught:
+                override_lane(session, made.id, lane, "done", "officer")
+            assert caught.value.problems[0].field == "lane"
+        assert (consignment(session, made.id), audit_count(session)) == before
 
 
 def test_facts_come_from_the_declarations_and_the_firm(

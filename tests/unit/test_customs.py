@@ -187,6 +187,32 @@ def test_a_price_band_outlier_is_never_green() -> None:
     assert all(c.hits == ("price-band",) for c in choices)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda c: c.update(weight=0), id="weight-zero"),
+        pytest.param(lambda c: c.update(direction="import"), id="other-direction"),
+        pytest.param(lambda c: c.update(kind="hs", hs=["99"]), id="no-price-criterion"),
+    ],
+)
+def test_a_price_band_outlier_is_never_green_whatever_the_weights(change: Any) -> None:
+    """The floor is code, not data: a policy that weighs the flag lightly, or not at
+    all, still checks a flagged consignment's documents."""
+    data = customs_data()
+    [criterion] = [c for c in data["criteria"] if c["kind"] == "price_band"]
+    change(criterion)
+    customs, problems = parse_customs(data, "test.toml")
+    assert problems == []
+    facts = LaneFacts(direction="export", hs=("10063010",), price_flagged=True)
+    choices = [select_lane(customs.rules, facts, seed) for seed in SEEDS[:2000]]
+    assert all(c.lane.rank >= Lane.YELLOW.rank for c in choices)
+    assert not any(c.random and c.lane is Lane.YELLOW for c in choices)
+    assert {c.lane for c in choices} == {Lane.YELLOW, Lane.RED}
+    # The floor is the flag's alone: unflagged, the same rules leave most green.
+    unflagged = Counter(select_lane(customs.rules, LOW_RISK, seed).lane for seed in SEEDS[:2000])
+    assert unflagged[Lane.GREEN] > 1500
+
+
 def test_the_draw_never_lowers_a_lane() -> None:
     facts = LaneFacts(
         direction="import", hs=("87032319",), screening_hit=True, earlier_discrepancy=True
