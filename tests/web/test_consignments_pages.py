@@ -21,6 +21,11 @@ def test_the_list_and_the_page_follow_the_role(house: House) -> None:
     assert "TFN-100" in listed.text
     assert "GBD-101" in listed.text
     assert 'href="/consignments"' in listed.text  # in the menu
+    assert 'id="release-times-link"' in listed.text
+    for role in ("customs", "operator", "auditor"):
+        reader = browser(house, role)
+        assert 'href="/customs/release-times"' in reader.get("/").text, role  # in the menu
+        assert 'id="release-times-link"' in reader.get("/reports").text, role
     only_gabd = customs.get("/consignments?crossing=GBD").text
     assert "GBD-101" in only_gabd
     assert "TFN-100" not in only_gabd
@@ -45,6 +50,7 @@ def test_the_list_and_the_page_follow_the_role(house: House) -> None:
     trader = browser(house, "trader")
     mine = trader.get("/consignments").text
     assert 'id="criteria"' not in mine
+    assert "/customs/release-times" not in mine
     assert "TFN-100" in mine
     assert "GBD-101" not in mine
     shown = trader.get(f"/consignments/{own['id']}")
