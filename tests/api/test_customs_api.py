@@ -246,3 +246,21 @@ def test_an_override_after_the_inspection_is_refused(house: House) -> None:
     assert refused.status_code == 422, refused.text
     assert "inspected" in refused.text
     assert house.client.get(path, headers=house.as_("customs")).json() == before
+
+
+def test_the_reason_may_be_as_long_as_the_service_allows(house: House) -> None:
+    created = laned(house, "TFN-42")
+    other = "green" if created["lane"] == "red" else "red"
+    long = "x" * 1500
+    response = house.client.post(
+        f"{BASE}/{created['id']}/lane",
+        json={"lane": other, "reason": long},
+        headers=house.as_("customs"),
+    )
+    assert response.status_code == 200, response.text
+    too_long = house.client.post(
+        f"{BASE}/{created['id']}/lane",
+        json={"lane": created["lane"], "reason": "x" * 2001},
+        headers=house.as_("customs"),
+    )
+    assert too_long.status_code == 422

@@ -98,6 +98,13 @@ def test_an_officer_records_a_phase_by_form_and_a_bad_form_changes_nothing(house
     assert garbled.status_code == 422
     assert 'id="err-at"' in garbled.text
     assert house.client.get(api, headers=house.as_("customs")).json() == before
+    # Released before any lane: said for the whole form, with no field's name in front.
+    early = customs.post(
+        f"{path}/phases/released", data={"csrf_token": csrf, "at": default, "at_default": default}
+    )
+    assert early.status_code == 422
+    assert 'id="action-error"' in early.text
+    assert "phase:" not in early.text
 
     # The field left as the page filled it: now, when the click arrives.
     laned_now = customs.post(
@@ -117,6 +124,12 @@ def test_an_officer_records_a_phase_by_form_and_a_bad_form_changes_nothing(house
     assert overridden.status_code == 303
     shown = customs.get(f"{path}?done=override").text
     assert "seals broken" in shown
+    # The override's row has no draw: a dash, not a "0" that reads as a red draw.
+    [override_row] = [row for row in shown.split("<tr>") if "seals broken" in row]
+    assert "no draw\">—</span>" in override_row
+    assert 'title="seed' not in override_row
+    # The form allows as long a reason as the service does.
+    assert 'maxlength="2000"' in shown.split('id="f-reason"')[1].split(">")[0]
 
     trader = browser(house, "trader")
     refused = trader.post(

@@ -76,12 +76,16 @@ class PhaseIn(BaseModel):
     result: Literal["clear", "discrepancy"] | None = Field(
         None, description="The inspection's result (phase `inspected` only)"
     )
-    note: str | None = Field(None, max_length=2000, description="What the inspection found")
+    note: str | None = Field(
+        None, max_length=consignments.MAX_TEXT, description="What the inspection found"
+    )
 
 
 class OverrideIn(BaseModel):
     lane: Lane
-    reason: str = Field(min_length=1, max_length=1000, description="Why: required, audited")
+    reason: str = Field(
+        min_length=1, max_length=consignments.MAX_TEXT, description="Why: required, audited"
+    )
 
 
 def _document(view: consignments.ConsignmentView) -> dict[str, Any]:
