@@ -126,7 +126,7 @@ def test_an_officer_records_a_phase_by_form_and_a_bad_form_changes_nothing(house
     assert "seals broken" in shown
     # The override's row has no draw: a dash, not a "0" that reads as a red draw.
     [override_row] = [row for row in shown.split("<tr>") if "seals broken" in row]
-    assert "no draw\">—</span>" in override_row
+    assert 'no draw">—</span>' in override_row
     assert 'title="seed' not in override_row
     # The form allows as long a reason as the service does.
     assert 'maxlength="2000"' in shown.split('id="f-reason"')[1].split(">")[0]
