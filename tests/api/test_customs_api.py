@@ -264,3 +264,24 @@ def test_the_reason_may_be_as_long_as_the_service_allows(house: House) -> None:
         headers=house.as_("customs"),
     )
     assert too_long.status_code == 422
+
+
+def test_the_list_pages_by_number_with_a_cursor(house: House) -> None:
+    made = [register(house, f"TFN-5{n}")["id"] for n in range(5)]
+    register(house, "GBD-59", firm="PK-2")
+    customs = house.as_("customs")
+    seen: list[int] = []
+    cursor = None
+    for _ in range(10):
+        query = {"limit": 2, "crossing": "TFN"} | ({"cursor": cursor} if cursor else {})
+        document = house.client.get(BASE, params=query, headers=customs).json()
+        seen += [item["id"] for item in document["items"]]
+        cursor = document["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(made)
+    # A trader's pages hold its firm's only.
+    mine = house.client.get(BASE, params={"limit": 100}, headers=house.as_("trader")).json()
+    assert [item["id"] for item in mine["items"]] == sorted(made)
+    bad = house.client.get(BASE, params={"cursor": "garbage"}, headers=customs)
+    assert bad.status_code == 422

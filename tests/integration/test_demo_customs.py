@@ -63,6 +63,7 @@ def test_the_demo_trucks_cross_in_plausible_times(engine: Engine, tmp_path: Path
     red = [r for r in rows if r.lane == Lane.RED and r.inspected_at is not None]
     assert red
     for row in red:
-        assert row.documents_at is not None and row.lane_at is not None
+        assert row.documents_at is not None
+        assert row.lane_at is not None
         assert row.documents_at - row.lane_at != row.inspected_at - row.documents_at
     assert build_consignments(engine, load_policy(), today) == 0  # once per database

@@ -16,7 +16,19 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import Cursor, Day, Id, Limit, Reader, page, policy_of, require, write
+from tahator.api.deps import (
+    Cursor,
+    Day,
+    Id,
+    Limit,
+    Reader,
+    decode_cursor,
+    encode_cursor,
+    policy_of,
+    require,
+    write,
+)
+from tahator.api.problems import ApiError
 from tahator.domain.corridor import FIRST_DAY, LAST_DAY
 from tahator.domain.customs import Lane, Phase
 from tahator.domain.policy import Policy
@@ -128,11 +140,23 @@ def listing(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Consignments by number; a trader's are its firm's, their status only."""
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, int):
+        raise ApiError(422, _("the cursor is not one this API gave"))
     views = consignment_reading.listed(
-        session, principal, firm_id=firm, crossing=crossing, start=start, end=end, zone=policy.zone
+        session,
+        principal,
+        firm_id=firm,
+        crossing=crossing,
+        start=start,
+        end=end,
+        zone=policy.zone,
+        after=after or 0,
+        limit=limit + 1,
     )
-    rows = sorted((_document(view) for view in views), key=lambda row: int(row["id"]))
-    return page(rows, cursor, limit)
+    items = [_document(view) for view in views[:limit]]
+    more = len(views) > limit
+    return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
 
 
 @router.get("/consignments/{consignment_id}")
