@@ -23,6 +23,7 @@ from tahator.services.consignments import (
     consignments,
     criterion_rates,
     override_lane,
+    recheck,
     record_phase,
     register,
     status_only,
@@ -203,6 +204,15 @@ def test_phases_in_order_with_the_lane_selected_and_recorded(
             selection.random,
         )
         assert status_only(view).selections == ()
+        # Re-checked from what the audit recorded, even after the facts' data change.
+        [entry] = audit.list_records(session, action="customs.lane")
+        assert entry.after["facts"]["direction"] == "export"  # type: ignore[index]
+        assert entry.after["rules"] == POLICY.customs.rules.as_dict()  # type: ignore[index]
+        session.get(Declaration, first).flag = "edited later"  # type: ignore[union-attr]
+        check = recheck(session, made.id)
+        assert (check.recorded, check.recomputed, check.rules_match) == (view.lane,) * 2 + (True,)
+        assert check.holds
+        session.get(Declaration, first).flag = None  # type: ignore[union-attr]
         for phase in view.lane.requires:
             record_phase(
                 session,

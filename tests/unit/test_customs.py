@@ -4,6 +4,7 @@ the seeded selection and the order of phases."""
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -18,9 +19,12 @@ from tahator.domain.customs import (
     LaneFacts,
     Phase,
     draw,
+    facts_data,
+    facts_of,
     parse_customs,
     phase_problem,
     random_lane,
+    rules_of,
     select_lane,
 )
 from tahator.domain.errors import InputError
@@ -315,3 +319,20 @@ def test_lodgement_and_arrival_in_either_order_before_the_lane() -> None:
     assert phase_problem(Phase.EXITED, Lane.GREEN, {Phase.LANE: 1}) == (
         "a consignment exits after it is released"
     )
+
+
+def test_the_recorded_facts_and_rules_read_back_the_same() -> None:
+    facts = LaneFacts(
+        direction="import",
+        hs=("27111900", "10063010"),
+        price_flagged=True,
+        plan_deviation=Decimal("0.3125"),
+        origin="AE",
+        expected_origins=frozenset({"IR", "PK"}),
+    )
+    data = facts_data(facts)
+    assert json.loads(json.dumps(data)) == data
+    assert facts_of(data) == facts
+    rules = rules_of(json.loads(json.dumps(RULES.as_dict())))
+    assert rules == RULES
+    assert rules.digest == RULES.digest

@@ -322,6 +322,58 @@ def select_lane(rules: RiskRules, facts: LaneFacts, seed: str) -> LaneChoice:
     return LaneChoice(by_score, score, hit, drawn, False)
 
 
+def facts_data(facts: LaneFacts) -> dict[str, Any]:
+    """``facts`` as JSON data, recorded with the selection (the data they come from
+    changes later) so that it can be re-checked (``facts_of``)."""
+    return {
+        "direction": facts.direction,
+        "hs": list(facts.hs),
+        "price_flagged": facts.price_flagged,
+        "first_declaration": facts.first_declaration,
+        "screening_hit": facts.screening_hit,
+        "earlier_discrepancy": facts.earlier_discrepancy,
+        "plan_deviation": str(facts.plan_deviation),
+        "origin": facts.origin,
+        "expected_origins": sorted(facts.expected_origins),
+    }
+
+
+def facts_of(data: Mapping[str, Any]) -> LaneFacts:
+    """The facts ``facts_data`` recorded."""
+    return LaneFacts(
+        direction=str(data["direction"]),
+        hs=tuple(data["hs"]),
+        price_flagged=bool(data["price_flagged"]),
+        first_declaration=bool(data["first_declaration"]),
+        screening_hit=bool(data["screening_hit"]),
+        earlier_discrepancy=bool(data["earlier_discrepancy"]),
+        plan_deviation=Decimal(data["plan_deviation"]),
+        origin=data["origin"],
+        expected_origins=frozenset(data["expected_origins"]),
+    )
+
+
+def rules_of(data: Mapping[str, Any]) -> RiskRules:
+    """The rules ``RiskRules.as_dict`` wrote (recorded with a selection; already
+    checked when the policy was parsed)."""
+    return RiskRules(
+        criteria=tuple(
+            Criterion(
+                c["id"],
+                Kind(c["kind"]),
+                c["weight"],
+                c["description"],
+                tuple(c.get("hs", ())),
+                Decimal(c.get("share", "0")),
+                c.get("direction"),
+            )
+            for c in data["criteria"]
+        ),
+        thresholds={Lane(lane): score for lane, score in data["thresholds"].items()},
+        random={Lane(lane): Decimal(rate) for lane, rate in data["random"].items()},
+    )
+
+
 # -- phases --------------------------------------------------------------------------------
 
 

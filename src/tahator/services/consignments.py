@@ -25,16 +25,21 @@ from tahator.domain.customs import (
     PHASES,
     Inspection,
     Lane,
+    LaneFacts,
     Phase,
+    facts_data,
+    facts_of,
     lane_floor,
     phase_problem,
     predecessors,
+    rules_of,
     select_lane,
     successors,
 )
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.identifiers import identifier_problem, name_problem, normalize_identifier
 from tahator.domain.policy import Direction, Policy
+from tahator.formatting import jsonable
 from tahator.services import audit, consignment_views, lane_facts
 from tahator.services.common import now
 from tahator.services.consignment_views import (
@@ -332,22 +337,35 @@ def record_phase(
     if inspection is not None:
         row.inspection, row.inspection_note = inspection, note
         changes |= {"inspection": inspection, "note": note}
+    recorded: dict[str, Any] = {}
     if chosen is Phase.LANE:
-        selection = _select(session, policy, row, moment, actor)
+        selection, facts = _select(session, policy, row, moment, actor)
         changes |= {"lane": selection.lane, "selections": (selection,)}
+        # What the choice was made from, so that it can be re-checked (``recheck``)
+        # once the facts' data and the policy file have changed.
+        recorded = {"facts": facts_data(facts), "rules": policy.customs.rules.as_dict()}
     session.flush()
     after = replace(before, **changes)
-    audit.record(session, actor, f"customs.{chosen}", f"consignment:{row.id}", before, after)
+    audit.record(
+        session,
+        actor,
+        f"customs.{chosen}",
+        f"consignment:{row.id}",
+        before,
+        jsonable(after) | recorded if recorded else after,
+    )
     return after
 
 
 def _select(
     session: Session, policy: Policy, row: Consignment, at: datetime, actor: str
-) -> LaneSelectionView:
-    """Select the lane by the policy's risk rules, with a fresh seed recorded beside it."""
+) -> tuple[LaneSelectionView, LaneFacts]:
+    """Select the lane by the policy's risk rules, with a fresh seed recorded beside it;
+    the selection and the facts it was made from."""
     rules = policy.customs.rules
     seed = secrets.token_hex(16)
-    choice = select_lane(rules, lane_facts.gather(session, policy, row, at), seed)
+    facts = lane_facts.gather(session, policy, row, at)
+    choice = select_lane(rules, facts, seed)
     selection = LaneSelection(
         consignment_id=row.id,
         lane=str(choice.lane),
@@ -363,7 +381,45 @@ def _select(
     session.add(selection)
     session.flush()
     row.lane = str(choice.lane)
-    return consignment_views.selection_view(selection)
+    return consignment_views.selection_view(selection), facts
+
+
+@dataclass(frozen=True)
+class SelectionCheck:
+    """A lane selection recomputed from what was recorded with it."""
+
+    consignment_id: int
+    selection_id: int
+    recorded: Lane
+    recomputed: Lane
+    rules_match: bool
+    """Whether the recorded rules still have the digest the selection names."""
+
+    @property
+    def holds(self) -> bool:
+        return self.rules_match and self.recorded is self.recomputed
+
+
+def recheck(session: Session, consignment_id: int) -> SelectionCheck:
+    """Recompute the rules' selection of the consignment's lane from the facts, rules
+    and seed recorded with it (not from today's data or policy file)."""
+    view = consignment_views.consignment(session, consignment_id)
+    automatic = [s for s in view.selections if s.overrides is None]
+    entries = audit.list_records(session, action="customs.lane", subject=f"consignment:{view.id}")
+    if not automatic or not entries:
+        raise NotFoundError(f"consignment {consignment_id} has no recorded lane selection")
+    selection, after = automatic[0], entries[0].after
+    if not isinstance(after, dict) or "facts" not in after:
+        raise NotFoundError(f"consignment {consignment_id}'s selection recorded no facts")
+    rules = rules_of(after["rules"])
+    choice = select_lane(rules, facts_of(after["facts"]), selection.seed)
+    return SelectionCheck(
+        consignment_id=view.id,
+        selection_id=selection.id,
+        recorded=selection.lane,
+        recomputed=choice.lane,
+        rules_match=rules.digest == selection.rules,
+    )
 
 
 def override_lane(
@@ -443,10 +499,12 @@ __all__ = [
     "ConsignmentView",
     "CriterionRate",
     "LaneSelectionView",
+    "SelectionCheck",
     "consignment",
     "consignments",
     "criterion_rates",
     "override_lane",
+    "recheck",
     "record_phase",
     "register",
     "status_only",
