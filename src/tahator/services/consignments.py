@@ -409,10 +409,12 @@ def recheck(session: Session, consignment_id: int) -> SelectionCheck:
     if not automatic or not entries:
         raise NotFoundError(f"consignment {consignment_id} has no recorded lane selection")
     selection, after = automatic[0], entries[0].after
-    if not isinstance(after, dict) or "facts" not in after:
+    recorded = after.get("facts") if isinstance(after, dict) else None
+    written = after.get("rules") if isinstance(after, dict) else None
+    if not (isinstance(recorded, dict) and isinstance(written, dict)):
         raise NotFoundError(f"consignment {consignment_id}'s selection recorded no facts")
-    rules = rules_of(after["rules"])
-    choice = select_lane(rules, facts_of(after["facts"]), selection.seed)
+    rules = rules_of(written)
+    choice = select_lane(rules, facts_of(recorded), selection.seed)
     return SelectionCheck(
         consignment_id=view.id,
         selection_id=selection.id,
