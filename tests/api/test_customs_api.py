@@ -285,3 +285,17 @@ def test_the_list_pages_by_number_with_a_cursor(house: House) -> None:
     assert [item["id"] for item in mine["items"]] == sorted(made)
     bad = house.client.get(BASE, params={"cursor": "garbage"}, headers=customs)
     assert bad.status_code == 422
+
+
+def test_declarations_are_linked_by_customs_only(house: House) -> None:
+    created = register(house, "TFN-60")
+    path = f"{BASE}/{created['id']}/declarations"
+    for role in ("trader", "bank", "auditor"):
+        refused = house.client.post(path, json={"declaration_ids": [1]}, headers=house.as_(role))
+        assert refused.status_code == 403, role
+    customs = house.as_("customs")
+    for body in ({"declaration_ids": []}, {"declaration_ids": [999999]}, {}):
+        response = house.client.post(path, json=body, headers=customs)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"] == "application/problem+json"
+    assert house.client.get(f"{BASE}/{created['id']}", headers=customs).json() == created

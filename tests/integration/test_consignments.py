@@ -22,6 +22,7 @@ from tahator.services.consignments import (
     consignment,
     consignments,
     criterion_rates,
+    link_declarations,
     override_lane,
     recheck,
     record_phase,
@@ -592,3 +593,35 @@ def test_a_thousand_low_risk_consignments_are_red_at_the_random_rate(
     assert sum(lanes.values()) == 1000
     assert abs(lanes[Lane.RED] / 1000 - rate) <= 0.02, lanes
     assert lanes[Lane.GREEN] > 700, lanes
+
+
+def test_declarations_lodged_after_registration_are_linked_before_the_lane(
+    authorized: tuple[Engine, int, int],
+) -> None:
+    engine, _, first = authorized
+    with transaction(engine) as session:
+        made = register(session, POLICY, record("TFN-0001"), "customs")
+        assert made.declaration_ids == ()
+        before = (consignment(session, made.id), audit_count(session))
+        for ids, message in (
+            ((), "at least one"),
+            ((999999,), "no declaration 999999"),
+            ((first, first), "listed twice"),
+        ):
+            with pytest.raises(InputError, match=message):
+                link_declarations(session, made.id, ids, "officer")
+        assert (consignment(session, made.id), audit_count(session)) == before
+        linked = link_declarations(session, made.id, (first,), "officer")
+        assert linked.declaration_ids == (first,)
+        assert consignment(session, made.id).declaration_ids == (first,)
+        assert session.get(Declaration, first).consignment_id == made.id  # type: ignore[union-attr]
+        [entry] = audit.list_records(session, action="customs.declarations")
+        assert entry.after["declaration_ids"] == [first]  # type: ignore[index]
+        # The rules look at it: the firm's first declaration.
+        view = to_lane(session, made.id)
+        assert "first-declaration" in view.selections[0].hits
+        with pytest.raises(InputError, match="the lane is selected"):
+            link_declarations(session, made.id, (first,), "officer")
+        other = register(session, POLICY, record("TFN-0002"), "customs")
+        with pytest.raises(InputError, match="another consignment"):
+            link_declarations(session, other.id, (first,), "officer")

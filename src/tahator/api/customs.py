@@ -93,6 +93,12 @@ class PhaseIn(BaseModel):
     )
 
 
+class DeclarationsIn(BaseModel):
+    declaration_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        min_length=1, max_length=100, description="Declarations lodged after registration"
+    )
+
+
 class OverrideIn(BaseModel):
     lane: Lane
     reason: str = Field(
@@ -188,6 +194,22 @@ def record_phase(
             principal.actor,
             result=body.result,
             note=body.note,
+        )
+        return 200, _document(view)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/consignments/{consignment_id}/declarations")
+def link_declarations(
+    request: Request, consignment_id: Id, body: DeclarationsIn, principal: Officer
+) -> JSONResponse:
+    """Add declarations lodged after the consignment was registered (before its lane is
+    selected: the risk rules look at them)."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        view = consignments.link_declarations(
+            session, consignment_id, tuple(body.declaration_ids), principal.actor
         )
         return 200, _document(view)
 

@@ -253,6 +253,43 @@ def register(
     return view
 
 
+def link_declarations(
+    session: Session, consignment_id: int, declaration_ids: tuple[int, ...], actor: str
+) -> ConsignmentView:
+    """Add declarations to a registered consignment (lodged after its registration);
+    only before its lane is selected, since the risk rules look at them."""
+    row = _load(session, consignment_id, lock=True)
+    before = consignment_views.view(session, row)
+    problems: list[Problem] = []
+    if not declaration_ids:
+        problems.append(Problem("list at least one declaration", field="declaration_ids"))
+    if before.selections:
+        problems.append(
+            Problem(
+                "the lane is selected: its declarations are the ones it was chosen on",
+                field="declaration_ids",
+            )
+        )
+    added = tuple(d for d in declaration_ids if d not in before.declaration_ids)
+    record = ConsignmentRecord(
+        reference=row.reference,
+        crossing=row.crossing,
+        direction=row.direction,
+        vehicle=row.vehicle,
+        firm_id=row.firm_id,
+        declaration_ids=tuple(declaration_ids),
+    )
+    problems += _declaration_problems(session, record, row.id)
+    if problems:
+        raise InputError(problems)
+    for declaration in session.scalars(select(Declaration).where(Declaration.id.in_(added))):
+        declaration.consignment_id = row.id
+    session.flush()
+    after = replace(before, declaration_ids=tuple(sorted({*before.declaration_ids, *added})))
+    audit.record(session, actor, "customs.declarations", f"consignment:{row.id}", before, after)
+    return after
+
+
 _ROW_FIELDS = (
     "id",
     "reference",
@@ -505,6 +542,7 @@ __all__ = [
     "consignment",
     "consignments",
     "criterion_rates",
+    "link_declarations",
     "override_lane",
     "recheck",
     "record_phase",
