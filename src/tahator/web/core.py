@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from tahator import display, formatting, i18n
 from tahator.domain.money import Amount
-from tahator.domain.roles import Role
 from tahator.i18n import N_, _
 from tahator.services import access
 from tahator.services.schedule import SCHEDULE_READERS
@@ -61,11 +60,6 @@ def _ngettext(
 
 
 templates.env.globals["ngettext"] = _ngettext
-RELEASE_TIMES_IN_MENU = frozenset({Role.CUSTOMS})
-"""Whose menu lists the release-times page.  The operator's and the auditor's menus
-fill one row on a laptop (1,366 px) already; they reach it from Consignments and
-Reports (``sees_release_times``)."""
-
 LOGIN_COOKIE = "tahator_login"
 """A random value set with the sign-in form: the key of that form's CSRF token."""
 CSRF_FIELD = "csrf_token"
@@ -187,9 +181,6 @@ def render(
             "sees_consignments": principal is not None
             and principal.role in access.CONSIGNMENT_READERS,
             "sees_release_times": principal is not None and principal.role in access.REPORT_READERS,
-            "release_times_in_menu": principal is not None
-            and principal.role in access.REPORT_READERS
-            and principal.role in RELEASE_TIMES_IN_MENU,
             **context,
         },
         status_code=status,
