@@ -65,13 +65,17 @@ def amount_text(value: Amount, lang: str | None = None, toman: bool = False) -> 
 
 
 def percent(ratio: Decimal | float | str | None, lang: str | None = None) -> str:
-    """A ratio as a percentage to one decimal, in the language's digits and separator:
-    ``0.4567`` → ``45.7 %`` (``۴۵٫۷ %``); ``—`` if none."""
+    """A ratio as a percentage to one decimal, in the language's digits, separator and
+    percent sign (CLDR, no space): ``0.4567`` → ``45.7%`` (``۴۵٫۷٪``); ``—`` if none."""
     try:
         value = (Decimal(str(ratio)) * 100).quantize(Decimal("0.1"))
     except (ArithmeticError, ValueError, TypeError):
         return "—"
-    return f"{number(value, lang, '#,##0.0')} %"
+    lang = lang or language()
+    # The sign of the digits' numbering system: Persian digits take U+066A; Urdu is
+    # written with Latin digits here, and Babel's patterns print "%" for it.
+    sign = "\u066a" if lang == "fa" else "%"
+    return f"{number(value, lang, '#,##0.0')}{sign}"
 
 
 def currency_name(code: str, lang: str | None = None) -> str:

@@ -198,3 +198,104 @@ def test_a_retry_with_the_same_idempotency_key_registers_once(house: House) -> N
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert first.json()["id"] == again.json()["id"]
+
+
+NOTE = "200 kg more than declared; informant Ali Reza"
+
+
+def inspected_with_note(house: House, reference: str, firm: str = "PK-1") -> dict[str, Any]:
+    """A consignment put in the red lane, its documents checked and its goods found
+    different from the declaration, with an officer's note."""
+    document = laned(house, reference, firm)
+    if document["lane"] != "red":
+        response = house.client.post(
+            f"{BASE}/{document['id']}/lane",
+            json={"lane": "red", "reason": "a tip-off"},
+            headers=house.as_("customs"),
+        )
+        assert response.status_code == 200, response.text
+    at = datetime.now(UTC) - 5 * HOUR
+    assert phase(house, document["id"], "documents", at).status_code == 200
+    response = phase(house, document["id"], "inspected", at + HOUR, result="discrepancy", note=NOTE)
+    assert response.status_code == 200, response.text
+    inspected: dict[str, Any] = response.json()
+    return inspected
+
+
+def test_a_trader_never_reads_the_officers_inspection_note(house: House) -> None:
+    own = inspected_with_note(house, "TFN-40", "PK-1")
+    officer = house.client.get(f"{BASE}/{own['id']}", headers=house.as_("auditor")).json()
+    assert officer["note"] == NOTE
+    trader = house.as_("trader")
+    shown = house.client.get(f"{BASE}/{own['id']}", headers=trader)
+    assert shown.status_code == 200
+    assert shown.json()["inspection"] == "discrepancy"
+    assert shown.json()["note"] is None
+    listed = house.client.get(BASE, headers=trader)
+    for text in (shown.text, listed.text):
+        assert "Ali Reza" not in text
+
+
+def test_an_override_after_the_inspection_is_refused(house: House) -> None:
+    inspected = inspected_with_note(house, "TFN-41")
+    path = f"{BASE}/{inspected['id']}"
+    before = house.client.get(path, headers=house.as_("customs")).json()
+    refused = house.client.post(
+        f"{path}/lane", json={"lane": "green", "reason": "done"}, headers=house.as_("customs")
+    )
+    assert refused.status_code == 422, refused.text
+    assert "inspected" in refused.text
+    assert house.client.get(path, headers=house.as_("customs")).json() == before
+
+
+def test_the_reason_may_be_as_long_as_the_service_allows(house: House) -> None:
+    created = laned(house, "TFN-42")
+    other = "green" if created["lane"] == "red" else "red"
+    long = "x" * 1500
+    response = house.client.post(
+        f"{BASE}/{created['id']}/lane",
+        json={"lane": other, "reason": long},
+        headers=house.as_("customs"),
+    )
+    assert response.status_code == 200, response.text
+    too_long = house.client.post(
+        f"{BASE}/{created['id']}/lane",
+        json={"lane": created["lane"], "reason": "x" * 2001},
+        headers=house.as_("customs"),
+    )
+    assert too_long.status_code == 422
+
+
+def test_the_list_pages_by_number_with_a_cursor(house: House) -> None:
+    made = [register(house, f"TFN-5{n}")["id"] for n in range(5)]
+    register(house, "GBD-59", firm="PK-2")
+    customs = house.as_("customs")
+    seen: list[int] = []
+    cursor = None
+    for _ in range(10):
+        query = {"limit": 2, "crossing": "TFN"} | ({"cursor": cursor} if cursor else {})
+        document = house.client.get(BASE, params=query, headers=customs).json()
+        seen += [item["id"] for item in document["items"]]
+        cursor = document["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(made)
+    # A trader's pages hold its firm's only.
+    mine = house.client.get(BASE, params={"limit": 100}, headers=house.as_("trader")).json()
+    assert [item["id"] for item in mine["items"]] == sorted(made)
+    bad = house.client.get(BASE, params={"cursor": "garbage"}, headers=customs)
+    assert bad.status_code == 422
+
+
+def test_declarations_are_linked_by_customs_only(house: House) -> None:
+    created = register(house, "TFN-60")
+    path = f"{BASE}/{created['id']}/declarations"
+    for role in ("trader", "bank", "auditor"):
+        refused = house.client.post(path, json={"declaration_ids": [1]}, headers=house.as_(role))
+        assert refused.status_code == 403, role
+    customs = house.as_("customs")
+    for body in ({"declaration_ids": []}, {"declaration_ids": [999999]}, {}):
+        response = house.client.post(path, json=body, headers=customs)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"] == "application/problem+json"
+    assert house.client.get(f"{BASE}/{created['id']}", headers=customs).json() == created

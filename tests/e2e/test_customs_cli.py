@@ -116,3 +116,20 @@ def test_criteria_hit_rates(cli: Cli, db: str) -> None:
     code, _, err = cli("--db", db, "customs", "criteria", "--from", "2026-13-01")
     assert code == 2
     assert "--from" in err
+
+
+def test_verify_recomputes_a_selection_from_what_was_recorded(cli: Cli, db: str) -> None:
+    code, out, err = cli("--db", db, "customs", "consignments", "--json")
+    assert code == 0, err
+    first = min(row["id"] for row in json.loads(out))
+    code, out, err = cli("--db", db, "customs", "verify", str(first), "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["holds"] is True
+    assert document["recorded"] == document["recomputed"]
+    code, out, err = cli("--db", db, "customs", "verify", str(first))
+    assert code == 0, err
+    assert "holds" in out
+    code, _, err = cli("--db", db, "customs", "verify", "999999")
+    assert code == 2
+    assert "999999" in err

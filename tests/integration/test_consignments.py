@@ -22,7 +22,9 @@ from tahator.services.consignments import (
     consignment,
     consignments,
     criterion_rates,
+    link_declarations,
     override_lane,
+    recheck,
     record_phase,
     register,
     status_only,
@@ -203,6 +205,15 @@ def test_phases_in_order_with_the_lane_selected_and_recorded(
             selection.random,
         )
         assert status_only(view).selections == ()
+        # Re-checked from what the audit recorded, even after the facts' data change.
+        [entry] = audit.list_records(session, action="customs.lane")
+        assert entry.after["facts"]["direction"] == "export"  # type: ignore[index]
+        assert entry.after["rules"] == POLICY.customs.rules.as_dict()  # type: ignore[index]
+        session.get(Declaration, first).flag = "edited later"  # type: ignore[union-attr]
+        check = recheck(session, made.id)
+        assert (check.recorded, check.recomputed, check.rules_match) == (view.lane,) * 2 + (True,)
+        assert check.holds
+        session.get(Declaration, first).flag = None  # type: ignore[union-attr]
         for phase in view.lane.requires:
             record_phase(
                 session,
@@ -382,6 +393,44 @@ def test_a_price_band_outlier_is_never_green(authorized: tuple[Engine, int, int]
         view = to_lane(session, made.id)
         assert "price-band" in view.selections[0].hits
         assert view.lane in (Lane.YELLOW, Lane.RED)
+        # Nor through an officer's override: yellow is the floor.
+        if view.lane is Lane.RED:
+            view = override_lane(session, made.id, Lane.YELLOW, "papers in order", "officer")
+        before = (consignment(session, made.id), audit_count(session))
+        for lower in (Lane.GREEN, Lane.BLUE):
+            with pytest.raises(InputError, match="price-band flag") as caught:
+                override_lane(session, made.id, lower, "known trader", "officer")
+            assert caught.value.problems[0].field == "lane"
+        assert (consignment(session, made.id), audit_count(session)) == before
+        assert override_lane(session, made.id, Lane.RED, "tip-off", "officer").lane is Lane.RED
+
+
+def test_no_override_once_the_goods_are_inspected(authorized: tuple[Engine, int, int]) -> None:
+    engine, _, first = authorized
+    with transaction(engine) as session:
+        made = register(session, POLICY, record("TFN-0001", first), "customs")
+        if to_lane(session, made.id).lane is not Lane.RED:
+            override_lane(session, made.id, Lane.RED, "tip-off", "officer")
+        record_phase(session, POLICY, made.id, Phase.DOCUMENTS, hours(3), "customs")
+        # After the documents, before the inspection: an override is still possible.
+        override_lane(session, made.id, Lane.YELLOW, "papers explain it", "officer")
+        override_lane(session, made.id, Lane.RED, "second look", "officer")
+        record_phase(
+            session,
+            POLICY,
+            made.id,
+            Phase.INSPECTED,
+            hours(4),
+            "customs",
+            result="discrepancy",
+            note="200 kg more than declared",
+        )
+        before = (consignment(session, made.id), audit_count(session))
+        for lane in (Lane.GREEN, Lane.YELLOW):
+            with pytest.raises(InputError, match="inspected") as caught:
+                override_lane(session, made.id, lane, "done", "officer")
+            assert caught.value.problems[0].field == "lane"
+        assert (consignment(session, made.id), audit_count(session)) == before
 
 
 def test_facts_come_from_the_declarations_and_the_firm(
@@ -544,3 +593,35 @@ def test_a_thousand_low_risk_consignments_are_red_at_the_random_rate(
     assert sum(lanes.values()) == 1000
     assert abs(lanes[Lane.RED] / 1000 - rate) <= 0.02, lanes
     assert lanes[Lane.GREEN] > 700, lanes
+
+
+def test_declarations_lodged_after_registration_are_linked_before_the_lane(
+    authorized: tuple[Engine, int, int],
+) -> None:
+    engine, _, first = authorized
+    with transaction(engine) as session:
+        made = register(session, POLICY, record("TFN-0001"), "customs")
+        assert made.declaration_ids == ()
+        before = (consignment(session, made.id), audit_count(session))
+        for ids, message in (
+            ((), "at least one"),
+            ((999999,), "no declaration 999999"),
+            ((first, first), "listed twice"),
+        ):
+            with pytest.raises(InputError, match=message):
+                link_declarations(session, made.id, ids, "officer")
+        assert (consignment(session, made.id), audit_count(session)) == before
+        linked = link_declarations(session, made.id, (first,), "officer")
+        assert linked.declaration_ids == (first,)
+        assert consignment(session, made.id).declaration_ids == (first,)
+        assert session.get(Declaration, first).consignment_id == made.id  # type: ignore[union-attr]
+        [entry] = audit.list_records(session, action="customs.declarations")
+        assert entry.after["declaration_ids"] == [first]  # type: ignore[index]
+        # The rules look at it: the firm's first declaration.
+        view = to_lane(session, made.id)
+        assert "first-declaration" in view.selections[0].hits
+        with pytest.raises(InputError, match="the lane is selected"):
+            link_declarations(session, made.id, (first,), "officer")
+        other = register(session, POLICY, record("TFN-0002"), "customs")
+        with pytest.raises(InputError, match="another consignment"):
+            link_declarations(session, other.id, (first,), "officer")

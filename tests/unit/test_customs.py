@@ -4,6 +4,7 @@ the seeded selection and the order of phases."""
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -18,9 +19,12 @@ from tahator.domain.customs import (
     LaneFacts,
     Phase,
     draw,
+    facts_data,
+    facts_of,
     parse_customs,
     phase_problem,
     random_lane,
+    rules_of,
     select_lane,
 )
 from tahator.domain.errors import InputError
@@ -187,6 +191,32 @@ def test_a_price_band_outlier_is_never_green() -> None:
     assert all(c.hits == ("price-band",) for c in choices)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda c: c.update(weight=0), id="weight-zero"),
+        pytest.param(lambda c: c.update(direction="import"), id="other-direction"),
+        pytest.param(lambda c: c.update(kind="hs", hs=["99"]), id="no-price-criterion"),
+    ],
+)
+def test_a_price_band_outlier_is_never_green_whatever_the_weights(change: Any) -> None:
+    """The floor is code, not data: a policy that weighs the flag lightly, or not at
+    all, still checks a flagged consignment's documents."""
+    data = customs_data()
+    [criterion] = [c for c in data["criteria"] if c["kind"] == "price_band"]
+    change(criterion)
+    customs, problems = parse_customs(data, "test.toml")
+    assert problems == []
+    facts = LaneFacts(direction="export", hs=("10063010",), price_flagged=True)
+    choices = [select_lane(customs.rules, facts, seed) for seed in SEEDS[:2000]]
+    assert all(c.lane.rank >= Lane.YELLOW.rank for c in choices)
+    assert not any(c.random and c.lane is Lane.YELLOW for c in choices)
+    assert {c.lane for c in choices} == {Lane.YELLOW, Lane.RED}
+    # The floor is the flag's alone: unflagged, the same rules leave most green.
+    unflagged = Counter(select_lane(customs.rules, LOW_RISK, seed).lane for seed in SEEDS[:2000])
+    assert unflagged[Lane.GREEN] > 1500
+
+
 def test_the_draw_never_lowers_a_lane() -> None:
     facts = LaneFacts(
         direction="import", hs=("87032319",), screening_hit=True, earlier_discrepancy=True
@@ -289,3 +319,20 @@ def test_lodgement_and_arrival_in_either_order_before_the_lane() -> None:
     assert phase_problem(Phase.EXITED, Lane.GREEN, {Phase.LANE: 1}) == (
         "a consignment exits after it is released"
     )
+
+
+def test_the_recorded_facts_and_rules_read_back_the_same() -> None:
+    facts = LaneFacts(
+        direction="import",
+        hs=("27111900", "10063010"),
+        price_flagged=True,
+        plan_deviation=Decimal("0.3125"),
+        origin="AE",
+        expected_origins=frozenset({"IR", "PK"}),
+    )
+    data = facts_data(facts)
+    assert json.loads(json.dumps(data)) == data
+    assert facts_of(data) == facts
+    rules = rules_of(json.loads(json.dumps(RULES.as_dict())))
+    assert rules == RULES
+    assert rules.digest == RULES.digest

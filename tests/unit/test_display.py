@@ -62,3 +62,10 @@ def test_currency_names_in_each_language() -> None:
         assert display.currency_name("IRR") == "ریال ایران"
     with i18n.speaking("fa", toman=True):
         assert display.currency_name("IRR") == "تومان"
+
+
+def test_percentages_follow_cldr_in_each_language() -> None:
+    assert display.percent("0.718", "en") == "71.8%"
+    assert display.percent("0.718", "fa") == "۷۱٫۸٪"  # Persian digits, separator and sign
+    assert display.percent("0.718", "ur") == "71.8%"
+    assert display.percent(None, "fa") == "—"

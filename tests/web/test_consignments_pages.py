@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from tests.api.conftest import House
-from tests.api.test_customs_api import HOUR, laned, register, stamp
+from tests.api.test_customs_api import HOUR, inspected_with_note, laned, register, stamp
 from tests.web.conftest import browser, token
 
 
@@ -21,6 +21,11 @@ def test_the_list_and_the_page_follow_the_role(house: House) -> None:
     assert "TFN-100" in listed.text
     assert "GBD-101" in listed.text
     assert 'href="/consignments"' in listed.text  # in the menu
+    assert 'id="release-times-link"' in listed.text
+    for role in ("customs", "operator", "auditor"):
+        reader = browser(house, role)
+        assert 'href="/customs/release-times"' in reader.get("/").text, role  # in the menu
+        assert 'id="release-times-link"' in reader.get("/reports").text, role
     only_gabd = customs.get("/consignments?crossing=GBD").text
     assert "GBD-101" in only_gabd
     assert "TFN-100" not in only_gabd
@@ -45,6 +50,7 @@ def test_the_list_and_the_page_follow_the_role(house: House) -> None:
     trader = browser(house, "trader")
     mine = trader.get("/consignments").text
     assert 'id="criteria"' not in mine
+    assert "/customs/release-times" not in mine
     assert "TFN-100" in mine
     assert "GBD-101" not in mine
     shown = trader.get(f"/consignments/{own['id']}")
@@ -92,6 +98,13 @@ def test_an_officer_records_a_phase_by_form_and_a_bad_form_changes_nothing(house
     assert garbled.status_code == 422
     assert 'id="err-at"' in garbled.text
     assert house.client.get(api, headers=house.as_("customs")).json() == before
+    # Released before any lane: said for the whole form, with no field's name in front.
+    early = customs.post(
+        f"{path}/phases/released", data={"csrf_token": csrf, "at": default, "at_default": default}
+    )
+    assert early.status_code == 422
+    assert 'id="action-error"' in early.text
+    assert "phase:" not in early.text
 
     # The field left as the page filled it: now, when the click arrives.
     laned_now = customs.post(
@@ -111,6 +124,12 @@ def test_an_officer_records_a_phase_by_form_and_a_bad_form_changes_nothing(house
     assert overridden.status_code == 303
     shown = customs.get(f"{path}?done=override").text
     assert "seals broken" in shown
+    # The override's row has no draw: a dash, not a "0" that reads as a red draw.
+    [override_row] = [row for row in shown.split("<tr>") if "seals broken" in row]
+    assert 'no draw">—</span>' in override_row
+    assert 'title="seed' not in override_row
+    # The form allows as long a reason as the service does.
+    assert 'maxlength="2000"' in shown.split('id="f-reason"')[1].split(">")[0]
 
     trader = browser(house, "trader")
     refused = trader.post(
@@ -158,3 +177,14 @@ def test_an_officer_registers_a_consignment_by_form(house: House) -> None:
     assert 'id="register-form"' not in trader.get("/consignments").text
     refused = trader.post("/consignments", data=good | {"csrf_token": token(trader)})
     assert refused.status_code == 403
+
+
+def test_a_trader_never_reads_the_officers_inspection_note(house: House) -> None:
+    own = inspected_with_note(house, "TFN-140", "PK-1")
+    assert "Ali Reza" in browser(house, "auditor").get(f"/consignments/{own['id']}").text
+    trader = browser(house, "trader")
+    shown = trader.get(f"/consignments/{own['id']}")
+    assert shown.status_code == 200
+    assert 'id="inspection"' in shown.text
+    assert "Ali Reza" not in shown.text
+    assert "Ali Reza" not in trader.get("/consignments").text

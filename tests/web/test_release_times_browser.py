@@ -6,6 +6,7 @@ script error, no style the CSP refuses."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -115,6 +116,18 @@ def test_customs_reads_release_times_with_a_chart(
         assert page.locator("#release-chart .barlayer .trace").count() == 4
         assert page.locator("#release-chart .barlayer .point").count() >= 3 * len(lanes)
         assert page.locator("#release-chart .scatterlayer .trace").count() == 3
+        # The bars are the phases' means (they add up); the markers the total's median.
+        chart = json.loads(page.locator("#release-chart-data").text_content() or "{}")
+        charted = [g for g in lanes if g.total is not None]
+        for group, drawn in zip(charted, chart["groups"], strict=True):
+            assert group.total is not None
+            assert drawn["lane"] == group.lane
+            median = group.total.median.total_seconds() / 3600
+            assert drawn["median"] == pytest.approx(median, abs=0.01)
+            for phase in group.phases:
+                if phase.interval in drawn["phases"] and phase.stats is not None:
+                    expected = phase.stats.mean.total_seconds() / 3600
+                    assert drawn["phases"][phase.interval] == pytest.approx(expected, abs=0.01)
         assert page.locator("#outlier-table tbody tr").count() == min(50, len(report.outliers))
         # The policy's targets (4 h green, 24 h yellow …) and who met them.
         green = next(g for g in report.groups if g.lane == "green")

@@ -16,7 +16,19 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from sqlalchemy.orm import Session
 
-from tahator.api.deps import Cursor, Day, Id, Limit, Reader, page, policy_of, require, write
+from tahator.api.deps import (
+    Cursor,
+    Day,
+    Id,
+    Limit,
+    Reader,
+    decode_cursor,
+    encode_cursor,
+    policy_of,
+    require,
+    write,
+)
+from tahator.api.problems import ApiError
 from tahator.domain.corridor import FIRST_DAY, LAST_DAY
 from tahator.domain.customs import Lane, Phase
 from tahator.domain.policy import Policy
@@ -76,12 +88,22 @@ class PhaseIn(BaseModel):
     result: Literal["clear", "discrepancy"] | None = Field(
         None, description="The inspection's result (phase `inspected` only)"
     )
-    note: str | None = Field(None, max_length=2000, description="What the inspection found")
+    note: str | None = Field(
+        None, max_length=consignments.MAX_TEXT, description="What the inspection found"
+    )
+
+
+class DeclarationsIn(BaseModel):
+    declaration_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        min_length=1, max_length=100, description="Declarations lodged after registration"
+    )
 
 
 class OverrideIn(BaseModel):
     lane: Lane
-    reason: str = Field(min_length=1, max_length=1000, description="Why: required, audited")
+    reason: str = Field(
+        min_length=1, max_length=consignments.MAX_TEXT, description="Why: required, audited"
+    )
 
 
 def _document(view: consignments.ConsignmentView) -> dict[str, Any]:
@@ -124,11 +146,23 @@ def listing(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Consignments by number; a trader's are its firm's, their status only."""
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, int):
+        raise ApiError(422, _("the cursor is not one this API gave"))
     views = consignment_reading.listed(
-        session, principal, firm_id=firm, crossing=crossing, start=start, end=end, zone=policy.zone
+        session,
+        principal,
+        firm_id=firm,
+        crossing=crossing,
+        start=start,
+        end=end,
+        zone=policy.zone,
+        after=after or 0,
+        limit=limit + 1,
     )
-    rows = sorted((_document(view) for view in views), key=lambda row: int(row["id"]))
-    return page(rows, cursor, limit)
+    items = [_document(view) for view in views[:limit]]
+    more = len(views) > limit
+    return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
 
 
 @router.get("/consignments/{consignment_id}")
@@ -160,6 +194,22 @@ def record_phase(
             principal.actor,
             result=body.result,
             note=body.note,
+        )
+        return 200, _document(view)
+
+    return write(request, principal, body.model_dump(mode="json"), work)
+
+
+@router.post("/consignments/{consignment_id}/declarations")
+def link_declarations(
+    request: Request, consignment_id: Id, body: DeclarationsIn, principal: Officer
+) -> JSONResponse:
+    """Add declarations lodged after the consignment was registered (before its lane is
+    selected: the risk rules look at them)."""
+
+    def work(session: Session) -> tuple[int, Any]:
+        view = consignments.link_declarations(
+            session, consignment_id, tuple(body.declaration_ids), principal.actor
         )
         return 200, _document(view)
 

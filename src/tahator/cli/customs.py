@@ -11,12 +11,14 @@ from typing import Annotated, Any
 import typer
 
 from tahator.cli.common import (
+    EXIT_BROKEN,
     JsonOption,
     _date,
     _load_policy,
     _print_rows,
     _today,
     fail,
+    print_json,
     report_app,
     use_case,
 )
@@ -75,6 +77,31 @@ def consignments_command(crossing: CrossingOption = None, as_json: JsonOption = 
     rows = [consignment_row(view) for view in views]
     columns = ("reference", "crossing", "lane", "arrived_at", "released_at", "inspection")
     _print_rows(rows, as_json, columns, "consignments")
+
+
+@customs_app.command("verify")
+def verify_command(
+    consignment_id: Annotated[int, typer.Argument(help="The consignment's number")],
+    as_json: JsonOption = False,
+) -> None:
+    """Recompute a consignment's lane selection from the facts, rules and seed recorded
+    with it; exit 1 if it does not come out the same."""
+    from tahator.formatting import jsonable
+    from tahator.services import consignments
+
+    with use_case(read_only=True) as session:
+        check = consignments.recheck(session, consignment_id)
+    if as_json:
+        print_json(jsonable(check) | {"holds": check.holds})
+    else:
+        verdict = "holds" if check.holds else "DOES NOT HOLD"
+        print(
+            f"consignment {check.consignment_id}, selection {check.selection_id}: recorded "
+            f"{check.recorded}, recomputed {check.recomputed}, rules digest "
+            f"{'matches' if check.rules_match else 'differs'}: {verdict}"
+        )
+    if not check.holds:
+        raise typer.Exit(EXIT_BROKEN)
 
 
 @customs_app.command("criteria")

@@ -59,6 +59,10 @@ class Lane(StrEnum):
 _RANKS = {Lane.GREEN: 0, Lane.BLUE: 1, Lane.YELLOW: 2, Lane.RED: 3}
 
 
+def _rank(lane: Lane) -> int:
+    return lane.rank
+
+
 class Phase(StrEnum):
     """A consignment's phases in the order the Time Release Study measures them."""
 
@@ -293,17 +297,81 @@ def random_lane(rules: RiskRules, drawn: int) -> Lane:
     return Lane.GREEN
 
 
+PRICE_FLOOR = Lane.YELLOW
+"""The least lane for a consignment whose declarations carry a price-band flag: its
+documents are checked whatever the weights say, since the criterion's weight is
+data customs tunes and the rule "a price-band outlier is never green" is not."""
+
+
+def lane_floor(price_flagged: bool) -> Lane:
+    """The least lane a consignment may be in, by the rules or by an officer."""
+    return PRICE_FLOOR if price_flagged else Lane.GREEN
+
+
 def select_lane(rules: RiskRules, facts: LaneFacts, seed: str) -> LaneChoice:
-    """The lane for a consignment with ``facts``: its score's, or the draw's when that is
-    stricter.  Pure: the same rules, facts and seed give the same choice."""
+    """The lane for a consignment with ``facts``: its score's (raised to the floor of
+    a price-flagged consignment), or the draw's when that is stricter.  Pure: the same
+    rules, facts and seed give the same choice."""
     hit = tuple(c.id for c in rules.criteria if hits(c, facts))
     score = sum(c.weight for c in rules.criteria if c.id in hit)
-    by_score = score_lane(rules, score)
+    by_score = max(score_lane(rules, score), lane_floor(facts.price_flagged), key=_rank)
     drawn = draw(seed)
     by_draw = random_lane(rules, drawn)
     if by_draw.rank > by_score.rank:
         return LaneChoice(by_draw, score, hit, drawn, True)
     return LaneChoice(by_score, score, hit, drawn, False)
+
+
+def facts_data(facts: LaneFacts) -> dict[str, Any]:
+    """``facts`` as JSON data, recorded with the selection (the data they come from
+    changes later) so that it can be re-checked (``facts_of``)."""
+    return {
+        "direction": facts.direction,
+        "hs": list(facts.hs),
+        "price_flagged": facts.price_flagged,
+        "first_declaration": facts.first_declaration,
+        "screening_hit": facts.screening_hit,
+        "earlier_discrepancy": facts.earlier_discrepancy,
+        "plan_deviation": str(facts.plan_deviation),
+        "origin": facts.origin,
+        "expected_origins": sorted(facts.expected_origins),
+    }
+
+
+def facts_of(data: Mapping[str, Any]) -> LaneFacts:
+    """The facts ``facts_data`` recorded."""
+    return LaneFacts(
+        direction=str(data["direction"]),
+        hs=tuple(data["hs"]),
+        price_flagged=bool(data["price_flagged"]),
+        first_declaration=bool(data["first_declaration"]),
+        screening_hit=bool(data["screening_hit"]),
+        earlier_discrepancy=bool(data["earlier_discrepancy"]),
+        plan_deviation=Decimal(data["plan_deviation"]),
+        origin=data["origin"],
+        expected_origins=frozenset(data["expected_origins"]),
+    )
+
+
+def rules_of(data: Mapping[str, Any]) -> RiskRules:
+    """The rules ``RiskRules.as_dict`` wrote (recorded with a selection; already
+    checked when the policy was parsed)."""
+    return RiskRules(
+        criteria=tuple(
+            Criterion(
+                c["id"],
+                Kind(c["kind"]),
+                c["weight"],
+                c["description"],
+                tuple(c.get("hs", ())),
+                Decimal(c.get("share", "0")),
+                c.get("direction"),
+            )
+            for c in data["criteria"]
+        ),
+        thresholds={Lane(lane): score for lane, score in data["thresholds"].items()},
+        random={Lane(lane): Decimal(rate) for lane, rate in data["random"].items()},
+    )
 
 
 # -- phases --------------------------------------------------------------------------------

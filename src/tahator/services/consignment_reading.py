@@ -35,13 +35,23 @@ def listed(
     start: date | None = None,
     end: date | None = None,
     zone: str = "UTC",
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[ConsignmentView]:
-    """The consignments ``reader`` may see, newest first, filtered as asked (arrived from
-    ``start`` to ``end``, business dates in ``zone``); a trader's are its firm's
-    (``HiddenError`` when it asks for another firm's)."""
+    """The consignments ``reader`` may see, newest first (oldest first after the id
+    ``after``, at most ``limit``), filtered as asked (arrived from ``start`` to ``end``,
+    business dates in ``zone``); a trader's are its firm's (``HiddenError`` when it asks
+    for another firm's)."""
     firm = access.firm_filter(reader, firm_id)
     found = consignments.consignments(
-        session, firm_id=firm, crossing=crossing, start=start, end=end, zone=zone
+        session,
+        firm_id=firm,
+        crossing=crossing,
+        start=start,
+        end=end,
+        zone=zone,
+        after=after,
+        limit=limit,
     )
     return [for_reader(view, reader) for view in found]
 

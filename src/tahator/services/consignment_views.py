@@ -108,8 +108,9 @@ are compared with (no criterion id can be written so)."""
 
 
 def status_only(view: ConsignmentView) -> ConsignmentView:
-    """``view`` as a trader may see it: status and lane, nothing of the rules."""
-    return replace(view, selections=())
+    """``view`` as a trader may see it: status and lane, nothing of the rules nor of the
+    officers' inspection note (access.Part.LANE_DETAIL)."""
+    return replace(view, selections=(), note=None)
 
 
 def selection_view(row: LaneSelection) -> LaneSelectionView:
@@ -216,11 +217,17 @@ def consignments(
     end: date | None = None,
     zone: str = "UTC",
     limit: int | None = None,
+    after: int | None = None,
 ) -> list[ConsignmentView]:
     """Consignments, newest first: a firm's only when ``firm_id`` is given; those that
     arrived from ``start`` to ``end`` (dates in ``zone``, the corridor's), counting one
-    not yet arrived by its registration."""
-    query = select(Consignment).order_by(Consignment.id.desc())
+    not yet arrived by its registration.  With ``after`` (an API page's cursor; 0 for
+    the first page), oldest first from the one after it, so a page reads ``limit`` rows,
+    not every consignment."""
+    if after is None:
+        query = select(Consignment).order_by(Consignment.id.desc())
+    else:
+        query = select(Consignment).where(Consignment.id > after).order_by(Consignment.id)
     if firm_id is not None:
         query = query.where(Consignment.firm_id == firm_id)
     if crossing is not None:

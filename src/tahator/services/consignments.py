@@ -25,15 +25,21 @@ from tahator.domain.customs import (
     PHASES,
     Inspection,
     Lane,
+    LaneFacts,
     Phase,
+    facts_data,
+    facts_of,
+    lane_floor,
     phase_problem,
     predecessors,
+    rules_of,
     select_lane,
     successors,
 )
 from tahator.domain.errors import InputError, NotFoundError, Problem
 from tahator.domain.identifiers import identifier_problem, name_problem, normalize_identifier
 from tahator.domain.policy import Direction, Policy
+from tahator.formatting import jsonable
 from tahator.services import audit, consignment_views, lane_facts
 from tahator.services.common import now
 from tahator.services.consignment_views import (
@@ -247,6 +253,43 @@ def register(
     return view
 
 
+def link_declarations(
+    session: Session, consignment_id: int, declaration_ids: tuple[int, ...], actor: str
+) -> ConsignmentView:
+    """Add declarations to a registered consignment (lodged after its registration);
+    only before its lane is selected, since the risk rules look at them."""
+    row = _load(session, consignment_id, lock=True)
+    before = consignment_views.view(session, row)
+    problems: list[Problem] = []
+    if not declaration_ids:
+        problems.append(Problem("list at least one declaration", field="declaration_ids"))
+    if before.selections:
+        problems.append(
+            Problem(
+                "the lane is selected: its declarations are the ones it was chosen on",
+                field="declaration_ids",
+            )
+        )
+    added = tuple(d for d in declaration_ids if d not in before.declaration_ids)
+    record = ConsignmentRecord(
+        reference=row.reference,
+        crossing=row.crossing,
+        direction=row.direction,
+        vehicle=row.vehicle,
+        firm_id=row.firm_id,
+        declaration_ids=tuple(declaration_ids),
+    )
+    problems += _declaration_problems(session, record, row.id)
+    if problems:
+        raise InputError(problems)
+    for declaration in session.scalars(select(Declaration).where(Declaration.id.in_(added))):
+        declaration.consignment_id = row.id
+    session.flush()
+    after = replace(before, declaration_ids=tuple(sorted({*before.declaration_ids, *added})))
+    audit.record(session, actor, "customs.declarations", f"consignment:{row.id}", before, after)
+    return after
+
+
 _ROW_FIELDS = (
     "id",
     "reference",
@@ -331,22 +374,35 @@ def record_phase(
     if inspection is not None:
         row.inspection, row.inspection_note = inspection, note
         changes |= {"inspection": inspection, "note": note}
+    recorded: dict[str, Any] = {}
     if chosen is Phase.LANE:
-        selection = _select(session, policy, row, moment, actor)
+        selection, facts = _select(session, policy, row, moment, actor)
         changes |= {"lane": selection.lane, "selections": (selection,)}
+        # What the choice was made from, so that it can be re-checked (``recheck``)
+        # once the facts' data and the policy file have changed.
+        recorded = {"facts": facts_data(facts), "rules": policy.customs.rules.as_dict()}
     session.flush()
     after = replace(before, **changes)
-    audit.record(session, actor, f"customs.{chosen}", f"consignment:{row.id}", before, after)
+    audit.record(
+        session,
+        actor,
+        f"customs.{chosen}",
+        f"consignment:{row.id}",
+        before,
+        jsonable(after) | recorded if recorded else after,
+    )
     return after
 
 
 def _select(
     session: Session, policy: Policy, row: Consignment, at: datetime, actor: str
-) -> LaneSelectionView:
-    """Select the lane by the policy's risk rules, with a fresh seed recorded beside it."""
+) -> tuple[LaneSelectionView, LaneFacts]:
+    """Select the lane by the policy's risk rules, with a fresh seed recorded beside it;
+    the selection and the facts it was made from."""
     rules = policy.customs.rules
     seed = secrets.token_hex(16)
-    choice = select_lane(rules, lane_facts.gather(session, policy, row, at), seed)
+    facts = lane_facts.gather(session, policy, row, at)
+    choice = select_lane(rules, facts, seed)
     selection = LaneSelection(
         consignment_id=row.id,
         lane=str(choice.lane),
@@ -362,14 +418,56 @@ def _select(
     session.add(selection)
     session.flush()
     row.lane = str(choice.lane)
-    return consignment_views.selection_view(selection)
+    return consignment_views.selection_view(selection), facts
+
+
+@dataclass(frozen=True)
+class SelectionCheck:
+    """A lane selection recomputed from what was recorded with it."""
+
+    consignment_id: int
+    selection_id: int
+    recorded: Lane
+    recomputed: Lane
+    rules_match: bool
+    """Whether the recorded rules still have the digest the selection names."""
+
+    @property
+    def holds(self) -> bool:
+        return self.rules_match and self.recorded is self.recomputed
+
+
+def recheck(session: Session, consignment_id: int) -> SelectionCheck:
+    """Recompute the rules' selection of the consignment's lane from the facts, rules
+    and seed recorded with it (not from today's data or policy file)."""
+    view = consignment_views.consignment(session, consignment_id)
+    automatic = [s for s in view.selections if s.overrides is None]
+    entries = audit.list_records(session, action="customs.lane", subject=f"consignment:{view.id}")
+    if not automatic or not entries:
+        raise NotFoundError(f"consignment {consignment_id} has no recorded lane selection")
+    selection, after = automatic[0], entries[0].after
+    recorded = after.get("facts") if isinstance(after, dict) else None
+    written = after.get("rules") if isinstance(after, dict) else None
+    if not (isinstance(recorded, dict) and isinstance(written, dict)):
+        raise NotFoundError(f"consignment {consignment_id}'s selection recorded no facts")
+    rules = rules_of(written)
+    choice = select_lane(rules, facts_of(recorded), selection.seed)
+    return SelectionCheck(
+        consignment_id=view.id,
+        selection_id=selection.id,
+        recorded=selection.lane,
+        recomputed=choice.lane,
+        rules_match=rules.digest == selection.rules,
+    )
 
 
 def override_lane(
     session: Session, consignment_id: int, lane: Lane | str, reason: str, actor: str
 ) -> ConsignmentView:
     """An officer's lane for the consignment instead of the one in force, with the
-    reason (required); only between the lane's selection and release."""
+    reason (required); only between the lane's selection and the inspection's result
+    (after it, the lane is what the goods were checked under, and the statistics group
+    by it), and never below the floor of a price-flagged consignment."""
     row = _load(session, consignment_id, lock=True)
     before = consignment_views.view(session, row)
     problems: list[Problem] = []
@@ -385,8 +483,22 @@ def override_lane(
         problems.append(Problem("no lane has been selected yet", field="lane"))
     elif before.released_at is not None:
         problems.append(Problem("the consignment is released: its lane is final", field="lane"))
+    elif before.inspected_at is not None:
+        problems.append(
+            Problem("the goods are inspected: the lane they were checked in is final", field="lane")
+        )
     elif chosen is not None and chosen is before.lane:
         problems.append(Problem(f"the consignment is in the {chosen} lane already", field="lane"))
+    elif (
+        chosen is not None
+        and chosen.rank < (floor := lane_floor(lane_facts.price_flagged(session, row.id))).rank
+    ):
+        problems.append(
+            Problem(
+                f"a declaration carries a price-band flag: the lane is {floor} or stricter",
+                field="lane",
+            )
+        )
     if problems or chosen is None:
         raise InputError(problems)
     previous = before.selections[-1]
@@ -426,10 +538,13 @@ __all__ = [
     "ConsignmentView",
     "CriterionRate",
     "LaneSelectionView",
+    "SelectionCheck",
     "consignment",
     "consignments",
     "criterion_rates",
+    "link_declarations",
     "override_lane",
+    "recheck",
     "record_phase",
     "register",
     "status_only",

@@ -117,6 +117,17 @@ def _expected_origins(
     return frozenset(country for row in rows for country in row)
 
 
+def price_flagged(session: Session, consignment_id: int) -> bool:
+    """Whether a declaration in the consignment carries a price-band flag (the lane's
+    floor, ``domain.customs.lane_floor``)."""
+    flagged = session.scalar(
+        select(func.count())
+        .select_from(Declaration)
+        .where(Declaration.consignment_id == consignment_id, Declaration.flag.is_not(None))
+    )
+    return bool(flagged)
+
+
 def gather(session: Session, policy: Policy, consignment: Consignment, at: datetime) -> LaneFacts:
     """The facts about ``consignment`` the criteria look at, as they stood at ``at``."""
     declarations = session.scalars(

@@ -6,6 +6,10 @@ arrival-to-release time, and a closed period's figures then stay as they are (pi
 by arrival instead would leave out whoever is still stuck and make the period look
 faster than it was).  Those arrived and not yet released at the period's end (or now,
 if earlier) are counted as waiting, and listed as outliers past their target.
+
+A consignment counts in the lane in force (an officer's override, if any), the lane
+whose checks it went through: overrides are refused once the goods are inspected
+(``consignments.override_lane``), so an inspected consignment cannot count as green.
 """
 
 from __future__ import annotations

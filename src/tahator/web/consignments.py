@@ -237,6 +237,7 @@ def _detail(
         lanes=[lane.value for lane in Lane],
         crossings={c.code: c.name for c in policy_of(request).customs.crossings},
         default_at=local_now(),
+        max_text=consignments.MAX_TEXT,
         **extra,
     )
 
@@ -266,8 +267,10 @@ def _failed(
     errors: dict[str, list[str]] = {}
     for problem in error.problems:
         known = problem.field in ("at", "result", "note", "lane", "reason")
+        # A phase out of order belongs to the whole form (the buttons), said without
+        # the field's name in front of it.
         errors.setdefault(problem.field if known and problem.field else "", []).append(
-            problem.message if known else str(problem)
+            problem.message if known or problem.field == "phase" else str(problem)
         )
     return _detail(
         request,

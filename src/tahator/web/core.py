@@ -180,6 +180,7 @@ def render(
             "sees_webhooks": principal is not None and principal.role in access.WEBHOOK_READERS,
             "sees_consignments": principal is not None
             and principal.role in access.CONSIGNMENT_READERS,
+            "sees_release_times": principal is not None and principal.role in access.REPORT_READERS,
             **context,
         },
         status_code=status,

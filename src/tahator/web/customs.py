@@ -62,8 +62,9 @@ def _report(
 
 
 def _chart(report: ReleaseReport) -> dict[str, Any]:
-    """What the chart draws, hours as numbers: each crossing and lane's median of each
-    phase (stacked), its median and 90th percentile from arrival to release, its target."""
+    """What the chart draws, hours as numbers: each crossing and lane's mean of each
+    phase (stacked: means add up to the mean total, medians do not), its median and 90th
+    percentile from arrival to release (markers), its target."""
     names = dict(report.crossings)
 
     def hours(delta: timedelta | None) -> float | None:
@@ -80,7 +81,7 @@ def _chart(report: ReleaseReport) -> dict[str, Any]:
                 "label": f"{crossing} · {rendering.lane_name(group.lane)}",
                 "lane": group.lane,
                 "phases": {
-                    p.interval: hours(p.stats.median) if p.stats else None for p in group.phases
+                    p.interval: hours(p.stats.mean) if p.stats else None for p in group.phases
                 },
                 "median": hours(group.total.median),
                 "p90": hours(group.total.p90),

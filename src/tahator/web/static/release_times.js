@@ -1,6 +1,7 @@
 // The release-times chart, drawn by Plotly (served by Tahator itself): per crossing and
-// lane, the median hours of each phase stacked, the median and 90th percentile from
-// arrival to release as markers, the lane's target as a red tick.
+// lane, the mean hours of each phase stacked (means add up; medians would not), the
+// median and 90th percentile from arrival to release as markers, the lane's target as
+// a red tick.
 (function () {
   "use strict";
   function draw() {
