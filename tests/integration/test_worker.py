@@ -217,6 +217,20 @@ def test_worker_refuses_a_date_after_today(cli: Cli, database_url: str) -> None:
     code, _, err = cli("--db", database_url, "worker", "--as-of", "2026-02-01")
     assert code == 2
     assert "--once" in err
+    # An empty --as-of is not today: it is refused, and nothing is done.
+    code, _, err = cli("--db", database_url, "worker", "--once", "--as-of", "")
+    assert code == 2
+    assert "--as-of" in err
+    code, _, err = cli("--db", database_url, "schedule", "show", "--as-of", "")
+    assert code == 2
+    assert "--as-of" in err
+    # The name becomes the audit actor: an identifier, not a newline nor nothing.
+    for name in ("a\nb", "", "x" * 91, "w\u202eorker"):
+        code, _, err = cli("--db", database_url, "worker", "--once", "--name", name)
+        assert code == 2, name
+        assert "--name" in err
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 0
     code, out, _ = cli("--db", database_url, "schedule", "show", "--as-of", "2026-03-01")
     assert code == 0
     assert "clearing          2026-03-31  filing closes at the end of 2026-03-26" in out

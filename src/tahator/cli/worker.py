@@ -23,6 +23,9 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+from tahator.domain.identifiers import identifier_problem, normalize_identifier
+
+MAX_WORKER_NAME = 90
 
 schedule_app = typer.Typer(
     help="The clearing calendar and the worker's jobs.", no_args_is_help=True
@@ -47,7 +50,7 @@ def schedule_show(
     from tahator.services import schedule
 
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of else _today()
+    day = _date(as_of, "--as-of") if as_of is not None else _today()
     with use_case(read_only=True) as session:
         try:
             view = schedule.show(session, policy, day, count)
@@ -107,13 +110,13 @@ def worker(
     if as_of is not None and not once:
         fail(TahatorError("--as-of goes with --once (a continuous worker follows the clock)"))
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of else None
-    who = name or default_name()
-    if not who.strip() or len(who) > 90:
-        fail(TahatorError("--name: 1 to 90 characters"))
-    configure = getattr(logs, "configure", None)
-    if callable(configure):
-        configure()
+    day = _date(as_of, "--as-of") if as_of is not None else None
+    who = default_name() if name is None else name
+    # The name becomes the audit actor ``worker:NAME``: an identifier as DESIGN §6 has them.
+    if (problem := identifier_problem(who, MAX_WORKER_NAME)) is not None:
+        fail(TahatorError(f"--name: {problem}"))
+    who = normalize_identifier(who)
+    logs.configure()
     from sqlalchemy.exc import OperationalError
 
     from tahator.services import worker as jobs
