@@ -7,7 +7,8 @@ import os
 import socket
 import sys
 import time
-from typing import Annotated, Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +24,9 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 from tahator.domain.identifiers import identifier_problem, normalize_identifier
 
 MAX_WORKER_NAME = 90
@@ -76,7 +80,9 @@ def schedule_show(
     print(f"failures ({len(view.failures)})")
     for failure in view.failures:
         state = (
-            "GAVE UP"
+            f"superseded by {failure.superseded_by}"
+            if failure.superseded_by
+            else "GAVE UP"
             if failure.gave_up
             else (
                 f"retry at {failure.retry_at.isoformat(timespec='seconds')}"
@@ -88,6 +94,25 @@ def schedule_show(
             f"  {failure.job:<17} {failure.occurrence}  "
             f"attempt {failure.attempt}/{view.max_attempts}  {state}: {failure.error}"
         )
+
+
+@schedule_app.command("retry")
+def schedule_retry(
+    job: Annotated[str, typer.Argument(help="The job (sweep, clearing, …)")],
+    occurrence: Annotated[str, typer.Argument(help="The occurrence (its date, 2026-01-29)")],
+    as_json: JsonOption = False,
+) -> None:
+    """Clear the worker's give-up on a failed occurrence (audited): its next pass tries again."""
+    from tahator.cli.common import _actor
+    from tahator.formatting import jsonable
+    from tahator.services import schedule
+
+    with use_case() as session:
+        retried = schedule.retry(session, _actor(), job, occurrence)
+    if as_json:
+        print_json(jsonable(retried))
+        return
+    print(f"{retried.job} {retried.occurrence}: the worker's next pass tries it again")
 
 
 def worker(
@@ -128,11 +153,17 @@ def worker(
         engine = make_engine(url)
     except TahatorError as error:
         fail(error)
+
+    def factory() -> AbstractContextManager[Session]:
+        return transaction(engine)
+
+    if not once:  # webhooks go out on their own thread: a slow receiver never delays a job
+        jobs.deliver_in_background(factory, interval)
     while True:
         try:
             if not migrations.is_current(engine):
                 raise TahatorError(f"the database {url} is not ready; run `tahator db upgrade`")
-            tick = jobs.run_due(lambda: transaction(engine), policy, who, day)
+            tick = jobs.run_due(factory, policy, who, day, deliver=once)
         except TahatorError as error:
             if once:
                 fail(error)
@@ -143,10 +174,15 @@ def worker(
                 raise typer.Exit(1) from error
             # A continuous worker outlives a database restart: it tries again next pass.
             logs.line("worker", worker=who, error=f"database unavailable: {error.orig}")
+        except Exception as error:
+            if once:
+                raise
+            # Anything else is logged and the worker goes on: it must outlive one bad pass.
+            logs.line("worker", worker=who, error=f"{type(error).__name__}: {error}")
         else:
             if once:
                 _print_tick(tick, as_json)
-                failed = [r for r in tick.jobs if r.outcome in ("failed", "gave_up")]
+                failed = [r for r in tick.jobs if r.outcome in ("failed", "gave_up", "busy")]
                 raise typer.Exit(1 if failed else 0)
         time.sleep(interval)
 

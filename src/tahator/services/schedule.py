@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator.domain.calendar import JOBS, Occurrence
 from tahator.domain.corridor import business_date
+from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Policy
-from tahator.services.worker import MAX_ATTEMPTS, calendar_of
+from tahator.services import audit
+from tahator.services.common import now
+from tahator.services.worker import MAX_ATTEMPTS, Outcome, calendar_of
 from tahator.store.schema import JobFailure, JobRun
 
 SCHEDULE_READERS = ("operator", "auditor")
@@ -52,6 +55,8 @@ class FailureRow:
     error: str
     retry_at: datetime | None
     gave_up: bool
+    superseded_by: str | None = None
+    """A newer occurrence of the same state-like job was done: this one never reruns."""
 
 
 @dataclass(frozen=True)
@@ -141,9 +146,18 @@ def show(
     failures = session.scalars(
         select(JobFailure).order_by(JobFailure.failed_at.desc(), JobFailure.id.desc()).limit(recent)
     ).all()
-    done = {
-        (run.job, run.occurrence) for run in session.execute(select(JobRun.job, JobRun.occurrence))
-    }
+    # Only the listed failures' occurrences: whether each was done later, or superseded.
+    keys = {(f.job, f.occurrence) for f in failures}
+    done: dict[tuple[str, str], dict[str, Any]] = {}
+    if keys:
+        done = {
+            (row.job, row.occurrence): dict(row.outcome)
+            for row in session.execute(
+                select(JobRun.job, JobRun.occurrence, JobRun.outcome).where(
+                    tuple_(JobRun.job, JobRun.occurrence).in_(sorted(keys))
+                )
+            )
+        }
     return ScheduleView(
         as_of=as_of,
         next=next_runs(policy, as_of, count),
@@ -169,7 +183,58 @@ def show(
                 f.error,
                 f.retry_at,
                 f.retry_at is None and (f.job, f.occurrence) not in done,
+                _superseded_by(done.get((f.job, f.occurrence))),
             )
             for f in failures
         ),
     )
+
+
+def _superseded_by(outcome: dict[str, Any] | None) -> str | None:
+    if outcome is None or outcome.get("outcome") != Outcome.SUPERSEDED:
+        return None
+    return str(outcome.get("by"))
+
+
+@dataclass(frozen=True)
+class Retried:
+    job: str
+    occurrence: str
+    attempt: int
+    """The failed attempt whose give-up was cleared."""
+
+
+def retry(session: Session, actor: str, job: str, occurrence: str) -> Retried:
+    """Clear the give-up of ``job``'s ``occurrence`` (audited): the worker's next pass
+    tries it once more (and gives up again if that fails)."""
+    if job not in JOBS:
+        raise InputError([Problem(f"{job!r} is not a job ({', '.join(JOBS)})", field="job")])
+    last = session.scalars(
+        select(JobFailure)
+        .where(JobFailure.job == job, JobFailure.occurrence == occurrence)
+        .order_by(JobFailure.attempt.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if (
+        last is None
+        or last.retry_at is not None
+        or session.get(JobRun, (job, occurrence)) is not None
+    ):
+        raise InputError(
+            [
+                Problem(
+                    f"{job} {occurrence!r} has no failure the worker gave up on", field="occurrence"
+                )
+            ]
+        )
+    last.retry_at = now()
+    audit.record(
+        session,
+        actor,
+        "job.retry",
+        f"job:{job}:{occurrence}",
+        {"attempt": last.attempt, "retry_at": None},
+        {"attempt": last.attempt, "retry_at": last.retry_at.isoformat()},
+    )
+    return Retried(job, occurrence, last.attempt)

@@ -19,29 +19,27 @@ operator's run by hand) is recorded as covered, not run twice.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tahator import logs
 from tahator.domain.calendar import JOBS, STATE_LIKE, ClearingCalendar, Occurrence
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Policy
+from tahator.domain.retry import backoff as _backoff
 from tahator.domain.run import RunStatus
 from tahator.formatting import jsonable
 from tahator.services import audit
 from tahator.services.common import business_today, check_past, now
+from tahator.store.database import DatabaseBusyError, Factory
 from tahator.store.schema import ClearingRun, JobFailure, JobRun
-
-Factory = Callable[[], AbstractContextManager[Session]]
-"""A new transaction: its session commits when the block ends, rolls back on error."""
 
 MAX_ATTEMPTS = 5
 """Attempts at one occurrence before the worker gives up and reports it."""
@@ -59,6 +57,11 @@ class Outcome:
     WAITING = "waiting"
     """Failed before; the next attempt is not due yet."""
     GAVE_UP = "gave_up"
+    BUSY = "busy"
+    """The database was busy (a lock, a deadlock, a serialization failure): not the job's
+    fault, so no attempt is counted; the next pass tries again."""
+    SUPERSEDED = "superseded"
+    """A failed sweep, rescreen or reminders occurrence that a newer done one made moot."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,7 @@ class Tick:
 
 def backoff(attempt: int) -> timedelta:
     """How long to wait after the ``attempt``-th failure: 1 minute, doubling, at most 1 hour."""
-    wait: timedelta = FIRST_BACKOFF * 2 ** (attempt - 1)
-    return min(wait, MAX_BACKOFF)
+    return _backoff(attempt, FIRST_BACKOFF, MAX_BACKOFF)
 
 
 def calendar_of(policy: Policy) -> ClearingCalendar:
@@ -99,6 +101,23 @@ def deliver_webhooks(factory: Factory, at: datetime) -> Any:
     from tahator.services import webhooks
 
     return webhooks.deliver_due(factory, at)
+
+
+def deliver_in_background(factory: Factory, interval: float) -> threading.Event:
+    """Deliver the due webhook events every ``interval`` seconds on a daemon thread of its
+    own, so that jobs never wait on receivers; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                deliver_webhooks(factory, now())
+            except Exception as error:  # a bad pass is logged; the next one tries again
+                logs.line("webhooks", error=f"{type(error).__name__}: {error}")
+            stop.wait(interval)
+
+    threading.Thread(target=loop, name="webhook-delivery", daemon=True).start()
+    return stop
 
 
 def run_due(
@@ -147,8 +166,11 @@ def _run_job(
     as_of: date,
     actor: str,
 ) -> list[JobResult]:
-    with factory() as session:
-        occurrences = due_occurrences(session, calendar, job, as_of)
+    try:
+        with factory() as session:
+            occurrences = due_occurrences(session, calendar, job, as_of)
+    except (OperationalError, DatabaseBusyError) as error:
+        return [_logged(JobResult(job, "", Outcome.BUSY, error=_describe(error)), time.monotonic())]
     results = []
     for occurrence in occurrences:
         result = _attempt(factory, policy, occurrence, as_of, actor)
@@ -159,6 +181,19 @@ def _run_job(
 
 
 def _attempt(
+    factory: Factory, policy: Policy, occurrence: Occurrence, as_of: date, actor: str
+) -> JobResult:
+    clock = time.monotonic()
+    try:
+        return _attempt_once(factory, policy, occurrence, as_of, actor)
+    except (OperationalError, DatabaseBusyError) as error:
+        # A busy or restarting database is not the job failing: nothing was applied
+        # (its transaction rolled back), no attempt is counted, the next pass retries.
+        result = JobResult(occurrence.job, occurrence.key, Outcome.BUSY, error=_describe(error))
+        return _logged(result, clock)
+
+
+def _attempt_once(
     factory: Factory, policy: Policy, occurrence: Occurrence, as_of: date, actor: str
 ) -> JobResult:
     job, key = occurrence.job, occurrence.key
@@ -203,13 +238,44 @@ def _attempt(
                 row.outcome = {"outcome": outcome, **detail}
                 row.finished_at = now()
                 audit.record(session, actor, f"job.{job}", f"job:{job}:{key}", None, row.outcome)
-        except IntegrityError:
+                if job in STATE_LIKE:
+                    _supersede(session, occurrence, row)
+        except IntegrityError as error:
             if not inserted:
                 return _logged(JobResult(job, key, Outcome.ELSEWHERE), clock)
-            return _failed(factory, occurrence, actor, attempts + 1, "integrity error", clock)
+            return _failed(factory, occurrence, actor, attempts + 1, _describe(error), clock)
+        except (OperationalError, DatabaseBusyError):
+            raise  # not an attempt: see ``_attempt``
         except Exception as error:  # any failure is recorded, retried, reported
             return _failed(factory, occurrence, actor, attempts + 1, _describe(error), clock)
         return _logged(JobResult(job, key, outcome, detail), clock)
+
+
+def _supersede(session: Session, occurrence: Occurrence, row: JobRun) -> None:
+    """Mark the failed earlier occurrences of a state-like job as superseded by ``row``
+    (done in the same transaction): catch-up never retries them, and this says why."""
+    earlier = session.scalars(
+        select(JobFailure.occurrence)
+        .where(JobFailure.job == occurrence.job, JobFailure.occurrence < occurrence.key)
+        .where(
+            ~select(JobRun.occurrence)
+            .where(JobRun.job == JobFailure.job, JobRun.occurrence == JobFailure.occurrence)
+            .exists()
+        )
+        .distinct()
+    ).all()
+    for key in earlier:
+        session.add(
+            JobRun(
+                job=occurrence.job,
+                occurrence=key,
+                started_at=row.started_at,
+                finished_at=row.finished_at,
+                worker=row.worker,
+                attempts=0,
+                outcome={"outcome": Outcome.SUPERSEDED, "by": occurrence.key},
+            )
+        )
 
 
 def _describe(error: Exception) -> str:
