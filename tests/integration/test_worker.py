@@ -402,3 +402,35 @@ def test_the_serving_demos_worker_keeps_authorizations_true_to_their_deadlines(
     finally:
         stop.set()
     assert state == "cancelled"
+
+
+def test_verifying_a_run_with_a_cutoff_binds_no_list_of_every_open_obligation(
+    house: Engine, tmp_path: Path
+) -> None:
+    """The replay reads only the late obligations, by a range: a list of every open id
+    would pass PostgreSQL's 65,535 bind parameters with a large book."""
+    from sqlalchemy import event
+
+    from tahator.services import ledger
+
+    rows = {f"O-{n}": _karachi(date(2026, 1, 10), 12) for n in range(400)}
+    rows["LATE"] = _karachi(date(2026, 1, 28), 12)  # after the January cut-off
+    _registered(house, tmp_path, rows)
+    tick = worker.run_due(
+        lambda: transaction(house), POLICY, "w1", date(2026, 2, 1), today=TODAY, deliver=False
+    )
+    assert ("clearing", "done") in {(r.job, r.outcome) for r in tick.jobs}
+    most = 0
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        nonlocal most
+        if not executemany and parameters:
+            most = max(most, len(parameters))
+
+    event.listen(house, "before_cursor_execute", count)
+    try:
+        with transaction(house) as session:
+            assert ledger.verify(session).breaks == ()
+    finally:
+        event.remove(house, "before_cursor_execute", count)
+    assert 0 < most < 50
