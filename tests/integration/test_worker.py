@@ -402,6 +402,12 @@ def test_the_serving_demos_worker_keeps_authorizations_true_to_their_deadlines(
     finally:
         stop.set()
     assert state == "cancelled"
+    from tahator.demo import DEMO_DAY
+
+    with transaction(house) as session:  # no run after the demo's date: it would be empty
+        days = session.scalars(select(ClearingRun.as_of)).all()
+    assert days
+    assert max(days) <= DEMO_DAY
 
 
 def test_verifying_a_run_with_a_cutoff_binds_no_list_of_every_open_obligation(
