@@ -440,3 +440,26 @@ def test_verifying_a_run_with_a_cutoff_binds_no_list_of_every_open_obligation(
     finally:
         event.remove(house, "before_cursor_execute", count)
     assert 0 < most < 50
+
+
+def test_the_quarterly_reports_run_keeps_its_counts_and_digest_not_the_report(
+    house: Engine, tmp_path: Path
+) -> None:
+    _overdue(house, tmp_path)
+    worker.run_due(
+        lambda: transaction(house), POLICY, "w1", date(2026, 4, 6), today=TODAY, deliver=False
+    )
+    with transaction(house) as session:
+        row = session.get(JobRun, ("quarterly_report", "2026-04-06"))
+        assert row is not None
+        after = session.scalars(
+            select(AuditRecord.after).where(
+                AuditRecord.subject == "job:quarterly_report:2026-04-06"
+            )
+        ).one()
+    assert row.outcome["quarter"] == "2026Q1"
+    assert isinstance(row.outcome["authorizations_issued"], int)
+    assert len(str(row.outcome["sha256"])) == 64
+    assert "flows" not in row.outcome
+    assert "report" not in row.outcome
+    assert after == row.outcome
