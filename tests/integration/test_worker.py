@@ -462,4 +462,4 @@ def test_the_quarterly_reports_run_keeps_its_counts_and_digest_not_the_report(
     assert len(str(row.outcome["sha256"])) == 64
     assert "flows" not in row.outcome
     assert "report" not in row.outcome
-    assert after == row.outcome
+    assert json.loads(after) == row.outcome
