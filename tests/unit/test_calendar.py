@@ -159,3 +159,11 @@ def test_the_calendar_lists_exactly_the_corridors_countries() -> None:
     countries = data["calendar"]["countries"]
     countries["PKK"] = countries.pop("PK")  # a typo would drop Pakistan's holidays
     assert "calendar.countries" in _refused(data)
+
+
+def test_on_a_run_day_a_done_run_is_no_longer_next() -> None:
+    noon = datetime(2026, 3, 31, 7, tzinfo=UTC)  # the run's day, noon in Karachi
+    assert schedule.clearing_dates(POLICY, noon).runs[0].day == date(2026, 3, 31)
+    done = schedule.clearing_dates(POLICY, noon, done_through=date(2026, 3, 31))
+    assert done.runs[0].day == date(2026, 4, 30)
+    assert done.files_into.day == date(2026, 4, 30)

@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator.domain.calendar import JOBS, Occurrence
 from tahator.domain.corridor import business_date
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Policy
+from tahator.domain.run import RunStatus
 from tahator.services import audit
 from tahator.services.common import now
 from tahator.services.worker import MAX_ATTEMPTS, Outcome, calendar_of
-from tahator.store.schema import JobFailure, JobRun
+from tahator.store.schema import ClearingRun, JobFailure, JobRun
 
 SCHEDULE_READERS = ("operator", "auditor")
 """Who reads the worker's schedule, runs and failures (everyone sees the clearing dates)."""
@@ -102,11 +103,13 @@ def next_runs(policy: Policy, as_of: date, count: int = 3) -> tuple[NextRun, ...
     )
 
 
-def filing_window(policy: Policy, at: datetime) -> FilingWindow:
-    """The clearing run an obligation registered at ``at`` goes into (DESIGN §9)."""
+def filing_window(policy: Policy, at: datetime, done_through: date | None = None) -> FilingWindow:
+    """The clearing run an obligation registered at ``at`` goes into (DESIGN §9); runs on
+    or before ``done_through`` (done already, e.g. today's) are not upcoming."""
     calendar = calendar_of(policy)
-    today = business_date(at, policy.zone)
-    upcoming, following = calendar.next_occurrences("clearing", today - timedelta(days=1), 2)
+    upcoming, following = calendar.next_occurrences(
+        "clearing", _before(policy, at, done_through), 2
+    )
     if upcoming.cutoff is not None and at > upcoming.cutoff:
         return FilingWindow(at, _next(following, policy.zone), _next(upcoming, policy.zone))
     return FilingWindow(at, _next(upcoming, policy.zone), _next(upcoming, policy.zone))
@@ -125,12 +128,31 @@ class ClearingDates:
     """Past the upcoming run's cut-off: what is registered now waits for the following run."""
 
 
-def clearing_dates(policy: Policy, at: datetime, count: int = 3) -> ClearingDates:
-    """The next ``count`` clearing runs from ``at``'s business date, and the filing window."""
+def _before(policy: Policy, at: datetime, done_through: date | None) -> date:
+    """The day after which clearing runs are still to come."""
+    yesterday = business_date(at, policy.zone) - timedelta(days=1)
+    return yesterday if done_through is None else max(yesterday, done_through)
+
+
+def clearing_done_through(session: Session) -> date | None:
+    """The latest clearing run done: the scheduled one recorded by the worker, or any
+    completed run (by hand too); a run day whose run is done no longer shows as next."""
+    job = session.scalar(select(func.max(JobRun.occurrence)).where(JobRun.job == "clearing"))
+    run = session.scalar(
+        select(func.max(ClearingRun.as_of)).where(ClearingRun.status == RunStatus.COMPLETED.value)
+    )
+    found = [d for d in (date.fromisoformat(job[:10]) if job else None, run) if d is not None]
+    return max(found, default=None)
+
+
+def clearing_dates(
+    policy: Policy, at: datetime, count: int = 3, done_through: date | None = None
+) -> ClearingDates:
+    """The next ``count`` clearing runs from ``at``'s business date (after
+    ``done_through``), and the filing window."""
     calendar = calendar_of(policy)
-    today = business_date(at, policy.zone)
-    window = filing_window(policy, at)
-    runs = calendar.next_occurrences("clearing", today - timedelta(days=1), count)
+    window = filing_window(policy, at, done_through)
+    runs = calendar.next_occurrences("clearing", _before(policy, at, done_through), count)
     return ClearingDates(
         at, policy.zone, tuple(_next(o, policy.zone) for o in runs), window.run, window.waits
     )

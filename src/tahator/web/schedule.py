@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
 from tahator.i18n import N_
 from tahator.services import schedule
 from tahator.services.common import now
 from tahator.signin import policy_of, today_of
-from tahator.web.core import Reader, User, allow, render, templates
+from tahator.web.core import Reader, User, allow, render
 
 router = APIRouter(include_in_schema=False)
 JOB_LABELS = {
@@ -28,16 +29,15 @@ OUTCOME_LABELS = {
 }
 
 
-def clearing_dates(request: Request) -> schedule.ClearingDates | None:
-    """The next clearing runs and the filing window now; ``None`` without a calendar."""
+def next_clearing(request: Request, session: Session) -> schedule.ClearingDates | None:
+    """The next clearing runs and the filing window now, for the routes that show a trader
+    the next run (position, obligations: ``next_run.html``); ``None`` without a calendar."""
     try:
-        return schedule.clearing_dates(policy_of(request), now())
+        return schedule.clearing_dates(
+            policy_of(request), now(), done_through=schedule.clearing_done_through(session)
+        )
     except InputError:
         return None
-
-
-# Templates that show a trader the next run call this (position, obligations).
-templates.env.globals["clearing_dates"] = clearing_dates
 
 
 @router.get("/schedule", response_class=HTMLResponse)
