@@ -317,6 +317,10 @@ def test_worker_refuses_a_date_after_today(cli: Cli, database_url: str) -> None:
     code, out, _ = cli("--db", database_url, "schedule", "show", "--as-of", "2026-03-01")
     assert code == 0
     assert "clearing          2026-03-31  filing closes at the end of 2026-03-26" in out
+    assert "warning" not in out
+    code, out, _ = cli("--db", database_url, "schedule", "show", "--as-of", "2027-12-01")
+    assert code == 0
+    assert "warning: no public holidays listed for 2028" in out
     code, _, err = cli("--db", database_url, "schedule", "show", "--as-of", "soon")
     assert code == 2
     assert "--as-of" in err

@@ -70,3 +70,41 @@ def test_the_cutoff_day_is_a_business_day_before_the_run() -> None:
     assert POLICY.calendar is not None
     run = POLICY.calendar.next_occurrences("clearing", date(2026, 12, 1), 1)[0]
     assert run.cutoff == datetime(2026, 12, 29, 19, tzinfo=run.cutoff.tzinfo)  # type: ignore[union-attr]
+
+
+def test_the_schedule_warns_of_years_without_holidays_and_shows_superseded(
+    house: House,
+) -> None:
+    from tahator.store.schema import JobRun
+
+    with transaction(house.engine) as session:
+        session.add(
+            JobFailure(
+                job="sweep",
+                occurrence="2026-01-05",
+                attempt=1,
+                failed_at=now() - timedelta(hours=1),
+                worker="web-test",
+                error="RuntimeError: down",
+                retry_at=now(),
+            )
+        )
+        session.add(
+            JobRun(
+                job="sweep",
+                occurrence="2026-01-05",
+                started_at=now(),
+                finished_at=now(),
+                worker="web-test",
+                attempts=0,
+                outcome={"outcome": "superseded", "by": "2026-01-06"},
+            )
+        )
+    page = browser(house, "operator").get("/schedule").text
+    assert "Superseded by" in page
+    assert "superseded by a later occurrence" in page
+    assert POLICY.calendar is not None
+    # Occurrences past the listed years: the page says their holidays are missing.
+    last = max(POLICY.calendar.years)
+    unlisted = business_today(POLICY.zone).year + 1 > last
+    assert ('id="no-holidays"' in page) == unlisted

@@ -64,6 +64,9 @@ def schedule_show(
         print_json(jsonable(view))
         return
     print(f"next occurrences from {day} ({policy.zone})")
+    if view.unlisted_years:
+        years = ", ".join(map(str, view.unlisted_years))
+        print(f"warning: no public holidays listed for {years}: only weekends count then")
     for run in view.next:
         extra = ""
         if run.cutoff_day is not None:

@@ -67,6 +67,8 @@ class ScheduleView:
     runs: tuple[JobRunRow, ...]
     failures: tuple[FailureRow, ...]
     max_attempts: int = MAX_ATTEMPTS
+    unlisted_years: tuple[int, ...] = ()
+    """Years of upcoming occurrences without holiday data: only weekends count then."""
 
 
 @dataclass(frozen=True)
@@ -180,9 +182,12 @@ def show(
                 )
             )
         }
+    upcoming = next_runs(policy, as_of, count)
+    listed = set(calendar_of(policy).years)
     return ScheduleView(
         as_of=as_of,
-        next=next_runs(policy, as_of, count),
+        next=upcoming,
+        unlisted_years=tuple(sorted({r.day.year for r in upcoming} - listed)),
         runs=tuple(
             JobRunRow(
                 r.job,

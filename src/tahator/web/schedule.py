@@ -26,6 +26,7 @@ JOB_LABELS = {
 OUTCOME_LABELS = {
     "done": N_("done"),
     "covered": N_("covered by an earlier run"),
+    "superseded": N_("superseded by a later occurrence"),
 }
 
 
