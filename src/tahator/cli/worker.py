@@ -77,7 +77,7 @@ def schedule_show(
     print(f"latest job runs ({len(view.runs)})")
     for row in view.runs:
         print(
-            f"  {row.job:<17} {row.occurrence}  {row.outcome.get('outcome', '')}  "
+            f"  {row.job:<17} {row.occurrence}  {row.outcome}  "
             f"by {row.worker} at {row.finished_at.isoformat(timespec='seconds')}"
         )
     print(f"failures ({len(view.failures)})")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
@@ -17,7 +16,14 @@ from tahator.domain.policy import Policy
 from tahator.domain.run import RunStatus
 from tahator.services import audit
 from tahator.services.common import now
-from tahator.services.worker import MAX_ATTEMPTS, Outcome, calendar_of
+from tahator.services.job_outcomes import (
+    ClearingOutcome,
+    CoveredOutcome,
+    JobDetail,
+    SupersededOutcome,
+    from_json,
+)
+from tahator.services.worker import MAX_ATTEMPTS, calendar_of
 from tahator.store.schema import ClearingRun, JobFailure, JobRun
 
 SCHEDULE_READERS = ("operator", "auditor")
@@ -43,7 +49,11 @@ class JobRunRow:
     finished_at: datetime
     worker: str
     attempts: int
-    outcome: dict[str, Any]
+    outcome: str
+    """``done``, ``covered``, ``superseded``…"""
+    detail: JobDetail | None
+    run_id: int | None = None
+    """The clearing run it made or that covered it."""
 
 
 @dataclass(frozen=True)
@@ -172,10 +182,10 @@ def show(
     ).all()
     # Only the listed failures' occurrences: whether each was done later, or superseded.
     keys = {(f.job, f.occurrence) for f in failures}
-    done: dict[tuple[str, str], dict[str, Any]] = {}
+    done: dict[tuple[str, str], JobDetail | None] = {}
     if keys:
         done = {
-            (row.job, row.occurrence): dict(row.outcome)
+            (row.job, row.occurrence): from_json(row.job, row.outcome)[1]
             for row in session.execute(
                 select(JobRun.job, JobRun.occurrence, JobRun.outcome).where(
                     tuple_(JobRun.job, JobRun.occurrence).in_(sorted(keys))
@@ -188,18 +198,7 @@ def show(
         as_of=as_of,
         next=upcoming,
         unlisted_years=tuple(sorted({r.day.year for r in upcoming} - listed)),
-        runs=tuple(
-            JobRunRow(
-                r.job,
-                r.occurrence,
-                r.started_at,
-                r.finished_at,
-                r.worker,
-                r.attempts,
-                dict(r.outcome),
-            )
-            for r in runs
-        ),
+        runs=tuple(_run_row(r) for r in runs),
         failures=tuple(
             FailureRow(
                 f.job,
@@ -217,10 +216,24 @@ def show(
     )
 
 
-def _superseded_by(outcome: dict[str, Any] | None) -> str | None:
-    if outcome is None or outcome.get("outcome") != Outcome.SUPERSEDED:
-        return None
-    return str(outcome.get("by"))
+def _superseded_by(detail: JobDetail | None) -> str | None:
+    return detail.by if isinstance(detail, SupersededOutcome) else None
+
+
+def _run_row(row: JobRun) -> JobRunRow:
+    outcome, detail = from_json(row.job, row.outcome)
+    run_id = detail.run_id if isinstance(detail, ClearingOutcome | CoveredOutcome) else None
+    return JobRunRow(
+        row.job,
+        row.occurrence,
+        row.started_at,
+        row.finished_at,
+        row.worker,
+        row.attempts,
+        outcome,
+        detail,
+        run_id,
+    )
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,16 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from tahator.services.webhook_delivery import DeliveryTally
 
 from tahator import logs
 from tahator.domain.calendar import JOBS, STATE_LIKE, ClearingCalendar, Occurrence
@@ -40,6 +43,17 @@ from tahator.domain.run import RunStatus
 from tahator.formatting import jsonable
 from tahator.services import audit
 from tahator.services.common import business_today, check_past, now
+from tahator.services.job_outcomes import (
+    ClearingOutcome,
+    CoveredOutcome,
+    JobDetail,
+    RemindersOutcome,
+    ReportOutcome,
+    RescreenOutcome,
+    SupersededOutcome,
+    SweepOutcome,
+    to_json,
+)
 from tahator.store.database import DatabaseBusyError, Factory
 from tahator.store.schema import ClearingRun, JobFailure, JobRun
 
@@ -71,7 +85,7 @@ class JobResult:
     job: str
     occurrence: str
     outcome: str
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: JobDetail | None = None
     error: str | None = None
     retry_at: datetime | None = None
 
@@ -83,7 +97,7 @@ class Tick:
     as_of: date
     worker: str
     jobs: tuple[JobResult, ...]
-    deliveries: Any = None
+    deliveries: DeliveryTally | None = None
     """What the webhook deliveries of this pass did (``services.webhooks.deliver_due``)."""
 
 
@@ -98,7 +112,7 @@ def calendar_of(policy: Policy) -> ClearingCalendar:
     return policy.calendar
 
 
-def deliver_webhooks(factory: Factory, at: datetime) -> Any:
+def deliver_webhooks(factory: Factory, at: datetime) -> DeliveryTally:
     """Deliver the webhook events due at ``at`` (each pass of the worker, not a calendar job)."""
     from tahator.services import webhooks
 
@@ -237,7 +251,7 @@ def _attempt_once(
                 session.flush()  # the key: a second worker stops here
                 inserted = True
                 outcome, detail = _effect(session, policy, occurrence, as_of, actor)
-                row.outcome = {"outcome": outcome, **detail}
+                row.outcome = to_json(outcome, detail)
                 row.finished_at = now()
                 audit.record(session, actor, f"job.{job}", f"job:{job}:{key}", None, row.outcome)
                 if job in STATE_LIKE:
@@ -275,7 +289,7 @@ def _supersede(session: Session, occurrence: Occurrence, row: JobRun) -> None:
                 finished_at=row.finished_at,
                 worker=row.worker,
                 attempts=0,
-                outcome={"outcome": Outcome.SUPERSEDED, "by": occurrence.key},
+                outcome=to_json(Outcome.SUPERSEDED, SupersededOutcome(occurrence.key)),
             )
         )
 
@@ -326,7 +340,7 @@ def _logged(result: JobResult, clock: float) -> JobResult:
 
 def _effect(
     session: Session, policy: Policy, occurrence: Occurrence, as_of: date, actor: str
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, JobDetail]:
     """Do ``occurrence``'s work in ``session``; what it did, for the job's row."""
     day = occurrence.day
     match occurrence.job:
@@ -334,10 +348,10 @@ def _effect(
             from tahator.services import barter
 
             swept = barter.sweep(session, policy, day, actor, today=as_of)
-            return Outcome.DONE, {
-                "cancelled": [view.id for view in swept.cancelled],
-                "balanced": [view.id for view in swept.balanced],
-            }
+            return Outcome.DONE, SweepOutcome(
+                tuple(view.id for view in swept.cancelled),
+                tuple(view.id for view in swept.balanced),
+            )
         case "clearing":
             from tahator.services import clearing
 
@@ -347,24 +361,20 @@ def _effect(
                 )
             )
             if covering is not None:
-                return Outcome.COVERED, {"run_id": covering}
+                return Outcome.COVERED, CoveredOutcome(covering)
             summary = clearing.run_clearing(
                 session, actor, day, today=as_of, cutoff=occurrence.cutoff
             )
-            return Outcome.DONE, {
-                "run_id": summary.run_id,
-                "cutoff": occurrence.cutoff.isoformat() if occurrence.cutoff else None,
-                "obligations": summary.obligations,
-            }
+            return Outcome.DONE, ClearingOutcome(
+                summary.run_id, occurrence.cutoff, summary.obligations
+            )
         case "rescreen":
             from tahator.services import screening
 
             changes = screening.rescreen_all(session, actor)
-            return Outcome.DONE, {
-                "screened": changes.screened,
-                "newly_blocked": len(changes.newly_blocked),
-                "blocked": changes.blocked,
-            }
+            return Outcome.DONE, RescreenOutcome(
+                changes.screened, len(changes.newly_blocked), changes.blocked
+            )
         case "quarterly_report":
             from tahator.services import barter_report
 
@@ -373,19 +383,19 @@ def _effect(
             # Its counts and a digest, not the report: the row is copied into the audit
             # chain, and the report itself is made again by `tahator barter report`.
             document = json.dumps(jsonable(report), sort_keys=True, separators=(",", ":"))
-            return Outcome.DONE, {
-                "quarter": occurrence.period,
-                "authorizations_issued": report.authorizations_issued,
-                "balanced": report.balanced,
-                "closed_on_purpose": report.closed_on_purpose,
-                "cancelled": report.cancelled,
-                "rejected": report.rejected,
-                "outstanding": report.outstanding,
-                "flagged": len(report.flagged),
-                "sha256": hashlib.sha256(document.encode()).hexdigest(),
-            }
+            return Outcome.DONE, ReportOutcome(
+                occurrence.period,
+                report.authorizations_issued,
+                report.balanced,
+                report.closed_on_purpose,
+                report.cancelled,
+                report.rejected,
+                report.outstanding,
+                len(report.flagged),
+                hashlib.sha256(document.encode()).hexdigest(),
+            )
         case _:
             from tahator.services import webhooks
 
             sent = webhooks.remind_deadlines(session, policy, day)
-            return Outcome.DONE, {"reminders": int(sent)}
+            return Outcome.DONE, RemindersOutcome(int(sent))
