@@ -18,10 +18,10 @@ earlier failed ones are recorded as superseded by it.
 Catch-up goes job by job (``JOBS`` order), not day by day: after a gap the latest
 sweep, as of today, runs before the missed clearing runs.  A missed run therefore sees
 the cancellations of today's sweep, where running on its day it would have seen only
-those due by then.  Accepted: a cancelled authorization's obligations are not the
-run's input (obligations are), and redoing each missed day's sweep would cancel
-nothing more; what a run read is in its own audit record and ``ledger verify``
-replays it.  A busy database (lock, deadlock, serialization failure) is no attempt:
+those due by then.  Accepted because a scheduled run reads only obligations registered
+by its filing cut-off: what today's sweep registers is stamped now, after that cut-off,
+and waits for the next run; what a run read is in its audit record and ``ledger
+verify`` replays it.  A busy database (lock, deadlock, serialization failure) is no attempt:
 the occurrence is tried again next pass, never given up for it.  A
 scheduled clearing run already covered by a completed run as of its day or later (an
 operator's run by hand) is recorded as covered, not run twice.
