@@ -474,3 +474,49 @@ def test_the_quarterly_reports_run_keeps_its_counts_and_digest_not_the_report(
     assert "flows" not in row.outcome
     assert "report" not in row.outcome
     assert json.loads(after) == row.outcome
+
+
+def test_the_continuous_worker_delivers_webhooks_on_a_thread_of_its_own(
+    house: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deliveries go out beside the jobs (``deliver_in_background``), not in their pass."""
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tahator.domain.roles import Role
+    from tahator.services import webhooks
+    from tahator.services.users import Principal
+
+    monkeypatch.setenv("TAHATOR_WEBHOOK_PRIVATE", "1")
+    got: list[str] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(threading.current_thread().name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    with transaction(house) as session:
+        webhooks.register(session, Principal(0, "t", Role.OPERATOR, None), "t", url, firm="PK-1")
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)  # deadline 2026-02-22
+    with transaction(house) as session:
+        assert webhooks.remind_deadlines(session, POLICY, date(2026, 2, 8)) == 1
+    names_before = {t.name for t in threading.enumerate()}
+    stop = worker.deliver_in_background(lambda: transaction(house), 0.2)
+    try:
+        assert "webhook-delivery" in {t.name for t in threading.enumerate()} - names_before
+        deadline = time.monotonic() + 20
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        server.shutdown()
+    assert len(got) == 1
