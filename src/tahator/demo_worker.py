@@ -46,15 +46,21 @@ def run_for_demo(engine: Engine, result: DemoRun) -> worker.Tick:
 
 
 def start_loop(engine: Engine, interval: float = INTERVAL) -> threading.Event:
-    """Run the worker every ``interval`` seconds in a daemon thread, as of the real business
-    date; set the returned event to stop it."""
+    """Run the worker every ``interval`` seconds in a daemon thread, as of the demo's
+    business date; set the returned event to stop it.
+
+    Not the real date: the demo's world (its obligations' filing times, its deadlines) is
+    as of ``DEMO_DAY``; scheduled runs after it would read none of its obligations (all
+    filed after their cut-offs) and be empty."""
+    from tahator.demo import DEMO_DAY
+
     policy = load_policy(None)
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.is_set():
             try:
-                worker.run_due(lambda: transaction(engine), policy, DEMO_WORKER)
+                catch_up(engine, DEMO_DAY, policy)
             except Exception as error:  # the demo's server must outlive a bad pass
                 logs.line("worker", worker=DEMO_WORKER, error=str(error))
             stop.wait(interval)

@@ -142,7 +142,7 @@ def test_a_run_by_hand_covers_the_scheduled_one(house: Engine) -> None:
     )
     covered = [r for r in tick.jobs if r.job == "clearing"]
     assert [(r.occurrence, r.outcome, r.detail) for r in covered] == [
-        ("2026-01-29", "covered", {"run_id": by_hand.run_id})
+        ("2026-01-29", "covered", worker.CoveredOutcome(by_hand.run_id))
     ]
     assert _counts(house)[1] == 1
 
@@ -150,6 +150,8 @@ def test_a_run_by_hand_covers_the_scheduled_one(house: Engine) -> None:
 def test_a_failed_job_rolls_back_and_is_retried_with_backoff(
     house: Engine,
     monkeypatch: pytest.MonkeyPatch,
+    cli: Cli,
+    database_url: str,
 ) -> None:
     real = screening.rescreen_all
 
@@ -183,23 +185,104 @@ def test_a_failed_job_rolls_back_and_is_retried_with_backoff(
             session.execute(update(JobFailure).values(retry_at=datetime(2000, 1, 1, tzinfo=UTC)))
         result = rescreen()
         assert result.outcome == ("failed" if attempt < worker.MAX_ATTEMPTS else "gave_up")
-    with transaction(house) as session:
-        waits = [
-            f.retry_at - f.failed_at
-            for f in session.scalars(select(JobFailure).order_by(JobFailure.attempt))
-            if f.retry_at is not None and f.retry_at.year > 2000
-        ]
+        with transaction(house) as session:  # its wait, read straight after the failure
+            failure = session.scalars(select(JobFailure).where(JobFailure.attempt == attempt)).one()
+        if attempt < worker.MAX_ATTEMPTS:
+            assert failure.retry_at is not None
+            assert failure.retry_at - failure.failed_at == timedelta(minutes=2 ** (attempt - 1))
+        else:
+            assert failure.retry_at is None
     assert rescreen().outcome == "gave_up"  # reported, not tried again
     monkeypatch.setattr(screening, "rescreen_all", real)
-    with transaction(house) as session:  # the operator clears the give-up: it runs again
-        session.execute(update(JobFailure).values(retry_at=datetime(2000, 1, 1, tzinfo=UTC)))
+    # The operator clears the give-up (audited): the next pass tries again.
+    code, _, err = cli("--db", database_url, "schedule", "retry", "rescreen", "2026-01-04")
+    assert code == 2
+    assert "no failure the worker gave up on" in err
+    code, _, err = cli("--db", database_url, "schedule", "retry", "nightly", "2026-01-05")
+    assert code == 2
+    code, out, err = cli("--db", database_url, "schedule", "retry", "rescreen", "2026-01-05")
+    assert code == 0, err
+    assert "tries it again" in out
+    with transaction(house) as session:
+        assert session.scalars(
+            select(AuditRecord.subject).where(AuditRecord.action == "job.retry")
+        ).all() == ["job:rescreen:2026-01-05"]
     done = rescreen()
     assert done.outcome == "done"
     with transaction(house) as session:
         row = session.get(JobRun, ("rescreen", "2026-01-05"))
         assert row is not None
         assert row.attempts == worker.MAX_ATTEMPTS + 1
-    assert waits == [] or all(w >= timedelta(minutes=1) for w in waits)
+    code, _, err = cli("--db", database_url, "schedule", "retry", "rescreen", "2026-01-05")
+    assert code == 2  # done: nothing to clear
+
+
+def test_a_busy_database_is_not_an_attempt(
+    house: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock held elsewhere (a long clearing run) makes a pass wait, never give up."""
+    from sqlalchemy import create_engine, text
+
+    from tahator.store import database
+
+    if database_url.startswith("sqlite"):
+        monkeypatch.setattr(database, "SQLITE_BUSY_MS", 200)
+        impatient = make_engine(database_url)
+        hold = "SELECT 1"  # its BEGIN IMMEDIATE takes the write lock
+    else:
+        impatient = create_engine(database_url, connect_args={"options": "-c lock_timeout=200"})
+        hold = "LOCK TABLE job_runs IN ACCESS EXCLUSIVE MODE"
+
+    def run() -> worker.Tick:
+        return worker.run_due(
+            lambda: transaction(impatient),
+            POLICY,
+            "w1",
+            date(2026, 1, 5),
+            today=TODAY,
+            deliver=False,
+        )
+
+    for _ in range(worker.MAX_ATTEMPTS + 1):  # more passes than attempts: still no give-up
+        with transaction(house) as session:  # on SQLite, this holds the write lock
+            session.execute(text(hold))
+            tick = run()
+        assert tick.jobs
+        assert {r.outcome for r in tick.jobs} == {"busy"}
+    with transaction(house) as session:
+        assert session.scalar(select(func.count()).select_from(JobFailure)) == 0
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 0
+    assert {r.outcome for r in run().jobs} == {"done"}
+    impatient.dispose()
+
+
+def test_a_failed_state_like_occurrence_is_superseded_by_a_newer_done_one(
+    house: Engine, monkeypatch: pytest.MonkeyPatch, cli: Cli, database_url: str
+) -> None:
+    real = screening.rescreen_all
+
+    def failing(session, actor):  # type: ignore[no-untyped-def]
+        raise RuntimeError("list service unreachable")
+
+    monkeypatch.setattr(screening, "rescreen_all", failing)
+
+    def rescreen(day: date) -> worker.JobResult:
+        tick = worker.run_due(
+            lambda: transaction(house), POLICY, "w1", day, today=TODAY, deliver=False
+        )
+        return next(r for r in tick.jobs if r.job == "rescreen")
+
+    assert rescreen(date(2026, 1, 5)).outcome == "failed"
+    monkeypatch.setattr(screening, "rescreen_all", real)
+    assert (rescreen(date(2026, 1, 12)).occurrence, "done") == ("2026-01-12", "done")
+    with transaction(house) as session:
+        row = session.get(JobRun, ("rescreen", "2026-01-05"))
+        assert row is not None
+        assert row.outcome == {"outcome": "superseded", "by": "2026-01-12"}
+    code, out, err = cli("--db", database_url, "schedule", "show", "--as-of", "2026-01-12")
+    assert code == 0, err
+    assert "superseded by 2026-01-12" in out
+    assert "retry at" not in out
 
 
 def test_worker_refuses_a_date_after_today(cli: Cli, database_url: str) -> None:
@@ -217,9 +300,27 @@ def test_worker_refuses_a_date_after_today(cli: Cli, database_url: str) -> None:
     code, _, err = cli("--db", database_url, "worker", "--as-of", "2026-02-01")
     assert code == 2
     assert "--once" in err
+    # An empty --as-of is not today: it is refused, and nothing is done.
+    code, _, err = cli("--db", database_url, "worker", "--once", "--as-of", "")
+    assert code == 2
+    assert "--as-of" in err
+    code, _, err = cli("--db", database_url, "schedule", "show", "--as-of", "")
+    assert code == 2
+    assert "--as-of" in err
+    # The name becomes the audit actor: an identifier, not a newline nor nothing.
+    for name in ("a\nb", "", "x" * 91, "w\u202eorker"):
+        code, _, err = cli("--db", database_url, "worker", "--once", "--name", name)
+        assert code == 2, name
+        assert "--name" in err
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(JobRun)) == 0
     code, out, _ = cli("--db", database_url, "schedule", "show", "--as-of", "2026-03-01")
     assert code == 0
     assert "clearing          2026-03-31  filing closes at the end of 2026-03-26" in out
+    assert "warning" not in out
+    code, out, _ = cli("--db", database_url, "schedule", "show", "--as-of", "2027-12-01")
+    assert code == 0
+    assert "warning: no public holidays listed for 2028" in out
     code, _, err = cli("--db", database_url, "schedule", "show", "--as-of", "soon")
     assert code == 2
     assert "--as-of" in err
@@ -277,7 +378,7 @@ def test_two_workers_started_together_on_postgresql_do_each_job_once(tmp_path: P
         assert sorted(done) == sorted((job, occurrence) for job, occurrence in rows)
         assert runs == [date(2026, 1, 29), date(2026, 2, 26)]
         assert len(audited) == len(rows)
-        assert len(cancelled) <= 1
+        assert len(cancelled) == 1  # the overdue authorization, once
         engine.dispose()
     finally:
         drop_postgres(url, admin)
@@ -295,13 +396,127 @@ def test_the_serving_demos_worker_keeps_authorizations_true_to_their_deadlines(
     stop = start_loop(house, interval=0.2)
     try:
         deadline = time.monotonic() + 30
-        state = "authorized"
-        while state == "authorized" and time.monotonic() < deadline:
+        state, passes = "authorized", 0
+        # Until the sweep cancelled it and a whole pass (the clearing run too) is recorded.
+        while (state == "authorized" or not passes) and time.monotonic() < deadline:
             time.sleep(0.2)
             with transaction(house) as session:
                 found = session.get(Authorization, authorization_id)
                 assert found is not None
                 state = found.state
+                passes = int(
+                    session.scalar(
+                        select(func.count()).select_from(JobRun).where(JobRun.job == "reminders")
+                    )
+                    or 0
+                )
     finally:
         stop.set()
     assert state == "cancelled"
+    from tahator.demo import DEMO_DAY
+
+    with transaction(house) as session:  # no run after the demo's date: it would be empty
+        days = session.scalars(select(ClearingRun.as_of)).all()
+    assert days
+    assert max(days) <= DEMO_DAY
+
+
+def test_verifying_a_run_with_a_cutoff_binds_no_list_of_every_open_obligation(
+    house: Engine, tmp_path: Path
+) -> None:
+    """The replay reads only the late obligations, by a range: a list of every open id
+    would pass PostgreSQL's 65,535 bind parameters with a large book."""
+    from sqlalchemy import event
+
+    from tahator.services import ledger
+
+    rows = {f"O-{n}": _karachi(date(2026, 1, 10), 12) for n in range(400)}
+    rows["LATE"] = _karachi(date(2026, 1, 28), 12)  # after the January cut-off
+    _registered(house, tmp_path, rows)
+    tick = worker.run_due(
+        lambda: transaction(house), POLICY, "w1", date(2026, 2, 1), today=TODAY, deliver=False
+    )
+    assert ("clearing", "done") in {(r.job, r.outcome) for r in tick.jobs}
+    most = 0
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        nonlocal most
+        if not executemany and parameters:
+            most = max(most, len(parameters))
+
+    event.listen(house, "before_cursor_execute", count)
+    try:
+        with transaction(house) as session:
+            assert ledger.verify(session).breaks == ()
+    finally:
+        event.remove(house, "before_cursor_execute", count)
+    assert 0 < most < 50
+
+
+def test_the_quarterly_reports_run_keeps_its_counts_and_digest_not_the_report(
+    house: Engine, tmp_path: Path
+) -> None:
+    _overdue(house, tmp_path)
+    worker.run_due(
+        lambda: transaction(house), POLICY, "w1", date(2026, 4, 6), today=TODAY, deliver=False
+    )
+    with transaction(house) as session:
+        row = session.get(JobRun, ("quarterly_report", "2026-04-06"))
+        assert row is not None
+        after = session.scalars(
+            select(AuditRecord.after).where(
+                AuditRecord.subject == "job:quarterly_report:2026-04-06"
+            )
+        ).one()
+    assert row.outcome["quarter"] == "2026Q1"
+    assert isinstance(row.outcome["authorizations_issued"], int)
+    assert len(str(row.outcome["sha256"])) == 64
+    assert "flows" not in row.outcome
+    assert "report" not in row.outcome
+    assert json.loads(after) == row.outcome
+
+
+def test_the_continuous_worker_delivers_webhooks_on_a_thread_of_its_own(
+    house: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deliveries go out beside the jobs (``deliver_in_background``), not in their pass."""
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tahator.domain.roles import Role
+    from tahator.services import webhooks
+    from tahator.services.users import Principal
+
+    monkeypatch.setenv("TAHATOR_WEBHOOK_PRIVATE", "1")
+    got: list[str] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(threading.current_thread().name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    with transaction(house) as session:
+        webhooks.register(session, Principal(0, "t", Role.OPERATOR, None), "t", url, firm="PK-1")
+    authorization_id = apply(house, tmp_path, application())
+    authorize(house, authorization_id)  # deadline 2026-02-22
+    with transaction(house) as session:
+        assert webhooks.remind_deadlines(session, POLICY, date(2026, 2, 8)) == 1
+    names_before = {t.name for t in threading.enumerate()}
+    stop = worker.deliver_in_background(lambda: transaction(house), 0.2)
+    try:
+        assert "webhook-delivery" in {t.name for t in threading.enumerate()} - names_before
+        deadline = time.monotonic() + 20
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        server.shutdown()
+    assert len(got) == 1

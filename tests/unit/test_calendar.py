@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +115,55 @@ def test_a_policy_without_a_calendar_has_none() -> None:
     data = _shipped()
     del data["calendar"]
     assert parse_policy(data, "p.toml").calendar is None
+
+
+def _refused(data: dict[str, Any]) -> set[str | None]:
+    with pytest.raises(InputError) as raised:
+        parse_policy(data, "pk-ir.toml")
+    return {p.field for p in raised.value.problems}
+
+
+def test_a_calendar_without_a_business_day_in_a_week_is_refused() -> None:
+    data = _shipped()
+    countries = data["calendar"]["countries"]
+    countries["PK"]["weekend"] = ["monday", "tuesday", "wednesday", "thursday"]
+    countries["IR"]["weekend"] = ["friday", "saturday", "sunday"]
+    assert "calendar.countries" in _refused(data)
+
+
+def test_a_closed_period_has_no_occurrence_and_the_loops_end() -> None:
+    """Holidays may still close a whole month: its run is skipped, nothing loops."""
+    assert CALENDAR is not None
+    from dataclasses import replace
+
+    july = frozenset(date(2026, 7, d) for d in range(1, 32))
+    closed = replace(CALENDAR, holidays={**CALENDAR.holidays, "PK": july})
+    runs = closed.next_occurrences("clearing", date(2026, 6, 1), 2)
+    assert [r.day for r in runs] == [date(2026, 6, 30), date(2026, 8, 31)]
+    everything = frozenset(date(2026, 1, 1) + timedelta(days=n) for n in range(2000))
+    shut = replace(CALENDAR, holidays={**CALENDAR.holidays, "PK": everything})
+    with pytest.raises(ValueError, match="no business day"):
+        shut.add_business_days(date(2026, 1, 1), 2)
+    assert shut.next_occurrences("clearing", date(2026, 1, 1), 1) == ()
+
+
+@pytest.mark.parametrize("days", [0, -1, 21, True, "2"])
+def test_the_filing_window_closes_at_least_a_business_day_before_the_run(days: object) -> None:
+    data = _shipped()
+    data["calendar"]["jobs"]["clearing"]["cutoff_business_days"] = days
+    assert "calendar.jobs.clearing.cutoff_business_days" in _refused(data)
+
+
+def test_the_calendar_lists_exactly_the_corridors_countries() -> None:
+    data = _shipped()
+    countries = data["calendar"]["countries"]
+    countries["PKK"] = countries.pop("PK")  # a typo would drop Pakistan's holidays
+    assert "calendar.countries" in _refused(data)
+
+
+def test_on_a_run_day_a_done_run_is_no_longer_next() -> None:
+    noon = datetime(2026, 3, 31, 7, tzinfo=UTC)  # the run's day, noon in Karachi
+    assert schedule.clearing_dates(POLICY, noon).runs[0].day == date(2026, 3, 31)
+    done = schedule.clearing_dates(POLICY, noon, done_through=date(2026, 3, 31))
+    assert done.runs[0].day == date(2026, 4, 30)
+    assert done.files_into.day == date(2026, 4, 30)

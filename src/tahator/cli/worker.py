@@ -7,7 +7,8 @@ import os
 import socket
 import sys
 import time
-from typing import Annotated, Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +24,12 @@ from tahator.cli.common import (
     use_case,
 )
 from tahator.domain.errors import TahatorError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+from tahator.domain.identifiers import identifier_problem, normalize_identifier
+
+MAX_WORKER_NAME = 90
 
 schedule_app = typer.Typer(
     help="The clearing calendar and the worker's jobs.", no_args_is_help=True
@@ -47,7 +54,7 @@ def schedule_show(
     from tahator.services import schedule
 
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of else _today()
+    day = _date(as_of, "--as-of") if as_of is not None else _today()
     with use_case(read_only=True) as session:
         try:
             view = schedule.show(session, policy, day, count)
@@ -57,6 +64,9 @@ def schedule_show(
         print_json(jsonable(view))
         return
     print(f"next occurrences from {day} ({policy.zone})")
+    if view.unlisted_years:
+        years = ", ".join(map(str, view.unlisted_years))
+        print(f"warning: no public holidays listed for {years}: only weekends count then")
     for run in view.next:
         extra = ""
         if run.cutoff_day is not None:
@@ -67,13 +77,15 @@ def schedule_show(
     print(f"latest job runs ({len(view.runs)})")
     for row in view.runs:
         print(
-            f"  {row.job:<17} {row.occurrence}  {row.outcome.get('outcome', '')}  "
+            f"  {row.job:<17} {row.occurrence}  {row.outcome}  "
             f"by {row.worker} at {row.finished_at.isoformat(timespec='seconds')}"
         )
     print(f"failures ({len(view.failures)})")
     for failure in view.failures:
         state = (
-            "GAVE UP"
+            f"superseded by {failure.superseded_by}"
+            if failure.superseded_by
+            else "GAVE UP"
             if failure.gave_up
             else (
                 f"retry at {failure.retry_at.isoformat(timespec='seconds')}"
@@ -85,6 +97,25 @@ def schedule_show(
             f"  {failure.job:<17} {failure.occurrence}  "
             f"attempt {failure.attempt}/{view.max_attempts}  {state}: {failure.error}"
         )
+
+
+@schedule_app.command("retry")
+def schedule_retry(
+    job: Annotated[str, typer.Argument(help="The job (sweep, clearing, …)")],
+    occurrence: Annotated[str, typer.Argument(help="The occurrence (its date, 2026-01-29)")],
+    as_json: JsonOption = False,
+) -> None:
+    """Clear the worker's give-up on a failed occurrence (audited): its next pass tries again."""
+    from tahator.cli.common import _actor
+    from tahator.formatting import jsonable
+    from tahator.services import schedule
+
+    with use_case() as session:
+        retried = schedule.retry(session, _actor(), job, occurrence)
+    if as_json:
+        print_json(jsonable(retried))
+        return
+    print(f"{retried.job} {retried.occurrence}: the worker's next pass tries it again")
 
 
 def worker(
@@ -107,13 +138,13 @@ def worker(
     if as_of is not None and not once:
         fail(TahatorError("--as-of goes with --once (a continuous worker follows the clock)"))
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of else None
-    who = name or default_name()
-    if not who.strip() or len(who) > 90:
-        fail(TahatorError("--name: 1 to 90 characters"))
-    configure = getattr(logs, "configure", None)
-    if callable(configure):
-        configure()
+    day = _date(as_of, "--as-of") if as_of is not None else None
+    who = default_name() if name is None else name
+    # The name becomes the audit actor ``worker:NAME``: an identifier as DESIGN §6 has them.
+    if (problem := identifier_problem(who, MAX_WORKER_NAME)) is not None:
+        fail(TahatorError(f"--name: {problem}"))
+    who = normalize_identifier(who)
+    logs.configure()
     from sqlalchemy.exc import OperationalError
 
     from tahator.services import worker as jobs
@@ -125,11 +156,17 @@ def worker(
         engine = make_engine(url)
     except TahatorError as error:
         fail(error)
+
+    def factory() -> AbstractContextManager[Session]:
+        return transaction(engine)
+
+    if not once:  # webhooks go out on their own thread: a slow receiver never delays a job
+        jobs.deliver_in_background(factory, interval)
     while True:
         try:
             if not migrations.is_current(engine):
                 raise TahatorError(f"the database {url} is not ready; run `tahator db upgrade`")
-            tick = jobs.run_due(lambda: transaction(engine), policy, who, day)
+            tick = jobs.run_due(factory, policy, who, day, deliver=once)
         except TahatorError as error:
             if once:
                 fail(error)
@@ -140,10 +177,15 @@ def worker(
                 raise typer.Exit(1) from error
             # A continuous worker outlives a database restart: it tries again next pass.
             logs.line("worker", worker=who, error=f"database unavailable: {error.orig}")
+        except Exception as error:
+            if once:
+                raise
+            # Anything else is logged and the worker goes on: it must outlive one bad pass.
+            logs.line("worker", worker=who, error=f"{type(error).__name__}: {error}")
         else:
             if once:
                 _print_tick(tick, as_json)
-                failed = [r for r in tick.jobs if r.outcome in ("failed", "gave_up")]
+                failed = [r for r in tick.jobs if r.outcome in ("failed", "gave_up", "busy")]
                 raise typer.Exit(1 if failed else 0)
         time.sleep(interval)
 

@@ -120,10 +120,16 @@ class ClearingCalendar:
         """The business day ``count`` business days after ``day`` (before, if negative)."""
         step = 1 if count >= 0 else -1
         left = abs(count)
-        while left:
+        # Bounded: ``parse_calendar`` makes every week hold a business day, but a year of
+        # holidays could still close many days in a row.
+        for _ in range(_SEARCH_DAYS * max(left, 1)):
+            if not left:
+                break
             day += timedelta(days=step)
             if self.is_business_day(day):
                 left -= 1
+        if left:
+            raise ValueError(f"no business day within {_SEARCH_DAYS} days of {day}")
         return day
 
     def end_of_day(self, day: date) -> datetime:
@@ -153,13 +159,14 @@ class ClearingCalendar:
         following = date(
             first.year + (first.month + months - 1) // 12, (first.month + months - 1) % 12 + 1, 1
         )
+        # Each loop stays inside the period, so it ends even if no day of it is open.
         if schedule.on == "last_business_day":
             found = following - timedelta(days=1)
-            while not self.is_business_day(found):
+            while found >= first and not self.is_business_day(found):
                 found -= timedelta(days=1)
             return found if found >= first else None
         found = first
-        while not self.is_business_day(found):
+        while found < following and not self.is_business_day(found):
             found += timedelta(days=1)
         return found if found < following else None
 
@@ -206,10 +213,16 @@ class ClearingCalendar:
 
 
 def parse_calendar(
-    data: Any, zone: str, source: str, problems: list[Problem]
+    data: Any,
+    zone: str,
+    source: str,
+    problems: list[Problem],
+    corridor_countries: frozenset[str] | None = None,
 ) -> ClearingCalendar | None:
     """The ``[calendar]`` table, or ``None``; each bad field is added to ``problems``
-    (named ``calendar.…``), so the policy reports them with its own."""
+    (named ``calendar.…``), so the policy reports them with its own.  With
+    ``corridor_countries``, the calendar must list exactly those countries (a typo would
+    quietly drop a country's holidays)."""
     if data is None:
         return None
     if not isinstance(data, Mapping):
@@ -253,6 +266,12 @@ def parse_calendar(
     if not isinstance(countries, Mapping) or not countries:
         bad("must have a table per country ([calendar.countries.PK])", "countries")
         countries = {}
+    elif corridor_countries is not None and set(countries) != set(corridor_countries):
+        bad(
+            f"must list exactly the corridor's countries ({', '.join(sorted(corridor_countries))}),"
+            f" not {', '.join(sorted(map(str, countries)))}",
+            "countries",
+        )
     for country, node in countries.items():
         at = f"countries.{country}"
         if not isinstance(node, Mapping):
@@ -299,6 +318,9 @@ def parse_calendar(
                 if gregorian.year in years:
                     days.add(gregorian)
         holidays[country] = frozenset(days)
+    if weekends and len(set().union(*weekends.values())) == len(WEEKDAYS):
+        # Business days are open in every country: weekends covering the week leave none.
+        bad("the countries' weekends together cover the whole week: no business day", "countries")
     schedules: dict[str, Schedule] = {}
     jobs = data.get("jobs")
     if not isinstance(jobs, Mapping):
@@ -329,13 +351,16 @@ def parse_calendar(
                 weekday = WEEKDAYS.index(name_of_day)
         cutoff = node.get("cutoff_business_days")
         if name == "clearing" and (
-            isinstance(cutoff, bool) or not isinstance(cutoff, int) or not 0 <= cutoff <= 20
+            isinstance(cutoff, bool) or not isinstance(cutoff, int) or not 1 <= cutoff <= 20
         ):
+            # At least 1: the filing window closes at the end of a business day before the
+            # run's, so it has closed when the run starts and nothing filed on the run day
+            # is promised to it (0 would close it at the end of the run day, after the run).
             bad(
-                f"{cutoff!r} must be a whole number of business days from 0 to 20",
+                f"{cutoff!r} must be a whole number of business days from 1 to 20",
                 f"{at}.cutoff_business_days",
             )
-            cutoff = 0
+            cutoff = 1
         schedules[name] = Schedule(name, every, on, weekday, cutoff if name == "clearing" else None)
     if len(schedules) < len(JOBS) or any(
         p.field and p.field.startswith("calendar") for p in problems

@@ -181,6 +181,14 @@ class Policy:
         } | ({"customs": self.customs.as_dict()} if self.customs is not NO_CUSTOMS else {})
 
 
+def _corridor_countries(corridor_id: object) -> frozenset[str] | None:
+    """The two countries a corridor's id names (``PK-IR``): those whose clearing accounts
+    the calendar's business days must be open in; ``None`` for an id of another form."""
+    if isinstance(corridor_id, str) and re.fullmatch(r"[A-Z]{2}-[A-Z]{2}", corridor_id):
+        return frozenset(corridor_id.split("-"))
+    return None
+
+
 def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
     """A ``Policy`` from parsed TOML; ``InputError`` names every missing or bad field."""
     problems: list[Problem] = []
@@ -347,8 +355,9 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         )
     customs, customs_problems = parse_customs(data.get("customs"), source)
     problems += customs_problems
+    corridor_id = get("corridor.id", str)
     policy = Policy(
-        corridor=get("corridor.id", str),
+        corridor=corridor_id,
         name=get("corridor.name", str),
         home_country=get("corridor.home_country", str),
         source=get("corridor.source", str, default=source),
@@ -364,7 +373,13 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
         price_bands=tuple(bands),
         versions=tuple(versions),
         customs=customs,
-        calendar=parse_calendar(data.get("calendar"), zone or "UTC", source, problems),
+        calendar=parse_calendar(
+            data.get("calendar"),
+            zone or "UTC",
+            source,
+            problems,
+            _corridor_countries(corridor_id),
+        ),
     )
     if problems:
         raise InputError(problems)

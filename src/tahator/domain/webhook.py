@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from tahator.domain.retry import backoff
+
 
 class EventType(StrEnum):
     """What a subscriber may be told of."""
@@ -94,8 +96,7 @@ def next_attempt(attempts: int, at: datetime) -> datetime | None:
     then twice as long each time up to 6 hours; ``None`` once ``MAX_ATTEMPTS`` failed."""
     if attempts >= MAX_ATTEMPTS:
         return None
-    wait: timedelta = min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
-    return at + wait
+    return at + backoff(attempts, FIRST_RETRY, LONGEST_RETRY)
 
 
 def url_problem(url: str, allow_private: bool) -> str | None:

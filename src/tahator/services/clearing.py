@@ -12,7 +12,7 @@ the first left.  Reading runs is ``services.clearing_views`` (re-exported here).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from fractions import Fraction
 
 from sqlalchemy import func, insert, select, update
@@ -135,7 +135,7 @@ def load_open(session: Session, as_of: date, cutoff: datetime | None = None) -> 
         "SELECT id, debtor, creditor, remaining, currency, CAST(due_date AS VARCHAR(10)) "
         f"FROM obligations WHERE status = {{}} AND remaining > 0{window} ORDER BY id",
         ObligationStatus.OPEN.value,
-        *([] if cutoff is None else [_driver_time(session, cutoff)]),
+        *([] if cutoff is None else [cutoff]),
     )
     columns = list(zip(*rows, strict=True)) if rows else [()] * 6
     open_ = OpenObligations(*(list(column) for column in columns))
@@ -168,15 +168,6 @@ def load_open(session: Session, as_of: date, cutoff: datetime | None = None) -> 
         credit_line_shares={c: Fraction(s) for c, s in corridor.credit_line_shares.items()},
         earlier_imbalances=_earlier_imbalances(session, unit),
     )
-
-
-def _driver_time(session: Session, moment: datetime) -> object:
-    """``moment`` as the driver compares it with a stored ``UtcDateTime``: SQLite keeps
-    naive UTC text in SQLAlchemy's format, PostgreSQL a timestamp with time zone."""
-    utc = moment.astimezone(UTC)
-    if session.get_bind().dialect.name == "sqlite":
-        return utc.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return utc
 
 
 def _earlier_imbalances(session: Session, unit: str) -> dict[tuple[str, str], int]:

@@ -12,36 +12,60 @@ attempt waits, longer each time, until the worker gives up and reports it.
 Where occurrences start: after the latest done occurrence of the job; on a fresh
 database, from the calendar's ``start`` if it has one, else only the latest due one.
 Missed clearing runs and quarterly reports are each done in order; of the jobs that
-bring state up to date (sweep, rescreen, reminders) only the latest missed one.  A
+bring state up to date (sweep, rescreen, reminders) only the latest missed one, and
+earlier failed ones are recorded as superseded by it.
+
+Catch-up goes job by job (``JOBS`` order), not day by day: after a gap the latest
+sweep, as of today, runs before the missed clearing runs.  A missed run therefore sees
+the cancellations of today's sweep, where running on its day it would have seen only
+those due by then.  Accepted because a scheduled run reads only obligations registered
+by its filing cut-off: what today's sweep registers is stamped now, after that cut-off,
+and waits for the next run; what a run read is in its audit record and ``ledger
+verify`` replays it.  A busy database (lock, deadlock, serialization failure) is no attempt:
+the occurrence is tried again next pass, never given up for it.  A
 scheduled clearing run already covered by a completed run as of its day or later (an
 operator's run by hand) is recorded as covered, not run twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from tahator.services.webhook_delivery import DeliveryTally
 
 from tahator import logs
 from tahator.domain.calendar import JOBS, STATE_LIKE, ClearingCalendar, Occurrence
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Policy
+from tahator.domain.retry import backoff as _backoff
 from tahator.domain.run import RunStatus
 from tahator.formatting import jsonable
 from tahator.services import audit
 from tahator.services.common import business_today, check_past, now
+from tahator.services.job_outcomes import (
+    ClearingOutcome,
+    CoveredOutcome,
+    JobDetail,
+    RemindersOutcome,
+    ReportOutcome,
+    RescreenOutcome,
+    SupersededOutcome,
+    SweepOutcome,
+    to_json,
+)
+from tahator.store.database import DatabaseBusyError, Factory
 from tahator.store.schema import ClearingRun, JobFailure, JobRun
-
-Factory = Callable[[], AbstractContextManager[Session]]
-"""A new transaction: its session commits when the block ends, rolls back on error."""
 
 MAX_ATTEMPTS = 5
 """Attempts at one occurrence before the worker gives up and reports it."""
@@ -59,6 +83,11 @@ class Outcome:
     WAITING = "waiting"
     """Failed before; the next attempt is not due yet."""
     GAVE_UP = "gave_up"
+    BUSY = "busy"
+    """The database was busy (a lock, a deadlock, a serialization failure): not the job's
+    fault, so no attempt is counted; the next pass tries again."""
+    SUPERSEDED = "superseded"
+    """A failed sweep, rescreen or reminders occurrence that a newer done one made moot."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +95,7 @@ class JobResult:
     job: str
     occurrence: str
     outcome: str
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: JobDetail | None = None
     error: str | None = None
     retry_at: datetime | None = None
 
@@ -78,14 +107,13 @@ class Tick:
     as_of: date
     worker: str
     jobs: tuple[JobResult, ...]
-    deliveries: Any = None
+    deliveries: DeliveryTally | None = None
     """What the webhook deliveries of this pass did (``services.webhooks.deliver_due``)."""
 
 
 def backoff(attempt: int) -> timedelta:
     """How long to wait after the ``attempt``-th failure: 1 minute, doubling, at most 1 hour."""
-    wait: timedelta = FIRST_BACKOFF * 2 ** (attempt - 1)
-    return min(wait, MAX_BACKOFF)
+    return _backoff(attempt, FIRST_BACKOFF, MAX_BACKOFF)
 
 
 def calendar_of(policy: Policy) -> ClearingCalendar:
@@ -94,11 +122,28 @@ def calendar_of(policy: Policy) -> ClearingCalendar:
     return policy.calendar
 
 
-def deliver_webhooks(factory: Factory, at: datetime) -> Any:
+def deliver_webhooks(factory: Factory, at: datetime) -> DeliveryTally:
     """Deliver the webhook events due at ``at`` (each pass of the worker, not a calendar job)."""
     from tahator.services import webhooks
 
     return webhooks.deliver_due(factory, at)
+
+
+def deliver_in_background(factory: Factory, interval: float) -> threading.Event:
+    """Deliver the due webhook events every ``interval`` seconds on a daemon thread of its
+    own, so that jobs never wait on receivers; set the returned event to stop it."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                deliver_webhooks(factory, now())
+            except Exception as error:  # a bad pass is logged; the next one tries again
+                logs.line("webhooks", error=f"{type(error).__name__}: {error}")
+            stop.wait(interval)
+
+    threading.Thread(target=loop, name="webhook-delivery", daemon=True).start()
+    return stop
 
 
 def run_due(
@@ -147,8 +192,11 @@ def _run_job(
     as_of: date,
     actor: str,
 ) -> list[JobResult]:
-    with factory() as session:
-        occurrences = due_occurrences(session, calendar, job, as_of)
+    try:
+        with factory() as session:
+            occurrences = due_occurrences(session, calendar, job, as_of)
+    except (OperationalError, DatabaseBusyError) as error:
+        return [_logged(JobResult(job, "", Outcome.BUSY, error=_describe(error)), time.monotonic())]
     results = []
     for occurrence in occurrences:
         result = _attempt(factory, policy, occurrence, as_of, actor)
@@ -159,6 +207,19 @@ def _run_job(
 
 
 def _attempt(
+    factory: Factory, policy: Policy, occurrence: Occurrence, as_of: date, actor: str
+) -> JobResult:
+    clock = time.monotonic()
+    try:
+        return _attempt_once(factory, policy, occurrence, as_of, actor)
+    except (OperationalError, DatabaseBusyError) as error:
+        # A busy or restarting database is not the job failing: nothing was applied
+        # (its transaction rolled back), no attempt is counted, the next pass retries.
+        result = JobResult(occurrence.job, occurrence.key, Outcome.BUSY, error=_describe(error))
+        return _logged(result, clock)
+
+
+def _attempt_once(
     factory: Factory, policy: Policy, occurrence: Occurrence, as_of: date, actor: str
 ) -> JobResult:
     job, key = occurrence.job, occurrence.key
@@ -200,16 +261,47 @@ def _attempt(
                 session.flush()  # the key: a second worker stops here
                 inserted = True
                 outcome, detail = _effect(session, policy, occurrence, as_of, actor)
-                row.outcome = {"outcome": outcome, **detail}
+                row.outcome = to_json(outcome, detail)
                 row.finished_at = now()
                 audit.record(session, actor, f"job.{job}", f"job:{job}:{key}", None, row.outcome)
-        except IntegrityError:
+                if job in STATE_LIKE:
+                    _supersede(session, occurrence, row)
+        except IntegrityError as error:
             if not inserted:
                 return _logged(JobResult(job, key, Outcome.ELSEWHERE), clock)
-            return _failed(factory, occurrence, actor, attempts + 1, "integrity error", clock)
+            return _failed(factory, occurrence, actor, attempts + 1, _describe(error), clock)
+        except (OperationalError, DatabaseBusyError):
+            raise  # not an attempt: see ``_attempt``
         except Exception as error:  # any failure is recorded, retried, reported
             return _failed(factory, occurrence, actor, attempts + 1, _describe(error), clock)
         return _logged(JobResult(job, key, outcome, detail), clock)
+
+
+def _supersede(session: Session, occurrence: Occurrence, row: JobRun) -> None:
+    """Mark the failed earlier occurrences of a state-like job as superseded by ``row``
+    (done in the same transaction): catch-up never retries them, and this says why."""
+    earlier = session.scalars(
+        select(JobFailure.occurrence)
+        .where(JobFailure.job == occurrence.job, JobFailure.occurrence < occurrence.key)
+        .where(
+            ~select(JobRun.occurrence)
+            .where(JobRun.job == JobFailure.job, JobRun.occurrence == JobFailure.occurrence)
+            .exists()
+        )
+        .distinct()
+    ).all()
+    for key in earlier:
+        session.add(
+            JobRun(
+                job=occurrence.job,
+                occurrence=key,
+                started_at=row.started_at,
+                finished_at=row.finished_at,
+                worker=row.worker,
+                attempts=0,
+                outcome=to_json(Outcome.SUPERSEDED, SupersededOutcome(occurrence.key)),
+            )
+        )
 
 
 def _describe(error: Exception) -> str:
@@ -258,7 +350,7 @@ def _logged(result: JobResult, clock: float) -> JobResult:
 
 def _effect(
     session: Session, policy: Policy, occurrence: Occurrence, as_of: date, actor: str
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, JobDetail]:
     """Do ``occurrence``'s work in ``session``; what it did, for the job's row."""
     day = occurrence.day
     match occurrence.job:
@@ -266,10 +358,10 @@ def _effect(
             from tahator.services import barter
 
             swept = barter.sweep(session, policy, day, actor, today=as_of)
-            return Outcome.DONE, {
-                "cancelled": [view.id for view in swept.cancelled],
-                "balanced": [view.id for view in swept.balanced],
-            }
+            return Outcome.DONE, SweepOutcome(
+                tuple(view.id for view in swept.cancelled),
+                tuple(view.id for view in swept.balanced),
+            )
         case "clearing":
             from tahator.services import clearing
 
@@ -279,33 +371,41 @@ def _effect(
                 )
             )
             if covering is not None:
-                return Outcome.COVERED, {"run_id": covering}
+                return Outcome.COVERED, CoveredOutcome(covering)
             summary = clearing.run_clearing(
                 session, actor, day, today=as_of, cutoff=occurrence.cutoff
             )
-            return Outcome.DONE, {
-                "run_id": summary.run_id,
-                "cutoff": occurrence.cutoff.isoformat() if occurrence.cutoff else None,
-                "obligations": summary.obligations,
-            }
+            return Outcome.DONE, ClearingOutcome(
+                summary.run_id, occurrence.cutoff, summary.obligations
+            )
         case "rescreen":
             from tahator.services import screening
 
             changes = screening.rescreen_all(session, actor)
-            return Outcome.DONE, {
-                "screened": changes.screened,
-                "newly_blocked": len(changes.newly_blocked),
-                "blocked": changes.blocked,
-            }
+            return Outcome.DONE, RescreenOutcome(
+                changes.screened, len(changes.newly_blocked), changes.blocked
+            )
         case "quarterly_report":
             from tahator.services import barter_report
 
             assert occurrence.period is not None
             report = barter_report.quarterly_report(session, policy, occurrence.period)
-            # The report is kept with the job's run: `tahator schedule show --json` shows it.
-            return Outcome.DONE, {"quarter": occurrence.period, "report": jsonable(report)}
+            # Its counts and a digest, not the report: the row is copied into the audit
+            # chain, and the report itself is made again by `tahator barter report`.
+            document = json.dumps(jsonable(report), sort_keys=True, separators=(",", ":"))
+            return Outcome.DONE, ReportOutcome(
+                occurrence.period,
+                report.authorizations_issued,
+                report.balanced,
+                report.closed_on_purpose,
+                report.cancelled,
+                report.rejected,
+                report.outstanding,
+                len(report.flagged),
+                hashlib.sha256(document.encode()).hexdigest(),
+            )
         case _:
             from tahator.services import webhooks
 
             sent = webhooks.remind_deadlines(session, policy, day)
-            return Outcome.DONE, {"reminders": int(sent)}
+            return Outcome.DONE, RemindersOutcome(int(sent))

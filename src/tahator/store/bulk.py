@@ -131,7 +131,10 @@ def _copy(session: Session, table: str, names: list[str], rows: Sequence[dict[st
 
 
 def fetch_rows(session: Session, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
-    """Rows of a read written with ``{}`` where each parameter goes, as plain tuples."""
+    """Rows of a read written with ``{}`` where each parameter goes, as plain tuples.
+    Dates and timestamps are given as ``insert_rows`` stores them (SQLite: UTC text)."""
+    if session.get_bind().dialect.name == "sqlite":
+        parameters = tuple(_sqlite_text(value) for value in parameters)
     cursor = _cursor(session)
     cursor.execute(sql.format(*([_marker(session)] * len(parameters))), parameters)
     return list(cursor.fetchall())

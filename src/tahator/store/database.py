@@ -7,8 +7,8 @@ selects another, e.g. ``postgresql+psycopg://user@host/db``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -33,6 +33,11 @@ POOL_OVERFLOW = 8
 """More, opened only while needed: a request briefly holding two (a web page's sign-in
 check and its write), a CLI burst.  Admitted requests times two fit pool and overflow,
 so no admitted request can wait for a connection that only a waiting one would free."""
+
+
+Factory = Callable[[], AbstractContextManager[Session]]
+"""A new transaction (``lambda: transaction(engine)``): its session commits when the
+block ends, rolls back on error.  What services that commit step by step are given."""
 
 
 class DatabaseBusyError(TahatorError):

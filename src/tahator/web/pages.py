@@ -57,6 +57,7 @@ from tahator.web.core import (
     segment,
 )
 from tahator.web.paging import window
+from tahator.web.schedule import next_clearing
 
 router = APIRouter(include_in_schema=False)
 FIRM_FIELDS = (*FIRM_COLUMNS, *FIRM_OPTIONAL)
@@ -384,6 +385,7 @@ def _obligations_page(
         filter_status=status,
         statuses=STATUSES,
         can_upload=principal.role in ("operator", "trader"),
+        next_clearing=next_clearing(request, session),
         **extra,
     )
 

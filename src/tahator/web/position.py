@@ -25,6 +25,7 @@ from tahator.signin import policy_of, today_of
 from tahator.web.core import PageError, Reader, User, allow, describe, render
 from tahator.web.forms import form_day
 from tahator.web.paging import window
+from tahator.web.schedule import next_clearing
 
 router = APIRouter(include_in_schema=False)
 READERS = ("trader", "operator", "auditor")
@@ -92,6 +93,7 @@ def _page(
                 COUNTERPARTY_SORTS,
                 text=lambda c: " ".join((c.firm, c.name, *c.aliases)),
             )
+    context["next_clearing"] = next_clearing(request, session)
     context.update(extra)
     return render(request, "position.html", principal, status=status, **context)
 
