@@ -1,5 +1,5 @@
 """The schedule in Chromium, in English and in Persian (right to left): the operator
-reaches /schedule from the menu, a trader reads the next run and its cut-off."""
+reaches /schedule from the clearing page, a trader reads the next run and its cut-off."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def test_the_schedule_and_the_traders_next_run(site: str, language: str, tmp_pat
             page.wait_for_url(site + "/")
             assert page.get_attribute("html", "dir") == ("rtl" if language == "fa" else "ltr")
             if who == "operator":
-                page.click("nav a[href='/schedule']")
+                page.click("nav a[href='/clearing']")
+                page.click("#schedule-link")
                 page.wait_for_url(site + "/schedule")
                 assert page.locator("#next tr.job-clearing").count() == 3
                 assert page.locator("#runs tbody tr").count() >= 4  # sweep, clearing…

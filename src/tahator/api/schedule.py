@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from tahator.api.deps import READERS, require
+from tahator.api.deps import READERS, Reader, require
 from tahator.api.models import model_of
 from tahator.formatting import jsonable
 from tahator.services import schedule
@@ -23,10 +23,15 @@ ClearingDatesOut = model_of(schedule.ClearingDates, "ClearingDates")
 def clearing_dates(
     request: Request,
     principal: AnyReader,
+    session: Reader,
     count: Annotated[int, Query(ge=1, le=24, description="How many runs")] = 3,
 ) -> dict[str, Any]:
     """The next clearing runs, each with its filing cut-off (the end of a business day in
     the corridor's zone, as a UTC time), and the run an obligation registered now goes
-    into: after the upcoming run's cut-off it waits for the following one (``waits``)."""
-    document: dict[str, Any] = jsonable(schedule.clearing_dates(policy_of(request), now(), count))
+    into: after the upcoming run's cut-off it waits for the following one (``waits``).
+    A run already done today is not upcoming."""
+    dates = schedule.clearing_dates(
+        policy_of(request), now(), count, done_through=schedule.clearing_done_through(session)
+    )
+    document: dict[str, Any] = jsonable(dates)
     return document

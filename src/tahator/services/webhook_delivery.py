@@ -7,14 +7,11 @@ it went: delivered on 2xx, else retried with backoff until given up."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from tahator import logs
 from tahator.domain.webhook import (
@@ -28,6 +25,7 @@ from tahator.domain.webhook import (
 )
 from tahator.services.webhook_outbox import private_allowed
 from tahator.services.webhook_transport import DEADLINE, pinned_client, resolve
+from tahator.store.database import Factory
 from tahator.store.schema import Webhook, WebhookDelivery
 
 LEASE = timedelta(minutes=2)
@@ -37,7 +35,6 @@ BATCH = 50
 """Deliveries one pass sends at most (each claimed and leased on its own)."""
 MAX_ERROR = 200
 
-Factory = Callable[[], AbstractContextManager[Session]]
 """A unit of work: ``functools.partial(store.database.transaction, engine)``."""
 
 
