@@ -34,7 +34,7 @@ def test_operator_and_auditor_see_the_schedule_others_do_not(house: House) -> No
         )
     for who in ("operator", "auditor"):
         client = browser(house, who)
-        assert 'href="/schedule"' in client.get("/").text
+        assert 'href="/schedule"' in client.get("/clearing").text
         page = client.get("/schedule")
         assert page.status_code == 200, page.text[:500]
         assert "Clearing run" in page.text
@@ -48,7 +48,7 @@ def test_operator_and_auditor_see_the_schedule_others_do_not(house: House) -> No
         assert 'id="run-cutoff"' in run.text  # a scheduled run shows its filing cut-off
     for who in ("trader", "bank", "customs"):
         client = browser(house, who)
-        assert 'href="/schedule"' not in client.get("/").text
+        assert 'href="/schedule"' not in client.get("/clearing").text
         assert client.get("/schedule").status_code == 403
 
 
