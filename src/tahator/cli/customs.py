@@ -116,12 +116,16 @@ def criteria_command(
     from tahator.formatting import jsonable
     from tahator.services import consignments
 
-    end = _date(to, "--to") if to else _today()
-    start = _date(from_, "--from") if from_ else end - timedelta(days=365)
+    end = _date(to, "--to") if to is not None else _today()
+    start = _date(from_, "--from") if from_ is not None else end - timedelta(days=365)
     policy = _load_policy()
     with use_case(read_only=True) as session:
         rates = consignments.criterion_rates(session, policy, start, end)
     rows = [jsonable(rate) for rate in rates]
+    if not as_json:  # the share inspected that found a discrepancy, as a percentage
+        from tahator.display import percent
+
+        rows = [{**row, "hit_rate": percent(row["hit_rate"], "en")} for row in rows]
     columns = ("criterion", "weight", "selections", "inspected", "discrepancies", "hit_rate")
     _print_rows(rows, as_json, columns, f"risk criteria {start} to {end}")
 
