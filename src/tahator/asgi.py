@@ -206,7 +206,7 @@ class RequestLog:
             # client could otherwise reuse another request's), theirs only into the log.
             identifier, from_client = logs.new_id(), given
         root_path = scope.get("root_path", "")
-        started = time.perf_counter()
+        begun = time.perf_counter()
         status = 500  # unless a response starts: an error that escaped everything
         started = False
 
@@ -227,7 +227,7 @@ class RequestLog:
                     logs.mark_logged(error)
                 raise
             finally:
-                self.done(scope, status, time.perf_counter() - started, root_path, from_client)
+                self.done(scope, status, time.perf_counter() - begun, root_path, from_client)
 
     @staticmethod
     def route_of(scope: Scope, root_path: str) -> str:

@@ -408,6 +408,7 @@ def test_a_request_id_from_anyone_but_a_trusted_proxy_is_kept_beside_ours(
         line = next(json.loads(t) for t in err.splitlines() if '"kind":"request"' in t)
         assert line["request_id"] == ours
         assert line["client_request_id"] == "reused-1"
+        assert 0 < line["duration_ms"] < 30_000  # the request's own time, not the clock's
         with reading(house.engine) as session:
             assert not session.scalars(
                 select(AuditRecord.id).where(AuditRecord.request_id == "reused-1")
