@@ -52,13 +52,18 @@ DETAILS = {
         ("obligations", "/obligations?status=open"),
         ("clearing-run", "/clearing/runs/1"),
         ("reports", "/reports?quarter=2025Q4"),
+        ("schedule", "/schedule"),
     ],
     "trader": [("firm", "/firms/PK-0001")],
     "bank": [
         ("clearing-run", "/clearing/runs/1"),
         ("statement-report", "/bank/statements/PK/DEMO-R1-PK"),
     ],
-    "customs": [("barter-authorization", "/barter/3")],
+    "customs": [
+        ("barter-authorization", "/barter/3"),
+        ("consignment", "/consignments/1"),
+        ("release-times", "/customs/release-times?from=2026-08-01&to=2026-11-30"),
+    ],
     "auditor": [("clearing-run", "/clearing/runs/1")],
 }
 """Beside the menu: a detail page or a filtered list worth showing (replacing the
