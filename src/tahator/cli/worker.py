@@ -135,10 +135,10 @@ def worker(
     """Do the scheduled jobs when due, each exactly once; with --once, one pass and exit."""
     from tahator import logs
 
-    if as_of is not None and not once:
+    day = _date(as_of, "--as-of") if as_of is not None else None
+    if day is not None and not once:
         fail(TahatorError("--as-of goes with --once (a continuous worker follows the clock)"))
     policy = _load_policy()
-    day = _date(as_of, "--as-of") if as_of is not None else None
     who = default_name() if name is None else name
     # The name becomes the audit actor ``worker:NAME``: an identifier as DESIGN §6 has them.
     if (problem := identifier_problem(who, MAX_WORKER_NAME)) is not None:
