@@ -12,17 +12,17 @@ from sqlalchemy.orm import Session
 from tahator.domain.calendar import JOBS, Occurrence
 from tahator.domain.corridor import business_date
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.policy import Policy
-from tahator.domain.run import RunStatus
-from tahator.services import audit
-from tahator.services.common import now
-from tahator.services.job_outcomes import (
+from tahator.domain.job_outcomes import (
     ClearingOutcome,
     CoveredOutcome,
     JobDetail,
     SupersededOutcome,
     from_json,
 )
+from tahator.domain.policy import Policy
+from tahator.domain.run import RunStatus
+from tahator.services import audit
+from tahator.services.common import now
 from tahator.services.worker import MAX_ATTEMPTS, calendar_of
 from tahator.store.schema import ClearingRun, JobFailure, JobRun
 

@@ -47,13 +47,7 @@ if TYPE_CHECKING:
 from tahator import logs
 from tahator.domain.calendar import JOBS, STATE_LIKE, ClearingCalendar, Occurrence
 from tahator.domain.errors import InputError, Problem
-from tahator.domain.policy import Policy
-from tahator.domain.retry import backoff as _backoff
-from tahator.domain.run import RunStatus
-from tahator.formatting import jsonable
-from tahator.services import audit
-from tahator.services.common import business_today, check_past, now
-from tahator.services.job_outcomes import (
+from tahator.domain.job_outcomes import (
     ClearingOutcome,
     CoveredOutcome,
     JobDetail,
@@ -64,6 +58,12 @@ from tahator.services.job_outcomes import (
     SweepOutcome,
     to_json,
 )
+from tahator.domain.policy import Policy
+from tahator.domain.retry import backoff as _backoff
+from tahator.domain.run import RunStatus
+from tahator.formatting import jsonable
+from tahator.services import audit
+from tahator.services.common import business_today, check_past, now
 from tahator.store.database import DatabaseBusyError, Factory
 from tahator.store.schema import ClearingRun, JobFailure, JobRun
 
