@@ -4,8 +4,9 @@
    kidney_solver's fixtures), a 300-pair pool from ``generate_saidman.py`` (written
    from Saidman et al. 2006, seed 1) and the project's dense 300-pair instance
    (``generate_kidney.py``, seed 1).  In the same run: Tahator's default
-   (``best_rings``, formulation ``auto``: PIEF beyond cap 3), PIEF at cap 3 and the
-   peer: every cycle up to the cap, one CP-SAT Boolean each, at most one cycle per
+   (``best_rings``, formulation ``auto``: the cycle formulation at cap 3, column
+   generation and a dive at cap 4, PIEF if the dive cannot prove), PIEF at cap 3 and
+   the peer: every cycle up to the cap, one CP-SAT Boolean each, at most one cycle per
    vertex, maximize the weight (cycles enumerated by the engine's vectorized
    enumerator, counted in the peer's time).  Each line says whether it was proven
    optimal, else the bound and gap when the time limit stopped it.
