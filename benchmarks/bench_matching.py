@@ -15,6 +15,7 @@
    (best ring first) the exact rings trade.
 
     .venv/bin/python benchmarks/bench_matching.py [--limit 300] [--skip-cap4] [--no-picef]
+        [--no-market] [--quick]
 """
 
 from __future__ import annotations
@@ -239,7 +240,15 @@ def main() -> None:
         default=4_000_000,
         help="build the CP-SAT peer only up to this many cycles (its model grows with them)",
     )
+    parser.add_argument("--no-market", action="store_true", help="leave out the market")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="for make benchmark: 60 s per solve, the peer only up to 500,000 cycles, no market",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.limit, args.peer_max_cycles, args.no_market = 60.0, 500_000, True
     print(f"load average at start: {os.getloadavg()}", flush=True)
     # Warm up: the first solve pays SciPy's and OR-Tools' imports, not the instance.
     two = np.array([0, 1])
@@ -250,7 +259,7 @@ def main() -> None:
         "kidney": kidney(
             args.limit, [3] if args.skip_cap4 else [3, 4], not args.no_picef, args.peer_max_cycles
         ),
-        "market": market(2000),
+        "market": None if args.no_market else market(2000),
         "load_average_at_end": os.getloadavg(),
     }
     out = ROOT / "var" / "bench" / "matching.json"
