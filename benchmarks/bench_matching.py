@@ -4,8 +4,9 @@
    kidney_solver's fixtures), a 300-pair pool from ``generate_saidman.py`` (written
    from Saidman et al. 2006, seed 1) and the project's dense 300-pair instance
    (``generate_kidney.py``, seed 1).  In the same run: Tahator's default
-   (``best_rings``, formulation ``auto``: PIEF beyond cap 3), PIEF at cap 3 and the
-   peer: every cycle up to the cap, one CP-SAT Boolean each, at most one cycle per
+   (``best_rings``, formulation ``auto``: the cycle formulation at cap 3, column
+   generation and a dive at cap 4, PIEF if the dive cannot prove), PIEF at cap 3 and
+   the peer: every cycle up to the cap, one CP-SAT Boolean each, at most one cycle per
    vertex, maximize the weight (cycles enumerated by the engine's vectorized
    enumerator, counted in the peer's time).  Each line says whether it was proven
    optimal, else the bound and gap when the time limit stopped it.
@@ -14,6 +15,7 @@
    (best ring first) the exact rings trade.
 
     .venv/bin/python benchmarks/bench_matching.py [--limit 300] [--skip-cap4] [--no-picef]
+        [--no-market] [--quick]
 """
 
 from __future__ import annotations
@@ -238,7 +240,15 @@ def main() -> None:
         default=4_000_000,
         help="build the CP-SAT peer only up to this many cycles (its model grows with them)",
     )
+    parser.add_argument("--no-market", action="store_true", help="leave out the market")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="for make benchmark: 60 s per solve, the peer only up to 500,000 cycles, no market",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.limit, args.peer_max_cycles, args.no_market = 60.0, 500_000, True
     print(f"load average at start: {os.getloadavg()}", flush=True)
     # Warm up: the first solve pays SciPy's and OR-Tools' imports, not the instance.
     two = np.array([0, 1])
@@ -249,7 +259,7 @@ def main() -> None:
         "kidney": kidney(
             args.limit, [3] if args.skip_cap4 else [3, 4], not args.no_picef, args.peer_max_cycles
         ),
-        "market": market(2000),
+        "market": None if args.no_market else market(2000),
         "load_average_at_end": os.getloadavg(),
     }
     out = ROOT / "var" / "bench" / "matching.json"

@@ -12,7 +12,9 @@ over only the columns whose reduced cost lets them appear in a packing as good a
 the LP bound rounds to (reduced-cost fixing, exact); if that packing reaches the
 bound it is proven optimal, else the search widens to what could still beat it.
 
-Three formulations are offered (``auto`` picks cycles up to cap 3, PIEF beyond):
+Four formulations are offered (``auto`` picks cycles up to cap 3; at cap 4 column
+generation up to 2,500 offers, falling back to PIEF when its dive cannot prove a
+packing; PIEF beyond):
 
 ``half-cycle``
     Every cycle is cut, at its lowest vertex s and a vertex t halfway round, into
@@ -29,6 +31,9 @@ Three formulations are offered (``auto`` picks cycles up to cap 3, PIEF beyond):
     The position-indexed edge formulation (Dickerson et al., 2016), in
     ``domain.picef``: one binary per arc, copy and position; it grows with arcs,
     not cycles.
+``column-generation``
+    The cycle formulation's LP over only the cycles it needs, priced exactly,
+    then a dive to a packing at its bound, in ``domain.ring_pricing``.
 
 The marketplace's rules live here too: which offers may trade (``compatibility``,
 an HS code's shape, the corridor's directions) and the names of the offers' and
@@ -51,7 +56,7 @@ from numpy.typing import NDArray
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.policy import Direction, Policy, Rules
 
-Formulation = Literal["auto", "half-cycle", "cycle", "picef"]
+Formulation = Literal["auto", "half-cycle", "cycle", "picef", "column-generation"]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
@@ -112,14 +117,34 @@ def best_rings(
     if np.unique(tails * vertices + heads).size != tails.size:
         raise ValueError("arcs must be distinct")
     started = time.perf_counter()
+    bound = float("inf")
     if formulation == "auto":
         # Cycles outnumber half-cycles only beyond three arcs (measured: 41,100
         # cycles and 46,955 halves at cap 3; 1.49 million and 407,115 at cap 4).
         # Beyond, PIEF (its LP by interior point) beat half-cycles: MD-00001 at
         # cap 4 0.19 s against 1.1 s, at cap 5 0.8 s against 6.2 s; the dense
-        # 300-pair pool at cap 4 proven in 140 s against 278 s.
-        formulation = "cycle" if cap <= 3 else "picef"
+        # 300-pair pool at cap 4 proven in 140 s against 278 s.  Column generation
+        # comes first at cap 4 (its pricing is exact and dense, up to MOST_PRICED_OFFERS
+        # offers): the dense pool proven in seconds, with ~10,000 of 1.5 million cycles.
+        # At cap 3 the cycles are few enough to take at once (a 2,000-offer market's
+        # LP took 145 s by column generation).
+        fallback: Formulation = "cycle" if cap <= 3 else "picef"
+        formulation = "column-generation" if _priced(vertices, cap) else fallback
     weigh = _arc_weights(vertices, tails, heads, weights)
+    if formulation == "column-generation":
+        from tahator.domain.ring_pricing import priced_rings
+
+        if not 3 <= cap <= 4:
+            raise ValueError("column generation prices rings of 3 or 4 offers")
+        priced = priced_rings(vertices, tails, heads, weights, cap, time_limit)
+        if priced.optimal:
+            return _packing(priced.rings, priced.bound, True, started, priced.columns, weigh)
+        # The dive found no packing at the LP's bound: search exhaustively, under
+        # whatever bound column generation proved.
+        bound = priced.bound
+        formulation = "cycle" if cap <= 3 else "picef"
+        if time_limit is not None:
+            time_limit = max(time_limit - (time.perf_counter() - started), 0.01)
     if formulation == "cycle":
         blocks = [
             paths[weigh.has(paths[:, -1], paths[:, 0])]
@@ -162,14 +187,33 @@ def best_rings(
         result = ([], 0.0, bound, optimal)
     else:
         raise ValueError(f"unknown formulation {formulation!r}")
-    _, _, bound, optimal = result
+    _, _, found_bound, optimal = result
+    bound = min(bound, found_bound)
     if not optimal and tails.size:
         # Every vertex receives at most one arc of a packing: when the time limit
         # stopped the solver before it had a bound, that still bounds the packing.
         best_in = np.zeros(vertices)
         np.maximum.at(best_in, heads, weights)
         bound = min(bound, float(best_in.sum()))
-    cycles = tuple(sorted(tuple(_from_lowest(c)) for c in chosen))
+    return _packing(chosen, bound, optimal, started, count, weigh)
+
+
+def _priced(vertices: int, cap: int) -> bool:
+    """Whether ``auto`` starts with column generation."""
+    from tahator.domain.ring_pricing import MOST_PRICED_OFFERS
+
+    return cap == 4 and vertices <= MOST_PRICED_OFFERS
+
+
+def _packing(
+    chosen: Sequence[Sequence[int]],
+    bound: float,
+    optimal: bool,
+    started: float,
+    count: int,
+    weigh: _ArcWeights,
+) -> Packing:
+    cycles = tuple(sorted(tuple(_from_lowest(list(c))) for c in chosen))
     total = float(sum(weigh.cycle(np.array([c])).sum() for c in cycles)) if cycles else 0.0
     return Packing(
         cycles=cycles,
