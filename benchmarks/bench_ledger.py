@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_api_load import (  # noqa: E402  (the shared helpers, beside this file)
+from bench_api_load import (  # the shared helpers, beside this file
     Server,
     drive,
     figures,

@@ -18,6 +18,7 @@ from tahator.domain.corridor import Rate, to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, Amount
 from tahator.domain.obligations import ObligationStatus
+from tahator.domain.screening import NO_TRADE, ScreeningStatus
 from tahator.formatting import grouped
 from tahator.io.obligations import ObligationRecord
 from tahator.io.tables import Problems
@@ -113,9 +114,16 @@ def register_obligations(
     problems: Sequence[Problem] = (),
     owed_by: str | None = None,
     registered_on: date | None = None,
+    corridor: corridors.CorridorView | None = None,
 ) -> RegisteredObligations:
-    """``import_obligations``, answering also with each record's stored obligation."""
-    result, keys = _register(session, records, actor, source, problems, owed_by, registered_on)
+    """``import_obligations``, answering also with each record's stored obligation.
+
+    ``corridor``: the corridor as the caller just loaded it in this session (saves
+    reading it twice).  The audit record is appended when the session commits
+    (``audit.record_at_commit``), so the chain's lock is held for the commit alone."""
+    result, keys = _register(
+        session, records, actor, source, problems, owed_by, registered_on, corridor, True
+    )
     stored: dict[_Key, ObligationView] = {}
     wanted = list(dict.fromkeys(keys))
     for start in range(0, len(wanted), 500):
@@ -136,13 +144,17 @@ def _register(
     reader_problems: Sequence[Problem],
     owed_by: str | None,
     registered_on: date | None,
+    corridor: corridors.CorridorView | None = None,
+    audit_at_commit: bool = False,
 ) -> tuple[ImportResult, list[_Key]]:
     """Check and store ``records``; the result and each record's key, in order."""
     problems = Problems()
     for problem in reader_problems:
         problems.add(problem)
-    firms = dict(session.execute(select(Firm.id, Firm.status)).all())
-    limits = _limits(session, registered_on)
+    # The named firms' screening standing: whether each exists, and (below) whether
+    # it is stopped, in one query.
+    firms = _screening_of(session, {f for r in records for f in (r.debtor, r.creditor)})
+    limits = _limits(session, registered_on, corridor)
     rows: dict[_Key, _Content] = {}
     line_of: dict[_Key, int] = {}
     for record in records:
@@ -186,8 +198,11 @@ def _register(
         line_of.setdefault(key, line)
 
     parties = {firm for (debtor, _), (creditor, *_) in rows.items() for firm in (debtor, creditor)}
-    screening.ensure_screened(session, parties, actor)
-    stopped = {f.id: f.screening for f in screening.stopped_firms(session)}
+    # As ``screening.ensure_screened`` then ``stopped_firms``, restricted to the parties.
+    unscreened = sorted(p for p in parties if firms[p] == ScreeningStatus.UNSCREENED)
+    if unscreened and screening.screen_firms(session, unscreened, actor).screened:
+        firms = _screening_of(session, parties)
+    stopped = {firm for firm in parties if firms[firm] in NO_TRADE}
     for key, (creditor, *_) in rows.items():
         for field, firm in (("debtor", key[0]), ("creditor", creditor)):
             if firm in stopped:
@@ -246,7 +261,8 @@ def _register(
         memo = f"{len(new)} obligations from {name}"
         entry_id = post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
         faults.point("obligations.after_post")
-        audit.record(
+        append = audit.record_at_commit if audit_at_commit else audit.record
+        append(
             session,
             actor,
             "obligations.register",
@@ -255,7 +271,7 @@ def _register(
             {
                 "count": len(new),
                 "total_by_currency": dict(totals),
-                "proof": proof.registration(session, [key for key, _ in new], entry_id),
+                "proof": _proof(session, [key for key, _ in new], entry_id),
             },
         )
     keys = [(record.debtor, record.reference) for record in records]
@@ -351,11 +367,15 @@ class _Limits:
     rates: Mapping[str, Rate]
 
 
-def _limits(session: Session, day: date | None) -> _Limits:
+def _limits(
+    session: Session, day: date | None, corridor: corridors.CorridorView | None = None
+) -> _Limits:
     # Without a business date from the edge, today in UTC: a rate applies from a day
     # on, so at most the day's change of rate is a day late.
     day = day or now().date()
-    return _Limits(day, corridors.load(session), corridors.reference_rates(session, day))
+    return _Limits(
+        day, corridor or corridors.load(session), corridors.reference_rates(session, day)
+    )
 
 
 def _amount_problem(limits: _Limits, amount: int, currency: str) -> tuple[str, str] | None:
@@ -409,9 +429,60 @@ def _check_lines(new: Sequence[tuple[_Key, _Content]], source: str) -> None:
         )
 
 
+_FEW = 500
+"""Up to this many keys are looked up by (debtor, reference) in one query; more by
+debtor (a whole file's debtors' obligations in a few queries)."""
+
+
+def _screening_of(session: Session, firm_ids: set[str]) -> dict[str, str]:
+    """The screening status of each of these firms that exists, by id."""
+    wanted = sorted(firm_ids)
+    return {
+        firm: status
+        for start in range(0, len(wanted), 900)
+        for firm, status in session.execute(
+            select(Firm.id, Firm.screening).where(Firm.id.in_(wanted[start : start + 900]))
+        )
+    }
+
+
+def _proof(session: Session, keys: list[_Key], entry_id: int) -> Any:
+    """``proof.registration`` of the obligations ``keys`` just inserted here, in two
+    queries for a batch instead of five."""
+    if len(keys) > _FEW:
+        return proof.registration(session, keys, entry_id)
+    rows = [
+        tuple(row)
+        for row in proof.rows_of(
+            session,
+            select(*proof.REGISTERED)
+            .where(tuple_(Obligation.debtor, Obligation.reference).in_(keys))
+            .order_by(Obligation.id),
+        )
+    ]
+    # Obligations inserted in this transaction have no co-liable firms: nothing else
+    # can see them to add any, and registration adds none.
+    return proof.registration_of(rows, proof.entry_lines(session, [entry_id]), [], entry_id)
+
+
 def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
     """Stored obligations among ``keys`` (debtor, reference), by key."""
     found: dict[_Key, _Content] = {}
+    if not keys:
+        return found
+    if len(keys) <= _FEW:
+        # A batch: by key, not every stored obligation of its debtors.
+        query = select(
+            Obligation.debtor,
+            Obligation.reference,
+            Obligation.creditor,
+            Obligation.amount,
+            Obligation.currency,
+            Obligation.due_date,
+        ).where(tuple_(Obligation.debtor, Obligation.reference).in_(keys))
+        for debtor, reference, creditor, amount, currency, due in session.execute(query):
+            found[debtor, reference] = (creditor, amount, currency, due)
+        return found
     debtors = sorted({debtor for debtor, _ in keys})
     wanted = set(keys)
     for start in range(0, len(debtors), 900):
