@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
 from tahator.io.obligations import ObligationRecord
-from tahator.services import audit, obligations, proof
+from tahator.services import audit, corridor, obligations, proof
 from tahator.store.database import transaction
-from tahator.store.schema import AuditRecord
+from tahator.store.schema import AuditRecord, ClearingAccount
 from tests.integration.conftest import firms_file, import_firms_file
 
 FIRMS = {f"F{n}": "PK" if n % 2 else "IR" for n in range(1, 11)}
@@ -80,9 +81,14 @@ def test_a_rolled_back_batch_leaves_no_record_and_the_session_no_pending_one(
 ) -> None:
     with transaction(house) as session:
         before = last_record(session).id
-    with pytest.raises(RuntimeError), transaction(house) as session:
-        obligations.register_obligations(session, batch("B"), "test", source="api")
-        raise RuntimeError("the request failed after its work")
+
+    def failing() -> None:
+        with transaction(house) as session:
+            obligations.register_obligations(session, batch("B"), "test", source="api")
+            raise RuntimeError("the request failed after its work")
+
+    with pytest.raises(RuntimeError):
+        failing()
     with Session(house, expire_on_commit=False) as session:
         session.begin()
         obligations.register_obligations(session, batch("C"), "test", source="api")
@@ -137,3 +143,19 @@ def test_a_batch_of_twenty_costs_few_statements_however_many_are_stored(
     # screening, what is stored, the journal entry, the proof, the answer, the chain.
     assert len(statements) <= 18, statements
     assert statements[-1].startswith("INSERT INTO audit_log")
+
+
+def test_the_corridor_read_briefly_is_the_corridor(house: Engine) -> None:
+    with transaction(house) as session:
+        session.execute(
+            update(ClearingAccount)
+            .where(ClearingAccount.country == "PK")
+            .values(credit_line_share="0.25", credit_line=12_345)
+        )
+        assert corridor.load_briefly(session) == corridor.load(session)
+        unit = corridor.load(session).unit_of_account
+        day = date(2026, 12, 31)
+        assert corridor.reference_rates_for(session, day, unit) == corridor.reference_rates(
+            session, day
+        )
+        assert corridor.load_briefly(session).credit_line_shares == {"PK": Decimal("0.25")}

@@ -153,7 +153,7 @@ def _store(
     request: Request, session: Session, principal: Principal, items: list[ObligationIn]
 ) -> obligations.RegisteredObligations:
     # Problems name an item as the line it would have in a file: the first is line 2.
-    corridor = corridors.load(session)
+    corridor = corridors.load_briefly(session)
     digits = corridor.digits
     problems: list[Problem] = []
     records = []

@@ -373,9 +373,10 @@ def _limits(
     # Without a business date from the edge, today in UTC: a rate applies from a day
     # on, so at most the day's change of rate is a day late.
     day = day or now().date()
-    return _Limits(
-        day, corridor or corridors.load(session), corridors.reference_rates(session, day)
-    )
+    if corridor is None:
+        return _Limits(day, corridors.load(session), corridors.reference_rates(session, day))
+    rates = corridors.reference_rates_for(session, day, corridor.unit_of_account)
+    return _Limits(day, corridor, rates)
 
 
 def _amount_problem(limits: _Limits, amount: int, currency: str) -> tuple[str, str] | None:
