@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator import faults
@@ -22,14 +22,17 @@ from tahator.domain.screening import NO_TRADE, ScreeningStatus
 from tahator.formatting import grouped
 from tahator.io.obligations import ObligationRecord
 from tahator.io.tables import Problems
-from tahator.services import access, audit, proof, screening
+from tahator.services import audit, proof, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
-from tahator.services.paging import Page, Window, paged
+from tahator.services.obligation_views import OBLIGATION_SORTS as OBLIGATION_SORTS
+from tahator.services.obligation_views import ObligationView as ObligationView
+from tahator.services.obligation_views import list_obligations as list_obligations
+from tahator.services.obligation_views import listed
+from tahator.services.obligation_views import page_obligations as page_obligations
 from tahator.store.bulk import insert_rows
-from tahator.store.schema import Currency, Firm, Obligation, ObligationLiability, SetoffNotice
-from tahator.store.sums import exact_sum
+from tahator.store.schema import Firm, Obligation, ObligationLiability
 
 Status = ObligationStatus
 """The old name, kept for the services that import it from here."""
@@ -38,27 +41,6 @@ _Key = tuple[str, str]
 """An obligation's identity: (debtor, the debtor's reference)."""
 _Content = tuple[str, int, str, date]
 """What an obligation says: creditor, amount, currency, due date."""
-
-
-@dataclass(frozen=True)
-class ObligationView:
-    """An obligation as listed: ``id`` is the submitter's reference, ``number`` the
-    clearing house's."""
-
-    id: str
-    number: int
-    debtor: str
-    creditor: str
-    amount: Amount
-    currency: str
-    due_date: date
-    status: ObligationStatus
-    remaining: Amount
-    set_off: Amount
-    """What clearing runs have set off of it so far, in its currency: the sum of its
-    set-off notices."""
-    origin: str | None
-    jointly_liable: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -121,9 +103,17 @@ def register_obligations(
     ``corridor``: the corridor as the caller just loaded it in this session (saves
     reading it twice).  The audit record is appended when the session commits
     (``audit.record_at_commit``), so the chain's lock is held for the commit alone."""
+    stored: dict[_Key, ObligationView] = {}  # filled when it registers any
     result, keys = _register(
-        session, records, actor, source, problems, owed_by, registered_on, corridor, True
+        session, records, actor, source, problems, owed_by, registered_on, corridor, stored
     )
+    if not stored:
+        stored = _views(session, keys)
+    return RegisteredObligations(result, tuple(stored[key] for key in keys))
+
+
+def _views(session: Session, keys: Sequence[_Key]) -> dict[_Key, ObligationView]:
+    """The stored obligations ``keys``, by key."""
     stored: dict[_Key, ObligationView] = {}
     wanted = list(dict.fromkeys(keys))
     for start in range(0, len(wanted), 500):
@@ -131,9 +121,9 @@ def register_obligations(
         numbers = select(Obligation.id).where(
             tuple_(Obligation.debtor, Obligation.reference).in_(chunk)
         )
-        for view in _listed(session, numbers):
+        for view in listed(session, numbers):
             stored[view.debtor, view.id] = view
-    return RegisteredObligations(result, tuple(stored[key] for key in keys))
+    return stored
 
 
 def _register(
@@ -145,9 +135,13 @@ def _register(
     owed_by: str | None,
     registered_on: date | None,
     corridor: corridors.CorridorView | None = None,
-    audit_at_commit: bool = False,
+    answer: dict[_Key, ObligationView] | None = None,
 ) -> tuple[ImportResult, list[_Key]]:
-    """Check and store ``records``; the result and each record's key, in order."""
+    """Check and store ``records``; the result and each record's key, in order.
+
+    With ``answer`` (the API's registration), the stored obligations of every record
+    are put there once the new ones are inserted (their proof is read from them), and
+    the audit record is appended at commit (``audit.record_at_commit``)."""
     problems = Problems()
     for problem in reader_problems:
         problems.add(problem)
@@ -261,7 +255,13 @@ def _register(
         memo = f"{len(new)} obligations from {name}"
         entry_id = post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
         faults.point("obligations.after_post")
-        append = audit.record_at_commit if audit_at_commit else audit.record
+        new_keys = [key for key, _ in new]
+        if answer is None:
+            proved = _proof(session, new_keys, entry_id)
+        else:
+            answer.update(_views(session, [(r.debtor, r.reference) for r in records]))
+            proved = _proof_of([answer[key] for key in new_keys], session, entry_id)
+        append = audit.record if answer is None else audit.record_at_commit
         append(
             session,
             actor,
@@ -271,7 +271,7 @@ def _register(
             {
                 "count": len(new),
                 "total_by_currency": dict(totals),
-                "proof": _proof(session, [key for key, _ in new], entry_id),
+                "proof": proved,
             },
         )
     keys = [(record.debtor, record.reference) for record in records]
@@ -466,6 +466,17 @@ def _proof(session: Session, keys: list[_Key], entry_id: int) -> Any:
     return proof.registration_of(rows, proof.entry_lines(session, [entry_id]), [], entry_id)
 
 
+def _proof_of(views: Sequence[ObligationView], session: Session, entry_id: int) -> Any:
+    """``proof.registration`` of the obligations ``views`` just inserted here."""
+    rows = sorted(
+        (v.number, v.id, v.debtor, v.creditor, v.amount.minor, v.currency, v.due_date)
+        for v in views
+    )  # ``proof.REGISTERED``, in id order
+    # Obligations inserted in this transaction have no co-liable firms: nothing else
+    # can see them to add any, and registration adds none.
+    return proof.registration_of(rows, proof.entry_lines(session, [entry_id]), [], entry_id)
+
+
 def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
     """Stored obligations among ``keys`` (debtor, reference), by key."""
     found: dict[_Key, _Content] = {}
@@ -500,146 +511,6 @@ def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
             if (debtor, reference) in wanted:
                 found[debtor, reference] = (creditor, amount, currency, due)
     return found
-
-
-def list_obligations(
-    session: Session,
-    firm: str | None = None,
-    status: ObligationStatus | None = None,
-    *,
-    number: int | None = None,
-    after: int | None = None,
-    limit: int | None = None,
-) -> list[ObligationView]:
-    """Obligations, optionally of one firm (as debtor or creditor) or one status.
-
-    ``number`` picks one; ``after`` and ``limit`` page through them by number.
-    """
-    numbers = select(Obligation.id).order_by(Obligation.id)
-    if firm is not None:
-        numbers = numbers.where(access.obligations_of(firm))
-    if status is not None:
-        numbers = numbers.where(Obligation.status == status)
-    if number is not None:
-        numbers = numbers.where(Obligation.id == number)
-    if after is not None:
-        numbers = numbers.where(Obligation.id > after)
-    if limit is not None:
-        numbers = numbers.limit(limit)
-    return _listed(session, numbers)
-
-
-def _listed(session: Session, numbers: Select[int]) -> list[ObligationView]:
-    """The obligations whose numbers ``numbers`` selects, by number."""
-    # The numbers first, then one query for their rows, currencies' digits and
-    # co-liable firms: one round trip to the database, however long the page.
-    chosen = numbers.subquery()
-    set_off = (
-        select(SetoffNotice.obligation_id, exact_sum(SetoffNotice.setoff).label("total"))
-        .join(chosen, chosen.c.id == SetoffNotice.obligation_id)
-        .group_by(SetoffNotice.obligation_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            Obligation.id,
-            Obligation.reference,
-            Obligation.debtor,
-            Obligation.creditor,
-            Obligation.amount,
-            Obligation.currency,
-            Obligation.due_date,
-            Obligation.status,
-            Obligation.remaining,
-            Obligation.origin,
-            Currency.digits,
-            ObligationLiability.firm_id.label("liable"),
-            set_off.c.total.label("set_off"),
-        )
-        .join(chosen, chosen.c.id == Obligation.id)
-        .join(Currency, Currency.code == Obligation.currency)
-        .outerjoin(set_off, set_off.c.obligation_id == Obligation.id)
-        .outerjoin(ObligationLiability, ObligationLiability.obligation_id == Obligation.id)
-        .order_by(Obligation.id, ObligationLiability.firm_id)
-    )
-    listed: dict[int, ObligationView] = {}
-    liable: dict[int, list[str]] = defaultdict(list)
-    for row in rows:
-        if row.id not in listed:
-            listed[row.id] = ObligationView(
-                row.reference,
-                row.id,
-                row.debtor,
-                row.creditor,
-                Amount(row.amount, row.currency, row.digits),
-                row.currency,
-                row.due_date,
-                ObligationStatus(row.status),
-                Amount(row.remaining, row.currency, row.digits),
-                Amount(row.set_off or 0, row.currency, row.digits),
-                row.origin,
-                (),
-            )
-        if row.liable is not None:
-            liable[row.id].append(row.liable)
-    return [
-        replace(view, jointly_liable=tuple(liable[number])) if number in liable else view
-        for number, view in listed.items()
-    ]
-
-
-OBLIGATION_SORTS = ("number", "reference", "debtor", "creditor", "amount", "due", "status")
-
-
-def page_obligations(
-    session: Session,
-    window: Window,
-    firm: str | None = None,
-    status: ObligationStatus | None = None,
-) -> Page[ObligationView]:
-    """Obligations a page at a time (of one firm or status, as ``list_obligations``),
-    sorted by one of ``OBLIGATION_SORTS`` and searched, case-insensitively, by number,
-    reference, a party's id or a party's name."""
-    sorts: dict[str, Any] = {
-        "number": Obligation.id,
-        "reference": Obligation.reference,
-        "debtor": Obligation.debtor,
-        "creditor": Obligation.creditor,
-        "amount": (Obligation.currency, Obligation.amount),
-        "due": Obligation.due_date,
-        "status": Obligation.status,
-    }
-    window = window.within(list(sorts))
-    numbers = select(Obligation.id)
-    if firm is not None:
-        numbers = numbers.where(access.obligations_of(firm))
-    if status is not None:
-        numbers = numbers.where(Obligation.status == status)
-    if window.search:
-        needle = window.search.lower()
-
-        def has(column: Any) -> Any:
-            return func.lower(column).contains(needle, autoescape=True)
-
-        named = select(Firm.id).where(has(Firm.name))
-        found = [
-            has(Obligation.reference),
-            has(Obligation.debtor),
-            has(Obligation.creditor),
-            Obligation.debtor.in_(named),
-            Obligation.creditor.in_(named),
-        ]
-        if window.search.isascii() and window.search.isdigit() and len(window.search) < 12:
-            found.append(Obligation.id == int(window.search))
-        numbers = numbers.where(or_(*found))
-    page = paged(
-        session, numbers, replace(window, search=""), sorts, tiebreak=[Obligation.id.expression]
-    )
-    ids = [int(number) for number in page.rows]
-    views = {
-        v.number: v for v in _listed(session, select(Obligation.id).where(Obligation.id.in_(ids)))
-    }
-    return Page(tuple(views[n] for n in ids if n in views), page.total, window)
 
 
 def registered_at(session: Session, number: int) -> datetime | None:
