@@ -153,7 +153,8 @@ def _store(
     request: Request, session: Session, principal: Principal, items: list[ObligationIn]
 ) -> obligations.RegisteredObligations:
     # Problems name an item as the line it would have in a file: the first is line 2.
-    digits = corridors.load(session).digits
+    corridor = corridors.load_briefly(session)
+    digits = corridor.digits
     problems: list[Problem] = []
     records = []
     for line, i in enumerate(items, start=2):
@@ -179,6 +180,7 @@ def _store(
         problems=problems,
         owed_by=access.acting_firm(principal),
         registered_on=today_of(request),
+        corridor=corridor,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeAlias, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from tahator import formatting, logs
@@ -83,6 +83,73 @@ def record(
     ``before`` and ``after`` are JSON-able values or result dataclasses (``None``
     when the thing did not exist before, or no longer exists after).
     """
+    return _append(session, _Pending(actor, action, subject, _snapshot(before), _snapshot(after)))
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A record made but not yet chained: its snapshots and the request that made it."""
+
+    actor: str
+    action: str
+    subject: str
+    before: str
+    after: str
+    request_id: str | None = dataclasses.field(default_factory=lambda: _acting())
+
+
+def _acting() -> str | None:
+    acting = logs.request_id()
+    return acting[:REQUEST_ID_LENGTH] if acting else None
+
+
+_PENDING = "tahator.audit.pending"
+"""``Session.info`` key of the records ``record_at_commit`` holds until the commit."""
+
+
+def record_at_commit(
+    session: Session,
+    actor: str,
+    action: str,
+    subject: str,
+    before: object = None,
+    after: object = None,
+) -> None:
+    """``record``, chained when the session's transaction commits.
+
+    The snapshots are made now; the chain's lock (PostgreSQL) is taken last in the
+    transaction, after its other writes are flushed, so concurrent writers wait for
+    each other only for the append and the commit.  Records made so append in their
+    order; a rollback drops them with everything else.  Inside a savepoint it is
+    ``record`` (a savepoint rolled back alone must take its records with it).
+    """
+    pending = _Pending(actor, action, subject, _snapshot(before), _snapshot(after))
+    if session.in_nested_transaction():
+        _append(session, pending)
+        return
+    held = session.info.get(_PENDING)
+    if held is None:
+        held = session.info[_PENDING] = []
+        event.listen(session, "before_commit", _append_held)
+        event.listen(session, "after_soft_rollback", _drop_held)
+    held.append(pending)
+
+
+def _append_held(session: Session) -> None:
+    held = session.info.pop(_PENDING, None)
+    if held:
+        session.flush()  # the transaction's own writes before the lock, not under it
+        for pending in held:
+            _append(session, pending)
+
+
+def _drop_held(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the transaction itself, not a savepoint in it
+        session.info.pop(_PENDING, None)
+
+
+def _append(session: Session, pending: _Pending) -> int:
+    """Chain ``pending`` to the last record."""
     if session.get_bind().dialect.name == "postgresql":
         # Two writers must not both chain to the same last record.  (SQLite's
         # BEGIN IMMEDIATE already serializes every writer.)
@@ -91,16 +158,15 @@ def record(
         select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
     ).first()
     previous_hash = last.hash if last else GENESIS
-    acting = logs.request_id()
     entry = AuditEntry(
         id=(last.id + 1) if last else 1,
         at=now(),
-        actor=actor,
-        action=action,
-        subject=subject,
-        before=_snapshot(before),
-        after=_snapshot(after),
-        request_id=acting[:REQUEST_ID_LENGTH] if acting else None,
+        actor=pending.actor,
+        action=pending.action,
+        subject=pending.subject,
+        before=pending.before,
+        after=pending.after,
+        request_id=pending.request_id,
     )
     session.add(
         AuditRecord(

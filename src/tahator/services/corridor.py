@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, String, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from tahator.domain.corridor import (
@@ -179,7 +180,11 @@ def load(session: Session) -> CorridorView:
 def reference_rates(session: Session, day: date) -> dict[str, Rate]:
     """The newest rate valid on ``day`` of every currency that has one (the unit of
     account's is 1)."""
-    unit = session.scalar(select(Corridor.unit_of_account))
+    return reference_rates_for(session, day, session.scalar(select(Corridor.unit_of_account)))
+
+
+def reference_rates_for(session: Session, day: date, unit: str | None) -> dict[str, Rate]:
+    """``reference_rates`` for a caller that has read the unit of account already."""
     found: dict[str, Rate] = {unit: Rate(unit, Decimal(1))} if unit else {}
     for currency, _, rate in session.execute(
         select(FxRate.currency, FxRate.valid_from, FxRate.rate)
@@ -377,4 +382,59 @@ def describe(session: Session) -> CorridorDescription:
         ),
         tuple(ReferenceRate(c, v, r) for c, v, r in rates),
         settings(session),
+    )
+
+
+def load_briefly(session: Session) -> CorridorView:
+    """``load`` in two queries instead of five (the corridor's row, then its countries,
+    currencies and clearing accounts in one): for the hot write paths, where each
+    round trip to the database counts."""
+    corridor = session.scalar(select(Corridor))
+    if corridor is None:
+        raise InputError([Problem("the database has no corridor; run `tahator db upgrade`")])
+    text_, number = cast(null(), String), cast(null(), BigInteger)
+    countries: dict[str, str] = {}
+    digits: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    shares: dict[str, Decimal] = {}
+    rows: list[Any] = list(
+        session.execute(
+            union_all(
+                select(literal_column("'country'"), Country.code, Country.currency, number),
+                select(
+                    literal_column("'currency'"),
+                    Currency.code,
+                    text_,
+                    cast(Currency.digits, BigInteger),
+                ),
+                select(
+                    literal_column("'account'"),
+                    ClearingAccount.country,
+                    ClearingAccount.credit_line_share,
+                    ClearingAccount.credit_line,
+                ),
+            )
+        )
+    )
+    for kind, key, value, amount in rows:
+        if kind == "country":
+            countries[key] = value
+        elif kind == "currency":
+            digits[key] = amount
+        else:
+            lines[key] = amount
+            if value is not None:
+                shares[key] = Decimal(value)
+    return CorridorView(
+        corridor.id,
+        corridor.name,
+        corridor.unit_of_account,
+        corridor.unit_digits,
+        countries,
+        digits,
+        lines,
+        shares,
+        corridor.max_obligation,
+        corridor.setoff_before_due,
+        corridor.shortfall,
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from tahator import faults
@@ -18,17 +18,21 @@ from tahator.domain.corridor import Rate, to_unit_of_account
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.money import MAX_MINOR, Amount
 from tahator.domain.obligations import ObligationStatus
+from tahator.domain.screening import NO_TRADE, ScreeningStatus
 from tahator.formatting import grouped
 from tahator.io.obligations import ObligationRecord
 from tahator.io.tables import Problems
-from tahator.services import access, audit, proof, screening
+from tahator.services import audit, proof, screening
 from tahator.services import corridor as corridors
 from tahator.services.common import ImportResult, now
 from tahator.services.journal import post
-from tahator.services.paging import Page, Window, paged
+from tahator.services.obligation_views import OBLIGATION_SORTS as OBLIGATION_SORTS
+from tahator.services.obligation_views import ObligationView as ObligationView
+from tahator.services.obligation_views import list_obligations as list_obligations
+from tahator.services.obligation_views import listed
+from tahator.services.obligation_views import page_obligations as page_obligations
 from tahator.store.bulk import insert_rows
-from tahator.store.schema import Currency, Firm, Obligation, ObligationLiability, SetoffNotice
-from tahator.store.sums import exact_sum
+from tahator.store.schema import Firm, Obligation, ObligationLiability
 
 Status = ObligationStatus
 """The old name, kept for the services that import it from here."""
@@ -37,27 +41,6 @@ _Key = tuple[str, str]
 """An obligation's identity: (debtor, the debtor's reference)."""
 _Content = tuple[str, int, str, date]
 """What an obligation says: creditor, amount, currency, due date."""
-
-
-@dataclass(frozen=True)
-class ObligationView:
-    """An obligation as listed: ``id`` is the submitter's reference, ``number`` the
-    clearing house's."""
-
-    id: str
-    number: int
-    debtor: str
-    creditor: str
-    amount: Amount
-    currency: str
-    due_date: date
-    status: ObligationStatus
-    remaining: Amount
-    set_off: Amount
-    """What clearing runs have set off of it so far, in its currency: the sum of its
-    set-off notices."""
-    origin: str | None
-    jointly_liable: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -113,9 +96,24 @@ def register_obligations(
     problems: Sequence[Problem] = (),
     owed_by: str | None = None,
     registered_on: date | None = None,
+    corridor: corridors.CorridorView | None = None,
 ) -> RegisteredObligations:
-    """``import_obligations``, answering also with each record's stored obligation."""
-    result, keys = _register(session, records, actor, source, problems, owed_by, registered_on)
+    """``import_obligations``, answering also with each record's stored obligation.
+
+    ``corridor``: the corridor as the caller just loaded it in this session (saves
+    reading it twice).  The audit record is appended when the session commits
+    (``audit.record_at_commit``), so the chain's lock is held for the commit alone."""
+    stored: dict[_Key, ObligationView] = {}  # filled when it registers any
+    result, keys = _register(
+        session, records, actor, source, problems, owed_by, registered_on, corridor, stored
+    )
+    if not stored:
+        stored = _views(session, keys)
+    return RegisteredObligations(result, tuple(stored[key] for key in keys))
+
+
+def _views(session: Session, keys: Sequence[_Key]) -> dict[_Key, ObligationView]:
+    """The stored obligations ``keys``, by key."""
     stored: dict[_Key, ObligationView] = {}
     wanted = list(dict.fromkeys(keys))
     for start in range(0, len(wanted), 500):
@@ -123,9 +121,9 @@ def register_obligations(
         numbers = select(Obligation.id).where(
             tuple_(Obligation.debtor, Obligation.reference).in_(chunk)
         )
-        for view in _listed(session, numbers):
+        for view in listed(session, numbers):
             stored[view.debtor, view.id] = view
-    return RegisteredObligations(result, tuple(stored[key] for key in keys))
+    return stored
 
 
 def _register(
@@ -136,13 +134,21 @@ def _register(
     reader_problems: Sequence[Problem],
     owed_by: str | None,
     registered_on: date | None,
+    corridor: corridors.CorridorView | None = None,
+    answer: dict[_Key, ObligationView] | None = None,
 ) -> tuple[ImportResult, list[_Key]]:
-    """Check and store ``records``; the result and each record's key, in order."""
+    """Check and store ``records``; the result and each record's key, in order.
+
+    With ``answer`` (the API's registration), the stored obligations of every record
+    are put there once the new ones are inserted (their proof is read from them), and
+    the audit record is appended at commit (``audit.record_at_commit``)."""
     problems = Problems()
     for problem in reader_problems:
         problems.add(problem)
-    firms = dict(session.execute(select(Firm.id, Firm.status)).all())
-    limits = _limits(session, registered_on)
+    # The named firms' screening standing: whether each exists, and (below) whether
+    # it is stopped, in one query.
+    firms = _screening_of(session, {f for r in records for f in (r.debtor, r.creditor)})
+    limits = _limits(session, registered_on, corridor)
     rows: dict[_Key, _Content] = {}
     line_of: dict[_Key, int] = {}
     for record in records:
@@ -186,8 +192,11 @@ def _register(
         line_of.setdefault(key, line)
 
     parties = {firm for (debtor, _), (creditor, *_) in rows.items() for firm in (debtor, creditor)}
-    screening.ensure_screened(session, parties, actor)
-    stopped = {f.id: f.screening for f in screening.stopped_firms(session)}
+    # As ``screening.ensure_screened`` then ``stopped_firms``, restricted to the parties.
+    unscreened = sorted(p for p in parties if firms[p] == ScreeningStatus.UNSCREENED)
+    if unscreened and screening.screen_firms(session, unscreened, actor).screened:
+        firms = _screening_of(session, parties)
+    stopped = {firm for firm in parties if firms[firm] in NO_TRADE}
     for key, (creditor, *_) in rows.items():
         for field, firm in (("debtor", key[0]), ("creditor", creditor)):
             if firm in stopped:
@@ -246,7 +255,14 @@ def _register(
         memo = f"{len(new)} obligations from {name}"
         entry_id = post(session, registered.build(ledger.EntryKind.OBLIGATIONS, memo), actor)
         faults.point("obligations.after_post")
-        audit.record(
+        new_keys = [key for key, _ in new]
+        if answer is None:
+            proved = _proof(session, new_keys, entry_id)
+        else:
+            answer.update(_views(session, [(r.debtor, r.reference) for r in records]))
+            proved = _proof_of([answer[key] for key in new_keys], session, entry_id)
+        append = audit.record if answer is None else audit.record_at_commit
+        append(
             session,
             actor,
             "obligations.register",
@@ -255,7 +271,7 @@ def _register(
             {
                 "count": len(new),
                 "total_by_currency": dict(totals),
-                "proof": proof.registration(session, [key for key, _ in new], entry_id),
+                "proof": proved,
             },
         )
     keys = [(record.debtor, record.reference) for record in records]
@@ -351,11 +367,16 @@ class _Limits:
     rates: Mapping[str, Rate]
 
 
-def _limits(session: Session, day: date | None) -> _Limits:
+def _limits(
+    session: Session, day: date | None, corridor: corridors.CorridorView | None = None
+) -> _Limits:
     # Without a business date from the edge, today in UTC: a rate applies from a day
     # on, so at most the day's change of rate is a day late.
     day = day or now().date()
-    return _Limits(day, corridors.load(session), corridors.reference_rates(session, day))
+    if corridor is None:
+        return _Limits(day, corridors.load(session), corridors.reference_rates(session, day))
+    rates = corridors.reference_rates_for(session, day, corridor.unit_of_account)
+    return _Limits(day, corridor, rates)
 
 
 def _amount_problem(limits: _Limits, amount: int, currency: str) -> tuple[str, str] | None:
@@ -409,9 +430,71 @@ def _check_lines(new: Sequence[tuple[_Key, _Content]], source: str) -> None:
         )
 
 
+_FEW = 500
+"""Up to this many keys are looked up by (debtor, reference) in one query; more by
+debtor (a whole file's debtors' obligations in a few queries)."""
+
+
+def _screening_of(session: Session, firm_ids: set[str]) -> dict[str, str]:
+    """The screening status of each of these firms that exists, by id."""
+    wanted = sorted(firm_ids)
+    return {
+        firm: status
+        for start in range(0, len(wanted), 900)
+        for firm, status in session.execute(
+            select(Firm.id, Firm.screening).where(Firm.id.in_(wanted[start : start + 900]))
+        )
+    }
+
+
+def _proof(session: Session, keys: list[_Key], entry_id: int) -> Any:
+    """``proof.registration`` of the obligations ``keys`` just inserted here, in two
+    queries for a batch instead of five."""
+    if len(keys) > _FEW:
+        return proof.registration(session, keys, entry_id)
+    rows = [
+        tuple(row)
+        for row in proof.rows_of(
+            session,
+            select(*proof.REGISTERED)
+            .where(tuple_(Obligation.debtor, Obligation.reference).in_(keys))
+            .order_by(Obligation.id),
+        )
+    ]
+    # Obligations inserted in this transaction have no co-liable firms: nothing else
+    # can see them to add any, and registration adds none.
+    return proof.registration_of(rows, proof.entry_lines(session, [entry_id]), [], entry_id)
+
+
+def _proof_of(views: Sequence[ObligationView], session: Session, entry_id: int) -> Any:
+    """``proof.registration`` of the obligations ``views`` just inserted here."""
+    rows = sorted(
+        (v.number, v.id, v.debtor, v.creditor, v.amount.minor, v.currency, v.due_date)
+        for v in views
+    )  # ``proof.REGISTERED``, in id order
+    # Obligations inserted in this transaction have no co-liable firms: nothing else
+    # can see them to add any, and registration adds none.
+    return proof.registration_of(rows, proof.entry_lines(session, [entry_id]), [], entry_id)
+
+
 def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
     """Stored obligations among ``keys`` (debtor, reference), by key."""
     found: dict[_Key, _Content] = {}
+    if not keys:
+        return found
+    if len(keys) <= _FEW:
+        # A batch: by key, not every stored obligation of its debtors.
+        query = select(
+            Obligation.debtor,
+            Obligation.reference,
+            Obligation.creditor,
+            Obligation.amount,
+            Obligation.currency,
+            Obligation.due_date,
+        ).where(tuple_(Obligation.debtor, Obligation.reference).in_(keys))
+        for debtor, reference, creditor, amount, currency, due in session.execute(query):
+            found[debtor, reference] = (creditor, amount, currency, due)
+        return found
     debtors = sorted({debtor for debtor, _ in keys})
     wanted = set(keys)
     for start in range(0, len(debtors), 900):
@@ -428,146 +511,6 @@ def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
             if (debtor, reference) in wanted:
                 found[debtor, reference] = (creditor, amount, currency, due)
     return found
-
-
-def list_obligations(
-    session: Session,
-    firm: str | None = None,
-    status: ObligationStatus | None = None,
-    *,
-    number: int | None = None,
-    after: int | None = None,
-    limit: int | None = None,
-) -> list[ObligationView]:
-    """Obligations, optionally of one firm (as debtor or creditor) or one status.
-
-    ``number`` picks one; ``after`` and ``limit`` page through them by number.
-    """
-    numbers = select(Obligation.id).order_by(Obligation.id)
-    if firm is not None:
-        numbers = numbers.where(access.obligations_of(firm))
-    if status is not None:
-        numbers = numbers.where(Obligation.status == status)
-    if number is not None:
-        numbers = numbers.where(Obligation.id == number)
-    if after is not None:
-        numbers = numbers.where(Obligation.id > after)
-    if limit is not None:
-        numbers = numbers.limit(limit)
-    return _listed(session, numbers)
-
-
-def _listed(session: Session, numbers: Select[int]) -> list[ObligationView]:
-    """The obligations whose numbers ``numbers`` selects, by number."""
-    # The numbers first, then one query for their rows, currencies' digits and
-    # co-liable firms: one round trip to the database, however long the page.
-    chosen = numbers.subquery()
-    set_off = (
-        select(SetoffNotice.obligation_id, exact_sum(SetoffNotice.setoff).label("total"))
-        .join(chosen, chosen.c.id == SetoffNotice.obligation_id)
-        .group_by(SetoffNotice.obligation_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            Obligation.id,
-            Obligation.reference,
-            Obligation.debtor,
-            Obligation.creditor,
-            Obligation.amount,
-            Obligation.currency,
-            Obligation.due_date,
-            Obligation.status,
-            Obligation.remaining,
-            Obligation.origin,
-            Currency.digits,
-            ObligationLiability.firm_id.label("liable"),
-            set_off.c.total.label("set_off"),
-        )
-        .join(chosen, chosen.c.id == Obligation.id)
-        .join(Currency, Currency.code == Obligation.currency)
-        .outerjoin(set_off, set_off.c.obligation_id == Obligation.id)
-        .outerjoin(ObligationLiability, ObligationLiability.obligation_id == Obligation.id)
-        .order_by(Obligation.id, ObligationLiability.firm_id)
-    )
-    listed: dict[int, ObligationView] = {}
-    liable: dict[int, list[str]] = defaultdict(list)
-    for row in rows:
-        if row.id not in listed:
-            listed[row.id] = ObligationView(
-                row.reference,
-                row.id,
-                row.debtor,
-                row.creditor,
-                Amount(row.amount, row.currency, row.digits),
-                row.currency,
-                row.due_date,
-                ObligationStatus(row.status),
-                Amount(row.remaining, row.currency, row.digits),
-                Amount(row.set_off or 0, row.currency, row.digits),
-                row.origin,
-                (),
-            )
-        if row.liable is not None:
-            liable[row.id].append(row.liable)
-    return [
-        replace(view, jointly_liable=tuple(liable[number])) if number in liable else view
-        for number, view in listed.items()
-    ]
-
-
-OBLIGATION_SORTS = ("number", "reference", "debtor", "creditor", "amount", "due", "status")
-
-
-def page_obligations(
-    session: Session,
-    window: Window,
-    firm: str | None = None,
-    status: ObligationStatus | None = None,
-) -> Page[ObligationView]:
-    """Obligations a page at a time (of one firm or status, as ``list_obligations``),
-    sorted by one of ``OBLIGATION_SORTS`` and searched, case-insensitively, by number,
-    reference, a party's id or a party's name."""
-    sorts: dict[str, Any] = {
-        "number": Obligation.id,
-        "reference": Obligation.reference,
-        "debtor": Obligation.debtor,
-        "creditor": Obligation.creditor,
-        "amount": (Obligation.currency, Obligation.amount),
-        "due": Obligation.due_date,
-        "status": Obligation.status,
-    }
-    window = window.within(list(sorts))
-    numbers = select(Obligation.id)
-    if firm is not None:
-        numbers = numbers.where(access.obligations_of(firm))
-    if status is not None:
-        numbers = numbers.where(Obligation.status == status)
-    if window.search:
-        needle = window.search.lower()
-
-        def has(column: Any) -> Any:
-            return func.lower(column).contains(needle, autoescape=True)
-
-        named = select(Firm.id).where(has(Firm.name))
-        found = [
-            has(Obligation.reference),
-            has(Obligation.debtor),
-            has(Obligation.creditor),
-            Obligation.debtor.in_(named),
-            Obligation.creditor.in_(named),
-        ]
-        if window.search.isascii() and window.search.isdigit() and len(window.search) < 12:
-            found.append(Obligation.id == int(window.search))
-        numbers = numbers.where(or_(*found))
-    page = paged(
-        session, numbers, replace(window, search=""), sorts, tiebreak=[Obligation.id.expression]
-    )
-    ids = [int(number) for number in page.rows]
-    views = {
-        v.number: v for v in _listed(session, select(Obligation.id).where(Obligation.id.in_(ids)))
-    }
-    return Page(tuple(views[n] for n in ids if n in views), page.total, window)
 
 
 def registered_at(session: Session, number: int) -> datetime | None:

@@ -424,3 +424,23 @@ def chain_head(session: Session) -> tuple[int, str, int]:
     ).first()
     count = int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
     return (last.id, last.hash, count) if last else (0, "", 0)
+
+
+def registration_of(
+    rows: Sequence[tuple[Any, ...]],
+    lines: Sequence[tuple[Any, ...]],
+    liable: list[list[Any]],
+    entry_id: int,
+) -> Any:
+    """``registration`` from what the caller has read already: the obligations'
+    ``REGISTERED`` rows in id order, the entry's lines and the co-liable rows."""
+    ids = [row[0] for row in rows]
+    return {
+        "entry": entry_id,
+        "ids": id_ranges(ids),
+        "tags": "".join(map(row_tag, rows)),
+        "digest": digest(rows),
+        "lines": digest(lines),
+        "liable": liable,
+        "counts": {"obligations": len(rows), "journal_lines": len(lines)},
+    }
