@@ -24,7 +24,7 @@ import numpy as np
 
 from tahator.domain import ledger
 from tahator.domain.clearing import max_setoff
-from tahator.domain.corridor import Conversion, Rate, from_unit_of_account
+from tahator.domain.corridor import Conversion, Rate, _divide_half_even
 from tahator.domain.money import MAX_MINOR, Amount, format_amount
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run_remainders import remainders
@@ -548,11 +548,11 @@ def _instructions(
     if not instruction.amount:
         return []
     currency = inputs.countries[instruction.country]
-    rate = inputs.rates[currency].per_unit_of_account
-    digits, unit_digits = inputs.digits[currency], inputs.unit_digits
+    conversion = conversions[currency]
 
     def local(amount: int) -> int:
-        return from_unit_of_account(amount, digits, rate, unit_digits)
+        # ``from_unit_of_account`` at the run's rate: the conversion holds its ratio.
+        return _divide_half_even(amount * conversion.scale, conversion.per_minor)
 
     part = parts.get(currency)
     if part is None:
