@@ -13,7 +13,7 @@ DATABASE … TEMPLATE`` for PostgreSQL) and the stateless ``tahator clear`` of t
 same obligations file.  Medians of wall time (and of the child's CPU time, steadier
 on a shared machine), the ratio against the target (2x on SQLite, 3x on
 PostgreSQL), and that both cleared the same amount.  One table; JSON to
-``var/bench/run.json``.
+``var/bench/run.json`` (named after ``--work``).
 
     .venv/bin/python benchmarks/bench_run.py [--runs 3] [--no-postgres] [--only generated-180k]
 """
@@ -224,7 +224,7 @@ def main() -> None:
         )
     for name, (_, source) in networks.items():
         print(f"{name}: {source}")
-    out = args.work.parent / "run.json"
+    out = args.work.parent / f"{args.work.name}.json"
     out.write_text(json.dumps({"runs": args.runs, "rows": [asdict(r) for r in rows]}, indent=2))
     print(f"written to {out}")
 

@@ -261,7 +261,9 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     taken = np.asarray(included, dtype=np.int64)
     positions = np.searchsorted(taken, np.fromiter(local_setoff, np.int64, len(local_setoff)))
     left = remainders(
-        *(_take(column, included) for column in (open_.ids, open_.debtors, open_.creditors)),
+        _take(open_.ids, included),
+        _take(open_.debtors, included),
+        _take(open_.creditors, included),
         _take(open_.remaining, included),
         _take(open_.currencies, included),
         _take(due, included),
