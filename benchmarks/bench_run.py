@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -60,13 +61,18 @@ class Row:
     target: float
     met: bool
     cleared: str
+    before_s: float | None = None
+    """The run with ``--before``'s code, alternating with this code's (None: not asked)."""
+    before_cpu_s: float | None = None
 
 
-def timed(*args: str) -> tuple[float, float, str]:
-    """Wall and CPU seconds (user + system) of one whole ``tahator`` process, and its output."""
+def timed(*args: str, source: Path | None = None) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system) of one whole ``tahator`` process, and its
+    output; ``source``: a ``src`` folder of other code to run instead (``PYTHONPATH``)."""
+    env = None if source is None else {**os.environ, "PYTHONPATH": str(source)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([TAHATOR, *args], capture_output=True, text=True, check=False)
+    done = subprocess.run([TAHATOR, *args], capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
@@ -132,13 +138,22 @@ def measure(
     copies: tuple[str, Callable[[int], str]],
     files: tuple[Path, Path],
     runs: int,
+    before: Path | None,
 ) -> Row:
     firms, obligations = files
     count = sum(1 for _ in obligations.open()) - 1
     base, fresh = copies
     imported = import_into(base, firms, obligations)
     run_wall, run_cpu, clear_wall, clear_cpu, cleared = [], [], [], [], set()
+    before_wall, before_cpu = [], []
     for number in range(runs):
+        if before is not None:
+            wall, cpu, out = timed(
+                "--db", fresh(100 + number), "clearing", "run", "--json", source=before
+            )
+            before_wall.append(wall)
+            before_cpu.append(cpu)
+            cleared.add(json.loads(out)["cleared"])
         url = fresh(number)
         wall, cpu, out = timed("--db", url, "clearing", "run", "--json")
         run_wall.append(wall)
@@ -168,6 +183,8 @@ def measure(
         target,
         run / clear <= target,
         cleared.pop(),
+        round(statistics.median(before_wall), 3) if before_wall else None,
+        round(statistics.median(before_cpu), 3) if before_cpu else None,
     )
 
 
@@ -179,6 +196,11 @@ def main() -> None:
     parser.add_argument("--network", type=Path, default=NETWORK)
     parser.add_argument("--only", choices=["generated-180k", "network-01"])
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a src folder of earlier code: its clearing run too, alternating (before/after)",
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "run")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
@@ -201,14 +223,14 @@ def main() -> None:
         folder.mkdir()
         files = write_corridor(network, folder)
         with sqlite_copies(folder) as copies:
-            rows.append(measure(name, source, "sqlite", copies, files, args.runs))
+            rows.append(measure(name, source, "sqlite", copies, files, args.runs, args.before))
         if args.no_postgres:
             continue
         with postgres_copies() as pg:
             if pg is None:
                 print(f"PostgreSQL: no server at {POSTGRES}; skipped")
             else:
-                rows.append(measure(name, source, "postgresql", pg, files, args.runs))
+                rows.append(measure(name, source, "postgresql", pg, files, args.runs, args.before))
 
     header = (
         f"{'network':<15} {'db':<10} {'obligations':>11} {'import s':>9} {'run s':>7} "
@@ -222,6 +244,13 @@ def main() -> None:
             f"{r.run_s:>7.2f} {r.clear_s:>8.2f} {r.ratio:>5.1f}x {r.cpu_ratio:>8.1f}x "
             f"{r.target:>5.0f}x  {'yes' if r.met else 'NO ':<3}  {r.cleared}"
         )
+    for r in rows:
+        if r.before_s is not None and r.before_cpu_s is not None:
+            print(
+                f"{r.network} {r.database}: before {r.before_s:.2f} s "
+                f"({r.before_s / r.clear_s:.1f}x clear; CPU {r.before_cpu_s:.2f} s) -> after "
+                f"{r.run_s:.2f} s ({r.ratio:.1f}x; CPU {r.run_cpu_s:.2f} s)"
+            )
     for name, (_, source) in networks.items():
         print(f"{name}: {source}")
     out = args.work.parent / f"{args.work.name}.json"
