@@ -18,26 +18,25 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tahator.domain import ledger
 from tahator.domain.clearing import max_setoff
-from tahator.domain.corridor import Conversion, Rate, from_unit_of_account
+from tahator.domain.corridor import Conversion, Rate, _divide_half_even
 from tahator.domain.money import MAX_MINOR, Amount, format_amount
 from tahator.domain.obligations import ObligationStatus
+from tahator.domain.run_remainders import remainders
 from tahator.domain.settlement import (
     ImbalanceFigures,
     Instruction,
     InstructionKind,
-    Remaining,
     Settlement,
     SettlementSummary,
-    crosses_border,
     cumulative,
     round_to_zero_sum,
-    settle,
+    settle_totals,
     summarize,
 )
 
@@ -259,45 +258,34 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         setoffs.transfer(ledger.payable(debtor), ledger.receivable(creditor), currency, amount)
 
     # What remains: due cross-border remainders go to the clearing accounts.
-    changes: dict[int, tuple[int, ObligationStatus]] = {}
-    pairs: dict[tuple[str, str, str], list[int]] = {}
-    novated = []
+    taken = np.asarray(included, dtype=np.int64)
+    positions = np.searchsorted(taken, np.fromiter(local_setoff, np.int64, len(local_setoff)))
+    left = remainders(
+        _take(open_.ids, included),
+        _take(open_.debtors, included),
+        _take(open_.creditors, included),
+        _take(open_.remaining, included),
+        _take(open_.currencies, included),
+        _take(due, included),
+        dict(zip(positions.tolist(), local_setoff.values(), strict=True)),
+        inputs.country_of,
+        conversions,
+    )
     novations = ledger.EntryBuilder()
-    country_of = inputs.country_of
-    not_due = 0
-    for i in included:
-        oid, debtor, creditor = open_.ids[i], open_.debtors[i], open_.creditors[i]
-        currency = open_.currencies[i]
-        left = open_.remaining[i] - local_setoff.get(i, 0)
-        if i in local_setoff:
-            changes[oid] = (left, ObligationStatus.OPEN if left else ObligationStatus.SET_OFF)
-        if not left:
-            continue
-        cross = crosses_border(country_of[debtor], country_of[creditor])
-        if cross and not due[i]:
-            not_due += 1  # stays open: settled only once due
-            continue
-        pair = pairs.setdefault((debtor, creditor, currency), [0, 0])
-        pair[0] += left
-        pair[1] += 1
-        if cross:
-            novations.transfer(ledger.payable(debtor), ledger.receivable(creditor), currency, left)
-            novated.append(Novation(oid, left))
-            changes[oid] = (0, ObligationStatus.IN_SETTLEMENT)
-    remaining = [
-        Remaining(debtor, creditor, conversions[currency].value(amount), count)
-        for (debtor, creditor, currency), (amount, count) in pairs.items()
-    ]
+    for debtor, currency, amount in left.payable:
+        novations.post(ledger.payable(debtor), currency, amount)
+    for creditor, currency, amount in left.receivable:
+        novations.post(ledger.receivable(creditor), currency, -amount)
     carried, held_over = _screen_carried(inputs, conversions, excluded)
-    settlement = settle(
-        remaining,
-        country_of,
+    settlement = settle_totals(
+        left.totals,
+        inputs.country_of,
         inputs.credit_lines,
         opening=inputs.opening,
         carried=carried,
         credit_line_shares=inputs.credit_line_shares,
     )
-    rounding = _book_settlement(novations, remaining, settlement, inputs)
+    rounding = _book_settlement(novations, left.totals.between, settlement, inputs)
 
     parts: dict[str, int] = {}
     instructions = [
@@ -312,7 +300,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     cleared = sum(setoff_unit.values())
     total = round(
         sum(
-            (conversions[c].value(amount) for c, amount in _by_currency(open_, included).items()),
+            (conversions[c].value(amount) for c, amount in left.by_currency.items()),
             Fraction(0),
         )
     )
@@ -324,7 +312,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
             ExcludedFigures(currency, count, reason)
             for (currency, reason), count in sorted(excluded.items())
         ),
-        not_due=not_due,
+        not_due=left.not_due,
         setoff_rounding=str(setoff_rounding),
         setoff_rounding_largest=str(max(map(abs, drift.values()), default=Fraction(0))),
         settlement_rounding=Amount(rounding, unit, unit_digits),
@@ -339,10 +327,10 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         setoffs=setoffs.build(ledger.EntryKind.SETOFF, "") if setoffs else None,
         settlement=settlement,
         novations=novations.build(ledger.EntryKind.SETTLEMENT, "") if novations else None,
-        novated=tuple(novated),
+        novated=tuple(Novation(*n) for n in left.novated),
         instructions=tuple(instructions),
         rollovers=rollovers,
-        changes=tuple(ObligationChange(oid, *change) for oid, change in changes.items()),
+        changes=tuple(ObligationChange(*change) for change in left.changes),
         total=total,
         cleared=cleared,
         remainder=total - cleared,
@@ -367,6 +355,15 @@ def _screen(
     country_of = inputs.country_of
     # When everything, with what is carried, fits 64 bits, no firm's total can pass them.
     fits = _all_fit(inputs, conversions)
+    if fits and not unrated:
+        # Nothing but a rate or the size can leave an obligation out: the most each
+        # currency's obligation may hold, compared as integers.
+        bounds = {c: limit * v.scale // v.per_minor for c, v in conversions.items()}
+        pairs = zip(open_.remaining, open_.currencies, strict=True)
+        included = [i for i, (amount, c) in enumerate(pairs) if amount <= bounds.get(c, -1)]
+        if len(included) == open_.count:
+            return excluded, included
+        included = []  # the few left out: every obligation again, one at a time
     for i, (amount, currency) in enumerate(zip(open_.remaining, open_.currencies, strict=True)):
         reason = None
         conversion = conversions.get(currency)
@@ -456,19 +453,18 @@ def _screen_carried(
 def _setoff(inputs: RunInputs, candidates: list[int], floors: list[int]) -> dict[int, int]:
     """The largest set-off of the ``candidates`` worth ``floors``: index → set-off (> 0)."""
     open_ = inputs.obligations
-    firms: dict[str, int] = {}
-    debtors = [firms.setdefault(open_.debtors[i], len(firms)) for i in candidates]
-    creditors = [firms.setdefault(open_.creditors[i], len(firms)) for i in candidates]
+    debtor_ids, creditor_ids = _take(open_.debtors, candidates), _take(open_.creditors, candidates)
+    # Firms numbered as they first appear, debtors first: the numbering the solver saw.
+    firms = {firm: n for n, firm in enumerate(dict.fromkeys([*debtor_ids, *creditor_ids]))}
     count = len(candidates)
+    dues = _take(open_.due, candidates)
     # ISO dates sort as text: their ranks order the set-off of parallel obligations.
-    _, due_rank = np.unique(
-        np.array([open_.due[i] for i in candidates], dtype=object), return_inverse=True
-    )
+    rank = {day: n for n, day in enumerate(sorted(set(dues)))}
     result = max_setoff(
-        np.asarray(debtors, dtype=np.int64),
-        np.asarray(creditors, dtype=np.int64),
+        np.fromiter(map(firms.__getitem__, debtor_ids), np.int64, count),
+        np.fromiter(map(firms.__getitem__, creditor_ids), np.int64, count),
         np.asarray(floors, dtype=np.int64),
-        priority=np.asarray(due_rank, dtype=np.int64).reshape(-1) if count else None,
+        priority=np.fromiter(map(rank.__getitem__, dues), np.int64, count) if count else None,
     )
     setoff: list[int] = result.setoff.tolist()
     return {candidates[k]: setoff[k] for k in np.flatnonzero(result.setoff).tolist()}
@@ -509,7 +505,7 @@ def _local_setoff(
 
 def _book_settlement(
     novations: ledger.EntryBuilder,
-    remaining: Sequence[Remaining],
+    between: Mapping[tuple[str, str], int | Fraction],
     settlement: Settlement,
     inputs: RunInputs,
 ) -> int:
@@ -519,15 +515,14 @@ def _book_settlement(
     Each firm's collection and payout is its exact total rounded once, so their sums
     may differ by up to half a minor unit per instruction: that difference goes to
     the rounding account, and the claims between accounts (their exact values,
-    rounded to sum to zero) still net to zero.
+    rounded to sum to zero) still net to zero.  ``between``: the exact cross-border
+    remainders per (debtor, creditor) country, in the order they first appear.
     """
-    unit, country_of = inputs.unit_of_account, inputs.country_of
+    unit = inputs.unit_of_account
     net: dict[str, int | Fraction] = defaultdict(int)
-    for item in remaining:
-        debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
-        if crosses_border(debtor_country, creditor_country):
-            net[debtor_country] -= item.amount
-            net[creditor_country] += item.amount
+    for (debtor_country, creditor_country), amount in between.items():
+        net[debtor_country] -= amount
+        net[creditor_country] += amount
     gap = 0
     for instruction in settlement.instructions:
         if instruction.kind == InstructionKind.COLLECTION:
@@ -555,11 +550,11 @@ def _instructions(
     if not instruction.amount:
         return []
     currency = inputs.countries[instruction.country]
-    rate = inputs.rates[currency].per_unit_of_account
-    digits, unit_digits = inputs.digits[currency], inputs.unit_digits
+    conversion = conversions[currency]
 
     def local(amount: int) -> int:
-        return from_unit_of_account(amount, digits, rate, unit_digits)
+        # ``from_unit_of_account`` at the run's rate: the conversion holds its ratio.
+        return _divide_half_even(amount * conversion.scale, conversion.per_minor)
 
     part = parts.get(currency)
     if part is None:
@@ -586,8 +581,5 @@ def _instructions(
     return planned
 
 
-def _by_currency(open_: OpenObligations, indices: Sequence[int]) -> dict[str, int]:
-    totals: dict[str, int] = defaultdict(int)
-    for i in indices:
-        totals[open_.currencies[i]] += open_.remaining[i]
-    return totals
+def _take(column: Sequence[Any], rows: Sequence[int]) -> list[Any]:
+    return [column[i] for i in rows]

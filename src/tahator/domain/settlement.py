@@ -140,6 +140,42 @@ class Settlement:
     domestic_obligations: int
 
 
+@dataclass(frozen=True)
+class ExactTotals:
+    """What remains, summed exactly: per debtor, per creditor (cross-border), per
+    (debtor, creditor) country, and between firms of one country.  Each mapping is
+    in the order its keys first appear among the remaining obligations."""
+
+    owes: Mapping[str, int | Fraction]
+    owed: Mapping[str, int | Fraction]
+    between: Mapping[tuple[str, str], int | Fraction]
+    domestic: int | Fraction
+    domestic_obligations: int
+
+
+def exact_totals(remaining: Iterable[Remaining], country_of: Mapping[str, str]) -> ExactTotals:
+    """``remaining`` summed exactly, as :func:`settle_totals` takes it."""
+    exact_owes: dict[str, int | Fraction] = defaultdict(int)
+    exact_owed: dict[str, int | Fraction] = defaultdict(int)
+    exact_between: dict[tuple[str, str], int | Fraction] = defaultdict(int)
+    exact_domestic: int | Fraction = 0
+    domestic_count = 0
+    for item in remaining:
+        if item.amount < 0:
+            raise ValueError(f"remaining amount {item.amount} of {item.debtor} is negative")
+        debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
+        if item.amount == 0:
+            continue
+        if not crosses_border(debtor_country, creditor_country):
+            exact_domestic += item.amount
+            domestic_count += item.obligations
+            continue
+        exact_owes[item.debtor] += item.amount
+        exact_owed[item.creditor] += item.amount
+        exact_between[debtor_country, creditor_country] += item.amount
+    return ExactTotals(exact_owes, exact_owed, exact_between, exact_domestic, domestic_count)
+
+
 def settle(
     remaining: Iterable[Remaining],
     country_of: Mapping[str, str],
@@ -160,29 +196,39 @@ def settle(
     pay in this period, replacing the amount (the Asian Clearing Union's rule).
     Raises ``KeyError`` naming a firm with no country.
     """
-    credit_lines = credit_lines or {}
-    opening = opening or {}
+    _check_credit_lines(credit_lines or {})
+    return settle_totals(
+        exact_totals(remaining, country_of),
+        country_of,
+        credit_lines,
+        opening=opening,
+        carried=carried,
+        credit_line_shares=credit_line_shares,
+    )
+
+
+def _check_credit_lines(credit_lines: Mapping[str, int]) -> None:
     for country, line in credit_lines.items():
         if line < 0:
             raise ValueError(f"credit line of {country} is negative")
-    exact_owes: dict[str, int | Fraction] = defaultdict(int)
-    exact_owed: dict[str, int | Fraction] = defaultdict(int)
-    exact_between: dict[tuple[str, str], int | Fraction] = defaultdict(int)
-    exact_domestic: int | Fraction = 0
-    domestic_count = 0
-    for item in remaining:
-        if item.amount < 0:
-            raise ValueError(f"remaining amount {item.amount} of {item.debtor} is negative")
-        debtor_country, creditor_country = country_of[item.debtor], country_of[item.creditor]
-        if item.amount == 0:
-            continue
-        if not crosses_border(debtor_country, creditor_country):
-            exact_domestic += item.amount
-            domestic_count += item.obligations
-            continue
-        exact_owes[item.debtor] += item.amount
-        exact_owed[item.creditor] += item.amount
-        exact_between[debtor_country, creditor_country] += item.amount
+
+
+def settle_totals(
+    totals: ExactTotals,
+    country_of: Mapping[str, str],
+    credit_lines: Mapping[str, int] | None = None,
+    *,
+    opening: Mapping[str, int] | None = None,
+    carried: Mapping[str, int] | None = None,
+    credit_line_shares: Mapping[str, Fraction] | None = None,
+) -> Settlement:
+    """:func:`settle` of what remains, already summed: a clearing run sums its
+    remainders as arrays, not one obligation at a time."""
+    credit_lines = credit_lines or {}
+    opening = opening or {}
+    _check_credit_lines(credit_lines)
+    exact_owes, exact_owed, exact_between = totals.owes, totals.owed, totals.between
+    exact_domestic, domestic_count = totals.domestic, totals.domestic_obligations
     # Rounded once per firm (half-even); a firm whose total rounds to nothing is
     # given no instruction.
     owes = {firm: round(value) for firm, value in exact_owes.items() if round(value)}

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.ledger import Entry
 from tahator.services.common import now
-from tahator.store.bulk import insert_rows
+from tahator.store.bulk import insert_columns
 from tahator.store.schema import JournalEntry, JournalLine
 from tahator.store.sums import exact_sum
 
@@ -37,18 +37,11 @@ def post(
     )
     assert isinstance(entry_id, int)
     if entry.postings:
-        insert_rows(
+        insert_columns(
             session,
             JournalLine,
-            [
-                {
-                    "entry_id": entry_id,
-                    "account": p.account,
-                    "currency": p.currency,
-                    "amount": p.amount,
-                }
-                for p in entry.postings
-            ],
+            ("entry_id", "account", "currency", "amount"),
+            [(entry_id, p.account, p.currency, p.amount) for p in entry.postings],
         )
     return entry_id
 

@@ -242,6 +242,24 @@ def rows_of(session: Session, query: Any) -> Any:
     return session.connection().execute(query).all()
 
 
+def plain_rows(session: Session, query: Any) -> list[tuple[Any, ...]]:
+    """``query``'s rows as tuples straight from the driver's cursor, for columns it
+    already gives as Python values (integers, text): a run's hundreds of thousands
+    of rows without Core's per-row processing."""
+    compiled = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    params = compiled.construct_params()
+    arguments: Any = (
+        tuple(params[name] for name in compiled.positiontup or ())
+        if compiled.positional
+        else params
+    )
+    cursor = session.connection().connection.cursor()
+    cursor.execute(str(compiled), arguments)
+    return [tuple(row) for row in cursor.fetchall()]
+
+
 RUN_COLUMNS = (
     ClearingRun.id,
     ClearingRun.as_of,
@@ -260,6 +278,10 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
     def rows(*columns: Any, where: Any, order: Any) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in rows_of(session, select(*columns).where(where).order_by(*order))]
 
+    def plain(*columns: Any, where: Any, order: Any) -> list[tuple[Any, ...]]:
+        # Integers and text only: the driver's values are Core's.
+        return plain_rows(session, select(*columns).where(where).order_by(*order))
+
     changed = union(
         select(SetoffNotice.obligation_id.label("id")).where(SetoffNotice.run_id == run_id),
         select(Novation.obligation_id.label("id")).where(Novation.run_id == run_id),
@@ -270,7 +292,7 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
         "run_rates": rows(
             RunRate.currency, RunRate.rate, where=RunRate.run_id == run_id, order=[RunRate.currency]
         ),
-        "setoff_notices": rows(
+        "setoff_notices": plain(
             SetoffNotice.obligation_id,
             SetoffNotice.before,
             SetoffNotice.setoff,
@@ -279,23 +301,33 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
             where=SetoffNotice.run_id == run_id,
             order=[SetoffNotice.obligation_id],
         ),
-        "novations": rows(
+        "novations": plain(
             Novation.obligation_id,
             Novation.amount,
             where=Novation.run_id == run_id,
             order=[Novation.obligation_id],
         ),
-        "settlement_instructions": rows(
+        "settlement_instructions": plain(
             *ISSUED, where=SettlementInstruction.run_id == run_id, order=[SettlementInstruction.id]
         ),
-        "rollovers": rows(
+        "rollovers": plain(
             Rollover.firm_id,
             Rollover.amount,
             where=Rollover.run_id == run_id,
             order=[Rollover.firm_id],
         ),
-        "journal_lines": entry_lines(session, entries),
-        "obligations": rows(
+        "journal_lines": plain(
+            JournalLine.id,
+            JournalLine.entry_id,
+            JournalLine.account,
+            JournalLine.currency,
+            JournalLine.amount,
+            where=JournalLine.entry_id.in_(entries),
+            order=[JournalLine.id],
+        )
+        if entries
+        else [],
+        "obligations": plain(
             Obligation.id,
             Obligation.remaining,
             Obligation.status,

@@ -35,10 +35,6 @@ def _cursor(session: Session) -> Any:
     return session.connection().connection.cursor()
 
 
-def _plain(rows: Sequence[dict[str, Any]]) -> bool:
-    return all(isinstance(value, _PLAIN) for row in rows[:100] for value in row.values())
-
-
 def _sqlite_text(value: Any) -> Any:
     """Dates and timestamps as SQLAlchemy stores them in SQLite (timestamps in UTC)."""
     if isinstance(value, datetime):
@@ -50,19 +46,18 @@ def _sqlite_text(value: Any) -> Any:
     return value
 
 
-def _values(
-    session: Session, rows: Sequence[dict[str, Any]], names: list[str]
-) -> list[tuple[Any, ...]]:
+def _values(session: Session, rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:
+    """``rows`` as the driver takes them: on SQLite, dates and timestamps as text."""
     if session.get_bind().dialect.name != "sqlite":
-        return [tuple(row[n] for n in names) for row in rows]
-    temporal = [n for n in names if isinstance(rows[0][n], date)]
+        return rows
+    temporal = [k for k, value in enumerate(rows[0]) if isinstance(value, date)]
     if not temporal:
-        return [tuple(row[n] for n in names) for row in rows]
-    converted = {n: {} for n in temporal}  # type: dict[str, dict[Any, Any]]
+        return rows
+    converted: dict[Any, Any] = {}
     return [
         tuple(
-            converted[n].setdefault(row[n], _sqlite_text(row[n])) if n in converted else row[n]
-            for n in names
+            converted.setdefault(value, _sqlite_text(value)) if k in temporal else value
+            for k, value in enumerate(row)
         )
         for row in rows
     ]
@@ -74,11 +69,24 @@ def insert_rows(
     """Insert ``rows`` (dicts keyed by column name, all with the same keys)."""
     if not rows:
         return
-    table = table_of(model)
-    if not _plain(rows):
-        session.connection().execute(table.insert(), list(rows))
-        return
     names = list(rows[0])
+    if not all(isinstance(value, _PLAIN) for row in rows[:100] for value in row.values()):
+        session.connection().execute(table_of(model).insert(), list(rows))
+        return
+    insert_columns(session, model, names, [tuple(row[n] for n in names) for row in rows])
+
+
+def insert_columns(
+    session: Session,
+    model: type[DeclarativeBase],
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Insert ``rows``, tuples of plain values (integers, text, dates, timestamps,
+    ``None``) in the order of the columns ``names``: no dict per row."""
+    if not rows:
+        return
+    table = table_of(model)
     if _is_postgres(session):
         _copy(session, table.name, names, rows)
         return
@@ -86,7 +94,7 @@ def insert_rows(
     sql = (
         f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
     )
-    _cursor(session).executemany(sql, _values(session, rows, names))
+    _cursor(session).executemany(sql, _values(session, rows))
 
 
 def update_by_id(
@@ -95,8 +103,20 @@ def update_by_id(
     """Update rows by ``id``; every dict has ``id`` and the same plain-valued columns."""
     if not rows:
         return
-    table = table_of(model)
     names = [name for name in rows[0] if name != "id"]
+    update_columns(session, model, names, [(row["id"], *(row[n] for n in names)) for row in rows])
+
+
+def update_columns(
+    session: Session,
+    model: type[DeclarativeBase],
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> None:
+    """Update rows by id: each of ``rows`` is (id, then the columns ``names``' values)."""
+    if not rows:
+        return
+    table = table_of(model)
     if _is_postgres(session):
         # COPY into a scratch table, then one UPDATE … FROM: per-row statements
         # cost psycopg more than the server.
@@ -115,19 +135,21 @@ def update_by_id(
     marker = _marker(session)
     assignments = ", ".join(f"{name} = {marker}" for name in names)
     sql = f"UPDATE {table.name} SET {assignments} WHERE id = {marker}"
-    _cursor(session).executemany(sql, [(*(row[n] for n in names), row["id"]) for row in rows])
+    _cursor(session).executemany(sql, [(*row[1:], row[0]) for row in rows])
 
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _copy(session: Session, table: str, names: list[str], rows: Sequence[dict[str, Any]]) -> None:
+def _copy(
+    session: Session, table: str, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """PostgreSQL's COPY: the fastest way in, by far."""
     cursor = _cursor(session)
     with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(tuple(row[n] for n in names))
+            copy.write_row(row)
 
 
 def fetch_rows(session: Session, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
