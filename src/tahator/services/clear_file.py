@@ -75,7 +75,7 @@ class ClearedFile:
 
         return ClearSummary(
             obligations=self.obligations.count,
-            firms=len(self.obligations.firms),
+            firms=self.obligations.firm_count,
             total=money(result.total),
             cleared=money(result.cleared),
             remainder=money(result.remaining),
