@@ -18,18 +18,22 @@ the result against SciPy's ``connected_components``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from tahator.domain.errors import TahatorError
 from tahator.domain.money import MAX_MINOR
 
-Int64Array = NDArray[np.int64]
+if TYPE_CHECKING:  # numpy.typing is for the type checker: no need to load it to run
+    from numpy.typing import NDArray
+
+    Int64Array = NDArray[np.int64]
+    BoolArray = NDArray[np.bool_]
+
 MAX_FIRMS = 2**31
 """Pairs are keyed debtor × firms + creditor in 64 bits."""
-BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

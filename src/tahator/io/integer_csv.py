@@ -11,12 +11,14 @@ and a row can be rebuilt from its numbers instead of kept as a string.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-Int64Array = NDArray[np.int64]
+if TYPE_CHECKING:  # numpy.typing is for the type checker: no need to load it to run
+    from numpy.typing import NDArray
+
+    Int64Array = NDArray[np.int64]
 
 MAX_DIGITS = 18
 """Longer fields may not fit 64 bits; the general reader takes those."""

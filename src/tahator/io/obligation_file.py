@@ -17,16 +17,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from tahator.domain.clearing import Int64Array, SetOff
-from tahator.domain.corridor import FIRST_DAY, LAST_DAY, parse_day
+from tahator.domain.clearing import SetOff
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.local_text import SOLAR_HIJRI_SUFFIX, Calendar
 from tahator.domain.money import format_amount, fraction_digits, parse_amount
-from tahator.domain.settlement import Settlement
 from tahator.io.integer_csv import (
     all_distinct,
     format_integer_rows,
@@ -41,6 +39,10 @@ from tahator.io.tables import (
     read_table,
     write_csv,
 )
+
+if TYPE_CHECKING:
+    from tahator.domain.clearing import Int64Array
+    from tahator.domain.settlement import Settlement
 
 SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
 SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")
@@ -279,14 +281,14 @@ def _amounts(
     return amounts, digits
 
 
-_FIRST, _LAST = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
-
-
 def _due_dates(
     table: Table, texts: list[str], problems: Problems, calendar: Calendar, field: str
 ) -> Int64Array:
     # Not ``parse_day`` per row: a million plain rows parse to ordinals, then the range
     # is checked on the ordinal; ``parse_day`` reads (and words) the others.
+    from tahator.domain.corridor import FIRST_DAY, LAST_DAY, parse_day
+
+    first, last = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
     hint = (
         "Solar Hijri dates go in a due_date_sh column, or read the file in that calendar "
         "(--calendar solar-hijri)"
@@ -299,7 +301,7 @@ def _due_dates(
                 ordinal = date.fromisoformat(text).toordinal()
             except ValueError:
                 ordinal = 0
-        if not _FIRST <= ordinal <= _LAST:
+        if not first <= ordinal <= last:
             try:
                 ordinal = parse_day(text, calendar, hint).toordinal()
             except ValueError as error:
