@@ -24,6 +24,7 @@ network 01, same graph, same process.  Results go to ``var/bench/clear.json``.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -84,9 +85,7 @@ def networks(work: Path, full: bool) -> list[Network]:
             columns = generate_network.generate(size, seed=1)
             generate_network.write_csv(target, *columns, line_end="\r\n")
 
-        return Network(
-            f"gen {size // 1000}k", "generate_network.py seed 1 (CRLF)", make, path
-        )
+        return Network(f"gen {size // 1000}k", "generate_network.py seed 1 (CRLF)", make, path)
 
     def preferential(size: int, dense: bool) -> Network:
         settings = {"alpha": 0.2, "beta": 0.75, "delta_in": 1.0, "delta_out": 1.0} if dense else {}
@@ -238,6 +237,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    # Measure what an installed tahator runs: with PYTHONDONTWRITEBYTECODE set, a source
+    # edited since `make install` would otherwise be compiled again in every process.
+    compileall.compile_dir(ROOT / "src", quiet=1)
     chosen = networks(args.work, args.full or bool(args.networks))
     if args.networks:
         chosen = [n for n in chosen if n.name in args.networks]

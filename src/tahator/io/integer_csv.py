@@ -133,7 +133,7 @@ _SEPARATOR = np.array([0, _COMMA], dtype=np.uint8).view(np.uint16)[0]
 _LINE_END = np.array([0, _NEWLINE], dtype=np.uint8).view(np.uint16)[0]
 
 
-def format_integer_rows(columns: Sequence[Int64Array], block: int = 1 << 16) -> Iterator[bytes]:
+def format_integer_rows(columns: Sequence[Int64Array], block: int = 1 << 15) -> Iterator[bytes]:
     """CSV lines of columns of non-negative integers, ``block`` rows at a time.
 
     Each block is laid out as a matrix of byte pairs, every number right-aligned in a
@@ -161,5 +161,4 @@ def format_integer_rows(columns: Sequence[Int64Array], block: int = 1 << 16) -> 
                 rest = above
             cells[:, at + slot] = _LINE_END if index == last else _SEPARATOR
             at += slot + 1
-        text = cells.view(np.uint8).ravel()
-        yield text[text != 0].tobytes()
+        yield cells.tobytes().translate(None, b"\0")  # quicker than a boolean mask
