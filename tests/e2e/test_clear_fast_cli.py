@@ -28,9 +28,7 @@ def test_plain_command_lines_are_parsed() -> None:
     )
     assert parse_clear(
         ["o.csv", "--credit-line", "IR=5", "--credit-line=PK=1%", "--calendar", "solar-hijri"]
-    ) == ClearArgs(
-        Path("o.csv"), calendar=Calendar.SOLAR_HIJRI, credit_lines=("IR=5", "PK=1%")
-    )
+    ) == ClearArgs(Path("o.csv"), calendar=Calendar.SOLAR_HIJRI, credit_lines=("IR=5", "PK=1%"))
 
 
 @pytest.mark.parametrize(
