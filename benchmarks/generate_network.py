@@ -8,7 +8,7 @@ debtor-creditor pair, and log-normal amounts (median ~26,000, 90th percentile
 networks of any size; about 13 % of its arcs fall inside strongly connected
 components (27 % in the reference).
 
-    python benchmarks/generate_network.py 285000 -o var/bench/network-285k.csv --seed 1
+    python benchmarks/generate_network.py 285000 -o var/bench/network-285k.csv --seed 1 [--crlf]
 """
 
 from __future__ import annotations
@@ -52,10 +52,26 @@ def generate(obligations: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, n
     return debtors[order], creditors[order], amounts[order]
 
 
-def write_csv(path: Path, debtors: np.ndarray, creditors: np.ndarray, amounts: np.ndarray) -> None:
+def write_csv(
+    path: Path,
+    debtors: np.ndarray,
+    creditors: np.ndarray,
+    amounts: np.ndarray,
+    line_end: str = "\n",
+) -> None:
+    """The network as ``debtor,creditor,amount``; ``line_end="\r\n"`` writes it as the
+    published mtcs files are written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = np.column_stack([debtors, creditors, amounts])
-    np.savetxt(path, rows, fmt="%d", delimiter=",", header="debtor,creditor,amount", comments="")
+    np.savetxt(
+        path,
+        rows,
+        fmt="%d",
+        delimiter=",",
+        newline=line_end,
+        header="debtor,creditor,amount",
+        comments="",
+    )
 
 
 def main() -> None:
@@ -63,8 +79,10 @@ def main() -> None:
     parser.add_argument("obligations", type=int)
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--crlf", action="store_true", help="CRLF line ends, as the mtcs files")
     args = parser.parse_args()
-    write_csv(args.output, *generate(args.obligations, args.seed))
+    line_end = "\r\n" if args.crlf else "\n"
+    write_csv(args.output, *generate(args.obligations, args.seed), line_end=line_end)
 
 
 if __name__ == "__main__":

@@ -1,108 +1,59 @@
 """The ``tahator`` command: parse, call a service, print.
 
-One module per command group; this one builds the root app from them. Heavy modules
-(SQLAlchemy, NumPy, OR-Tools) are imported inside the commands that need them, so
-``tahator --help`` and ``tahator clear`` stay quick.
+One module per command group; ``tahator.cli.root`` builds the root Typer app from
+them.  This package itself loads nothing heavy: ``main`` runs a plain ``tahator
+clear`` (benchmarked as a whole process against a bare NumPy script) without
+Typer (``tahator.cli.fast``), and builds the app only for everything else.  Heavy
+modules (SQLAlchemy, NumPy, OR-Tools) are imported inside the commands that need
+them, so ``tahator --help`` stays quick too.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-# Importing barter before border puts ``report barter`` before ``report target``.
-from tahator.cli import (
-    admin,
-    barter,
-    border,
-    clear,
-    clearing,
-    common,
-    customs,
-    market,
-    screening,
-    serve,
-    settlement,
-    webhooks,
-    worker,
-)
-from tahator.cli.common import DbOption, _database, _policy
-from tahator.cli.serve import _listening_socket
+if TYPE_CHECKING:
+    from tahator.cli.root import app as app
+    from tahator.cli.serve import _listening_socket as _listening_socket
 
 __all__ = ["_listening_socket", "app", "main"]
 
-app = typer.Typer(
-    name="tahator",
-    help="Tahator: a clearing house for cross-border trade without cross-border payments.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 
-# The top-level commands, then the groups, in the order ``tahator --help`` lists them.
-app.command()(clear.clear)
-app.command()(admin.demo)
-app.command("match")(market.match_command)
-app.command("screen")(screening.screen_command)
-app.command()(serve.serve)
-app.command("worker")(worker.worker)
-for sub_app, name in (
-    (admin.db_app, "db"),
-    (clearing.corridor_app, "corridor"),
-    (clearing.firms_app, "firms"),
-    (clearing.consortia_app, "consortia"),
-    (clearing.obligations_app, "obligations"),
-    (clearing.clearing_app, "clearing"),
-    (settlement.ledger_app, "ledger"),
-    (settlement.settlement_app, "settlement"),
-    (barter.policy_app, "policy"),
-    (barter.barter_app, "barter"),
-    (common.report_app, "report"),
-    (market.offers_app, "offers"),
-    (market.proposals_app, "proposals"),
-    (admin.users_app, "users"),
-    (admin.audit_app, "audit"),
-    (border.border_app, "border"),
-    (border.stats_app, "stats"),
-    (customs.customs_app, "customs"),
-    (screening.lists_app, "lists"),
-    (screening.screening_app, "screening"),
-    (worker.schedule_app, "schedule"),
-    (webhooks.webhooks_app, "webhooks"),
-):
-    app.add_typer(sub_app, name=name)
+def __getattr__(name: str) -> Any:
+    """``app`` and ``_listening_socket``, loaded on first use."""
+    if name == "app":
+        from tahator.cli.root import app
 
+        return app
+    if name == "_listening_socket":
+        from tahator.cli.serve import _listening_socket
 
-@app.callback()
-def _options(
-    db: DbOption = None,
-    policy: Annotated[
-        Path | None,
-        typer.Option(help="Barter policy TOML (default $TAHATOR_POLICY or the shipped PK–IR one)"),
-    ] = None,
-) -> None:
-    """Tahator: a clearing house for cross-border trade without cross-border payments."""
-    _database["url"] = db
-    _policy["path"] = policy
+        return _listening_socket
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    """The console script: run the app, then leave without tearing the interpreter down.
+    """The console script: run the command, then leave without tearing the interpreter
+    down.
 
     Every file is closed by then; freeing the hundreds of thousands of objects of
     a large clearing would add about 0.05 s (8 %) to ``tahator clear`` for nothing.
     """
-    try:
-        app()
-        code = 0
-    except SystemExit as exit:
-        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
-        if isinstance(exit.code, str):
-            print(exit.code, file=sys.stderr)
+    from tahator.cli.fast import clear_from_argv
+
+    code = clear_from_argv(sys.argv[1:])
+    if code is None:
+        from tahator.cli.root import app
+
+        try:
+            app()
+            code = 0
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+            if isinstance(exit.code, str):
+                print(exit.code, file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

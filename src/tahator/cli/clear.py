@@ -1,20 +1,19 @@
-"""``tahator clear``: a CSV of obligations in, set-offs out, no database."""
+"""``tahator clear``: a CSV of obligations in, set-offs out, no database.
+
+The command as Typer declares it, documents and parses it; the work is done by
+``tahator.cli.fast.run_clear``, which ``main`` also calls directly for a plain
+command line, without loading Typer at all.
+"""
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from tahator.cli.common import (
-    CalendarOption,
-    fail,
-    print_json,
-)
-from tahator.domain.errors import InputError, Problem, TahatorError
+from tahator.cli.common import CalendarOption
+from tahator.cli.fast import ClearArgs, run_clear
 from tahator.domain.local_text import Calendar
 
 
@@ -41,64 +40,16 @@ def clear(
     ] = None,
 ) -> None:
     """Find the largest multilateral set-off of the obligations in a CSV file."""
-    from tahator.formatting import jsonable
-    from tahator.io.obligation_file import (
-        collection_paused,
-        read_obligations,
-        read_participants,
-        write_cleared,
+    args = ClearArgs(
+        obligations=obligations,
+        output=output,
+        as_json=as_json,
+        calendar=calendar,
+        scale=scale,
+        participants=participants,
+        credit_lines=tuple(credit_line or ()),
+        settlement=settlement,
     )
-    from tahator.services.clear_file import clear_obligations, parse_credit_line
-
-    try:
-        lines = tuple(parse_credit_line(text, scale) for text in credit_line or ())
-    except ValueError as error:
-        fail(TahatorError(f"--credit-line: {error}"))
-    started = time.perf_counter()
-    try:
-        with _Progress(obligations) as on_step, collection_paused():
-            step = on_step or (lambda _: None)
-            step("reading obligations")
-            read = read_obligations(obligations, scale, calendar)
-            countries = read_participants(participants) if participants else None
-            if settlement is not None and countries is None:
-                raise InputError([Problem("--settlement needs --participants", str(settlement))])
-            result = clear_obligations(
-                read, scale=scale, participants=countries, credit_lines=lines, on_step=step
-            )
-            step("writing")
-            write_cleared(read, result.setoff, result.settlement, output, settlement)
-    except TahatorError as error:
-        fail(error)
-    summary = jsonable(result.summary(time.perf_counter() - started))
-    if as_json:
-        print_json(summary)
-    else:
-        from tahator.report import print_clearing_summary
-
-        print_clearing_summary(summary, output, settlement)
-
-
-class _Progress:
-    """A spinner naming the current step, on stderr, for large files at a terminal."""
-
-    def __init__(self, path: Path) -> None:
-        try:
-            large = path.stat().st_size > 4_000_000
-        except OSError:
-            large = False
-        self.status: Any = None
-        if large and sys.stderr.isatty():
-            from rich.console import Console
-
-            self.status = Console(stderr=True).status("starting")
-
-    def __enter__(self) -> Any:
-        if self.status is None:
-            return None
-        self.status.__enter__()
-        return lambda step: self.status.update(f"{step} …")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.status is not None:
-            self.status.__exit__(*exc)
+    code = run_clear(args)
+    if code:
+        raise typer.Exit(code)

@@ -18,18 +18,22 @@ the result against SciPy's ``connected_components``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from tahator.domain.errors import TahatorError
 from tahator.domain.money import MAX_MINOR
 
-Int64Array = NDArray[np.int64]
+if TYPE_CHECKING:  # numpy.typing is for the type checker: no need to load it to run
+    from numpy.typing import NDArray
+
+    Int64Array = NDArray[np.int64]
+    BoolArray = NDArray[np.bool_]
+
 MAX_FIRMS = 2**31
 """Pairs are keyed debtor × firms + creditor in 64 bits."""
-BoolArray = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -160,9 +164,8 @@ def _solve(tails: Int64Array, heads: Int64Array, capacity: Int64Array) -> Int64A
     """
     if exact_total(capacity) <= MAX_MINOR:
         return _solve_exact(tails, heads, capacity)
-    labels = strong_components(tails, heads)
-    _, compact = np.unique(np.r_[tails, heads], return_inverse=True)
-    arc_label = labels[compact[: tails.size]]
+    nodes, tail, head = _compacted(tails, heads)
+    arc_label = _tarjan(tail, head, nodes)[tail]
     flow = np.zeros(capacity.size, dtype=np.int64)
     for label in np.unique(arc_label).tolist():
         arcs = np.flatnonzero(arc_label == label)
@@ -192,11 +195,11 @@ def _solve_exact(tails: Int64Array, heads: Int64Array, capacity: Int64Array) -> 
     capacities.  It is the complement of DESIGN's remainder flow (flow =
     amount − set-off) and measured a little faster with OR-Tools' cost scaling.
     """
-    _, compact = np.unique(np.r_[tails, heads], return_inverse=True)
+    _, tail, head = _compacted(tails, heads)
     solver = min_cost_flow.SimpleMinCostFlow()
     arcs = solver.add_arcs_with_capacity_and_unit_cost(
-        compact[: tails.size],
-        compact[tails.size :],
+        tail,
+        head,
         capacity,
         np.full(capacity.size, -1, dtype=np.int64),
     )
@@ -211,35 +214,128 @@ def arcs_on_cycles(tails: Int64Array, heads: Int64Array) -> BoolArray:
     """Which arcs ``tails[i] → heads[i]`` lie inside a strongly connected component.
 
     First trims, in NumPy, arcs into a node with no way out or out of a node with
-    no way in (the bulk of a trade-credit network); then labels the components of
-    what is left with Tarjan's algorithm.
+    no way in (the bulk of a trade-credit network); then finds the components of
+    what is left (``_inside_components``).
     """
-    alive = np.ones(tails.size, dtype=bool)
+    on_cycle = np.zeros(tails.size, dtype=bool)
     if tails.size == 0:
-        return alive
+        return on_cycle
     firms = int(max(tails.max(), heads.max())) + 1
-    for _ in range(32):  # long chains are left to Tarjan, which is linear
-        out_degree = np.bincount(tails[alive], minlength=firms)
-        in_degree = np.bincount(heads[alive], minlength=firms)
-        dead = alive & ((out_degree[heads] == 0) | (in_degree[tails] == 0))
-        removed = int(dead.sum())
-        alive &= ~dead
-        if removed * 100 < int(alive.sum()):
+    left = np.arange(tails.size)
+    tail, head = tails, heads
+    for _ in range(32):  # long chains are left to the component search, which is linear
+        out_degree = np.bincount(tail, minlength=firms)
+        in_degree = np.bincount(head, minlength=firms)
+        keep = np.flatnonzero(np.logical_and(out_degree[head], in_degree[tail]))
+        removed = left.size - keep.size
+        left, tail, head = left[keep], tail[keep], head[keep]
+        if removed * 100 < left.size:
             break
-    left = np.flatnonzero(alive)
     if left.size:
-        labels = strong_components(tails[left], heads[left])
-        nodes, compact = np.unique(np.r_[tails[left], heads[left]], return_inverse=True)
-        del nodes
-        alive[left] = labels[compact[: left.size]] == labels[compact[left.size :]]
-    return alive
+        on_cycle[left] = _inside_components(tail, head)
+    return on_cycle
+
+
+SMALL_GRAPH = 2_000
+"""Arcs below which Tarjan's algorithm, in Python, is quicker than searches in NumPy."""
+MAX_LEVELS = 256
+"""Breadth-first levels searched in NumPy before a long path is left to Tarjan."""
+
+
+def _inside_components(tails: Int64Array, heads: Int64Array) -> BoolArray:
+    """Which arcs join two nodes of one strongly connected component.
+
+    What trimming leaves of a trade-credit network is mostly one large component.
+    It is found as the nodes both reachable from and reaching its busiest node, by
+    two breadth-first searches a level at a time in NumPy (about a dozen levels);
+    the arcs outside it go round again, and a small or deep rest goes to Tarjan.
+    """
+    nodes, tail, head = _compacted(tails, heads)
+    if tails.size < SMALL_GRAPH:
+        return _same_label(_tarjan(tail, head, nodes), tail, head)
+    out_degree = np.bincount(tail, minlength=nodes)
+    in_degree = np.bincount(head, minlength=nodes)
+    pivot = int(np.argmax(out_degree * in_degree))
+    forward = _reached(pivot, tail, head, out_degree, None)
+    component = None if forward is None else _reached(pivot, head, tail, in_degree, forward)
+    if component is None:  # too deep for level-by-level search
+        return _same_label(_tarjan(tail, head, nodes), tail, head)
+    in_component = component[tail]
+    inside = in_component & component[head]
+    rest = np.flatnonzero(~in_component & ~component[head])
+    if rest.size:
+        inside[rest] = arcs_on_cycles(tail[rest], head[rest])
+    return inside
+
+
+def _same_label(labels: Int64Array, tail: Int64Array, head: Int64Array) -> BoolArray:
+    same: BoolArray = labels[tail] == labels[head]
+    return same
+
+
+def _reached(
+    start: int,
+    tail: Int64Array,
+    head: Int64Array,
+    degree: Int64Array,
+    within: BoolArray | None,
+) -> BoolArray | None:
+    """The nodes reachable from ``start`` along arcs ``tail → head`` (``degree`` is the
+    out-degree), through nodes ``within`` only; ``None`` past ``MAX_LEVELS`` levels."""
+    order = np.argsort(tail, kind="stable")
+    targets = head[order]
+    first = np.zeros(degree.size + 1, dtype=np.int64)
+    np.cumsum(degree, out=first[1:])
+    seen = np.zeros(degree.size, dtype=bool) if within is None else ~within
+    seen[start] = True
+    frontier = np.array([start], dtype=np.int64)
+    slot = np.empty(degree.size, dtype=np.int64)  # to keep one of repeated nodes
+    for _ in range(MAX_LEVELS):
+        counts = degree[frontier]
+        total = int(counts.sum())
+        if not total:
+            if within is not None:
+                seen &= within
+            return seen
+        # The arcs out of every frontier node, as one run of positions in ``targets``.
+        ends = np.cumsum(counts)
+        positions = np.repeat(first[frontier] - ends + counts, counts)
+        positions += np.arange(total)
+        reached = targets[positions]
+        reached = reached[~seen[reached]]
+        seen[reached] = True
+        # Each node once: of the positions written for a node, one stays.
+        at = np.arange(reached.size)
+        slot[reached] = at
+        frontier = reached[slot[reached] == at]
+    return None
+
+
+def _compacted(tails: Int64Array, heads: Int64Array) -> tuple[int, Int64Array, Int64Array]:
+    """The nodes renumbered ``0 … n-1`` in order of number: ``n``, tails and heads.
+
+    As ``np.unique(…, return_inverse=True)`` numbers them, through a table when the
+    numbers are small, which needs no sort.
+    """
+    top = int(max(tails.max(), heads.max())) + 1 if tails.size else 0
+    if top > 8 * tails.size + 1024:
+        _, compact = np.unique(np.r_[tails, heads], return_inverse=True)
+        return int(compact.max()) + 1, compact[: tails.size], compact[tails.size :]
+    present = np.zeros(top, dtype=bool)
+    present[tails] = True
+    present[heads] = True
+    number = np.cumsum(present) - 1
+    return int(number[-1]) + 1 if top else 0, number[tails], number[heads]
 
 
 def strong_components(tails: Int64Array, heads: Int64Array) -> Int64Array:
     """Component label of each node (compacted in sorted order of node id), by Tarjan."""
-    nodes, compact = np.unique(np.r_[tails, heads], return_inverse=True)
-    n = nodes.size
-    tail, head = compact[: tails.size], compact[tails.size :]
+    nodes, tail, head = _compacted(tails, heads)
+    return _tarjan(tail, head, nodes)
+
+
+def _tarjan(tail: Int64Array, head: Int64Array, n: int) -> Int64Array:
+    """Component label of each of the nodes ``0 … n-1`` of arcs ``tail → head``."""
     order = np.argsort(tail, kind="stable")
     starts: list[int] = np.searchsorted(tail[order], np.arange(n + 1)).tolist()
     targets: list[int] = head[order].tolist()

@@ -17,16 +17,20 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from tahator.domain.clearing import Int64Array, SetOff
-from tahator.domain.corridor import FIRST_DAY, LAST_DAY, parse_day
+from tahator.domain.clearing import SetOff
 from tahator.domain.errors import InputError, Problem
 from tahator.domain.local_text import SOLAR_HIJRI_SUFFIX, Calendar
 from tahator.domain.money import format_amount, fraction_digits, parse_amount
-from tahator.domain.settlement import Settlement
+from tahator.io.integer_csv import (
+    all_distinct,
+    format_integer_rows,
+    number_by_appearance,
+    parse_integer_rows,
+)
 from tahator.io.tables import (
     Problems,
     Table,
@@ -36,35 +40,61 @@ from tahator.io.tables import (
     write_csv,
 )
 
+if TYPE_CHECKING:
+    from tahator.domain.clearing import Int64Array
+    from tahator.domain.settlement import Settlement
+
 SETOFF_HEADER = ("id", "debtor", "creditor", "amount", "setoff", "remainder")
 SETTLEMENT_HEADER = ("firm", "country", "kind", "owed", "amount", "unpaid")
 
 
 @dataclass(frozen=True)
 class ObligationFile:
-    """Obligations read from a file, as arrays, with the text needed to write them back."""
+    """Obligations read from a file, as arrays, with what is needed to write them back."""
 
     label: str
     header: tuple[str, ...]
     columns: dict[str, list[str]]
-    """Columns as written; a file read by the numeric fast path has none."""
+    """Columns as written; a file read by the integer fast path has none."""
     raw_rows: list[str] | None
     """The rows as written, when no field needs CSV quoting."""
-    firms: list[str]
+    firm_names: list[str] | None
+    """Each firm's name, by index; ``None`` when firms are numbers (``firm_numbers``)."""
     debtors: Int64Array
     creditors: Int64Array
     amounts: Int64Array
     digits: int
     """Fraction digits of the amounts: the precision the file is cleared and written in."""
     priority: Int64Array | None
+    firm_numbers: Int64Array | None = None
+    """Each firm's number, by index, in a file of integers only."""
+    integers: Int64Array | None = None
+    """The rows as integers (``rows × columns``) in a file of canonical integers only:
+    each field is its integer written out, so the rows can be rewritten from these."""
 
     @property
     def count(self) -> int:
         return int(self.amounts.size)
 
+    @property
+    def firm_count(self) -> int:
+        numbers = self.firm_numbers
+        return int(numbers.size) if numbers is not None else len(self.firm_names or ())
+
+    @property
+    def firms(self) -> list[str]:
+        """Each firm's name, by index."""
+        if self.firm_numbers is not None:
+            return list(map(str, self.firm_numbers.tolist()))
+        return self.firm_names or []
+
     def ids(self) -> list[str]:
         """Each obligation's id: as given, or its number from 1 in file order."""
-        return self.columns.get("id") or list(map(str, range(1, self.count + 1)))
+        if "id" in self.columns:
+            return self.columns["id"]
+        if self.integers is not None and self.header[0] == "id":
+            return list(map(str, self.integers[:, 0].tolist()))
+        return list(map(str, range(1, self.count + 1)))
 
     def texts(self, column: str) -> list[str]:
         """The ``debtor``, ``creditor`` or ``amount`` column as written."""
@@ -72,8 +102,9 @@ class ObligationFile:
             return self.columns[column]
         if column == "amount":  # the fast path reads only canonical integers
             return list(map(str, self.amounts.tolist()))
+        firms = self.firms
         index = self.debtors if column == "debtor" else self.creditors
-        return [self.firms[i] for i in index.tolist()]
+        return [firms[i] for i in index.tolist()]
 
 
 @dataclass(frozen=True)
@@ -123,64 +154,42 @@ def _read_numeric(label: str, data: bytes) -> ObligationFile | None:
     """The fast path for files of canonical integers only (the ``mtcs`` format).
 
     Takes a file whose rows hold nothing but non-negative integers without
-    leading zeros, up to 18 digits, one per column, and parses it in NumPy.
-    Returns ``None`` for anything else — including every file with a problem —
-    which the general path then reads and, if need be, reports on.
+    leading zeros, up to 18 digits, one per column, with ``\n`` or ``\r\n`` line
+    ends, and parses it in NumPy (``tahator.io.integer_csv``).  Returns ``None`` for
+    anything else — including every file with a problem — which the general path
+    then reads and, if need be, reports on.
     """
-    head, _, body = data.partition(b"\n")
+    body = data.find(b"\n") + 1  # where the rows begin; not a copy of them
     header = tuple(
-        field.strip().lower() for field in head.decode("utf-8-sig", "replace").split(",")
+        field.strip().lower()
+        for field in data[: body or len(data)].decode("utf-8-sig", "replace").split(",")
     )
-    body = body.rstrip(b"\n")
-    if header not in _NUMERIC_HEADERS or not body or body.translate(None, b"0123456789,\n"):
+    if not body or header not in _NUMERIC_HEADERS:
         return None
-    width = len(header)
-    text = np.frombuffer(body, dtype=np.uint8)
-    separators = np.flatnonzero((text == ord(",")) | (text == ord("\n")))
-    # Exactly width - 1 commas, then a line break, on every line.
-    is_newline = text[separators] == ord("\n")
-    if (separators.size + 1) % width or not np.array_equal(
-        is_newline, np.arange(1, separators.size + 1) % width == 0
-    ):
+    values = parse_integer_rows(data, body, len(header))
+    if values is None:
         return None
-    starts = np.r_[0, separators + 1]
-    lengths = np.r_[separators, text.size] - starts
-    if (
-        lengths.min() < 1
-        or lengths.max() > 18
-        or np.any((text[starts] == ord("0")) & (lengths > 1))
-    ):
-        return None
-    decoded = body.decode()  # ASCII digits, commas and line breaks only
-    values = np.fromstring(decoded.replace("\n", ","), dtype=np.int64, sep=",")
-    values = values.reshape(-1, width)
     debtors, creditors, amounts = values[:, -3], values[:, -2], values[:, -1]
     if np.any(debtors == creditors):
         return None
-    if width == 4 and np.unique(values[:, 0]).size != values.shape[0]:
+    if len(header) == 4 and not all_distinct(values[:, 0]):
         return None  # duplicate ids: the general path names them
     # Firms numbered in order of first appearance, as the general path does, so that
     # the two paths choose the same optimum where several are equally large.
-    numbers, first, index = np.unique(
-        np.r_[debtors, creditors], return_index=True, return_inverse=True
-    )
-    appearance = np.argsort(first, kind="stable")
-    rank = np.empty_like(appearance)
-    rank[appearance] = np.arange(appearance.size)
-    numbers, index = numbers[appearance], rank[index]
-    rows = decoded.split("\n")
-    columns = {"id": [row.partition(",")[0] for row in rows]} if width == 4 else {}
+    numbers, index = number_by_appearance(np.concatenate([debtors, creditors]))
     return ObligationFile(
-        label,
-        header,
-        columns,
-        rows,
-        list(map(str, numbers.tolist())),
-        index[: debtors.size],
-        index[debtors.size :],
-        np.ascontiguousarray(amounts),
-        0,
-        None,
+        label=label,
+        header=header,
+        columns={},
+        raw_rows=None,
+        firm_names=None,
+        debtors=index[: debtors.size],
+        creditors=index[debtors.size :],
+        amounts=np.ascontiguousarray(amounts),
+        digits=0,
+        priority=None,
+        firm_numbers=numbers,
+        integers=values,
     )
 
 
@@ -231,16 +240,16 @@ def _read_general(label: str, data: bytes, scale: int, calendar: Calendar) -> Ob
         priority = _due_dates(table, columns["due_date"], problems, calendar, "due_date")
     problems.raise_if_any()
     return ObligationFile(
-        label,
-        table.header,
-        columns,
-        table.raw_rows,
-        firms,
-        debtor_index,
-        creditor_index,
-        amounts,
-        digits,
-        priority,
+        label=label,
+        header=table.header,
+        columns=columns,
+        raw_rows=table.raw_rows,
+        firm_names=firms,
+        debtors=debtor_index,
+        creditors=creditor_index,
+        amounts=amounts,
+        digits=digits,
+        priority=priority,
     )
 
 
@@ -272,14 +281,14 @@ def _amounts(
     return amounts, digits
 
 
-_FIRST, _LAST = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
-
-
 def _due_dates(
     table: Table, texts: list[str], problems: Problems, calendar: Calendar, field: str
 ) -> Int64Array:
     # Not ``parse_day`` per row: a million plain rows parse to ordinals, then the range
     # is checked on the ordinal; ``parse_day`` reads (and words) the others.
+    from tahator.domain.corridor import FIRST_DAY, LAST_DAY, parse_day
+
+    first, last = FIRST_DAY.toordinal(), LAST_DAY.toordinal()
     hint = (
         "Solar Hijri dates go in a due_date_sh column, or read the file in that calendar "
         "(--calendar solar-hijri)"
@@ -292,7 +301,7 @@ def _due_dates(
                 ordinal = date.fromisoformat(text).toordinal()
             except ValueError:
                 ordinal = 0
-        if not _FIRST <= ordinal <= _LAST:
+        if not first <= ordinal <= last:
             try:
                 ordinal = parse_day(text, calendar, hint).toordinal()
             except ValueError as error:
@@ -322,6 +331,9 @@ def read_participants(path: Path) -> Participants:
 
 def write_setoffs(out: TextIO, obligations: ObligationFile, result: SetOff) -> None:
     """One row per obligation, in input order: what was set off and what remains."""
+    if obligations.integers is not None:
+        _write_integer_setoffs(out, obligations.integers, result)
+        return
     digits = obligations.digits
     # Most obligations are on no cycle: their set-off is zero and their remainder
     # is the amount as written, so only the others are formatted.
@@ -347,6 +359,24 @@ def write_setoffs(out: TextIO, obligations: ObligationFile, result: SetOff) -> N
         leading = [obligations.ids(), *(obligations.texts(c) for c in OBLIGATION_COLUMNS)]
         plain = False
     write_csv(out, SETOFF_HEADER, [*leading, setoff, remainder], plain=plain)
+
+
+def _write_integer_setoffs(out: TextIO, rows: Int64Array, result: SetOff) -> None:
+    """``write_setoffs`` for a file of integers: every cell is an integer written
+    out, so the lines are formatted in NumPy (the same bytes as ``str`` gives)."""
+    columns = [rows[:, i] for i in range(rows.shape[1])]
+    if columns and len(columns) == len(OBLIGATION_COLUMNS):
+        columns.insert(0, np.arange(1, rows.shape[0] + 1, dtype=np.int64))
+    columns += [result.setoff, result.remainder]
+    out.write(",".join(SETOFF_HEADER) + "\n")
+    binary = getattr(out, "buffer", None)
+    if binary is not None:
+        out.flush()
+    for lines in format_integer_rows(columns):
+        if binary is None:
+            out.write(lines.decode("ascii"))
+        else:
+            binary.write(lines)
 
 
 def write_settlement(out: TextIO, settlement: Settlement, digits: int) -> None:

@@ -9,11 +9,9 @@ anything else goes through ``csv`` with the same result.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,6 +122,8 @@ def read_table(
         )
     lines = text.splitlines()
     header_at = next(i for i, line in enumerate(lines) if line.strip())
+    import csv  # loaded when a file is read this way, not by every importer
+
     header = [field.strip().lower() for field in next(csv.reader([lines[header_at]]))]
     problems = Problems()
     for column in required:
@@ -240,7 +240,7 @@ def _replacing(path: Path) -> Iterator[int]:
     (which closes the descriptor) ends; on failure the new file is removed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        handle, temporary = _new_file_beside(path)
     except OSError as error:
         raise InputError([Problem(f"cannot write here: {error.strerror}", str(path))]) from error
     try:
@@ -253,6 +253,21 @@ def _replacing(path: Path) -> Iterator[int]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _new_file_beside(path: Path) -> tuple[int, str]:
+    """A new private file beside ``path``, its descriptor and name: what
+    ``tempfile.mkstemp`` gives (created exclusively, mode 0600, closed on exec)
+    without importing ``tempfile``, which costs a command like ``tahator clear`` more
+    than writing a small file does."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _attempt in range(100):
+        name = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def write_csv_atomically(
@@ -274,6 +289,8 @@ def write_csv(
     out.write(",".join(header) + "\n")
     columns = _safe_columns(columns)
     if not plain and any(needs_quoting(column) for column in columns):
+        import csv
+
         csv.writer(out, lineterminator="\n").writerows(zip(*columns, strict=True))
     elif columns and columns[0]:
         out.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")

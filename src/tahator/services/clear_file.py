@@ -10,23 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tahator.domain.clearing import SetOff, max_setoff
 from tahator.domain.errors import AmountOverflowError, InputError, Problem
 from tahator.domain.money import MAX_MINOR, Amount, parse_amount, share
-from tahator.domain.settlement import (
-    Remaining,
-    Settlement,
-    SettlementSummary,
-    credit_line_share,
-    settle,
-    summarize,
-)
 from tahator.formatting import OMIT_EMPTY
 from tahator.io.obligation_file import ObligationFile, Participants
+
+if TYPE_CHECKING:  # loaded when a run settles: most runs only set off
+    from fractions import Fraction
+
+    from tahator.domain.settlement import Settlement, SettlementSummary
 
 FILE_UNIT = ""
 """The currency of a file's amounts: none is named."""
@@ -75,7 +72,7 @@ class ClearedFile:
 
         return ClearSummary(
             obligations=self.obligations.count,
-            firms=len(self.obligations.firms),
+            firms=self.obligations.firm_count,
             total=money(result.total),
             cleared=money(result.cleared),
             remainder=money(result.remaining),
@@ -92,11 +89,15 @@ class ClearedFile:
 
 def settlement_summary(settlement: Settlement, digits: int) -> SettlementSummary:
     """Clearing accounts, imbalances and the domestic remainder, in the file's units."""
+    from tahator.domain.settlement import summarize
+
     return summarize(settlement, FILE_UNIT, digits)
 
 
 def parse_credit_line(text: str, scale: int) -> CreditLine:
     """``CC=AMOUNT`` (a decimal) or ``CC=PERCENT%`` of the country's gross payments."""
+    from fractions import Fraction
+
     country, _, value = text.partition("=")
     country = country.strip().upper()
     if len(country) != 2 or not country.isalpha() or not value:
@@ -160,6 +161,8 @@ def _settle(
     credit_lines: tuple[CreditLine, ...],
     scale: int,
 ) -> Settlement:
+    from tahator.domain.settlement import Remaining, credit_line_share, settle
+
     firms = obligations.firms
     rows = np.flatnonzero(result.remainder > 0).tolist()
     remainder = result.remainder.tolist()
