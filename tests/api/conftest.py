@@ -106,7 +106,8 @@ def quick_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
     quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(users, "_hasher", quick)
-    monkeypatch.setattr(users, "_DUMMY_HASH", quick.hash("nobody's"))
+    dummy = quick.hash("nobody's")
+    monkeypatch.setattr(users, "_dummy_hash", lambda: dummy)
 
 
 @pytest.fixture

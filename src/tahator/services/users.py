@@ -9,6 +9,7 @@ expire, and can be revoked.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -58,7 +59,14 @@ the user's own name: the site's name, the demo password's words
 
 _log = logging.getLogger("tahator.security")
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("a password nobody has, for timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown users so that timing reveals
+    nobody; made on first use (a fifth of a second), not by every process that
+    imports this module."""
+    return _hasher.hash("a password nobody has, for timing")
 
 
 class AuthenticationError(TahatorError):
@@ -261,9 +269,10 @@ def password_matches(session: Session, username: str, password: str, address: st
     if wait is not None:
         raise _too_many(wait)
     user = session.scalar(select(User).where(User.username == username))
-    stored = user.password_hash if user is not None and not user.disabled else _DUMMY_HASH
+    dummy = _dummy_hash()
+    stored = user.password_hash if user is not None and not user.disabled else dummy
     try:
-        return _hasher.verify(stored, password) and stored is not _DUMMY_HASH
+        return _hasher.verify(stored, password) and stored is not dummy
     except (VerificationError, InvalidHashError):
         return False
 
