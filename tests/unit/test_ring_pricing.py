@@ -112,3 +112,10 @@ def test_a_time_limit_leaves_a_valid_bound() -> None:
     stopped = priced_rings(vertices, tails, heads, weights, 4, time_limit=0.0)
     assert not stopped.optimal
     assert stopped.bound >= exact.objective - 1e-9
+
+
+def test_the_solver_writes_nothing_to_standard_output(capfd: pytest.CaptureFixture[str]) -> None:
+    # A command's --json output must stay JSON: HiGHS prints a banner unless told not to.
+    tails, heads = pentagon()
+    priced_rings(5, tails, heads, np.ones(10), 4)
+    assert capfd.readouterr().out == ""

@@ -170,8 +170,12 @@ class _Master:
 
     def __init__(self, vertices: int, cap: int, arc_weight: FloatArray) -> None:
         import highspy
+        from highspy._core import _Highs
 
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]  # untyped constructor
+        # The solver without highspy's Python wrapper: the wrapper's constructor sets
+        # up callbacks, which prints HiGHS's banner to stdout before output can be
+        # turned off (ERGO-Code/HiGHS#2749), into a command's --json output.
+        self.highs = _Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.infinity = highspy.kHighsInf
