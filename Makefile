@@ -45,8 +45,15 @@ messages: install
 	    -d src/tahator/locale -l $$lang; \
 	done
 
+# The quick benchmarks (about 10 minutes); each prints the peer's figure beside Tahator's
+# from the same run and the ratio.  Bytecode first: with PYTHONDONTWRITEBYTECODE set, a
+# module changed since install would be compiled again in every measured process.
 benchmark: install
+	$(VENV)/bin/python -m compileall -q src
 	$(VENV)/bin/python benchmarks/bench_clear.py
+	$(VENV)/bin/python benchmarks/bench_matching.py --quick
+	$(VENV)/bin/python benchmarks/bench_run.py --only network-01 --runs 1
+	$(VENV)/bin/python benchmarks/bench_ledger.py --seconds 10
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
