@@ -159,3 +159,20 @@ def test_the_corridor_read_briefly_is_the_corridor(house: Engine) -> None:
             session, day
         )
         assert corridor.load_briefly(session).credit_line_shares == {"PK": Decimal("0.25")}
+
+
+def test_a_closed_transaction_takes_its_held_records_with_it(house: Engine) -> None:
+    # Found by review: a transaction ended by close(), not rollback(), left its held
+    # record for the session's next transaction to commit.
+    with transaction(house) as session:
+        before = last_record(session).id
+    session = Session(house, expire_on_commit=False)
+    session.begin()
+    audit.record_at_commit(session, "test", "abandoned", "thing:1", None, {"n": 1})
+    session.close()
+    with session.begin():
+        audit.record(session, "test", "thing.change", "thing:2", None, {"n": 2})
+    session.close()
+    with transaction(house) as session:
+        assert last_record(session).id == before + 1
+        assert last_record(session).action == "thing.change"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tahator.domain.matching import best_rings, enumerate_cycles
-from tahator.domain.ring_pricing import priced_cycles, priced_rings
+from tahator.domain.ring_pricing import priced_cycles, priced_rings, weights_of
 from tahator.io.kidney import read_kep
 from tests.unit.test_picef import random_graph
 
@@ -119,3 +119,77 @@ def test_the_solver_writes_nothing_to_standard_output(capfd: pytest.CaptureFixtu
     tails, heads = pentagon()
     priced_rings(5, tails, heads, np.ones(10), 4)
     assert capfd.readouterr().out == ""
+
+
+def money_graph(rng: np.random.Generator) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """Cents from 1 to 10^7 on one graph: small values the LP's tolerance could hide."""
+    vertices = int(rng.integers(8, 16))
+    mask = rng.random((vertices, vertices)) < 0.35
+    np.fill_diagonal(mask, False)
+    tails, heads = np.nonzero(mask)
+    weights = rng.integers(1, 60, tails.size).astype(np.float64)
+    big = rng.random(tails.size) < 0.05
+    weights[big] = rng.integers(1, 10**7, int(big.sum()))
+    if tails.size and rng.random() < 0.5:
+        weights[0] = 1e7
+    return vertices, tails.astype(np.int64), heads.astype(np.int64), weights
+
+
+def exact_optimum(vertices: int, tails: np.ndarray, heads: np.ndarray, weights: np.ndarray) -> int:
+    """The best packing of integer weights at cap 4 by CP-SAT, in exact integers."""
+    from ortools.sat.python import cp_model
+
+    weight = dict(
+        zip(zip(tails.tolist(), heads.tolist(), strict=True), weights.tolist(), strict=True)
+    )
+    model = cp_model.CpModel()
+    uses: list[list[cp_model.IntVar]] = [[] for _ in range(vertices)]
+    terms = []
+    for cycle in enumerate_cycles(vertices, tails, heads, 4):
+        chosen = model.new_bool_var("")
+        value = sum(int(weight[a, b]) for a, b in zip(cycle, (*cycle[1:], cycle[0]), strict=True))
+        terms.append(value * chosen)
+        for v in cycle:
+            uses[v].append(chosen)
+    for used in uses:
+        model.add_at_most_one(used)
+    model.maximize(sum(terms))
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL
+    return round(solver.objective_value)
+
+
+def test_a_proven_packing_of_money_weights_is_the_optimum() -> None:
+    # Found by review: the dive took packings a few cents below its bound as proven.
+    rng = np.random.default_rng(1)
+    proven = 0
+    for _ in range(300):
+        vertices, tails, heads, weights = money_graph(rng)
+        if not tails.size:
+            continue
+        priced = priced_rings(vertices, tails, heads, weights, 4)
+        exact = exact_optimum(vertices, tails, heads, weights)
+        assert priced.bound >= exact
+        if priced.optimal:
+            proven += 1
+            assert priced.bound == exact
+            assert weights_of(tails, heads, weights, priced.rings) == exact
+    assert proven > 150  # the dive still proves most
+
+
+def test_cycles_too_light_for_the_solver_still_count_in_the_bound() -> None:
+    # One ring of 2·10^9 and ten of 20: the light ones price below the LP's tolerance.
+    tails = np.array([0, 1, *range(2, 22)])
+    heads = np.array([1, 0, *(v + 1 if v % 2 == 0 else v - 1 for v in range(2, 22))])
+    weights = np.array([1e9, 1e9, *([10.0] * 20)])
+    priced = priced_rings(22, tails, heads, weights, 4)
+    assert priced.bound >= 2e9 + 200
+    packing = best_rings(22, tails, heads, weights, 4)
+    assert packing.optimal
+    assert packing.objective == 2e9 + 200
+
+
+def test_column_generation_refuses_more_offers_than_it_prices() -> None:
+    tails, heads = pentagon()
+    with pytest.raises(ValueError, match="offers"):
+        best_rings(5_000, tails, heads, np.ones(10), 4, formulation="column-generation")

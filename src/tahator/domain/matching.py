@@ -13,7 +13,7 @@ the LP bound rounds to (reduced-cost fixing, exact); if that packing reaches the
 bound it is proven optimal, else the search widens to what could still beat it.
 
 Four formulations are offered (``auto`` picks cycles up to cap 3; at cap 4 column
-generation up to 2,500 offers, falling back to PIEF when its dive cannot prove a
+generation up to 1,000 offers, falling back to PIEF when its dive cannot prove a
 packing; PIEF beyond):
 
 ``half-cycle``
@@ -132,10 +132,12 @@ def best_rings(
         formulation = "column-generation" if _priced(vertices, cap) else fallback
     weigh = _arc_weights(vertices, tails, heads, weights)
     if formulation == "column-generation":
-        from tahator.domain.ring_pricing import priced_rings
+        from tahator.domain.ring_pricing import MOST_PRICED_OFFERS, priced_rings
 
         if not 3 <= cap <= 4:
             raise ValueError("column generation prices rings of 3 or 4 offers")
+        if vertices > MOST_PRICED_OFFERS:
+            raise ValueError(f"column generation prices up to {MOST_PRICED_OFFERS:,} offers")
         priced = priced_rings(vertices, tails, heads, weights, cap, time_limit)
         if priced.optimal:
             return _packing(priced.rings, priced.bound, True, started, priced.columns, weigh)

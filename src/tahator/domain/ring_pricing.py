@@ -34,14 +34,19 @@ import numpy as np
 
 from tahator.domain.matching import FloatArray, IntArray
 
-MOST_PRICED_OFFERS = 2_500
-"""Beyond this many offers the dense n × n pricing matrices cost more than they save."""
+MOST_PRICED_OFFERS = 1_000
+"""Beyond this many offers dense pricing costs more than it saves (a round took 4.5 s
+at 1,200 offers, and a dive runs one or two rounds per ring)."""
 
 _TRIES = 5
 """Candidates tried at each step of the dive before it gives up."""
 
 _TOLERANCE = 1e-7
-"""HiGHS's primal and dual feasibility tolerance, in units of the largest weight."""
+"""HiGHS's primal and dual feasibility tolerance, in units of the largest weight: a
+cycle gaining less joins no LP."""
+
+_LEAST = -float(np.finfo(np.float64).max)
+"""Every priced cycle that exists (an arc that does not is −inf)."""
 
 
 @dataclass(frozen=True)
@@ -223,15 +228,21 @@ class _Master:
         self.values = np.r_[self.values, values]
         return len(new)
 
-    def solve(self) -> tuple[FloatArray, FloatArray, float]:
-        """The columns' values, the vertices' duals (≥ 0) and the LP's value."""
+    def solve(self, seconds: float | None) -> tuple[FloatArray, FloatArray, float, bool]:
+        """The columns' values, the vertices' duals (≥ 0), the LP's value, and whether
+        it was solved to optimality within ``seconds``."""
+        import highspy
+
+        self.highs.setOptionValue("time_limit", self.infinity if seconds is None else seconds)
         self.highs.run()
+        status = self.highs.getModelStatus()
+        solved = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kModelEmpty)
         solution = self.highs.getSolution()
         # Maximizing, a binding ≤ row's dual is positive; clipped at 0, the bound
         # below stays valid whatever the solver's tolerances left.
         duals = np.maximum(np.asarray(solution.row_dual, dtype=np.float64), 0.0)
         value = float(self.highs.getInfo().objective_function_value)
-        return np.asarray(solution.col_value, dtype=np.float64), duals, value
+        return np.asarray(solution.col_value, dtype=np.float64), duals, value, solved
 
     def fix(self, column: int, fixed: bool) -> None:
         self.highs.changeColBounds(column, 1.0 if fixed else 0.0, self.infinity)
@@ -256,52 +267,68 @@ def priced_rings(
     blocked = np.zeros(vertices, dtype=bool)
     fixed: list[int] = []
 
-    def out_of_time() -> bool:
-        return time_limit is not None and time.perf_counter() - started > time_limit
+    def left() -> float | None:
+        return None if time_limit is None else time_limit - (time.perf_counter() - started)
 
-    def relax() -> tuple[FloatArray, float, float]:
+    def out_of_time() -> bool:
+        seconds = left()
+        return seconds is not None and seconds <= 0
+
+    def relax() -> tuple[FloatArray | None, float, float]:
         """The LP over every cycle clear of the fixed ones' offers: the columns'
-        values, the LP's value and a bound on every such packing (all scaled)."""
+        values (None if the time ran out first), the LP's value and a bound on
+        every such packing (all scaled)."""
         while True:
-            x, duals, value = master.solve()
+            seconds = left()
+            x, duals, value, solved = master.solve(None if seconds is None else max(seconds, 0.0))
             reduced = np.full((vertices, vertices), -np.inf)
             reduced[tails, heads] = arc_weight[tails, heads] - duals[heads]
             reduced[blocked, :] = -np.inf
             reduced[:, blocked] = -np.inf
-            cycles, gains = priced_cycles(reduced, cap, _TOLERANCE, best=True)
-            best = np.argsort(-gains)[: 4 * vertices]
-            if master.add(cycles[best]) == 0 or out_of_time():
-                # Every packing ≤ Σ π + (cycles it holds) × (largest reduced weight).
+            # The best cycle per position, gaining or not: the largest gain is exact.
+            cycles, gains = priced_cycles(reduced, cap, _LEAST, best=True)
+            gaining = np.flatnonzero(gains >= _TOLERANCE)
+            best = gaining[np.argsort(-gains[gaining])][: 4 * vertices]
+            if not solved or out_of_time() or master.add(cycles[best]) == 0:
+                # Every packing ≤ Σ π + (cycles it holds) × (largest reduced weight),
+                # for any π ≥ 0, however little the solver could see.
                 most = int(np.count_nonzero(~blocked)) // 2
                 gain = max(float(gains.max(initial=0.0)), 0.0)
                 held = float(master.values[fixed].sum())
-                return x, value, held + float(duals[~blocked].sum()) + most * gain
+                bound = held + float(duals[~blocked].sum()) + most * gain
+                return (x if solved else None), value, bound
 
     x, _, bound = relax()
+    bound *= scale
     integral = bool(np.all(weights == np.round(weights)))
-    # A packing of integer weights reaches at most the bound rounded down.  The
-    # LP is solved to HiGHS's tolerance: a packing within ``_TOLERANCE`` of the
-    # largest weight below the target is taken as reaching it.
-    target = float(np.floor(bound * scale + _TOLERANCE * scale)) if integral else bound * scale
+    # Proven: a packing of integer weights at the bound rounded down, of real
+    # weights at the bound, each give or take a billionth for rounding in sums.
+    tolerance = 1e-9 * max(1.0, abs(bound))
+    target = float(np.floor(bound + tolerance)) if integral else bound - tolerance
+    # Steering the dive only (not the proof): an LP within the solver's tolerance
+    # of the target keeps a fix.
     slack = _TOLERANCE * scale * max(1, vertices)
-    while not out_of_time():
+    while x is not None and not out_of_time():
         free = np.ones(x.size, dtype=bool)
         free[fixed] = False
         fractional = np.flatnonzero(free & (x > _TOLERANCE) & (x < 1 - _TOLERANCE))
         if fractional.size == 0:
             chosen = np.flatnonzero(x > 0.5)
             rings = tuple(tuple(row[row >= 0].tolist()) for row in master.cycles[chosen])
+            offers = [v for ring in rings for v in ring]
             total = float(weights_of(tails, heads, weights, rings))
-            if total >= target - slack:
+            if total >= target and len(offers) == len(set(offers)):
                 return PricedPacking(rings, total, True, int(master.values.size))
             break  # an integral LP below the target: the dive cannot prove it
         for column in fractional[np.argsort(-x[fractional])][:_TRIES].tolist():
+            if out_of_time():
+                break
             master.fix(column, True)
             offers = master.cycles[column][master.cycles[column] >= 0]
             blocked[offers] = True
             fixed.append(column)
             tried, value, _ = relax()
-            if value * scale >= target - slack:
+            if tried is not None and value * scale >= target - slack:
                 x = tried
                 break
             master.fix(column, False)
@@ -309,7 +336,7 @@ def priced_rings(
             fixed.pop()
         else:
             break  # no candidate keeps the target
-    return PricedPacking((), bound * scale, False, int(master.values.size))
+    return PricedPacking((), bound, False, int(master.values.size))
 
 
 def weights_of(

@@ -131,7 +131,7 @@ def record_at_commit(
     if held is None:
         held = session.info[_PENDING] = []
         event.listen(session, "before_commit", _append_held)
-        event.listen(session, "after_soft_rollback", _drop_held)
+        event.listen(session, "after_transaction_end", _drop_held)
     held.append(pending)
 
 
@@ -143,8 +143,11 @@ def _append_held(session: Session) -> None:
             _append(session, pending)
 
 
-def _drop_held(session: Session, previous: Any) -> None:
-    if previous.parent is None:  # the transaction itself, not a savepoint in it
+def _drop_held(session: Session, ended: Any) -> None:
+    # However the transaction itself ended (committed: already appended; rolled back
+    # or closed: nothing of it stays), its held records go with it; a savepoint's
+    # end leaves them.
+    if ended.parent is None:
         session.info.pop(_PENDING, None)
 
 
