@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from generate_network import write_csv
+
 
 def generate(
     obligations: int,
@@ -91,20 +93,6 @@ def _pick(rng: random.Random, ends: list[int], arcs: int, firms: int, delta: flo
     return rng.randrange(firms)
 
 
-def write_csv(path: Path, debtors: np.ndarray, creditors: np.ndarray, amounts: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rows = np.column_stack([debtors, creditors, amounts])
-    np.savetxt(
-        path,
-        rows,
-        fmt="%d",
-        delimiter=",",
-        newline="\r\n",
-        header="debtor,creditor,amount",
-        comments="",
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("obligations", type=int)
@@ -123,7 +111,7 @@ def main() -> None:
         delta_in=args.delta_in,
         delta_out=args.delta_out,
     )
-    write_csv(args.output, *columns)
+    write_csv(args.output, *columns, line_end="\r\n")  # as the published mtcs files
 
 
 if __name__ == "__main__":

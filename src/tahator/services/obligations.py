@@ -477,6 +477,16 @@ def _proof_of(views: Sequence[ObligationView], session: Session, entry_id: int) 
     return proof.registration_of(rows, proof.entry_lines(session, [entry_id]), [], entry_id)
 
 
+_STORED_COLUMNS = (
+    Obligation.debtor,
+    Obligation.reference,
+    Obligation.creditor,
+    Obligation.amount,
+    Obligation.currency,
+    Obligation.due_date,
+)
+
+
 def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
     """Stored obligations among ``keys`` (debtor, reference), by key."""
     found: dict[_Key, _Content] = {}
@@ -484,14 +494,9 @@ def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
         return found
     if len(keys) <= _FEW:
         # A batch: by key, not every stored obligation of its debtors.
-        query = select(
-            Obligation.debtor,
-            Obligation.reference,
-            Obligation.creditor,
-            Obligation.amount,
-            Obligation.currency,
-            Obligation.due_date,
-        ).where(tuple_(Obligation.debtor, Obligation.reference).in_(keys))
+        query = select(*_STORED_COLUMNS).where(
+            tuple_(Obligation.debtor, Obligation.reference).in_(keys)
+        )
         for debtor, reference, creditor, amount, currency, due in session.execute(query):
             found[debtor, reference] = (creditor, amount, currency, due)
         return found
@@ -499,14 +504,7 @@ def _stored(session: Session, keys: list[_Key]) -> dict[_Key, _Content]:
     wanted = set(keys)
     for start in range(0, len(debtors), 900):
         chunk = debtors[start : start + 900]
-        query = select(
-            Obligation.debtor,
-            Obligation.reference,
-            Obligation.creditor,
-            Obligation.amount,
-            Obligation.currency,
-            Obligation.due_date,
-        ).where(Obligation.debtor.in_(chunk))
+        query = select(*_STORED_COLUMNS).where(Obligation.debtor.in_(chunk))
         for debtor, reference, creditor, amount, currency, due in session.execute(query):
             if (debtor, reference) in wanted:
                 found[debtor, reference] = (creditor, amount, currency, due)
