@@ -4,17 +4,16 @@ instances, and the fall-back when the LP's bound cannot be met."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from tahator.domain.matching import best_rings, enumerate_cycles
 from tahator.domain.ring_pricing import priced_cycles, priced_rings, weights_of
 from tahator.io.kidney import read_kep
+from tests.conftest import SHARED_DATA, absent_in_ci
 from tests.unit.test_picef import random_graph
 
-KIDNEY = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "kidney"
+KIDNEY = SHARED_DATA / "kidney"
 
 
 def reduced_weights(
@@ -62,7 +61,7 @@ def test_column_generation_has_the_cycle_formulations_optimum(seed: int) -> None
         assert all((ring[i], ring[(i + 1) % len(ring)]) in arcs for i in range(len(ring)))
 
 
-@pytest.mark.skipif(not KIDNEY.is_dir(), reason="needs ../shared/data/kidney")
+@absent_in_ci(KIDNEY.is_dir(), f"the reference instances at {KIDNEY}")
 @pytest.mark.parametrize(
     ("name", "cap", "best"),
     [

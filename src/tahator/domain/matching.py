@@ -128,22 +128,20 @@ def best_rings(
         # offers): the dense pool proven in seconds, with ~10,000 of 1.5 million cycles.
         # At cap 3 the cycles are few enough to take at once (a 2,000-offer market's
         # LP took 145 s by column generation).
-        fallback: Formulation = "cycle" if cap <= 3 else "picef"
-        formulation = "column-generation" if _priced(vertices, cap) else fallback
+        from tahator.domain.ring_pricing import MOST_PRICED_OFFERS
+
+        priced = cap == 4 and vertices <= MOST_PRICED_OFFERS
+        formulation = "column-generation" if priced else "cycle" if cap <= 3 else "picef"
     weigh = _arc_weights(vertices, tails, heads, weights)
     if formulation == "column-generation":
-        from tahator.domain.ring_pricing import MOST_PRICED_OFFERS, priced_rings
+        from tahator.domain.ring_pricing import priced_rings
 
-        if not 3 <= cap <= 4:
-            raise ValueError("column generation prices rings of 3 or 4 offers")
-        if vertices > MOST_PRICED_OFFERS:
-            raise ValueError(f"column generation prices up to {MOST_PRICED_OFFERS:,} offers")
-        priced = priced_rings(vertices, tails, heads, weights, cap, time_limit)
-        if priced.optimal:
-            return _packing(priced.rings, priced.bound, True, started, priced.columns, weigh)
+        packed = priced_rings(vertices, tails, heads, weights, cap, time_limit)
+        if packed.optimal:
+            return _packing(packed.rings, packed.bound, True, started, packed.columns, weigh)
         # The dive found no packing at the LP's bound: search exhaustively, under
         # whatever bound column generation proved.
-        bound = priced.bound
+        bound = packed.bound
         formulation = "cycle" if cap <= 3 else "picef"
         if time_limit is not None:
             time_limit = max(time_limit - (time.perf_counter() - started), 0.01)
@@ -198,13 +196,6 @@ def best_rings(
         np.maximum.at(best_in, heads, weights)
         bound = min(bound, float(best_in.sum()))
     return _packing(chosen, bound, optimal, started, count, weigh)
-
-
-def _priced(vertices: int, cap: int) -> bool:
-    """Whether ``auto`` starts with column generation."""
-    from tahator.domain.ring_pricing import MOST_PRICED_OFFERS
-
-    return cap == 4 and vertices <= MOST_PRICED_OFFERS
 
 
 def _packing(

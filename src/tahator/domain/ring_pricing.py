@@ -258,6 +258,10 @@ def priced_rings(
 ) -> PricedPacking:
     """The best rings of 3 or 4 arcs at most by column generation and a dive;
     ``optimal`` only when the dive's packing meets the LP's bound."""
+    if not 3 <= cap <= 4:
+        raise ValueError("column generation prices rings of 3 or 4 offers")
+    if vertices > MOST_PRICED_OFFERS:
+        raise ValueError(f"column generation prices up to {MOST_PRICED_OFFERS:,} offers")
     started = time.perf_counter()
     # HiGHS works best with costs near 1 (money in cents slowed it 30-fold).
     scale = float(weights.max()) if weights.size and weights.max() > 0 else 1.0

@@ -196,7 +196,6 @@ def settle(
     pay in this period, replacing the amount (the Asian Clearing Union's rule).
     Raises ``KeyError`` naming a firm with no country.
     """
-    _check_credit_lines(credit_lines or {})
     return settle_totals(
         exact_totals(remaining, country_of),
         country_of,
