@@ -209,7 +209,11 @@ def _cross(
     for phase, moment in plan:
         if moment > end:
             return view
-        view = consignments.record_phase(session, policy, view.id, phase, moment, ACTOR)
+        # The draw's seed from the demo's generator: the same demo every time it is built.
+        draw_seed = f"{rng.getrandbits(128):032x}" if phase is Phase.LANE else None
+        view = consignments.record_phase(
+            session, policy, view.id, phase, moment, ACTOR, draw_seed=draw_seed
+        )
     lane = Lane(view.lane) if view.lane else Lane.GREEN
     steps = STEPS[lane]
     stuck = rng.randrange(len(steps)) if rng.random() < OUTLIERS else None

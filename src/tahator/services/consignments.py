@@ -338,10 +338,13 @@ def record_phase(
     *,
     result: str | None = None,
     note: str | None = None,
+    draw_seed: str | None = None,
 ) -> ConsignmentView:
     """Record that the consignment reached ``phase`` at ``at`` (now unless given; never in
     the future, never before a phase it follows).  The lane phase selects the lane; the
-    inspected phase takes the ``result`` (``clear`` or ``discrepancy``, with a ``note``)."""
+    inspected phase takes the ``result`` (``clear`` or ``discrepancy``, with a ``note``).
+    ``draw_seed`` is for the demo alone, which must be the same every time it is built:
+    otherwise the seed of the random draw is fresh and secret (no entry point takes one)."""
     row = _load(session, consignment_id, lock=True)
     before = consignment_views.view(session, row)
     chosen = _phase_of(phase)
@@ -376,7 +379,8 @@ def record_phase(
         changes |= {"inspection": inspection, "note": note}
     recorded: dict[str, Any] = {}
     if chosen is Phase.LANE:
-        selection, facts = _select(session, policy, row, moment, actor)
+        seed = draw_seed if draw_seed is not None else secrets.token_hex(16)
+        selection, facts = _select(session, policy, row, moment, actor, seed)
         changes |= {"lane": selection.lane, "selections": (selection,)}
         # What the choice was made from, so that it can be re-checked (``recheck``)
         # once the facts' data and the policy file have changed.
@@ -395,12 +399,11 @@ def record_phase(
 
 
 def _select(
-    session: Session, policy: Policy, row: Consignment, at: datetime, actor: str
+    session: Session, policy: Policy, row: Consignment, at: datetime, actor: str, seed: str
 ) -> tuple[LaneSelectionView, LaneFacts]:
-    """Select the lane by the policy's risk rules, with a fresh seed recorded beside it;
-    the selection and the facts it was made from."""
+    """Select the lane by the policy's risk rules, with the draw's seed recorded beside
+    it; the selection and the facts it was made from."""
     rules = policy.customs.rules
-    seed = secrets.token_hex(16)
     facts = lane_facts.gather(session, policy, row, at)
     choice = select_lane(rules, facts, seed)
     selection = LaneSelection(
