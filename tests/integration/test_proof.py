@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, delete, select, text, update
 from sqlalchemy.orm import Session
 
+from tahator.domain.audit import digest
 from tahator.domain.settlement import InstructionKind, InstructionStatus
 from tahator.services import audit, clearing, corridor, ledger, proof, settlement
 from tahator.store.database import transaction
@@ -120,6 +121,24 @@ def test_the_populated_database_verifies(populated: Engine) -> None:
     # The story exercises every table: set-offs, novations, pro-rata and roll-overs.
     assert all(counts[t] for t in ("setoff_notices", "novations", "rollovers", "run_rates"))
     assert any(rollovers)
+
+
+def test_a_runs_proof_is_of_the_rows_read_back(populated: Engine) -> None:
+    """A run digests the rows it wrote from its plan, not from reading them back: the
+    digests are those of every row read back, table by table, on each database."""
+    with transaction(populated) as session:
+        records = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "clearing.run").order_by(AuditRecord.id)
+        ).all()
+        assert len(records) == 2
+        for record in records:
+            run_id = int(record.subject.removeprefix("clearing_run:"))
+            tables = json.loads(record.after)["proof"]["tables"]
+            read = proof.run_tables(session, run_id)
+            if record is not records[-1]:  # the next run changed its obligations again
+                del tables["obligations"], read["obligations"]
+            assert tables == {name: digest(rows) for name, rows in read.items()}, run_id
+            assert all(read[name] for name in ("journal_lines", "settlement_instructions"))
 
 
 # Every money-bearing column: (table, key columns, column).

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tahator import faults
 from tahator.domain.errors import InputError, Problem
+from tahator.domain.ledger import Entry
 from tahator.domain.obligations import ObligationStatus
 from tahator.domain.run import (
     OpenObligations,
@@ -96,7 +97,7 @@ def run_clearing(
         step("setting off and settling")
         plan = plan_run(inputs)
         step("recording the run")
-        run_id = store_run(session, plan, actor, started, cutoff)
+        run_id, posted = store_run(session, plan, actor, started, cutoff)
         run_completed(session, run_id)  # the outbox: the events commit with the run
         run = session.get(ClearingRun, run_id)
         assert run is not None
@@ -107,7 +108,7 @@ def run_clearing(
             "clearing.run",
             f"clearing_run:{run_id}",
             None,
-            {**jsonable(summary), "proof": proof.run(session, run_id, inputs)},
+            {**jsonable(summary), "proof": proof.run(session, run_id, inputs, plan, posted)},
         )
         return summary
 
@@ -191,9 +192,9 @@ def store_run(
     actor: str,
     started: datetime,
     cutoff: datetime | None = None,
-) -> int:
+) -> tuple[int, list[tuple[int, Entry]]]:
     """Record ``plan`` as a completed run begun at ``started`` with the filing ``cutoff``
-    it read obligations up to; return the run's id."""
+    it read obligations up to; return the run's id and its journal entries (id, entry)."""
     run_id = session.scalar(
         insert(ClearingRun)
         .values(
@@ -225,14 +226,15 @@ def store_run(
         ("run_id", "obligation_id", "before", "setoff", "after", "setoff_unit"),
         [(run_id, *notice) for notice in plan.notices],
     )
+    posted: list[tuple[int, Entry]] = []
     setoffs = plan.setoff_entry(run_id)
     if setoffs is not None:
-        post(session, setoffs, actor, run_id=run_id)
+        posted.append((post(session, setoffs, actor, run_id=run_id), setoffs))
     faults.point("clearing.after_setoffs")
 
     novations = plan.novation_entry(run_id)
     if novations is not None:
-        post(session, novations, actor, run_id=run_id)
+        posted.append((post(session, novations, actor, run_id=run_id), novations))
     insert_columns(
         session,
         Novation,
@@ -299,7 +301,7 @@ def store_run(
             figures=jsonable(plan.figures),
         )
     )
-    return run_id
+    return run_id, posted
 
 
 def carried_over(

@@ -19,7 +19,7 @@ stored record that disagrees.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from tahator.domain.audit import digest, id_ranges, row_tag
 from tahator.domain.corridor import Rate
-from tahator.domain.run import OpenObligations, RunInputs
+from tahator.domain.ledger import Entry
+from tahator.domain.run import OpenObligations, RunInputs, RunPlan
 from tahator.formatting import jsonable
 from tahator.store.schema import (
     AuditRecord,
@@ -125,9 +126,16 @@ def liabilities(session: Session, ids: Sequence[int]) -> list[list[Any]]:
     return [[oid, firm] for oid, firm in rows_of(session, query) if oid in wanted]
 
 
-def run(session: Session, run_id: int, inputs: RunInputs) -> Any:
-    """The proof of clearing run ``run_id``, stored, over ``inputs``."""
-    tables = run_tables(session, run_id)
+def run(
+    session: Session,
+    run_id: int,
+    inputs: RunInputs,
+    plan: RunPlan,
+    posted: Sequence[tuple[int, Entry]],
+) -> Any:
+    """The proof of clearing run ``run_id``, just stored from ``plan`` over ``inputs``
+    with its journal entries ``posted`` (id, entry)."""
+    tables = written_tables(session, run_id, plan, posted)
     return {
         "inputs": encode_inputs(inputs),
         "open": open_digest(inputs.obligations),
@@ -272,8 +280,64 @@ RUN_COLUMNS = (
 )
 
 
-def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row run ``run_id`` wrote, by table, in key order: what its digests cover."""
+def written_tables(
+    session: Session, run_id: int, plan: RunPlan, posted: Sequence[tuple[int, Entry]]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """``run_tables`` of a run just stored from ``plan``, without reading back the
+    hundreds of thousands of rows it wrote in bulk: those are the plan's values as
+    they were written (integers and text, which the database keeps as they are),
+    with the ids the database gave them, in the same order.  What the database
+    converts (the run's totals, rates, figures) and orders by its collation (the
+    roll-overs' firms) is read back.  A test holds the two equal on each database."""
+    read = run_tables(session, run_id, ("clearing_runs", "run_rates", "rollovers"))
+    line_ids = (
+        plain_rows(
+            session,
+            select(JournalLine.id)
+            .where(JournalLine.entry_id.in_([entry_id for entry_id, _ in posted]))
+            .order_by(JournalLine.id),
+        )
+        if posted
+        else []
+    )
+    lines = [
+        (entry_id, p.account, p.currency, p.amount) for entry_id, e in posted for p in e.postings
+    ]
+    instruction_ids = plain_rows(
+        session,
+        select(SettlementInstruction.id)
+        .where(SettlementInstruction.run_id == run_id)
+        .order_by(SettlementInstruction.id),
+    )
+    changed = {n.obligation_id for n in plan.notices} | {n.obligation_id for n in plan.novated}
+    return read | {
+        "setoff_notices": sorted(plan.notices),
+        "novations": sorted(plan.novated),
+        "settlement_instructions": [
+            (
+                id_,
+                i.firm,
+                i.country,
+                i.kind.value,
+                i.owed,
+                i.amount,
+                i.local_currency,
+                i.local_amount,
+            )
+            for (id_,), i in zip(instruction_ids, plan.instructions, strict=True)
+        ],
+        "journal_lines": [(id_, *line) for (id_,), line in zip(line_ids, lines, strict=True)],
+        "obligations": sorted(
+            (c.id, c.remaining, c.status.value) for c in plan.changes if c.id in changed
+        ),
+    }
+
+
+def run_tables(
+    session: Session, run_id: int, only: Iterable[str] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row run ``run_id`` wrote, by table (``only`` those named), in key order:
+    what its digests cover."""
 
     def rows(*columns: Any, where: Any, order: Any) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in rows_of(session, select(*columns).where(where).order_by(*order))]
@@ -282,41 +346,13 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
         # Integers and text only: the driver's values are Core's.
         return plain_rows(session, select(*columns).where(where).order_by(*order))
 
-    changed = union(
-        select(SetoffNotice.obligation_id.label("id")).where(SetoffNotice.run_id == run_id),
-        select(Novation.obligation_id.label("id")).where(Novation.run_id == run_id),
-    ).subquery()
-    entries = session.scalars(select(JournalEntry.id).where(JournalEntry.run_id == run_id)).all()
-    return {
-        "clearing_runs": rows(*RUN_COLUMNS, where=ClearingRun.id == run_id, order=[ClearingRun.id]),
-        "run_rates": rows(
-            RunRate.currency, RunRate.rate, where=RunRate.run_id == run_id, order=[RunRate.currency]
-        ),
-        "setoff_notices": plain(
-            SetoffNotice.obligation_id,
-            SetoffNotice.before,
-            SetoffNotice.setoff,
-            SetoffNotice.after,
-            SetoffNotice.setoff_unit,
-            where=SetoffNotice.run_id == run_id,
-            order=[SetoffNotice.obligation_id],
-        ),
-        "novations": plain(
-            Novation.obligation_id,
-            Novation.amount,
-            where=Novation.run_id == run_id,
-            order=[Novation.obligation_id],
-        ),
-        "settlement_instructions": plain(
-            *ISSUED, where=SettlementInstruction.run_id == run_id, order=[SettlementInstruction.id]
-        ),
-        "rollovers": plain(
-            Rollover.firm_id,
-            Rollover.amount,
-            where=Rollover.run_id == run_id,
-            order=[Rollover.firm_id],
-        ),
-        "journal_lines": plain(
+    def journal_lines() -> list[tuple[Any, ...]]:
+        entries = session.scalars(
+            select(JournalEntry.id).where(JournalEntry.run_id == run_id)
+        ).all()
+        if not entries:
+            return []
+        return plain(
             JournalLine.id,
             JournalLine.entry_id,
             JournalLine.account,
@@ -325,9 +361,44 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
             where=JournalLine.entry_id.in_(entries),
             order=[JournalLine.id],
         )
-        if entries
-        else [],
-        "obligations": plain(
+
+    changed = union(
+        select(SetoffNotice.obligation_id.label("id")).where(SetoffNotice.run_id == run_id),
+        select(Novation.obligation_id.label("id")).where(Novation.run_id == run_id),
+    ).subquery()
+    readers: dict[str, Callable[[], list[tuple[Any, ...]]]] = {
+        "clearing_runs": lambda: rows(
+            *RUN_COLUMNS, where=ClearingRun.id == run_id, order=[ClearingRun.id]
+        ),
+        "run_rates": lambda: rows(
+            RunRate.currency, RunRate.rate, where=RunRate.run_id == run_id, order=[RunRate.currency]
+        ),
+        "setoff_notices": lambda: plain(
+            SetoffNotice.obligation_id,
+            SetoffNotice.before,
+            SetoffNotice.setoff,
+            SetoffNotice.after,
+            SetoffNotice.setoff_unit,
+            where=SetoffNotice.run_id == run_id,
+            order=[SetoffNotice.obligation_id],
+        ),
+        "novations": lambda: plain(
+            Novation.obligation_id,
+            Novation.amount,
+            where=Novation.run_id == run_id,
+            order=[Novation.obligation_id],
+        ),
+        "settlement_instructions": lambda: plain(
+            *ISSUED, where=SettlementInstruction.run_id == run_id, order=[SettlementInstruction.id]
+        ),
+        "rollovers": lambda: plain(
+            Rollover.firm_id,
+            Rollover.amount,
+            where=Rollover.run_id == run_id,
+            order=[Rollover.firm_id],
+        ),
+        "journal_lines": journal_lines,
+        "obligations": lambda: plain(
             Obligation.id,
             Obligation.remaining,
             Obligation.status,
@@ -335,6 +406,7 @@ def run_tables(session: Session, run_id: int) -> dict[str, list[tuple[Any, ...]]
             order=[Obligation.id],
         ),
     }
+    return {name: read() for name, read in readers.items() if only is None or name in only}
 
 
 def open_digest(open_: OpenObligations) -> Any:
