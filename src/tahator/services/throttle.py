@@ -34,8 +34,6 @@ import hashlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tahator.store.schema import SignInFailures
@@ -103,9 +101,15 @@ def waiting(session: Session, username: str, address: str, at: datetime) -> int 
 def _row(session: Session, key: str, at: datetime) -> SignInFailures:
     """The key's row, created if missing (by a concurrent attempt too), locked."""
     values = {"key": key, "failures": 0, "last_failed_at": at, "wait_until": None}
+    # The dialect's own INSERT, imported here: every CLI command loads this module, and
+    # the PostgreSQL dialect alone takes 25 ms to import.
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
         session.execute(postgresql_insert(SignInFailures).values(values).on_conflict_do_nothing())
     else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
         session.execute(sqlite_insert(SignInFailures).values(values).on_conflict_do_nothing())
     row = session.scalar(select(SignInFailures).where(SignInFailures.key == key).with_for_update())
     assert row is not None

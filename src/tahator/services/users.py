@@ -21,7 +21,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from zxcvbn import zxcvbn
 
 from tahator.domain.corridor import COUNTRY_NAMES
 from tahator.domain.errors import InputError, Problem, TahatorError
@@ -211,6 +210,8 @@ def create_user(
 def password_weakness(password: str, context: list[str]) -> str | None:
     """Why ``password`` is too easy to guess (a common password, a word, a pattern, the
     user's own name), or ``None``."""
+    from zxcvbn import zxcvbn  # here: its dictionaries take 50 ms to load, for every command
+
     words = [c for c in context if c]
     checked = password[:CHECKED_LENGTH]
     result = zxcvbn(checked, user_inputs=words)
