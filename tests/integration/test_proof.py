@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select, text, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tahator.domain.audit import digest
@@ -86,6 +86,29 @@ def populated(engine: Engine, tmp_path: Path) -> Engine:
         collections = [v for v in pending if v.kind == InstructionKind.COLLECTION]
         settlement.confirm(session, collections[0].id, "bank")
     return engine
+
+
+@pytest.mark.parametrize("dropped", [SetoffNotice, Novation])
+def test_a_run_that_stored_less_than_it_planned_is_refused(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dropped: type
+) -> None:
+    """The proof digests the plan, so a bulk write that lost a row must fail the run
+    (nothing stored) rather than prove rows that are not there."""
+    with transaction(engine) as session:
+        import_firms_file(session, firms_file(tmp_path / "firms.csv", FIRMS), "test")
+        import_obligations_file(
+            session, obligations_file(tmp_path / "a.csv", _rows(1, "A", 40)), "t"
+        )
+    written = clearing.insert_columns
+
+    def losing(session: Session, model: Any, names: Any, rows: Any) -> None:
+        written(session, model, names, rows[:-1] if model is dropped else rows)
+
+    monkeypatch.setattr(clearing, "insert_columns", losing)
+    with pytest.raises(RuntimeError, match="stored of"), transaction(engine) as session:
+        clearing.run_clearing(session, "op", date(2026, 11, 23), today=date(2026, 11, 23))
+    with transaction(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ClearingRun)) == 0
 
 
 def _all_breaks(session: Session) -> list[str]:

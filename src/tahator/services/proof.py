@@ -309,7 +309,14 @@ def written_tables(
         .where(SettlementInstruction.run_id == run_id)
         .order_by(SettlementInstruction.id),
     )
-    changed = {n.obligation_id for n in plan.notices} | {n.obligation_id for n in plan.novated}
+    # What the proof takes from the plan must all be stored: the ids above are zipped
+    # strictly, and the notices and novations are counted.
+    for model, planned in ((SetoffNotice, plan.notices), (Novation, plan.novated)):
+        stored = session.scalar(
+            select(func.count()).select_from(model).where(model.run_id == run_id)
+        )
+        if stored != len(planned):
+            raise RuntimeError(f"{model.__tablename__}: {stored} stored of {len(planned)} planned")
     return read | {
         "setoff_notices": sorted(plan.notices),
         "novations": sorted(plan.novated),
@@ -327,9 +334,8 @@ def written_tables(
             for (id_,), i in zip(instruction_ids, plan.instructions, strict=True)
         ],
         "journal_lines": [(id_, *line) for (id_,), line in zip(line_ids, lines, strict=True)],
-        "obligations": sorted(
-            (c.id, c.remaining, c.status.value) for c in plan.changes if c.id in changed
-        ),
+        # The run changes exactly the obligations it sets off or novates.
+        "obligations": sorted((c.id, c.remaining, c.status.value) for c in plan.changes),
     }
 
 
