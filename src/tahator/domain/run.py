@@ -139,6 +139,11 @@ class PlannedInstruction:
     local_currency: str
     local_amount: int
 
+    def stored(self) -> tuple[str, str, str, int, int, str, int]:
+        """Its fields in order, as a run stores them (the kind as its text)."""
+        kind, local = self.kind.value, (self.local_currency, self.local_amount)
+        return (self.firm, self.country, kind, self.owed, self.amount, *local)
+
 
 @dataclass(frozen=True)
 class ExcludedFigures:

@@ -258,22 +258,7 @@ def store_run(
             "confirmed_at",
             "confirmed_by",
         ),
-        [
-            (
-                run_id,
-                i.firm,
-                i.country,
-                i.kind.value,
-                i.owed,
-                i.amount,
-                i.local_currency,
-                i.local_amount,
-                pending,
-                None,
-                None,
-            )
-            for i in plan.instructions
-        ],
+        [(run_id, *i.stored(), pending, None, None) for i in plan.instructions],
     )
     insert_columns(
         session,

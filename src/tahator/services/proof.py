@@ -321,17 +321,7 @@ def written_tables(
         "setoff_notices": sorted(plan.notices),
         "novations": sorted(plan.novated),
         "settlement_instructions": [
-            (
-                id_,
-                i.firm,
-                i.country,
-                i.kind.value,
-                i.owed,
-                i.amount,
-                i.local_currency,
-                i.local_amount,
-            )
-            for (id_,), i in zip(instruction_ids, plan.instructions, strict=True)
+            (id_, *i.stored()) for (id_,), i in zip(instruction_ids, plan.instructions, strict=True)
         ],
         "journal_lines": [(id_, *line) for (id_,), line in zip(line_ids, lines, strict=True)],
         # The run changes exactly the obligations it sets off or novates.
