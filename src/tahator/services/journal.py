@@ -41,9 +41,14 @@ def post(
             session,
             JournalLine,
             ("entry_id", "account", "currency", "amount"),
-            [(entry_id, p.account, p.currency, p.amount) for p in entry.postings],
+            lines_of(entry_id, entry),
         )
     return entry_id
+
+
+def lines_of(entry_id: int, entry: Entry) -> list[tuple[int, str, str, int]]:
+    """The rows ``post`` writes for ``entry`` as entry ``entry_id``, in order, less their ids."""
+    return [(entry_id, p.account, p.currency, p.amount) for p in entry.postings]
 
 
 def balances(session: Session, prefix: str | None = None) -> dict[tuple[str, str], int]:

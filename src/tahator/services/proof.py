@@ -33,6 +33,7 @@ from tahator.domain.corridor import Rate
 from tahator.domain.ledger import Entry
 from tahator.domain.run import OpenObligations, RunInputs, RunPlan
 from tahator.formatting import jsonable
+from tahator.services.journal import lines_of
 from tahator.store.schema import (
     AuditRecord,
     ClearingAccount,
@@ -300,9 +301,7 @@ def written_tables(
         if posted
         else []
     )
-    lines = [
-        (entry_id, p.account, p.currency, p.amount) for entry_id, e in posted for p in e.postings
-    ]
+    lines = [line for entry_id, entry in posted for line in lines_of(entry_id, entry)]
     instruction_ids = plain_rows(
         session,
         select(SettlementInstruction.id)
