@@ -12,8 +12,11 @@ run on a fresh copy of the imported database (a file copy for SQLite, ``CREATE
 DATABASE … TEMPLATE`` for PostgreSQL) and the stateless ``tahator clear`` of the
 same obligations file.  Medians of wall time (and of the child's CPU time, steadier
 on a shared machine), the ratio against the target (2x on SQLite, 3x on
-PostgreSQL), and that both cleared the same amount.  One table; JSON to
-``var/bench/run.json`` (named after ``--work``).
+PostgreSQL), and that both cleared the same amount.  Beside them, the floor
+(``bare_run.py``): the same run's reads and writes by the bare driver on another
+fresh copy, in one transaction, with no planning, proof or interpreter, so the
+table shows what part of a ratio the rows a run must store already take.  One
+table; JSON to ``var/bench/run.json`` (named after ``--work``).
 
     .venv/bin/python benchmarks/bench_run.py [--runs 3] [--no-postgres] [--only generated-180k]
 """
@@ -65,6 +68,8 @@ class Row:
     before_s: float | None = None
     """The run with ``--before``'s code, alternating with this code's (None: not asked)."""
     before_cpu_s: float | None = None
+    floor_s: float = 0.0
+    """``bare_run.py``: the run's own reads and writes by the bare driver, timed in process."""
 
 
 def timed(*args: str, source: Path | None = None) -> tuple[float, float, str]:
@@ -150,7 +155,7 @@ def measure(
     base, fresh = copies
     imported = import_into(base, firms, obligations)
     run_wall, run_cpu, clear_wall, clear_cpu, cleared = [], [], [], [], set()
-    before_wall, before_cpu = [], []
+    before_wall, before_cpu, floor = [], [], []
     for number in range(runs):
         if before is not None:
             wall, cpu, out = timed(
@@ -164,6 +169,8 @@ def measure(
         run_wall.append(wall)
         run_cpu.append(cpu)
         cleared.add(json.loads(out)["cleared"])
+        bare = [sys.executable, str(HERE / "bare_run.py"), url, fresh(200 + number)]
+        floor.append(float(subprocess.run(bare, capture_output=True, check=True).stdout))
         # As a user runs it: no database, so the quick path without Typer.
         wall, cpu, out = timed("clear", str(obligations), "--json")
         clear_wall.append(wall)
@@ -191,6 +198,7 @@ def measure(
         cleared.pop(),
         round(statistics.median(before_wall), 3) if before_wall else None,
         round(statistics.median(before_cpu), 3) if before_cpu else None,
+        round(statistics.median(floor), 3),
     )
 
 
@@ -240,15 +248,21 @@ def main() -> None:
 
     header = (
         f"{'network':<15} {'db':<10} {'obligations':>11} {'import s':>9} {'run s':>7} "
-        f"{'clear s':>8} {'ratio':>6} {'cpu ratio':>9} {'target':>6}  met  cleared"
+        f"{'clear s':>8} {'ratio':>6} {'cpu ratio':>9} {'target':>6}  met  {'floor s':>7} "
+        f"{'floor ratio':>11}  cleared"
     )
     print(f"medians of {args.runs} alternating whole-process runs, each on a fresh copy")
+    print(
+        "floor: the run's reads and writes alone, by the bare driver (bare_run.py), no "
+        "planning; floor ratio: floor / clear, below which no run storing these rows can go"
+    )
     print(header)
     for r in rows:
         print(
             f"{r.network:<15} {r.database:<10} {r.obligations:>11,} {r.import_s:>9.2f} "
             f"{r.run_s:>7.2f} {r.clear_s:>8.2f} {r.ratio:>5.1f}x {r.cpu_ratio:>8.1f}x "
-            f"{r.target:>5.0f}x  {'yes' if r.met else 'NO ':<3}  {r.cleared}"
+            f"{r.target:>5.0f}x  {'yes' if r.met else 'NO ':<3}  {r.floor_s:>7.2f} "
+            f"{r.floor_s / r.clear_s:>10.1f}x  {r.cleared}"
         )
     for r in rows:
         if r.before_s is not None and r.before_cpu_s is not None:
