@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tahator.domain.errors import InputError
@@ -20,7 +20,7 @@ from tahator.services import barter, corridor, ledger, market, obligations
 from tahator.services.market import MatchingRunView
 from tahator.services.offers import OffersImported, import_offers, list_offers
 from tahator.store.database import transaction
-from tahator.store.schema import Proposal
+from tahator.store.schema import MatchingRun, Proposal
 from tests.integration.conftest import firms_file, import_firms_file
 
 POLICY = load_policy()
@@ -349,6 +349,13 @@ def test_a_date_out_of_range_is_refused_before_anything_changes(
         view = market.show_proposal(session, proposal)
     assert view.state == "proposed"
     assert {leg.answer for leg in view.legs} == {"pending"}
+    # A run dated after today would match on rules and rates not yet in force.
+    with transaction(house) as session, pytest.raises(InputError) as ahead:
+        market.match(session, POLICY, "operator", as_of=DAY + timedelta(days=1), today=DAY)
+    assert [p.field for p in ahead.value.problems] == ["as_of"]
+    assert "after today's business date" in ahead.value.problems[0].message
+    with transaction(house) as session:
+        assert session.scalar(select(func.count()).select_from(MatchingRun)) == 1
 
 
 # Only PostgreSQL: SQLite's writer lock is taken at BEGIN, so no one commits in between.

@@ -1,15 +1,21 @@
 """The trader's day on the web: its position in its own currency with counterparties'
 names, the firm directory, the statement downloads, paged obligations, the dashboard's
-set-off counted once and the upload's template."""
+set-off counted once and the upload's template, and the page of an unknown address
+keeping who is signed in."""
 
 from __future__ import annotations
 
 import csv
 import html
 import io
+from datetime import date, timedelta
+from decimal import Decimal
 
+from tahator import display
+from tahator.services import clearing
+from tahator.store.database import reading
 from tests.pdf_file import pdf_objects
-from tests.web.conftest import House, browser, token
+from tests.web.conftest import House, browser, csrf_of, token
 
 
 def test_a_trader_sees_its_own_position_in_rupees_and_dollars(house: House) -> None:
@@ -133,3 +139,52 @@ def test_the_dashboard_counts_each_set_off_once(house: House) -> None:
     position = browser(house, "trader").get("/position").text
     assert "Your country's clearing account" in html.unescape(position)
     assert "-1,12,400.00 PKR" in position
+
+
+def test_the_dashboards_share_is_the_latest_runs_and_never_adds_up_runs_totals(
+    house: House,
+) -> None:
+    due = (date.today() + timedelta(days=90)).isoformat()  # not due: every run reads it
+    later = {"reference": "LATER-1", "debtor": "PK-1", "creditor": "IR-1", "amount": "250.00"}
+    registered = house.client.post(
+        "/api/v1/obligations",
+        json={**later, "currency": "USD", "due_date": due},
+        headers=house.as_("operator"),
+    )
+    assert registered.status_code in (200, 201), registered.text
+    operator = browser(house, "operator")
+    for _ in range(2):
+        started = operator.post("/clearing/run", data={"csrf_token": token(operator, "/clearing")})
+        assert started.status_code == 303
+    with reading(house.engine) as session:
+        first, latest = clearing.list_runs(session)
+    # What the first run left open (the debt not yet due) is read again by the second,
+    # which sets nothing off: adding the runs' totals would count it twice.
+    assert latest.total.minor > 0
+    assert latest.cleared.minor == 0
+    assert first.cleared.minor > 0
+    dashboard = html.unescape(operator.get("/").text)
+    share = display.percent(Decimal(latest.cleared.minor) / latest.total.minor, "en")
+    assert f"{share}</p>" in dashboard
+    latest_total, first_cleared = (
+        display.amount_text(a, "en") for a in (latest.total, first.cleared)
+    )
+    assert f"{latest_total} USD in the latest clearing run" in dashboard
+    assert f"{first_cleared} USD set off over 2 clearing runs" in dashboard
+    assert display.amount_text(first.total + latest.total, "en") not in dashboard
+
+
+def test_an_unknown_address_keeps_the_user_signed_in_and_the_language_switch_working(
+    house: House,
+) -> None:
+    bank = browser(house, "bank")
+    page = bank.get("/clearing/1")  # no route: the run's page is /clearing/runs/1
+    assert page.status_code == 404
+    assert 'href="/profile"' in page.text  # the user's menu, as on every signed-in page
+    switched = bank.post(
+        "/language", data={"language": "fa", "next": "/", "csrf_token": csrf_of(page.text)}
+    )
+    assert switched.status_code == 303
+    assert 'lang="fa"' in bank.get("/").text
+    # Without a session the page is the signed-out one, as before.
+    assert 'href="/profile"' not in browser(house).get("/clearing/1").text

@@ -9,7 +9,7 @@ from tahator.io.markets import load_trade_policy
 from tahator.io.target_report import render_target_report
 from tahator.services import stats
 from tahator.store.database import transaction
-from tests.web.conftest import House, browser
+from tests.web.conftest import House, browser, csrf_of
 
 
 def test_the_target_downloads_are_the_rendered_report(house: House) -> None:
@@ -32,3 +32,13 @@ def test_the_target_downloads_are_the_rendered_report(house: House) -> None:
     page = client.get("/").text
     assert "Trade in " in page
     assert "billion USD" in page
+    # In Persian the tile's years, month and day counts are in Persian digits too.
+    switched = client.post(
+        "/language", data={"language": "fa", "next": "/", "csrf_token": csrf_of(page)}
+    )
+    assert switched.status_code == 303
+    persian = client.get("/").text
+    year = str(report.status.target_year).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert f"تا {year}" in persian
+    assert f"تا {report.status.target_year}" not in persian
+    assert "۳۰ روز" in persian

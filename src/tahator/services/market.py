@@ -38,7 +38,7 @@ from tahator.domain.rings import ring_applications, ring_debts
 from tahator.io.kidney import KepInstance
 from tahator.services import access, audit, barter, screening, webhooks
 from tahator.services import corridor as corridors
-from tahator.services.common import check_day, now
+from tahator.services.common import check_day, check_past, now
 from tahator.services.obligations import create_obligation
 from tahator.store.bulk import insert_rows
 from tahator.store.schema import Firm, MatchingRun, Offer, Proposal, ProposalLeg
@@ -137,9 +137,12 @@ def match(
     cap: int = 3,
     tolerance: Decimal | None = None,
     time_limit: float | None = None,
+    today: date | None = None,
 ) -> MatchingRunView:
-    """Find the best rings among the open offers; record the run and one proposal a ring."""
-    check_day(as_of)
+    """Find the best rings among the open offers valid on ``as_of``; record the run and
+    one proposal a ring.  ``as_of`` may not be after today's business date (``today``
+    as tests give it): a run dated ahead would match on rules and rates not yet in force."""
+    check_past(as_of, policy.zone, today)
     rules = policy.rules_on(as_of)
     tolerance = rules.tolerance if tolerance is None else tolerance
     check_run(cap, tolerance, time_limit)

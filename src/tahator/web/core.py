@@ -312,6 +312,7 @@ templates.env.filters.update(
     day=day,
     number=number,
     percent=display.percent,
+    digits=display.digits,  # a year or month as text, in the reader's digits
     segment=segment,
     currency_name=display.currency_name,
     country_name=display.country_name,
@@ -331,7 +332,7 @@ def _is_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    principal = getattr(request.state, "principal", None)
+    principal = getattr(request.state, "principal", None) or _signed_in(request)
     titles = {403: _("Not allowed"), 404: _("Not found"), 405: _("Not allowed")}
     titles[422] = _("Not accepted")
     return render(
@@ -342,6 +343,19 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         title=titles.get(status, _("Something went wrong")),
         message=message,
     )
+
+
+def _signed_in(request: Request) -> Principal | None:
+    """The session's user on a page no route served (an unknown address): the page
+    keeps the user's navigation, and its language switch its CSRF token."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        with reading(engine_of(request)) as session:
+            return principal_of(session, token, "session")
+    except Exception:  # an error page must render even when the database cannot answer
+        return None
 
 
 def install_errors(app: FastAPI) -> None:

@@ -67,6 +67,10 @@ MAX_UPLOAD = 8 * 1024 * 1024
 # --- the dashboard -------------------------------------------------------------------
 
 
+DEADLINE_DAYS = 30
+"""How far ahead the dashboard lists obligations falling due."""
+
+
 def _sum(amounts: Iterable[Amount]) -> Amount:
     """The total of ``amounts``; with none, a bare ``0`` (no decimals), as the dashboard
     has always shown it."""
@@ -118,21 +122,28 @@ def _dashboard(request: Request, session: Session, principal: Principal) -> dict
             for n in clearing.setoff_notices(session, r.run_id, firm)
             if n.debtor == firm
         )
-    total, cleared = _sum(r.total for r in runs), _sum(r.cleared for r in runs)
+    # The share is the latest run's: a debt still open after a run (domestic, not yet
+    # due, or left by the cycles) is read again by the next, so runs' totals may not be
+    # added up.  What runs set off may: each set-off relieves a debt once.
     context["runs"] = len(runs)
-    context["setoff_total"], context["setoff_cleared"] = total, cleared
-    context["setoff_share"] = (Decimal(cleared.minor) / total.minor) if total.minor else None
+    context["setoff_all"] = _sum(r.cleared for r in runs)
+    latest = runs[-1] if runs else None
+    context["setoff_total"] = latest.total if latest else None
+    context["setoff_cleared"] = latest.cleared if latest else None
+    context["setoff_share"] = None
+    if latest is not None and latest.total.minor:
+        context["setoff_share"] = Decimal(latest.cleared.minor) / latest.total.minor
     if principal.role in access.BARTER_READERS:
         authorizations = barter.list_authorizations(session, None, firm)
         context["by_state"] = sorted(Counter(str(a.state) for a in authorizations).items())
         # Customs' deadline view: every authorization still to balance, overdue first.
         context["barter_deadlines"] = barter.deadlines(session, policy_of(request), today, firm)
         context["can_cancel"] = principal.role in CANCELLERS
-    context["deadlines"] = []
+    context["deadlines"], context["deadline_days"] = [], DEADLINE_DAYS
     due = [
         o
         for o in obligations.list_obligations(session, firm, ObligationStatus.OPEN)
-        if today <= o.due_date <= today + timedelta(days=30)
+        if today <= o.due_date <= today + timedelta(days=DEADLINE_DAYS)
     ]
     context["deadlines"] += [
         {
