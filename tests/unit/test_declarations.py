@@ -78,3 +78,11 @@ def test_a_bad_reference_or_direction_is_reported_alone() -> None:
         None,
         ["direction: 'sideways' must be import or export"],
     )
+
+
+def test_an_hs_code_in_persian_or_arabic_indic_digits_is_read_as_its_digits() -> None:
+    for typed in ("۲۷۱۱۱۹۰۰", "٢٧١١١٩٠٠"):
+        record, problems = parse(hs=typed, quantity="۵۰۰", value="۳۰۰٬۰۰۰")
+        assert problems == []
+        assert record is not None
+        assert (record.hs, record.quantity, record.value) == ("27111900", Decimal(500), 30000000)

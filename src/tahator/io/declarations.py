@@ -18,6 +18,7 @@ from decimal import Decimal
 from tahator.domain.barter import MAX_UNIT, parse_quantity
 from tahator.domain.corridor import day_problem
 from tahator.domain.errors import Problem
+from tahator.domain.local_text import latin_digits
 from tahator.domain.money import positive_amount
 from tahator.domain.policy import Direction
 
@@ -97,5 +98,8 @@ def declaration_record(
         problems.append(Problem(f"must be 1 to {MAX_UNIT} characters", field="unit"))
     if (outside := day_problem(on)) is not None:
         problems.append(Problem(outside, field="date"))
-    record = DeclarationRecord(way, hs, count, unit.strip(), amount, currency, on, reference)
+    # An HS code typed on a Persian or Urdu keyboard, as amounts and dates may be.
+    record = DeclarationRecord(
+        way, latin_digits(hs), count, unit.strip(), amount, currency, on, reference
+    )
     return record, problems
