@@ -39,6 +39,9 @@ templates = Jinja2Templates(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
+        # Templates are code: a process serves the ones it started with, never a newer
+        # file beside older Python (an upgrade in place would fail every page).
+        auto_reload=False,
     )
 )
 # Newstyle gettext: ``_("… %(name)s", name=x)`` formats after translating, escaped.
