@@ -334,7 +334,7 @@ def run_market(engine: Engine, folder: Path, firms_: tuple[DemoFirm, ...]) -> di
         first_time = not market.list_proposals(session)
     if first_time:
         with transaction(engine) as session:
-            run = market.match(session, policy, DEMO_ACTOR, as_of=MARKET_DAY, cap=3)
+            run = market.match(session, policy, DEMO_ACTOR, as_of=MARKET_DAY, today=MARKET_DAY)
         proposals = run.proposals
         if proposals:  # the best ring binds: every firm accepts
             with transaction(engine) as session:
