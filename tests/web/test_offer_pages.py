@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tahator.io.policy import load_policy
 from tahator.services import market
+from tahator.services.common import business_today
 from tahator.services.offers import list_offers
 from tahator.store.database import transaction
 from tahator.store.schema import Offer
@@ -163,7 +164,8 @@ def test_withdrawing_asks_first_then_withdraws(house: House) -> None:
     )
     assert again.status_code == 422
     with transaction(house.engine) as session:
-        run = market.match(session, load_policy(), "test", as_of=date.today())
+        policy = load_policy()
+        run = market.match(session, policy, "test", as_of=business_today(policy.zone))
         assert run.offers == 0
 
 

@@ -165,7 +165,7 @@ def test_the_dashboards_share_is_the_latest_runs_and_never_adds_up_runs_totals(
     assert first.cleared.minor > 0
     dashboard = html.unescape(operator.get("/").text)
     share = display.percent(Decimal(latest.cleared.minor) / latest.total.minor, "en")
-    assert f"{share}</p>" in dashboard
+    assert f'<p class="big num">{share}</p>' in dashboard
     latest_total, first_cleared = (
         display.amount_text(a, "en") for a in (latest.total, first.cleared)
     )

@@ -50,3 +50,4 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=core.HERE / "static"), name="static")
     core.install_errors(app)
+    core.load_templates()

@@ -15,7 +15,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from tahator import display, formatting, i18n
 from tahator.domain.money import Amount
@@ -31,7 +33,7 @@ from tahator.signin import (
     foreign_origin,
     principal_of,
 )
-from tahator.store.database import reading
+from tahator.store.database import DatabaseBusyError, reading
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(
@@ -39,11 +41,20 @@ templates = Jinja2Templates(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
-        # Templates are code: a process serves the ones it started with, never a newer
-        # file beside older Python (an upgrade in place would fail every page).
+        # Templates are code: a process serves the ones it started with (load_templates),
+        # never a newer file beside older Python (an upgrade in place would fail pages).
         auto_reload=False,
     )
 )
+
+
+def load_templates() -> None:
+    """Compile every page's template now, once per process: with ``auto_reload`` off,
+    they are the ones served until the process ends."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
+
+
 # Newstyle gettext: ``_("… %(name)s", name=x)`` formats after translating, escaped.
 templates.env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
@@ -315,7 +326,7 @@ templates.env.filters.update(
     day=day,
     number=number,
     percent=display.percent,
-    digits=display.digits,  # a year or month as text, in the reader's digits
+    digits=lambda value: display.digits(str(value)),  # a year or month, in the reader's
     segment=segment,
     currency_name=display.currency_name,
     country_name=display.country_name,
@@ -335,7 +346,7 @@ def _is_page(request: Request) -> bool:
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    principal = getattr(request.state, "principal", None) or _signed_in(request)
+    principal = getattr(request.state, "principal", None)
     titles = {403: _("Not allowed"), 404: _("Not found"), 405: _("Not allowed")}
     titles[422] = _("Not accepted")
     return render(
@@ -348,16 +359,22 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     )
 
 
-def _signed_in(request: Request) -> Principal | None:
-    """The session's user on a page no route served (an unknown address): the page
-    keeps the user's navigation, and its language switch its CSRF token."""
+async def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """``error_page``, with the session's user found (off the event loop) when no route
+    did, as for an unknown address: the page keeps the user's navigation, and its
+    language switch its CSRF token.  Not for a server error: the database may be what
+    failed."""
     token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
+    if token and status < 500 and getattr(request.state, "principal", None) is None:
+        request.state.principal = await run_in_threadpool(_signed_in, request, token)
+    return error_page(request, status, message)
+
+
+def _signed_in(request: Request, token: str) -> Principal | None:
     try:
         with reading(engine_of(request)) as session:
             return principal_of(session, token, "session")
-    except Exception:  # an error page must render even when the database cannot answer
+    except (SQLAlchemyError, DatabaseBusyError):  # the page still answers, as signed out
         return None
 
 
@@ -367,7 +384,6 @@ def install_errors(app: FastAPI) -> None:
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from tahator.domain.errors import InputError, NotFoundError, TahatorError
-    from tahator.store.database import DatabaseBusyError
 
     async def sign_in(request: Request, error: Exception) -> Response:
         target = request.url.path
@@ -379,7 +395,7 @@ def install_errors(app: FastAPI) -> None:
 
     async def page_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, PageError)
-        return error_page(request, error.status, error.message)
+        return await _error_page(request, error.status, error.message)
 
     app.add_exception_handler(SignInNeededError, sign_in)
     app.add_exception_handler(PageError, page_error)
@@ -394,7 +410,7 @@ def install_errors(app: FastAPI) -> None:
             if status == 500:
                 await _call(api_handler, request, error)  # logs it
                 return error_page(request, status, _("an internal error; it has been logged"))
-            return error_page(request, status, _message(error, status))
+            return await _error_page(request, status, _message(error, status))
 
         app.exception_handlers[kind] = handler
 
