@@ -170,7 +170,10 @@ def measure(
         run_cpu.append(cpu)
         cleared.add(json.loads(out)["cleared"])
         bare = [sys.executable, str(HERE / "bare_run.py"), url, fresh(200 + number)]
-        floor.append(float(subprocess.run(bare, capture_output=True, check=True).stdout))
+        done = subprocess.run(bare, capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise SystemExit(f"bare_run.py failed: {done.stderr}")
+        floor.append(float(done.stdout))
         # As a user runs it: no database, so the quick path without Typer.
         wall, cpu, out = timed("clear", str(obligations), "--json")
         clear_wall.append(wall)
