@@ -81,3 +81,11 @@ def test_a_file_is_read_and_named_in_problems(tmp_path: Path) -> None:
             read_application(path, DIGITS)
     with pytest.raises(InputError, match="cannot read the file"):
         read_application(tmp_path / "missing.json", DIGITS)
+
+
+def test_an_hs_code_in_persian_digits_is_read_as_its_digits() -> None:
+    data = application(reference="PO-1")
+    data["imports"][0]["hs"] = "۲۷۱۱۱۹۰۰"
+    record, problems = check_application(data, DIGITS)
+    assert problems == []
+    assert record.imports[0].hs == "27111900"

@@ -15,6 +15,7 @@ from pathlib import Path
 from tahator.domain.barter import Application, GoodsLine, parse_quantity
 from tahator.domain.corridor import FIRST_DAY, parse_day
 from tahator.domain.errors import InputError, Problem
+from tahator.domain.local_text import latin_digits
 from tahator.domain.money import parse_money
 
 MAX_APPLICATION_BYTES = 1_000_000
@@ -112,7 +113,7 @@ def check_application(
             except ValueError as error:
                 problems.append(Problem(str(error), label, field=f"{path}.value"))
         return GoodsLine(
-            text("hs", item, f"{path}.hs"),
+            latin_digits(text("hs", item, f"{path}.hs")),  # as typed on a Persian keyboard
             str(item.get("description", "")),
             quantity,
             text("unit", item, f"{path}.unit"),
