@@ -48,15 +48,15 @@ templates = Jinja2Templates(
 )
 
 
+# Newstyle gettext: ``_("… %(name)s", name=x)`` formats after translating, escaped.
+templates.env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
 def load_templates() -> None:
     """Compile every page's template now, once per process: with ``auto_reload`` off,
     they are the ones served until the process ends."""
     for name in templates.env.list_templates(extensions=["html"]):
         templates.env.get_template(name)
-
-
-# Newstyle gettext: ``_("… %(name)s", name=x)`` formats after translating, escaped.
-templates.env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 @jinja2.pass_context
